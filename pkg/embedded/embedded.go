@@ -1,0 +1,112 @@
+// Package embedded runs the embedded default database: FerretDB v1.24.0 with
+// its SQLite backend, in-process, on a loopback port, keeping its data in a
+// folder. The local runner and tests use it; service binaries never link it
+// (they are given a URI, with CRM_MONGO_MODE=embedded).
+package embedded
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Server is a running embedded database.
+type Server struct {
+	uri     string
+	cancel  context.CancelFunc
+	stopped chan struct{} // closed when Run returns
+	runErr  error
+	once    sync.Once
+}
+
+// Options tunes Start.
+type Options struct {
+	// Addr is the TCP address to listen on; default "127.0.0.1:0" (a free
+	// port). Only loopback addresses make sense: it has no authentication.
+	Addr string
+	// Logger receives FerretDB's logs; default: discarded.
+	Logger *slog.Logger
+}
+
+// Start runs the database with its data in dir (created if missing) and
+// waits until it answers a ping.
+func Start(ctx context.Context, dir string, o Options) (*Server, error) {
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:0"
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("embedded database folder %q: %w", dir, err)
+	}
+	if err := os.MkdirAll(abs, 0o750); err != nil {
+		return nil, fmt.Errorf("create embedded database folder: %w", err)
+	}
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: o.Addr},
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + abs + "/",
+		Logger:    o.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("configure embedded database: %w", err)
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	s := &Server{cancel: cancel, stopped: make(chan struct{})}
+	go func() {
+		s.runErr = f.Run(runCtx)
+		close(s.stopped)
+	}()
+	s.uri = f.MongoDBURI()
+	if err := s.waitReady(ctx); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) waitReady(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	c, err := mongo.Connect(options.Client().ApplyURI(s.uri).SetMaxPoolSize(1))
+	if err != nil {
+		return fmt.Errorf("connect to embedded database: %w", err)
+	}
+	defer func() { _ = c.Disconnect(context.Background()) }()
+	for {
+		err := c.Ping(ctx, nil)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("embedded database did not answer: %w", errors.Join(err, ctx.Err()))
+		case <-s.stopped:
+			return fmt.Errorf("embedded database stopped: %w", s.runErr)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// URI returns the mongodb:// connection string.
+func (s *Server) URI() string { return s.uri }
+
+// Stop shuts the database down and waits for it. Disconnect clients first,
+// or it waits for them for a few seconds.
+func (s *Server) Stop() {
+	s.once.Do(func() {
+		s.cancel()
+		<-s.stopped
+	})
+}

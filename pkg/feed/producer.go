@@ -1,0 +1,352 @@
+// Package feed implements the platform's event feeds: the producer side
+// (outbox relay, sequence allocation, a gap-aware reader for Watch calls) and
+// the consumer side (persisted cursor, reconnect with backoff, trace
+// continuation). See DESIGN.md, "Event feeds between services".
+//
+// A change and its event are written by one single-document update: the
+// changed document carries the event in its "outbox" field. The relay copies
+// outbox events into the feed collection with a sequence number, then removes
+// them from the document. Copying is idempotent (a unique event id), so a
+// crash between the two steps never loses or doubles an event.
+package feed
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.opentelemetry.io/otel/propagation"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
+	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/pkg/telemetry"
+)
+
+// Collections used by a producer.
+const (
+	EventsCollection   = "feed_events"
+	countersCollection = "feed_counters"
+	// OutboxField is the field of a changed document that holds its
+	// pending events.
+	OutboxField = "outbox"
+)
+
+// Pending is an event waiting in a document's outbox.
+type Pending struct {
+	ID      string            `bson:"id"`
+	Type    string            `bson:"type"`
+	Subject string            `bson:"subject"`
+	Time    time.Time         `bson:"time"`
+	Trace   map[string]string `bson:"trace,omitempty"`
+	Payload []byte            `bson:"payload"`
+}
+
+// NewPending builds an outbox event about subject, carrying the trace
+// context of ctx.
+func NewPending(ctx context.Context, subject string, payload proto.Message, now time.Time) (Pending, error) {
+	b, err := proto.Marshal(payload)
+	if err != nil {
+		return Pending{}, fmt.Errorf("encode %s event: %w", payload.ProtoReflect().Descriptor().FullName(), err)
+	}
+	carrier := propagation.MapCarrier{}
+	telemetry.Propagator.Inject(ctx, carrier)
+	return Pending{
+		ID:      rand.Text(),
+		Type:    string(payload.ProtoReflect().Descriptor().FullName()),
+		Subject: subject,
+		Time:    now.UTC().Truncate(time.Millisecond),
+		Trace:   carrier,
+		Payload: b,
+	}, nil
+}
+
+// stored is an event in the feed collection. A placeholder (Skip) fills a
+// sequence number that was allocated but not used, so readers need not wait
+// for it.
+type stored struct {
+	Seq       int64             `bson:"_id"`
+	EventID   string            `bson:"event_id"`
+	Type      string            `bson:"type,omitempty"`
+	Subject   string            `bson:"subject,omitempty"`
+	Time      time.Time         `bson:"time"`
+	Published time.Time         `bson:"published"`
+	Trace     map[string]string `bson:"trace,omitempty"`
+	Payload   []byte            `bson:"payload,omitempty"`
+	Redacted  bool              `bson:"redacted,omitempty"`
+	Skip      bool              `bson:"skip,omitempty"`
+}
+
+// Indexes returns the indexes a producer needs in its database. Sources are
+// the collections whose documents carry outboxes.
+func Indexes(sources ...string) []mongox.Index {
+	ix := []mongox.Index{
+		{Collection: EventsCollection, Model: mongo.IndexModel{Keys: bson.D{{Key: "event_id", Value: 1}}, Options: options.Index().SetUnique(true)}},
+		{Collection: EventsCollection, Model: mongo.IndexModel{Keys: bson.D{{Key: "subject", Value: 1}}}},
+	}
+	for _, s := range sources {
+		ix = append(ix, mongox.Index{Collection: s, Model: mongo.IndexModel{Keys: bson.D{{Key: OutboxField + ".id", Value: 1}}}})
+	}
+	return ix
+}
+
+// Producer publishes one service's feed.
+type Producer struct {
+	db       *mongo.Database
+	events   *mongo.Collection
+	counters *mongo.Collection
+	// GapWait is how long a reader waits for an allocated sequence number
+	// to be committed before it treats the number as abandoned.
+	GapWait time.Duration
+	// Poll is how often a Watch looks for events written by other
+	// replicas; events of this process wake it at once.
+	Poll time.Duration
+	Now  func() time.Time
+
+	mu     sync.Mutex // serialises publishing in this process
+	wakeMu sync.Mutex
+	wake   chan struct{} // closed and replaced on every publish
+}
+
+// NewProducer returns the producer for the feed kept in db.
+func NewProducer(db *mongo.Database) *Producer {
+	return &Producer{
+		db: db, events: db.Collection(EventsCollection), counters: db.Collection(countersCollection),
+		GapWait: 2 * time.Second, Poll: 250 * time.Millisecond, Now: time.Now,
+		wake: make(chan struct{}),
+	}
+}
+
+// Flush publishes the outbox of the document with the given id in coll, in
+// order, and removes the published events from it. Call it after each write
+// that added events; Relay calls it for documents left behind by a crash.
+func (p *Producer) Flush(ctx context.Context, coll *mongo.Collection, id any) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var doc struct {
+		Outbox []bson.Raw `bson:"outbox"`
+	}
+	err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: OutboxField, Value: 1}})).Decode(&doc)
+	if mongox.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return mongox.Wrap("read outbox", err)
+	}
+	if len(doc.Outbox) == 0 {
+		return nil
+	}
+	for _, raw := range doc.Outbox {
+		var ev Pending
+		if err := bson.Unmarshal(raw, &ev); err != nil {
+			return fmt.Errorf("decode outbox event: %w", err)
+		}
+		if err := p.publish(ctx, ev); err != nil {
+			return err
+		}
+	}
+	// Remove exactly the events published; events added meanwhile stay.
+	vals := make(bson.A, len(doc.Outbox))
+	for i, r := range doc.Outbox {
+		vals[i] = r
+	}
+	_, err = coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$pullAll", Value: bson.D{{Key: OutboxField, Value: vals}}}})
+	if err != nil {
+		return mongox.Wrap("clear outbox", err)
+	}
+	p.notify()
+	return nil
+}
+
+// Append publishes events that are not kept in an outbox (an append-only
+// record that is its own event is written by the caller first).
+func (p *Producer) Append(ctx context.Context, evs ...Pending) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, ev := range evs {
+		if err := p.publish(ctx, ev); err != nil {
+			return err
+		}
+	}
+	p.notify()
+	return nil
+}
+
+func (p *Producer) publish(ctx context.Context, ev Pending) error {
+	seq, err := p.allocate(ctx)
+	if err != nil {
+		return err
+	}
+	now := p.Now().UTC()
+	_, err = p.events.InsertOne(ctx, stored{
+		Seq: seq, EventID: ev.ID, Type: ev.Type, Subject: ev.Subject, Time: ev.Time,
+		Published: now, Trace: ev.Trace, Payload: ev.Payload,
+	})
+	if err == nil {
+		return nil
+	}
+	if !mongox.IsDuplicateKey(err) {
+		return mongox.Wrap("append event", err)
+	}
+	// Already published by an earlier flush that did not clear the outbox:
+	// fill the number we took so readers do not wait for it.
+	_, err = p.events.InsertOne(ctx, stored{Seq: seq, EventID: "skip-" + rand.Text(), Time: now, Published: now, Skip: true})
+	return mongox.Wrap("fill unused sequence", err)
+}
+
+func (p *Producer) allocate(ctx context.Context) (int64, error) {
+	var c struct {
+		N int64 `bson:"n"`
+	}
+	err := p.counters.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: "sequence"}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}},
+		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&c)
+	if err != nil {
+		return 0, mongox.Wrap("allocate event sequence", err)
+	}
+	return c.N, nil
+}
+
+func (p *Producer) notify() {
+	p.wakeMu.Lock()
+	close(p.wake)
+	p.wake = make(chan struct{})
+	p.wakeMu.Unlock()
+}
+
+func (p *Producer) waiter() <-chan struct{} {
+	p.wakeMu.Lock()
+	defer p.wakeMu.Unlock()
+	return p.wake
+}
+
+// Relay flushes, every interval until ctx ends, the outboxes that a crash
+// or a failed flush left behind in the given collections.
+func (p *Producer) Relay(ctx context.Context, interval time.Duration, onError func(error), sources ...*mongo.Collection) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		for _, c := range sources {
+			if err := p.flushAll(ctx, c); err != nil && ctx.Err() == nil {
+				onError(err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (p *Producer) flushAll(ctx context.Context, coll *mongo.Collection) error {
+	cur, err := coll.Find(ctx, bson.D{{Key: OutboxField + ".id", Value: bson.D{{Key: "$exists", Value: true}}}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}).SetLimit(1000))
+	if err != nil {
+		return mongox.Wrap("find pending outboxes", err)
+	}
+	var ids []struct {
+		ID any `bson:"_id"`
+	}
+	if err := cur.All(ctx, &ids); err != nil {
+		return mongox.Wrap("find pending outboxes", err)
+	}
+	for _, d := range ids {
+		if err := p.Flush(ctx, coll, d.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Redact removes the payloads of every event about subject (erasure).
+func (p *Producer) Redact(ctx context.Context, subject string) error {
+	_, err := p.events.UpdateMany(ctx, bson.D{{Key: "subject", Value: subject}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "redacted", Value: true}}}, {Key: "$unset", Value: bson.D{{Key: "payload", Value: ""}, {Key: "trace", Value: ""}}}})
+	return mongox.Wrap("redact events", err)
+}
+
+// Watch sends every event after sequence after, in order, then follows new
+// events until ctx ends or send fails. A missing sequence number holds the
+// stream until the next event has been committed for GapWait: an event that
+// commits late is never skipped, and one that never will is passed after that.
+func (p *Producer) Watch(ctx context.Context, after int64, send func(*feedv1.Event) error) error {
+	cursor := after
+	for {
+		wake := p.waiter()
+		n, err := p.readBatch(ctx, &cursor, send)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-wake:
+		case <-time.After(p.Poll):
+		}
+	}
+}
+
+const batchSize = 256
+
+// readBatch delivers the events it can after *cursor and advances it; it
+// returns how many sequence numbers it passed.
+func (p *Producer) readBatch(ctx context.Context, cursor *int64, send func(*feedv1.Event) error) (int, error) {
+	cur, err := p.events.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: *cursor}}}},
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(batchSize))
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0, nil
+		}
+		return 0, mongox.Wrap("read events", err)
+	}
+	defer cur.Close(context.WithoutCancel(ctx))
+	passed := 0
+	for cur.Next(ctx) {
+		var s stored
+		if err := cur.Decode(&s); err != nil {
+			return passed, fmt.Errorf("decode event: %w", err)
+		}
+		if s.Seq != *cursor+1 && p.Now().Sub(s.Published) < p.GapWait {
+			// A number before s may still be committed: wait for it.
+			return passed, nil
+		}
+		*cursor = s.Seq
+		passed++
+		if s.Skip {
+			continue
+		}
+		if err := send(toProto(s)); err != nil {
+			return passed, err
+		}
+	}
+	if err := cur.Err(); err != nil && ctx.Err() == nil {
+		return passed, mongox.Wrap("read events", err)
+	}
+	return passed, nil
+}
+
+func toProto(s stored) *feedv1.Event {
+	ev := &feedv1.Event{
+		Id: s.EventID, Sequence: s.Seq, Type: s.Type, Subject: s.Subject,
+		Time: timestamppb.New(s.Time), TraceContext: s.Trace, Redacted: s.Redacted,
+	}
+	if !s.Redacted {
+		ev.Payload = &anypb.Any{TypeUrl: "type.googleapis.com/" + s.Type, Value: s.Payload}
+	}
+	return ev
+}
+
+// ErrStopped is returned by consumers stopped through their context.
+var ErrStopped = errors.New("feed consumer stopped")
