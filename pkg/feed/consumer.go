@@ -136,7 +136,9 @@ func (c *Consumer) session(ctx context.Context, lag, cursorGauge metric.Float64G
 		if err := c.apply(ctx, ev); err != nil {
 			return progressed, err
 		}
-		if err := c.store(ctx, ev.GetSequence()); err != nil {
+		// Store even when shutdown cancelled ctx just after the apply, so
+		// the event is not delivered again.
+		if err := c.store(context.WithoutCancel(ctx), ev.GetSequence()); err != nil {
 			return progressed, err
 		}
 		after = ev.GetSequence()

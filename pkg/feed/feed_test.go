@@ -1,0 +1,276 @@
+package feed_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
+	"github.com/opencrm/crm/pkg/dbtest"
+	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/mongox"
+)
+
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+
+// localStream adapts Producer.Watch to the consumer's Stream, as the gRPC
+// Watch handler does.
+type localStream struct{ ch chan *feedv1.Event }
+
+func (s localStream) Recv() (*feedv1.Event, error) {
+	ev, ok := <-s.ch
+	if !ok {
+		return nil, io.EOF
+	}
+	return ev, nil
+}
+
+func opener(p *feed.Producer) func(ctx context.Context, after int64) (feed.Stream, error) {
+	return func(ctx context.Context, after int64) (feed.Stream, error) {
+		ch := make(chan *feedv1.Event)
+		go func() {
+			defer close(ch)
+			_ = p.Watch(ctx, after, func(ev *feedv1.Event) error {
+				select {
+				case ch <- ev:
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			})
+		}()
+		return localStream{ch}, nil
+	}
+}
+
+// write changes a document and queues its event in the same update, as a
+// service store does, then flushes.
+func write(ctx context.Context, t *testing.T, p *feed.Producer, coll *mongo.Collection, doc string, value string) {
+	ev, err := feed.NewPending(ctx, "docs/"+doc, wrapperspb.String(value), time.Now())
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	_, err = coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: doc}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "value", Value: value}}},
+			{Key: "$push", Value: bson.D{{Key: feed.OutboxField, Value: bson.D{{Key: "$each", Value: bson.A{ev}}}}}}},
+		options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	if err := p.Flush(ctx, coll, doc); err != nil {
+		t.Error(err)
+	}
+}
+
+func setup(t *testing.T) (*mongo.Database, *feed.Producer, *mongo.Collection) {
+	db := dbtest.Database(t)
+	ctx := context.Background()
+	if err := mongox.EnsureIndexes(ctx, db, feed.Indexes("docs")); err != nil {
+		t.Fatal(err)
+	}
+	return db, feed.NewProducer(db), db.Collection("docs")
+}
+
+func TestConcurrentWritersAndConsumerRestart(t *testing.T) {
+	t.Parallel()
+	db, p, docs := setup(t)
+	ctx := context.Background()
+	const writers, perWriter = 6, 20
+	total := writers * perWriter
+
+	var mu sync.Mutex
+	var seen []string
+	var lastSeq int64
+	applied := db.Collection("applied")
+	apply := func(ctx context.Context, ev *feedv1.Event) error {
+		// The effect is keyed by event id: a second apply would be a
+		// duplicate key, which this test counts as a failure.
+		if _, err := applied.InsertOne(ctx, bson.D{{Key: "_id", Value: ev.GetId()}}); err != nil {
+			t.Errorf("event %d applied twice: %v", ev.GetSequence(), err)
+			return err
+		}
+		var v wrapperspb.StringValue
+		if err := ev.GetPayload().UnmarshalTo(&v); err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if ev.GetSequence() <= lastSeq {
+			t.Errorf("sequence %d after %d", ev.GetSequence(), lastSeq)
+		}
+		lastSeq = ev.GetSequence()
+		seen = append(seen, v.GetValue())
+		return nil
+	}
+	count := func() int { mu.Lock(); defer mu.Unlock(); return len(seen) }
+	newConsumer := func() *feed.Consumer {
+		return &feed.Consumer{Name: "docs", DB: db, Open: opener(p), Apply: apply,
+			Log: slog.New(slog.DiscardHandler), MinBackoff: 10 * time.Millisecond}
+	}
+
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perWriter {
+				write(ctx, t, p, docs, fmt.Sprintf("w%d", w), fmt.Sprintf("w%d-%03d", w, i))
+			}
+		}()
+	}
+
+	// First consumer: stopped mid-stream.
+	c1ctx, stop1 := context.WithCancel(ctx)
+	done1 := make(chan struct{})
+	go func() { defer close(done1); _ = newConsumer().Run(c1ctx) }()
+	waitFor(t, func() bool { return count() >= total/3 })
+	stop1()
+	<-done1
+
+	// Second consumer resumes from the stored cursor.
+	c2ctx, stop2 := context.WithCancel(ctx)
+	done2 := make(chan struct{})
+	go func() { defer close(done2); _ = newConsumer().Run(c2ctx) }()
+	wg.Wait()
+	waitFor(t, func() bool { return count() >= total })
+	time.Sleep(300 * time.Millisecond) // nothing more may arrive
+	stop2()
+	<-done2
+
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != total {
+		t.Fatalf("applied %d events, want %d", len(seen), total)
+	}
+	next := map[string]int{}
+	for _, v := range seen {
+		var w string
+		var i int
+		if _, err := fmt.Sscanf(v, "%2s-%03d", &w, &i); err != nil {
+			t.Fatal(err)
+		}
+		if i != next[w] {
+			t.Fatalf("writer %s: got event %d, want %d (order or loss)", w, i, next[w])
+		}
+		next[w]++
+	}
+	n, err := docs.CountDocuments(ctx, bson.D{{Key: feed.OutboxField + ".id", Value: bson.D{{Key: "$exists", Value: true}}}})
+	if err != nil || n != 0 {
+		t.Fatalf("outboxes left: %d, %v", n, err)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// insertAt stores an event at a chosen sequence, as a slow producer whose
+// allocation came earlier would.
+func insertAt(t *testing.T, db *mongo.Database, seq int64, published time.Time) {
+	t.Helper()
+	payload, _ := proto.Marshal(wrapperspb.String(fmt.Sprint(seq)))
+	_, err := db.Collection(feed.EventsCollection).InsertOne(context.Background(), bson.D{
+		{Key: "_id", Value: seq}, {Key: "event_id", Value: fmt.Sprint("e", seq)}, {Key: "type", Value: "google.protobuf.StringValue"},
+		{Key: "time", Value: published}, {Key: "published", Value: published}, {Key: "payload", Value: payload}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestWatchWaitsForLateCommitThenSkipsAbandonedGap(t *testing.T) {
+	t.Parallel()
+	db, p, _ := setup(t)
+	p.GapWait = time.Second
+	p.Poll = 20 * time.Millisecond
+	now := time.Now()
+	insertAt(t, db, 1, now)
+	insertAt(t, db, 3, now)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got := make(chan int64, 10)
+	go func() {
+		_ = p.Watch(ctx, 0, func(ev *feedv1.Event) error { got <- ev.GetSequence(); return nil })
+	}()
+	if s := <-got; s != 1 {
+		t.Fatalf("first event %d, want 1", s)
+	}
+	select {
+	case s := <-got:
+		t.Fatalf("event %d delivered across an open gap", s)
+	case <-time.After(300 * time.Millisecond):
+	}
+	insertAt(t, db, 2, time.Now()) // the late commit
+	for _, want := range []int64{2, 3} {
+		if s := <-got; s != want {
+			t.Fatalf("got %d, want %d", s, want)
+		}
+	}
+	// 4 is never committed; 5 is: after GapWait the reader moves on.
+	insertAt(t, db, 5, time.Now())
+	select {
+	case s := <-got:
+		if s != 5 {
+			t.Fatalf("got %d, want 5", s)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("reader stuck at an abandoned gap")
+	}
+}
+
+func TestFlushTwiceDoesNotDuplicateAndRedactRemovesPayload(t *testing.T) {
+	t.Parallel()
+	db, p, docs := setup(t)
+	ctx := context.Background()
+	write(ctx, t, p, docs, "a", "first")
+	// Simulate a crash after publishing but before clearing the outbox:
+	// the event goes back into the outbox and is flushed again.
+	var ev feed.Pending
+	raw, err := db.Collection(feed.EventsCollection).FindOne(ctx, bson.D{}).Raw()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev.ID = raw.Lookup("event_id").StringValue()
+	ev.Type, ev.Subject = "google.protobuf.StringValue", "docs/a"
+	_, _ = docs.UpdateOne(ctx, bson.D{{Key: "_id", Value: "a"}}, bson.D{{Key: "$push", Value: bson.D{{Key: feed.OutboxField, Value: bson.D{{Key: "$each", Value: bson.A{ev}}}}}}})
+	if err := p.Flush(ctx, docs, "a"); err != nil {
+		t.Fatal(err)
+	}
+	var evs []*feedv1.Event
+	wctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	_ = p.Watch(wctx, 0, func(e *feedv1.Event) error { evs = append(evs, e); return nil })
+	if len(evs) != 1 {
+		t.Fatalf("delivered %d events, want 1", len(evs))
+	}
+	if err := p.Redact(ctx, "docs/a"); err != nil {
+		t.Fatal(err)
+	}
+	evs = nil
+	wctx2, cancel2 := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel2()
+	_ = p.Watch(wctx2, 0, func(e *feedv1.Event) error { evs = append(evs, e); return nil })
+	if len(evs) != 1 || !evs[0].GetRedacted() || evs[0].GetPayload() != nil {
+		t.Fatalf("after redaction: %v", evs)
+	}
+}
