@@ -246,6 +246,9 @@ func (r *Running) setServing(ok bool) {
 	r.health.SetServingStatus("", st)
 }
 
+// GRPCServiceInfo lists the registered services and their methods.
+func (r *Running) GRPCServiceInfo() map[string]grpc.ServiceInfo { return r.grpc.GetServiceInfo() }
+
 // Addr is the address the server listens on.
 func (r *Running) Addr() string { return r.lis.Addr().String() }
 

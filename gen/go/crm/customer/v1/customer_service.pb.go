@@ -32,12 +32,13 @@ type DuplicateReason int32
 const (
 	// Not used.
 	DuplicateReason_DUPLICATE_REASON_UNSPECIFIED DuplicateReason = 0
-	// Same normalised e-mail address.
+	// The same mailbox: e-mail addresses equal once lower-cased and stripped
+	// of a "+tag" suffix (and, for Gmail, of dots), for example
+	// "ada.l+news@gmail.com" and "adal@gmail.com". Exactly equal addresses
+	// cannot exist twice: creating one is ALREADY_EXISTS.
 	DuplicateReason_DUPLICATE_REASON_SAME_EMAIL DuplicateReason = 1
-	// Same phone number in E.164.
-	DuplicateReason_DUPLICATE_REASON_SAME_PHONE DuplicateReason = 2
 	// Same display name (case- and space-insensitive) and birth date.
-	DuplicateReason_DUPLICATE_REASON_SAME_NAME_AND_BIRTH_DATE DuplicateReason = 3
+	DuplicateReason_DUPLICATE_REASON_SAME_NAME_AND_BIRTH_DATE DuplicateReason = 2
 )
 
 // Enum value maps for DuplicateReason.
@@ -45,14 +46,12 @@ var (
 	DuplicateReason_name = map[int32]string{
 		0: "DUPLICATE_REASON_UNSPECIFIED",
 		1: "DUPLICATE_REASON_SAME_EMAIL",
-		2: "DUPLICATE_REASON_SAME_PHONE",
-		3: "DUPLICATE_REASON_SAME_NAME_AND_BIRTH_DATE",
+		2: "DUPLICATE_REASON_SAME_NAME_AND_BIRTH_DATE",
 	}
 	DuplicateReason_value = map[string]int32{
 		"DUPLICATE_REASON_UNSPECIFIED":              0,
 		"DUPLICATE_REASON_SAME_EMAIL":               1,
-		"DUPLICATE_REASON_SAME_PHONE":               2,
-		"DUPLICATE_REASON_SAME_NAME_AND_BIRTH_DATE": 3,
+		"DUPLICATE_REASON_SAME_NAME_AND_BIRTH_DATE": 2,
 	}
 )
 
@@ -1772,12 +1771,11 @@ const file_crm_customer_v1_customer_service_proto_rawDesc = "" +
 	"\x16DeleteCustomerResponse\x125\n" +
 	"\bcustomer\x18\x01 \x01(\v2\x19.crm.customer.v1.CustomerR\bcustomer\"Q\n" +
 	"\x18UndeleteCustomerResponse\x125\n" +
-	"\bcustomer\x18\x01 \x01(\v2\x19.crm.customer.v1.CustomerR\bcustomer*\xa4\x01\n" +
+	"\bcustomer\x18\x01 \x01(\v2\x19.crm.customer.v1.CustomerR\bcustomer*\x83\x01\n" +
 	"\x0fDuplicateReason\x12 \n" +
 	"\x1cDUPLICATE_REASON_UNSPECIFIED\x10\x00\x12\x1f\n" +
-	"\x1bDUPLICATE_REASON_SAME_EMAIL\x10\x01\x12\x1f\n" +
-	"\x1bDUPLICATE_REASON_SAME_PHONE\x10\x02\x12-\n" +
-	")DUPLICATE_REASON_SAME_NAME_AND_BIRTH_DATE\x10\x032\xad\f\n" +
+	"\x1bDUPLICATE_REASON_SAME_EMAIL\x10\x01\x12-\n" +
+	")DUPLICATE_REASON_SAME_NAME_AND_BIRTH_DATE\x10\x022\xad\f\n" +
 	"\x0fCustomerService\x12v\n" +
 	"\x0eCreateCustomer\x12&.crm.customer.v1.CreateCustomerRequest\x1a'.crm.customer.v1.CreateCustomerResponse\"\x13\xaa\xd4\x18\x0fcustomers.write\x12l\n" +
 	"\vGetCustomer\x12#.crm.customer.v1.GetCustomerRequest\x1a$.crm.customer.v1.GetCustomerResponse\"\x12\xaa\xd4\x18\x0ecustomers.read\x12~\n" +

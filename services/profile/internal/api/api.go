@@ -1,0 +1,319 @@
+// Package api is customer-profile's gRPC surface: it decodes requests into
+// domain values, calls the archive, and encodes the results. Validation of
+// declarative rules, authorisation and error mapping happen in the shared
+// interceptors (package server of pkg).
+package api
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
+	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
+	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/pkg/auth"
+	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/idempotency"
+	"github.com/opencrm/crm/pkg/pagetoken"
+	"github.com/opencrm/crm/services/profile/internal/archive"
+	"github.com/opencrm/crm/services/profile/internal/customer"
+	"github.com/opencrm/crm/services/profile/internal/customerpb"
+	"github.com/opencrm/crm/services/profile/internal/store"
+)
+
+// Page sizes.
+const (
+	defaultListPage   = 50
+	defaultSearchPage = 20
+	defaultDupGroups  = 20
+)
+
+// Handler implements customerv1.CustomerServiceServer.
+type Handler struct {
+	customerv1.UnimplementedCustomerServiceServer
+	archive *archive.Archive
+	keys    *idempotency.Store
+	pages   *pagetoken.Codec
+	feed    *feed.Producer
+}
+
+var _ customerv1.CustomerServiceServer = (*Handler)(nil)
+
+func idOf(name string) string { return strings.TrimPrefix(name, "customers/") }
+
+// CreateCustomer implements the API method.
+func (h *Handler) CreateCustomer(ctx context.Context, req *customerv1.CreateCustomerRequest) (*customerv1.CreateCustomerResponse, error) {
+	return idempotency.Do(ctx, h.keys, "CreateCustomer", req.GetRequestId(), req, func(ctx context.Context) (*customerv1.CreateCustomerResponse, string, error) {
+		c, err := customerpb.FromProto(req.GetCustomer(), "customer")
+		if err != nil {
+			return nil, "", err
+		}
+		created, err := h.archive.Create(ctx, c, req.GetRequestId())
+		if err != nil {
+			return nil, "", err
+		}
+		return &customerv1.CreateCustomerResponse{Customer: customerpb.ToProto(created)}, customer.Name(created.ID), nil
+	})
+}
+
+// GetCustomer implements the API method.
+func (h *Handler) GetCustomer(ctx context.Context, req *customerv1.GetCustomerRequest) (*customerv1.GetCustomerResponse, error) {
+	c, err := h.archive.Get(ctx, idOf(req.GetName()))
+	if err != nil {
+		return nil, err
+	}
+	return &customerv1.GetCustomerResponse{Customer: customerpb.ToProto(c)}, nil
+}
+
+// BatchGetCustomers implements the API method.
+func (h *Handler) BatchGetCustomers(ctx context.Context, req *customerv1.BatchGetCustomersRequest) (*customerv1.BatchGetCustomersResponse, error) {
+	ids := make([]string, len(req.GetNames()))
+	for i, n := range req.GetNames() {
+		ids[i] = idOf(n)
+	}
+	cs, err := h.archive.Store.GetMany(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	return &customerv1.BatchGetCustomersResponse{Customers: toProtos(cs)}, nil
+}
+
+func toProtos(cs []*customer.Customer) []*customerv1.Customer {
+	out := make([]*customerv1.Customer, len(cs))
+	for i, c := range cs {
+		out[i] = customerpb.ToProto(c)
+	}
+	return out
+}
+
+func parseOrder(s string) store.Order {
+	field, dir, _ := strings.Cut(strings.TrimSpace(s), " ")
+	o := store.Order{Field: field, Desc: dir == "desc"}
+	switch field {
+	case "", "create_time":
+		o.Field = "create_time"
+	case "display_name":
+		o.Field = "name_key"
+	}
+	return o
+}
+
+func timePtr(ts *timestamppb.Timestamp) *time.Time {
+	if ts == nil {
+		return nil
+	}
+	t := ts.AsTime()
+	return &t
+}
+
+// queryKey is what a page token is bound to: the request without its page
+// size and token.
+func queryKey(req proto.Message) ([]byte, error) {
+	c := proto.Clone(req)
+	r := c.ProtoReflect()
+	for _, f := range []string{"page_size", "page_token"} {
+		if fd := r.Descriptor().Fields().ByName(protoreflect.Name(f)); fd != nil {
+			r.Clear(fd)
+		}
+	}
+	return proto.MarshalOptions{Deterministic: true}.Marshal(c)
+}
+
+// page runs a cursor-paged List and builds the next token.
+func (h *Handler) page(ctx context.Context, req proto.Message, token string, size int, f store.Filter, o store.Order) ([]*customer.Customer, string, error) {
+	q, err := queryKey(req)
+	if err != nil {
+		return nil, "", err
+	}
+	var after *store.After
+	if token != "" {
+		after = &store.After{}
+		if err := h.pages.Decode(token, q, after); err != nil {
+			return nil, "", err
+		}
+	}
+	cs, err := h.archive.Store.List(ctx, f, o, after, size+1)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(cs) > size {
+		cs = cs[:size]
+		if next, err = h.pages.Encode(q, store.PositionOf(cs[size-1], o)); err != nil {
+			return nil, "", err
+		}
+	}
+	return cs, next, nil
+}
+
+// ListCustomers implements the API method.
+func (h *Handler) ListCustomers(ctx context.Context, req *customerv1.ListCustomersRequest) (*customerv1.ListCustomersResponse, error) {
+	fp := req.GetFilter()
+	attrs, err := customerpb.AttributesFromProto(fp.GetAttributes(), "filter.attributes")
+	if err != nil {
+		return nil, err
+	}
+	f := store.Filter{
+		States:      []customer.State{customer.StateActive},
+		Stage:       customer.Stage(fp.GetLifecycleStage()),
+		Tag:         strings.ToLower(strings.TrimSpace(fp.GetTag())),
+		CountryCode: fp.GetCountryCode(),
+		Owner:       fp.GetOwner(),
+		CreateFrom:  timePtr(fp.GetCreateTimeFrom()),
+		CreateTo:    timePtr(fp.GetCreateTimeTo()),
+		UpdateFrom:  timePtr(fp.GetUpdateTimeFrom()),
+		UpdateTo:    timePtr(fp.GetUpdateTimeTo()),
+		Attributes:  attrs,
+	}
+	if req.GetShowDeleted() {
+		f.States = append(f.States, customer.StateDeleted)
+	}
+	size := int(req.GetPageSize())
+	if size == 0 {
+		size = defaultListPage
+	}
+	cs, next, err := h.page(ctx, req, req.GetPageToken(), size, f, parseOrder(req.GetOrderBy()))
+	if err != nil {
+		return nil, err
+	}
+	return &customerv1.ListCustomersResponse{Customers: toProtos(cs), NextPageToken: next}, nil
+}
+
+var phoneLike = regexp.MustCompile(`^\+?[0-9 ().\-]{5,}$`)
+
+// SearchCustomers implements the API method.
+func (h *Handler) SearchCustomers(ctx context.Context, req *customerv1.SearchCustomersRequest) (*customerv1.SearchCustomersResponse, error) {
+	q := strings.TrimSpace(req.GetQuery())
+	f := store.Filter{States: []customer.State{customer.StateActive}}
+	switch {
+	case strings.Contains(q, "@"):
+		f.ContactKey = customer.EmailKey(strings.ToLower(q))
+	case phoneLike.MatchString(q):
+		e164, ok := customer.NormalizePhone(q, "")
+		if !ok {
+			return nil, apperr.Invalid("query", "%q looks like a phone number but is not a valid one in international form (+CC...)", q)
+		}
+		f.ContactKey = customer.PhoneKey(e164)
+	default:
+		f.NamePrefix = customer.NameKey(q)
+		if f.NamePrefix == "" {
+			return nil, apperr.Invalid("query", "is empty")
+		}
+	}
+	size := int(req.GetPageSize())
+	if size == 0 {
+		size = defaultSearchPage
+	}
+	cs, next, err := h.page(ctx, req, req.GetPageToken(), size, f, store.Order{Field: "name_key"})
+	if err != nil {
+		return nil, err
+	}
+	return &customerv1.SearchCustomersResponse{Customers: toProtos(cs), NextPageToken: next}, nil
+}
+
+// UpdateCustomer implements the API method.
+func (h *Handler) UpdateCustomer(ctx context.Context, req *customerv1.UpdateCustomerRequest) (*customerv1.UpdateCustomerResponse, error) {
+	return idempotency.Do(ctx, h.keys, "UpdateCustomer", req.GetRequestId(), req, func(ctx context.Context) (*customerv1.UpdateCustomerResponse, string, error) {
+		name := req.GetCustomer().GetName()
+		if !strings.HasPrefix(name, "customers/") || len(name) <= len("customers/") {
+			return nil, "", apperr.Invalid("customer.name", "is required: customers/{id}")
+		}
+		patch, err := customerpb.FromProto(req.GetCustomer(), "customer")
+		if err != nil {
+			return nil, "", err
+		}
+		c, err := h.archive.Update(ctx, idOf(name), patch, req.GetUpdateMask().GetPaths(), req.GetCustomer().GetEtag())
+		if err != nil {
+			return nil, "", err
+		}
+		return &customerv1.UpdateCustomerResponse{Customer: customerpb.ToProto(c)}, name, nil
+	})
+}
+
+// DeleteCustomer implements the API method.
+func (h *Handler) DeleteCustomer(ctx context.Context, req *customerv1.DeleteCustomerRequest) (*customerv1.DeleteCustomerResponse, error) {
+	return idempotency.Do(ctx, h.keys, "DeleteCustomer", req.GetRequestId(), req, func(ctx context.Context) (*customerv1.DeleteCustomerResponse, string, error) {
+		c, err := h.archive.Delete(ctx, idOf(req.GetName()), req.GetEtag())
+		if err != nil {
+			return nil, "", err
+		}
+		return &customerv1.DeleteCustomerResponse{Customer: customerpb.ToProto(c)}, req.GetName(), nil
+	})
+}
+
+// UndeleteCustomer implements the API method.
+func (h *Handler) UndeleteCustomer(ctx context.Context, req *customerv1.UndeleteCustomerRequest) (*customerv1.UndeleteCustomerResponse, error) {
+	return idempotency.Do(ctx, h.keys, "UndeleteCustomer", req.GetRequestId(), req, func(ctx context.Context) (*customerv1.UndeleteCustomerResponse, string, error) {
+		c, err := h.archive.Undelete(ctx, idOf(req.GetName()))
+		if err != nil {
+			return nil, "", err
+		}
+		return &customerv1.UndeleteCustomerResponse{Customer: customerpb.ToProto(c)}, req.GetName(), nil
+	})
+}
+
+// EraseCustomer implements the API method.
+func (h *Handler) EraseCustomer(ctx context.Context, req *customerv1.EraseCustomerRequest) (*customerv1.EraseCustomerResponse, error) {
+	return idempotency.Do(ctx, h.keys, "EraseCustomer", req.GetRequestId(), req, func(ctx context.Context) (*customerv1.EraseCustomerResponse, string, error) {
+		at, err := h.archive.Erase(ctx, idOf(req.GetName()), req.GetReason())
+		if err != nil {
+			return nil, "", err
+		}
+		return &customerv1.EraseCustomerResponse{Name: req.GetName(), EraseTime: timestamppb.New(at)}, req.GetName(), nil
+	})
+}
+
+// FindDuplicates implements the API method.
+func (h *Handler) FindDuplicates(ctx context.Context, req *customerv1.FindDuplicatesRequest) (*customerv1.FindDuplicatesResponse, error) {
+	limit := int(req.GetPageSize())
+	if limit == 0 {
+		limit = defaultDupGroups
+	}
+	groups, err := h.archive.Duplicates(ctx, idOf(req.GetCustomer()), limit)
+	if err != nil {
+		return nil, err
+	}
+	resp := &customerv1.FindDuplicatesResponse{}
+	for _, g := range groups {
+		resp.Groups = append(resp.Groups, &customerv1.DuplicateGroup{Reason: customerv1.DuplicateReason(g.Reason), Key: g.Key, Customers: toProtos(g.Customers)})
+	}
+	return resp, nil
+}
+
+// MergeCustomers implements the API method.
+func (h *Handler) MergeCustomers(ctx context.Context, req *customerv1.MergeCustomersRequest) (*customerv1.MergeCustomersResponse, error) {
+	return idempotency.Do(ctx, h.keys, "MergeCustomers", req.GetRequestId(), req, func(ctx context.Context) (*customerv1.MergeCustomersResponse, string, error) {
+		p, _ := auth.FromContext(ctx)
+		c, m, err := h.archive.Merge(ctx, idOf(req.GetSurvivor()), idOf(req.GetLoser()), p.Subject)
+		if err != nil {
+			return nil, "", err
+		}
+		return &customerv1.MergeCustomersResponse{Customer: customerpb.ToProto(c), Merge: customerpb.MergeToProto(m)}, req.GetSurvivor(), nil
+	})
+}
+
+// ListMerges implements the API method.
+func (h *Handler) ListMerges(ctx context.Context, req *customerv1.ListMergesRequest) (*customerv1.ListMergesResponse, error) {
+	ms, err := h.archive.Merges(ctx, idOf(req.GetCustomer()))
+	if err != nil {
+		return nil, err
+	}
+	resp := &customerv1.ListMergesResponse{}
+	for _, m := range ms {
+		resp.Merges = append(resp.Merges, customerpb.MergeToProto(m))
+	}
+	return resp, nil
+}
+
+// WatchCustomerEvents implements the API method.
+func (h *Handler) WatchCustomerEvents(req *customerv1.WatchCustomerEventsRequest, stream customerv1.CustomerService_WatchCustomerEventsServer) error {
+	return h.feed.Watch(stream.Context(), req.GetAfterSequence(), func(ev *feedv1.Event) error {
+		return stream.Send(&customerv1.WatchCustomerEventsResponse{Event: ev})
+	})
+}

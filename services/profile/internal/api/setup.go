@@ -1,0 +1,71 @@
+package api
+
+import (
+	"context"
+	"time"
+
+	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
+	"github.com/opencrm/crm/pkg/config"
+	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/idempotency"
+	"github.com/opencrm/crm/pkg/server"
+	"github.com/opencrm/crm/services/profile/internal/archive"
+	"github.com/opencrm/crm/services/profile/internal/store"
+)
+
+// Service identity and defaults.
+const (
+	ServiceName     = "customer-profile"
+	DefaultDatabase = "crm_profile"
+	DefaultAddr     = ":50051"
+)
+
+// Options are customer-profile's own settings.
+type Options struct {
+	// Retention is how long a deleted customer can be undeleted before it
+	// is erased (CRM_PROFILE_DELETE_RETENTION, default 30 days).
+	Retention time.Duration
+	// PurgeEvery is how often deleted customers past retention are erased
+	// (CRM_PROFILE_PURGE_INTERVAL).
+	PurgeEvery time.Duration
+}
+
+// LoadOptions reads the service's own settings.
+func LoadOptions(env *config.Env) Options {
+	return Options{
+		Retention:  env.Duration("CRM_PROFILE_DELETE_RETENTION", 30*24*time.Hour, time.Minute, 10*365*24*time.Hour),
+		PurgeEvery: env.Duration("CRM_PROFILE_PURGE_INTERVAL", time.Hour, time.Second, 7*24*time.Hour),
+	}
+}
+
+// Setup registers the customer service and returns its indexes and workers.
+func Setup(o Options) server.Setup {
+	return func(d *server.Deps) (*server.Service, error) {
+		producer := feed.NewProducer(d.DB)
+		st := store.New(d.DB, producer)
+		keys := idempotency.New(d.DB)
+		arc := &archive.Archive{Store: st, Keys: keys, Retention: o.Retention, Now: time.Now}
+		customerv1.RegisterCustomerServiceServer(d.GRPC, &Handler{archive: arc, keys: keys, pages: d.PageTokens, feed: producer})
+		relay := func(ctx context.Context) {
+			producer.Relay(ctx, 5*time.Second, func(err error) { d.Log.WarnContext(ctx, "outbox relay", "error", err) }, st.Customers())
+		}
+		purge := func(ctx context.Context) {
+			for {
+				if n, err := arc.PurgeDue(ctx); err != nil && ctx.Err() == nil {
+					d.Log.WarnContext(ctx, "purge of deleted customers", "error", err)
+				} else if n > 0 {
+					d.Log.InfoContext(ctx, "erased deleted customers past retention", "count", n)
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(o.PurgeEvery):
+				}
+			}
+		}
+		return &server.Service{
+			Indexes: append(store.Indexes(), idempotency.Indexes()...),
+			Workers: []func(context.Context){relay, purge},
+		}, nil
+	}
+}

@@ -1,0 +1,341 @@
+// Package archive holds the customer archive's use cases: each one applies
+// the domain rules of package customer and writes through package store,
+// with the events other services rely on.
+package archive
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
+	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/pkg/etag"
+	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/idempotency"
+	"github.com/opencrm/crm/services/profile/internal/customer"
+	"github.com/opencrm/crm/services/profile/internal/customerpb"
+	"github.com/opencrm/crm/services/profile/internal/store"
+)
+
+// Archive runs the use cases.
+type Archive struct {
+	Store *store.Store
+	Keys  *idempotency.Store
+	// Retention is how long a soft-deleted customer can be undeleted.
+	Retention time.Duration
+	Now       func() time.Time
+}
+
+func (a *Archive) now() time.Time { return a.Now().UTC().Truncate(time.Millisecond) }
+
+// NewID returns a customer id. With a request id the id is derived from
+// it, so a create retried after a lost response finds its own record.
+func NewID(requestID string) string {
+	if requestID == "" {
+		return strings.ToLower(rand.Text()[:20])
+	}
+	sum := sha256.Sum256([]byte("customer\x00" + requestID))
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:])[:20])
+}
+
+func event(ctx context.Context, id string, payload proto.Message, now time.Time) (feed.Pending, error) {
+	return feed.NewPending(ctx, customer.Name(id), payload, now)
+}
+
+// contactField names the request field holding a contact key.
+func contactField(c *customer.Customer, prefix string) func(string) string {
+	return func(key string) string {
+		for i, e := range c.Emails {
+			if customer.EmailKey(e.Address) == key {
+				return fmt.Sprintf("%s.emails[%d].address", prefix, i)
+			}
+		}
+		for i, p := range c.Phones {
+			if customer.PhoneKey(p.Number) == key {
+				return fmt.Sprintf("%s.phones[%d].number", prefix, i)
+			}
+		}
+		return prefix
+	}
+}
+
+// Create stores a new customer. A contact that belongs to another customer
+// is ALREADY_EXISTS naming that customer.
+func (a *Archive) Create(ctx context.Context, c customer.Customer, requestID string) (*customer.Customer, error) {
+	now := a.now()
+	if err := customer.Normalize(&c, "customer", now); err != nil {
+		return nil, err
+	}
+	c.ID = NewID(requestID)
+	c.State = customer.StateActive
+	c.CreateTime, c.UpdateTime = now, now
+	c.DeleteTime, c.PurgeTime, c.MergedInto = nil, nil, ""
+	claimed, err := a.Store.Claim(ctx, c.ID, c.ContactKeys, contactField(&c, "customer"))
+	if err != nil {
+		return nil, err
+	}
+	ev, err := event(ctx, c.ID, &customerv1.CustomerCreated{Customer: customerpb.ToProto(&c)}, now)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := a.Store.Insert(ctx, &c, []feed.Pending{ev}); err != nil {
+		_ = a.Store.Release(context.WithoutCancel(ctx), c.ID, claimed)
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Get returns a customer.
+func (a *Archive) Get(ctx context.Context, id string) (*customer.Customer, error) {
+	return a.Store.Get(ctx, id)
+}
+
+func active(c *customer.Customer) error {
+	switch c.State {
+	case customer.StateDeleted:
+		return apperr.New(apperr.KindFailedPrecondition, "CUSTOMER_DELETED", "%s is deleted: undelete it first", customer.Name(c.ID))
+	case customer.StateMerged:
+		return apperr.New(apperr.KindFailedPrecondition, "CUSTOMER_MERGED", "%s was merged into %s", customer.Name(c.ID), customer.Name(c.MergedInto)).
+			With("merged_into", customer.Name(c.MergedInto))
+	}
+	return nil
+}
+
+// checkEtag compares the caller's etag, if any, with the stored version.
+func checkEtag(field, tag string, c *customer.Customer) error {
+	v, err := etag.Parse(field, tag)
+	if err != nil {
+		return err
+	}
+	if v != 0 && v != c.Version {
+		return etag.ErrStale
+	}
+	return nil
+}
+
+// Update changes the fields named by paths. With an etag the change is
+// conditional on it; without one, it is still applied only to the version
+// it was computed from (never a silent overwrite of a concurrent change).
+func (a *Archive) Update(ctx context.Context, id string, patch customer.Customer, paths []string, tag string) (*customer.Customer, error) {
+	cur, err := a.Store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := active(cur); err != nil {
+		return nil, err
+	}
+	if err := checkEtag("customer.etag", tag, cur); err != nil {
+		return nil, err
+	}
+	now := a.now()
+	upd := *cur
+	if err := customer.ApplyMask(&upd, patch, paths); err != nil {
+		return nil, err
+	}
+	if err := customer.Normalize(&upd, "customer", now); err != nil {
+		return nil, err
+	}
+	changedConsents := customer.ChangedConsents(cur.Consents, upd.Consents)
+	upd.UpdateTime = now
+
+	var added, removed []string
+	for _, k := range upd.ContactKeys {
+		if !slices.Contains(cur.ContactKeys, k) {
+			added = append(added, k)
+		}
+	}
+	for _, k := range cur.ContactKeys {
+		if !slices.Contains(upd.ContactKeys, k) {
+			removed = append(removed, k)
+		}
+	}
+	claimed, err := a.Store.Claim(ctx, id, added, contactField(&upd, "customer"))
+	if err != nil {
+		return nil, err
+	}
+	p := customerpb.ToProto(&upd)
+	p.Etag = etag.Format(cur.Version + 1)
+	evs := []proto.Message{&customerv1.CustomerUpdated{Customer: p, ChangedFields: paths}}
+	if len(changedConsents) > 0 {
+		chans := make([]customerv1.ConsentChannel, len(changedConsents))
+		for i, ch := range changedConsents {
+			chans[i] = customerv1.ConsentChannel(ch)
+		}
+		evs = append(evs, &customerv1.ConsentChanged{Customer: customer.Name(id), Consents: p.GetConsents(), ChangedChannels: chans})
+	}
+	pending, err := events(ctx, id, now, evs...)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Store.Update(ctx, &upd, cur.Version, pending); err != nil {
+		_ = a.Store.Release(context.WithoutCancel(ctx), id, claimed)
+		return nil, err
+	}
+	if err := a.Store.Release(ctx, id, removed); err != nil {
+		return nil, err
+	}
+	return &upd, nil
+}
+
+func events(ctx context.Context, id string, now time.Time, payloads ...proto.Message) ([]feed.Pending, error) {
+	out := make([]feed.Pending, 0, len(payloads))
+	for _, p := range payloads {
+		ev, err := event(ctx, id, p, now)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}
+
+// Delete soft-deletes a customer until its purge time.
+func (a *Archive) Delete(ctx context.Context, id, tag string) (*customer.Customer, error) {
+	cur, err := a.Store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := active(cur); err != nil {
+		return nil, err
+	}
+	if err := checkEtag("etag", tag, cur); err != nil {
+		return nil, err
+	}
+	now := a.now()
+	purge := now.Add(a.Retention)
+	upd := *cur
+	upd.State, upd.DeleteTime, upd.PurgeTime, upd.UpdateTime = customer.StateDeleted, &now, &purge, now
+	return a.write(ctx, cur, &upd, now, func(p *customerv1.Customer) proto.Message { return &customerv1.CustomerDeleted{Customer: p} })
+}
+
+// Undelete restores a soft-deleted customer before its purge time.
+func (a *Archive) Undelete(ctx context.Context, id string) (*customer.Customer, error) {
+	cur, err := a.Store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if cur.State != customer.StateDeleted {
+		return nil, apperr.New(apperr.KindFailedPrecondition, "CUSTOMER_NOT_DELETED", "%s is not deleted", customer.Name(id))
+	}
+	now := a.now()
+	if cur.PurgeTime != nil && !now.Before(*cur.PurgeTime) {
+		return nil, apperr.New(apperr.KindFailedPrecondition, "RETENTION_EXPIRED", "%s can no longer be undeleted: its retention period ended", customer.Name(id))
+	}
+	upd := *cur
+	upd.State, upd.DeleteTime, upd.PurgeTime, upd.UpdateTime = customer.StateActive, nil, nil, now
+	return a.write(ctx, cur, &upd, now, func(p *customerv1.Customer) proto.Message { return &customerv1.CustomerUndeleted{Customer: p} })
+}
+
+func (a *Archive) write(ctx context.Context, cur, upd *customer.Customer, now time.Time, payload func(*customerv1.Customer) proto.Message) (*customer.Customer, error) {
+	p := customerpb.ToProto(upd)
+	p.Etag = etag.Format(cur.Version + 1)
+	ev, err := event(ctx, cur.ID, payload(p), now)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Store.Update(ctx, upd, cur.Version, []feed.Pending{ev}); err != nil {
+		return nil, err
+	}
+	return upd, nil
+}
+
+// Erase removes a customer for a privacy request, leaving a tombstone, and
+// forgets the stored responses and event payloads that held its data.
+func (a *Archive) Erase(ctx context.Context, id, reason string) (time.Time, error) {
+	if _, err := a.Store.Get(ctx, id); err != nil {
+		return time.Time{}, err
+	}
+	now := a.now()
+	ev, err := event(ctx, id, &customerv1.CustomerErased{Customer: customer.Name(id), EraseTime: timestamppb.New(now), Reason: reason}, now)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if err := a.Store.Erase(ctx, id, now, ev); err != nil {
+		return time.Time{}, err
+	}
+	if err := a.Keys.ForgetSubject(ctx, customer.Name(id)); err != nil {
+		return time.Time{}, err
+	}
+	return now, nil
+}
+
+// Merge merges loser into survivor (see customer.MergeInto). The steps are
+// ordered so that a retry after a failure at any point completes the merge
+// and no contact is ever unprotected: the survivor takes the loser's
+// contacts first, then their claims, and only then is the loser retired.
+func (a *Archive) Merge(ctx context.Context, survivorID, loserID, actor string) (*customer.Customer, customer.Merge, error) {
+	if survivorID == loserID {
+		return nil, customer.Merge{}, apperr.Invalid("loser", "a customer cannot be merged into itself")
+	}
+	survivor, err := a.Store.Get(ctx, survivorID)
+	if err != nil {
+		return nil, customer.Merge{}, err
+	}
+	loser, err := a.Store.Get(ctx, loserID)
+	if err != nil {
+		return nil, customer.Merge{}, err
+	}
+	if err := active(survivor); err != nil {
+		return nil, customer.Merge{}, err
+	}
+	if err := active(loser); err != nil {
+		return nil, customer.Merge{}, err
+	}
+	now := a.now()
+	merged, from := customer.MergeInto(*survivor, *loser, now)
+	m := customer.Merge{ID: strings.ToLower(rand.Text()[:20]), Survivor: survivorID, Loser: loserID, Actor: actor, Time: now, FieldsFromLoser: from}
+	p := customerpb.ToProto(&merged)
+	p.Etag = etag.Format(survivor.Version + 1)
+	ev, err := event(ctx, survivorID, &customerv1.CustomersMerged{Survivor: p, Loser: customer.Name(loserID), Merge: "merges/" + m.ID}, now)
+	if err != nil {
+		return nil, customer.Merge{}, err
+	}
+	if err := a.Store.Update(ctx, &merged, survivor.Version, []feed.Pending{ev}); err != nil {
+		return nil, customer.Merge{}, err
+	}
+	if err := a.Store.MoveClaims(ctx, loserID, survivorID); err != nil {
+		return nil, customer.Merge{}, err
+	}
+	retired := *loser
+	retired.State, retired.MergedInto, retired.UpdateTime = customer.StateMerged, survivorID, now
+	retired.Emails, retired.Phones, retired.ContactKeys, retired.DedupKeys = nil, nil, []string{}, []string{}
+	if err := a.Store.Update(ctx, &retired, loser.Version, nil); err != nil {
+		return nil, customer.Merge{}, fmt.Errorf("retire merged customer (retry the merge to complete it): %w", err)
+	}
+	if err := a.Store.AddMerge(ctx, m); err != nil {
+		return nil, customer.Merge{}, err
+	}
+	return &merged, m, nil
+}
+
+// Merges lists the merges a customer took part in.
+func (a *Archive) Merges(ctx context.Context, id string) ([]customer.Merge, error) {
+	if _, err := a.Store.Get(ctx, id); err != nil {
+		return nil, err
+	}
+	return a.Store.MergesOf(ctx, id)
+}
+
+// PurgeDue erases soft-deleted customers whose retention ended; it returns
+// how many it erased.
+func (a *Archive) PurgeDue(ctx context.Context) (int, error) {
+	ids, err := a.Store.DueForPurge(ctx, a.now(), 100)
+	if err != nil {
+		return 0, err
+	}
+	for i, id := range ids {
+		if _, err := a.Erase(ctx, id, "retention period after deletion ended"); err != nil {
+			return i, fmt.Errorf("purge %s: %w", customer.Name(id), err)
+		}
+	}
+	return len(ids), nil
+}

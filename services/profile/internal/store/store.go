@@ -1,0 +1,402 @@
+// Package store keeps the customer archive in MongoDB: customers (each
+// change written together with its events in the document's outbox),
+// contact claims that make e-mails and phones unique across customers, and
+// the merge history. Every query here is backed by an index from Indexes.
+package store
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/pkg/etag"
+	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/services/profile/internal/customer"
+)
+
+// Collection names.
+const (
+	Customers = "customers"
+	Claims    = "contact_claims"
+	Merges    = "merges"
+)
+
+// Indexes returns every index the store's queries use.
+func Indexes() []mongox.Index {
+	ix := func(coll string, keys ...string) mongox.Index {
+		d := bson.D{}
+		for _, k := range keys {
+			d = append(d, bson.E{Key: k, Value: 1})
+		}
+		return mongox.Index{Collection: coll, Model: mongo.IndexModel{Keys: d}}
+	}
+	out := []mongox.Index{
+		ix(Customers, "state", "create_time", "_id"),
+		ix(Customers, "state", "update_time", "_id"),
+		ix(Customers, "state", "name_key", "_id"),
+		ix(Customers, "legal_name_key"),
+		ix(Customers, "contact_keys"),
+		ix(Customers, "dedup_keys"),
+		ix(Customers, "tags"),
+		ix(Customers, "owner"),
+		ix(Customers, "demographics.country_code"),
+		ix(Customers, "lifecycle_stage"),
+		ix(Customers, "purge_time"),
+		ix(Claims, "customer_id"),
+		ix(Merges, "survivor", "time"),
+		ix(Merges, "loser", "time"),
+	}
+	return append(out, feed.Indexes(Customers)...)
+}
+
+// Store is the archive's storage.
+type Store struct {
+	customers *mongo.Collection
+	claims    *mongo.Collection
+	merges    *mongo.Collection
+	feed      *feed.Producer
+	// ClaimGrace is how long a fresh claim protects a contact whose
+	// customer is not stored yet (a create in progress).
+	ClaimGrace time.Duration
+}
+
+// New returns the store in db, publishing events through p.
+func New(db *mongo.Database, p *feed.Producer) *Store {
+	return &Store{customers: db.Collection(Customers), claims: db.Collection(Claims), merges: db.Collection(Merges), feed: p, ClaimGrace: time.Minute}
+}
+
+// Customers returns the customers collection, for the outbox relay.
+func (s *Store) Customers() *mongo.Collection { return s.customers }
+
+type document struct {
+	customer.Customer `bson:",inline"`
+	Outbox            []feed.Pending `bson:"outbox"`
+}
+
+// ErrErased is returned for a customer that was erased.
+var ErrErased = apperr.New(apperr.KindNotFound, "CUSTOMER_ERASED", "the customer was erased")
+
+// Insert stores a new customer with its events. Inserting the same id
+// again returns the stored record with existed=true (a retried create).
+func (s *Store) Insert(ctx context.Context, c *customer.Customer, events []feed.Pending) (existed bool, err error) {
+	c.Version = 1
+	_, err = s.customers.InsertOne(ctx, document{Customer: *c, Outbox: events})
+	if mongox.IsDuplicateKey(err) {
+		got, gerr := s.Get(ctx, c.ID)
+		if gerr != nil {
+			return false, gerr
+		}
+		*c = *got
+		return true, nil
+	}
+	if err != nil {
+		return false, mongox.Wrap("insert customer", err)
+	}
+	return false, s.flush(ctx, c.ID)
+}
+
+// flush publishes the document's outbox. A failure is not the caller's:
+// the change is stored and the relay publishes it later.
+func (s *Store) flush(ctx context.Context, id string) error {
+	_ = s.feed.Flush(context.WithoutCancel(ctx), s.customers, id)
+	return nil
+}
+
+// Get returns a customer, also soft-deleted or merged; an erased one is
+// ErrErased.
+func (s *Store) Get(ctx context.Context, id string) (*customer.Customer, error) {
+	var c customer.Customer
+	err := s.customers.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}})).Decode(&c)
+	if mongox.IsNotFound(err) {
+		return nil, apperr.NotFound(customer.Name(id))
+	}
+	if err != nil {
+		return nil, mongox.Wrap("get customer", err)
+	}
+	if c.State == customer.StateErased {
+		return nil, ErrErased.With("resource", customer.Name(id))
+	}
+	return &c, nil
+}
+
+// GetMany returns the customers with the given ids, in that order.
+func (s *Store) GetMany(ctx context.Context, ids []string) ([]*customer.Customer, error) {
+	cur, err := s.customers.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}, options.Find().SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}}))
+	if err != nil {
+		return nil, mongox.Wrap("get customers", err)
+	}
+	var all []*customer.Customer
+	if err := cur.All(ctx, &all); err != nil {
+		return nil, mongox.Wrap("get customers", err)
+	}
+	byID := map[string]*customer.Customer{}
+	for _, c := range all {
+		byID[c.ID] = c
+	}
+	out := make([]*customer.Customer, len(ids))
+	for i, id := range ids {
+		c, ok := byID[id]
+		if !ok {
+			return nil, apperr.NotFound(customer.Name(id))
+		}
+		if c.State == customer.StateErased {
+			return nil, ErrErased.With("resource", customer.Name(id))
+		}
+		out[i] = c
+	}
+	return out, nil
+}
+
+// Update writes c if its stored version is still expectVersion, with its
+// events, and bumps the version. A changed version is etag.ErrStale.
+func (s *Store) Update(ctx context.Context, c *customer.Customer, expectVersion int64, events []feed.Pending) error {
+	c.Version = expectVersion + 1
+	raw, err := bson.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("encode customer: %w", err)
+	}
+	var fields bson.D
+	if err := bson.Unmarshal(raw, &fields); err != nil {
+		return fmt.Errorf("encode customer: %w", err)
+	}
+	set := fields[:0]
+	for _, f := range fields {
+		if f.Key != "_id" {
+			set = append(set, f)
+		}
+	}
+	upd := bson.D{{Key: "$set", Value: set}}
+	if len(events) > 0 {
+		upd = append(upd, bson.E{Key: "$push", Value: bson.D{{Key: feed.OutboxField, Value: bson.D{{Key: "$each", Value: events}}}}})
+	}
+	res, err := s.customers.UpdateOne(ctx, bson.D{{Key: "_id", Value: c.ID}, {Key: "version", Value: expectVersion}}, upd)
+	if err != nil {
+		return mongox.Wrap("update customer", err)
+	}
+	if res.MatchedCount == 0 {
+		return etag.ErrStale
+	}
+	return s.flush(ctx, c.ID)
+}
+
+// Erase replaces the customer by a tombstone that keeps only the id and
+// the erasure time, with the erased event in its outbox; removes the
+// customer's contact claims; and redacts the payloads of its earlier events.
+func (s *Store) Erase(ctx context.Context, id string, at time.Time, ev feed.Pending) error {
+	tomb := bson.D{{Key: "_id", Value: id}, {Key: "state", Value: customer.StateErased}, {Key: "erase_time", Value: at},
+		{Key: "version", Value: int64(0)}, {Key: feed.OutboxField, Value: bson.A{ev}}}
+	res, err := s.customers.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "state", Value: bson.D{{Key: "$ne", Value: customer.StateErased}}}}, tomb)
+	if err != nil {
+		return mongox.Wrap("erase customer", err)
+	}
+	if res.MatchedCount == 0 {
+		return ErrErased.With("resource", customer.Name(id))
+	}
+	if _, err := s.claims.DeleteMany(ctx, bson.D{{Key: "customer_id", Value: id}}); err != nil {
+		return mongox.Wrap("release erased customer's contacts", err)
+	}
+	// Redact before publishing the erased event, whose payload has no
+	// personal data and must stay readable.
+	if err := s.feed.Redact(ctx, customer.Name(id)); err != nil {
+		return err
+	}
+	return s.flush(ctx, id)
+}
+
+// Filter selects customers for List.
+type Filter struct {
+	States         []customer.State
+	Stage          customer.Stage
+	Tag            string
+	CountryCode    string
+	Owner          string
+	CreateFrom     *time.Time
+	CreateTo       *time.Time
+	UpdateFrom     *time.Time
+	UpdateTo       *time.Time
+	Attributes     map[string]customer.Attribute
+	NamePrefix     string
+	ContactKey     string
+	ExcludeID      string
+	DedupKeysAnyOf []string
+}
+
+// Order is a List order: the sort field and direction.
+type Order struct {
+	Field string // "create_time", "update_time" or "name_key"
+	Desc  bool
+}
+
+// After is the position after the last item of a page.
+type After struct {
+	Time *time.Time `json:"t,omitempty"`
+	Text *string    `json:"s,omitempty"`
+	ID   string     `json:"id"`
+}
+
+func (f Filter) query() bson.D {
+	q := bson.D{}
+	if len(f.States) > 0 {
+		q = append(q, bson.E{Key: "state", Value: bson.D{{Key: "$in", Value: f.States}}})
+	}
+	add := func(k string, v any) { q = append(q, bson.E{Key: k, Value: v}) }
+	if f.Stage != 0 {
+		add("lifecycle_stage", f.Stage)
+	}
+	if f.Tag != "" {
+		add("tags", f.Tag)
+	}
+	if f.CountryCode != "" {
+		add("demographics.country_code", f.CountryCode)
+	}
+	if f.Owner != "" {
+		add("owner", f.Owner)
+	}
+	rng := func(k string, from, to *time.Time) {
+		r := bson.D{}
+		if from != nil {
+			r = append(r, bson.E{Key: "$gte", Value: *from})
+		}
+		if to != nil {
+			r = append(r, bson.E{Key: "$lt", Value: *to})
+		}
+		if len(r) > 0 {
+			add(k, r)
+		}
+	}
+	rng("create_time", f.CreateFrom, f.CreateTo)
+	rng("update_time", f.UpdateFrom, f.UpdateTo)
+	for k, v := range f.Attributes {
+		switch {
+		case v.String != nil:
+			add("attributes."+k+".s", *v.String)
+		case v.Number != nil:
+			add("attributes."+k+".n", *v.Number)
+		case v.Bool != nil:
+			add("attributes."+k+".b", *v.Bool)
+		case v.Time != nil:
+			add("attributes."+k+".t", *v.Time)
+		}
+	}
+	if f.NamePrefix != "" {
+		re := "^" + regexp.QuoteMeta(f.NamePrefix)
+		add("$or", bson.A{bson.D{{Key: "name_key", Value: bson.D{{Key: "$regex", Value: re}}}}, bson.D{{Key: "legal_name_key", Value: bson.D{{Key: "$regex", Value: re}}}}})
+	}
+	if f.ContactKey != "" {
+		add("contact_keys", f.ContactKey)
+	}
+	if f.ExcludeID != "" {
+		add("_id", bson.D{{Key: "$ne", Value: f.ExcludeID}})
+	}
+	if len(f.DedupKeysAnyOf) > 0 {
+		add("dedup_keys", bson.D{{Key: "$in", Value: f.DedupKeysAnyOf}})
+	}
+	return q
+}
+
+// List returns up to limit customers matching f in order o after the
+// position a (nil for the first page).
+func (s *Store) List(ctx context.Context, f Filter, o Order, a *After, limit int) ([]*customer.Customer, error) {
+	q := f.query()
+	dir, cmp := 1, "$gt"
+	if o.Desc {
+		dir, cmp = -1, "$lt"
+	}
+	if a != nil {
+		var v any = a.ID
+		switch {
+		case a.Time != nil:
+			v = *a.Time
+		case a.Text != nil:
+			v = *a.Text
+		}
+		after := bson.D{{Key: "$or", Value: bson.A{
+			bson.D{{Key: o.Field, Value: bson.D{{Key: cmp, Value: v}}}},
+			bson.D{{Key: o.Field, Value: v}, {Key: "_id", Value: bson.D{{Key: cmp, Value: a.ID}}}},
+		}}}
+		q = bson.D{{Key: "$and", Value: bson.A{q, after}}}
+	}
+	opts := options.Find().SetSort(bson.D{{Key: o.Field, Value: dir}, {Key: "_id", Value: dir}}).
+		SetLimit(int64(limit)).SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}})
+	cur, err := s.customers.Find(ctx, q, opts)
+	if err != nil {
+		return nil, mongox.Wrap("list customers", err)
+	}
+	var out []*customer.Customer
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, mongox.Wrap("list customers", err)
+	}
+	return out, nil
+}
+
+// PositionOf returns the page position after c in order o.
+func PositionOf(c *customer.Customer, o Order) After {
+	a := After{ID: c.ID}
+	switch o.Field {
+	case "create_time":
+		t := c.CreateTime
+		a.Time = &t
+	case "update_time":
+		t := c.UpdateTime
+		a.Time = &t
+	default:
+		n := c.NameKey
+		a.Text = &n
+	}
+	return a
+}
+
+// DuplicateKey is a dedup key shared by several active customers.
+type DuplicateKey struct {
+	Key   string `bson:"_id"`
+	Count int64  `bson:"count"`
+}
+
+// SharedDedupKeys returns up to limit dedup keys that more than one active
+// customer has.
+func (s *Store) SharedDedupKeys(ctx context.Context, limit int) ([]DuplicateKey, error) {
+	pipe := mongo.Pipeline{
+		{{Key: "$match", Value: bson.D{{Key: "state", Value: customer.StateActive}}}},
+		{{Key: "$unwind", Value: "$dedup_keys"}},
+		{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$dedup_keys"}, {Key: "count", Value: bson.D{{Key: "$sum", Value: 1}}}}}},
+		{{Key: "$match", Value: bson.D{{Key: "count", Value: bson.D{{Key: "$gt", Value: 1}}}}}},
+		{{Key: "$sort", Value: bson.D{{Key: "_id", Value: 1}}}},
+		{{Key: "$limit", Value: limit}},
+	}
+	cur, err := s.customers.Aggregate(ctx, pipe)
+	if err != nil {
+		return nil, mongox.Wrap("find shared keys", err)
+	}
+	var out []DuplicateKey
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, mongox.Wrap("find shared keys", err)
+	}
+	return out, nil
+}
+
+// DueForPurge returns ids of soft-deleted customers whose purge time passed.
+func (s *Store) DueForPurge(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	cur, err := s.customers.Find(ctx, bson.D{{Key: "purge_time", Value: bson.D{{Key: "$lte", Value: now}}}, {Key: "state", Value: customer.StateDeleted}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, mongox.Wrap("find customers to purge", err)
+	}
+	var docs []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mongox.Wrap("find customers to purge", err)
+	}
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	return ids, nil
+}
