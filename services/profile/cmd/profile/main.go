@@ -11,7 +11,7 @@ import (
 
 	"github.com/opencrm/crm/pkg/config"
 	"github.com/opencrm/crm/pkg/server"
-	"github.com/opencrm/crm/services/profile/internal/api"
+	"github.com/opencrm/crm/services/profile/service"
 )
 
 func main() {
@@ -25,10 +25,10 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	env := &config.Env{}
-	cfg := server.LoadConfig(env, api.ServiceName, api.DefaultDatabase, api.DefaultAddr)
-	opts := api.LoadOptions(env)
+	cfg := server.LoadConfig(env, service.Name, service.DefaultDatabase, service.DefaultAddr)
+	setup := service.Setup(env)
 	if err := env.Err(); err != nil {
 		return err
 	}
-	return server.Run(ctx, cfg, api.Setup(opts))
+	return server.Run(ctx, cfg, setup)
 }

@@ -79,6 +79,7 @@ func (a *Archive) Create(ctx context.Context, c customer.Customer, requestID str
 	c.State = customer.StateActive
 	c.CreateTime, c.UpdateTime = now, now
 	c.DeleteTime, c.PurgeTime, c.MergedInto = nil, nil, ""
+	c.Version = 1
 	claimed, err := a.Store.Claim(ctx, c.ID, c.ContactKeys, contactField(&c, "customer"))
 	if err != nil {
 		return nil, err
