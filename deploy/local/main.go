@@ -1,0 +1,143 @@
+// Command local runs the platform on one machine on the embedded default
+// database, with its data kept in a folder between runs:
+//
+//	go run ./deploy/local            # data in .data/
+//	go run ./deploy/local -data /tmp/crm -profile-addr 127.0.0.1:7001
+//
+// It prints each service's address and a token to call them with, and stops
+// everything cleanly on Ctrl-C. Services export traces when the standard
+// OTEL_EXPORTER_OTLP_ENDPOINT is set.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/opencrm/crm/pkg/auth"
+	"github.com/opencrm/crm/pkg/config"
+	"github.com/opencrm/crm/pkg/embedded"
+	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/pkg/server"
+	profile "github.com/opencrm/crm/services/profile/service"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "local:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	dataDir := flag.String("data", ".data", "folder for the database and the local secrets")
+	dbAddr := flag.String("db-addr", "127.0.0.1:27017", "loopback address of the embedded database")
+	profileAddr := flag.String("profile-addr", "127.0.0.1:50051", "address of customer-profile")
+	logLevel := flag.String("log-level", "warn", "service log level: debug, info, warn, error")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
+		return fmt.Errorf("create data folder: %w", err)
+	}
+	authSecret, err := secret(filepath.Join(*dataDir, "auth-secret"))
+	if err != nil {
+		return err
+	}
+	pageKey, err := secret(filepath.Join(*dataDir, "page-token-key"))
+	if err != nil {
+		return err
+	}
+	db, err := embedded.Start(ctx, filepath.Join(*dataDir, "db"), embedded.Options{Addr: *dbAddr})
+	if err != nil {
+		return fmt.Errorf("start the embedded database (is another run using %s?): %w", *dbAddr, err)
+	}
+	defer db.Stop()
+
+	level, err := parseLevel(*logLevel)
+	if err != nil {
+		return err
+	}
+	env := &config.Env{}
+	setup := profile.Setup(env)
+	if err := env.Err(); err != nil {
+		return err
+	}
+	cfg := server.Config{
+		Service:    profile.Name,
+		ListenAddr: *profileAddr,
+		Mongo: mongox.Config{URI: db.URI(), Database: profile.DefaultDatabase, Mode: mongox.ModeEmbedded,
+			MaxPoolSize: 1, ConnectTimeout: 10 * time.Second},
+		Auth:            auth.Config{HMACSecret: authSecret},
+		PageTokenKey:    pageKey,
+		LogLevel:        level,
+		ShutdownTimeout: 10 * time.Second,
+	}
+	svc, err := server.Start(ctx, cfg, setup, server.Options{})
+	if err != nil {
+		return err
+	}
+	select {
+	case <-svc.Ready():
+	case <-ctx.Done():
+		return svc.Stop()
+	}
+	token, err := auth.Mint(authSecret, "local-admin", auth.AllScopes(), 7*24*time.Hour, "", "")
+	if err != nil {
+		return err
+	}
+	fmt.Printf(`The customer-management platform is running (data in %s).
+
+  customer-profile   %s
+  database           %s
+
+Token (all scopes, valid 7 days; make more with
+  go run ./pkg/cmd/crm-token -secret-file %s -all):
+
+%s
+
+Try:
+  grpcurl -plaintext -H "authorization: Bearer $TOKEN" %s list
+
+Ctrl-C stops everything.
+`, *dataDir, svc.Addr(), db.URI(), filepath.Join(*dataDir, "auth-secret"), token, svc.Addr())
+
+	<-ctx.Done()
+	fmt.Println("\nstopping...")
+	return svc.Stop()
+}
+
+// secret reads a local secret, creating it on the first run.
+func secret(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		s := rand.Text() + rand.Text()
+		if err := os.WriteFile(path, []byte(s+"\n"), 0o600); err != nil {
+			return nil, fmt.Errorf("write %s: %w", path, err)
+		}
+		return []byte(s), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return []byte(strings.TrimSpace(string(b))), nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, fmt.Errorf("-log-level: %w", err)
+	}
+	return l, nil
+}

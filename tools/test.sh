@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The test command: installs the pinned toolchain, checks the API, vets and
+# tests every Go module of the workspace. CI runs exactly this (.ci/run).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
+
+echo "== toolchain"
+tools/setup.sh
+tools/check-api.sh
+
+mods=$(go list -m -f '{{.Dir}}/...')
+echo "== gofmt"
+bad=$(gofmt -l $(go list -m -f '{{.Dir}}') | grep -v '\.pb\.go$' || true)
+if [ -n "$bad" ]; then
+  echo "not gofmt-ed:" >&2
+  echo "$bad" >&2
+  exit 1
+fi
+echo "== go vet"
+go vet $mods
+echo "== go test"
+go test -count=1 -timeout 15m $mods
