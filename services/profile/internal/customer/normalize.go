@@ -288,9 +288,11 @@ func NameKey(s string) string {
 	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
 }
 
-// EmailKey and PhoneKey are the contact keys that must be unique across
-// customers.
-func EmailKey(addr string) string  { return "email:" + addr }
+// EmailKey is the contact key of a normalised e-mail address; contact keys
+// are unique across customers.
+func EmailKey(addr string) string { return "email:" + addr }
+
+// PhoneKey is the contact key of an E.164 phone number.
 func PhoneKey(e164 string) string { return "phone:" + e164 }
 
 // MailboxKey folds an address to its likely mailbox: "+tag" suffix dropped,
