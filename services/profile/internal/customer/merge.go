@@ -36,30 +36,13 @@ func MergeInto(survivor, loser Customer, now time.Time) (Customer, []string) {
 		from = append(from, "demographics.gender")
 	}
 
-	m.Emails = slices.Clone(m.Emails)
-	for _, e := range loser.Emails {
-		if !slices.ContainsFunc(m.Emails, func(x Email) bool { return x.Address == e.Address }) {
-			e.Primary = e.Primary && len(m.Emails) == 0
-			m.Emails = append(m.Emails, e)
-			from = appendOnce(from, "emails")
-		}
-	}
-	m.Phones = slices.Clone(m.Phones)
-	for _, p := range loser.Phones {
-		if !slices.ContainsFunc(m.Phones, func(x Phone) bool { return x.Number == p.Number }) {
-			p.Primary = p.Primary && len(m.Phones) == 0
-			m.Phones = append(m.Phones, p)
-			from = appendOnce(from, "phones")
-		}
-	}
-	m.Addresses = slices.Clone(m.Addresses)
-	for _, a := range loser.Addresses {
-		if !slices.ContainsFunc(m.Addresses, func(x Address) bool { return sameAddress(x, a) }) {
-			a.Primary = a.Primary && len(m.Addresses) == 0
-			m.Addresses = append(m.Addresses, a)
-			from = appendOnce(from, "addresses")
-		}
-	}
+	var took bool
+	m.Emails, took = unite(m.Emails, loser.Emails, func(a, b Email) bool { return a.Address == b.Address }, func(e *Email) { e.Primary = false })
+	from = appendIf(from, took, "emails")
+	m.Phones, took = unite(m.Phones, loser.Phones, func(a, b Phone) bool { return a.Number == b.Number }, func(p *Phone) { p.Primary = false })
+	from = appendIf(from, took, "phones")
+	m.Addresses, took = unite(m.Addresses, loser.Addresses, sameAddress, func(a *Address) { a.Primary = false })
+	from = appendIf(from, took, "addresses")
 	m.Tags = slices.Clone(m.Tags)
 	for _, t := range loser.Tags {
 		if !slices.Contains(m.Tags, t) {
@@ -94,6 +77,32 @@ func MergeInto(survivor, loser Customer, now time.Time) (Customer, []string) {
 	m.UpdateTime = now
 	m.deriveKeys()
 	return m, from
+}
+
+// unite appends to a copy of dst the entries of src it lacks. When dst has
+// entries, the added ones lose their primary mark: the survivor's primary
+// stays primary.
+func unite[T any](dst, src []T, same func(a, b T) bool, demote func(*T)) ([]T, bool) {
+	out := slices.Clone(dst)
+	took := false
+	for _, v := range src {
+		if slices.ContainsFunc(out, func(x T) bool { return same(x, v) }) {
+			continue
+		}
+		if len(dst) > 0 {
+			demote(&v)
+		}
+		out = append(out, v)
+		took = true
+	}
+	return out, took
+}
+
+func appendIf(s []string, cond bool, v string) []string {
+	if cond {
+		return append(s, v)
+	}
+	return s
 }
 
 func appendOnce(s []string, v string) []string {
