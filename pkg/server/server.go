@@ -144,7 +144,7 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 	authz := &auth.Authorizer{Verifier: auth.NewVerifier(cfg.Auth), Log: log}
 	ic := &interceptors{log: log, validator: validator}
 	gs := grpc.NewServer(
-		grpc.StatsHandler(otelgrpc.NewServerHandler(otelgrpc.WithTracerProvider(tr.Provider))),
+		grpc.StatsHandler(otelgrpc.NewServerHandler(otelgrpc.WithTracerProvider(tr.Provider), otelgrpc.WithPropagators(telemetry.Propagator))),
 		grpc.ChainUnaryInterceptor(ic.recoverUnary, ic.logUnary, ic.mapUnary, authz.Unary, ic.validateUnary),
 		grpc.ChainStreamInterceptor(ic.recoverStream, ic.logStream, ic.mapStream, authz.Stream, ic.validateStream),
 	)

@@ -35,11 +35,11 @@ type Server struct {
 // serves. It stops when the test ends.
 func Start(t testing.TB, service string, setup server.Setup) *Server {
 	t.Helper()
-	return StartWith(t, service, dbtest.Config(t), setup)
+	return StartWith(t, service, dbtest.Config(t), setup, server.Options{})
 }
 
-// StartWith is Start with a chosen database configuration.
-func StartWith(t testing.TB, service string, db mongox.Config, setup server.Setup) *Server {
+// StartWith is Start with a chosen database configuration and options.
+func StartWith(t testing.TB, service string, db mongox.Config, setup server.Setup, o server.Options) *Server {
 	t.Helper()
 	cfg := server.Config{
 		Service: service, ListenAddr: "127.0.0.1:0", Mongo: db,
@@ -47,7 +47,10 @@ func StartWith(t testing.TB, service string, db mongox.Config, setup server.Setu
 		PageTokenKey:    []byte("page-token-key-page-token-key-0123"),
 		ShutdownTimeout: 5 * time.Second,
 	}
-	r, err := server.Start(context.Background(), cfg, setup, server.Options{LogOutput: io.Discard})
+	if o.LogOutput == nil {
+		o.LogOutput = io.Discard
+	}
+	r, err := server.Start(context.Background(), cfg, setup, o)
 	if err != nil {
 		t.Fatalf("start %s: %v", service, err)
 	}
