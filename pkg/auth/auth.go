@@ -17,6 +17,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -120,11 +121,27 @@ func readPublicKeys(path string) ([]crypto.PublicKey, error) {
 // is kept for logs, never shown to the caller.
 var ErrInvalidToken = errors.New("invalid bearer token")
 
-// Verifier checks tokens.
+// Verifier checks tokens. Verified tokens are cached until they expire:
+// callers send the same token with many calls, and verifying it again each
+// time would cost more than the rest of the call's overhead.
 type Verifier struct {
 	cfg    Config
 	parser *jwt.Parser
+	keys   jwt.Keyfunc
+	Now    func() time.Time
+
+	mu    sync.Mutex
+	cache map[string]cached
 }
+
+type cached struct {
+	p   Principal
+	exp time.Time
+}
+
+// maxCached bounds the cache; when full it is emptied, which costs one
+// verification per live token.
+const maxCached = 10000
 
 // NewVerifier returns a verifier for cfg.
 func NewVerifier(cfg Config) *Verifier {
@@ -139,48 +156,55 @@ func NewVerifier(cfg Config) *Verifier {
 	if cfg.Audience != "" {
 		opts = append(opts, jwt.WithAudience(cfg.Audience))
 	}
-	return &Verifier{cfg: cfg, parser: jwt.NewParser(opts...)}
+	public := jwt.VerificationKeySet{}
+	for _, k := range cfg.PublicKeys {
+		public.Keys = append(public.Keys, k)
+	}
+	// Keys by algorithm, so an HS256 token is never checked against a
+	// public key or the reverse.
+	keys := func(t *jwt.Token) (any, error) {
+		switch t.Method.Alg() {
+		case "HS256":
+			if cfg.HMACSecret != nil {
+				return cfg.HMACSecret, nil
+			}
+		case "RS256", "ES256":
+			if len(public.Keys) > 0 {
+				return public, nil
+			}
+		}
+		return nil, fmt.Errorf("no key for algorithm %s", t.Method.Alg())
+	}
+	v := &Verifier{cfg: cfg, keys: keys, Now: time.Now, cache: map[string]cached{}}
+	v.parser = jwt.NewParser(append(opts, jwt.WithTimeFunc(func() time.Time { return v.Now() }))...)
+	return v
 }
 
 // Verify parses and checks a token and returns its principal.
 func (v *Verifier) Verify(token string) (Principal, error) {
+	now := v.Now()
+	v.mu.Lock()
+	c, ok := v.cache[token]
+	v.mu.Unlock()
+	if ok && now.Before(c.exp) {
+		return c.p, nil
+	}
 	var claims Claims
-	var lastErr error
-	for _, key := range v.keysFor(token) {
-		_, err := v.parser.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return key, nil })
-		if err == nil {
-			if claims.Subject == "" {
-				return Principal{}, fmt.Errorf("%w: no subject", ErrInvalidToken)
-			}
-			return Principal{Subject: claims.Subject, Scopes: strings.Fields(claims.Scope)}, nil
-		}
-		lastErr = err
+	if _, err := v.parser.ParseWithClaims(token, &claims, v.keys); err != nil {
+		return Principal{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
-	if lastErr == nil {
-		lastErr = errors.New("no key for the token's algorithm")
+	if claims.Subject == "" {
+		return Principal{}, fmt.Errorf("%w: no subject", ErrInvalidToken)
 	}
-	return Principal{}, fmt.Errorf("%w: %w", ErrInvalidToken, lastErr)
-}
-
-// keysFor returns the candidate keys for the token's algorithm, so an HS256
-// token is never checked against a public key and the reverse.
-func (v *Verifier) keysFor(token string) []any {
-	t, _, err := jwt.NewParser().ParseUnverified(token, &Claims{})
-	if err != nil {
-		return nil
+	p := Principal{Subject: claims.Subject, Scopes: strings.Fields(claims.Scope)}
+	v.mu.Lock()
+	if len(v.cache) >= maxCached {
+		clear(v.cache)
 	}
-	var keys []any
-	switch t.Method.Alg() {
-	case "HS256":
-		if v.cfg.HMACSecret != nil {
-			keys = append(keys, v.cfg.HMACSecret)
-		}
-	case "RS256", "ES256":
-		for _, k := range v.cfg.PublicKeys {
-			keys = append(keys, k)
-		}
-	}
-	return keys
+	// Cached only until expiry; the not-before time has passed already.
+	v.cache[token] = cached{p: p, exp: claims.ExpiresAt.Time}
+	v.mu.Unlock()
+	return p, nil
 }
 
 // Mint signs a token for subject with the given scopes, valid for ttl.

@@ -53,3 +53,22 @@ func TestVerify(t *testing.T) {
 		}
 	}
 }
+
+func TestCachedTokenStillExpires(t *testing.T) {
+	t.Parallel()
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	v := auth.NewVerifier(auth.Config{HMACSecret: secret})
+	tok, _ := auth.Mint(secret, "bob", []string{"a"}, time.Hour, "", "")
+	for range 2 {
+		if _, err := v.Verify(tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v.Now = func() time.Time { return time.Now().Add(2 * time.Hour) }
+	if _, err := v.Verify(tok); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Fatalf("expired token accepted from the cache: %v", err)
+	}
+	if _, err := v.Verify(tok[:len(tok)-1] + "x"); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Fatal("a token differing from a cached one was accepted")
+	}
+}

@@ -129,7 +129,11 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 	}
 	// Serve even while the database is down: health reports NOT_SERVING
 	// until it answers.
-	client, err := mongox.ConnectLazy(cfg.Mongo, tr.Provider)
+	var storeTracing trace.TracerProvider
+	if tr.Recording() {
+		storeTracing = tr.Provider
+	}
+	client, err := mongox.ConnectLazy(cfg.Mongo, storeTracing)
 	if err != nil {
 		return nil, err
 	}

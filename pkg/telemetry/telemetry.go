@@ -68,6 +68,14 @@ func Setup(ctx context.Context, service string) (*Tracing, error) {
 	return &Tracing{Provider: tp, sdk: tp}, nil
 }
 
+// Recording reports whether spans go anywhere. Instrumentation that costs
+// time even when its spans are dropped (the MongoDB monitor serialises every
+// command) is attached only then.
+func (t *Tracing) Recording() bool {
+	_, off := t.Provider.(noop.TracerProvider)
+	return !off
+}
+
 // Shutdown flushes pending spans. It waits at most timeout: with no collector
 // listening the exporter would otherwise block until its context ends.
 func (t *Tracing) Shutdown(timeout time.Duration) error {
