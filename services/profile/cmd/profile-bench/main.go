@@ -23,6 +23,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
@@ -189,6 +190,17 @@ func run(out string, ops int) error {
 	arc := &archive.Archive{Store: store.New(idb, feed.NewProducer(idb)), Keys: idempotency.New(idb), Retention: time.Hour, Now: time.Now}
 	raw := inproc.Database(mcfg.Database).Collection("raw_customers")
 
+	// The floor: a gRPC round trip on the same connection with no auth and
+	// no store (the health check).
+	hc := healthpb.NewHealthClient(conn)
+	baseline, err := measure("Health", "gRPC", 1, 2000, func(int) error {
+		_, err := hc.Check(ctx, &healthpb.HealthCheckRequest{})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+
 	var results []result
 	add := func(r result, err error) error {
 		results = append(results, r)
@@ -248,7 +260,7 @@ func run(out string, ops int) error {
 			return err
 		}
 	}
-	return write(out, ops, results)
+	return write(out, ops, baseline, results)
 }
 
 func benchCustomer(email string, i int) customer.Customer {
@@ -266,7 +278,7 @@ func find(rs []result, op, path string, callers int) result {
 
 func us(d time.Duration) string { return fmt.Sprintf("%.0f µs", float64(d.Microseconds())) }
 
-func write(path string, ops int, rs []result) error {
+func write(path string, ops int, baseline result, rs []result) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# customer-profile benchmark\n\n")
 	fmt.Fprintf(&b, "Written by `go run ./services/profile/cmd/profile-bench` on %s (%s, %d CPUs, %s/%s), %d operations per row, ",
@@ -275,6 +287,7 @@ func write(path string, ops int, rs []result) error {
 	fmt.Fprintf(&b, "- gRPC: through the service over loopback (auth, validation, interceptors, error mapping).\n")
 	fmt.Fprintf(&b, "- in-process: the same use case called directly (domain rules and every store call, no gRPC), interleaved call by call with the gRPC path on the same database so both see the same data; their ops/s share the pair's wall time by busy time.\n")
 	fmt.Fprintf(&b, "- raw driver: one InsertOne of the same stored document / one FindOne by _id, in the same database.\n\n")
+	fmt.Fprintf(&b, "Loopback floor (health check, no auth, no store, 1 caller): p50 %s, p99 %s.\n\n", us(baseline.p50), us(baseline.p99))
 	fmt.Fprintf(&b, "| op | callers | path | ops/s | p50 | p99 |\n|---|---|---|---|---|---|\n")
 	for _, r := range rs {
 		fmt.Fprintf(&b, "| %s | %d | %s | %.0f | %s | %s |\n", r.op, r.callers, r.path, r.throughput(), us(r.p50), us(r.p99))

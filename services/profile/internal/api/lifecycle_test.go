@@ -219,6 +219,15 @@ func TestMergeMovesContactsAndRecordsHistory(t *testing.T) {
 	if err := last.GetPayload().UnmarshalTo(&merged); err != nil || merged.GetLoser() != loser.GetName() || last.GetSubject() != survivor.GetName() {
 		t.Fatalf("merge event: %v %v", last, err)
 	}
+
+	// Erasing the survivor erases the record merged into it: the same person.
+	if _, err := e.client.EraseCustomer(e.ctx, &customerv1.EraseCustomerRequest{Name: survivor.GetName(), Reason: "request 7"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.client.GetCustomer(e.ctx, &customerv1.GetCustomerRequest{Name: loser.GetName()})
+	if info := wantCode(t, err, codes.NotFound, ""); info.GetReason() != "CUSTOMER_ERASED" {
+		t.Fatalf("merged record after erasing the survivor: %v", info)
+	}
 }
 
 func TestEraseLeavesOnlyATombstone(t *testing.T) {

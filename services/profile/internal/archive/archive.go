@@ -250,23 +250,38 @@ func (a *Archive) write(ctx context.Context, cur, upd *customer.Customer, now ti
 }
 
 // Erase removes a customer for a privacy request, leaving a tombstone, and
-// forgets the stored responses and event payloads that held its data.
+// forgets the stored responses and event payloads that held its data. The
+// records merged into it are the same person: they are erased too.
 func (a *Archive) Erase(ctx context.Context, id, reason string) (time.Time, error) {
 	if _, err := a.Store.Get(ctx, id); err != nil {
 		return time.Time{}, err
 	}
 	now := a.now()
-	ev, err := event(ctx, id, &customerv1.CustomerErased{Customer: customer.Name(id), EraseTime: timestamppb.New(now), Reason: reason}, now)
-	if err != nil {
-		return time.Time{}, err
-	}
-	if err := a.Store.Erase(ctx, id, now, ev); err != nil {
-		return time.Time{}, err
-	}
-	if err := a.Keys.ForgetSubject(ctx, customer.Name(id)); err != nil {
-		return time.Time{}, err
+	for todo := []string{id}; len(todo) > 0; {
+		cur := todo[0]
+		todo = todo[1:]
+		// Find the merged records before the tombstone hides the link.
+		merged, err := a.Store.MergedInto(ctx, cur)
+		if err != nil {
+			return time.Time{}, err
+		}
+		todo = append(todo, merged...)
+		if err := a.eraseOne(ctx, cur, reason, now); err != nil {
+			return time.Time{}, err
+		}
 	}
 	return now, nil
+}
+
+func (a *Archive) eraseOne(ctx context.Context, id, reason string, now time.Time) error {
+	ev, err := event(ctx, id, &customerv1.CustomerErased{Customer: customer.Name(id), EraseTime: timestamppb.New(now), Reason: reason}, now)
+	if err != nil {
+		return err
+	}
+	if err := a.Store.Erase(ctx, id, now, ev); err != nil {
+		return err
+	}
+	return a.Keys.ForgetSubject(ctx, customer.Name(id))
 }
 
 // Merge merges loser into survivor (see customer.MergeInto). The steps are

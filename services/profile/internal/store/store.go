@@ -49,6 +49,7 @@ func Indexes() []mongox.Index {
 		ix(Customers, "demographics.country_code"),
 		ix(Customers, "lifecycle_stage"),
 		ix(Customers, "purge_time"),
+		ix(Customers, "merged_into"),
 		ix(Claims, "customer_id"),
 		ix(Merges, "survivor", "time"),
 		ix(Merges, "loser", "time"),
@@ -381,22 +382,30 @@ func (s *Store) SharedDedupKeys(ctx context.Context, limit int) ([]DuplicateKey,
 	return out, nil
 }
 
-// DueForPurge returns ids of soft-deleted customers whose purge time passed.
-func (s *Store) DueForPurge(ctx context.Context, now time.Time, limit int) ([]string, error) {
-	cur, err := s.customers.Find(ctx, bson.D{{Key: "purge_time", Value: bson.D{{Key: "$lte", Value: now}}}, {Key: "state", Value: customer.StateDeleted}},
-		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+// MergedInto returns the ids of the customers merged into id.
+func (s *Store) MergedInto(ctx context.Context, id string) ([]string, error) {
+	return s.ids(ctx, bson.D{{Key: "merged_into", Value: id}, {Key: "state", Value: customer.StateMerged}}, 0)
+}
+
+func (s *Store) ids(ctx context.Context, q bson.D, limit int64) ([]string, error) {
+	cur, err := s.customers.Find(ctx, q, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}).SetLimit(limit))
 	if err != nil {
-		return nil, mongox.Wrap("find customers to purge", err)
+		return nil, mongox.Wrap("find customer ids", err)
 	}
 	var docs []struct {
 		ID string `bson:"_id"`
 	}
 	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mongox.Wrap("find customers to purge", err)
+		return nil, mongox.Wrap("find customer ids", err)
 	}
-	ids := make([]string, len(docs))
+	out := make([]string, len(docs))
 	for i, d := range docs {
-		ids[i] = d.ID
+		out[i] = d.ID
 	}
-	return ids, nil
+	return out, nil
+}
+
+// DueForPurge returns ids of soft-deleted customers whose purge time passed.
+func (s *Store) DueForPurge(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	return s.ids(ctx, bson.D{{Key: "purge_time", Value: bson.D{{Key: "$lte", Value: now}}}, {Key: "state", Value: customer.StateDeleted}}, int64(limit))
 }
