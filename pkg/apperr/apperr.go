@@ -102,11 +102,3 @@ func As(err error) (*Error, bool) {
 	ok := errors.As(err, &e)
 	return e, ok
 }
-
-// KindOf returns the kind of err, KindInternal when it carries none.
-func KindOf(err error) Kind {
-	if e, ok := As(err); ok {
-		return e.Kind
-	}
-	return KindInternal
-}

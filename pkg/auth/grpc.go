@@ -167,20 +167,3 @@ type wrappedStream struct {
 }
 
 func (w *wrappedStream) Context() context.Context { return w.ctx }
-
-// TokenCredentials attaches a bearer token to every outgoing call, for
-// service-to-service clients and tools.
-type TokenCredentials struct {
-	Token string
-	// Insecure allows sending the token over a connection without TLS
-	// (loopback and tests).
-	Insecure bool
-}
-
-// GetRequestMetadata implements credentials.PerRPCCredentials.
-func (t TokenCredentials) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
-	return map[string]string{"authorization": "Bearer " + t.Token}, nil
-}
-
-// RequireTransportSecurity implements credentials.PerRPCCredentials.
-func (t TokenCredentials) RequireTransportSecurity() bool { return !t.Insecure }

@@ -71,20 +71,6 @@ func (e *Env) Int(name string, def, lo, hi int) int {
 	return n
 }
 
-// Bool returns the variable as a boolean (true/false/1/0), or def when unset.
-func (e *Env) Bool(name string, def bool) bool {
-	v, ok := e.get(name)
-	if !ok {
-		return def
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		e.Fail(name, "%q is not true or false", v)
-		return def
-	}
-	return b
-}
-
 // Duration returns the variable as a Go duration ("30s", "5m") in [lo, hi],
 // or def when unset.
 func (e *Env) Duration(name string, def, lo, hi time.Duration) time.Duration {

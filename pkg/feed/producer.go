@@ -13,7 +13,6 @@ package feed
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -347,6 +346,3 @@ func toProto(s stored) *feedv1.Event {
 	}
 	return ev
 }
-
-// ErrStopped is returned by consumers stopped through their context.
-var ErrStopped = errors.New("feed consumer stopped")
