@@ -21,6 +21,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
@@ -74,6 +75,7 @@ type Deps struct {
 	DB         *mongo.Database
 	Log        *slog.Logger
 	Tracer     trace.TracerProvider
+	Meter      metric.MeterProvider
 	PageTokens *pagetoken.Codec
 }
 
@@ -92,8 +94,8 @@ type Setup func(d *Deps) (*Service, error)
 type Options struct {
 	// LogOutput receives the JSON logs; default standard error.
 	LogOutput io.Writer
-	// Tracing overrides the tracing set up from OTEL_ variables.
-	Tracing *telemetry.Tracing
+	// Telemetry overrides the providers set up from OTEL_ variables.
+	Telemetry *telemetry.Telemetry
 }
 
 // Running is a started server.
@@ -104,7 +106,7 @@ type Running struct {
 	health   *health.Server
 	lis      net.Listener
 	client   *mongo.Client
-	tracing  *telemetry.Tracing
+	tel      *telemetry.Telemetry
 	cancel   context.CancelFunc
 	workers  sync.WaitGroup
 	served   chan error
@@ -120,18 +122,18 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 		o.LogOutput = os.Stderr
 	}
 	log := logging.New(o.LogOutput, cfg.Service, cfg.LogLevel)
-	tr := o.Tracing
-	if tr == nil {
+	tel := o.Telemetry
+	if tel == nil {
 		var err error
-		if tr, err = telemetry.Setup(ctx, cfg.Service); err != nil {
+		if tel, err = telemetry.Setup(ctx, cfg.Service); err != nil {
 			return nil, err
 		}
 	}
 	// Serve even while the database is down: health reports NOT_SERVING
 	// until it answers.
 	var storeTracing trace.TracerProvider
-	if tr.Recording() {
-		storeTracing = tr.Provider
+	if tel.Recording() {
+		storeTracing = tel.Tracer
 	}
 	client, err := mongox.ConnectLazy(cfg.Mongo, storeTracing)
 	if err != nil {
@@ -148,7 +150,7 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 	authz := &auth.Authorizer{Verifier: auth.NewVerifier(cfg.Auth), Log: log}
 	ic := &interceptors{log: log, validator: validator}
 	gs := grpc.NewServer(
-		grpc.StatsHandler(otelgrpc.NewServerHandler(otelgrpc.WithTracerProvider(tr.Provider), otelgrpc.WithPropagators(telemetry.Propagator))),
+		grpc.StatsHandler(otelgrpc.NewServerHandler(otelgrpc.WithTracerProvider(tel.Tracer), otelgrpc.WithMeterProvider(tel.Meter), otelgrpc.WithPropagators(telemetry.Propagator))),
 		grpc.ChainUnaryInterceptor(ic.recoverUnary, ic.logUnary, ic.mapUnary, authz.Unary, ic.validateUnary),
 		grpc.ChainStreamInterceptor(ic.recoverStream, ic.logStream, ic.mapStream, authz.Stream, ic.validateStream),
 	)
@@ -156,7 +158,7 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 	healthpb.RegisterHealthServer(gs, hs)
 	reflection.Register(gs)
 
-	deps := &Deps{Config: cfg, GRPC: gs, DB: client.Database(cfg.Mongo.Database), Log: log, Tracer: tr.Provider, PageTokens: codec}
+	deps := &Deps{Config: cfg, GRPC: gs, DB: client.Database(cfg.Mongo.Database), Log: log, Tracer: tel.Tracer, Meter: tel.Meter, PageTokens: codec}
 	svc, err := setup(deps)
 	if err != nil {
 		_ = client.Disconnect(context.Background())
@@ -177,7 +179,7 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 		return nil, fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	r := &Running{cfg: cfg, log: log, grpc: gs, health: hs, lis: lis, client: client, tracing: tr,
+	r := &Running{cfg: cfg, log: log, grpc: gs, health: hs, lis: lis, client: client, tel: tel,
 		cancel: cancel, served: make(chan error, 1), ready: make(chan struct{})}
 	go func() { r.served <- gs.Serve(lis) }()
 	go r.becomeReady(runCtx, deps.DB, svc)
@@ -283,7 +285,7 @@ func (r *Running) Stop() error {
 		if err := r.client.Disconnect(context.Background()); err != nil {
 			errs = append(errs, fmt.Errorf("disconnect database: %w", err))
 		}
-		if err := r.tracing.Shutdown(5 * time.Second); err != nil {
+		if err := r.tel.Shutdown(5 * time.Second); err != nil {
 			errs = append(errs, err)
 		}
 		r.log.Info("stopped")

@@ -1,17 +1,23 @@
-// Package telemetry sets up OpenTelemetry tracing from the standard OTEL_
-// environment variables. With no exporter endpoint configured, tracing is off
-// and nothing fails: a service must run without a collector.
+// Package telemetry sets up OpenTelemetry traces and metrics from the
+// standard OTEL_ environment variables, exported over OTLP/gRPC. With no
+// exporter endpoint configured, both are off and nothing fails: a service
+// must run without a collector.
 package telemetry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/metric"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/propagation"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -23,38 +29,42 @@ import (
 // services and through event feeds.
 var Propagator = propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
 
-// Enabled reports whether the environment names an OTLP trace endpoint and
-// does not switch tracing off.
-func Enabled(lookup func(string) (string, bool)) bool {
-	if v, _ := lookup("OTEL_TRACES_EXPORTER"); v == "none" {
-		return false
-	}
+// enabled reports whether the environment names an OTLP endpoint for a
+// signal ("TRACES" or "METRICS") and does not switch that signal off.
+func enabled(lookup func(string) (string, bool), signal string) bool {
 	if v, _ := lookup("OTEL_SDK_DISABLED"); v == "true" {
 		return false
 	}
+	exporter := "OTEL_TRACES_EXPORTER"
+	if signal == "METRICS" {
+		exporter = "OTEL_METRICS_EXPORTER"
+	}
+	if v, _ := lookup(exporter); v == "none" {
+		return false
+	}
 	a, _ := lookup("OTEL_EXPORTER_OTLP_ENDPOINT")
-	b, _ := lookup("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+	b, _ := lookup("OTEL_EXPORTER_OTLP_" + signal + "_ENDPOINT")
 	return a != "" || b != ""
 }
 
-// Tracing is a configured tracer provider and its shutdown.
-type Tracing struct {
-	Provider trace.TracerProvider
-	sdk      *sdktrace.TracerProvider
+// Telemetry holds a service's tracer and meter providers.
+type Telemetry struct {
+	Tracer trace.TracerProvider
+	Meter  metric.MeterProvider
+	tp     *sdktrace.TracerProvider
+	mp     *sdkmetric.MeterProvider
 }
 
-// Setup returns the tracer provider for service: an OTLP/gRPC batch exporter
-// when the environment configures one (the exporter reads the OTEL_ variables
-// itself), a no-op provider otherwise. It also installs the W3C propagator
-// globally, since otelgrpc reads it from there.
-func Setup(ctx context.Context, service string) (*Tracing, error) {
+// Setup returns the providers for service: OTLP/gRPC exporters (which read
+// the OTEL_ variables themselves) for each signal the environment enables,
+// no-op providers otherwise. It also installs the W3C propagator globally
+// for libraries that read it from there.
+func Setup(ctx context.Context, service string) (*Telemetry, error) {
 	otel.SetTextMapPropagator(Propagator)
-	if !Enabled(os.LookupEnv) {
-		return &Tracing{Provider: noop.NewTracerProvider()}, nil
-	}
-	exp, err := otlptracegrpc.New(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("create OTLP trace exporter: %w", err)
+	t := &Telemetry{Tracer: noop.NewTracerProvider(), Meter: metricnoop.NewMeterProvider()}
+	traces, metrics := enabled(os.LookupEnv, "TRACES"), enabled(os.LookupEnv, "METRICS")
+	if !traces && !metrics {
+		return t, nil
 	}
 	name := service
 	if v := os.Getenv("OTEL_SERVICE_NAME"); v != "" {
@@ -62,30 +72,51 @@ func Setup(ctx context.Context, service string) (*Tracing, error) {
 	}
 	res, err := resource.Merge(resource.Default(), resource.NewWithAttributes(semconv.SchemaURL, semconv.ServiceName(name)))
 	if err != nil {
-		return nil, fmt.Errorf("build trace resource: %w", err)
+		return nil, fmt.Errorf("build telemetry resource: %w", err)
 	}
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
-	return &Tracing{Provider: tp, sdk: tp}, nil
+	if traces {
+		exp, err := otlptracegrpc.New(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("create OTLP trace exporter: %w", err)
+		}
+		t.tp = sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
+		t.Tracer = t.tp
+	}
+	if metrics {
+		exp, err := otlpmetricgrpc.New(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("create OTLP metric exporter: %w", err)
+		}
+		t.mp = sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewPeriodicReader(exp)), sdkmetric.WithResource(res))
+		t.Meter = t.mp
+	}
+	return t, nil
 }
 
 // Recording reports whether spans go anywhere. Instrumentation that costs
 // time even when its spans are dropped (the MongoDB monitor serialises every
 // command) is attached only then.
-func (t *Tracing) Recording() bool {
-	_, off := t.Provider.(noop.TracerProvider)
+func (t *Telemetry) Recording() bool {
+	_, off := t.Tracer.(noop.TracerProvider)
 	return !off
 }
 
-// Shutdown flushes pending spans. It waits at most timeout: with no collector
-// listening the exporter would otherwise block until its context ends.
-func (t *Tracing) Shutdown(timeout time.Duration) error {
-	if t.sdk == nil {
-		return nil
-	}
+// Shutdown flushes pending spans and metrics. It waits at most timeout: with
+// no collector listening an exporter would otherwise block until its context
+// ends.
+func (t *Telemetry) Shutdown(timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	if err := t.sdk.Shutdown(ctx); err != nil {
-		return fmt.Errorf("shut down tracing: %w", err)
+	var errs []error
+	if t.tp != nil {
+		if err := t.tp.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("shut down tracing: %w", err))
+		}
 	}
-	return nil
+	if t.mp != nil {
+		if err := t.mp.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("shut down metrics: %w", err))
+		}
+	}
+	return errors.Join(errs...)
 }

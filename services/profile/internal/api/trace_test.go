@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -24,7 +25,7 @@ func TestTraceCoversHandlerStoreAndFeedEvent(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 	s := servertest.StartWith(t, api.ServiceName, dbtest.Config(t), api.Setup(api.Options{Retention: time.Hour, PurgeEvery: time.Hour}),
-		server.Options{Tracing: &telemetry.Tracing{Provider: tp}})
+		server.Options{Telemetry: &telemetry.Telemetry{Tracer: tp, Meter: metricnoop.NewMeterProvider()}})
 	s.WaitReady(t)
 	client := customerv1.NewCustomerServiceClient(s.Conn)
 
