@@ -111,22 +111,13 @@ func active(c *customer.Customer) error {
 	return nil
 }
 
-// checkEtag compares the caller's etag, if any, with the stored version.
-func checkEtag(field, tag string, c *customer.Customer) error {
-	v, err := etag.Parse(field, tag)
+// editable returns an active customer whose version matches the caller's
+// etag, if one was given (etagField names it in errors).
+func (a *Archive) editable(ctx context.Context, id, etagField, tag string) (*customer.Customer, error) {
+	v, err := etag.Parse(etagField, tag)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if v != 0 && v != c.Version {
-		return etag.ErrStale
-	}
-	return nil
-}
-
-// Update changes the fields named by paths. With an etag the change is
-// conditional on it; without one, it is still applied only to the version
-// it was computed from (never a silent overwrite of a concurrent change).
-func (a *Archive) Update(ctx context.Context, id string, patch customer.Customer, paths []string, tag string) (*customer.Customer, error) {
 	cur, err := a.Store.Get(ctx, id)
 	if err != nil {
 		return nil, err
@@ -134,7 +125,18 @@ func (a *Archive) Update(ctx context.Context, id string, patch customer.Customer
 	if err := active(cur); err != nil {
 		return nil, err
 	}
-	if err := checkEtag("customer.etag", tag, cur); err != nil {
+	if v != 0 && v != cur.Version {
+		return nil, etag.ErrStale
+	}
+	return cur, nil
+}
+
+// Update changes the fields named by paths. With an etag the change is
+// conditional on it; without one, it is still applied only to the version
+// it was computed from (never a silent overwrite of a concurrent change).
+func (a *Archive) Update(ctx context.Context, id string, patch customer.Customer, paths []string, tag string) (*customer.Customer, error) {
+	cur, err := a.editable(ctx, id, "customer.etag", tag)
+	if err != nil {
 		return nil, err
 	}
 	now := a.now()
@@ -201,14 +203,8 @@ func events(ctx context.Context, id string, now time.Time, payloads ...proto.Mes
 
 // Delete soft-deletes a customer until its purge time.
 func (a *Archive) Delete(ctx context.Context, id, tag string) (*customer.Customer, error) {
-	cur, err := a.Store.Get(ctx, id)
+	cur, err := a.editable(ctx, id, "etag", tag)
 	if err != nil {
-		return nil, err
-	}
-	if err := active(cur); err != nil {
-		return nil, err
-	}
-	if err := checkEtag("etag", tag, cur); err != nil {
 		return nil, err
 	}
 	now := a.now()
