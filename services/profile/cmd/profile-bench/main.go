@@ -16,6 +16,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -42,8 +43,18 @@ import (
 func main() {
 	out := flag.String("out", "services/profile/BENCHMARKS.md", "results file")
 	ops := flag.Int("ops", 200, "operations per measurement")
+	callersFlag := flag.String("callers", "1,8,32", "comma-separated numbers of concurrent callers")
 	flag.Parse()
-	if err := run(*out, *ops); err != nil {
+	var callers []int
+	for _, f := range strings.Split(*callersFlag, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			fmt.Fprintf(os.Stderr, "profile-bench: -callers: %q is not a positive number\n", f)
+			os.Exit(2)
+		}
+		callers = append(callers, n)
+	}
+	if err := run(*out, *ops, callers); err != nil {
 		fmt.Fprintln(os.Stderr, "profile-bench:", err)
 		os.Exit(1)
 	}
@@ -145,7 +156,7 @@ func measurePair(op, pathA, pathB string, callers, n int, a, b func(i int) error
 	return ra, mk(pathB, latB, busyB), err
 }
 
-func run(out string, ops int) error {
+func run(out string, ops int, callerCounts []int) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "profile-bench-")
 	if err != nil {
@@ -207,7 +218,7 @@ func run(out string, ops int) error {
 		fmt.Fprintf(os.Stderr, "%-6s %-10s callers=%-2d %8.0f ops/s p50=%-10s p99=%s\n", r.op, r.path, r.callers, r.throughput(), r.p50, r.p99)
 		return err
 	}
-	for _, callers := range []int{1, 8, 32} {
+	for _, callers := range callerCounts {
 		run := rand.Text()[:8]
 		email := func(path string, i int) string { return fmt.Sprintf("%s-%s-%d@bench.example", path, run, i) }
 		grpcIDs, inIDs, rawIDs := make([]string, ops), make([]string, ops), make([]string, ops)
@@ -260,7 +271,7 @@ func run(out string, ops int) error {
 			return err
 		}
 	}
-	return write(out, ops, baseline, results)
+	return write(out, ops, callerCounts, baseline, results)
 }
 
 func benchCustomer(email string, i int) customer.Customer {
@@ -278,7 +289,7 @@ func find(rs []result, op, path string, callers int) result {
 
 func us(d time.Duration) string { return fmt.Sprintf("%.0f µs", float64(d.Microseconds())) }
 
-func write(path string, ops int, baseline result, rs []result) error {
+func write(path string, ops int, callerCounts []int, baseline result, rs []result) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# customer-profile benchmark\n\n")
 	fmt.Fprintf(&b, "Written by `go run ./services/profile/cmd/profile-bench` on %s (%s, %d CPUs, %s/%s), %d operations per row, ",
@@ -300,7 +311,7 @@ func write(path string, ops int, baseline result, rs []result) error {
 	fmt.Fprintf(&b, "The embedded database runs in the benchmark's process and shares its 2 cores with the service.\n\n")
 	fmt.Fprintf(&b, "| op | callers | gRPC/raw throughput | vs raw (p50) | gRPC layer (p50) | gRPC layer (paired) |\n|---|---|---|---|---|---|\n")
 	for _, op := range []string{"Create", "Get"} {
-		for _, c := range []int{1, 8, 32} {
+		for _, c := range callerCounts {
 			g, in, raw := find(rs, op, "gRPC", c), find(rs, op, "in-process", c), find(rs, op, "raw driver", c)
 			fmt.Fprintf(&b, "| %s | %d | %.2f | %s | %s | %s |\n", op, c, g.throughput()/raw.throughput(), us(g.p50-raw.p50), us(g.p50-in.p50), us(g.pairedDiff))
 		}
