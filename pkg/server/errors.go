@@ -182,3 +182,23 @@ func (s *validatingStream) RecvMsg(m any) error {
 	}
 	return nil
 }
+
+// Failure describes an error as the caller may see it: for one failed item
+// of a batch, what ToStatus would say of a whole call.
+type Failure struct {
+	Code    codes.Code
+	Message string
+	Field   string
+	Reason  string
+	// Internal is set for an error that carries no safe description; log it.
+	Internal bool
+}
+
+// Describe returns the caller-safe description of err.
+func Describe(err error) Failure {
+	if e, ok := apperr.As(err); ok && e.Kind != apperr.KindInternal {
+		return Failure{Code: kindCodes[e.Kind], Reason: e.Reason, Field: e.Field,
+			Message: (&apperr.Error{Message: e.Message, Field: e.Field}).Error()}
+	}
+	return Failure{Code: codes.Internal, Message: "internal error", Internal: true}
+}

@@ -85,6 +85,9 @@ type Deps struct {
 type Service struct {
 	Indexes []mongox.Index
 	Workers []func(ctx context.Context)
+	// Close releases what the setup opened (clients of other services); it
+	// runs after in-flight calls are drained.
+	Close func() error
 }
 
 // Setup registers a service's handlers on d.GRPC.
@@ -107,6 +110,7 @@ type Running struct {
 	lis      net.Listener
 	client   *mongo.Client
 	tel      *telemetry.Telemetry
+	svc      *Service
 	cancel   context.CancelFunc
 	workers  sync.WaitGroup
 	served   chan error
@@ -179,7 +183,7 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 		return nil, fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	r := &Running{cfg: cfg, log: log, grpc: gs, health: hs, lis: lis, client: client, tel: tel,
+	r := &Running{cfg: cfg, log: log, grpc: gs, health: hs, lis: lis, client: client, tel: tel, svc: svc,
 		cancel: cancel, served: make(chan error, 1), ready: make(chan struct{})}
 	go func() { r.served <- gs.Serve(lis) }()
 	go r.becomeReady(runCtx, deps.DB, svc)
@@ -281,6 +285,11 @@ func (r *Running) Stop() error {
 			r.log.Warn("shutdown timeout: cutting in-flight calls")
 			r.grpc.Stop()
 			<-done
+		}
+		if r.svc.Close != nil {
+			if err := r.svc.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("close %s's clients: %w", r.cfg.Service, err))
+			}
 		}
 		if err := r.client.Disconnect(context.Background()); err != nil {
 			errs = append(errs, fmt.Errorf("disconnect database: %w", err))

@@ -619,7 +619,8 @@ func (x *ListInteractionsResponse) GetNextPageToken() string {
 type UpdateInteractionRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The interaction's name, the new values and, to make the change
-	// conditional, the etag last read.
+	// conditional, the etag last read. Only name, etag and the fields in the
+	// mask are read, so the rules for a new interaction do not apply here.
 	Interaction *Interaction `protobuf:"bytes,1,opt,name=interaction,proto3" json:"interaction,omitempty"`
 	// Fields to change: summary, outcome, tags. The facts of an interaction
 	// cannot be changed. Required.
@@ -864,7 +865,7 @@ const file_crm_interaction_v1_interaction_service_proto_rawDesc = "" +
 	"\finteractions\x18\x01 \x03(\v2\x1f.crm.interaction.v1.InteractionR\finteractions\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xd3\x01\n" +
 	"\x18UpdateInteractionRequest\x12I\n" +
-	"\vinteraction\x18\x01 \x01(\v2\x1f.crm.interaction.v1.InteractionB\x06\xbaH\x03\xc8\x01\x01R\vinteraction\x12C\n" +
+	"\vinteraction\x18\x01 \x01(\v2\x1f.crm.interaction.v1.InteractionB\x06\xbaH\x03\xd8\x01\x03R\vinteraction\x12C\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x06\xbaH\x03\xc8\x01\x01R\n" +
 	"updateMask\x12'\n" +
 	"\n" +

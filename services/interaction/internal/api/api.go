@@ -1,0 +1,171 @@
+// Package api is interaction-log's gRPC surface: it decodes requests, calls
+// the logbook, and encodes results; validation, authorisation and error
+// mapping are the shared interceptors' work.
+package api
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
+	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
+	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/idempotency"
+	"github.com/opencrm/crm/pkg/pagetoken"
+	"github.com/opencrm/crm/pkg/server"
+	"github.com/opencrm/crm/services/interaction/internal/logbook"
+	"github.com/opencrm/crm/services/interaction/internal/record"
+	"github.com/opencrm/crm/services/interaction/internal/recordpb"
+	"github.com/opencrm/crm/services/interaction/internal/store"
+)
+
+const defaultPage = 50
+
+// Handler implements interactionv1.InteractionServiceServer.
+type Handler struct {
+	interactionv1.UnimplementedInteractionServiceServer
+	book  *logbook.Logbook
+	keys  *idempotency.Store
+	pages *pagetoken.Codec
+	feed  *feed.Producer
+	log   *slog.Logger
+}
+
+var _ interactionv1.InteractionServiceServer = (*Handler)(nil)
+
+func item(req *interactionv1.LogInteractionRequest, prefix string) logbook.Item {
+	i, err := recordpb.FromProto(req.GetInteraction(), prefix)
+	return logbook.Item{Interaction: i, RequestID: req.GetRequestId(), Err: err}
+}
+
+// LogInteraction implements the API method.
+func (h *Handler) LogInteraction(ctx context.Context, req *interactionv1.LogInteractionRequest) (*interactionv1.LogInteractionResponse, error) {
+	return idempotency.Do(ctx, h.keys, "LogInteraction", req.GetRequestId(), req, func(ctx context.Context) (*interactionv1.LogInteractionResponse, string, error) {
+		res, err := h.book.Log(ctx, []logbook.Item{item(req, "interaction")}, func(int) string { return "interaction" })
+		if err != nil {
+			return nil, "", err
+		}
+		if res[0].Err != nil {
+			return nil, "", res[0].Err
+		}
+		return &interactionv1.LogInteractionResponse{Interaction: recordpb.ToProto(res[0].Interaction)}, req.GetInteraction().GetCustomer(), nil
+	})
+}
+
+// BatchLogInteractions implements the API method.
+func (h *Handler) BatchLogInteractions(ctx context.Context, req *interactionv1.BatchLogInteractionsRequest) (*interactionv1.BatchLogInteractionsResponse, error) {
+	prefix := func(n int) string { return fmt.Sprintf("requests[%d].interaction", n) }
+	items := make([]logbook.Item, len(req.GetRequests()))
+	for n, r := range req.GetRequests() {
+		items[n] = item(r, prefix(n))
+	}
+	res, err := h.book.Log(ctx, items, prefix)
+	if err != nil {
+		return nil, err
+	}
+	out := &interactionv1.BatchLogInteractionsResponse{Results: make([]*interactionv1.ItemResult, len(res))}
+	for n, r := range res {
+		ir := &interactionv1.ItemResult{Index: int32(n)}
+		if r.Err != nil {
+			f := server.Describe(r.Err)
+			if f.Internal {
+				h.log.ErrorContext(ctx, "batch item failed", "index", n, "error", r.Err)
+			}
+			ir.Error = &interactionv1.ItemError{Code: int32(f.Code), Message: f.Message, Field: f.Field, Reason: f.Reason}
+		} else {
+			ir.Interaction = recordpb.ToProto(r.Interaction)
+		}
+		out.Results[n] = ir
+	}
+	return out, nil
+}
+
+// GetInteraction implements the API method.
+func (h *Handler) GetInteraction(ctx context.Context, req *interactionv1.GetInteractionRequest) (*interactionv1.GetInteractionResponse, error) {
+	i, err := h.book.Get(ctx, strings.TrimPrefix(req.GetName(), "interactions/"))
+	if err != nil {
+		return nil, err
+	}
+	return &interactionv1.GetInteractionResponse{Interaction: recordpb.ToProto(i)}, nil
+}
+
+func timePtr(ts *timestamppb.Timestamp) *time.Time {
+	if ts == nil {
+		return nil
+	}
+	t := ts.AsTime()
+	return &t
+}
+
+// ListInteractions implements the API method.
+func (h *Handler) ListInteractions(ctx context.Context, req *interactionv1.ListInteractionsRequest) (*interactionv1.ListInteractionsResponse, error) {
+	q := proto.Clone(req).(*interactionv1.ListInteractionsRequest)
+	q.PageSize, q.PageToken = 0, ""
+	key, err := proto.MarshalOptions{Deterministic: true}.Marshal(q)
+	if err != nil {
+		return nil, fmt.Errorf("encode query: %w", err)
+	}
+	var after *store.After
+	if req.GetPageToken() != "" {
+		after = &store.After{}
+		if err := h.pages.Decode(req.GetPageToken(), key, after); err != nil {
+			return nil, err
+		}
+	}
+	size := int(req.GetPageSize())
+	if size == 0 {
+		size = defaultPage
+	}
+	f := store.Filter{
+		CustomerID: strings.TrimPrefix(req.GetCustomer(), "customers/"),
+		Channel:    int32(req.GetChannel()), Kind: int32(req.GetKind()),
+		From: timePtr(req.GetOccurTimeFrom()), To: timePtr(req.GetOccurTimeTo()),
+		Tag: strings.ToLower(strings.TrimSpace(req.GetTag())),
+	}
+	page, err := h.book.Store.Timeline(ctx, f, after, size+1)
+	if err != nil {
+		return nil, err
+	}
+	resp := &interactionv1.ListInteractionsResponse{}
+	if len(page) > size {
+		page = page[:size]
+		last := page[size-1]
+		if resp.NextPageToken, err = h.pages.Encode(key, store.After{OccurTime: last.OccurTime, ID: last.ID}); err != nil {
+			return nil, err
+		}
+	}
+	for _, i := range page {
+		resp.Interactions = append(resp.Interactions, recordpb.ToProto(i))
+	}
+	return resp, nil
+}
+
+// UpdateInteraction implements the API method.
+func (h *Handler) UpdateInteraction(ctx context.Context, req *interactionv1.UpdateInteractionRequest) (*interactionv1.UpdateInteractionResponse, error) {
+	return idempotency.Do(ctx, h.keys, "UpdateInteraction", req.GetRequestId(), req, func(ctx context.Context) (*interactionv1.UpdateInteractionResponse, string, error) {
+		name := req.GetInteraction().GetName()
+		if !strings.HasPrefix(name, "interactions/") || len(name) <= len("interactions/") {
+			return nil, "", apperr.Invalid("interaction.name", "is required: interactions/{id}")
+		}
+		patch := record.Interaction{Summary: req.GetInteraction().GetSummary(), Outcome: req.GetInteraction().GetOutcome(), Tags: req.GetInteraction().GetTags()}
+		i, err := h.book.Update(ctx, strings.TrimPrefix(name, "interactions/"), patch, req.GetUpdateMask().GetPaths(), req.GetInteraction().GetEtag())
+		if err != nil {
+			return nil, "", err
+		}
+		return &interactionv1.UpdateInteractionResponse{Interaction: recordpb.ToProto(i)}, "customers/" + i.CustomerID, nil
+	})
+}
+
+// WatchInteractionEvents implements the API method.
+func (h *Handler) WatchInteractionEvents(req *interactionv1.WatchInteractionEventsRequest, stream interactionv1.InteractionService_WatchInteractionEventsServer) error {
+	return h.feed.Watch(stream.Context(), req.GetAfterSequence(), func(ev *feedv1.Event) error {
+		return stream.Send(&interactionv1.WatchInteractionEventsResponse{Event: ev})
+	})
+}

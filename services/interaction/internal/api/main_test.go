@@ -1,0 +1,108 @@
+package api_test
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
+	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
+	typev1 "github.com/opencrm/crm/gen/go/crm/type/v1"
+	"github.com/opencrm/crm/pkg/config"
+	"github.com/opencrm/crm/pkg/dbtest"
+	"github.com/opencrm/crm/pkg/server/servertest"
+	"github.com/opencrm/crm/services/interaction/internal/api"
+	profile "github.com/opencrm/crm/services/profile/service"
+)
+
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+
+type env struct {
+	profile   *servertest.Server
+	srv       *servertest.Server
+	client    interactionv1.InteractionServiceClient
+	customers customerv1.CustomerServiceClient
+	ctx       context.Context
+}
+
+// start runs customer-profile and interaction-log, each on its own
+// database, talking over real gRPC.
+func start(t *testing.T) *env {
+	t.Helper()
+	p := servertest.Start(t, profile.Name, profile.Setup(config.FromMap(nil)))
+	p.WaitReady(t)
+	s := servertest.Start(t, api.ServiceName, api.Setup(api.Options{
+		ProfileAddr: p.Addr(), ProfileToken: servertest.Token(t, "customers.read"), ProfileTimeout: 2 * time.Second}))
+	s.WaitReady(t)
+	return &env{profile: p, srv: s, client: interactionv1.NewInteractionServiceClient(s.Conn),
+		customers: customerv1.NewCustomerServiceClient(p.Conn),
+		ctx:       servertest.Ctx(t, "interactions.read", "interactions.write", "interactions.events", "customers.write", "customers.admin")}
+}
+
+func (e *env) customer(t *testing.T, name string) string {
+	t.Helper()
+	resp, err := e.customers.CreateCustomer(e.ctx, &customerv1.CreateCustomerRequest{Customer: &customerv1.Customer{
+		Kind: customerv1.CustomerKind_CUSTOMER_KIND_PERSON, DisplayName: name}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.GetCustomer().GetName()
+}
+
+func eur(units int64, nanos int32) *typev1.Money {
+	return &typev1.Money{CurrencyCode: "EUR", Units: units, Nanos: nanos}
+}
+
+var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func purchase(customer, order string, amount *typev1.Money, at time.Time) *interactionv1.Interaction {
+	return &interactionv1.Interaction{Customer: customer, Channel: interactionv1.Channel_CHANNEL_WEB,
+		Direction: interactionv1.Direction_DIRECTION_INBOUND, Kind: interactionv1.InteractionKind_INTERACTION_KIND_PURCHASE,
+		OccurTime: timestamppb.New(at), Purchase: &interactionv1.Purchase{OrderId: order, Amount: amount}}
+}
+
+func contact(customer string, kind interactionv1.InteractionKind, ch interactionv1.Channel, at time.Time) *interactionv1.Interaction {
+	return &interactionv1.Interaction{Customer: customer, Channel: ch, Direction: interactionv1.Direction_DIRECTION_INBOUND,
+		Kind: kind, OccurTime: timestamppb.New(at)}
+}
+
+func (e *env) log(t *testing.T, i *interactionv1.Interaction) *interactionv1.Interaction {
+	t.Helper()
+	resp, err := e.client.LogInteraction(e.ctx, &interactionv1.LogInteractionRequest{Interaction: i})
+	if err != nil {
+		t.Fatalf("log: %v", err)
+	}
+	return resp.GetInteraction()
+}
+
+// wantCode checks err's code and, when field is set, the field named by
+// its BadRequest detail; it returns the ErrorInfo.
+func wantCode(t *testing.T, err error, code codes.Code, field string) *errdetails.ErrorInfo {
+	t.Helper()
+	st, _ := status.FromError(err)
+	if st.Code() != code {
+		t.Fatalf("got %v (%s), want %v", st.Code(), st.Message(), code)
+	}
+	var info *errdetails.ErrorInfo
+	found := field == ""
+	for _, d := range st.Details() {
+		switch x := d.(type) {
+		case *errdetails.ErrorInfo:
+			info = x
+		case *errdetails.BadRequest:
+			for _, v := range x.GetFieldViolations() {
+				found = found || v.GetField() == field
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no field violation for %q in %v", field, st.Details())
+	}
+	return info
+}

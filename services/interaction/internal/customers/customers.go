@@ -1,0 +1,86 @@
+// Package customers asks customer-profile whether customers may have
+// interactions recorded: they must exist, be active, and not be erased.
+package customers
+
+import (
+	"context"
+
+	"fmt"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
+	"github.com/opencrm/crm/pkg/apperr"
+)
+
+// Checker checks customers against customer-profile.
+type Checker struct {
+	Client customerv1.CustomerServiceClient
+	// Timeout bounds each call to customer-profile.
+	Timeout time.Duration
+}
+
+// Check returns, for each id that may not have interactions, why; an id
+// absent from the map is fine. It fails UNAVAILABLE when customer-profile
+// cannot answer. One call serves a whole batch: an unknown id is dropped and
+// the rest asked again.
+func (c *Checker) Check(ctx context.Context, ids []string) (map[string]error, error) {
+	problems := map[string]error{}
+	pending := map[string]bool{}
+	for _, id := range ids {
+		pending[id] = true
+	}
+	for len(pending) > 0 {
+		names := make([]string, 0, len(pending))
+		for id := range pending {
+			names = append(names, "customers/"+id)
+		}
+		cctx, cancel := context.WithTimeout(ctx, c.Timeout)
+		resp, err := c.Client.BatchGetCustomers(cctx, &customerv1.BatchGetCustomersRequest{Names: names}, grpc.WaitForReady(false))
+		cancel()
+		if err != nil {
+			id, reason, ok := missing(err)
+			if !ok || !pending[id] {
+				return nil, apperr.Unavailable("customer-profile", fmt.Errorf("check customers: %w", err))
+			}
+			if reason == "CUSTOMER_ERASED" {
+				problems[id] = apperr.New(apperr.KindFailedPrecondition, "CUSTOMER_ERASED", "customers/%s was erased", id)
+			} else {
+				problems[id] = apperr.New(apperr.KindFailedPrecondition, "CUSTOMER_NOT_FOUND", "customers/%s does not exist", id)
+			}
+			delete(pending, id)
+			continue
+		}
+		for _, cu := range resp.GetCustomers() {
+			if cu.GetState() != customerv1.CustomerState_CUSTOMER_STATE_ACTIVE {
+				e := apperr.New(apperr.KindFailedPrecondition, "CUSTOMER_NOT_ACTIVE", "%s is %s", cu.GetName(), cu.GetState())
+				if cu.GetMergedInto() != "" {
+					e = e.With("merged_into", cu.GetMergedInto())
+				}
+				problems[cu.GetId()] = e
+			}
+		}
+		return problems, nil
+	}
+	return problems, nil
+}
+
+// missing reads the customer a NOT_FOUND names.
+func missing(err error) (id, reason string, ok bool) {
+	st, isStatus := status.FromError(err)
+	if !isStatus || st.Code() != codes.NotFound {
+		return "", "", false
+	}
+	for _, d := range st.Details() {
+		if info, isInfo := d.(*errdetails.ErrorInfo); isInfo {
+			if r := info.GetMetadata()["resource"]; len(r) > len("customers/") {
+				return r[len("customers/"):], info.GetReason(), true
+			}
+		}
+	}
+	return "", "", false
+}

@@ -1,0 +1,181 @@
+// Package logbook holds interaction-log's use cases: recording
+// interactions (one or a batch, each checked against customer-profile),
+// reading timelines, and changing what may change.
+package logbook
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"strings"
+	"time"
+
+	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
+	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/pkg/etag"
+	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/services/interaction/internal/record"
+	"github.com/opencrm/crm/services/interaction/internal/recordpb"
+	"github.com/opencrm/crm/services/interaction/internal/store"
+)
+
+// Customers says which customers may not have interactions, and why.
+type Customers interface {
+	Check(ctx context.Context, ids []string) (map[string]error, error)
+}
+
+// Logbook runs the use cases.
+type Logbook struct {
+	Store     *store.Store
+	Customers Customers
+	Now       func() time.Time
+}
+
+// Item is one interaction to record, with its idempotency key.
+type Item struct {
+	Interaction record.Interaction
+	RequestID   string
+	// Err is set when the item could not even be decoded.
+	Err error
+}
+
+// Result is the outcome of one item.
+type Result struct {
+	Interaction *record.Interaction
+	Err         error
+}
+
+// newID derives the id from the request id or the source record when there
+// is one, so a retried item finds its first record.
+func newID(requestID string, i *record.Interaction) string {
+	seed := ""
+	switch {
+	case requestID != "":
+		seed = "req\x00" + requestID
+	case i.SourceSystem != "":
+		seed = "ext\x00" + i.SourceSystem + "\x00" + i.ExternalID
+	default:
+		return strings.ToLower(rand.Text()[:20])
+	}
+	sum := sha256.Sum256([]byte(seed))
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:])[:20])
+}
+
+// Log records items; each item succeeds or fails on its own, except that
+// when customer-profile cannot answer nothing is stored and the call fails
+// UNAVAILABLE (so the whole call can be retried). prefix(n) names item n's
+// interaction field in errors.
+func (l *Logbook) Log(ctx context.Context, items []Item, prefix func(n int) string) ([]Result, error) {
+	now := l.Now().UTC().Truncate(time.Millisecond)
+	results := make([]Result, len(items))
+	var ids []string
+	for n := range items {
+		it := &items[n]
+		if it.Err != nil {
+			results[n].Err = it.Err
+			continue
+		}
+		it.Interaction.ID = newID(it.RequestID, &it.Interaction)
+		if err := record.Normalize(&it.Interaction, prefix(n), now); err != nil {
+			results[n].Err = err
+			continue
+		}
+		ids = append(ids, it.Interaction.CustomerID)
+	}
+	if len(ids) > 0 {
+		problems, err := l.Customers.Check(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for n := range items {
+			if results[n].Err == nil {
+				if p, bad := problems[items[n].Interaction.CustomerID]; bad {
+					results[n].Err = withField(p, prefix(n)+".customer")
+				}
+			}
+		}
+	}
+	for n := range items {
+		if results[n].Err != nil {
+			continue
+		}
+		i := items[n].Interaction
+		results[n].Err = l.record(ctx, &i, prefix(n), now)
+		if results[n].Err == nil {
+			results[n].Interaction = &i
+		}
+	}
+	return results, nil
+}
+
+func withField(err error, field string) error {
+	if e, ok := apperr.As(err); ok {
+		c := *e
+		c.Field = field
+		return &c
+	}
+	return err
+}
+
+func (l *Logbook) record(ctx context.Context, i *record.Interaction, field string, now time.Time) error {
+	if i.Kind == record.KindRefund {
+		p, err := l.Store.Get(ctx, i.Refund.PurchaseID)
+		if err != nil {
+			if e, ok := apperr.As(err); ok && e.Kind == apperr.KindNotFound {
+				return apperr.Invalid(field+".refund.purchase", "%s does not exist", record.Name(i.Refund.PurchaseID))
+			}
+			return err
+		}
+		if err := record.CheckRefund(*i.Refund, i.CustomerID, p, field+".refund"); err != nil {
+			return err
+		}
+		if err := l.Store.ReserveRefund(ctx, p, i.ID, i.Refund.Amount.Minor); err != nil {
+			return err
+		}
+	}
+	i.RecordTime, i.UpdateTime = now, now
+	i.Version = 1
+	ev, err := feed.NewPending(ctx, record.Name(i.ID), &interactionv1.InteractionLogged{Interaction: recordpb.ToProto(i)}, now)
+	if err != nil {
+		return err
+	}
+	_, err = l.Store.Insert(ctx, i, []feed.Pending{ev})
+	return err
+}
+
+// Get returns one interaction.
+func (l *Logbook) Get(ctx context.Context, id string) (*record.Interaction, error) {
+	return l.Store.Get(ctx, id)
+}
+
+// Update changes an interaction's summary, outcome or tags, conditional on
+// the caller's etag when given and always on the version it read.
+func (l *Logbook) Update(ctx context.Context, id string, patch record.Interaction, paths []string, tag string) (*record.Interaction, error) {
+	v, err := etag.Parse("interaction.etag", tag)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := l.Store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if v != 0 && v != cur.Version {
+		return nil, etag.ErrStale
+	}
+	upd := *cur
+	if err := record.ApplyMask(&upd, patch, paths); err != nil {
+		return nil, err
+	}
+	now := l.Now().UTC().Truncate(time.Millisecond)
+	upd.UpdateTime = now
+	upd.Version = cur.Version + 1
+	ev, err := feed.NewPending(ctx, record.Name(id), &interactionv1.InteractionUpdated{Interaction: recordpb.ToProto(&upd), ChangedFields: paths}, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.Store.Update(ctx, &upd, cur.Version, []feed.Pending{ev}); err != nil {
+		return nil, err
+	}
+	return &upd, nil
+}

@@ -1,0 +1,115 @@
+// Package recordpb converts between the API's interaction messages and the
+// domain's records.
+package recordpb
+
+import (
+	"fmt"
+	"strings"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
+	typev1 "github.com/opencrm/crm/gen/go/crm/type/v1"
+	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/pkg/etag"
+	"github.com/opencrm/crm/pkg/money"
+	"github.com/opencrm/crm/services/interaction/internal/record"
+)
+
+// MoneyToProto returns the API form of an amount.
+func MoneyToProto(a record.Amount) *typev1.Money {
+	u, n := money.FromMinor(a.Currency, a.Minor)
+	return &typev1.Money{CurrencyCode: a.Currency, Units: u, Nanos: n}
+}
+
+// MoneyFromProto returns an amount in minor units; field names m in errors.
+func MoneyFromProto(m *typev1.Money, field string) (record.Amount, error) {
+	if m == nil {
+		return record.Amount{}, apperr.Invalid(field, "is required")
+	}
+	minor, err := money.ToMinor(m.GetCurrencyCode(), m.GetUnits(), m.GetNanos())
+	if err != nil {
+		return record.Amount{}, apperr.Invalid(field, "%v", err)
+	}
+	return record.Amount{Minor: minor, Currency: m.GetCurrencyCode()}, nil
+}
+
+// ToProto returns the API form of i.
+func ToProto(i *record.Interaction) *interactionv1.Interaction {
+	p := &interactionv1.Interaction{
+		Name: record.Name(i.ID), Id: i.ID, Customer: "customers/" + i.CustomerID,
+		Channel: interactionv1.Channel(i.Channel), ChannelApp: i.ChannelApp,
+		Direction: interactionv1.Direction(i.Direction), Kind: interactionv1.InteractionKind(i.Kind),
+		OccurTime: timestamppb.New(i.OccurTime), RecordTime: timestamppb.New(i.RecordTime), UpdateTime: timestamppb.New(i.UpdateTime),
+		Agent: i.Agent, Subject: i.Subject, Summary: i.Summary, Outcome: i.Outcome, Tags: i.Tags,
+		SourceSystem: i.SourceSystem, ExternalId: i.ExternalID, Etag: etag.Format(i.Version),
+	}
+	if pu := i.Purchase; pu != nil {
+		p.Purchase = &interactionv1.Purchase{OrderId: pu.OrderID, Amount: MoneyToProto(pu.Amount)}
+		for _, it := range pu.Items {
+			li := &interactionv1.LineItem{Sku: it.SKU, Name: it.Name, Quantity: it.Quantity}
+			if it.UnitPrice != nil {
+				li.UnitPrice = MoneyToProto(record.Amount{Minor: *it.UnitPrice, Currency: pu.Amount.Currency})
+			}
+			p.Purchase.Items = append(p.Purchase.Items, li)
+		}
+	}
+	if r := i.Refund; r != nil {
+		p.Refund = &interactionv1.Refund{Purchase: record.Name(r.PurchaseID), Amount: MoneyToProto(r.Amount), Reason: r.Reason}
+	}
+	if s := i.Satisfaction; s != nil {
+		p.Satisfaction = &interactionv1.Satisfaction{Expectation: s.Expectation, Experience: s.Experience, Ratio: s.Ratio(), Difference: s.Difference()}
+	}
+	return p
+}
+
+// FromProto returns the domain form of the caller's fields of p; prefix
+// names p's request field in errors.
+func FromProto(p *interactionv1.Interaction, prefix string) (record.Interaction, error) {
+	i := record.Interaction{
+		CustomerID: strings.TrimPrefix(p.GetCustomer(), "customers/"),
+		Channel:    int32(p.GetChannel()), ChannelApp: p.GetChannelApp(),
+		Direction: int32(p.GetDirection()), Kind: int32(p.GetKind()),
+		Agent: p.GetAgent(), Subject: p.GetSubject(), Summary: p.GetSummary(), Outcome: p.GetOutcome(), Tags: p.GetTags(),
+		SourceSystem: p.GetSourceSystem(), ExternalID: p.GetExternalId(),
+	}
+	if p.GetOccurTime() != nil {
+		if err := p.GetOccurTime().CheckValid(); err != nil {
+			return i, apperr.Invalid(prefix+".occur_time", "is not a valid time")
+		}
+		i.OccurTime = p.GetOccurTime().AsTime()
+	}
+	if pu := p.GetPurchase(); pu != nil {
+		amt, err := MoneyFromProto(pu.GetAmount(), prefix+".purchase.amount")
+		if err != nil {
+			return i, err
+		}
+		i.Purchase = &record.Purchase{OrderID: pu.GetOrderId(), Amount: amt}
+		for n, li := range pu.GetItems() {
+			it := record.LineItem{SKU: li.GetSku(), Name: li.GetName(), Quantity: li.GetQuantity()}
+			if li.GetUnitPrice() != nil {
+				field := fmt.Sprintf("%s.purchase.items[%d].unit_price", prefix, n)
+				up, err := MoneyFromProto(li.GetUnitPrice(), field)
+				if err != nil {
+					return i, err
+				}
+				if up.Currency != amt.Currency {
+					return i, apperr.Invalid(field, "must be in the purchase's currency %s", amt.Currency)
+				}
+				it.UnitPrice = &up.Minor
+			}
+			i.Purchase.Items = append(i.Purchase.Items, it)
+		}
+	}
+	if r := p.GetRefund(); r != nil {
+		amt, err := MoneyFromProto(r.GetAmount(), prefix+".refund.amount")
+		if err != nil {
+			return i, err
+		}
+		i.Refund = &record.Refund{PurchaseID: strings.TrimPrefix(r.GetPurchase(), "interactions/"), Amount: amt, Reason: r.GetReason()}
+	}
+	if s := p.GetSatisfaction(); s != nil {
+		i.Satisfaction = &record.Satisfaction{Expectation: s.GetExpectation(), Experience: s.GetExperience()}
+	}
+	return i, nil
+}

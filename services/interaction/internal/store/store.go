@@ -1,0 +1,197 @@
+// Package store keeps interactions in MongoDB. Each record is written with
+// its events in its outbox; the unique dedup_key makes a source system's
+// record land once; refunds are counted on their purchase with a
+// conditional update, so concurrent refunds can never exceed it.
+package store
+
+import (
+	"context"
+
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/pkg/etag"
+	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/services/interaction/internal/record"
+)
+
+// Interactions is the collection of interactions.
+const Interactions = "interactions"
+
+// TimelineIndex serves a customer's timeline: equality on the customer,
+// then the sort, newest first, with the id tie-break.
+var TimelineIndex = bson.D{{Key: "customer_id", Value: 1}, {Key: "occur_time", Value: -1}, {Key: "_id", Value: -1}}
+
+// Indexes returns every index the store's queries use.
+func Indexes() []mongox.Index {
+	return append([]mongox.Index{
+		{Collection: Interactions, Model: mongo.IndexModel{Keys: TimelineIndex}},
+		{Collection: Interactions, Model: mongo.IndexModel{Keys: bson.D{{Key: "dedup_key", Value: 1}}, Options: options.Index().SetUnique(true)}},
+	}, feed.Indexes(Interactions)...)
+}
+
+// Store is interaction-log's storage.
+type Store struct {
+	coll *mongo.Collection
+	feed *feed.Producer
+}
+
+// New returns the store in db, publishing through p.
+func New(db *mongo.Database, p *feed.Producer) *Store {
+	return &Store{coll: db.Collection(Interactions), feed: p}
+}
+
+// Collection returns the interactions collection, for the outbox relay.
+func (s *Store) Collection() *mongo.Collection { return s.coll }
+
+type document struct {
+	record.Interaction `bson:",inline"`
+	Outbox             []feed.Pending `bson:"outbox"`
+}
+
+// Insert stores i with its events. If the same record is stored already
+// (same id or same source record), it returns that one with existed=true.
+func (s *Store) Insert(ctx context.Context, i *record.Interaction, events []feed.Pending) (existed bool, err error) {
+	i.Version = 1
+	_, err = s.coll.InsertOne(ctx, document{Interaction: *i, Outbox: events})
+	if mongox.IsDuplicateKey(err) {
+		var first record.Interaction
+		err := s.coll.FindOne(ctx, bson.D{{Key: "$or", Value: bson.A{bson.D{{Key: "_id", Value: i.ID}}, bson.D{{Key: "dedup_key", Value: i.DedupKey}}}}}).Decode(&first)
+		if err != nil {
+			return false, mongox.Wrap("read the stored interaction", err)
+		}
+		*i = first
+		return true, nil
+	}
+	if err != nil {
+		return false, mongox.Wrap("insert interaction", err)
+	}
+	// The change is stored; if publishing fails now, the relay does it.
+	_ = s.feed.Flush(context.WithoutCancel(ctx), s.coll, i.ID)
+	return false, nil
+}
+
+// Get returns one interaction.
+func (s *Store) Get(ctx context.Context, id string) (*record.Interaction, error) {
+	var i record.Interaction
+	err := s.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&i)
+	if mongox.IsNotFound(err) {
+		return nil, apperr.NotFound(record.Name(id))
+	}
+	if err != nil {
+		return nil, mongox.Wrap("get interaction", err)
+	}
+	return &i, nil
+}
+
+// Filter selects a customer's interactions.
+type Filter struct {
+	CustomerID string
+	Channel    int32
+	Kind       int32
+	From, To   *time.Time
+	Tag        string
+}
+
+// After is the position after the last item of a timeline page.
+type After struct {
+	OccurTime time.Time `json:"t"`
+	ID        string    `json:"id"`
+}
+
+// Timeline returns up to limit of a customer's interactions after a,
+// newest first.
+func (s *Store) Timeline(ctx context.Context, f Filter, a *After, limit int) ([]*record.Interaction, error) {
+	q := bson.D{{Key: "customer_id", Value: f.CustomerID}}
+	if f.Channel != 0 {
+		q = append(q, bson.E{Key: "channel", Value: f.Channel})
+	}
+	if f.Kind != 0 {
+		q = append(q, bson.E{Key: "kind", Value: f.Kind})
+	}
+	if f.Tag != "" {
+		q = append(q, bson.E{Key: "tags", Value: f.Tag})
+	}
+	rng := bson.D{}
+	if f.From != nil {
+		rng = append(rng, bson.E{Key: "$gte", Value: *f.From})
+	}
+	if f.To != nil {
+		rng = append(rng, bson.E{Key: "$lt", Value: *f.To})
+	}
+	if len(rng) > 0 {
+		q = append(q, bson.E{Key: "occur_time", Value: rng})
+	}
+	if a != nil {
+		q = bson.D{{Key: "$and", Value: bson.A{q, bson.D{{Key: "$or", Value: bson.A{
+			bson.D{{Key: "occur_time", Value: bson.D{{Key: "$lt", Value: a.OccurTime}}}},
+			bson.D{{Key: "occur_time", Value: a.OccurTime}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: a.ID}}}},
+		}}}}}}
+	}
+	opts := options.Find().SetSort(bson.D{{Key: "occur_time", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(limit)).
+		SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}})
+	cur, err := s.coll.Find(ctx, q, opts)
+	if err != nil {
+		return nil, mongox.Wrap("read timeline", err)
+	}
+	var out []*record.Interaction
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, mongox.Wrap("read timeline", err)
+	}
+	return out, nil
+}
+
+// Update writes i's mutable fields if its version is still expectVersion.
+func (s *Store) Update(ctx context.Context, i *record.Interaction, expectVersion int64, events []feed.Pending) error {
+	i.Version = expectVersion + 1
+	res, err := s.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: i.ID}, {Key: "version", Value: expectVersion}}, bson.D{
+		{Key: "$set", Value: bson.D{{Key: "summary", Value: i.Summary}, {Key: "outcome", Value: i.Outcome}, {Key: "tags", Value: i.Tags},
+			{Key: "update_time", Value: i.UpdateTime}, {Key: "version", Value: i.Version}}},
+		{Key: "$push", Value: bson.D{{Key: feed.OutboxField, Value: bson.D{{Key: "$each", Value: events}}}}},
+	})
+	if err != nil {
+		return mongox.Wrap("update interaction", err)
+	}
+	if res.MatchedCount == 0 {
+		return etag.ErrStale
+	}
+	_ = s.feed.Flush(context.WithoutCancel(ctx), s.coll, i.ID)
+	return nil
+}
+
+// ReserveRefund counts refundID's amount against its purchase, if what
+// remains of the purchase covers it. Counting the same refund again is a
+// no-op, so a retried refund is counted once.
+func (s *Store) ReserveRefund(ctx context.Context, purchase *record.Interaction, refundID string, amount int64) error {
+	limit := purchase.Purchase.Amount.Minor - amount
+	res, err := s.coll.UpdateOne(ctx, bson.D{
+		{Key: "_id", Value: purchase.ID},
+		{Key: "purchase.refund_ids", Value: bson.D{{Key: "$ne", Value: refundID}}},
+		{Key: "purchase.refunded_minor", Value: bson.D{{Key: "$lte", Value: limit}}},
+	}, bson.D{
+		{Key: "$inc", Value: bson.D{{Key: "purchase.refunded_minor", Value: amount}}},
+		{Key: "$push", Value: bson.D{{Key: "purchase.refund_ids", Value: bson.D{{Key: "$each", Value: bson.A{refundID}}}}}},
+	})
+	if err != nil {
+		return mongox.Wrap("count refund", err)
+	}
+	if res.MatchedCount == 1 {
+		return nil
+	}
+	cur, err := s.Get(ctx, purchase.ID)
+	if err != nil {
+		return err
+	}
+	for _, id := range cur.Purchase.RefundIDs {
+		if id == refundID {
+			return nil
+		}
+	}
+	return apperr.New(apperr.KindFailedPrecondition, "REFUND_EXCEEDS_PURCHASE",
+		"the refund is more than what remains of %s (%d of %d minor units refunded)", record.Name(purchase.ID), cur.Purchase.Refunded, cur.Purchase.Amount.Minor)
+}
