@@ -29,6 +29,7 @@ import (
 	"github.com/opencrm/crm/pkg/embedded"
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/pkg/server"
+	interaction "github.com/opencrm/crm/services/interaction/service"
 	profile "github.com/opencrm/crm/services/profile/service"
 )
 
@@ -43,6 +44,7 @@ func run() error {
 	dataDir := flag.String("data", ".data", "folder for the database and the local secrets")
 	dbAddr := flag.String("db-addr", "127.0.0.1:27017", "loopback address of the embedded database")
 	profileAddr := flag.String("profile-addr", "127.0.0.1:50051", "address of customer-profile")
+	interactionAddr := flag.String("interaction-addr", "127.0.0.1:50052", "address of interaction-log")
 	logLevel := flag.String("log-level", "warn", "service log level: debug, info, warn, error")
 	flag.Parse()
 
@@ -69,29 +71,53 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	env := &config.Env{}
-	setup := profile.Setup(env)
-	if err := env.Err(); err != nil {
-		return err
+	base := func(name, addr, database string) server.Config {
+		return server.Config{
+			Service:    name,
+			ListenAddr: addr,
+			Mongo: mongox.Config{URI: db.URI(), Database: database, Mode: mongox.ModeEmbedded,
+				MaxPoolSize: 1, ConnectTimeout: 10 * time.Second},
+			Auth:            auth.Config{HMACSecret: authSecret},
+			PageTokenKey:    pageKey,
+			LogLevel:        level,
+			ShutdownTimeout: 10 * time.Second,
+		}
 	}
-	cfg := server.Config{
-		Service:    profile.Name,
-		ListenAddr: *profileAddr,
-		Mongo: mongox.Config{URI: db.URI(), Database: profile.DefaultDatabase, Mode: mongox.ModeEmbedded,
-			MaxPoolSize: 1, ConnectTimeout: 10 * time.Second},
-		Auth:            auth.Config{HMACSecret: authSecret},
-		PageTokenKey:    pageKey,
-		LogLevel:        level,
-		ShutdownTimeout: 10 * time.Second,
-	}
-	svc, err := server.Start(ctx, cfg, setup, server.Options{})
+	// Services call each other with tokens of their own, as in production.
+	serviceToken, err := auth.Mint(authSecret, interaction.Name, []string{"customers.read"}, 365*24*time.Hour, "", "")
 	if err != nil {
 		return err
 	}
-	select {
-	case <-svc.Ready():
-	case <-ctx.Done():
-		return svc.Stop()
+	env := config.FromMap(map[string]string{"CRM_PROFILE_ADDR": *profileAddr, "CRM_PROFILE_TOKEN": serviceToken})
+	profileSetup, interactionSetup := profile.Setup(env), interaction.Setup(env)
+	if err := env.Err(); err != nil {
+		return err
+	}
+	var running []*server.Running
+	stopAll := func() error {
+		var errs []error
+		for i := len(running) - 1; i >= 0; i-- {
+			errs = append(errs, running[i].Stop())
+		}
+		return errors.Join(errs...)
+	}
+	for _, s := range []struct {
+		cfg   server.Config
+		setup server.Setup
+	}{
+		{base(profile.Name, *profileAddr, profile.DefaultDatabase), profileSetup},
+		{base(interaction.Name, *interactionAddr, interaction.DefaultDatabase), interactionSetup},
+	} {
+		r, err := server.Start(ctx, s.cfg, s.setup, server.Options{})
+		if err != nil {
+			return errors.Join(err, stopAll())
+		}
+		running = append(running, r)
+		select {
+		case <-r.Ready():
+		case <-ctx.Done():
+			return stopAll()
+		}
 	}
 	token, err := auth.Mint(authSecret, "local-admin", auth.AllScopes(), 7*24*time.Hour, "", "")
 	if err != nil {
@@ -100,6 +126,7 @@ func run() error {
 	fmt.Printf(`The customer-management platform is running (data in %s).
 
   customer-profile   %s
+  interaction-log    %s
   database           %s
 
 Token (all scopes, valid 7 days; make more with
@@ -111,11 +138,11 @@ Try:
   grpcurl -plaintext -H "authorization: Bearer $TOKEN" %s list
 
 Ctrl-C stops everything.
-`, *dataDir, svc.Addr(), db.URI(), filepath.Join(*dataDir, "auth-secret"), token, svc.Addr())
+`, *dataDir, running[0].Addr(), running[1].Addr(), db.URI(), filepath.Join(*dataDir, "auth-secret"), token, running[0].Addr())
 
 	<-ctx.Done()
 	fmt.Println("\nstopping...")
-	return svc.Stop()
+	return stopAll()
 }
 
 // secret reads a local secret, creating it on the first run.

@@ -18,7 +18,9 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/opencrm/crm/gen/go/crm/customer/v1" // registers the scopes -all lists
+	// The platform APIs, registered so that -all lists their scopes.
+	_ "github.com/opencrm/crm/gen/go/crm/customer/v1"
+	_ "github.com/opencrm/crm/gen/go/crm/interaction/v1"
 	"github.com/opencrm/crm/pkg/auth"
 )
 
