@@ -84,7 +84,7 @@ func run() error {
 		}
 	}
 	// Services call each other with tokens of their own, as in production.
-	serviceToken, err := auth.Mint(authSecret, interaction.Name, []string{"customers.read"}, 365*24*time.Hour, "", "")
+	serviceToken, err := auth.Mint(authSecret, interaction.Name, []string{"customers.read", "customers.events"}, 365*24*time.Hour, "", "")
 	if err != nil {
 		return err
 	}

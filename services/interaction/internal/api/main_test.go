@@ -38,7 +38,7 @@ func start(t *testing.T) *env {
 	p := servertest.Start(t, profile.Name, profile.Setup(config.FromMap(nil)))
 	p.WaitReady(t)
 	s := servertest.Start(t, api.ServiceName, api.Setup(api.Options{
-		ProfileAddr: p.Addr(), ProfileToken: servertest.Token(t, "customers.read"), ProfileTimeout: 2 * time.Second}))
+		ProfileAddr: p.Addr(), ProfileToken: servertest.Token(t, "customers.read", "customers.events"), ProfileTimeout: 2 * time.Second}))
 	s.WaitReady(t)
 	return &env{profile: p, srv: s, client: interactionv1.NewInteractionServiceClient(s.Conn),
 		customers: customerv1.NewCustomerServiceClient(p.Conn),

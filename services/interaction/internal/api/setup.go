@@ -18,6 +18,7 @@ import (
 	"github.com/opencrm/crm/pkg/telemetry"
 	"github.com/opencrm/crm/services/interaction/internal/customers"
 	"github.com/opencrm/crm/services/interaction/internal/logbook"
+	"github.com/opencrm/crm/services/interaction/internal/profilefeed"
 	"github.com/opencrm/crm/services/interaction/internal/store"
 )
 
@@ -33,7 +34,8 @@ type Options struct {
 	// ProfileAddr is customer-profile's gRPC address (CRM_PROFILE_ADDR).
 	ProfileAddr string
 	// ProfileToken is this service's bearer token for customer-profile,
-	// with scope customers.read (CRM_PROFILE_TOKEN or _FILE).
+	// with scopes customers.read and customers.events (CRM_PROFILE_TOKEN or
+	// _FILE).
 	ProfileToken string
 	// ProfileTimeout bounds each call to customer-profile
 	// (CRM_PROFILE_TIMEOUT).
@@ -48,7 +50,7 @@ func LoadOptions(env *config.Env) Options {
 		ProfileTimeout: env.Duration("CRM_PROFILE_TIMEOUT", 2*time.Second, 10*time.Millisecond, time.Minute),
 	}
 	if o.ProfileToken == "" {
-		env.Fail("CRM_PROFILE_TOKEN", "required: this service's token for customer-profile, with scope customers.read")
+		env.Fail("CRM_PROFILE_TOKEN", "required: this service's token for customer-profile, with scopes customers.read and customers.events")
 	}
 	return o
 }
@@ -77,15 +79,18 @@ func Setup(o Options) server.Setup {
 		}
 		producer := feed.NewProducer(d.DB)
 		st := store.New(d.DB, producer)
-		book := &logbook.Logbook{Store: st, Now: time.Now,
-			Customers: &customers.Checker{Client: customerv1.NewCustomerServiceClient(conn), Timeout: o.ProfileTimeout}}
-		interactionv1.RegisterInteractionServiceServer(d.GRPC, &Handler{book: book, keys: idempotency.New(d.DB), pages: d.PageTokens, feed: producer, log: d.Log})
+		keys := idempotency.New(d.DB)
+		profiles := customerv1.NewCustomerServiceClient(conn)
+		book := &logbook.Logbook{Store: st, Now: time.Now, Customers: &customers.Checker{Client: profiles, Timeout: o.ProfileTimeout}}
+		interactionv1.RegisterInteractionServiceServer(d.GRPC, &Handler{book: book, keys: keys, pages: d.PageTokens, feed: producer, log: d.Log})
+		consumer := profilefeed.Consumer(profiles, &profilefeed.Applier{Store: st, Keys: keys, Log: d.Log}, feed.Consumer{
+			DB: d.DB, Log: d.Log, Tracer: d.Tracer.Tracer(ServiceName), Meter: d.Meter.Meter(ServiceName)})
 		relay := func(ctx context.Context) {
 			producer.Relay(ctx, 5*time.Second, func(err error) { d.Log.WarnContext(ctx, "outbox relay", "error", err) }, st.Collection())
 		}
 		return &server.Service{
 			Indexes: append(store.Indexes(), idempotency.Indexes()...),
-			Workers: []func(context.Context){relay},
+			Workers: []func(context.Context){relay, func(ctx context.Context) { _ = consumer.Run(ctx) }},
 			Close:   conn.Close,
 		}, nil
 	}

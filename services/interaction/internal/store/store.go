@@ -164,6 +164,41 @@ func (s *Store) Update(ctx context.Context, i *record.Interaction, expectVersion
 	return nil
 }
 
+// EraseCustomer removes every interaction of a customer and redacts their
+// events. Redacting first makes a retry after a crash finish the job.
+func (s *Store) EraseCustomer(ctx context.Context, customerID string) (int64, error) {
+	q := bson.D{{Key: "customer_id", Value: customerID}}
+	cur, err := s.coll.Find(ctx, q, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return 0, mongox.Wrap("find the customer's interactions", err)
+	}
+	var ids []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &ids); err != nil {
+		return 0, mongox.Wrap("find the customer's interactions", err)
+	}
+	for _, d := range ids {
+		if err := s.feed.Redact(ctx, record.Name(d.ID)); err != nil {
+			return 0, err
+		}
+	}
+	res, err := s.coll.DeleteMany(ctx, q)
+	if err != nil {
+		return 0, mongox.Wrap("delete the customer's interactions", err)
+	}
+	return res.DeletedCount, nil
+}
+
+// Rekey moves every interaction of one customer to another (a merge).
+func (s *Store) Rekey(ctx context.Context, from, to string) (int64, error) {
+	res, err := s.coll.UpdateMany(ctx, bson.D{{Key: "customer_id", Value: from}}, bson.D{{Key: "$set", Value: bson.D{{Key: "customer_id", Value: to}}}})
+	if err != nil {
+		return 0, mongox.Wrap("move the merged customer's interactions", err)
+	}
+	return res.ModifiedCount, nil
+}
+
 // ReserveRefund counts refundID's amount against its purchase, if what
 // remains of the purchase covers it. Counting the same refund again is a
 // no-op, so a retried refund is counted once.
