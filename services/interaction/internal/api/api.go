@@ -5,7 +5,9 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
@@ -72,19 +74,62 @@ func (h *Handler) BatchLogInteractions(ctx context.Context, req *interactionv1.B
 	}
 	out := &interactionv1.BatchLogInteractionsResponse{Results: make([]*interactionv1.ItemResult, len(res))}
 	for n, r := range res {
-		ir := &interactionv1.ItemResult{Index: int32(n)}
-		if r.Err != nil {
-			f := server.Describe(r.Err)
-			if f.Internal {
-				h.log.ErrorContext(ctx, "batch item failed", "index", n, "error", r.Err)
-			}
-			ir.Error = &interactionv1.ItemError{Code: int32(f.Code), Message: f.Message, Field: f.Field, Reason: f.Reason}
-		} else {
-			ir.Interaction = recordpb.ToProto(r.Interaction)
-		}
-		out.Results[n] = ir
+		out.Results[n] = h.itemResult(ctx, n, r)
 	}
 	return out, nil
+}
+
+func (h *Handler) itemResult(ctx context.Context, index int, r logbook.Result) *interactionv1.ItemResult {
+	ir := &interactionv1.ItemResult{Index: int32(index)}
+	if r.Err == nil {
+		ir.Interaction = recordpb.ToProto(r.Interaction)
+		return ir
+	}
+	f := server.Describe(r.Err)
+	if f.Internal {
+		h.log.ErrorContext(ctx, "item failed", "index", index, "error", r.Err)
+	}
+	ir.Error = &interactionv1.ItemError{Code: int32(f.Code), Message: f.Message, Field: f.Field, Reason: f.Reason}
+	return ir
+}
+
+// maxListedFailures bounds the failures an ingest response lists.
+const maxListedFailures = 1000
+
+// IngestInteractions implements the API method.
+func (h *Handler) IngestInteractions(stream interactionv1.InteractionService_IngestInteractionsServer) error {
+	ctx := stream.Context()
+	resp := &interactionv1.IngestInteractionsResponse{}
+	base := 0
+	for {
+		msg, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return stream.SendAndClose(resp)
+		}
+		if err != nil {
+			return err
+		}
+		prefix := func(n int) string { return fmt.Sprintf("requests[%d].interaction", base+n) }
+		items := make([]logbook.Item, len(msg.GetRequests()))
+		for n, r := range msg.GetRequests() {
+			items[n] = item(r, prefix(n))
+		}
+		res, err := h.book.Log(ctx, items, prefix)
+		if err != nil {
+			return fmt.Errorf("ingest after %d items (%d accepted): %w", base, resp.GetAccepted(), err)
+		}
+		for n, r := range res {
+			if r.Err == nil {
+				resp.Accepted++
+				continue
+			}
+			resp.Failed++
+			if len(resp.Failures) < maxListedFailures {
+				resp.Failures = append(resp.Failures, h.itemResult(ctx, base+n, r))
+			}
+		}
+		base += len(items)
+	}
 }
 
 // GetInteraction implements the API method.

@@ -23,9 +23,12 @@ import (
 // Interactions is the collection of interactions.
 const Interactions = "interactions"
 
+// TimelineSort is the timeline's order: newest first, id tie-break.
+var TimelineSort = bson.D{{Key: "occur_time", Value: -1}, {Key: "_id", Value: -1}}
+
 // TimelineIndex serves a customer's timeline: equality on the customer,
-// then the sort, newest first, with the id tie-break.
-var TimelineIndex = bson.D{{Key: "customer_id", Value: 1}, {Key: "occur_time", Value: -1}, {Key: "_id", Value: -1}}
+// then exactly the sort, so a page reads only its own entries.
+var TimelineIndex = append(bson.D{{Key: "customer_id", Value: 1}}, TimelineSort...)
 
 // Indexes returns every index the store's queries use.
 func Indexes() []mongox.Index {
@@ -133,7 +136,7 @@ func (s *Store) Timeline(ctx context.Context, f Filter, a *After, limit int) ([]
 			bson.D{{Key: "occur_time", Value: a.OccurTime}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: a.ID}}}},
 		}}}}}}
 	}
-	opts := options.Find().SetSort(bson.D{{Key: "occur_time", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(limit)).
+	opts := options.Find().SetSort(TimelineSort).SetLimit(int64(limit)).
 		SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}})
 	cur, err := s.coll.Find(ctx, q, opts)
 	if err != nil {

@@ -359,6 +359,117 @@ func (x *BatchLogInteractionsResponse) GetResults() []*ItemResult {
 	return nil
 }
 
+// One message of the IngestInteractions stream.
+type IngestInteractionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The next interactions, 1 to 500.
+	Requests      []*LogInteractionRequest `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IngestInteractionsRequest) Reset() {
+	*x = IngestInteractionsRequest{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IngestInteractionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IngestInteractionsRequest) ProtoMessage() {}
+
+func (x *IngestInteractionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IngestInteractionsRequest.ProtoReflect.Descriptor instead.
+func (*IngestInteractionsRequest) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *IngestInteractionsRequest) GetRequests() []*LogInteractionRequest {
+	if x != nil {
+		return x.Requests
+	}
+	return nil
+}
+
+// Response of IngestInteractions.
+type IngestInteractionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How many items were recorded (or found recorded already).
+	Accepted int64 `protobuf:"varint,1,opt,name=accepted,proto3" json:"accepted,omitempty"`
+	// How many items failed.
+	Failed int64 `protobuf:"varint,2,opt,name=failed,proto3" json:"failed,omitempty"`
+	// The failed items, their index counted over the whole stream; at most
+	// the first 1,000.
+	Failures      []*ItemResult `protobuf:"bytes,3,rep,name=failures,proto3" json:"failures,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IngestInteractionsResponse) Reset() {
+	*x = IngestInteractionsResponse{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IngestInteractionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IngestInteractionsResponse) ProtoMessage() {}
+
+func (x *IngestInteractionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IngestInteractionsResponse.ProtoReflect.Descriptor instead.
+func (*IngestInteractionsResponse) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *IngestInteractionsResponse) GetAccepted() int64 {
+	if x != nil {
+		return x.Accepted
+	}
+	return 0
+}
+
+func (x *IngestInteractionsResponse) GetFailed() int64 {
+	if x != nil {
+		return x.Failed
+	}
+	return 0
+}
+
+func (x *IngestInteractionsResponse) GetFailures() []*ItemResult {
+	if x != nil {
+		return x.Failures
+	}
+	return nil
+}
+
 // Request of GetInteraction.
 type GetInteractionRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -370,7 +481,7 @@ type GetInteractionRequest struct {
 
 func (x *GetInteractionRequest) Reset() {
 	*x = GetInteractionRequest{}
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[6]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -382,7 +493,7 @@ func (x *GetInteractionRequest) String() string {
 func (*GetInteractionRequest) ProtoMessage() {}
 
 func (x *GetInteractionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[6]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -395,7 +506,7 @@ func (x *GetInteractionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInteractionRequest.ProtoReflect.Descriptor instead.
 func (*GetInteractionRequest) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{6}
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetInteractionRequest) GetName() string {
@@ -416,7 +527,7 @@ type GetInteractionResponse struct {
 
 func (x *GetInteractionResponse) Reset() {
 	*x = GetInteractionResponse{}
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[7]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -428,7 +539,7 @@ func (x *GetInteractionResponse) String() string {
 func (*GetInteractionResponse) ProtoMessage() {}
 
 func (x *GetInteractionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[7]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -441,7 +552,7 @@ func (x *GetInteractionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInteractionResponse.ProtoReflect.Descriptor instead.
 func (*GetInteractionResponse) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{7}
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetInteractionResponse) GetInteraction() *Interaction {
@@ -476,7 +587,7 @@ type ListInteractionsRequest struct {
 
 func (x *ListInteractionsRequest) Reset() {
 	*x = ListInteractionsRequest{}
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[8]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -488,7 +599,7 @@ func (x *ListInteractionsRequest) String() string {
 func (*ListInteractionsRequest) ProtoMessage() {}
 
 func (x *ListInteractionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[8]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -501,7 +612,7 @@ func (x *ListInteractionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListInteractionsRequest.ProtoReflect.Descriptor instead.
 func (*ListInteractionsRequest) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{8}
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListInteractionsRequest) GetCustomer() string {
@@ -573,7 +684,7 @@ type ListInteractionsResponse struct {
 
 func (x *ListInteractionsResponse) Reset() {
 	*x = ListInteractionsResponse{}
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[9]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -585,7 +696,7 @@ func (x *ListInteractionsResponse) String() string {
 func (*ListInteractionsResponse) ProtoMessage() {}
 
 func (x *ListInteractionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[9]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -598,7 +709,7 @@ func (x *ListInteractionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListInteractionsResponse.ProtoReflect.Descriptor instead.
 func (*ListInteractionsResponse) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{9}
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListInteractionsResponse) GetInteractions() []*Interaction {
@@ -633,7 +744,7 @@ type UpdateInteractionRequest struct {
 
 func (x *UpdateInteractionRequest) Reset() {
 	*x = UpdateInteractionRequest{}
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[10]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -645,7 +756,7 @@ func (x *UpdateInteractionRequest) String() string {
 func (*UpdateInteractionRequest) ProtoMessage() {}
 
 func (x *UpdateInteractionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[10]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -658,7 +769,7 @@ func (x *UpdateInteractionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateInteractionRequest.ProtoReflect.Descriptor instead.
 func (*UpdateInteractionRequest) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{10}
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *UpdateInteractionRequest) GetInteraction() *Interaction {
@@ -693,7 +804,7 @@ type UpdateInteractionResponse struct {
 
 func (x *UpdateInteractionResponse) Reset() {
 	*x = UpdateInteractionResponse{}
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[11]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -705,7 +816,7 @@ func (x *UpdateInteractionResponse) String() string {
 func (*UpdateInteractionResponse) ProtoMessage() {}
 
 func (x *UpdateInteractionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[11]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -718,7 +829,7 @@ func (x *UpdateInteractionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateInteractionResponse.ProtoReflect.Descriptor instead.
 func (*UpdateInteractionResponse) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{11}
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *UpdateInteractionResponse) GetInteraction() *Interaction {
@@ -740,7 +851,7 @@ type WatchInteractionEventsRequest struct {
 
 func (x *WatchInteractionEventsRequest) Reset() {
 	*x = WatchInteractionEventsRequest{}
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[12]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -752,7 +863,7 @@ func (x *WatchInteractionEventsRequest) String() string {
 func (*WatchInteractionEventsRequest) ProtoMessage() {}
 
 func (x *WatchInteractionEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[12]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -765,7 +876,7 @@ func (x *WatchInteractionEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchInteractionEventsRequest.ProtoReflect.Descriptor instead.
 func (*WatchInteractionEventsRequest) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{12}
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *WatchInteractionEventsRequest) GetAfterSequence() int64 {
@@ -786,7 +897,7 @@ type WatchInteractionEventsResponse struct {
 
 func (x *WatchInteractionEventsResponse) Reset() {
 	*x = WatchInteractionEventsResponse{}
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[13]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -798,7 +909,7 @@ func (x *WatchInteractionEventsResponse) String() string {
 func (*WatchInteractionEventsResponse) ProtoMessage() {}
 
 func (x *WatchInteractionEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[13]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -811,7 +922,7 @@ func (x *WatchInteractionEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchInteractionEventsResponse.ProtoReflect.Descriptor instead.
 func (*WatchInteractionEventsResponse) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{13}
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *WatchInteractionEventsResponse) GetEvent() *v1.Event {
@@ -845,7 +956,13 @@ const file_crm_interaction_v1_interaction_service_proto_rawDesc = "" +
 	"\x05field\x18\x03 \x01(\tR\x05field\x12\x16\n" +
 	"\x06reason\x18\x04 \x01(\tR\x06reason\"X\n" +
 	"\x1cBatchLogInteractionsResponse\x128\n" +
-	"\aresults\x18\x01 \x03(\v2\x1e.crm.interaction.v1.ItemResultR\aresults\"V\n" +
+	"\aresults\x18\x01 \x03(\v2\x1e.crm.interaction.v1.ItemResultR\aresults\"o\n" +
+	"\x19IngestInteractionsRequest\x12R\n" +
+	"\brequests\x18\x01 \x03(\v2).crm.interaction.v1.LogInteractionRequestB\v\xbaH\b\x92\x01\x05\b\x01\x10\xf4\x03R\brequests\"\x8c\x01\n" +
+	"\x1aIngestInteractionsResponse\x12\x1a\n" +
+	"\baccepted\x18\x01 \x01(\x03R\baccepted\x12\x16\n" +
+	"\x06failed\x18\x02 \x01(\x03R\x06failed\x12:\n" +
+	"\bfailures\x18\x03 \x03(\v2\x1e.crm.interaction.v1.ItemResultR\bfailures\"V\n" +
 	"\x15GetInteractionRequest\x12=\n" +
 	"\x04name\x18\x01 \x01(\tB)\xbaH&r$2\"^interactions/[A-Za-z0-9_-]{1,64}$R\x04name\"[\n" +
 	"\x16GetInteractionResponse\x12A\n" +
@@ -875,10 +992,11 @@ const file_crm_interaction_v1_interaction_service_proto_rawDesc = "" +
 	"\x1dWatchInteractionEventsRequest\x12.\n" +
 	"\x0eafter_sequence\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\rafterSequence\"J\n" +
 	"\x1eWatchInteractionEventsResponse\x12(\n" +
-	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event2\xd8\x06\n" +
+	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event2\xe8\a\n" +
 	"\x12InteractionService\x12\x7f\n" +
 	"\x0eLogInteraction\x12).crm.interaction.v1.LogInteractionRequest\x1a*.crm.interaction.v1.LogInteractionResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12\x91\x01\n" +
-	"\x14BatchLogInteractions\x12/.crm.interaction.v1.BatchLogInteractionsRequest\x1a0.crm.interaction.v1.BatchLogInteractionsResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12~\n" +
+	"\x14BatchLogInteractions\x12/.crm.interaction.v1.BatchLogInteractionsRequest\x1a0.crm.interaction.v1.BatchLogInteractionsResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12\x8d\x01\n" +
+	"\x12IngestInteractions\x12-.crm.interaction.v1.IngestInteractionsRequest\x1a..crm.interaction.v1.IngestInteractionsResponse\"\x16\xaa\xd4\x18\x12interactions.write(\x01\x12~\n" +
 	"\x0eGetInteraction\x12).crm.interaction.v1.GetInteractionRequest\x1a*.crm.interaction.v1.GetInteractionResponse\"\x15\xaa\xd4\x18\x11interactions.read\x12\x84\x01\n" +
 	"\x10ListInteractions\x12+.crm.interaction.v1.ListInteractionsRequest\x1a,.crm.interaction.v1.ListInteractionsResponse\"\x15\xaa\xd4\x18\x11interactions.read\x12\x88\x01\n" +
 	"\x11UpdateInteraction\x12,.crm.interaction.v1.UpdateInteractionRequest\x1a-.crm.interaction.v1.UpdateInteractionResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12\x9a\x01\n" +
@@ -897,7 +1015,7 @@ func file_crm_interaction_v1_interaction_service_proto_rawDescGZIP() []byte {
 	return file_crm_interaction_v1_interaction_service_proto_rawDescData
 }
 
-var file_crm_interaction_v1_interaction_service_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_crm_interaction_v1_interaction_service_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_crm_interaction_v1_interaction_service_proto_goTypes = []any{
 	(*LogInteractionRequest)(nil),          // 0: crm.interaction.v1.LogInteractionRequest
 	(*LogInteractionResponse)(nil),         // 1: crm.interaction.v1.LogInteractionResponse
@@ -905,55 +1023,61 @@ var file_crm_interaction_v1_interaction_service_proto_goTypes = []any{
 	(*ItemResult)(nil),                     // 3: crm.interaction.v1.ItemResult
 	(*ItemError)(nil),                      // 4: crm.interaction.v1.ItemError
 	(*BatchLogInteractionsResponse)(nil),   // 5: crm.interaction.v1.BatchLogInteractionsResponse
-	(*GetInteractionRequest)(nil),          // 6: crm.interaction.v1.GetInteractionRequest
-	(*GetInteractionResponse)(nil),         // 7: crm.interaction.v1.GetInteractionResponse
-	(*ListInteractionsRequest)(nil),        // 8: crm.interaction.v1.ListInteractionsRequest
-	(*ListInteractionsResponse)(nil),       // 9: crm.interaction.v1.ListInteractionsResponse
-	(*UpdateInteractionRequest)(nil),       // 10: crm.interaction.v1.UpdateInteractionRequest
-	(*UpdateInteractionResponse)(nil),      // 11: crm.interaction.v1.UpdateInteractionResponse
-	(*WatchInteractionEventsRequest)(nil),  // 12: crm.interaction.v1.WatchInteractionEventsRequest
-	(*WatchInteractionEventsResponse)(nil), // 13: crm.interaction.v1.WatchInteractionEventsResponse
-	(*Interaction)(nil),                    // 14: crm.interaction.v1.Interaction
-	(Channel)(0),                           // 15: crm.interaction.v1.Channel
-	(InteractionKind)(0),                   // 16: crm.interaction.v1.InteractionKind
-	(*timestamppb.Timestamp)(nil),          // 17: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),          // 18: google.protobuf.FieldMask
-	(*v1.Event)(nil),                       // 19: crm.feed.v1.Event
+	(*IngestInteractionsRequest)(nil),      // 6: crm.interaction.v1.IngestInteractionsRequest
+	(*IngestInteractionsResponse)(nil),     // 7: crm.interaction.v1.IngestInteractionsResponse
+	(*GetInteractionRequest)(nil),          // 8: crm.interaction.v1.GetInteractionRequest
+	(*GetInteractionResponse)(nil),         // 9: crm.interaction.v1.GetInteractionResponse
+	(*ListInteractionsRequest)(nil),        // 10: crm.interaction.v1.ListInteractionsRequest
+	(*ListInteractionsResponse)(nil),       // 11: crm.interaction.v1.ListInteractionsResponse
+	(*UpdateInteractionRequest)(nil),       // 12: crm.interaction.v1.UpdateInteractionRequest
+	(*UpdateInteractionResponse)(nil),      // 13: crm.interaction.v1.UpdateInteractionResponse
+	(*WatchInteractionEventsRequest)(nil),  // 14: crm.interaction.v1.WatchInteractionEventsRequest
+	(*WatchInteractionEventsResponse)(nil), // 15: crm.interaction.v1.WatchInteractionEventsResponse
+	(*Interaction)(nil),                    // 16: crm.interaction.v1.Interaction
+	(Channel)(0),                           // 17: crm.interaction.v1.Channel
+	(InteractionKind)(0),                   // 18: crm.interaction.v1.InteractionKind
+	(*timestamppb.Timestamp)(nil),          // 19: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),          // 20: google.protobuf.FieldMask
+	(*v1.Event)(nil),                       // 21: crm.feed.v1.Event
 }
 var file_crm_interaction_v1_interaction_service_proto_depIdxs = []int32{
-	14, // 0: crm.interaction.v1.LogInteractionRequest.interaction:type_name -> crm.interaction.v1.Interaction
-	14, // 1: crm.interaction.v1.LogInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
+	16, // 0: crm.interaction.v1.LogInteractionRequest.interaction:type_name -> crm.interaction.v1.Interaction
+	16, // 1: crm.interaction.v1.LogInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
 	0,  // 2: crm.interaction.v1.BatchLogInteractionsRequest.requests:type_name -> crm.interaction.v1.LogInteractionRequest
-	14, // 3: crm.interaction.v1.ItemResult.interaction:type_name -> crm.interaction.v1.Interaction
+	16, // 3: crm.interaction.v1.ItemResult.interaction:type_name -> crm.interaction.v1.Interaction
 	4,  // 4: crm.interaction.v1.ItemResult.error:type_name -> crm.interaction.v1.ItemError
 	3,  // 5: crm.interaction.v1.BatchLogInteractionsResponse.results:type_name -> crm.interaction.v1.ItemResult
-	14, // 6: crm.interaction.v1.GetInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
-	15, // 7: crm.interaction.v1.ListInteractionsRequest.channel:type_name -> crm.interaction.v1.Channel
-	16, // 8: crm.interaction.v1.ListInteractionsRequest.kind:type_name -> crm.interaction.v1.InteractionKind
-	17, // 9: crm.interaction.v1.ListInteractionsRequest.occur_time_from:type_name -> google.protobuf.Timestamp
-	17, // 10: crm.interaction.v1.ListInteractionsRequest.occur_time_to:type_name -> google.protobuf.Timestamp
-	14, // 11: crm.interaction.v1.ListInteractionsResponse.interactions:type_name -> crm.interaction.v1.Interaction
-	14, // 12: crm.interaction.v1.UpdateInteractionRequest.interaction:type_name -> crm.interaction.v1.Interaction
-	18, // 13: crm.interaction.v1.UpdateInteractionRequest.update_mask:type_name -> google.protobuf.FieldMask
-	14, // 14: crm.interaction.v1.UpdateInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
-	19, // 15: crm.interaction.v1.WatchInteractionEventsResponse.event:type_name -> crm.feed.v1.Event
-	0,  // 16: crm.interaction.v1.InteractionService.LogInteraction:input_type -> crm.interaction.v1.LogInteractionRequest
-	2,  // 17: crm.interaction.v1.InteractionService.BatchLogInteractions:input_type -> crm.interaction.v1.BatchLogInteractionsRequest
-	6,  // 18: crm.interaction.v1.InteractionService.GetInteraction:input_type -> crm.interaction.v1.GetInteractionRequest
-	8,  // 19: crm.interaction.v1.InteractionService.ListInteractions:input_type -> crm.interaction.v1.ListInteractionsRequest
-	10, // 20: crm.interaction.v1.InteractionService.UpdateInteraction:input_type -> crm.interaction.v1.UpdateInteractionRequest
-	12, // 21: crm.interaction.v1.InteractionService.WatchInteractionEvents:input_type -> crm.interaction.v1.WatchInteractionEventsRequest
-	1,  // 22: crm.interaction.v1.InteractionService.LogInteraction:output_type -> crm.interaction.v1.LogInteractionResponse
-	5,  // 23: crm.interaction.v1.InteractionService.BatchLogInteractions:output_type -> crm.interaction.v1.BatchLogInteractionsResponse
-	7,  // 24: crm.interaction.v1.InteractionService.GetInteraction:output_type -> crm.interaction.v1.GetInteractionResponse
-	9,  // 25: crm.interaction.v1.InteractionService.ListInteractions:output_type -> crm.interaction.v1.ListInteractionsResponse
-	11, // 26: crm.interaction.v1.InteractionService.UpdateInteraction:output_type -> crm.interaction.v1.UpdateInteractionResponse
-	13, // 27: crm.interaction.v1.InteractionService.WatchInteractionEvents:output_type -> crm.interaction.v1.WatchInteractionEventsResponse
-	22, // [22:28] is the sub-list for method output_type
-	16, // [16:22] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	0,  // 6: crm.interaction.v1.IngestInteractionsRequest.requests:type_name -> crm.interaction.v1.LogInteractionRequest
+	3,  // 7: crm.interaction.v1.IngestInteractionsResponse.failures:type_name -> crm.interaction.v1.ItemResult
+	16, // 8: crm.interaction.v1.GetInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
+	17, // 9: crm.interaction.v1.ListInteractionsRequest.channel:type_name -> crm.interaction.v1.Channel
+	18, // 10: crm.interaction.v1.ListInteractionsRequest.kind:type_name -> crm.interaction.v1.InteractionKind
+	19, // 11: crm.interaction.v1.ListInteractionsRequest.occur_time_from:type_name -> google.protobuf.Timestamp
+	19, // 12: crm.interaction.v1.ListInteractionsRequest.occur_time_to:type_name -> google.protobuf.Timestamp
+	16, // 13: crm.interaction.v1.ListInteractionsResponse.interactions:type_name -> crm.interaction.v1.Interaction
+	16, // 14: crm.interaction.v1.UpdateInteractionRequest.interaction:type_name -> crm.interaction.v1.Interaction
+	20, // 15: crm.interaction.v1.UpdateInteractionRequest.update_mask:type_name -> google.protobuf.FieldMask
+	16, // 16: crm.interaction.v1.UpdateInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
+	21, // 17: crm.interaction.v1.WatchInteractionEventsResponse.event:type_name -> crm.feed.v1.Event
+	0,  // 18: crm.interaction.v1.InteractionService.LogInteraction:input_type -> crm.interaction.v1.LogInteractionRequest
+	2,  // 19: crm.interaction.v1.InteractionService.BatchLogInteractions:input_type -> crm.interaction.v1.BatchLogInteractionsRequest
+	6,  // 20: crm.interaction.v1.InteractionService.IngestInteractions:input_type -> crm.interaction.v1.IngestInteractionsRequest
+	8,  // 21: crm.interaction.v1.InteractionService.GetInteraction:input_type -> crm.interaction.v1.GetInteractionRequest
+	10, // 22: crm.interaction.v1.InteractionService.ListInteractions:input_type -> crm.interaction.v1.ListInteractionsRequest
+	12, // 23: crm.interaction.v1.InteractionService.UpdateInteraction:input_type -> crm.interaction.v1.UpdateInteractionRequest
+	14, // 24: crm.interaction.v1.InteractionService.WatchInteractionEvents:input_type -> crm.interaction.v1.WatchInteractionEventsRequest
+	1,  // 25: crm.interaction.v1.InteractionService.LogInteraction:output_type -> crm.interaction.v1.LogInteractionResponse
+	5,  // 26: crm.interaction.v1.InteractionService.BatchLogInteractions:output_type -> crm.interaction.v1.BatchLogInteractionsResponse
+	7,  // 27: crm.interaction.v1.InteractionService.IngestInteractions:output_type -> crm.interaction.v1.IngestInteractionsResponse
+	9,  // 28: crm.interaction.v1.InteractionService.GetInteraction:output_type -> crm.interaction.v1.GetInteractionResponse
+	11, // 29: crm.interaction.v1.InteractionService.ListInteractions:output_type -> crm.interaction.v1.ListInteractionsResponse
+	13, // 30: crm.interaction.v1.InteractionService.UpdateInteraction:output_type -> crm.interaction.v1.UpdateInteractionResponse
+	15, // 31: crm.interaction.v1.InteractionService.WatchInteractionEvents:output_type -> crm.interaction.v1.WatchInteractionEventsResponse
+	25, // [25:32] is the sub-list for method output_type
+	18, // [18:25] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_crm_interaction_v1_interaction_service_proto_init() }
@@ -968,7 +1092,7 @@ func file_crm_interaction_v1_interaction_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_interaction_v1_interaction_service_proto_rawDesc), len(file_crm_interaction_v1_interaction_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

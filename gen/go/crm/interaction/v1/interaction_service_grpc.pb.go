@@ -21,6 +21,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	InteractionService_LogInteraction_FullMethodName         = "/crm.interaction.v1.InteractionService/LogInteraction"
 	InteractionService_BatchLogInteractions_FullMethodName   = "/crm.interaction.v1.InteractionService/BatchLogInteractions"
+	InteractionService_IngestInteractions_FullMethodName     = "/crm.interaction.v1.InteractionService/IngestInteractions"
 	InteractionService_GetInteraction_FullMethodName         = "/crm.interaction.v1.InteractionService/GetInteraction"
 	InteractionService_ListInteractions_FullMethodName       = "/crm.interaction.v1.InteractionService/ListInteractions"
 	InteractionService_UpdateInteraction_FullMethodName      = "/crm.interaction.v1.InteractionService/UpdateInteraction"
@@ -44,6 +45,11 @@ type InteractionServiceClient interface {
 	// Records up to 500 interactions. Each item succeeds or fails on its
 	// own; the response has one result per item, in order.
 	BatchLogInteractions(ctx context.Context, in *BatchLogInteractionsRequest, opts ...grpc.CallOption) (*BatchLogInteractionsResponse, error)
+	// Bulk load: the client streams batches of up to 500 interactions; each
+	// item succeeds or fails on its own, and the response counts them and
+	// lists the failures. Give items a source_system + external_id (or a
+	// request_id) so a load that is cut off can be sent again safely.
+	IngestInteractions(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[IngestInteractionsRequest, IngestInteractionsResponse], error)
 	// Returns one interaction.
 	GetInteraction(ctx context.Context, in *GetInteractionRequest, opts ...grpc.CallOption) (*GetInteractionResponse, error)
 	// Lists one customer's interactions, newest first by occur_time: the
@@ -84,6 +90,19 @@ func (c *interactionServiceClient) BatchLogInteractions(ctx context.Context, in 
 	return out, nil
 }
 
+func (c *interactionServiceClient) IngestInteractions(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[IngestInteractionsRequest, IngestInteractionsResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &InteractionService_ServiceDesc.Streams[0], InteractionService_IngestInteractions_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[IngestInteractionsRequest, IngestInteractionsResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type InteractionService_IngestInteractionsClient = grpc.ClientStreamingClient[IngestInteractionsRequest, IngestInteractionsResponse]
+
 func (c *interactionServiceClient) GetInteraction(ctx context.Context, in *GetInteractionRequest, opts ...grpc.CallOption) (*GetInteractionResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(GetInteractionResponse)
@@ -116,7 +135,7 @@ func (c *interactionServiceClient) UpdateInteraction(ctx context.Context, in *Up
 
 func (c *interactionServiceClient) WatchInteractionEvents(ctx context.Context, in *WatchInteractionEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchInteractionEventsResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	stream, err := c.cc.NewStream(ctx, &InteractionService_ServiceDesc.Streams[0], InteractionService_WatchInteractionEvents_FullMethodName, cOpts...)
+	stream, err := c.cc.NewStream(ctx, &InteractionService_ServiceDesc.Streams[1], InteractionService_WatchInteractionEvents_FullMethodName, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -150,6 +169,11 @@ type InteractionServiceServer interface {
 	// Records up to 500 interactions. Each item succeeds or fails on its
 	// own; the response has one result per item, in order.
 	BatchLogInteractions(context.Context, *BatchLogInteractionsRequest) (*BatchLogInteractionsResponse, error)
+	// Bulk load: the client streams batches of up to 500 interactions; each
+	// item succeeds or fails on its own, and the response counts them and
+	// lists the failures. Give items a source_system + external_id (or a
+	// request_id) so a load that is cut off can be sent again safely.
+	IngestInteractions(grpc.ClientStreamingServer[IngestInteractionsRequest, IngestInteractionsResponse]) error
 	// Returns one interaction.
 	GetInteraction(context.Context, *GetInteractionRequest) (*GetInteractionResponse, error)
 	// Lists one customer's interactions, newest first by occur_time: the
@@ -175,6 +199,9 @@ func (UnimplementedInteractionServiceServer) LogInteraction(context.Context, *Lo
 }
 func (UnimplementedInteractionServiceServer) BatchLogInteractions(context.Context, *BatchLogInteractionsRequest) (*BatchLogInteractionsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method BatchLogInteractions not implemented")
+}
+func (UnimplementedInteractionServiceServer) IngestInteractions(grpc.ClientStreamingServer[IngestInteractionsRequest, IngestInteractionsResponse]) error {
+	return status.Error(codes.Unimplemented, "method IngestInteractions not implemented")
 }
 func (UnimplementedInteractionServiceServer) GetInteraction(context.Context, *GetInteractionRequest) (*GetInteractionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetInteraction not implemented")
@@ -244,6 +271,13 @@ func _InteractionService_BatchLogInteractions_Handler(srv interface{}, ctx conte
 	}
 	return interceptor(ctx, in, info, handler)
 }
+
+func _InteractionService_IngestInteractions_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(InteractionServiceServer).IngestInteractions(&grpc.GenericServerStream[IngestInteractionsRequest, IngestInteractionsResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type InteractionService_IngestInteractionsServer = grpc.ClientStreamingServer[IngestInteractionsRequest, IngestInteractionsResponse]
 
 func _InteractionService_GetInteraction_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetInteractionRequest)
@@ -339,6 +373,11 @@ var InteractionService_ServiceDesc = grpc.ServiceDesc{
 		},
 	},
 	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "IngestInteractions",
+			Handler:       _InteractionService_IngestInteractions_Handler,
+			ClientStreams: true,
+		},
 		{
 			StreamName:    "WatchInteractionEvents",
 			Handler:       _InteractionService_WatchInteractionEvents_Handler,
