@@ -16,6 +16,7 @@ import (
 	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/pkg/server"
 	"github.com/opencrm/crm/pkg/telemetry"
+	"github.com/opencrm/crm/services/interaction/internal/casework"
 	"github.com/opencrm/crm/services/interaction/internal/customers"
 	"github.com/opencrm/crm/services/interaction/internal/logbook"
 	"github.com/opencrm/crm/services/interaction/internal/profilefeed"
@@ -40,6 +41,9 @@ type Options struct {
 	// ProfileTimeout bounds each call to customer-profile
 	// (CRM_PROFILE_TIMEOUT).
 	ProfileTimeout time.Duration
+	// SLA is the time to resolve a case per priority (CRM_CASE_SLA, for
+	// example "urgent=4h,high=24h,normal=72h,low=168h"); nil is the default.
+	SLA casework.SLA
 }
 
 // LoadOptions reads the service's own settings.
@@ -48,6 +52,13 @@ func LoadOptions(env *config.Env) Options {
 		ProfileAddr:    env.Required("CRM_PROFILE_ADDR", "customer-profile's gRPC address, for example customer-profile:50051"),
 		ProfileToken:   env.Secret("CRM_PROFILE_TOKEN"),
 		ProfileTimeout: env.Duration("CRM_PROFILE_TIMEOUT", 2*time.Second, 10*time.Millisecond, time.Minute),
+	}
+	if v := env.String("CRM_CASE_SLA", ""); v != "" {
+		sla, err := casework.ParseSLA(v)
+		if err != nil {
+			env.Fail("CRM_CASE_SLA", "%v", err)
+		}
+		o.SLA = sla
 	}
 	if o.ProfileToken == "" {
 		env.Fail("CRM_PROFILE_TOKEN", "required: this service's token for customer-profile, with scopes customers.read and customers.events")
@@ -81,16 +92,34 @@ func Setup(o Options) server.Setup {
 		st := store.New(d.DB, producer)
 		keys := idempotency.New(d.DB)
 		profiles := customerv1.NewCustomerServiceClient(conn)
-		book := &logbook.Logbook{Store: st, Now: time.Now, Customers: &customers.Checker{Client: profiles, Timeout: o.ProfileTimeout}}
+		sla := o.SLA
+		if sla == nil {
+			sla = casework.DefaultSLA
+		}
+		book := &logbook.Logbook{Store: st, Now: time.Now, SLA: sla, Customers: &customers.Checker{Client: profiles, Timeout: o.ProfileTimeout}}
 		interactionv1.RegisterInteractionServiceServer(d.GRPC, &Handler{book: book, keys: keys, pages: d.PageTokens, feed: producer, log: d.Log})
 		consumer := profilefeed.Consumer(profiles, &profilefeed.Applier{Store: st, Keys: keys, Log: d.Log}, feed.Consumer{
 			DB: d.DB, Log: d.Log, Tracer: d.Tracer.Tracer(ServiceName), Meter: d.Meter.Meter(ServiceName)})
 		relay := func(ctx context.Context) {
-			producer.Relay(ctx, 5*time.Second, func(err error) { d.Log.WarnContext(ctx, "outbox relay", "error", err) }, st.Collection())
+			producer.Relay(ctx, 5*time.Second, func(err error) { d.Log.WarnContext(ctx, "outbox relay", "error", err) }, st.Collection(), st.CasesCollection())
+		}
+		openPending := func(ctx context.Context) {
+			for {
+				if n, err := book.OpenPendingCases(ctx); err != nil && ctx.Err() == nil {
+					d.Log.WarnContext(ctx, "opening pending cases", "error", err)
+				} else if n > 0 {
+					d.Log.InfoContext(ctx, "opened cases a crash had left pending", "count", n)
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(time.Minute):
+				}
+			}
 		}
 		return &server.Service{
-			Indexes: append(store.Indexes(), idempotency.Indexes()...),
-			Workers: []func(context.Context){relay, func(ctx context.Context) { _ = consumer.Run(ctx) }},
+			Indexes: append(append(store.Indexes(), store.CaseIndexes()...), idempotency.Indexes()...),
+			Workers: []func(context.Context){relay, openPending, func(ctx context.Context) { _ = consumer.Run(ctx) }},
 			Close:   conn.Close,
 		}, nil
 	}

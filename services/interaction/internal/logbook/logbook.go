@@ -15,6 +15,7 @@ import (
 	"github.com/opencrm/crm/pkg/apperr"
 	"github.com/opencrm/crm/pkg/etag"
 	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/services/interaction/internal/casework"
 	"github.com/opencrm/crm/services/interaction/internal/record"
 	"github.com/opencrm/crm/services/interaction/internal/recordpb"
 	"github.com/opencrm/crm/services/interaction/internal/store"
@@ -29,7 +30,9 @@ type Customers interface {
 type Logbook struct {
 	Store     *store.Store
 	Customers Customers
-	Now       func() time.Time
+	// SLA sets the due time of the cases complaints open.
+	SLA casework.SLA
+	Now func() time.Time
 }
 
 // Item is one interaction to record, with its idempotency key.
@@ -140,8 +143,48 @@ func (l *Logbook) record(ctx context.Context, i *record.Interaction, field strin
 	if err != nil {
 		return err
 	}
-	_, err = l.Store.Insert(ctx, i, []feed.Pending{ev})
-	return err
+	if _, err := l.Store.Insert(ctx, i, []feed.Pending{ev}); err != nil {
+		return err
+	}
+	if i.CasePending {
+		return l.openCase(ctx, i, now)
+	}
+	return nil
+}
+
+// openCase stores the case a complaint opens and clears its pending mark;
+// repeating it (a retry, or the sweep after a crash) changes nothing.
+func (l *Logbook) openCase(ctx context.Context, i *record.Interaction, now time.Time) error {
+	c := casework.OpenCase(i.CaseID, i.CustomerID, i.ID, casework.Priority(i.Complaint.Priority), i.Complaint.Assignee, i.OccurTime, l.SLA)
+	ev, err := feed.NewPending(ctx, casework.Name(c.ID), &interactionv1.CaseOpened{Case: recordpb.CaseToProto(&c, now)}, now)
+	if err != nil {
+		return err
+	}
+	if err := l.Store.InsertCase(ctx, &c, []feed.Pending{ev}); err != nil {
+		return err
+	}
+	i.CasePending = false
+	return l.Store.CaseOpened(ctx, i.ID)
+}
+
+// OpenPendingCases opens the cases of complaints recorded more than a
+// minute ago whose case a crash left unopened; it returns how many.
+func (l *Logbook) OpenPendingCases(ctx context.Context) (int, error) {
+	now := l.Now().UTC().Truncate(time.Millisecond)
+	ids, err := l.Store.PendingCases(ctx, now.Add(-time.Minute))
+	if err != nil {
+		return 0, err
+	}
+	for n, id := range ids {
+		i, err := l.Store.Get(ctx, id)
+		if err != nil {
+			return n, err
+		}
+		if err := l.openCase(ctx, i, now); err != nil {
+			return n, err
+		}
+	}
+	return len(ids), nil
 }
 
 // Get returns one interaction.

@@ -87,10 +87,22 @@ type Interaction struct {
 	Satisfaction *Satisfaction `bson:"satisfaction,omitempty"`
 	SourceSystem string        `bson:"source_system"`
 	ExternalID   string        `bson:"external_id"`
+	// Complaint says how a complaint's case opens; CaseID names that case,
+	// and CasePending is set until the case is stored (a sweep finishes
+	// what a crash between the two writes left).
+	Complaint   *Complaint `bson:"complaint,omitempty"`
+	CaseID      string     `bson:"case_id"`
+	CasePending bool       `bson:"case_pending"`
 	// DedupKey is unique: source system + external id when given, else the
 	// id, so that the same source record is never stored twice.
 	DedupKey string `bson:"dedup_key"`
 	Version  int64  `bson:"version"`
+}
+
+// Complaint is how a complaint's case opens.
+type Complaint struct {
+	Priority int32  `bson:"priority"`
+	Assignee string `bson:"assignee"`
 }
 
 // Name returns the resource name of an interaction id.
@@ -149,6 +161,15 @@ func Normalize(i *Interaction, prefix string, now time.Time) error {
 	}
 	if i.Kind != KindRefund && i.Refund != nil {
 		return apperr.Invalid(f("refund"), "is only for kind INTERACTION_KIND_REFUND")
+	}
+	if i.Kind != KindComplaint && i.Complaint != nil {
+		return apperr.Invalid(f("complaint"), "is only for kind INTERACTION_KIND_COMPLAINT")
+	}
+	if i.Kind == KindComplaint {
+		if i.Complaint == nil {
+			i.Complaint = &Complaint{}
+		}
+		i.CaseID, i.CasePending = i.ID, true
 	}
 	if s := i.Satisfaction; s != nil && (s.Expectation < 1 || s.Expectation > 10 || s.Experience < 1 || s.Experience > 10) {
 		return apperr.Invalid(f("satisfaction"), "expectation and experience are scores from 1 to 10")

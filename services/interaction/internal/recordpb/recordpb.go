@@ -5,6 +5,7 @@ package recordpb
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/opencrm/crm/pkg/apperr"
 	"github.com/opencrm/crm/pkg/etag"
 	"github.com/opencrm/crm/pkg/money"
+	"github.com/opencrm/crm/services/interaction/internal/casework"
 	"github.com/opencrm/crm/services/interaction/internal/record"
 )
 
@@ -60,7 +62,40 @@ func ToProto(i *record.Interaction) *interactionv1.Interaction {
 	if s := i.Satisfaction; s != nil {
 		p.Satisfaction = &interactionv1.Satisfaction{Expectation: s.Expectation, Experience: s.Experience, Ratio: s.Ratio(), Difference: s.Difference()}
 	}
+	if c := i.Complaint; c != nil {
+		p.Complaint = &interactionv1.Complaint{Priority: interactionv1.CasePriority(c.Priority), Assignee: c.Assignee}
+	}
+	if i.CaseID != "" {
+		p.Case = "cases/" + i.CaseID
+	}
 	return p
+}
+
+// CaseToProto returns the API form of a case.
+func CaseToProto(c *casework.Case, now time.Time) *interactionv1.Case {
+	p := &interactionv1.Case{
+		Name: casework.Name(c.ID), Id: c.ID, Customer: "customers/" + c.CustomerID, Interaction: record.Name(c.InteractionID),
+		Status: interactionv1.CaseStatus(c.Status), Priority: interactionv1.CasePriority(c.Priority), Assignee: c.Assignee,
+		OpenTime: timestamppb.New(c.OpenTime), DueTime: timestamppb.New(c.DueTime),
+		FirstResponseTime: optTime(c.FirstResponseTime), ResolveTime: optTime(c.ResolveTime), CloseTime: optTime(c.CloseTime),
+		Overdue: c.Overdue(now), Etag: etag.Format(c.Version),
+	}
+	for _, s := range c.History {
+		p.History = append(p.History, &interactionv1.CaseStep{From: interactionv1.CaseStatus(s.From), To: interactionv1.CaseStatus(s.To),
+			Note: s.Note, Actor: s.Actor, Time: timestamppb.New(s.Time)})
+	}
+	for _, f := range c.FollowUps {
+		p.FollowUps = append(p.FollowUps, &interactionv1.FollowUp{Id: f.ID, Description: f.Description, Assignee: f.Assignee,
+			DueTime: timestamppb.New(f.DueTime), Done: f.Done, DoneTime: optTime(f.DoneTime)})
+	}
+	return p
+}
+
+func optTime(t *time.Time) *timestamppb.Timestamp {
+	if t == nil {
+		return nil
+	}
+	return timestamppb.New(*t)
 }
 
 // FromProto returns the domain form of the caller's fields of p; prefix
@@ -110,6 +145,9 @@ func FromProto(p *interactionv1.Interaction, prefix string) (record.Interaction,
 	}
 	if s := p.GetSatisfaction(); s != nil {
 		i.Satisfaction = &record.Satisfaction{Expectation: s.GetExpectation(), Experience: s.GetExperience()}
+	}
+	if c := p.GetComplaint(); c != nil {
+		i.Complaint = &record.Complaint{Priority: int32(c.GetPriority()), Assignee: c.GetAssignee()}
 	}
 	return i, nil
 }

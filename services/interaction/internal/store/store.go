@@ -17,6 +17,7 @@ import (
 	"github.com/opencrm/crm/pkg/etag"
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/services/interaction/internal/casework"
 	"github.com/opencrm/crm/services/interaction/internal/record"
 )
 
@@ -167,37 +168,49 @@ func (s *Store) Update(ctx context.Context, i *record.Interaction, expectVersion
 	return nil
 }
 
-// EraseCustomer removes every interaction of a customer and redacts their
-// events. Redacting first makes a retry after a crash finish the job.
+// EraseCustomer removes every interaction and case of a customer and
+// redacts their events. Redacting first makes a retry after a crash finish
+// the job.
 func (s *Store) EraseCustomer(ctx context.Context, customerID string) (int64, error) {
 	q := bson.D{{Key: "customer_id", Value: customerID}}
-	cur, err := s.coll.Find(ctx, q, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
-	if err != nil {
-		return 0, mongox.Wrap("find the customer's interactions", err)
-	}
-	var ids []struct {
-		ID string `bson:"_id"`
-	}
-	if err := cur.All(ctx, &ids); err != nil {
-		return 0, mongox.Wrap("find the customer's interactions", err)
-	}
-	for _, d := range ids {
-		if err := s.feed.Redact(ctx, record.Name(d.ID)); err != nil {
-			return 0, err
+	var deleted int64
+	for _, c := range []struct {
+		coll *mongo.Collection
+		name func(string) string
+	}{{s.coll, record.Name}, {s.CasesCollection(), casework.Name}} {
+		cur, err := c.coll.Find(ctx, q, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+		if err != nil {
+			return 0, mongox.Wrap("find the customer's records", err)
 		}
+		var ids []struct {
+			ID string `bson:"_id"`
+		}
+		if err := cur.All(ctx, &ids); err != nil {
+			return 0, mongox.Wrap("find the customer's records", err)
+		}
+		for _, d := range ids {
+			if err := s.feed.Redact(ctx, c.name(d.ID)); err != nil {
+				return 0, err
+			}
+		}
+		res, err := c.coll.DeleteMany(ctx, q)
+		if err != nil {
+			return 0, mongox.Wrap("delete the customer's records", err)
+		}
+		deleted += res.DeletedCount
 	}
-	res, err := s.coll.DeleteMany(ctx, q)
-	if err != nil {
-		return 0, mongox.Wrap("delete the customer's interactions", err)
-	}
-	return res.DeletedCount, nil
+	return deleted, nil
 }
 
 // Rekey moves every interaction of one customer to another (a merge).
 func (s *Store) Rekey(ctx context.Context, from, to string) (int64, error) {
-	res, err := s.coll.UpdateMany(ctx, bson.D{{Key: "customer_id", Value: from}}, bson.D{{Key: "$set", Value: bson.D{{Key: "customer_id", Value: to}}}})
+	q, set := bson.D{{Key: "customer_id", Value: from}}, bson.D{{Key: "$set", Value: bson.D{{Key: "customer_id", Value: to}}}}
+	res, err := s.coll.UpdateMany(ctx, q, set)
 	if err != nil {
 		return 0, mongox.Wrap("move the merged customer's interactions", err)
+	}
+	if _, err := s.CasesCollection().UpdateMany(ctx, q, set); err != nil {
+		return 0, mongox.Wrap("move the merged customer's cases", err)
 	}
 	return res.ModifiedCount, nil
 }

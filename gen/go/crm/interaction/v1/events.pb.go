@@ -123,15 +123,122 @@ func (x *InteractionUpdated) GetChangedFields() []string {
 	return nil
 }
 
+// A complaint opened a case.
+type CaseOpened struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The case as opened.
+	Case          *Case `protobuf:"bytes,1,opt,name=case,proto3" json:"case,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CaseOpened) Reset() {
+	*x = CaseOpened{}
+	mi := &file_crm_interaction_v1_events_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CaseOpened) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CaseOpened) ProtoMessage() {}
+
+func (x *CaseOpened) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_events_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CaseOpened.ProtoReflect.Descriptor instead.
+func (*CaseOpened) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_events_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *CaseOpened) GetCase() *Case {
+	if x != nil {
+		return x.Case
+	}
+	return nil
+}
+
+// A case changed: a transition, a follow-up added or done.
+type CaseChanged struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The case after the change.
+	Case *Case `protobuf:"bytes,1,opt,name=case,proto3" json:"case,omitempty"`
+	// What changed, for example "status", "follow_ups".
+	ChangedFields []string `protobuf:"bytes,2,rep,name=changed_fields,json=changedFields,proto3" json:"changed_fields,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CaseChanged) Reset() {
+	*x = CaseChanged{}
+	mi := &file_crm_interaction_v1_events_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CaseChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CaseChanged) ProtoMessage() {}
+
+func (x *CaseChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_events_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CaseChanged.ProtoReflect.Descriptor instead.
+func (*CaseChanged) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_events_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *CaseChanged) GetCase() *Case {
+	if x != nil {
+		return x.Case
+	}
+	return nil
+}
+
+func (x *CaseChanged) GetChangedFields() []string {
+	if x != nil {
+		return x.ChangedFields
+	}
+	return nil
+}
+
 var File_crm_interaction_v1_events_proto protoreflect.FileDescriptor
 
 const file_crm_interaction_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1fcrm/interaction/v1/events.proto\x12\x12crm.interaction.v1\x1a$crm/interaction/v1/interaction.proto\"V\n" +
+	"\x1fcrm/interaction/v1/events.proto\x12\x12crm.interaction.v1\x1a\x1dcrm/interaction/v1/case.proto\x1a$crm/interaction/v1/interaction.proto\"V\n" +
 	"\x11InteractionLogged\x12A\n" +
 	"\vinteraction\x18\x01 \x01(\v2\x1f.crm.interaction.v1.InteractionR\vinteraction\"~\n" +
 	"\x12InteractionUpdated\x12A\n" +
 	"\vinteraction\x18\x01 \x01(\v2\x1f.crm.interaction.v1.InteractionR\vinteraction\x12%\n" +
+	"\x0echanged_fields\x18\x02 \x03(\tR\rchangedFields\":\n" +
+	"\n" +
+	"CaseOpened\x12,\n" +
+	"\x04case\x18\x01 \x01(\v2\x18.crm.interaction.v1.CaseR\x04case\"b\n" +
+	"\vCaseChanged\x12,\n" +
+	"\x04case\x18\x01 \x01(\v2\x18.crm.interaction.v1.CaseR\x04case\x12%\n" +
 	"\x0echanged_fields\x18\x02 \x03(\tR\rchangedFieldsB\xcf\x01\n" +
 	"\x16com.crm.interaction.v1B\vEventsProtoP\x01Z>github.com/opencrm/crm/gen/go/crm/interaction/v1;interactionv1\xa2\x02\x03CIX\xaa\x02\x12Crm.Interaction.V1\xca\x02\x12Crm\\Interaction\\V1\xe2\x02\x1eCrm\\Interaction\\V1\\GPBMetadata\xea\x02\x14Crm::Interaction::V1b\x06proto3"
 
@@ -147,20 +254,25 @@ func file_crm_interaction_v1_events_proto_rawDescGZIP() []byte {
 	return file_crm_interaction_v1_events_proto_rawDescData
 }
 
-var file_crm_interaction_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_crm_interaction_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_crm_interaction_v1_events_proto_goTypes = []any{
 	(*InteractionLogged)(nil),  // 0: crm.interaction.v1.InteractionLogged
 	(*InteractionUpdated)(nil), // 1: crm.interaction.v1.InteractionUpdated
-	(*Interaction)(nil),        // 2: crm.interaction.v1.Interaction
+	(*CaseOpened)(nil),         // 2: crm.interaction.v1.CaseOpened
+	(*CaseChanged)(nil),        // 3: crm.interaction.v1.CaseChanged
+	(*Interaction)(nil),        // 4: crm.interaction.v1.Interaction
+	(*Case)(nil),               // 5: crm.interaction.v1.Case
 }
 var file_crm_interaction_v1_events_proto_depIdxs = []int32{
-	2, // 0: crm.interaction.v1.InteractionLogged.interaction:type_name -> crm.interaction.v1.Interaction
-	2, // 1: crm.interaction.v1.InteractionUpdated.interaction:type_name -> crm.interaction.v1.Interaction
-	2, // [2:2] is the sub-list for method output_type
-	2, // [2:2] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	4, // 0: crm.interaction.v1.InteractionLogged.interaction:type_name -> crm.interaction.v1.Interaction
+	4, // 1: crm.interaction.v1.InteractionUpdated.interaction:type_name -> crm.interaction.v1.Interaction
+	5, // 2: crm.interaction.v1.CaseOpened.case:type_name -> crm.interaction.v1.Case
+	5, // 3: crm.interaction.v1.CaseChanged.case:type_name -> crm.interaction.v1.Case
+	4, // [4:4] is the sub-list for method output_type
+	4, // [4:4] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_crm_interaction_v1_events_proto_init() }
@@ -168,6 +280,7 @@ func file_crm_interaction_v1_events_proto_init() {
 	if File_crm_interaction_v1_events_proto != nil {
 		return
 	}
+	file_crm_interaction_v1_case_proto_init()
 	file_crm_interaction_v1_interaction_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -175,7 +288,7 @@ func file_crm_interaction_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_interaction_v1_events_proto_rawDesc), len(file_crm_interaction_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -301,7 +301,12 @@ type Interaction struct {
 	// When summary, outcome or tags last changed. Output only.
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// Opaque version tag for conditional updates. Output only.
-	Etag          string `protobuf:"bytes,21,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,21,opt,name=etag,proto3" json:"etag,omitempty"`
+	// For kind COMPLAINT: how to open its case. Optional (normal priority,
+	// no assignee); refused for other kinds.
+	Complaint *Complaint `protobuf:"bytes,22,opt,name=complaint,proto3" json:"complaint,omitempty"`
+	// For kind COMPLAINT: the case it opened, "cases/{id}". Output only.
+	Case          string `protobuf:"bytes,23,opt,name=case,proto3" json:"case,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -483,6 +488,75 @@ func (x *Interaction) GetEtag() string {
 	return ""
 }
 
+func (x *Interaction) GetComplaint() *Complaint {
+	if x != nil {
+		return x.Complaint
+	}
+	return nil
+}
+
+func (x *Interaction) GetCase() string {
+	if x != nil {
+		return x.Case
+	}
+	return ""
+}
+
+// How a complaint's case is opened.
+type Complaint struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The case's priority; its due time follows from the SLA policy.
+	Priority CasePriority `protobuf:"varint,1,opt,name=priority,proto3,enum=crm.interaction.v1.CasePriority" json:"priority,omitempty"`
+	// Who handles the case (a user id).
+	Assignee      string `protobuf:"bytes,2,opt,name=assignee,proto3" json:"assignee,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Complaint) Reset() {
+	*x = Complaint{}
+	mi := &file_crm_interaction_v1_interaction_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Complaint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Complaint) ProtoMessage() {}
+
+func (x *Complaint) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Complaint.ProtoReflect.Descriptor instead.
+func (*Complaint) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Complaint) GetPriority() CasePriority {
+	if x != nil {
+		return x.Priority
+	}
+	return CasePriority_CASE_PRIORITY_UNSPECIFIED
+}
+
+func (x *Complaint) GetAssignee() string {
+	if x != nil {
+		return x.Assignee
+	}
+	return ""
+}
+
 // An order.
 type Purchase struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -498,7 +572,7 @@ type Purchase struct {
 
 func (x *Purchase) Reset() {
 	*x = Purchase{}
-	mi := &file_crm_interaction_v1_interaction_proto_msgTypes[1]
+	mi := &file_crm_interaction_v1_interaction_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -510,7 +584,7 @@ func (x *Purchase) String() string {
 func (*Purchase) ProtoMessage() {}
 
 func (x *Purchase) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_proto_msgTypes[1]
+	mi := &file_crm_interaction_v1_interaction_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -523,7 +597,7 @@ func (x *Purchase) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Purchase.ProtoReflect.Descriptor instead.
 func (*Purchase) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_proto_rawDescGZIP(), []int{1}
+	return file_crm_interaction_v1_interaction_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Purchase) GetOrderId() string {
@@ -564,7 +638,7 @@ type LineItem struct {
 
 func (x *LineItem) Reset() {
 	*x = LineItem{}
-	mi := &file_crm_interaction_v1_interaction_proto_msgTypes[2]
+	mi := &file_crm_interaction_v1_interaction_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -576,7 +650,7 @@ func (x *LineItem) String() string {
 func (*LineItem) ProtoMessage() {}
 
 func (x *LineItem) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_proto_msgTypes[2]
+	mi := &file_crm_interaction_v1_interaction_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -589,7 +663,7 @@ func (x *LineItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LineItem.ProtoReflect.Descriptor instead.
 func (*LineItem) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_proto_rawDescGZIP(), []int{2}
+	return file_crm_interaction_v1_interaction_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *LineItem) GetSku() string {
@@ -637,7 +711,7 @@ type Refund struct {
 
 func (x *Refund) Reset() {
 	*x = Refund{}
-	mi := &file_crm_interaction_v1_interaction_proto_msgTypes[3]
+	mi := &file_crm_interaction_v1_interaction_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -649,7 +723,7 @@ func (x *Refund) String() string {
 func (*Refund) ProtoMessage() {}
 
 func (x *Refund) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_proto_msgTypes[3]
+	mi := &file_crm_interaction_v1_interaction_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -662,7 +736,7 @@ func (x *Refund) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Refund.ProtoReflect.Descriptor instead.
 func (*Refund) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_proto_rawDescGZIP(), []int{3}
+	return file_crm_interaction_v1_interaction_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Refund) GetPurchase() string {
@@ -703,7 +777,7 @@ type Satisfaction struct {
 
 func (x *Satisfaction) Reset() {
 	*x = Satisfaction{}
-	mi := &file_crm_interaction_v1_interaction_proto_msgTypes[4]
+	mi := &file_crm_interaction_v1_interaction_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -715,7 +789,7 @@ func (x *Satisfaction) String() string {
 func (*Satisfaction) ProtoMessage() {}
 
 func (x *Satisfaction) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_proto_msgTypes[4]
+	mi := &file_crm_interaction_v1_interaction_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -728,7 +802,7 @@ func (x *Satisfaction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Satisfaction.ProtoReflect.Descriptor instead.
 func (*Satisfaction) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_proto_rawDescGZIP(), []int{4}
+	return file_crm_interaction_v1_interaction_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Satisfaction) GetExpectation() int32 {
@@ -763,7 +837,7 @@ var File_crm_interaction_v1_interaction_proto protoreflect.FileDescriptor
 
 const file_crm_interaction_v1_interaction_proto_rawDesc = "" +
 	"\n" +
-	"$crm/interaction/v1/interaction.proto\x12\x12crm.interaction.v1\x1a\x1bbuf/validate/validate.proto\x1a\x17crm/type/v1/money.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x80\b\n" +
+	"$crm/interaction/v1/interaction.proto\x12\x12crm.interaction.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1dcrm/interaction/v1/case.proto\x1a\x17crm/type/v1/money.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd1\b\n" +
 	"\vInteraction\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12B\n" +
@@ -795,7 +869,12 @@ const file_crm_interaction_v1_interaction_proto_rawDesc = "" +
 	"externalId\x12;\n" +
 	"\vupdate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x12\x12\n" +
-	"\x04etag\x18\x15 \x01(\tR\x04etag\"\xa3\x01\n" +
+	"\x04etag\x18\x15 \x01(\tR\x04etag\x12;\n" +
+	"\tcomplaint\x18\x16 \x01(\v2\x1d.crm.interaction.v1.ComplaintR\tcomplaint\x12\x12\n" +
+	"\x04case\x18\x17 \x01(\tR\x04case\"y\n" +
+	"\tComplaint\x12F\n" +
+	"\bpriority\x18\x01 \x01(\x0e2 .crm.interaction.v1.CasePriorityB\b\xbaH\x05\x82\x01\x02\x10\x01R\bpriority\x12$\n" +
+	"\bassignee\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\bassignee\"\xa3\x01\n" +
 	"\bPurchase\x12%\n" +
 	"\border_id\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\aorderId\x122\n" +
@@ -866,38 +945,42 @@ func file_crm_interaction_v1_interaction_proto_rawDescGZIP() []byte {
 }
 
 var file_crm_interaction_v1_interaction_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_crm_interaction_v1_interaction_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_crm_interaction_v1_interaction_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_crm_interaction_v1_interaction_proto_goTypes = []any{
 	(Channel)(0),                  // 0: crm.interaction.v1.Channel
 	(Direction)(0),                // 1: crm.interaction.v1.Direction
 	(InteractionKind)(0),          // 2: crm.interaction.v1.InteractionKind
 	(*Interaction)(nil),           // 3: crm.interaction.v1.Interaction
-	(*Purchase)(nil),              // 4: crm.interaction.v1.Purchase
-	(*LineItem)(nil),              // 5: crm.interaction.v1.LineItem
-	(*Refund)(nil),                // 6: crm.interaction.v1.Refund
-	(*Satisfaction)(nil),          // 7: crm.interaction.v1.Satisfaction
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
-	(*v1.Money)(nil),              // 9: crm.type.v1.Money
+	(*Complaint)(nil),             // 4: crm.interaction.v1.Complaint
+	(*Purchase)(nil),              // 5: crm.interaction.v1.Purchase
+	(*LineItem)(nil),              // 6: crm.interaction.v1.LineItem
+	(*Refund)(nil),                // 7: crm.interaction.v1.Refund
+	(*Satisfaction)(nil),          // 8: crm.interaction.v1.Satisfaction
+	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
+	(CasePriority)(0),             // 10: crm.interaction.v1.CasePriority
+	(*v1.Money)(nil),              // 11: crm.type.v1.Money
 }
 var file_crm_interaction_v1_interaction_proto_depIdxs = []int32{
 	0,  // 0: crm.interaction.v1.Interaction.channel:type_name -> crm.interaction.v1.Channel
 	1,  // 1: crm.interaction.v1.Interaction.direction:type_name -> crm.interaction.v1.Direction
 	2,  // 2: crm.interaction.v1.Interaction.kind:type_name -> crm.interaction.v1.InteractionKind
-	8,  // 3: crm.interaction.v1.Interaction.occur_time:type_name -> google.protobuf.Timestamp
-	8,  // 4: crm.interaction.v1.Interaction.record_time:type_name -> google.protobuf.Timestamp
-	4,  // 5: crm.interaction.v1.Interaction.purchase:type_name -> crm.interaction.v1.Purchase
-	6,  // 6: crm.interaction.v1.Interaction.refund:type_name -> crm.interaction.v1.Refund
-	7,  // 7: crm.interaction.v1.Interaction.satisfaction:type_name -> crm.interaction.v1.Satisfaction
-	8,  // 8: crm.interaction.v1.Interaction.update_time:type_name -> google.protobuf.Timestamp
-	9,  // 9: crm.interaction.v1.Purchase.amount:type_name -> crm.type.v1.Money
-	5,  // 10: crm.interaction.v1.Purchase.items:type_name -> crm.interaction.v1.LineItem
-	9,  // 11: crm.interaction.v1.LineItem.unit_price:type_name -> crm.type.v1.Money
-	9,  // 12: crm.interaction.v1.Refund.amount:type_name -> crm.type.v1.Money
-	13, // [13:13] is the sub-list for method output_type
-	13, // [13:13] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	9,  // 3: crm.interaction.v1.Interaction.occur_time:type_name -> google.protobuf.Timestamp
+	9,  // 4: crm.interaction.v1.Interaction.record_time:type_name -> google.protobuf.Timestamp
+	5,  // 5: crm.interaction.v1.Interaction.purchase:type_name -> crm.interaction.v1.Purchase
+	7,  // 6: crm.interaction.v1.Interaction.refund:type_name -> crm.interaction.v1.Refund
+	8,  // 7: crm.interaction.v1.Interaction.satisfaction:type_name -> crm.interaction.v1.Satisfaction
+	9,  // 8: crm.interaction.v1.Interaction.update_time:type_name -> google.protobuf.Timestamp
+	4,  // 9: crm.interaction.v1.Interaction.complaint:type_name -> crm.interaction.v1.Complaint
+	10, // 10: crm.interaction.v1.Complaint.priority:type_name -> crm.interaction.v1.CasePriority
+	11, // 11: crm.interaction.v1.Purchase.amount:type_name -> crm.type.v1.Money
+	6,  // 12: crm.interaction.v1.Purchase.items:type_name -> crm.interaction.v1.LineItem
+	11, // 13: crm.interaction.v1.LineItem.unit_price:type_name -> crm.type.v1.Money
+	11, // 14: crm.interaction.v1.Refund.amount:type_name -> crm.type.v1.Money
+	15, // [15:15] is the sub-list for method output_type
+	15, // [15:15] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_crm_interaction_v1_interaction_proto_init() }
@@ -905,13 +988,14 @@ func file_crm_interaction_v1_interaction_proto_init() {
 	if File_crm_interaction_v1_interaction_proto != nil {
 		return
 	}
+	file_crm_interaction_v1_case_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_interaction_v1_interaction_proto_rawDesc), len(file_crm_interaction_v1_interaction_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   5,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

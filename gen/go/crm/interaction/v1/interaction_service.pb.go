@@ -839,6 +839,766 @@ func (x *UpdateInteractionResponse) GetInteraction() *Interaction {
 	return nil
 }
 
+// Request of GetCase.
+type GetCaseRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "cases/{id}".
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCaseRequest) Reset() {
+	*x = GetCaseRequest{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCaseRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCaseRequest) ProtoMessage() {}
+
+func (x *GetCaseRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCaseRequest.ProtoReflect.Descriptor instead.
+func (*GetCaseRequest) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *GetCaseRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Response of GetCase.
+type GetCaseResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The case.
+	Case          *Case `protobuf:"bytes,1,opt,name=case,proto3" json:"case,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCaseResponse) Reset() {
+	*x = GetCaseResponse{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCaseResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCaseResponse) ProtoMessage() {}
+
+func (x *GetCaseResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCaseResponse.ProtoReflect.Descriptor instead.
+func (*GetCaseResponse) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *GetCaseResponse) GetCase() *Case {
+	if x != nil {
+		return x.Case
+	}
+	return nil
+}
+
+// Request of ListCases.
+type ListCasesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only cases with this status.
+	Status CaseStatus `protobuf:"varint,1,opt,name=status,proto3,enum=crm.interaction.v1.CaseStatus" json:"status,omitempty"`
+	// Only cases with this assignee.
+	Assignee string `protobuf:"bytes,2,opt,name=assignee,proto3" json:"assignee,omitempty"`
+	// Only overdue cases: not resolved or closed, due time passed.
+	Overdue bool `protobuf:"varint,3,opt,name=overdue,proto3" json:"overdue,omitempty"`
+	// Only this customer's cases, "customers/{id}".
+	Customer string `protobuf:"bytes,4,opt,name=customer,proto3" json:"customer,omitempty"`
+	// Page size, 1 to 500; default 50.
+	PageSize int32 `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token from a previous response with the same filters.
+	PageToken     string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCasesRequest) Reset() {
+	*x = ListCasesRequest{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCasesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCasesRequest) ProtoMessage() {}
+
+func (x *ListCasesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCasesRequest.ProtoReflect.Descriptor instead.
+func (*ListCasesRequest) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ListCasesRequest) GetStatus() CaseStatus {
+	if x != nil {
+		return x.Status
+	}
+	return CaseStatus_CASE_STATUS_UNSPECIFIED
+}
+
+func (x *ListCasesRequest) GetAssignee() string {
+	if x != nil {
+		return x.Assignee
+	}
+	return ""
+}
+
+func (x *ListCasesRequest) GetOverdue() bool {
+	if x != nil {
+		return x.Overdue
+	}
+	return false
+}
+
+func (x *ListCasesRequest) GetCustomer() string {
+	if x != nil {
+		return x.Customer
+	}
+	return ""
+}
+
+func (x *ListCasesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListCasesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// Response of ListCases.
+type ListCasesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The page, earliest due time first.
+	Cases []*Case `protobuf:"bytes,1,rep,name=cases,proto3" json:"cases,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCasesResponse) Reset() {
+	*x = ListCasesResponse{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCasesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCasesResponse) ProtoMessage() {}
+
+func (x *ListCasesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCasesResponse.ProtoReflect.Descriptor instead.
+func (*ListCasesResponse) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ListCasesResponse) GetCases() []*Case {
+	if x != nil {
+		return x.Cases
+	}
+	return nil
+}
+
+func (x *ListCasesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request of TransitionCase.
+type TransitionCaseRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "cases/{id}".
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The new status.
+	To CaseStatus `protobuf:"varint,2,opt,name=to,proto3,enum=crm.interaction.v1.CaseStatus" json:"to,omitempty"`
+	// What was done or why. Required.
+	Note string `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
+	// If set, the change applies only to this version.
+	Etag string `protobuf:"bytes,4,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key.
+	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TransitionCaseRequest) Reset() {
+	*x = TransitionCaseRequest{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransitionCaseRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransitionCaseRequest) ProtoMessage() {}
+
+func (x *TransitionCaseRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransitionCaseRequest.ProtoReflect.Descriptor instead.
+func (*TransitionCaseRequest) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *TransitionCaseRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *TransitionCaseRequest) GetTo() CaseStatus {
+	if x != nil {
+		return x.To
+	}
+	return CaseStatus_CASE_STATUS_UNSPECIFIED
+}
+
+func (x *TransitionCaseRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *TransitionCaseRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *TransitionCaseRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of TransitionCase.
+type TransitionCaseResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The case after the change.
+	Case          *Case `protobuf:"bytes,1,opt,name=case,proto3" json:"case,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TransitionCaseResponse) Reset() {
+	*x = TransitionCaseResponse{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransitionCaseResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransitionCaseResponse) ProtoMessage() {}
+
+func (x *TransitionCaseResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransitionCaseResponse.ProtoReflect.Descriptor instead.
+func (*TransitionCaseResponse) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *TransitionCaseResponse) GetCase() *Case {
+	if x != nil {
+		return x.Case
+	}
+	return nil
+}
+
+// Request of AddFollowUp.
+type AddFollowUpRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "cases/{id}".
+	Case string `protobuf:"bytes,1,opt,name=case,proto3" json:"case,omitempty"`
+	// What to do. Required.
+	Description string `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	// Who does it. Required.
+	Assignee string `protobuf:"bytes,3,opt,name=assignee,proto3" json:"assignee,omitempty"`
+	// By when. Required.
+	DueTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=due_time,json=dueTime,proto3" json:"due_time,omitempty"`
+	// Idempotency key.
+	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddFollowUpRequest) Reset() {
+	*x = AddFollowUpRequest{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddFollowUpRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddFollowUpRequest) ProtoMessage() {}
+
+func (x *AddFollowUpRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddFollowUpRequest.ProtoReflect.Descriptor instead.
+func (*AddFollowUpRequest) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *AddFollowUpRequest) GetCase() string {
+	if x != nil {
+		return x.Case
+	}
+	return ""
+}
+
+func (x *AddFollowUpRequest) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *AddFollowUpRequest) GetAssignee() string {
+	if x != nil {
+		return x.Assignee
+	}
+	return ""
+}
+
+func (x *AddFollowUpRequest) GetDueTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DueTime
+	}
+	return nil
+}
+
+func (x *AddFollowUpRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of AddFollowUp.
+type AddFollowUpResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The case with the new task.
+	Case          *Case `protobuf:"bytes,1,opt,name=case,proto3" json:"case,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddFollowUpResponse) Reset() {
+	*x = AddFollowUpResponse{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddFollowUpResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddFollowUpResponse) ProtoMessage() {}
+
+func (x *AddFollowUpResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddFollowUpResponse.ProtoReflect.Descriptor instead.
+func (*AddFollowUpResponse) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *AddFollowUpResponse) GetCase() *Case {
+	if x != nil {
+		return x.Case
+	}
+	return nil
+}
+
+// Request of CompleteFollowUp.
+type CompleteFollowUpRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "cases/{id}".
+	Case string `protobuf:"bytes,1,opt,name=case,proto3" json:"case,omitempty"`
+	// The task's id.
+	FollowUp      string `protobuf:"bytes,2,opt,name=follow_up,json=followUp,proto3" json:"follow_up,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CompleteFollowUpRequest) Reset() {
+	*x = CompleteFollowUpRequest{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompleteFollowUpRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompleteFollowUpRequest) ProtoMessage() {}
+
+func (x *CompleteFollowUpRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompleteFollowUpRequest.ProtoReflect.Descriptor instead.
+func (*CompleteFollowUpRequest) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *CompleteFollowUpRequest) GetCase() string {
+	if x != nil {
+		return x.Case
+	}
+	return ""
+}
+
+func (x *CompleteFollowUpRequest) GetFollowUp() string {
+	if x != nil {
+		return x.FollowUp
+	}
+	return ""
+}
+
+// Response of CompleteFollowUp.
+type CompleteFollowUpResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The case after the change.
+	Case          *Case `protobuf:"bytes,1,opt,name=case,proto3" json:"case,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CompleteFollowUpResponse) Reset() {
+	*x = CompleteFollowUpResponse{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompleteFollowUpResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompleteFollowUpResponse) ProtoMessage() {}
+
+func (x *CompleteFollowUpResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompleteFollowUpResponse.ProtoReflect.Descriptor instead.
+func (*CompleteFollowUpResponse) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *CompleteFollowUpResponse) GetCase() *Case {
+	if x != nil {
+		return x.Case
+	}
+	return nil
+}
+
+// Request of GetCaseStatistics.
+type GetCaseStatisticsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Cases opened at or after this time. Required.
+	OpenTimeFrom *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=open_time_from,json=openTimeFrom,proto3" json:"open_time_from,omitempty"`
+	// Cases opened before this time. Required.
+	OpenTimeTo    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=open_time_to,json=openTimeTo,proto3" json:"open_time_to,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCaseStatisticsRequest) Reset() {
+	*x = GetCaseStatisticsRequest{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCaseStatisticsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCaseStatisticsRequest) ProtoMessage() {}
+
+func (x *GetCaseStatisticsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCaseStatisticsRequest.ProtoReflect.Descriptor instead.
+func (*GetCaseStatisticsRequest) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *GetCaseStatisticsRequest) GetOpenTimeFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OpenTimeFrom
+	}
+	return nil
+}
+
+func (x *GetCaseStatisticsRequest) GetOpenTimeTo() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OpenTimeTo
+	}
+	return nil
+}
+
+// Response of GetCaseStatistics. Durations are in seconds.
+type GetCaseStatisticsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Cases opened in the range.
+	Cases int64 `protobuf:"varint,1,opt,name=cases,proto3" json:"cases,omitempty"`
+	// Of those, how many have had a first response.
+	Responded int64 `protobuf:"varint,2,opt,name=responded,proto3" json:"responded,omitempty"`
+	// Of those, how many are resolved or closed.
+	Resolved int64 `protobuf:"varint,3,opt,name=resolved,proto3" json:"resolved,omitempty"`
+	// Median time from opening to first response.
+	FirstResponseMedianSeconds float64 `protobuf:"fixed64,4,opt,name=first_response_median_seconds,json=firstResponseMedianSeconds,proto3" json:"first_response_median_seconds,omitempty"`
+	// 90th percentile of the time to first response.
+	FirstResponseP90Seconds float64 `protobuf:"fixed64,5,opt,name=first_response_p90_seconds,json=firstResponseP90Seconds,proto3" json:"first_response_p90_seconds,omitempty"`
+	// Median time from opening to resolution.
+	ResolutionMedianSeconds float64 `protobuf:"fixed64,6,opt,name=resolution_median_seconds,json=resolutionMedianSeconds,proto3" json:"resolution_median_seconds,omitempty"`
+	// 90th percentile of the time to resolution.
+	ResolutionP90Seconds float64 `protobuf:"fixed64,7,opt,name=resolution_p90_seconds,json=resolutionP90Seconds,proto3" json:"resolution_p90_seconds,omitempty"`
+	// Resolved cases resolved by their due time, over all resolved cases
+	// (0 when none is resolved).
+	ResolvedWithinSla float64 `protobuf:"fixed64,8,opt,name=resolved_within_sla,json=resolvedWithinSla,proto3" json:"resolved_within_sla,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *GetCaseStatisticsResponse) Reset() {
+	*x = GetCaseStatisticsResponse{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCaseStatisticsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCaseStatisticsResponse) ProtoMessage() {}
+
+func (x *GetCaseStatisticsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCaseStatisticsResponse.ProtoReflect.Descriptor instead.
+func (*GetCaseStatisticsResponse) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *GetCaseStatisticsResponse) GetCases() int64 {
+	if x != nil {
+		return x.Cases
+	}
+	return 0
+}
+
+func (x *GetCaseStatisticsResponse) GetResponded() int64 {
+	if x != nil {
+		return x.Responded
+	}
+	return 0
+}
+
+func (x *GetCaseStatisticsResponse) GetResolved() int64 {
+	if x != nil {
+		return x.Resolved
+	}
+	return 0
+}
+
+func (x *GetCaseStatisticsResponse) GetFirstResponseMedianSeconds() float64 {
+	if x != nil {
+		return x.FirstResponseMedianSeconds
+	}
+	return 0
+}
+
+func (x *GetCaseStatisticsResponse) GetFirstResponseP90Seconds() float64 {
+	if x != nil {
+		return x.FirstResponseP90Seconds
+	}
+	return 0
+}
+
+func (x *GetCaseStatisticsResponse) GetResolutionMedianSeconds() float64 {
+	if x != nil {
+		return x.ResolutionMedianSeconds
+	}
+	return 0
+}
+
+func (x *GetCaseStatisticsResponse) GetResolutionP90Seconds() float64 {
+	if x != nil {
+		return x.ResolutionP90Seconds
+	}
+	return 0
+}
+
+func (x *GetCaseStatisticsResponse) GetResolvedWithinSla() float64 {
+	if x != nil {
+		return x.ResolvedWithinSla
+	}
+	return 0
+}
+
 // Request of WatchInteractionEvents.
 type WatchInteractionEventsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -851,7 +1611,7 @@ type WatchInteractionEventsRequest struct {
 
 func (x *WatchInteractionEventsRequest) Reset() {
 	*x = WatchInteractionEventsRequest{}
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[14]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -863,7 +1623,7 @@ func (x *WatchInteractionEventsRequest) String() string {
 func (*WatchInteractionEventsRequest) ProtoMessage() {}
 
 func (x *WatchInteractionEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[14]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -876,7 +1636,7 @@ func (x *WatchInteractionEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchInteractionEventsRequest.ProtoReflect.Descriptor instead.
 func (*WatchInteractionEventsRequest) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{14}
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *WatchInteractionEventsRequest) GetAfterSequence() int64 {
@@ -897,7 +1657,7 @@ type WatchInteractionEventsResponse struct {
 
 func (x *WatchInteractionEventsResponse) Reset() {
 	*x = WatchInteractionEventsResponse{}
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[15]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -909,7 +1669,7 @@ func (x *WatchInteractionEventsResponse) String() string {
 func (*WatchInteractionEventsResponse) ProtoMessage() {}
 
 func (x *WatchInteractionEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[15]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -922,7 +1682,7 @@ func (x *WatchInteractionEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchInteractionEventsResponse.ProtoReflect.Descriptor instead.
 func (*WatchInteractionEventsResponse) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{15}
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *WatchInteractionEventsResponse) GetEvent() *v1.Event {
@@ -936,7 +1696,7 @@ var File_crm_interaction_v1_interaction_service_proto protoreflect.FileDescripto
 
 const file_crm_interaction_v1_interaction_service_proto_rawDesc = "" +
 	"\n" +
-	",crm/interaction/v1/interaction_service.proto\x12\x12crm.interaction.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16crm/auth/v1/auth.proto\x1a\x16crm/feed/v1/feed.proto\x1a$crm/interaction/v1/interaction.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8b\x01\n" +
+	",crm/interaction/v1/interaction_service.proto\x12\x12crm.interaction.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16crm/auth/v1/auth.proto\x1a\x16crm/feed/v1/feed.proto\x1a\x1dcrm/interaction/v1/case.proto\x1a$crm/interaction/v1/interaction.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8b\x01\n" +
 	"\x15LogInteractionRequest\x12I\n" +
 	"\vinteraction\x18\x01 \x01(\v2\x1f.crm.interaction.v1.InteractionB\x06\xbaH\x03\xc8\x01\x01R\vinteraction\x12'\n" +
 	"\n" +
@@ -988,18 +1748,80 @@ const file_crm_interaction_v1_interaction_service_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\trequestId\"^\n" +
 	"\x19UpdateInteractionResponse\x12A\n" +
-	"\vinteraction\x18\x01 \x01(\v2\x1f.crm.interaction.v1.InteractionR\vinteraction\"O\n" +
+	"\vinteraction\x18\x01 \x01(\v2\x1f.crm.interaction.v1.InteractionR\vinteraction\"H\n" +
+	"\x0eGetCaseRequest\x126\n" +
+	"\x04name\x18\x01 \x01(\tB\"\xbaH\x1fr\x1d2\x1b^cases/[A-Za-z0-9_-]{1,64}$R\x04name\"?\n" +
+	"\x0fGetCaseResponse\x12,\n" +
+	"\x04case\x18\x01 \x01(\v2\x18.crm.interaction.v1.CaseR\x04case\"\xad\x02\n" +
+	"\x10ListCasesRequest\x12@\n" +
+	"\x06status\x18\x01 \x01(\x0e2\x1e.crm.interaction.v1.CaseStatusB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06status\x12$\n" +
+	"\bassignee\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\bassignee\x12\x18\n" +
+	"\aoverdue\x18\x03 \x01(\bR\aoverdue\x12E\n" +
+	"\bcustomer\x18\x04 \x01(\tB)\xbaH&r$2\"^(customers/[A-Za-z0-9_-]{1,64})?$R\bcustomer\x12'\n" +
+	"\tpage_size\x18\x05 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xf4\x03(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\tpageToken\"k\n" +
+	"\x11ListCasesResponse\x12.\n" +
+	"\x05cases\x18\x01 \x03(\v2\x18.crm.interaction.v1.CaseR\x05cases\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xf1\x01\n" +
+	"\x15TransitionCaseRequest\x126\n" +
+	"\x04name\x18\x01 \x01(\tB\"\xbaH\x1fr\x1d2\x1b^cases/[A-Za-z0-9_-]{1,64}$R\x04name\x12:\n" +
+	"\x02to\x18\x02 \x01(\x0e2\x1e.crm.interaction.v1.CaseStatusB\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x02to\x12\x1e\n" +
+	"\x04note\x18\x03 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\x04note\x12\x1b\n" +
+	"\x04etag\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12'\n" +
+	"\n" +
+	"request_id\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\trequestId\"F\n" +
+	"\x16TransitionCaseResponse\x12,\n" +
+	"\x04case\x18\x01 \x01(\v2\x18.crm.interaction.v1.CaseR\x04case\"\x8a\x02\n" +
+	"\x12AddFollowUpRequest\x126\n" +
+	"\x04case\x18\x01 \x01(\tB\"\xbaH\x1fr\x1d2\x1b^cases/[A-Za-z0-9_-]{1,64}$R\x04case\x12,\n" +
+	"\vdescription\x18\x02 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\vdescription\x12&\n" +
+	"\bassignee\x18\x03 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\bassignee\x12=\n" +
+	"\bdue_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\adueTime\x12'\n" +
+	"\n" +
+	"request_id\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\trequestId\"C\n" +
+	"\x13AddFollowUpResponse\x12,\n" +
+	"\x04case\x18\x01 \x01(\v2\x18.crm.interaction.v1.CaseR\x04case\"y\n" +
+	"\x17CompleteFollowUpRequest\x126\n" +
+	"\x04case\x18\x01 \x01(\tB\"\xbaH\x1fr\x1d2\x1b^cases/[A-Za-z0-9_-]{1,64}$R\x04case\x12&\n" +
+	"\tfollow_up\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\bfollowUp\"H\n" +
+	"\x18CompleteFollowUpResponse\x12,\n" +
+	"\x04case\x18\x01 \x01(\v2\x18.crm.interaction.v1.CaseR\x04case\"\xaa\x01\n" +
+	"\x18GetCaseStatisticsRequest\x12H\n" +
+	"\x0eopen_time_from\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\fopenTimeFrom\x12D\n" +
+	"\fopen_time_to\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\n" +
+	"openTimeTo\"\x8d\x03\n" +
+	"\x19GetCaseStatisticsResponse\x12\x14\n" +
+	"\x05cases\x18\x01 \x01(\x03R\x05cases\x12\x1c\n" +
+	"\tresponded\x18\x02 \x01(\x03R\tresponded\x12\x1a\n" +
+	"\bresolved\x18\x03 \x01(\x03R\bresolved\x12A\n" +
+	"\x1dfirst_response_median_seconds\x18\x04 \x01(\x01R\x1afirstResponseMedianSeconds\x12;\n" +
+	"\x1afirst_response_p90_seconds\x18\x05 \x01(\x01R\x17firstResponseP90Seconds\x12:\n" +
+	"\x19resolution_median_seconds\x18\x06 \x01(\x01R\x17resolutionMedianSeconds\x124\n" +
+	"\x16resolution_p90_seconds\x18\a \x01(\x01R\x14resolutionP90Seconds\x12.\n" +
+	"\x13resolved_within_sla\x18\b \x01(\x01R\x11resolvedWithinSla\"O\n" +
 	"\x1dWatchInteractionEventsRequest\x12.\n" +
 	"\x0eafter_sequence\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\rafterSequence\"J\n" +
 	"\x1eWatchInteractionEventsResponse\x12(\n" +
-	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event2\xe8\a\n" +
+	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event2\xcf\r\n" +
 	"\x12InteractionService\x12\x7f\n" +
 	"\x0eLogInteraction\x12).crm.interaction.v1.LogInteractionRequest\x1a*.crm.interaction.v1.LogInteractionResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12\x91\x01\n" +
 	"\x14BatchLogInteractions\x12/.crm.interaction.v1.BatchLogInteractionsRequest\x1a0.crm.interaction.v1.BatchLogInteractionsResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12\x8d\x01\n" +
 	"\x12IngestInteractions\x12-.crm.interaction.v1.IngestInteractionsRequest\x1a..crm.interaction.v1.IngestInteractionsResponse\"\x16\xaa\xd4\x18\x12interactions.write(\x01\x12~\n" +
 	"\x0eGetInteraction\x12).crm.interaction.v1.GetInteractionRequest\x1a*.crm.interaction.v1.GetInteractionResponse\"\x15\xaa\xd4\x18\x11interactions.read\x12\x84\x01\n" +
 	"\x10ListInteractions\x12+.crm.interaction.v1.ListInteractionsRequest\x1a,.crm.interaction.v1.ListInteractionsResponse\"\x15\xaa\xd4\x18\x11interactions.read\x12\x88\x01\n" +
-	"\x11UpdateInteraction\x12,.crm.interaction.v1.UpdateInteractionRequest\x1a-.crm.interaction.v1.UpdateInteractionResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12\x9a\x01\n" +
+	"\x11UpdateInteraction\x12,.crm.interaction.v1.UpdateInteractionRequest\x1a-.crm.interaction.v1.UpdateInteractionResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12i\n" +
+	"\aGetCase\x12\".crm.interaction.v1.GetCaseRequest\x1a#.crm.interaction.v1.GetCaseResponse\"\x15\xaa\xd4\x18\x11interactions.read\x12o\n" +
+	"\tListCases\x12$.crm.interaction.v1.ListCasesRequest\x1a%.crm.interaction.v1.ListCasesResponse\"\x15\xaa\xd4\x18\x11interactions.read\x12\x7f\n" +
+	"\x0eTransitionCase\x12).crm.interaction.v1.TransitionCaseRequest\x1a*.crm.interaction.v1.TransitionCaseResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12v\n" +
+	"\vAddFollowUp\x12&.crm.interaction.v1.AddFollowUpRequest\x1a'.crm.interaction.v1.AddFollowUpResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12\x85\x01\n" +
+	"\x10CompleteFollowUp\x12+.crm.interaction.v1.CompleteFollowUpRequest\x1a,.crm.interaction.v1.CompleteFollowUpResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12\x87\x01\n" +
+	"\x11GetCaseStatistics\x12,.crm.interaction.v1.GetCaseStatisticsRequest\x1a-.crm.interaction.v1.GetCaseStatisticsResponse\"\x15\xaa\xd4\x18\x11interactions.read\x12\x9a\x01\n" +
 	"\x16WatchInteractionEvents\x121.crm.interaction.v1.WatchInteractionEventsRequest\x1a2.crm.interaction.v1.WatchInteractionEventsResponse\"\x17\xaa\xd4\x18\x13interactions.events0\x01B\xdb\x01\n" +
 	"\x16com.crm.interaction.v1B\x17InteractionServiceProtoP\x01Z>github.com/opencrm/crm/gen/go/crm/interaction/v1;interactionv1\xa2\x02\x03CIX\xaa\x02\x12Crm.Interaction.V1\xca\x02\x12Crm\\Interaction\\V1\xe2\x02\x1eCrm\\Interaction\\V1\\GPBMetadata\xea\x02\x14Crm::Interaction::V1b\x06proto3"
 
@@ -1015,7 +1837,7 @@ func file_crm_interaction_v1_interaction_service_proto_rawDescGZIP() []byte {
 	return file_crm_interaction_v1_interaction_service_proto_rawDescData
 }
 
-var file_crm_interaction_v1_interaction_service_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_crm_interaction_v1_interaction_service_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_crm_interaction_v1_interaction_service_proto_goTypes = []any{
 	(*LogInteractionRequest)(nil),          // 0: crm.interaction.v1.LogInteractionRequest
 	(*LogInteractionResponse)(nil),         // 1: crm.interaction.v1.LogInteractionResponse
@@ -1031,53 +1853,89 @@ var file_crm_interaction_v1_interaction_service_proto_goTypes = []any{
 	(*ListInteractionsResponse)(nil),       // 11: crm.interaction.v1.ListInteractionsResponse
 	(*UpdateInteractionRequest)(nil),       // 12: crm.interaction.v1.UpdateInteractionRequest
 	(*UpdateInteractionResponse)(nil),      // 13: crm.interaction.v1.UpdateInteractionResponse
-	(*WatchInteractionEventsRequest)(nil),  // 14: crm.interaction.v1.WatchInteractionEventsRequest
-	(*WatchInteractionEventsResponse)(nil), // 15: crm.interaction.v1.WatchInteractionEventsResponse
-	(*Interaction)(nil),                    // 16: crm.interaction.v1.Interaction
-	(Channel)(0),                           // 17: crm.interaction.v1.Channel
-	(InteractionKind)(0),                   // 18: crm.interaction.v1.InteractionKind
-	(*timestamppb.Timestamp)(nil),          // 19: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),          // 20: google.protobuf.FieldMask
-	(*v1.Event)(nil),                       // 21: crm.feed.v1.Event
+	(*GetCaseRequest)(nil),                 // 14: crm.interaction.v1.GetCaseRequest
+	(*GetCaseResponse)(nil),                // 15: crm.interaction.v1.GetCaseResponse
+	(*ListCasesRequest)(nil),               // 16: crm.interaction.v1.ListCasesRequest
+	(*ListCasesResponse)(nil),              // 17: crm.interaction.v1.ListCasesResponse
+	(*TransitionCaseRequest)(nil),          // 18: crm.interaction.v1.TransitionCaseRequest
+	(*TransitionCaseResponse)(nil),         // 19: crm.interaction.v1.TransitionCaseResponse
+	(*AddFollowUpRequest)(nil),             // 20: crm.interaction.v1.AddFollowUpRequest
+	(*AddFollowUpResponse)(nil),            // 21: crm.interaction.v1.AddFollowUpResponse
+	(*CompleteFollowUpRequest)(nil),        // 22: crm.interaction.v1.CompleteFollowUpRequest
+	(*CompleteFollowUpResponse)(nil),       // 23: crm.interaction.v1.CompleteFollowUpResponse
+	(*GetCaseStatisticsRequest)(nil),       // 24: crm.interaction.v1.GetCaseStatisticsRequest
+	(*GetCaseStatisticsResponse)(nil),      // 25: crm.interaction.v1.GetCaseStatisticsResponse
+	(*WatchInteractionEventsRequest)(nil),  // 26: crm.interaction.v1.WatchInteractionEventsRequest
+	(*WatchInteractionEventsResponse)(nil), // 27: crm.interaction.v1.WatchInteractionEventsResponse
+	(*Interaction)(nil),                    // 28: crm.interaction.v1.Interaction
+	(Channel)(0),                           // 29: crm.interaction.v1.Channel
+	(InteractionKind)(0),                   // 30: crm.interaction.v1.InteractionKind
+	(*timestamppb.Timestamp)(nil),          // 31: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),          // 32: google.protobuf.FieldMask
+	(*Case)(nil),                           // 33: crm.interaction.v1.Case
+	(CaseStatus)(0),                        // 34: crm.interaction.v1.CaseStatus
+	(*v1.Event)(nil),                       // 35: crm.feed.v1.Event
 }
 var file_crm_interaction_v1_interaction_service_proto_depIdxs = []int32{
-	16, // 0: crm.interaction.v1.LogInteractionRequest.interaction:type_name -> crm.interaction.v1.Interaction
-	16, // 1: crm.interaction.v1.LogInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
+	28, // 0: crm.interaction.v1.LogInteractionRequest.interaction:type_name -> crm.interaction.v1.Interaction
+	28, // 1: crm.interaction.v1.LogInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
 	0,  // 2: crm.interaction.v1.BatchLogInteractionsRequest.requests:type_name -> crm.interaction.v1.LogInteractionRequest
-	16, // 3: crm.interaction.v1.ItemResult.interaction:type_name -> crm.interaction.v1.Interaction
+	28, // 3: crm.interaction.v1.ItemResult.interaction:type_name -> crm.interaction.v1.Interaction
 	4,  // 4: crm.interaction.v1.ItemResult.error:type_name -> crm.interaction.v1.ItemError
 	3,  // 5: crm.interaction.v1.BatchLogInteractionsResponse.results:type_name -> crm.interaction.v1.ItemResult
 	0,  // 6: crm.interaction.v1.IngestInteractionsRequest.requests:type_name -> crm.interaction.v1.LogInteractionRequest
 	3,  // 7: crm.interaction.v1.IngestInteractionsResponse.failures:type_name -> crm.interaction.v1.ItemResult
-	16, // 8: crm.interaction.v1.GetInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
-	17, // 9: crm.interaction.v1.ListInteractionsRequest.channel:type_name -> crm.interaction.v1.Channel
-	18, // 10: crm.interaction.v1.ListInteractionsRequest.kind:type_name -> crm.interaction.v1.InteractionKind
-	19, // 11: crm.interaction.v1.ListInteractionsRequest.occur_time_from:type_name -> google.protobuf.Timestamp
-	19, // 12: crm.interaction.v1.ListInteractionsRequest.occur_time_to:type_name -> google.protobuf.Timestamp
-	16, // 13: crm.interaction.v1.ListInteractionsResponse.interactions:type_name -> crm.interaction.v1.Interaction
-	16, // 14: crm.interaction.v1.UpdateInteractionRequest.interaction:type_name -> crm.interaction.v1.Interaction
-	20, // 15: crm.interaction.v1.UpdateInteractionRequest.update_mask:type_name -> google.protobuf.FieldMask
-	16, // 16: crm.interaction.v1.UpdateInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
-	21, // 17: crm.interaction.v1.WatchInteractionEventsResponse.event:type_name -> crm.feed.v1.Event
-	0,  // 18: crm.interaction.v1.InteractionService.LogInteraction:input_type -> crm.interaction.v1.LogInteractionRequest
-	2,  // 19: crm.interaction.v1.InteractionService.BatchLogInteractions:input_type -> crm.interaction.v1.BatchLogInteractionsRequest
-	6,  // 20: crm.interaction.v1.InteractionService.IngestInteractions:input_type -> crm.interaction.v1.IngestInteractionsRequest
-	8,  // 21: crm.interaction.v1.InteractionService.GetInteraction:input_type -> crm.interaction.v1.GetInteractionRequest
-	10, // 22: crm.interaction.v1.InteractionService.ListInteractions:input_type -> crm.interaction.v1.ListInteractionsRequest
-	12, // 23: crm.interaction.v1.InteractionService.UpdateInteraction:input_type -> crm.interaction.v1.UpdateInteractionRequest
-	14, // 24: crm.interaction.v1.InteractionService.WatchInteractionEvents:input_type -> crm.interaction.v1.WatchInteractionEventsRequest
-	1,  // 25: crm.interaction.v1.InteractionService.LogInteraction:output_type -> crm.interaction.v1.LogInteractionResponse
-	5,  // 26: crm.interaction.v1.InteractionService.BatchLogInteractions:output_type -> crm.interaction.v1.BatchLogInteractionsResponse
-	7,  // 27: crm.interaction.v1.InteractionService.IngestInteractions:output_type -> crm.interaction.v1.IngestInteractionsResponse
-	9,  // 28: crm.interaction.v1.InteractionService.GetInteraction:output_type -> crm.interaction.v1.GetInteractionResponse
-	11, // 29: crm.interaction.v1.InteractionService.ListInteractions:output_type -> crm.interaction.v1.ListInteractionsResponse
-	13, // 30: crm.interaction.v1.InteractionService.UpdateInteraction:output_type -> crm.interaction.v1.UpdateInteractionResponse
-	15, // 31: crm.interaction.v1.InteractionService.WatchInteractionEvents:output_type -> crm.interaction.v1.WatchInteractionEventsResponse
-	25, // [25:32] is the sub-list for method output_type
-	18, // [18:25] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	28, // 8: crm.interaction.v1.GetInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
+	29, // 9: crm.interaction.v1.ListInteractionsRequest.channel:type_name -> crm.interaction.v1.Channel
+	30, // 10: crm.interaction.v1.ListInteractionsRequest.kind:type_name -> crm.interaction.v1.InteractionKind
+	31, // 11: crm.interaction.v1.ListInteractionsRequest.occur_time_from:type_name -> google.protobuf.Timestamp
+	31, // 12: crm.interaction.v1.ListInteractionsRequest.occur_time_to:type_name -> google.protobuf.Timestamp
+	28, // 13: crm.interaction.v1.ListInteractionsResponse.interactions:type_name -> crm.interaction.v1.Interaction
+	28, // 14: crm.interaction.v1.UpdateInteractionRequest.interaction:type_name -> crm.interaction.v1.Interaction
+	32, // 15: crm.interaction.v1.UpdateInteractionRequest.update_mask:type_name -> google.protobuf.FieldMask
+	28, // 16: crm.interaction.v1.UpdateInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
+	33, // 17: crm.interaction.v1.GetCaseResponse.case:type_name -> crm.interaction.v1.Case
+	34, // 18: crm.interaction.v1.ListCasesRequest.status:type_name -> crm.interaction.v1.CaseStatus
+	33, // 19: crm.interaction.v1.ListCasesResponse.cases:type_name -> crm.interaction.v1.Case
+	34, // 20: crm.interaction.v1.TransitionCaseRequest.to:type_name -> crm.interaction.v1.CaseStatus
+	33, // 21: crm.interaction.v1.TransitionCaseResponse.case:type_name -> crm.interaction.v1.Case
+	31, // 22: crm.interaction.v1.AddFollowUpRequest.due_time:type_name -> google.protobuf.Timestamp
+	33, // 23: crm.interaction.v1.AddFollowUpResponse.case:type_name -> crm.interaction.v1.Case
+	33, // 24: crm.interaction.v1.CompleteFollowUpResponse.case:type_name -> crm.interaction.v1.Case
+	31, // 25: crm.interaction.v1.GetCaseStatisticsRequest.open_time_from:type_name -> google.protobuf.Timestamp
+	31, // 26: crm.interaction.v1.GetCaseStatisticsRequest.open_time_to:type_name -> google.protobuf.Timestamp
+	35, // 27: crm.interaction.v1.WatchInteractionEventsResponse.event:type_name -> crm.feed.v1.Event
+	0,  // 28: crm.interaction.v1.InteractionService.LogInteraction:input_type -> crm.interaction.v1.LogInteractionRequest
+	2,  // 29: crm.interaction.v1.InteractionService.BatchLogInteractions:input_type -> crm.interaction.v1.BatchLogInteractionsRequest
+	6,  // 30: crm.interaction.v1.InteractionService.IngestInteractions:input_type -> crm.interaction.v1.IngestInteractionsRequest
+	8,  // 31: crm.interaction.v1.InteractionService.GetInteraction:input_type -> crm.interaction.v1.GetInteractionRequest
+	10, // 32: crm.interaction.v1.InteractionService.ListInteractions:input_type -> crm.interaction.v1.ListInteractionsRequest
+	12, // 33: crm.interaction.v1.InteractionService.UpdateInteraction:input_type -> crm.interaction.v1.UpdateInteractionRequest
+	14, // 34: crm.interaction.v1.InteractionService.GetCase:input_type -> crm.interaction.v1.GetCaseRequest
+	16, // 35: crm.interaction.v1.InteractionService.ListCases:input_type -> crm.interaction.v1.ListCasesRequest
+	18, // 36: crm.interaction.v1.InteractionService.TransitionCase:input_type -> crm.interaction.v1.TransitionCaseRequest
+	20, // 37: crm.interaction.v1.InteractionService.AddFollowUp:input_type -> crm.interaction.v1.AddFollowUpRequest
+	22, // 38: crm.interaction.v1.InteractionService.CompleteFollowUp:input_type -> crm.interaction.v1.CompleteFollowUpRequest
+	24, // 39: crm.interaction.v1.InteractionService.GetCaseStatistics:input_type -> crm.interaction.v1.GetCaseStatisticsRequest
+	26, // 40: crm.interaction.v1.InteractionService.WatchInteractionEvents:input_type -> crm.interaction.v1.WatchInteractionEventsRequest
+	1,  // 41: crm.interaction.v1.InteractionService.LogInteraction:output_type -> crm.interaction.v1.LogInteractionResponse
+	5,  // 42: crm.interaction.v1.InteractionService.BatchLogInteractions:output_type -> crm.interaction.v1.BatchLogInteractionsResponse
+	7,  // 43: crm.interaction.v1.InteractionService.IngestInteractions:output_type -> crm.interaction.v1.IngestInteractionsResponse
+	9,  // 44: crm.interaction.v1.InteractionService.GetInteraction:output_type -> crm.interaction.v1.GetInteractionResponse
+	11, // 45: crm.interaction.v1.InteractionService.ListInteractions:output_type -> crm.interaction.v1.ListInteractionsResponse
+	13, // 46: crm.interaction.v1.InteractionService.UpdateInteraction:output_type -> crm.interaction.v1.UpdateInteractionResponse
+	15, // 47: crm.interaction.v1.InteractionService.GetCase:output_type -> crm.interaction.v1.GetCaseResponse
+	17, // 48: crm.interaction.v1.InteractionService.ListCases:output_type -> crm.interaction.v1.ListCasesResponse
+	19, // 49: crm.interaction.v1.InteractionService.TransitionCase:output_type -> crm.interaction.v1.TransitionCaseResponse
+	21, // 50: crm.interaction.v1.InteractionService.AddFollowUp:output_type -> crm.interaction.v1.AddFollowUpResponse
+	23, // 51: crm.interaction.v1.InteractionService.CompleteFollowUp:output_type -> crm.interaction.v1.CompleteFollowUpResponse
+	25, // 52: crm.interaction.v1.InteractionService.GetCaseStatistics:output_type -> crm.interaction.v1.GetCaseStatisticsResponse
+	27, // 53: crm.interaction.v1.InteractionService.WatchInteractionEvents:output_type -> crm.interaction.v1.WatchInteractionEventsResponse
+	41, // [41:54] is the sub-list for method output_type
+	28, // [28:41] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_crm_interaction_v1_interaction_service_proto_init() }
@@ -1085,6 +1943,7 @@ func file_crm_interaction_v1_interaction_service_proto_init() {
 	if File_crm_interaction_v1_interaction_service_proto != nil {
 		return
 	}
+	file_crm_interaction_v1_case_proto_init()
 	file_crm_interaction_v1_interaction_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1092,7 +1951,7 @@ func file_crm_interaction_v1_interaction_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_interaction_v1_interaction_service_proto_rawDesc), len(file_crm_interaction_v1_interaction_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -25,6 +25,12 @@ const (
 	InteractionService_GetInteraction_FullMethodName         = "/crm.interaction.v1.InteractionService/GetInteraction"
 	InteractionService_ListInteractions_FullMethodName       = "/crm.interaction.v1.InteractionService/ListInteractions"
 	InteractionService_UpdateInteraction_FullMethodName      = "/crm.interaction.v1.InteractionService/UpdateInteraction"
+	InteractionService_GetCase_FullMethodName                = "/crm.interaction.v1.InteractionService/GetCase"
+	InteractionService_ListCases_FullMethodName              = "/crm.interaction.v1.InteractionService/ListCases"
+	InteractionService_TransitionCase_FullMethodName         = "/crm.interaction.v1.InteractionService/TransitionCase"
+	InteractionService_AddFollowUp_FullMethodName            = "/crm.interaction.v1.InteractionService/AddFollowUp"
+	InteractionService_CompleteFollowUp_FullMethodName       = "/crm.interaction.v1.InteractionService/CompleteFollowUp"
+	InteractionService_GetCaseStatistics_FullMethodName      = "/crm.interaction.v1.InteractionService/GetCaseStatistics"
 	InteractionService_WatchInteractionEvents_FullMethodName = "/crm.interaction.v1.InteractionService/WatchInteractionEvents"
 )
 
@@ -57,6 +63,22 @@ type InteractionServiceClient interface {
 	ListInteractions(ctx context.Context, in *ListInteractionsRequest, opts ...grpc.CallOption) (*ListInteractionsResponse, error)
 	// Changes an interaction's summary, outcome or tags.
 	UpdateInteraction(ctx context.Context, in *UpdateInteractionRequest, opts ...grpc.CallOption) (*UpdateInteractionResponse, error)
+	// Returns one complaint case.
+	GetCase(ctx context.Context, in *GetCaseRequest, opts ...grpc.CallOption) (*GetCaseResponse, error)
+	// Lists cases, most urgent due time first.
+	ListCases(ctx context.Context, in *ListCasesRequest, opts ...grpc.CallOption) (*ListCasesResponse, error)
+	// Moves a case to another status, with a note. Allowed: OPEN ->
+	// IN_PROGRESS -> RESOLVED -> CLOSED, and RESOLVED or CLOSED -> OPEN
+	// (reopen); anything else is FAILED_PRECONDITION.
+	TransitionCase(ctx context.Context, in *TransitionCaseRequest, opts ...grpc.CallOption) (*TransitionCaseResponse, error)
+	// Adds a follow-up task to a case.
+	AddFollowUp(ctx context.Context, in *AddFollowUpRequest, opts ...grpc.CallOption) (*AddFollowUpResponse, error)
+	// Marks a follow-up task done.
+	CompleteFollowUp(ctx context.Context, in *CompleteFollowUpRequest, opts ...grpc.CallOption) (*CompleteFollowUpResponse, error)
+	// Measures case handling over cases opened in a time range: time to
+	// first response and to resolution (median and 90th percentile) and the
+	// share resolved within SLA.
+	GetCaseStatistics(ctx context.Context, in *GetCaseStatisticsRequest, opts ...grpc.CallOption) (*GetCaseStatisticsResponse, error)
 	// Streams the interaction event feed: replays every event after the
 	// given sequence, then follows new events.
 	WatchInteractionEvents(ctx context.Context, in *WatchInteractionEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchInteractionEventsResponse], error)
@@ -133,6 +155,66 @@ func (c *interactionServiceClient) UpdateInteraction(ctx context.Context, in *Up
 	return out, nil
 }
 
+func (c *interactionServiceClient) GetCase(ctx context.Context, in *GetCaseRequest, opts ...grpc.CallOption) (*GetCaseResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetCaseResponse)
+	err := c.cc.Invoke(ctx, InteractionService_GetCase_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *interactionServiceClient) ListCases(ctx context.Context, in *ListCasesRequest, opts ...grpc.CallOption) (*ListCasesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCasesResponse)
+	err := c.cc.Invoke(ctx, InteractionService_ListCases_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *interactionServiceClient) TransitionCase(ctx context.Context, in *TransitionCaseRequest, opts ...grpc.CallOption) (*TransitionCaseResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(TransitionCaseResponse)
+	err := c.cc.Invoke(ctx, InteractionService_TransitionCase_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *interactionServiceClient) AddFollowUp(ctx context.Context, in *AddFollowUpRequest, opts ...grpc.CallOption) (*AddFollowUpResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AddFollowUpResponse)
+	err := c.cc.Invoke(ctx, InteractionService_AddFollowUp_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *interactionServiceClient) CompleteFollowUp(ctx context.Context, in *CompleteFollowUpRequest, opts ...grpc.CallOption) (*CompleteFollowUpResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CompleteFollowUpResponse)
+	err := c.cc.Invoke(ctx, InteractionService_CompleteFollowUp_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *interactionServiceClient) GetCaseStatistics(ctx context.Context, in *GetCaseStatisticsRequest, opts ...grpc.CallOption) (*GetCaseStatisticsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetCaseStatisticsResponse)
+	err := c.cc.Invoke(ctx, InteractionService_GetCaseStatistics_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *interactionServiceClient) WatchInteractionEvents(ctx context.Context, in *WatchInteractionEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchInteractionEventsResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	stream, err := c.cc.NewStream(ctx, &InteractionService_ServiceDesc.Streams[1], InteractionService_WatchInteractionEvents_FullMethodName, cOpts...)
@@ -181,6 +263,22 @@ type InteractionServiceServer interface {
 	ListInteractions(context.Context, *ListInteractionsRequest) (*ListInteractionsResponse, error)
 	// Changes an interaction's summary, outcome or tags.
 	UpdateInteraction(context.Context, *UpdateInteractionRequest) (*UpdateInteractionResponse, error)
+	// Returns one complaint case.
+	GetCase(context.Context, *GetCaseRequest) (*GetCaseResponse, error)
+	// Lists cases, most urgent due time first.
+	ListCases(context.Context, *ListCasesRequest) (*ListCasesResponse, error)
+	// Moves a case to another status, with a note. Allowed: OPEN ->
+	// IN_PROGRESS -> RESOLVED -> CLOSED, and RESOLVED or CLOSED -> OPEN
+	// (reopen); anything else is FAILED_PRECONDITION.
+	TransitionCase(context.Context, *TransitionCaseRequest) (*TransitionCaseResponse, error)
+	// Adds a follow-up task to a case.
+	AddFollowUp(context.Context, *AddFollowUpRequest) (*AddFollowUpResponse, error)
+	// Marks a follow-up task done.
+	CompleteFollowUp(context.Context, *CompleteFollowUpRequest) (*CompleteFollowUpResponse, error)
+	// Measures case handling over cases opened in a time range: time to
+	// first response and to resolution (median and 90th percentile) and the
+	// share resolved within SLA.
+	GetCaseStatistics(context.Context, *GetCaseStatisticsRequest) (*GetCaseStatisticsResponse, error)
 	// Streams the interaction event feed: replays every event after the
 	// given sequence, then follows new events.
 	WatchInteractionEvents(*WatchInteractionEventsRequest, grpc.ServerStreamingServer[WatchInteractionEventsResponse]) error
@@ -211,6 +309,24 @@ func (UnimplementedInteractionServiceServer) ListInteractions(context.Context, *
 }
 func (UnimplementedInteractionServiceServer) UpdateInteraction(context.Context, *UpdateInteractionRequest) (*UpdateInteractionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateInteraction not implemented")
+}
+func (UnimplementedInteractionServiceServer) GetCase(context.Context, *GetCaseRequest) (*GetCaseResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCase not implemented")
+}
+func (UnimplementedInteractionServiceServer) ListCases(context.Context, *ListCasesRequest) (*ListCasesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListCases not implemented")
+}
+func (UnimplementedInteractionServiceServer) TransitionCase(context.Context, *TransitionCaseRequest) (*TransitionCaseResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method TransitionCase not implemented")
+}
+func (UnimplementedInteractionServiceServer) AddFollowUp(context.Context, *AddFollowUpRequest) (*AddFollowUpResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AddFollowUp not implemented")
+}
+func (UnimplementedInteractionServiceServer) CompleteFollowUp(context.Context, *CompleteFollowUpRequest) (*CompleteFollowUpResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CompleteFollowUp not implemented")
+}
+func (UnimplementedInteractionServiceServer) GetCaseStatistics(context.Context, *GetCaseStatisticsRequest) (*GetCaseStatisticsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCaseStatistics not implemented")
 }
 func (UnimplementedInteractionServiceServer) WatchInteractionEvents(*WatchInteractionEventsRequest, grpc.ServerStreamingServer[WatchInteractionEventsResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchInteractionEvents not implemented")
@@ -333,6 +449,114 @@ func _InteractionService_UpdateInteraction_Handler(srv interface{}, ctx context.
 	return interceptor(ctx, in, info, handler)
 }
 
+func _InteractionService_GetCase_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCaseRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InteractionServiceServer).GetCase(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InteractionService_GetCase_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InteractionServiceServer).GetCase(ctx, req.(*GetCaseRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InteractionService_ListCases_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCasesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InteractionServiceServer).ListCases(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InteractionService_ListCases_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InteractionServiceServer).ListCases(ctx, req.(*ListCasesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InteractionService_TransitionCase_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(TransitionCaseRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InteractionServiceServer).TransitionCase(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InteractionService_TransitionCase_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InteractionServiceServer).TransitionCase(ctx, req.(*TransitionCaseRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InteractionService_AddFollowUp_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AddFollowUpRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InteractionServiceServer).AddFollowUp(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InteractionService_AddFollowUp_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InteractionServiceServer).AddFollowUp(ctx, req.(*AddFollowUpRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InteractionService_CompleteFollowUp_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CompleteFollowUpRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InteractionServiceServer).CompleteFollowUp(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InteractionService_CompleteFollowUp_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InteractionServiceServer).CompleteFollowUp(ctx, req.(*CompleteFollowUpRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InteractionService_GetCaseStatistics_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCaseStatisticsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InteractionServiceServer).GetCaseStatistics(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InteractionService_GetCaseStatistics_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InteractionServiceServer).GetCaseStatistics(ctx, req.(*GetCaseStatisticsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _InteractionService_WatchInteractionEvents_Handler(srv interface{}, stream grpc.ServerStream) error {
 	m := new(WatchInteractionEventsRequest)
 	if err := stream.RecvMsg(m); err != nil {
@@ -370,6 +594,30 @@ var InteractionService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UpdateInteraction",
 			Handler:    _InteractionService_UpdateInteraction_Handler,
+		},
+		{
+			MethodName: "GetCase",
+			Handler:    _InteractionService_GetCase_Handler,
+		},
+		{
+			MethodName: "ListCases",
+			Handler:    _InteractionService_ListCases_Handler,
+		},
+		{
+			MethodName: "TransitionCase",
+			Handler:    _InteractionService_TransitionCase_Handler,
+		},
+		{
+			MethodName: "AddFollowUp",
+			Handler:    _InteractionService_AddFollowUp_Handler,
+		},
+		{
+			MethodName: "CompleteFollowUp",
+			Handler:    _InteractionService_CompleteFollowUp_Handler,
+		},
+		{
+			MethodName: "GetCaseStatistics",
+			Handler:    _InteractionService_GetCaseStatistics_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

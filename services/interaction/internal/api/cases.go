@@ -1,0 +1,115 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+
+	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
+	"github.com/opencrm/crm/pkg/auth"
+	"github.com/opencrm/crm/pkg/idempotency"
+	"github.com/opencrm/crm/services/interaction/internal/casework"
+	"github.com/opencrm/crm/services/interaction/internal/recordpb"
+	"github.com/opencrm/crm/services/interaction/internal/store"
+)
+
+func caseID(name string) string { return strings.TrimPrefix(name, "cases/") }
+
+// GetCase implements the API method.
+func (h *Handler) GetCase(ctx context.Context, req *interactionv1.GetCaseRequest) (*interactionv1.GetCaseResponse, error) {
+	c, err := h.book.Case(ctx, caseID(req.GetName()))
+	if err != nil {
+		return nil, err
+	}
+	return &interactionv1.GetCaseResponse{Case: recordpb.CaseToProto(c, h.book.Now())}, nil
+}
+
+// ListCases implements the API method.
+func (h *Handler) ListCases(ctx context.Context, req *interactionv1.ListCasesRequest) (*interactionv1.ListCasesResponse, error) {
+	q := proto.Clone(req).(*interactionv1.ListCasesRequest)
+	q.PageSize, q.PageToken = 0, ""
+	key, err := proto.MarshalOptions{Deterministic: true}.Marshal(q)
+	if err != nil {
+		return nil, fmt.Errorf("encode query: %w", err)
+	}
+	var after *store.CaseAfter
+	if req.GetPageToken() != "" {
+		after = &store.CaseAfter{}
+		if err := h.pages.Decode(req.GetPageToken(), key, after); err != nil {
+			return nil, err
+		}
+	}
+	size := int(req.GetPageSize())
+	if size == 0 {
+		size = defaultPage
+	}
+	now := h.book.Now()
+	f := store.CaseFilter{Status: casework.Status(req.GetStatus()), Assignee: req.GetAssignee(), CustomerID: strings.TrimPrefix(req.GetCustomer(), "customers/")}
+	if req.GetOverdue() {
+		f.OverdueAt = &now
+	}
+	page, err := h.book.Store.ListCases(ctx, f, after, size+1)
+	if err != nil {
+		return nil, err
+	}
+	resp := &interactionv1.ListCasesResponse{}
+	if len(page) > size {
+		page = page[:size]
+		last := page[size-1]
+		if resp.NextPageToken, err = h.pages.Encode(key, store.CaseAfter{DueTime: last.DueTime, ID: last.ID}); err != nil {
+			return nil, err
+		}
+	}
+	for _, c := range page {
+		resp.Cases = append(resp.Cases, recordpb.CaseToProto(c, now))
+	}
+	return resp, nil
+}
+
+// TransitionCase implements the API method.
+func (h *Handler) TransitionCase(ctx context.Context, req *interactionv1.TransitionCaseRequest) (*interactionv1.TransitionCaseResponse, error) {
+	return idempotency.Do(ctx, h.keys, "TransitionCase", req.GetRequestId(), req, func(ctx context.Context) (*interactionv1.TransitionCaseResponse, string, error) {
+		p, _ := auth.FromContext(ctx)
+		c, err := h.book.Transition(ctx, caseID(req.GetName()), casework.Status(req.GetTo()), req.GetNote(), p.Subject, req.GetEtag())
+		if err != nil {
+			return nil, "", err
+		}
+		return &interactionv1.TransitionCaseResponse{Case: recordpb.CaseToProto(c, h.book.Now())}, "customers/" + c.CustomerID, nil
+	})
+}
+
+// AddFollowUp implements the API method.
+func (h *Handler) AddFollowUp(ctx context.Context, req *interactionv1.AddFollowUpRequest) (*interactionv1.AddFollowUpResponse, error) {
+	return idempotency.Do(ctx, h.keys, "AddFollowUp", req.GetRequestId(), req, func(ctx context.Context) (*interactionv1.AddFollowUpResponse, string, error) {
+		c, err := h.book.AddFollowUp(ctx, caseID(req.GetCase()), req.GetDescription(), req.GetAssignee(), req.GetDueTime().AsTime())
+		if err != nil {
+			return nil, "", err
+		}
+		return &interactionv1.AddFollowUpResponse{Case: recordpb.CaseToProto(c, h.book.Now())}, "customers/" + c.CustomerID, nil
+	})
+}
+
+// CompleteFollowUp implements the API method.
+func (h *Handler) CompleteFollowUp(ctx context.Context, req *interactionv1.CompleteFollowUpRequest) (*interactionv1.CompleteFollowUpResponse, error) {
+	c, err := h.book.CompleteFollowUp(ctx, caseID(req.GetCase()), req.GetFollowUp())
+	if err != nil {
+		return nil, err
+	}
+	return &interactionv1.CompleteFollowUpResponse{Case: recordpb.CaseToProto(c, h.book.Now())}, nil
+}
+
+// GetCaseStatistics implements the API method.
+func (h *Handler) GetCaseStatistics(ctx context.Context, req *interactionv1.GetCaseStatisticsRequest) (*interactionv1.GetCaseStatisticsResponse, error) {
+	s, err := h.book.Statistics(ctx, req.GetOpenTimeFrom().AsTime(), req.GetOpenTimeTo().AsTime())
+	if err != nil {
+		return nil, err
+	}
+	return &interactionv1.GetCaseStatisticsResponse{
+		Cases: s.Cases, Responded: s.Responded, Resolved: s.Resolved,
+		FirstResponseMedianSeconds: s.FirstResponseMedian.Seconds(), FirstResponseP90Seconds: s.FirstResponseP90.Seconds(),
+		ResolutionMedianSeconds: s.ResolutionMedian.Seconds(), ResolutionP90Seconds: s.ResolutionP90.Seconds(),
+		ResolvedWithinSla: s.WithinSLA,
+	}, nil
+}

@@ -1,0 +1,67 @@
+package casework_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/services/interaction/internal/casework"
+)
+
+var t0 = time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+
+func TestLifecycleAndSLA(t *testing.T) {
+	t.Parallel()
+	sla, err := casework.ParseSLA("urgent=2h, low=240h")
+	if err != nil || sla[casework.Urgent] != 2*time.Hour || sla[casework.High] != 24*time.Hour {
+		t.Fatalf("sla %v %v", sla, err)
+	}
+	if _, err := casework.ParseSLA("critical=1h"); err == nil {
+		t.Fatal("unknown priority accepted")
+	}
+	c := casework.OpenCase("c1", "cu", "i1", casework.Urgent, "ann", t0, sla)
+	if !c.DueTime.Equal(t0.Add(2 * time.Hour)) {
+		t.Fatalf("due %v", c.DueTime)
+	}
+	if err := c.Transition(casework.Resolved, "skip", "bob", t0); err == nil {
+		t.Fatal("OPEN -> RESOLVED allowed")
+	} else if e, _ := apperr.As(err); e.Kind != apperr.KindFailedPrecondition {
+		t.Fatalf("kind %v", e.Kind)
+	}
+	steps := []casework.Status{casework.InProgress, casework.Resolved, casework.Open, casework.InProgress, casework.Resolved, casework.Closed}
+	for n, to := range steps {
+		if err := c.Transition(to, "note", "bob", t0.Add(time.Duration(n+1)*time.Hour)); err != nil {
+			t.Fatalf("step %d: %v", n, err)
+		}
+	}
+	if !c.FirstResponseTime.Equal(t0.Add(time.Hour)) || !c.ResolveTime.Equal(t0.Add(5*time.Hour)) || len(c.History) != 6 || c.Status != casework.Closed {
+		t.Fatalf("after the lifecycle: %+v", c)
+	}
+	if c.Overdue(t0.Add(100 * time.Hour)) {
+		t.Fatal("a closed case is not overdue")
+	}
+}
+
+func TestMeasure(t *testing.T) {
+	t.Parallel()
+	var cases []casework.Case
+	for n := range 10 {
+		c := casework.OpenCase("c", "cu", "i", casework.Normal, "", t0, casework.DefaultSLA)
+		_ = c.Transition(casework.InProgress, "", "", t0.Add(time.Duration(n+1)*time.Hour))
+		if n < 8 {
+			_ = c.Transition(casework.Resolved, "", "", t0.Add(time.Duration(n+1)*12*time.Hour))
+		}
+		cases = append(cases, c)
+	}
+	s := casework.Measure(cases)
+	if s.Cases != 10 || s.Responded != 10 || s.Resolved != 8 {
+		t.Fatalf("counts %+v", s)
+	}
+	if s.FirstResponseMedian != 5*time.Hour || s.FirstResponseP90 != 9*time.Hour {
+		t.Fatalf("first response %v %v", s.FirstResponseMedian, s.FirstResponseP90)
+	}
+	// Resolutions at 12h..96h; due at 72h: 6 of 8 within SLA.
+	if s.ResolutionMedian != 48*time.Hour || s.ResolutionP90 != 96*time.Hour || s.WithinSLA != 0.75 {
+		t.Fatalf("resolution %v %v %v", s.ResolutionMedian, s.ResolutionP90, s.WithinSLA)
+	}
+}

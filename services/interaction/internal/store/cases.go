@@ -1,0 +1,201 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/pkg/etag"
+	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/services/interaction/internal/casework"
+)
+
+// Cases is the collection of complaint cases.
+const Cases = "cases"
+
+// CaseIndexes returns the indexes of the case queries.
+func CaseIndexes() []mongox.Index {
+	ix := func(keys ...string) mongox.Index {
+		d := bson.D{}
+		for _, k := range keys {
+			d = append(d, bson.E{Key: k, Value: 1})
+		}
+		return mongox.Index{Collection: Cases, Model: mongo.IndexModel{Keys: d}}
+	}
+	return append([]mongox.Index{
+		ix("due_time", "_id"),
+		ix("status", "due_time", "_id"),
+		ix("assignee", "due_time", "_id"),
+		ix("customer_id", "due_time", "_id"),
+		ix("open_time", "_id"),
+		{Collection: Interactions, Model: mongo.IndexModel{Keys: bson.D{{Key: "case_pending", Value: 1}, {Key: "record_time", Value: 1}}}},
+	}, feed.Indexes(Cases)...)
+}
+
+// CasesCollection returns the cases collection, for the outbox relay.
+func (s *Store) CasesCollection() *mongo.Collection { return s.coll.Database().Collection(Cases) }
+
+type caseDocument struct {
+	casework.Case `bson:",inline"`
+	Outbox        []feed.Pending `bson:"outbox"`
+}
+
+// InsertCase stores a new case; one stored already under its id is kept.
+func (s *Store) InsertCase(ctx context.Context, c *casework.Case, events []feed.Pending) error {
+	c.Version = 1
+	_, err := s.CasesCollection().InsertOne(ctx, caseDocument{Case: *c, Outbox: events})
+	if mongox.IsDuplicateKey(err) {
+		return nil
+	}
+	if err != nil {
+		return mongox.Wrap("insert case", err)
+	}
+	_ = s.feed.Flush(context.WithoutCancel(ctx), s.CasesCollection(), c.ID)
+	return nil
+}
+
+// CaseOpened clears the pending mark of the complaint that opened a case.
+func (s *Store) CaseOpened(ctx context.Context, interactionID string) error {
+	_, err := s.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: interactionID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "case_pending", Value: false}}}})
+	return mongox.Wrap("mark the case opened", err)
+}
+
+// PendingCases returns ids of complaints recorded before cutoff whose case
+// is not stored yet.
+func (s *Store) PendingCases(ctx context.Context, cutoff time.Time) ([]string, error) {
+	cur, err := s.coll.Find(ctx, bson.D{{Key: "case_pending", Value: true}, {Key: "record_time", Value: bson.D{{Key: "$lt", Value: cutoff}}}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}).SetLimit(500))
+	if err != nil {
+		return nil, mongox.Wrap("find complaints without a case", err)
+	}
+	var docs []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mongox.Wrap("find complaints without a case", err)
+	}
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	return ids, nil
+}
+
+// GetCase returns one case.
+func (s *Store) GetCase(ctx context.Context, id string) (*casework.Case, error) {
+	var c casework.Case
+	err := s.CasesCollection().FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c)
+	if mongox.IsNotFound(err) {
+		return nil, apperr.NotFound(casework.Name(id))
+	}
+	if err != nil {
+		return nil, mongox.Wrap("get case", err)
+	}
+	return &c, nil
+}
+
+// SaveCase writes c if its stored version is still expectVersion.
+func (s *Store) SaveCase(ctx context.Context, c *casework.Case, expectVersion int64, events []feed.Pending) error {
+	c.Version = expectVersion + 1
+	raw, err := bson.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("encode case: %w", err)
+	}
+	var fields bson.D
+	if err := bson.Unmarshal(raw, &fields); err != nil {
+		return fmt.Errorf("encode case: %w", err)
+	}
+	set := bson.D{}
+	for _, f := range fields {
+		if f.Key != "_id" {
+			set = append(set, f)
+		}
+	}
+	res, err := s.CasesCollection().UpdateOne(ctx, bson.D{{Key: "_id", Value: c.ID}, {Key: "version", Value: expectVersion}}, bson.D{
+		{Key: "$set", Value: set},
+		{Key: "$push", Value: bson.D{{Key: feed.OutboxField, Value: bson.D{{Key: "$each", Value: events}}}}},
+	})
+	if err != nil {
+		return mongox.Wrap("save case", err)
+	}
+	if res.MatchedCount == 0 {
+		return etag.ErrStale
+	}
+	_ = s.feed.Flush(context.WithoutCancel(ctx), s.CasesCollection(), c.ID)
+	return nil
+}
+
+// CaseFilter selects cases.
+type CaseFilter struct {
+	Status     casework.Status
+	Assignee   string
+	CustomerID string
+	// OverdueAt, when set, keeps unresolved cases due before it.
+	OverdueAt *time.Time
+}
+
+// CaseAfter is the position after the last case of a page.
+type CaseAfter struct {
+	DueTime time.Time `json:"t"`
+	ID      string    `json:"id"`
+}
+
+// ListCases returns up to limit cases after a, earliest due first.
+func (s *Store) ListCases(ctx context.Context, f CaseFilter, a *CaseAfter, limit int) ([]*casework.Case, error) {
+	q := bson.D{}
+	if f.Status != 0 {
+		q = append(q, bson.E{Key: "status", Value: f.Status})
+	}
+	if f.Assignee != "" {
+		q = append(q, bson.E{Key: "assignee", Value: f.Assignee})
+	}
+	if f.CustomerID != "" {
+		q = append(q, bson.E{Key: "customer_id", Value: f.CustomerID})
+	}
+	if f.OverdueAt != nil {
+		q = append(q, bson.E{Key: "due_time", Value: bson.D{{Key: "$lt", Value: *f.OverdueAt}}},
+			bson.E{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{casework.Open, casework.InProgress}}}})
+	}
+	if a != nil {
+		q = bson.D{{Key: "$and", Value: bson.A{q, bson.D{{Key: "$or", Value: bson.A{
+			bson.D{{Key: "due_time", Value: bson.D{{Key: "$gt", Value: a.DueTime}}}},
+			bson.D{{Key: "due_time", Value: a.DueTime}, {Key: "_id", Value: bson.D{{Key: "$gt", Value: a.ID}}}},
+		}}}}}}
+	}
+	cur, err := s.CasesCollection().Find(ctx, q, options.Find().SetSort(bson.D{{Key: "due_time", Value: 1}, {Key: "_id", Value: 1}}).
+		SetLimit(int64(limit)).SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}}))
+	if err != nil {
+		return nil, mongox.Wrap("list cases", err)
+	}
+	var out []*casework.Case
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, mongox.Wrap("list cases", err)
+	}
+	return out, nil
+}
+
+// CasesOpened returns the cases opened in [from, to), streamed from a
+// cursor.
+func (s *Store) CasesOpened(ctx context.Context, from, to time.Time) ([]casework.Case, error) {
+	cur, err := s.CasesCollection().Find(ctx, bson.D{{Key: "open_time", Value: bson.D{{Key: "$gte", Value: from}, {Key: "$lt", Value: to}}}},
+		options.Find().SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}, {Key: "history", Value: 0}, {Key: "follow_ups", Value: 0}}))
+	if err != nil {
+		return nil, mongox.Wrap("read cases", err)
+	}
+	defer cur.Close(context.WithoutCancel(ctx))
+	var out []casework.Case
+	for cur.Next(ctx) {
+		var c casework.Case
+		if err := cur.Decode(&c); err != nil {
+			return nil, fmt.Errorf("decode case: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, mongox.Wrap("read cases", cur.Err())
+}
