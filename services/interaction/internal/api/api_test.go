@@ -20,8 +20,8 @@ import (
 func TestAuthSweep(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	if n := servertest.AuthSweep(t, e.srv); n != 13 {
-		t.Fatalf("checked %d methods, want 13", n)
+	if n := servertest.AuthSweep(t, e.srv); n != 15 {
+		t.Fatalf("checked %d methods, want 15", n)
 	}
 }
 

@@ -9,7 +9,9 @@ import (
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
 	"github.com/opencrm/crm/pkg/etag"
 	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/services/interaction/internal/activity"
 	"github.com/opencrm/crm/services/interaction/internal/casework"
+	"github.com/opencrm/crm/services/interaction/internal/record"
 	"github.com/opencrm/crm/services/interaction/internal/recordpb"
 )
 
@@ -77,4 +79,50 @@ func (l *Logbook) Statistics(ctx context.Context, from, to time.Time) (casework.
 		return casework.Statistics{}, err
 	}
 	return casework.Measure(cases), nil
+}
+
+// Activity summarises one customer's interactions and open cases.
+func (l *Logbook) Activity(ctx context.Context, customerID string, windows []int32) (*activity.Summary, error) {
+	s := activity.New(customerID, windows, l.Now().UTC())
+	if err := l.Store.EachInteraction(ctx, customerID, func(i *record.Interaction) error { s.Add(i); return nil }); err != nil {
+		return nil, err
+	}
+	open, err := l.Store.OpenCases(ctx, customerID)
+	if err != nil {
+		return nil, err
+	}
+	s.OpenCases = open[customerID]
+	return s, nil
+}
+
+// EachActivity streams every customer's summary to fn, one customer at a
+// time, in customer order.
+func (l *Logbook) EachActivity(ctx context.Context, windows []int32, fn func(*activity.Summary) error) error {
+	open, err := l.Store.OpenCases(ctx, "")
+	if err != nil {
+		return err
+	}
+	now := l.Now().UTC()
+	var cur *activity.Summary
+	flush := func() error {
+		if cur == nil {
+			return nil
+		}
+		cur.OpenCases = open[cur.CustomerID]
+		return fn(cur)
+	}
+	err = l.Store.EachInteraction(ctx, "", func(i *record.Interaction) error {
+		if cur == nil || cur.CustomerID != i.CustomerID {
+			if err := flush(); err != nil {
+				return err
+			}
+			cur = activity.New(i.CustomerID, windows, now)
+		}
+		cur.Add(i)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
 }

@@ -1599,6 +1599,200 @@ func (x *GetCaseStatisticsResponse) GetResolvedWithinSla() float64 {
 	return 0
 }
 
+// Request of GetCustomerActivity.
+type GetCustomerActivityRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The customer, "customers/{id}".
+	Customer string `protobuf:"bytes,1,opt,name=customer,proto3" json:"customer,omitempty"`
+	// Window lengths in days for the purchase windows, at most 5, each 1 to
+	// 3650; default 30, 90 and 365.
+	WindowDays    []int32 `protobuf:"varint,2,rep,packed,name=window_days,json=windowDays,proto3" json:"window_days,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCustomerActivityRequest) Reset() {
+	*x = GetCustomerActivityRequest{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCustomerActivityRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCustomerActivityRequest) ProtoMessage() {}
+
+func (x *GetCustomerActivityRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCustomerActivityRequest.ProtoReflect.Descriptor instead.
+func (*GetCustomerActivityRequest) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *GetCustomerActivityRequest) GetCustomer() string {
+	if x != nil {
+		return x.Customer
+	}
+	return ""
+}
+
+func (x *GetCustomerActivityRequest) GetWindowDays() []int32 {
+	if x != nil {
+		return x.WindowDays
+	}
+	return nil
+}
+
+// Response of GetCustomerActivity.
+type GetCustomerActivityResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The summary.
+	Activity      *CustomerActivity `protobuf:"bytes,1,opt,name=activity,proto3" json:"activity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCustomerActivityResponse) Reset() {
+	*x = GetCustomerActivityResponse{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCustomerActivityResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCustomerActivityResponse) ProtoMessage() {}
+
+func (x *GetCustomerActivityResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCustomerActivityResponse.ProtoReflect.Descriptor instead.
+func (*GetCustomerActivityResponse) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *GetCustomerActivityResponse) GetActivity() *CustomerActivity {
+	if x != nil {
+		return x.Activity
+	}
+	return nil
+}
+
+// Request of SummarizeActivity.
+type SummarizeActivityRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// As in GetCustomerActivityRequest.
+	WindowDays    []int32 `protobuf:"varint,1,rep,packed,name=window_days,json=windowDays,proto3" json:"window_days,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SummarizeActivityRequest) Reset() {
+	*x = SummarizeActivityRequest{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SummarizeActivityRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SummarizeActivityRequest) ProtoMessage() {}
+
+func (x *SummarizeActivityRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SummarizeActivityRequest.ProtoReflect.Descriptor instead.
+func (*SummarizeActivityRequest) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *SummarizeActivityRequest) GetWindowDays() []int32 {
+	if x != nil {
+		return x.WindowDays
+	}
+	return nil
+}
+
+// One message of the SummarizeActivity stream.
+type SummarizeActivityResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One customer's summary.
+	Activity      *CustomerActivity `protobuf:"bytes,1,opt,name=activity,proto3" json:"activity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SummarizeActivityResponse) Reset() {
+	*x = SummarizeActivityResponse{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SummarizeActivityResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SummarizeActivityResponse) ProtoMessage() {}
+
+func (x *SummarizeActivityResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SummarizeActivityResponse.ProtoReflect.Descriptor instead.
+func (*SummarizeActivityResponse) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *SummarizeActivityResponse) GetActivity() *CustomerActivity {
+	if x != nil {
+		return x.Activity
+	}
+	return nil
+}
+
 // Request of WatchInteractionEvents.
 type WatchInteractionEventsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1611,7 +1805,7 @@ type WatchInteractionEventsRequest struct {
 
 func (x *WatchInteractionEventsRequest) Reset() {
 	*x = WatchInteractionEventsRequest{}
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[26]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1623,7 +1817,7 @@ func (x *WatchInteractionEventsRequest) String() string {
 func (*WatchInteractionEventsRequest) ProtoMessage() {}
 
 func (x *WatchInteractionEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[26]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1636,7 +1830,7 @@ func (x *WatchInteractionEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchInteractionEventsRequest.ProtoReflect.Descriptor instead.
 func (*WatchInteractionEventsRequest) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{26}
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *WatchInteractionEventsRequest) GetAfterSequence() int64 {
@@ -1657,7 +1851,7 @@ type WatchInteractionEventsResponse struct {
 
 func (x *WatchInteractionEventsResponse) Reset() {
 	*x = WatchInteractionEventsResponse{}
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[27]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1669,7 +1863,7 @@ func (x *WatchInteractionEventsResponse) String() string {
 func (*WatchInteractionEventsResponse) ProtoMessage() {}
 
 func (x *WatchInteractionEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[27]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1682,7 +1876,7 @@ func (x *WatchInteractionEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchInteractionEventsResponse.ProtoReflect.Descriptor instead.
 func (*WatchInteractionEventsResponse) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{27}
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *WatchInteractionEventsResponse) GetEvent() *v1.Event {
@@ -1696,7 +1890,7 @@ var File_crm_interaction_v1_interaction_service_proto protoreflect.FileDescripto
 
 const file_crm_interaction_v1_interaction_service_proto_rawDesc = "" +
 	"\n" +
-	",crm/interaction/v1/interaction_service.proto\x12\x12crm.interaction.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16crm/auth/v1/auth.proto\x1a\x16crm/feed/v1/feed.proto\x1a\x1dcrm/interaction/v1/case.proto\x1a$crm/interaction/v1/interaction.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8b\x01\n" +
+	",crm/interaction/v1/interaction_service.proto\x12\x12crm.interaction.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16crm/auth/v1/auth.proto\x1a\x16crm/feed/v1/feed.proto\x1a!crm/interaction/v1/activity.proto\x1a\x1dcrm/interaction/v1/case.proto\x1a$crm/interaction/v1/interaction.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8b\x01\n" +
 	"\x15LogInteractionRequest\x12I\n" +
 	"\vinteraction\x18\x01 \x01(\v2\x1f.crm.interaction.v1.InteractionB\x06\xbaH\x03\xc8\x01\x01R\vinteraction\x12'\n" +
 	"\n" +
@@ -1804,11 +1998,22 @@ const file_crm_interaction_v1_interaction_service_proto_rawDesc = "" +
 	"\x1afirst_response_p90_seconds\x18\x05 \x01(\x01R\x17firstResponseP90Seconds\x12:\n" +
 	"\x19resolution_median_seconds\x18\x06 \x01(\x01R\x17resolutionMedianSeconds\x124\n" +
 	"\x16resolution_p90_seconds\x18\a \x01(\x01R\x14resolutionP90Seconds\x12.\n" +
-	"\x13resolved_within_sla\x18\b \x01(\x01R\x11resolvedWithinSla\"O\n" +
+	"\x13resolved_within_sla\x18\b \x01(\x01R\x11resolvedWithinSla\"\x94\x01\n" +
+	"\x1aGetCustomerActivityRequest\x12B\n" +
+	"\bcustomer\x18\x01 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x122\n" +
+	"\vwindow_days\x18\x02 \x03(\x05B\x11\xbaH\x0e\x92\x01\v\x10\x05\"\a\x1a\x05\x18\xc2\x1c(\x01R\n" +
+	"windowDays\"_\n" +
+	"\x1bGetCustomerActivityResponse\x12@\n" +
+	"\bactivity\x18\x01 \x01(\v2$.crm.interaction.v1.CustomerActivityR\bactivity\"N\n" +
+	"\x18SummarizeActivityRequest\x122\n" +
+	"\vwindow_days\x18\x01 \x03(\x05B\x11\xbaH\x0e\x92\x01\v\x10\x05\"\a\x1a\x05\x18\xc2\x1c(\x01R\n" +
+	"windowDays\"]\n" +
+	"\x19SummarizeActivityResponse\x12@\n" +
+	"\bactivity\x18\x01 \x01(\v2$.crm.interaction.v1.CustomerActivityR\bactivity\"O\n" +
 	"\x1dWatchInteractionEventsRequest\x12.\n" +
 	"\x0eafter_sequence\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\rafterSequence\"J\n" +
 	"\x1eWatchInteractionEventsResponse\x12(\n" +
-	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event2\xcf\r\n" +
+	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event2\xeb\x0f\n" +
 	"\x12InteractionService\x12\x7f\n" +
 	"\x0eLogInteraction\x12).crm.interaction.v1.LogInteractionRequest\x1a*.crm.interaction.v1.LogInteractionResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12\x91\x01\n" +
 	"\x14BatchLogInteractions\x12/.crm.interaction.v1.BatchLogInteractionsRequest\x1a0.crm.interaction.v1.BatchLogInteractionsResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12\x8d\x01\n" +
@@ -1821,7 +2026,9 @@ const file_crm_interaction_v1_interaction_service_proto_rawDesc = "" +
 	"\x0eTransitionCase\x12).crm.interaction.v1.TransitionCaseRequest\x1a*.crm.interaction.v1.TransitionCaseResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12v\n" +
 	"\vAddFollowUp\x12&.crm.interaction.v1.AddFollowUpRequest\x1a'.crm.interaction.v1.AddFollowUpResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12\x85\x01\n" +
 	"\x10CompleteFollowUp\x12+.crm.interaction.v1.CompleteFollowUpRequest\x1a,.crm.interaction.v1.CompleteFollowUpResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12\x87\x01\n" +
-	"\x11GetCaseStatistics\x12,.crm.interaction.v1.GetCaseStatisticsRequest\x1a-.crm.interaction.v1.GetCaseStatisticsResponse\"\x15\xaa\xd4\x18\x11interactions.read\x12\x9a\x01\n" +
+	"\x11GetCaseStatistics\x12,.crm.interaction.v1.GetCaseStatisticsRequest\x1a-.crm.interaction.v1.GetCaseStatisticsResponse\"\x15\xaa\xd4\x18\x11interactions.read\x12\x8d\x01\n" +
+	"\x13GetCustomerActivity\x12..crm.interaction.v1.GetCustomerActivityRequest\x1a/.crm.interaction.v1.GetCustomerActivityResponse\"\x15\xaa\xd4\x18\x11interactions.read\x12\x89\x01\n" +
+	"\x11SummarizeActivity\x12,.crm.interaction.v1.SummarizeActivityRequest\x1a-.crm.interaction.v1.SummarizeActivityResponse\"\x15\xaa\xd4\x18\x11interactions.read0\x01\x12\x9a\x01\n" +
 	"\x16WatchInteractionEvents\x121.crm.interaction.v1.WatchInteractionEventsRequest\x1a2.crm.interaction.v1.WatchInteractionEventsResponse\"\x17\xaa\xd4\x18\x13interactions.events0\x01B\xdb\x01\n" +
 	"\x16com.crm.interaction.v1B\x17InteractionServiceProtoP\x01Z>github.com/opencrm/crm/gen/go/crm/interaction/v1;interactionv1\xa2\x02\x03CIX\xaa\x02\x12Crm.Interaction.V1\xca\x02\x12Crm\\Interaction\\V1\xe2\x02\x1eCrm\\Interaction\\V1\\GPBMetadata\xea\x02\x14Crm::Interaction::V1b\x06proto3"
 
@@ -1837,7 +2044,7 @@ func file_crm_interaction_v1_interaction_service_proto_rawDescGZIP() []byte {
 	return file_crm_interaction_v1_interaction_service_proto_rawDescData
 }
 
-var file_crm_interaction_v1_interaction_service_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_crm_interaction_v1_interaction_service_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_crm_interaction_v1_interaction_service_proto_goTypes = []any{
 	(*LogInteractionRequest)(nil),          // 0: crm.interaction.v1.LogInteractionRequest
 	(*LogInteractionResponse)(nil),         // 1: crm.interaction.v1.LogInteractionResponse
@@ -1865,77 +2072,88 @@ var file_crm_interaction_v1_interaction_service_proto_goTypes = []any{
 	(*CompleteFollowUpResponse)(nil),       // 23: crm.interaction.v1.CompleteFollowUpResponse
 	(*GetCaseStatisticsRequest)(nil),       // 24: crm.interaction.v1.GetCaseStatisticsRequest
 	(*GetCaseStatisticsResponse)(nil),      // 25: crm.interaction.v1.GetCaseStatisticsResponse
-	(*WatchInteractionEventsRequest)(nil),  // 26: crm.interaction.v1.WatchInteractionEventsRequest
-	(*WatchInteractionEventsResponse)(nil), // 27: crm.interaction.v1.WatchInteractionEventsResponse
-	(*Interaction)(nil),                    // 28: crm.interaction.v1.Interaction
-	(Channel)(0),                           // 29: crm.interaction.v1.Channel
-	(InteractionKind)(0),                   // 30: crm.interaction.v1.InteractionKind
-	(*timestamppb.Timestamp)(nil),          // 31: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),          // 32: google.protobuf.FieldMask
-	(*Case)(nil),                           // 33: crm.interaction.v1.Case
-	(CaseStatus)(0),                        // 34: crm.interaction.v1.CaseStatus
-	(*v1.Event)(nil),                       // 35: crm.feed.v1.Event
+	(*GetCustomerActivityRequest)(nil),     // 26: crm.interaction.v1.GetCustomerActivityRequest
+	(*GetCustomerActivityResponse)(nil),    // 27: crm.interaction.v1.GetCustomerActivityResponse
+	(*SummarizeActivityRequest)(nil),       // 28: crm.interaction.v1.SummarizeActivityRequest
+	(*SummarizeActivityResponse)(nil),      // 29: crm.interaction.v1.SummarizeActivityResponse
+	(*WatchInteractionEventsRequest)(nil),  // 30: crm.interaction.v1.WatchInteractionEventsRequest
+	(*WatchInteractionEventsResponse)(nil), // 31: crm.interaction.v1.WatchInteractionEventsResponse
+	(*Interaction)(nil),                    // 32: crm.interaction.v1.Interaction
+	(Channel)(0),                           // 33: crm.interaction.v1.Channel
+	(InteractionKind)(0),                   // 34: crm.interaction.v1.InteractionKind
+	(*timestamppb.Timestamp)(nil),          // 35: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),          // 36: google.protobuf.FieldMask
+	(*Case)(nil),                           // 37: crm.interaction.v1.Case
+	(CaseStatus)(0),                        // 38: crm.interaction.v1.CaseStatus
+	(*CustomerActivity)(nil),               // 39: crm.interaction.v1.CustomerActivity
+	(*v1.Event)(nil),                       // 40: crm.feed.v1.Event
 }
 var file_crm_interaction_v1_interaction_service_proto_depIdxs = []int32{
-	28, // 0: crm.interaction.v1.LogInteractionRequest.interaction:type_name -> crm.interaction.v1.Interaction
-	28, // 1: crm.interaction.v1.LogInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
+	32, // 0: crm.interaction.v1.LogInteractionRequest.interaction:type_name -> crm.interaction.v1.Interaction
+	32, // 1: crm.interaction.v1.LogInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
 	0,  // 2: crm.interaction.v1.BatchLogInteractionsRequest.requests:type_name -> crm.interaction.v1.LogInteractionRequest
-	28, // 3: crm.interaction.v1.ItemResult.interaction:type_name -> crm.interaction.v1.Interaction
+	32, // 3: crm.interaction.v1.ItemResult.interaction:type_name -> crm.interaction.v1.Interaction
 	4,  // 4: crm.interaction.v1.ItemResult.error:type_name -> crm.interaction.v1.ItemError
 	3,  // 5: crm.interaction.v1.BatchLogInteractionsResponse.results:type_name -> crm.interaction.v1.ItemResult
 	0,  // 6: crm.interaction.v1.IngestInteractionsRequest.requests:type_name -> crm.interaction.v1.LogInteractionRequest
 	3,  // 7: crm.interaction.v1.IngestInteractionsResponse.failures:type_name -> crm.interaction.v1.ItemResult
-	28, // 8: crm.interaction.v1.GetInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
-	29, // 9: crm.interaction.v1.ListInteractionsRequest.channel:type_name -> crm.interaction.v1.Channel
-	30, // 10: crm.interaction.v1.ListInteractionsRequest.kind:type_name -> crm.interaction.v1.InteractionKind
-	31, // 11: crm.interaction.v1.ListInteractionsRequest.occur_time_from:type_name -> google.protobuf.Timestamp
-	31, // 12: crm.interaction.v1.ListInteractionsRequest.occur_time_to:type_name -> google.protobuf.Timestamp
-	28, // 13: crm.interaction.v1.ListInteractionsResponse.interactions:type_name -> crm.interaction.v1.Interaction
-	28, // 14: crm.interaction.v1.UpdateInteractionRequest.interaction:type_name -> crm.interaction.v1.Interaction
-	32, // 15: crm.interaction.v1.UpdateInteractionRequest.update_mask:type_name -> google.protobuf.FieldMask
-	28, // 16: crm.interaction.v1.UpdateInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
-	33, // 17: crm.interaction.v1.GetCaseResponse.case:type_name -> crm.interaction.v1.Case
-	34, // 18: crm.interaction.v1.ListCasesRequest.status:type_name -> crm.interaction.v1.CaseStatus
-	33, // 19: crm.interaction.v1.ListCasesResponse.cases:type_name -> crm.interaction.v1.Case
-	34, // 20: crm.interaction.v1.TransitionCaseRequest.to:type_name -> crm.interaction.v1.CaseStatus
-	33, // 21: crm.interaction.v1.TransitionCaseResponse.case:type_name -> crm.interaction.v1.Case
-	31, // 22: crm.interaction.v1.AddFollowUpRequest.due_time:type_name -> google.protobuf.Timestamp
-	33, // 23: crm.interaction.v1.AddFollowUpResponse.case:type_name -> crm.interaction.v1.Case
-	33, // 24: crm.interaction.v1.CompleteFollowUpResponse.case:type_name -> crm.interaction.v1.Case
-	31, // 25: crm.interaction.v1.GetCaseStatisticsRequest.open_time_from:type_name -> google.protobuf.Timestamp
-	31, // 26: crm.interaction.v1.GetCaseStatisticsRequest.open_time_to:type_name -> google.protobuf.Timestamp
-	35, // 27: crm.interaction.v1.WatchInteractionEventsResponse.event:type_name -> crm.feed.v1.Event
-	0,  // 28: crm.interaction.v1.InteractionService.LogInteraction:input_type -> crm.interaction.v1.LogInteractionRequest
-	2,  // 29: crm.interaction.v1.InteractionService.BatchLogInteractions:input_type -> crm.interaction.v1.BatchLogInteractionsRequest
-	6,  // 30: crm.interaction.v1.InteractionService.IngestInteractions:input_type -> crm.interaction.v1.IngestInteractionsRequest
-	8,  // 31: crm.interaction.v1.InteractionService.GetInteraction:input_type -> crm.interaction.v1.GetInteractionRequest
-	10, // 32: crm.interaction.v1.InteractionService.ListInteractions:input_type -> crm.interaction.v1.ListInteractionsRequest
-	12, // 33: crm.interaction.v1.InteractionService.UpdateInteraction:input_type -> crm.interaction.v1.UpdateInteractionRequest
-	14, // 34: crm.interaction.v1.InteractionService.GetCase:input_type -> crm.interaction.v1.GetCaseRequest
-	16, // 35: crm.interaction.v1.InteractionService.ListCases:input_type -> crm.interaction.v1.ListCasesRequest
-	18, // 36: crm.interaction.v1.InteractionService.TransitionCase:input_type -> crm.interaction.v1.TransitionCaseRequest
-	20, // 37: crm.interaction.v1.InteractionService.AddFollowUp:input_type -> crm.interaction.v1.AddFollowUpRequest
-	22, // 38: crm.interaction.v1.InteractionService.CompleteFollowUp:input_type -> crm.interaction.v1.CompleteFollowUpRequest
-	24, // 39: crm.interaction.v1.InteractionService.GetCaseStatistics:input_type -> crm.interaction.v1.GetCaseStatisticsRequest
-	26, // 40: crm.interaction.v1.InteractionService.WatchInteractionEvents:input_type -> crm.interaction.v1.WatchInteractionEventsRequest
-	1,  // 41: crm.interaction.v1.InteractionService.LogInteraction:output_type -> crm.interaction.v1.LogInteractionResponse
-	5,  // 42: crm.interaction.v1.InteractionService.BatchLogInteractions:output_type -> crm.interaction.v1.BatchLogInteractionsResponse
-	7,  // 43: crm.interaction.v1.InteractionService.IngestInteractions:output_type -> crm.interaction.v1.IngestInteractionsResponse
-	9,  // 44: crm.interaction.v1.InteractionService.GetInteraction:output_type -> crm.interaction.v1.GetInteractionResponse
-	11, // 45: crm.interaction.v1.InteractionService.ListInteractions:output_type -> crm.interaction.v1.ListInteractionsResponse
-	13, // 46: crm.interaction.v1.InteractionService.UpdateInteraction:output_type -> crm.interaction.v1.UpdateInteractionResponse
-	15, // 47: crm.interaction.v1.InteractionService.GetCase:output_type -> crm.interaction.v1.GetCaseResponse
-	17, // 48: crm.interaction.v1.InteractionService.ListCases:output_type -> crm.interaction.v1.ListCasesResponse
-	19, // 49: crm.interaction.v1.InteractionService.TransitionCase:output_type -> crm.interaction.v1.TransitionCaseResponse
-	21, // 50: crm.interaction.v1.InteractionService.AddFollowUp:output_type -> crm.interaction.v1.AddFollowUpResponse
-	23, // 51: crm.interaction.v1.InteractionService.CompleteFollowUp:output_type -> crm.interaction.v1.CompleteFollowUpResponse
-	25, // 52: crm.interaction.v1.InteractionService.GetCaseStatistics:output_type -> crm.interaction.v1.GetCaseStatisticsResponse
-	27, // 53: crm.interaction.v1.InteractionService.WatchInteractionEvents:output_type -> crm.interaction.v1.WatchInteractionEventsResponse
-	41, // [41:54] is the sub-list for method output_type
-	28, // [28:41] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	32, // 8: crm.interaction.v1.GetInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
+	33, // 9: crm.interaction.v1.ListInteractionsRequest.channel:type_name -> crm.interaction.v1.Channel
+	34, // 10: crm.interaction.v1.ListInteractionsRequest.kind:type_name -> crm.interaction.v1.InteractionKind
+	35, // 11: crm.interaction.v1.ListInteractionsRequest.occur_time_from:type_name -> google.protobuf.Timestamp
+	35, // 12: crm.interaction.v1.ListInteractionsRequest.occur_time_to:type_name -> google.protobuf.Timestamp
+	32, // 13: crm.interaction.v1.ListInteractionsResponse.interactions:type_name -> crm.interaction.v1.Interaction
+	32, // 14: crm.interaction.v1.UpdateInteractionRequest.interaction:type_name -> crm.interaction.v1.Interaction
+	36, // 15: crm.interaction.v1.UpdateInteractionRequest.update_mask:type_name -> google.protobuf.FieldMask
+	32, // 16: crm.interaction.v1.UpdateInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
+	37, // 17: crm.interaction.v1.GetCaseResponse.case:type_name -> crm.interaction.v1.Case
+	38, // 18: crm.interaction.v1.ListCasesRequest.status:type_name -> crm.interaction.v1.CaseStatus
+	37, // 19: crm.interaction.v1.ListCasesResponse.cases:type_name -> crm.interaction.v1.Case
+	38, // 20: crm.interaction.v1.TransitionCaseRequest.to:type_name -> crm.interaction.v1.CaseStatus
+	37, // 21: crm.interaction.v1.TransitionCaseResponse.case:type_name -> crm.interaction.v1.Case
+	35, // 22: crm.interaction.v1.AddFollowUpRequest.due_time:type_name -> google.protobuf.Timestamp
+	37, // 23: crm.interaction.v1.AddFollowUpResponse.case:type_name -> crm.interaction.v1.Case
+	37, // 24: crm.interaction.v1.CompleteFollowUpResponse.case:type_name -> crm.interaction.v1.Case
+	35, // 25: crm.interaction.v1.GetCaseStatisticsRequest.open_time_from:type_name -> google.protobuf.Timestamp
+	35, // 26: crm.interaction.v1.GetCaseStatisticsRequest.open_time_to:type_name -> google.protobuf.Timestamp
+	39, // 27: crm.interaction.v1.GetCustomerActivityResponse.activity:type_name -> crm.interaction.v1.CustomerActivity
+	39, // 28: crm.interaction.v1.SummarizeActivityResponse.activity:type_name -> crm.interaction.v1.CustomerActivity
+	40, // 29: crm.interaction.v1.WatchInteractionEventsResponse.event:type_name -> crm.feed.v1.Event
+	0,  // 30: crm.interaction.v1.InteractionService.LogInteraction:input_type -> crm.interaction.v1.LogInteractionRequest
+	2,  // 31: crm.interaction.v1.InteractionService.BatchLogInteractions:input_type -> crm.interaction.v1.BatchLogInteractionsRequest
+	6,  // 32: crm.interaction.v1.InteractionService.IngestInteractions:input_type -> crm.interaction.v1.IngestInteractionsRequest
+	8,  // 33: crm.interaction.v1.InteractionService.GetInteraction:input_type -> crm.interaction.v1.GetInteractionRequest
+	10, // 34: crm.interaction.v1.InteractionService.ListInteractions:input_type -> crm.interaction.v1.ListInteractionsRequest
+	12, // 35: crm.interaction.v1.InteractionService.UpdateInteraction:input_type -> crm.interaction.v1.UpdateInteractionRequest
+	14, // 36: crm.interaction.v1.InteractionService.GetCase:input_type -> crm.interaction.v1.GetCaseRequest
+	16, // 37: crm.interaction.v1.InteractionService.ListCases:input_type -> crm.interaction.v1.ListCasesRequest
+	18, // 38: crm.interaction.v1.InteractionService.TransitionCase:input_type -> crm.interaction.v1.TransitionCaseRequest
+	20, // 39: crm.interaction.v1.InteractionService.AddFollowUp:input_type -> crm.interaction.v1.AddFollowUpRequest
+	22, // 40: crm.interaction.v1.InteractionService.CompleteFollowUp:input_type -> crm.interaction.v1.CompleteFollowUpRequest
+	24, // 41: crm.interaction.v1.InteractionService.GetCaseStatistics:input_type -> crm.interaction.v1.GetCaseStatisticsRequest
+	26, // 42: crm.interaction.v1.InteractionService.GetCustomerActivity:input_type -> crm.interaction.v1.GetCustomerActivityRequest
+	28, // 43: crm.interaction.v1.InteractionService.SummarizeActivity:input_type -> crm.interaction.v1.SummarizeActivityRequest
+	30, // 44: crm.interaction.v1.InteractionService.WatchInteractionEvents:input_type -> crm.interaction.v1.WatchInteractionEventsRequest
+	1,  // 45: crm.interaction.v1.InteractionService.LogInteraction:output_type -> crm.interaction.v1.LogInteractionResponse
+	5,  // 46: crm.interaction.v1.InteractionService.BatchLogInteractions:output_type -> crm.interaction.v1.BatchLogInteractionsResponse
+	7,  // 47: crm.interaction.v1.InteractionService.IngestInteractions:output_type -> crm.interaction.v1.IngestInteractionsResponse
+	9,  // 48: crm.interaction.v1.InteractionService.GetInteraction:output_type -> crm.interaction.v1.GetInteractionResponse
+	11, // 49: crm.interaction.v1.InteractionService.ListInteractions:output_type -> crm.interaction.v1.ListInteractionsResponse
+	13, // 50: crm.interaction.v1.InteractionService.UpdateInteraction:output_type -> crm.interaction.v1.UpdateInteractionResponse
+	15, // 51: crm.interaction.v1.InteractionService.GetCase:output_type -> crm.interaction.v1.GetCaseResponse
+	17, // 52: crm.interaction.v1.InteractionService.ListCases:output_type -> crm.interaction.v1.ListCasesResponse
+	19, // 53: crm.interaction.v1.InteractionService.TransitionCase:output_type -> crm.interaction.v1.TransitionCaseResponse
+	21, // 54: crm.interaction.v1.InteractionService.AddFollowUp:output_type -> crm.interaction.v1.AddFollowUpResponse
+	23, // 55: crm.interaction.v1.InteractionService.CompleteFollowUp:output_type -> crm.interaction.v1.CompleteFollowUpResponse
+	25, // 56: crm.interaction.v1.InteractionService.GetCaseStatistics:output_type -> crm.interaction.v1.GetCaseStatisticsResponse
+	27, // 57: crm.interaction.v1.InteractionService.GetCustomerActivity:output_type -> crm.interaction.v1.GetCustomerActivityResponse
+	29, // 58: crm.interaction.v1.InteractionService.SummarizeActivity:output_type -> crm.interaction.v1.SummarizeActivityResponse
+	31, // 59: crm.interaction.v1.InteractionService.WatchInteractionEvents:output_type -> crm.interaction.v1.WatchInteractionEventsResponse
+	45, // [45:60] is the sub-list for method output_type
+	30, // [30:45] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_crm_interaction_v1_interaction_service_proto_init() }
@@ -1943,6 +2161,7 @@ func file_crm_interaction_v1_interaction_service_proto_init() {
 	if File_crm_interaction_v1_interaction_service_proto != nil {
 		return
 	}
+	file_crm_interaction_v1_activity_proto_init()
 	file_crm_interaction_v1_case_proto_init()
 	file_crm_interaction_v1_interaction_proto_init()
 	type x struct{}
@@ -1951,7 +2170,7 @@ func file_crm_interaction_v1_interaction_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_interaction_v1_interaction_service_proto_rawDesc), len(file_crm_interaction_v1_interaction_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   28,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

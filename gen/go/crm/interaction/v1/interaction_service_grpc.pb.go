@@ -31,6 +31,8 @@ const (
 	InteractionService_AddFollowUp_FullMethodName            = "/crm.interaction.v1.InteractionService/AddFollowUp"
 	InteractionService_CompleteFollowUp_FullMethodName       = "/crm.interaction.v1.InteractionService/CompleteFollowUp"
 	InteractionService_GetCaseStatistics_FullMethodName      = "/crm.interaction.v1.InteractionService/GetCaseStatistics"
+	InteractionService_GetCustomerActivity_FullMethodName    = "/crm.interaction.v1.InteractionService/GetCustomerActivity"
+	InteractionService_SummarizeActivity_FullMethodName      = "/crm.interaction.v1.InteractionService/SummarizeActivity"
 	InteractionService_WatchInteractionEvents_FullMethodName = "/crm.interaction.v1.InteractionService/WatchInteractionEvents"
 )
 
@@ -79,6 +81,11 @@ type InteractionServiceClient interface {
 	// first response and to resolution (median and 90th percentile) and the
 	// share resolved within SLA.
 	GetCaseStatistics(ctx context.Context, in *GetCaseStatisticsRequest, opts ...grpc.CallOption) (*GetCaseStatisticsResponse, error)
+	// Summarises one customer's activity.
+	GetCustomerActivity(ctx context.Context, in *GetCustomerActivityRequest, opts ...grpc.CallOption) (*GetCustomerActivityResponse, error)
+	// Streams the activity summary of every customer with interactions, in
+	// customer order, for bulk consumers.
+	SummarizeActivity(ctx context.Context, in *SummarizeActivityRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[SummarizeActivityResponse], error)
 	// Streams the interaction event feed: replays every event after the
 	// given sequence, then follows new events.
 	WatchInteractionEvents(ctx context.Context, in *WatchInteractionEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchInteractionEventsResponse], error)
@@ -215,9 +222,38 @@ func (c *interactionServiceClient) GetCaseStatistics(ctx context.Context, in *Ge
 	return out, nil
 }
 
+func (c *interactionServiceClient) GetCustomerActivity(ctx context.Context, in *GetCustomerActivityRequest, opts ...grpc.CallOption) (*GetCustomerActivityResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetCustomerActivityResponse)
+	err := c.cc.Invoke(ctx, InteractionService_GetCustomerActivity_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *interactionServiceClient) SummarizeActivity(ctx context.Context, in *SummarizeActivityRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[SummarizeActivityResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &InteractionService_ServiceDesc.Streams[1], InteractionService_SummarizeActivity_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[SummarizeActivityRequest, SummarizeActivityResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type InteractionService_SummarizeActivityClient = grpc.ServerStreamingClient[SummarizeActivityResponse]
+
 func (c *interactionServiceClient) WatchInteractionEvents(ctx context.Context, in *WatchInteractionEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchInteractionEventsResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	stream, err := c.cc.NewStream(ctx, &InteractionService_ServiceDesc.Streams[1], InteractionService_WatchInteractionEvents_FullMethodName, cOpts...)
+	stream, err := c.cc.NewStream(ctx, &InteractionService_ServiceDesc.Streams[2], InteractionService_WatchInteractionEvents_FullMethodName, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -279,6 +315,11 @@ type InteractionServiceServer interface {
 	// first response and to resolution (median and 90th percentile) and the
 	// share resolved within SLA.
 	GetCaseStatistics(context.Context, *GetCaseStatisticsRequest) (*GetCaseStatisticsResponse, error)
+	// Summarises one customer's activity.
+	GetCustomerActivity(context.Context, *GetCustomerActivityRequest) (*GetCustomerActivityResponse, error)
+	// Streams the activity summary of every customer with interactions, in
+	// customer order, for bulk consumers.
+	SummarizeActivity(*SummarizeActivityRequest, grpc.ServerStreamingServer[SummarizeActivityResponse]) error
 	// Streams the interaction event feed: replays every event after the
 	// given sequence, then follows new events.
 	WatchInteractionEvents(*WatchInteractionEventsRequest, grpc.ServerStreamingServer[WatchInteractionEventsResponse]) error
@@ -327,6 +368,12 @@ func (UnimplementedInteractionServiceServer) CompleteFollowUp(context.Context, *
 }
 func (UnimplementedInteractionServiceServer) GetCaseStatistics(context.Context, *GetCaseStatisticsRequest) (*GetCaseStatisticsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetCaseStatistics not implemented")
+}
+func (UnimplementedInteractionServiceServer) GetCustomerActivity(context.Context, *GetCustomerActivityRequest) (*GetCustomerActivityResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCustomerActivity not implemented")
+}
+func (UnimplementedInteractionServiceServer) SummarizeActivity(*SummarizeActivityRequest, grpc.ServerStreamingServer[SummarizeActivityResponse]) error {
+	return status.Error(codes.Unimplemented, "method SummarizeActivity not implemented")
 }
 func (UnimplementedInteractionServiceServer) WatchInteractionEvents(*WatchInteractionEventsRequest, grpc.ServerStreamingServer[WatchInteractionEventsResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchInteractionEvents not implemented")
@@ -557,6 +604,35 @@ func _InteractionService_GetCaseStatistics_Handler(srv interface{}, ctx context.
 	return interceptor(ctx, in, info, handler)
 }
 
+func _InteractionService_GetCustomerActivity_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCustomerActivityRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InteractionServiceServer).GetCustomerActivity(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InteractionService_GetCustomerActivity_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InteractionServiceServer).GetCustomerActivity(ctx, req.(*GetCustomerActivityRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InteractionService_SummarizeActivity_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(SummarizeActivityRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(InteractionServiceServer).SummarizeActivity(m, &grpc.GenericServerStream[SummarizeActivityRequest, SummarizeActivityResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type InteractionService_SummarizeActivityServer = grpc.ServerStreamingServer[SummarizeActivityResponse]
+
 func _InteractionService_WatchInteractionEvents_Handler(srv interface{}, stream grpc.ServerStream) error {
 	m := new(WatchInteractionEventsRequest)
 	if err := stream.RecvMsg(m); err != nil {
@@ -619,12 +695,21 @@ var InteractionService_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "GetCaseStatistics",
 			Handler:    _InteractionService_GetCaseStatistics_Handler,
 		},
+		{
+			MethodName: "GetCustomerActivity",
+			Handler:    _InteractionService_GetCustomerActivity_Handler,
+		},
 	},
 	Streams: []grpc.StreamDesc{
 		{
 			StreamName:    "IngestInteractions",
 			Handler:       _InteractionService_IngestInteractions_Handler,
 			ClientStreams: true,
+		},
+		{
+			StreamName:    "SummarizeActivity",
+			Handler:       _InteractionService_SummarizeActivity_Handler,
+			ServerStreams: true,
 		},
 		{
 			StreamName:    "WatchInteractionEvents",

@@ -1,0 +1,69 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/services/interaction/internal/casework"
+	"github.com/opencrm/crm/services/interaction/internal/record"
+)
+
+// EachInteraction streams interactions, one customer's (customerID set) or
+// everyone's grouped by customer, in timeline order, to fn; fn's error
+// stops the stream.
+func (s *Store) EachInteraction(ctx context.Context, customerID string, fn func(*record.Interaction) error) error {
+	q := bson.D{}
+	if customerID != "" {
+		q = bson.D{{Key: "customer_id", Value: customerID}}
+	}
+	cur, err := s.coll.Find(ctx, q, options.Find().SetSort(TimelineIndex).SetBatchSize(500).
+		SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}, {Key: "purchase.items", Value: 0}, {Key: "summary", Value: 0}}))
+	if err != nil {
+		return mongox.Wrap("read interactions", err)
+	}
+	defer cur.Close(context.WithoutCancel(ctx))
+	for cur.Next(ctx) {
+		var i record.Interaction
+		if err := cur.Decode(&i); err != nil {
+			return fmt.Errorf("decode interaction: %w", err)
+		}
+		if err := fn(&i); err != nil {
+			return err
+		}
+	}
+	return mongox.Wrap("read interactions", cur.Err())
+}
+
+// OpenCases counts the open or in-progress cases per customer (of one
+// customer when customerID is set), computed by the database.
+func (s *Store) OpenCases(ctx context.Context, customerID string) (map[string]int64, error) {
+	match := bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{casework.Open, casework.InProgress}}}}}
+	if customerID != "" {
+		match = append(match, bson.E{Key: "customer_id", Value: customerID})
+	}
+	cur, err := s.CasesCollection().Aggregate(ctx, mongo.Pipeline{
+		{{Key: "$match", Value: match}},
+		{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$customer_id"}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}},
+	})
+	if err != nil {
+		return nil, mongox.Wrap("count open cases", err)
+	}
+	var rows []struct {
+		ID string `bson:"_id"`
+		N  int64  `bson:"n"`
+	}
+	if err := cur.All(ctx, &rows); err != nil {
+		return nil, mongox.Wrap("count open cases", err)
+	}
+	out := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.N
+	}
+	return out, nil
+}
