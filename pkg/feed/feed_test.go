@@ -274,3 +274,45 @@ func TestFlushTwiceDoesNotDuplicateAndRedactRemovesPayload(t *testing.T) {
 		t.Fatalf("after redaction: %v", evs)
 	}
 }
+
+func TestFlushNewPublishesABatchOnceAndClearsOutboxes(t *testing.T) {
+	t.Parallel()
+	_, p, docs := setup(t)
+	ctx := context.Background()
+	var ids []any
+	var evs []feed.Pending
+	var rows []any
+	for n := range 3 {
+		ev, err := feed.NewPending(ctx, fmt.Sprint("docs/", n), wrapperspb.String(fmt.Sprint(n)), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := fmt.Sprint("d", n)
+		ids, evs = append(ids, id), append(evs, ev)
+		rows = append(rows, bson.D{{Key: "_id", Value: id}, {Key: feed.OutboxField, Value: bson.A{ev}}})
+	}
+	if _, err := docs.InsertMany(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second time is a retry: nothing new is delivered
+		if err := p.FlushNew(ctx, docs, ids, evs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	wctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	_ = p.Watch(wctx, 0, func(e *feedv1.Event) error {
+		var v wrapperspb.StringValue
+		_ = e.GetPayload().UnmarshalTo(&v)
+		got = append(got, v.GetValue())
+		return nil
+	})
+	if fmt.Sprint(got) != "[0 1 2]" {
+		t.Fatalf("delivered %v", got)
+	}
+	n, err := docs.CountDocuments(ctx, bson.D{{Key: feed.OutboxField + ".id", Value: bson.D{{Key: "$exists", Value: true}}}})
+	if err != nil || n != 0 {
+		t.Fatalf("outboxes left: %d %v", n, err)
+	}
+}

@@ -13,7 +13,9 @@ package feed
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -45,8 +47,37 @@ type Pending struct {
 	Type    string            `bson:"type"`
 	Subject string            `bson:"subject"`
 	Time    time.Time         `bson:"time"`
-	Trace   map[string]string `bson:"trace,omitempty"`
-	Payload []byte            `bson:"payload"`
+	Trace   []TraceField `bson:"trace,omitempty"`
+	Payload []byte       `bson:"payload"`
+}
+
+// TraceField is one W3C trace context header. Kept as a list sorted by key
+// rather than a map, so that an event encodes to the same bytes every time
+// and $pullAll can remove exactly the events published.
+type TraceField struct {
+	Key   string `bson:"k"`
+	Value string `bson:"v"`
+}
+
+func traceFields(c propagation.MapCarrier) []TraceField {
+	keys := c.Keys()
+	slices.Sort(keys)
+	out := make([]TraceField, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, TraceField{Key: k, Value: c[k]})
+	}
+	return out
+}
+
+func traceMap(fs []TraceField) map[string]string {
+	if len(fs) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(fs))
+	for _, f := range fs {
+		m[f.Key] = f.Value
+	}
+	return m
 }
 
 // NewPending builds an outbox event about subject, carrying the trace
@@ -63,7 +94,7 @@ func NewPending(ctx context.Context, subject string, payload proto.Message, now 
 		Type:    string(payload.ProtoReflect().Descriptor().FullName()),
 		Subject: subject,
 		Time:    now.UTC().Truncate(time.Millisecond),
-		Trace:   carrier,
+		Trace:   traceFields(carrier),
 		Payload: b,
 	}, nil
 }
@@ -165,6 +196,61 @@ func (p *Producer) Flush(ctx context.Context, coll *mongo.Collection, id any) er
 	return nil
 }
 
+// FlushNew publishes, in few round trips, the outbox events of documents
+// just inserted into coll: one block of sequence numbers, one insertMany of
+// events, one update that removes exactly those events from the documents.
+// A failure leaves the events in the outboxes, for Relay.
+func (p *Producer) FlushNew(ctx context.Context, coll *mongo.Collection, ids []any, events []Pending) error {
+	if len(events) == 0 {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var c struct {
+		N int64 `bson:"n"`
+	}
+	err := p.counters.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: "sequence"}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(len(events))}}}},
+		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&c)
+	if err != nil {
+		return mongox.Wrap("allocate event sequences", err)
+	}
+	first := c.N - int64(len(events)) + 1
+	now := p.Now().UTC()
+	docs := make([]any, len(events))
+	for n, ev := range events {
+		docs[n] = stored{Seq: first + int64(n), EventID: ev.ID, Type: ev.Type, Subject: ev.Subject, Time: ev.Time,
+			Published: now, Trace: traceMap(ev.Trace), Payload: ev.Payload}
+	}
+	_, err = p.events.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	var bulk mongo.BulkWriteException
+	switch {
+	case errors.As(err, &bulk):
+		// Events published before (a retried insert): fill their numbers.
+		for _, we := range bulk.WriteErrors {
+			if !mongox.IsDuplicateKey(we) {
+				return mongox.Wrap("append events", err)
+			}
+			seq := first + int64(we.Index)
+			if _, err := p.events.InsertOne(ctx, stored{Seq: seq, EventID: "skip-" + rand.Text(), Time: now, Published: now, Skip: true}); err != nil {
+				return mongox.Wrap("fill unused sequence", err)
+			}
+		}
+	case err != nil:
+		return mongox.Wrap("append events", err)
+	}
+	vals := make(bson.A, len(events))
+	for n, ev := range events {
+		vals[n] = ev
+	}
+	if _, err := coll.UpdateMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
+		bson.D{{Key: "$pullAll", Value: bson.D{{Key: OutboxField, Value: vals}}}}); err != nil {
+		return mongox.Wrap("clear outboxes", err)
+	}
+	p.notify()
+	return nil
+}
+
 // Append publishes events that are not kept in an outbox (an append-only
 // record that is its own event is written by the caller first).
 func (p *Producer) Append(ctx context.Context, evs ...Pending) error {
@@ -187,7 +273,7 @@ func (p *Producer) publish(ctx context.Context, ev Pending) error {
 	now := p.Now().UTC()
 	_, err = p.events.InsertOne(ctx, stored{
 		Seq: seq, EventID: ev.ID, Type: ev.Type, Subject: ev.Subject, Time: ev.Time,
-		Published: now, Trace: ev.Trace, Payload: ev.Payload,
+		Published: now, Trace: traceMap(ev.Trace), Payload: ev.Payload,
 	})
 	if err == nil {
 		return nil

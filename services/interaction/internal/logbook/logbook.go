@@ -99,14 +99,37 @@ func (l *Logbook) Log(ctx context.Context, items []Item, prefix func(n int) stri
 			}
 		}
 	}
+	// Plain interactions are stored together; refunds and complaints touch
+	// other records, one at a time.
+	var bulk []*record.Interaction
+	var bulkIdx []int
+	var events []feed.Pending
 	for n := range items {
 		if results[n].Err != nil {
 			continue
 		}
 		i := items[n].Interaction
-		results[n].Err = l.record(ctx, &i, prefix(n), now)
-		if results[n].Err == nil {
-			results[n].Interaction = &i
+		if i.Kind == record.KindRefund || i.CasePending {
+			results[n].Err = l.record(ctx, &i, prefix(n), now)
+			if results[n].Err == nil {
+				results[n].Interaction = &i
+			}
+			continue
+		}
+		ev, err := l.prepare(ctx, &i, now)
+		if err != nil {
+			results[n].Err = err
+			continue
+		}
+		bulk, bulkIdx, events = append(bulk, &i), append(bulkIdx, n), append(events, ev)
+	}
+	errs, err := l.Store.InsertMany(ctx, bulk, events)
+	if err != nil {
+		return nil, err
+	}
+	for k, n := range bulkIdx {
+		if results[n].Err = errs[k]; errs[k] == nil {
+			results[n].Interaction = bulk[k]
 		}
 	}
 	return results, nil
@@ -137,9 +160,7 @@ func (l *Logbook) record(ctx context.Context, i *record.Interaction, field strin
 			return err
 		}
 	}
-	i.RecordTime, i.UpdateTime = now, now
-	i.Version = 1
-	ev, err := feed.NewPending(ctx, record.Name(i.ID), &interactionv1.InteractionLogged{Interaction: recordpb.ToProto(i)}, now)
+	ev, err := l.prepare(ctx, i, now)
 	if err != nil {
 		return err
 	}
@@ -150,6 +171,13 @@ func (l *Logbook) record(ctx context.Context, i *record.Interaction, field strin
 		return l.openCase(ctx, i, now)
 	}
 	return nil
+}
+
+// prepare stamps a new record and builds its InteractionLogged event.
+func (l *Logbook) prepare(ctx context.Context, i *record.Interaction, now time.Time) (feed.Pending, error) {
+	i.RecordTime, i.UpdateTime = now, now
+	i.Version = 1
+	return feed.NewPending(ctx, record.Name(i.ID), &interactionv1.InteractionLogged{Interaction: recordpb.ToProto(i)}, now)
 }
 
 // openCase stores the case a complaint opens and clears its pending mark;

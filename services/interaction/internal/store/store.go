@@ -6,6 +6,7 @@ package store
 
 import (
 	"context"
+	"errors"
 
 	"time"
 
@@ -78,6 +79,55 @@ func (s *Store) Insert(ctx context.Context, i *record.Interaction, events []feed
 	// The change is stored; if publishing fails now, the relay does it.
 	_ = s.feed.Flush(context.WithoutCancel(ctx), s.coll, i.ID)
 	return false, nil
+}
+
+// InsertMany stores new interactions with their events in one insertMany
+// and publishes the events in a few round trips. It returns, per item, nil
+// or the error of that item alone; an item stored already (same id or
+// source record) is replaced by the stored one and succeeds.
+func (s *Store) InsertMany(ctx context.Context, items []*record.Interaction, events []feed.Pending) ([]error, error) {
+	errs := make([]error, len(items))
+	if len(items) == 0 {
+		return errs, nil
+	}
+	docs := make([]any, len(items))
+	for n, i := range items {
+		i.Version = 1
+		docs[n] = document{Interaction: *i, Outbox: []feed.Pending{events[n]}}
+	}
+	_, err := s.coll.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	failed := map[int]bool{}
+	var bulk mongo.BulkWriteException
+	switch {
+	case errors.As(err, &bulk):
+		for _, we := range bulk.WriteErrors {
+			failed[we.Index] = true
+			i := items[we.Index]
+			if !mongox.IsDuplicateKey(we) {
+				errs[we.Index] = mongox.Wrap("insert interaction", we)
+				continue
+			}
+			var first record.Interaction
+			ferr := s.coll.FindOne(ctx, bson.D{{Key: "$or", Value: bson.A{bson.D{{Key: "_id", Value: i.ID}}, bson.D{{Key: "dedup_key", Value: i.DedupKey}}}}}).Decode(&first)
+			if ferr != nil {
+				errs[we.Index] = mongox.Wrap("read the stored interaction", ferr)
+				continue
+			}
+			*i = first
+		}
+	case err != nil:
+		return nil, mongox.Wrap("insert interactions", err)
+	}
+	var ids []any
+	var fresh []feed.Pending
+	for n, i := range items {
+		if !failed[n] {
+			ids, fresh = append(ids, i.ID), append(fresh, events[n])
+		}
+	}
+	// The records are stored; if publishing fails now, the relay does it.
+	_ = s.feed.FlushNew(context.WithoutCancel(ctx), s.coll, ids, fresh)
+	return errs, nil
 }
 
 // Get returns one interaction.

@@ -1,0 +1,243 @@
+// Command interaction-bench measures interaction-log on the embedded
+// database: single logs/s, batch ingest and streamed ingest docs/s (batches
+// of 500), each next to the raw driver's insertMany of the same documents,
+// and the timeline page latency next to the raw driver's same query; it
+// writes the figures to a results file. A benchmark, not a test:
+//
+//	go run ./services/interaction/cmd/interaction-bench -out services/interaction/BENCHMARKS.md
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
+	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
+	typev1 "github.com/opencrm/crm/gen/go/crm/type/v1"
+	"github.com/opencrm/crm/pkg/auth"
+	"github.com/opencrm/crm/pkg/config"
+	"github.com/opencrm/crm/pkg/embedded"
+	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/pkg/server"
+	"github.com/opencrm/crm/services/interaction/internal/api"
+	"github.com/opencrm/crm/services/interaction/internal/record"
+	"github.com/opencrm/crm/services/interaction/internal/store"
+	profile "github.com/opencrm/crm/services/profile/service"
+)
+
+const batch = 500
+
+func main() {
+	out := flag.String("out", "services/interaction/BENCHMARKS.md", "results file")
+	batches := flag.Int("batches", 4, "batches of 500 per ingest measurement")
+	flag.Parse()
+	if err := run(*out, *batches); err != nil {
+		fmt.Fprintln(os.Stderr, "interaction-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(out string, batches int) error {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "interaction-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	db, err := embedded.Start(ctx, dir, embedded.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Stop()
+	secret := []byte(rand.Text() + rand.Text())
+	cfg := func(name, database string) server.Config {
+		return server.Config{Service: name, ListenAddr: "127.0.0.1:0", Auth: auth.Config{HMACSecret: secret}, PageTokenKey: secret,
+			ShutdownTimeout: 5 * time.Second, Mongo: mongox.Config{URI: db.URI(), Database: database, Mode: mongox.ModeEmbedded, MaxPoolSize: 1, ConnectTimeout: 10 * time.Second}}
+	}
+	prof, err := server.Start(ctx, cfg(profile.Name, "bench_profile"), profile.Setup(config.FromMap(nil)), server.Options{LogOutput: io.Discard})
+	if err != nil {
+		return err
+	}
+	defer prof.Stop()
+	<-prof.Ready()
+	svcToken, _ := auth.Mint(secret, "interaction-log", []string{"customers.read", "customers.events"}, time.Hour, "", "")
+	svc, err := server.Start(ctx, cfg(api.ServiceName, "bench_interaction"),
+		api.Setup(api.Options{ProfileAddr: prof.Addr(), ProfileToken: svcToken, ProfileTimeout: 5 * time.Second}), server.Options{LogOutput: io.Discard})
+	if err != nil {
+		return err
+	}
+	defer svc.Stop()
+	<-svc.Ready()
+	token, _ := auth.Mint(secret, "bench", []string{"customers.write", "interactions.read", "interactions.write"}, time.Hour, "", "")
+	cctx := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
+	pconn, err := grpc.NewClient(prof.Addr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return err
+	}
+	defer pconn.Close()
+	conn, err := grpc.NewClient(svc.Addr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	customers := customerv1.NewCustomerServiceClient(pconn)
+	client := interactionv1.NewInteractionServiceClient(conn)
+
+	var ids []string
+	for n := range 20 {
+		resp, err := customers.CreateCustomer(cctx, &customerv1.CreateCustomerRequest{Customer: &customerv1.Customer{
+			Kind: customerv1.CustomerKind_CUSTOMER_KIND_PERSON, DisplayName: fmt.Sprint("Bench ", n)}})
+		if err != nil {
+			return err
+		}
+		ids = append(ids, resp.GetCustomer().GetName())
+	}
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	seq := 0
+	item := func() *interactionv1.LogInteractionRequest {
+		seq++
+		return &interactionv1.LogInteractionRequest{Interaction: &interactionv1.Interaction{
+			Customer: ids[seq%len(ids)], Channel: interactionv1.Channel_CHANNEL_WEB, Direction: interactionv1.Direction_DIRECTION_INBOUND,
+			Kind: interactionv1.InteractionKind_INTERACTION_KIND_PURCHASE, OccurTime: timestamppb.New(t0.Add(time.Duration(seq) * time.Minute)),
+			SourceSystem: "bench", ExternalId: fmt.Sprint(seq),
+			Purchase: &interactionv1.Purchase{OrderId: fmt.Sprint("o-", seq), Amount: &typev1.Money{CurrencyCode: "EUR", Units: 10}}}}
+	}
+
+	var lines []string
+	add := func(format string, args ...any) {
+		lines = append(lines, fmt.Sprintf(format, args...))
+		fmt.Fprintf(os.Stderr, format+"\n", args...)
+	}
+
+	// Single logs, one caller.
+	singles := 200
+	start := time.Now()
+	for range singles {
+		if _, err := client.LogInteraction(cctx, item()); err != nil {
+			return err
+		}
+	}
+	add("| single LogInteraction (1 caller) | %.0f logs/s | |", float64(singles)/time.Since(start).Seconds())
+
+	mkBatch := func() []*interactionv1.LogInteractionRequest {
+		reqs := make([]*interactionv1.LogInteractionRequest, batch)
+		for n := range reqs {
+			reqs[n] = item()
+		}
+		return reqs
+	}
+	start = time.Now()
+	for range batches {
+		resp, err := client.BatchLogInteractions(cctx, &interactionv1.BatchLogInteractionsRequest{Requests: mkBatch()})
+		if err != nil {
+			return err
+		}
+		for _, r := range resp.GetResults() {
+			if r.GetError() != nil {
+				return fmt.Errorf("batch item: %v", r.GetError())
+			}
+		}
+	}
+	batchRate := float64(batches*batch) / time.Since(start).Seconds()
+
+	start = time.Now()
+	stream, err := client.IngestInteractions(cctx)
+	if err != nil {
+		return err
+	}
+	for range batches {
+		if err := stream.Send(&interactionv1.IngestInteractionsRequest{Requests: mkBatch()}); err != nil {
+			return err
+		}
+	}
+	if resp, err := stream.CloseAndRecv(); err != nil || resp.GetFailed() != 0 {
+		return fmt.Errorf("ingest: %v %v", resp, err)
+	}
+	streamRate := float64(batches*batch) / time.Since(start).Seconds()
+
+	// The raw driver: insertMany of the same stored documents, 500 at a time.
+	raw, err := mongox.Connect(ctx, mongox.Config{URI: db.URI(), Database: "bench_interaction", Mode: mongox.ModeEmbedded, MaxPoolSize: 1, ConnectTimeout: 10 * time.Second}, nil)
+	if err != nil {
+		return err
+	}
+	defer raw.Disconnect(ctx)
+	rawColl := raw.Database("bench_interaction").Collection("raw_interactions")
+	start = time.Now()
+	for range batches {
+		docs := make([]any, batch)
+		for n := range docs {
+			seq++
+			i := record.Interaction{ID: strings.ToLower(rand.Text()[:20]), CustomerID: strings.TrimPrefix(ids[seq%len(ids)], "customers/"), Channel: 6, Direction: 1,
+				Kind: record.KindPurchase, OccurTime: t0.Add(time.Duration(seq) * time.Minute), RecordTime: time.Now(), UpdateTime: time.Now(),
+				Purchase:     &record.Purchase{OrderID: fmt.Sprint("o-", seq), Amount: record.Amount{Minor: 1000, Currency: "EUR"}, RefundIDs: []string{}},
+				SourceSystem: "bench", ExternalID: fmt.Sprint(seq), Tags: []string{}, Version: 1}
+			i.DedupKey = "ext:bench\x00" + i.ExternalID
+			docs[n] = i
+		}
+		if _, err := rawColl.InsertMany(ctx, docs); err != nil {
+			return err
+		}
+	}
+	rawRate := float64(batches*batch) / time.Since(start).Seconds()
+	add("| BatchLogInteractions (batches of %d) | %.0f docs/s | %.0f%% of raw insertMany |", batch, batchRate, 100*batchRate/rawRate)
+	add("| IngestInteractions (messages of %d) | %.0f docs/s | %.0f%% of raw insertMany |", batch, streamRate, 100*streamRate/rawRate)
+	add("| raw driver insertMany (%d per call) | %.0f docs/s | |", batch, rawRate)
+
+	// Timeline pages of one customer, against the raw driver's same query.
+	customer := ids[0]
+	var grpcLat, rawLat []time.Duration
+	for range 100 {
+		s := time.Now()
+		if _, err := client.ListInteractions(cctx, &interactionv1.ListInteractionsRequest{Customer: customer, PageSize: 50}); err != nil {
+			return err
+		}
+		grpcLat = append(grpcLat, time.Since(s))
+		s = time.Now()
+		cur, err := raw.Database("bench_interaction").Collection(store.Interactions).Find(ctx,
+			bson.D{{Key: "customer_id", Value: strings.TrimPrefix(customer, "customers/")}},
+			options.Find().SetSort(store.TimelineSort).SetLimit(51))
+		if err != nil {
+			return err
+		}
+		var docs []bson.Raw
+		if err := cur.All(ctx, &docs); err != nil {
+			return err
+		}
+		rawLat = append(rawLat, time.Since(s))
+	}
+	slices.Sort(grpcLat)
+	slices.Sort(rawLat)
+	add("| timeline page of 50 (ListInteractions) | p50 %.0f µs, p99 %.0f µs | raw Find p50 %.0f µs, p99 %.0f µs |",
+		us(grpcLat[50]), us(grpcLat[99]), us(rawLat[50]), us(rawLat[99]))
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "# interaction-log benchmark\n\nWritten by `go run ./services/interaction/cmd/interaction-bench` on %s (%s, %d CPUs), ",
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.Version(), runtime.NumCPU())
+	fmt.Fprintf(&b, "embedded database (FerretDB, SQLite, one-connection pools) in the same process; customer-profile running for the customer checks; tracing off. ")
+	fmt.Fprintf(&b, "Target: batch ingest at least 70%% of raw insertMany throughput.\n\n| measure | figure | compared |\n|---|---|---|\n")
+	for _, l := range lines {
+		b.WriteString(l + "\n")
+	}
+	if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("write results: %w", err)
+	}
+	fmt.Fprintln(os.Stderr, "wrote", out)
+	return nil
+}
+
+func us(d time.Duration) float64 { return float64(d.Microseconds()) }
