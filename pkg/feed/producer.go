@@ -43,10 +43,10 @@ const (
 
 // Pending is an event waiting in a document's outbox.
 type Pending struct {
-	ID      string            `bson:"id"`
-	Type    string            `bson:"type"`
-	Subject string            `bson:"subject"`
-	Time    time.Time         `bson:"time"`
+	ID      string       `bson:"id"`
+	Type    string       `bson:"type"`
+	Subject string       `bson:"subject"`
+	Time    time.Time    `bson:"time"`
 	Trace   []TraceField `bson:"trace,omitempty"`
 	Payload []byte       `bson:"payload"`
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
@@ -149,4 +150,24 @@ func Wrap(op string, err error) error {
 		return apperr.Unavailable("the database", fmt.Errorf("%s: %w", op, err))
 	}
 	return fmt.Errorf("%s: %w", op, err)
+}
+
+// IDs returns the string _ids of the documents matching filter (at most
+// limit; 0 for all).
+func IDs(ctx context.Context, coll *mongo.Collection, filter bson.D, limit int64) ([]string, error) {
+	cur, err := coll.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}).SetLimit(limit))
+	if err != nil {
+		return nil, Wrap("find ids in "+coll.Name(), err)
+	}
+	var docs []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, Wrap("find ids in "+coll.Name(), err)
+	}
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	return ids, nil
 }

@@ -14,7 +14,9 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/signal"
 	"sync"
+	"syscall"
 	"time"
 
 	"buf.build/go/protovalidate"
@@ -316,4 +318,24 @@ func Run(ctx context.Context, cfg Config, setup Setup) error {
 		return fmt.Errorf("gRPC server stopped: %w", err)
 	}
 	return r.Stop()
+}
+
+// Main is a service binary's whole main: it reads the common settings and
+// the service's own (setup reads them from the same env), reports every bad
+// variable at once, runs until SIGINT or SIGTERM, and exits non-zero on
+// failure.
+func Main(service, defaultDatabase, defaultAddr string, setup func(env *config.Env) Setup) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	env := &config.Env{}
+	cfg := LoadConfig(env, service, defaultDatabase, defaultAddr)
+	s := setup(env)
+	err := env.Err()
+	if err == nil {
+		err = Run(ctx, cfg, s)
+	}
+	stop()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", service, err)
+		os.Exit(1)
+	}
 }

@@ -69,22 +69,7 @@ func (s *Store) CaseOpened(ctx context.Context, interactionID string) error {
 // PendingCases returns ids of complaints recorded before cutoff whose case
 // is not stored yet.
 func (s *Store) PendingCases(ctx context.Context, cutoff time.Time) ([]string, error) {
-	cur, err := s.coll.Find(ctx, bson.D{{Key: "case_pending", Value: true}, {Key: "record_time", Value: bson.D{{Key: "$lt", Value: cutoff}}}},
-		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}).SetLimit(500))
-	if err != nil {
-		return nil, mongox.Wrap("find complaints without a case", err)
-	}
-	var docs []struct {
-		ID string `bson:"_id"`
-	}
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mongox.Wrap("find complaints without a case", err)
-	}
-	ids := make([]string, len(docs))
-	for i, d := range docs {
-		ids[i] = d.ID
-	}
-	return ids, nil
+	return mongox.IDs(ctx, s.coll, bson.D{{Key: "case_pending", Value: true}, {Key: "record_time", Value: bson.D{{Key: "$lt", Value: cutoff}}}}, 500)
 }
 
 // GetCase returns one case.

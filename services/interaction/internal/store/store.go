@@ -228,18 +228,12 @@ func (s *Store) EraseCustomer(ctx context.Context, customerID string) (int64, er
 		coll *mongo.Collection
 		name func(string) string
 	}{{s.coll, record.Name}, {s.CasesCollection(), casework.Name}} {
-		cur, err := c.coll.Find(ctx, q, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+		ids, err := mongox.IDs(ctx, c.coll, q, 0)
 		if err != nil {
-			return 0, mongox.Wrap("find the customer's records", err)
+			return 0, err
 		}
-		var ids []struct {
-			ID string `bson:"_id"`
-		}
-		if err := cur.All(ctx, &ids); err != nil {
-			return 0, mongox.Wrap("find the customer's records", err)
-		}
-		for _, d := range ids {
-			if err := s.feed.Redact(ctx, c.name(d.ID)); err != nil {
+		for _, id := range ids {
+			if err := s.feed.Redact(ctx, c.name(id)); err != nil {
 				return 0, err
 			}
 		}

@@ -384,28 +384,10 @@ func (s *Store) SharedDedupKeys(ctx context.Context, limit int) ([]DuplicateKey,
 
 // MergedInto returns the ids of the customers merged into id.
 func (s *Store) MergedInto(ctx context.Context, id string) ([]string, error) {
-	return s.ids(ctx, bson.D{{Key: "merged_into", Value: id}, {Key: "state", Value: customer.StateMerged}}, 0)
-}
-
-func (s *Store) ids(ctx context.Context, q bson.D, limit int64) ([]string, error) {
-	cur, err := s.customers.Find(ctx, q, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}).SetLimit(limit))
-	if err != nil {
-		return nil, mongox.Wrap("find customer ids", err)
-	}
-	var docs []struct {
-		ID string `bson:"_id"`
-	}
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mongox.Wrap("find customer ids", err)
-	}
-	out := make([]string, len(docs))
-	for i, d := range docs {
-		out[i] = d.ID
-	}
-	return out, nil
+	return mongox.IDs(ctx, s.customers, bson.D{{Key: "merged_into", Value: id}, {Key: "state", Value: customer.StateMerged}}, 0)
 }
 
 // DueForPurge returns ids of soft-deleted customers whose purge time passed.
 func (s *Store) DueForPurge(ctx context.Context, now time.Time, limit int) ([]string, error) {
-	return s.ids(ctx, bson.D{{Key: "purge_time", Value: bson.D{{Key: "$lte", Value: now}}}, {Key: "state", Value: customer.StateDeleted}}, int64(limit))
+	return mongox.IDs(ctx, s.customers, bson.D{{Key: "purge_time", Value: bson.D{{Key: "$lte", Value: now}}}, {Key: "state", Value: customer.StateDeleted}}, int64(limit))
 }
