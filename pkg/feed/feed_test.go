@@ -275,27 +275,22 @@ func TestFlushTwiceDoesNotDuplicateAndRedactRemovesPayload(t *testing.T) {
 	}
 }
 
-func TestFlushNewPublishesABatchOnceAndClearsOutboxes(t *testing.T) {
+func TestAppendPublishesABlockOnce(t *testing.T) {
 	t.Parallel()
-	_, p, docs := setup(t)
+	_, p, _ := setup(t)
 	ctx := context.Background()
-	var ids []any
 	var evs []feed.Pending
-	var rows []any
+	var ids []string
 	for n := range 3 {
 		ev, err := feed.NewPending(ctx, fmt.Sprint("docs/", n), wrapperspb.String(fmt.Sprint(n)), time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
-		id := fmt.Sprint("d", n)
-		ids, evs = append(ids, id), append(evs, ev)
-		rows = append(rows, bson.D{{Key: "_id", Value: id}, {Key: feed.OutboxField, Value: bson.A{ev}}})
+		ev.ID = fmt.Sprint("logged-", n) // derived from the record, as append-only records do
+		evs, ids = append(evs, ev), append(ids, ev.ID)
 	}
-	if _, err := docs.InsertMany(ctx, rows); err != nil {
-		t.Fatal(err)
-	}
-	for range 2 { // the second time is a retry: nothing new is delivered
-		if err := p.FlushNew(ctx, docs, ids, evs); err != nil {
+	for range 2 { // the second time is a sweep after a crash: nothing new is delivered
+		if err := p.Append(ctx, evs...); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -311,8 +306,8 @@ func TestFlushNewPublishesABatchOnceAndClearsOutboxes(t *testing.T) {
 	if fmt.Sprint(got) != "[0 1 2]" {
 		t.Fatalf("delivered %v", got)
 	}
-	n, err := docs.CountDocuments(ctx, bson.D{{Key: feed.OutboxField + ".id", Value: bson.D{{Key: "$exists", Value: true}}}})
-	if err != nil || n != 0 {
-		t.Fatalf("outboxes left: %d %v", n, err)
+	in, err := p.Published(ctx, append(ids, "logged-9"))
+	if err != nil || len(in) != 3 || in["logged-9"] {
+		t.Fatalf("published: %v %v", in, err)
 	}
 }

@@ -196,12 +196,14 @@ func (p *Producer) Flush(ctx context.Context, coll *mongo.Collection, id any) er
 	return nil
 }
 
-// FlushNew publishes, in few round trips, the outbox events of documents
-// just inserted into coll: one block of sequence numbers, one insertMany of
-// events, one update that removes exactly those events from the documents.
-// A failure leaves the events in the outboxes, for Relay.
-func (p *Producer) FlushNew(ctx context.Context, coll *mongo.Collection, ids []any, events []Pending) error {
-	if len(events) == 0 {
+// Append publishes events that are not kept in an outbox: append-only
+// records whose events carry ids derived from the record, published right
+// after the records are written (a sweep of the caller's publishes any that
+// a crash left out, and Published tells which are in). It takes one block of
+// sequence numbers and one insertMany; an event published before keeps its
+// first place and its number here is filled, so readers do not wait for it.
+func (p *Producer) Append(ctx context.Context, evs ...Pending) error {
+	if len(evs) == 0 {
 		return nil
 	}
 	p.mu.Lock()
@@ -210,15 +212,15 @@ func (p *Producer) FlushNew(ctx context.Context, coll *mongo.Collection, ids []a
 		N int64 `bson:"n"`
 	}
 	err := p.counters.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: "sequence"}},
-		bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(len(events))}}}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(len(evs))}}}},
 		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&c)
 	if err != nil {
 		return mongox.Wrap("allocate event sequences", err)
 	}
-	first := c.N - int64(len(events)) + 1
+	first := c.N - int64(len(evs)) + 1
 	now := p.Now().UTC()
-	docs := make([]any, len(events))
-	for n, ev := range events {
+	docs := make([]any, len(evs))
+	for n, ev := range evs {
 		docs[n] = stored{Seq: first + int64(n), EventID: ev.ID, Type: ev.Type, Subject: ev.Subject, Time: ev.Time,
 			Published: now, Trace: traceMap(ev.Trace), Payload: ev.Payload}
 	}
@@ -226,7 +228,6 @@ func (p *Producer) FlushNew(ctx context.Context, coll *mongo.Collection, ids []a
 	var bulk mongo.BulkWriteException
 	switch {
 	case errors.As(err, &bulk):
-		// Events published before (a retried insert): fill their numbers.
 		for _, we := range bulk.WriteErrors {
 			if !mongox.IsDuplicateKey(we) {
 				return mongox.Wrap("append events", err)
@@ -239,33 +240,28 @@ func (p *Producer) FlushNew(ctx context.Context, coll *mongo.Collection, ids []a
 	case err != nil:
 		return mongox.Wrap("append events", err)
 	}
-	vals := make(bson.A, len(events))
-	for n, ev := range events {
-		vals[n] = ev
-	}
-	filter := bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}
-	if len(ids) == 1 {
-		filter = bson.D{{Key: "_id", Value: ids[0]}} // the embedded database finds one _id faster than $in
-	}
-	if _, err := coll.UpdateMany(ctx, filter, bson.D{{Key: "$pullAll", Value: bson.D{{Key: OutboxField, Value: vals}}}}); err != nil {
-		return mongox.Wrap("clear outboxes", err)
-	}
 	p.notify()
 	return nil
 }
 
-// Append publishes events that are not kept in an outbox (an append-only
-// record that is its own event is written by the caller first).
-func (p *Producer) Append(ctx context.Context, evs ...Pending) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, ev := range evs {
-		if err := p.publish(ctx, ev); err != nil {
-			return err
-		}
+// Published returns which of the event ids are in the feed.
+func (p *Producer) Published(ctx context.Context, ids []string) (map[string]bool, error) {
+	cur, err := p.events.Find(ctx, bson.D{{Key: "event_id", Value: bson.D{{Key: "$in", Value: ids}}}},
+		options.Find().SetProjection(bson.D{{Key: "event_id", Value: 1}}))
+	if err != nil {
+		return nil, mongox.Wrap("find published events", err)
 	}
-	p.notify()
-	return nil
+	var docs []struct {
+		ID string `bson:"event_id"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mongox.Wrap("find published events", err)
+	}
+	out := make(map[string]bool, len(docs))
+	for _, d := range docs {
+		out[d.ID] = true
+	}
+	return out, nil
 }
 
 func (p *Producer) publish(ctx context.Context, ev Pending) error {

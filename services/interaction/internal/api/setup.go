@@ -103,12 +103,17 @@ func Setup(o Options) server.Setup {
 		relay := func(ctx context.Context) {
 			producer.Relay(ctx, 5*time.Second, func(err error) { d.Log.WarnContext(ctx, "outbox relay", "error", err) }, st.Collection(), st.CasesCollection())
 		}
-		openPending := func(ctx context.Context) {
+		repair := func(ctx context.Context) {
 			for {
 				if n, err := book.OpenPendingCases(ctx); err != nil && ctx.Err() == nil {
 					d.Log.WarnContext(ctx, "opening pending cases", "error", err)
 				} else if n > 0 {
 					d.Log.InfoContext(ctx, "opened cases a crash had left pending", "count", n)
+				}
+				if n, err := book.PublishMissing(ctx); err != nil && ctx.Err() == nil {
+					d.Log.WarnContext(ctx, "publishing missing events", "error", err)
+				} else if n > 0 {
+					d.Log.InfoContext(ctx, "published events a crash had left out", "count", n)
 				}
 				select {
 				case <-ctx.Done():
@@ -119,7 +124,7 @@ func Setup(o Options) server.Setup {
 		}
 		return &server.Service{
 			Indexes: append(append(store.Indexes(), store.CaseIndexes()...), idempotency.Indexes()...),
-			Workers: []func(context.Context){relay, openPending, func(ctx context.Context) { _ = consumer.Run(ctx) }},
+			Workers: []func(context.Context){relay, repair, func(ctx context.Context) { _ = consumer.Run(ctx) }},
 			Close:   conn.Close,
 		}, nil
 	}

@@ -121,6 +121,7 @@ func (l *Logbook) Log(ctx context.Context, items []Item, prefix func(n int) stri
 			results[n].Err = err
 			continue
 		}
+		ev.ID = store.LoggedEventID(i.ID)
 		bulk, bulkIdx, events = append(bulk, &i), append(bulkIdx, n), append(events, ev)
 	}
 	errs, err := l.Store.InsertMany(ctx, bulk, events)
@@ -178,6 +179,16 @@ func (l *Logbook) prepare(ctx context.Context, i *record.Interaction, now time.T
 	i.RecordTime, i.UpdateTime = now, now
 	i.Version = 1
 	return feed.NewPending(ctx, record.Name(i.ID), &interactionv1.InteractionLogged{Interaction: recordpb.ToProto(i)}, now)
+}
+
+// PublishMissing publishes the events of records a crash kept from being
+// published (records logged in bulk carry no outbox); it returns how many.
+func (l *Logbook) PublishMissing(ctx context.Context) (int, error) {
+	return l.Store.PublishMissing(ctx, l.Now().UTC(), func(i *record.Interaction) (feed.Pending, error) {
+		ev, err := feed.NewPending(ctx, record.Name(i.ID), &interactionv1.InteractionLogged{Interaction: recordpb.ToProto(i)}, i.RecordTime)
+		ev.ID = store.LoggedEventID(i.ID)
+		return ev, err
+	})
 }
 
 // openCase stores the case a complaint opens and clears its pending mark;

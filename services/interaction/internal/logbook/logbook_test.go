@@ -63,3 +63,35 @@ func TestSweepOpensTheCaseACrashLeftPending(t *testing.T) {
 		t.Fatalf("second sweep: %d %v", n, err)
 	}
 }
+
+func TestSweepPublishesTheEventACrashLeftOut(t *testing.T) {
+	t.Parallel()
+	db := dbtest.Database(t)
+	ctx := context.Background()
+	if err := mongox.EnsureIndexes(ctx, db, append(store.Indexes(), feed.Indexes()...)); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	book := &logbook.Logbook{Store: store.New(db, feed.NewProducer(db)), Customers: everyoneExists{}, SLA: casework.DefaultSLA,
+		Now: func() time.Time { return now }}
+	res, err := book.Log(ctx, []logbook.Item{{Interaction: record.Interaction{CustomerID: "c1", Channel: 1, Direction: 1,
+		Kind: 3, OccurTime: now.Add(-time.Hour)}}}, func(int) string { return "interaction" })
+	if err != nil || res[0].Err != nil {
+		t.Fatal(err, res[0].Err)
+	}
+	eventID := store.LoggedEventID(res[0].Interaction.ID)
+	// The crash: the record is stored, its event is not.
+	if _, err := db.Collection(feed.EventsCollection).DeleteOne(ctx, bson.D{{Key: "event_id", Value: eventID}}); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(time.Minute)
+	if n, err := book.PublishMissing(ctx); err != nil || n != 1 {
+		t.Fatalf("sweep: %d %v", n, err)
+	}
+	if n, err := db.Collection(feed.EventsCollection).CountDocuments(ctx, bson.D{{Key: "event_id", Value: eventID}}); err != nil || n != 1 {
+		t.Fatalf("event after the sweep: %d %v", n, err)
+	}
+	if n, err := book.PublishMissing(ctx); err != nil || n != 0 {
+		t.Fatalf("second sweep: %d %v", n, err)
+	}
+}

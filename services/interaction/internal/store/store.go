@@ -36,6 +36,7 @@ var TimelineIndex = append(bson.D{{Key: "customer_id", Value: 1}}, TimelineSort.
 func Indexes() []mongox.Index {
 	return append([]mongox.Index{
 		{Collection: Interactions, Model: mongo.IndexModel{Keys: TimelineIndex}},
+		{Collection: Interactions, Model: mongo.IndexModel{Keys: bson.D{{Key: "record_time", Value: 1}}}},
 		{Collection: Interactions, Model: mongo.IndexModel{Keys: bson.D{{Key: "dedup_key", Value: 1}}, Options: options.Index().SetUnique(true)}},
 	}, feed.Indexes(Interactions)...)
 }
@@ -81,10 +82,13 @@ func (s *Store) Insert(ctx context.Context, i *record.Interaction, events []feed
 	return false, nil
 }
 
-// InsertMany stores new interactions with their events in one insertMany
-// and publishes the events in a few round trips. It returns, per item, nil
-// or the error of that item alone; an item stored already (same id or
-// source record) is replaced by the stored one and succeeds.
+// InsertMany stores new interactions in one insertMany and then publishes
+// their events in one block. The records are append-only and carry no
+// outbox: each event's id is derived from its record (LoggedEventID), and
+// PublishMissing publishes any event a crash between the two steps left out.
+// It returns, per item, nil or the error of that item alone; an item stored
+// already (same id or source record) is replaced by the stored one and
+// succeeds.
 func (s *Store) InsertMany(ctx context.Context, items []*record.Interaction, events []feed.Pending) ([]error, error) {
 	errs := make([]error, len(items))
 	if len(items) == 0 {
@@ -93,7 +97,7 @@ func (s *Store) InsertMany(ctx context.Context, items []*record.Interaction, eve
 	docs := make([]any, len(items))
 	for n, i := range items {
 		i.Version = 1
-		docs[n] = document{Interaction: *i, Outbox: []feed.Pending{events[n]}}
+		docs[n] = i
 	}
 	_, err := s.coll.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 	failed := map[int]bool{}
@@ -118,16 +122,75 @@ func (s *Store) InsertMany(ctx context.Context, items []*record.Interaction, eve
 	case err != nil:
 		return nil, mongox.Wrap("insert interactions", err)
 	}
-	var ids []any
 	var fresh []feed.Pending
-	for n, i := range items {
+	for n := range items {
 		if !failed[n] {
-			ids, fresh = append(ids, i.ID), append(fresh, events[n])
+			fresh = append(fresh, events[n])
 		}
 	}
-	// The records are stored; if publishing fails now, the relay does it.
-	_ = s.feed.FlushNew(context.WithoutCancel(ctx), s.coll, ids, fresh)
+	// The records are stored; if publishing fails now, PublishMissing does it.
+	_ = s.feed.Append(context.WithoutCancel(ctx), fresh...)
 	return errs, nil
+}
+
+// LoggedEventID is the id of the InteractionLogged event of a record.
+func LoggedEventID(interactionID string) string { return "logged-" + interactionID }
+
+// checkpoints keeps how far PublishMissing has checked.
+const checkpoints = "feed_checkpoints"
+
+// PublishMissing publishes the InteractionLogged events of records
+// recorded since its last run (less a margin for inserts still in flight)
+// that are not in the feed, building them with event. It returns how many.
+func (s *Store) PublishMissing(ctx context.Context, now time.Time, event func(*record.Interaction) (feed.Pending, error)) (int, error) {
+	var cp struct {
+		Time time.Time `bson:"time"`
+	}
+	err := s.coll.Database().Collection(checkpoints).FindOne(ctx, bson.D{{Key: "_id", Value: Interactions}}).Decode(&cp)
+	if err != nil && !mongox.IsNotFound(err) {
+		return 0, mongox.Wrap("read publish checkpoint", err)
+	}
+	// Records stamped in the last margin may still be on their way in;
+	// they are checked on a later run.
+	const margin = 30 * time.Second
+	until := now.Add(-margin)
+	cur, err := s.coll.Find(ctx, bson.D{{Key: "record_time", Value: bson.D{{Key: "$gte", Value: cp.Time.Add(-margin)}, {Key: "$lt", Value: until}}}},
+		options.Find().SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}}))
+	if err != nil {
+		return 0, mongox.Wrap("read recent interactions", err)
+	}
+	var recent []*record.Interaction
+	if err := cur.All(ctx, &recent); err != nil {
+		return 0, mongox.Wrap("read recent interactions", err)
+	}
+	ids := make([]string, len(recent))
+	for n, i := range recent {
+		ids[n] = LoggedEventID(i.ID)
+	}
+	in, err := s.feed.Published(ctx, ids)
+	if err != nil {
+		return 0, err
+	}
+	var missing []feed.Pending
+	for _, i := range recent {
+		if in[LoggedEventID(i.ID)] {
+			continue
+		}
+		ev, err := event(i)
+		if err != nil {
+			return 0, err
+		}
+		missing = append(missing, ev)
+	}
+	if err := s.feed.Append(ctx, missing...); err != nil {
+		return 0, err
+	}
+	_, err = s.coll.Database().Collection(checkpoints).UpdateOne(ctx, bson.D{{Key: "_id", Value: Interactions}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "time", Value: until}}}}, options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return 0, mongox.Wrap("store publish checkpoint", err)
+	}
+	return len(missing), nil
 }
 
 // Get returns one interaction.
