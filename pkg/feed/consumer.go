@@ -76,8 +76,8 @@ func (c *Consumer) store(ctx context.Context, seq int64) error {
 }
 
 // Run consumes until ctx ends, reconnecting with jittered exponential
-// backoff after any failure. It returns nil when ctx ends.
-func (c *Consumer) Run(ctx context.Context) error {
+// backoff after any failure. It returns when ctx ends.
+func (c *Consumer) Run(ctx context.Context) {
 	minB, maxB := c.MinBackoff, c.MaxBackoff
 	if minB <= 0 {
 		minB = 100 * time.Millisecond
@@ -94,7 +94,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	for {
 		progressed, err := c.session(ctx, lag, cursorGauge)
 		if ctx.Err() != nil {
-			return nil
+			return
 		}
 		if progressed {
 			backoff = minB
@@ -102,7 +102,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 		c.Log.WarnContext(ctx, "feed consumer reconnecting", "feed", c.Name, "error", err, "backoff", backoff)
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-time.After(backoff/2 + rand.N(backoff/2+1)):
 		}
 		backoff = min(backoff*2, maxB)

@@ -135,7 +135,7 @@ func TestConcurrentWritersAndConsumerRestart(t *testing.T) {
 	// First consumer: stopped mid-stream.
 	c1ctx, stop1 := context.WithCancel(ctx)
 	done1 := make(chan struct{})
-	go func() { defer close(done1); _ = newConsumer().Run(c1ctx) }()
+	go func() { defer close(done1); newConsumer().Run(c1ctx) }()
 	waitFor(t, func() bool { return count() >= total/3 })
 	stop1()
 	<-done1
@@ -143,7 +143,7 @@ func TestConcurrentWritersAndConsumerRestart(t *testing.T) {
 	// Second consumer resumes from the stored cursor.
 	c2ctx, stop2 := context.WithCancel(ctx)
 	done2 := make(chan struct{})
-	go func() { defer close(done2); _ = newConsumer().Run(c2ctx) }()
+	go func() { defer close(done2); newConsumer().Run(c2ctx) }()
 	wg.Wait()
 	waitFor(t, func() bool { return count() >= total })
 	time.Sleep(300 * time.Millisecond) // nothing more may arrive

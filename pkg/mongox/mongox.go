@@ -152,6 +152,26 @@ func Wrap(op string, err error) error {
 	return fmt.Errorf("%s: %w", op, err)
 }
 
+// SetFields returns v's fields as the operand of a $set that rewrites a
+// whole document: every field but _id, which cannot change.
+func SetFields(v any) (bson.D, error) {
+	raw, err := bson.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode document: %w", err)
+	}
+	var fields bson.D
+	if err := bson.Unmarshal(raw, &fields); err != nil {
+		return nil, fmt.Errorf("encode document: %w", err)
+	}
+	set := make(bson.D, 0, len(fields))
+	for _, f := range fields {
+		if f.Key != "_id" {
+			set = append(set, f)
+		}
+	}
+	return set, nil
+}
+
 // IDs returns the string _ids of the documents matching filter (at most
 // limit; 0 for all).
 func IDs(ctx context.Context, coll *mongo.Collection, filter bson.D, limit int64) ([]string, error) {

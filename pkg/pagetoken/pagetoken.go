@@ -12,6 +12,9 @@ import (
 	"errors"
 	"fmt"
 
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
 	"github.com/opencrm/crm/pkg/apperr"
 	"github.com/opencrm/crm/pkg/config"
 )
@@ -63,6 +66,23 @@ func (c *Codec) Encode(query any, after any) (string, error) {
 	mac := hmac.New(sha256.New, c.key)
 	mac.Write(body)
 	return base64.RawURLEncoding.EncodeToString(append(body, mac.Sum(nil)...)), nil
+}
+
+// QueryKey is what a List request's page tokens are bound to: the request
+// without its page size and page token, encoded deterministically.
+func QueryKey(req proto.Message) ([]byte, error) {
+	c := proto.Clone(req)
+	r := c.ProtoReflect()
+	for _, f := range []protoreflect.Name{"page_size", "page_token"} {
+		if fd := r.Descriptor().Fields().ByName(f); fd != nil {
+			r.Clear(fd)
+		}
+	}
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("encode page query: %w", err)
+	}
+	return b, nil
 }
 
 // ErrInvalid is the error for a token that is malformed, forged, or from

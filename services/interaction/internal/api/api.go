@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
@@ -151,11 +150,9 @@ func timePtr(ts *timestamppb.Timestamp) *time.Time {
 
 // ListInteractions implements the API method.
 func (h *Handler) ListInteractions(ctx context.Context, req *interactionv1.ListInteractionsRequest) (*interactionv1.ListInteractionsResponse, error) {
-	q := proto.Clone(req).(*interactionv1.ListInteractionsRequest)
-	q.PageSize, q.PageToken = 0, ""
-	key, err := proto.MarshalOptions{Deterministic: true}.Marshal(q)
+	key, err := pagetoken.QueryKey(req)
 	if err != nil {
-		return nil, fmt.Errorf("encode query: %w", err)
+		return nil, err
 	}
 	var after *store.After
 	if req.GetPageToken() != "" {

@@ -44,7 +44,7 @@ func TestLogPurchaseAndGet(t *testing.T) {
 		t.Fatalf("get: %v %v", read, err)
 	}
 	_, err = e.client.GetInteraction(e.ctx, &interactionv1.GetInteractionRequest{Name: "interactions/none"})
-	wantCode(t, err, codes.NotFound, "")
+	servertest.WantCode(t, err, codes.NotFound, "")
 }
 
 func TestLogRejectsBadInput(t *testing.T) {
@@ -68,7 +68,7 @@ func TestLogRejectsBadInput(t *testing.T) {
 		"no channel":             {noChannel, "interaction.channel"},
 	} {
 		_, err := e.client.LogInteraction(e.ctx, &interactionv1.LogInteractionRequest{Interaction: tc.i})
-		t.Run(name, func(t *testing.T) { wantCode(t, err, codes.InvalidArgument, tc.field) })
+		t.Run(name, func(t *testing.T) { servertest.WantCode(t, err, codes.InvalidArgument, tc.field) })
 	}
 }
 
@@ -76,7 +76,7 @@ func TestCustomerMustExistBeActiveAndNotErased(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	_, err := e.client.LogInteraction(e.ctx, &interactionv1.LogInteractionRequest{Interaction: purchase("customers/nobody", "o", eur(1, 0), t0)})
-	if info := wantCode(t, err, codes.FailedPrecondition, "interaction.customer"); info.GetReason() != "CUSTOMER_NOT_FOUND" {
+	if info := servertest.WantCode(t, err, codes.FailedPrecondition, "interaction.customer"); info.GetReason() != "CUSTOMER_NOT_FOUND" {
 		t.Fatalf("reason %q", info.GetReason())
 	}
 	gone := e.customer(t, "Gone")
@@ -84,7 +84,7 @@ func TestCustomerMustExistBeActiveAndNotErased(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = e.client.LogInteraction(e.ctx, &interactionv1.LogInteractionRequest{Interaction: purchase(gone, "o", eur(1, 0), t0)})
-	if info := wantCode(t, err, codes.FailedPrecondition, "interaction.customer"); info.GetReason() != "CUSTOMER_ERASED" {
+	if info := servertest.WantCode(t, err, codes.FailedPrecondition, "interaction.customer"); info.GetReason() != "CUSTOMER_ERASED" {
 		t.Fatalf("reason %q", info.GetReason())
 	}
 	deleted := e.customer(t, "Deleted")
@@ -92,7 +92,7 @@ func TestCustomerMustExistBeActiveAndNotErased(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = e.client.LogInteraction(e.ctx, &interactionv1.LogInteractionRequest{Interaction: purchase(deleted, "o", eur(1, 0), t0)})
-	if info := wantCode(t, err, codes.FailedPrecondition, "interaction.customer"); info.GetReason() != "CUSTOMER_NOT_ACTIVE" {
+	if info := servertest.WantCode(t, err, codes.FailedPrecondition, "interaction.customer"); info.GetReason() != "CUSTOMER_NOT_ACTIVE" {
 		t.Fatalf("reason %q", info.GetReason())
 	}
 }
@@ -106,7 +106,7 @@ func TestProfileDownIsUnavailableAndStoresNothing(t *testing.T) {
 	}
 	req := &interactionv1.LogInteractionRequest{Interaction: purchase(c, "o-9", eur(5, 0), t0), RequestId: "while-down"}
 	_, err := e.client.LogInteraction(e.ctx, req)
-	wantCode(t, err, codes.Unavailable, "")
+	servertest.WantCode(t, err, codes.Unavailable, "")
 	resp, err := e.client.ListInteractions(e.ctx, &interactionv1.ListInteractionsRequest{Customer: c})
 	if err != nil || len(resp.GetInteractions()) != 0 {
 		t.Fatalf("stored while customer-profile was down: %v %v", resp, err)
@@ -133,7 +133,7 @@ func TestIdempotentLogging(t *testing.T) {
 	other := proto.Clone(req).(*interactionv1.LogInteractionRequest)
 	other.Interaction.Summary = "changed"
 	_, err = e.client.LogInteraction(e.ctx, other)
-	if info := wantCode(t, err, codes.InvalidArgument, "request_id"); info.GetReason() != "IDEMPOTENCY_KEY_REUSED" {
+	if info := servertest.WantCode(t, err, codes.InvalidArgument, "request_id"); info.GetReason() != "IDEMPOTENCY_KEY_REUSED" {
 		t.Fatalf("reason %q", info.GetReason())
 	}
 	// The same source record twice, without request ids: stored once.
@@ -169,7 +169,7 @@ func TestRefundsNeverExceedTheirPurchase(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := e.client.LogInteraction(e.ctx, refund(other, p.GetName(), 10, ""))
-	wantCode(t, err, codes.InvalidArgument, "interaction.refund.purchase")
+	servertest.WantCode(t, err, codes.InvalidArgument, "interaction.refund.purchase")
 	// 70 remain: of five racing refunds of 30, exactly two fit.
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -277,7 +277,7 @@ func TestTimelinePagingAndFilters(t *testing.T) {
 	}
 	first, _ := e.client.ListInteractions(e.ctx, &interactionv1.ListInteractionsRequest{Customer: c, PageSize: 2})
 	_, err := e.client.ListInteractions(e.ctx, &interactionv1.ListInteractionsRequest{Customer: other, PageSize: 2, PageToken: first.GetNextPageToken()})
-	wantCode(t, err, codes.InvalidArgument, "page_token")
+	servertest.WantCode(t, err, codes.InvalidArgument, "page_token")
 }
 
 func TestUpdateOnlyWhatMayChange(t *testing.T) {
@@ -291,9 +291,9 @@ func TestUpdateOnlyWhatMayChange(t *testing.T) {
 		t.Fatalf("update: %v %v", resp, err)
 	}
 	_, err = e.client.UpdateInteraction(e.ctx, &interactionv1.UpdateInteractionRequest{Interaction: upd, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"summary"}}})
-	wantCode(t, err, codes.Aborted, "")
+	servertest.WantCode(t, err, codes.Aborted, "")
 	_, err = e.client.UpdateInteraction(e.ctx, &interactionv1.UpdateInteractionRequest{Interaction: &interactionv1.Interaction{Name: i.GetName()}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"channel"}}})
-	wantCode(t, err, codes.InvalidArgument, "update_mask")
+	servertest.WantCode(t, err, codes.InvalidArgument, "update_mask")
 }
 
 func TestEventsCarryAmounts(t *testing.T) {

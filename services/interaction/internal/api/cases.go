@@ -2,14 +2,12 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"strings"
-
-	"google.golang.org/protobuf/proto"
 
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
 	"github.com/opencrm/crm/pkg/auth"
 	"github.com/opencrm/crm/pkg/idempotency"
+	"github.com/opencrm/crm/pkg/pagetoken"
 	"github.com/opencrm/crm/services/interaction/internal/casework"
 	"github.com/opencrm/crm/services/interaction/internal/recordpb"
 	"github.com/opencrm/crm/services/interaction/internal/store"
@@ -28,11 +26,9 @@ func (h *Handler) GetCase(ctx context.Context, req *interactionv1.GetCaseRequest
 
 // ListCases implements the API method.
 func (h *Handler) ListCases(ctx context.Context, req *interactionv1.ListCasesRequest) (*interactionv1.ListCasesResponse, error) {
-	q := proto.Clone(req).(*interactionv1.ListCasesRequest)
-	q.PageSize, q.PageToken = 0, ""
-	key, err := proto.MarshalOptions{Deterministic: true}.Marshal(q)
+	key, err := pagetoken.QueryKey(req)
 	if err != nil {
-		return nil, fmt.Errorf("encode query: %w", err)
+		return nil, err
 	}
 	var after *store.CaseAfter
 	if req.GetPageToken() != "" {

@@ -9,6 +9,7 @@ import (
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
+	"github.com/opencrm/crm/pkg/server/servertest"
 )
 
 func complaint(customer string, p interactionv1.CasePriority, assignee string, at time.Time) *interactionv1.Interaction {
@@ -51,11 +52,11 @@ func TestComplaintOpensACaseThatFollowsItsLifecycle(t *testing.T) {
 		t.Fatalf("opened case: %v", k)
 	}
 	_, err := e.client.TransitionCase(e.ctx, &interactionv1.TransitionCaseRequest{Name: k.GetName(), To: interactionv1.CaseStatus_CASE_STATUS_CLOSED, Note: "skip"})
-	if info := wantCode(t, err, codes.FailedPrecondition, ""); info.GetReason() != "INVALID_CASE_TRANSITION" {
+	if info := servertest.WantCode(t, err, codes.FailedPrecondition, ""); info.GetReason() != "INVALID_CASE_TRANSITION" {
 		t.Fatalf("reason %q", info.GetReason())
 	}
 	_, err = e.client.TransitionCase(e.ctx, &interactionv1.TransitionCaseRequest{Name: k.GetName(), To: interactionv1.CaseStatus_CASE_STATUS_IN_PROGRESS})
-	wantCode(t, err, codes.InvalidArgument, "note")
+	servertest.WantCode(t, err, codes.InvalidArgument, "note")
 	e.move(t, k.GetName(), interactionv1.CaseStatus_CASE_STATUS_IN_PROGRESS)
 	e.move(t, k.GetName(), interactionv1.CaseStatus_CASE_STATUS_RESOLVED)
 	e.move(t, k.GetName(), interactionv1.CaseStatus_CASE_STATUS_OPEN) // reopened
@@ -68,7 +69,7 @@ func TestComplaintOpensACaseThatFollowsItsLifecycle(t *testing.T) {
 		t.Fatalf("history: %v", done)
 	}
 	_, err = e.client.TransitionCase(e.ctx, &interactionv1.TransitionCaseRequest{Name: k.GetName(), To: interactionv1.CaseStatus_CASE_STATUS_OPEN, Note: "again", Etag: k.GetEtag()})
-	wantCode(t, err, codes.Aborted, "")
+	servertest.WantCode(t, err, codes.Aborted, "")
 
 	f, err := e.client.AddFollowUp(e.ctx, &interactionv1.AddFollowUpRequest{Case: k.GetName(), Description: "call back", Assignee: "bob", DueTime: timestamppb.New(opened.Add(48 * time.Hour))})
 	if err != nil || len(f.GetCase().GetFollowUps()) != 1 {
@@ -80,13 +81,13 @@ func TestComplaintOpensACaseThatFollowsItsLifecycle(t *testing.T) {
 		t.Fatalf("complete: %v %v", doneTask, err)
 	}
 	_, err = e.client.CompleteFollowUp(e.ctx, &interactionv1.CompleteFollowUpRequest{Case: k.GetName(), FollowUp: "nope"})
-	wantCode(t, err, codes.NotFound, "")
+	servertest.WantCode(t, err, codes.NotFound, "")
 	_, err = e.client.LogInteraction(e.ctx, &interactionv1.LogInteractionRequest{Interaction: func() *interactionv1.Interaction {
 		x := contact(c, interactionv1.InteractionKind_INTERACTION_KIND_INQUIRY, interactionv1.Channel_CHANNEL_PHONE, opened)
 		x.Complaint = &interactionv1.Complaint{}
 		return x
 	}()})
-	wantCode(t, err, codes.InvalidArgument, "interaction.complaint")
+	servertest.WantCode(t, err, codes.InvalidArgument, "interaction.complaint")
 }
 
 func TestListCasesFiltersOverdueAndStatistics(t *testing.T) {

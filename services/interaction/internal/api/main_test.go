@@ -6,9 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
@@ -79,30 +76,4 @@ func (e *env) log(t *testing.T, i *interactionv1.Interaction) *interactionv1.Int
 		t.Fatalf("log: %v", err)
 	}
 	return resp.GetInteraction()
-}
-
-// wantCode checks err's code and, when field is set, the field named by
-// its BadRequest detail; it returns the ErrorInfo.
-func wantCode(t *testing.T, err error, code codes.Code, field string) *errdetails.ErrorInfo {
-	t.Helper()
-	st, _ := status.FromError(err)
-	if st.Code() != code {
-		t.Fatalf("got %v (%s), want %v", st.Code(), st.Message(), code)
-	}
-	var info *errdetails.ErrorInfo
-	found := field == ""
-	for _, d := range st.Details() {
-		switch x := d.(type) {
-		case *errdetails.ErrorInfo:
-			info = x
-		case *errdetails.BadRequest:
-			for _, v := range x.GetFieldViolations() {
-				found = found || v.GetField() == field
-			}
-		}
-	}
-	if !found {
-		t.Fatalf("no field violation for %q in %v", field, st.Details())
-	}
-	return info
 }

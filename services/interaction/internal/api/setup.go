@@ -124,7 +124,7 @@ func Setup(o Options) server.Setup {
 		}
 		return &server.Service{
 			Indexes: append(append(store.Indexes(), store.CaseIndexes()...), idempotency.Indexes()...),
-			Workers: []func(context.Context){relay, repair, func(ctx context.Context) { _ = consumer.Run(ctx) }},
+			Workers: []func(context.Context){relay, repair, consumer.Run},
 			Close:   conn.Close,
 		}, nil
 	}

@@ -5,16 +5,13 @@ package logbook
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base32"
-	"strings"
 	"time"
 
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
 	"github.com/opencrm/crm/pkg/apperr"
 	"github.com/opencrm/crm/pkg/etag"
 	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/ids"
 	"github.com/opencrm/crm/services/interaction/internal/casework"
 	"github.com/opencrm/crm/services/interaction/internal/record"
 	"github.com/opencrm/crm/services/interaction/internal/recordpb"
@@ -52,17 +49,13 @@ type Result struct {
 // newID derives the id from the request id or the source record when there
 // is one, so a retried item finds its first record.
 func newID(requestID string, i *record.Interaction) string {
-	seed := ""
 	switch {
 	case requestID != "":
-		seed = "req\x00" + requestID
+		return ids.Derived("req\x00" + requestID)
 	case i.SourceSystem != "":
-		seed = "ext\x00" + i.SourceSystem + "\x00" + i.ExternalID
-	default:
-		return strings.ToLower(rand.Text()[:20])
+		return ids.Derived("ext\x00" + i.SourceSystem + "\x00" + i.ExternalID)
 	}
-	sum := sha256.Sum256([]byte(seed))
-	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:])[:20])
+	return ids.New()
 }
 
 // Log records items; each item succeeds or fails on its own, except that

@@ -88,19 +88,9 @@ func (s *Store) GetCase(ctx context.Context, id string) (*casework.Case, error) 
 // SaveCase writes c if its stored version is still expectVersion.
 func (s *Store) SaveCase(ctx context.Context, c *casework.Case, expectVersion int64, events []feed.Pending) error {
 	c.Version = expectVersion + 1
-	raw, err := bson.Marshal(c)
+	set, err := mongox.SetFields(c)
 	if err != nil {
-		return fmt.Errorf("encode case: %w", err)
-	}
-	var fields bson.D
-	if err := bson.Unmarshal(raw, &fields); err != nil {
-		return fmt.Errorf("encode case: %w", err)
-	}
-	set := bson.D{}
-	for _, f := range fields {
-		if f.Key != "_id" {
-			set = append(set, f)
-		}
+		return fmt.Errorf("save case: %w", err)
 	}
 	res, err := s.CasesCollection().UpdateOne(ctx, bson.D{{Key: "_id", Value: c.ID}, {Key: "version", Value: expectVersion}}, bson.D{
 		{Key: "$set", Value: set},

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
@@ -112,22 +111,9 @@ func timePtr(ts *timestamppb.Timestamp) *time.Time {
 	return &t
 }
 
-// queryKey is what a page token is bound to: the request without its page
-// size and token.
-func queryKey(req proto.Message) ([]byte, error) {
-	c := proto.Clone(req)
-	r := c.ProtoReflect()
-	for _, f := range []string{"page_size", "page_token"} {
-		if fd := r.Descriptor().Fields().ByName(protoreflect.Name(f)); fd != nil {
-			r.Clear(fd)
-		}
-	}
-	return proto.MarshalOptions{Deterministic: true}.Marshal(c)
-}
-
 // page runs a cursor-paged List and builds the next token.
 func (h *Handler) page(ctx context.Context, req proto.Message, token string, size int, f store.Filter, o store.Order) ([]*customer.Customer, string, error) {
-	q, err := queryKey(req)
+	q, err := pagetoken.QueryKey(req)
 	if err != nil {
 		return nil, "", err
 	}

@@ -55,7 +55,7 @@ func TestCreateNormalisesAndGet(t *testing.T) {
 		t.Fatalf("get: %v\n%v\nwant %v", err, got.GetCustomer(), c)
 	}
 	_, err = e.client.GetCustomer(e.ctx, &customerv1.GetCustomerRequest{Name: "customers/nope"})
-	wantCode(t, err, codes.NotFound, "")
+	servertest.WantCode(t, err, codes.NotFound, "")
 }
 
 func TestCreateRejectsBadInput(t *testing.T) {
@@ -79,7 +79,7 @@ func TestCreateRejectsBadInput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		_, err := e.client.CreateCustomer(e.ctx, &customerv1.CreateCustomerRequest{Customer: tc.c})
-		t.Run(tc.name, func(t *testing.T) { wantCode(t, err, codes.InvalidArgument, tc.field) })
+		t.Run(tc.name, func(t *testing.T) { servertest.WantCode(t, err, codes.InvalidArgument, tc.field) })
 	}
 }
 
@@ -88,7 +88,7 @@ func TestDuplicateContactIsAlreadyExistsNamingTheCustomer(t *testing.T) {
 	e := start(t, api.Options{})
 	first := e.create(t, person("Ada", "ada@example.com"))
 	_, err := e.client.CreateCustomer(e.ctx, &customerv1.CreateCustomerRequest{Customer: person("Other Ada", "other@example.com", "ADA@example.com")})
-	info := wantCode(t, err, codes.AlreadyExists, "customer.emails[1].address")
+	info := servertest.WantCode(t, err, codes.AlreadyExists, "customer.emails[1].address")
 	if info.GetMetadata()["existing_customer"] != first.GetName() || info.GetReason() != "CONTACT_ALREADY_EXISTS" {
 		t.Fatalf("error info %v, want existing_customer %s", info, first.GetName())
 	}
@@ -101,7 +101,7 @@ func TestDuplicateContactIsAlreadyExistsNamingTheCustomer(t *testing.T) {
 	}
 	e.create(t, withPhone("P1", "+1 415 555 2671"))
 	_, err = e.client.CreateCustomer(e.ctx, &customerv1.CreateCustomerRequest{Customer: withPhone("P2", "+14155552671")})
-	wantCode(t, err, codes.AlreadyExists, "customer.phones[0].number")
+	servertest.WantCode(t, err, codes.AlreadyExists, "customer.phones[0].number")
 }
 
 func TestIdempotentCreateAfterLostResponse(t *testing.T) {
@@ -124,7 +124,7 @@ func TestIdempotentCreateAfterLostResponse(t *testing.T) {
 	other := proto.Clone(req).(*customerv1.CreateCustomerRequest)
 	other.Customer.DisplayName = "Someone else"
 	_, err = e.client.CreateCustomer(e.ctx, other)
-	if info := wantCode(t, err, codes.InvalidArgument, "request_id"); info.GetReason() != "IDEMPOTENCY_KEY_REUSED" {
+	if info := servertest.WantCode(t, err, codes.InvalidArgument, "request_id"); info.GetReason() != "IDEMPOTENCY_KEY_REUSED" {
 		t.Fatalf("reason %q", info.GetReason())
 	}
 }
@@ -183,11 +183,11 @@ func TestUpdateFieldMask(t *testing.T) {
 	// The removed address is free again, the new one is taken.
 	e.create(t, person("Takes old", "mask@example.com"))
 	_, err = e.client.CreateCustomer(e.ctx, &customerv1.CreateCustomerRequest{Customer: person("Takes new", "new@example.com")})
-	wantCode(t, err, codes.AlreadyExists, "customer.emails[0].address")
+	servertest.WantCode(t, err, codes.AlreadyExists, "customer.emails[0].address")
 	_, err = e.client.UpdateCustomer(e.ctx, &customerv1.UpdateCustomerRequest{Customer: upd, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"create_time"}}})
-	wantCode(t, err, codes.InvalidArgument, "update_mask")
+	servertest.WantCode(t, err, codes.InvalidArgument, "update_mask")
 	_, err = e.client.UpdateCustomer(e.ctx, &customerv1.UpdateCustomerRequest{Customer: &customerv1.Customer{Name: c.GetName(), Etag: c.GetEtag(), Owner: "x"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"owner"}}})
-	wantCode(t, err, codes.Aborted, "")
+	servertest.WantCode(t, err, codes.Aborted, "")
 }
 
 func TestBatchGet(t *testing.T) {
@@ -199,7 +199,7 @@ func TestBatchGet(t *testing.T) {
 		t.Fatalf("batch get: %v %v", resp, err)
 	}
 	_, err = e.client.BatchGetCustomers(e.ctx, &customerv1.BatchGetCustomersRequest{Names: []string{a.GetName(), "customers/missing"}})
-	wantCode(t, err, codes.NotFound, "")
+	servertest.WantCode(t, err, codes.NotFound, "")
 	_, err = e.client.BatchGetCustomers(e.ctx, &customerv1.BatchGetCustomersRequest{Names: []string{"people/1"}})
-	wantCode(t, err, codes.InvalidArgument, "names[0]")
+	servertest.WantCode(t, err, codes.InvalidArgument, "names[0]")
 }

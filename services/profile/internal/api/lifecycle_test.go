@@ -13,6 +13,7 @@ import (
 	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
 	typev1 "github.com/opencrm/crm/gen/go/crm/type/v1"
 	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/pkg/server/servertest"
 	"github.com/opencrm/crm/services/profile/internal/api"
 )
 
@@ -68,15 +69,15 @@ func TestListFiltersOrderAndPaging(t *testing.T) {
 	// A token is bound to its query and cannot be forged.
 	first, _ := e.client.ListCustomers(e.ctx, &customerv1.ListCustomersRequest{PageSize: 2})
 	_, err = e.client.ListCustomers(e.ctx, &customerv1.ListCustomersRequest{PageSize: 2, PageToken: first.GetNextPageToken(), OrderBy: "update_time"})
-	wantCode(t, err, codes.InvalidArgument, "page_token")
+	servertest.WantCode(t, err, codes.InvalidArgument, "page_token")
 	forged := []byte(first.GetNextPageToken())
 	forged[5] ^= 1
 	_, err = e.client.ListCustomers(e.ctx, &customerv1.ListCustomersRequest{PageSize: 2, PageToken: string(forged)})
-	wantCode(t, err, codes.InvalidArgument, "page_token")
+	servertest.WantCode(t, err, codes.InvalidArgument, "page_token")
 	_, err = e.client.ListCustomers(e.ctx, &customerv1.ListCustomersRequest{OrderBy: "email"})
-	wantCode(t, err, codes.InvalidArgument, "order_by")
+	servertest.WantCode(t, err, codes.InvalidArgument, "order_by")
 	_, err = e.client.ListCustomers(e.ctx, &customerv1.ListCustomersRequest{PageSize: 501})
-	wantCode(t, err, codes.InvalidArgument, "page_size")
+	servertest.WantCode(t, err, codes.InvalidArgument, "page_size")
 }
 
 func fmtS(s []string) string {
@@ -123,7 +124,7 @@ func TestSearch(t *testing.T) {
 		}
 	}
 	_, err := e.client.SearchCustomers(e.ctx, &customerv1.SearchCustomersRequest{Query: "+99 12345"})
-	wantCode(t, err, codes.InvalidArgument, "query")
+	servertest.WantCode(t, err, codes.InvalidArgument, "query")
 }
 
 func TestDeleteUndeleteAndPurge(t *testing.T) {
@@ -131,7 +132,7 @@ func TestDeleteUndeleteAndPurge(t *testing.T) {
 	e := start(t, api.Options{Retention: 2 * time.Second, PurgeEvery: 200 * time.Millisecond})
 	c := e.create(t, person("Temp", "temp@example.com"))
 	_, err := e.client.DeleteCustomer(e.ctx, &customerv1.DeleteCustomerRequest{Name: c.GetName(), Etag: `"99"`})
-	wantCode(t, err, codes.Aborted, "")
+	servertest.WantCode(t, err, codes.Aborted, "")
 	del, err := e.client.DeleteCustomer(e.ctx, &customerv1.DeleteCustomerRequest{Name: c.GetName(), Etag: c.GetEtag()})
 	if err != nil || del.GetCustomer().GetState() != customerv1.CustomerState_CUSTOMER_STATE_DELETED || del.GetCustomer().GetPurgeTime() == nil {
 		t.Fatalf("delete: %v %v", del, err)
@@ -142,13 +143,13 @@ func TestDeleteUndeleteAndPurge(t *testing.T) {
 		t.Fatalf("list hides deleted: %d, show_deleted: %d", len(list.GetCustomers()), len(withDeleted.GetCustomers()))
 	}
 	_, err = e.client.UpdateCustomer(e.ctx, &customerv1.UpdateCustomerRequest{Customer: &customerv1.Customer{Name: c.GetName(), Owner: "x"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"owner"}}})
-	wantCode(t, err, codes.FailedPrecondition, "")
+	servertest.WantCode(t, err, codes.FailedPrecondition, "")
 	und, err := e.client.UndeleteCustomer(e.ctx, &customerv1.UndeleteCustomerRequest{Name: c.GetName()})
 	if err != nil || und.GetCustomer().GetState() != customerv1.CustomerState_CUSTOMER_STATE_ACTIVE {
 		t.Fatalf("undelete: %v %v", und, err)
 	}
 	_, err = e.client.UndeleteCustomer(e.ctx, &customerv1.UndeleteCustomerRequest{Name: c.GetName()})
-	wantCode(t, err, codes.FailedPrecondition, "")
+	servertest.WantCode(t, err, codes.FailedPrecondition, "")
 
 	// Deleted again and left past retention: the purge erases it.
 	if _, err := e.client.DeleteCustomer(e.ctx, &customerv1.DeleteCustomerRequest{Name: c.GetName()}); err != nil {
@@ -158,7 +159,7 @@ func TestDeleteUndeleteAndPurge(t *testing.T) {
 	for {
 		_, err := e.client.GetCustomer(e.ctx, &customerv1.GetCustomerRequest{Name: c.GetName()})
 		if err != nil {
-			if info := wantCode(t, err, codes.NotFound, ""); info.GetReason() != "CUSTOMER_ERASED" {
+			if info := servertest.WantCode(t, err, codes.NotFound, ""); info.GetReason() != "CUSTOMER_ERASED" {
 				t.Fatalf("reason %q", info.GetReason())
 			}
 			break
@@ -169,7 +170,7 @@ func TestDeleteUndeleteAndPurge(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	_, err = e.client.UndeleteCustomer(e.ctx, &customerv1.UndeleteCustomerRequest{Name: c.GetName()})
-	wantCode(t, err, codes.NotFound, "")
+	servertest.WantCode(t, err, codes.NotFound, "")
 }
 
 func TestMergeMovesContactsAndRecordsHistory(t *testing.T) {
@@ -186,7 +187,7 @@ func TestMergeMovesContactsAndRecordsHistory(t *testing.T) {
 	loser := e.create(t, l)
 
 	_, err := e.client.MergeCustomers(e.ctx, &customerv1.MergeCustomersRequest{Survivor: survivor.GetName(), Loser: survivor.GetName()})
-	wantCode(t, err, codes.InvalidArgument, "loser")
+	servertest.WantCode(t, err, codes.InvalidArgument, "loser")
 	resp, err := e.client.MergeCustomers(e.ctx, &customerv1.MergeCustomersRequest{Survivor: survivor.GetName(), Loser: loser.GetName(), RequestId: "m1"})
 	if err != nil {
 		t.Fatal(err)
@@ -208,11 +209,11 @@ func TestMergeMovesContactsAndRecordsHistory(t *testing.T) {
 	}
 	// The loser's contacts now belong to the survivor.
 	_, err = e.client.CreateCustomer(e.ctx, &customerv1.CreateCustomerRequest{Customer: person("X", "ada.lovelace@work.example")})
-	if info := wantCode(t, err, codes.AlreadyExists, ""); info.GetMetadata()["existing_customer"] != survivor.GetName() {
+	if info := servertest.WantCode(t, err, codes.AlreadyExists, ""); info.GetMetadata()["existing_customer"] != survivor.GetName() {
 		t.Fatalf("contact owner after merge: %v", info.GetMetadata())
 	}
 	_, err = e.client.MergeCustomers(e.ctx, &customerv1.MergeCustomersRequest{Survivor: survivor.GetName(), Loser: loser.GetName()})
-	wantCode(t, err, codes.FailedPrecondition, "")
+	servertest.WantCode(t, err, codes.FailedPrecondition, "")
 	evs := watch(t, e, 0, 3)
 	last := evs[2]
 	var merged customerv1.CustomersMerged
@@ -225,7 +226,7 @@ func TestMergeMovesContactsAndRecordsHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = e.client.GetCustomer(e.ctx, &customerv1.GetCustomerRequest{Name: loser.GetName()})
-	if info := wantCode(t, err, codes.NotFound, ""); info.GetReason() != "CUSTOMER_ERASED" {
+	if info := servertest.WantCode(t, err, codes.NotFound, ""); info.GetReason() != "CUSTOMER_ERASED" {
 		t.Fatalf("merged record after erasing the survivor: %v", info)
 	}
 }
@@ -241,13 +242,13 @@ func TestEraseLeavesOnlyATombstone(t *testing.T) {
 	}
 	name := created.GetCustomer().GetName()
 	_, err = e.client.EraseCustomer(e.ctx, &customerv1.EraseCustomerRequest{Name: name})
-	wantCode(t, err, codes.InvalidArgument, "reason")
+	servertest.WantCode(t, err, codes.InvalidArgument, "reason")
 	er, err := e.client.EraseCustomer(e.ctx, &customerv1.EraseCustomerRequest{Name: name, Reason: "GDPR request 42"})
 	if err != nil || er.GetEraseTime() == nil {
 		t.Fatalf("erase: %v %v", er, err)
 	}
 	_, err = e.client.GetCustomer(e.ctx, &customerv1.GetCustomerRequest{Name: name})
-	if info := wantCode(t, err, codes.NotFound, ""); info.GetReason() != "CUSTOMER_ERASED" {
+	if info := servertest.WantCode(t, err, codes.NotFound, ""); info.GetReason() != "CUSTOMER_ERASED" {
 		t.Fatalf("reason %q", info.GetReason())
 	}
 	// The stored document keeps only the id and the erasure time.
@@ -288,7 +289,7 @@ func TestEraseLeavesOnlyATombstone(t *testing.T) {
 	// The address is free again.
 	e.create(t, person("New owner", "private@example.com"))
 	_, err = e.client.EraseCustomer(e.ctx, &customerv1.EraseCustomerRequest{Name: name, Reason: "again"})
-	wantCode(t, err, codes.NotFound, "")
+	servertest.WantCode(t, err, codes.NotFound, "")
 }
 
 func TestFindDuplicates(t *testing.T) {

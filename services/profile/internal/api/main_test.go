@@ -6,10 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	"github.com/opencrm/crm/pkg/dbtest"
 	"github.com/opencrm/crm/pkg/server/servertest"
@@ -54,30 +50,4 @@ func (e *env) create(t *testing.T, c *customerv1.Customer) *customerv1.Customer 
 		t.Fatalf("create %s: %v", c.GetDisplayName(), err)
 	}
 	return resp.GetCustomer()
-}
-
-// wantCode checks err's code and, when field is set, that a BadRequest
-// detail names that field. It returns the ErrorInfo, if any.
-func wantCode(t *testing.T, err error, code codes.Code, field string) *errdetails.ErrorInfo {
-	t.Helper()
-	st, _ := status.FromError(err)
-	if st.Code() != code {
-		t.Fatalf("got %v (%s), want %v", st.Code(), st.Message(), code)
-	}
-	var info *errdetails.ErrorInfo
-	found := field == ""
-	for _, d := range st.Details() {
-		switch x := d.(type) {
-		case *errdetails.ErrorInfo:
-			info = x
-		case *errdetails.BadRequest:
-			for _, v := range x.GetFieldViolations() {
-				found = found || v.GetField() == field
-			}
-		}
-	}
-	if !found {
-		t.Fatalf("no field violation for %q in %v", field, st.Details())
-	}
-	return info
 }

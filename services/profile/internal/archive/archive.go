@@ -5,12 +5,8 @@ package archive
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base32"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -21,6 +17,7 @@ import (
 	"github.com/opencrm/crm/pkg/etag"
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/idempotency"
+	"github.com/opencrm/crm/pkg/ids"
 	"github.com/opencrm/crm/services/profile/internal/customer"
 	"github.com/opencrm/crm/services/profile/internal/customerpb"
 	"github.com/opencrm/crm/services/profile/internal/store"
@@ -41,10 +38,9 @@ func (a *Archive) now() time.Time { return a.Now().UTC().Truncate(time.Milliseco
 // it, so a create retried after a lost response finds its own record.
 func NewID(requestID string) string {
 	if requestID == "" {
-		return strings.ToLower(rand.Text()[:20])
+		return ids.New()
 	}
-	sum := sha256.Sum256([]byte("customer\x00" + requestID))
-	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:])[:20])
+	return ids.Derived("customer\x00" + requestID)
 }
 
 func event(ctx context.Context, id string, payload proto.Message, now time.Time) (feed.Pending, error) {
@@ -304,7 +300,7 @@ func (a *Archive) Merge(ctx context.Context, survivorID, loserID, actor string) 
 	}
 	now := a.now()
 	merged, from := customer.MergeInto(*survivor, *loser, now)
-	m := customer.Merge{ID: strings.ToLower(rand.Text()[:20]), Survivor: survivorID, Loser: loserID, Actor: actor, Time: now, FieldsFromLoser: from}
+	m := customer.Merge{ID: ids.New(), Survivor: survivorID, Loser: loserID, Actor: actor, Time: now, FieldsFromLoser: from}
 	p := customerpb.ToProto(&merged)
 	p.Etag = etag.Format(survivor.Version + 1)
 	ev, err := event(ctx, survivorID, &customerv1.CustomersMerged{Survivor: p, Loser: customer.Name(loserID), Merge: "merges/" + m.ID}, now)

@@ -100,14 +100,14 @@ func (s *Store) Insert(ctx context.Context, c *customer.Customer, events []feed.
 	if err != nil {
 		return false, mongox.Wrap("insert customer", err)
 	}
-	return false, s.flush(ctx, c.ID)
+	s.flush(ctx, c.ID)
+	return false, nil
 }
 
 // flush publishes the document's outbox. A failure is not the caller's:
 // the change is stored and the relay publishes it later.
-func (s *Store) flush(ctx context.Context, id string) error {
+func (s *Store) flush(ctx context.Context, id string) {
 	_ = s.feed.Flush(context.WithoutCancel(ctx), s.customers, id)
-	return nil
 }
 
 // Get returns a customer, also soft-deleted or merged; an erased one is
@@ -159,19 +159,9 @@ func (s *Store) GetMany(ctx context.Context, ids []string) ([]*customer.Customer
 // events, and bumps the version. A changed version is etag.ErrStale.
 func (s *Store) Update(ctx context.Context, c *customer.Customer, expectVersion int64, events []feed.Pending) error {
 	c.Version = expectVersion + 1
-	raw, err := bson.Marshal(c)
+	set, err := mongox.SetFields(c)
 	if err != nil {
-		return fmt.Errorf("encode customer: %w", err)
-	}
-	var fields bson.D
-	if err := bson.Unmarshal(raw, &fields); err != nil {
-		return fmt.Errorf("encode customer: %w", err)
-	}
-	set := fields[:0]
-	for _, f := range fields {
-		if f.Key != "_id" {
-			set = append(set, f)
-		}
+		return fmt.Errorf("update customer: %w", err)
 	}
 	upd := bson.D{{Key: "$set", Value: set}}
 	if len(events) > 0 {
@@ -184,7 +174,8 @@ func (s *Store) Update(ctx context.Context, c *customer.Customer, expectVersion 
 	if res.MatchedCount == 0 {
 		return etag.ErrStale
 	}
-	return s.flush(ctx, c.ID)
+	s.flush(ctx, c.ID)
+	return nil
 }
 
 // Erase replaces the customer by a tombstone that keeps only the id and
@@ -208,7 +199,8 @@ func (s *Store) Erase(ctx context.Context, id string, at time.Time, ev feed.Pend
 	if err := s.feed.Redact(ctx, customer.Name(id)); err != nil {
 		return err
 	}
-	return s.flush(ctx, id)
+	s.flush(ctx, id)
+	return nil
 }
 
 // Filter selects customers for List.
