@@ -41,9 +41,9 @@ func audited(t *testing.T, a *Account, entries []Entry) {
 func TestSpendConsumesSoonestExpiringFirst(t *testing.T) {
 	a := Open("a", "programs/p", "customers/c", policy, t0)
 	var entries []Entry
-	e1, _ := a.Add(purchase("late", 100, 10000, t0, 12), policy, t0)          // expires 2027-01
+	e1, _ := a.Add(purchase("late", 100, 10000, t0, 12), policy, t0)                  // expires 2027-01
 	e2, _ := a.Add(purchase("early", 50, 5000, t0.AddDate(0, -6, 0), 12), policy, t0) // expires 2026-07
-	e3, _ := a.Add(purchase("never", 30, 3000, t0, 0), policy, t0)            // never expires
+	e3, _ := a.Add(purchase("never", 30, 3000, t0, 0), policy, t0)                    // never expires
 	entries = append(entries, e1, e2, e3)
 	if b := a.Balance(t0); b != 180 {
 		t.Fatalf("balance %d", b)
