@@ -165,3 +165,29 @@ func (c *Consumer) apply(ctx context.Context, ev *feedv1.Event) error {
 	}
 	return nil
 }
+
+// WatchStream is a generated Watch...Events client stream.
+type WatchStream[R interface{ GetEvent() *feedv1.Event }] interface {
+	Recv() (R, error)
+}
+
+// Watcher adapts a service's generated Watch...Events call to Consumer.Open.
+func Watcher[R interface{ GetEvent() *feedv1.Event }, S WatchStream[R]](watch func(ctx context.Context, after int64) (S, error)) func(ctx context.Context, after int64) (Stream, error) {
+	return func(ctx context.Context, after int64) (Stream, error) {
+		s, err := watch(ctx, after)
+		if err != nil {
+			return nil, err
+		}
+		return watchStream[R]{s}, nil
+	}
+}
+
+type watchStream[R interface{ GetEvent() *feedv1.Event }] struct{ s WatchStream[R] }
+
+func (w watchStream[R]) Recv() (*feedv1.Event, error) {
+	r, err := w.s.Recv()
+	if err != nil {
+		return nil, err
+	}
+	return r.GetEvent(), nil
+}

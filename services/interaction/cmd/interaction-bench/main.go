@@ -33,6 +33,7 @@ import (
 	"github.com/opencrm/crm/pkg/config"
 	"github.com/opencrm/crm/pkg/embedded"
 	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/pkg/peer"
 	"github.com/opencrm/crm/pkg/server"
 	"github.com/opencrm/crm/services/interaction/internal/api"
 	"github.com/opencrm/crm/services/interaction/internal/record"
@@ -77,7 +78,7 @@ func run(out string, batches int) error {
 	<-prof.Ready()
 	svcToken, _ := auth.Mint(secret, "interaction-log", []string{"customers.read", "customers.events"}, time.Hour, "", "")
 	svc, err := server.Start(ctx, cfg(api.ServiceName, "bench_interaction"),
-		api.Setup(api.Options{ProfileAddr: prof.Addr(), ProfileToken: svcToken, ProfileTimeout: 5 * time.Second}), server.Options{LogOutput: io.Discard})
+		api.Setup(api.Options{Profile: peer.Options{Addr: prof.Addr(), Token: svcToken, Timeout: 5 * time.Second}}), server.Options{LogOutput: io.Discard})
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	typev1 "github.com/opencrm/crm/gen/go/crm/type/v1"
 	"github.com/opencrm/crm/pkg/config"
 	"github.com/opencrm/crm/pkg/dbtest"
+	"github.com/opencrm/crm/pkg/peer"
 	"github.com/opencrm/crm/pkg/server/servertest"
 	"github.com/opencrm/crm/services/interaction/internal/api"
 	profile "github.com/opencrm/crm/services/profile/service"
@@ -35,7 +36,7 @@ func start(t *testing.T) *env {
 	p := servertest.Start(t, profile.Name, profile.Setup(config.FromMap(nil)))
 	p.WaitReady(t)
 	s := servertest.Start(t, api.ServiceName, api.Setup(api.Options{
-		ProfileAddr: p.Addr(), ProfileToken: servertest.Token(t, "customers.read", "customers.events"), ProfileTimeout: 2 * time.Second}))
+		Profile: peer.Options{Addr: p.Addr(), Token: servertest.Token(t, "customers.read", "customers.events"), Timeout: 2 * time.Second}}))
 	s.WaitReady(t)
 	return &env{profile: p, srv: s, client: interactionv1.NewInteractionServiceClient(s.Conn),
 		customers: customerv1.NewCustomerServiceClient(p.Conn),

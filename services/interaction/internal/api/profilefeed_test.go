@@ -6,6 +6,7 @@ import (
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
+	"github.com/opencrm/crm/pkg/peer"
 	"github.com/opencrm/crm/pkg/server"
 	"github.com/opencrm/crm/pkg/server/servertest"
 	"github.com/opencrm/crm/services/interaction/internal/api"
@@ -80,7 +81,7 @@ func TestProfileEventsWhileInteractionLogIsDownAreAppliedOnRestart(t *testing.T)
 		t.Fatal(err)
 	}
 	again := servertest.StartWith(t, api.ServiceName, db, api.Setup(api.Options{
-		ProfileAddr: e.profile.Addr(), ProfileToken: servertest.Token(t, "customers.read", "customers.events"), ProfileTimeout: 2 * time.Second}),
+		Profile: peer.Options{Addr: e.profile.Addr(), Token: servertest.Token(t, "customers.read", "customers.events"), Timeout: 2 * time.Second}}),
 		server.Options{})
 	again.WaitReady(t)
 	e2 := &env{srv: again, client: interactionv1.NewInteractionServiceClient(again.Conn), ctx: e.ctx}

@@ -56,27 +56,13 @@ func (a *Applier) Apply(ctx context.Context, ev *feedv1.Event) error {
 	return nil
 }
 
-// stream adapts the Watch call to the consumer.
-type stream struct {
-	customerv1.CustomerService_WatchCustomerEventsClient
-}
-
-func (s stream) Recv() (*feedv1.Event, error) {
-	resp, err := s.CustomerService_WatchCustomerEventsClient.Recv()
-	return resp.GetEvent(), err
-}
-
 // Consumer returns the consumer of customer-profile's feed, its cursor kept
 // in the interaction database.
 func Consumer(client customerv1.CustomerServiceClient, a *Applier, c feed.Consumer) *feed.Consumer {
 	c.Name = "customer-profile"
 	c.Apply = a.Apply
-	c.Open = func(ctx context.Context, after int64) (feed.Stream, error) {
-		s, err := client.WatchCustomerEvents(ctx, &customerv1.WatchCustomerEventsRequest{AfterSequence: after})
-		if err != nil {
-			return nil, err
-		}
-		return stream{s}, nil
-	}
+	c.Open = feed.Watcher(func(ctx context.Context, after int64) (customerv1.CustomerService_WatchCustomerEventsClient, error) {
+		return client.WatchCustomerEvents(ctx, &customerv1.WatchCustomerEventsRequest{AfterSequence: after})
+	})
 	return &c
 }

@@ -1,5 +1,6 @@
-// Package customers asks customer-profile whether customers may have
-// interactions recorded: they must exist, be active, and not be erased.
+// Package customers asks customer-profile whether customers may be acted
+// on by another service (an interaction recorded, points earned): they must
+// exist, be active, and not be erased.
 package customers
 
 import (
@@ -24,7 +25,7 @@ type Checker struct {
 	Timeout time.Duration
 }
 
-// Check returns, for each id that may not have interactions, why; an id
+// Check returns, for each id that may not be acted on, why; an id
 // absent from the map is fine. It fails UNAVAILABLE when customer-profile
 // cannot answer. One call serves a whole batch: an unknown id is dropped and
 // the rest asked again.

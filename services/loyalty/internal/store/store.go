@@ -1,0 +1,337 @@
+// Package store keeps loyalty's data in MongoDB: programs, accounts and
+// the ledger. An account document carries, besides its figures and lots,
+// the ledger entries and feed events of its last changes (written by the
+// same version-checked replace as the change itself); they are copied to
+// the ledger and the feed idempotently and then cleared, so a crash between
+// the two writes never loses or doubles an entry.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/pkg/etag"
+	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/services/loyalty/internal/ledger"
+	"github.com/opencrm/crm/services/loyalty/internal/program"
+)
+
+// Collections.
+const (
+	Programs = "programs"
+	Accounts = "accounts"
+	Ledger   = "ledger"
+)
+
+// StatementSort is a statement's order: newest first, id tie-break.
+var StatementSort = bson.D{{Key: "time", Value: -1}, {Key: "_id", Value: -1}}
+
+// StatementIndex serves an account's statement: equality on the account,
+// then exactly the sort.
+var StatementIndex = append(bson.D{{Key: "account", Value: 1}}, StatementSort...)
+
+// Indexes returns every index the store's queries use.
+func Indexes() []mongox.Index {
+	return append([]mongox.Index{
+		{Collection: Programs, Model: mongo.IndexModel{Keys: bson.D{{Key: "currency", Value: 1}}}},
+		{Collection: Accounts, Model: mongo.IndexModel{Keys: bson.D{{Key: "customer", Value: 1}}}},
+		{Collection: Accounts, Model: mongo.IndexModel{Keys: bson.D{{Key: "program", Value: 1}, {Key: "_id", Value: 1}}}},
+		{Collection: Accounts, Model: mongo.IndexModel{Keys: bson.D{{Key: "dirty", Value: 1}}}},
+		{Collection: Accounts, Model: mongo.IndexModel{Keys: bson.D{{Key: "lots.expire_time", Value: 1}}}},
+		{Collection: Accounts, Model: mongo.IndexModel{Keys: bson.D{{Key: "period_end", Value: 1}}}},
+		{Collection: Ledger, Model: mongo.IndexModel{Keys: StatementIndex}},
+	}, feed.Indexes(Accounts)...)
+}
+
+// ErrConflict means the account changed since it was read.
+var ErrConflict = errors.New("account changed meanwhile")
+
+// Store is loyalty's storage.
+type Store struct {
+	programs, accounts, ledger *mongo.Collection
+	feed                       *feed.Producer
+}
+
+// New returns the store in db, publishing through p.
+func New(db *mongo.Database, p *feed.Producer) *Store {
+	return &Store{programs: db.Collection(Programs), accounts: db.Collection(Accounts), ledger: db.Collection(Ledger), feed: p}
+}
+
+// AccountsCollection is the collection whose documents carry outboxes.
+func (s *Store) AccountsCollection() *mongo.Collection { return s.accounts }
+
+// CreateProgram stores a new program; an existing id is ALREADY_EXISTS.
+func (s *Store) CreateProgram(ctx context.Context, p *program.Program) error {
+	p.Version = 1
+	_, err := s.programs.InsertOne(ctx, p)
+	if mongox.IsDuplicateKey(err) {
+		return apperr.New(apperr.KindAlreadyExists, "PROGRAM_EXISTS", "%s exists already", p.Name()).With("resource", p.Name())
+	}
+	return mongox.Wrap("insert program", err)
+}
+
+// Program returns one program.
+func (s *Store) Program(ctx context.Context, id string) (*program.Program, error) {
+	var p program.Program
+	err := s.programs.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&p)
+	if mongox.IsNotFound(err) {
+		return nil, apperr.NotFound("programs/" + id)
+	}
+	if err != nil {
+		return nil, mongox.Wrap("read program", err)
+	}
+	return &p, nil
+}
+
+// Programs returns up to limit programs after id after, by id; with a
+// currency, only that currency's.
+func (s *Store) Programs(ctx context.Context, currency, after string, limit int64) ([]*program.Program, error) {
+	f := bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}}
+	if currency != "" {
+		f = append(f, bson.E{Key: "currency", Value: currency})
+	}
+	o := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}})
+	if limit > 0 {
+		o.SetLimit(limit)
+	}
+	cur, err := s.programs.Find(ctx, f, o)
+	if err != nil {
+		return nil, mongox.Wrap("list programs", err)
+	}
+	var out []*program.Program
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, mongox.Wrap("list programs", err)
+	}
+	return out, nil
+}
+
+// ReplaceProgram writes p if it is still at version prev.
+func (s *Store) ReplaceProgram(ctx context.Context, p *program.Program, prev int64) error {
+	p.Version = prev + 1
+	res, err := s.programs.ReplaceOne(ctx, bson.D{{Key: "_id", Value: p.ID}, {Key: "version", Value: prev}}, p)
+	if err != nil {
+		return mongox.Wrap("replace program", err)
+	}
+	if res.MatchedCount == 0 {
+		return etag.ErrStale
+	}
+	return nil
+}
+
+// Account is an account document: the account, plus the ledger entries
+// and feed events of its latest changes until they are copied out.
+type Account struct {
+	ledger.Account `bson:",inline"`
+	Entries        []ledger.Entry `bson:"entries"`
+	Dirty          bool           `bson:"dirty"`
+	Outbox         []feed.Pending `bson:"outbox"`
+}
+
+// Entry returns the not-yet-copied entry with that id, if any.
+func (a *Account) Entry(id string) (ledger.Entry, bool) {
+	for _, e := range a.Entries {
+		if e.ID == id {
+			return e, true
+		}
+	}
+	return ledger.Entry{}, false
+}
+
+// InsertAccount stores a new account with its events. If it exists
+// already, it returns the stored one and existed=true.
+func (s *Store) InsertAccount(ctx context.Context, a *Account) (existed bool, err error) {
+	a.Version = 1
+	a.Dirty = len(a.Entries) > 0
+	_, err = s.accounts.InsertOne(ctx, a)
+	if mongox.IsDuplicateKey(err) {
+		got, err := s.Account(ctx, a.ID)
+		if err != nil {
+			return false, err
+		}
+		*a = *got
+		return true, nil
+	}
+	if err != nil {
+		return false, mongox.Wrap("insert account", err)
+	}
+	return false, s.feed.Flush(ctx, s.accounts, a.ID)
+}
+
+// Account returns one account document; a missing one is NOT_FOUND.
+func (s *Store) Account(ctx context.Context, id string) (*Account, error) {
+	var a Account
+	err := s.accounts.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&a)
+	if mongox.IsNotFound(err) {
+		return nil, apperr.NotFound("accounts/" + id)
+	}
+	if err != nil {
+		return nil, mongox.Wrap("read account", err)
+	}
+	return &a, nil
+}
+
+// SaveAccount replaces the account if it is still at version prev
+// (ErrConflict otherwise), then copies its entries to the ledger and its
+// events to the feed. A failure after the replace leaves the copy to the
+// relay (FlushDirty); the change itself is stored.
+func (s *Store) SaveAccount(ctx context.Context, a *Account, prev int64) error {
+	a.Version = prev + 1
+	a.Dirty = len(a.Entries) > 0
+	res, err := s.accounts.ReplaceOne(ctx, bson.D{{Key: "_id", Value: a.ID}, {Key: "version", Value: prev}}, a)
+	if err != nil {
+		return mongox.Wrap("replace account", err)
+	}
+	if res.MatchedCount == 0 {
+		return ErrConflict
+	}
+	if err := s.copyEntries(ctx, a); err != nil {
+		return err
+	}
+	return s.feed.Flush(ctx, s.accounts, a.ID)
+}
+
+// copyEntries writes the account's pending entries to the ledger (an entry
+// there already is skipped) and clears them if the account has not changed
+// since; a later writer carries them on and clears them itself.
+func (s *Store) copyEntries(ctx context.Context, a *Account) error {
+	if len(a.Entries) == 0 {
+		return nil
+	}
+	docs := make([]any, len(a.Entries))
+	for i, e := range a.Entries {
+		docs[i] = e
+	}
+	_, err := s.ledger.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	var bulk mongo.BulkWriteException
+	if errors.As(err, &bulk) {
+		for _, we := range bulk.WriteErrors {
+			if !mongox.IsDuplicateKey(we) {
+				return mongox.Wrap("write ledger entries", err)
+			}
+		}
+	} else if err != nil && !mongox.IsDuplicateKey(err) {
+		return mongox.Wrap("write ledger entries", err)
+	}
+	_, err = s.accounts.UpdateOne(ctx, bson.D{{Key: "_id", Value: a.ID}, {Key: "version", Value: a.Version}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "entries", Value: bson.A{}}, {Key: "dirty", Value: false}}}})
+	if err != nil {
+		return mongox.Wrap("clear copied entries", err)
+	}
+	a.Entries = nil
+	a.Dirty = false
+	return nil
+}
+
+// FlushDirty copies the entries and events that a crash left in account
+// documents; it returns how many accounts it flushed.
+func (s *Store) FlushDirty(ctx context.Context) (int, error) {
+	cur, err := s.accounts.Find(ctx, bson.D{{Key: "dirty", Value: true}}, options.Find().SetLimit(1000))
+	if err != nil {
+		return 0, mongox.Wrap("find dirty accounts", err)
+	}
+	var docs []*Account
+	if err := cur.All(ctx, &docs); err != nil {
+		return 0, mongox.Wrap("find dirty accounts", err)
+	}
+	for _, a := range docs {
+		if err := s.copyEntries(ctx, a); err != nil {
+			return 0, err
+		}
+	}
+	return len(docs), nil
+}
+
+// LedgerEntry returns the entry with that id from the ledger.
+func (s *Store) LedgerEntry(ctx context.Context, id string) (ledger.Entry, bool, error) {
+	var e ledger.Entry
+	err := s.ledger.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&e)
+	if mongox.IsNotFound(err) {
+		return e, false, nil
+	}
+	if err != nil {
+		return e, false, mongox.Wrap("read ledger entry", err)
+	}
+	return e, true, nil
+}
+
+// EntryFilter selects a statement's entries.
+type EntryFilter struct {
+	Account  string
+	Type     ledger.Type
+	From, To time.Time
+}
+
+// EntryCursor is a statement position: the last entry of a page.
+type EntryCursor struct {
+	Time time.Time `json:"t"`
+	ID   string    `json:"i"`
+}
+
+// Entries returns a page of an account's ledger, newest first.
+func (s *Store) Entries(ctx context.Context, f EntryFilter, after *EntryCursor, limit int64) ([]ledger.Entry, error) {
+	q := bson.D{{Key: "account", Value: f.Account}}
+	if f.Type != 0 {
+		q = append(q, bson.E{Key: "type", Value: f.Type})
+	}
+	tr := bson.D{}
+	if !f.From.IsZero() {
+		tr = append(tr, bson.E{Key: "$gte", Value: f.From})
+	}
+	if !f.To.IsZero() {
+		tr = append(tr, bson.E{Key: "$lt", Value: f.To})
+	}
+	if len(tr) > 0 {
+		q = append(q, bson.E{Key: "time", Value: tr})
+	}
+	if after != nil {
+		q = append(q, bson.E{Key: "$or", Value: bson.A{
+			bson.D{{Key: "time", Value: bson.D{{Key: "$lt", Value: after.Time}}}},
+			bson.D{{Key: "time", Value: after.Time}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: after.ID}}}},
+		}})
+	}
+	o := options.Find().SetSort(StatementSort)
+	if limit > 0 {
+		o.SetLimit(limit)
+	}
+	cur, err := s.ledger.Find(ctx, q, o)
+	if err != nil {
+		return nil, mongox.Wrap("list ledger entries", err)
+	}
+	var out []ledger.Entry
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, mongox.Wrap("list ledger entries", err)
+	}
+	return out, nil
+}
+
+// AccountsOf returns the ids of a customer's accounts.
+func (s *Store) AccountsOf(ctx context.Context, customer string) ([]string, error) {
+	return mongox.IDs(ctx, s.accounts, bson.D{{Key: "customer", Value: customer}}, 0)
+}
+
+// ProgramAccounts returns the ids of a program's accounts after id after,
+// by id, up to limit.
+func (s *Store) ProgramAccounts(ctx context.Context, programID, after string, limit int64) ([]string, error) {
+	return mongox.IDs(ctx, s.accounts, bson.D{{Key: "program", Value: programID}, {Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}}, limit)
+}
+
+// DueAccounts returns the ids of accounts with a lot expiring by until or
+// a qualifying period ended by now: the expiry sweep's work.
+func (s *Store) DueAccounts(ctx context.Context, now, until time.Time) ([]string, error) {
+	return mongox.IDs(ctx, s.accounts, bson.D{{Key: "$or", Value: bson.A{
+		bson.D{{Key: "lots.expire_time", Value: bson.D{{Key: "$lte", Value: until}}}},
+		bson.D{{Key: "period_end", Value: bson.D{{Key: "$lte", Value: now}}}},
+	}}}, 0)
+}
+
+// Redact removes the payloads of every feed event about subject.
+func (s *Store) Redact(ctx context.Context, subject string) error {
+	return s.feed.Redact(ctx, subject)
+}
