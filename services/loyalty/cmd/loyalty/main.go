@@ -1,0 +1,12 @@
+// Command loyalty runs the loyalty service. It is configured only by
+// environment variables (see the README); it stops gracefully on SIGTERM.
+package main
+
+import (
+	"github.com/opencrm/crm/pkg/server"
+	"github.com/opencrm/crm/services/loyalty/service"
+)
+
+func main() {
+	server.Main(service.Name, service.DefaultDatabase, service.DefaultAddr, service.Setup)
+}

@@ -1,0 +1,325 @@
+// Package api is loyalty's gRPC surface: it decodes requests, calls the
+// book, and encodes results; validation, authorisation and error mapping
+// are the shared interceptors' work.
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"buf.build/go/protovalidate"
+
+	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
+	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
+	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/pkg/etag"
+	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/idempotency"
+	"github.com/opencrm/crm/pkg/money"
+	"github.com/opencrm/crm/pkg/pagetoken"
+	"github.com/opencrm/crm/services/loyalty/internal/ledger"
+	"github.com/opencrm/crm/services/loyalty/internal/loyaltypb"
+	"github.com/opencrm/crm/services/loyalty/internal/points"
+	"github.com/opencrm/crm/services/loyalty/internal/program"
+	"github.com/opencrm/crm/services/loyalty/internal/store"
+)
+
+const defaultPage = 50
+
+// Handler implements loyaltyv1.LoyaltyServiceServer.
+type Handler struct {
+	loyaltyv1.UnimplementedLoyaltyServiceServer
+	book  *points.Book
+	keys  *idempotency.Store
+	pages *pagetoken.Codec
+	feed  *feed.Producer
+	log   *slog.Logger
+}
+
+var _ loyaltyv1.LoyaltyServiceServer = (*Handler)(nil)
+
+func programID(name string) string  { return strings.TrimPrefix(name, "programs/") }
+func customerID(name string) string { return strings.TrimPrefix(name, "customers/") }
+
+// CreateProgram implements the API method.
+func (h *Handler) CreateProgram(ctx context.Context, req *loyaltyv1.CreateProgramRequest) (*loyaltyv1.CreateProgramResponse, error) {
+	if req.GetProgram().GetId() == "" {
+		return nil, apperr.Invalid("program.id", "is required: 1 to 40 lower-case letters, digits and hyphens")
+	}
+	p := loyaltypb.ProgramFromProto(req.GetProgram())
+	if err := h.book.CreateProgram(ctx, p); err != nil {
+		return nil, err
+	}
+	return &loyaltyv1.CreateProgramResponse{Program: loyaltypb.ProgramToProto(p)}, nil
+}
+
+// GetProgram implements the API method.
+func (h *Handler) GetProgram(ctx context.Context, req *loyaltyv1.GetProgramRequest) (*loyaltyv1.GetProgramResponse, error) {
+	p, err := h.book.Store.Program(ctx, programID(req.GetName()))
+	if err != nil {
+		return nil, err
+	}
+	return &loyaltyv1.GetProgramResponse{Program: loyaltypb.ProgramToProto(p)}, nil
+}
+
+// ListPrograms implements the API method.
+func (h *Handler) ListPrograms(ctx context.Context, req *loyaltyv1.ListProgramsRequest) (*loyaltyv1.ListProgramsResponse, error) {
+	key, err := pagetoken.QueryKey(req)
+	if err != nil {
+		return nil, err
+	}
+	after := ""
+	if req.GetPageToken() != "" {
+		if err := h.pages.Decode(req.GetPageToken(), key, &after); err != nil {
+			return nil, err
+		}
+	}
+	size := int(req.GetPageSize())
+	if size == 0 {
+		size = defaultPage
+	}
+	page, err := h.book.Store.Programs(ctx, "", after, int64(size+1))
+	if err != nil {
+		return nil, err
+	}
+	resp := &loyaltyv1.ListProgramsResponse{}
+	if len(page) > size {
+		page = page[:size]
+		if resp.NextPageToken, err = h.pages.Encode(key, page[size-1].ID); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range page {
+		resp.Programs = append(resp.Programs, loyaltypb.ProgramToProto(p))
+	}
+	return resp, nil
+}
+
+var updatable = map[string]bool{"display_name": true, "points_per_unit": true, "tiers": true, "earning_rules": true,
+	"max_points_per_purchase": true, "points_validity_months": true, "pending_days": true, "qualifying_period_months": true,
+	"auto_enrol": true, "refund_policy": true}
+
+// UpdateProgram implements the API method.
+func (h *Handler) UpdateProgram(ctx context.Context, req *loyaltyv1.UpdateProgramRequest) (*loyaltyv1.UpdateProgramResponse, error) {
+	in := req.GetProgram()
+	if !strings.HasPrefix(in.GetName(), "programs/") || len(in.GetName()) <= len("programs/") {
+		return nil, apperr.Invalid("program.name", "is required: programs/{id}")
+	}
+	paths := req.GetUpdateMask().GetPaths()
+	if len(paths) == 0 {
+		return nil, apperr.Invalid("update_mask", "names no field")
+	}
+	for i, f := range paths {
+		if !updatable[f] {
+			return nil, apperr.Invalid("update_mask.paths", "paths[%d] %q cannot be changed", i, f)
+		}
+	}
+	want, err := etag.Parse("program.etag", in.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	p, err := h.book.Store.Program(ctx, programID(in.GetName()))
+	if err != nil {
+		return nil, err
+	}
+	if want != 0 && want != p.Version {
+		return nil, etag.ErrStale
+	}
+	prev := p.Version
+	loyaltypb.ApplyProgram(p, in, paths)
+	// The update's message is not validated as a whole (only the masked
+	// fields count): the program they make is, by the API's rules.
+	if err := validateProgram(p); err != nil {
+		return nil, err
+	}
+	if err := h.book.UpdateProgram(ctx, p, prev); err != nil {
+		return nil, err
+	}
+	return &loyaltyv1.UpdateProgramResponse{Program: loyaltypb.ProgramToProto(p)}, nil
+}
+
+func validateProgram(p *program.Program) error {
+	err := protovalidate.Validate(&loyaltyv1.CreateProgramRequest{Program: loyaltypb.ProgramToProto(p)})
+	var verr *protovalidate.ValidationError
+	if errors.As(err, &verr) && len(verr.Violations) > 0 {
+		v := verr.Violations[0]
+		return apperr.Invalid(protovalidate.FieldPathString(v.Proto.GetField()), "%s", v.Proto.GetMessage())
+	}
+	if err != nil {
+		return fmt.Errorf("validate program: %w", err)
+	}
+	return nil
+}
+
+// EnrolCustomer implements the API method.
+func (h *Handler) EnrolCustomer(ctx context.Context, req *loyaltyv1.EnrolCustomerRequest) (*loyaltyv1.EnrolCustomerResponse, error) {
+	a, c, err := h.book.Enrol(ctx, programID(req.GetProgram()), customerID(req.GetCustomer()), true)
+	if err != nil {
+		return nil, err
+	}
+	return &loyaltyv1.EnrolCustomerResponse{Account: loyaltypb.AccountToProto(&a.Account, c.Program, h.book.Now())}, nil
+}
+
+// GetAccount implements the API method.
+func (h *Handler) GetAccount(ctx context.Context, req *loyaltyv1.GetAccountRequest) (*loyaltyv1.GetAccountResponse, error) {
+	a, c, err := h.book.Account(ctx, programID(req.GetProgram()), customerID(req.GetCustomer()))
+	if err != nil {
+		return nil, err
+	}
+	return &loyaltyv1.GetAccountResponse{Account: loyaltypb.AccountToProto(&a.Account, c.Program, h.book.Now())}, nil
+}
+
+func purchase(in *loyaltyv1.PurchaseInput, source string) (points.Purchase, error) {
+	amount, err := money.ToMinor(in.GetAmount().GetCurrencyCode(), in.GetAmount().GetUnits(), in.GetAmount().GetNanos())
+	if err != nil {
+		return points.Purchase{}, apperr.Invalid("purchase.amount", "%v", err)
+	}
+	if amount <= 0 {
+		return points.Purchase{}, apperr.Invalid("purchase.amount", "must be positive")
+	}
+	var at time.Time
+	if in.GetOccurTime() != nil {
+		at = in.GetOccurTime().AsTime()
+	}
+	if source == "" {
+		source = "order " + in.GetOrderId()
+	}
+	return points.Purchase{Source: source, OrderID: in.GetOrderId(), Currency: in.GetAmount().GetCurrencyCode(), Amount: amount,
+		Channel: strings.ToLower(in.GetChannel()), Tags: in.GetTags(), SKUs: in.GetSkus(), ItemCount: in.GetItemCount(), OccurTime: at}, nil
+}
+
+func (h *Handler) result(r points.Result) (*loyaltyv1.LedgerEntry, *loyaltyv1.Account) {
+	return loyaltypb.EntryToProto(r.Entry), loyaltypb.AccountToProto(&r.Account.Account, r.Program.Program, h.book.Now())
+}
+
+// EarnPoints implements the API method.
+func (h *Handler) EarnPoints(ctx context.Context, req *loyaltyv1.EarnPointsRequest) (*loyaltyv1.EarnPointsResponse, error) {
+	return idempotency.Do(ctx, h.keys, "EarnPoints", req.GetRequestId(), req, func(ctx context.Context) (*loyaltyv1.EarnPointsResponse, string, error) {
+		p, err := purchase(req.GetPurchase(), "")
+		if err != nil {
+			return nil, "", err
+		}
+		r, err := h.book.EarnPoints(ctx, programID(req.GetProgram()), customerID(req.GetCustomer()), req.GetRequestId(), p)
+		if err != nil {
+			return nil, "", err
+		}
+		e, a := h.result(r)
+		return &loyaltyv1.EarnPointsResponse{Entry: e, Account: a}, req.GetCustomer(), nil
+	})
+}
+
+// RedeemPoints implements the API method.
+func (h *Handler) RedeemPoints(ctx context.Context, req *loyaltyv1.RedeemPointsRequest) (*loyaltyv1.RedeemPointsResponse, error) {
+	return idempotency.Do(ctx, h.keys, "RedeemPoints", req.GetRequestId(), req, func(ctx context.Context) (*loyaltyv1.RedeemPointsResponse, string, error) {
+		r, err := h.book.Redeem(ctx, programID(req.GetProgram()), customerID(req.GetCustomer()), req.GetRequestId(), req.GetPoints(), req.GetReason())
+		if err != nil {
+			return nil, "", err
+		}
+		e, a := h.result(r)
+		return &loyaltyv1.RedeemPointsResponse{Entry: e, Account: a}, req.GetCustomer(), nil
+	})
+}
+
+// AdjustPoints implements the API method.
+func (h *Handler) AdjustPoints(ctx context.Context, req *loyaltyv1.AdjustPointsRequest) (*loyaltyv1.AdjustPointsResponse, error) {
+	return idempotency.Do(ctx, h.keys, "AdjustPoints", req.GetRequestId(), req, func(ctx context.Context) (*loyaltyv1.AdjustPointsResponse, string, error) {
+		r, err := h.book.Adjust(ctx, programID(req.GetProgram()), customerID(req.GetCustomer()), req.GetRequestId(), req.GetPoints(), req.GetReason(), req.GetOperator())
+		if err != nil {
+			return nil, "", err
+		}
+		e, a := h.result(r)
+		return &loyaltyv1.AdjustPointsResponse{Entry: e, Account: a}, req.GetCustomer(), nil
+	})
+}
+
+// ListLedgerEntries implements the API method.
+func (h *Handler) ListLedgerEntries(ctx context.Context, req *loyaltyv1.ListLedgerEntriesRequest) (*loyaltyv1.ListLedgerEntriesResponse, error) {
+	key, err := pagetoken.QueryKey(req)
+	if err != nil {
+		return nil, err
+	}
+	var after *store.EntryCursor
+	if req.GetPageToken() != "" {
+		after = &store.EntryCursor{}
+		if err := h.pages.Decode(req.GetPageToken(), key, after); err != nil {
+			return nil, err
+		}
+	}
+	size := int(req.GetPageSize())
+	if size == 0 {
+		size = defaultPage
+	}
+	f := store.EntryFilter{Type: ledger.Type(req.GetType())}
+	if req.GetTimeFrom() != nil {
+		f.From = req.GetTimeFrom().AsTime()
+	}
+	if req.GetTimeTo() != nil {
+		f.To = req.GetTimeTo().AsTime()
+	}
+	page, err := h.book.Statement(ctx, programID(req.GetProgram()), customerID(req.GetCustomer()), f, after, int64(size+1))
+	if err != nil {
+		return nil, err
+	}
+	resp := &loyaltyv1.ListLedgerEntriesResponse{}
+	if len(page) > size {
+		page = page[:size]
+		last := page[size-1]
+		if resp.NextPageToken, err = h.pages.Encode(key, store.EntryCursor{Time: last.Time, ID: last.ID}); err != nil {
+			return nil, err
+		}
+	}
+	for _, e := range page {
+		resp.Entries = append(resp.Entries, loyaltypb.EntryToProto(e))
+	}
+	return resp, nil
+}
+
+// PreviewEarning implements the API method.
+func (h *Handler) PreviewEarning(ctx context.Context, req *loyaltyv1.PreviewEarningRequest) (*loyaltyv1.PreviewEarningResponse, error) {
+	p, err := purchase(req.GetPurchase(), "")
+	if err != nil {
+		return nil, err
+	}
+	calc, repaid, err := h.book.Preview(ctx, programID(req.GetProgram()), customerID(req.GetCustomer()), p)
+	if err != nil {
+		return nil, err
+	}
+	resp := &loyaltyv1.PreviewEarningResponse{Points: calc.Points, Base: calc.Base, Multiplier: calc.Multiplier, Capped: calc.Capped, DebtRepaid: repaid}
+	for _, r := range calc.Rules {
+		resp.Rules = append(resp.Rules, &loyaltyv1.RuleOutcome{Rule: r.Rule, Matched: r.Matched, Points: r.Points, Error: r.Err})
+	}
+	return resp, nil
+}
+
+// RunExpiry implements the API method.
+func (h *Handler) RunExpiry(ctx context.Context, _ *loyaltyv1.RunExpiryRequest) (*loyaltyv1.RunExpiryResponse, error) {
+	n, pts, err := h.book.Sweep(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &loyaltyv1.RunExpiryResponse{Accounts: int64(n), PointsExpired: pts}, nil
+}
+
+// AuditAccounts implements the API method.
+func (h *Handler) AuditAccounts(ctx context.Context, req *loyaltyv1.AuditAccountsRequest) (*loyaltyv1.AuditAccountsResponse, error) {
+	n, diffs, err := h.book.Audit(ctx, programID(req.GetProgram()), req.GetRepair())
+	if err != nil {
+		return nil, err
+	}
+	resp := &loyaltyv1.AuditAccountsResponse{Checked: int64(n), Repaired: req.GetRepair() && len(diffs) > 0}
+	for _, d := range diffs {
+		resp.Differences = append(resp.Differences, &loyaltyv1.AccountDifference{Account: loyaltypb.AccountName(d.Account), Problems: d.Problems})
+	}
+	return resp, nil
+}
+
+// WatchLoyaltyEvents implements the API method.
+func (h *Handler) WatchLoyaltyEvents(req *loyaltyv1.WatchLoyaltyEventsRequest, stream loyaltyv1.LoyaltyService_WatchLoyaltyEventsServer) error {
+	return h.feed.Watch(stream.Context(), req.GetAfterSequence(), func(ev *feedv1.Event) error {
+		return stream.Send(&loyaltyv1.WatchLoyaltyEventsResponse{Event: ev})
+	})
+}

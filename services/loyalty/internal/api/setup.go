@@ -1,0 +1,112 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
+	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
+	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
+	"github.com/opencrm/crm/pkg/config"
+	"github.com/opencrm/crm/pkg/customers"
+	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/idempotency"
+	"github.com/opencrm/crm/pkg/peer"
+	"github.com/opencrm/crm/pkg/server"
+	"github.com/opencrm/crm/services/loyalty/internal/feeds"
+	"github.com/opencrm/crm/services/loyalty/internal/points"
+	"github.com/opencrm/crm/services/loyalty/internal/store"
+)
+
+// Service identity and defaults.
+const (
+	ServiceName     = "loyalty"
+	DefaultDatabase = "crm_loyalty"
+	DefaultAddr     = ":50054"
+)
+
+// Options are loyalty's own settings.
+type Options struct {
+	// Profile is how to reach customer-profile (CRM_PROFILE_ADDR,
+	// CRM_PROFILE_TOKEN or _FILE with scopes customers.read and
+	// customers.events, CRM_PROFILE_TIMEOUT).
+	Profile peer.Options
+	// Interaction is how to reach interaction-log (CRM_INTERACTION_ADDR,
+	// CRM_INTERACTION_TOKEN or _FILE with scope interactions.events).
+	Interaction peer.Options
+	// SweepInterval is how often points are expired and qualifying
+	// periods ended (CRM_LOYALTY_SWEEP_INTERVAL).
+	SweepInterval time.Duration
+}
+
+// LoadOptions reads the service's own settings.
+func LoadOptions(env *config.Env) Options {
+	return Options{
+		Profile:       peer.Load(env, "PROFILE", "customer-profile", "customer-profile:50051", "customers.read and customers.events"),
+		Interaction:   peer.Load(env, "INTERACTION", "interaction-log", "interaction-log:50052", "interactions.events"),
+		SweepInterval: env.Duration("CRM_LOYALTY_SWEEP_INTERVAL", 5*time.Minute, time.Second, 24*time.Hour),
+	}
+}
+
+// Setup registers the loyalty service and returns its indexes and workers.
+func Setup(o Options) server.Setup {
+	return func(d *server.Deps) (*server.Service, error) {
+		profileConn, err := peer.Dial(o.Profile, d)
+		if err != nil {
+			return nil, err
+		}
+		interactionConn, err := peer.Dial(o.Interaction, d)
+		if err != nil {
+			return nil, err
+		}
+		producer := feed.NewProducer(d.DB)
+		st := store.New(d.DB, producer)
+		keys := idempotency.New(d.DB)
+		profiles := customerv1.NewCustomerServiceClient(profileConn)
+		book := &points.Book{Store: st, Customers: &customers.Checker{Client: profiles, Timeout: o.Profile.Timeout}, Now: time.Now, Log: d.Log}
+		loyaltyv1.RegisterLoyaltyServiceServer(d.GRPC, &Handler{book: book, keys: keys, pages: d.PageTokens, feed: producer, log: d.Log})
+		applier := &feeds.Applier{Book: book, Keys: keys, Log: d.Log}
+		base := feed.Consumer{DB: d.DB, Log: d.Log, Tracer: d.Tracer.Tracer(ServiceName), Meter: d.Meter.Meter(ServiceName)}
+		purchases := feeds.InteractionConsumer(interactionv1.NewInteractionServiceClient(interactionConn), applier, base)
+		merges := feeds.CustomerConsumer(profiles, applier, base)
+		relay := func(ctx context.Context) {
+			for {
+				if n, err := st.FlushDirty(ctx); err != nil && ctx.Err() == nil {
+					d.Log.WarnContext(ctx, "copying ledger entries", "error", err)
+				} else if n > 0 {
+					d.Log.InfoContext(ctx, "copied ledger entries a crash had left", "accounts", n)
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(5 * time.Second):
+				}
+			}
+		}
+		outbox := func(ctx context.Context) {
+			producer.Relay(ctx, 5*time.Second, func(err error) { d.Log.WarnContext(ctx, "outbox relay", "error", err) }, st.AccountsCollection())
+		}
+		sweep := func(ctx context.Context) {
+			for {
+				if n, pts, err := book.Sweep(ctx); err != nil && ctx.Err() == nil {
+					d.Log.WarnContext(ctx, "expiry sweep", "error", err)
+				} else if n > 0 {
+					d.Log.InfoContext(ctx, "expiry sweep", "accounts", n, "points_expired", pts)
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(o.SweepInterval):
+				}
+			}
+		}
+		return &server.Service{
+			Indexes: append(store.Indexes(), idempotency.Indexes()...),
+			Workers: []func(context.Context){relay, outbox, sweep, purchases.Run, merges.Run},
+			Close: func() error {
+				return errors.Join(profileConn.Close(), interactionConn.Close())
+			},
+		}, nil
+	}
+}

@@ -1,0 +1,154 @@
+// Package loyaltypb converts between the API's loyalty messages and the
+// domain's programs, accounts and ledger entries.
+package loyaltypb
+
+import (
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
+	"github.com/opencrm/crm/pkg/etag"
+	"github.com/opencrm/crm/services/loyalty/internal/ledger"
+	"github.com/opencrm/crm/services/loyalty/internal/program"
+)
+
+// ExpiringWindow is how far ahead "expiring soon" looks.
+const ExpiringWindow = 30 * 24 * time.Hour
+
+func ts(t time.Time) *timestamppb.Timestamp {
+	if t.IsZero() || !t.Before(ledger.Never) {
+		return nil
+	}
+	return timestamppb.New(t)
+}
+
+// ProgramFromProto returns the domain program for a create request, with
+// the documented defaults for unset optional fields.
+func ProgramFromProto(p *loyaltyv1.Program) *program.Program {
+	out := &program.Program{ID: p.GetId()}
+	ApplyProgram(out, p, []string{"display_name", "currency_code", "points_per_unit", "tiers", "earning_rules",
+		"max_points_per_purchase", "points_validity_months", "pending_days", "qualifying_period_months", "auto_enrol", "refund_policy"})
+	return out
+}
+
+// ApplyProgram copies the named fields of p onto out; unset optional
+// fields take their defaults.
+func ApplyProgram(out *program.Program, p *loyaltyv1.Program, fields []string) {
+	for _, f := range fields {
+		switch f {
+		case "display_name":
+			out.DisplayName = p.GetDisplayName()
+		case "currency_code":
+			out.Currency = p.GetCurrencyCode()
+		case "points_per_unit":
+			out.PointsPerUnit = p.GetPointsPerUnit()
+		case "tiers":
+			out.Tiers = nil
+			for _, t := range p.GetTiers() {
+				out.Tiers = append(out.Tiers, program.Tier{ID: t.GetId(), DisplayName: t.GetDisplayName(), Min: t.GetMinQualifyingPoints(), Multiplier: t.GetMultiplier()})
+			}
+		case "earning_rules":
+			out.Rules = nil
+			for _, r := range p.GetEarningRules() {
+				out.Rules = append(out.Rules, program.Rule{ID: r.GetId(), Description: r.GetDescription(), Condition: r.GetCondition(), Points: r.GetPoints()})
+			}
+		case "max_points_per_purchase":
+			out.MaxPointsPerPurchase = p.GetMaxPointsPerPurchase()
+		case "points_validity_months":
+			out.ValidityMonths = program.DefaultValidityMonths
+			if p.PointsValidityMonths != nil {
+				out.ValidityMonths = p.GetPointsValidityMonths()
+			}
+		case "pending_days":
+			out.PendingDays = p.GetPendingDays()
+		case "qualifying_period_months":
+			out.PeriodMonths = program.DefaultPeriodMonths
+			if p.QualifyingPeriodMonths != nil {
+				out.PeriodMonths = p.GetQualifyingPeriodMonths()
+			}
+		case "auto_enrol":
+			out.AutoEnrol = p.GetAutoEnrol()
+		case "refund_policy":
+			out.RefundPolicy = int32(p.GetRefundPolicy())
+			if out.RefundPolicy == 0 {
+				out.RefundPolicy = program.RefundDebt
+			}
+		}
+	}
+}
+
+// ProgramToProto returns the API form of a program.
+func ProgramToProto(p *program.Program) *loyaltyv1.Program {
+	out := &loyaltyv1.Program{
+		Name: p.Name(), Id: p.ID, DisplayName: p.DisplayName, CurrencyCode: p.Currency, PointsPerUnit: p.PointsPerUnit,
+		MaxPointsPerPurchase: p.MaxPointsPerPurchase, PointsValidityMonths: proto.Int32(p.ValidityMonths), PendingDays: p.PendingDays,
+		QualifyingPeriodMonths: proto.Int32(p.PeriodMonths), AutoEnrol: p.AutoEnrol, RefundPolicy: loyaltyv1.RefundPolicy(p.RefundPolicy),
+		CreateTime: ts(p.CreateTime), UpdateTime: ts(p.UpdateTime), Etag: etag.Format(p.Version),
+	}
+	for _, t := range p.Tiers {
+		out.Tiers = append(out.Tiers, &loyaltyv1.Tier{Id: t.ID, DisplayName: t.DisplayName, MinQualifyingPoints: t.Min, Multiplier: t.Multiplier})
+	}
+	for _, r := range p.Rules {
+		out.EarningRules = append(out.EarningRules, &loyaltyv1.EarningRule{Id: r.ID, Description: r.Description, Condition: r.Condition, Points: r.Points})
+	}
+	return out
+}
+
+// CustomerName is the resource name of a customer id, "" for none.
+func CustomerName(id string) string {
+	if id == "" {
+		return ""
+	}
+	return "customers/" + id
+}
+
+// AccountName is the resource name of an account id, "" for none.
+func AccountName(id string) string {
+	if id == "" {
+		return ""
+	}
+	return "accounts/" + id
+}
+
+// AccountToProto returns the API form of an account at now; p gives the
+// tier ladder (nil leaves the progress fields empty).
+func AccountToProto(a *ledger.Account, p *program.Program, now time.Time) *loyaltyv1.Account {
+	state := a.State
+	if state == ledger.Merging {
+		state = ledger.Active
+	}
+	out := &loyaltyv1.Account{
+		Name: AccountName(a.ID), Id: a.ID, Program: "programs/" + a.Program, Customer: CustomerName(a.Customer),
+		State: loyaltyv1.AccountState(state), MergedInto: AccountName(a.MergedInto),
+		Balance: a.Balance(now), Pending: a.Pending(now), Debt: a.Debt, LifetimeEarned: a.LifetimeEarned, Purchases: a.Purchases,
+		Tier: a.Tier, QualifyingPoints: a.QualifyingPoints, PeriodStart: ts(a.PeriodStart), PeriodEnd: ts(a.PeriodEnd),
+		ExpiringSoon: a.ExpiringBy(now.Add(ExpiringWindow)),
+		EnrolTime:    ts(a.EnrolTime), UpdateTime: ts(a.UpdateTime),
+	}
+	if p != nil {
+		out.NextTier, out.PointsToNextTier = a.NextTier(p.Policy())
+	}
+	for _, l := range a.Lots {
+		if l.Remaining > 0 {
+			out.Lots = append(out.Lots, &loyaltyv1.Lot{Id: l.ID, Source: l.Source, Points: l.Points, Remaining: l.Remaining,
+				EarnTime: ts(l.EarnTime), AvailableTime: ts(l.AvailableTime), ExpireTime: ts(l.ExpireTime)})
+		}
+	}
+	return out
+}
+
+// EntryToProto returns the API form of a ledger entry.
+func EntryToProto(e ledger.Entry) *loyaltyv1.LedgerEntry {
+	out := &loyaltyv1.LedgerEntry{
+		Name: "accounts/" + e.Account + "/entries/" + e.ID, Id: e.ID, Account: AccountName(e.Account),
+		Type: loyaltyv1.EntryType(e.Type), Points: e.Points, DebtChange: e.DebtChange,
+		BalanceAfter: e.BalanceAfter, DebtAfter: e.DebtAfter, Reason: e.Reason, Source: e.Source,
+		Operator: e.Operator, RequestId: e.RequestID, Time: ts(e.Time), TierAfter: e.TierAfter,
+	}
+	for _, c := range e.Lots {
+		out.Lots = append(out.Lots, &loyaltyv1.LotChange{Lot: c.Lot, Points: c.Points, ExpireTime: ts(c.ExpireTime), AvailableTime: ts(c.AvailableTime)})
+	}
+	return out
+}

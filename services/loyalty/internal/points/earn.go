@@ -1,0 +1,213 @@
+package points
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
+	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/pkg/ids"
+	"github.com/opencrm/crm/pkg/money"
+	"github.com/opencrm/crm/services/loyalty/internal/ledger"
+	"github.com/opencrm/crm/services/loyalty/internal/program"
+	"github.com/opencrm/crm/services/loyalty/internal/store"
+)
+
+// Purchase is a purchase to earn on.
+type Purchase struct {
+	// Source is what the entry names as its cause: "interactions/{id}"
+	// or the order id of a point-of-sale call.
+	Source    string
+	OrderID   string
+	Currency  string
+	Amount    int64 // minor units
+	Channel   string
+	Tags      []string
+	SKUs      []string
+	ItemCount int64
+	OccurTime time.Time
+}
+
+// facts is the purchase as earning rules see it.
+func (p Purchase) facts() *loyaltyv1.PurchaseFacts {
+	return &loyaltyv1.PurchaseFacts{
+		Amount: float64(p.Amount) / math.Pow10(money.Exponent(p.Currency)), Currency: p.Currency, Channel: p.Channel,
+		OrderId: p.OrderID, Tags: p.Tags, Skus: p.SKUs, ItemCount: p.ItemCount,
+	}
+}
+
+func customerFacts(a *ledger.Account) *loyaltyv1.CustomerFacts {
+	if a == nil {
+		return &loyaltyv1.CustomerFacts{FirstPurchase: true}
+	}
+	return &loyaltyv1.CustomerFacts{Tier: a.Tier, FirstPurchase: a.Purchases == 0, Purchases: a.Purchases,
+		QualifyingPoints: a.QualifyingPoints, LifetimeEarned: a.LifetimeEarned}
+}
+
+func checkCurrency(c *program.Compiled, p Purchase) error {
+	if p.Currency != c.Currency {
+		return apperr.Invalid("purchase.amount.currency_code", "is %s; programs/%s earns on %s", p.Currency, c.ID, c.Currency)
+	}
+	return nil
+}
+
+// earn adds the purchase's points to the account as entry entryID.
+func (b *Book) earn(ctx context.Context, accountID, entryID, requestID string, p Purchase) (Result, error) {
+	return b.apply(ctx, accountID, entryID, forCustomer, func(a *store.Account, c *program.Compiled, now time.Time) error {
+		calc, err := c.Points(p.facts(), customerFacts(&a.Account))
+		if err != nil {
+			return err
+		}
+		at := p.OccurTime
+		if at.IsZero() {
+			at = now
+		}
+		e, ch := a.Add(ledger.Earning{EntryID: entryID, Type: ledger.Earn, Source: p.Source, Points: calc.Points, Amount: p.Amount,
+			Reason: calc.Reason(), RequestID: requestID, Purchase: true,
+			EarnTime: at, AvailableTime: c.AvailableTime(at), ExpireTime: c.ExpireTime(at)}, c.Policy(), now)
+		a.Entries = append(a.Entries, e)
+		if ch != nil {
+			return b.tierChanged(ctx, a, *ch, now)
+		}
+		return nil
+	})
+}
+
+// EarnPoints earns points for a purchase reported by an API caller; the
+// same request id never earns twice.
+func (b *Book) EarnPoints(ctx context.Context, programID, customerID, requestID string, p Purchase) (Result, error) {
+	c, err := b.Program(ctx, programID)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := checkCurrency(c, p); err != nil {
+		return Result{}, err
+	}
+	id, err := b.account(ctx, c, customerID, true)
+	if err != nil {
+		return Result{}, err
+	}
+	return b.earn(ctx, id, ids.Derived("earn:"+programID+"/"+requestID), requestID, p)
+}
+
+// OnPurchase earns, in every program of the purchase's currency that the
+// customer belongs to (or that enrols automatically), the points of a
+// purchase logged in interaction-log. Each program's entry id derives from
+// the interaction, so a replayed event earns nothing more.
+func (b *Book) OnPurchase(ctx context.Context, interactionID, customerID string, p Purchase) error {
+	progs, err := b.Store.Programs(ctx, p.Currency, "", 0)
+	if err != nil {
+		return err
+	}
+	for _, prog := range progs {
+		c, err := b.Program(ctx, prog.ID)
+		if err != nil {
+			return err
+		}
+		// interaction-log checked the customer when it logged the purchase.
+		id, err := b.account(ctx, c, customerID, false)
+		if ae, ok := apperr.As(err); ok && ae.Reason == "NOT_ENROLLED" {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := b.earn(ctx, id, LotID(prog.ID, interactionID), "", p); err != nil {
+			return fmt.Errorf("earn on interactions/%s in programs/%s: %w", interactionID, prog.ID, err)
+		}
+	}
+	return nil
+}
+
+// OnRefund reverses, in every program where the refunded purchase earned,
+// the share of its points that the refund's amount is of the purchase.
+func (b *Book) OnRefund(ctx context.Context, refundID, purchaseID, customerID, currency string, amount int64) error {
+	progs, err := b.Store.Programs(ctx, currency, "", 0)
+	if err != nil {
+		return err
+	}
+	for _, prog := range progs {
+		_, err := b.apply(ctx, AccountID(prog.ID, customerID), ids.Derived("refund:"+prog.ID+"/"+refundID), forCustomer,
+			func(a *store.Account, c *program.Compiled, now time.Time) error {
+				e := a.Refund(ids.Derived("refund:"+prog.ID+"/"+refundID), LotID(prog.ID, purchaseID), "interactions/"+refundID, amount, c.Policy(), now)
+				a.Entries = append(a.Entries, e)
+				return nil
+			})
+		if ae, ok := apperr.As(err); ok && ae.Kind == apperr.KindNotFound {
+			continue // not a member: the purchase earned nothing here
+		}
+		if err != nil {
+			return fmt.Errorf("reverse interactions/%s in programs/%s: %w", purchaseID, prog.ID, err)
+		}
+	}
+	return nil
+}
+
+// Redeem spends points; a balance that does not cover them is
+// FAILED_PRECONDITION with the balance.
+func (b *Book) Redeem(ctx context.Context, programID, customerID, requestID string, points int64, reason string) (Result, error) {
+	return b.spend(ctx, programID, customerID, ids.Derived("redeem:"+programID+"/"+requestID), ledger.Redeem, points, reason, "", requestID)
+}
+
+// Adjust adds or removes points by an operator's decision.
+func (b *Book) Adjust(ctx context.Context, programID, customerID, requestID string, points int64, reason, operator string) (Result, error) {
+	entryID := ids.Derived("adjust:" + programID + "/" + requestID)
+	if points < 0 {
+		return b.spend(ctx, programID, customerID, entryID, ledger.Adjust, -points, reason, operator, requestID)
+	}
+	if _, _, err := b.Account(ctx, programID, customerID); err != nil {
+		return Result{}, err
+	}
+	return b.apply(ctx, AccountID(programID, customerID), entryID, forCustomer, func(a *store.Account, c *program.Compiled, now time.Time) error {
+		e, _ := a.Add(ledger.Earning{EntryID: entryID, Type: ledger.Adjust, Source: "adjustment", Points: points, Reason: reason,
+			Operator: operator, RequestID: requestID, EarnTime: now, AvailableTime: now, ExpireTime: c.ExpireTime(now)}, c.Policy(), now)
+		a.Entries = append(a.Entries, e)
+		return nil
+	})
+}
+
+func (b *Book) spend(ctx context.Context, programID, customerID, entryID string, t ledger.Type, points int64, reason, operator, requestID string) (Result, error) {
+	if _, _, err := b.Account(ctx, programID, customerID); err != nil {
+		return Result{}, err
+	}
+	return b.apply(ctx, AccountID(programID, customerID), entryID, forCustomer, func(a *store.Account, _ *program.Compiled, now time.Time) error {
+		e, err := a.Spend(entryID, t, points, reason, operator, requestID, now)
+		if err != nil {
+			return err
+		}
+		a.Entries = append(a.Entries, e)
+		return nil
+	})
+}
+
+// Preview says what a purchase would earn for a customer (or a new
+// member, with customerID empty), and how much of it would repay debt.
+func (b *Book) Preview(ctx context.Context, programID, customerID string, p Purchase) (program.Calculation, int64, error) {
+	c, err := b.Program(ctx, programID)
+	if err != nil {
+		return program.Calculation{}, 0, err
+	}
+	if err := checkCurrency(c, p); err != nil {
+		return program.Calculation{}, 0, err
+	}
+	var acct *ledger.Account
+	if customerID != "" {
+		a, err := b.Store.Account(ctx, AccountID(programID, customerID))
+		if err == nil {
+			acct = &a.Account
+		} else if ae, ok := apperr.As(err); !ok || ae.Kind != apperr.KindNotFound {
+			return program.Calculation{}, 0, err
+		}
+	}
+	calc, err := c.Points(p.facts(), customerFacts(acct))
+	if err != nil {
+		return program.Calculation{}, 0, err
+	}
+	var repaid int64
+	if acct != nil {
+		repaid = min(acct.Debt, calc.Points)
+	}
+	return calc, repaid, nil
+}

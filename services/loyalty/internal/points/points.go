@@ -1,0 +1,326 @@
+// Package points is loyalty's use cases: programs, enrolment, earning,
+// spending, refunds, expiry, merges and erasure. Every change to an account
+// is one version-checked replace of its document that also carries the
+// ledger entries and feed events it caused (see store); a change that
+// names its entry id is applied once, however often it is delivered.
+package points
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
+	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/ids"
+	"github.com/opencrm/crm/services/loyalty/internal/ledger"
+	"github.com/opencrm/crm/services/loyalty/internal/loyaltypb"
+	"github.com/opencrm/crm/services/loyalty/internal/program"
+	"github.com/opencrm/crm/services/loyalty/internal/store"
+)
+
+// maxAttempts bounds the retries of a change that keeps meeting
+// concurrent changes of the same account.
+const maxAttempts = 200
+
+// Customers says which customers may not be enrolled, and why.
+type Customers interface {
+	Check(ctx context.Context, ids []string) (map[string]error, error)
+}
+
+// Book runs loyalty's use cases.
+type Book struct {
+	Store     *store.Store
+	Customers Customers
+	Now       func() time.Time
+	Log       *slog.Logger
+
+	mu       sync.Mutex
+	compiled map[string]*program.Compiled
+}
+
+// AccountID is the id of a customer's account in a program: derived, so
+// that it is the same wherever it is computed and reveals neither.
+func AccountID(programID, customerID string) string {
+	return ids.Derived("account:" + programID + "/" + customerID)
+}
+
+// LotID is the id of the lot (and earn entry) a purchase interaction
+// created in a program.
+func LotID(programID, interactionID string) string {
+	return ids.Derived("purchase:" + programID + "/" + interactionID)
+}
+
+// Program returns a program with its rules compiled; compilation is
+// cached per program version.
+func (b *Book) Program(ctx context.Context, id string) (*program.Compiled, error) {
+	p, err := b.Store.Program(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if c, ok := b.compiled[id]; ok && c.Version == p.Version {
+		return c, nil
+	}
+	c, err := program.Compile("program", p)
+	if err != nil {
+		return nil, fmt.Errorf("stored program %s no longer compiles: %w", id, err)
+	}
+	if b.compiled == nil {
+		b.compiled = map[string]*program.Compiled{}
+	}
+	b.compiled[id] = c
+	return c, nil
+}
+
+// CreateProgram checks and stores a new program.
+func (b *Book) CreateProgram(ctx context.Context, p *program.Program) error {
+	if _, err := program.Compile("program", p); err != nil {
+		return err
+	}
+	now := b.Now().UTC()
+	p.CreateTime, p.UpdateTime = now, now
+	return b.Store.CreateProgram(ctx, p)
+}
+
+// UpdateProgram checks p and stores it if the program is still at
+// version prev.
+func (b *Book) UpdateProgram(ctx context.Context, p *program.Program, prev int64) error {
+	if _, err := program.Compile("program", p); err != nil {
+		return err
+	}
+	p.UpdateTime = b.Now().UTC()
+	return b.Store.ReplaceProgram(ctx, p, prev)
+}
+
+// mode says how a change treats an account that is not plainly active.
+type mode int
+
+const (
+	// forCustomer: a merged account hands over to its survivor, a merging
+	// one is ABORTED (retry), an erased one refuses.
+	forCustomer mode = iota
+	// forUpkeep (expiry, erasure): any state; a merging account is
+	// skipped until its merge completes.
+	forUpkeep
+	// forMerge: any state but merged.
+	forMerge
+)
+
+// errUnchanged lets a change say it has nothing to write.
+var errUnchanged = errors.New("nothing to change")
+
+// change edits the account document: its figures, and the entries and
+// events it appends.
+type change func(a *store.Account, c *program.Compiled, now time.Time) error
+
+// Result is what a change did.
+type Result struct {
+	Account *store.Account
+	Program *program.Compiled
+	// Entry is the entry with the change's entry id, if it named one.
+	Entry ledger.Entry
+	// Applied is false when the entry existed already (a replay).
+	Applied bool
+}
+
+// apply runs fn on the account and stores the result, retrying on
+// concurrent changes. With an entryID, a change whose entry exists already
+// is not applied again: the first entry is returned.
+func (b *Book) apply(ctx context.Context, accountID, entryID string, m mode, fn change) (Result, error) {
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		a, err := b.Store.Account(ctx, accountID)
+		if err != nil {
+			return Result{}, err
+		}
+		switch {
+		case a.State == ledger.Merged && m == forCustomer:
+			accountID = a.MergedInto
+			continue
+		case a.State == ledger.Merged && m == forMerge:
+			return Result{Account: a}, errUnchanged
+		case a.State == ledger.Merging && m == forCustomer:
+			return Result{}, apperr.New(apperr.KindAborted, "ACCOUNT_MERGING", "accounts/%s is being merged; retry", a.ID)
+		case a.State == ledger.Merging && m == forUpkeep:
+			return Result{Account: a}, errUnchanged
+		case a.State == ledger.Erased && m == forCustomer:
+			return Result{}, apperr.New(apperr.KindFailedPrecondition, "ACCOUNT_ERASED", "accounts/%s belongs to an erased customer", a.ID)
+		}
+		c, err := b.Program(ctx, a.Program)
+		if err != nil {
+			return Result{}, err
+		}
+		if entryID != "" {
+			if e, ok := a.Entry(entryID); ok {
+				return Result{Account: a, Program: c, Entry: e}, nil
+			}
+			if e, ok, err := b.Store.LedgerEntry(ctx, entryID); err != nil {
+				return Result{}, err
+			} else if ok {
+				return Result{Account: a, Program: c, Entry: e}, nil
+			}
+		}
+		now := b.Now().UTC()
+		prev := a.Version
+		from := len(a.Entries)
+		rolled, err := b.roll(ctx, a, c, now)
+		if err != nil {
+			return Result{}, err
+		}
+		if err := fn(a, c, now); errors.Is(err, errUnchanged) && !rolled {
+			return Result{Account: a, Program: c}, errUnchanged
+		} else if err != nil && !errors.Is(err, errUnchanged) {
+			return Result{}, err
+		}
+		added := slices.Clone(a.Entries[from:])
+		if err := b.record(ctx, a, added); err != nil {
+			return Result{}, err
+		}
+		err = b.Store.SaveAccount(ctx, a, prev)
+		if errors.Is(err, store.ErrConflict) {
+			// Another change won; spread the retries out a little.
+			time.Sleep(time.Duration(rand.IntN(attempt+1)) * time.Millisecond)
+			continue
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		r := Result{Account: a, Program: c, Applied: true}
+		for _, e := range added {
+			if e.ID == entryID {
+				r.Entry = e
+			}
+		}
+		return r, nil
+	}
+	return Result{}, apperr.New(apperr.KindAborted, "ACCOUNT_CONTENTION", "accounts/%s is changing too often; retry", accountID)
+}
+
+// roll ends the qualifying periods that are over.
+func (b *Book) roll(ctx context.Context, a *store.Account, c *program.Compiled, now time.Time) (bool, error) {
+	if now.Before(a.PeriodEnd) {
+		return false, nil
+	}
+	entries, changes := a.RollPeriods(c.Policy(), func(end time.Time) string {
+		return ids.Derived(fmt.Sprintf("tier:%s/%d", a.ID, end.Unix()))
+	}, now)
+	a.Entries = append(a.Entries, entries...)
+	for _, ch := range changes {
+		if err := b.tierChanged(ctx, a, ch, now); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// event adds an event about the account's customer to its outbox; an
+// erased account's changes publish nothing.
+func (b *Book) event(ctx context.Context, a *store.Account, payload proto.Message, now time.Time) error {
+	if a.Customer == "" {
+		return nil
+	}
+	ev, err := feed.NewPending(ctx, loyaltypb.CustomerName(a.Customer), payload, now)
+	if err != nil {
+		return err
+	}
+	a.Outbox = append(a.Outbox, ev)
+	return nil
+}
+
+// record publishes an event for each new entry.
+func (b *Book) record(ctx context.Context, a *store.Account, entries []ledger.Entry) error {
+	for _, e := range entries {
+		err := b.event(ctx, a, &loyaltyv1.LedgerEntryRecorded{Entry: loyaltypb.EntryToProto(e),
+			Customer: loyaltypb.CustomerName(a.Customer), Program: "programs/" + a.Program}, e.Time)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *Book) tierChanged(ctx context.Context, a *store.Account, ch ledger.TierChange, now time.Time) error {
+	return b.event(ctx, a, &loyaltyv1.TierChanged{Account: loyaltypb.AccountName(a.ID), Customer: loyaltypb.CustomerName(a.Customer),
+		Program: "programs/" + a.Program, FromTier: ch.From, ToTier: ch.To, Reason: ch.Reason}, now)
+}
+
+// Enrol opens a customer's account in a program (checked against
+// customer-profile when check is set); an existing account is returned as
+// it is.
+func (b *Book) Enrol(ctx context.Context, programID, customerID string, check bool) (*store.Account, *program.Compiled, error) {
+	c, err := b.Program(ctx, programID)
+	if err != nil {
+		return nil, nil, err
+	}
+	id := AccountID(programID, customerID)
+	if a, err := b.Store.Account(ctx, id); err == nil {
+		return a, c, nil
+	} else if ae, ok := apperr.As(err); !ok || ae.Kind != apperr.KindNotFound {
+		return nil, nil, err
+	}
+	if check {
+		problems, err := b.Customers.Check(ctx, []string{customerID})
+		if err != nil {
+			return nil, nil, err
+		}
+		if p := problems[customerID]; p != nil {
+			return nil, nil, p
+		}
+	}
+	now := b.Now().UTC()
+	a := &store.Account{Account: *ledger.Open(id, programID, customerID, c.Policy(), now)}
+	if err := b.event(ctx, a, &loyaltyv1.AccountEnrolled{Account: loyaltypb.AccountToProto(&a.Account, c.Program, now)}, now); err != nil {
+		return nil, nil, err
+	}
+	if _, err := b.Store.InsertAccount(ctx, a); err != nil {
+		return nil, nil, err
+	}
+	return a, c, nil
+}
+
+// account returns the customer's account in the program, enrolling them
+// first if the program enrols automatically.
+func (b *Book) account(ctx context.Context, c *program.Compiled, customerID string, check bool) (string, error) {
+	id := AccountID(c.ID, customerID)
+	_, err := b.Store.Account(ctx, id)
+	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.KindNotFound && c.AutoEnrol {
+		_, _, err = b.Enrol(ctx, c.ID, customerID, check)
+	}
+	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.KindNotFound {
+		return "", apperr.New(apperr.KindFailedPrecondition, "NOT_ENROLLED", "customers/%s is not enrolled in programs/%s", customerID, c.ID).
+			With("program", "programs/"+c.ID)
+	}
+	return id, err
+}
+
+// Account returns a customer's account in a program.
+func (b *Book) Account(ctx context.Context, programID, customerID string) (*store.Account, *program.Compiled, error) {
+	c, err := b.Program(ctx, programID)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := b.Store.Account(ctx, AccountID(programID, customerID))
+	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.KindNotFound {
+		return nil, nil, apperr.New(apperr.KindNotFound, "NOT_ENROLLED", "customers/%s is not enrolled in programs/%s", customerID, programID).
+			With("resource", "customers/"+customerID)
+	}
+	return a, c, err
+}
+
+// Statement returns a page of a customer's ledger in a program.
+func (b *Book) Statement(ctx context.Context, programID, customerID string, f store.EntryFilter, after *store.EntryCursor, limit int64) ([]ledger.Entry, error) {
+	if _, _, err := b.Account(ctx, programID, customerID); err != nil {
+		return nil, err
+	}
+	f.Account = AccountID(programID, customerID)
+	return b.Store.Entries(ctx, f, after, limit)
+}
