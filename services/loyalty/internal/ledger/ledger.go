@@ -68,6 +68,10 @@ type Lot struct {
 	ExpireTime    time.Time `bson:"expire_time"`
 	// Warned is set once the expiring-soon notice went out.
 	Warned bool `bson:"warned"`
+	// Period is the start of the qualifying period the purchase counted
+	// in (zero for other earnings): its refund lowers that period's
+	// qualifying points only while it is current.
+	Period time.Time `bson:"period,omitzero"`
 }
 
 // LotChange is a lot created (positive) or consumed (negative) by an entry.
@@ -253,18 +257,20 @@ func (a *Account) Add(g Earning, p Policy, now time.Time) (Entry, *TierChange) {
 	repay := min(a.Debt, g.Points)
 	a.Debt -= repay
 	e.DebtChange = -repay
-	if lot := g.Points - repay; lot > 0 {
+	var period time.Time
+	if g.Purchase {
+		period = a.PeriodStart
+	}
+	if lot := g.Points - repay; lot > 0 || g.Amount > 0 {
+		// A purchase whose points all repaid debt still gets its (empty)
+		// lot, so that a refund of it finds what it earned.
 		a.Lots = append(a.Lots, Lot{ID: g.EntryID, Source: g.Source, Earned: g.Points, Points: lot, Remaining: lot,
-			Amount: g.Amount, EarnTime: g.EarnTime.UTC(), AvailableTime: g.AvailableTime.UTC(), ExpireTime: g.ExpireTime.UTC()})
+			Amount: g.Amount, EarnTime: g.EarnTime.UTC(), AvailableTime: g.AvailableTime.UTC(), ExpireTime: g.ExpireTime.UTC(), Period: period})
 		a.sortLots()
-		e.Points = lot
-		e.Lots = []LotChange{{Lot: g.EntryID, Points: lot, ExpireTime: g.ExpireTime.UTC(), AvailableTime: g.AvailableTime.UTC()}}
-	} else if g.Amount > 0 {
-		// Everything repaid debt: keep an empty lot so that a refund of
-		// this purchase still finds what it earned.
-		a.Lots = append(a.Lots, Lot{ID: g.EntryID, Source: g.Source, Earned: g.Points, Amount: g.Amount,
-			EarnTime: g.EarnTime.UTC(), AvailableTime: g.AvailableTime.UTC(), ExpireTime: g.ExpireTime.UTC()})
-		a.sortLots()
+		if lot > 0 {
+			e.Points = lot
+			e.Lots = []LotChange{{Lot: g.EntryID, Points: lot, ExpireTime: g.ExpireTime.UTC(), AvailableTime: g.AvailableTime.UTC()}}
+		}
 	}
 	a.LifetimeEarned += g.Points
 	e.LifetimeChange = g.Points
@@ -357,7 +363,7 @@ func (a *Account) Refund(id, lotID, source string, amount int64, p Policy, now t
 	}
 	a.LifetimeEarned -= due
 	e.LifetimeChange = -due
-	if !l.EarnTime.Before(a.PeriodStart) {
+	if !l.Period.IsZero() && l.Period.Equal(a.PeriodStart) {
 		q := min(due, a.QualifyingPoints)
 		a.QualifyingPoints -= q
 		e.QualifyingChange = -q
@@ -437,12 +443,13 @@ type Transfer struct {
 	LifetimeEarned   int64
 	QualifyingPoints int64
 	Purchases        int64
+	PeriodStart      time.Time
 }
 
 // MoveOut empties a merging account into a transfer and marks it merged.
 func (a *Account) MoveOut(entryID, survivor string, now time.Time) (Entry, Transfer) {
 	t := Transfer{From: a.ID, Lots: a.Lots, Debt: a.Debt, LifetimeEarned: a.LifetimeEarned,
-		QualifyingPoints: a.QualifyingPoints, Purchases: a.Purchases}
+		QualifyingPoints: a.QualifyingPoints, Purchases: a.Purchases, PeriodStart: a.PeriodStart}
 	e := a.entry(entryID, MergeOut, now)
 	e.Source = survivor
 	e.Reason = "customer merged; points moved to " + survivor
@@ -467,6 +474,11 @@ func (a *Account) MoveIn(entryID string, t Transfer, p Policy, now time.Time) (E
 	e.Source = "accounts/" + t.From
 	e.Reason = "points of a merged customer"
 	for _, l := range t.Lots {
+		// Purchases that counted in the loser's current period count in
+		// the survivor's, as their qualifying points do.
+		if !l.Period.IsZero() && l.Period.Equal(t.PeriodStart) {
+			l.Period = a.PeriodStart
+		}
 		a.Lots = append(a.Lots, l)
 		if l.Remaining > 0 {
 			e.Lots = append(e.Lots, LotChange{Lot: l.ID, Points: l.Remaining, ExpireTime: l.ExpireTime, AvailableTime: l.AvailableTime})

@@ -261,9 +261,10 @@ func TestMergeMovesEverything(t *testing.T) {
 	}
 	audited(t, loser, le)
 	audited(t, survivor, se)
-	// The survivor can refund the loser's purchase.
-	if e := survivor.Refund("f", "lp", "", 8000, policy, t0); e.Points != -80 {
-		t.Fatalf("refund of a moved purchase: %+v", e)
+	// The survivor can refund the loser's purchase, and its qualifying
+	// points go with it.
+	if e := survivor.Refund("f", "lp", "", 8000, policy, t0); e.Points != -80 || survivor.QualifyingPoints != 30 {
+		t.Fatalf("refund of a moved purchase: %+v, qualifying %d", e, survivor.QualifyingPoints)
 	}
 }
 

@@ -1,0 +1,195 @@
+package api_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
+	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
+	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
+	typev1 "github.com/opencrm/crm/gen/go/crm/type/v1"
+	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/server/servertest"
+)
+
+func (e *env) logPurchase(t *testing.T, customer, order string, amount *typev1.Money) string {
+	t.Helper()
+	resp, err := e.interactions.LogInteraction(e.ctx, &interactionv1.LogInteractionRequest{Interaction: &interactionv1.Interaction{
+		Customer: customer, Channel: interactionv1.Channel_CHANNEL_WEB, Direction: interactionv1.Direction_DIRECTION_INBOUND,
+		Kind: interactionv1.InteractionKind_INTERACTION_KIND_PURCHASE, OccurTime: timestamppb.Now(),
+		Purchase: &interactionv1.Purchase{OrderId: order, Amount: amount}}})
+	if err != nil {
+		t.Fatalf("log purchase: %v", err)
+	}
+	return resp.GetInteraction().GetName()
+}
+
+func (e *env) logRefund(t *testing.T, customer, purchase string, amount *typev1.Money) {
+	t.Helper()
+	_, err := e.interactions.LogInteraction(e.ctx, &interactionv1.LogInteractionRequest{Interaction: &interactionv1.Interaction{
+		Customer: customer, Channel: interactionv1.Channel_CHANNEL_WEB, Direction: interactionv1.Direction_DIRECTION_INBOUND,
+		Kind: interactionv1.InteractionKind_INTERACTION_KIND_REFUND, OccurTime: timestamppb.Now(),
+		Refund: &interactionv1.Refund{Purchase: purchase, Amount: amount}}})
+	if err != nil {
+		t.Fatalf("log refund: %v", err)
+	}
+}
+
+func (e *env) balance(t *testing.T, program, customer string) func() int64 {
+	return func() int64 {
+		resp, err := e.client.GetAccount(e.ctx, &loyaltyv1.GetAccountRequest{Program: program, Customer: customer})
+		if err != nil {
+			return -1
+		}
+		return resp.GetAccount().GetBalance()
+	}
+}
+
+func (e *env) entries(t *testing.T, program, customer string) []*loyaltyv1.LedgerEntry {
+	t.Helper()
+	resp, err := e.client.ListLedgerEntries(e.ctx, &loyaltyv1.ListLedgerEntriesRequest{Program: program, Customer: customer, PageSize: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.GetEntries()
+}
+
+// A purchase logged in interaction-log earns points without any call to
+// loyalty; a partial refund reverses its share; the spent part of a full
+// refund becomes debt. A replay of the whole feed after a restart changes
+// nothing.
+func TestPurchasesAndRefundsArriveThroughTheInteractionFeed(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	prog := e.program(t, club("club", true))
+	c := e.customer(t, "Grace")
+	bal := e.balance(t, prog, c)
+
+	p1 := e.logPurchase(t, c, "o-1", eur(100, 0)) // 100 + 50 welcome
+	eventually(t, "the purchase earns 150 points", func() bool { return bal() == 150 })
+	p2 := e.logPurchase(t, c, "o-2", eur(80, 0)) // 80, and silver from 230 qualifying
+	eventually(t, "the second purchase earns 80", func() bool { return bal() == 230 })
+	if a := e.account(t, prog, c); a.GetTier() != "silver" || a.GetPurchases() != 2 {
+		t.Fatalf("account: %v", a)
+	}
+
+	e.logRefund(t, c, p1, eur(50, 0)) // half of 150 points
+	eventually(t, "the partial refund reverses 75", func() bool { return bal() == 155 })
+
+	if _, err := e.client.RedeemPoints(e.ctx, &loyaltyv1.RedeemPointsRequest{Program: prog, Customer: c, Points: 150, RequestId: "spend"}); err != nil {
+		t.Fatal(err)
+	}
+	// The redemption took p1's 75 (soonest to expire) and 75 of p2's 80.
+	// p2's full refund reverses 80: the 5 left, and 75 owed as debt.
+	e.logRefund(t, c, p2, eur(80, 0))
+	eventually(t, "the full refund reverses p2", func() bool { return e.account(t, prog, c).GetDebt() == 75 })
+	a := e.account(t, prog, c)
+	if a.GetBalance() != 0 || a.GetLifetimeEarned() != 75 || a.GetQualifyingPoints() != 75 || a.GetTier() != "silver" {
+		t.Fatalf("after full refund: %v", a)
+	}
+	before := e.entries(t, prog, c)
+
+	// Replay: restart loyalty on its database with its cursor rewound.
+	db := e.srv.Mongo
+	if err := e.srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	rewind(t, db.URI, db.Database)
+	e.startLoyalty(t, db)
+	time.Sleep(2 * time.Second)
+	eventually(t, "the replay is applied", func() bool { return len(e.entries(t, prog, c)) == len(before) })
+	if after := e.account(t, prog, c); after.GetBalance() != a.GetBalance() || after.GetDebt() != a.GetDebt() {
+		t.Fatalf("replay changed the account: %v", after)
+	}
+	e.audit(t, prog)
+}
+
+// rewind deletes the consumer cursors, so the feeds are read again from
+// the start.
+func rewind(t *testing.T, uri, database string) {
+	t.Helper()
+	ctx := context.Background()
+	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetMaxPoolSize(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = client.Disconnect(ctx) }()
+	if _, err := client.Database(database).Collection(feed.CursorsCollection).DeleteMany(ctx, bson.D{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A merge moves the loser's points, history and debt to the survivor; an
+// erasure keeps the ledger but not the person.
+func TestMergeAndEraseArriveThroughTheProfileFeed(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	prog := e.program(t, club("club", true))
+	survivor, loser := e.customer(t, "Survivor"), e.customer(t, "Loser")
+	e.logPurchase(t, survivor, "s-1", eur(100, 0))
+	e.logPurchase(t, loser, "l-1", eur(120, 0))
+	eventually(t, "both earn", func() bool {
+		return e.balance(t, prog, survivor)() == 150 && e.balance(t, prog, loser)() == 170
+	})
+
+	if _, err := e.customers.MergeCustomers(e.ctx, &customerv1.MergeCustomersRequest{Survivor: survivor, Loser: loser}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the loser's points move to the survivor", func() bool { return e.balance(t, prog, survivor)() == 320 })
+	s := e.account(t, prog, survivor)
+	if s.GetPurchases() != 2 || s.GetTier() != "silver" || s.GetLifetimeEarned() != 320 {
+		t.Fatalf("survivor: %v", s)
+	}
+	l := e.account(t, prog, loser)
+	if l.GetState() != loyaltyv1.AccountState_ACCOUNT_STATE_MERGED || l.GetBalance() != 0 || l.GetMergedInto() != s.GetName() {
+		t.Fatalf("loser: %v", l)
+	}
+	// The loser's history stays readable, ending with the move.
+	if es := e.entries(t, prog, loser); len(es) != 2 || es[0].GetType() != loyaltyv1.EntryType_ENTRY_TYPE_MERGE_OUT {
+		t.Fatalf("loser's statement: %v", es)
+	}
+
+	if _, err := e.customers.EraseCustomer(e.ctx, &customerv1.EraseCustomerRequest{Name: survivor, Reason: "privacy request"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the account forgets the customer", func() bool {
+		return e.account(t, prog, survivor).GetState() == loyaltyv1.AccountState_ACCOUNT_STATE_ERASED
+	})
+	a := e.account(t, prog, survivor)
+	if a.GetCustomer() != "" || a.GetBalance() != 320 {
+		t.Fatalf("erased account: %v", a)
+	}
+	_, err := e.client.RedeemPoints(e.ctx, &loyaltyv1.RedeemPointsRequest{Program: prog, Customer: survivor, Points: 1, RequestId: "after-erase"})
+	servertest.WantCode(t, err, codes.FailedPrecondition, "")
+	// The customer's events on the loyalty feed carry no data any more.
+	wctx, cancel := context.WithTimeout(e.ctx, 2*time.Second)
+	defer cancel()
+	stream, err := e.client.WatchLoyaltyEvents(wctx, &loyaltyv1.WatchLoyaltyEventsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for {
+		resp, err := stream.Recv()
+		if err != nil {
+			break // the deadline ends the watch once every event was read
+		}
+		if ev := resp.GetEvent(); ev.GetSubject() == survivor {
+			seen++
+			if !ev.GetRedacted() {
+				t.Fatalf("event %d about the erased customer kept its payload", ev.GetSequence())
+			}
+		}
+	}
+	if seen < 3 {
+		t.Fatalf("saw %d events about the survivor", seen)
+	}
+	e.audit(t, prog)
+}
