@@ -30,6 +30,7 @@ import (
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/pkg/server"
 	interaction "github.com/opencrm/crm/services/interaction/service"
+	loyalty "github.com/opencrm/crm/services/loyalty/service"
 	profile "github.com/opencrm/crm/services/profile/service"
 )
 
@@ -45,6 +46,7 @@ func run() error {
 	dbAddr := flag.String("db-addr", "127.0.0.1:27017", "loopback address of the embedded database")
 	profileAddr := flag.String("profile-addr", "127.0.0.1:50051", "address of customer-profile")
 	interactionAddr := flag.String("interaction-addr", "127.0.0.1:50052", "address of interaction-log")
+	loyaltyAddr := flag.String("loyalty-addr", "127.0.0.1:50054", "address of loyalty")
 	logLevel := flag.String("log-level", "warn", "service log level: debug, info, warn, error")
 	flag.Parse()
 
@@ -84,13 +86,19 @@ func run() error {
 		}
 	}
 	// Services call each other with tokens of their own, as in production.
-	serviceToken, err := auth.Mint(authSecret, interaction.Name, []string{"customers.read", "customers.events"}, 365*24*time.Hour, "", "")
+	interactionToken, err := auth.Mint(authSecret, interaction.Name, []string{"customers.read", "customers.events"}, 365*24*time.Hour, "", "")
 	if err != nil {
 		return err
 	}
-	env := config.FromMap(map[string]string{"CRM_PROFILE_ADDR": *profileAddr, "CRM_PROFILE_TOKEN": serviceToken})
-	profileSetup, interactionSetup := profile.Setup(env), interaction.Setup(env)
-	if err := env.Err(); err != nil {
+	loyaltyToken, err := auth.Mint(authSecret, loyalty.Name, []string{"customers.read", "customers.events", "interactions.events"}, 365*24*time.Hour, "", "")
+	if err != nil {
+		return err
+	}
+	env := config.FromMap(map[string]string{"CRM_PROFILE_ADDR": *profileAddr, "CRM_PROFILE_TOKEN": interactionToken})
+	loyaltyEnv := config.FromMap(map[string]string{"CRM_PROFILE_ADDR": *profileAddr, "CRM_PROFILE_TOKEN": loyaltyToken,
+		"CRM_INTERACTION_ADDR": *interactionAddr, "CRM_INTERACTION_TOKEN": loyaltyToken})
+	profileSetup, interactionSetup, loyaltySetup := profile.Setup(env), interaction.Setup(env), loyalty.Setup(loyaltyEnv)
+	if err := errors.Join(env.Err(), loyaltyEnv.Err()); err != nil {
 		return err
 	}
 	var running []*server.Running
@@ -107,6 +115,7 @@ func run() error {
 	}{
 		{base(profile.Name, *profileAddr, profile.DefaultDatabase), profileSetup},
 		{base(interaction.Name, *interactionAddr, interaction.DefaultDatabase), interactionSetup},
+		{base(loyalty.Name, *loyaltyAddr, loyalty.DefaultDatabase), loyaltySetup},
 	} {
 		r, err := server.Start(ctx, s.cfg, s.setup, server.Options{})
 		if err != nil {
@@ -127,6 +136,7 @@ func run() error {
 
   customer-profile   %s
   interaction-log    %s
+  loyalty            %s
   database           %s
 
 Token (all scopes, valid 7 days; make more with
@@ -138,7 +148,7 @@ Try:
   grpcurl -plaintext -H "authorization: Bearer $TOKEN" %s list
 
 Ctrl-C stops everything.
-`, *dataDir, running[0].Addr(), running[1].Addr(), db.URI(), filepath.Join(*dataDir, "auth-secret"), token, running[0].Addr())
+`, *dataDir, running[0].Addr(), running[1].Addr(), running[2].Addr(), db.URI(), filepath.Join(*dataDir, "auth-secret"), token, running[0].Addr())
 
 	<-ctx.Done()
 	fmt.Println("\nstopping...")

@@ -21,6 +21,7 @@ import (
 	// The platform APIs, registered so that -all lists their scopes.
 	_ "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	_ "github.com/opencrm/crm/gen/go/crm/interaction/v1"
+	_ "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
 	"github.com/opencrm/crm/pkg/auth"
 )
 
