@@ -14,7 +14,7 @@ func sample() *Program {
 		Tiers: []Tier{{ID: "silver", Min: 100, Multiplier: 1.25}, {ID: "gold", Min: 500, Multiplier: 1.5}},
 		Rules: []Rule{
 			{ID: "first", Condition: "customer.first_purchase", Points: "50"},
-			{ID: "web-double", Condition: `purchase.channel == "web" && purchase.amount >= 100.0`, Points: "base * 1.0"},
+			{ID: "web-double", Condition: `purchase.channel == "web" && purchase.amount >= 100`, Points: "base * 1.0"},
 			{ID: "sale", Condition: `"sale" in purchase.tags`, Points: "10"},
 		}}
 }

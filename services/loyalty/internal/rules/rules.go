@@ -26,6 +26,9 @@ var env = mustEnv()
 func mustEnv() *cel.Env {
 	e, err := cel.NewEnv(
 		cel.Types(&loyaltyv1.EarningFacts{}),
+		// "purchase.amount > 10" reads as people mean it; arithmetic still
+		// needs one type ("base * 2.0").
+		cel.CrossTypeNumericComparisons(true),
 		cel.Variable("purchase", cel.ObjectType("crm.loyalty.v1.PurchaseFacts")),
 		cel.Variable("customer", cel.ObjectType("crm.loyalty.v1.CustomerFacts")),
 		cel.Variable("base", cel.DoubleType),

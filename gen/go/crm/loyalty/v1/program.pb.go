@@ -367,7 +367,9 @@ type EarningRule struct {
 	Description string `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
 	// When the bonus applies: a CEL expression of type bool, for example
 	// `customer.first_purchase` or `purchase.channel == "web" &&
-	// purchase.amount >= 100.0`. Required, at most 2,000 characters.
+	// purchase.amount >= 100`. Numbers of different types compare as
+	// numbers; arithmetic needs one type (`base * 2.0`, not `base * 2`).
+	// Required, at most 2,000 characters.
 	Condition string `protobuf:"bytes,3,opt,name=condition,proto3" json:"condition,omitempty"`
 	// The bonus points: a CEL expression of type int or double, for example
 	// `50` or `base * 1.0` (double the base). Rounded down; a negative
