@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"buf.build/go/protovalidate"
+	"google.golang.org/protobuf/proto"
 
 	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
@@ -24,7 +25,6 @@ import (
 	"github.com/opencrm/crm/services/loyalty/internal/ledger"
 	"github.com/opencrm/crm/services/loyalty/internal/loyaltypb"
 	"github.com/opencrm/crm/services/loyalty/internal/points"
-	"github.com/opencrm/crm/services/loyalty/internal/program"
 	"github.com/opencrm/crm/services/loyalty/internal/store"
 )
 
@@ -133,7 +133,7 @@ func (h *Handler) UpdateProgram(ctx context.Context, req *loyaltyv1.UpdateProgra
 	loyaltypb.ApplyProgram(p, in, paths)
 	// The update's message is not validated as a whole (only the masked
 	// fields count): the program they make is, by the API's rules.
-	if err := validateProgram(p); err != nil {
+	if err := validate("program", &loyaltyv1.CreateProgramRequest{Program: loyaltypb.ProgramToProto(p)}); err != nil {
 		return nil, err
 	}
 	if err := h.book.UpdateProgram(ctx, p, prev); err != nil {
@@ -142,15 +142,18 @@ func (h *Handler) UpdateProgram(ctx context.Context, req *loyaltyv1.UpdateProgra
 	return &loyaltyv1.UpdateProgramResponse{Program: loyaltypb.ProgramToProto(p)}, nil
 }
 
-func validateProgram(p *program.Program) error {
-	err := protovalidate.Validate(&loyaltyv1.CreateProgramRequest{Program: loyaltypb.ProgramToProto(p)})
+// validate checks, by the API's rules, the create request that an
+// update's merged result makes (an update's own message is read only for
+// its masked fields, so it is not validated as a whole).
+func validate(what string, create proto.Message) error {
+	err := protovalidate.Validate(create)
 	var verr *protovalidate.ValidationError
 	if errors.As(err, &verr) && len(verr.Violations) > 0 {
 		v := verr.Violations[0]
 		return apperr.Invalid(protovalidate.FieldPathString(v.Proto.GetField()), "%s", v.Proto.GetMessage())
 	}
 	if err != nil {
-		return fmt.Errorf("validate program: %w", err)
+		return fmt.Errorf("validate %s: %w", what, err)
 	}
 	return nil
 }

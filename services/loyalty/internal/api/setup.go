@@ -89,6 +89,11 @@ func Setup(o Options) server.Setup {
 		}
 		sweep := func(ctx context.Context) {
 			for {
+				if n, err := book.CompletePending(ctx); err != nil && ctx.Err() == nil {
+					d.Log.WarnContext(ctx, "completing redemptions", "error", err)
+				} else if n > 0 {
+					d.Log.InfoContext(ctx, "completed redemptions a crash had left pending", "count", n)
+				}
 				if n, pts, err := book.Sweep(ctx); err != nil && ctx.Err() == nil {
 					d.Log.WarnContext(ctx, "expiry sweep", "error", err)
 				} else if n > 0 {
@@ -102,7 +107,7 @@ func Setup(o Options) server.Setup {
 			}
 		}
 		return &server.Service{
-			Indexes: append(store.Indexes(), idempotency.Indexes()...),
+			Indexes: append(append(store.Indexes(), store.RewardIndexes()...), idempotency.Indexes()...),
 			Workers: []func(context.Context){relay, outbox, sweep, purchases.Run, merges.Run},
 			Close: func() error {
 				return errors.Join(profileConn.Close(), interactionConn.Close())

@@ -45,6 +45,7 @@ const (
 	MergeIn  Type = 6
 	MergeOut Type = 7
 	TierMove Type = 8
+	Cancel   Type = 9
 )
 
 // Lot is points earned together, with their own expiry.
@@ -320,6 +321,25 @@ func (a *Account) Spend(id string, t Type, points int64, reason, operator, reque
 	e.Points = -points
 	a.finish(&e, now)
 	return e, nil
+}
+
+// Restore returns the points a spend took (its lot changes) to the lots
+// they came from, for a cancelled redemption. Points whose lot has expired
+// or is gone since are not returned: they would have expired anyway.
+func (a *Account) Restore(id string, taken []LotChange, reason string, now time.Time) Entry {
+	e := a.entry(id, Cancel, now)
+	e.Reason = reason
+	for _, c := range taken {
+		i := slices.IndexFunc(a.Lots, func(l Lot) bool { return l.ID == c.Lot })
+		if i < 0 || c.Points >= 0 || !a.Lots[i].ExpireTime.After(now) {
+			continue
+		}
+		a.Lots[i].Remaining -= c.Points
+		e.Points -= c.Points
+		e.Lots = append(e.Lots, LotChange{Lot: c.Lot, Points: -c.Points})
+	}
+	a.finish(&e, now)
+	return e
 }
 
 // Refund reverses the points of the purchase that earned lot lotID, in

@@ -284,3 +284,23 @@ func TestAuditFindsAndRebuildRepairs(t *testing.T) {
 		t.Fatalf("rebuilt balance %d", a.Balance(t0))
 	}
 }
+
+func TestRestoreReturnsPointsToTheirLots(t *testing.T) {
+	a := Open("a", "programs/p", "customers/c", policy, t0)
+	var entries []Entry
+	for _, g := range []Earning{purchase("short", 10, 1000, t0, 1), purchase("long", 50, 5000, t0, 12)} {
+		e, _ := a.Add(g, policy, t0)
+		entries = append(entries, e)
+	}
+	spend, _ := a.Spend("s", Redeem, 30, "", "", "", t0)
+	entries = append(entries, spend)
+	// A month later the short lot has expired: only the long lot's 20
+	// points come back.
+	later := t0.AddDate(0, 1, 1)
+	e := a.Restore("c", spend.Lots, "cancelled", later)
+	entries = append(entries, e)
+	if e.Points != 20 || held(a)["long"] != 50 || held(a)["short"] != 0 {
+		t.Fatalf("restore: %+v lots %v", e, held(a))
+	}
+	audited(t, a, entries)
+}

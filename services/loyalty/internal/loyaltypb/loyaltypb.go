@@ -3,6 +3,7 @@
 package loyaltypb
 
 import (
+	"strings"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -10,6 +11,7 @@ import (
 
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
 	"github.com/opencrm/crm/pkg/etag"
+	"github.com/opencrm/crm/services/loyalty/internal/catalogue"
 	"github.com/opencrm/crm/services/loyalty/internal/ledger"
 	"github.com/opencrm/crm/services/loyalty/internal/program"
 )
@@ -151,4 +153,50 @@ func EntryToProto(e ledger.Entry) *loyaltyv1.LedgerEntry {
 		out.Lots = append(out.Lots, &loyaltyv1.LotChange{Lot: c.Lot, Points: c.Points, ExpireTime: ts(c.ExpireTime), AvailableTime: ts(c.AvailableTime)})
 	}
 	return out
+}
+
+// RewardFromProto returns the domain reward for a create request.
+func RewardFromProto(programID string, r *loyaltyv1.Reward) *catalogue.Reward {
+	out := &catalogue.Reward{ID: catalogue.Key(programID, r.GetId()), Program: programID, RewardID: r.GetId()}
+	ApplyReward(out, r, []string{"display_name", "description", "points_price", "stock", "cancel_window_days", "active"})
+	return out
+}
+
+// ApplyReward copies the named fields of r onto out.
+func ApplyReward(out *catalogue.Reward, r *loyaltyv1.Reward, fields []string) {
+	for _, f := range fields {
+		switch f {
+		case "display_name":
+			out.DisplayName = r.GetDisplayName()
+		case "description":
+			out.Description = r.GetDescription()
+		case "points_price":
+			out.Price = r.GetPointsPrice()
+		case "stock":
+			out.Limited, out.Stock = r.Stock != nil, r.GetStock()
+		case "cancel_window_days":
+			out.CancelWindowDays = r.GetCancelWindowDays()
+		case "active":
+			out.Active = r.GetActive()
+		}
+	}
+}
+
+// RewardToProto returns the API form of a reward.
+func RewardToProto(r *catalogue.Reward) *loyaltyv1.Reward {
+	out := &loyaltyv1.Reward{Name: r.Name(), Id: r.RewardID, DisplayName: r.DisplayName, Description: r.Description,
+		PointsPrice: r.Price, CancelWindowDays: r.CancelWindowDays, Active: r.Active, CreateTime: ts(r.CreateTime), Etag: etag.Format(r.Version)}
+	if r.Limited {
+		out.Stock = proto.Int64(r.Stock)
+	}
+	return out
+}
+
+// RedemptionToProto returns the API form of a redemption; accountID is the
+// account whose ledger holds its entry.
+func RedemptionToProto(d *catalogue.Redemption, accountID string) *loyaltyv1.Redemption {
+	return &loyaltyv1.Redemption{Name: "redemptions/" + d.ID, Id: d.ID, Program: "programs/" + d.Program, Customer: CustomerName(d.Customer),
+		Reward: "programs/" + strings.Replace(d.Reward, "/", "/rewards/", 1), Points: d.Points, Code: d.Code,
+		State: loyaltyv1.RedemptionState(d.State), CreateTime: ts(d.CreateTime), CancelDeadline: ts(d.CancelDeadline),
+		CancelTime: ts(d.CancelTime), Entry: AccountName(accountID) + "/entries/" + d.EntryID}
 }

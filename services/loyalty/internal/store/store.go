@@ -55,14 +55,17 @@ var ErrConflict = errors.New("account changed meanwhile")
 
 // Store is loyalty's storage.
 type Store struct {
+	database                   *mongo.Database
 	programs, accounts, ledger *mongo.Collection
 	feed                       *feed.Producer
 }
 
 // New returns the store in db, publishing through p.
 func New(db *mongo.Database, p *feed.Producer) *Store {
-	return &Store{programs: db.Collection(Programs), accounts: db.Collection(Accounts), ledger: db.Collection(Ledger), feed: p}
+	return &Store{database: db, programs: db.Collection(Programs), accounts: db.Collection(Accounts), ledger: db.Collection(Ledger), feed: p}
 }
+
+func (s *Store) db() *mongo.Database { return s.database }
 
 // AccountsCollection is the collection whose documents carry outboxes.
 func (s *Store) AccountsCollection() *mongo.Collection { return s.accounts }

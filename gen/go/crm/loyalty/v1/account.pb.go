@@ -101,6 +101,8 @@ const (
 	EntryType_ENTRY_TYPE_MERGE_OUT EntryType = 7
 	// A tier change at the end of a qualifying period (no points move).
 	EntryType_ENTRY_TYPE_TIER EntryType = 8
+	// A cancelled redemption: its points went back to their lots.
+	EntryType_ENTRY_TYPE_CANCEL EntryType = 9
 )
 
 // Enum value maps for EntryType.
@@ -115,6 +117,7 @@ var (
 		6: "ENTRY_TYPE_MERGE_IN",
 		7: "ENTRY_TYPE_MERGE_OUT",
 		8: "ENTRY_TYPE_TIER",
+		9: "ENTRY_TYPE_CANCEL",
 	}
 	EntryType_value = map[string]int32{
 		"ENTRY_TYPE_UNSPECIFIED": 0,
@@ -126,6 +129,7 @@ var (
 		"ENTRY_TYPE_MERGE_IN":    6,
 		"ENTRY_TYPE_MERGE_OUT":   7,
 		"ENTRY_TYPE_TIER":        8,
+		"ENTRY_TYPE_CANCEL":      9,
 	}
 )
 
@@ -810,7 +814,7 @@ const file_crm_loyalty_v1_account_proto_rawDesc = "" +
 	"\x19ACCOUNT_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14ACCOUNT_STATE_ACTIVE\x10\x01\x12\x18\n" +
 	"\x14ACCOUNT_STATE_MERGED\x10\x02\x12\x18\n" +
-	"\x14ACCOUNT_STATE_ERASED\x10\x03*\xe1\x01\n" +
+	"\x14ACCOUNT_STATE_ERASED\x10\x03*\xf8\x01\n" +
 	"\tEntryType\x12\x1a\n" +
 	"\x16ENTRY_TYPE_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fENTRY_TYPE_EARN\x10\x01\x12\x15\n" +
@@ -820,7 +824,8 @@ const file_crm_loyalty_v1_account_proto_rawDesc = "" +
 	"\x11ENTRY_TYPE_ADJUST\x10\x05\x12\x17\n" +
 	"\x13ENTRY_TYPE_MERGE_IN\x10\x06\x12\x18\n" +
 	"\x14ENTRY_TYPE_MERGE_OUT\x10\a\x12\x13\n" +
-	"\x0fENTRY_TYPE_TIER\x10\bB\xb4\x01\n" +
+	"\x0fENTRY_TYPE_TIER\x10\b\x12\x15\n" +
+	"\x11ENTRY_TYPE_CANCEL\x10\tB\xb4\x01\n" +
 	"\x12com.crm.loyalty.v1B\fAccountProtoP\x01Z6github.com/opencrm/crm/gen/go/crm/loyalty/v1;loyaltyv1\xa2\x02\x03CLX\xaa\x02\x0eCrm.Loyalty.V1\xca\x02\x0eCrm\\Loyalty\\V1\xe2\x02\x1aCrm\\Loyalty\\V1\\GPBMetadata\xea\x02\x10Crm::Loyalty::V1b\x06proto3"
 
 var (

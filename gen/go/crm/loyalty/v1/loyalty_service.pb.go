@@ -858,6 +858,686 @@ func (x *EarnPointsResponse) GetAccount() *Account {
 	return nil
 }
 
+// Request of CreateReward.
+type CreateRewardRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "programs/{id}".
+	Program string `protobuf:"bytes,1,opt,name=program,proto3" json:"program,omitempty"`
+	// The reward; output-only fields are ignored.
+	Reward        *Reward `protobuf:"bytes,2,opt,name=reward,proto3" json:"reward,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateRewardRequest) Reset() {
+	*x = CreateRewardRequest{}
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateRewardRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateRewardRequest) ProtoMessage() {}
+
+func (x *CreateRewardRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateRewardRequest.ProtoReflect.Descriptor instead.
+func (*CreateRewardRequest) Descriptor() ([]byte, []int) {
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *CreateRewardRequest) GetProgram() string {
+	if x != nil {
+		return x.Program
+	}
+	return ""
+}
+
+func (x *CreateRewardRequest) GetReward() *Reward {
+	if x != nil {
+		return x.Reward
+	}
+	return nil
+}
+
+// Response of CreateReward.
+type CreateRewardResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The reward as stored.
+	Reward        *Reward `protobuf:"bytes,1,opt,name=reward,proto3" json:"reward,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateRewardResponse) Reset() {
+	*x = CreateRewardResponse{}
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateRewardResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateRewardResponse) ProtoMessage() {}
+
+func (x *CreateRewardResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateRewardResponse.ProtoReflect.Descriptor instead.
+func (*CreateRewardResponse) Descriptor() ([]byte, []int) {
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *CreateRewardResponse) GetReward() *Reward {
+	if x != nil {
+		return x.Reward
+	}
+	return nil
+}
+
+// Request of ListRewards.
+type ListRewardsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "programs/{id}".
+	Program string `protobuf:"bytes,1,opt,name=program,proto3" json:"program,omitempty"`
+	// Only rewards that can be redeemed now (active, in stock).
+	AvailableOnly bool `protobuf:"varint,2,opt,name=available_only,json=availableOnly,proto3" json:"available_only,omitempty"`
+	// Page size, 1 to 100; default 50.
+	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token from a previous response with the same filters.
+	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListRewardsRequest) Reset() {
+	*x = ListRewardsRequest{}
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListRewardsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListRewardsRequest) ProtoMessage() {}
+
+func (x *ListRewardsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListRewardsRequest.ProtoReflect.Descriptor instead.
+func (*ListRewardsRequest) Descriptor() ([]byte, []int) {
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ListRewardsRequest) GetProgram() string {
+	if x != nil {
+		return x.Program
+	}
+	return ""
+}
+
+func (x *ListRewardsRequest) GetAvailableOnly() bool {
+	if x != nil {
+		return x.AvailableOnly
+	}
+	return false
+}
+
+func (x *ListRewardsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListRewardsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// Response of ListRewards.
+type ListRewardsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The page, by id.
+	Rewards []*Reward `protobuf:"bytes,1,rep,name=rewards,proto3" json:"rewards,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListRewardsResponse) Reset() {
+	*x = ListRewardsResponse{}
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListRewardsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListRewardsResponse) ProtoMessage() {}
+
+func (x *ListRewardsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListRewardsResponse.ProtoReflect.Descriptor instead.
+func (*ListRewardsResponse) Descriptor() ([]byte, []int) {
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListRewardsResponse) GetRewards() []*Reward {
+	if x != nil {
+		return x.Rewards
+	}
+	return nil
+}
+
+func (x *ListRewardsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request of UpdateReward.
+type UpdateRewardRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The reward's name, the new values and, to make the change
+	// conditional, the etag last read.
+	Reward *Reward `protobuf:"bytes,1,opt,name=reward,proto3" json:"reward,omitempty"`
+	// Fields to change: display_name, description, points_price, stock,
+	// cancel_window_days, active. Required.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateRewardRequest) Reset() {
+	*x = UpdateRewardRequest{}
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateRewardRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateRewardRequest) ProtoMessage() {}
+
+func (x *UpdateRewardRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateRewardRequest.ProtoReflect.Descriptor instead.
+func (*UpdateRewardRequest) Descriptor() ([]byte, []int) {
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *UpdateRewardRequest) GetReward() *Reward {
+	if x != nil {
+		return x.Reward
+	}
+	return nil
+}
+
+func (x *UpdateRewardRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+// Response of UpdateReward.
+type UpdateRewardResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The reward after the change.
+	Reward        *Reward `protobuf:"bytes,1,opt,name=reward,proto3" json:"reward,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateRewardResponse) Reset() {
+	*x = UpdateRewardResponse{}
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateRewardResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateRewardResponse) ProtoMessage() {}
+
+func (x *UpdateRewardResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateRewardResponse.ProtoReflect.Descriptor instead.
+func (*UpdateRewardResponse) Descriptor() ([]byte, []int) {
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *UpdateRewardResponse) GetReward() *Reward {
+	if x != nil {
+		return x.Reward
+	}
+	return nil
+}
+
+// Request of RedeemReward.
+type RedeemRewardRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The reward, "programs/{program}/rewards/{id}".
+	Reward string `protobuf:"bytes,1,opt,name=reward,proto3" json:"reward,omitempty"`
+	// "customers/{id}".
+	Customer string `protobuf:"bytes,2,opt,name=customer,proto3" json:"customer,omitempty"`
+	// Idempotency key. Required.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RedeemRewardRequest) Reset() {
+	*x = RedeemRewardRequest{}
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RedeemRewardRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RedeemRewardRequest) ProtoMessage() {}
+
+func (x *RedeemRewardRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RedeemRewardRequest.ProtoReflect.Descriptor instead.
+func (*RedeemRewardRequest) Descriptor() ([]byte, []int) {
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *RedeemRewardRequest) GetReward() string {
+	if x != nil {
+		return x.Reward
+	}
+	return ""
+}
+
+func (x *RedeemRewardRequest) GetCustomer() string {
+	if x != nil {
+		return x.Customer
+	}
+	return ""
+}
+
+func (x *RedeemRewardRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of RedeemReward.
+type RedeemRewardResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The redemption, with its code.
+	Redemption *Redemption `protobuf:"bytes,1,opt,name=redemption,proto3" json:"redemption,omitempty"`
+	// The account after it.
+	Account       *Account `protobuf:"bytes,2,opt,name=account,proto3" json:"account,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RedeemRewardResponse) Reset() {
+	*x = RedeemRewardResponse{}
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RedeemRewardResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RedeemRewardResponse) ProtoMessage() {}
+
+func (x *RedeemRewardResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RedeemRewardResponse.ProtoReflect.Descriptor instead.
+func (*RedeemRewardResponse) Descriptor() ([]byte, []int) {
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *RedeemRewardResponse) GetRedemption() *Redemption {
+	if x != nil {
+		return x.Redemption
+	}
+	return nil
+}
+
+func (x *RedeemRewardResponse) GetAccount() *Account {
+	if x != nil {
+		return x.Account
+	}
+	return nil
+}
+
+// Request of CancelRedemption.
+type CancelRedemptionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "redemptions/{id}".
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelRedemptionRequest) Reset() {
+	*x = CancelRedemptionRequest{}
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelRedemptionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelRedemptionRequest) ProtoMessage() {}
+
+func (x *CancelRedemptionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelRedemptionRequest.ProtoReflect.Descriptor instead.
+func (*CancelRedemptionRequest) Descriptor() ([]byte, []int) {
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *CancelRedemptionRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Response of CancelRedemption.
+type CancelRedemptionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The redemption, cancelled.
+	Redemption *Redemption `protobuf:"bytes,1,opt,name=redemption,proto3" json:"redemption,omitempty"`
+	// The account after it.
+	Account       *Account `protobuf:"bytes,2,opt,name=account,proto3" json:"account,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelRedemptionResponse) Reset() {
+	*x = CancelRedemptionResponse{}
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelRedemptionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelRedemptionResponse) ProtoMessage() {}
+
+func (x *CancelRedemptionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelRedemptionResponse.ProtoReflect.Descriptor instead.
+func (*CancelRedemptionResponse) Descriptor() ([]byte, []int) {
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *CancelRedemptionResponse) GetRedemption() *Redemption {
+	if x != nil {
+		return x.Redemption
+	}
+	return nil
+}
+
+func (x *CancelRedemptionResponse) GetAccount() *Account {
+	if x != nil {
+		return x.Account
+	}
+	return nil
+}
+
+// Request of ListRedemptions.
+type ListRedemptionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "programs/{id}".
+	Program string `protobuf:"bytes,1,opt,name=program,proto3" json:"program,omitempty"`
+	// "customers/{id}".
+	Customer string `protobuf:"bytes,2,opt,name=customer,proto3" json:"customer,omitempty"`
+	// Page size, 1 to 100; default 50.
+	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token from a previous response with the same filters.
+	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListRedemptionsRequest) Reset() {
+	*x = ListRedemptionsRequest{}
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListRedemptionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListRedemptionsRequest) ProtoMessage() {}
+
+func (x *ListRedemptionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListRedemptionsRequest.ProtoReflect.Descriptor instead.
+func (*ListRedemptionsRequest) Descriptor() ([]byte, []int) {
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ListRedemptionsRequest) GetProgram() string {
+	if x != nil {
+		return x.Program
+	}
+	return ""
+}
+
+func (x *ListRedemptionsRequest) GetCustomer() string {
+	if x != nil {
+		return x.Customer
+	}
+	return ""
+}
+
+func (x *ListRedemptionsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListRedemptionsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// Response of ListRedemptions.
+type ListRedemptionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The page, newest first.
+	Redemptions []*Redemption `protobuf:"bytes,1,rep,name=redemptions,proto3" json:"redemptions,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListRedemptionsResponse) Reset() {
+	*x = ListRedemptionsResponse{}
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListRedemptionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListRedemptionsResponse) ProtoMessage() {}
+
+func (x *ListRedemptionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListRedemptionsResponse.ProtoReflect.Descriptor instead.
+func (*ListRedemptionsResponse) Descriptor() ([]byte, []int) {
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *ListRedemptionsResponse) GetRedemptions() []*Redemption {
+	if x != nil {
+		return x.Redemptions
+	}
+	return nil
+}
+
+func (x *ListRedemptionsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 // Request of RedeemPoints.
 type RedeemPointsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -877,7 +1557,7 @@ type RedeemPointsRequest struct {
 
 func (x *RedeemPointsRequest) Reset() {
 	*x = RedeemPointsRequest{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[15]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -889,7 +1569,7 @@ func (x *RedeemPointsRequest) String() string {
 func (*RedeemPointsRequest) ProtoMessage() {}
 
 func (x *RedeemPointsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[15]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -902,7 +1582,7 @@ func (x *RedeemPointsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RedeemPointsRequest.ProtoReflect.Descriptor instead.
 func (*RedeemPointsRequest) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{15}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *RedeemPointsRequest) GetProgram() string {
@@ -953,7 +1633,7 @@ type RedeemPointsResponse struct {
 
 func (x *RedeemPointsResponse) Reset() {
 	*x = RedeemPointsResponse{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[16]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -965,7 +1645,7 @@ func (x *RedeemPointsResponse) String() string {
 func (*RedeemPointsResponse) ProtoMessage() {}
 
 func (x *RedeemPointsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[16]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -978,7 +1658,7 @@ func (x *RedeemPointsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RedeemPointsResponse.ProtoReflect.Descriptor instead.
 func (*RedeemPointsResponse) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{16}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RedeemPointsResponse) GetEntry() *LedgerEntry {
@@ -1017,7 +1697,7 @@ type AdjustPointsRequest struct {
 
 func (x *AdjustPointsRequest) Reset() {
 	*x = AdjustPointsRequest{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[17]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1029,7 +1709,7 @@ func (x *AdjustPointsRequest) String() string {
 func (*AdjustPointsRequest) ProtoMessage() {}
 
 func (x *AdjustPointsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[17]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1042,7 +1722,7 @@ func (x *AdjustPointsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdjustPointsRequest.ProtoReflect.Descriptor instead.
 func (*AdjustPointsRequest) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{17}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *AdjustPointsRequest) GetProgram() string {
@@ -1100,7 +1780,7 @@ type AdjustPointsResponse struct {
 
 func (x *AdjustPointsResponse) Reset() {
 	*x = AdjustPointsResponse{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[18]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1112,7 +1792,7 @@ func (x *AdjustPointsResponse) String() string {
 func (*AdjustPointsResponse) ProtoMessage() {}
 
 func (x *AdjustPointsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[18]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1125,7 +1805,7 @@ func (x *AdjustPointsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdjustPointsResponse.ProtoReflect.Descriptor instead.
 func (*AdjustPointsResponse) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{18}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *AdjustPointsResponse) GetEntry() *LedgerEntry {
@@ -1165,7 +1845,7 @@ type ListLedgerEntriesRequest struct {
 
 func (x *ListLedgerEntriesRequest) Reset() {
 	*x = ListLedgerEntriesRequest{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[19]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1177,7 +1857,7 @@ func (x *ListLedgerEntriesRequest) String() string {
 func (*ListLedgerEntriesRequest) ProtoMessage() {}
 
 func (x *ListLedgerEntriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[19]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1190,7 +1870,7 @@ func (x *ListLedgerEntriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerEntriesRequest.ProtoReflect.Descriptor instead.
 func (*ListLedgerEntriesRequest) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{19}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListLedgerEntriesRequest) GetProgram() string {
@@ -1255,7 +1935,7 @@ type ListLedgerEntriesResponse struct {
 
 func (x *ListLedgerEntriesResponse) Reset() {
 	*x = ListLedgerEntriesResponse{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[20]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1267,7 +1947,7 @@ func (x *ListLedgerEntriesResponse) String() string {
 func (*ListLedgerEntriesResponse) ProtoMessage() {}
 
 func (x *ListLedgerEntriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[20]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1280,7 +1960,7 @@ func (x *ListLedgerEntriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerEntriesResponse.ProtoReflect.Descriptor instead.
 func (*ListLedgerEntriesResponse) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{20}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListLedgerEntriesResponse) GetEntries() []*LedgerEntry {
@@ -1313,7 +1993,7 @@ type PreviewEarningRequest struct {
 
 func (x *PreviewEarningRequest) Reset() {
 	*x = PreviewEarningRequest{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[21]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1325,7 +2005,7 @@ func (x *PreviewEarningRequest) String() string {
 func (*PreviewEarningRequest) ProtoMessage() {}
 
 func (x *PreviewEarningRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[21]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1338,7 +2018,7 @@ func (x *PreviewEarningRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PreviewEarningRequest.ProtoReflect.Descriptor instead.
 func (*PreviewEarningRequest) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{21}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *PreviewEarningRequest) GetProgram() string {
@@ -1383,7 +2063,7 @@ type PreviewEarningResponse struct {
 
 func (x *PreviewEarningResponse) Reset() {
 	*x = PreviewEarningResponse{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[22]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1395,7 +2075,7 @@ func (x *PreviewEarningResponse) String() string {
 func (*PreviewEarningResponse) ProtoMessage() {}
 
 func (x *PreviewEarningResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[22]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1408,7 +2088,7 @@ func (x *PreviewEarningResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PreviewEarningResponse.ProtoReflect.Descriptor instead.
 func (*PreviewEarningResponse) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{22}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *PreviewEarningResponse) GetPoints() int64 {
@@ -1471,7 +2151,7 @@ type RuleOutcome struct {
 
 func (x *RuleOutcome) Reset() {
 	*x = RuleOutcome{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[23]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1483,7 +2163,7 @@ func (x *RuleOutcome) String() string {
 func (*RuleOutcome) ProtoMessage() {}
 
 func (x *RuleOutcome) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[23]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1496,7 +2176,7 @@ func (x *RuleOutcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RuleOutcome.ProtoReflect.Descriptor instead.
 func (*RuleOutcome) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{23}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *RuleOutcome) GetRule() string {
@@ -1536,7 +2216,7 @@ type RunExpiryRequest struct {
 
 func (x *RunExpiryRequest) Reset() {
 	*x = RunExpiryRequest{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[24]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1548,7 +2228,7 @@ func (x *RunExpiryRequest) String() string {
 func (*RunExpiryRequest) ProtoMessage() {}
 
 func (x *RunExpiryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[24]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1561,7 +2241,7 @@ func (x *RunExpiryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunExpiryRequest.ProtoReflect.Descriptor instead.
 func (*RunExpiryRequest) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{24}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{36}
 }
 
 // Response of RunExpiry.
@@ -1577,7 +2257,7 @@ type RunExpiryResponse struct {
 
 func (x *RunExpiryResponse) Reset() {
 	*x = RunExpiryResponse{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[25]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1589,7 +2269,7 @@ func (x *RunExpiryResponse) String() string {
 func (*RunExpiryResponse) ProtoMessage() {}
 
 func (x *RunExpiryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[25]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1602,7 +2282,7 @@ func (x *RunExpiryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunExpiryResponse.ProtoReflect.Descriptor instead.
 func (*RunExpiryResponse) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{25}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *RunExpiryResponse) GetAccounts() int64 {
@@ -1632,7 +2312,7 @@ type AuditAccountsRequest struct {
 
 func (x *AuditAccountsRequest) Reset() {
 	*x = AuditAccountsRequest{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[26]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1644,7 +2324,7 @@ func (x *AuditAccountsRequest) String() string {
 func (*AuditAccountsRequest) ProtoMessage() {}
 
 func (x *AuditAccountsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[26]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1657,7 +2337,7 @@ func (x *AuditAccountsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditAccountsRequest.ProtoReflect.Descriptor instead.
 func (*AuditAccountsRequest) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{26}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *AuditAccountsRequest) GetProgram() string {
@@ -1689,7 +2369,7 @@ type AuditAccountsResponse struct {
 
 func (x *AuditAccountsResponse) Reset() {
 	*x = AuditAccountsResponse{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[27]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1701,7 +2381,7 @@ func (x *AuditAccountsResponse) String() string {
 func (*AuditAccountsResponse) ProtoMessage() {}
 
 func (x *AuditAccountsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[27]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1714,7 +2394,7 @@ func (x *AuditAccountsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditAccountsResponse.ProtoReflect.Descriptor instead.
 func (*AuditAccountsResponse) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{27}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *AuditAccountsResponse) GetChecked() int64 {
@@ -1751,7 +2431,7 @@ type AccountDifference struct {
 
 func (x *AccountDifference) Reset() {
 	*x = AccountDifference{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[28]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1763,7 +2443,7 @@ func (x *AccountDifference) String() string {
 func (*AccountDifference) ProtoMessage() {}
 
 func (x *AccountDifference) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[28]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1776,7 +2456,7 @@ func (x *AccountDifference) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountDifference.ProtoReflect.Descriptor instead.
 func (*AccountDifference) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{28}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *AccountDifference) GetAccount() string {
@@ -1804,7 +2484,7 @@ type WatchLoyaltyEventsRequest struct {
 
 func (x *WatchLoyaltyEventsRequest) Reset() {
 	*x = WatchLoyaltyEventsRequest{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[29]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1816,7 +2496,7 @@ func (x *WatchLoyaltyEventsRequest) String() string {
 func (*WatchLoyaltyEventsRequest) ProtoMessage() {}
 
 func (x *WatchLoyaltyEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[29]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1829,7 +2509,7 @@ func (x *WatchLoyaltyEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchLoyaltyEventsRequest.ProtoReflect.Descriptor instead.
 func (*WatchLoyaltyEventsRequest) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{29}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *WatchLoyaltyEventsRequest) GetAfterSequence() int64 {
@@ -1850,7 +2530,7 @@ type WatchLoyaltyEventsResponse struct {
 
 func (x *WatchLoyaltyEventsResponse) Reset() {
 	*x = WatchLoyaltyEventsResponse{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[30]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1862,7 +2542,7 @@ func (x *WatchLoyaltyEventsResponse) String() string {
 func (*WatchLoyaltyEventsResponse) ProtoMessage() {}
 
 func (x *WatchLoyaltyEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[30]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1875,7 +2555,7 @@ func (x *WatchLoyaltyEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchLoyaltyEventsResponse.ProtoReflect.Descriptor instead.
 func (*WatchLoyaltyEventsResponse) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{30}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *WatchLoyaltyEventsResponse) GetEvent() *v11.Event {
@@ -1889,7 +2569,7 @@ var File_crm_loyalty_v1_loyalty_service_proto protoreflect.FileDescriptor
 
 const file_crm_loyalty_v1_loyalty_service_proto_rawDesc = "" +
 	"\n" +
-	"$crm/loyalty/v1/loyalty_service.proto\x12\x0ecrm.loyalty.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16crm/auth/v1/auth.proto\x1a\x16crm/feed/v1/feed.proto\x1a\x1ccrm/loyalty/v1/account.proto\x1a\x1ccrm/loyalty/v1/program.proto\x1a\x17crm/type/v1/money.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"Q\n" +
+	"$crm/loyalty/v1/loyalty_service.proto\x12\x0ecrm.loyalty.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16crm/auth/v1/auth.proto\x1a\x16crm/feed/v1/feed.proto\x1a\x1ccrm/loyalty/v1/account.proto\x1a\x1ccrm/loyalty/v1/program.proto\x1a\x1bcrm/loyalty/v1/reward.proto\x1a\x17crm/type/v1/money.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"Q\n" +
 	"\x14CreateProgramRequest\x129\n" +
 	"\aprogram\x18\x01 \x01(\v2\x17.crm.loyalty.v1.ProgramB\x06\xbaH\x03\xc8\x01\x01R\aprogram\"J\n" +
 	"\x15CreateProgramResponse\x121\n" +
@@ -1943,7 +2623,54 @@ const file_crm_loyalty_v1_loyalty_service_proto_rawDesc = "" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\trequestId\"z\n" +
 	"\x12EarnPointsResponse\x121\n" +
 	"\x05entry\x18\x01 \x01(\v2\x1b.crm.loyalty.v1.LedgerEntryR\x05entry\x121\n" +
-	"\aaccount\x18\x02 \x01(\v2\x17.crm.loyalty.v1.AccountR\aaccount\"\x92\x02\n" +
+	"\aaccount\x18\x02 \x01(\v2\x17.crm.loyalty.v1.AccountR\aaccount\"\x92\x01\n" +
+	"\x13CreateRewardRequest\x12C\n" +
+	"\aprogram\x18\x01 \x01(\tB)\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x126\n" +
+	"\x06reward\x18\x02 \x01(\v2\x16.crm.loyalty.v1.RewardB\x06\xbaH\x03\xc8\x01\x01R\x06reward\"F\n" +
+	"\x14CreateRewardResponse\x12.\n" +
+	"\x06reward\x18\x01 \x01(\v2\x16.crm.loyalty.v1.RewardR\x06reward\"\xd1\x01\n" +
+	"\x12ListRewardsRequest\x12C\n" +
+	"\aprogram\x18\x01 \x01(\tB)\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12%\n" +
+	"\x0eavailable_only\x18\x02 \x01(\bR\ravailableOnly\x12&\n" +
+	"\tpage_size\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\tpageToken\"o\n" +
+	"\x13ListRewardsResponse\x120\n" +
+	"\arewards\x18\x01 \x03(\v2\x16.crm.loyalty.v1.RewardR\arewards\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x92\x01\n" +
+	"\x13UpdateRewardRequest\x126\n" +
+	"\x06reward\x18\x01 \x01(\v2\x16.crm.loyalty.v1.RewardB\x06\xbaH\x03\xd8\x01\x03R\x06reward\x12C\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x06\xbaH\x03\xc8\x01\x01R\n" +
+	"updateMask\"F\n" +
+	"\x14UpdateRewardResponse\x12.\n" +
+	"\x06reward\x18\x01 \x01(\v2\x16.crm.loyalty.v1.RewardR\x06reward\"\xe7\x01\n" +
+	"\x13RedeemRewardRequest\x12a\n" +
+	"\x06reward\x18\x01 \x01(\tBI\xbaHFrD2B^programs/[a-z0-9][a-z0-9-]{0,39}/rewards/[a-z0-9][a-z0-9-]{0,39}$R\x06reward\x12B\n" +
+	"\bcustomer\x18\x02 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x12)\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\trequestId\"\x85\x01\n" +
+	"\x14RedeemRewardResponse\x12:\n" +
+	"\n" +
+	"redemption\x18\x01 \x01(\v2\x1a.crm.loyalty.v1.RedemptionR\n" +
+	"redemption\x121\n" +
+	"\aaccount\x18\x02 \x01(\v2\x17.crm.loyalty.v1.AccountR\aaccount\"R\n" +
+	"\x17CancelRedemptionRequest\x127\n" +
+	"\x04name\x18\x01 \x01(\tB#\xbaH r\x1e2\x1c^redemptions/[a-z0-9]{1,64}$R\x04name\"\x89\x01\n" +
+	"\x18CancelRedemptionResponse\x12:\n" +
+	"\n" +
+	"redemption\x18\x01 \x01(\v2\x1a.crm.loyalty.v1.RedemptionR\n" +
+	"redemption\x121\n" +
+	"\aaccount\x18\x02 \x01(\v2\x17.crm.loyalty.v1.AccountR\aaccount\"\xf2\x01\n" +
+	"\x16ListRedemptionsRequest\x12C\n" +
+	"\aprogram\x18\x01 \x01(\tB)\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12B\n" +
+	"\bcustomer\x18\x02 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x12&\n" +
+	"\tpage_size\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\tpageToken\"\x7f\n" +
+	"\x17ListRedemptionsResponse\x12<\n" +
+	"\vredemptions\x18\x01 \x03(\v2\x1a.crm.loyalty.v1.RedemptionR\vredemptions\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x92\x02\n" +
 	"\x13RedeemPointsRequest\x12C\n" +
 	"\aprogram\x18\x01 \x01(\tB)\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12B\n" +
 	"\bcustomer\x18\x02 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x12%\n" +
@@ -2019,7 +2746,7 @@ const file_crm_loyalty_v1_loyalty_service_proto_rawDesc = "" +
 	"\x19WatchLoyaltyEventsRequest\x12.\n" +
 	"\x0eafter_sequence\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\rafterSequence\"F\n" +
 	"\x1aWatchLoyaltyEventsResponse\x12(\n" +
-	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event2\xab\f\n" +
+	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event2\xcf\x11\n" +
 	"\x0eLoyaltyService\x12o\n" +
 	"\rCreateProgram\x12$.crm.loyalty.v1.CreateProgramRequest\x1a%.crm.loyalty.v1.CreateProgramResponse\"\x11\xaa\xd4\x18\rloyalty.admin\x12e\n" +
 	"\n" +
@@ -2032,6 +2759,12 @@ const file_crm_loyalty_v1_loyalty_service_proto_rawDesc = "" +
 	"\n" +
 	"EarnPoints\x12!.crm.loyalty.v1.EarnPointsRequest\x1a\".crm.loyalty.v1.EarnPointsResponse\"\x11\xaa\xd4\x18\rloyalty.write\x12l\n" +
 	"\fRedeemPoints\x12#.crm.loyalty.v1.RedeemPointsRequest\x1a$.crm.loyalty.v1.RedeemPointsResponse\"\x11\xaa\xd4\x18\rloyalty.write\x12l\n" +
+	"\fCreateReward\x12#.crm.loyalty.v1.CreateRewardRequest\x1a$.crm.loyalty.v1.CreateRewardResponse\"\x11\xaa\xd4\x18\rloyalty.admin\x12h\n" +
+	"\vListRewards\x12\".crm.loyalty.v1.ListRewardsRequest\x1a#.crm.loyalty.v1.ListRewardsResponse\"\x10\xaa\xd4\x18\floyalty.read\x12l\n" +
+	"\fUpdateReward\x12#.crm.loyalty.v1.UpdateRewardRequest\x1a$.crm.loyalty.v1.UpdateRewardResponse\"\x11\xaa\xd4\x18\rloyalty.admin\x12l\n" +
+	"\fRedeemReward\x12#.crm.loyalty.v1.RedeemRewardRequest\x1a$.crm.loyalty.v1.RedeemRewardResponse\"\x11\xaa\xd4\x18\rloyalty.write\x12x\n" +
+	"\x10CancelRedemption\x12'.crm.loyalty.v1.CancelRedemptionRequest\x1a(.crm.loyalty.v1.CancelRedemptionResponse\"\x11\xaa\xd4\x18\rloyalty.write\x12t\n" +
+	"\x0fListRedemptions\x12&.crm.loyalty.v1.ListRedemptionsRequest\x1a'.crm.loyalty.v1.ListRedemptionsResponse\"\x10\xaa\xd4\x18\floyalty.read\x12l\n" +
 	"\fAdjustPoints\x12#.crm.loyalty.v1.AdjustPointsRequest\x1a$.crm.loyalty.v1.AdjustPointsResponse\"\x11\xaa\xd4\x18\rloyalty.admin\x12z\n" +
 	"\x11ListLedgerEntries\x12(.crm.loyalty.v1.ListLedgerEntriesRequest\x1a).crm.loyalty.v1.ListLedgerEntriesResponse\"\x10\xaa\xd4\x18\floyalty.read\x12q\n" +
 	"\x0ePreviewEarning\x12%.crm.loyalty.v1.PreviewEarningRequest\x1a&.crm.loyalty.v1.PreviewEarningResponse\"\x10\xaa\xd4\x18\floyalty.read\x12c\n" +
@@ -2052,7 +2785,7 @@ func file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP() []byte {
 	return file_crm_loyalty_v1_loyalty_service_proto_rawDescData
 }
 
-var file_crm_loyalty_v1_loyalty_service_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_crm_loyalty_v1_loyalty_service_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_crm_loyalty_v1_loyalty_service_proto_goTypes = []any{
 	(*CreateProgramRequest)(nil),       // 0: crm.loyalty.v1.CreateProgramRequest
 	(*CreateProgramResponse)(nil),      // 1: crm.loyalty.v1.CreateProgramResponse
@@ -2069,91 +2802,128 @@ var file_crm_loyalty_v1_loyalty_service_proto_goTypes = []any{
 	(*PurchaseInput)(nil),              // 12: crm.loyalty.v1.PurchaseInput
 	(*EarnPointsRequest)(nil),          // 13: crm.loyalty.v1.EarnPointsRequest
 	(*EarnPointsResponse)(nil),         // 14: crm.loyalty.v1.EarnPointsResponse
-	(*RedeemPointsRequest)(nil),        // 15: crm.loyalty.v1.RedeemPointsRequest
-	(*RedeemPointsResponse)(nil),       // 16: crm.loyalty.v1.RedeemPointsResponse
-	(*AdjustPointsRequest)(nil),        // 17: crm.loyalty.v1.AdjustPointsRequest
-	(*AdjustPointsResponse)(nil),       // 18: crm.loyalty.v1.AdjustPointsResponse
-	(*ListLedgerEntriesRequest)(nil),   // 19: crm.loyalty.v1.ListLedgerEntriesRequest
-	(*ListLedgerEntriesResponse)(nil),  // 20: crm.loyalty.v1.ListLedgerEntriesResponse
-	(*PreviewEarningRequest)(nil),      // 21: crm.loyalty.v1.PreviewEarningRequest
-	(*PreviewEarningResponse)(nil),     // 22: crm.loyalty.v1.PreviewEarningResponse
-	(*RuleOutcome)(nil),                // 23: crm.loyalty.v1.RuleOutcome
-	(*RunExpiryRequest)(nil),           // 24: crm.loyalty.v1.RunExpiryRequest
-	(*RunExpiryResponse)(nil),          // 25: crm.loyalty.v1.RunExpiryResponse
-	(*AuditAccountsRequest)(nil),       // 26: crm.loyalty.v1.AuditAccountsRequest
-	(*AuditAccountsResponse)(nil),      // 27: crm.loyalty.v1.AuditAccountsResponse
-	(*AccountDifference)(nil),          // 28: crm.loyalty.v1.AccountDifference
-	(*WatchLoyaltyEventsRequest)(nil),  // 29: crm.loyalty.v1.WatchLoyaltyEventsRequest
-	(*WatchLoyaltyEventsResponse)(nil), // 30: crm.loyalty.v1.WatchLoyaltyEventsResponse
-	(*Program)(nil),                    // 31: crm.loyalty.v1.Program
-	(*fieldmaskpb.FieldMask)(nil),      // 32: google.protobuf.FieldMask
-	(*Account)(nil),                    // 33: crm.loyalty.v1.Account
-	(*v1.Money)(nil),                   // 34: crm.type.v1.Money
-	(*timestamppb.Timestamp)(nil),      // 35: google.protobuf.Timestamp
-	(*LedgerEntry)(nil),                // 36: crm.loyalty.v1.LedgerEntry
-	(EntryType)(0),                     // 37: crm.loyalty.v1.EntryType
-	(*v11.Event)(nil),                  // 38: crm.feed.v1.Event
+	(*CreateRewardRequest)(nil),        // 15: crm.loyalty.v1.CreateRewardRequest
+	(*CreateRewardResponse)(nil),       // 16: crm.loyalty.v1.CreateRewardResponse
+	(*ListRewardsRequest)(nil),         // 17: crm.loyalty.v1.ListRewardsRequest
+	(*ListRewardsResponse)(nil),        // 18: crm.loyalty.v1.ListRewardsResponse
+	(*UpdateRewardRequest)(nil),        // 19: crm.loyalty.v1.UpdateRewardRequest
+	(*UpdateRewardResponse)(nil),       // 20: crm.loyalty.v1.UpdateRewardResponse
+	(*RedeemRewardRequest)(nil),        // 21: crm.loyalty.v1.RedeemRewardRequest
+	(*RedeemRewardResponse)(nil),       // 22: crm.loyalty.v1.RedeemRewardResponse
+	(*CancelRedemptionRequest)(nil),    // 23: crm.loyalty.v1.CancelRedemptionRequest
+	(*CancelRedemptionResponse)(nil),   // 24: crm.loyalty.v1.CancelRedemptionResponse
+	(*ListRedemptionsRequest)(nil),     // 25: crm.loyalty.v1.ListRedemptionsRequest
+	(*ListRedemptionsResponse)(nil),    // 26: crm.loyalty.v1.ListRedemptionsResponse
+	(*RedeemPointsRequest)(nil),        // 27: crm.loyalty.v1.RedeemPointsRequest
+	(*RedeemPointsResponse)(nil),       // 28: crm.loyalty.v1.RedeemPointsResponse
+	(*AdjustPointsRequest)(nil),        // 29: crm.loyalty.v1.AdjustPointsRequest
+	(*AdjustPointsResponse)(nil),       // 30: crm.loyalty.v1.AdjustPointsResponse
+	(*ListLedgerEntriesRequest)(nil),   // 31: crm.loyalty.v1.ListLedgerEntriesRequest
+	(*ListLedgerEntriesResponse)(nil),  // 32: crm.loyalty.v1.ListLedgerEntriesResponse
+	(*PreviewEarningRequest)(nil),      // 33: crm.loyalty.v1.PreviewEarningRequest
+	(*PreviewEarningResponse)(nil),     // 34: crm.loyalty.v1.PreviewEarningResponse
+	(*RuleOutcome)(nil),                // 35: crm.loyalty.v1.RuleOutcome
+	(*RunExpiryRequest)(nil),           // 36: crm.loyalty.v1.RunExpiryRequest
+	(*RunExpiryResponse)(nil),          // 37: crm.loyalty.v1.RunExpiryResponse
+	(*AuditAccountsRequest)(nil),       // 38: crm.loyalty.v1.AuditAccountsRequest
+	(*AuditAccountsResponse)(nil),      // 39: crm.loyalty.v1.AuditAccountsResponse
+	(*AccountDifference)(nil),          // 40: crm.loyalty.v1.AccountDifference
+	(*WatchLoyaltyEventsRequest)(nil),  // 41: crm.loyalty.v1.WatchLoyaltyEventsRequest
+	(*WatchLoyaltyEventsResponse)(nil), // 42: crm.loyalty.v1.WatchLoyaltyEventsResponse
+	(*Program)(nil),                    // 43: crm.loyalty.v1.Program
+	(*fieldmaskpb.FieldMask)(nil),      // 44: google.protobuf.FieldMask
+	(*Account)(nil),                    // 45: crm.loyalty.v1.Account
+	(*v1.Money)(nil),                   // 46: crm.type.v1.Money
+	(*timestamppb.Timestamp)(nil),      // 47: google.protobuf.Timestamp
+	(*LedgerEntry)(nil),                // 48: crm.loyalty.v1.LedgerEntry
+	(*Reward)(nil),                     // 49: crm.loyalty.v1.Reward
+	(*Redemption)(nil),                 // 50: crm.loyalty.v1.Redemption
+	(EntryType)(0),                     // 51: crm.loyalty.v1.EntryType
+	(*v11.Event)(nil),                  // 52: crm.feed.v1.Event
 }
 var file_crm_loyalty_v1_loyalty_service_proto_depIdxs = []int32{
-	31, // 0: crm.loyalty.v1.CreateProgramRequest.program:type_name -> crm.loyalty.v1.Program
-	31, // 1: crm.loyalty.v1.CreateProgramResponse.program:type_name -> crm.loyalty.v1.Program
-	31, // 2: crm.loyalty.v1.GetProgramResponse.program:type_name -> crm.loyalty.v1.Program
-	31, // 3: crm.loyalty.v1.ListProgramsResponse.programs:type_name -> crm.loyalty.v1.Program
-	31, // 4: crm.loyalty.v1.UpdateProgramRequest.program:type_name -> crm.loyalty.v1.Program
-	32, // 5: crm.loyalty.v1.UpdateProgramRequest.update_mask:type_name -> google.protobuf.FieldMask
-	31, // 6: crm.loyalty.v1.UpdateProgramResponse.program:type_name -> crm.loyalty.v1.Program
-	33, // 7: crm.loyalty.v1.EnrolCustomerResponse.account:type_name -> crm.loyalty.v1.Account
-	33, // 8: crm.loyalty.v1.GetAccountResponse.account:type_name -> crm.loyalty.v1.Account
-	34, // 9: crm.loyalty.v1.PurchaseInput.amount:type_name -> crm.type.v1.Money
-	35, // 10: crm.loyalty.v1.PurchaseInput.occur_time:type_name -> google.protobuf.Timestamp
+	43, // 0: crm.loyalty.v1.CreateProgramRequest.program:type_name -> crm.loyalty.v1.Program
+	43, // 1: crm.loyalty.v1.CreateProgramResponse.program:type_name -> crm.loyalty.v1.Program
+	43, // 2: crm.loyalty.v1.GetProgramResponse.program:type_name -> crm.loyalty.v1.Program
+	43, // 3: crm.loyalty.v1.ListProgramsResponse.programs:type_name -> crm.loyalty.v1.Program
+	43, // 4: crm.loyalty.v1.UpdateProgramRequest.program:type_name -> crm.loyalty.v1.Program
+	44, // 5: crm.loyalty.v1.UpdateProgramRequest.update_mask:type_name -> google.protobuf.FieldMask
+	43, // 6: crm.loyalty.v1.UpdateProgramResponse.program:type_name -> crm.loyalty.v1.Program
+	45, // 7: crm.loyalty.v1.EnrolCustomerResponse.account:type_name -> crm.loyalty.v1.Account
+	45, // 8: crm.loyalty.v1.GetAccountResponse.account:type_name -> crm.loyalty.v1.Account
+	46, // 9: crm.loyalty.v1.PurchaseInput.amount:type_name -> crm.type.v1.Money
+	47, // 10: crm.loyalty.v1.PurchaseInput.occur_time:type_name -> google.protobuf.Timestamp
 	12, // 11: crm.loyalty.v1.EarnPointsRequest.purchase:type_name -> crm.loyalty.v1.PurchaseInput
-	36, // 12: crm.loyalty.v1.EarnPointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
-	33, // 13: crm.loyalty.v1.EarnPointsResponse.account:type_name -> crm.loyalty.v1.Account
-	36, // 14: crm.loyalty.v1.RedeemPointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
-	33, // 15: crm.loyalty.v1.RedeemPointsResponse.account:type_name -> crm.loyalty.v1.Account
-	36, // 16: crm.loyalty.v1.AdjustPointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
-	33, // 17: crm.loyalty.v1.AdjustPointsResponse.account:type_name -> crm.loyalty.v1.Account
-	37, // 18: crm.loyalty.v1.ListLedgerEntriesRequest.type:type_name -> crm.loyalty.v1.EntryType
-	35, // 19: crm.loyalty.v1.ListLedgerEntriesRequest.time_from:type_name -> google.protobuf.Timestamp
-	35, // 20: crm.loyalty.v1.ListLedgerEntriesRequest.time_to:type_name -> google.protobuf.Timestamp
-	36, // 21: crm.loyalty.v1.ListLedgerEntriesResponse.entries:type_name -> crm.loyalty.v1.LedgerEntry
-	12, // 22: crm.loyalty.v1.PreviewEarningRequest.purchase:type_name -> crm.loyalty.v1.PurchaseInput
-	23, // 23: crm.loyalty.v1.PreviewEarningResponse.rules:type_name -> crm.loyalty.v1.RuleOutcome
-	28, // 24: crm.loyalty.v1.AuditAccountsResponse.differences:type_name -> crm.loyalty.v1.AccountDifference
-	38, // 25: crm.loyalty.v1.WatchLoyaltyEventsResponse.event:type_name -> crm.feed.v1.Event
-	0,  // 26: crm.loyalty.v1.LoyaltyService.CreateProgram:input_type -> crm.loyalty.v1.CreateProgramRequest
-	2,  // 27: crm.loyalty.v1.LoyaltyService.GetProgram:input_type -> crm.loyalty.v1.GetProgramRequest
-	4,  // 28: crm.loyalty.v1.LoyaltyService.ListPrograms:input_type -> crm.loyalty.v1.ListProgramsRequest
-	6,  // 29: crm.loyalty.v1.LoyaltyService.UpdateProgram:input_type -> crm.loyalty.v1.UpdateProgramRequest
-	8,  // 30: crm.loyalty.v1.LoyaltyService.EnrolCustomer:input_type -> crm.loyalty.v1.EnrolCustomerRequest
-	10, // 31: crm.loyalty.v1.LoyaltyService.GetAccount:input_type -> crm.loyalty.v1.GetAccountRequest
-	13, // 32: crm.loyalty.v1.LoyaltyService.EarnPoints:input_type -> crm.loyalty.v1.EarnPointsRequest
-	15, // 33: crm.loyalty.v1.LoyaltyService.RedeemPoints:input_type -> crm.loyalty.v1.RedeemPointsRequest
-	17, // 34: crm.loyalty.v1.LoyaltyService.AdjustPoints:input_type -> crm.loyalty.v1.AdjustPointsRequest
-	19, // 35: crm.loyalty.v1.LoyaltyService.ListLedgerEntries:input_type -> crm.loyalty.v1.ListLedgerEntriesRequest
-	21, // 36: crm.loyalty.v1.LoyaltyService.PreviewEarning:input_type -> crm.loyalty.v1.PreviewEarningRequest
-	24, // 37: crm.loyalty.v1.LoyaltyService.RunExpiry:input_type -> crm.loyalty.v1.RunExpiryRequest
-	26, // 38: crm.loyalty.v1.LoyaltyService.AuditAccounts:input_type -> crm.loyalty.v1.AuditAccountsRequest
-	29, // 39: crm.loyalty.v1.LoyaltyService.WatchLoyaltyEvents:input_type -> crm.loyalty.v1.WatchLoyaltyEventsRequest
-	1,  // 40: crm.loyalty.v1.LoyaltyService.CreateProgram:output_type -> crm.loyalty.v1.CreateProgramResponse
-	3,  // 41: crm.loyalty.v1.LoyaltyService.GetProgram:output_type -> crm.loyalty.v1.GetProgramResponse
-	5,  // 42: crm.loyalty.v1.LoyaltyService.ListPrograms:output_type -> crm.loyalty.v1.ListProgramsResponse
-	7,  // 43: crm.loyalty.v1.LoyaltyService.UpdateProgram:output_type -> crm.loyalty.v1.UpdateProgramResponse
-	9,  // 44: crm.loyalty.v1.LoyaltyService.EnrolCustomer:output_type -> crm.loyalty.v1.EnrolCustomerResponse
-	11, // 45: crm.loyalty.v1.LoyaltyService.GetAccount:output_type -> crm.loyalty.v1.GetAccountResponse
-	14, // 46: crm.loyalty.v1.LoyaltyService.EarnPoints:output_type -> crm.loyalty.v1.EarnPointsResponse
-	16, // 47: crm.loyalty.v1.LoyaltyService.RedeemPoints:output_type -> crm.loyalty.v1.RedeemPointsResponse
-	18, // 48: crm.loyalty.v1.LoyaltyService.AdjustPoints:output_type -> crm.loyalty.v1.AdjustPointsResponse
-	20, // 49: crm.loyalty.v1.LoyaltyService.ListLedgerEntries:output_type -> crm.loyalty.v1.ListLedgerEntriesResponse
-	22, // 50: crm.loyalty.v1.LoyaltyService.PreviewEarning:output_type -> crm.loyalty.v1.PreviewEarningResponse
-	25, // 51: crm.loyalty.v1.LoyaltyService.RunExpiry:output_type -> crm.loyalty.v1.RunExpiryResponse
-	27, // 52: crm.loyalty.v1.LoyaltyService.AuditAccounts:output_type -> crm.loyalty.v1.AuditAccountsResponse
-	30, // 53: crm.loyalty.v1.LoyaltyService.WatchLoyaltyEvents:output_type -> crm.loyalty.v1.WatchLoyaltyEventsResponse
-	40, // [40:54] is the sub-list for method output_type
-	26, // [26:40] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	48, // 12: crm.loyalty.v1.EarnPointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
+	45, // 13: crm.loyalty.v1.EarnPointsResponse.account:type_name -> crm.loyalty.v1.Account
+	49, // 14: crm.loyalty.v1.CreateRewardRequest.reward:type_name -> crm.loyalty.v1.Reward
+	49, // 15: crm.loyalty.v1.CreateRewardResponse.reward:type_name -> crm.loyalty.v1.Reward
+	49, // 16: crm.loyalty.v1.ListRewardsResponse.rewards:type_name -> crm.loyalty.v1.Reward
+	49, // 17: crm.loyalty.v1.UpdateRewardRequest.reward:type_name -> crm.loyalty.v1.Reward
+	44, // 18: crm.loyalty.v1.UpdateRewardRequest.update_mask:type_name -> google.protobuf.FieldMask
+	49, // 19: crm.loyalty.v1.UpdateRewardResponse.reward:type_name -> crm.loyalty.v1.Reward
+	50, // 20: crm.loyalty.v1.RedeemRewardResponse.redemption:type_name -> crm.loyalty.v1.Redemption
+	45, // 21: crm.loyalty.v1.RedeemRewardResponse.account:type_name -> crm.loyalty.v1.Account
+	50, // 22: crm.loyalty.v1.CancelRedemptionResponse.redemption:type_name -> crm.loyalty.v1.Redemption
+	45, // 23: crm.loyalty.v1.CancelRedemptionResponse.account:type_name -> crm.loyalty.v1.Account
+	50, // 24: crm.loyalty.v1.ListRedemptionsResponse.redemptions:type_name -> crm.loyalty.v1.Redemption
+	48, // 25: crm.loyalty.v1.RedeemPointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
+	45, // 26: crm.loyalty.v1.RedeemPointsResponse.account:type_name -> crm.loyalty.v1.Account
+	48, // 27: crm.loyalty.v1.AdjustPointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
+	45, // 28: crm.loyalty.v1.AdjustPointsResponse.account:type_name -> crm.loyalty.v1.Account
+	51, // 29: crm.loyalty.v1.ListLedgerEntriesRequest.type:type_name -> crm.loyalty.v1.EntryType
+	47, // 30: crm.loyalty.v1.ListLedgerEntriesRequest.time_from:type_name -> google.protobuf.Timestamp
+	47, // 31: crm.loyalty.v1.ListLedgerEntriesRequest.time_to:type_name -> google.protobuf.Timestamp
+	48, // 32: crm.loyalty.v1.ListLedgerEntriesResponse.entries:type_name -> crm.loyalty.v1.LedgerEntry
+	12, // 33: crm.loyalty.v1.PreviewEarningRequest.purchase:type_name -> crm.loyalty.v1.PurchaseInput
+	35, // 34: crm.loyalty.v1.PreviewEarningResponse.rules:type_name -> crm.loyalty.v1.RuleOutcome
+	40, // 35: crm.loyalty.v1.AuditAccountsResponse.differences:type_name -> crm.loyalty.v1.AccountDifference
+	52, // 36: crm.loyalty.v1.WatchLoyaltyEventsResponse.event:type_name -> crm.feed.v1.Event
+	0,  // 37: crm.loyalty.v1.LoyaltyService.CreateProgram:input_type -> crm.loyalty.v1.CreateProgramRequest
+	2,  // 38: crm.loyalty.v1.LoyaltyService.GetProgram:input_type -> crm.loyalty.v1.GetProgramRequest
+	4,  // 39: crm.loyalty.v1.LoyaltyService.ListPrograms:input_type -> crm.loyalty.v1.ListProgramsRequest
+	6,  // 40: crm.loyalty.v1.LoyaltyService.UpdateProgram:input_type -> crm.loyalty.v1.UpdateProgramRequest
+	8,  // 41: crm.loyalty.v1.LoyaltyService.EnrolCustomer:input_type -> crm.loyalty.v1.EnrolCustomerRequest
+	10, // 42: crm.loyalty.v1.LoyaltyService.GetAccount:input_type -> crm.loyalty.v1.GetAccountRequest
+	13, // 43: crm.loyalty.v1.LoyaltyService.EarnPoints:input_type -> crm.loyalty.v1.EarnPointsRequest
+	27, // 44: crm.loyalty.v1.LoyaltyService.RedeemPoints:input_type -> crm.loyalty.v1.RedeemPointsRequest
+	15, // 45: crm.loyalty.v1.LoyaltyService.CreateReward:input_type -> crm.loyalty.v1.CreateRewardRequest
+	17, // 46: crm.loyalty.v1.LoyaltyService.ListRewards:input_type -> crm.loyalty.v1.ListRewardsRequest
+	19, // 47: crm.loyalty.v1.LoyaltyService.UpdateReward:input_type -> crm.loyalty.v1.UpdateRewardRequest
+	21, // 48: crm.loyalty.v1.LoyaltyService.RedeemReward:input_type -> crm.loyalty.v1.RedeemRewardRequest
+	23, // 49: crm.loyalty.v1.LoyaltyService.CancelRedemption:input_type -> crm.loyalty.v1.CancelRedemptionRequest
+	25, // 50: crm.loyalty.v1.LoyaltyService.ListRedemptions:input_type -> crm.loyalty.v1.ListRedemptionsRequest
+	29, // 51: crm.loyalty.v1.LoyaltyService.AdjustPoints:input_type -> crm.loyalty.v1.AdjustPointsRequest
+	31, // 52: crm.loyalty.v1.LoyaltyService.ListLedgerEntries:input_type -> crm.loyalty.v1.ListLedgerEntriesRequest
+	33, // 53: crm.loyalty.v1.LoyaltyService.PreviewEarning:input_type -> crm.loyalty.v1.PreviewEarningRequest
+	36, // 54: crm.loyalty.v1.LoyaltyService.RunExpiry:input_type -> crm.loyalty.v1.RunExpiryRequest
+	38, // 55: crm.loyalty.v1.LoyaltyService.AuditAccounts:input_type -> crm.loyalty.v1.AuditAccountsRequest
+	41, // 56: crm.loyalty.v1.LoyaltyService.WatchLoyaltyEvents:input_type -> crm.loyalty.v1.WatchLoyaltyEventsRequest
+	1,  // 57: crm.loyalty.v1.LoyaltyService.CreateProgram:output_type -> crm.loyalty.v1.CreateProgramResponse
+	3,  // 58: crm.loyalty.v1.LoyaltyService.GetProgram:output_type -> crm.loyalty.v1.GetProgramResponse
+	5,  // 59: crm.loyalty.v1.LoyaltyService.ListPrograms:output_type -> crm.loyalty.v1.ListProgramsResponse
+	7,  // 60: crm.loyalty.v1.LoyaltyService.UpdateProgram:output_type -> crm.loyalty.v1.UpdateProgramResponse
+	9,  // 61: crm.loyalty.v1.LoyaltyService.EnrolCustomer:output_type -> crm.loyalty.v1.EnrolCustomerResponse
+	11, // 62: crm.loyalty.v1.LoyaltyService.GetAccount:output_type -> crm.loyalty.v1.GetAccountResponse
+	14, // 63: crm.loyalty.v1.LoyaltyService.EarnPoints:output_type -> crm.loyalty.v1.EarnPointsResponse
+	28, // 64: crm.loyalty.v1.LoyaltyService.RedeemPoints:output_type -> crm.loyalty.v1.RedeemPointsResponse
+	16, // 65: crm.loyalty.v1.LoyaltyService.CreateReward:output_type -> crm.loyalty.v1.CreateRewardResponse
+	18, // 66: crm.loyalty.v1.LoyaltyService.ListRewards:output_type -> crm.loyalty.v1.ListRewardsResponse
+	20, // 67: crm.loyalty.v1.LoyaltyService.UpdateReward:output_type -> crm.loyalty.v1.UpdateRewardResponse
+	22, // 68: crm.loyalty.v1.LoyaltyService.RedeemReward:output_type -> crm.loyalty.v1.RedeemRewardResponse
+	24, // 69: crm.loyalty.v1.LoyaltyService.CancelRedemption:output_type -> crm.loyalty.v1.CancelRedemptionResponse
+	26, // 70: crm.loyalty.v1.LoyaltyService.ListRedemptions:output_type -> crm.loyalty.v1.ListRedemptionsResponse
+	30, // 71: crm.loyalty.v1.LoyaltyService.AdjustPoints:output_type -> crm.loyalty.v1.AdjustPointsResponse
+	32, // 72: crm.loyalty.v1.LoyaltyService.ListLedgerEntries:output_type -> crm.loyalty.v1.ListLedgerEntriesResponse
+	34, // 73: crm.loyalty.v1.LoyaltyService.PreviewEarning:output_type -> crm.loyalty.v1.PreviewEarningResponse
+	37, // 74: crm.loyalty.v1.LoyaltyService.RunExpiry:output_type -> crm.loyalty.v1.RunExpiryResponse
+	39, // 75: crm.loyalty.v1.LoyaltyService.AuditAccounts:output_type -> crm.loyalty.v1.AuditAccountsResponse
+	42, // 76: crm.loyalty.v1.LoyaltyService.WatchLoyaltyEvents:output_type -> crm.loyalty.v1.WatchLoyaltyEventsResponse
+	57, // [57:77] is the sub-list for method output_type
+	37, // [37:57] is the sub-list for method input_type
+	37, // [37:37] is the sub-list for extension type_name
+	37, // [37:37] is the sub-list for extension extendee
+	0,  // [0:37] is the sub-list for field type_name
 }
 
 func init() { file_crm_loyalty_v1_loyalty_service_proto_init() }
@@ -2163,13 +2933,14 @@ func file_crm_loyalty_v1_loyalty_service_proto_init() {
 	}
 	file_crm_loyalty_v1_account_proto_init()
 	file_crm_loyalty_v1_program_proto_init()
+	file_crm_loyalty_v1_reward_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_loyalty_v1_loyalty_service_proto_rawDesc), len(file_crm_loyalty_v1_loyalty_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   31,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -27,6 +27,12 @@ const (
 	LoyaltyService_GetAccount_FullMethodName         = "/crm.loyalty.v1.LoyaltyService/GetAccount"
 	LoyaltyService_EarnPoints_FullMethodName         = "/crm.loyalty.v1.LoyaltyService/EarnPoints"
 	LoyaltyService_RedeemPoints_FullMethodName       = "/crm.loyalty.v1.LoyaltyService/RedeemPoints"
+	LoyaltyService_CreateReward_FullMethodName       = "/crm.loyalty.v1.LoyaltyService/CreateReward"
+	LoyaltyService_ListRewards_FullMethodName        = "/crm.loyalty.v1.LoyaltyService/ListRewards"
+	LoyaltyService_UpdateReward_FullMethodName       = "/crm.loyalty.v1.LoyaltyService/UpdateReward"
+	LoyaltyService_RedeemReward_FullMethodName       = "/crm.loyalty.v1.LoyaltyService/RedeemReward"
+	LoyaltyService_CancelRedemption_FullMethodName   = "/crm.loyalty.v1.LoyaltyService/CancelRedemption"
+	LoyaltyService_ListRedemptions_FullMethodName    = "/crm.loyalty.v1.LoyaltyService/ListRedemptions"
 	LoyaltyService_AdjustPoints_FullMethodName       = "/crm.loyalty.v1.LoyaltyService/AdjustPoints"
 	LoyaltyService_ListLedgerEntries_FullMethodName  = "/crm.loyalty.v1.LoyaltyService/ListLedgerEntries"
 	LoyaltyService_PreviewEarning_FullMethodName     = "/crm.loyalty.v1.LoyaltyService/PreviewEarning"
@@ -70,6 +76,24 @@ type LoyaltyServiceClient interface {
 	// them is FAILED_PRECONDITION (reason INSUFFICIENT_POINTS, metadata
 	// "balance"); the balance never goes below zero.
 	RedeemPoints(ctx context.Context, in *RedeemPointsRequest, opts ...grpc.CallOption) (*RedeemPointsResponse, error)
+	// Adds a reward to a program's catalogue.
+	CreateReward(ctx context.Context, in *CreateRewardRequest, opts ...grpc.CallOption) (*CreateRewardResponse, error)
+	// Lists a program's rewards by id.
+	ListRewards(ctx context.Context, in *ListRewardsRequest, opts ...grpc.CallOption) (*ListRewardsResponse, error)
+	// Changes a reward (field mask + etag).
+	UpdateReward(ctx context.Context, in *UpdateRewardRequest, opts ...grpc.CallOption) (*UpdateRewardResponse, error)
+	// Spends a reward's price and issues a unique reward code. A balance
+	// that does not cover it is FAILED_PRECONDITION (INSUFFICIENT_POINTS);
+	// no stock left is FAILED_PRECONDITION (OUT_OF_STOCK); an inactive
+	// reward is FAILED_PRECONDITION (REWARD_INACTIVE). request_id is
+	// required: the same request never spends twice.
+	RedeemReward(ctx context.Context, in *RedeemRewardRequest, opts ...grpc.CallOption) (*RedeemRewardResponse, error)
+	// Cancels a redemption within the reward's cancel window: the points
+	// go back to the lots they came from (points whose lot expired since
+	// are not returned), and the item back to stock.
+	CancelRedemption(ctx context.Context, in *CancelRedemptionRequest, opts ...grpc.CallOption) (*CancelRedemptionResponse, error)
+	// Lists a customer's redemptions in a program, newest first.
+	ListRedemptions(ctx context.Context, in *ListRedemptionsRequest, opts ...grpc.CallOption) (*ListRedemptionsResponse, error)
 	// Adds or removes points by hand, with the operator and the reason.
 	AdjustPoints(ctx context.Context, in *AdjustPointsRequest, opts ...grpc.CallOption) (*AdjustPointsResponse, error)
 	// Lists an account's ledger, newest first: its statement.
@@ -169,6 +193,66 @@ func (c *loyaltyServiceClient) RedeemPoints(ctx context.Context, in *RedeemPoint
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(RedeemPointsResponse)
 	err := c.cc.Invoke(ctx, LoyaltyService_RedeemPoints_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *loyaltyServiceClient) CreateReward(ctx context.Context, in *CreateRewardRequest, opts ...grpc.CallOption) (*CreateRewardResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateRewardResponse)
+	err := c.cc.Invoke(ctx, LoyaltyService_CreateReward_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *loyaltyServiceClient) ListRewards(ctx context.Context, in *ListRewardsRequest, opts ...grpc.CallOption) (*ListRewardsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListRewardsResponse)
+	err := c.cc.Invoke(ctx, LoyaltyService_ListRewards_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *loyaltyServiceClient) UpdateReward(ctx context.Context, in *UpdateRewardRequest, opts ...grpc.CallOption) (*UpdateRewardResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateRewardResponse)
+	err := c.cc.Invoke(ctx, LoyaltyService_UpdateReward_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *loyaltyServiceClient) RedeemReward(ctx context.Context, in *RedeemRewardRequest, opts ...grpc.CallOption) (*RedeemRewardResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RedeemRewardResponse)
+	err := c.cc.Invoke(ctx, LoyaltyService_RedeemReward_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *loyaltyServiceClient) CancelRedemption(ctx context.Context, in *CancelRedemptionRequest, opts ...grpc.CallOption) (*CancelRedemptionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CancelRedemptionResponse)
+	err := c.cc.Invoke(ctx, LoyaltyService_CancelRedemption_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *loyaltyServiceClient) ListRedemptions(ctx context.Context, in *ListRedemptionsRequest, opts ...grpc.CallOption) (*ListRedemptionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListRedemptionsResponse)
+	err := c.cc.Invoke(ctx, LoyaltyService_ListRedemptions_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -279,6 +363,24 @@ type LoyaltyServiceServer interface {
 	// them is FAILED_PRECONDITION (reason INSUFFICIENT_POINTS, metadata
 	// "balance"); the balance never goes below zero.
 	RedeemPoints(context.Context, *RedeemPointsRequest) (*RedeemPointsResponse, error)
+	// Adds a reward to a program's catalogue.
+	CreateReward(context.Context, *CreateRewardRequest) (*CreateRewardResponse, error)
+	// Lists a program's rewards by id.
+	ListRewards(context.Context, *ListRewardsRequest) (*ListRewardsResponse, error)
+	// Changes a reward (field mask + etag).
+	UpdateReward(context.Context, *UpdateRewardRequest) (*UpdateRewardResponse, error)
+	// Spends a reward's price and issues a unique reward code. A balance
+	// that does not cover it is FAILED_PRECONDITION (INSUFFICIENT_POINTS);
+	// no stock left is FAILED_PRECONDITION (OUT_OF_STOCK); an inactive
+	// reward is FAILED_PRECONDITION (REWARD_INACTIVE). request_id is
+	// required: the same request never spends twice.
+	RedeemReward(context.Context, *RedeemRewardRequest) (*RedeemRewardResponse, error)
+	// Cancels a redemption within the reward's cancel window: the points
+	// go back to the lots they came from (points whose lot expired since
+	// are not returned), and the item back to stock.
+	CancelRedemption(context.Context, *CancelRedemptionRequest) (*CancelRedemptionResponse, error)
+	// Lists a customer's redemptions in a program, newest first.
+	ListRedemptions(context.Context, *ListRedemptionsRequest) (*ListRedemptionsResponse, error)
 	// Adds or removes points by hand, with the operator and the reason.
 	AdjustPoints(context.Context, *AdjustPointsRequest) (*AdjustPointsResponse, error)
 	// Lists an account's ledger, newest first: its statement.
@@ -327,6 +429,24 @@ func (UnimplementedLoyaltyServiceServer) EarnPoints(context.Context, *EarnPoints
 }
 func (UnimplementedLoyaltyServiceServer) RedeemPoints(context.Context, *RedeemPointsRequest) (*RedeemPointsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RedeemPoints not implemented")
+}
+func (UnimplementedLoyaltyServiceServer) CreateReward(context.Context, *CreateRewardRequest) (*CreateRewardResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateReward not implemented")
+}
+func (UnimplementedLoyaltyServiceServer) ListRewards(context.Context, *ListRewardsRequest) (*ListRewardsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListRewards not implemented")
+}
+func (UnimplementedLoyaltyServiceServer) UpdateReward(context.Context, *UpdateRewardRequest) (*UpdateRewardResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateReward not implemented")
+}
+func (UnimplementedLoyaltyServiceServer) RedeemReward(context.Context, *RedeemRewardRequest) (*RedeemRewardResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RedeemReward not implemented")
+}
+func (UnimplementedLoyaltyServiceServer) CancelRedemption(context.Context, *CancelRedemptionRequest) (*CancelRedemptionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CancelRedemption not implemented")
+}
+func (UnimplementedLoyaltyServiceServer) ListRedemptions(context.Context, *ListRedemptionsRequest) (*ListRedemptionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListRedemptions not implemented")
 }
 func (UnimplementedLoyaltyServiceServer) AdjustPoints(context.Context, *AdjustPointsRequest) (*AdjustPointsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method AdjustPoints not implemented")
@@ -511,6 +631,114 @@ func _LoyaltyService_RedeemPoints_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _LoyaltyService_CreateReward_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateRewardRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LoyaltyServiceServer).CreateReward(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LoyaltyService_CreateReward_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LoyaltyServiceServer).CreateReward(ctx, req.(*CreateRewardRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LoyaltyService_ListRewards_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListRewardsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LoyaltyServiceServer).ListRewards(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LoyaltyService_ListRewards_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LoyaltyServiceServer).ListRewards(ctx, req.(*ListRewardsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LoyaltyService_UpdateReward_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateRewardRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LoyaltyServiceServer).UpdateReward(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LoyaltyService_UpdateReward_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LoyaltyServiceServer).UpdateReward(ctx, req.(*UpdateRewardRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LoyaltyService_RedeemReward_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RedeemRewardRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LoyaltyServiceServer).RedeemReward(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LoyaltyService_RedeemReward_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LoyaltyServiceServer).RedeemReward(ctx, req.(*RedeemRewardRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LoyaltyService_CancelRedemption_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CancelRedemptionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LoyaltyServiceServer).CancelRedemption(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LoyaltyService_CancelRedemption_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LoyaltyServiceServer).CancelRedemption(ctx, req.(*CancelRedemptionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LoyaltyService_ListRedemptions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListRedemptionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LoyaltyServiceServer).ListRedemptions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LoyaltyService_ListRedemptions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LoyaltyServiceServer).ListRedemptions(ctx, req.(*ListRedemptionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _LoyaltyService_AdjustPoints_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(AdjustPointsRequest)
 	if err := dec(in); err != nil {
@@ -650,6 +878,30 @@ var LoyaltyService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RedeemPoints",
 			Handler:    _LoyaltyService_RedeemPoints_Handler,
+		},
+		{
+			MethodName: "CreateReward",
+			Handler:    _LoyaltyService_CreateReward_Handler,
+		},
+		{
+			MethodName: "ListRewards",
+			Handler:    _LoyaltyService_ListRewards_Handler,
+		},
+		{
+			MethodName: "UpdateReward",
+			Handler:    _LoyaltyService_UpdateReward_Handler,
+		},
+		{
+			MethodName: "RedeemReward",
+			Handler:    _LoyaltyService_RedeemReward_Handler,
+		},
+		{
+			MethodName: "CancelRedemption",
+			Handler:    _LoyaltyService_CancelRedemption_Handler,
+		},
+		{
+			MethodName: "ListRedemptions",
+			Handler:    _LoyaltyService_ListRedemptions_Handler,
 		},
 		{
 			MethodName: "AdjustPoints",

@@ -1,0 +1,110 @@
+// Package catalogue holds the rules of rewards and their redemptions: a
+// reward has a points price and an optional stock, a redemption issues a
+// unique code and can be cancelled within the reward's window. Pure Go.
+package catalogue
+
+import (
+	"strings"
+	"time"
+
+	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/pkg/ids"
+)
+
+// Reward is an item of a program's catalogue.
+type Reward struct {
+	// ID is "{program}/{reward id}", unique across programs.
+	ID          string `bson:"_id"`
+	Program     string `bson:"program"`
+	RewardID    string `bson:"reward_id"`
+	DisplayName string `bson:"display_name"`
+	Description string `bson:"description"`
+	Price       int64  `bson:"price"`
+	// Limited says Stock counts; otherwise stock is unlimited.
+	Limited          bool      `bson:"limited"`
+	Stock            int64     `bson:"stock"`
+	CancelWindowDays int32     `bson:"cancel_window_days"`
+	Active           bool      `bson:"active"`
+	CreateTime       time.Time `bson:"create_time"`
+	Version          int64     `bson:"version"`
+	// Reservations are the redemptions holding an item of stock until
+	// they complete; a retry finds its own and takes no second item.
+	Reservations []string `bson:"reservations"`
+}
+
+// Key returns a reward's stored id.
+func Key(program, rewardID string) string { return program + "/" + rewardID }
+
+// Name is the reward's resource name.
+func (r *Reward) Name() string { return "programs/" + r.Program + "/rewards/" + r.RewardID }
+
+// Available says why the reward cannot be redeemed now, or nil.
+func (r *Reward) Available() error {
+	if !r.Active {
+		return apperr.New(apperr.KindFailedPrecondition, "REWARD_INACTIVE", "%s is not active", r.Name())
+	}
+	if r.Limited && r.Stock <= 0 {
+		return apperr.New(apperr.KindFailedPrecondition, "OUT_OF_STOCK", "%s is out of stock", r.Name())
+	}
+	return nil
+}
+
+// Redemption states (values match the API's enum; Pending is internal:
+// the points are not spent yet).
+const (
+	Pending   int32 = 0
+	Issued    int32 = 1
+	Cancelled int32 = 2
+)
+
+// Redemption is a reward redeemed by a customer.
+type Redemption struct {
+	ID             string    `bson:"_id"`
+	Program        string    `bson:"program"`
+	Customer       string    `bson:"customer"`
+	Reward         string    `bson:"reward"`
+	Points         int64     `bson:"points"`
+	Code           string    `bson:"code"`
+	State          int32     `bson:"state"`
+	CreateTime     time.Time `bson:"create_time"`
+	CancelDeadline time.Time `bson:"cancel_deadline,omitzero"`
+	CancelTime     time.Time `bson:"cancel_time,omitzero"`
+	EntryID        string    `bson:"entry_id"`
+	RequestID      string    `bson:"request_id"`
+}
+
+// RedemptionID is the id of the redemption a request makes.
+func RedemptionID(program, requestID string) string {
+	return ids.Derived("redemption:" + program + "/" + requestID)
+}
+
+// New returns the pending redemption of a reward for a customer.
+func New(r *Reward, customer, requestID string, now time.Time) *Redemption {
+	id := RedemptionID(r.Program, requestID)
+	d := &Redemption{ID: id, Program: r.Program, Customer: customer, Reward: r.ID, Points: r.Price, Code: Code(id),
+		CreateTime: now.UTC(), EntryID: ids.Derived("reward:" + id), RequestID: requestID}
+	if r.CancelWindowDays > 0 {
+		d.CancelDeadline = d.CreateTime.AddDate(0, 0, int(r.CancelWindowDays))
+	}
+	return d
+}
+
+// Code is the reward code of a redemption: derived from its id, so a retry
+// issues the same one, in groups a person can read out.
+func Code(redemptionID string) string {
+	s := strings.ToUpper(ids.Derived("code:" + redemptionID))[:15]
+	return s[:5] + "-" + s[5:10] + "-" + s[10:]
+}
+
+// CanCancel says why the redemption cannot be cancelled at now, or nil.
+func (d *Redemption) CanCancel(now time.Time) error {
+	switch {
+	case d.State == Cancelled:
+		return apperr.New(apperr.KindFailedPrecondition, "ALREADY_CANCELLED", "redemptions/%s is cancelled already", d.ID)
+	case d.State != Issued:
+		return apperr.New(apperr.KindAborted, "REDEMPTION_PENDING", "redemptions/%s is still being issued; retry", d.ID)
+	case d.CancelDeadline.IsZero() || now.After(d.CancelDeadline):
+		return apperr.New(apperr.KindFailedPrecondition, "CANCEL_WINDOW_CLOSED", "redemptions/%s can no longer be cancelled", d.ID)
+	}
+	return nil
+}

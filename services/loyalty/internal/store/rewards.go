@@ -1,0 +1,222 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/pkg/etag"
+	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/services/loyalty/internal/catalogue"
+)
+
+// Collections of the catalogue.
+const (
+	Rewards     = "rewards"
+	Redemptions = "redemptions"
+)
+
+// RedemptionSort is a customer's redemptions' order: newest first.
+var RedemptionSort = bson.D{{Key: "create_time", Value: -1}, {Key: "_id", Value: -1}}
+
+// RewardIndexes returns the indexes the catalogue's queries use.
+func RewardIndexes() []mongox.Index {
+	return []mongox.Index{
+		{Collection: Rewards, Model: mongo.IndexModel{Keys: bson.D{{Key: "program", Value: 1}, {Key: "_id", Value: 1}}}},
+		{Collection: Redemptions, Model: mongo.IndexModel{Keys: append(bson.D{{Key: "program", Value: 1}, {Key: "customer", Value: 1}}, RedemptionSort...)}},
+		{Collection: Redemptions, Model: mongo.IndexModel{Keys: bson.D{{Key: "state", Value: 1}, {Key: "create_time", Value: 1}}}},
+	}
+}
+
+// CreateReward stores a new reward; an existing id is ALREADY_EXISTS.
+func (s *Store) CreateReward(ctx context.Context, r *catalogue.Reward) error {
+	r.Version = 1
+	r.Reservations = []string{}
+	_, err := s.db().Collection(Rewards).InsertOne(ctx, r)
+	if mongox.IsDuplicateKey(err) {
+		return apperr.New(apperr.KindAlreadyExists, "REWARD_EXISTS", "%s exists already", r.Name()).With("resource", r.Name())
+	}
+	return mongox.Wrap("insert reward", err)
+}
+
+// Reward returns one reward by its stored id.
+func (s *Store) Reward(ctx context.Context, key string) (*catalogue.Reward, error) {
+	var r catalogue.Reward
+	err := s.db().Collection(Rewards).FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&r)
+	if mongox.IsNotFound(err) {
+		return nil, apperr.NotFound("programs/" + strings.Replace(key, "/", "/rewards/", 1))
+	}
+	if err != nil {
+		return nil, mongox.Wrap("read reward", err)
+	}
+	return &r, nil
+}
+
+// Rewards returns up to limit of a program's rewards after stored id
+// after, by id; availableOnly keeps the active ones in stock.
+func (s *Store) Rewards(ctx context.Context, program, after string, availableOnly bool, limit int64) ([]*catalogue.Reward, error) {
+	f := bson.D{{Key: "program", Value: program}, {Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}}
+	if availableOnly {
+		f = append(f, bson.E{Key: "active", Value: true},
+			bson.E{Key: "$or", Value: bson.A{bson.D{{Key: "limited", Value: false}}, bson.D{{Key: "stock", Value: bson.D{{Key: "$gt", Value: 0}}}}}})
+	}
+	cur, err := s.db().Collection(Rewards).Find(ctx, f, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(limit))
+	if err != nil {
+		return nil, mongox.Wrap("list rewards", err)
+	}
+	var out []*catalogue.Reward
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, mongox.Wrap("list rewards", err)
+	}
+	return out, nil
+}
+
+// UpdateReward sets the reward's editable fields if it is still at
+// version prev (a redemption taking stock meanwhile makes it stale).
+func (s *Store) UpdateReward(ctx context.Context, r *catalogue.Reward, prev int64) error {
+	res, err := s.db().Collection(Rewards).UpdateOne(ctx, bson.D{{Key: "_id", Value: r.ID}, {Key: "version", Value: prev}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "display_name", Value: r.DisplayName}, {Key: "description", Value: r.Description},
+			{Key: "price", Value: r.Price}, {Key: "limited", Value: r.Limited}, {Key: "stock", Value: r.Stock},
+			{Key: "cancel_window_days", Value: r.CancelWindowDays}, {Key: "active", Value: r.Active}}},
+			{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}})
+	if err != nil {
+		return mongox.Wrap("update reward", err)
+	}
+	if res.MatchedCount == 0 {
+		return etag.ErrStale
+	}
+	r.Version = prev + 1
+	return nil
+}
+
+// Reserve takes one item of stock for a redemption, once: a retry finds
+// its reservation. It reports false when no stock is left.
+func (s *Store) Reserve(ctx context.Context, key, redemption string) (bool, error) {
+	res, err := s.db().Collection(Rewards).UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: key}, {Key: "stock", Value: bson.D{{Key: "$gte", Value: int64(1)}}}, {Key: "reservations", Value: bson.D{{Key: "$ne", Value: redemption}}}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "stock", Value: int64(-1)}, {Key: "version", Value: int64(1)}}},
+			{Key: "$push", Value: bson.D{{Key: "reservations", Value: bson.D{{Key: "$each", Value: bson.A{redemption}}}}}}})
+	if err != nil {
+		return false, mongox.Wrap("reserve stock", err)
+	}
+	if res.MatchedCount == 1 {
+		return true, nil
+	}
+	r, err := s.Reward(ctx, key)
+	if err != nil {
+		return false, err
+	}
+	return slices.Contains(r.Reservations, redemption), nil
+}
+
+// Release gives a reservation's item back to stock (the redemption
+// failed).
+func (s *Store) Release(ctx context.Context, key, redemption string) error {
+	_, err := s.db().Collection(Rewards).UpdateOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "reservations", Value: redemption}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "stock", Value: int64(1)}, {Key: "version", Value: int64(1)}}},
+			{Key: "$pullAll", Value: bson.D{{Key: "reservations", Value: bson.A{redemption}}}}})
+	return mongox.Wrap("release stock", err)
+}
+
+// Settle ends a reservation whose redemption was issued: the item is
+// gone.
+func (s *Store) Settle(ctx context.Context, key, redemption string) error {
+	_, err := s.db().Collection(Rewards).UpdateOne(ctx, bson.D{{Key: "_id", Value: key}},
+		bson.D{{Key: "$pullAll", Value: bson.D{{Key: "reservations", Value: bson.A{redemption}}}}})
+	return mongox.Wrap("settle stock", err)
+}
+
+// Restock puts a cancelled redemption's item back, once.
+func (s *Store) Restock(ctx context.Context, key, redemption string) error {
+	_, err := s.db().Collection(Rewards).UpdateOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "returns", Value: bson.D{{Key: "$ne", Value: redemption}}}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "stock", Value: int64(1)}, {Key: "version", Value: int64(1)}}},
+			{Key: "$push", Value: bson.D{{Key: "returns", Value: bson.D{{Key: "$each", Value: bson.A{redemption}}}}}}})
+	return mongox.Wrap("restock", err)
+}
+
+// InsertRedemption stores a new redemption; if it exists it returns the
+// stored one and existed=true.
+func (s *Store) InsertRedemption(ctx context.Context, d *catalogue.Redemption) (bool, error) {
+	_, err := s.db().Collection(Redemptions).InsertOne(ctx, d)
+	if mongox.IsDuplicateKey(err) {
+		got, err := s.Redemption(ctx, d.ID)
+		if err != nil {
+			return false, err
+		}
+		*d = *got
+		return true, nil
+	}
+	return false, mongox.Wrap("insert redemption", err)
+}
+
+// Redemption returns one redemption.
+func (s *Store) Redemption(ctx context.Context, id string) (*catalogue.Redemption, error) {
+	var d catalogue.Redemption
+	err := s.db().Collection(Redemptions).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if mongox.IsNotFound(err) {
+		return nil, apperr.NotFound("redemptions/" + id)
+	}
+	if err != nil {
+		return nil, mongox.Wrap("read redemption", err)
+	}
+	return &d, nil
+}
+
+// MoveRedemption writes d if it is still in state from.
+func (s *Store) MoveRedemption(ctx context.Context, d *catalogue.Redemption, from int32) error {
+	_, err := s.db().Collection(Redemptions).ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "state", Value: from}}, d)
+	return mongox.Wrap("update redemption", err)
+}
+
+// DeleteRedemption removes a redemption that failed before spending.
+func (s *Store) DeleteRedemption(ctx context.Context, id string) error {
+	_, err := s.db().Collection(Redemptions).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "state", Value: catalogue.Pending}})
+	return mongox.Wrap("delete redemption", err)
+}
+
+// RedemptionCursor is a position in a customer's redemptions.
+type RedemptionCursor struct {
+	Time time.Time `json:"t"`
+	ID   string    `json:"i"`
+}
+
+// CustomerRedemptions returns a page of a customer's redemptions in a
+// program, newest first.
+func (s *Store) CustomerRedemptions(ctx context.Context, program, customer string, after *RedemptionCursor, limit int64) ([]*catalogue.Redemption, error) {
+	f := bson.D{{Key: "program", Value: program}, {Key: "customer", Value: customer}}
+	if after != nil {
+		f = append(f, bson.E{Key: "$or", Value: bson.A{
+			bson.D{{Key: "create_time", Value: bson.D{{Key: "$lt", Value: after.Time}}}},
+			bson.D{{Key: "create_time", Value: after.Time}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: after.ID}}}},
+		}})
+	}
+	cur, err := s.db().Collection(Redemptions).Find(ctx, f, options.Find().SetSort(RedemptionSort).SetLimit(limit))
+	if err != nil {
+		return nil, mongox.Wrap("list redemptions", err)
+	}
+	var out []*catalogue.Redemption
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, mongox.Wrap("list redemptions", err)
+	}
+	return out, nil
+}
+
+// PendingRedemptions returns redemptions still pending since before.
+func (s *Store) PendingRedemptions(ctx context.Context, before time.Time) ([]*catalogue.Redemption, error) {
+	cur, err := s.db().Collection(Redemptions).Find(ctx, bson.D{{Key: "state", Value: catalogue.Pending}, {Key: "create_time", Value: bson.D{{Key: "$lt", Value: before}}}},
+		options.Find().SetLimit(1000))
+	if err != nil {
+		return nil, mongox.Wrap("find pending redemptions", err)
+	}
+	var out []*catalogue.Redemption
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, mongox.Wrap("find pending redemptions", err)
+	}
+	return out, nil
+}
