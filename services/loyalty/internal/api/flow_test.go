@@ -195,3 +195,28 @@ func TestMergeAndEraseArriveThroughTheProfileFeed(t *testing.T) {
 	}
 	e.audit(t, prog)
 }
+
+// A birthday bonus: the rule sees the birth month that customer-profile's
+// feed brought.
+func TestBirthdayBonusFromTheProfileFeed(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	p := club("club", true)
+	p.EarningRules = append(p.EarningRules, &loyaltyv1.EarningRule{Id: "birthday", Condition: "customer.birthday_month", Points: "base * 1.0"})
+	prog := e.program(t, p)
+	now := time.Now().UTC()
+	resp, err := e.customers.CreateCustomer(e.ctx, &customerv1.CreateCustomerRequest{Customer: &customerv1.Customer{
+		Kind: customerv1.CustomerKind_CUSTOMER_KIND_PERSON, DisplayName: "Birthday Girl",
+		Demographics: &customerv1.Demographics{BirthDate: &typev1.Date{Year: 1990, Month: int32(now.Month()), Day: 1}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := resp.GetCustomer().GetName()
+	eventually(t, "the birth month reaches loyalty", func() bool {
+		prev, err := e.client.PreviewEarning(e.ctx, &loyaltyv1.PreviewEarningRequest{Program: prog, Customer: c,
+			Purchase: &loyaltyv1.PurchaseInput{OrderId: "p", Amount: eur(10, 0)}})
+		return err == nil && prev.GetRules()[1].GetMatched()
+	})
+	e.logPurchase(t, c, "b-1", eur(100, 0)) // 100 base + 50 welcome + 100 birthday
+	eventually(t, "the purchase earns the birthday bonus", func() bool { return e.balance(t, prog, c)() == 250 })
+}

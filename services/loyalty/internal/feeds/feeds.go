@@ -18,6 +18,7 @@ import (
 	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/pkg/money"
 	"github.com/opencrm/crm/services/loyalty/internal/points"
+	"github.com/opencrm/crm/services/loyalty/internal/store"
 )
 
 // Applier applies both feeds.
@@ -64,10 +65,30 @@ func (a *Applier) ApplyInteraction(ctx context.Context, ev *feedv1.Event) error 
 	return nil
 }
 
-// ApplyCustomer handles one customer-profile event; merges and erasures
-// matter here.
+// ApplyCustomer handles one customer-profile event: creations and updates
+// keep the facts earning rules see (the birth month), merges move points,
+// erasures pseudonymise.
 func (a *Applier) ApplyCustomer(ctx context.Context, ev *feedv1.Event) error {
 	switch ev.GetType() {
+	case "crm.customer.v1.CustomerCreated", "crm.customer.v1.CustomerUpdated":
+		if ev.GetRedacted() {
+			return nil
+		}
+		var c *customerv1.Customer
+		if ev.GetType() == "crm.customer.v1.CustomerCreated" {
+			var e customerv1.CustomerCreated
+			if err := ev.GetPayload().UnmarshalTo(&e); err != nil {
+				return fmt.Errorf("decode creation: %w", err)
+			}
+			c = e.GetCustomer()
+		} else {
+			var e customerv1.CustomerUpdated
+			if err := ev.GetPayload().UnmarshalTo(&e); err != nil {
+				return fmt.Errorf("decode update: %w", err)
+			}
+			c = e.GetCustomer()
+		}
+		return a.Book.Store.SaveMember(ctx, store.Member{ID: c.GetId(), BirthMonth: c.GetDemographics().GetBirthDate().GetMonth()})
 	case "crm.customer.v1.CustomerErased":
 		var e customerv1.CustomerErased
 		if err := ev.GetPayload().UnmarshalTo(&e); err != nil {
@@ -75,6 +96,9 @@ func (a *Applier) ApplyCustomer(ctx context.Context, ev *feedv1.Event) error {
 		}
 		n, err := a.Book.Erase(ctx, strings.TrimPrefix(e.GetCustomer(), "customers/"))
 		if err != nil {
+			return err
+		}
+		if err := a.Book.Store.ForgetMember(ctx, strings.TrimPrefix(e.GetCustomer(), "customers/")); err != nil {
 			return err
 		}
 		if err := a.Book.Store.Redact(ctx, e.GetCustomer()); err != nil {

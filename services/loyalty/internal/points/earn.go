@@ -38,12 +38,16 @@ func (p Purchase) facts() *loyaltyv1.PurchaseFacts {
 	}
 }
 
-func customerFacts(a *ledger.Account) *loyaltyv1.CustomerFacts {
-	if a == nil {
-		return &loyaltyv1.CustomerFacts{FirstPurchase: true}
+// customerFacts is the customer as earning rules see them, for a purchase
+// at time at; a nil account is a new member.
+func customerFacts(a *ledger.Account, m store.Member, at time.Time) *loyaltyv1.CustomerFacts {
+	f := &loyaltyv1.CustomerFacts{FirstPurchase: true, BirthMonth: m.BirthMonth,
+		BirthdayMonth: m.BirthMonth != 0 && int32(at.Month()) == m.BirthMonth}
+	if a != nil {
+		f.Tier, f.FirstPurchase, f.Purchases = a.Tier, a.Purchases == 0, a.Purchases
+		f.QualifyingPoints, f.LifetimeEarned = a.QualifyingPoints, a.LifetimeEarned
 	}
-	return &loyaltyv1.CustomerFacts{Tier: a.Tier, FirstPurchase: a.Purchases == 0, Purchases: a.Purchases,
-		QualifyingPoints: a.QualifyingPoints, LifetimeEarned: a.LifetimeEarned}
+	return f
 }
 
 func checkCurrency(c *program.Compiled, p Purchase) error {
@@ -56,13 +60,17 @@ func checkCurrency(c *program.Compiled, p Purchase) error {
 // earn adds the purchase's points to the account as entry entryID.
 func (b *Book) earn(ctx context.Context, accountID, entryID, requestID string, p Purchase) (Result, error) {
 	return b.apply(ctx, accountID, entryID, forCustomer, func(a *store.Account, c *program.Compiled, now time.Time) error {
-		calc, err := c.Points(p.facts(), customerFacts(&a.Account))
-		if err != nil {
-			return err
-		}
 		at := p.OccurTime
 		if at.IsZero() {
 			at = now
+		}
+		m, err := b.Store.Member(ctx, a.Customer)
+		if err != nil {
+			return err
+		}
+		calc, err := c.Points(p.facts(), customerFacts(&a.Account, m, at))
+		if err != nil {
+			return err
 		}
 		e, ch := a.Add(ledger.Earning{EntryID: entryID, Type: ledger.Earn, Source: p.Source, Points: calc.Points, Amount: p.Amount,
 			Reason: calc.Reason(), RequestID: requestID, Purchase: true,
@@ -193,7 +201,11 @@ func (b *Book) Preview(ctx context.Context, programID, customerID string, p Purc
 		return program.Calculation{}, 0, err
 	}
 	var acct *ledger.Account
+	m := store.Member{}
 	if customerID != "" {
+		if m, err = b.Store.Member(ctx, customerID); err != nil {
+			return program.Calculation{}, 0, err
+		}
 		a, err := b.Store.Account(ctx, AccountID(programID, customerID))
 		if err == nil {
 			acct = &a.Account
@@ -201,7 +213,11 @@ func (b *Book) Preview(ctx context.Context, programID, customerID string, p Purc
 			return program.Calculation{}, 0, err
 		}
 	}
-	calc, err := c.Points(p.facts(), customerFacts(acct))
+	at := p.OccurTime
+	if at.IsZero() {
+		at = b.Now()
+	}
+	calc, err := c.Points(p.facts(), customerFacts(acct, m, at))
 	if err != nil {
 		return program.Calculation{}, 0, err
 	}

@@ -615,8 +615,13 @@ type CustomerFacts struct {
 	QualifyingPoints int64 `protobuf:"varint,4,opt,name=qualifying_points,json=qualifyingPoints,proto3" json:"qualifying_points,omitempty"`
 	// Points earned in the program ever.
 	LifetimeEarned int64 `protobuf:"varint,5,opt,name=lifetime_earned,json=lifetimeEarned,proto3" json:"lifetime_earned,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The month of the customer's birth date, 1 to 12; 0 when unknown. As
+	// known from customer-profile's feed when the purchase is earned.
+	BirthMonth int32 `protobuf:"varint,6,opt,name=birth_month,json=birthMonth,proto3" json:"birth_month,omitempty"`
+	// True when the purchase happened in the customer's birth month.
+	BirthdayMonth bool `protobuf:"varint,7,opt,name=birthday_month,json=birthdayMonth,proto3" json:"birthday_month,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CustomerFacts) Reset() {
@@ -684,6 +689,20 @@ func (x *CustomerFacts) GetLifetimeEarned() int64 {
 	return 0
 }
 
+func (x *CustomerFacts) GetBirthMonth() int32 {
+	if x != nil {
+		return x.BirthMonth
+	}
+	return 0
+}
+
+func (x *CustomerFacts) GetBirthdayMonth() bool {
+	if x != nil {
+		return x.BirthdayMonth
+	}
+	return false
+}
+
 var File_crm_loyalty_v1_program_proto protoreflect.FileDescriptor
 
 const file_crm_loyalty_v1_program_proto_rawDesc = "" +
@@ -743,13 +762,16 @@ const file_crm_loyalty_v1_program_proto_rawDesc = "" +
 	"\x04tags\x18\x05 \x03(\tR\x04tags\x12\x12\n" +
 	"\x04skus\x18\x06 \x03(\tR\x04skus\x12\x1d\n" +
 	"\n" +
-	"item_count\x18\a \x01(\x03R\titemCount\"\xbe\x01\n" +
+	"item_count\x18\a \x01(\x03R\titemCount\"\x86\x02\n" +
 	"\rCustomerFacts\x12\x12\n" +
 	"\x04tier\x18\x01 \x01(\tR\x04tier\x12%\n" +
 	"\x0efirst_purchase\x18\x02 \x01(\bR\rfirstPurchase\x12\x1c\n" +
 	"\tpurchases\x18\x03 \x01(\x03R\tpurchases\x12+\n" +
 	"\x11qualifying_points\x18\x04 \x01(\x03R\x10qualifyingPoints\x12'\n" +
-	"\x0flifetime_earned\x18\x05 \x01(\x03R\x0elifetimeEarned*`\n" +
+	"\x0flifetime_earned\x18\x05 \x01(\x03R\x0elifetimeEarned\x12\x1f\n" +
+	"\vbirth_month\x18\x06 \x01(\x05R\n" +
+	"birthMonth\x12%\n" +
+	"\x0ebirthday_month\x18\a \x01(\bR\rbirthdayMonth*`\n" +
 	"\fRefundPolicy\x12\x1d\n" +
 	"\x19REFUND_POLICY_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12REFUND_POLICY_DEBT\x10\x01\x12\x19\n" +

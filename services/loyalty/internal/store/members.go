@@ -1,0 +1,42 @@
+package store
+
+import (
+	"context"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/opencrm/crm/pkg/mongox"
+)
+
+// Members is what loyalty keeps of customer-profile's customers for
+// earning rules, from its feed.
+const Members = "members"
+
+// Member is a customer's profile facts that earning rules may use.
+type Member struct {
+	ID         string `bson:"_id"`
+	BirthMonth int32  `bson:"birth_month"`
+}
+
+// SaveMember stores a customer's facts.
+func (s *Store) SaveMember(ctx context.Context, m Member) error {
+	_, err := s.db().Collection(Members).ReplaceOne(ctx, bson.D{{Key: "_id", Value: m.ID}}, m, options.Replace().SetUpsert(true))
+	return mongox.Wrap("save member facts", err)
+}
+
+// Member returns a customer's facts; unknown customers have none.
+func (s *Store) Member(ctx context.Context, id string) (Member, error) {
+	var m Member
+	err := s.db().Collection(Members).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&m)
+	if mongox.IsNotFound(err) {
+		return Member{ID: id}, nil
+	}
+	return m, mongox.Wrap("read member facts", err)
+}
+
+// ForgetMember removes a customer's facts (erasure).
+func (s *Store) ForgetMember(ctx context.Context, id string) error {
+	_, err := s.db().Collection(Members).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+	return mongox.Wrap("forget member facts", err)
+}
