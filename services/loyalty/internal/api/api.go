@@ -101,7 +101,7 @@ func (h *Handler) ListPrograms(ctx context.Context, req *loyaltyv1.ListProgramsR
 
 var updatable = map[string]bool{"display_name": true, "points_per_unit": true, "tiers": true, "earning_rules": true,
 	"max_points_per_purchase": true, "points_validity_months": true, "pending_days": true, "qualifying_period_months": true,
-	"auto_enrol": true, "refund_policy": true}
+	"auto_enrol": true, "refund_policy": true, "tier_basis": true}
 
 // UpdateProgram implements the API method.
 func (h *Handler) UpdateProgram(ctx context.Context, req *loyaltyv1.UpdateProgramRequest) (*loyaltyv1.UpdateProgramResponse, error) {

@@ -241,3 +241,25 @@ func TestExpiry(t *testing.T) {
 	}
 	e.audit(t, prog)
 }
+
+func TestTiersBySpend(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	prog := e.program(t, &loyaltyv1.Program{Id: "spend", DisplayName: "Spend", CurrencyCode: "EUR", PointsPerUnit: 1,
+		TierBasis: loyaltyv1.TierBasis_TIER_BASIS_SPEND,
+		Tiers:     []*loyaltyv1.Tier{{Id: "silver", MinQualifyingSpend: 100}, {Id: "gold", MinQualifyingSpend: 500}}})
+	c := e.customer(t, "Spender")
+	if _, err := e.client.EnrolCustomer(e.ctx, &loyaltyv1.EnrolCustomerRequest{Program: prog, Customer: c}); err != nil {
+		t.Fatal(err)
+	}
+	e.earn(t, prog, c, "s-1", eur(60, 0), time.Now())
+	a := e.earn(t, prog, c, "s-2", eur(50, 500000000), time.Now()).GetAccount()
+	if a.GetTier() != "silver" || a.GetQualifyingSpend().GetUnits() != 110 || a.GetQualifyingSpend().GetNanos() != 500000000 ||
+		a.GetSpendToNextTier().GetUnits() != 389 || a.GetNextTier() != "gold" {
+		t.Fatalf("account: %v", a)
+	}
+	bad := &loyaltyv1.Program{Id: "bad", DisplayName: "Bad", CurrencyCode: "EUR", PointsPerUnit: 1, TierBasis: loyaltyv1.TierBasis_TIER_BASIS_SPEND,
+		Tiers: []*loyaltyv1.Tier{{Id: "a", MinQualifyingSpend: 100}, {Id: "b", MinQualifyingSpend: 100}}}
+	_, err := e.client.CreateProgram(e.ctx, &loyaltyv1.CreateProgramRequest{Program: bad})
+	servertest.WantCode(t, err, codes.InvalidArgument, "program.tiers[1].min_qualifying_spend")
+}

@@ -11,7 +11,7 @@ import (
 // lot, the debt, lifetime and qualifying points, and the purchase count.
 func Audit(a *Account, entries []Entry) []string {
 	lots := map[string]int64{}
-	var debt, lifetime, qualifying, purchases int64
+	var debt, lifetime, qualifying, spend, purchases int64
 	for _, e := range entries {
 		for _, c := range e.Lots {
 			lots[c.Lot] += c.Points
@@ -19,6 +19,7 @@ func Audit(a *Account, entries []Entry) []string {
 		debt += e.DebtChange
 		lifetime += e.LifetimeChange
 		qualifying += e.QualifyingChange
+		spend += e.SpendChange
 		purchases += e.PurchaseChange
 	}
 	var problems []string
@@ -53,6 +54,7 @@ func Audit(a *Account, entries []Entry) []string {
 	check("debt", a.Debt, debt)
 	check("lifetime earned", a.LifetimeEarned, lifetime)
 	check("qualifying points", a.QualifyingPoints, qualifying)
+	check("qualifying spend", a.QualifyingSpend, spend)
 	check("purchases", a.Purchases, purchases)
 	return problems
 }
@@ -62,7 +64,7 @@ func Audit(a *Account, entries []Entry) []string {
 // kept with nothing remaining, so later refunds still find them.
 func Rebuild(a *Account, entries []Entry, now time.Time) {
 	lots := map[string]int64{}
-	a.Debt, a.LifetimeEarned, a.QualifyingPoints, a.Purchases = 0, 0, 0, 0
+	a.Debt, a.LifetimeEarned, a.QualifyingPoints, a.QualifyingSpend, a.Purchases = 0, 0, 0, 0, 0
 	for _, e := range entries {
 		for _, c := range e.Lots {
 			lots[c.Lot] += c.Points
@@ -70,6 +72,7 @@ func Rebuild(a *Account, entries []Entry, now time.Time) {
 		a.Debt += e.DebtChange
 		a.LifetimeEarned += e.LifetimeChange
 		a.QualifyingPoints += e.QualifyingChange
+		a.QualifyingSpend += e.SpendChange
 		a.Purchases += e.PurchaseChange
 	}
 	for i := range a.Lots {

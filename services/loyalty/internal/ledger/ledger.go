@@ -103,6 +103,7 @@ type Entry struct {
 	// points, qualifying points and the purchase count.
 	LifetimeChange   int64 `bson:"lifetime_change"`
 	QualifyingChange int64 `bson:"qualifying_change"`
+	SpendChange      int64 `bson:"spend_change"`
 	PurchaseChange   int64 `bson:"purchase_change"`
 }
 
@@ -118,7 +119,10 @@ type Account struct {
 	Purchases        int64     `bson:"purchases"`
 	Tier             string    `bson:"tier"`
 	QualifyingPoints int64     `bson:"qualifying_points"`
-	PeriodStart      time.Time `bson:"period_start"`
+	// QualifyingSpend is the money spent in the period, in minor units,
+	// net of refunds.
+	QualifyingSpend int64     `bson:"qualifying_spend"`
+	PeriodStart     time.Time `bson:"period_start"`
 	PeriodEnd        time.Time `bson:"period_end"`
 	Lots             []Lot     `bson:"lots"`
 	EnrolTime        time.Time `bson:"enrol_time"`
@@ -126,7 +130,8 @@ type Account struct {
 	Version          int64     `bson:"version"`
 }
 
-// Tier is a level an account reaches by qualifying points.
+// Tier is a level an account reaches by qualifying points (or spend, in
+// minor units).
 type Tier struct {
 	ID  string
 	Min int64
@@ -141,6 +146,16 @@ type Policy struct {
 	// ForgiveSpent forgives the spent part of a refunded purchase's
 	// points instead of recording it as debt.
 	ForgiveSpent bool
+	// BySpend reaches tiers by qualifying spend instead of points.
+	BySpend bool
+}
+
+// measure is what tiers are reached by.
+func (a *Account) measure(p Policy) int64 {
+	if p.BySpend {
+		return a.QualifyingSpend
+	}
+	return a.QualifyingPoints
 }
 
 // TierChange says that an entry moved the account's tier.
@@ -188,12 +203,11 @@ func (a *Account) ExpiringBy(t time.Time) int64 {
 	return n
 }
 
-// NextTier returns the next tier up and the qualifying points still
-// needed; "" at the top.
+// NextTier returns the next tier up and the qualifying points (or spend)
+// still needed; "" at the top.
 func (a *Account) NextTier(p Policy) (string, int64) {
-	rank := tierRank(p, a.Tier)
-	for i := rank + 1; i < len(p.Tiers); i++ {
-		return p.Tiers[i].ID, max(0, p.Tiers[i].Min-a.QualifyingPoints)
+	if i := tierRank(p, a.Tier) + 1; i < len(p.Tiers) {
+		return p.Tiers[i].ID, max(0, p.Tiers[i].Min-a.measure(p))
 	}
 	return "", 0
 }
@@ -278,12 +292,10 @@ func (a *Account) Add(g Earning, p Policy, now time.Time) (Entry, *TierChange) {
 	var change *TierChange
 	if g.Purchase {
 		a.QualifyingPoints += g.Points
+		a.QualifyingSpend += g.Amount
 		a.Purchases++
-		e.QualifyingChange, e.PurchaseChange = g.Points, 1
-		if to := qualified(p, a.QualifyingPoints); tierRank(p, to) > tierRank(p, a.Tier) {
-			change = &TierChange{From: a.Tier, To: to, Reason: fmt.Sprintf("qualifying points %d reached %s", a.QualifyingPoints, to)}
-			a.Tier = to
-		}
+		e.QualifyingChange, e.SpendChange, e.PurchaseChange = g.Points, g.Amount, 1
+		change = a.upgrade(p, "qualifying")
 	}
 	a.finish(&e, now)
 	return e, change
@@ -358,6 +370,7 @@ func (a *Account) Refund(id, lotID, source string, amount int64, p Policy, now t
 	}
 	l := &a.Lots[i]
 	refunded := min(l.Amount, l.Refunded+amount)
+	newly := refunded - l.Refunded
 	target := l.Earned
 	if l.Amount > 0 {
 		target = l.Earned * refunded / l.Amount
@@ -385,8 +398,10 @@ func (a *Account) Refund(id, lotID, source string, amount int64, p Policy, now t
 	e.LifetimeChange = -due
 	if !l.Period.IsZero() && l.Period.Equal(a.PeriodStart) {
 		q := min(due, a.QualifyingPoints)
+		m := min(newly, a.QualifyingSpend)
 		a.QualifyingPoints -= q
-		e.QualifyingChange = -q
+		a.QualifyingSpend -= m
+		e.QualifyingChange, e.SpendChange = -q, -m
 	}
 	a.finish(&e, now)
 	return e
@@ -428,24 +443,22 @@ func (a *Account) RollPeriods(p Policy, entryID func(end time.Time) string, now 
 	var changes []TierChange
 	for !now.Before(a.PeriodEnd) && p.PeriodMonths > 0 {
 		end := a.PeriodEnd
-		to := qualified(p, a.QualifyingPoints)
-		if to != a.Tier {
-			reason := fmt.Sprintf("qualifying period ended %s with %d points", end.Format(time.DateOnly), a.QualifyingPoints)
+		to := qualified(p, a.measure(p))
+		reason := fmt.Sprintf("qualifying period ended %s with %d points, spend %d", end.Format(time.DateOnly), a.QualifyingPoints, a.QualifyingSpend)
+		changed := to != a.Tier
+		if changed {
 			changes = append(changes, TierChange{From: a.Tier, To: to, Reason: reason})
 			a.Tier = to
+		} else {
+			reason += "; tier kept"
+		}
+		// The reset is an entry even when the tier stays, so that the
+		// audit can replay the qualifying figures.
+		if changed || a.QualifyingPoints != 0 || a.QualifyingSpend != 0 {
 			e := a.entry(entryID(end), TierMove, end)
 			e.Reason = reason
-			e.QualifyingChange = -a.QualifyingPoints
-			a.QualifyingPoints = 0
-			a.finish(&e, now)
-			entries = append(entries, e)
-		} else if a.QualifyingPoints != 0 {
-			// The reset is still an entry, so that the audit can replay
-			// the qualifying points.
-			e := a.entry(entryID(end), TierMove, end)
-			e.Reason = fmt.Sprintf("qualifying period ended %s with %d points; tier kept", end.Format(time.DateOnly), a.QualifyingPoints)
-			e.QualifyingChange = -a.QualifyingPoints
-			a.QualifyingPoints = 0
+			e.QualifyingChange, e.SpendChange = -a.QualifyingPoints, -a.QualifyingSpend
+			a.QualifyingPoints, a.QualifyingSpend = 0, 0
 			a.finish(&e, now)
 			entries = append(entries, e)
 		}
@@ -462,6 +475,7 @@ type Transfer struct {
 	Debt             int64
 	LifetimeEarned   int64
 	QualifyingPoints int64
+	QualifyingSpend  int64
 	Purchases        int64
 	PeriodStart      time.Time
 }
@@ -469,7 +483,7 @@ type Transfer struct {
 // MoveOut empties a merging account into a transfer and marks it merged.
 func (a *Account) MoveOut(entryID, survivor string, now time.Time) (Entry, Transfer) {
 	t := Transfer{From: a.ID, Lots: a.Lots, Debt: a.Debt, LifetimeEarned: a.LifetimeEarned,
-		QualifyingPoints: a.QualifyingPoints, Purchases: a.Purchases, PeriodStart: a.PeriodStart}
+		QualifyingPoints: a.QualifyingPoints, QualifyingSpend: a.QualifyingSpend, Purchases: a.Purchases, PeriodStart: a.PeriodStart}
 	e := a.entry(entryID, MergeOut, now)
 	e.Source = survivor
 	e.Reason = "customer merged; points moved to " + survivor
@@ -480,8 +494,8 @@ func (a *Account) MoveOut(entryID, survivor string, now time.Time) (Entry, Trans
 		}
 	}
 	e.DebtChange = -a.Debt
-	e.LifetimeChange, e.QualifyingChange, e.PurchaseChange = -a.LifetimeEarned, -a.QualifyingPoints, -a.Purchases
-	a.Lots, a.Debt, a.LifetimeEarned, a.QualifyingPoints, a.Purchases = nil, 0, 0, 0, 0
+	e.LifetimeChange, e.QualifyingChange, e.SpendChange, e.PurchaseChange = -a.LifetimeEarned, -a.QualifyingPoints, -a.QualifyingSpend, -a.Purchases
+	a.Lots, a.Debt, a.LifetimeEarned, a.QualifyingPoints, a.QualifyingSpend, a.Purchases = nil, 0, 0, 0, 0, 0
 	a.State, a.MergedInto = Merged, survivor
 	a.finish(&e, now)
 	return e, t
@@ -509,13 +523,27 @@ func (a *Account) MoveIn(entryID string, t Transfer, p Policy, now time.Time) (E
 	a.Debt += t.Debt
 	a.LifetimeEarned += t.LifetimeEarned
 	a.QualifyingPoints += t.QualifyingPoints
+	a.QualifyingSpend += t.QualifyingSpend
 	a.Purchases += t.Purchases
-	e.DebtChange, e.LifetimeChange, e.QualifyingChange, e.PurchaseChange = t.Debt, t.LifetimeEarned, t.QualifyingPoints, t.Purchases
-	var change *TierChange
-	if to := qualified(p, a.QualifyingPoints); tierRank(p, to) > tierRank(p, a.Tier) {
-		change = &TierChange{From: a.Tier, To: to, Reason: fmt.Sprintf("merged qualifying points %d reached %s", a.QualifyingPoints, to)}
-		a.Tier = to
-	}
+	e.DebtChange, e.LifetimeChange, e.PurchaseChange = t.Debt, t.LifetimeEarned, t.Purchases
+	e.QualifyingChange, e.SpendChange = t.QualifyingPoints, t.QualifyingSpend
+	change := a.upgrade(p, "merged qualifying")
 	a.finish(&e, now)
 	return e, change
+}
+
+// upgrade raises the tier at once if the qualifying figure reached a
+// higher one.
+func (a *Account) upgrade(p Policy, what string) *TierChange {
+	to := qualified(p, a.measure(p))
+	if tierRank(p, to) <= tierRank(p, a.Tier) {
+		return nil
+	}
+	unit := "points"
+	if p.BySpend {
+		unit = "spend"
+	}
+	ch := &TierChange{From: a.Tier, To: to, Reason: fmt.Sprintf("%s %s %d reached %s", what, unit, a.measure(p), to)}
+	a.Tier = to
+	return ch
 }

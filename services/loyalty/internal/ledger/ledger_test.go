@@ -304,3 +304,33 @@ func TestRestoreReturnsPointsToTheirLots(t *testing.T) {
 	}
 	audited(t, a, entries)
 }
+
+func TestTiersBySpend(t *testing.T) {
+	p := Policy{Tiers: []Tier{{ID: "silver", Min: 100_00}, {ID: "gold", Min: 500_00}}, PeriodMonths: 12, BySpend: true}
+	a := Open("a", "programs/p", "customers/c", p, t0)
+	var entries []Entry
+	e, ch := a.Add(purchase("p1", 5, 99_99, t0, 12), p, t0)
+	entries = append(entries, e)
+	if ch != nil {
+		t.Fatalf("tier at 99.99 spent: %+v", ch)
+	}
+	e, ch = a.Add(purchase("p2", 1, 1_00, t0, 12), p, t0)
+	entries = append(entries, e)
+	if ch == nil || a.Tier != "silver" || a.QualifyingSpend != 100_99 {
+		t.Fatalf("spend upgrade: %+v %q %d", ch, a.Tier, a.QualifyingSpend)
+	}
+	if next, need := a.NextTier(p); next != "gold" || need != 399_01 {
+		t.Fatalf("next %q %d", next, need)
+	}
+	// Half of p1 refunded: the spend counts net of it.
+	entries = append(entries, a.Refund("f", "p1", "", 50_00, p, t0))
+	if a.QualifyingSpend != 50_99 || a.Tier != "silver" {
+		t.Fatalf("after refund: %d %q", a.QualifyingSpend, a.Tier)
+	}
+	es, _ := a.RollPeriods(p, func(end time.Time) string { return "roll" }, t0.AddDate(1, 0, 0))
+	entries = append(entries, es...)
+	if a.Tier != "" || a.QualifyingSpend != 0 {
+		t.Fatalf("after the period: %q %d", a.Tier, a.QualifyingSpend)
+	}
+	audited(t, a, entries)
+}

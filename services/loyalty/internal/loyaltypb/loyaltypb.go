@@ -10,7 +10,9 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
+	typev1 "github.com/opencrm/crm/gen/go/crm/type/v1"
 	"github.com/opencrm/crm/pkg/etag"
+	"github.com/opencrm/crm/pkg/money"
 	"github.com/opencrm/crm/services/loyalty/internal/catalogue"
 	"github.com/opencrm/crm/services/loyalty/internal/ledger"
 	"github.com/opencrm/crm/services/loyalty/internal/program"
@@ -31,7 +33,7 @@ func ts(t time.Time) *timestamppb.Timestamp {
 func ProgramFromProto(p *loyaltyv1.Program) *program.Program {
 	out := &program.Program{ID: p.GetId()}
 	ApplyProgram(out, p, []string{"display_name", "currency_code", "points_per_unit", "tiers", "earning_rules",
-		"max_points_per_purchase", "points_validity_months", "pending_days", "qualifying_period_months", "auto_enrol", "refund_policy"})
+		"max_points_per_purchase", "points_validity_months", "pending_days", "qualifying_period_months", "auto_enrol", "refund_policy", "tier_basis"})
 	return out
 }
 
@@ -49,7 +51,8 @@ func ApplyProgram(out *program.Program, p *loyaltyv1.Program, fields []string) {
 		case "tiers":
 			out.Tiers = nil
 			for _, t := range p.GetTiers() {
-				out.Tiers = append(out.Tiers, program.Tier{ID: t.GetId(), DisplayName: t.GetDisplayName(), Min: t.GetMinQualifyingPoints(), Multiplier: t.GetMultiplier()})
+				out.Tiers = append(out.Tiers, program.Tier{ID: t.GetId(), DisplayName: t.GetDisplayName(), Min: t.GetMinQualifyingPoints(),
+					MinSpend: t.GetMinQualifyingSpend(), Multiplier: t.GetMultiplier()})
 			}
 		case "earning_rules":
 			out.Rules = nil
@@ -77,6 +80,11 @@ func ApplyProgram(out *program.Program, p *loyaltyv1.Program, fields []string) {
 			if out.RefundPolicy == 0 {
 				out.RefundPolicy = program.RefundDebt
 			}
+		case "tier_basis":
+			out.TierBasis = int32(p.GetTierBasis())
+			if out.TierBasis == 0 {
+				out.TierBasis = program.TierByPoints
+			}
 		}
 	}
 }
@@ -87,10 +95,12 @@ func ProgramToProto(p *program.Program) *loyaltyv1.Program {
 		Name: p.Name(), Id: p.ID, DisplayName: p.DisplayName, CurrencyCode: p.Currency, PointsPerUnit: p.PointsPerUnit,
 		MaxPointsPerPurchase: p.MaxPointsPerPurchase, PointsValidityMonths: proto.Int32(p.ValidityMonths), PendingDays: p.PendingDays,
 		QualifyingPeriodMonths: proto.Int32(p.PeriodMonths), AutoEnrol: p.AutoEnrol, RefundPolicy: loyaltyv1.RefundPolicy(p.RefundPolicy),
+		TierBasis: loyaltyv1.TierBasis(p.TierBasis),
 		CreateTime: ts(p.CreateTime), UpdateTime: ts(p.UpdateTime), Etag: etag.Format(p.Version),
 	}
 	for _, t := range p.Tiers {
-		out.Tiers = append(out.Tiers, &loyaltyv1.Tier{Id: t.ID, DisplayName: t.DisplayName, MinQualifyingPoints: t.Min, Multiplier: t.Multiplier})
+		out.Tiers = append(out.Tiers, &loyaltyv1.Tier{Id: t.ID, DisplayName: t.DisplayName, MinQualifyingPoints: t.Min,
+			MinQualifyingSpend: t.MinSpend, Multiplier: t.Multiplier})
 	}
 	for _, r := range p.Rules {
 		out.EarningRules = append(out.EarningRules, &loyaltyv1.EarningRule{Id: r.ID, Description: r.Description, Condition: r.Condition, Points: r.Points})
@@ -114,8 +124,14 @@ func AccountName(id string) string {
 	return "accounts/" + id
 }
 
+// amount returns the API form of minor units in currency.
+func amount(currency string, minor int64) *typev1.Money {
+	u, n := money.FromMinor(currency, minor)
+	return &typev1.Money{CurrencyCode: currency, Units: u, Nanos: n}
+}
+
 // AccountToProto returns the API form of an account at now; p gives the
-// tier ladder (nil leaves the progress fields empty).
+// tier ladder and the currency (nil leaves those fields empty).
 func AccountToProto(a *ledger.Account, p *program.Program, now time.Time) *loyaltyv1.Account {
 	state := a.State
 	if state == ledger.Merging {
@@ -130,7 +146,14 @@ func AccountToProto(a *ledger.Account, p *program.Program, now time.Time) *loyal
 		EnrolTime:    ts(a.EnrolTime), UpdateTime: ts(a.UpdateTime),
 	}
 	if p != nil {
-		out.NextTier, out.PointsToNextTier = a.NextTier(p.Policy())
+		out.QualifyingSpend = amount(p.Currency, a.QualifyingSpend)
+		next, need := a.NextTier(p.Policy())
+		out.NextTier = next
+		if p.TierBasis == program.TierBySpend {
+			out.SpendToNextTier = amount(p.Currency, need)
+		} else {
+			out.PointsToNextTier = need
+		}
 	}
 	for _, l := range a.Lots {
 		if l.Remaining > 0 {

@@ -6,10 +6,12 @@ package program
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
 	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/pkg/money"
 	"github.com/opencrm/crm/services/loyalty/internal/ledger"
 	"github.com/opencrm/crm/services/loyalty/internal/rules"
 )
@@ -26,12 +28,21 @@ const (
 	RefundForgive int32 = 2
 )
 
+// Tier bases (values match the API's enum).
+const (
+	TierByPoints int32 = 1
+	TierBySpend  int32 = 2
+)
+
 // Tier is a membership level.
 type Tier struct {
-	ID          string  `bson:"id"`
-	DisplayName string  `bson:"display_name"`
-	Min         int64   `bson:"min"`
-	Multiplier  float64 `bson:"multiplier"`
+	ID          string `bson:"id"`
+	DisplayName string `bson:"display_name"`
+	// Min is the qualifying points needed, MinSpend the whole currency
+	// units spent; which counts is the program's TierBasis.
+	Min        int64   `bson:"min"`
+	MinSpend   int64   `bson:"min_spend"`
+	Multiplier float64 `bson:"multiplier"`
 }
 
 // Rule is a bonus rule's source.
@@ -56,6 +67,7 @@ type Program struct {
 	PeriodMonths         int32     `bson:"period_months"`
 	AutoEnrol            bool      `bson:"auto_enrol"`
 	RefundPolicy         int32     `bson:"refund_policy"`
+	TierBasis            int32     `bson:"tier_basis"`
 	CreateTime           time.Time `bson:"create_time"`
 	UpdateTime           time.Time `bson:"update_time"`
 	Version              int64     `bson:"version"`
@@ -84,7 +96,13 @@ func Compile(field string, p *Program) (*Compiled, error) {
 			return nil, apperr.Invalid(f+".id", "tier %q appears twice", t.ID)
 		}
 		seen[t.ID] = true
-		if i > 0 && t.Min <= p.Tiers[i-1].Min {
+		if i == 0 {
+			continue
+		}
+		if p.TierBasis == TierBySpend && t.MinSpend <= p.Tiers[i-1].MinSpend {
+			return nil, apperr.Invalid(f+".min_qualifying_spend", "must be greater than the tier before (%d)", p.Tiers[i-1].MinSpend)
+		}
+		if p.TierBasis != TierBySpend && t.Min <= p.Tiers[i-1].Min {
 			return nil, apperr.Invalid(f+".min_qualifying_points", "must be greater than the tier before (%d)", p.Tiers[i-1].Min)
 		}
 	}
@@ -110,11 +128,16 @@ func (p *Program) Name() string { return "programs/" + p.ID }
 
 // Policy is what the ledger needs of the program.
 func (p *Program) Policy() ledger.Policy {
+	bySpend := p.TierBasis == TierBySpend
+	unit := int64(math.Pow10(money.Exponent(p.Currency)))
 	tiers := make([]ledger.Tier, len(p.Tiers))
 	for i, t := range p.Tiers {
 		tiers[i] = ledger.Tier{ID: t.ID, Min: t.Min}
+		if bySpend {
+			tiers[i].Min = t.MinSpend * unit
+		}
 	}
-	return ledger.Policy{Tiers: tiers, PeriodMonths: int(p.PeriodMonths), ForgiveSpent: p.RefundPolicy == RefundForgive}
+	return ledger.Policy{Tiers: tiers, PeriodMonths: int(p.PeriodMonths), ForgiveSpent: p.RefundPolicy == RefundForgive, BySpend: bySpend}
 }
 
 // ExpireTime is when points earned at t expire.

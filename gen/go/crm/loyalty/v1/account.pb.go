@@ -7,6 +7,7 @@
 package loyaltyv1
 
 import (
+	v1 "github.com/opencrm/crm/gen/go/crm/type/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -198,10 +199,14 @@ type Account struct {
 	PeriodStart *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=period_start,json=periodStart,proto3" json:"period_start,omitempty"`
 	// When the current qualifying period ends; the tier may go down then.
 	PeriodEnd *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=period_end,json=periodEnd,proto3" json:"period_end,omitempty"`
+	// Money spent within the current qualifying period, net of refunds.
+	QualifyingSpend *v1.Money `protobuf:"bytes,22,opt,name=qualifying_spend,json=qualifyingSpend,proto3" json:"qualifying_spend,omitempty"`
 	// The next tier up, empty at the top.
 	NextTier string `protobuf:"bytes,16,opt,name=next_tier,json=nextTier,proto3" json:"next_tier,omitempty"`
-	// Qualifying points still needed for next_tier.
+	// Qualifying points still needed for next_tier (tier_basis POINTS).
 	PointsToNextTier int64 `protobuf:"varint,17,opt,name=points_to_next_tier,json=pointsToNextTier,proto3" json:"points_to_next_tier,omitempty"`
+	// Spend still needed for next_tier (tier_basis SPEND).
+	SpendToNextTier *v1.Money `protobuf:"bytes,23,opt,name=spend_to_next_tier,json=spendToNextTier,proto3" json:"spend_to_next_tier,omitempty"`
 	// Points that expire within the next 30 days.
 	ExpiringSoon int64 `protobuf:"varint,18,opt,name=expiring_soon,json=expiringSoon,proto3" json:"expiring_soon,omitempty"`
 	// The earned points not yet spent, expired or reversed, soonest to
@@ -350,6 +355,13 @@ func (x *Account) GetPeriodEnd() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Account) GetQualifyingSpend() *v1.Money {
+	if x != nil {
+		return x.QualifyingSpend
+	}
+	return nil
+}
+
 func (x *Account) GetNextTier() string {
 	if x != nil {
 		return x.NextTier
@@ -362,6 +374,13 @@ func (x *Account) GetPointsToNextTier() int64 {
 		return x.PointsToNextTier
 	}
 	return 0
+}
+
+func (x *Account) GetSpendToNextTier() *v1.Money {
+	if x != nil {
+		return x.SpendToNextTier
+	}
+	return nil
 }
 
 func (x *Account) GetExpiringSoon() int64 {
@@ -746,7 +765,7 @@ var File_crm_loyalty_v1_account_proto protoreflect.FileDescriptor
 
 const file_crm_loyalty_v1_account_proto_rawDesc = "" +
 	"\n" +
-	"\x1ccrm/loyalty/v1/account.proto\x12\x0ecrm.loyalty.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x94\x06\n" +
+	"\x1ccrm/loyalty/v1/account.proto\x12\x0ecrm.loyalty.v1\x1a\x17crm/type/v1/money.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x94\a\n" +
 	"\aAccount\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x18\n" +
@@ -765,9 +784,11 @@ const file_crm_loyalty_v1_account_proto_rawDesc = "" +
 	"\x11qualifying_points\x18\r \x01(\x03R\x10qualifyingPoints\x12=\n" +
 	"\fperiod_start\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\vperiodStart\x129\n" +
 	"\n" +
-	"period_end\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\tperiodEnd\x12\x1b\n" +
+	"period_end\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\tperiodEnd\x12=\n" +
+	"\x10qualifying_spend\x18\x16 \x01(\v2\x12.crm.type.v1.MoneyR\x0fqualifyingSpend\x12\x1b\n" +
 	"\tnext_tier\x18\x10 \x01(\tR\bnextTier\x12-\n" +
-	"\x13points_to_next_tier\x18\x11 \x01(\x03R\x10pointsToNextTier\x12#\n" +
+	"\x13points_to_next_tier\x18\x11 \x01(\x03R\x10pointsToNextTier\x12?\n" +
+	"\x12spend_to_next_tier\x18\x17 \x01(\v2\x12.crm.type.v1.MoneyR\x0fspendToNextTier\x12#\n" +
 	"\rexpiring_soon\x18\x12 \x01(\x03R\fexpiringSoon\x12'\n" +
 	"\x04lots\x18\x13 \x03(\v2\x13.crm.loyalty.v1.LotR\x04lots\x129\n" +
 	"\n" +
@@ -850,27 +871,30 @@ var file_crm_loyalty_v1_account_proto_goTypes = []any{
 	(*LedgerEntry)(nil),           // 4: crm.loyalty.v1.LedgerEntry
 	(*LotChange)(nil),             // 5: crm.loyalty.v1.LotChange
 	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
+	(*v1.Money)(nil),              // 7: crm.type.v1.Money
 }
 var file_crm_loyalty_v1_account_proto_depIdxs = []int32{
 	0,  // 0: crm.loyalty.v1.Account.state:type_name -> crm.loyalty.v1.AccountState
 	6,  // 1: crm.loyalty.v1.Account.period_start:type_name -> google.protobuf.Timestamp
 	6,  // 2: crm.loyalty.v1.Account.period_end:type_name -> google.protobuf.Timestamp
-	3,  // 3: crm.loyalty.v1.Account.lots:type_name -> crm.loyalty.v1.Lot
-	6,  // 4: crm.loyalty.v1.Account.enrol_time:type_name -> google.protobuf.Timestamp
-	6,  // 5: crm.loyalty.v1.Account.update_time:type_name -> google.protobuf.Timestamp
-	6,  // 6: crm.loyalty.v1.Lot.earn_time:type_name -> google.protobuf.Timestamp
-	6,  // 7: crm.loyalty.v1.Lot.available_time:type_name -> google.protobuf.Timestamp
-	6,  // 8: crm.loyalty.v1.Lot.expire_time:type_name -> google.protobuf.Timestamp
-	1,  // 9: crm.loyalty.v1.LedgerEntry.type:type_name -> crm.loyalty.v1.EntryType
-	5,  // 10: crm.loyalty.v1.LedgerEntry.lots:type_name -> crm.loyalty.v1.LotChange
-	6,  // 11: crm.loyalty.v1.LedgerEntry.time:type_name -> google.protobuf.Timestamp
-	6,  // 12: crm.loyalty.v1.LotChange.expire_time:type_name -> google.protobuf.Timestamp
-	6,  // 13: crm.loyalty.v1.LotChange.available_time:type_name -> google.protobuf.Timestamp
-	14, // [14:14] is the sub-list for method output_type
-	14, // [14:14] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	7,  // 3: crm.loyalty.v1.Account.qualifying_spend:type_name -> crm.type.v1.Money
+	7,  // 4: crm.loyalty.v1.Account.spend_to_next_tier:type_name -> crm.type.v1.Money
+	3,  // 5: crm.loyalty.v1.Account.lots:type_name -> crm.loyalty.v1.Lot
+	6,  // 6: crm.loyalty.v1.Account.enrol_time:type_name -> google.protobuf.Timestamp
+	6,  // 7: crm.loyalty.v1.Account.update_time:type_name -> google.protobuf.Timestamp
+	6,  // 8: crm.loyalty.v1.Lot.earn_time:type_name -> google.protobuf.Timestamp
+	6,  // 9: crm.loyalty.v1.Lot.available_time:type_name -> google.protobuf.Timestamp
+	6,  // 10: crm.loyalty.v1.Lot.expire_time:type_name -> google.protobuf.Timestamp
+	1,  // 11: crm.loyalty.v1.LedgerEntry.type:type_name -> crm.loyalty.v1.EntryType
+	5,  // 12: crm.loyalty.v1.LedgerEntry.lots:type_name -> crm.loyalty.v1.LotChange
+	6,  // 13: crm.loyalty.v1.LedgerEntry.time:type_name -> google.protobuf.Timestamp
+	6,  // 14: crm.loyalty.v1.LotChange.expire_time:type_name -> google.protobuf.Timestamp
+	6,  // 15: crm.loyalty.v1.LotChange.available_time:type_name -> google.protobuf.Timestamp
+	16, // [16:16] is the sub-list for method output_type
+	16, // [16:16] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_crm_loyalty_v1_account_proto_init() }

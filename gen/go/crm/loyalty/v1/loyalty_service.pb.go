@@ -329,8 +329,8 @@ type UpdateProgramRequest struct {
 	Program *Program `protobuf:"bytes,1,opt,name=program,proto3" json:"program,omitempty"`
 	// Fields to change: display_name, points_per_unit, tiers,
 	// earning_rules, max_points_per_purchase, points_validity_months,
-	// pending_days, qualifying_period_months, auto_enrol, refund_policy.
-	// Required.
+	// pending_days, qualifying_period_months, auto_enrol, refund_policy,
+	// tier_basis. Required.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

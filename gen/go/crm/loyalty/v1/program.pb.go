@@ -23,6 +23,59 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// What membership tiers are reached by.
+type TierBasis int32
+
+const (
+	// The default: POINTS.
+	TierBasis_TIER_BASIS_UNSPECIFIED TierBasis = 0
+	// Points earned from purchases within the qualifying period.
+	TierBasis_TIER_BASIS_POINTS TierBasis = 1
+	// Money spent within the qualifying period, net of refunds.
+	TierBasis_TIER_BASIS_SPEND TierBasis = 2
+)
+
+// Enum value maps for TierBasis.
+var (
+	TierBasis_name = map[int32]string{
+		0: "TIER_BASIS_UNSPECIFIED",
+		1: "TIER_BASIS_POINTS",
+		2: "TIER_BASIS_SPEND",
+	}
+	TierBasis_value = map[string]int32{
+		"TIER_BASIS_UNSPECIFIED": 0,
+		"TIER_BASIS_POINTS":      1,
+		"TIER_BASIS_SPEND":       2,
+	}
+)
+
+func (x TierBasis) Enum() *TierBasis {
+	p := new(TierBasis)
+	*p = x
+	return p
+}
+
+func (x TierBasis) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (TierBasis) Descriptor() protoreflect.EnumDescriptor {
+	return file_crm_loyalty_v1_program_proto_enumTypes[0].Descriptor()
+}
+
+func (TierBasis) Type() protoreflect.EnumType {
+	return &file_crm_loyalty_v1_program_proto_enumTypes[0]
+}
+
+func (x TierBasis) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use TierBasis.Descriptor instead.
+func (TierBasis) EnumDescriptor() ([]byte, []int) {
+	return file_crm_loyalty_v1_program_proto_rawDescGZIP(), []int{0}
+}
+
 // What a refund does when the points of the purchase it reverses were
 // already spent.
 type RefundPolicy int32
@@ -62,11 +115,11 @@ func (x RefundPolicy) String() string {
 }
 
 func (RefundPolicy) Descriptor() protoreflect.EnumDescriptor {
-	return file_crm_loyalty_v1_program_proto_enumTypes[0].Descriptor()
+	return file_crm_loyalty_v1_program_proto_enumTypes[1].Descriptor()
 }
 
 func (RefundPolicy) Type() protoreflect.EnumType {
-	return &file_crm_loyalty_v1_program_proto_enumTypes[0]
+	return &file_crm_loyalty_v1_program_proto_enumTypes[1]
 }
 
 func (x RefundPolicy) Number() protoreflect.EnumNumber {
@@ -75,7 +128,7 @@ func (x RefundPolicy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RefundPolicy.Descriptor instead.
 func (RefundPolicy) EnumDescriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_program_proto_rawDescGZIP(), []int{0}
+	return file_crm_loyalty_v1_program_proto_rawDescGZIP(), []int{1}
 }
 
 // A loyalty program (DOMAIN.md, "Loyalty"): how purchases earn points, the
@@ -100,10 +153,10 @@ type Program struct {
 	// Base points per whole currency unit spent, for example 1. Greater than
 	// 0, at most 1,000. Earned points are rounded down to whole points.
 	PointsPerUnit float64 `protobuf:"fixed64,5,opt,name=points_per_unit,json=pointsPerUnit,proto3" json:"points_per_unit,omitempty"`
-	// Membership tiers, reached by points earned within the qualifying
-	// period (never by the current balance). At most 10, with distinct ids
-	// and increasing min_qualifying_points. An account below every tier's
-	// threshold has no tier.
+	// Membership tiers, reached by points earned (or, with tier_basis
+	// SPEND, money spent) within the qualifying period, never by the current
+	// balance. At most 10, with distinct ids and increasing thresholds. An
+	// account below every tier's threshold has no tier.
 	Tiers []*Tier `protobuf:"bytes,6,rep,name=tiers,proto3" json:"tiers,omitempty"`
 	// Bonus rules, added to the base points of a purchase when their
 	// condition holds. At most 20, with distinct ids.
@@ -125,6 +178,8 @@ type Program struct {
 	AutoEnrol bool `protobuf:"varint,12,opt,name=auto_enrol,json=autoEnrol,proto3" json:"auto_enrol,omitempty"`
 	// What a refund does when the purchase's points were already spent.
 	RefundPolicy RefundPolicy `protobuf:"varint,13,opt,name=refund_policy,json=refundPolicy,proto3,enum=crm.loyalty.v1.RefundPolicy" json:"refund_policy,omitempty"`
+	// What tiers are reached by.
+	TierBasis TierBasis `protobuf:"varint,17,opt,name=tier_basis,json=tierBasis,proto3,enum=crm.loyalty.v1.TierBasis" json:"tier_basis,omitempty"`
 	// When the program was created. Output only.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When it last changed. Output only.
@@ -256,6 +311,13 @@ func (x *Program) GetRefundPolicy() RefundPolicy {
 	return RefundPolicy_REFUND_POLICY_UNSPECIFIED
 }
 
+func (x *Program) GetTierBasis() TierBasis {
+	if x != nil {
+		return x.TierBasis
+	}
+	return TierBasis_TIER_BASIS_UNSPECIFIED
+}
+
 func (x *Program) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.CreateTime
@@ -285,8 +347,12 @@ type Tier struct {
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// A name for people.
 	DisplayName string `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
-	// Points earned within the qualifying period needed to reach the tier.
+	// Points earned from purchases within the qualifying period needed to
+	// reach the tier (tier_basis POINTS).
 	MinQualifyingPoints int64 `protobuf:"varint,3,opt,name=min_qualifying_points,json=minQualifyingPoints,proto3" json:"min_qualifying_points,omitempty"`
+	// Whole currency units spent within the qualifying period (net of
+	// refunds) needed to reach the tier (tier_basis SPEND).
+	MinQualifyingSpend int64 `protobuf:"varint,5,opt,name=min_qualifying_spend,json=minQualifyingSpend,proto3" json:"min_qualifying_spend,omitempty"`
 	// Multiplies the base points of purchases while the account holds the
 	// tier, for example 1.5; 0 means 1. At most 100.
 	Multiplier    float64 `protobuf:"fixed64,4,opt,name=multiplier,proto3" json:"multiplier,omitempty"`
@@ -341,6 +407,13 @@ func (x *Tier) GetDisplayName() string {
 func (x *Tier) GetMinQualifyingPoints() int64 {
 	if x != nil {
 		return x.MinQualifyingPoints
+	}
+	return 0
+}
+
+func (x *Tier) GetMinQualifyingSpend() int64 {
+	if x != nil {
+		return x.MinQualifyingSpend
 	}
 	return 0
 }
@@ -707,7 +780,7 @@ var File_crm_loyalty_v1_program_proto protoreflect.FileDescriptor
 
 const file_crm_loyalty_v1_program_proto_rawDesc = "" +
 	"\n" +
-	"\x1ccrm/loyalty/v1/program.proto\x12\x0ecrm.loyalty.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb3\a\n" +
+	"\x1ccrm/loyalty/v1/program.proto\x12\x0ecrm.loyalty.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf7\a\n" +
 	"\aProgram\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x123\n" +
 	"\x02id\x18\x02 \x01(\tB#\xbaH r\x1e2\x1c^([a-z0-9][a-z0-9-]{0,39})?$R\x02id\x12-\n" +
@@ -728,18 +801,21 @@ const file_crm_loyalty_v1_program_proto_rawDesc = "" +
 	"\x18qualifying_period_months\x18\v \x01(\x05B\t\xbaH\x06\x1a\x04\x18<(\x01H\x01R\x16qualifyingPeriodMonths\x88\x01\x01\x12\x1d\n" +
 	"\n" +
 	"auto_enrol\x18\f \x01(\bR\tautoEnrol\x12K\n" +
-	"\rrefund_policy\x18\r \x01(\x0e2\x1c.crm.loyalty.v1.RefundPolicyB\b\xbaH\x05\x82\x01\x02\x10\x01R\frefundPolicy\x12;\n" +
+	"\rrefund_policy\x18\r \x01(\x0e2\x1c.crm.loyalty.v1.RefundPolicyB\b\xbaH\x05\x82\x01\x02\x10\x01R\frefundPolicy\x12B\n" +
+	"\n" +
+	"tier_basis\x18\x11 \x01(\x0e2\x19.crm.loyalty.v1.TierBasisB\b\xbaH\x05\x82\x01\x02\x10\x01R\ttierBasis\x12;\n" +
 	"\vcreate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x12\x12\n" +
 	"\x04etag\x18\x10 \x01(\tR\x04etagB\x19\n" +
 	"\x17_points_validity_monthsB\x1b\n" +
-	"\x19_qualifying_period_months\"\xe2\x01\n" +
+	"\x19_qualifying_period_months\"\xa4\x02\n" +
 	"\x04Tier\x120\n" +
 	"\x02id\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\x02id\x12+\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12B\n" +
-	"\x15min_qualifying_points\x18\x03 \x01(\x03B\x0e\xbaH\v\"\t\x18\x80\xa0\x94\xa5\x8d\x1d(\x00R\x13minQualifyingPoints\x127\n" +
+	"\x15min_qualifying_points\x18\x03 \x01(\x03B\x0e\xbaH\v\"\t\x18\x80\xa0\x94\xa5\x8d\x1d(\x00R\x13minQualifyingPoints\x12@\n" +
+	"\x14min_qualifying_spend\x18\x05 \x01(\x03B\x0e\xbaH\v\"\t\x18\x80\xa0\x94\xa5\x8d\x1d(\x00R\x12minQualifyingSpend\x127\n" +
 	"\n" +
 	"multiplier\x18\x04 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00Y@)\x00\x00\x00\x00\x00\x00\x00\x00R\n" +
 	"multiplier\"\xb9\x01\n" +
@@ -771,7 +847,11 @@ const file_crm_loyalty_v1_program_proto_rawDesc = "" +
 	"\x0flifetime_earned\x18\x05 \x01(\x03R\x0elifetimeEarned\x12\x1f\n" +
 	"\vbirth_month\x18\x06 \x01(\x05R\n" +
 	"birthMonth\x12%\n" +
-	"\x0ebirthday_month\x18\a \x01(\bR\rbirthdayMonth*`\n" +
+	"\x0ebirthday_month\x18\a \x01(\bR\rbirthdayMonth*T\n" +
+	"\tTierBasis\x12\x1a\n" +
+	"\x16TIER_BASIS_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11TIER_BASIS_POINTS\x10\x01\x12\x14\n" +
+	"\x10TIER_BASIS_SPEND\x10\x02*`\n" +
 	"\fRefundPolicy\x12\x1d\n" +
 	"\x19REFUND_POLICY_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12REFUND_POLICY_DEBT\x10\x01\x12\x19\n" +
@@ -790,31 +870,33 @@ func file_crm_loyalty_v1_program_proto_rawDescGZIP() []byte {
 	return file_crm_loyalty_v1_program_proto_rawDescData
 }
 
-var file_crm_loyalty_v1_program_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_crm_loyalty_v1_program_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
 var file_crm_loyalty_v1_program_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_crm_loyalty_v1_program_proto_goTypes = []any{
-	(RefundPolicy)(0),             // 0: crm.loyalty.v1.RefundPolicy
-	(*Program)(nil),               // 1: crm.loyalty.v1.Program
-	(*Tier)(nil),                  // 2: crm.loyalty.v1.Tier
-	(*EarningRule)(nil),           // 3: crm.loyalty.v1.EarningRule
-	(*EarningFacts)(nil),          // 4: crm.loyalty.v1.EarningFacts
-	(*PurchaseFacts)(nil),         // 5: crm.loyalty.v1.PurchaseFacts
-	(*CustomerFacts)(nil),         // 6: crm.loyalty.v1.CustomerFacts
-	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
+	(TierBasis)(0),                // 0: crm.loyalty.v1.TierBasis
+	(RefundPolicy)(0),             // 1: crm.loyalty.v1.RefundPolicy
+	(*Program)(nil),               // 2: crm.loyalty.v1.Program
+	(*Tier)(nil),                  // 3: crm.loyalty.v1.Tier
+	(*EarningRule)(nil),           // 4: crm.loyalty.v1.EarningRule
+	(*EarningFacts)(nil),          // 5: crm.loyalty.v1.EarningFacts
+	(*PurchaseFacts)(nil),         // 6: crm.loyalty.v1.PurchaseFacts
+	(*CustomerFacts)(nil),         // 7: crm.loyalty.v1.CustomerFacts
+	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
 }
 var file_crm_loyalty_v1_program_proto_depIdxs = []int32{
-	2, // 0: crm.loyalty.v1.Program.tiers:type_name -> crm.loyalty.v1.Tier
-	3, // 1: crm.loyalty.v1.Program.earning_rules:type_name -> crm.loyalty.v1.EarningRule
-	0, // 2: crm.loyalty.v1.Program.refund_policy:type_name -> crm.loyalty.v1.RefundPolicy
-	7, // 3: crm.loyalty.v1.Program.create_time:type_name -> google.protobuf.Timestamp
-	7, // 4: crm.loyalty.v1.Program.update_time:type_name -> google.protobuf.Timestamp
-	5, // 5: crm.loyalty.v1.EarningFacts.purchase:type_name -> crm.loyalty.v1.PurchaseFacts
-	6, // 6: crm.loyalty.v1.EarningFacts.customer:type_name -> crm.loyalty.v1.CustomerFacts
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	3, // 0: crm.loyalty.v1.Program.tiers:type_name -> crm.loyalty.v1.Tier
+	4, // 1: crm.loyalty.v1.Program.earning_rules:type_name -> crm.loyalty.v1.EarningRule
+	1, // 2: crm.loyalty.v1.Program.refund_policy:type_name -> crm.loyalty.v1.RefundPolicy
+	0, // 3: crm.loyalty.v1.Program.tier_basis:type_name -> crm.loyalty.v1.TierBasis
+	8, // 4: crm.loyalty.v1.Program.create_time:type_name -> google.protobuf.Timestamp
+	8, // 5: crm.loyalty.v1.Program.update_time:type_name -> google.protobuf.Timestamp
+	6, // 6: crm.loyalty.v1.EarningFacts.purchase:type_name -> crm.loyalty.v1.PurchaseFacts
+	7, // 7: crm.loyalty.v1.EarningFacts.customer:type_name -> crm.loyalty.v1.CustomerFacts
+	8, // [8:8] is the sub-list for method output_type
+	8, // [8:8] is the sub-list for method input_type
+	8, // [8:8] is the sub-list for extension type_name
+	8, // [8:8] is the sub-list for extension extendee
+	0, // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_crm_loyalty_v1_program_proto_init() }
@@ -828,7 +910,7 @@ func file_crm_loyalty_v1_program_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_loyalty_v1_program_proto_rawDesc), len(file_crm_loyalty_v1_program_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      2,
 			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
