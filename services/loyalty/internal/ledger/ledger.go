@@ -109,25 +109,25 @@ type Entry struct {
 
 // Account is a customer's membership of one program.
 type Account struct {
-	ID               string    `bson:"_id"`
-	Program          string    `bson:"program"`
-	Customer         string    `bson:"customer"`
-	State            State     `bson:"state"`
-	MergedInto       string    `bson:"merged_into"`
-	Debt             int64     `bson:"debt"`
-	LifetimeEarned   int64     `bson:"lifetime_earned"`
-	Purchases        int64     `bson:"purchases"`
-	Tier             string    `bson:"tier"`
-	QualifyingPoints int64     `bson:"qualifying_points"`
+	ID               string `bson:"_id"`
+	Program          string `bson:"program"`
+	Customer         string `bson:"customer"`
+	State            State  `bson:"state"`
+	MergedInto       string `bson:"merged_into"`
+	Debt             int64  `bson:"debt"`
+	LifetimeEarned   int64  `bson:"lifetime_earned"`
+	Purchases        int64  `bson:"purchases"`
+	Tier             string `bson:"tier"`
+	QualifyingPoints int64  `bson:"qualifying_points"`
 	// QualifyingSpend is the money spent in the period, in minor units,
 	// net of refunds.
 	QualifyingSpend int64     `bson:"qualifying_spend"`
 	PeriodStart     time.Time `bson:"period_start"`
-	PeriodEnd        time.Time `bson:"period_end"`
-	Lots             []Lot     `bson:"lots"`
-	EnrolTime        time.Time `bson:"enrol_time"`
-	UpdateTime       time.Time `bson:"update_time"`
-	Version          int64     `bson:"version"`
+	PeriodEnd       time.Time `bson:"period_end"`
+	Lots            []Lot     `bson:"lots"`
+	EnrolTime       time.Time `bson:"enrol_time"`
+	UpdateTime      time.Time `bson:"update_time"`
+	Version         int64     `bson:"version"`
 }
 
 // Tier is a level an account reaches by qualifying points (or spend, in

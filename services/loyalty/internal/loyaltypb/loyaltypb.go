@@ -95,7 +95,7 @@ func ProgramToProto(p *program.Program) *loyaltyv1.Program {
 		Name: p.Name(), Id: p.ID, DisplayName: p.DisplayName, CurrencyCode: p.Currency, PointsPerUnit: p.PointsPerUnit,
 		MaxPointsPerPurchase: p.MaxPointsPerPurchase, PointsValidityMonths: proto.Int32(p.ValidityMonths), PendingDays: p.PendingDays,
 		QualifyingPeriodMonths: proto.Int32(p.PeriodMonths), AutoEnrol: p.AutoEnrol, RefundPolicy: loyaltyv1.RefundPolicy(p.RefundPolicy),
-		TierBasis: loyaltyv1.TierBasis(p.TierBasis),
+		TierBasis:  loyaltyv1.TierBasis(p.TierBasis),
 		CreateTime: ts(p.CreateTime), UpdateTime: ts(p.UpdateTime), Etag: etag.Format(p.Version),
 	}
 	for _, t := range p.Tiers {
