@@ -244,6 +244,31 @@ func (p *Producer) Append(ctx context.Context, evs ...Pending) error {
 	return nil
 }
 
+// FlushWritten publishes events the caller has just written to the outbox
+// of the document that filter matches, without reading them back (one
+// block of sequence numbers, one insertMany), then removes them from the
+// outbox in one update together with extra, the caller's own clean-up
+// (may be nil). If the document changed meanwhile (filter no longer
+// matches), the events stay in its outbox: publishing again is idempotent.
+func (p *Producer) FlushWritten(ctx context.Context, coll *mongo.Collection, filter bson.D, evs []Pending, extra bson.D) error {
+	update := extra
+	if len(evs) > 0 {
+		if err := p.Append(ctx, evs...); err != nil {
+			return err
+		}
+		vals := make(bson.A, len(evs))
+		for i, ev := range evs {
+			vals[i] = ev
+		}
+		update = append(update, bson.E{Key: "$pullAll", Value: bson.D{{Key: OutboxField, Value: vals}}})
+	}
+	if len(update) == 0 {
+		return nil
+	}
+	_, err := coll.UpdateOne(ctx, filter, update)
+	return mongox.Wrap("clear outbox", err)
+}
+
 // Published returns which of the event ids are in the feed.
 func (p *Producer) Published(ctx context.Context, ids []string) (map[string]bool, error) {
 	cur, err := p.events.Find(ctx, bson.D{{Key: "event_id", Value: bson.D{{Key: "$in", Value: ids}}}},

@@ -95,6 +95,7 @@ func TestPurchasesAndRefundsArriveThroughTheInteractionFeed(t *testing.T) {
 		t.Fatalf("after full refund: %v", a)
 	}
 	before := e.entries(t, prog, c)
+	settled(t, e.srv.Mongo.URI, e.srv.Mongo.Database)
 
 	// Replay: restart loyalty on its database with its cursor rewound.
 	db := e.srv.Mongo
@@ -109,6 +110,23 @@ func TestPurchasesAndRefundsArriveThroughTheInteractionFeed(t *testing.T) {
 		t.Fatalf("replay changed the account: %v", after)
 	}
 	e.audit(t, prog)
+}
+
+// settled checks that every account's entries and events were copied out
+// and cleared from its document right after each change.
+func settled(t *testing.T, uri, database string) {
+	t.Helper()
+	ctx := context.Background()
+	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetMaxPoolSize(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = client.Disconnect(ctx) }()
+	n, err := client.Database(database).Collection("accounts").CountDocuments(ctx, bson.D{{Key: "$or", Value: bson.A{
+		bson.D{{Key: "dirty", Value: true}}, bson.D{{Key: "outbox.0", Value: bson.D{{Key: "$exists", Value: true}}}}}}})
+	if err != nil || n != 0 {
+		t.Fatalf("%d accounts still hold entries or events (%v)", n, err)
+	}
 }
 
 // rewind deletes the consumer cursors, so the feeds are read again from

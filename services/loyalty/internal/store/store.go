@@ -164,7 +164,11 @@ func (s *Store) InsertAccount(ctx context.Context, a *Account) (existed bool, er
 	if err != nil {
 		return false, mongox.Wrap("insert account", err)
 	}
-	return false, s.feed.Flush(ctx, s.accounts, a.ID)
+	if err := s.feed.FlushWritten(ctx, s.accounts, bson.D{{Key: "_id", Value: a.ID}, {Key: "version", Value: a.Version}}, a.Outbox, nil); err != nil {
+		return false, err
+	}
+	a.Outbox = nil
+	return false, nil
 }
 
 // Account returns one account document; a missing one is NOT_FOUND.
@@ -182,8 +186,9 @@ func (s *Store) Account(ctx context.Context, id string) (*Account, error) {
 
 // SaveAccount replaces the account if it is still at version prev
 // (ErrConflict otherwise), then copies its entries to the ledger and its
-// events to the feed. A failure after the replace leaves the copy to the
-// relay (FlushDirty); the change itself is stored.
+// events to the feed, and clears both from the document in one update. A
+// failure after the replace leaves the copy to the relays (FlushDirty and
+// the feed's Relay); the change itself is stored.
 func (s *Store) SaveAccount(ctx context.Context, a *Account, prev int64) error {
 	a.Version = prev + 1
 	a.Dirty = len(a.Entries) > 0
@@ -194,21 +199,28 @@ func (s *Store) SaveAccount(ctx context.Context, a *Account, prev int64) error {
 	if res.MatchedCount == 0 {
 		return ErrConflict
 	}
-	if err := s.copyEntries(ctx, a); err != nil {
+	if err := s.insertEntries(ctx, a.Entries); err != nil {
 		return err
 	}
-	return s.feed.Flush(ctx, s.accounts, a.ID)
+	var clear bson.D
+	if a.Dirty {
+		clear = bson.D{{Key: "$set", Value: bson.D{{Key: "entries", Value: bson.A{}}, {Key: "dirty", Value: false}}}}
+	}
+	if err := s.feed.FlushWritten(ctx, s.accounts, bson.D{{Key: "_id", Value: a.ID}, {Key: "version", Value: a.Version}}, a.Outbox, clear); err != nil {
+		return err
+	}
+	a.Entries, a.Outbox, a.Dirty = nil, nil, false
+	return nil
 }
 
-// copyEntries writes the account's pending entries to the ledger (an entry
-// there already is skipped) and clears them if the account has not changed
-// since; a later writer carries them on and clears them itself.
-func (s *Store) copyEntries(ctx context.Context, a *Account) error {
-	if len(a.Entries) == 0 {
+// insertEntries writes entries to the ledger; one there already is
+// skipped.
+func (s *Store) insertEntries(ctx context.Context, entries []ledger.Entry) error {
+	if len(entries) == 0 {
 		return nil
 	}
-	docs := make([]any, len(a.Entries))
-	for i, e := range a.Entries {
+	docs := make([]any, len(entries))
+	for i, e := range entries {
 		docs[i] = e
 	}
 	_, err := s.ledger.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
@@ -219,21 +231,17 @@ func (s *Store) copyEntries(ctx context.Context, a *Account) error {
 				return mongox.Wrap("write ledger entries", err)
 			}
 		}
-	} else if err != nil && !mongox.IsDuplicateKey(err) {
+		return nil
+	}
+	if err != nil && !mongox.IsDuplicateKey(err) {
 		return mongox.Wrap("write ledger entries", err)
 	}
-	_, err = s.accounts.UpdateOne(ctx, bson.D{{Key: "_id", Value: a.ID}, {Key: "version", Value: a.Version}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "entries", Value: bson.A{}}, {Key: "dirty", Value: false}}}})
-	if err != nil {
-		return mongox.Wrap("clear copied entries", err)
-	}
-	a.Entries = nil
-	a.Dirty = false
 	return nil
 }
 
-// FlushDirty copies the entries and events that a crash left in account
-// documents; it returns how many accounts it flushed.
+// FlushDirty copies the entries that a crash left in account documents
+// (the feed's Relay does the same for their events); it returns how many
+// accounts it flushed.
 func (s *Store) FlushDirty(ctx context.Context) (int, error) {
 	cur, err := s.accounts.Find(ctx, bson.D{{Key: "dirty", Value: true}}, options.Find().SetLimit(1000))
 	if err != nil {
@@ -244,8 +252,13 @@ func (s *Store) FlushDirty(ctx context.Context) (int, error) {
 		return 0, mongox.Wrap("find dirty accounts", err)
 	}
 	for _, a := range docs {
-		if err := s.copyEntries(ctx, a); err != nil {
+		if err := s.insertEntries(ctx, a.Entries); err != nil {
 			return 0, err
+		}
+		_, err := s.accounts.UpdateOne(ctx, bson.D{{Key: "_id", Value: a.ID}, {Key: "version", Value: a.Version}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "entries", Value: bson.A{}}, {Key: "dirty", Value: false}}}})
+		if err != nil {
+			return 0, mongox.Wrap("clear copied entries", err)
 		}
 	}
 	return len(docs), nil
