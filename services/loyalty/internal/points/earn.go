@@ -57,16 +57,32 @@ func checkCurrency(c *program.Compiled, p Purchase) error {
 	return nil
 }
 
-// earn adds the purchase's points to the account as entry entryID.
-func (b *Book) earn(ctx context.Context, accountID, entryID, requestID string, p Purchase) (Result, error) {
-	return b.apply(ctx, accountID, entryID, forCustomer, func(a *store.Account, c *program.Compiled, now time.Time) error {
+// earn adds the purchase's points to the customer's account as entry
+// entryID, enrolling the customer first if the program enrols
+// automatically (checked against customer-profile when check is set).
+func (b *Book) earn(ctx context.Context, c *program.Compiled, customerID, entryID, requestID string, p Purchase, check bool) (Result, error) {
+	r, err := b.earnOnce(ctx, c, AccountID(c.ID, customerID), entryID, requestID, p)
+	if isMissing(err) && c.AutoEnrol {
+		if _, _, err = b.Enrol(ctx, c.ID, customerID, check); err != nil {
+			return Result{}, err
+		}
+		r, err = b.earnOnce(ctx, c, AccountID(c.ID, customerID), entryID, requestID, p)
+	}
+	return r, notEnrolled(err, c.ID, customerID)
+}
+
+func (b *Book) earnOnce(ctx context.Context, known *program.Compiled, accountID, entryID, requestID string, p Purchase) (Result, error) {
+	return b.apply(ctx, accountID, entryID, forCustomer, known, func(a *store.Account, c *program.Compiled, now time.Time) error {
 		at := p.OccurTime
 		if at.IsZero() {
 			at = now
 		}
-		m, err := b.Store.Member(ctx, a.Customer)
-		if err != nil {
-			return err
+		var m store.Member
+		if len(c.Rules) > 0 {
+			var err error
+			if m, err = b.Store.Member(ctx, a.Customer); err != nil {
+				return err
+			}
 		}
 		calc, err := c.Points(p.facts(), customerFacts(&a.Account, m, at))
 		if err != nil {
@@ -93,11 +109,7 @@ func (b *Book) EarnPoints(ctx context.Context, programID, customerID, requestID 
 	if err := checkCurrency(c, p); err != nil {
 		return Result{}, err
 	}
-	id, err := b.account(ctx, c, customerID, true)
-	if err != nil {
-		return Result{}, err
-	}
-	return b.earn(ctx, id, ids.Derived("earn:"+programID+"/"+requestID), requestID, p)
+	return b.earn(ctx, c, customerID, ids.Derived("earn:"+programID+"/"+requestID), requestID, p, true)
 }
 
 // OnPurchase earns, in every program of the purchase's currency that the
@@ -115,14 +127,11 @@ func (b *Book) OnPurchase(ctx context.Context, interactionID, customerID string,
 			return err
 		}
 		// interaction-log checked the customer when it logged the purchase.
-		id, err := b.account(ctx, c, customerID, false)
+		_, err = b.earn(ctx, c, customerID, LotID(prog.ID, interactionID), "", p, false)
 		if ae, ok := apperr.As(err); ok && ae.Reason == "NOT_ENROLLED" {
 			continue
 		}
 		if err != nil {
-			return err
-		}
-		if _, err := b.earn(ctx, id, LotID(prog.ID, interactionID), "", p); err != nil {
 			return fmt.Errorf("earn on interactions/%s in programs/%s: %w", interactionID, prog.ID, err)
 		}
 	}
@@ -137,7 +146,7 @@ func (b *Book) OnRefund(ctx context.Context, refundID, purchaseID, customerID, c
 		return err
 	}
 	for _, prog := range progs {
-		_, err := b.apply(ctx, AccountID(prog.ID, customerID), ids.Derived("refund:"+prog.ID+"/"+refundID), forCustomer,
+		_, err := b.apply(ctx, AccountID(prog.ID, customerID), ids.Derived("refund:"+prog.ID+"/"+refundID), forCustomer, nil,
 			func(a *store.Account, c *program.Compiled, now time.Time) error {
 				e := a.Refund(ids.Derived("refund:"+prog.ID+"/"+refundID), LotID(prog.ID, purchaseID), "interactions/"+refundID, amount, c.Policy(), now)
 				a.Entries = append(a.Entries, e)
@@ -165,22 +174,17 @@ func (b *Book) Adjust(ctx context.Context, programID, customerID, requestID stri
 	if points < 0 {
 		return b.spend(ctx, programID, customerID, entryID, ledger.Adjust, -points, reason, operator, requestID)
 	}
-	if _, _, err := b.Account(ctx, programID, customerID); err != nil {
-		return Result{}, err
-	}
-	return b.apply(ctx, AccountID(programID, customerID), entryID, forCustomer, func(a *store.Account, c *program.Compiled, now time.Time) error {
+	r, err := b.apply(ctx, AccountID(programID, customerID), entryID, forCustomer, nil, func(a *store.Account, c *program.Compiled, now time.Time) error {
 		e, _ := a.Add(ledger.Earning{EntryID: entryID, Type: ledger.Adjust, Source: "adjustment", Points: points, Reason: reason,
 			Operator: operator, RequestID: requestID, EarnTime: now, AvailableTime: now, ExpireTime: c.ExpireTime(now)}, c.Policy(), now)
 		a.Entries = append(a.Entries, e)
 		return nil
 	})
+	return r, notEnrolled(err, programID, customerID)
 }
 
 func (b *Book) spend(ctx context.Context, programID, customerID, entryID string, t ledger.Type, points int64, reason, operator, requestID string) (Result, error) {
-	if _, _, err := b.Account(ctx, programID, customerID); err != nil {
-		return Result{}, err
-	}
-	return b.apply(ctx, AccountID(programID, customerID), entryID, forCustomer, func(a *store.Account, _ *program.Compiled, now time.Time) error {
+	r, err := b.apply(ctx, AccountID(programID, customerID), entryID, forCustomer, nil, func(a *store.Account, _ *program.Compiled, now time.Time) error {
 		e, err := a.Spend(entryID, t, points, reason, operator, requestID, now)
 		if err != nil {
 			return err
@@ -188,6 +192,7 @@ func (b *Book) spend(ctx context.Context, programID, customerID, entryID string,
 		a.Entries = append(a.Entries, e)
 		return nil
 	})
+	return r, notEnrolled(err, programID, customerID)
 }
 
 // Preview says what a purchase would earn for a customer (or a new

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -135,8 +136,9 @@ type Result struct {
 
 // apply runs fn on the account and stores the result, retrying on
 // concurrent changes. With an entryID, a change whose entry exists already
-// is not applied again: the first entry is returned.
-func (b *Book) apply(ctx context.Context, accountID, entryID string, m mode, fn change) (Result, error) {
+// is not applied again: the first entry is returned. known, if the caller
+// has read the account's program already, saves reading it again.
+func (b *Book) apply(ctx context.Context, accountID, entryID string, m mode, known *program.Compiled, fn change) (Result, error) {
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		a, err := b.Store.Account(ctx, accountID)
 		if err != nil {
@@ -155,9 +157,11 @@ func (b *Book) apply(ctx context.Context, accountID, entryID string, m mode, fn 
 		case a.State == ledger.Erased && m == forCustomer:
 			return Result{}, apperr.New(apperr.KindFailedPrecondition, "ACCOUNT_ERASED", "accounts/%s belongs to an erased customer", a.ID)
 		}
-		c, err := b.Program(ctx, a.Program)
-		if err != nil {
-			return Result{}, err
+		c := known
+		if c == nil || c.ID != a.Program {
+			if c, err = b.Program(ctx, a.Program); err != nil {
+				return Result{}, err
+			}
 		}
 		if entryID != "" {
 			if e, ok := a.Entry(entryID); ok {
@@ -287,19 +291,19 @@ func (b *Book) Enrol(ctx context.Context, programID, customerID string, check bo
 	return a, c, nil
 }
 
-// account returns the customer's account in the program, enrolling them
-// first if the program enrols automatically.
-func (b *Book) account(ctx context.Context, c *program.Compiled, customerID string, check bool) (string, error) {
-	id := AccountID(c.ID, customerID)
-	_, err := b.Store.Account(ctx, id)
-	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.KindNotFound && c.AutoEnrol {
-		_, _, err = b.Enrol(ctx, c.ID, customerID, check)
+// notEnrolled turns a missing account into the error a caller can act on.
+func notEnrolled(err error, programID, customerID string) error {
+	if isMissing(err) {
+		return apperr.New(apperr.KindFailedPrecondition, "NOT_ENROLLED", "customers/%s is not enrolled in programs/%s", customerID, programID).
+			With("program", "programs/"+programID)
 	}
-	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.KindNotFound {
-		return "", apperr.New(apperr.KindFailedPrecondition, "NOT_ENROLLED", "customers/%s is not enrolled in programs/%s", customerID, c.ID).
-			With("program", "programs/"+c.ID)
-	}
-	return id, err
+	return err
+}
+
+// isMissing reports whether err says an account does not exist.
+func isMissing(err error) bool {
+	ae, ok := apperr.As(err)
+	return ok && ae.Kind == apperr.KindNotFound && strings.HasPrefix(ae.Metadata["resource"], "accounts/")
 }
 
 // Account returns a customer's account in a program.

@@ -67,7 +67,7 @@ func (b *Book) complete(ctx context.Context, d *catalogue.Redemption, r *catalog
 				b.Store.DeleteRedemption(ctx, d.ID))
 		}
 	}
-	res, err := b.apply(ctx, AccountID(d.Program, d.Customer), d.EntryID, forCustomer, func(a *store.Account, _ *program.Compiled, now time.Time) error {
+	res, err := b.apply(ctx, AccountID(d.Program, d.Customer), d.EntryID, forCustomer, nil, func(a *store.Account, _ *program.Compiled, now time.Time) error {
 		e, err := a.Spend(d.EntryID, ledger.Redeem, d.Points, "reward "+r.Name()+" ("+d.Code+")", "", d.RequestID, now)
 		if err != nil {
 			return err
@@ -140,7 +140,7 @@ func (b *Book) CancelRedemption(ctx context.Context, id string) (*catalogue.Rede
 		return nil, Result{}, err
 	}
 	cancelID := ids.Derived("cancel:" + d.ID)
-	res, err := b.apply(ctx, AccountID(d.Program, d.Customer), cancelID, forCustomer, func(a *store.Account, _ *program.Compiled, now time.Time) error {
+	res, err := b.apply(ctx, AccountID(d.Program, d.Customer), cancelID, forCustomer, nil, func(a *store.Account, _ *program.Compiled, now time.Time) error {
 		a.Entries = append(a.Entries, a.Restore(cancelID, spend.Lots, "redemption "+d.Code+" cancelled", now))
 		return nil
 	})

@@ -30,7 +30,7 @@ func (b *Book) Sweep(ctx context.Context) (int, int64, error) {
 	var expired int64
 	for _, id := range due {
 		var points int64
-		_, err := b.apply(ctx, id, "", forUpkeep, func(a *store.Account, _ *program.Compiled, now time.Time) error {
+		_, err := b.apply(ctx, id, "", forUpkeep, nil, func(a *store.Account, _ *program.Compiled, now time.Time) error {
 			points = 0
 			entries := a.ExpireLots(func(lot string) string { return ids.Derived("expire:" + lot) }, now)
 			for _, e := range entries {
@@ -97,7 +97,7 @@ func (b *Book) mergeAccount(ctx context.Context, loserAcct, survivorID string) e
 	if err != nil {
 		return err
 	}
-	r, err := b.apply(ctx, loserAcct, "", forMerge, func(a *store.Account, _ *program.Compiled, _ time.Time) error {
+	r, err := b.apply(ctx, loserAcct, "", forMerge, nil, func(a *store.Account, _ *program.Compiled, _ time.Time) error {
 		if a.State == ledger.Merging {
 			return errUnchanged
 		}
@@ -111,7 +111,7 @@ func (b *Book) mergeAccount(ctx context.Context, loserAcct, survivorID string) e
 	frozen := r.Account.Account
 	frozen.Lots = slices.Clone(frozen.Lots)
 	_, transfer := frozen.MoveOut("", loyaltypb.AccountName(s.ID), b.Now())
-	_, err = b.apply(ctx, s.ID, ids.Derived("merge-in:"+loserAcct), forMerge, func(a *store.Account, c *program.Compiled, now time.Time) error {
+	_, err = b.apply(ctx, s.ID, ids.Derived("merge-in:"+loserAcct), forMerge, nil, func(a *store.Account, c *program.Compiled, now time.Time) error {
 		e, ch := a.MoveIn(ids.Derived("merge-in:"+loserAcct), transfer, c.Policy(), now)
 		a.Entries = append(a.Entries, e)
 		if ch != nil {
@@ -122,7 +122,7 @@ func (b *Book) mergeAccount(ctx context.Context, loserAcct, survivorID string) e
 	if err != nil {
 		return err
 	}
-	_, err = b.apply(ctx, loserAcct, ids.Derived("merge-out:"+loserAcct), forMerge, func(a *store.Account, _ *program.Compiled, now time.Time) error {
+	_, err = b.apply(ctx, loserAcct, ids.Derived("merge-out:"+loserAcct), forMerge, nil, func(a *store.Account, _ *program.Compiled, now time.Time) error {
 		e, _ := a.MoveOut(ids.Derived("merge-out:"+loserAcct), loyaltypb.AccountName(s.ID), now)
 		a.MergedInto = s.ID
 		a.PeriodEnd = ledger.Never
@@ -144,7 +144,7 @@ func (b *Book) Erase(ctx context.Context, customerID string) (int, error) {
 		return 0, err
 	}
 	for _, id := range accts {
-		_, err := b.apply(ctx, id, "", forUpkeep, func(a *store.Account, _ *program.Compiled, _ time.Time) error {
+		_, err := b.apply(ctx, id, "", forUpkeep, nil, func(a *store.Account, _ *program.Compiled, _ time.Time) error {
 			a.Customer = ""
 			if a.State != ledger.Merged {
 				a.State = ledger.Erased
@@ -200,7 +200,7 @@ func (b *Book) Audit(ctx context.Context, programID string, repair bool) (int, [
 			}
 			diffs = append(diffs, Difference{Account: id, Problems: problems})
 			if repair {
-				_, err := b.apply(ctx, id, "", forUpkeep, func(a *store.Account, _ *program.Compiled, now time.Time) error {
+				_, err := b.apply(ctx, id, "", forUpkeep, nil, func(a *store.Account, _ *program.Compiled, now time.Time) error {
 					entries, err := b.entries(ctx, a)
 					if err != nil {
 						return err
