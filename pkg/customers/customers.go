@@ -15,7 +15,9 @@ import (
 	"google.golang.org/grpc/status"
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
+	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
 	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/pkg/feed"
 )
 
 // Checker checks customers against customer-profile.
@@ -84,4 +86,15 @@ func missing(err error) (id, reason string, ok bool) {
 		}
 	}
 	return "", "", false
+}
+
+// FeedConsumer returns the consumer of customer-profile's event feed that
+// applies each event with apply; c carries the consumer's own settings.
+func FeedConsumer(client customerv1.CustomerServiceClient, apply func(context.Context, *feedv1.Event) error, c feed.Consumer) *feed.Consumer {
+	c.Name = "customer-profile"
+	c.Apply = apply
+	c.Open = feed.Watcher(func(ctx context.Context, after int64) (customerv1.CustomerService_WatchCustomerEventsClient, error) {
+		return client.WatchCustomerEvents(ctx, &customerv1.WatchCustomerEventsRequest{AfterSequence: after})
+	})
+	return &c
 }

@@ -126,3 +126,39 @@ func queryHash(query any) ([]byte, error) {
 	h := sha256.Sum256(b)
 	return h[:], nil
 }
+
+// Request is a List request: its page size and token.
+type Request interface {
+	proto.Message
+	GetPageSize() int32
+	GetPageToken() string
+}
+
+// Page runs one page of a List call: it checks the request's token and
+// decodes its position (of type P, nil on the first page), asks list for
+// up to size+1 items after it, and returns the page and the token of the
+// next one ("" on the last). pos gives an item's position.
+func Page[T, P any](c *Codec, req Request, defaultSize int, list func(after *P, limit int64) ([]T, error), pos func(T) P) ([]T, string, error) {
+	key, err := QueryKey(req)
+	if err != nil {
+		return nil, "", err
+	}
+	var after *P
+	if req.GetPageToken() != "" {
+		after = new(P)
+		if err := c.Decode(req.GetPageToken(), key, after); err != nil {
+			return nil, "", err
+		}
+	}
+	size := int(req.GetPageSize())
+	if size == 0 {
+		size = defaultSize
+	}
+	items, err := list(after, int64(size+1))
+	if err != nil || len(items) <= size {
+		return items, "", err
+	}
+	items = items[:size]
+	next, err := c.Encode(key, pos(items[size-1]))
+	return items, next, err
+}

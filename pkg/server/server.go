@@ -339,3 +339,18 @@ func Main(service, defaultDatabase, defaultAddr string, setup func(env *config.E
 		os.Exit(1)
 	}
 }
+
+// Periodic returns a worker that runs fn at once and then every interval
+// until its context ends.
+func Periodic(interval time.Duration, fn func(ctx context.Context)) func(ctx context.Context) {
+	return func(ctx context.Context) {
+		for {
+			fn(ctx)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(interval):
+			}
+		}
+	}
+}

@@ -72,25 +72,18 @@ func Setup(o Options) server.Setup {
 		relay := func(ctx context.Context) {
 			producer.Relay(ctx, 5*time.Second, func(err error) { d.Log.WarnContext(ctx, "outbox relay", "error", err) }, st.Collection(), st.CasesCollection())
 		}
-		repair := func(ctx context.Context) {
-			for {
-				if n, err := book.OpenPendingCases(ctx); err != nil && ctx.Err() == nil {
-					d.Log.WarnContext(ctx, "opening pending cases", "error", err)
-				} else if n > 0 {
-					d.Log.InfoContext(ctx, "opened cases a crash had left pending", "count", n)
-				}
-				if n, err := book.PublishMissing(ctx); err != nil && ctx.Err() == nil {
-					d.Log.WarnContext(ctx, "publishing missing events", "error", err)
-				} else if n > 0 {
-					d.Log.InfoContext(ctx, "published events a crash had left out", "count", n)
-				}
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(time.Minute):
-				}
+		repair := server.Periodic(time.Minute, func(ctx context.Context) {
+			if n, err := book.OpenPendingCases(ctx); err != nil && ctx.Err() == nil {
+				d.Log.WarnContext(ctx, "opening pending cases", "error", err)
+			} else if n > 0 {
+				d.Log.InfoContext(ctx, "opened cases a crash had left pending", "count", n)
 			}
-		}
+			if n, err := book.PublishMissing(ctx); err != nil && ctx.Err() == nil {
+				d.Log.WarnContext(ctx, "publishing missing events", "error", err)
+			} else if n > 0 {
+				d.Log.InfoContext(ctx, "published events a crash had left out", "count", n)
+			}
+		})
 		return &server.Service{
 			Indexes: append(append(store.Indexes(), store.CaseIndexes()...), idempotency.Indexes()...),
 			Workers: []func(context.Context){relay, repair, consumer.Run},

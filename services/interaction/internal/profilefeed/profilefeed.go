@@ -14,6 +14,7 @@ import (
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
+	"github.com/opencrm/crm/pkg/customers"
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/services/interaction/internal/store"
@@ -59,10 +60,5 @@ func (a *Applier) Apply(ctx context.Context, ev *feedv1.Event) error {
 // Consumer returns the consumer of customer-profile's feed, its cursor kept
 // in the interaction database.
 func Consumer(client customerv1.CustomerServiceClient, a *Applier, c feed.Consumer) *feed.Consumer {
-	c.Name = "customer-profile"
-	c.Apply = a.Apply
-	c.Open = feed.Watcher(func(ctx context.Context, after int64) (customerv1.CustomerService_WatchCustomerEventsClient, error) {
-		return client.WatchCustomerEvents(ctx, &customerv1.WatchCustomerEventsRequest{AfterSequence: after})
-	})
-	return &c
+	return customers.FeedConsumer(client, a.Apply, c)
 }

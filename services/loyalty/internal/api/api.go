@@ -25,6 +25,7 @@ import (
 	"github.com/opencrm/crm/services/loyalty/internal/ledger"
 	"github.com/opencrm/crm/services/loyalty/internal/loyaltypb"
 	"github.com/opencrm/crm/services/loyalty/internal/points"
+	"github.com/opencrm/crm/services/loyalty/internal/program"
 	"github.com/opencrm/crm/services/loyalty/internal/store"
 )
 
@@ -68,35 +69,25 @@ func (h *Handler) GetProgram(ctx context.Context, req *loyaltyv1.GetProgramReque
 
 // ListPrograms implements the API method.
 func (h *Handler) ListPrograms(ctx context.Context, req *loyaltyv1.ListProgramsRequest) (*loyaltyv1.ListProgramsResponse, error) {
-	key, err := pagetoken.QueryKey(req)
+	page, next, err := pagetoken.Page(h.pages, req, defaultPage, func(after *string, limit int64) ([]*program.Program, error) {
+		return h.book.Store.Programs(ctx, "", deref(after), limit)
+	}, func(p *program.Program) string { return p.ID })
 	if err != nil {
 		return nil, err
 	}
-	after := ""
-	if req.GetPageToken() != "" {
-		if err := h.pages.Decode(req.GetPageToken(), key, &after); err != nil {
-			return nil, err
-		}
-	}
-	size := int(req.GetPageSize())
-	if size == 0 {
-		size = defaultPage
-	}
-	page, err := h.book.Store.Programs(ctx, "", after, int64(size+1))
-	if err != nil {
-		return nil, err
-	}
-	resp := &loyaltyv1.ListProgramsResponse{}
-	if len(page) > size {
-		page = page[:size]
-		if resp.NextPageToken, err = h.pages.Encode(key, page[size-1].ID); err != nil {
-			return nil, err
-		}
-	}
+	resp := &loyaltyv1.ListProgramsResponse{NextPageToken: next}
 	for _, p := range page {
 		resp.Programs = append(resp.Programs, loyaltypb.ProgramToProto(p))
 	}
 	return resp, nil
+}
+
+// deref is a page position's value, "" on the first page.
+func deref(after *string) string {
+	if after == nil {
+		return ""
+	}
+	return *after
 }
 
 var updatable = map[string]bool{"display_name": true, "points_per_unit": true, "tiers": true, "earning_rules": true,
@@ -241,21 +232,6 @@ func (h *Handler) AdjustPoints(ctx context.Context, req *loyaltyv1.AdjustPointsR
 
 // ListLedgerEntries implements the API method.
 func (h *Handler) ListLedgerEntries(ctx context.Context, req *loyaltyv1.ListLedgerEntriesRequest) (*loyaltyv1.ListLedgerEntriesResponse, error) {
-	key, err := pagetoken.QueryKey(req)
-	if err != nil {
-		return nil, err
-	}
-	var after *store.EntryCursor
-	if req.GetPageToken() != "" {
-		after = &store.EntryCursor{}
-		if err := h.pages.Decode(req.GetPageToken(), key, after); err != nil {
-			return nil, err
-		}
-	}
-	size := int(req.GetPageSize())
-	if size == 0 {
-		size = defaultPage
-	}
 	f := store.EntryFilter{Type: ledger.Type(req.GetType())}
 	if req.GetTimeFrom() != nil {
 		f.From = req.GetTimeFrom().AsTime()
@@ -263,18 +239,13 @@ func (h *Handler) ListLedgerEntries(ctx context.Context, req *loyaltyv1.ListLedg
 	if req.GetTimeTo() != nil {
 		f.To = req.GetTimeTo().AsTime()
 	}
-	page, err := h.book.Statement(ctx, programID(req.GetProgram()), customerID(req.GetCustomer()), f, after, int64(size+1))
+	page, next, err := pagetoken.Page(h.pages, req, defaultPage, func(after *store.EntryCursor, limit int64) ([]ledger.Entry, error) {
+		return h.book.Statement(ctx, programID(req.GetProgram()), customerID(req.GetCustomer()), f, after, limit)
+	}, func(e ledger.Entry) store.EntryCursor { return store.EntryCursor{Time: e.Time, ID: e.ID} })
 	if err != nil {
 		return nil, err
 	}
-	resp := &loyaltyv1.ListLedgerEntriesResponse{}
-	if len(page) > size {
-		page = page[:size]
-		last := page[size-1]
-		if resp.NextPageToken, err = h.pages.Encode(key, store.EntryCursor{Time: last.Time, ID: last.ID}); err != nil {
-			return nil, err
-		}
-	}
+	resp := &loyaltyv1.ListLedgerEntriesResponse{NextPageToken: next}
 	for _, e := range page {
 		resp.Entries = append(resp.Entries, loyaltypb.EntryToProto(e))
 	}

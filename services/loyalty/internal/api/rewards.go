@@ -38,31 +38,13 @@ func (h *Handler) CreateReward(ctx context.Context, req *loyaltyv1.CreateRewardR
 
 // ListRewards implements the API method.
 func (h *Handler) ListRewards(ctx context.Context, req *loyaltyv1.ListRewardsRequest) (*loyaltyv1.ListRewardsResponse, error) {
-	key, err := pagetoken.QueryKey(req)
+	page, next, err := pagetoken.Page(h.pages, req, defaultPage, func(after *string, limit int64) ([]*catalogue.Reward, error) {
+		return h.book.Store.Rewards(ctx, programID(req.GetProgram()), deref(after), req.GetAvailableOnly(), limit)
+	}, func(r *catalogue.Reward) string { return r.ID })
 	if err != nil {
 		return nil, err
 	}
-	after := ""
-	if req.GetPageToken() != "" {
-		if err := h.pages.Decode(req.GetPageToken(), key, &after); err != nil {
-			return nil, err
-		}
-	}
-	size := int(req.GetPageSize())
-	if size == 0 {
-		size = defaultPage
-	}
-	page, err := h.book.Store.Rewards(ctx, programID(req.GetProgram()), after, req.GetAvailableOnly(), int64(size+1))
-	if err != nil {
-		return nil, err
-	}
-	resp := &loyaltyv1.ListRewardsResponse{}
-	if len(page) > size {
-		page = page[:size]
-		if resp.NextPageToken, err = h.pages.Encode(key, page[size-1].ID); err != nil {
-			return nil, err
-		}
-	}
+	resp := &loyaltyv1.ListRewardsResponse{NextPageToken: next}
 	for _, r := range page {
 		resp.Rewards = append(resp.Rewards, loyaltypb.RewardToProto(r))
 	}
@@ -138,34 +120,16 @@ func (h *Handler) CancelRedemption(ctx context.Context, req *loyaltyv1.CancelRed
 
 // ListRedemptions implements the API method.
 func (h *Handler) ListRedemptions(ctx context.Context, req *loyaltyv1.ListRedemptionsRequest) (*loyaltyv1.ListRedemptionsResponse, error) {
-	key, err := pagetoken.QueryKey(req)
-	if err != nil {
-		return nil, err
-	}
-	var after *store.RedemptionCursor
-	if req.GetPageToken() != "" {
-		after = &store.RedemptionCursor{}
-		if err := h.pages.Decode(req.GetPageToken(), key, after); err != nil {
-			return nil, err
-		}
-	}
-	size := int(req.GetPageSize())
-	if size == 0 {
-		size = defaultPage
-	}
 	prog, cust := programID(req.GetProgram()), customerID(req.GetCustomer())
-	page, err := h.book.Store.CustomerRedemptions(ctx, prog, cust, after, int64(size+1))
+	page, next, err := pagetoken.Page(h.pages, req, defaultPage, func(after *store.RedemptionCursor, limit int64) ([]*catalogue.Redemption, error) {
+		return h.book.Store.CustomerRedemptions(ctx, prog, cust, after, limit)
+	}, func(d *catalogue.Redemption) store.RedemptionCursor {
+		return store.RedemptionCursor{Time: d.CreateTime, ID: d.ID}
+	})
 	if err != nil {
 		return nil, err
 	}
-	resp := &loyaltyv1.ListRedemptionsResponse{}
-	if len(page) > size {
-		page = page[:size]
-		last := page[size-1]
-		if resp.NextPageToken, err = h.pages.Encode(key, store.RedemptionCursor{Time: last.CreateTime, ID: last.ID}); err != nil {
-			return nil, err
-		}
-	}
+	resp := &loyaltyv1.ListRedemptionsResponse{NextPageToken: next}
 	for _, d := range page {
 		resp.Redemptions = append(resp.Redemptions, loyaltypb.RedemptionToProto(d, points.AccountID(prog, cust)))
 	}

@@ -69,43 +69,29 @@ func Setup(o Options) server.Setup {
 		applier := &feeds.Applier{Book: book, Keys: keys, Log: d.Log}
 		base := feed.Consumer{DB: d.DB, Log: d.Log, Tracer: d.Tracer.Tracer(ServiceName), Meter: d.Meter.Meter(ServiceName)}
 		purchases := feeds.InteractionConsumer(interactionv1.NewInteractionServiceClient(interactionConn), applier, base)
-		merges := feeds.CustomerConsumer(profiles, applier, base)
-		relay := func(ctx context.Context) {
-			for {
-				if n, err := st.FlushDirty(ctx); err != nil && ctx.Err() == nil {
-					d.Log.WarnContext(ctx, "copying ledger entries", "error", err)
-				} else if n > 0 {
-					d.Log.InfoContext(ctx, "copied ledger entries a crash had left", "accounts", n)
-				}
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(5 * time.Second):
-				}
+		merges := customers.FeedConsumer(profiles, applier.ApplyCustomer, base)
+		relay := server.Periodic(5*time.Second, func(ctx context.Context) {
+			if n, err := st.FlushDirty(ctx); err != nil && ctx.Err() == nil {
+				d.Log.WarnContext(ctx, "copying ledger entries", "error", err)
+			} else if n > 0 {
+				d.Log.InfoContext(ctx, "copied ledger entries a crash had left", "accounts", n)
 			}
-		}
+		})
 		outbox := func(ctx context.Context) {
 			producer.Relay(ctx, 5*time.Second, func(err error) { d.Log.WarnContext(ctx, "outbox relay", "error", err) }, st.AccountsCollection())
 		}
-		sweep := func(ctx context.Context) {
-			for {
-				if n, err := book.CompletePending(ctx); err != nil && ctx.Err() == nil {
-					d.Log.WarnContext(ctx, "completing redemptions", "error", err)
-				} else if n > 0 {
-					d.Log.InfoContext(ctx, "completed redemptions a crash had left pending", "count", n)
-				}
-				if n, pts, err := book.Sweep(ctx); err != nil && ctx.Err() == nil {
-					d.Log.WarnContext(ctx, "expiry sweep", "error", err)
-				} else if n > 0 {
-					d.Log.InfoContext(ctx, "expiry sweep", "accounts", n, "points_expired", pts)
-				}
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(o.SweepInterval):
-				}
+		sweep := server.Periodic(o.SweepInterval, func(ctx context.Context) {
+			if n, err := book.CompletePending(ctx); err != nil && ctx.Err() == nil {
+				d.Log.WarnContext(ctx, "completing redemptions", "error", err)
+			} else if n > 0 {
+				d.Log.InfoContext(ctx, "completed redemptions a crash had left pending", "count", n)
 			}
-		}
+			if n, pts, err := book.Sweep(ctx); err != nil && ctx.Err() == nil {
+				d.Log.WarnContext(ctx, "expiry sweep", "error", err)
+			} else if n > 0 {
+				d.Log.InfoContext(ctx, "expiry sweep", "accounts", n, "points_expired", pts)
+			}
+		})
 		return &server.Service{
 			Indexes: append(append(store.Indexes(), store.RewardIndexes()...), idempotency.Indexes()...),
 			Workers: []func(context.Context){relay, outbox, sweep, purchases.Run, merges.Run},

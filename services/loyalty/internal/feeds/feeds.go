@@ -131,12 +131,3 @@ func InteractionConsumer(client interactionv1.InteractionServiceClient, a *Appli
 	return &c
 }
 
-// CustomerConsumer returns the consumer of customer-profile's feed.
-func CustomerConsumer(client customerv1.CustomerServiceClient, a *Applier, c feed.Consumer) *feed.Consumer {
-	c.Name = "customer-profile"
-	c.Apply = a.ApplyCustomer
-	c.Open = feed.Watcher(func(ctx context.Context, after int64) (customerv1.CustomerService_WatchCustomerEventsClient, error) {
-		return client.WatchCustomerEvents(ctx, &customerv1.WatchCustomerEventsRequest{AfterSequence: after})
-	})
-	return &c
-}

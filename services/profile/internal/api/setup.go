@@ -49,20 +49,13 @@ func Setup(o Options) server.Setup {
 		relay := func(ctx context.Context) {
 			producer.Relay(ctx, 5*time.Second, func(err error) { d.Log.WarnContext(ctx, "outbox relay", "error", err) }, st.Customers())
 		}
-		purge := func(ctx context.Context) {
-			for {
-				if n, err := arc.PurgeDue(ctx); err != nil && ctx.Err() == nil {
-					d.Log.WarnContext(ctx, "purge of deleted customers", "error", err)
-				} else if n > 0 {
-					d.Log.InfoContext(ctx, "erased deleted customers past retention", "count", n)
-				}
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(o.PurgeEvery):
-				}
+		purge := server.Periodic(o.PurgeEvery, func(ctx context.Context) {
+			if n, err := arc.PurgeDue(ctx); err != nil && ctx.Err() == nil {
+				d.Log.WarnContext(ctx, "purge of deleted customers", "error", err)
+			} else if n > 0 {
+				d.Log.InfoContext(ctx, "erased deleted customers past retention", "count", n)
 			}
-		}
+		})
 		return &server.Service{
 			Indexes: append(store.Indexes(), idempotency.Indexes()...),
 			Workers: []func(context.Context){relay, purge},
