@@ -130,4 +130,3 @@ func InteractionConsumer(client interactionv1.InteractionServiceClient, a *Appli
 	})
 	return &c
 }
-
