@@ -150,39 +150,19 @@ func timePtr(ts *timestamppb.Timestamp) *time.Time {
 
 // ListInteractions implements the API method.
 func (h *Handler) ListInteractions(ctx context.Context, req *interactionv1.ListInteractionsRequest) (*interactionv1.ListInteractionsResponse, error) {
-	key, err := pagetoken.QueryKey(req)
-	if err != nil {
-		return nil, err
-	}
-	var after *store.After
-	if req.GetPageToken() != "" {
-		after = &store.After{}
-		if err := h.pages.Decode(req.GetPageToken(), key, after); err != nil {
-			return nil, err
-		}
-	}
-	size := int(req.GetPageSize())
-	if size == 0 {
-		size = defaultPage
-	}
 	f := store.Filter{
 		CustomerID: strings.TrimPrefix(req.GetCustomer(), "customers/"),
 		Channel:    int32(req.GetChannel()), Kind: int32(req.GetKind()),
 		From: timePtr(req.GetOccurTimeFrom()), To: timePtr(req.GetOccurTimeTo()),
 		Tag: strings.ToLower(strings.TrimSpace(req.GetTag())),
 	}
-	page, err := h.book.Store.Timeline(ctx, f, after, size+1)
+	page, next, err := pagetoken.Page(h.pages, req, defaultPage, func(after *store.After, limit int64) ([]*record.Interaction, error) {
+		return h.book.Store.Timeline(ctx, f, after, int(limit))
+	}, func(i *record.Interaction) store.After { return store.After{OccurTime: i.OccurTime, ID: i.ID} })
 	if err != nil {
 		return nil, err
 	}
-	resp := &interactionv1.ListInteractionsResponse{}
-	if len(page) > size {
-		page = page[:size]
-		last := page[size-1]
-		if resp.NextPageToken, err = h.pages.Encode(key, store.After{OccurTime: last.OccurTime, ID: last.ID}); err != nil {
-			return nil, err
-		}
-	}
+	resp := &interactionv1.ListInteractionsResponse{NextPageToken: next}
 	for _, i := range page {
 		resp.Interactions = append(resp.Interactions, recordpb.ToProto(i))
 	}

@@ -26,38 +26,18 @@ func (h *Handler) GetCase(ctx context.Context, req *interactionv1.GetCaseRequest
 
 // ListCases implements the API method.
 func (h *Handler) ListCases(ctx context.Context, req *interactionv1.ListCasesRequest) (*interactionv1.ListCasesResponse, error) {
-	key, err := pagetoken.QueryKey(req)
-	if err != nil {
-		return nil, err
-	}
-	var after *store.CaseAfter
-	if req.GetPageToken() != "" {
-		after = &store.CaseAfter{}
-		if err := h.pages.Decode(req.GetPageToken(), key, after); err != nil {
-			return nil, err
-		}
-	}
-	size := int(req.GetPageSize())
-	if size == 0 {
-		size = defaultPage
-	}
 	now := h.book.Now()
 	f := store.CaseFilter{Status: casework.Status(req.GetStatus()), Assignee: req.GetAssignee(), CustomerID: strings.TrimPrefix(req.GetCustomer(), "customers/")}
 	if req.GetOverdue() {
 		f.OverdueAt = &now
 	}
-	page, err := h.book.Store.ListCases(ctx, f, after, size+1)
+	page, next, err := pagetoken.Page(h.pages, req, defaultPage, func(after *store.CaseAfter, limit int64) ([]*casework.Case, error) {
+		return h.book.Store.ListCases(ctx, f, after, int(limit))
+	}, func(c *casework.Case) store.CaseAfter { return store.CaseAfter{DueTime: c.DueTime, ID: c.ID} })
 	if err != nil {
 		return nil, err
 	}
-	resp := &interactionv1.ListCasesResponse{}
-	if len(page) > size {
-		page = page[:size]
-		last := page[size-1]
-		if resp.NextPageToken, err = h.pages.Encode(key, store.CaseAfter{DueTime: last.DueTime, ID: last.ID}); err != nil {
-			return nil, err
-		}
-	}
+	resp := &interactionv1.ListCasesResponse{NextPageToken: next}
 	for _, c := range page {
 		resp.Cases = append(resp.Cases, recordpb.CaseToProto(c, now))
 	}

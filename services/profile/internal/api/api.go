@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
@@ -112,30 +111,10 @@ func timePtr(ts *timestamppb.Timestamp) *time.Time {
 }
 
 // page runs a cursor-paged List and builds the next token.
-func (h *Handler) page(ctx context.Context, req proto.Message, token string, size int, f store.Filter, o store.Order) ([]*customer.Customer, string, error) {
-	q, err := pagetoken.QueryKey(req)
-	if err != nil {
-		return nil, "", err
-	}
-	var after *store.After
-	if token != "" {
-		after = &store.After{}
-		if err := h.pages.Decode(token, q, after); err != nil {
-			return nil, "", err
-		}
-	}
-	cs, err := h.archive.Store.List(ctx, f, o, after, size+1)
-	if err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if len(cs) > size {
-		cs = cs[:size]
-		if next, err = h.pages.Encode(q, store.PositionOf(cs[size-1], o)); err != nil {
-			return nil, "", err
-		}
-	}
-	return cs, next, nil
+func (h *Handler) page(ctx context.Context, req pagetoken.Request, defaultSize int, f store.Filter, o store.Order) ([]*customer.Customer, string, error) {
+	return pagetoken.Page(h.pages, req, defaultSize, func(after *store.After, limit int64) ([]*customer.Customer, error) {
+		return h.archive.Store.List(ctx, f, o, after, int(limit))
+	}, func(c *customer.Customer) store.After { return store.PositionOf(c, o) })
 }
 
 // ListCustomers implements the API method.
@@ -160,11 +139,7 @@ func (h *Handler) ListCustomers(ctx context.Context, req *customerv1.ListCustome
 	if req.GetShowDeleted() {
 		f.States = append(f.States, customer.StateDeleted)
 	}
-	size := int(req.GetPageSize())
-	if size == 0 {
-		size = defaultListPage
-	}
-	cs, next, err := h.page(ctx, req, req.GetPageToken(), size, f, parseOrder(req.GetOrderBy()))
+	cs, next, err := h.page(ctx, req, defaultListPage, f, parseOrder(req.GetOrderBy()))
 	if err != nil {
 		return nil, err
 	}
@@ -192,11 +167,7 @@ func (h *Handler) SearchCustomers(ctx context.Context, req *customerv1.SearchCus
 			return nil, apperr.Invalid("query", "is empty")
 		}
 	}
-	size := int(req.GetPageSize())
-	if size == 0 {
-		size = defaultSearchPage
-	}
-	cs, next, err := h.page(ctx, req, req.GetPageToken(), size, f, store.Order{Field: "name_key"})
+	cs, next, err := h.page(ctx, req, defaultSearchPage, f, store.Order{Field: "name_key"})
 	if err != nil {
 		return nil, err
 	}
