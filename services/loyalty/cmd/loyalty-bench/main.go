@@ -183,17 +183,19 @@ func run(out string, accounts, ops int) error {
 		return err
 	}
 	for _, callers := range []int{1, 32} {
-		if err := b.measure(fmt.Sprintf("EarnPoints, %d callers", callers), ops, callers, earn); err != nil {
-			return err
-		}
-		if callers == 1 {
-			// Right after, on collections of the same size.
-			if err := b.raw(ctx, mongoCfg("bench_loyalty"), ops); err != nil {
+		for _, m := range []struct {
+			name string
+			fn   func() error
+		}{{"EarnPoints", earn}, {"RedeemPoints", redeem}} {
+			if err := b.measure(fmt.Sprintf("%s, %d callers", m.name, callers), ops, callers, m.fn); err != nil {
 				return err
 			}
-		}
-		if err := b.measure(fmt.Sprintf("RedeemPoints, %d callers", callers), ops, callers, redeem); err != nil {
-			return err
+			if callers == 1 {
+				// Right after, on collections of the same size.
+				if err := b.raw(ctx, mongoCfg("bench_loyalty"), ops); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	if err := b.purchaseToPoints(100); err != nil {
@@ -279,7 +281,7 @@ func (b *bench) raw(ctx context.Context, cfg mongox.Config, ops int) error {
 	start := time.Now()
 	for n := range ops {
 		s := time.Now()
-		key := fmt.Sprint("raw-", n)
+		key := fmt.Sprint("raw-", start.UnixNano(), "-", n)
 		if _, err := keys.InsertOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "hash", Value: payload[:32]}, {Key: "attempt", Value: key}, {Key: "lease_until", Value: s}}); err != nil {
 			return err
 		}
