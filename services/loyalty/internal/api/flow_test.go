@@ -238,3 +238,40 @@ func TestBirthdayBonusFromTheProfileFeed(t *testing.T) {
 	e.logPurchase(t, c, "b-1", eur(100, 0)) // 100 base + 50 welcome + 100 birthday
 	eventually(t, "the purchase earns the birthday bonus", func() bool { return e.balance(t, prog, c)() == 250 })
 }
+
+// The audit finds an account whose stored figures were tampered with, and
+// the repair rewrites them from the ledger.
+func TestAuditFindsAndRepairs(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	prog := e.program(t, club("club", false))
+	c := e.customer(t, "Audited")
+	if _, err := e.client.EnrolCustomer(e.ctx, &loyaltyv1.EnrolCustomerRequest{Program: prog, Customer: c}); err != nil {
+		t.Fatal(err)
+	}
+	e.earn(t, prog, c, "a-1", eur(100, 0), time.Now())
+	a := e.account(t, prog, c)
+
+	ctx := context.Background()
+	client, err := mongo.Connect(options.Client().ApplyURI(e.srv.Mongo.URI).SetMaxPoolSize(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = client.Disconnect(ctx) }()
+	_, err = client.Database(e.srv.Mongo.Database).Collection("accounts").UpdateOne(ctx, bson.D{{Key: "_id", Value: a.GetId()}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "lots.0.remaining", Value: int64(1000)}, {Key: "debt", Value: int64(7)}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := e.client.AuditAccounts(e.ctx, &loyaltyv1.AuditAccountsRequest{Program: prog})
+	if err != nil || len(resp.GetDifferences()) != 1 || resp.GetDifferences()[0].GetAccount() != a.GetName() || resp.GetChecked() != 1 {
+		t.Fatalf("audit: %v %v", resp, err)
+	}
+	if _, err := e.client.AuditAccounts(e.ctx, &loyaltyv1.AuditAccountsRequest{Program: prog, Repair: true}); err != nil {
+		t.Fatal(err)
+	}
+	e.audit(t, prog)
+	if got := e.account(t, prog, c); got.GetBalance() != a.GetBalance() || got.GetDebt() != 0 {
+		t.Fatalf("repaired account: %v", got)
+	}
+}
