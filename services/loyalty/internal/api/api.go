@@ -206,6 +206,26 @@ func (h *Handler) EarnPoints(ctx context.Context, req *loyaltyv1.EarnPointsReque
 	})
 }
 
+// ReversePoints implements the API method.
+func (h *Handler) ReversePoints(ctx context.Context, req *loyaltyv1.ReversePointsRequest) (*loyaltyv1.ReversePointsResponse, error) {
+	return idempotency.Do(ctx, h.keys, "ReversePoints", req.GetRequestId(), req, func(ctx context.Context) (*loyaltyv1.ReversePointsResponse, string, error) {
+		m := req.GetAmount()
+		amount, err := money.ToMinor(m.GetCurrencyCode(), m.GetUnits(), m.GetNanos())
+		if err != nil {
+			return nil, "", apperr.Invalid("amount", "%v", err)
+		}
+		if amount <= 0 {
+			return nil, "", apperr.Invalid("amount", "must be positive")
+		}
+		r, err := h.book.ReversePoints(ctx, programID(req.GetProgram()), customerID(req.GetCustomer()), req.GetEarnRequestId(), req.GetRequestId(), m.GetCurrencyCode(), amount)
+		if err != nil {
+			return nil, "", err
+		}
+		e, a := h.result(r)
+		return &loyaltyv1.ReversePointsResponse{Entry: e, Account: a}, req.GetCustomer(), nil
+	})
+}
+
 // RedeemPoints implements the API method.
 func (h *Handler) RedeemPoints(ctx context.Context, req *loyaltyv1.RedeemPointsRequest) (*loyaltyv1.RedeemPointsResponse, error) {
 	return idempotency.Do(ctx, h.keys, "RedeemPoints", req.GetRequestId(), req, func(ctx context.Context) (*loyaltyv1.RedeemPointsResponse, string, error) {

@@ -16,7 +16,7 @@ import (
 func TestAuthSweep(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	if n := servertest.AuthSweep(t, e.srv); n != 20 {
+	if n := servertest.AuthSweep(t, e.srv); n != 21 {
 		t.Fatalf("swept %d methods", n)
 	}
 }
@@ -262,4 +262,29 @@ func TestTiersBySpend(t *testing.T) {
 		Tiers: []*loyaltyv1.Tier{{Id: "a", MinQualifyingSpend: 100}, {Id: "b", MinQualifyingSpend: 100}}}
 	_, err := e.client.CreateProgram(e.ctx, &loyaltyv1.CreateProgramRequest{Program: bad})
 	servertest.WantCode(t, err, codes.InvalidArgument, "program.tiers[1].min_qualifying_spend")
+}
+
+func TestReversePointsForAPointOfSaleRefund(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	prog := e.program(t, club("club", true))
+	c := e.customer(t, "Shopper")
+	e.earn(t, prog, c, "till-1", eur(100, 0), time.Now()) // 100 + 50 welcome
+	reverse := func(earnID, request string, amount *typev1Money) (*loyaltyv1.ReversePointsResponse, error) {
+		return e.client.ReversePoints(e.ctx, &loyaltyv1.ReversePointsRequest{Program: prog, Customer: c, EarnRequestId: earnID, Amount: amount, RequestId: request})
+	}
+	r, err := reverse("till-1", "ret-1", eur(50, 0))
+	if err != nil || r.GetEntry().GetPoints() != -75 || r.GetAccount().GetBalance() != 75 || r.GetEntry().GetType() != loyaltyv1.EntryType_ENTRY_TYPE_REVERSE {
+		t.Fatalf("reverse: %v %v", r, err)
+	}
+	if again, err := reverse("till-1", "ret-1", eur(50, 0)); err != nil || again.GetAccount().GetBalance() != 75 || again.GetEntry().GetId() != r.GetEntry().GetId() {
+		t.Fatalf("retry: %v %v", again, err)
+	}
+	_, err = reverse("till-404", "ret-2", eur(5, 0))
+	if info := servertest.WantCode(t, err, codes.FailedPrecondition, ""); info.GetReason() != "PURCHASE_NOT_FOUND" {
+		t.Fatalf("reason %v", info)
+	}
+	_, err = reverse("till-1", "ret-3", &typev1Money{CurrencyCode: "USD", Units: 5})
+	servertest.WantCode(t, err, codes.InvalidArgument, "amount.currency_code")
+	e.audit(t, prog)
 }

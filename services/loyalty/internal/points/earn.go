@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
@@ -109,7 +110,40 @@ func (b *Book) EarnPoints(ctx context.Context, programID, customerID, requestID 
 	if err := checkCurrency(c, p); err != nil {
 		return Result{}, err
 	}
-	return b.earn(ctx, c, customerID, ids.Derived("earn:"+programID+"/"+requestID), requestID, p, true)
+	return b.earn(ctx, c, customerID, EarnEntryID(programID, requestID), requestID, p, true)
+}
+
+// EarnEntryID is the id of the entry (and lot) an EarnPoints call with
+// that request id writes.
+func EarnEntryID(programID, requestID string) string {
+	return ids.Derived("earn:" + programID + "/" + requestID)
+}
+
+// ReversePoints reverses, for a point-of-sale refund, the share of an
+// EarnPoints purchase's points that amount is of the purchase.
+func (b *Book) ReversePoints(ctx context.Context, programID, customerID, earnRequestID, requestID, currency string, amount int64) (Result, error) {
+	c, err := b.Program(ctx, programID)
+	if err != nil {
+		return Result{}, err
+	}
+	if currency != c.Currency {
+		return Result{}, apperr.Invalid("amount.currency_code", "is %s; programs/%s earns on %s", currency, c.ID, c.Currency)
+	}
+	lot := EarnEntryID(programID, earnRequestID)
+	entryID := ids.Derived("reverse:" + programID + "/" + requestID)
+	r, err := b.apply(ctx, AccountID(programID, customerID), entryID, forCustomer, c, func(a *store.Account, c *program.Compiled, now time.Time) error {
+		if !slices.ContainsFunc(a.Lots, func(l ledger.Lot) bool { return l.ID == lot }) {
+			if _, known, err := b.Store.LedgerEntry(ctx, lot); err != nil {
+				return err
+			} else if !known {
+				return apperr.New(apperr.KindFailedPrecondition, "PURCHASE_NOT_FOUND", "no EarnPoints call with request_id %q earned in programs/%s", earnRequestID, programID).
+					With("field", "earn_request_id")
+			}
+		}
+		a.Entries = append(a.Entries, a.Refund(entryID, lot, "order refund", amount, c.Policy(), now))
+		return nil
+	})
+	return r, notEnrolled(err, programID, customerID)
 }
 
 // OnPurchase earns, in every program of the purchase's currency that the

@@ -1538,6 +1538,144 @@ func (x *ListRedemptionsResponse) GetNextPageToken() string {
 	return ""
 }
 
+// Request of ReversePoints.
+type ReversePointsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "programs/{id}".
+	Program string `protobuf:"bytes,1,opt,name=program,proto3" json:"program,omitempty"`
+	// "customers/{id}".
+	Customer string `protobuf:"bytes,2,opt,name=customer,proto3" json:"customer,omitempty"`
+	// The request_id of the EarnPoints call whose purchase is refunded.
+	// Required.
+	EarnRequestId string `protobuf:"bytes,3,opt,name=earn_request_id,json=earnRequestId,proto3" json:"earn_request_id,omitempty"`
+	// The amount refunded, positive, in the program's currency. Required.
+	Amount *v1.Money `protobuf:"bytes,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	// Idempotency key. Required: a refund must never be reversed twice.
+	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReversePointsRequest) Reset() {
+	*x = ReversePointsRequest{}
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReversePointsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReversePointsRequest) ProtoMessage() {}
+
+func (x *ReversePointsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReversePointsRequest.ProtoReflect.Descriptor instead.
+func (*ReversePointsRequest) Descriptor() ([]byte, []int) {
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ReversePointsRequest) GetProgram() string {
+	if x != nil {
+		return x.Program
+	}
+	return ""
+}
+
+func (x *ReversePointsRequest) GetCustomer() string {
+	if x != nil {
+		return x.Customer
+	}
+	return ""
+}
+
+func (x *ReversePointsRequest) GetEarnRequestId() string {
+	if x != nil {
+		return x.EarnRequestId
+	}
+	return ""
+}
+
+func (x *ReversePointsRequest) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+func (x *ReversePointsRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of ReversePoints.
+type ReversePointsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The entry written.
+	Entry *LedgerEntry `protobuf:"bytes,1,opt,name=entry,proto3" json:"entry,omitempty"`
+	// The account after it.
+	Account       *Account `protobuf:"bytes,2,opt,name=account,proto3" json:"account,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReversePointsResponse) Reset() {
+	*x = ReversePointsResponse{}
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReversePointsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReversePointsResponse) ProtoMessage() {}
+
+func (x *ReversePointsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReversePointsResponse.ProtoReflect.Descriptor instead.
+func (*ReversePointsResponse) Descriptor() ([]byte, []int) {
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ReversePointsResponse) GetEntry() *LedgerEntry {
+	if x != nil {
+		return x.Entry
+	}
+	return nil
+}
+
+func (x *ReversePointsResponse) GetAccount() *Account {
+	if x != nil {
+		return x.Account
+	}
+	return nil
+}
+
 // Request of RedeemPoints.
 type RedeemPointsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1557,7 +1695,7 @@ type RedeemPointsRequest struct {
 
 func (x *RedeemPointsRequest) Reset() {
 	*x = RedeemPointsRequest{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[27]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1569,7 +1707,7 @@ func (x *RedeemPointsRequest) String() string {
 func (*RedeemPointsRequest) ProtoMessage() {}
 
 func (x *RedeemPointsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[27]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1582,7 +1720,7 @@ func (x *RedeemPointsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RedeemPointsRequest.ProtoReflect.Descriptor instead.
 func (*RedeemPointsRequest) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{27}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *RedeemPointsRequest) GetProgram() string {
@@ -1633,7 +1771,7 @@ type RedeemPointsResponse struct {
 
 func (x *RedeemPointsResponse) Reset() {
 	*x = RedeemPointsResponse{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[28]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1645,7 +1783,7 @@ func (x *RedeemPointsResponse) String() string {
 func (*RedeemPointsResponse) ProtoMessage() {}
 
 func (x *RedeemPointsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[28]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1658,7 +1796,7 @@ func (x *RedeemPointsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RedeemPointsResponse.ProtoReflect.Descriptor instead.
 func (*RedeemPointsResponse) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{28}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *RedeemPointsResponse) GetEntry() *LedgerEntry {
@@ -1697,7 +1835,7 @@ type AdjustPointsRequest struct {
 
 func (x *AdjustPointsRequest) Reset() {
 	*x = AdjustPointsRequest{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[29]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1709,7 +1847,7 @@ func (x *AdjustPointsRequest) String() string {
 func (*AdjustPointsRequest) ProtoMessage() {}
 
 func (x *AdjustPointsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[29]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1722,7 +1860,7 @@ func (x *AdjustPointsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdjustPointsRequest.ProtoReflect.Descriptor instead.
 func (*AdjustPointsRequest) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{29}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *AdjustPointsRequest) GetProgram() string {
@@ -1780,7 +1918,7 @@ type AdjustPointsResponse struct {
 
 func (x *AdjustPointsResponse) Reset() {
 	*x = AdjustPointsResponse{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[30]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1792,7 +1930,7 @@ func (x *AdjustPointsResponse) String() string {
 func (*AdjustPointsResponse) ProtoMessage() {}
 
 func (x *AdjustPointsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[30]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1805,7 +1943,7 @@ func (x *AdjustPointsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdjustPointsResponse.ProtoReflect.Descriptor instead.
 func (*AdjustPointsResponse) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{30}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *AdjustPointsResponse) GetEntry() *LedgerEntry {
@@ -1845,7 +1983,7 @@ type ListLedgerEntriesRequest struct {
 
 func (x *ListLedgerEntriesRequest) Reset() {
 	*x = ListLedgerEntriesRequest{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[31]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1857,7 +1995,7 @@ func (x *ListLedgerEntriesRequest) String() string {
 func (*ListLedgerEntriesRequest) ProtoMessage() {}
 
 func (x *ListLedgerEntriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[31]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1870,7 +2008,7 @@ func (x *ListLedgerEntriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerEntriesRequest.ProtoReflect.Descriptor instead.
 func (*ListLedgerEntriesRequest) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{31}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListLedgerEntriesRequest) GetProgram() string {
@@ -1935,7 +2073,7 @@ type ListLedgerEntriesResponse struct {
 
 func (x *ListLedgerEntriesResponse) Reset() {
 	*x = ListLedgerEntriesResponse{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[32]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1947,7 +2085,7 @@ func (x *ListLedgerEntriesResponse) String() string {
 func (*ListLedgerEntriesResponse) ProtoMessage() {}
 
 func (x *ListLedgerEntriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[32]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1960,7 +2098,7 @@ func (x *ListLedgerEntriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerEntriesResponse.ProtoReflect.Descriptor instead.
 func (*ListLedgerEntriesResponse) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{32}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListLedgerEntriesResponse) GetEntries() []*LedgerEntry {
@@ -1993,7 +2131,7 @@ type PreviewEarningRequest struct {
 
 func (x *PreviewEarningRequest) Reset() {
 	*x = PreviewEarningRequest{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[33]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2005,7 +2143,7 @@ func (x *PreviewEarningRequest) String() string {
 func (*PreviewEarningRequest) ProtoMessage() {}
 
 func (x *PreviewEarningRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[33]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2018,7 +2156,7 @@ func (x *PreviewEarningRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PreviewEarningRequest.ProtoReflect.Descriptor instead.
 func (*PreviewEarningRequest) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{33}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *PreviewEarningRequest) GetProgram() string {
@@ -2063,7 +2201,7 @@ type PreviewEarningResponse struct {
 
 func (x *PreviewEarningResponse) Reset() {
 	*x = PreviewEarningResponse{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[34]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2075,7 +2213,7 @@ func (x *PreviewEarningResponse) String() string {
 func (*PreviewEarningResponse) ProtoMessage() {}
 
 func (x *PreviewEarningResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[34]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2088,7 +2226,7 @@ func (x *PreviewEarningResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PreviewEarningResponse.ProtoReflect.Descriptor instead.
 func (*PreviewEarningResponse) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{34}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *PreviewEarningResponse) GetPoints() int64 {
@@ -2151,7 +2289,7 @@ type RuleOutcome struct {
 
 func (x *RuleOutcome) Reset() {
 	*x = RuleOutcome{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[35]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2163,7 +2301,7 @@ func (x *RuleOutcome) String() string {
 func (*RuleOutcome) ProtoMessage() {}
 
 func (x *RuleOutcome) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[35]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2176,7 +2314,7 @@ func (x *RuleOutcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RuleOutcome.ProtoReflect.Descriptor instead.
 func (*RuleOutcome) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{35}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *RuleOutcome) GetRule() string {
@@ -2216,7 +2354,7 @@ type RunExpiryRequest struct {
 
 func (x *RunExpiryRequest) Reset() {
 	*x = RunExpiryRequest{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[36]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2228,7 +2366,7 @@ func (x *RunExpiryRequest) String() string {
 func (*RunExpiryRequest) ProtoMessage() {}
 
 func (x *RunExpiryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[36]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2241,7 +2379,7 @@ func (x *RunExpiryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunExpiryRequest.ProtoReflect.Descriptor instead.
 func (*RunExpiryRequest) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{36}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{38}
 }
 
 // Response of RunExpiry.
@@ -2257,7 +2395,7 @@ type RunExpiryResponse struct {
 
 func (x *RunExpiryResponse) Reset() {
 	*x = RunExpiryResponse{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[37]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2269,7 +2407,7 @@ func (x *RunExpiryResponse) String() string {
 func (*RunExpiryResponse) ProtoMessage() {}
 
 func (x *RunExpiryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[37]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2282,7 +2420,7 @@ func (x *RunExpiryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunExpiryResponse.ProtoReflect.Descriptor instead.
 func (*RunExpiryResponse) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{37}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *RunExpiryResponse) GetAccounts() int64 {
@@ -2312,7 +2450,7 @@ type AuditAccountsRequest struct {
 
 func (x *AuditAccountsRequest) Reset() {
 	*x = AuditAccountsRequest{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[38]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2324,7 +2462,7 @@ func (x *AuditAccountsRequest) String() string {
 func (*AuditAccountsRequest) ProtoMessage() {}
 
 func (x *AuditAccountsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[38]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2337,7 +2475,7 @@ func (x *AuditAccountsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditAccountsRequest.ProtoReflect.Descriptor instead.
 func (*AuditAccountsRequest) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{38}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *AuditAccountsRequest) GetProgram() string {
@@ -2369,7 +2507,7 @@ type AuditAccountsResponse struct {
 
 func (x *AuditAccountsResponse) Reset() {
 	*x = AuditAccountsResponse{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[39]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2381,7 +2519,7 @@ func (x *AuditAccountsResponse) String() string {
 func (*AuditAccountsResponse) ProtoMessage() {}
 
 func (x *AuditAccountsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[39]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2394,7 +2532,7 @@ func (x *AuditAccountsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditAccountsResponse.ProtoReflect.Descriptor instead.
 func (*AuditAccountsResponse) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{39}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *AuditAccountsResponse) GetChecked() int64 {
@@ -2431,7 +2569,7 @@ type AccountDifference struct {
 
 func (x *AccountDifference) Reset() {
 	*x = AccountDifference{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[40]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2443,7 +2581,7 @@ func (x *AccountDifference) String() string {
 func (*AccountDifference) ProtoMessage() {}
 
 func (x *AccountDifference) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[40]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2456,7 +2594,7 @@ func (x *AccountDifference) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountDifference.ProtoReflect.Descriptor instead.
 func (*AccountDifference) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{40}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *AccountDifference) GetAccount() string {
@@ -2484,7 +2622,7 @@ type WatchLoyaltyEventsRequest struct {
 
 func (x *WatchLoyaltyEventsRequest) Reset() {
 	*x = WatchLoyaltyEventsRequest{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[41]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2496,7 +2634,7 @@ func (x *WatchLoyaltyEventsRequest) String() string {
 func (*WatchLoyaltyEventsRequest) ProtoMessage() {}
 
 func (x *WatchLoyaltyEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[41]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2509,7 +2647,7 @@ func (x *WatchLoyaltyEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchLoyaltyEventsRequest.ProtoReflect.Descriptor instead.
 func (*WatchLoyaltyEventsRequest) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{41}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *WatchLoyaltyEventsRequest) GetAfterSequence() int64 {
@@ -2530,7 +2668,7 @@ type WatchLoyaltyEventsResponse struct {
 
 func (x *WatchLoyaltyEventsResponse) Reset() {
 	*x = WatchLoyaltyEventsResponse{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[42]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2542,7 +2680,7 @@ func (x *WatchLoyaltyEventsResponse) String() string {
 func (*WatchLoyaltyEventsResponse) ProtoMessage() {}
 
 func (x *WatchLoyaltyEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[42]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2555,7 +2693,7 @@ func (x *WatchLoyaltyEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchLoyaltyEventsResponse.ProtoReflect.Descriptor instead.
 func (*WatchLoyaltyEventsResponse) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{42}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *WatchLoyaltyEventsResponse) GetEvent() *v11.Event {
@@ -2670,7 +2808,19 @@ const file_crm_loyalty_v1_loyalty_service_proto_rawDesc = "" +
 	"page_token\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\tpageToken\"\x7f\n" +
 	"\x17ListRedemptionsResponse\x12<\n" +
 	"\vredemptions\x18\x01 \x03(\v2\x1a.crm.loyalty.v1.RedemptionR\vredemptions\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x92\x02\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xb2\x02\n" +
+	"\x14ReversePointsRequest\x12C\n" +
+	"\aprogram\x18\x01 \x01(\tB)\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12B\n" +
+	"\bcustomer\x18\x02 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x122\n" +
+	"\x0fearn_request_id\x18\x03 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\rearnRequestId\x122\n" +
+	"\x06amount\x18\x04 \x01(\v2\x12.crm.type.v1.MoneyB\x06\xbaH\x03\xc8\x01\x01R\x06amount\x12)\n" +
+	"\n" +
+	"request_id\x18\x05 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\trequestId\"}\n" +
+	"\x15ReversePointsResponse\x121\n" +
+	"\x05entry\x18\x01 \x01(\v2\x1b.crm.loyalty.v1.LedgerEntryR\x05entry\x121\n" +
+	"\aaccount\x18\x02 \x01(\v2\x17.crm.loyalty.v1.AccountR\aaccount\"\x92\x02\n" +
 	"\x13RedeemPointsRequest\x12C\n" +
 	"\aprogram\x18\x01 \x01(\tB)\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12B\n" +
 	"\bcustomer\x18\x02 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x12%\n" +
@@ -2746,7 +2896,7 @@ const file_crm_loyalty_v1_loyalty_service_proto_rawDesc = "" +
 	"\x19WatchLoyaltyEventsRequest\x12.\n" +
 	"\x0eafter_sequence\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\rafterSequence\"F\n" +
 	"\x1aWatchLoyaltyEventsResponse\x12(\n" +
-	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event2\xcf\x11\n" +
+	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event2\xc0\x12\n" +
 	"\x0eLoyaltyService\x12o\n" +
 	"\rCreateProgram\x12$.crm.loyalty.v1.CreateProgramRequest\x1a%.crm.loyalty.v1.CreateProgramResponse\"\x11\xaa\xd4\x18\rloyalty.admin\x12e\n" +
 	"\n" +
@@ -2757,7 +2907,8 @@ const file_crm_loyalty_v1_loyalty_service_proto_rawDesc = "" +
 	"\n" +
 	"GetAccount\x12!.crm.loyalty.v1.GetAccountRequest\x1a\".crm.loyalty.v1.GetAccountResponse\"\x10\xaa\xd4\x18\floyalty.read\x12f\n" +
 	"\n" +
-	"EarnPoints\x12!.crm.loyalty.v1.EarnPointsRequest\x1a\".crm.loyalty.v1.EarnPointsResponse\"\x11\xaa\xd4\x18\rloyalty.write\x12l\n" +
+	"EarnPoints\x12!.crm.loyalty.v1.EarnPointsRequest\x1a\".crm.loyalty.v1.EarnPointsResponse\"\x11\xaa\xd4\x18\rloyalty.write\x12o\n" +
+	"\rReversePoints\x12$.crm.loyalty.v1.ReversePointsRequest\x1a%.crm.loyalty.v1.ReversePointsResponse\"\x11\xaa\xd4\x18\rloyalty.write\x12l\n" +
 	"\fRedeemPoints\x12#.crm.loyalty.v1.RedeemPointsRequest\x1a$.crm.loyalty.v1.RedeemPointsResponse\"\x11\xaa\xd4\x18\rloyalty.write\x12l\n" +
 	"\fCreateReward\x12#.crm.loyalty.v1.CreateRewardRequest\x1a$.crm.loyalty.v1.CreateRewardResponse\"\x11\xaa\xd4\x18\rloyalty.admin\x12h\n" +
 	"\vListRewards\x12\".crm.loyalty.v1.ListRewardsRequest\x1a#.crm.loyalty.v1.ListRewardsResponse\"\x10\xaa\xd4\x18\floyalty.read\x12l\n" +
@@ -2785,7 +2936,7 @@ func file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP() []byte {
 	return file_crm_loyalty_v1_loyalty_service_proto_rawDescData
 }
 
-var file_crm_loyalty_v1_loyalty_service_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
+var file_crm_loyalty_v1_loyalty_service_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_crm_loyalty_v1_loyalty_service_proto_goTypes = []any{
 	(*CreateProgramRequest)(nil),       // 0: crm.loyalty.v1.CreateProgramRequest
 	(*CreateProgramResponse)(nil),      // 1: crm.loyalty.v1.CreateProgramResponse
@@ -2814,116 +2965,123 @@ var file_crm_loyalty_v1_loyalty_service_proto_goTypes = []any{
 	(*CancelRedemptionResponse)(nil),   // 24: crm.loyalty.v1.CancelRedemptionResponse
 	(*ListRedemptionsRequest)(nil),     // 25: crm.loyalty.v1.ListRedemptionsRequest
 	(*ListRedemptionsResponse)(nil),    // 26: crm.loyalty.v1.ListRedemptionsResponse
-	(*RedeemPointsRequest)(nil),        // 27: crm.loyalty.v1.RedeemPointsRequest
-	(*RedeemPointsResponse)(nil),       // 28: crm.loyalty.v1.RedeemPointsResponse
-	(*AdjustPointsRequest)(nil),        // 29: crm.loyalty.v1.AdjustPointsRequest
-	(*AdjustPointsResponse)(nil),       // 30: crm.loyalty.v1.AdjustPointsResponse
-	(*ListLedgerEntriesRequest)(nil),   // 31: crm.loyalty.v1.ListLedgerEntriesRequest
-	(*ListLedgerEntriesResponse)(nil),  // 32: crm.loyalty.v1.ListLedgerEntriesResponse
-	(*PreviewEarningRequest)(nil),      // 33: crm.loyalty.v1.PreviewEarningRequest
-	(*PreviewEarningResponse)(nil),     // 34: crm.loyalty.v1.PreviewEarningResponse
-	(*RuleOutcome)(nil),                // 35: crm.loyalty.v1.RuleOutcome
-	(*RunExpiryRequest)(nil),           // 36: crm.loyalty.v1.RunExpiryRequest
-	(*RunExpiryResponse)(nil),          // 37: crm.loyalty.v1.RunExpiryResponse
-	(*AuditAccountsRequest)(nil),       // 38: crm.loyalty.v1.AuditAccountsRequest
-	(*AuditAccountsResponse)(nil),      // 39: crm.loyalty.v1.AuditAccountsResponse
-	(*AccountDifference)(nil),          // 40: crm.loyalty.v1.AccountDifference
-	(*WatchLoyaltyEventsRequest)(nil),  // 41: crm.loyalty.v1.WatchLoyaltyEventsRequest
-	(*WatchLoyaltyEventsResponse)(nil), // 42: crm.loyalty.v1.WatchLoyaltyEventsResponse
-	(*Program)(nil),                    // 43: crm.loyalty.v1.Program
-	(*fieldmaskpb.FieldMask)(nil),      // 44: google.protobuf.FieldMask
-	(*Account)(nil),                    // 45: crm.loyalty.v1.Account
-	(*v1.Money)(nil),                   // 46: crm.type.v1.Money
-	(*timestamppb.Timestamp)(nil),      // 47: google.protobuf.Timestamp
-	(*LedgerEntry)(nil),                // 48: crm.loyalty.v1.LedgerEntry
-	(*Reward)(nil),                     // 49: crm.loyalty.v1.Reward
-	(*Redemption)(nil),                 // 50: crm.loyalty.v1.Redemption
-	(EntryType)(0),                     // 51: crm.loyalty.v1.EntryType
-	(*v11.Event)(nil),                  // 52: crm.feed.v1.Event
+	(*ReversePointsRequest)(nil),       // 27: crm.loyalty.v1.ReversePointsRequest
+	(*ReversePointsResponse)(nil),      // 28: crm.loyalty.v1.ReversePointsResponse
+	(*RedeemPointsRequest)(nil),        // 29: crm.loyalty.v1.RedeemPointsRequest
+	(*RedeemPointsResponse)(nil),       // 30: crm.loyalty.v1.RedeemPointsResponse
+	(*AdjustPointsRequest)(nil),        // 31: crm.loyalty.v1.AdjustPointsRequest
+	(*AdjustPointsResponse)(nil),       // 32: crm.loyalty.v1.AdjustPointsResponse
+	(*ListLedgerEntriesRequest)(nil),   // 33: crm.loyalty.v1.ListLedgerEntriesRequest
+	(*ListLedgerEntriesResponse)(nil),  // 34: crm.loyalty.v1.ListLedgerEntriesResponse
+	(*PreviewEarningRequest)(nil),      // 35: crm.loyalty.v1.PreviewEarningRequest
+	(*PreviewEarningResponse)(nil),     // 36: crm.loyalty.v1.PreviewEarningResponse
+	(*RuleOutcome)(nil),                // 37: crm.loyalty.v1.RuleOutcome
+	(*RunExpiryRequest)(nil),           // 38: crm.loyalty.v1.RunExpiryRequest
+	(*RunExpiryResponse)(nil),          // 39: crm.loyalty.v1.RunExpiryResponse
+	(*AuditAccountsRequest)(nil),       // 40: crm.loyalty.v1.AuditAccountsRequest
+	(*AuditAccountsResponse)(nil),      // 41: crm.loyalty.v1.AuditAccountsResponse
+	(*AccountDifference)(nil),          // 42: crm.loyalty.v1.AccountDifference
+	(*WatchLoyaltyEventsRequest)(nil),  // 43: crm.loyalty.v1.WatchLoyaltyEventsRequest
+	(*WatchLoyaltyEventsResponse)(nil), // 44: crm.loyalty.v1.WatchLoyaltyEventsResponse
+	(*Program)(nil),                    // 45: crm.loyalty.v1.Program
+	(*fieldmaskpb.FieldMask)(nil),      // 46: google.protobuf.FieldMask
+	(*Account)(nil),                    // 47: crm.loyalty.v1.Account
+	(*v1.Money)(nil),                   // 48: crm.type.v1.Money
+	(*timestamppb.Timestamp)(nil),      // 49: google.protobuf.Timestamp
+	(*LedgerEntry)(nil),                // 50: crm.loyalty.v1.LedgerEntry
+	(*Reward)(nil),                     // 51: crm.loyalty.v1.Reward
+	(*Redemption)(nil),                 // 52: crm.loyalty.v1.Redemption
+	(EntryType)(0),                     // 53: crm.loyalty.v1.EntryType
+	(*v11.Event)(nil),                  // 54: crm.feed.v1.Event
 }
 var file_crm_loyalty_v1_loyalty_service_proto_depIdxs = []int32{
-	43, // 0: crm.loyalty.v1.CreateProgramRequest.program:type_name -> crm.loyalty.v1.Program
-	43, // 1: crm.loyalty.v1.CreateProgramResponse.program:type_name -> crm.loyalty.v1.Program
-	43, // 2: crm.loyalty.v1.GetProgramResponse.program:type_name -> crm.loyalty.v1.Program
-	43, // 3: crm.loyalty.v1.ListProgramsResponse.programs:type_name -> crm.loyalty.v1.Program
-	43, // 4: crm.loyalty.v1.UpdateProgramRequest.program:type_name -> crm.loyalty.v1.Program
-	44, // 5: crm.loyalty.v1.UpdateProgramRequest.update_mask:type_name -> google.protobuf.FieldMask
-	43, // 6: crm.loyalty.v1.UpdateProgramResponse.program:type_name -> crm.loyalty.v1.Program
-	45, // 7: crm.loyalty.v1.EnrolCustomerResponse.account:type_name -> crm.loyalty.v1.Account
-	45, // 8: crm.loyalty.v1.GetAccountResponse.account:type_name -> crm.loyalty.v1.Account
-	46, // 9: crm.loyalty.v1.PurchaseInput.amount:type_name -> crm.type.v1.Money
-	47, // 10: crm.loyalty.v1.PurchaseInput.occur_time:type_name -> google.protobuf.Timestamp
+	45, // 0: crm.loyalty.v1.CreateProgramRequest.program:type_name -> crm.loyalty.v1.Program
+	45, // 1: crm.loyalty.v1.CreateProgramResponse.program:type_name -> crm.loyalty.v1.Program
+	45, // 2: crm.loyalty.v1.GetProgramResponse.program:type_name -> crm.loyalty.v1.Program
+	45, // 3: crm.loyalty.v1.ListProgramsResponse.programs:type_name -> crm.loyalty.v1.Program
+	45, // 4: crm.loyalty.v1.UpdateProgramRequest.program:type_name -> crm.loyalty.v1.Program
+	46, // 5: crm.loyalty.v1.UpdateProgramRequest.update_mask:type_name -> google.protobuf.FieldMask
+	45, // 6: crm.loyalty.v1.UpdateProgramResponse.program:type_name -> crm.loyalty.v1.Program
+	47, // 7: crm.loyalty.v1.EnrolCustomerResponse.account:type_name -> crm.loyalty.v1.Account
+	47, // 8: crm.loyalty.v1.GetAccountResponse.account:type_name -> crm.loyalty.v1.Account
+	48, // 9: crm.loyalty.v1.PurchaseInput.amount:type_name -> crm.type.v1.Money
+	49, // 10: crm.loyalty.v1.PurchaseInput.occur_time:type_name -> google.protobuf.Timestamp
 	12, // 11: crm.loyalty.v1.EarnPointsRequest.purchase:type_name -> crm.loyalty.v1.PurchaseInput
-	48, // 12: crm.loyalty.v1.EarnPointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
-	45, // 13: crm.loyalty.v1.EarnPointsResponse.account:type_name -> crm.loyalty.v1.Account
-	49, // 14: crm.loyalty.v1.CreateRewardRequest.reward:type_name -> crm.loyalty.v1.Reward
-	49, // 15: crm.loyalty.v1.CreateRewardResponse.reward:type_name -> crm.loyalty.v1.Reward
-	49, // 16: crm.loyalty.v1.ListRewardsResponse.rewards:type_name -> crm.loyalty.v1.Reward
-	49, // 17: crm.loyalty.v1.UpdateRewardRequest.reward:type_name -> crm.loyalty.v1.Reward
-	44, // 18: crm.loyalty.v1.UpdateRewardRequest.update_mask:type_name -> google.protobuf.FieldMask
-	49, // 19: crm.loyalty.v1.UpdateRewardResponse.reward:type_name -> crm.loyalty.v1.Reward
-	50, // 20: crm.loyalty.v1.RedeemRewardResponse.redemption:type_name -> crm.loyalty.v1.Redemption
-	45, // 21: crm.loyalty.v1.RedeemRewardResponse.account:type_name -> crm.loyalty.v1.Account
-	50, // 22: crm.loyalty.v1.CancelRedemptionResponse.redemption:type_name -> crm.loyalty.v1.Redemption
-	45, // 23: crm.loyalty.v1.CancelRedemptionResponse.account:type_name -> crm.loyalty.v1.Account
-	50, // 24: crm.loyalty.v1.ListRedemptionsResponse.redemptions:type_name -> crm.loyalty.v1.Redemption
-	48, // 25: crm.loyalty.v1.RedeemPointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
-	45, // 26: crm.loyalty.v1.RedeemPointsResponse.account:type_name -> crm.loyalty.v1.Account
-	48, // 27: crm.loyalty.v1.AdjustPointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
-	45, // 28: crm.loyalty.v1.AdjustPointsResponse.account:type_name -> crm.loyalty.v1.Account
-	51, // 29: crm.loyalty.v1.ListLedgerEntriesRequest.type:type_name -> crm.loyalty.v1.EntryType
-	47, // 30: crm.loyalty.v1.ListLedgerEntriesRequest.time_from:type_name -> google.protobuf.Timestamp
-	47, // 31: crm.loyalty.v1.ListLedgerEntriesRequest.time_to:type_name -> google.protobuf.Timestamp
-	48, // 32: crm.loyalty.v1.ListLedgerEntriesResponse.entries:type_name -> crm.loyalty.v1.LedgerEntry
-	12, // 33: crm.loyalty.v1.PreviewEarningRequest.purchase:type_name -> crm.loyalty.v1.PurchaseInput
-	35, // 34: crm.loyalty.v1.PreviewEarningResponse.rules:type_name -> crm.loyalty.v1.RuleOutcome
-	40, // 35: crm.loyalty.v1.AuditAccountsResponse.differences:type_name -> crm.loyalty.v1.AccountDifference
-	52, // 36: crm.loyalty.v1.WatchLoyaltyEventsResponse.event:type_name -> crm.feed.v1.Event
-	0,  // 37: crm.loyalty.v1.LoyaltyService.CreateProgram:input_type -> crm.loyalty.v1.CreateProgramRequest
-	2,  // 38: crm.loyalty.v1.LoyaltyService.GetProgram:input_type -> crm.loyalty.v1.GetProgramRequest
-	4,  // 39: crm.loyalty.v1.LoyaltyService.ListPrograms:input_type -> crm.loyalty.v1.ListProgramsRequest
-	6,  // 40: crm.loyalty.v1.LoyaltyService.UpdateProgram:input_type -> crm.loyalty.v1.UpdateProgramRequest
-	8,  // 41: crm.loyalty.v1.LoyaltyService.EnrolCustomer:input_type -> crm.loyalty.v1.EnrolCustomerRequest
-	10, // 42: crm.loyalty.v1.LoyaltyService.GetAccount:input_type -> crm.loyalty.v1.GetAccountRequest
-	13, // 43: crm.loyalty.v1.LoyaltyService.EarnPoints:input_type -> crm.loyalty.v1.EarnPointsRequest
-	27, // 44: crm.loyalty.v1.LoyaltyService.RedeemPoints:input_type -> crm.loyalty.v1.RedeemPointsRequest
-	15, // 45: crm.loyalty.v1.LoyaltyService.CreateReward:input_type -> crm.loyalty.v1.CreateRewardRequest
-	17, // 46: crm.loyalty.v1.LoyaltyService.ListRewards:input_type -> crm.loyalty.v1.ListRewardsRequest
-	19, // 47: crm.loyalty.v1.LoyaltyService.UpdateReward:input_type -> crm.loyalty.v1.UpdateRewardRequest
-	21, // 48: crm.loyalty.v1.LoyaltyService.RedeemReward:input_type -> crm.loyalty.v1.RedeemRewardRequest
-	23, // 49: crm.loyalty.v1.LoyaltyService.CancelRedemption:input_type -> crm.loyalty.v1.CancelRedemptionRequest
-	25, // 50: crm.loyalty.v1.LoyaltyService.ListRedemptions:input_type -> crm.loyalty.v1.ListRedemptionsRequest
-	29, // 51: crm.loyalty.v1.LoyaltyService.AdjustPoints:input_type -> crm.loyalty.v1.AdjustPointsRequest
-	31, // 52: crm.loyalty.v1.LoyaltyService.ListLedgerEntries:input_type -> crm.loyalty.v1.ListLedgerEntriesRequest
-	33, // 53: crm.loyalty.v1.LoyaltyService.PreviewEarning:input_type -> crm.loyalty.v1.PreviewEarningRequest
-	36, // 54: crm.loyalty.v1.LoyaltyService.RunExpiry:input_type -> crm.loyalty.v1.RunExpiryRequest
-	38, // 55: crm.loyalty.v1.LoyaltyService.AuditAccounts:input_type -> crm.loyalty.v1.AuditAccountsRequest
-	41, // 56: crm.loyalty.v1.LoyaltyService.WatchLoyaltyEvents:input_type -> crm.loyalty.v1.WatchLoyaltyEventsRequest
-	1,  // 57: crm.loyalty.v1.LoyaltyService.CreateProgram:output_type -> crm.loyalty.v1.CreateProgramResponse
-	3,  // 58: crm.loyalty.v1.LoyaltyService.GetProgram:output_type -> crm.loyalty.v1.GetProgramResponse
-	5,  // 59: crm.loyalty.v1.LoyaltyService.ListPrograms:output_type -> crm.loyalty.v1.ListProgramsResponse
-	7,  // 60: crm.loyalty.v1.LoyaltyService.UpdateProgram:output_type -> crm.loyalty.v1.UpdateProgramResponse
-	9,  // 61: crm.loyalty.v1.LoyaltyService.EnrolCustomer:output_type -> crm.loyalty.v1.EnrolCustomerResponse
-	11, // 62: crm.loyalty.v1.LoyaltyService.GetAccount:output_type -> crm.loyalty.v1.GetAccountResponse
-	14, // 63: crm.loyalty.v1.LoyaltyService.EarnPoints:output_type -> crm.loyalty.v1.EarnPointsResponse
-	28, // 64: crm.loyalty.v1.LoyaltyService.RedeemPoints:output_type -> crm.loyalty.v1.RedeemPointsResponse
-	16, // 65: crm.loyalty.v1.LoyaltyService.CreateReward:output_type -> crm.loyalty.v1.CreateRewardResponse
-	18, // 66: crm.loyalty.v1.LoyaltyService.ListRewards:output_type -> crm.loyalty.v1.ListRewardsResponse
-	20, // 67: crm.loyalty.v1.LoyaltyService.UpdateReward:output_type -> crm.loyalty.v1.UpdateRewardResponse
-	22, // 68: crm.loyalty.v1.LoyaltyService.RedeemReward:output_type -> crm.loyalty.v1.RedeemRewardResponse
-	24, // 69: crm.loyalty.v1.LoyaltyService.CancelRedemption:output_type -> crm.loyalty.v1.CancelRedemptionResponse
-	26, // 70: crm.loyalty.v1.LoyaltyService.ListRedemptions:output_type -> crm.loyalty.v1.ListRedemptionsResponse
-	30, // 71: crm.loyalty.v1.LoyaltyService.AdjustPoints:output_type -> crm.loyalty.v1.AdjustPointsResponse
-	32, // 72: crm.loyalty.v1.LoyaltyService.ListLedgerEntries:output_type -> crm.loyalty.v1.ListLedgerEntriesResponse
-	34, // 73: crm.loyalty.v1.LoyaltyService.PreviewEarning:output_type -> crm.loyalty.v1.PreviewEarningResponse
-	37, // 74: crm.loyalty.v1.LoyaltyService.RunExpiry:output_type -> crm.loyalty.v1.RunExpiryResponse
-	39, // 75: crm.loyalty.v1.LoyaltyService.AuditAccounts:output_type -> crm.loyalty.v1.AuditAccountsResponse
-	42, // 76: crm.loyalty.v1.LoyaltyService.WatchLoyaltyEvents:output_type -> crm.loyalty.v1.WatchLoyaltyEventsResponse
-	57, // [57:77] is the sub-list for method output_type
-	37, // [37:57] is the sub-list for method input_type
-	37, // [37:37] is the sub-list for extension type_name
-	37, // [37:37] is the sub-list for extension extendee
-	0,  // [0:37] is the sub-list for field type_name
+	50, // 12: crm.loyalty.v1.EarnPointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
+	47, // 13: crm.loyalty.v1.EarnPointsResponse.account:type_name -> crm.loyalty.v1.Account
+	51, // 14: crm.loyalty.v1.CreateRewardRequest.reward:type_name -> crm.loyalty.v1.Reward
+	51, // 15: crm.loyalty.v1.CreateRewardResponse.reward:type_name -> crm.loyalty.v1.Reward
+	51, // 16: crm.loyalty.v1.ListRewardsResponse.rewards:type_name -> crm.loyalty.v1.Reward
+	51, // 17: crm.loyalty.v1.UpdateRewardRequest.reward:type_name -> crm.loyalty.v1.Reward
+	46, // 18: crm.loyalty.v1.UpdateRewardRequest.update_mask:type_name -> google.protobuf.FieldMask
+	51, // 19: crm.loyalty.v1.UpdateRewardResponse.reward:type_name -> crm.loyalty.v1.Reward
+	52, // 20: crm.loyalty.v1.RedeemRewardResponse.redemption:type_name -> crm.loyalty.v1.Redemption
+	47, // 21: crm.loyalty.v1.RedeemRewardResponse.account:type_name -> crm.loyalty.v1.Account
+	52, // 22: crm.loyalty.v1.CancelRedemptionResponse.redemption:type_name -> crm.loyalty.v1.Redemption
+	47, // 23: crm.loyalty.v1.CancelRedemptionResponse.account:type_name -> crm.loyalty.v1.Account
+	52, // 24: crm.loyalty.v1.ListRedemptionsResponse.redemptions:type_name -> crm.loyalty.v1.Redemption
+	48, // 25: crm.loyalty.v1.ReversePointsRequest.amount:type_name -> crm.type.v1.Money
+	50, // 26: crm.loyalty.v1.ReversePointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
+	47, // 27: crm.loyalty.v1.ReversePointsResponse.account:type_name -> crm.loyalty.v1.Account
+	50, // 28: crm.loyalty.v1.RedeemPointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
+	47, // 29: crm.loyalty.v1.RedeemPointsResponse.account:type_name -> crm.loyalty.v1.Account
+	50, // 30: crm.loyalty.v1.AdjustPointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
+	47, // 31: crm.loyalty.v1.AdjustPointsResponse.account:type_name -> crm.loyalty.v1.Account
+	53, // 32: crm.loyalty.v1.ListLedgerEntriesRequest.type:type_name -> crm.loyalty.v1.EntryType
+	49, // 33: crm.loyalty.v1.ListLedgerEntriesRequest.time_from:type_name -> google.protobuf.Timestamp
+	49, // 34: crm.loyalty.v1.ListLedgerEntriesRequest.time_to:type_name -> google.protobuf.Timestamp
+	50, // 35: crm.loyalty.v1.ListLedgerEntriesResponse.entries:type_name -> crm.loyalty.v1.LedgerEntry
+	12, // 36: crm.loyalty.v1.PreviewEarningRequest.purchase:type_name -> crm.loyalty.v1.PurchaseInput
+	37, // 37: crm.loyalty.v1.PreviewEarningResponse.rules:type_name -> crm.loyalty.v1.RuleOutcome
+	42, // 38: crm.loyalty.v1.AuditAccountsResponse.differences:type_name -> crm.loyalty.v1.AccountDifference
+	54, // 39: crm.loyalty.v1.WatchLoyaltyEventsResponse.event:type_name -> crm.feed.v1.Event
+	0,  // 40: crm.loyalty.v1.LoyaltyService.CreateProgram:input_type -> crm.loyalty.v1.CreateProgramRequest
+	2,  // 41: crm.loyalty.v1.LoyaltyService.GetProgram:input_type -> crm.loyalty.v1.GetProgramRequest
+	4,  // 42: crm.loyalty.v1.LoyaltyService.ListPrograms:input_type -> crm.loyalty.v1.ListProgramsRequest
+	6,  // 43: crm.loyalty.v1.LoyaltyService.UpdateProgram:input_type -> crm.loyalty.v1.UpdateProgramRequest
+	8,  // 44: crm.loyalty.v1.LoyaltyService.EnrolCustomer:input_type -> crm.loyalty.v1.EnrolCustomerRequest
+	10, // 45: crm.loyalty.v1.LoyaltyService.GetAccount:input_type -> crm.loyalty.v1.GetAccountRequest
+	13, // 46: crm.loyalty.v1.LoyaltyService.EarnPoints:input_type -> crm.loyalty.v1.EarnPointsRequest
+	27, // 47: crm.loyalty.v1.LoyaltyService.ReversePoints:input_type -> crm.loyalty.v1.ReversePointsRequest
+	29, // 48: crm.loyalty.v1.LoyaltyService.RedeemPoints:input_type -> crm.loyalty.v1.RedeemPointsRequest
+	15, // 49: crm.loyalty.v1.LoyaltyService.CreateReward:input_type -> crm.loyalty.v1.CreateRewardRequest
+	17, // 50: crm.loyalty.v1.LoyaltyService.ListRewards:input_type -> crm.loyalty.v1.ListRewardsRequest
+	19, // 51: crm.loyalty.v1.LoyaltyService.UpdateReward:input_type -> crm.loyalty.v1.UpdateRewardRequest
+	21, // 52: crm.loyalty.v1.LoyaltyService.RedeemReward:input_type -> crm.loyalty.v1.RedeemRewardRequest
+	23, // 53: crm.loyalty.v1.LoyaltyService.CancelRedemption:input_type -> crm.loyalty.v1.CancelRedemptionRequest
+	25, // 54: crm.loyalty.v1.LoyaltyService.ListRedemptions:input_type -> crm.loyalty.v1.ListRedemptionsRequest
+	31, // 55: crm.loyalty.v1.LoyaltyService.AdjustPoints:input_type -> crm.loyalty.v1.AdjustPointsRequest
+	33, // 56: crm.loyalty.v1.LoyaltyService.ListLedgerEntries:input_type -> crm.loyalty.v1.ListLedgerEntriesRequest
+	35, // 57: crm.loyalty.v1.LoyaltyService.PreviewEarning:input_type -> crm.loyalty.v1.PreviewEarningRequest
+	38, // 58: crm.loyalty.v1.LoyaltyService.RunExpiry:input_type -> crm.loyalty.v1.RunExpiryRequest
+	40, // 59: crm.loyalty.v1.LoyaltyService.AuditAccounts:input_type -> crm.loyalty.v1.AuditAccountsRequest
+	43, // 60: crm.loyalty.v1.LoyaltyService.WatchLoyaltyEvents:input_type -> crm.loyalty.v1.WatchLoyaltyEventsRequest
+	1,  // 61: crm.loyalty.v1.LoyaltyService.CreateProgram:output_type -> crm.loyalty.v1.CreateProgramResponse
+	3,  // 62: crm.loyalty.v1.LoyaltyService.GetProgram:output_type -> crm.loyalty.v1.GetProgramResponse
+	5,  // 63: crm.loyalty.v1.LoyaltyService.ListPrograms:output_type -> crm.loyalty.v1.ListProgramsResponse
+	7,  // 64: crm.loyalty.v1.LoyaltyService.UpdateProgram:output_type -> crm.loyalty.v1.UpdateProgramResponse
+	9,  // 65: crm.loyalty.v1.LoyaltyService.EnrolCustomer:output_type -> crm.loyalty.v1.EnrolCustomerResponse
+	11, // 66: crm.loyalty.v1.LoyaltyService.GetAccount:output_type -> crm.loyalty.v1.GetAccountResponse
+	14, // 67: crm.loyalty.v1.LoyaltyService.EarnPoints:output_type -> crm.loyalty.v1.EarnPointsResponse
+	28, // 68: crm.loyalty.v1.LoyaltyService.ReversePoints:output_type -> crm.loyalty.v1.ReversePointsResponse
+	30, // 69: crm.loyalty.v1.LoyaltyService.RedeemPoints:output_type -> crm.loyalty.v1.RedeemPointsResponse
+	16, // 70: crm.loyalty.v1.LoyaltyService.CreateReward:output_type -> crm.loyalty.v1.CreateRewardResponse
+	18, // 71: crm.loyalty.v1.LoyaltyService.ListRewards:output_type -> crm.loyalty.v1.ListRewardsResponse
+	20, // 72: crm.loyalty.v1.LoyaltyService.UpdateReward:output_type -> crm.loyalty.v1.UpdateRewardResponse
+	22, // 73: crm.loyalty.v1.LoyaltyService.RedeemReward:output_type -> crm.loyalty.v1.RedeemRewardResponse
+	24, // 74: crm.loyalty.v1.LoyaltyService.CancelRedemption:output_type -> crm.loyalty.v1.CancelRedemptionResponse
+	26, // 75: crm.loyalty.v1.LoyaltyService.ListRedemptions:output_type -> crm.loyalty.v1.ListRedemptionsResponse
+	32, // 76: crm.loyalty.v1.LoyaltyService.AdjustPoints:output_type -> crm.loyalty.v1.AdjustPointsResponse
+	34, // 77: crm.loyalty.v1.LoyaltyService.ListLedgerEntries:output_type -> crm.loyalty.v1.ListLedgerEntriesResponse
+	36, // 78: crm.loyalty.v1.LoyaltyService.PreviewEarning:output_type -> crm.loyalty.v1.PreviewEarningResponse
+	39, // 79: crm.loyalty.v1.LoyaltyService.RunExpiry:output_type -> crm.loyalty.v1.RunExpiryResponse
+	41, // 80: crm.loyalty.v1.LoyaltyService.AuditAccounts:output_type -> crm.loyalty.v1.AuditAccountsResponse
+	44, // 81: crm.loyalty.v1.LoyaltyService.WatchLoyaltyEvents:output_type -> crm.loyalty.v1.WatchLoyaltyEventsResponse
+	61, // [61:82] is the sub-list for method output_type
+	40, // [40:61] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_crm_loyalty_v1_loyalty_service_proto_init() }
@@ -2940,7 +3098,7 @@ func file_crm_loyalty_v1_loyalty_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_loyalty_v1_loyalty_service_proto_rawDesc), len(file_crm_loyalty_v1_loyalty_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   43,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

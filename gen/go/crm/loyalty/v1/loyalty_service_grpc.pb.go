@@ -26,6 +26,7 @@ const (
 	LoyaltyService_EnrolCustomer_FullMethodName      = "/crm.loyalty.v1.LoyaltyService/EnrolCustomer"
 	LoyaltyService_GetAccount_FullMethodName         = "/crm.loyalty.v1.LoyaltyService/GetAccount"
 	LoyaltyService_EarnPoints_FullMethodName         = "/crm.loyalty.v1.LoyaltyService/EarnPoints"
+	LoyaltyService_ReversePoints_FullMethodName      = "/crm.loyalty.v1.LoyaltyService/ReversePoints"
 	LoyaltyService_RedeemPoints_FullMethodName       = "/crm.loyalty.v1.LoyaltyService/RedeemPoints"
 	LoyaltyService_CreateReward_FullMethodName       = "/crm.loyalty.v1.LoyaltyService/CreateReward"
 	LoyaltyService_ListRewards_FullMethodName        = "/crm.loyalty.v1.LoyaltyService/ListRewards"
@@ -72,6 +73,12 @@ type LoyaltyServiceClient interface {
 	// point of sale), by the program's rules. request_id is required; the
 	// same request_id never earns twice.
 	EarnPoints(ctx context.Context, in *EarnPointsRequest, opts ...grpc.CallOption) (*EarnPointsResponse, error)
+	// Reverses points earned by EarnPoints when its purchase is refunded at
+	// the point of sale, in proportion to the amount refunded (refunds of one
+	// purchase add up, never beyond it). Points already spent become debt or
+	// are forgiven, as the program's refund_policy says. Purchases logged in
+	// interaction-log are reversed by logging their refund there instead.
+	ReversePoints(ctx context.Context, in *ReversePointsRequest, opts ...grpc.CallOption) (*ReversePointsResponse, error)
 	// Spends points, soonest-expiring first. A balance that does not cover
 	// them is FAILED_PRECONDITION (reason INSUFFICIENT_POINTS, metadata
 	// "balance"); the balance never goes below zero.
@@ -183,6 +190,16 @@ func (c *loyaltyServiceClient) EarnPoints(ctx context.Context, in *EarnPointsReq
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(EarnPointsResponse)
 	err := c.cc.Invoke(ctx, LoyaltyService_EarnPoints_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *loyaltyServiceClient) ReversePoints(ctx context.Context, in *ReversePointsRequest, opts ...grpc.CallOption) (*ReversePointsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReversePointsResponse)
+	err := c.cc.Invoke(ctx, LoyaltyService_ReversePoints_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -359,6 +376,12 @@ type LoyaltyServiceServer interface {
 	// point of sale), by the program's rules. request_id is required; the
 	// same request_id never earns twice.
 	EarnPoints(context.Context, *EarnPointsRequest) (*EarnPointsResponse, error)
+	// Reverses points earned by EarnPoints when its purchase is refunded at
+	// the point of sale, in proportion to the amount refunded (refunds of one
+	// purchase add up, never beyond it). Points already spent become debt or
+	// are forgiven, as the program's refund_policy says. Purchases logged in
+	// interaction-log are reversed by logging their refund there instead.
+	ReversePoints(context.Context, *ReversePointsRequest) (*ReversePointsResponse, error)
 	// Spends points, soonest-expiring first. A balance that does not cover
 	// them is FAILED_PRECONDITION (reason INSUFFICIENT_POINTS, metadata
 	// "balance"); the balance never goes below zero.
@@ -426,6 +449,9 @@ func (UnimplementedLoyaltyServiceServer) GetAccount(context.Context, *GetAccount
 }
 func (UnimplementedLoyaltyServiceServer) EarnPoints(context.Context, *EarnPointsRequest) (*EarnPointsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method EarnPoints not implemented")
+}
+func (UnimplementedLoyaltyServiceServer) ReversePoints(context.Context, *ReversePointsRequest) (*ReversePointsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReversePoints not implemented")
 }
 func (UnimplementedLoyaltyServiceServer) RedeemPoints(context.Context, *RedeemPointsRequest) (*RedeemPointsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RedeemPoints not implemented")
@@ -609,6 +635,24 @@ func _LoyaltyService_EarnPoints_Handler(srv interface{}, ctx context.Context, de
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(LoyaltyServiceServer).EarnPoints(ctx, req.(*EarnPointsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LoyaltyService_ReversePoints_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReversePointsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LoyaltyServiceServer).ReversePoints(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LoyaltyService_ReversePoints_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LoyaltyServiceServer).ReversePoints(ctx, req.(*ReversePointsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -874,6 +918,10 @@ var LoyaltyService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "EarnPoints",
 			Handler:    _LoyaltyService_EarnPoints_Handler,
+		},
+		{
+			MethodName: "ReversePoints",
+			Handler:    _LoyaltyService_ReversePoints_Handler,
 		},
 		{
 			MethodName: "RedeemPoints",
