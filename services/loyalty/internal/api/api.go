@@ -259,13 +259,17 @@ func (h *Handler) ListLedgerEntries(ctx context.Context, req *loyaltyv1.ListLedg
 	if req.GetTimeTo() != nil {
 		f.To = req.GetTimeTo().AsTime()
 	}
+	var acct *store.Account
 	page, next, err := pagetoken.Page(h.pages, req, defaultPage, func(after *store.EntryCursor, limit int64) ([]ledger.Entry, error) {
-		return h.book.Statement(ctx, programID(req.GetProgram()), customerID(req.GetCustomer()), f, after, limit)
+		entries, a, err := h.book.Statement(ctx, programID(req.GetProgram()), customerID(req.GetCustomer()), f, after, limit)
+		acct = a
+		return entries, err
 	}, func(e ledger.Entry) store.EntryCursor { return store.EntryCursor{Time: e.Time, ID: e.ID} })
 	if err != nil {
 		return nil, err
 	}
-	resp := &loyaltyv1.ListLedgerEntriesResponse{NextPageToken: next}
+	now := h.book.Now()
+	resp := &loyaltyv1.ListLedgerEntriesResponse{NextPageToken: next, Balance: acct.Balance(now), ExpiringSoon: acct.ExpiringBy(now.Add(loyaltypb.ExpiringWindow))}
 	for _, e := range page {
 		resp.Entries = append(resp.Entries, loyaltypb.EntryToProto(e))
 	}

@@ -152,7 +152,7 @@ func TestEarnRedeemAdjustAndStatement(t *testing.T) {
 		t.Fatalf("statement: %v", all)
 	}
 	redeems, err := e.client.ListLedgerEntries(e.ctx, &loyaltyv1.ListLedgerEntriesRequest{Program: prog, Customer: c, Type: loyaltyv1.EntryType_ENTRY_TYPE_REDEEM})
-	if err != nil || len(redeems.GetEntries()) != 1 || redeems.GetEntries()[0].GetPoints() != -100 {
+	if err != nil || len(redeems.GetEntries()) != 1 || redeems.GetEntries()[0].GetPoints() != -100 || redeems.GetBalance() != 100 {
 		t.Fatalf("redeem entries: %v %v", redeems, err)
 	}
 	_, err = e.client.ListLedgerEntries(e.ctx, &loyaltyv1.ListLedgerEntriesRequest{Program: prog, Customer: c, PageSize: 3, PageToken: token + "x"})
@@ -236,7 +236,7 @@ func TestExpiry(t *testing.T) {
 		t.Fatalf("after expiry: %v", a)
 	}
 	exp, err := e.client.ListLedgerEntries(e.ctx, &loyaltyv1.ListLedgerEntriesRequest{Program: prog, Customer: c, Type: loyaltyv1.EntryType_ENTRY_TYPE_EXPIRE})
-	if err != nil || len(exp.GetEntries()) != 1 || exp.GetEntries()[0].GetPoints() != -30 {
+	if err != nil || len(exp.GetEntries()) != 1 || exp.GetEntries()[0].GetPoints() != -30 || exp.GetExpiringSoon() != 20 {
 		t.Fatalf("expiry entries: %v %v", exp, err)
 	}
 	e.audit(t, prog)

@@ -10,6 +10,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/opencrm/crm/pkg/apperr"
@@ -295,7 +296,9 @@ func (a *Account) Add(g Earning, p Policy, now time.Time) (Entry, *TierChange) {
 		a.QualifyingSpend += g.Amount
 		a.Purchases++
 		e.QualifyingChange, e.SpendChange, e.PurchaseChange = g.Points, g.Amount, 1
-		change = a.upgrade(p, "qualifying")
+		if change = a.upgrade(p, "qualifying"); change != nil {
+			e.Reason = strings.TrimPrefix(e.Reason+"; tier: "+change.Reason, "; ")
+		}
 	}
 	a.finish(&e, now)
 	return e, change
@@ -528,6 +531,9 @@ func (a *Account) MoveIn(entryID string, t Transfer, p Policy, now time.Time) (E
 	e.DebtChange, e.LifetimeChange, e.PurchaseChange = t.Debt, t.LifetimeEarned, t.Purchases
 	e.QualifyingChange, e.SpendChange = t.QualifyingPoints, t.QualifyingSpend
 	change := a.upgrade(p, "merged qualifying")
+	if change != nil {
+		e.Reason += "; tier: " + change.Reason
+	}
 	a.finish(&e, now)
 	return e, change
 }

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -193,9 +194,9 @@ func TestTierUpAtOnceDownOnlyAtPeriodEnd(t *testing.T) {
 	if ch != nil || a.Tier != "" {
 		t.Fatalf("tier at 99: %q %+v", a.Tier, ch)
 	}
-	_, ch = a.Add(purchase("p2", 450, 45000, t0, 12), policy, t0)
-	if ch == nil || ch.To != "gold" || a.Tier != "gold" {
-		t.Fatalf("upgrade: %q %+v", a.Tier, ch)
+	e, ch := a.Add(purchase("p2", 450, 45000, t0, 12), policy, t0)
+	if ch == nil || ch.To != "gold" || a.Tier != "gold" || e.TierAfter != "gold" || !strings.Contains(e.Reason, "reached gold") {
+		t.Fatalf("upgrade: %q %+v, entry %+v", a.Tier, ch, e)
 	}
 	next, need := a.NextTier(policy)
 	if next != "" || need != 0 {

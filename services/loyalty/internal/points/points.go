@@ -320,11 +320,14 @@ func (b *Book) Account(ctx context.Context, programID, customerID string) (*stor
 	return a, c, err
 }
 
-// Statement returns a page of a customer's ledger in a program.
-func (b *Book) Statement(ctx context.Context, programID, customerID string, f store.EntryFilter, after *store.EntryCursor, limit int64) ([]ledger.Entry, error) {
-	if _, _, err := b.Account(ctx, programID, customerID); err != nil {
-		return nil, err
+// Statement returns a page of a customer's ledger in a program, and the
+// account as it is now.
+func (b *Book) Statement(ctx context.Context, programID, customerID string, f store.EntryFilter, after *store.EntryCursor, limit int64) ([]ledger.Entry, *store.Account, error) {
+	a, _, err := b.Account(ctx, programID, customerID)
+	if err != nil {
+		return nil, nil, err
 	}
-	f.Account = AccountID(programID, customerID)
-	return b.Store.Entries(ctx, f, after, limit)
+	f.Account = a.ID
+	entries, err := b.Store.Entries(ctx, f, after, limit)
+	return entries, a, err
 }

@@ -2067,6 +2067,10 @@ type ListLedgerEntriesResponse struct {
 	Entries []*LedgerEntry `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
 	// Token for the next page; empty on the last page.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// The account's balance now.
+	Balance int64 `protobuf:"varint,3,opt,name=balance,proto3" json:"balance,omitempty"`
+	// Points that expire within the next 30 days.
+	ExpiringSoon  int64 `protobuf:"varint,4,opt,name=expiring_soon,json=expiringSoon,proto3" json:"expiring_soon,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2113,6 +2117,20 @@ func (x *ListLedgerEntriesResponse) GetNextPageToken() string {
 		return x.NextPageToken
 	}
 	return ""
+}
+
+func (x *ListLedgerEntriesResponse) GetBalance() int64 {
+	if x != nil {
+		return x.Balance
+	}
+	return 0
+}
+
+func (x *ListLedgerEntriesResponse) GetExpiringSoon() int64 {
+	if x != nil {
+		return x.ExpiringSoon
+	}
+	return 0
 }
 
 // Request of PreviewEarning.
@@ -2856,10 +2874,12 @@ const file_crm_loyalty_v1_loyalty_service_proto_rawDesc = "" +
 	"\tpage_size\x18\x06 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\xf4\x03(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\a \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\tpageToken\"z\n" +
+	"page_token\x18\a \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\tpageToken\"\xb9\x01\n" +
 	"\x19ListLedgerEntriesResponse\x125\n" +
 	"\aentries\x18\x01 \x03(\v2\x1b.crm.loyalty.v1.LedgerEntryR\aentries\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xe6\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x18\n" +
+	"\abalance\x18\x03 \x01(\x03R\abalance\x12#\n" +
+	"\rexpiring_soon\x18\x04 \x01(\x03R\fexpiringSoon\"\xe6\x01\n" +
 	"\x15PreviewEarningRequest\x12C\n" +
 	"\aprogram\x18\x01 \x01(\tB)\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12E\n" +
 	"\bcustomer\x18\x02 \x01(\tB)\xbaH&r$2\"^(customers/[A-Za-z0-9_-]{1,64})?$R\bcustomer\x12A\n" +
