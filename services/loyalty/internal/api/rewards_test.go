@@ -1,16 +1,22 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
 	"github.com/opencrm/crm/pkg/server/servertest"
+	"github.com/opencrm/crm/services/loyalty/internal/catalogue"
 )
 
 func (e *env) reward(t *testing.T, program string, r *loyaltyv1.Reward) *loyaltyv1.Reward {
@@ -161,4 +167,49 @@ func TestRewardStockUnderRace(t *testing.T) {
 	if err != nil || spent != 5 || list.GetRewards()[0].GetStock() != 0 {
 		t.Fatalf("spent %d, rewards %v %v", spent, list, err)
 	}
+}
+
+// A redemption that a crash left pending (stored, nothing spent yet) is
+// completed by the sweep when the service comes back: the points are
+// spent once and the code issued.
+func TestPendingRedemptionCompletedAfterACrash(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	prog := e.program(t, &loyaltyv1.Program{Id: "shop", DisplayName: "Shop", CurrencyCode: "EUR", PointsPerUnit: 1})
+	mug := e.reward(t, prog, &loyaltyv1.Reward{Id: "mug", DisplayName: "Mug", PointsPrice: 40, Stock: ptr(int64(3)), Active: true})
+	c := e.member(t, prog, "Crashed", 100)
+	acct := e.account(t, prog, c)
+
+	// What RedeemReward stores first, as a crash would leave it.
+	id := catalogue.RedemptionID("shop", "lost-1")
+	d := catalogue.New(&catalogue.Reward{ID: catalogue.Key("shop", "mug"), Program: "shop", RewardID: "mug", Price: 40}, strings.TrimPrefix(c, "customers/"), "lost-1", time.Now().Add(-2*time.Minute))
+	db := e.srv.Mongo
+	client, err := mongo.Connect(options.Client().ApplyURI(db.URI).SetMaxPoolSize(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = client.Disconnect(context.Background()) }()
+	if _, err := client.Database(db.Database).Collection("redemptions").InsertOne(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	e.startLoyalty(t, db) // the sweep runs at start
+	eventually(t, "the pending redemption completes", func() bool { return e.account(t, prog, c).GetBalance() == acct.GetBalance()-40 })
+	reds, err := e.client.ListRedemptions(e.ctx, &loyaltyv1.ListRedemptionsRequest{Program: prog, Customer: c})
+	if err != nil || len(reds.GetRedemptions()) != 1 || reds.GetRedemptions()[0].GetId() != id ||
+		reds.GetRedemptions()[0].GetState() != loyaltyv1.RedemptionState_REDEMPTION_STATE_ISSUED {
+		t.Fatalf("redemptions: %v %v", reds, err)
+	}
+	// The client's retry gets the same redemption, and nothing more is spent.
+	again, err := e.client.RedeemReward(e.ctx, &loyaltyv1.RedeemRewardRequest{Reward: mug.GetName(), Customer: c, RequestId: "lost-1"})
+	if err != nil || again.GetRedemption().GetCode() != d.Code || again.GetAccount().GetBalance() != acct.GetBalance()-40 {
+		t.Fatalf("retry: %v %v", again, err)
+	}
+	list, err := e.client.ListRewards(e.ctx, &loyaltyv1.ListRewardsRequest{Program: prog})
+	if err != nil || list.GetRewards()[0].GetStock() != 2 {
+		t.Fatalf("stock: %v %v", list, err)
+	}
+	e.audit(t, prog)
 }
