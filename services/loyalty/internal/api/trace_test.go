@@ -11,14 +11,20 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
+	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
+	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
+	"github.com/opencrm/crm/pkg/config"
 	"github.com/opencrm/crm/pkg/dbtest"
 	"github.com/opencrm/crm/pkg/peer"
 	"github.com/opencrm/crm/pkg/server"
 	"github.com/opencrm/crm/pkg/server/servertest"
 	"github.com/opencrm/crm/pkg/telemetry"
+	interaction "github.com/opencrm/crm/services/interaction/service"
 	"github.com/opencrm/crm/services/loyalty/internal/api"
+	profile "github.com/opencrm/crm/services/profile/service"
 )
 
 // storeCalls runs call under a caller's trace and returns the names of the
@@ -76,5 +82,80 @@ func TestEarnAndRedeemStoreCalls(t *testing.T) {
 	})
 	if len(earn) != 10 || len(redeem) != 10 {
 		t.Fatalf("store calls: earn %d %v; redeem %d %v", len(earn), earn, len(redeem), redeem)
+	}
+}
+
+// A purchase logged in interaction-log earns points under the caller's
+// trace: loyalty's consumption of the event, its store calls and its own
+// event carry the trace id the caller started.
+func TestPurchaseTraceReachesLoyalty(t *testing.T) {
+	t.Parallel()
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	traced := server.Options{Telemetry: &telemetry.Telemetry{Tracer: tp, Meter: metricnoop.NewMeterProvider()}}
+	p := servertest.Start(t, profile.Name, profile.Setup(config.FromMap(nil)))
+	p.WaitReady(t)
+	ienv := config.FromMap(map[string]string{"CRM_PROFILE_ADDR": p.Addr(), "CRM_PROFILE_TOKEN": servertest.Token(t, "customers.read", "customers.events")})
+	i := servertest.StartWith(t, interaction.Name, dbtest.Config(t), interaction.Setup(ienv), traced)
+	i.WaitReady(t)
+	e := &env{profile: p, interaction: i,
+		customers: customerv1.NewCustomerServiceClient(p.Conn), interactions: interactionv1.NewInteractionServiceClient(i.Conn),
+		ctx: servertest.Ctx(t, "loyalty.read", "loyalty.write", "loyalty.admin", "loyalty.events", "interactions.read", "interactions.write", "customers.write")}
+	o := api.Options{
+		Profile:       peer.Options{Addr: p.Addr(), Token: servertest.Token(t, "customers.read", "customers.events"), Timeout: 2 * time.Second},
+		Interaction:   peer.Options{Addr: i.Addr(), Token: servertest.Token(t, "interactions.events"), Timeout: 2 * time.Second},
+		SweepInterval: time.Hour,
+	}
+	e.srv = servertest.StartWith(t, api.ServiceName, dbtest.Config(t), api.Setup(o), traced)
+	e.srv.WaitReady(t)
+	e.client = loyaltyv1.NewLoyaltyServiceClient(e.srv.Conn)
+	prog := e.program(t, club("club", true))
+	c := e.customer(t, "Traced Buyer")
+
+	ctx, span := tp.Tracer("test").Start(context.Background(), "caller")
+	carrier := propagation.MapCarrier{}
+	telemetry.Propagator.Inject(ctx, carrier)
+	callCtx := metadata.AppendToOutgoingContext(e.ctx, "traceparent", carrier["traceparent"])
+	_, err := e.interactions.LogInteraction(callCtx, &interactionv1.LogInteractionRequest{Interaction: &interactionv1.Interaction{
+		Customer: c, Channel: interactionv1.Channel_CHANNEL_WEB, Direction: interactionv1.Direction_DIRECTION_INBOUND,
+		Kind: interactionv1.InteractionKind_INTERACTION_KIND_PURCHASE, OccurTime: timestamppb.Now(),
+		Purchase: &interactionv1.Purchase{OrderId: "traced-1", Amount: eur(20, 0)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	span.End()
+	eventually(t, "the purchase earns", func() bool { return e.balance(t, prog, c)() == 70 })
+
+	var consumed, stored bool
+	for _, sp := range exp.GetSpans() {
+		if sp.SpanContext.TraceID() != span.SpanContext().TraceID() {
+			continue
+		}
+		switch {
+		case sp.Name == "apply crm.interaction.v1.InteractionLogged":
+			consumed = true
+		case strings.Contains(sp.Name, "accounts"):
+			stored = true
+		}
+	}
+	if !consumed || !stored {
+		t.Fatalf("in the caller's trace: loyalty consumed the event %v, stored the account %v", consumed, stored)
+	}
+	// loyalty's own event carries the same trace on.
+	wctx, cancel := context.WithTimeout(e.ctx, 2*time.Second)
+	defer cancel()
+	stream, err := e.client.WatchLoyaltyEvents(wctx, &loyaltyv1.WatchLoyaltyEventsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		resp, err := stream.Recv()
+		if err != nil {
+			t.Fatal("no loyalty event in the caller's trace")
+		}
+		if resp.GetEvent().GetType() == "crm.loyalty.v1.LedgerEntryRecorded" &&
+			strings.Contains(resp.GetEvent().GetTraceContext()["traceparent"], span.SpanContext().TraceID().String()) {
+			break
+		}
 	}
 }
