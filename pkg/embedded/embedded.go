@@ -35,6 +35,11 @@ type Options struct {
 	Addr string
 	// Logger receives FerretDB's logs; default: discarded.
 	Logger *slog.Logger
+	// PostgreSQLURL, when set, stores the data in that PostgreSQL database
+	// (FerretDB's postgresql backend, faster on reads) instead of SQLite
+	// files in the folder; benchmarks use it as a stand-in closer to
+	// MongoDB.
+	PostgreSQLURL string
 }
 
 // Start runs the database with its data in dir (created if missing) and
@@ -53,12 +58,16 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 	if err := os.MkdirAll(abs, 0o750); err != nil {
 		return nil, fmt.Errorf("create embedded database folder: %w", err)
 	}
-	f, err := ferretdb.New(&ferretdb.Config{
+	cfg := &ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: o.Addr},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + abs + "/",
 		Logger:    o.Logger,
-	})
+	}
+	if o.PostgreSQLURL != "" {
+		cfg.Handler, cfg.SQLiteURL, cfg.PostgreSQLURL = "postgresql", "", o.PostgreSQLURL
+	}
+	f, err := ferretdb.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("configure embedded database: %w", err)
 	}
