@@ -315,8 +315,8 @@ func TestAppendPublishesABlockOnce(t *testing.T) {
 	}
 }
 
-// Concurrent Append calls commit in groups: every event once, in one
-// dense run of sequence numbers, each readable at once.
+// Concurrent Append calls publish every event once, in one dense run of
+// sequence numbers, each readable at once.
 func TestConcurrentAppendsCommitEveryEventOnce(t *testing.T) {
 	t.Parallel()
 	_, p, _ := setup(t)

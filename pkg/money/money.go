@@ -6,6 +6,9 @@ package money
 import (
 	"fmt"
 	"regexp"
+
+	typev1 "github.com/opencrm/crm/gen/go/crm/type/v1"
+	"github.com/opencrm/crm/pkg/apperr"
 )
 
 // Exponent returns the number of minor-unit digits of an ISO 4217
@@ -62,4 +65,23 @@ func FromMinor(currency string, minor int64) (units int64, nanos int32) {
 		step *= 10
 	}
 	return minor / scale, int32((minor % scale) * step)
+}
+
+// FromProto returns an API amount in minor units; field names m in the
+// INVALID_ARGUMENT of a missing or too fine amount.
+func FromProto(m *typev1.Money, field string) (int64, error) {
+	if m == nil {
+		return 0, apperr.Invalid(field, "is required")
+	}
+	minor, err := ToMinor(m.GetCurrencyCode(), m.GetUnits(), m.GetNanos())
+	if err != nil {
+		return 0, apperr.Invalid(field, "%v", err)
+	}
+	return minor, nil
+}
+
+// ToProto returns the API form of an amount in minor units.
+func ToProto(currency string, minor int64) *typev1.Money {
+	u, n := FromMinor(currency, minor)
+	return &typev1.Money{CurrencyCode: currency, Units: u, Nanos: n}
 }

@@ -175,7 +175,19 @@ func SetFields(v any) (bson.D, error) {
 // IDs returns the string _ids of the documents matching filter (at most
 // limit; 0 for all).
 func IDs(ctx context.Context, coll *mongo.Collection, filter bson.D, limit int64) ([]string, error) {
-	cur, err := coll.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}).SetLimit(limit))
+	return ids(ctx, coll, filter, options.Find().SetLimit(limit))
+}
+
+// IDsAfter returns, in _id order, up to limit string _ids greater than
+// after of the documents matching filter: a page of a walk over them.
+func IDsAfter(ctx context.Context, coll *mongo.Collection, filter bson.D, after string, limit int64) ([]string, error) {
+	filter = append(filter[:len(filter):len(filter)], bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}})
+	return ids(ctx, coll, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(limit))
+}
+
+// ids runs the find with o and collects the _ids.
+func ids(ctx context.Context, coll *mongo.Collection, filter bson.D, o *options.FindOptionsBuilder) ([]string, error) {
+	cur, err := coll.Find(ctx, filter, o.SetProjection(bson.D{{Key: "_id", Value: 1}}))
 	if err != nil {
 		return nil, Wrap("find ids in "+coll.Name(), err)
 	}
@@ -185,9 +197,9 @@ func IDs(ctx context.Context, coll *mongo.Collection, filter bson.D, limit int64
 	if err := cur.All(ctx, &docs); err != nil {
 		return nil, Wrap("find ids in "+coll.Name(), err)
 	}
-	ids := make([]string, len(docs))
+	out := make([]string, len(docs))
 	for i, d := range docs {
-		ids[i] = d.ID
+		out[i] = d.ID
 	}
-	return ids, nil
+	return out, nil
 }

@@ -14,8 +14,6 @@ import (
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
-	"github.com/opencrm/crm/pkg/customers"
-	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/services/interaction/internal/store"
 )
@@ -55,10 +53,4 @@ func (a *Applier) Apply(ctx context.Context, ev *feedv1.Event) error {
 		a.Log.InfoContext(ctx, "moved a merged customer's interactions", "loser", e.GetLoser(), "survivor", e.GetSurvivor().GetName(), "interactions", n)
 	}
 	return nil
-}
-
-// Consumer returns the consumer of customer-profile's feed, its cursor kept
-// in the interaction database.
-func Consumer(client customerv1.CustomerServiceClient, a *Applier, c feed.Consumer) *feed.Consumer {
-	return customers.FeedConsumer(client, a.Apply, c)
 }

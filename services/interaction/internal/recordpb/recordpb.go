@@ -19,19 +19,13 @@ import (
 )
 
 // MoneyToProto returns the API form of an amount.
-func MoneyToProto(a record.Amount) *typev1.Money {
-	u, n := money.FromMinor(a.Currency, a.Minor)
-	return &typev1.Money{CurrencyCode: a.Currency, Units: u, Nanos: n}
-}
+func MoneyToProto(a record.Amount) *typev1.Money { return money.ToProto(a.Currency, a.Minor) }
 
 // MoneyFromProto returns an amount in minor units; field names m in errors.
 func MoneyFromProto(m *typev1.Money, field string) (record.Amount, error) {
-	if m == nil {
-		return record.Amount{}, apperr.Invalid(field, "is required")
-	}
-	minor, err := money.ToMinor(m.GetCurrencyCode(), m.GetUnits(), m.GetNanos())
+	minor, err := money.FromProto(m, field)
 	if err != nil {
-		return record.Amount{}, apperr.Invalid(field, "%v", err)
+		return record.Amount{}, err
 	}
 	return record.Amount{Minor: minor, Currency: m.GetCurrencyCode()}, nil
 }

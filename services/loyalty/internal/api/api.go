@@ -16,6 +16,7 @@ import (
 
 	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
+	typev1 "github.com/opencrm/crm/gen/go/crm/type/v1"
 	"github.com/opencrm/crm/pkg/apperr"
 	"github.com/opencrm/crm/pkg/etag"
 	"github.com/opencrm/crm/pkg/feed"
@@ -167,22 +168,26 @@ func (h *Handler) GetAccount(ctx context.Context, req *loyaltyv1.GetAccountReque
 	return &loyaltyv1.GetAccountResponse{Account: loyaltypb.AccountToProto(&a.Account, c.Program, h.book.Now())}, nil
 }
 
-func purchase(in *loyaltyv1.PurchaseInput, source string) (points.Purchase, error) {
-	amount, err := money.ToMinor(in.GetAmount().GetCurrencyCode(), in.GetAmount().GetUnits(), in.GetAmount().GetNanos())
-	if err != nil {
-		return points.Purchase{}, apperr.Invalid("purchase.amount", "%v", err)
+// positive returns a positive API amount in minor units.
+func positive(m *typev1.Money, field string) (int64, error) {
+	amount, err := money.FromProto(m, field)
+	if err == nil && amount <= 0 {
+		err = apperr.Invalid(field, "must be positive")
 	}
-	if amount <= 0 {
-		return points.Purchase{}, apperr.Invalid("purchase.amount", "must be positive")
+	return amount, err
+}
+
+// purchase returns a point-of-sale purchase; its entries name the order.
+func purchase(in *loyaltyv1.PurchaseInput) (points.Purchase, error) {
+	amount, err := positive(in.GetAmount(), "purchase.amount")
+	if err != nil {
+		return points.Purchase{}, err
 	}
 	var at time.Time
 	if in.GetOccurTime() != nil {
 		at = in.GetOccurTime().AsTime()
 	}
-	if source == "" {
-		source = "order " + in.GetOrderId()
-	}
-	return points.Purchase{Source: source, OrderID: in.GetOrderId(), Currency: in.GetAmount().GetCurrencyCode(), Amount: amount,
+	return points.Purchase{Source: "order " + in.GetOrderId(), OrderID: in.GetOrderId(), Currency: in.GetAmount().GetCurrencyCode(), Amount: amount,
 		Channel: strings.ToLower(in.GetChannel()), Tags: in.GetTags(), SKUs: in.GetSkus(), ItemCount: in.GetItemCount(), OccurTime: at}, nil
 }
 
@@ -193,7 +198,7 @@ func (h *Handler) result(r points.Result) (*loyaltyv1.LedgerEntry, *loyaltyv1.Ac
 // EarnPoints implements the API method.
 func (h *Handler) EarnPoints(ctx context.Context, req *loyaltyv1.EarnPointsRequest) (*loyaltyv1.EarnPointsResponse, error) {
 	return idempotency.Do(ctx, h.keys, "EarnPoints", req.GetRequestId(), req, func(ctx context.Context) (*loyaltyv1.EarnPointsResponse, string, error) {
-		p, err := purchase(req.GetPurchase(), "")
+		p, err := purchase(req.GetPurchase())
 		if err != nil {
 			return nil, "", err
 		}
@@ -210,12 +215,9 @@ func (h *Handler) EarnPoints(ctx context.Context, req *loyaltyv1.EarnPointsReque
 func (h *Handler) ReversePoints(ctx context.Context, req *loyaltyv1.ReversePointsRequest) (*loyaltyv1.ReversePointsResponse, error) {
 	return idempotency.Do(ctx, h.keys, "ReversePoints", req.GetRequestId(), req, func(ctx context.Context) (*loyaltyv1.ReversePointsResponse, string, error) {
 		m := req.GetAmount()
-		amount, err := money.ToMinor(m.GetCurrencyCode(), m.GetUnits(), m.GetNanos())
+		amount, err := positive(m, "amount")
 		if err != nil {
-			return nil, "", apperr.Invalid("amount", "%v", err)
-		}
-		if amount <= 0 {
-			return nil, "", apperr.Invalid("amount", "must be positive")
+			return nil, "", err
 		}
 		r, err := h.book.ReversePoints(ctx, programID(req.GetProgram()), customerID(req.GetCustomer()), req.GetEarnRequestId(), req.GetRequestId(), m.GetCurrencyCode(), amount)
 		if err != nil {
@@ -278,7 +280,7 @@ func (h *Handler) ListLedgerEntries(ctx context.Context, req *loyaltyv1.ListLedg
 
 // PreviewEarning implements the API method.
 func (h *Handler) PreviewEarning(ctx context.Context, req *loyaltyv1.PreviewEarningRequest) (*loyaltyv1.PreviewEarningResponse, error) {
-	p, err := purchase(req.GetPurchase(), "")
+	p, err := purchase(req.GetPurchase())
 	if err != nil {
 		return nil, err
 	}

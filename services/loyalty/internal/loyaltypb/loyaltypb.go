@@ -10,7 +10,6 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
-	typev1 "github.com/opencrm/crm/gen/go/crm/type/v1"
 	"github.com/opencrm/crm/pkg/etag"
 	"github.com/opencrm/crm/pkg/money"
 	"github.com/opencrm/crm/services/loyalty/internal/catalogue"
@@ -124,12 +123,6 @@ func AccountName(id string) string {
 	return "accounts/" + id
 }
 
-// amount returns the API form of minor units in currency.
-func amount(currency string, minor int64) *typev1.Money {
-	u, n := money.FromMinor(currency, minor)
-	return &typev1.Money{CurrencyCode: currency, Units: u, Nanos: n}
-}
-
 // AccountToProto returns the API form of an account at now; p gives the
 // tier ladder and the currency (nil leaves those fields empty).
 func AccountToProto(a *ledger.Account, p *program.Program, now time.Time) *loyaltyv1.Account {
@@ -146,11 +139,11 @@ func AccountToProto(a *ledger.Account, p *program.Program, now time.Time) *loyal
 		EnrolTime:    ts(a.EnrolTime), UpdateTime: ts(a.UpdateTime),
 	}
 	if p != nil {
-		out.QualifyingSpend = amount(p.Currency, a.QualifyingSpend)
+		out.QualifyingSpend = money.ToProto(p.Currency, a.QualifyingSpend)
 		next, need := a.NextTier(p.Policy())
 		out.NextTier = next
 		if p.TierBasis == program.TierBySpend {
-			out.SpendToNextTier = amount(p.Currency, need)
+			out.SpendToNextTier = money.ToProto(p.Currency, need)
 		} else {
 			out.PointsToNextTier = need
 		}

@@ -51,9 +51,11 @@ func customerFacts(a *ledger.Account, m store.Member, at time.Time) *loyaltyv1.C
 	return f
 }
 
-func checkCurrency(c *program.Compiled, p Purchase) error {
-	if p.Currency != c.Currency {
-		return apperr.Invalid("purchase.amount.currency_code", "is %s; programs/%s earns on %s", p.Currency, c.ID, c.Currency)
+// checkCurrency refuses an amount (its currency at field) in another
+// currency than the program's.
+func checkCurrency(c *program.Compiled, field, currency string) error {
+	if currency != c.Currency {
+		return apperr.Invalid(field, "is %s; programs/%s earns on %s", currency, c.ID, c.Currency)
 	}
 	return nil
 }
@@ -107,7 +109,7 @@ func (b *Book) EarnPoints(ctx context.Context, programID, customerID, requestID 
 	if err != nil {
 		return Result{}, err
 	}
-	if err := checkCurrency(c, p); err != nil {
+	if err := checkCurrency(c, "purchase.amount.currency_code", p.Currency); err != nil {
 		return Result{}, err
 	}
 	return b.earn(ctx, c, customerID, EarnEntryID(programID, requestID), requestID, p, true)
@@ -126,8 +128,8 @@ func (b *Book) ReversePoints(ctx context.Context, programID, customerID, earnReq
 	if err != nil {
 		return Result{}, err
 	}
-	if currency != c.Currency {
-		return Result{}, apperr.Invalid("amount.currency_code", "is %s; programs/%s earns on %s", currency, c.ID, c.Currency)
+	if err := checkCurrency(c, "amount.currency_code", currency); err != nil {
+		return Result{}, err
 	}
 	lot := EarnEntryID(programID, earnRequestID)
 	entryID := ids.Derived("reverse:" + programID + "/" + requestID)
@@ -156,7 +158,7 @@ func (b *Book) OnPurchase(ctx context.Context, interactionID, customerID string,
 		return err
 	}
 	for _, prog := range progs {
-		c, err := b.Program(ctx, prog.ID)
+		c, err := b.compile(prog)
 		if err != nil {
 			return err
 		}
@@ -180,13 +182,17 @@ func (b *Book) OnRefund(ctx context.Context, refundID, purchaseID, customerID, c
 		return err
 	}
 	for _, prog := range progs {
-		_, err := b.apply(ctx, AccountID(prog.ID, customerID), ids.Derived("refund:"+prog.ID+"/"+refundID), forCustomer, nil,
+		known, err := b.compile(prog)
+		if err != nil {
+			return err
+		}
+		entryID := ids.Derived("refund:" + prog.ID + "/" + refundID)
+		_, err = b.apply(ctx, AccountID(prog.ID, customerID), entryID, forCustomer, known,
 			func(a *store.Account, c *program.Compiled, now time.Time) error {
-				e := a.Refund(ids.Derived("refund:"+prog.ID+"/"+refundID), LotID(prog.ID, purchaseID), "interactions/"+refundID, amount, c.Policy(), now)
-				a.Entries = append(a.Entries, e)
+				a.Entries = append(a.Entries, a.Refund(entryID, LotID(prog.ID, purchaseID), "interactions/"+refundID, amount, c.Policy(), now))
 				return nil
 			})
-		if ae, ok := apperr.As(err); ok && ae.Kind == apperr.KindNotFound {
+		if isMissing(err) {
 			continue // not a member: the purchase earned nothing here
 		}
 		if err != nil {
@@ -236,7 +242,7 @@ func (b *Book) Preview(ctx context.Context, programID, customerID string, p Purc
 	if err != nil {
 		return program.Calculation{}, 0, err
 	}
-	if err := checkCurrency(c, p); err != nil {
+	if err := checkCurrency(c, "purchase.amount.currency_code", p.Currency); err != nil {
 		return program.Calculation{}, 0, err
 	}
 	var acct *ledger.Account
@@ -248,7 +254,7 @@ func (b *Book) Preview(ctx context.Context, programID, customerID string, p Purc
 		a, err := b.Store.Account(ctx, AccountID(programID, customerID))
 		if err == nil {
 			acct = &a.Account
-		} else if ae, ok := apperr.As(err); !ok || ae.Kind != apperr.KindNotFound {
+		} else if !isMissing(err) {
 			return program.Calculation{}, 0, err
 		}
 	}

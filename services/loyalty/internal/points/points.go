@@ -60,26 +60,31 @@ func LotID(programID, interactionID string) string {
 	return ids.Derived("purchase:" + programID + "/" + interactionID)
 }
 
-// Program returns a program with its rules compiled; compilation is
-// cached per program version.
+// Program returns a program with its rules compiled.
 func (b *Book) Program(ctx context.Context, id string) (*program.Compiled, error) {
 	p, err := b.Store.Program(ctx, id)
 	if err != nil {
 		return nil, err
 	}
+	return b.compile(p)
+}
+
+// compile returns a stored program with its rules compiled; compilation
+// is cached per program version.
+func (b *Book) compile(p *program.Program) (*program.Compiled, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if c, ok := b.compiled[id]; ok && c.Version == p.Version {
+	if c, ok := b.compiled[p.ID]; ok && c.Version == p.Version {
 		return c, nil
 	}
 	c, err := program.Compile("program", p)
 	if err != nil {
-		return nil, fmt.Errorf("stored program %s no longer compiles: %w", id, err)
+		return nil, fmt.Errorf("stored program %s no longer compiles: %w", p.ID, err)
 	}
 	if b.compiled == nil {
 		b.compiled = map[string]*program.Compiled{}
 	}
-	b.compiled[id] = c
+	b.compiled[p.ID] = c
 	return c, nil
 }
 
@@ -130,8 +135,6 @@ type Result struct {
 	Program *program.Compiled
 	// Entry is the entry with the change's entry id, if it named one.
 	Entry ledger.Entry
-	// Applied is false when the entry existed already (a replay).
-	Applied bool
 }
 
 // apply runs fn on the account and stores the result, retrying on
@@ -198,7 +201,7 @@ func (b *Book) apply(ctx context.Context, accountID, entryID string, m mode, kno
 		if err != nil {
 			return Result{}, err
 		}
-		r := Result{Account: a, Program: c, Applied: true}
+		r := Result{Account: a, Program: c}
 		for _, e := range added {
 			if e.ID == entryID {
 				r.Entry = e
@@ -268,7 +271,7 @@ func (b *Book) Enrol(ctx context.Context, programID, customerID string, check bo
 	id := AccountID(programID, customerID)
 	if a, err := b.Store.Account(ctx, id); err == nil {
 		return a, c, nil
-	} else if ae, ok := apperr.As(err); !ok || ae.Kind != apperr.KindNotFound {
+	} else if !isMissing(err) {
 		return nil, nil, err
 	}
 	if check {
@@ -306,24 +309,31 @@ func isMissing(err error) bool {
 	return ok && ae.Kind == apperr.KindNotFound && strings.HasPrefix(ae.Metadata["resource"], "accounts/")
 }
 
-// Account returns a customer's account in a program.
+// Account returns a customer's account in a program, and the program.
 func (b *Book) Account(ctx context.Context, programID, customerID string) (*store.Account, *program.Compiled, error) {
 	c, err := b.Program(ctx, programID)
 	if err != nil {
 		return nil, nil, err
 	}
+	a, err := b.member(ctx, programID, customerID)
+	return a, c, err
+}
+
+// member returns a customer's account in a program; a customer not
+// enrolled is NOT_FOUND (reason NOT_ENROLLED).
+func (b *Book) member(ctx context.Context, programID, customerID string) (*store.Account, error) {
 	a, err := b.Store.Account(ctx, AccountID(programID, customerID))
-	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.KindNotFound {
-		return nil, nil, apperr.New(apperr.KindNotFound, "NOT_ENROLLED", "customers/%s is not enrolled in programs/%s", customerID, programID).
+	if isMissing(err) {
+		return nil, apperr.New(apperr.KindNotFound, "NOT_ENROLLED", "customers/%s is not enrolled in programs/%s", customerID, programID).
 			With("resource", "customers/"+customerID)
 	}
-	return a, c, err
+	return a, err
 }
 
 // Statement returns a page of a customer's ledger in a program, and the
 // account as it is now.
 func (b *Book) Statement(ctx context.Context, programID, customerID string, f store.EntryFilter, after *store.EntryCursor, limit int64) ([]ledger.Entry, *store.Account, error) {
-	a, _, err := b.Account(ctx, programID, customerID)
+	a, err := b.member(ctx, programID, customerID)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -33,7 +33,7 @@ func (b *Book) RedeemReward(ctx context.Context, programID, rewardID, customerID
 	if err != nil {
 		return nil, Result{}, err
 	}
-	if _, _, err := b.Account(ctx, programID, customerID); err != nil {
+	if _, err := b.member(ctx, programID, customerID); err != nil {
 		return nil, Result{}, err
 	}
 	d := catalogue.New(r, customerID, requestID, b.Now())

@@ -335,22 +335,7 @@ func (s *Store) AccountsOf(ctx context.Context, customer string) ([]string, erro
 // ProgramAccounts returns the ids of a program's accounts after id after,
 // by id, up to limit.
 func (s *Store) ProgramAccounts(ctx context.Context, programID, after string, limit int64) ([]string, error) {
-	cur, err := s.accounts.Find(ctx, bson.D{{Key: "program", Value: programID}, {Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}},
-		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}).SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(limit))
-	if err != nil {
-		return nil, mongox.Wrap("list program accounts", err)
-	}
-	var docs []struct {
-		ID string `bson:"_id"`
-	}
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mongox.Wrap("list program accounts", err)
-	}
-	out := make([]string, len(docs))
-	for i, d := range docs {
-		out[i] = d.ID
-	}
-	return out, nil
+	return mongox.IDsAfter(ctx, s.accounts, bson.D{{Key: "program", Value: programID}}, after, limit)
 }
 
 // DueAccounts returns the ids of accounts with a lot expiring by until or
