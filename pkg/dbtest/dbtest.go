@@ -65,7 +65,14 @@ func Config(t testing.TB) mongox.Config {
 // disconnected and the database dropped when the test ends.
 func Database(t testing.TB) *mongo.Database {
 	t.Helper()
-	c := Config(t)
+	return Open(t, Config(t))
+}
+
+// Open returns a connected handle on c's database, for a test to look at
+// or change what a service under test stored; the client is disconnected
+// when the test ends.
+func Open(t testing.TB, c mongox.Config) *mongo.Database {
+	t.Helper()
 	cl, err := mongox.Connect(context.Background(), c, nil)
 	if err != nil {
 		t.Fatalf("connect to test database: %v", err)

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -15,7 +13,9 @@ import (
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
 	typev1 "github.com/opencrm/crm/gen/go/crm/type/v1"
+	"github.com/opencrm/crm/pkg/dbtest"
 	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/pkg/server/servertest"
 )
 
@@ -95,14 +95,14 @@ func TestPurchasesAndRefundsArriveThroughTheInteractionFeed(t *testing.T) {
 		t.Fatalf("after full refund: %v", a)
 	}
 	before := e.entries(t, prog, c)
-	settled(t, e.srv.Mongo.URI, e.srv.Mongo.Database)
+	settled(t, e.srv.Mongo)
 
 	// Replay: restart loyalty on its database with its cursor rewound.
 	db := e.srv.Mongo
 	if err := e.srv.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	rewind(t, db.URI, db.Database)
+	rewind(t, db)
 	e.startLoyalty(t, db)
 	time.Sleep(2 * time.Second)
 	eventually(t, "the replay is applied", func() bool { return len(e.entries(t, prog, c)) == len(before) })
@@ -114,15 +114,9 @@ func TestPurchasesAndRefundsArriveThroughTheInteractionFeed(t *testing.T) {
 
 // settled checks that every account's entries and events were copied out
 // and cleared from its document right after each change.
-func settled(t *testing.T, uri, database string) {
+func settled(t *testing.T, db mongox.Config) {
 	t.Helper()
-	ctx := context.Background()
-	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetMaxPoolSize(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = client.Disconnect(ctx) }()
-	n, err := client.Database(database).Collection("accounts").CountDocuments(ctx, bson.D{{Key: "$or", Value: bson.A{
+	n, err := dbtest.Open(t, db).Collection("accounts").CountDocuments(context.Background(), bson.D{{Key: "$or", Value: bson.A{
 		bson.D{{Key: "dirty", Value: true}}, bson.D{{Key: "outbox.0", Value: bson.D{{Key: "$exists", Value: true}}}}}}})
 	if err != nil || n != 0 {
 		t.Fatalf("%d accounts still hold entries or events (%v)", n, err)
@@ -131,15 +125,9 @@ func settled(t *testing.T, uri, database string) {
 
 // rewind deletes the consumer cursors, so the feeds are read again from
 // the start.
-func rewind(t *testing.T, uri, database string) {
+func rewind(t *testing.T, db mongox.Config) {
 	t.Helper()
-	ctx := context.Background()
-	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetMaxPoolSize(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = client.Disconnect(ctx) }()
-	if _, err := client.Database(database).Collection(feed.CursorsCollection).DeleteMany(ctx, bson.D{}); err != nil {
+	if _, err := dbtest.Open(t, db).Collection(feed.CursorsCollection).DeleteMany(context.Background(), bson.D{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -252,13 +240,7 @@ func TestAuditFindsAndRepairs(t *testing.T) {
 	e.earn(t, prog, c, "a-1", eur(100, 0), time.Now())
 	a := e.account(t, prog, c)
 
-	ctx := context.Background()
-	client, err := mongo.Connect(options.Client().ApplyURI(e.srv.Mongo.URI).SetMaxPoolSize(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = client.Disconnect(ctx) }()
-	_, err = client.Database(e.srv.Mongo.Database).Collection("accounts").UpdateOne(ctx, bson.D{{Key: "_id", Value: a.GetId()}},
+	_, err := dbtest.Open(t, e.srv.Mongo).Collection("accounts").UpdateOne(context.Background(), bson.D{{Key: "_id", Value: a.GetId()}},
 		bson.D{{Key: "$inc", Value: bson.D{{Key: "lots.0.remaining", Value: int64(1000)}, {Key: "debt", Value: int64(7)}}}})
 	if err != nil {
 		t.Fatal(err)

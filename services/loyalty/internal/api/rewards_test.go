@@ -8,13 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
-
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
+	"github.com/opencrm/crm/pkg/dbtest"
 	"github.com/opencrm/crm/pkg/server/servertest"
 	"github.com/opencrm/crm/services/loyalty/internal/catalogue"
 )
@@ -184,12 +182,7 @@ func TestPendingRedemptionCompletedAfterACrash(t *testing.T) {
 	id := catalogue.RedemptionID("shop", "lost-1")
 	d := catalogue.New(&catalogue.Reward{ID: catalogue.Key("shop", "mug"), Program: "shop", RewardID: "mug", Price: 40}, strings.TrimPrefix(c, "customers/"), "lost-1", time.Now().Add(-2*time.Minute))
 	db := e.srv.Mongo
-	client, err := mongo.Connect(options.Client().ApplyURI(db.URI).SetMaxPoolSize(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = client.Disconnect(context.Background()) }()
-	if _, err := client.Database(db.Database).Collection("redemptions").InsertOne(context.Background(), d); err != nil {
+	if _, err := dbtest.Open(t, db).Collection("redemptions").InsertOne(context.Background(), d); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.srv.Stop(); err != nil {
