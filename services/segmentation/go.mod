@@ -1,0 +1,3 @@
+module github.com/opencrm/crm/services/segmentation
+
+go 1.26.8
