@@ -25,21 +25,24 @@ type Dist struct {
 func NewDist(sorted []float64) Dist {
 	d := Dist{N: int64(len(sorted))}
 	n := len(sorted)
-	step := max(1, n/maxDistPoints)
+	step := max(1, (n+maxDistPoints-1)/maxDistPoints)
 	for i := 0; i < n; {
 		v := sorted[i]
 		end := i + sort.Search(n-i, func(k int) bool { return sorted[i+k] > v })
 		d.Values = append(d.Values, v)
 		d.Below = append(d.Below, int64(i))
 		d.Equal = append(d.Equal, int64(end-i))
-		// Skip ahead to the run of ties holding the next kept position;
-		// the last run is always kept.
-		next := min(i+step, n-1)
-		if next < end {
+		// Skip to the first run of ties starting step or more after this
+		// one; the last run is always kept.
+		if i+step <= end {
 			i = end
 			continue
 		}
-		i = end + sort.SearchFloat64s(sorted[end:], sorted[next])
+		last := sorted[min(i+step, n)-1]
+		i = end + sort.Search(n-end, func(k int) bool { return sorted[end+k] > last })
+		if i == n && end < n {
+			i = sort.SearchFloat64s(sorted, sorted[n-1])
+		}
 	}
 	return d
 }
