@@ -8,18 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
 
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
-	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/pkg/celrule"
 )
-
-// CostLimit bounds one evaluation of one expression: ample for any
-// comparison of the facts, short of loops over large inputs.
-const CostLimit = 10_000
 
 var env = mustEnv()
 
@@ -62,30 +57,8 @@ func Compile(field, id, condition, points string) (Rule, error) {
 }
 
 func compile(field, expr string, want ...*cel.Type) (cel.Program, error) {
-	ast, iss := env.Compile(expr)
-	if iss.Err() != nil {
-		var msgs []string
-		for _, e := range iss.Errors() {
-			msgs = append(msgs, fmt.Sprintf("%d:%d: %s", e.Location.Line(), e.Location.Column()+1, e.Message))
-		}
-		return nil, apperr.Invalid(field, "does not compile: %s", strings.Join(msgs, "; "))
-	}
-	ok := false
-	for _, w := range want {
-		ok = ok || ast.OutputType().IsExactType(w)
-	}
-	if !ok {
-		names := make([]string, len(want))
-		for i, w := range want {
-			names[i] = w.String()
-		}
-		return nil, apperr.Invalid(field, "has type %s, want %s", ast.OutputType(), strings.Join(names, " or "))
-	}
-	prg, err := env.Program(ast, cel.CostLimit(CostLimit))
-	if err != nil {
-		return nil, apperr.Invalid(field, "cannot be evaluated: %v", err)
-	}
-	return prg, nil
+	_, prg, err := celrule.Compile(env, field, expr, want...)
+	return prg, err
 }
 
 // Outcome is what one rule did for one purchase.
