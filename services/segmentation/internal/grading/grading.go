@@ -1,0 +1,343 @@
+// Package grading scores customers: one customer at a time when their
+// metrics change (against the thresholds of the current run), the whole
+// base in recompute runs, and rule segments for previews. It owns the
+// membership events: a rescored customer's are published with their
+// score, a run's once the run is current.
+package grading
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	segmentationv1 "github.com/opencrm/crm/gen/go/crm/segmentation/v1"
+	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/money"
+	"github.com/opencrm/crm/services/segmentation/internal/facts"
+	"github.com/opencrm/crm/services/segmentation/internal/metrics"
+	"github.com/opencrm/crm/services/segmentation/internal/model"
+	"github.com/opencrm/crm/services/segmentation/internal/rules"
+	"github.com/opencrm/crm/services/segmentation/internal/store"
+)
+
+// Engine grades customers.
+type Engine struct {
+	Store *store.Store
+	Log   *slog.Logger
+	Now   func() time.Time
+	// Currency is the scored currency until settings name one.
+	Currency string
+	// Batch is how many customers a run reads and writes at once.
+	Batch int64
+
+	mu         sync.Mutex
+	thresholds map[string]*basis          // by run id
+	compiled   map[string]compiledSegment // by segment id
+	// runCtx outlives requests: runs started by a call continue after it.
+	runCtx context.Context
+}
+
+// basis is what grades a customer: a run's thresholds and currency.
+type basis struct {
+	run        string
+	thresholds model.Thresholds
+	currency   string
+	exponent   int
+}
+
+type compiledSegment struct {
+	version int64
+	rule    *rules.Rule
+}
+
+// NewEngine returns an engine whose runs live as long as ctx.
+func NewEngine(ctx context.Context, st *store.Store, log *slog.Logger, currency string) *Engine {
+	return &Engine{Store: st, Log: log, Now: time.Now, Currency: currency, Batch: 1000,
+		thresholds: map[string]*basis{}, compiled: map[string]compiledSegment{}, runCtx: ctx}
+}
+
+// Settings returns the stored settings, or the defaults.
+func (e *Engine) Settings(ctx context.Context) (*store.Settings, error) {
+	st, err := e.Store.Settings(ctx)
+	if err != nil || st != nil {
+		return st, err
+	}
+	return &store.Settings{Params: model.Defaults(), Interval: 60, Currency: e.Currency}, nil
+}
+
+// current returns the basis of the current run; before the first run,
+// thresholds of an empty base (every quintile score is 3).
+func (e *Engine) current(ctx context.Context) (*basis, error) {
+	id, err := e.Store.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	b := e.thresholds[id]
+	e.mu.Unlock()
+	if b != nil {
+		return b, nil
+	}
+	if id == "" {
+		st, err := e.Settings(ctx)
+		if err != nil {
+			return nil, err
+		}
+		// Not cached: settings may change before the first run.
+		return &basis{thresholds: model.NewCollector(st.Params).Thresholds(), currency: st.Currency, exponent: money.Exponent(st.Currency)}, nil
+	}
+	r, err := e.Store.Run(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if r == nil || r.Thresholds == nil {
+		return nil, fmt.Errorf("current run %s has no thresholds", id)
+	}
+	b = &basis{run: id, thresholds: *r.Thresholds, currency: r.Currency, exponent: r.Exponent}
+	e.mu.Lock()
+	e.thresholds[id] = b
+	e.mu.Unlock()
+	return b, nil
+}
+
+// segment is a rule segment ready to evaluate.
+type segment struct {
+	store.Segment
+	rule *rules.Rule
+}
+
+// segments returns every rule segment, compiled.
+func (e *Engine) segments(ctx context.Context) ([]segment, error) {
+	all, err := e.Store.Segments(ctx, "", 0)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]segment, 0, len(all))
+	for _, sg := range all {
+		c, ok := e.compiled[sg.ID]
+		if !ok || c.version != sg.RuleVersion {
+			r, err := rules.Compile("segment.rule", sg.Rule)
+			if err != nil {
+				// Saved rules compiled when saved; one that no longer does
+				// (an older API) matches no one and is logged.
+				e.Log.Error("a saved segment rule does not compile", "segment", sg.ID, "error", err)
+				continue
+			}
+			c = compiledSegment{version: sg.RuleVersion, rule: r}
+			e.compiled[sg.ID] = c
+		}
+		out = append(out, segment{Segment: sg, rule: c.rule})
+	}
+	return out, nil
+}
+
+// grade scores one customer and evaluates the rule segments.
+func grade(c *metrics.Customer, b *basis, segs []segment, now time.Time) (model.Scores, *segmentationv1.SegmentFacts, []string) {
+	window := b.thresholds.Params.WindowDays
+	s := b.thresholds.Score(c.Features(now, window, b.exponent))
+	f := facts.Build(c, s, now, window, b.exponent)
+	var members []string
+	for _, sg := range segs {
+		if ok, err := sg.rule.Match(f); ok && err == nil {
+			members = append(members, sg.ID)
+		}
+	}
+	return s, f, members
+}
+
+// diff lists the membership changes from old to new (both sorted).
+func diff(old, new []string) (entered, left []string) {
+	for _, s := range new {
+		if !slices.Contains(old, s) {
+			entered = append(entered, s)
+		}
+	}
+	for _, s := range old {
+		if !slices.Contains(new, s) {
+			left = append(left, s)
+		}
+	}
+	return entered, left
+}
+
+func membershipEvent(ctx context.Context, customer, segment, run string, entered bool, now time.Time) (feed.Pending, error) {
+	return feed.NewPending(ctx, "customers/"+customer, &segmentationv1.SegmentMembershipChanged{
+		Customer: "customers/" + customer, Segment: "segments/" + segment, Entered: entered, Run: runName(run), Time: timestamp(now),
+	}, now)
+}
+
+func runName(id string) string {
+	if id == "" {
+		return ""
+	}
+	return "runs/" + id
+}
+
+// Rescore grades one customer against the current run's thresholds, and
+// publishes their membership changes.
+func (e *Engine) Rescore(ctx context.Context, id string) error {
+	b, err := e.current(ctx)
+	if err != nil {
+		return err
+	}
+	c, err := e.Store.Customer(ctx, id)
+	if err != nil || c == nil || c.MergedInto != "" {
+		return err
+	}
+	segs, err := e.segments(ctx)
+	if err != nil {
+		return err
+	}
+	now := e.Now().UTC().Truncate(time.Millisecond)
+	s, _, members := grade(c, b, segs, now)
+	old, err := e.Store.Scores(ctx, b.run, []string{id})
+	if err != nil {
+		return err
+	}
+	sc := store.Score{ID: store.ScoreID(b.run, id), Run: b.run, Customer: id, Scores: s, Segments: members, Time: now}
+	entered, left := diff(old[id].Segments, members)
+	for _, list := range []struct {
+		ids     []string
+		entered bool
+	}{{entered, true}, {left, false}} {
+		for _, sg := range list.ids {
+			ev, err := membershipEvent(ctx, id, sg, "", list.entered, now)
+			if err != nil {
+				return err
+			}
+			sc.Outbox = append(sc.Outbox, ev)
+		}
+	}
+	return e.Store.ReplaceScore(ctx, sc)
+}
+
+// View is one customer's grades as GetCustomerSegments shows them.
+type View struct {
+	Customer *metrics.Customer
+	Scores   model.Scores
+	Facts    *segmentationv1.SegmentFacts
+	Run      string
+	Time     time.Time
+	Currency string
+	Exponent int
+	Matches  []Match
+}
+
+// Match is one rule segment applied to the customer.
+type Match struct {
+	Segment store.Segment
+	Member  bool
+	Values  map[string]string
+	Err     string
+}
+
+// Customer returns one customer's view: their grades as stored (computed
+// now if they have none yet) and every rule segment with the values it
+// reads.
+func (e *Engine) Customer(ctx context.Context, id string) (*View, error) {
+	c, err := e.Store.Customer(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c == nil {
+		return nil, apperr.NotFound("customers/" + id)
+	}
+	if c.MergedInto != "" {
+		return nil, apperr.New(apperr.KindNotFound, "CUSTOMER_MERGED", "customers/%s was merged into customers/%s", id, c.MergedInto).
+			With("survivor", "customers/"+c.MergedInto)
+	}
+	b, err := e.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	segs, err := e.segments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := e.Now().UTC()
+	s, f, members := grade(c, b, segs, now)
+	v := &View{Customer: c, Scores: s, Facts: f, Run: b.run, Time: now, Currency: b.currency, Exponent: b.exponent}
+	stored, err := e.Store.Scores(ctx, b.run, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	if sc, ok := stored[id]; ok {
+		// The stored grades are what other applications see; facts that
+		// rules read are recomputed for the values.
+		v.Scores, v.Time, members = sc.Scores, sc.Time, sc.Segments
+		f.Scores = facts.Scores(sc.Scores)
+	}
+	for _, sg := range segs {
+		m := Match{Segment: sg.Segment, Member: slices.Contains(members, sg.ID), Values: sg.rule.Explain(f)}
+		if _, err := sg.rule.Match(f); err != nil {
+			m.Err = err.Error()
+		}
+		v.Matches = append(v.Matches, m)
+	}
+	return v, nil
+}
+
+// Preview evaluates a rule over the base now.
+type Preview struct {
+	Members, Customers, Errors int64
+	Sample                     []string
+	FirstError                 string
+}
+
+// Preview runs rule over every customer's current grades and metrics.
+func (e *Engine) Preview(ctx context.Context, rule string, sample int) (*Preview, error) {
+	r, err := rules.Compile("rule", rule)
+	if err != nil {
+		return nil, err
+	}
+	b, err := e.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := e.Now().UTC()
+	p := &Preview{}
+	for after := ""; ; {
+		page, err := e.Store.CustomersPage(ctx, after, e.Batch, false)
+		if err != nil || len(page) == 0 {
+			return p, err
+		}
+		ids := make([]string, len(page))
+		for i, c := range page {
+			ids[i] = c.ID
+		}
+		stored, err := e.Store.Scores(ctx, b.run, ids)
+		if err != nil {
+			return nil, err
+		}
+		for i := range page {
+			c := &page[i]
+			s, ok := stored[c.ID]
+			scores := s.Scores
+			if !ok {
+				scores = b.thresholds.Score(c.Features(now, b.thresholds.Params.WindowDays, b.exponent))
+			}
+			f := facts.Build(c, scores, now, b.thresholds.Params.WindowDays, b.exponent)
+			p.Customers++
+			match, err := r.Match(f)
+			switch {
+			case err != nil:
+				p.Errors++
+				if p.FirstError == "" {
+					p.FirstError = fmt.Sprintf("customers/%s: %v", c.ID, err)
+				}
+			case match:
+				p.Members++
+				if len(p.Sample) < sample {
+					p.Sample = append(p.Sample, "customers/"+c.ID)
+				}
+			}
+		}
+		after = page[len(page)-1].ID
+	}
+}

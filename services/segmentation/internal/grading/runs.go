@@ -1,0 +1,403 @@
+package grading
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	segmentationv1 "github.com/opencrm/crm/gen/go/crm/segmentation/v1"
+	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/ids"
+	"github.com/opencrm/crm/pkg/money"
+	"github.com/opencrm/crm/services/segmentation/internal/metrics"
+	"github.com/opencrm/crm/services/segmentation/internal/model"
+	"github.com/opencrm/crm/services/segmentation/internal/store"
+)
+
+// staleAfter is how long a run may go without a heartbeat before it is
+// taken for dead (its process stopped).
+const staleAfter = time.Minute
+
+// ErrRunInProgress is returned when a run is already running.
+var ErrRunInProgress = apperr.New(apperr.KindFailedPrecondition, "RUN_IN_PROGRESS", "a recompute run is in progress")
+
+func timestamp(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }
+
+// StartRun starts a recompute run in the background and returns it. While
+// one runs it is ErrRunInProgress with the run's name.
+func (e *Engine) StartRun(ctx context.Context, trigger string) (*store.Run, error) {
+	st, err := e.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := e.Now().UTC().Truncate(time.Millisecond)
+	r := &store.Run{ID: ids.New(), State: store.RunRunning, Trigger: trigger, Start: now, Heartbeat: now,
+		Currency: st.Currency, Exponent: money.Exponent(st.Currency)}
+	holder, err := e.Store.Lock(ctx, r.ID, now, now.Add(-staleAfter))
+	if err != nil {
+		return nil, err
+	}
+	if holder != "" {
+		return nil, ErrRunInProgress.With("run", "runs/"+holder)
+	}
+	if err := e.Store.InsertRun(ctx, r); err != nil {
+		return nil, errors.Join(err, e.Store.Unlock(ctx, r.ID))
+	}
+	go e.finish(r, st.Params)
+	return r, nil
+}
+
+// finish executes a run and records how it ended.
+func (e *Engine) finish(r *store.Run, p model.Params) {
+	ctx := e.runCtx
+	log := e.Log.With("run", r.ID)
+	log.InfoContext(ctx, "recompute run started", "trigger", r.Trigger)
+	err := e.execute(ctx, r, p)
+	if err != nil {
+		if ctx.Err() != nil {
+			// Stopping: the run stays "running" with an old heartbeat;
+			// Recover at the next start marks it failed.
+			log.WarnContext(ctx, "recompute run interrupted by shutdown")
+			return
+		}
+		log.ErrorContext(ctx, "recompute run failed", "error", err)
+		r.State, r.Error, r.End = store.RunFailed, err.Error(), e.Now().UTC()
+		if err := e.Store.SaveRun(ctx, r); err != nil {
+			log.ErrorContext(ctx, "recording a failed run", "error", err)
+		}
+		if err := e.Store.DeleteRunScores(ctx, r.ID); err != nil {
+			log.ErrorContext(ctx, "deleting a failed run's scores", "error", err)
+		}
+	} else {
+		log.InfoContext(ctx, "recompute run succeeded", "customers", r.Total, "membership_changes", r.MembershipChanges,
+			"database_seconds", r.DatabaseSeconds, "compute_seconds", r.ComputeSeconds)
+	}
+	if err := e.Store.Unlock(ctx, r.ID); err != nil {
+		log.ErrorContext(ctx, "releasing the run lock", "error", err)
+	}
+	pending, err := e.Store.Pending(ctx)
+	if err != nil || !pending {
+		return
+	}
+	if err := e.Store.SetPending(ctx, false); err != nil {
+		log.ErrorContext(ctx, "clearing the pending run", "error", err)
+		return
+	}
+	if _, err := e.StartRun(ctx, store.TriggerSegments); err != nil && !errors.Is(err, ErrRunInProgress) {
+		log.ErrorContext(ctx, "starting the pending run", "error", err)
+	}
+}
+
+// timer splits a run's time between the database and computing.
+type timer struct {
+	db, total time.Duration
+	start     time.Time
+}
+
+func (t *timer) dbCall(f func() error) error {
+	s := time.Now()
+	err := f()
+	t.db += time.Since(s)
+	return err
+}
+
+// execute scores the base in two passes and makes the result current.
+func (e *Engine) execute(ctx context.Context, r *store.Run, p model.Params) error {
+	tm := &timer{start: time.Now()}
+	now := r.Start
+	prev, err := e.Store.Current(ctx)
+	if err != nil {
+		return err
+	}
+	segs, err := e.segments(ctx)
+	if err != nil {
+		return err
+	}
+	r.Segments = map[string]int64{}
+	for _, sg := range segs {
+		r.Segments[sg.ID] = sg.RuleVersion
+	}
+	// Pass 1: the base's distributions.
+	col := model.NewCollector(p)
+	var total int64
+	for after := ""; ; {
+		var page []metrics.Customer
+		err := tm.dbCall(func() error {
+			cs, err := e.Store.CustomersPage(ctx, after, e.Batch, true)
+			page = cs
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if len(page) == 0 {
+			break
+		}
+		for i := range page {
+			col.Add(page[i].Features(now, p.WindowDays, r.Exponent))
+		}
+		total += int64(len(page))
+		after = page[len(page)-1].ID
+	}
+	th := col.Thresholds()
+	b := &basis{run: r.ID, thresholds: th, currency: r.Currency, exponent: r.Exponent}
+	r.Total = total
+	if err := e.beat(ctx, r, tm); err != nil {
+		return err
+	}
+	// Pass 2: grade everyone against them.
+	tally := newTally(p)
+	sizes := map[string]int64{}
+	for after := ""; ; {
+		var page []metrics.Customer
+		err := tm.dbCall(func() error {
+			cs, err := e.Store.CustomersPage(ctx, after, e.Batch, false)
+			page = cs
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if len(page) == 0 {
+			break
+		}
+		ids := make([]string, len(page))
+		for i, c := range page {
+			ids[i] = c.ID
+		}
+		var old map[string]store.Score
+		if err := tm.dbCall(func() error {
+			var err error
+			old, err = e.Store.Scores(ctx, prev, ids)
+			return err
+		}); err != nil {
+			return err
+		}
+		docs := make([]store.Score, 0, len(page))
+		var changes []store.Change
+		for i := range page {
+			c := &page[i]
+			s, _, members := grade(c, b, segs, now)
+			tally.add(s)
+			for _, m := range members {
+				sizes[m]++
+			}
+			docs = append(docs, store.Score{ID: store.ScoreID(r.ID, c.ID), Run: r.ID, Customer: c.ID, Scores: s, Segments: members, Time: now})
+			entered, left := diff(old[c.ID].Segments, members)
+			for _, sg := range entered {
+				changes = append(changes, store.Change{ID: r.ID + "/" + c.ID + "/" + sg, Run: r.ID, Customer: c.ID, Segment: sg, Entered: true})
+			}
+			for _, sg := range left {
+				changes = append(changes, store.Change{ID: r.ID + "/" + c.ID + "/" + sg, Run: r.ID, Customer: c.ID, Segment: sg})
+			}
+		}
+		if err := tm.dbCall(func() error {
+			if err := e.Store.InsertScores(ctx, docs); err != nil {
+				return err
+			}
+			return e.Store.InsertChanges(ctx, changes)
+		}); err != nil {
+			return err
+		}
+		r.Processed += int64(len(page))
+		r.MembershipChanges += int64(len(changes))
+		after = page[len(page)-1].ID
+		if err := e.beat(ctx, r, tm); err != nil {
+			return err
+		}
+	}
+	r.Thresholds = &th
+	r.Report = tally.r
+	r.SegmentSizes = sizes
+	r.State, r.End = store.RunSucceeded, e.Now().UTC()
+	elapsed := time.Since(tm.start)
+	r.DatabaseSeconds, r.ComputeSeconds = tm.db.Seconds(), (elapsed - tm.db).Seconds()
+	// Recorded as succeeded before it becomes current: Recover makes the
+	// newest succeeded run current if a crash falls between the two.
+	if err := e.Store.SaveRun(ctx, r); err != nil {
+		return err
+	}
+	if err := e.Store.SetCurrent(ctx, r.ID); err != nil {
+		return err
+	}
+	return e.settle(ctx, r)
+}
+
+// beat records progress and renews the lock; a run whose lock another
+// took over stops.
+func (e *Engine) beat(ctx context.Context, r *store.Run, tm *timer) error {
+	return tm.dbCall(func() error {
+		now := e.Now().UTC()
+		ok, err := e.Store.Beat(ctx, r.ID, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errors.New("the run lock was taken over (no heartbeat for a minute)")
+		}
+		return e.Store.Progress(ctx, r.ID, r.Processed, r.Total, now)
+	})
+}
+
+// settle finishes a current run: records segment sizes, publishes its
+// membership changes and RunCompleted, rescores customers whose metrics
+// changed since it started, and deletes other runs' scores.
+func (e *Engine) settle(ctx context.Context, r *store.Run) error {
+	if err := e.Store.RecordSizes(ctx, r.ID, r.End, r.SegmentSizes); err != nil {
+		return err
+	}
+	if err := e.publishChanges(ctx, r.ID); err != nil {
+		return err
+	}
+	done, err := feed.NewPending(ctx, "runs/"+r.ID, &segmentationv1.RunCompleted{Run: "runs/" + r.ID, Customers: r.Total, MembershipChanges: r.MembershipChanges}, e.Now())
+	if err != nil {
+		return err
+	}
+	done.ID = "run-completed/" + r.ID
+	if err := e.Store.Feed.Append(ctx, done); err != nil {
+		return err
+	}
+	changed, err := e.Store.ChangedSince(ctx, r.Start)
+	if err != nil {
+		return err
+	}
+	for _, id := range changed {
+		if err := e.Rescore(ctx, id); err != nil {
+			return fmt.Errorf("rescore customers/%s changed during the run: %w", id, err)
+		}
+	}
+	stale, err := e.Store.StaleRuns(ctx, r.ID)
+	if err != nil {
+		return err
+	}
+	slices.Sort(stale)
+	for _, id := range slices.Compact(stale) {
+		if err := e.Store.DeleteRunScores(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// publishChanges publishes a current run's recorded membership changes,
+// in batches; event ids derive from the change, so a retry publishes
+// nothing twice.
+func (e *Engine) publishChanges(ctx context.Context, run string) error {
+	now := e.Now().UTC()
+	for {
+		cs, err := e.Store.Changes(ctx, run, 500)
+		if err != nil || len(cs) == 0 {
+			return err
+		}
+		evs := make([]feed.Pending, len(cs))
+		for i, c := range cs {
+			ev, err := membershipEvent(ctx, c.Customer, c.Segment, run, c.Entered, now)
+			if err != nil {
+				return err
+			}
+			ev.ID = "membership/" + c.ID
+			evs[i] = ev
+		}
+		if err := e.Store.Feed.Append(ctx, evs...); err != nil {
+			return err
+		}
+		if err := e.Store.DeleteChanges(ctx, cs); err != nil {
+			return err
+		}
+	}
+}
+
+// Recover repairs what a stopped process left: runs without a heartbeat
+// are failed and their scores deleted, a succeeded run that did not become
+// current does, and a current run's unpublished changes are published.
+func (e *Engine) Recover(ctx context.Context) error {
+	running, err := e.Store.RunningRuns(ctx)
+	if err != nil {
+		return err
+	}
+	now := e.Now().UTC()
+	for _, r := range running {
+		if now.Sub(r.Heartbeat) < staleAfter {
+			continue
+		}
+		r.State, r.Error, r.End = store.RunFailed, "interrupted: the process running it stopped", now
+		if err := e.Store.SaveRun(ctx, &r); err != nil {
+			return err
+		}
+		if err := e.Store.DeleteRunScores(ctx, r.ID); err != nil {
+			return err
+		}
+		if err := e.Store.Unlock(ctx, r.ID); err != nil {
+			return err
+		}
+		e.Log.WarnContext(ctx, "marked an interrupted run failed", "run", r.ID)
+	}
+	runs, err := e.Store.Runs(ctx, nil, 20)
+	if err != nil {
+		return err
+	}
+	cur, err := e.Store.Current(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range runs {
+		if r.State != store.RunSucceeded {
+			continue
+		}
+		if r.ID != cur {
+			if err := e.Store.SetCurrent(ctx, r.ID); err != nil {
+				return err
+			}
+			e.Log.WarnContext(ctx, "made the newest completed run current", "run", r.ID)
+			full, err := e.Store.Run(ctx, r.ID)
+			if err != nil {
+				return err
+			}
+			return e.settle(ctx, full)
+		}
+		break
+	}
+	if cur == "" {
+		return nil
+	}
+	return e.publishChanges(ctx, cur)
+}
+
+// Schedule starts a run when the settings' interval has passed since the
+// last one started.
+func (e *Engine) Schedule(ctx context.Context) error {
+	st, err := e.Settings(ctx)
+	if err != nil || st.Interval <= 0 {
+		return err
+	}
+	last, err := e.Store.Runs(ctx, nil, 1)
+	if err != nil {
+		return err
+	}
+	if len(last) > 0 && e.Now().Sub(last[0].Start) < time.Duration(st.Interval)*time.Minute {
+		return nil
+	}
+	if _, err := e.StartRun(ctx, store.TriggerSchedule); err != nil && !errors.Is(err, ErrRunInProgress) {
+		return err
+	}
+	return nil
+}
+
+// SegmentsChanged starts a run to evaluate a new or changed rule, or
+// marks one pending after the run in progress. It returns the run
+// started, if any.
+func (e *Engine) SegmentsChanged(ctx context.Context) (string, error) {
+	r, err := e.StartRun(ctx, store.TriggerSegments)
+	if errors.Is(err, ErrRunInProgress) {
+		return "", e.Store.SetPending(ctx, true)
+	}
+	if err != nil {
+		return "", err
+	}
+	return r.ID, nil
+}

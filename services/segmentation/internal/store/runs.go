@@ -1,0 +1,272 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/services/segmentation/internal/model"
+)
+
+// Run states and triggers, as the API names them.
+const (
+	RunRunning   = "running"
+	RunSucceeded = "succeeded"
+	RunFailed    = "failed"
+
+	TriggerManual   = "manual"
+	TriggerSchedule = "scheduled"
+	TriggerSegments = "segments_changed"
+)
+
+// Run is a recompute run.
+type Run struct {
+	ID        string    `bson:"_id"`
+	State     string    `bson:"state"`
+	Trigger   string    `bson:"trigger"`
+	Start     time.Time `bson:"start"`
+	End       time.Time `bson:"end,omitempty"`
+	Heartbeat time.Time `bson:"heartbeat"`
+	Processed int64     `bson:"processed"`
+	Total     int64     `bson:"total"`
+	Error     string    `bson:"error,omitempty"`
+	// Thresholds grade customers between runs once this run is current.
+	Thresholds *model.Thresholds `bson:"thresholds,omitempty"`
+	Report     *Report           `bson:"report,omitempty"`
+	// Currency and Exponent are the scored currency and its minor-unit
+	// digits.
+	Currency          string           `bson:"currency"`
+	Exponent          int              `bson:"exponent"`
+	DatabaseSeconds   float64          `bson:"database_seconds"`
+	ComputeSeconds    float64          `bson:"compute_seconds"`
+	SegmentSizes      map[string]int64 `bson:"segment_sizes,omitempty"`
+	MembershipChanges int64            `bson:"membership_changes"`
+	// Segments are the rule segments (id -> version) the run evaluated.
+	Segments map[string]int64 `bson:"segments,omitempty"`
+}
+
+// Report holds a run's distributions.
+type Report struct {
+	Customers     int64            `bson:"customers"`
+	Prospects     int64            `bson:"prospects"`
+	Grid          [5][5]int64      `bson:"grid"` // [recency-1][fm-1]
+	RFMSegments   map[string]int64 `bson:"rfm_segments"`
+	ValueMatrix   map[string]int64 `bson:"value_matrix"`
+	Pyramid       map[string]int64 `bson:"pyramid"`
+	ABC           map[string]int64 `bson:"abc"`
+	Stages        map[string]int64 `bson:"stages"`
+	Trends        map[string]int64 `bson:"trends"`
+	ChurnWarnings int64            `bson:"churn_warnings"`
+	Equity        float64          `bson:"equity"`
+}
+
+// InsertRun records a new run.
+func (s *Store) InsertRun(ctx context.Context, r *Run) error {
+	_, err := s.runs.InsertOne(ctx, r)
+	return mongox.Wrap("insert run", err)
+}
+
+// SaveRun rewrites a run.
+func (s *Store) SaveRun(ctx context.Context, r *Run) error {
+	_, err := s.runs.ReplaceOne(ctx, bson.D{{Key: "_id", Value: r.ID}}, r)
+	return mongox.Wrap("save run", err)
+}
+
+// Progress records a running run's progress and heartbeat.
+func (s *Store) Progress(ctx context.Context, id string, processed, total int64, now time.Time) error {
+	_, err := s.runs.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "state", Value: RunRunning}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "processed", Value: processed}, {Key: "total", Value: total}, {Key: "heartbeat", Value: now}}}})
+	return mongox.Wrap("record run progress", err)
+}
+
+// Run reads a run; nil when there is none.
+func (s *Store) Run(ctx context.Context, id string) (*Run, error) {
+	var r Run
+	err := s.runs.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r)
+	if mongox.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, mongox.Wrap("read run", err)
+	}
+	return &r, nil
+}
+
+// RunPos is a run's position in the newest-first order.
+type RunPos struct {
+	Start time.Time `json:"s"`
+	ID    string    `json:"i"`
+}
+
+// Runs lists up to limit runs after pos (nil: from the newest), newest
+// first, without their thresholds.
+func (s *Store) Runs(ctx context.Context, after *RunPos, limit int64) ([]Run, error) {
+	filter := bson.D{}
+	if after != nil {
+		filter = bson.D{{Key: "$or", Value: bson.A{
+			bson.D{{Key: "start", Value: bson.D{{Key: "$lt", Value: after.Start}}}},
+			bson.D{{Key: "start", Value: after.Start}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: after.ID}}}},
+		}}}
+	}
+	cur, err := s.runs.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "start", Value: -1}, {Key: "_id", Value: -1}}).
+		SetLimit(limit).SetProjection(bson.D{{Key: "thresholds", Value: 0}}))
+	if err != nil {
+		return nil, mongox.Wrap("list runs", err)
+	}
+	var out []Run
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, mongox.Wrap("list runs", err)
+	}
+	return out, nil
+}
+
+// RunningRuns lists runs recorded as running.
+func (s *Store) RunningRuns(ctx context.Context) ([]Run, error) {
+	cur, err := s.runs.Find(ctx, bson.D{{Key: "state", Value: RunRunning}}, options.Find().SetProjection(bson.D{{Key: "thresholds", Value: 0}}))
+	if err != nil {
+		return nil, mongox.Wrap("find running runs", err)
+	}
+	var out []Run
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, mongox.Wrap("find running runs", err)
+	}
+	return out, nil
+}
+
+// lock is the state document that only one run holds at a time.
+type lock struct {
+	ID        string    `bson:"_id"`
+	Run       string    `bson:"run"`
+	Heartbeat time.Time `bson:"heartbeat"`
+}
+
+// Lock takes the run lock for run. When another run holds it, Lock
+// returns that run's id; a holder silent since stale is taken over (its
+// process died).
+func (s *Store) Lock(ctx context.Context, run string, now, stale time.Time) (holder string, err error) {
+	_, err = s.state.InsertOne(ctx, lock{ID: "lock", Run: run, Heartbeat: now})
+	if err == nil {
+		return "", nil
+	}
+	if !mongox.IsDuplicateKey(err) {
+		return "", mongox.Wrap("take the run lock", err)
+	}
+	res, err := s.state.UpdateOne(ctx, bson.D{{Key: "_id", Value: "lock"}, {Key: "heartbeat", Value: bson.D{{Key: "$lt", Value: stale}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "run", Value: run}, {Key: "heartbeat", Value: now}}}})
+	if err != nil {
+		return "", mongox.Wrap("take over the run lock", err)
+	}
+	if res.ModifiedCount == 1 {
+		return "", nil
+	}
+	var l lock
+	if err := s.state.FindOne(ctx, bson.D{{Key: "_id", Value: "lock"}}).Decode(&l); err != nil {
+		if mongox.IsNotFound(err) { // released meanwhile: try once more
+			return s.Lock(ctx, run, now, stale)
+		}
+		return "", mongox.Wrap("read the run lock", err)
+	}
+	return l.Run, nil
+}
+
+// Beat renews the lock held by run; false when it was taken over.
+func (s *Store) Beat(ctx context.Context, run string, now time.Time) (bool, error) {
+	res, err := s.state.UpdateOne(ctx, bson.D{{Key: "_id", Value: "lock"}, {Key: "run", Value: run}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "heartbeat", Value: now}}}})
+	if err != nil {
+		return false, mongox.Wrap("renew the run lock", err)
+	}
+	return res.MatchedCount == 1, nil
+}
+
+// Unlock releases the lock held by run.
+func (s *Store) Unlock(ctx context.Context, run string) error {
+	_, err := s.state.DeleteOne(ctx, bson.D{{Key: "_id", Value: "lock"}, {Key: "run", Value: run}})
+	return mongox.Wrap("release the run lock", err)
+}
+
+// Current returns the id of the current run ("" before the first).
+func (s *Store) Current(ctx context.Context) (string, error) {
+	var d struct {
+		Run string `bson:"run"`
+	}
+	err := s.state.FindOne(ctx, bson.D{{Key: "_id", Value: "current"}}).Decode(&d)
+	if mongox.IsNotFound(err) {
+		return "", nil
+	}
+	return d.Run, mongox.Wrap("read the current run", err)
+}
+
+// SetCurrent makes run current.
+func (s *Store) SetCurrent(ctx context.Context, run string) error {
+	_, err := s.state.UpdateOne(ctx, bson.D{{Key: "_id", Value: "current"}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "run", Value: run}}}}, options.UpdateOne().SetUpsert(true))
+	return mongox.Wrap("switch the current run", err)
+}
+
+// SetPending records (or clears) that segments changed while a run was in
+// progress, so another run follows it.
+func (s *Store) SetPending(ctx context.Context, pending bool) error {
+	_, err := s.state.UpdateOne(ctx, bson.D{{Key: "_id", Value: "pending"}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "pending", Value: pending}}}}, options.UpdateOne().SetUpsert(true))
+	return mongox.Wrap("record a pending run", err)
+}
+
+// Pending reports whether a run should follow the current one.
+func (s *Store) Pending(ctx context.Context) (bool, error) {
+	var d struct {
+		Pending bool `bson:"pending"`
+	}
+	err := s.state.FindOne(ctx, bson.D{{Key: "_id", Value: "pending"}}).Decode(&d)
+	if mongox.IsNotFound(err) {
+		return false, nil
+	}
+	return d.Pending, mongox.Wrap("read the pending run", err)
+}
+
+// Settings are the stored model settings.
+type Settings struct {
+	ID       string       `bson:"_id"`
+	Params   model.Params `bson:"params"`
+	Interval int          `bson:"interval_minutes"`
+	Currency string       `bson:"currency"`
+	Version  int64        `bson:"version"`
+	Updated  time.Time    `bson:"updated"`
+}
+
+// Settings reads the settings; nil when never saved.
+func (s *Store) Settings(ctx context.Context) (*Settings, error) {
+	var st Settings
+	err := s.state.FindOne(ctx, bson.D{{Key: "_id", Value: "settings"}}).Decode(&st)
+	if mongox.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, mongox.Wrap("read settings", err)
+	}
+	return &st, nil
+}
+
+// SaveSettings writes the settings if their version is still prev (0:
+// never saved).
+func (s *Store) SaveSettings(ctx context.Context, st *Settings, prev int64) error {
+	st.ID, st.Version = "settings", prev+1
+	if prev == 0 {
+		_, err := s.state.InsertOne(ctx, st)
+		if mongox.IsDuplicateKey(err) {
+			return ErrConflict
+		}
+		return mongox.Wrap("insert settings", err)
+	}
+	res, err := s.state.ReplaceOne(ctx, bson.D{{Key: "_id", Value: "settings"}, {Key: "version", Value: prev}}, st)
+	if err != nil {
+		return mongox.Wrap("save settings", err)
+	}
+	if res.MatchedCount == 0 {
+		return ErrConflict
+	}
+	return nil
+}

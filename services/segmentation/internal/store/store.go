@@ -1,0 +1,327 @@
+// Package store keeps segmentation's data in MongoDB: customers' metrics,
+// the scores of each run (one document per run and customer, made current
+// by one pointer), runs, segments, settings, and the membership changes a
+// run publishes after it completes.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/services/segmentation/internal/metrics"
+	"github.com/opencrm/crm/services/segmentation/internal/model"
+)
+
+// Collections.
+const (
+	customersColl = "customers"
+	scoresColl    = "scores"
+	runsColl      = "runs"
+	stateColl     = "state"
+	segmentsColl  = "segments"
+	sizesColl     = "segment_sizes"
+	changesColl   = "membership_changes"
+)
+
+// ErrConflict means a document changed since it was read.
+var ErrConflict = errors.New("changed concurrently")
+
+// Store is segmentation's database.
+type Store struct {
+	db                                                       *mongo.Database
+	customers, scores, runs, state, segments, sizes, changes *mongo.Collection
+	Feed                                                     *feed.Producer
+}
+
+// New returns the store of db.
+func New(db *mongo.Database, p *feed.Producer) *Store {
+	return &Store{
+		Feed:      p,
+		customers: db.Collection(customersColl), scores: db.Collection(scoresColl), runs: db.Collection(runsColl),
+		state: db.Collection(stateColl), segments: db.Collection(segmentsColl), sizes: db.Collection(sizesColl),
+		changes: db.Collection(changesColl),
+	}
+}
+
+// Indexes are the indexes the store's queries need.
+func Indexes() []mongox.Index {
+	ix := func(coll string, keys ...string) mongox.Index {
+		d := bson.D{}
+		for _, k := range keys {
+			d = append(d, bson.E{Key: k, Value: 1})
+		}
+		return mongox.Index{Collection: coll, Model: mongo.IndexModel{Keys: d}}
+	}
+	return append(feed.Indexes(scoresColl),
+		ix(customersColl, "updated"),
+		ix(scoresColl, "run", "c"),
+		ix(scoresColl, "run", "seg", "c"),
+		ix(scoresColl, "c"),
+		ix(runsColl, "start"),
+		ix(sizesColl, "seg", "time"),
+		ix(changesColl, "run"),
+		ix(changesColl, "c"),
+	)
+}
+
+// ScoresCollection holds outboxes (membership events of a rescored
+// customer) for the feed relay.
+func (s *Store) ScoresCollection() *mongo.Collection { return s.scores }
+
+// Customer reads one customer's metrics; nil when there are none.
+func (s *Store) Customer(ctx context.Context, id string) (*metrics.Customer, error) {
+	var c metrics.Customer
+	err := s.customers.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c)
+	if mongox.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, mongox.Wrap("read metrics", err)
+	}
+	return &c, nil
+}
+
+// SaveCustomer writes c if its version is still prev (0: a new document).
+func (s *Store) SaveCustomer(ctx context.Context, c *metrics.Customer, prev int64) error {
+	c.Version = prev + 1
+	if prev == 0 {
+		_, err := s.customers.InsertOne(ctx, c)
+		if mongox.IsDuplicateKey(err) {
+			return ErrConflict
+		}
+		return mongox.Wrap("insert metrics", err)
+	}
+	res, err := s.customers.ReplaceOne(ctx, bson.D{{Key: "_id", Value: c.ID}, {Key: "version", Value: prev}}, c)
+	if err != nil {
+		return mongox.Wrap("replace metrics", err)
+	}
+	if res.MatchedCount == 0 {
+		return ErrConflict
+	}
+	return nil
+}
+
+// DeleteCustomer forgets a customer: metrics, scores of every run and
+// pending membership changes.
+func (s *Store) DeleteCustomer(ctx context.Context, id string) error {
+	if _, err := s.customers.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+		return mongox.Wrap("delete metrics", err)
+	}
+	if _, err := s.scores.DeleteMany(ctx, bson.D{{Key: "c", Value: id}}); err != nil {
+		return mongox.Wrap("delete scores", err)
+	}
+	if _, err := s.changes.DeleteMany(ctx, bson.D{{Key: "c", Value: id}}); err != nil {
+		return mongox.Wrap("delete membership changes", err)
+	}
+	return nil
+}
+
+// CustomersPage reads up to limit customers after the id after, by id;
+// light leaves out what only rules read (profile, channels, cases).
+func (s *Store) CustomersPage(ctx context.Context, after string, limit int64, light bool) ([]metrics.Customer, error) {
+	o := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(limit)
+	if light {
+		o.SetProjection(bson.D{{Key: "profile", Value: 0}, {Key: "channels", Value: 0}, {Key: "open_cases", Value: 0}})
+	}
+	cur, err := s.customers.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}, {Key: "merged_into", Value: nil}}, o)
+	if err != nil {
+		return nil, mongox.Wrap("read metrics", err)
+	}
+	var out []metrics.Customer
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, mongox.Wrap("read metrics", err)
+	}
+	return out, nil
+}
+
+// ChangedSince lists customers whose metrics changed at or after t.
+func (s *Store) ChangedSince(ctx context.Context, t time.Time) ([]string, error) {
+	return mongox.IDs(ctx, s.customers, bson.D{{Key: "updated", Value: bson.D{{Key: "$gte", Value: t}}}, {Key: "merged_into", Value: nil}}, 0)
+}
+
+// CountCustomers counts the customers a run scores.
+func (s *Store) CountCustomers(ctx context.Context) (int64, error) {
+	n, err := s.customers.CountDocuments(ctx, bson.D{{Key: "merged_into", Value: nil}})
+	return n, mongox.Wrap("count customers", err)
+}
+
+// Score is one customer's grades in one run, with their rule segments.
+type Score struct {
+	ID       string         `bson:"_id"` // run/customer
+	Run      string         `bson:"run"`
+	Customer string         `bson:"c"`
+	Scores   model.Scores   `bson:"s"`
+	Segments []string       `bson:"seg"`
+	Time     time.Time      `bson:"t"`
+	Outbox   []feed.Pending `bson:"outbox,omitempty"`
+}
+
+// ScoreID is the _id of a customer's score in a run.
+func ScoreID(run, customer string) string { return run + "/" + customer }
+
+// Scores reads the scores of the given customers in a run, by customer.
+func (s *Store) Scores(ctx context.Context, run string, customers []string) (map[string]Score, error) {
+	ids := make(bson.A, len(customers))
+	for i, c := range customers {
+		ids[i] = ScoreID(run, c)
+	}
+	cur, err := s.scores.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return nil, mongox.Wrap("read scores", err)
+	}
+	var docs []Score
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mongox.Wrap("read scores", err)
+	}
+	out := make(map[string]Score, len(docs))
+	for _, d := range docs {
+		out[d.Customer] = d
+	}
+	return out, nil
+}
+
+// InsertScores writes a batch of a run's scores; documents written
+// before (a retried batch) are kept.
+func (s *Store) InsertScores(ctx context.Context, docs []Score) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	in := make([]any, len(docs))
+	for i := range docs {
+		in[i] = docs[i]
+	}
+	_, err := s.scores.InsertMany(ctx, in, options.InsertMany().SetOrdered(false))
+	var bulk mongo.BulkWriteException
+	if errors.As(err, &bulk) {
+		for _, we := range bulk.WriteErrors {
+			if !mongox.IsDuplicateKey(we) {
+				return mongox.Wrap("write scores", err)
+			}
+		}
+		return nil
+	}
+	return mongox.Wrap("write scores", err)
+}
+
+// ReplaceScore writes one customer's rescored grades with the membership
+// events of the change, then publishes them.
+func (s *Store) ReplaceScore(ctx context.Context, sc Score) error {
+	_, err := s.scores.ReplaceOne(ctx, bson.D{{Key: "_id", Value: sc.ID}}, sc, options.Replace().SetUpsert(true))
+	if err != nil {
+		return mongox.Wrap("write score", err)
+	}
+	return s.Feed.FlushWritten(ctx, s.scores, bson.D{{Key: "_id", Value: sc.ID}, {Key: "t", Value: sc.Time}}, sc.Outbox, nil)
+}
+
+// DeleteRunScores deletes the scores of a run.
+func (s *Store) DeleteRunScores(ctx context.Context, run string) error {
+	_, err := s.scores.DeleteMany(ctx, bson.D{{Key: "run", Value: run}})
+	if err != nil {
+		return mongox.Wrap("delete a run's scores", err)
+	}
+	_, err = s.changes.DeleteMany(ctx, bson.D{{Key: "run", Value: run}})
+	return mongox.Wrap("delete a run's membership changes", err)
+}
+
+// Members lists up to limit members of a segment in a run after a
+// customer id, by id.
+func (s *Store) Members(ctx context.Context, run, segment, after string, limit int64) ([]string, error) {
+	filter := bson.D{{Key: "run", Value: run}, {Key: "seg", Value: segment}, {Key: "c", Value: bson.D{{Key: "$gt", Value: after}}}}
+	cur, err := s.scores.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "c", Value: 1}}).SetLimit(limit).SetProjection(bson.D{{Key: "c", Value: 1}}))
+	if err != nil {
+		return nil, mongox.Wrap("list members", err)
+	}
+	var docs []struct {
+		C string `bson:"c"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mongox.Wrap("list members", err)
+	}
+	out := make([]string, len(docs))
+	for i, d := range docs {
+		out[i] = d.C
+	}
+	return out, nil
+}
+
+// CountMembers counts a segment's members in a run.
+func (s *Store) CountMembers(ctx context.Context, run, segment string) (int64, error) {
+	n, err := s.scores.CountDocuments(ctx, bson.D{{Key: "run", Value: run}, {Key: "seg", Value: segment}})
+	return n, mongox.Wrap("count members", err)
+}
+
+// Change is a membership change found by a run, published once the run
+// is current.
+type Change struct {
+	ID       string `bson:"_id"` // run/customer/segment
+	Run      string `bson:"run"`
+	Customer string `bson:"c"`
+	Segment  string `bson:"seg"`
+	Entered  bool   `bson:"in"`
+}
+
+// InsertChanges records a batch of a run's membership changes.
+func (s *Store) InsertChanges(ctx context.Context, cs []Change) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	in := make([]any, len(cs))
+	for i := range cs {
+		in[i] = cs[i]
+	}
+	_, err := s.changes.InsertMany(ctx, in, options.InsertMany().SetOrdered(false))
+	var bulk mongo.BulkWriteException
+	if errors.As(err, &bulk) {
+		for _, we := range bulk.WriteErrors {
+			if !mongox.IsDuplicateKey(we) {
+				return mongox.Wrap("write membership changes", err)
+			}
+		}
+		return nil
+	}
+	return mongox.Wrap("write membership changes", err)
+}
+
+// Changes reads up to limit of a run's unpublished membership changes.
+func (s *Store) Changes(ctx context.Context, run string, limit int64) ([]Change, error) {
+	cur, err := s.changes.Find(ctx, bson.D{{Key: "run", Value: run}}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(limit))
+	if err != nil {
+		return nil, mongox.Wrap("read membership changes", err)
+	}
+	var out []Change
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, mongox.Wrap("read membership changes", err)
+	}
+	return out, nil
+}
+
+// DeleteChanges removes published changes.
+func (s *Store) DeleteChanges(ctx context.Context, cs []Change) error {
+	ids := make(bson.A, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	_, err := s.changes.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	return mongox.Wrap("delete membership changes", err)
+}
+
+// StaleRuns lists runs other than keep that still have scores or changes
+// (failed runs and runs a later one replaced).
+func (s *Store) StaleRuns(ctx context.Context, keep string) ([]string, error) {
+	var out []string
+	for _, coll := range []*mongo.Collection{s.scores, s.changes} {
+		var runs []string
+		if err := coll.Distinct(ctx, "run", bson.D{{Key: "run", Value: bson.D{{Key: "$ne", Value: keep}}}}).Decode(&runs); err != nil {
+			return nil, mongox.Wrap("find stale runs", err)
+		}
+		out = append(out, runs...)
+	}
+	return out, nil
+}
