@@ -37,8 +37,10 @@ type Engine struct {
 	mu         sync.Mutex
 	thresholds map[string]*basis          // by run id
 	compiled   map[string]compiledSegment // by segment id
-	// runCtx outlives requests: runs started by a call continue after it.
+	// runCtx outlives requests: runs started by a call continue after it;
+	// set by Serve, which waits for runs on shutdown.
 	runCtx context.Context
+	runs   sync.WaitGroup
 }
 
 // basis is what grades a customer: a run's thresholds and currency.
@@ -54,10 +56,10 @@ type compiledSegment struct {
 	rule    *rules.Rule
 }
 
-// NewEngine returns an engine whose runs live as long as ctx.
-func NewEngine(ctx context.Context, st *store.Store, log *slog.Logger, currency string) *Engine {
+// NewEngine returns an engine; runs start once Serve runs.
+func NewEngine(st *store.Store, log *slog.Logger, currency string) *Engine {
 	return &Engine{Store: st, Log: log, Now: time.Now, Currency: currency, Batch: 1000,
-		thresholds: map[string]*basis{}, compiled: map[string]compiledSegment{}, runCtx: ctx}
+		thresholds: map[string]*basis{}, compiled: map[string]compiledSegment{}}
 }
 
 // Settings returns the stored settings, or the defaults.
@@ -219,14 +221,15 @@ func (e *Engine) Rescore(ctx context.Context, id string) error {
 
 // View is one customer's grades as GetCustomerSegments shows them.
 type View struct {
-	Customer *metrics.Customer
-	Scores   model.Scores
-	Facts    *segmentationv1.SegmentFacts
-	Run      string
-	Time     time.Time
-	Currency string
-	Exponent int
-	Matches  []Match
+	Customer   *metrics.Customer
+	Scores     model.Scores
+	Facts      *segmentationv1.SegmentFacts
+	Run        string
+	Time       time.Time
+	Currency   string
+	Exponent   int
+	WindowDays int
+	Matches    []Match
 }
 
 // Match is one rule segment applied to the customer.
@@ -262,7 +265,7 @@ func (e *Engine) Customer(ctx context.Context, id string) (*View, error) {
 	}
 	now := e.Now().UTC()
 	s, f, members := grade(c, b, segs, now)
-	v := &View{Customer: c, Scores: s, Facts: f, Run: b.run, Time: now, Currency: b.currency, Exponent: b.exponent}
+	v := &View{Customer: c, Scores: s, Facts: f, Run: b.run, Time: now, Currency: b.currency, Exponent: b.exponent, WindowDays: b.thresholds.Params.WindowDays}
 	stored, err := e.Store.Scores(ctx, b.run, []string{id})
 	if err != nil {
 		return nil, err

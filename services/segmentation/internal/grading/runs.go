@@ -45,16 +45,53 @@ func (e *Engine) StartRun(ctx context.Context, trigger string) (*store.Run, erro
 	if holder != "" {
 		return nil, ErrRunInProgress.With("run", "runs/"+holder)
 	}
+	e.mu.Lock()
+	runCtx := e.runCtx
+	if runCtx != nil {
+		e.runs.Add(1)
+	}
+	e.mu.Unlock()
+	if runCtx == nil {
+		return nil, errors.Join(apperr.Unavailable("the recompute worker", errors.New("not started yet")), e.Store.Unlock(ctx, r.ID))
+	}
 	if err := e.Store.InsertRun(ctx, r); err != nil {
+		e.runs.Done()
 		return nil, errors.Join(err, e.Store.Unlock(ctx, r.ID))
 	}
-	go e.finish(r, st.Params)
+	go func() {
+		defer e.runs.Done()
+		e.finish(runCtx, r, st.Params)
+	}()
 	return r, nil
 }
 
+// Serve lets runs start, repairs what a stopped process left, and starts
+// scheduled runs, until ctx ends; then it waits for the run in progress to
+// stop.
+func (e *Engine) Serve(ctx context.Context) {
+	e.mu.Lock()
+	e.runCtx = ctx
+	e.mu.Unlock()
+	defer e.runs.Wait()
+	if err := e.Recover(ctx); err != nil && ctx.Err() == nil {
+		e.Log.ErrorContext(ctx, "recovering runs", "error", err)
+	}
+	tick := time.NewTicker(30 * time.Second)
+	defer tick.Stop()
+	for {
+		if err := e.Schedule(ctx); err != nil && ctx.Err() == nil {
+			e.Log.ErrorContext(ctx, "scheduling a run", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
 // finish executes a run and records how it ended.
-func (e *Engine) finish(r *store.Run, p model.Params) {
-	ctx := e.runCtx
+func (e *Engine) finish(ctx context.Context, r *store.Run, p model.Params) {
 	log := e.Log.With("run", r.ID)
 	log.InfoContext(ctx, "recompute run started", "trigger", r.Trigger)
 	err := e.execute(ctx, r, p)

@@ -234,6 +234,9 @@ func validateSegmentMap(field string, rules []SegmentRule) error {
 	return nil
 }
 
+// SegmentOf names the RFM cell of recency score r and FM score fm.
+func (p Params) SegmentOf(r, fm int) string { return rfmSegment(p.SegmentMap, r, fm) }
+
 func rfmSegment(rules []SegmentRule, r, fm int) string {
 	for _, s := range rules {
 		if r >= s.RMin && r <= s.RMax && fm >= s.FMMin && fm <= s.FMMax {

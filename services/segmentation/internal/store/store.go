@@ -123,6 +123,12 @@ func (s *Store) DeleteCustomer(ctx context.Context, id string) error {
 	return nil
 }
 
+// DeleteCustomerScores deletes a customer's scores in every run.
+func (s *Store) DeleteCustomerScores(ctx context.Context, id string) error {
+	_, err := s.scores.DeleteMany(ctx, bson.D{{Key: "c", Value: id}})
+	return mongox.Wrap("delete scores", err)
+}
+
 // CustomersPage reads up to limit customers after the id after, by id;
 // light leaves out what only rules read (profile, channels, cases).
 func (s *Store) CustomersPage(ctx context.Context, after string, limit int64, light bool) ([]metrics.Customer, error) {

@@ -1,0 +1,150 @@
+package api
+
+import (
+	"math"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	segmentationv1 "github.com/opencrm/crm/gen/go/crm/segmentation/v1"
+	typev1 "github.com/opencrm/crm/gen/go/crm/type/v1"
+	"github.com/opencrm/crm/pkg/etag"
+	"github.com/opencrm/crm/pkg/money"
+	"github.com/opencrm/crm/services/segmentation/internal/model"
+	"github.com/opencrm/crm/services/segmentation/internal/store"
+)
+
+func settingsToProto(s *store.Settings) *segmentationv1.Settings {
+	p := s.Params
+	out := &segmentationv1.Settings{
+		Name: "settings", WindowDays: int32(p.WindowDays), TrendChange: p.TrendChange,
+		ValueMatrix: &segmentationv1.ValueMatrixSettings{Absolute: p.Matrix.Absolute, ValueThreshold: p.Matrix.Value, LoyaltyThreshold: p.Matrix.Loyalty},
+		Pyramid:     &segmentationv1.PyramidSettings{Absolute: p.Pyramid.Absolute},
+		AbcAShare:   p.AShare, AbcBShare: p.BShare,
+		Stage: &segmentationv1.StageSettings{ExplorationDays: int32(p.Stage.ExplorationDays), StabilityDays: int32(p.Stage.StabilityDays), ChurnedDays: int32(p.Stage.ChurnedDays)},
+		Churn: &segmentationv1.ChurnSettings{OverdueFactor: p.Churn.OverdueFactor, MinAlive: p.Churn.MinAlive, FallingShare: p.Churn.FallingShare},
+		Clv: &segmentationv1.ClvSettings{MarginRate: p.CLV.MarginRate, DiscountRate: p.CLV.DiscountRate, HorizonYears: int32(p.CLV.HorizonYears),
+			AnnualCost: p.CLV.AnnualCost, FitSample: int32(p.CLV.FitSample)},
+		RecomputeIntervalMinutes: int32(s.Interval), CurrencyCode: s.Currency, Etag: etag.Format(s.Version),
+	}
+	for _, r := range p.SegmentMap {
+		out.SegmentMap = append(out.SegmentMap, &segmentationv1.RfmSegmentRule{Name: r.Name, RecencyMin: int32(r.RMin), RecencyMax: int32(r.RMax), FmMin: int32(r.FMMin), FmMax: int32(r.FMMax)})
+	}
+	for _, b := range p.Pyramid.Bands {
+		out.Pyramid.Bands = append(out.Pyramid.Bands, &segmentationv1.PyramidBand{Name: b.Name, Limit: b.Limit})
+	}
+	if !s.Updated.IsZero() {
+		out.UpdateTime = timestamppb.New(s.Updated)
+	}
+	return out
+}
+
+// applySettings copies the masked fields of in onto s.
+func applySettings(s *store.Settings, in *segmentationv1.Settings, paths []string) {
+	p := &s.Params
+	for _, f := range paths {
+		switch f {
+		case "window_days":
+			p.WindowDays = int(in.GetWindowDays())
+		case "segment_map":
+			p.SegmentMap = nil
+			for _, r := range in.GetSegmentMap() {
+				p.SegmentMap = append(p.SegmentMap, model.SegmentRule{Name: r.GetName(), RMin: int(r.GetRecencyMin()), RMax: int(r.GetRecencyMax()), FMMin: int(r.GetFmMin()), FMMax: int(r.GetFmMax())})
+			}
+		case "trend_change":
+			p.TrendChange = in.GetTrendChange()
+		case "value_matrix":
+			m := in.GetValueMatrix()
+			p.Matrix = model.Matrix{Absolute: m.GetAbsolute(), Value: m.GetValueThreshold(), Loyalty: m.GetLoyaltyThreshold()}
+		case "pyramid":
+			p.Pyramid = model.Pyramid{Absolute: in.GetPyramid().GetAbsolute()}
+			for _, b := range in.GetPyramid().GetBands() {
+				p.Pyramid.Bands = append(p.Pyramid.Bands, model.Band{Name: b.GetName(), Limit: b.GetLimit()})
+			}
+		case "abc_a_share":
+			p.AShare = in.GetAbcAShare()
+		case "abc_b_share":
+			p.BShare = in.GetAbcBShare()
+		case "stage":
+			st := in.GetStage()
+			p.Stage = model.Stage{ExplorationDays: int(st.GetExplorationDays()), StabilityDays: int(st.GetStabilityDays()), ChurnedDays: int(st.GetChurnedDays())}
+		case "churn":
+			c := in.GetChurn()
+			p.Churn = model.Churn{OverdueFactor: c.GetOverdueFactor(), MinAlive: c.GetMinAlive(), FallingShare: c.GetFallingShare()}
+		case "clv":
+			c := in.GetClv()
+			p.CLV = model.CLV{MarginRate: c.GetMarginRate(), DiscountRate: c.GetDiscountRate(), HorizonYears: int(c.GetHorizonYears()),
+				AnnualCost: c.GetAnnualCost(), FitSample: int(c.GetFitSample())}
+		case "recompute_interval_minutes":
+			s.Interval = int(in.GetRecomputeIntervalMinutes())
+		}
+	}
+}
+
+var runStates = map[string]segmentationv1.RunState{
+	store.RunRunning: segmentationv1.RunState_RUN_STATE_RUNNING, store.RunSucceeded: segmentationv1.RunState_RUN_STATE_SUCCEEDED,
+	store.RunFailed: segmentationv1.RunState_RUN_STATE_FAILED,
+}
+
+var runTriggers = map[string]segmentationv1.RunTrigger{
+	store.TriggerManual: segmentationv1.RunTrigger_RUN_TRIGGER_MANUAL, store.TriggerSchedule: segmentationv1.RunTrigger_RUN_TRIGGER_SCHEDULED,
+	store.TriggerSegments: segmentationv1.RunTrigger_RUN_TRIGGER_SEGMENTS_CHANGED,
+}
+
+func runToProto(r *store.Run) *segmentationv1.Run {
+	out := &segmentationv1.Run{
+		Name: "runs/" + r.ID, Id: r.ID, State: runStates[r.State], Trigger: runTriggers[r.Trigger],
+		StartTime: timestamppb.New(r.Start), Processed: r.Processed, Total: r.Total, Error: r.Error,
+		DatabaseSeconds: r.DatabaseSeconds, ComputeSeconds: r.ComputeSeconds, MembershipChanges: r.MembershipChanges,
+	}
+	if !r.End.IsZero() {
+		out.EndTime = timestamppb.New(r.End)
+	}
+	if len(r.SegmentSizes) > 0 {
+		out.SegmentSizes = map[string]int64{}
+		for k, v := range r.SegmentSizes {
+			out.SegmentSizes["segments/"+k] = v
+		}
+	}
+	if t := r.Thresholds; t != nil {
+		f := t.Fit
+		out.Fit = &segmentationv1.ModelFit{Ok: f.OK, Reason: f.Reason, R: f.BGNBD.R, Alpha: f.BGNBD.Alpha, A: f.BGNBD.A, B: f.BGNBD.B,
+			P: f.GammaGamma.P, Q: f.GammaGamma.Q, Gamma: f.GammaGamma.Gamma, LogLikelihood: f.LogLikelihood, Sample: int64(f.Sample)}
+	}
+	return out
+}
+
+// major converts a figure in major units to Money, rounded to the minor
+// unit.
+func major(currency string, exponent int, v float64) *typev1.Money {
+	return money.ToProto(currency, int64(math.Round(v*math.Pow10(exponent))))
+}
+
+func reportToProto(r *store.Run) *segmentationv1.Report {
+	rep, p := r.Report, r.Thresholds.Params
+	out := &segmentationv1.Report{
+		Run: "runs/" + r.ID, Time: timestamppb.New(r.End), Customers: rep.Customers, Prospects: rep.Prospects,
+		RfmSegments: rep.RFMSegments, ValueMatrix: rep.ValueMatrix, Pareto: r.Thresholds.Pareto, Abc: rep.ABC,
+		Stages: rep.Stages, ChurnWarnings: rep.ChurnWarnings, Trends: rep.Trends,
+		CustomerEquity: major(r.Currency, r.Exponent, rep.Equity), SegmentSizes: map[string]int64{},
+	}
+	for rs := 1; rs <= 5; rs++ {
+		for fm := 1; fm <= 5; fm++ {
+			out.RfmGrid = append(out.RfmGrid, &segmentationv1.RfmCell{Recency: int32(rs), Fm: int32(fm), Count: rep.Grid[rs-1][fm-1], Segment: p.SegmentOf(rs, fm)})
+		}
+	}
+	for _, b := range p.Pyramid.Bands {
+		out.Pyramid = append(out.Pyramid, &segmentationv1.BandCount{Band: b.Name, Count: rep.Pyramid[b.Name]})
+	}
+	for k, v := range r.SegmentSizes {
+		out.SegmentSizes["segments/"+k] = v
+	}
+	return out
+}
+
+func segmentToProto(s *store.Segment, members int64, evaluated bool) *segmentationv1.Segment {
+	return &segmentationv1.Segment{
+		Name: "segments/" + s.ID, Id: s.ID, DisplayName: s.DisplayName, Description: s.Description, Rule: s.Rule,
+		MemberCount: members, Evaluated: evaluated, CreateTime: timestamppb.New(s.Created), UpdateTime: timestamppb.New(s.Updated),
+		Etag: etag.Format(s.Version),
+	}
+}
