@@ -129,7 +129,7 @@ func reportToProto(r *store.Run) *segmentationv1.Report {
 	}
 	for rs := 1; rs <= 5; rs++ {
 		for fm := 1; fm <= 5; fm++ {
-			out.RfmGrid = append(out.RfmGrid, &segmentationv1.RfmCell{Recency: int32(rs), Fm: int32(fm), Count: rep.Grid[rs-1][fm-1], Segment: p.SegmentOf(rs, fm)})
+			out.RfmGrid = append(out.RfmGrid, &segmentationv1.RfmCell{Recency: int32(rs), Fm: int32(fm), Count: rep.Grid[5*(rs-1)+fm-1], Segment: p.SegmentOf(rs, fm)})
 		}
 	}
 	for _, b := range p.Pyramid.Bands {

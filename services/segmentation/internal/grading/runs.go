@@ -65,9 +65,9 @@ func (e *Engine) StartRun(ctx context.Context, trigger string) (*store.Run, erro
 	return r, nil
 }
 
-// Serve lets runs start, repairs what a stopped process left, and starts
-// scheduled runs, until ctx ends; then it waits for the run in progress to
-// stop.
+// Serve lets runs start, repairs what a stopped process left, and every
+// 30 seconds until ctx ends does so again and starts a scheduled run when
+// one is due; then it waits for the run in progress to stop.
 func (e *Engine) Serve(ctx context.Context) {
 	e.mu.Lock()
 	e.runCtx = ctx
@@ -79,13 +79,16 @@ func (e *Engine) Serve(ctx context.Context) {
 	tick := time.NewTicker(30 * time.Second)
 	defer tick.Stop()
 	for {
-		if err := e.Schedule(ctx); err != nil && ctx.Err() == nil {
-			e.Log.ErrorContext(ctx, "scheduling a run", "error", err)
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		}
+		if err := e.Recover(ctx); err != nil && ctx.Err() == nil {
+			e.Log.ErrorContext(ctx, "recovering runs", "error", err)
+		}
+		if err := e.Schedule(ctx); err != nil && ctx.Err() == nil {
+			e.Log.ErrorContext(ctx, "scheduling a run", "error", err)
 		}
 	}
 }
@@ -97,10 +100,11 @@ func (e *Engine) finish(ctx context.Context, r *store.Run, p model.Params) {
 	err := e.execute(ctx, r, p)
 	if err != nil {
 		if ctx.Err() != nil {
-			// Stopping: the run stays "running" with an old heartbeat;
-			// Recover at the next start marks it failed.
-			log.WarnContext(ctx, "recompute run interrupted by shutdown")
-			return
+			// Stopping: record the run as failed with a context of its own,
+			// so the next start finds a consistent state at once.
+			stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			ctx, err = stop, errors.New("interrupted: the service stopped")
 		}
 		log.ErrorContext(ctx, "recompute run failed", "error", err)
 		r.State, r.Error, r.End = store.RunFailed, err.Error(), e.Now().UTC()
@@ -118,7 +122,7 @@ func (e *Engine) finish(ctx context.Context, r *store.Run, p model.Params) {
 		log.ErrorContext(ctx, "releasing the run lock", "error", err)
 	}
 	pending, err := e.Store.Pending(ctx)
-	if err != nil || !pending {
+	if err != nil || !pending || r.State == store.RunFailed {
 		return
 	}
 	if err := e.Store.SetPending(ctx, false); err != nil {

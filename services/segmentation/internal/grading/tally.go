@@ -30,7 +30,7 @@ func (t *tally) add(s model.Scores) {
 		r.Prospects++
 		return
 	}
-	r.Grid[s.Recency-1][s.FM-1]++
+	r.Grid[5*(s.Recency-1)+s.FM-1]++
 	r.RFMSegments[s.Segment]++
 	r.ValueMatrix[s.Value]++
 	r.Trends[s.Trend]++

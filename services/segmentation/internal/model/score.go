@@ -202,7 +202,8 @@ func (v spendView) abc(aShare, bShare float64) (aCut, bCut float64, pareto []flo
 	for _, x := range v.asc {
 		total += max(x, 0)
 	}
-	aCut, bCut = math.Inf(1), math.Inf(1)
+	// No revenue: no one reaches A or B (a finite figure, as stored).
+	aCut, bCut = math.MaxFloat64, math.MaxFloat64
 	pareto = make([]float64, 100)
 	if n == 0 || total == 0 {
 		return aCut, bCut, pareto

@@ -52,7 +52,7 @@ type Run struct {
 type Report struct {
 	Customers     int64            `bson:"customers"`
 	Prospects     int64            `bson:"prospects"`
-	Grid          [5][5]int64      `bson:"grid"` // [recency-1][fm-1]
+	Grid          [25]int64        `bson:"grid"` // [5*(recency-1) + fm-1]
 	RFMSegments   map[string]int64 `bson:"rfm_segments"`
 	ValueMatrix   map[string]int64 `bson:"value_matrix"`
 	Pyramid       map[string]int64 `bson:"pyramid"`
