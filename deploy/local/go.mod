@@ -7,6 +7,7 @@ require (
 	github.com/opencrm/crm/services/interaction v0.0.0
 	github.com/opencrm/crm/services/loyalty v0.0.0
 	github.com/opencrm/crm/services/profile v0.0.0
+	github.com/opencrm/crm/services/segmentation v0.0.0
 )
 
 require (
@@ -97,4 +98,5 @@ replace (
 	github.com/opencrm/crm/services/interaction => ../../services/interaction
 	github.com/opencrm/crm/services/loyalty => ../../services/loyalty
 	github.com/opencrm/crm/services/profile => ../../services/profile
+	github.com/opencrm/crm/services/segmentation => ../../services/segmentation
 )

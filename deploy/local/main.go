@@ -31,6 +31,7 @@ import (
 	"github.com/opencrm/crm/pkg/server"
 	interaction "github.com/opencrm/crm/services/interaction/service"
 	loyalty "github.com/opencrm/crm/services/loyalty/service"
+	segmentation "github.com/opencrm/crm/services/segmentation/service"
 	profile "github.com/opencrm/crm/services/profile/service"
 )
 
@@ -46,6 +47,7 @@ func run() error {
 	dbAddr := flag.String("db-addr", "127.0.0.1:27017", "loopback address of the embedded database")
 	profileAddr := flag.String("profile-addr", "127.0.0.1:50051", "address of customer-profile")
 	interactionAddr := flag.String("interaction-addr", "127.0.0.1:50052", "address of interaction-log")
+	segmentationAddr := flag.String("segmentation-addr", "127.0.0.1:50053", "address of segmentation")
 	loyaltyAddr := flag.String("loyalty-addr", "127.0.0.1:50054", "address of loyalty")
 	logLevel := flag.String("log-level", "warn", "service log level: debug, info, warn, error")
 	flag.Parse()
@@ -94,11 +96,22 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	segmentationToken, err := auth.Mint(authSecret, segmentation.Name, []string{"customers.events", "interactions.events"}, 365*24*time.Hour, "", "")
+	if err != nil {
+		return err
+	}
 	env := config.FromMap(map[string]string{"CRM_PROFILE_ADDR": *profileAddr, "CRM_PROFILE_TOKEN": interactionToken})
 	loyaltyEnv := config.FromMap(map[string]string{"CRM_PROFILE_ADDR": *profileAddr, "CRM_PROFILE_TOKEN": loyaltyToken,
 		"CRM_INTERACTION_ADDR": *interactionAddr, "CRM_INTERACTION_TOKEN": loyaltyToken})
-	profileSetup, interactionSetup, loyaltySetup := profile.Setup(env), interaction.Setup(env), loyalty.Setup(loyaltyEnv)
-	if err := errors.Join(env.Err(), loyaltyEnv.Err()); err != nil {
+	segmentationVars := map[string]string{"CRM_PROFILE_ADDR": *profileAddr, "CRM_PROFILE_TOKEN": segmentationToken,
+		"CRM_INTERACTION_ADDR": *interactionAddr, "CRM_INTERACTION_TOKEN": segmentationToken}
+	if c := os.Getenv("CRM_SEGMENTATION_CURRENCY"); c != "" {
+		segmentationVars["CRM_SEGMENTATION_CURRENCY"] = c
+	}
+	segmentationEnv := config.FromMap(segmentationVars)
+	profileSetup, interactionSetup := profile.Setup(env), interaction.Setup(env)
+	segmentationSetup, loyaltySetup := segmentation.Setup(segmentationEnv), loyalty.Setup(loyaltyEnv)
+	if err := errors.Join(env.Err(), loyaltyEnv.Err(), segmentationEnv.Err()); err != nil {
 		return err
 	}
 	var running []*server.Running
@@ -115,6 +128,7 @@ func run() error {
 	}{
 		{base(profile.Name, *profileAddr, profile.DefaultDatabase), profileSetup},
 		{base(interaction.Name, *interactionAddr, interaction.DefaultDatabase), interactionSetup},
+		{base(segmentation.Name, *segmentationAddr, segmentation.DefaultDatabase), segmentationSetup},
 		{base(loyalty.Name, *loyaltyAddr, loyalty.DefaultDatabase), loyaltySetup},
 	} {
 		r, err := server.Start(ctx, s.cfg, s.setup, server.Options{})
@@ -136,6 +150,7 @@ func run() error {
 
   customer-profile   %s
   interaction-log    %s
+  segmentation       %s
   loyalty            %s
   database           %s
 
@@ -148,7 +163,7 @@ Try:
   grpcurl -plaintext -H "authorization: Bearer $TOKEN" %s list
 
 Ctrl-C stops everything.
-`, *dataDir, running[0].Addr(), running[1].Addr(), running[2].Addr(), db.URI(), filepath.Join(*dataDir, "auth-secret"), token, running[0].Addr())
+`, *dataDir, running[0].Addr(), running[1].Addr(), running[2].Addr(), running[3].Addr(), db.URI(), filepath.Join(*dataDir, "auth-secret"), token, running[0].Addr())
 
 	<-ctx.Done()
 	fmt.Println("\nstopping...")

@@ -22,6 +22,7 @@ import (
 	_ "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	_ "github.com/opencrm/crm/gen/go/crm/interaction/v1"
 	_ "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
+	_ "github.com/opencrm/crm/gen/go/crm/segmentation/v1"
 	"github.com/opencrm/crm/pkg/auth"
 )
 
