@@ -31,8 +31,8 @@ import (
 	"github.com/opencrm/crm/pkg/server"
 	interaction "github.com/opencrm/crm/services/interaction/service"
 	loyalty "github.com/opencrm/crm/services/loyalty/service"
-	segmentation "github.com/opencrm/crm/services/segmentation/service"
 	profile "github.com/opencrm/crm/services/profile/service"
+	segmentation "github.com/opencrm/crm/services/segmentation/service"
 )
 
 func main() {
