@@ -216,6 +216,9 @@ func (h *Handler) CreateSegment(ctx context.Context, req *segmentationv1.CreateS
 	if in.GetId() == "" {
 		return nil, apperr.Invalid("segment.id", "is required")
 	}
+	if strings.TrimSpace(in.GetRule()) == "" {
+		return nil, apperr.Invalid("segment.rule", "is required")
+	}
 	if _, err := rules.Compile("segment.rule", in.GetRule()); err != nil {
 		return nil, err
 	}
@@ -317,6 +320,9 @@ func (h *Handler) UpdateSegment(ctx context.Context, req *segmentationv1.UpdateS
 		case "description":
 			s.Description = in.GetDescription()
 		case "rule":
+			if strings.TrimSpace(in.GetRule()) == "" {
+				return nil, apperr.Invalid("segment.rule", "is required")
+			}
 			if _, err := rules.Compile("segment.rule", in.GetRule()); err != nil {
 				return nil, err
 			}

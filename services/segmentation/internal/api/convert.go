@@ -24,7 +24,10 @@ func settingsToProto(s *store.Settings) *segmentationv1.Settings {
 		Churn: &segmentationv1.ChurnSettings{OverdueFactor: p.Churn.OverdueFactor, MinAlive: p.Churn.MinAlive, FallingShare: p.Churn.FallingShare},
 		Clv: &segmentationv1.ClvSettings{MarginRate: p.CLV.MarginRate, DiscountRate: p.CLV.DiscountRate, HorizonYears: int32(p.CLV.HorizonYears),
 			AnnualCost: p.CLV.AnnualCost, FitSample: int32(p.CLV.FitSample)},
-		RecomputeIntervalMinutes: int32(s.Interval), CurrencyCode: s.Currency, Etag: etag.Format(s.Version),
+		RecomputeIntervalMinutes: int32(s.Interval), CurrencyCode: s.Currency,
+	}
+	if s.Version > 0 { // the defaults, never saved, take any update
+		out.Etag = etag.Format(s.Version)
 	}
 	for _, r := range p.SegmentMap {
 		out.SegmentMap = append(out.SegmentMap, &segmentationv1.RfmSegmentRule{Name: r.Name, RecencyMin: int32(r.RMin), RecencyMax: int32(r.RMax), FmMin: int32(r.FMMin), FmMax: int32(r.FMMax)})

@@ -39,7 +39,7 @@ type Segment struct {
 	DisplayName string `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	// What the segment is for.
 	Description string `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
-	// The rule, a CEL expression of type bool.
+	// The rule, a CEL expression of type bool. Required.
 	Rule string `protobuf:"bytes,5,opt,name=rule,proto3" json:"rule,omitempty"`
 	// Members now (kept current as customers change).
 	MemberCount int64 `protobuf:"varint,6,opt,name=member_count,json=memberCount,proto3" json:"member_count,omitempty"`
@@ -752,14 +752,13 @@ var File_crm_segmentation_v1_segment_proto protoreflect.FileDescriptor
 
 const file_crm_segmentation_v1_segment_proto_rawDesc = "" +
 	"\n" +
-	"!crm/segmentation/v1/segment.proto\x12\x13crm.segmentation.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9a\x03\n" +
+	"!crm/segmentation/v1/segment.proto\x12\x13crm.segmentation.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x98\x03\n" +
 	"\aSegment\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x123\n" +
 	"\x02id\x18\x02 \x01(\tB#\xbaH r\x1e2\x1c^([a-z0-9][a-z0-9-]{0,39})?$R\x02id\x12+\n" +
 	"\fdisplay_name\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12*\n" +
-	"\vdescription\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\vdescription\x12\x1e\n" +
-	"\x04rule\x18\x05 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xa0\x1fR\x04rule\x12!\n" +
+	"\vdescription\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\vdescription\x12\x1c\n" +
+	"\x04rule\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xa0\x1fR\x04rule\x12!\n" +
 	"\fmember_count\x18\x06 \x01(\x03R\vmemberCount\x12\x1c\n" +
 	"\tevaluated\x18\a \x01(\bR\tevaluated\x12;\n" +
 	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +

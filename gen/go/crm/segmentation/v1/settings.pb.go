@@ -57,9 +57,9 @@ type Settings struct {
 	// Minutes between scheduled recompute runs (0 = on demand only; default
 	// 60).
 	RecomputeIntervalMinutes int32 `protobuf:"varint,12,opt,name=recompute_interval_minutes,json=recomputeIntervalMinutes,proto3" json:"recompute_interval_minutes,omitempty"`
-	// The currency whose amounts are scored (ISO 4217, default from
-	// CRM_SEGMENTATION_CURRENCY). Purchases in other currencies count as
-	// purchases but not as spend.
+	// The currency whose amounts are scored (ISO 4217), set by the service's
+	// CRM_SEGMENTATION_CURRENCY; output only. Purchases in other currencies
+	// count as purchases but not as spend.
 	CurrencyCode string `protobuf:"bytes,13,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
 	// Concurrency token for UpdateSettings.
 	Etag string `protobuf:"bytes,14,opt,name=etag,proto3" json:"etag,omitempty"`
