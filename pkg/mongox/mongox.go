@@ -133,6 +133,33 @@ func IsDuplicateKey(err error) bool {
 	return strings.Contains(err.Error(), "UNIQUE constraint failed") || strings.Contains(err.Error(), "E11000")
 }
 
+// InsertNew inserts docs, unordered, skipping those whose _id is already
+// there: writing a batch again after a crash or a retry adds nothing twice.
+// op names the write for errors.
+func InsertNew[T any](ctx context.Context, coll *mongo.Collection, docs []T, op string) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	in := make([]any, len(docs))
+	for i := range docs {
+		in[i] = docs[i]
+	}
+	_, err := coll.InsertMany(ctx, in, options.InsertMany().SetOrdered(false))
+	var bulk mongo.BulkWriteException
+	if errors.As(err, &bulk) {
+		for _, we := range bulk.WriteErrors {
+			if !IsDuplicateKey(we) {
+				return Wrap(op, err)
+			}
+		}
+		return nil
+	}
+	if err != nil && !IsDuplicateKey(err) {
+		return Wrap(op, err)
+	}
+	return nil
+}
+
 // IsNotFound reports whether err means a single-document read found nothing.
 func IsNotFound(err error) bool { return errors.Is(err, mongo.ErrNoDocuments) }
 

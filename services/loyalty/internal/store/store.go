@@ -216,27 +216,7 @@ func (s *Store) SaveAccount(ctx context.Context, a *Account, prev int64) error {
 // insertEntries writes entries to the ledger; one there already is
 // skipped.
 func (s *Store) insertEntries(ctx context.Context, entries []ledger.Entry) error {
-	if len(entries) == 0 {
-		return nil
-	}
-	docs := make([]any, len(entries))
-	for i, e := range entries {
-		docs[i] = e
-	}
-	_, err := s.ledger.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	var bulk mongo.BulkWriteException
-	if errors.As(err, &bulk) {
-		for _, we := range bulk.WriteErrors {
-			if !mongox.IsDuplicateKey(we) {
-				return mongox.Wrap("write ledger entries", err)
-			}
-		}
-		return nil
-	}
-	if err != nil && !mongox.IsDuplicateKey(err) {
-		return mongox.Wrap("write ledger entries", err)
-	}
-	return nil
+	return mongox.InsertNew(ctx, s.ledger, entries, "write ledger entries")
 }
 
 // FlushDirty copies the entries that a crash left in account documents

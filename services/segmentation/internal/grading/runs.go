@@ -167,12 +167,7 @@ func (e *Engine) execute(ctx context.Context, r *store.Run, p model.Params) erro
 	col := model.NewCollector(p)
 	var total int64
 	for after := ""; ; {
-		var page []metrics.Customer
-		err := tm.dbCall(func() error {
-			cs, err := e.Store.CustomersPage(ctx, after, e.Batch, true)
-			page = cs
-			return err
-		})
+		page, err := e.page(ctx, tm, after, true)
 		if err != nil {
 			return err
 		}
@@ -195,12 +190,7 @@ func (e *Engine) execute(ctx context.Context, r *store.Run, p model.Params) erro
 	tally := newTally(p)
 	sizes := map[string]int64{}
 	for after := ""; ; {
-		var page []metrics.Customer
-		err := tm.dbCall(func() error {
-			cs, err := e.Store.CustomersPage(ctx, after, e.Batch, false)
-			page = cs
-			return err
-		})
+		page, err := e.page(ctx, tm, after, false)
 		if err != nil {
 			return err
 		}
@@ -267,6 +257,17 @@ func (e *Engine) execute(ctx context.Context, r *store.Run, p model.Params) erro
 		return err
 	}
 	return e.settle(ctx, r)
+}
+
+// page reads a page of customers, timed as database time.
+func (e *Engine) page(ctx context.Context, tm *timer, after string, light bool) ([]metrics.Customer, error) {
+	var page []metrics.Customer
+	err := tm.dbCall(func() error {
+		var err error
+		page, err = e.Store.CustomersPage(ctx, after, e.Batch, light)
+		return err
+	})
+	return page, err
 }
 
 // beat records progress and renews the lock; a run whose lock another

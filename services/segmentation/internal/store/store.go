@@ -196,24 +196,7 @@ func (s *Store) Scores(ctx context.Context, run string, customers []string) (map
 // InsertScores writes a batch of a run's scores; documents written
 // before (a retried batch) are kept.
 func (s *Store) InsertScores(ctx context.Context, docs []Score) error {
-	if len(docs) == 0 {
-		return nil
-	}
-	in := make([]any, len(docs))
-	for i := range docs {
-		in[i] = docs[i]
-	}
-	_, err := s.scores.InsertMany(ctx, in, options.InsertMany().SetOrdered(false))
-	var bulk mongo.BulkWriteException
-	if errors.As(err, &bulk) {
-		for _, we := range bulk.WriteErrors {
-			if !mongox.IsDuplicateKey(we) {
-				return mongox.Wrap("write scores", err)
-			}
-		}
-		return nil
-	}
-	return mongox.Wrap("write scores", err)
+	return mongox.InsertNew(ctx, s.scores, docs, "write scores")
 }
 
 // ReplaceScore writes one customer's rescored grades with the membership
@@ -275,24 +258,7 @@ type Change struct {
 
 // InsertChanges records a batch of a run's membership changes.
 func (s *Store) InsertChanges(ctx context.Context, cs []Change) error {
-	if len(cs) == 0 {
-		return nil
-	}
-	in := make([]any, len(cs))
-	for i := range cs {
-		in[i] = cs[i]
-	}
-	_, err := s.changes.InsertMany(ctx, in, options.InsertMany().SetOrdered(false))
-	var bulk mongo.BulkWriteException
-	if errors.As(err, &bulk) {
-		for _, we := range bulk.WriteErrors {
-			if !mongox.IsDuplicateKey(we) {
-				return mongox.Wrap("write membership changes", err)
-			}
-		}
-		return nil
-	}
-	return mongox.Wrap("write membership changes", err)
+	return mongox.InsertNew(ctx, s.changes, cs, "write membership changes")
 }
 
 // Changes reads up to limit of a run's unpublished membership changes.
