@@ -139,15 +139,32 @@ func (e *Engine) segments(ctx context.Context) ([]segment, error) {
 	return out, nil
 }
 
-// grade scores one customer and evaluates the rule segments.
+// Grade scores one customer at now against th (amounts in minor units
+// with exponent digits) and evaluates each rule; member[i] says whether
+// rule i matched. A rule that fails at run time does not match.
+func Grade(c *metrics.Customer, th *model.Thresholds, exponent int, rs []*rules.Rule, now time.Time) (model.Scores, *segmentationv1.SegmentFacts, []bool) {
+	window := th.Params.WindowDays
+	s := th.Score(c.Features(now, window, exponent))
+	f := facts.Build(c, s, now, window, exponent)
+	member := make([]bool, len(rs))
+	for i, r := range rs {
+		ok, err := r.Match(f)
+		member[i] = ok && err == nil
+	}
+	return s, f, member
+}
+
+// grade is Grade with the segments' ids.
 func grade(c *metrics.Customer, b *basis, segs []segment, now time.Time) (model.Scores, *segmentationv1.SegmentFacts, []string) {
-	window := b.thresholds.Params.WindowDays
-	s := b.thresholds.Score(c.Features(now, window, b.exponent))
-	f := facts.Build(c, s, now, window, b.exponent)
+	rs := make([]*rules.Rule, len(segs))
+	for i, sg := range segs {
+		rs[i] = sg.rule
+	}
+	s, f, member := Grade(c, &b.thresholds, b.exponent, rs, now)
 	var members []string
-	for _, sg := range segs {
-		if ok, err := sg.rule.Match(f); ok && err == nil {
-			members = append(members, sg.ID)
+	for i, ok := range member {
+		if ok {
+			members = append(members, segs[i].ID)
 		}
 	}
 	return s, f, members

@@ -107,16 +107,22 @@ func (e *Engine) finish(ctx context.Context, r *store.Run, p model.Params) {
 			ctx, err = stop, errors.New("interrupted: the service stopped")
 		}
 		log.ErrorContext(ctx, "recompute run failed", "error", err)
+		// Scores first: a run recorded failed has none left.
+		if err := e.Store.DeleteRunScores(ctx, r.ID); err != nil {
+			log.ErrorContext(ctx, "deleting a failed run's scores", "error", err)
+		}
 		r.State, r.Error, r.End = store.RunFailed, err.Error(), e.Now().UTC()
 		if err := e.Store.SaveRun(ctx, r); err != nil {
 			log.ErrorContext(ctx, "recording a failed run", "error", err)
 		}
-		if err := e.Store.DeleteRunScores(ctx, r.ID); err != nil {
-			log.ErrorContext(ctx, "deleting a failed run's scores", "error", err)
-		}
 	} else {
 		log.InfoContext(ctx, "recompute run succeeded", "customers", r.Total, "membership_changes", r.MembershipChanges,
 			"database_seconds", r.DatabaseSeconds, "compute_seconds", r.ComputeSeconds)
+		// The run is current whatever happens next: what settling leaves
+		// undone, the next start's recovery or run does.
+		if err := e.settle(ctx, r); err != nil {
+			log.ErrorContext(ctx, "settling a completed run", "error", err)
+		}
 	}
 	if err := e.Store.Unlock(ctx, r.ID); err != nil {
 		log.ErrorContext(ctx, "releasing the run lock", "error", err)
@@ -147,7 +153,8 @@ func (t *timer) dbCall(f func() error) error {
 	return err
 }
 
-// execute scores the base in two passes and makes the result current.
+// execute scores the base in two passes and makes the result current;
+// finish then settles it.
 func (e *Engine) execute(ctx context.Context, r *store.Run, p model.Params) error {
 	tm := &timer{start: time.Now()}
 	now := r.Start
@@ -253,10 +260,7 @@ func (e *Engine) execute(ctx context.Context, r *store.Run, p model.Params) erro
 	if err := e.Store.SaveRun(ctx, r); err != nil {
 		return err
 	}
-	if err := e.Store.SetCurrent(ctx, r.ID); err != nil {
-		return err
-	}
-	return e.settle(ctx, r)
+	return e.Store.SetCurrent(ctx, r.ID)
 }
 
 // page reads a page of customers, timed as database time.
@@ -367,11 +371,11 @@ func (e *Engine) Recover(ctx context.Context) error {
 		if now.Sub(r.Heartbeat) < staleAfter {
 			continue
 		}
-		r.State, r.Error, r.End = store.RunFailed, "interrupted: the process running it stopped", now
-		if err := e.Store.SaveRun(ctx, &r); err != nil {
+		if err := e.Store.DeleteRunScores(ctx, r.ID); err != nil {
 			return err
 		}
-		if err := e.Store.DeleteRunScores(ctx, r.ID); err != nil {
+		r.State, r.Error, r.End = store.RunFailed, "interrupted: the process running it stopped", now
+		if err := e.Store.SaveRun(ctx, &r); err != nil {
 			return err
 		}
 		if err := e.Store.Unlock(ctx, r.ID); err != nil {
