@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -154,20 +155,53 @@ func Grade(c *metrics.Customer, th *model.Thresholds, exponent int, rs []*rules.
 	return s, f, member
 }
 
+// Graded is one customer's result of GradeBatch.
+type Graded struct {
+	Scores model.Scores
+	Member []bool
+}
+
+// GradeBatch grades a batch of customers as Grade does, spread over the
+// machine's cores (grading is pure, and a run's batches are large).
+func GradeBatch(cs []metrics.Customer, th *model.Thresholds, exponent int, rs []*rules.Rule, now time.Time) []Graded {
+	out := make([]Graded, len(cs))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(cs)/64))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(cs); i += workers {
+				s, _, member := Grade(&cs[i], th, exponent, rs, now)
+				out[i] = Graded{Scores: s, Member: member}
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
 // grade is Grade with the segments' ids.
 func grade(c *metrics.Customer, b *basis, segs []segment, now time.Time) (model.Scores, *segmentationv1.SegmentFacts, []string) {
+	s, f, member := Grade(c, &b.thresholds, b.exponent, ruleList(segs), now)
+	return s, f, memberIDs(segs, member)
+}
+
+func ruleList(segs []segment) []*rules.Rule {
 	rs := make([]*rules.Rule, len(segs))
 	for i, sg := range segs {
 		rs[i] = sg.rule
 	}
-	s, f, member := Grade(c, &b.thresholds, b.exponent, rs, now)
-	var members []string
+	return rs
+}
+
+// memberIDs lists the ids of the segments a customer is a member of.
+func memberIDs(segs []segment, member []bool) []string {
+	var ids []string
 	for i, ok := range member {
 		if ok {
-			members = append(members, segs[i].ID)
+			ids = append(ids, segs[i].ID)
 		}
 	}
-	return s, f, members
+	return ids
 }
 
 // diff lists the membership changes from old to new (both sorted).

@@ -194,6 +194,7 @@ func (e *Engine) execute(ctx context.Context, r *store.Run, p model.Params) erro
 		return err
 	}
 	// Pass 2: grade everyone against them.
+	rs := ruleList(segs)
 	tally := newTally(p)
 	sizes := map[string]int64{}
 	for after := ""; ; {
@@ -218,9 +219,10 @@ func (e *Engine) execute(ctx context.Context, r *store.Run, p model.Params) erro
 		}
 		docs := make([]store.Score, 0, len(page))
 		var changes []store.Change
+		graded := GradeBatch(page, &b.thresholds, b.exponent, rs, now)
 		for i := range page {
 			c := &page[i]
-			s, _, members := grade(c, b, segs, now)
+			s, members := graded[i].Scores, memberIDs(segs, graded[i].Member)
 			tally.add(s)
 			for _, m := range members {
 				sizes[m]++

@@ -155,7 +155,7 @@ func hyp2f1(a, b, c, z float64) float64 {
 	for k := 0.0; k < 200_000; k++ {
 		term *= (a + k) * (b + k) / ((c + k) * (k + 1)) * z
 		sum += term
-		if math.Abs(term) < 1e-14*math.Abs(sum) {
+		if math.Abs(term) < 1e-12*math.Abs(sum) {
 			break
 		}
 	}

@@ -108,6 +108,12 @@ func (s *Store) SaveCustomer(ctx context.Context, c *metrics.Customer, prev int6
 	return nil
 }
 
+// InsertCustomers stores customers in bulk (an import); ones already
+// there are kept.
+func (s *Store) InsertCustomers(ctx context.Context, cs []metrics.Customer) error {
+	return mongox.InsertNew(ctx, s.customers, cs, "insert metrics")
+}
+
 // DeleteCustomer forgets a customer: metrics, scores of every run and
 // pending membership changes.
 func (s *Store) DeleteCustomer(ctx context.Context, id string) error {
