@@ -159,3 +159,33 @@ func TestSettingsApplyFromTheNextRun(t *testing.T) {
 		t.Errorf("2,000,000 spent: band %s, want platinum", band)
 	}
 }
+
+// A customer soft-deleted in customer-profile leaves every segment and
+// returns when restored.
+func TestSoftDeletedCustomerLeavesSegments(t *testing.T) {
+	e := start(t)
+	c := e.customer(t, "Dee", "CN")
+	if _, err := e.client.CreateSegment(e.ctx, &segmentationv1.CreateSegmentRequest{Segment: &segmentationv1.Segment{Id: "buyers", Rule: `metrics.purchases >= 1`}}); err != nil {
+		t.Fatal(err)
+	}
+	e.buy(t, c, 10, 1)
+	members := func() []string {
+		resp, err := e.client.ListSegmentMembers(e.ctx, &segmentationv1.ListSegmentMembersRequest{Segment: "segments/buyers"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.GetCustomers()
+	}
+	eventually(t, "Dee in buyers", func() bool { return len(members()) == 1 })
+	if _, err := e.customers.DeleteCustomer(e.ctx, &customerv1.DeleteCustomerRequest{Name: c}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "deleted Dee leaves buyers", func() bool { return len(members()) == 0 })
+	if run := e.recompute(t); run.GetTotal() != 0 {
+		t.Errorf("a run graded %d customers; the deleted one must be left out", run.GetTotal())
+	}
+	if _, err := e.customers.UndeleteCustomer(e.ctx, &customerv1.UndeleteCustomerRequest{Name: c}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "restored Dee back in buyers", func() bool { return len(members()) == 1 })
+}

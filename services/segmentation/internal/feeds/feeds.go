@@ -177,7 +177,10 @@ func (a *Applier) interaction(ctx context.Context, seq int64, i *interactionv1.I
 	})
 }
 
-// ApplyCustomer handles one customer-profile event.
+// ApplyCustomer handles one customer-profile event: creations, updates,
+// deletions and restorations keep the profile facts (a soft-deleted
+// customer leaves every segment until restored), merges add the loser's
+// behaviour to the survivor's, erasures forget the customer.
 func (a *Applier) ApplyCustomer(ctx context.Context, ev *feedv1.Event) error {
 	seq := ev.GetSequence()
 	switch ev.GetType() {
@@ -206,8 +209,14 @@ func (a *Applier) ApplyCustomer(ctx context.Context, ev *feedv1.Event) error {
 			}
 			c = e.GetCustomer()
 		}
-		p := Profile(c)
-		return a.update(ctx, c.GetId(), false, seq, func(m *metrics.Customer) { m.Profile = p })
+		p, deleted := Profile(c), c.GetState() == customerv1.CustomerState_CUSTOMER_STATE_DELETED
+		return a.update(ctx, c.GetId(), false, seq, func(m *metrics.Customer) { m.Profile, m.Deleted = p, deleted })
+	case "crm.customer.v1.CustomerDeleted":
+		var e customerv1.CustomerDeleted
+		if err := ev.GetPayload().UnmarshalTo(&e); err != nil {
+			return fmt.Errorf("decode deletion: %w", err)
+		}
+		return a.update(ctx, e.GetCustomer().GetId(), false, seq, func(m *metrics.Customer) { m.Deleted = true })
 	case "crm.customer.v1.CustomerErased":
 		var e customerv1.CustomerErased
 		if err := ev.GetPayload().UnmarshalTo(&e); err != nil {

@@ -249,6 +249,9 @@ func (e *Engine) Rescore(ctx context.Context, id string) error {
 	}
 	now := e.Now().UTC().Truncate(time.Millisecond)
 	s, _, members := grade(c, b, segs, now)
+	if c.Deleted {
+		members = nil // a soft-deleted customer leaves every segment
+	}
 	old, err := e.Store.Scores(ctx, b.run, []string{id})
 	if err != nil {
 		return err
@@ -356,27 +359,21 @@ func (e *Engine) Preview(ctx context.Context, rule string, sample int) (*Preview
 	}
 	now := e.Now().UTC()
 	p := &Preview{}
-	for after := ""; ; {
-		page, err := e.Store.CustomersPage(ctx, after, e.Batch, false)
-		if err != nil || len(page) == 0 {
-			return p, err
-		}
-		ids := make([]string, len(page))
-		for i, c := range page {
-			ids[i] = c.ID
-		}
-		stored, err := e.Store.Scores(ctx, b.run, ids)
+	stored := e.join(ctx, b.run)
+	defer stored.stop()
+	err = e.walk(ctx, &timer{}, false, func(page []metrics.Customer) error {
+		scores, err := stored.upTo(page[len(page)-1].ID)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for i := range page {
 			c := &page[i]
-			s, ok := stored[c.ID]
-			scores := s.Scores
+			s, ok := scores[c.ID]
+			grades := s.Scores
 			if !ok {
-				scores = b.thresholds.Score(c.Features(now, b.thresholds.Params.WindowDays, b.exponent))
+				grades = b.thresholds.Score(c.Features(now, b.thresholds.Params.WindowDays, b.exponent))
 			}
-			f := facts.Build(c, scores, now, b.thresholds.Params.WindowDays, b.exponent)
+			f := facts.Build(c, grades, now, b.thresholds.Params.WindowDays, b.exponent)
 			p.Customers++
 			match, err := r.Match(f)
 			switch {
@@ -392,6 +389,10 @@ func (e *Engine) Preview(ctx context.Context, rule string, sample int) (*Preview
 				}
 			}
 		}
-		after = page[len(page)-1].ID
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return p, nil
 }

@@ -173,19 +173,14 @@ func (e *Engine) execute(ctx context.Context, r *store.Run, p model.Params) erro
 	// Pass 1: the base's distributions.
 	col := model.NewCollector(p)
 	var total int64
-	for after := ""; ; {
-		page, err := e.page(ctx, tm, after, true)
-		if err != nil {
-			return err
-		}
-		if len(page) == 0 {
-			break
-		}
+	if err := e.walk(ctx, tm, true, func(page []metrics.Customer) error {
 		for i := range page {
 			col.Add(page[i].Features(now, p.WindowDays, r.Exponent))
 		}
 		total += int64(len(page))
-		after = page[len(page)-1].ID
+		return nil
+	}); err != nil {
+		return err
 	}
 	th := col.Thresholds()
 	b := &basis{run: r.ID, thresholds: th, currency: r.Currency, exponent: r.Exponent}
@@ -197,22 +192,13 @@ func (e *Engine) execute(ctx context.Context, r *store.Run, p model.Params) erro
 	rs := ruleList(segs)
 	tally := newTally(p)
 	sizes := map[string]int64{}
-	for after := ""; ; {
-		page, err := e.page(ctx, tm, after, false)
-		if err != nil {
-			return err
-		}
-		if len(page) == 0 {
-			break
-		}
-		ids := make([]string, len(page))
-		for i, c := range page {
-			ids[i] = c.ID
-		}
+	olds := e.join(ctx, prev)
+	defer olds.stop()
+	if err := e.walk(ctx, tm, false, func(page []metrics.Customer) error {
 		var old map[string]store.Score
 		if err := tm.dbCall(func() error {
 			var err error
-			old, err = e.Store.Scores(ctx, prev, ids)
+			old, err = olds.upTo(page[len(page)-1].ID)
 			return err
 		}); err != nil {
 			return err
@@ -246,10 +232,9 @@ func (e *Engine) execute(ctx context.Context, r *store.Run, p model.Params) erro
 		}
 		r.Processed += int64(len(page))
 		r.MembershipChanges += int64(len(changes))
-		after = page[len(page)-1].ID
-		if err := e.beat(ctx, r, tm); err != nil {
-			return err
-		}
+		return e.beat(ctx, r, tm)
+	}); err != nil {
+		return err
 	}
 	r.Thresholds = &th
 	r.Report = tally.r
@@ -263,17 +248,6 @@ func (e *Engine) execute(ctx context.Context, r *store.Run, p model.Params) erro
 		return err
 	}
 	return e.Store.SetCurrent(ctx, r.ID)
-}
-
-// page reads a page of customers, timed as database time.
-func (e *Engine) page(ctx context.Context, tm *timer, after string, light bool) ([]metrics.Customer, error) {
-	var page []metrics.Customer
-	err := tm.dbCall(func() error {
-		var err error
-		page, err = e.Store.CustomersPage(ctx, after, e.Batch, light)
-		return err
-	})
-	return page, err
 }
 
 // beat records progress and renews the lock; a run whose lock another

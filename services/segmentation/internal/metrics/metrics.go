@@ -31,6 +31,9 @@ type Customer struct {
 	// MergedInto names the survivor when this customer was merged away;
 	// later events about them apply to the survivor.
 	MergedInto string `bson:"merged_into,omitempty"`
+	// Deleted is set while the customer is soft-deleted in
+	// customer-profile: kept, but in no segment and out of runs.
+	Deleted bool `bson:"deleted,omitempty"`
 
 	Profile Profile `bson:"profile"`
 

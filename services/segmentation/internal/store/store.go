@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"errors"
+	"iter"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -135,22 +136,55 @@ func (s *Store) DeleteCustomerScores(ctx context.Context, id string) error {
 	return mongox.Wrap("delete scores", err)
 }
 
-// CustomersPage reads up to limit customers after the id after, by id;
-// light leaves out what only rules read (profile, channels, cases).
-func (s *Store) CustomersPage(ctx context.Context, after string, limit int64, light bool) ([]metrics.Customer, error) {
-	o := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(limit)
+// Customers streams the customers a run grades (not merged away, not
+// soft-deleted) by id, in batches of size, through one cursor; light
+// leaves out what only rules read (profile, channels, cases).
+func (s *Store) Customers(ctx context.Context, light bool, size int) iter.Seq2[[]metrics.Customer, error] {
+	filter := bson.D{{Key: "merged_into", Value: nil}, {Key: "deleted", Value: bson.D{{Key: "$ne", Value: true}}}}
+	o := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetBatchSize(int32(size))
 	if light {
 		o.SetProjection(bson.D{{Key: "profile", Value: 0}, {Key: "channels", Value: 0}, {Key: "open_cases", Value: 0}})
 	}
-	cur, err := s.customers.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}, {Key: "merged_into", Value: nil}}, o)
-	if err != nil {
-		return nil, mongox.Wrap("read metrics", err)
+	return batches[metrics.Customer](ctx, s.customers, filter, o, size, "read metrics")
+}
+
+// RunScores streams a run's scores by customer id, in batches of size.
+func (s *Store) RunScores(ctx context.Context, run string, size int) iter.Seq2[[]Score, error] {
+	o := options.Find().SetSort(bson.D{{Key: "c", Value: 1}}).SetBatchSize(int32(size))
+	return batches[Score](ctx, s.scores, bson.D{{Key: "run", Value: run}}, o, size, "read scores")
+}
+
+// batches runs one find and yields its documents in batches of size.
+func batches[T any](ctx context.Context, coll *mongo.Collection, filter bson.D, o *options.FindOptionsBuilder, size int, op string) iter.Seq2[[]T, error] {
+	return func(yield func([]T, error) bool) {
+		cur, err := coll.Find(ctx, filter, o)
+		if err != nil {
+			yield(nil, mongox.Wrap(op, err))
+			return
+		}
+		defer cur.Close(context.WithoutCancel(ctx))
+		batch := make([]T, 0, size)
+		for cur.Next(ctx) {
+			var d T
+			if err := cur.Decode(&d); err != nil {
+				yield(nil, mongox.Wrap(op, err))
+				return
+			}
+			if batch = append(batch, d); len(batch) == size {
+				if !yield(batch, nil) {
+					return
+				}
+				batch = make([]T, 0, size)
+			}
+		}
+		if err := cur.Err(); err != nil {
+			yield(nil, mongox.Wrap(op, err))
+			return
+		}
+		if len(batch) > 0 {
+			yield(batch, nil)
+		}
 	}
-	var out []metrics.Customer
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, mongox.Wrap("read metrics", err)
-	}
-	return out, nil
 }
 
 // ChangedSince lists customers whose metrics changed at or after t.
@@ -160,7 +194,7 @@ func (s *Store) ChangedSince(ctx context.Context, t time.Time) ([]string, error)
 
 // CountCustomers counts the customers a run scores.
 func (s *Store) CountCustomers(ctx context.Context) (int64, error) {
-	n, err := s.customers.CountDocuments(ctx, bson.D{{Key: "merged_into", Value: nil}})
+	n, err := s.customers.CountDocuments(ctx, bson.D{{Key: "merged_into", Value: nil}, {Key: "deleted", Value: bson.D{{Key: "$ne", Value: true}}}})
 	return n, mongox.Wrap("count customers", err)
 }
 
