@@ -32,6 +32,7 @@ import (
 
 	"github.com/opencrm/crm/pkg/auth"
 	"github.com/opencrm/crm/pkg/config"
+	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/logging"
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/pkg/pagetoken"
@@ -79,6 +80,19 @@ type Deps struct {
 	Tracer     trace.TracerProvider
 	Meter      metric.MeterProvider
 	PageTokens *pagetoken.Codec
+}
+
+// Producer returns the producer of the service's event feed, tuned to the
+// deployment: on the embedded database there is one replica, whose own
+// publishes wake its watchers at once, so watchers poll for other writers
+// only as a safety net instead of four times a second (each poll reads the
+// whole feed table there).
+func (d *Deps) Producer() *feed.Producer {
+	p := feed.NewProducer(d.DB)
+	if d.Config.Mongo.Mode == mongox.ModeEmbedded {
+		p.Poll = 5 * time.Second
+	}
+	return p
 }
 
 // Service is what a setup returns: the indexes its store needs before it

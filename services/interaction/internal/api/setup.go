@@ -57,7 +57,7 @@ func Setup(o Options) server.Setup {
 		if err != nil {
 			return nil, err
 		}
-		producer := feed.NewProducer(d.DB)
+		producer := d.Producer()
 		st := store.New(d.DB, producer)
 		keys := idempotency.New(d.DB)
 		profiles := customerv1.NewCustomerServiceClient(conn)

@@ -6,7 +6,6 @@ import (
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	"github.com/opencrm/crm/pkg/config"
-	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/pkg/server"
 	"github.com/opencrm/crm/services/profile/internal/archive"
@@ -41,7 +40,7 @@ func LoadOptions(env *config.Env) Options {
 // Setup registers the customer service and returns its indexes and workers.
 func Setup(o Options) server.Setup {
 	return func(d *server.Deps) (*server.Service, error) {
-		producer := feed.NewProducer(d.DB)
+		producer := d.Producer()
 		st := store.New(d.DB, producer)
 		keys := idempotency.New(d.DB)
 		arc := &archive.Archive{Store: st, Keys: keys, Retention: o.Retention, Now: time.Now}

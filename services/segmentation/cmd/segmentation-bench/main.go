@@ -33,6 +33,7 @@ func main() {
 	recompute := flag.String("recompute", "1000,10000", "customers for whole recompute runs on the embedded database")
 	base := flag.Int("base", 10000, "customers in segmentation's database for the purchase-to-membership delay")
 	samples := flag.Int("samples", 100, "purchases timed for the purchase-to-membership delay")
+	pg := flag.String("postgresql", "", "store the embedded database's data in this PostgreSQL database (FerretDB's postgresql backend) instead of SQLite")
 	child := flag.Int("score-child", 0, "internal: score this many customers and print the figures")
 	flag.Parse()
 	if *child > 0 {
@@ -42,7 +43,7 @@ func main() {
 		}
 		return
 	}
-	if err := run(*out, *sizes, *recompute, *base, *samples); err != nil {
+	if err := run(*out, *sizes, *recompute, *base, *samples, *pg); err != nil {
 		fmt.Fprintln(os.Stderr, "segmentation-bench:", err)
 		os.Exit(1)
 	}
@@ -70,7 +71,7 @@ func ints(list string) ([]int, error) {
 	return out, nil
 }
 
-func run(out, sizeList, recomputeList string, base, samples int) error {
+func run(out, sizeList, recomputeList string, base, samples int, pg string) error {
 	sizes, err := ints(sizeList)
 	if err != nil {
 		return err
@@ -82,9 +83,47 @@ func run(out, sizeList, recomputeList string, base, samples int) error {
 	res := &results{}
 	res.add("# Segmentation benchmarks")
 	res.add("")
-	res.add("Written by `go run ./services/segmentation/cmd/segmentation-bench -sizes %s -recompute %s -base %d -samples %d` on %s, %s/%s, %d CPUs, %s.",
-		sizeList, recomputeList, base, samples, time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
+	backend, flags := "SQLite", ""
+	if pg != "" {
+		backend, flags = "PostgreSQL", " -postgresql URL"
+	}
+	res.add("Written by `go run ./services/segmentation/cmd/segmentation-bench -sizes %s -recompute %s -base %d -samples %d%s` on %s, %s/%s, %d CPUs, %s; the embedded database keeps its data in %s.",
+		sizeList, recomputeList, base, samples, flags, time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), backend)
 	res.add("")
+	if len(sizes) > 0 {
+		if err := scoring(res, sizes); err != nil {
+			return err
+		}
+	}
+	ctx := context.Background()
+	if len(runs) > 0 {
+		res.add("")
+		res.add("## Whole recompute run on the embedded database (%s)", backend)
+		res.add("")
+		res.add("A run as StartRecompute starts it, over customers stored in segmentation's database (one rule segment): both passes, the scores written with insertMany, the pointer switched.")
+		res.add("")
+		res.add("| customers | run seconds | database seconds | database share | compute seconds |")
+		res.add("| ---: | ---: | ---: | ---: | ---: |")
+		for _, n := range runs {
+			if err := recomputeRun(ctx, res, n, pg); err != nil {
+				return err
+			}
+		}
+	}
+	if samples > 0 {
+		res.add("")
+		res.add("## Purchase to membership")
+		res.add("")
+		if err := purchaseToMembership(ctx, res, base, samples, pg); err != nil {
+			return err
+		}
+	}
+	return os.WriteFile(out, []byte(strings.Join(res.lines, "\n")+"\n"), 0o644)
+}
+
+// scoring measures the scoring computation alone, each size in a process
+// of its own.
+func scoring(res *results, sizes []int) error {
 	res.add("## Scoring computation alone (no database)")
 	res.add("")
 	res.add("Both passes of a run over generated metrics streamed one customer at a time: quantiles, RFM, value matrix, pyramid, ABC/Pareto, lifecycle and churn, BG/NBD and Gamma-Gamma fits (a 50,000-customer sample) and lifetime values, and three CEL rule segments. Target: 1M customers in under 10 s with peak memory under 1 GiB.")
@@ -108,30 +147,7 @@ func run(out, sizeList, recomputeList string, base, samples int) error {
 		}
 		res.add("| %d | %.2f | %.2f | %.0f | %s |", n, f.Seconds, f.Seconds*1e6/float64(n), f.PeakMiB, f.Fit)
 	}
-	ctx := context.Background()
-	if len(runs) > 0 {
-		res.add("")
-		res.add("## Whole recompute run on the embedded database (SQLite)")
-		res.add("")
-		res.add("A run as StartRecompute starts it, over customers stored in segmentation's database (one rule segment): both passes, the scores written with insertMany, the pointer switched.")
-		res.add("")
-		res.add("| customers | run seconds | database seconds | database share | compute seconds |")
-		res.add("| ---: | ---: | ---: | ---: | ---: |")
-		for _, n := range runs {
-			if err := recomputeRun(ctx, res, n); err != nil {
-				return err
-			}
-		}
-	}
-	if samples > 0 {
-		res.add("")
-		res.add("## Purchase to membership")
-		res.add("")
-		if err := purchaseToMembership(ctx, res, base, samples); err != nil {
-			return err
-		}
-	}
-	return os.WriteFile(out, []byte(strings.Join(res.lines, "\n")+"\n"), 0o644)
+	return nil
 }
 
 // childFigures are what one scoring process reports.

@@ -36,13 +36,13 @@ import (
 // real customers and times each until the customer's membership change
 // arrives on the segmentation feed. The segment holds customers with an
 // odd number of purchases, so every purchase moves its customer in or out.
-func purchaseToMembership(ctx context.Context, res *results, base, samples int) error {
+func purchaseToMembership(ctx context.Context, res *results, base, samples int, pg string) error {
 	dir, err := os.MkdirTemp("", "segmentation-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	db, err := embedded.Start(ctx, dir, embedded.Options{})
+	db, err := embedded.Start(ctx, dir, embedded.Options{PostgreSQLURL: pg})
 	if err != nil {
 		return err
 	}
@@ -54,6 +54,12 @@ func purchaseToMembership(ctx context.Context, res *results, base, samples int) 
 	client, err := mongox.Connect(ctx, mongoCfg("bench_segmentation"), nil)
 	if err != nil {
 		return err
+	}
+	// A PostgreSQL backend keeps data between runs: start from nothing.
+	for _, name := range []string{"bench_profile", "bench_interaction", "bench_segmentation"} {
+		if err := client.Database(name).Drop(ctx); err != nil {
+			return err
+		}
 	}
 	mdb := client.Database("bench_segmentation")
 	if err := mongox.EnsureIndexes(ctx, mdb, store.Indexes()); err != nil {

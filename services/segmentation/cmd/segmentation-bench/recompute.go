@@ -33,13 +33,13 @@ func seed(ctx context.Context, st *store.Store, n int, now time.Time) error {
 
 // recomputeRun times one run over n customers on a fresh embedded
 // database.
-func recomputeRun(ctx context.Context, res *results, n int) error {
+func recomputeRun(ctx context.Context, res *results, n int, pg string) error {
 	dir, err := os.MkdirTemp("", "segmentation-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	db, err := embedded.Start(ctx, dir, embedded.Options{})
+	db, err := embedded.Start(ctx, dir, embedded.Options{PostgreSQLURL: pg})
 	if err != nil {
 		return err
 	}
@@ -51,6 +51,10 @@ func recomputeRun(ctx context.Context, res *results, n int) error {
 	}
 	defer client.Disconnect(ctx)
 	mdb := client.Database(cfg.Database)
+	// A PostgreSQL backend keeps data between runs: start from nothing.
+	if err := mdb.Drop(ctx); err != nil {
+		return err
+	}
 	if err := mongox.EnsureIndexes(ctx, mdb, store.Indexes()); err != nil {
 		return err
 	}

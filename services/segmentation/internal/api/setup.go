@@ -66,7 +66,7 @@ func Setup(o Options) server.Setup {
 		if err != nil {
 			return nil, err
 		}
-		producer := feed.NewProducer(d.DB)
+		producer := d.Producer()
 		st := store.New(d.DB, producer)
 		engine := grading.NewEngine(st, d.Log, o.Currency)
 		segmentationv1.RegisterSegmentationServiceServer(d.GRPC, &Handler{engine: engine, store: st, pages: d.PageTokens, watchEvery: 500 * time.Millisecond})
@@ -75,7 +75,8 @@ func Setup(o Options) server.Setup {
 		interactions := feeds.InteractionConsumer(interactionv1.NewInteractionServiceClient(interactionConn), applier, base)
 		profiles := customers.FeedConsumer(customerv1.NewCustomerServiceClient(profileConn), applier.ApplyCustomer, base)
 		outbox := func(ctx context.Context) {
-			producer.Relay(ctx, 5*time.Second, func(err error) { d.Log.WarnContext(ctx, "outbox relay", "error", err) }, st.ScoresCollection())
+			// Outboxes stay behind only after a crash: a slow sweep will do.
+			producer.Relay(ctx, 30*time.Second, func(err error) { d.Log.WarnContext(ctx, "outbox relay", "error", err) }, st.ScoresCollection())
 		}
 		return &server.Service{
 			Indexes: store.Indexes(),

@@ -75,7 +75,7 @@ func (a *Applier) update(ctx context.Context, id string, interaction bool, seq i
 		if err != nil {
 			return err
 		}
-		return a.Engine.Rescore(ctx, c.ID)
+		return a.Engine.RescoreCustomer(ctx, c)
 	}
 	return fmt.Errorf("update customers/%s: %w %d times", id, store.ErrConflict, maxRetries)
 }
@@ -281,13 +281,13 @@ func (a *Applier) leaveAll(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	scores, err := st.Scores(ctx, cur, []string{id})
+	score, err := st.Score(ctx, cur, id)
 	if err != nil {
 		return err
 	}
 	now := a.Engine.Now().UTC()
 	var evs []feed.Pending
-	for _, sg := range scores[id].Segments {
+	for _, sg := range score.Segments {
 		ev, err := feed.NewPending(ctx, "customers/"+id, &segmentationv1.SegmentMembershipChanged{
 			Customer: "customers/" + id, Segment: "segments/" + sg, Time: timestamppb.New(now),
 		}, now)

@@ -235,12 +235,18 @@ func runName(id string) string {
 // Rescore grades one customer against the current run's thresholds, and
 // publishes their membership changes.
 func (e *Engine) Rescore(ctx context.Context, id string) error {
-	b, err := e.current(ctx)
-	if err != nil {
-		return err
-	}
 	c, err := e.Store.Customer(ctx, id)
 	if err != nil || c == nil || c.MergedInto != "" {
+		return err
+	}
+	return e.RescoreCustomer(ctx, c)
+}
+
+// RescoreCustomer is Rescore of a customer's metrics just read or written.
+func (e *Engine) RescoreCustomer(ctx context.Context, c *metrics.Customer) error {
+	id := c.ID
+	b, err := e.current(ctx)
+	if err != nil {
 		return err
 	}
 	segs, err := e.segments(ctx)
@@ -252,12 +258,12 @@ func (e *Engine) Rescore(ctx context.Context, id string) error {
 	if c.Deleted {
 		members = nil // a soft-deleted customer leaves every segment
 	}
-	old, err := e.Store.Scores(ctx, b.run, []string{id})
+	old, err := e.Store.Score(ctx, b.run, id)
 	if err != nil {
 		return err
 	}
 	sc := store.Score{ID: store.ScoreID(b.run, id), Run: b.run, Customer: id, Scores: s, Segments: members, Time: now}
-	entered, left := diff(old[id].Segments, members)
+	entered, left := diff(old.Segments, members)
 	for _, list := range []struct {
 		ids     []string
 		entered bool
@@ -320,14 +326,17 @@ func (e *Engine) Customer(ctx context.Context, id string) (*View, error) {
 	now := e.Now().UTC()
 	s, f, members := grade(c, b, segs, now)
 	v := &View{Customer: c, Scores: s, Facts: f, Run: b.run, Time: now, Currency: b.currency, Exponent: b.exponent, WindowDays: b.thresholds.Params.WindowDays}
-	stored, err := e.Store.Scores(ctx, b.run, []string{id})
+	sc, err := e.Store.Score(ctx, b.run, id)
 	if err != nil {
 		return nil, err
 	}
-	if sc, ok := stored[id]; ok {
+	if sc.ID != "" {
 		// The stored grades are what other applications see; facts that
 		// rules read are recomputed for the values.
 		v.Scores, v.Time, members = sc.Scores, sc.Time, sc.Segments
+		if v.Scores.CLVMethod == "simple" {
+			v.Scores.CLVNote = b.thresholds.Fit.Reason
+		}
 		f.Scores = facts.Scores(sc.Scores)
 	}
 	for _, sg := range segs {

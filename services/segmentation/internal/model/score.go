@@ -229,32 +229,37 @@ func (v spendView) abc(aShare, bShare float64) (aCut, bCut float64, pareto []flo
 	return aCut, bCut, pareto
 }
 
-// Scores are one customer's grades.
+// Scores are one customer's grades. The short document keys keep the
+// millions of stored scores small.
 type Scores struct {
 	// Recency, Frequency and Monetary are quintile scores 1-5; 0 for a
 	// prospect. FM is the mean of F and M rounded up.
-	Recency, Frequency, Monetary, FM int
+	Recency   int `bson:"r,omitempty"`
+	Frequency int `bson:"f,omitempty"`
+	Monetary  int `bson:"m,omitempty"`
+	FM        int `bson:"fm,omitempty"`
 	// Segment is the RFM segment; "" for a prospect.
-	Segment string
+	Segment string `bson:"sg,omitempty"`
 	// Trend is "rising", "falling" or "steady" (frequency vs. the window
 	// before).
-	Trend string
+	Trend string `bson:"tr"`
 	// Value is the value-matrix class; "" for a prospect.
-	Value string
-	Band  string
-	ABC   string
-	Stage string
+	Value string `bson:"v,omitempty"`
+	Band  string `bson:"b"`
+	ABC   string `bson:"abc"`
+	Stage string `bson:"st"`
 	// Churn warning and its reasons.
-	ChurnWarning bool
-	ChurnReasons []string
+	ChurnWarning bool     `bson:"cw,omitempty"`
+	ChurnReasons []string `bson:"cr,omitempty"`
 	// PAlive and ExpectedPurchases (next year) from BG/NBD; -1 when the
 	// model is not fitted.
-	PAlive            float64
-	ExpectedPurchases float64
-	CLV               float64
-	// CLVMethod is "bgnbd" or "simple"; CLVNote says why the simple one.
-	CLVMethod string
-	CLVNote   string
+	PAlive            float64 `bson:"pa"`
+	ExpectedPurchases float64 `bson:"ep"`
+	CLV               float64 `bson:"clv"`
+	// CLVMethod is "bgnbd" or "simple"; CLVNote says why the simple one
+	// (the run's fit, so not stored with each customer).
+	CLVMethod string `bson:"cm"`
+	CLVNote   string `bson:"-"`
 }
 
 // Value-matrix classes, with the treatment each calls for.

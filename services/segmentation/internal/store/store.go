@@ -212,25 +212,15 @@ type Score struct {
 // ScoreID is the _id of a customer's score in a run.
 func ScoreID(run, customer string) string { return run + "/" + customer }
 
-// Scores reads the scores of the given customers in a run, by customer.
-func (s *Store) Scores(ctx context.Context, run string, customers []string) (map[string]Score, error) {
-	ids := make(bson.A, len(customers))
-	for i, c := range customers {
-		ids[i] = ScoreID(run, c)
+// Score reads a customer's score in a run; the zero Score when there is
+// none.
+func (s *Store) Score(ctx context.Context, run, customer string) (Score, error) {
+	var sc Score
+	err := s.scores.FindOne(ctx, bson.D{{Key: "_id", Value: ScoreID(run, customer)}}).Decode(&sc)
+	if mongox.IsNotFound(err) {
+		return Score{}, nil
 	}
-	cur, err := s.scores.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
-	if err != nil {
-		return nil, mongox.Wrap("read scores", err)
-	}
-	var docs []Score
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mongox.Wrap("read scores", err)
-	}
-	out := make(map[string]Score, len(docs))
-	for _, d := range docs {
-		out[d.Customer] = d
-	}
-	return out, nil
+	return sc, mongox.Wrap("read score", err)
 }
 
 // InsertScores writes a batch of a run's scores; documents written
