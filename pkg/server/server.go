@@ -39,6 +39,18 @@ import (
 	"github.com/opencrm/crm/pkg/telemetry"
 )
 
+// LivenessService is the health-check service name that answers SERVING
+// while the process runs, whatever its database: for liveness and startup
+// probes (the overall "" status, for readiness, follows the database).
+const LivenessService = "liveness"
+
+// Version and Commit identify the build; container builds set them with
+// -ldflags "-X github.com/opencrm/crm/pkg/server.Version=... -X ...Commit=...".
+var (
+	Version = "dev"
+	Commit  = "unknown"
+)
+
 // Config is what every service reads from its environment.
 type Config struct {
 	// Service is the service's name in logs and traces.
@@ -175,6 +187,7 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 		grpc.ChainStreamInterceptor(ic.recoverStream, ic.logStream, ic.mapStream, authz.Stream, ic.validateStream),
 	)
 	hs := health.NewServer()
+	hs.SetServingStatus(LivenessService, healthpb.HealthCheckResponse_SERVING)
 	healthpb.RegisterHealthServer(gs, hs)
 	reflection.Register(gs)
 
@@ -203,7 +216,8 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 		cancel: cancel, served: make(chan error, 1), ready: make(chan struct{})}
 	go func() { r.served <- gs.Serve(lis) }()
 	go r.becomeReady(runCtx, deps.DB, svc)
-	log.InfoContext(ctx, "listening", "addr", lis.Addr().String(), "database", cfg.Mongo.Database, "mongo_mode", string(cfg.Mongo.Mode))
+	log.InfoContext(ctx, "listening", "addr", lis.Addr().String(), "database", cfg.Mongo.Database, "mongo_mode", string(cfg.Mongo.Mode),
+		"version", Version, "commit", Commit)
 	return r, nil
 }
 

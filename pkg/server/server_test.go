@@ -59,6 +59,17 @@ func TestHealthIsNotServingUntilTheDatabaseAnswersAndIndexesExist(t *testing.T) 
 	if st := healthOf(t, r.Addr()); st != healthpb.HealthCheckResponse_NOT_SERVING {
 		t.Fatalf("health with the database down: %v", st)
 	}
+	// Liveness does not depend on the database: a probe must not restart
+	// a process that waits for it.
+	conn, err := grpc.NewClient(r.Addr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	live, err := healthpb.NewHealthClient(conn).Check(context.Background(), &healthpb.HealthCheckRequest{Service: server.LivenessService})
+	if err != nil || live.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("liveness with the database down: %v %v", live, err)
+	}
 
 	db := dbtest.Config(t)
 	withIndex := func(*server.Deps) (*server.Service, error) {
