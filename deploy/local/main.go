@@ -3,19 +3,19 @@
 //
 //	go run ./deploy/local            # data in .data/
 //	go run ./deploy/local -data /tmp/crm -profile-addr 127.0.0.1:7001
+//	go run ./deploy/local traces     # the latest traces the collector kept
+//	go run ./deploy/local trace ID   # one trace's spans, in start order
 //
-// It prints each service's address and a token to call them with, and stops
-// everything cleanly on Ctrl-C. Services export traces when the standard
-// OTEL_EXPORTER_OTLP_ENDPOINT is set.
+// It starts a trace collector that every service exports to, prints each
+// service's address, the collector's and a token to call them with, and
+// stops everything cleanly on Ctrl-C.
 package main
 
 import (
 	"context"
-	"crypto/rand"
-	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -24,15 +24,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/opencrm/crm/pkg/auth"
-	"github.com/opencrm/crm/pkg/config"
-	"github.com/opencrm/crm/pkg/embedded"
-	"github.com/opencrm/crm/pkg/mongox"
-	"github.com/opencrm/crm/pkg/server"
-	interaction "github.com/opencrm/crm/services/interaction/service"
-	loyalty "github.com/opencrm/crm/services/loyalty/service"
-	profile "github.com/opencrm/crm/services/profile/service"
-	segmentation "github.com/opencrm/crm/services/segmentation/service"
+	"github.com/opencrm/crm/deploy/local/collector"
+	"github.com/opencrm/crm/deploy/local/platform"
 )
 
 func main() {
@@ -43,106 +36,44 @@ func main() {
 }
 
 func run() error {
-	dataDir := flag.String("data", ".data", "folder for the database and the local secrets")
+	dataDir := flag.String("data", ".data", "folder for the database, the local secrets and the traces")
 	dbAddr := flag.String("db-addr", "127.0.0.1:27017", "loopback address of the embedded database")
+	collectorAddr := flag.String("collector-addr", "127.0.0.1:4317", "address of the trace collector (OTLP/gRPC)")
 	profileAddr := flag.String("profile-addr", "127.0.0.1:50051", "address of customer-profile")
 	interactionAddr := flag.String("interaction-addr", "127.0.0.1:50052", "address of interaction-log")
 	segmentationAddr := flag.String("segmentation-addr", "127.0.0.1:50053", "address of segmentation")
 	loyaltyAddr := flag.String("loyalty-addr", "127.0.0.1:50054", "address of loyalty")
 	logLevel := flag.String("log-level", "warn", "service log level: debug, info, warn, error")
 	flag.Parse()
+	traces := filepath.Join(*dataDir, "traces.jsonl")
+	switch flag.Arg(0) {
+	case "traces":
+		return listTraces(os.Stdout, traces)
+	case "trace":
+		if flag.NArg() != 2 {
+			return fmt.Errorf("usage: local trace TRACE_ID")
+		}
+		return showTrace(os.Stdout, traces, flag.Arg(1))
+	case "":
+	default:
+		return fmt.Errorf("unknown command %q (traces, trace ID, or none to run the platform)", flag.Arg(0))
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("-log-level: %w", err)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
-		return fmt.Errorf("create data folder: %w", err)
-	}
-	authSecret, err := secret(filepath.Join(*dataDir, "auth-secret"))
+	p, err := platform.Start(ctx, platform.Options{
+		Data: *dataDir, DBAddr: *dbAddr, CollectorAddr: *collectorAddr,
+		ProfileAddr: *profileAddr, InteractionAddr: *interactionAddr, SegmentationAddr: *segmentationAddr, LoyaltyAddr: *loyaltyAddr,
+		Currency: os.Getenv("CRM_SEGMENTATION_CURRENCY"), LogLevel: level,
+	})
 	if err != nil {
 		return err
 	}
-	pageKey, err := secret(filepath.Join(*dataDir, "page-token-key"))
-	if err != nil {
-		return err
-	}
-	db, err := embedded.Start(ctx, filepath.Join(*dataDir, "db"), embedded.Options{Addr: *dbAddr})
-	if err != nil {
-		return fmt.Errorf("start the embedded database (is another run using %s?): %w", *dbAddr, err)
-	}
-	defer db.Stop()
-
-	level, err := parseLevel(*logLevel)
-	if err != nil {
-		return err
-	}
-	base := func(name, addr, database string) server.Config {
-		return server.Config{
-			Service:    name,
-			ListenAddr: addr,
-			Mongo: mongox.Config{URI: db.URI(), Database: database, Mode: mongox.ModeEmbedded,
-				MaxPoolSize: 1, ConnectTimeout: 10 * time.Second},
-			Auth:            auth.Config{HMACSecret: authSecret},
-			PageTokenKey:    pageKey,
-			LogLevel:        level,
-			ShutdownTimeout: 10 * time.Second,
-		}
-	}
-	// Services call each other with tokens of their own, as in production.
-	interactionToken, err := auth.Mint(authSecret, interaction.Name, []string{"customers.read", "customers.events"}, 365*24*time.Hour, "", "")
-	if err != nil {
-		return err
-	}
-	loyaltyToken, err := auth.Mint(authSecret, loyalty.Name, []string{"customers.read", "customers.events", "interactions.events"}, 365*24*time.Hour, "", "")
-	if err != nil {
-		return err
-	}
-	segmentationToken, err := auth.Mint(authSecret, segmentation.Name, []string{"customers.events", "interactions.events"}, 365*24*time.Hour, "", "")
-	if err != nil {
-		return err
-	}
-	env := config.FromMap(map[string]string{"CRM_PROFILE_ADDR": *profileAddr, "CRM_PROFILE_TOKEN": interactionToken})
-	loyaltyEnv := config.FromMap(map[string]string{"CRM_PROFILE_ADDR": *profileAddr, "CRM_PROFILE_TOKEN": loyaltyToken,
-		"CRM_INTERACTION_ADDR": *interactionAddr, "CRM_INTERACTION_TOKEN": loyaltyToken})
-	segmentationVars := map[string]string{"CRM_PROFILE_ADDR": *profileAddr, "CRM_PROFILE_TOKEN": segmentationToken,
-		"CRM_INTERACTION_ADDR": *interactionAddr, "CRM_INTERACTION_TOKEN": segmentationToken}
-	if c := os.Getenv("CRM_SEGMENTATION_CURRENCY"); c != "" {
-		segmentationVars["CRM_SEGMENTATION_CURRENCY"] = c
-	}
-	segmentationEnv := config.FromMap(segmentationVars)
-	profileSetup, interactionSetup := profile.Setup(env), interaction.Setup(env)
-	segmentationSetup, loyaltySetup := segmentation.Setup(segmentationEnv), loyalty.Setup(loyaltyEnv)
-	if err := errors.Join(env.Err(), loyaltyEnv.Err(), segmentationEnv.Err()); err != nil {
-		return err
-	}
-	var running []*server.Running
-	stopAll := func() error {
-		var errs []error
-		for i := len(running) - 1; i >= 0; i-- {
-			errs = append(errs, running[i].Stop())
-		}
-		return errors.Join(errs...)
-	}
-	for _, s := range []struct {
-		cfg   server.Config
-		setup server.Setup
-	}{
-		{base(profile.Name, *profileAddr, profile.DefaultDatabase), profileSetup},
-		{base(interaction.Name, *interactionAddr, interaction.DefaultDatabase), interactionSetup},
-		{base(segmentation.Name, *segmentationAddr, segmentation.DefaultDatabase), segmentationSetup},
-		{base(loyalty.Name, *loyaltyAddr, loyalty.DefaultDatabase), loyaltySetup},
-	} {
-		r, err := server.Start(ctx, s.cfg, s.setup, server.Options{})
-		if err != nil {
-			return errors.Join(err, stopAll())
-		}
-		running = append(running, r)
-		select {
-		case <-r.Ready():
-		case <-ctx.Done():
-			return stopAll()
-		}
-	}
-	token, err := auth.Mint(authSecret, "local-admin", auth.AllScopes(), 7*24*time.Hour, "", "")
+	token, err := p.Token(7 * 24 * time.Hour)
 	if err != nil {
 		return err
 	}
@@ -153,6 +84,7 @@ func run() error {
   segmentation       %s
   loyalty            %s
   database           %s
+  trace collector    %s (go run ./deploy/local traces)
 
 Token (all scopes, valid 7 days; make more with
   go run ./pkg/cmd/crm-token -secret-file %s -all):
@@ -163,33 +95,81 @@ Try:
   grpcurl -plaintext -H "authorization: Bearer $TOKEN" %s list
 
 Ctrl-C stops everything.
-`, *dataDir, running[0].Addr(), running[1].Addr(), running[2].Addr(), running[3].Addr(), db.URI(), filepath.Join(*dataDir, "auth-secret"), token, running[0].Addr())
+`, *dataDir, p.Services[0].Addr, p.Services[1].Addr, p.Services[2].Addr, p.Services[3].Addr, p.DBURI, p.Collector,
+		filepath.Join(*dataDir, "auth-secret"), token, p.Services[0].Addr)
 
 	<-ctx.Done()
 	fmt.Println("\nstopping...")
-	return stopAll()
+	return p.Stop()
 }
 
-// secret reads a local secret, creating it on the first run.
-func secret(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		s := rand.Text() + rand.Text()
-		if err := os.WriteFile(path, []byte(s+"\n"), 0o600); err != nil {
-			return nil, fmt.Errorf("write %s: %w", path, err)
-		}
-		return []byte(s), nil
-	}
+// listTraces prints the latest traces of calls to the services, newest
+// first (background work, such as sweeps, is left out).
+func listTraces(w io.Writer, path string) error {
+	spans, err := collector.Read(path)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		return err
 	}
-	return []byte(strings.TrimSpace(string(b))), nil
+	var ts []collector.Trace
+	for _, t := range collector.Traces(spans) {
+		if t.Served {
+			ts = append(ts, t)
+		}
+	}
+	if len(ts) == 0 {
+		fmt.Fprintln(w, "no traces yet: run the platform and call it")
+		return nil
+	}
+	fmt.Fprintf(w, "%-32s  %-20s  %9s  %5s  %s\n", "TRACE", "START", "DURATION", "SPANS", "ROOT / SERVICES")
+	for _, t := range ts[:min(len(ts), 30)] {
+		fmt.Fprintf(w, "%-32s  %-20s  %9s  %5d  %s [%s]\n", t.ID, t.Start.Local().Format("2006-01-02 15:04:05"),
+			t.Duration.Round(time.Millisecond), t.Spans, t.Root, strings.Join(t.Services, ", "))
+	}
+	return nil
 }
 
-func parseLevel(s string) (slog.Level, error) {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(s)); err != nil {
-		return l, fmt.Errorf("-log-level: %w", err)
+// showTrace prints one trace's spans as a tree, with the traces that
+// follow from it through the feeds.
+func showTrace(w io.Writer, path, id string) error {
+	spans, err := collector.Read(path)
+	if err != nil {
+		return err
 	}
-	return l, nil
+	in := collector.InTrace(spans, id)
+	if len(in) == 0 {
+		return fmt.Errorf("no trace %s in %s", id, path)
+	}
+	children := map[string][]collector.Span{}
+	ids := map[string]bool{}
+	for _, s := range in {
+		ids[s.SpanID] = true
+	}
+	var roots []collector.Span
+	for _, s := range in {
+		if s.ParentID != "" && ids[s.ParentID] {
+			children[s.ParentID] = append(children[s.ParentID], s)
+		} else {
+			roots = append(roots, s)
+		}
+	}
+	start := in[0].Start
+	var print func(s collector.Span, depth int)
+	print = func(s collector.Span, depth int) {
+		fmt.Fprintf(w, "%8s %8s  %s%s: %s%s\n", s.Start.Sub(start).Round(time.Microsecond), s.End.Sub(s.Start).Round(time.Microsecond),
+			strings.Repeat("  ", depth), s.Service, s.Name, status(s))
+		for _, c := range children[s.SpanID] {
+			print(c, depth+1)
+		}
+	}
+	for _, r := range roots {
+		print(r, 0)
+	}
+	return nil
+}
+
+func status(s collector.Span) string {
+	if s.Status == "" {
+		return ""
+	}
+	return "  (" + s.Status + ")"
 }

@@ -70,9 +70,9 @@ func Setup(ctx context.Context, service string) (*Telemetry, error) {
 	if v := os.Getenv("OTEL_SERVICE_NAME"); v != "" {
 		name = v
 	}
-	res, err := resource.Merge(resource.Default(), resource.NewWithAttributes(semconv.SchemaURL, semconv.ServiceName(name)))
+	res, err := serviceResource(name)
 	if err != nil {
-		return nil, fmt.Errorf("build telemetry resource: %w", err)
+		return nil, err
 	}
 	if traces {
 		exp, err := otlptracegrpc.New(ctx)
@@ -91,6 +91,31 @@ func Setup(ctx context.Context, service string) (*Telemetry, error) {
 		t.Meter = t.mp
 	}
 	return t, nil
+}
+
+// TracesTo returns providers that send service's traces to the OTLP/gRPC
+// collector at endpoint (host:port, without TLS), whatever the
+// environment says: for a runner that starts its own collector.
+func TracesTo(ctx context.Context, service, endpoint string) (*Telemetry, error) {
+	otel.SetTextMapPropagator(Propagator)
+	res, err := serviceResource(service)
+	if err != nil {
+		return nil, err
+	}
+	exp, err := otlptracegrpc.New(ctx, otlptracegrpc.WithEndpoint(endpoint), otlptracegrpc.WithInsecure())
+	if err != nil {
+		return nil, fmt.Errorf("create OTLP trace exporter: %w", err)
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp, sdktrace.WithBatchTimeout(time.Second)), sdktrace.WithResource(res))
+	return &Telemetry{Tracer: tp, Meter: metricnoop.NewMeterProvider(), tp: tp}, nil
+}
+
+func serviceResource(name string) (*resource.Resource, error) {
+	res, err := resource.Merge(resource.Default(), resource.NewWithAttributes(semconv.SchemaURL, semconv.ServiceName(name)))
+	if err != nil {
+		return nil, fmt.Errorf("build telemetry resource: %w", err)
+	}
+	return res, nil
 }
 
 // Recording reports whether spans go anywhere. Instrumentation that costs

@@ -1,0 +1,225 @@
+// Package platform starts the whole platform in one process, as the local
+// runner and the end-to-end test do: the embedded database with its data
+// in a folder, a trace collector, and the four services, each its own gRPC
+// server on its own port calling the others over real gRPC with a token of
+// its own, exactly as in production.
+package platform
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/opencrm/crm/deploy/local/collector"
+	"github.com/opencrm/crm/pkg/auth"
+	"github.com/opencrm/crm/pkg/config"
+	"github.com/opencrm/crm/pkg/embedded"
+	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/pkg/server"
+	"github.com/opencrm/crm/pkg/telemetry"
+	interaction "github.com/opencrm/crm/services/interaction/service"
+	loyalty "github.com/opencrm/crm/services/loyalty/service"
+	profile "github.com/opencrm/crm/services/profile/service"
+	segmentation "github.com/opencrm/crm/services/segmentation/service"
+)
+
+// Options say where things listen and live.
+type Options struct {
+	// Data is the folder for the database, the local secrets and the
+	// traces.
+	Data string
+	// Addresses; "127.0.0.1:0" picks a free port.
+	DBAddr, CollectorAddr                                       string
+	ProfileAddr, InteractionAddr, SegmentationAddr, LoyaltyAddr string
+	// Currency is segmentation's scored currency (empty: its default).
+	Currency  string
+	LogLevel  slog.Level
+	LogOutput io.Writer
+}
+
+// Service is one running service.
+type Service struct {
+	Name string
+	Addr string
+}
+
+// Platform is the running platform.
+type Platform struct {
+	// Services in start order: customer-profile, interaction-log,
+	// segmentation, loyalty.
+	Services  []Service
+	DBURI     string
+	Collector string
+	// Secret signs tokens (kept in Data/auth-secret).
+	Secret []byte
+	// TraceFile holds the spans the collector received.
+	TraceFile string
+
+	db        *embedded.Server
+	collector *collector.Collector
+	running   []*server.Running
+}
+
+// Addr returns the address of the named service.
+func (p *Platform) Addr(name string) string {
+	for _, s := range p.Services {
+		if s.Name == name {
+			return s.Addr
+		}
+	}
+	return ""
+}
+
+// Start starts everything; Stop stops it.
+func Start(ctx context.Context, o Options) (p *Platform, err error) {
+	if err := os.MkdirAll(o.Data, 0o700); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	p = &Platform{TraceFile: filepath.Join(o.Data, "traces.jsonl")}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, p.Stop())
+		}
+	}()
+	if p.Secret, err = secret(filepath.Join(o.Data, "auth-secret")); err != nil {
+		return p, err
+	}
+	pageKey, err := secret(filepath.Join(o.Data, "page-token-key"))
+	if err != nil {
+		return p, err
+	}
+	if p.collector, err = collector.Start(p.TraceFile, o.CollectorAddr); err != nil {
+		return p, err
+	}
+	p.Collector = p.collector.Addr()
+	if p.db, err = embedded.Start(ctx, filepath.Join(o.Data, "db"), embedded.Options{Addr: o.DBAddr}); err != nil {
+		return p, fmt.Errorf("start the embedded database (is another run using %s?): %w", o.DBAddr, err)
+	}
+	p.DBURI = p.db.URI()
+
+	base := func(name, addr, database string) server.Config {
+		return server.Config{
+			Service:    name,
+			ListenAddr: addr,
+			Mongo: mongox.Config{URI: p.db.URI(), Database: database, Mode: mongox.ModeEmbedded,
+				MaxPoolSize: 1, ConnectTimeout: 10 * time.Second},
+			Auth:            auth.Config{HMACSecret: p.Secret},
+			PageTokenKey:    pageKey,
+			LogLevel:        o.LogLevel,
+			ShutdownTimeout: 10 * time.Second,
+		}
+	}
+	token := func(service string, scopes ...string) (string, error) {
+		return auth.Mint(p.Secret, service, scopes, 365*24*time.Hour, "", "")
+	}
+	// Each service starts once the ones it calls listen, with their
+	// addresses and a token of its own.
+	start := func(name, addr, database string, setup func(*config.Env) server.Setup, vars map[string]string) error {
+		env := config.FromMap(vars)
+		s := setup(env)
+		if err := env.Err(); err != nil {
+			return err
+		}
+		tel, err := telemetry.TracesTo(ctx, name, p.Collector)
+		if err != nil {
+			return err
+		}
+		r, err := server.Start(ctx, base(name, addr, database), s, server.Options{LogOutput: o.LogOutput, Telemetry: tel})
+		if err != nil {
+			return err
+		}
+		p.running = append(p.running, r)
+		p.Services = append(p.Services, Service{Name: name, Addr: r.Addr()})
+		select {
+		case <-r.Ready():
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if err := start(profile.Name, o.ProfileAddr, profile.DefaultDatabase, profile.Setup, nil); err != nil {
+		return p, err
+	}
+	it, err := token(interaction.Name, "customers.read", "customers.events")
+	if err != nil {
+		return p, err
+	}
+	if err := start(interaction.Name, o.InteractionAddr, interaction.DefaultDatabase, interaction.Setup,
+		map[string]string{"CRM_PROFILE_ADDR": p.Addr(profile.Name), "CRM_PROFILE_TOKEN": it}); err != nil {
+		return p, err
+	}
+	st, err := token(segmentation.Name, "customers.events", "interactions.events")
+	if err != nil {
+		return p, err
+	}
+	vars := map[string]string{"CRM_PROFILE_ADDR": p.Addr(profile.Name), "CRM_PROFILE_TOKEN": st,
+		"CRM_INTERACTION_ADDR": p.Addr(interaction.Name), "CRM_INTERACTION_TOKEN": st}
+	if o.Currency != "" {
+		vars["CRM_SEGMENTATION_CURRENCY"] = o.Currency
+	}
+	if err := start(segmentation.Name, o.SegmentationAddr, segmentation.DefaultDatabase, segmentation.Setup, vars); err != nil {
+		return p, err
+	}
+	lt, err := token(loyalty.Name, "customers.read", "customers.events", "interactions.events")
+	if err != nil {
+		return p, err
+	}
+	if err := start(loyalty.Name, o.LoyaltyAddr, loyalty.DefaultDatabase, loyalty.Setup, map[string]string{
+		"CRM_PROFILE_ADDR": p.Addr(profile.Name), "CRM_PROFILE_TOKEN": lt,
+		"CRM_INTERACTION_ADDR": p.Addr(interaction.Name), "CRM_INTERACTION_TOKEN": lt}); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+// Token mints a token with the given scopes (all when none), valid for
+// ttl.
+func (p *Platform) Token(ttl time.Duration, scopes ...string) (string, error) {
+	if len(scopes) == 0 {
+		scopes = auth.AllScopes()
+	}
+	return auth.Mint(p.Secret, "local-admin", scopes, ttl, "", "")
+}
+
+// Stop stops the services (each stores its cursors and flushes its
+// spans), then the database and the collector.
+func (p *Platform) Stop() error {
+	var errs []error
+	for i := len(p.running) - 1; i >= 0; i-- {
+		errs = append(errs, p.running[i].Stop())
+	}
+	p.running = nil
+	if p.db != nil {
+		p.db.Stop()
+		p.db = nil
+	}
+	if p.collector != nil {
+		errs = append(errs, p.collector.Stop())
+		p.collector = nil
+	}
+	return errors.Join(errs...)
+}
+
+// secret reads a local secret, creating it on the first run.
+func secret(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		s := rand.Text() + rand.Text()
+		if err := os.WriteFile(path, []byte(s+"\n"), 0o600); err != nil {
+			return nil, fmt.Errorf("write %s: %w", path, err)
+		}
+		return []byte(s), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return []byte(strings.TrimSpace(string(b))), nil
+}
