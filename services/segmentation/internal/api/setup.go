@@ -74,13 +74,9 @@ func Setup(o Options) server.Setup {
 		base := feed.Consumer{DB: d.DB, Log: d.Log, Tracer: d.Tracer.Tracer(ServiceName), Meter: d.Meter.Meter(ServiceName)}
 		interactions := feeds.InteractionConsumer(interactionv1.NewInteractionServiceClient(interactionConn), applier, base)
 		profiles := customers.FeedConsumer(customerv1.NewCustomerServiceClient(profileConn), applier.ApplyCustomer, base)
-		outbox := func(ctx context.Context) {
-			// Outboxes stay behind only after a crash: a slow sweep will do.
-			producer.Relay(ctx, 30*time.Second, func(err error) { d.Log.WarnContext(ctx, "outbox relay", "error", err) }, st.ScoresCollection())
-		}
 		return &server.Service{
 			Indexes: store.Indexes(),
-			Workers: []func(context.Context){engine.Serve, outbox, interactions.Run, profiles.Run},
+			Workers: []func(context.Context){engine.Serve, interactions.Run, profiles.Run},
 			Close: func() error {
 				return errors.Join(profileConn.Close(), interactionConn.Close())
 			},

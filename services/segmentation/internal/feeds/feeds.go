@@ -53,7 +53,11 @@ func (a *Applier) update(ctx context.Context, id string, interaction bool, seq i
 			prev = c.Version
 		}
 		if (interaction && c.ISeq >= seq) || (!interaction && c.PSeq >= seq) {
-			return nil
+			// Applied before: a crash may have come before the rescoring.
+			if c.Version == 0 || c.MergedInto != "" {
+				return nil
+			}
+			return a.Engine.RescoreCustomer(ctx, c)
 		}
 		change(c)
 		if interaction {

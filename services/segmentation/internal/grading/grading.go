@@ -262,7 +262,11 @@ func (e *Engine) RescoreCustomer(ctx context.Context, c *metrics.Customer) error
 	if err != nil {
 		return err
 	}
-	sc := store.Score{ID: store.ScoreID(b.run, id), Run: b.run, Customer: id, Scores: s, Segments: members, Time: now}
+	// The changes are published before the score that records them is
+	// written: a crash between the two is repaired by the rescoring that
+	// the replayed feed event does, whose events have the same ids (run,
+	// customer, metrics version, segment), so nothing is lost or doubled.
+	var evs []feed.Pending
 	entered, left := diff(old.Segments, members)
 	for _, list := range []struct {
 		ids     []string
@@ -273,10 +277,14 @@ func (e *Engine) RescoreCustomer(ctx context.Context, c *metrics.Customer) error
 			if err != nil {
 				return err
 			}
-			sc.Outbox = append(sc.Outbox, ev)
+			ev.ID = fmt.Sprintf("rescore/%s/%s/%d/%s/%t", b.run, id, c.Version, sg, list.entered)
+			evs = append(evs, ev)
 		}
 	}
-	return e.Store.ReplaceScore(ctx, sc)
+	if err := e.Store.Feed.Append(ctx, evs...); err != nil {
+		return err
+	}
+	return e.Store.ReplaceScore(ctx, store.Score{ID: store.ScoreID(b.run, id), Run: b.run, Customer: id, Scores: s, Segments: members, Time: now})
 }
 
 // View is one customer's grades as GetCustomerSegments shows them.

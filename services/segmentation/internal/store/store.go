@@ -60,7 +60,7 @@ func Indexes() []mongox.Index {
 		}
 		return mongox.Index{Collection: coll, Model: mongo.IndexModel{Keys: d}}
 	}
-	return append(feed.Indexes(scoresColl),
+	return append(feed.Indexes(),
 		ix(customersColl, "updated"),
 		ix(scoresColl, "run", "c"),
 		ix(scoresColl, "run", "seg", "c"),
@@ -71,10 +71,6 @@ func Indexes() []mongox.Index {
 		ix(changesColl, "c"),
 	)
 }
-
-// ScoresCollection holds outboxes (membership events of a rescored
-// customer) for the feed relay.
-func (s *Store) ScoresCollection() *mongo.Collection { return s.scores }
 
 // Customer reads one customer's metrics; nil when there are none.
 func (s *Store) Customer(ctx context.Context, id string) (*metrics.Customer, error) {
@@ -229,14 +225,10 @@ func (s *Store) InsertScores(ctx context.Context, docs []Score) error {
 	return mongox.InsertNew(ctx, s.scores, docs, "write scores")
 }
 
-// ReplaceScore writes one customer's rescored grades with the membership
-// events of the change, then publishes them.
+// ReplaceScore writes one customer's rescored grades.
 func (s *Store) ReplaceScore(ctx context.Context, sc Score) error {
 	_, err := s.scores.ReplaceOne(ctx, bson.D{{Key: "_id", Value: sc.ID}}, sc, options.Replace().SetUpsert(true))
-	if err != nil {
-		return mongox.Wrap("write score", err)
-	}
-	return s.Feed.FlushWritten(ctx, s.scores, bson.D{{Key: "_id", Value: sc.ID}, {Key: "t", Value: sc.Time}}, sc.Outbox, nil)
+	return mongox.Wrap("write score", err)
 }
 
 // DeleteRunScores deletes the scores of a run.
