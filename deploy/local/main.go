@@ -43,6 +43,7 @@ func run() error {
 	interactionAddr := flag.String("interaction-addr", "127.0.0.1:50052", "address of interaction-log")
 	segmentationAddr := flag.String("segmentation-addr", "127.0.0.1:50053", "address of segmentation")
 	loyaltyAddr := flag.String("loyalty-addr", "127.0.0.1:50054", "address of loyalty")
+	currency := flag.String("currency", envOr("CRM_SEGMENTATION_CURRENCY", "EUR"), "the currency segmentation scores (ISO 4217)")
 	logLevel := flag.String("log-level", "warn", "service log level: debug, info, warn, error")
 	flag.Parse()
 	traces := filepath.Join(*dataDir, "traces.jsonl")
@@ -68,7 +69,7 @@ func run() error {
 	p, err := platform.Start(ctx, platform.Options{
 		Data: *dataDir, DBAddr: *dbAddr, CollectorAddr: *collectorAddr,
 		ProfileAddr: *profileAddr, InteractionAddr: *interactionAddr, SegmentationAddr: *segmentationAddr, LoyaltyAddr: *loyaltyAddr,
-		Currency: os.Getenv("CRM_SEGMENTATION_CURRENCY"), LogLevel: level,
+		Currency: *currency, LogLevel: level,
 	})
 	if err != nil {
 		return err
@@ -101,6 +102,13 @@ Ctrl-C stops everything.
 	<-ctx.Done()
 	fmt.Println("\nstopping...")
 	return p.Stop()
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
 }
 
 // listTraces prints the latest traces of calls to the services, newest
