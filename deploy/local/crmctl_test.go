@@ -15,8 +15,12 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 
+	"github.com/opencrm/crm/deploy/local/demo"
 	"github.com/opencrm/crm/deploy/local/platform"
+	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
+	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
+	segmentationv1 "github.com/opencrm/crm/gen/go/crm/segmentation/v1"
 	"github.com/opencrm/crm/pkg/crmctl"
 )
 
@@ -148,5 +152,78 @@ func TestCrmctl(t *testing.T) {
 	delete(env, "CRM_TOKEN")
 	if _, errs, code := run("customers", "list"); code == 0 || !strings.Contains(errs, "CRM_TOKEN") {
 		t.Errorf("no token: exit %d, %q", code, errs)
+	}
+}
+
+// The demo data set loads through the APIs and reaches every service.
+func TestDemoData(t *testing.T) {
+	ctx := context.Background()
+	p, err := platform.Start(ctx, platform.Options{Data: t.TempDir(), DBAddr: "127.0.0.1:0", CollectorAddr: "127.0.0.1:0",
+		ProfileAddr: "127.0.0.1:0", InteractionAddr: "127.0.0.1:0", SegmentationAddr: "127.0.0.1:0", LoyaltyAddr: "127.0.0.1:0",
+		Currency: "EUR", LogOutput: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop()
+	token, err := p.Token(time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cctx := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
+	conn := map[string]*grpc.ClientConn{}
+	for _, s := range p.Services {
+		c, err := grpc.NewClient(s.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conn[s.Name] = c
+	}
+	clients := demo.Clients{Customers: customerv1.NewCustomerServiceClient(conn["customer-profile"]), Interactions: interactionv1.NewInteractionServiceClient(conn["interaction-log"]),
+		Segments: segmentationv1.NewSegmentationServiceClient(conn["segmentation"]), Loyalty: loyaltyv1.NewLoyaltyServiceClient(conn["loyalty"])}
+	counts, err := demo.Load(cctx, clients, 40, time.Now(), func(string) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts.Customers != 40 || counts.Purchases < 100 || counts.Refunds == 0 || counts.Complaints == 0 || counts.Interactions <= counts.Purchases {
+		t.Fatalf("demo counts: %+v", counts)
+	}
+	// Loyalty and segmentation learn it all from the feeds.
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		prev, err := clients.Segments.PreviewSegment(cctx, &segmentationv1.PreviewSegmentRequest{Rule: "metrics.purchases >= 1", SampleSize: 1})
+		if err == nil && len(prev.GetSample()) == 1 {
+			acct, err := clients.Loyalty.GetAccount(cctx, &loyaltyv1.GetAccountRequest{Program: "programs/club", Customer: prev.GetSample()[0]})
+			if err == nil && acct.GetAccount().GetBalance() > 0 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no buyer earned points from the demo data")
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	for {
+		run, err := clients.Segments.StartRecompute(cctx, &segmentationv1.StartRecomputeRequest{})
+		if err == nil {
+			stream, err := clients.Segments.WatchRun(cctx, &segmentationv1.WatchRunRequest{Name: run.GetRun().GetName()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for {
+				if _, err := stream.Recv(); err != nil {
+					break
+				}
+			}
+			rep, err := clients.Segments.GetReport(cctx, &segmentationv1.GetReportRequest{})
+			if err == nil && rep.GetReport().GetCustomers() == 40 && rep.GetReport().GetChurnWarnings()+rep.GetReport().GetRfmSegments()["champions"] > 0 &&
+				rep.GetReport().GetCustomerEquity().GetUnits() > 0 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("segmentation never graded the demo base: %v", err)
+		}
+		time.Sleep(time.Second)
 	}
 }

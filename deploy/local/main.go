@@ -24,8 +24,17 @@ import (
 	"syscall"
 	"time"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+
 	"github.com/opencrm/crm/deploy/local/collector"
+	"github.com/opencrm/crm/deploy/local/demo"
 	"github.com/opencrm/crm/deploy/local/platform"
+	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
+	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
+	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
+	segmentationv1 "github.com/opencrm/crm/gen/go/crm/segmentation/v1"
 )
 
 func main() {
@@ -45,6 +54,7 @@ func run() error {
 	loyaltyAddr := flag.String("loyalty-addr", "127.0.0.1:50054", "address of loyalty")
 	currency := flag.String("currency", envOr("CRM_SEGMENTATION_CURRENCY", "EUR"), "the currency segmentation scores (ISO 4217)")
 	logLevel := flag.String("log-level", "warn", "service log level: debug, info, warn, error")
+	withDemo := flag.Bool("demo", false, "load the demo data set (a few hundred customers, two years of history) into an empty database")
 	flag.Parse()
 	traces := filepath.Join(*dataDir, "traces.jsonl")
 	switch flag.Arg(0) {
@@ -99,9 +109,54 @@ Ctrl-C stops everything.
 `, *dataDir, p.Services[0].Addr, p.Services[1].Addr, p.Services[2].Addr, p.Services[3].Addr, p.DBURI, p.Collector,
 		filepath.Join(*dataDir, "auth-secret"), token, p.Services[0].Addr)
 
+	if *withDemo {
+		if err := loadDemo(ctx, p, token); err != nil {
+			fmt.Fprintln(os.Stderr, "demo data:", err)
+		}
+	}
 	<-ctx.Done()
 	fmt.Println("\nstopping...")
 	return p.Stop()
+}
+
+// loadDemo loads the demo data set through the APIs unless the database
+// already has customers.
+func loadDemo(ctx context.Context, p *platform.Platform, token string) error {
+	ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
+	var conns []*grpc.ClientConn
+	defer func() {
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	}()
+	conn := map[string]*grpc.ClientConn{}
+	for _, s := range p.Services {
+		c, err := grpc.NewClient(s.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			return err
+		}
+		conns = append(conns, c)
+		conn[s.Name] = c
+	}
+	c := demo.Clients{Customers: customerv1.NewCustomerServiceClient(conn["customer-profile"]), Interactions: interactionv1.NewInteractionServiceClient(conn["interaction-log"]),
+		Segments: segmentationv1.NewSegmentationServiceClient(conn["segmentation"]), Loyalty: loyaltyv1.NewLoyaltyServiceClient(conn["loyalty"])}
+	existing, err := c.Customers.ListCustomers(ctx, &customerv1.ListCustomersRequest{PageSize: 1})
+	if err != nil {
+		return err
+	}
+	if len(existing.GetCustomers()) > 0 {
+		fmt.Println("demo data: the database already has customers; nothing loaded")
+		return nil
+	}
+	fmt.Println("loading the demo data set...")
+	counts, err := demo.Load(ctx, c, 300, time.Now(), func(s string) { fmt.Println("  " + s) })
+	if err != nil {
+		return err
+	}
+	fmt.Printf(`demo data loaded: %d customers, %d interactions. Loyalty and segmentation learn them from
+the feeds in the next few minutes; then grade everyone with: crmctl segments recompute
+`, counts.Customers, counts.Interactions)
+	return nil
 }
 
 func envOr(name, def string) string {
