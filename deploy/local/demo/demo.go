@@ -111,7 +111,7 @@ func Load(ctx context.Context, c Clients, n int, now time.Time, progress func(st
 			ref := fmt.Sprintf("demo-%d-%d", i, len(purchases))
 			purchases = append(purchases, purchase{customer: name, at: at, units: units, ref: ref})
 			logs = append(logs, &interactionv1.LogInteractionRequest{Interaction: &interactionv1.Interaction{Customer: name,
-				Channel: []interactionv1.Channel{interactionv1.Channel_CHANNEL_WEB, interactionv1.Channel_CHANNEL_WEB, interactionv1.Channel_CHANNEL_SERVICE_CENTRE, interactionv1.Channel_CHANNEL_CHAT}[r.IntN(4)],
+				Channel:   []interactionv1.Channel{interactionv1.Channel_CHANNEL_WEB, interactionv1.Channel_CHANNEL_WEB, interactionv1.Channel_CHANNEL_SERVICE_CENTRE, interactionv1.Channel_CHANNEL_CHAT}[r.IntN(4)],
 				Direction: interactionv1.Direction_DIRECTION_INBOUND, Kind: interactionv1.InteractionKind_INTERACTION_KIND_PURCHASE, OccurTime: timestamppb.New(at),
 				Purchase: &interactionv1.Purchase{OrderId: ref, Amount: &typev1.Money{CurrencyCode: "EUR", Units: units}}, SourceSystem: "demo", ExternalId: ref}})
 		}
