@@ -39,6 +39,13 @@ func TestDockerfileBuildsLockedDownStaticImages(t *testing.T) {
 			t.Errorf("Dockerfile lacks %q", want)
 		}
 	}
+	// The command-line client builds from the same file.
+	if !strings.Contains(text, "pkg=./pkg/cmd/crmctl") {
+		t.Error("the Dockerfile does not build crmctl")
+	}
+	if _, err := os.Stat("../../pkg/cmd/crmctl"); err != nil {
+		t.Errorf("crmctl: %v", err)
+	}
 	// Every image the manifests use is a service the Dockerfile can build.
 	o := render(t, "overlays/production")
 	for _, d := range o.deployments {

@@ -27,12 +27,27 @@ type Checker struct {
 	Timeout time.Duration
 }
 
+// maxBatch is how many customers one BatchGetCustomers call may name.
+const maxBatch = 100
+
 // Check returns, for each id that may not be acted on, why; an id
 // absent from the map is fine. It fails UNAVAILABLE when customer-profile
-// cannot answer. One call serves a whole batch: an unknown id is dropped and
-// the rest asked again.
+// cannot answer. One call serves up to 100 ids: an unknown id is dropped
+// and the rest asked again.
 func (c *Checker) Check(ctx context.Context, ids []string) (map[string]error, error) {
 	problems := map[string]error{}
+	for len(ids) > 0 {
+		n := min(len(ids), maxBatch)
+		if err := c.check(ctx, ids[:n], problems); err != nil {
+			return nil, err
+		}
+		ids = ids[n:]
+	}
+	return problems, nil
+}
+
+// check checks up to maxBatch ids, adding to problems.
+func (c *Checker) check(ctx context.Context, ids []string, problems map[string]error) error {
 	pending := map[string]bool{}
 	for _, id := range ids {
 		pending[id] = true
@@ -48,7 +63,7 @@ func (c *Checker) Check(ctx context.Context, ids []string) (map[string]error, er
 		if err != nil {
 			id, reason, ok := missing(err)
 			if !ok || !pending[id] {
-				return nil, apperr.Unavailable("customer-profile", fmt.Errorf("check customers: %w", err))
+				return apperr.Unavailable("customer-profile", fmt.Errorf("check customers: %w", err))
 			}
 			if reason == "CUSTOMER_ERASED" {
 				problems[id] = apperr.New(apperr.KindFailedPrecondition, "CUSTOMER_ERASED", "customers/%s was erased", id)
@@ -67,9 +82,9 @@ func (c *Checker) Check(ctx context.Context, ids []string) (map[string]error, er
 				problems[cu.GetId()] = e
 			}
 		}
-		return problems, nil
+		return nil
 	}
-	return problems, nil
+	return nil
 }
 
 // missing reads the customer a NOT_FOUND names.

@@ -325,3 +325,28 @@ func TestEventsCarryAmounts(t *testing.T) {
 		t.Fatalf("amounts in events: %v", amounts)
 	}
 }
+
+// A batch may name more customers than customer-profile checks in one
+// call (100): the check is split, and every item is logged.
+func TestBatchOfManyCustomers(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	var reqs []*interactionv1.LogInteractionRequest
+	for n := range 130 {
+		c := e.customer(t, fmt.Sprint("Many ", n))
+		reqs = append(reqs, &interactionv1.LogInteractionRequest{Interaction: purchase(c, fmt.Sprint("m-", n), eur(1, 0), t0)})
+	}
+	reqs = append(reqs, &interactionv1.LogInteractionRequest{Interaction: purchase("customers/ghost", "m-ghost", eur(1, 0), t0)})
+	resp, err := e.client.BatchLogInteractions(e.ctx, &interactionv1.BatchLogInteractionsRequest{Requests: reqs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range resp.GetResults() {
+		if (i < 130) != (r.GetError() == nil) {
+			t.Fatalf("item %d: %v", i, r.GetError())
+		}
+	}
+	if r := resp.GetResults()[130].GetError(); r.GetReason() != "CUSTOMER_NOT_FOUND" {
+		t.Errorf("the unknown customer: %v", r)
+	}
+}
