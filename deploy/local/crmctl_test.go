@@ -185,7 +185,7 @@ func TestDemoData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if counts.Customers != 40 || counts.Purchases < 100 || counts.Refunds == 0 || counts.Complaints == 0 || counts.Interactions <= counts.Purchases {
+	if counts.Customers != 40 || counts.Purchases < 20 || counts.Refunds == 0 || counts.Complaints == 0 || counts.Interactions <= counts.Purchases {
 		t.Fatalf("demo counts: %+v", counts)
 	}
 	// Loyalty and segmentation learn it all from the feeds.

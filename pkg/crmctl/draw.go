@@ -55,10 +55,11 @@ func drawText(r *segmentationv1.Report) string {
 
 	b.WriteString("Customer pyramid\n")
 	bands := r.GetPyramid()
+	widest := 4 + 6*(len(bands)-1)
 	for i, band := range bands {
 		width := 4 + 6*i
-		pad := 6 * (len(bands) - 1 - i) / 2
-		fmt.Fprintf(&b, "  %s%s%s  %s %d\n", strings.Repeat(" ", pad), strings.Repeat("#", width), strings.Repeat(" ", pad+6*(len(bands)-1)-2*pad), band.GetBand(), band.GetCount())
+		left := (widest - width) / 2
+		fmt.Fprintf(&b, "  %s%s%s  %s %d\n", strings.Repeat(" ", left), strings.Repeat("#", width), strings.Repeat(" ", widest-width-left), band.GetBand(), band.GetCount())
 	}
 
 	fmt.Fprintf(&b, "\nPareto curve: the top 20%% of customers bring %.0f%% of net revenue; ABC classes A %d, B %d, C %d\n",

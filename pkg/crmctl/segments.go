@@ -56,7 +56,7 @@ func (c *cli) segments(verb string, args []string) error {
 				break
 			}
 			last = m.GetRun()
-			if !c.json {
+			if !c.json && last.GetTotal() > 0 {
 				fmt.Fprintf(c.out, "\r%s %s", last.GetName(), bar(last.GetProcessed(), last.GetTotal(), 30))
 			}
 		}
@@ -172,9 +172,6 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // bar draws a progress bar.
 func bar(done, total int64, width int) string {
-	if total <= 0 {
-		return "[" + strings.Repeat(" ", width) + "] reading the base"
-	}
 	n := int(float64(width) * float64(done) / float64(total))
 	return fmt.Sprintf("[%s%s] %d/%d", strings.Repeat("#", n), strings.Repeat(" ", width-n), done, total)
 }

@@ -100,7 +100,7 @@ func Load(ctx context.Context, c Clients, n int, now time.Time, progress func(st
 		}
 		rate := 0.0
 		if r.IntN(5) != 0 {
-			rate = r.ExpFloat64() * 0.06 // purchases a day
+			rate = r.ExpFloat64() * 0.015 // purchases a day
 		}
 		for d := start; d.Before(end); d = d.AddDate(0, 0, 1) {
 			if r.Float64() >= rate*seasonality[d.Month()-1] {
