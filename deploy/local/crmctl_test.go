@@ -3,7 +3,6 @@ package main_test
 import (
 	"bytes"
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,8 +16,6 @@ import (
 
 	"github.com/opencrm/crm/deploy/local/demo"
 	"github.com/opencrm/crm/deploy/local/platform"
-	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
-	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
 	segmentationv1 "github.com/opencrm/crm/gen/go/crm/segmentation/v1"
 	"github.com/opencrm/crm/pkg/crmctl"
@@ -28,9 +25,7 @@ import (
 // request, one-line errors with a non-zero exit.
 func TestCrmctl(t *testing.T) {
 	ctx := context.Background()
-	p, err := platform.Start(ctx, platform.Options{Data: t.TempDir(), DBAddr: "127.0.0.1:0", CollectorAddr: "127.0.0.1:0",
-		ProfileAddr: "127.0.0.1:0", InteractionAddr: "127.0.0.1:0", SegmentationAddr: "127.0.0.1:0", LoyaltyAddr: "127.0.0.1:0",
-		Currency: "EUR", LogOutput: io.Discard})
+	p, err := platform.Start(ctx, testOptions(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,9 +153,7 @@ func TestCrmctl(t *testing.T) {
 // The demo data set loads through the APIs and reaches every service.
 func TestDemoData(t *testing.T) {
 	ctx := context.Background()
-	p, err := platform.Start(ctx, platform.Options{Data: t.TempDir(), DBAddr: "127.0.0.1:0", CollectorAddr: "127.0.0.1:0",
-		ProfileAddr: "127.0.0.1:0", InteractionAddr: "127.0.0.1:0", SegmentationAddr: "127.0.0.1:0", LoyaltyAddr: "127.0.0.1:0",
-		Currency: "EUR", LogOutput: io.Discard})
+	p, err := platform.Start(ctx, testOptions(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,17 +163,11 @@ func TestDemoData(t *testing.T) {
 		t.Fatal(err)
 	}
 	cctx := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
-	conn := map[string]*grpc.ClientConn{}
-	for _, s := range p.Services {
-		c, err := grpc.NewClient(s.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		conn[s.Name] = c
+	clients, closeConns, err := demo.Dial(p)
+	if err != nil {
+		t.Fatal(err)
 	}
-	clients := demo.Clients{Customers: customerv1.NewCustomerServiceClient(conn["customer-profile"]), Interactions: interactionv1.NewInteractionServiceClient(conn["interaction-log"]),
-		Segments: segmentationv1.NewSegmentationServiceClient(conn["segmentation"]), Loyalty: loyaltyv1.NewLoyaltyServiceClient(conn["loyalty"])}
+	defer closeConns()
 	counts, err := demo.Load(cctx, clients, 40, time.Now(), func(string) {})
 	if err != nil {
 		t.Fatal(err)

@@ -136,13 +136,19 @@ func (j *journey) waitRun(name string) {
 	}
 }
 
+// testOptions start the platform as the run command does, on free ports
+// and in a temporary folder.
+func testOptions(t *testing.T) platform.Options {
+	return platform.Options{Data: t.TempDir(), DBAddr: "127.0.0.1:0", CollectorAddr: "127.0.0.1:0",
+		ProfileAddr: "127.0.0.1:0", InteractionAddr: "127.0.0.1:0", SegmentationAddr: "127.0.0.1:0", LoyaltyAddr: "127.0.0.1:0",
+		Currency: "EUR", LogOutput: io.Discard}
+}
+
 // The customer journey through the whole platform, started as the run
 // command starts it, driven through the generated Go clients.
 func TestCustomerJourney(t *testing.T) {
 	ctx := context.Background()
-	p, err := platform.Start(ctx, platform.Options{Data: t.TempDir(), DBAddr: "127.0.0.1:0", CollectorAddr: "127.0.0.1:0",
-		ProfileAddr: "127.0.0.1:0", InteractionAddr: "127.0.0.1:0", SegmentationAddr: "127.0.0.1:0", LoyaltyAddr: "127.0.0.1:0",
-		Currency: "EUR", LogOutput: io.Discard})
+	p, err := platform.Start(ctx, testOptions(t))
 	if err != nil {
 		t.Fatal(err)
 	}

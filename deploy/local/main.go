@@ -24,17 +24,12 @@ import (
 	"syscall"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 
 	"github.com/opencrm/crm/deploy/local/collector"
 	"github.com/opencrm/crm/deploy/local/demo"
 	"github.com/opencrm/crm/deploy/local/platform"
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
-	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
-	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
-	segmentationv1 "github.com/opencrm/crm/gen/go/crm/segmentation/v1"
 )
 
 func main() {
@@ -123,23 +118,11 @@ Ctrl-C stops everything.
 // already has customers.
 func loadDemo(ctx context.Context, p *platform.Platform, token string) error {
 	ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
-	var conns []*grpc.ClientConn
-	defer func() {
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	}()
-	conn := map[string]*grpc.ClientConn{}
-	for _, s := range p.Services {
-		c, err := grpc.NewClient(s.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-		if err != nil {
-			return err
-		}
-		conns = append(conns, c)
-		conn[s.Name] = c
+	c, closeConns, err := demo.Dial(p)
+	if err != nil {
+		return err
 	}
-	c := demo.Clients{Customers: customerv1.NewCustomerServiceClient(conn["customer-profile"]), Interactions: interactionv1.NewInteractionServiceClient(conn["interaction-log"]),
-		Segments: segmentationv1.NewSegmentationServiceClient(conn["segmentation"]), Loyalty: loyaltyv1.NewLoyaltyServiceClient(conn["loyalty"])}
+	defer closeConns()
 	existing, err := c.Customers.ListCustomers(ctx, &customerv1.ListCustomersRequest{PageSize: 1})
 	if err != nil {
 		return err

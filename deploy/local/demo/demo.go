@@ -14,8 +14,11 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/opencrm/crm/deploy/local/platform"
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
@@ -29,6 +32,29 @@ type Clients struct {
 	Interactions interactionv1.InteractionServiceClient
 	Segments     segmentationv1.SegmentationServiceClient
 	Loyalty      loyaltyv1.LoyaltyServiceClient
+}
+
+// Dial connects to the platform's services; release closes the
+// connections.
+func Dial(p *platform.Platform) (c Clients, release func(), err error) {
+	var conns []*grpc.ClientConn
+	release = func() {
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	}
+	conn := map[string]*grpc.ClientConn{}
+	for _, s := range p.Services {
+		cc, err := grpc.NewClient(s.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			release()
+			return Clients{}, nil, err
+		}
+		conns = append(conns, cc)
+		conn[s.Name] = cc
+	}
+	return Clients{Customers: customerv1.NewCustomerServiceClient(conn["customer-profile"]), Interactions: interactionv1.NewInteractionServiceClient(conn["interaction-log"]),
+		Segments: segmentationv1.NewSegmentationServiceClient(conn["segmentation"]), Loyalty: loyaltyv1.NewLoyaltyServiceClient(conn["loyalty"])}, release, nil
 }
 
 // Counts say what was loaded.
