@@ -15,11 +15,13 @@ echo "== generated code is current"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 buf generate -o "$out"
-if ! diff -r "$out/gen/go/crm" gen/go/crm >/dev/null; then
-  diff -r "$out/gen/go/crm" gen/go/crm | head -20
-  echo "generated code is stale: run tools/gen.sh and commit the result" >&2
-  exit 1
-fi
+for d in gen/go/crm gen/ts/gen gen/python/src/crm gen/python/src/buf docs/reference; do
+  if ! diff -r "$out/$d" "$d" >/dev/null; then
+    diff -r "$out/$d" "$d" | head -20
+    echo "generated code in $d is stale: run tools/gen.sh and commit the result" >&2
+    exit 1
+  fi
+done
 
 echo "== buf breaking against main"
 base=""

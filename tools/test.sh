@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs the pinned toolchain, checks the API, vets and
-# tests every Go module of the workspace. CI runs exactly this (.ci/run).
+# tests every Go module of the workspace, then the TypeScript and Python
+# clients against the running platform. CI runs exactly this (.ci/run).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -22,3 +23,5 @@ echo "== go vet"
 go vet $mods
 echo "== go test"
 go test -count=1 -timeout 15m $mods
+echo "== clients in other languages"
+tools/client-tests.sh

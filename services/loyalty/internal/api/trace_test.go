@@ -126,17 +126,22 @@ func TestPurchaseTraceReachesLoyalty(t *testing.T) {
 	span.End()
 	eventually(t, "the purchase earns", func() bool { return e.balance(t, prog, c)() == 70 })
 
+	// The consumer's span ends just after the account is stored.
 	var consumed, stored bool
-	for _, sp := range exp.GetSpans() {
-		if sp.SpanContext.TraceID() != span.SpanContext().TraceID() {
-			continue
+	deadline := time.Now().Add(10 * time.Second)
+	for !(consumed && stored) && time.Now().Before(deadline) {
+		for _, sp := range exp.GetSpans() {
+			if sp.SpanContext.TraceID() != span.SpanContext().TraceID() {
+				continue
+			}
+			switch {
+			case sp.Name == "apply crm.interaction.v1.InteractionLogged":
+				consumed = true
+			case strings.Contains(sp.Name, "accounts"):
+				stored = true
+			}
 		}
-		switch {
-		case sp.Name == "apply crm.interaction.v1.InteractionLogged":
-			consumed = true
-		case strings.Contains(sp.Name, "accounts"):
-			stored = true
-		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	if !consumed || !stored {
 		t.Fatalf("in the caller's trace: loyalty consumed the event %v, stored the account %v", consumed, stored)

@@ -1,0 +1,256 @@
+from buf.validate import validate_pb2 as _validate_pb2
+from crm.auth.v1 import auth_pb2 as _auth_pb2
+from crm.customer.v1 import customer_pb2 as _customer_pb2
+from crm.feed.v1 import feed_pb2 as _feed_pb2
+from google.protobuf import field_mask_pb2 as _field_mask_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+DUPLICATE_REASON_SAME_EMAIL: DuplicateReason
+DUPLICATE_REASON_SAME_NAME_AND_BIRTH_DATE: DuplicateReason
+DUPLICATE_REASON_UNSPECIFIED: DuplicateReason
+
+class BatchGetCustomersRequest(_message.Message):
+    __slots__ = ["names"]
+    NAMES_FIELD_NUMBER: _ClassVar[int]
+    names: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, names: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class BatchGetCustomersResponse(_message.Message):
+    __slots__ = ["customers"]
+    CUSTOMERS_FIELD_NUMBER: _ClassVar[int]
+    customers: _containers.RepeatedCompositeFieldContainer[_customer_pb2.Customer]
+    def __init__(self, customers: _Optional[_Iterable[_Union[_customer_pb2.Customer, _Mapping]]] = ...) -> None: ...
+
+class CreateCustomerRequest(_message.Message):
+    __slots__ = ["customer", "request_id"]
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    customer: _customer_pb2.Customer
+    request_id: str
+    def __init__(self, customer: _Optional[_Union[_customer_pb2.Customer, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class CreateCustomerResponse(_message.Message):
+    __slots__ = ["customer"]
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    customer: _customer_pb2.Customer
+    def __init__(self, customer: _Optional[_Union[_customer_pb2.Customer, _Mapping]] = ...) -> None: ...
+
+class CustomerFilter(_message.Message):
+    __slots__ = ["attributes", "country_code", "create_time_from", "create_time_to", "lifecycle_stage", "owner", "tag", "update_time_from", "update_time_to"]
+    class AttributesEntry(_message.Message):
+        __slots__ = ["key", "value"]
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: _customer_pb2.AttributeValue
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[_customer_pb2.AttributeValue, _Mapping]] = ...) -> None: ...
+    ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
+    COUNTRY_CODE_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FROM_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_TO_FIELD_NUMBER: _ClassVar[int]
+    LIFECYCLE_STAGE_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FROM_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_TO_FIELD_NUMBER: _ClassVar[int]
+    attributes: _containers.MessageMap[str, _customer_pb2.AttributeValue]
+    country_code: str
+    create_time_from: _timestamp_pb2.Timestamp
+    create_time_to: _timestamp_pb2.Timestamp
+    lifecycle_stage: _customer_pb2.LifecycleStage
+    owner: str
+    tag: str
+    update_time_from: _timestamp_pb2.Timestamp
+    update_time_to: _timestamp_pb2.Timestamp
+    def __init__(self, lifecycle_stage: _Optional[_Union[_customer_pb2.LifecycleStage, str]] = ..., tag: _Optional[str] = ..., country_code: _Optional[str] = ..., owner: _Optional[str] = ..., create_time_from: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., create_time_to: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time_from: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time_to: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., attributes: _Optional[_Mapping[str, _customer_pb2.AttributeValue]] = ...) -> None: ...
+
+class DeleteCustomerRequest(_message.Message):
+    __slots__ = ["etag", "name", "request_id"]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    etag: str
+    name: str
+    request_id: str
+    def __init__(self, name: _Optional[str] = ..., etag: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class DeleteCustomerResponse(_message.Message):
+    __slots__ = ["customer"]
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    customer: _customer_pb2.Customer
+    def __init__(self, customer: _Optional[_Union[_customer_pb2.Customer, _Mapping]] = ...) -> None: ...
+
+class DuplicateGroup(_message.Message):
+    __slots__ = ["customers", "key", "reason"]
+    CUSTOMERS_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    customers: _containers.RepeatedCompositeFieldContainer[_customer_pb2.Customer]
+    key: str
+    reason: DuplicateReason
+    def __init__(self, reason: _Optional[_Union[DuplicateReason, str]] = ..., key: _Optional[str] = ..., customers: _Optional[_Iterable[_Union[_customer_pb2.Customer, _Mapping]]] = ...) -> None: ...
+
+class EraseCustomerRequest(_message.Message):
+    __slots__ = ["name", "reason", "request_id"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    reason: str
+    request_id: str
+    def __init__(self, name: _Optional[str] = ..., reason: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class EraseCustomerResponse(_message.Message):
+    __slots__ = ["erase_time", "name"]
+    ERASE_TIME_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    erase_time: _timestamp_pb2.Timestamp
+    name: str
+    def __init__(self, name: _Optional[str] = ..., erase_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class FindDuplicatesRequest(_message.Message):
+    __slots__ = ["customer", "page_size"]
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    customer: str
+    page_size: int
+    def __init__(self, customer: _Optional[str] = ..., page_size: _Optional[int] = ...) -> None: ...
+
+class FindDuplicatesResponse(_message.Message):
+    __slots__ = ["groups"]
+    GROUPS_FIELD_NUMBER: _ClassVar[int]
+    groups: _containers.RepeatedCompositeFieldContainer[DuplicateGroup]
+    def __init__(self, groups: _Optional[_Iterable[_Union[DuplicateGroup, _Mapping]]] = ...) -> None: ...
+
+class GetCustomerRequest(_message.Message):
+    __slots__ = ["name"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetCustomerResponse(_message.Message):
+    __slots__ = ["customer"]
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    customer: _customer_pb2.Customer
+    def __init__(self, customer: _Optional[_Union[_customer_pb2.Customer, _Mapping]] = ...) -> None: ...
+
+class ListCustomersRequest(_message.Message):
+    __slots__ = ["filter", "order_by", "page_size", "page_token", "show_deleted"]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    ORDER_BY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    SHOW_DELETED_FIELD_NUMBER: _ClassVar[int]
+    filter: CustomerFilter
+    order_by: str
+    page_size: int
+    page_token: str
+    show_deleted: bool
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., filter: _Optional[_Union[CustomerFilter, _Mapping]] = ..., order_by: _Optional[str] = ..., show_deleted: bool = ...) -> None: ...
+
+class ListCustomersResponse(_message.Message):
+    __slots__ = ["customers", "next_page_token"]
+    CUSTOMERS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    customers: _containers.RepeatedCompositeFieldContainer[_customer_pb2.Customer]
+    next_page_token: str
+    def __init__(self, customers: _Optional[_Iterable[_Union[_customer_pb2.Customer, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ListMergesRequest(_message.Message):
+    __slots__ = ["customer"]
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    customer: str
+    def __init__(self, customer: _Optional[str] = ...) -> None: ...
+
+class ListMergesResponse(_message.Message):
+    __slots__ = ["merges"]
+    MERGES_FIELD_NUMBER: _ClassVar[int]
+    merges: _containers.RepeatedCompositeFieldContainer[_customer_pb2.Merge]
+    def __init__(self, merges: _Optional[_Iterable[_Union[_customer_pb2.Merge, _Mapping]]] = ...) -> None: ...
+
+class MergeCustomersRequest(_message.Message):
+    __slots__ = ["loser", "request_id", "survivor"]
+    LOSER_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    SURVIVOR_FIELD_NUMBER: _ClassVar[int]
+    loser: str
+    request_id: str
+    survivor: str
+    def __init__(self, survivor: _Optional[str] = ..., loser: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class MergeCustomersResponse(_message.Message):
+    __slots__ = ["customer", "merge"]
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    MERGE_FIELD_NUMBER: _ClassVar[int]
+    customer: _customer_pb2.Customer
+    merge: _customer_pb2.Merge
+    def __init__(self, customer: _Optional[_Union[_customer_pb2.Customer, _Mapping]] = ..., merge: _Optional[_Union[_customer_pb2.Merge, _Mapping]] = ...) -> None: ...
+
+class SearchCustomersRequest(_message.Message):
+    __slots__ = ["page_size", "page_token", "query"]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    query: str
+    def __init__(self, query: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class SearchCustomersResponse(_message.Message):
+    __slots__ = ["customers", "next_page_token"]
+    CUSTOMERS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    customers: _containers.RepeatedCompositeFieldContainer[_customer_pb2.Customer]
+    next_page_token: str
+    def __init__(self, customers: _Optional[_Iterable[_Union[_customer_pb2.Customer, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class UndeleteCustomerRequest(_message.Message):
+    __slots__ = ["name", "request_id"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    request_id: str
+    def __init__(self, name: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class UndeleteCustomerResponse(_message.Message):
+    __slots__ = ["customer"]
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    customer: _customer_pb2.Customer
+    def __init__(self, customer: _Optional[_Union[_customer_pb2.Customer, _Mapping]] = ...) -> None: ...
+
+class UpdateCustomerRequest(_message.Message):
+    __slots__ = ["customer", "request_id", "update_mask"]
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    customer: _customer_pb2.Customer
+    request_id: str
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, customer: _Optional[_Union[_customer_pb2.Customer, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class UpdateCustomerResponse(_message.Message):
+    __slots__ = ["customer"]
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    customer: _customer_pb2.Customer
+    def __init__(self, customer: _Optional[_Union[_customer_pb2.Customer, _Mapping]] = ...) -> None: ...
+
+class WatchCustomerEventsRequest(_message.Message):
+    __slots__ = ["after_sequence"]
+    AFTER_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    after_sequence: int
+    def __init__(self, after_sequence: _Optional[int] = ...) -> None: ...
+
+class WatchCustomerEventsResponse(_message.Message):
+    __slots__ = ["event"]
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    event: _feed_pb2.Event
+    def __init__(self, event: _Optional[_Union[_feed_pb2.Event, _Mapping]] = ...) -> None: ...
+
+class DuplicateReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Tests the TypeScript and Python clients against the platform: starts it
+# as the README's run command does (free ports, a temporary folder), runs
+# each language's suite with the addresses and a token, then stops it.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+tmp=$(mktemp -d)
+go build -o "$tmp/local" ./deploy/local
+"$tmp/local" -data "$tmp/data" -db-addr 127.0.0.1:0 -collector-addr 127.0.0.1:0 -profile-addr 127.0.0.1:0 \
+  -interaction-addr 127.0.0.1:0 -segmentation-addr 127.0.0.1:0 -loyalty-addr 127.0.0.1:0 >"$tmp/out" 2>&1 &
+pid=$!
+trap 'kill -INT $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+for _ in $(seq 1 240); do
+  grep -q 'Ctrl-C stops everything' "$tmp/out" && break
+  kill -0 $pid 2>/dev/null || { cat "$tmp/out" >&2; exit 1; }
+  sleep 0.5
+done
+addr() { sed -n "s/^  $1 *\([0-9.:]*\).*/\1/p" "$tmp/out" | head -1; }
+export CRM_PROFILE_ADDR=$(addr customer-profile)
+export CRM_INTERACTION_ADDR=$(addr interaction-log)
+export CRM_SEGMENTATION_ADDR=$(addr segmentation)
+export CRM_LOYALTY_ADDR=$(addr loyalty)
+export CRM_TOKEN=$(grep -m1 '^eyJ' "$tmp/out")
+[ -n "$CRM_PROFILE_ADDR" ] && [ -n "$CRM_TOKEN" ] || { cat "$tmp/out" >&2; exit 1; }
+
+echo "== TypeScript client"
+(cd gen/ts && npm ci --no-audit --no-fund --loglevel=error >/dev/null && npm test --silent)
+echo "== Python client"
+(cd gen/python && PYTHONPATH=src /usr/bin/python3 -m unittest discover -s tests)
