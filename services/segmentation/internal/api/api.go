@@ -199,11 +199,11 @@ func (h *Handler) segmentView(ctx context.Context, s *store.Segment) (*segmentat
 	}
 	evaluated := false
 	if cur != "" {
-		r, err := h.store.Run(ctx, cur)
+		versions, err := h.store.RunSegments(ctx, cur)
 		if err != nil {
 			return nil, err
 		}
-		evaluated = r != nil && r.Segments[s.ID] == s.RuleVersion
+		evaluated = versions[s.ID] == s.RuleVersion
 	}
 	return segmentToProto(s, n, evaluated), nil
 }

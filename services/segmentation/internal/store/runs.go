@@ -95,6 +95,19 @@ func (s *Store) Run(ctx context.Context, id string) (*Run, error) {
 	return &r, nil
 }
 
+// RunSegments returns the rule versions a run evaluated, by segment id
+// (nil when there is no such run), without reading the rest of the run.
+func (s *Store) RunSegments(ctx context.Context, id string) (map[string]int64, error) {
+	var r struct {
+		Segments map[string]int64 `bson:"segments"`
+	}
+	err := s.runs.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: "segments", Value: 1}})).Decode(&r)
+	if mongox.IsNotFound(err) {
+		return nil, nil
+	}
+	return r.Segments, mongox.Wrap("read run", err)
+}
+
 // RunPos is a run's position in the newest-first order.
 type RunPos struct {
 	Start time.Time `json:"s"`
