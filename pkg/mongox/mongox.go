@@ -110,6 +110,37 @@ type Index struct {
 	Model      mongo.IndexModel
 }
 
+// unique reports whether the index enforces uniqueness.
+func (ix Index) unique() bool {
+	if ix.Model.Options == nil {
+		return false
+	}
+	var o options.IndexOptions
+	for _, set := range ix.Model.Options.List() {
+		if err := set(&o); err != nil {
+			return false
+		}
+	}
+	return o.Unique != nil && *o.Unique
+}
+
+// ForMode returns the indexes worth creating in a mode: all of them on
+// MongoDB; on the embedded database only the unique ones, which enforce
+// constraints, because it reads whole tables whatever the indexes (see
+// MONGO_SUBSET.md) and every other index only slows its writes.
+func ForMode(mode Mode, indexes []Index) []Index {
+	if mode != ModeEmbedded {
+		return indexes
+	}
+	var out []Index
+	for _, ix := range indexes {
+		if ix.unique() {
+			out = append(out, ix)
+		}
+	}
+	return out
+}
+
 // EnsureIndexes creates the indexes (creating an existing one is a no-op).
 func EnsureIndexes(ctx context.Context, db *mongo.Database, indexes []Index) error {
 	for _, ix := range indexes {

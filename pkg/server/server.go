@@ -228,7 +228,7 @@ func (r *Running) becomeReady(ctx context.Context, db *mongo.Database, svc *Serv
 		err := r.checkDB(ctx)
 		if err == nil {
 			ictx, cancel := context.WithTimeout(ctx, time.Minute)
-			err = mongox.EnsureIndexes(ictx, db, svc.Indexes)
+			err = mongox.EnsureIndexes(ictx, db, mongox.ForMode(r.cfg.Mongo.Mode, svc.Indexes))
 			cancel()
 		}
 		if err == nil {

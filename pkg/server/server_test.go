@@ -11,6 +11,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -73,7 +74,8 @@ func TestHealthIsNotServingUntilTheDatabaseAnswersAndIndexesExist(t *testing.T) 
 
 	db := dbtest.Config(t)
 	withIndex := func(*server.Deps) (*server.Service, error) {
-		return &server.Service{Indexes: []mongox.Index{{Collection: "things", Model: mongo.IndexModel{Keys: bson.D{{Key: "k", Value: 1}}}}}}, nil
+		// Unique: the embedded database gets only those (mongox.ForMode).
+		return &server.Service{Indexes: []mongox.Index{{Collection: "things", Model: mongo.IndexModel{Keys: bson.D{{Key: "k", Value: 1}}, Options: options.Index().SetUnique(true)}}}}, nil
 	}
 	up, err := server.Start(context.Background(), baseConfig(db), withIndex, server.Options{LogOutput: &bytes.Buffer{}})
 	if err != nil {

@@ -178,9 +178,10 @@ func run(out string, batches int) error {
 	}
 	defer raw.Disconnect(ctx)
 	rawDB := raw.Database("bench_interaction")
-	// The same indexes as the service's collection, for the second baseline.
+	// The same indexes as the service's collection on this database, for
+	// the second baseline.
 	var indexed []mongox.Index
-	for _, ix := range store.Indexes() {
+	for _, ix := range mongox.ForMode(mongox.ModeEmbedded, store.Indexes()) {
 		if ix.Collection == store.Interactions {
 			indexed = append(indexed, mongox.Index{Collection: "raw_indexed_interactions", Model: ix.Model})
 		}
