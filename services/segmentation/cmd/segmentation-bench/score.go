@@ -67,7 +67,7 @@ func scoreChild(n int) error {
 	if err != nil {
 		return err
 	}
-	fit := "fitted"
+	var fit string
 	if !th.Fit.OK {
 		fit = "not fitted: " + th.Fit.Reason
 	} else {
