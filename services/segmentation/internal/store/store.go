@@ -196,13 +196,12 @@ func (s *Store) CountCustomers(ctx context.Context) (int64, error) {
 
 // Score is one customer's grades in one run, with their rule segments.
 type Score struct {
-	ID       string         `bson:"_id"` // run/customer
-	Run      string         `bson:"run"`
-	Customer string         `bson:"c"`
-	Scores   model.Scores   `bson:"s"`
-	Segments []string       `bson:"seg"`
-	Time     time.Time      `bson:"t"`
-	Outbox   []feed.Pending `bson:"outbox,omitempty"`
+	ID       string       `bson:"_id"` // run/customer
+	Run      string       `bson:"run"`
+	Customer string       `bson:"c"`
+	Scores   model.Scores `bson:"s"`
+	Segments []string     `bson:"seg"`
+	Time     time.Time    `bson:"t"`
 }
 
 // ScoreID is the _id of a customer's score in a run.
