@@ -188,12 +188,6 @@ func (s *Store) ChangedSince(ctx context.Context, t time.Time) ([]string, error)
 	return mongox.IDs(ctx, s.customers, bson.D{{Key: "updated", Value: bson.D{{Key: "$gte", Value: t}}}, {Key: "merged_into", Value: nil}}, 0)
 }
 
-// CountCustomers counts the customers a run scores.
-func (s *Store) CountCustomers(ctx context.Context) (int64, error) {
-	n, err := s.customers.CountDocuments(ctx, bson.D{{Key: "merged_into", Value: nil}, {Key: "deleted", Value: bson.D{{Key: "$ne", Value: true}}}})
-	return n, mongox.Wrap("count customers", err)
-}
-
 // Score is one customer's grades in one run, with their rule segments.
 type Score struct {
 	ID       string       `bson:"_id"` // run/customer
