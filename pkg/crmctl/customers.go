@@ -34,8 +34,16 @@ func customerRow(cu *customerv1.Customer) []string {
 
 const customerHeader = "NAME\tDISPLAY NAME\tEMAIL\tCOUNTRY\tSTAGE\tTAGS"
 
+func (c *cli) customerTable(cs []*customerv1.Customer) {
+	rows := make([][]string, len(cs))
+	for i, cu := range cs {
+		rows[i] = customerRow(cu)
+	}
+	c.table(customerHeader, rows)
+}
+
 func (c *cli) showCustomer(cu *customerv1.Customer) func() {
-	return func() { c.table(customerHeader, [][]string{customerRow(cu)}) }
+	return func() { c.customerTable([]*customerv1.Customer{cu}) }
 }
 
 func (c *cli) customers(verb string, args []string) error {
@@ -87,13 +95,7 @@ func (c *cli) customers(verb string, args []string) error {
 		if err != nil {
 			return err
 		}
-		return c.emit(resp, func() {
-			var rows [][]string
-			for _, cu := range resp.GetCustomers() {
-				rows = append(rows, customerRow(cu))
-			}
-			c.table(customerHeader, rows)
-		})
+		return c.emit(resp, func() { c.customerTable(resp.GetCustomers()) })
 	case "search":
 		pos, err := parse(fs, args, 1, "customers search QUERY")
 		if err != nil {
@@ -103,13 +105,7 @@ func (c *cli) customers(verb string, args []string) error {
 		if err != nil {
 			return err
 		}
-		return c.emit(resp, func() {
-			var rows [][]string
-			for _, cu := range resp.GetCustomers() {
-				rows = append(rows, customerRow(cu))
-			}
-			c.table(customerHeader, rows)
-		})
+		return c.emit(resp, func() { c.customerTable(resp.GetCustomers()) })
 	case "update":
 		display := fs.String("name", "", "new display name")
 		owner := fs.String("owner", "", "new owner")

@@ -134,6 +134,16 @@ type Request interface {
 	GetPageToken() string
 }
 
+// After is a page position's value: the zero value on the first page,
+// where Page passes nil.
+func After[P any](after *P) P {
+	var zero P
+	if after == nil {
+		return zero
+	}
+	return *after
+}
+
 // Page runs one page of a List call: it checks the request's token and
 // decodes its position (of type P, nil on the first page), asks list for
 // up to size+1 items after it, and returns the page and the token of the

@@ -71,7 +71,7 @@ func (h *Handler) GetProgram(ctx context.Context, req *loyaltyv1.GetProgramReque
 // ListPrograms implements the API method.
 func (h *Handler) ListPrograms(ctx context.Context, req *loyaltyv1.ListProgramsRequest) (*loyaltyv1.ListProgramsResponse, error) {
 	page, next, err := pagetoken.Page(h.pages, req, defaultPage, func(after *string, limit int64) ([]*program.Program, error) {
-		return h.book.Store.Programs(ctx, "", deref(after), limit)
+		return h.book.Store.Programs(ctx, "", pagetoken.After(after), limit)
 	}, func(p *program.Program) string { return p.ID })
 	if err != nil {
 		return nil, err
@@ -81,14 +81,6 @@ func (h *Handler) ListPrograms(ctx context.Context, req *loyaltyv1.ListProgramsR
 		resp.Programs = append(resp.Programs, loyaltypb.ProgramToProto(p))
 	}
 	return resp, nil
-}
-
-// deref is a page position's value, "" on the first page.
-func deref(after *string) string {
-	if after == nil {
-		return ""
-	}
-	return *after
 }
 
 var updatable = map[string]bool{"display_name": true, "points_per_unit": true, "tiers": true, "earning_rules": true,

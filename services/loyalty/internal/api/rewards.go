@@ -39,7 +39,7 @@ func (h *Handler) CreateReward(ctx context.Context, req *loyaltyv1.CreateRewardR
 // ListRewards implements the API method.
 func (h *Handler) ListRewards(ctx context.Context, req *loyaltyv1.ListRewardsRequest) (*loyaltyv1.ListRewardsResponse, error) {
 	page, next, err := pagetoken.Page(h.pages, req, defaultPage, func(after *string, limit int64) ([]*catalogue.Reward, error) {
-		return h.book.Store.Rewards(ctx, programID(req.GetProgram()), deref(after), req.GetAvailableOnly(), limit)
+		return h.book.Store.Rewards(ctx, programID(req.GetProgram()), pagetoken.After(after), req.GetAvailableOnly(), limit)
 	}, func(r *catalogue.Reward) string { return r.ID })
 	if err != nil {
 		return nil, err

@@ -34,21 +34,13 @@ type Handler struct {
 
 var _ segmentationv1.SegmentationServiceServer = (*Handler)(nil)
 
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
-}
-
 // GetSettings implements the API method.
 func (h *Handler) GetSettings(ctx context.Context, _ *segmentationv1.GetSettingsRequest) (*segmentationv1.GetSettingsResponse, error) {
 	st, err := h.engine.Settings(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &segmentationv1.GetSettingsResponse{Settings: settingsToProto(st)}, nil
+	return &segmentationv1.GetSettingsResponse{Settings: settingsToProto(st, h.engine.Currency)}, nil
 }
 
 var settable = map[string]bool{"window_days": true, "segment_map": true, "trend_change": true, "value_matrix": true, "pyramid": true,
@@ -87,7 +79,7 @@ func (h *Handler) UpdateSettings(ctx context.Context, req *segmentationv1.Update
 	} else if err != nil {
 		return nil, err
 	}
-	return &segmentationv1.UpdateSettingsResponse{Settings: settingsToProto(st)}, nil
+	return &segmentationv1.UpdateSettingsResponse{Settings: settingsToProto(st, h.engine.Currency)}, nil
 }
 
 // StartRecompute implements the API method.
@@ -275,7 +267,7 @@ func (h *Handler) GetSegment(ctx context.Context, req *segmentationv1.GetSegment
 // ListSegments implements the API method.
 func (h *Handler) ListSegments(ctx context.Context, req *segmentationv1.ListSegmentsRequest) (*segmentationv1.ListSegmentsResponse, error) {
 	page, next, err := pagetoken.Page(h.pages, req, 50, func(after *string, limit int64) ([]store.Segment, error) {
-		return h.store.Segments(ctx, deref(after), limit)
+		return h.store.Segments(ctx, pagetoken.After(after), limit)
 	}, func(s store.Segment) string { return s.ID })
 	if err != nil {
 		return nil, err
@@ -404,7 +396,7 @@ func (h *Handler) ListSegmentMembers(ctx context.Context, req *segmentationv1.Li
 		return nil, err
 	}
 	page, next, err := pagetoken.Page(h.pages, req, 100, func(after *string, limit int64) ([]string, error) {
-		return h.store.Members(ctx, cur, s.ID, deref(after), limit)
+		return h.store.Members(ctx, cur, s.ID, pagetoken.After(after), limit)
 	}, func(id string) string { return id })
 	if err != nil {
 		return nil, err

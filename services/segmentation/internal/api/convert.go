@@ -13,7 +13,7 @@ import (
 	"github.com/opencrm/crm/services/segmentation/internal/store"
 )
 
-func settingsToProto(s *store.Settings) *segmentationv1.Settings {
+func settingsToProto(s *store.Settings, currency string) *segmentationv1.Settings {
 	p := s.Params
 	out := &segmentationv1.Settings{
 		Name: "settings", WindowDays: int32(p.WindowDays), TrendChange: p.TrendChange,
@@ -24,7 +24,7 @@ func settingsToProto(s *store.Settings) *segmentationv1.Settings {
 		Churn: &segmentationv1.ChurnSettings{OverdueFactor: p.Churn.OverdueFactor, MinAlive: p.Churn.MinAlive, FallingShare: p.Churn.FallingShare},
 		Clv: &segmentationv1.ClvSettings{MarginRate: p.CLV.MarginRate, DiscountRate: p.CLV.DiscountRate, HorizonYears: int32(p.CLV.HorizonYears),
 			AnnualCost: p.CLV.AnnualCost, FitSample: int32(p.CLV.FitSample)},
-		RecomputeIntervalMinutes: int32(s.Interval), CurrencyCode: s.Currency,
+		RecomputeIntervalMinutes: int32(s.Interval), CurrencyCode: currency,
 	}
 	if s.Version > 0 { // the defaults, never saved, take any update
 		out.Etag = etag.Format(s.Version)

@@ -14,12 +14,9 @@ import (
 	"strings"
 	"time"
 
-	"google.golang.org/protobuf/types/known/timestamppb"
-
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
-	segmentationv1 "github.com/opencrm/crm/gen/go/crm/segmentation/v1"
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/money"
 	"github.com/opencrm/crm/services/segmentation/internal/grading"
@@ -132,10 +129,6 @@ func (a *Applier) ApplyInteraction(ctx context.Context, ev *feedv1.Event) error 
 }
 
 func (a *Applier) interaction(ctx context.Context, seq int64, i *interactionv1.Interaction) error {
-	settings, err := a.Engine.Settings(ctx)
-	if err != nil {
-		return err
-	}
 	at := i.GetOccurTime().AsTime()
 	channel := strings.ToLower(strings.TrimPrefix(i.GetChannel().String(), "CHANNEL_"))
 	if i.GetChannel() == interactionv1.Channel_CHANNEL_UNSPECIFIED {
@@ -148,7 +141,7 @@ func (a *Applier) interaction(ctx context.Context, seq int64, i *interactionv1.I
 		GetUnits() int64
 		GetNanos() int32
 	}) (int64, bool, error) {
-		if m.GetCurrencyCode() != settings.Currency {
+		if m.GetCurrencyCode() != a.Engine.Currency {
 			return 0, true, nil
 		}
 		v, err := money.ToMinor(m.GetCurrencyCode(), m.GetUnits(), m.GetNanos())
@@ -192,27 +185,16 @@ func (a *Applier) ApplyCustomer(ctx context.Context, ev *feedv1.Event) error {
 		if ev.GetRedacted() {
 			return nil
 		}
-		var c *customerv1.Customer
-		switch ev.GetType() {
-		case "crm.customer.v1.CustomerCreated":
-			var e customerv1.CustomerCreated
-			if err := ev.GetPayload().UnmarshalTo(&e); err != nil {
-				return fmt.Errorf("decode creation: %w", err)
-			}
-			c = e.GetCustomer()
-		case "crm.customer.v1.CustomerUpdated":
-			var e customerv1.CustomerUpdated
-			if err := ev.GetPayload().UnmarshalTo(&e); err != nil {
-				return fmt.Errorf("decode update: %w", err)
-			}
-			c = e.GetCustomer()
-		default:
-			var e customerv1.CustomerUndeleted
-			if err := ev.GetPayload().UnmarshalTo(&e); err != nil {
-				return fmt.Errorf("decode undeletion: %w", err)
-			}
-			c = e.GetCustomer()
+		// The three events carry the customer as it is now.
+		m, err := ev.GetPayload().UnmarshalNew()
+		if err != nil {
+			return fmt.Errorf("decode %s: %w", ev.GetType(), err)
 		}
+		withCustomer, ok := m.(interface{ GetCustomer() *customerv1.Customer })
+		if !ok {
+			return fmt.Errorf("decode %s: no customer in %T", ev.GetType(), m)
+		}
+		c := withCustomer.GetCustomer()
 		p, deleted := Profile(c), c.GetState() == customerv1.CustomerState_CUSTOMER_STATE_DELETED
 		return a.update(ctx, c.GetId(), false, seq, func(m *metrics.Customer) { m.Profile, m.Deleted = p, deleted })
 	case "crm.customer.v1.CustomerDeleted":
@@ -262,7 +244,7 @@ func (a *Applier) merge(ctx context.Context, seq int64, loserID string, survivor
 			return err
 		}
 	}
-	if err := a.leaveAll(ctx, loserID); err != nil {
+	if err := a.Engine.Leave(ctx, loserID); err != nil {
 		return err
 	}
 	tomb := &metrics.Customer{ID: loserID, MergedInto: survivor.GetId(), Updated: a.Engine.Now().UTC()}
@@ -275,36 +257,6 @@ func (a *Applier) merge(ctx context.Context, seq int64, loserID string, survivor
 	}
 	a.Log.InfoContext(ctx, "merged a customer's metrics into the survivor's", "loser", "customers/"+loserID, "survivor", survivor.GetName())
 	return nil
-}
-
-// leaveAll publishes a merged-away customer leaving their segments and
-// deletes their grades.
-func (a *Applier) leaveAll(ctx context.Context, id string) error {
-	st := a.Engine.Store
-	cur, err := st.Current(ctx)
-	if err != nil {
-		return err
-	}
-	score, err := st.Score(ctx, cur, id)
-	if err != nil {
-		return err
-	}
-	now := a.Engine.Now().UTC()
-	var evs []feed.Pending
-	for _, sg := range score.Segments {
-		ev, err := feed.NewPending(ctx, "customers/"+id, &segmentationv1.SegmentMembershipChanged{
-			Customer: "customers/" + id, Segment: "segments/" + sg, Time: timestamppb.New(now),
-		}, now)
-		if err != nil {
-			return err
-		}
-		ev.ID = "merged/" + id + "/" + sg
-		evs = append(evs, ev)
-	}
-	if err := st.Feed.Append(ctx, evs...); err != nil {
-		return err
-	}
-	return st.DeleteCustomerScores(ctx, id)
 }
 
 // Profile is what rules may use of a profile.

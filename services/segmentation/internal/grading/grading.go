@@ -30,7 +30,7 @@ type Engine struct {
 	Store *store.Store
 	Log   *slog.Logger
 	Now   func() time.Time
-	// Currency is the scored currency until settings name one.
+	// Currency is the scored currency (CRM_SEGMENTATION_CURRENCY).
 	Currency string
 	// Batch is how many customers a run reads and writes at once.
 	Batch int64
@@ -69,7 +69,7 @@ func (e *Engine) Settings(ctx context.Context) (*store.Settings, error) {
 	if err != nil || st != nil {
 		return st, err
 	}
-	return &store.Settings{Params: model.Defaults(), Interval: 60, Currency: e.Currency}, nil
+	return &store.Settings{Params: model.Defaults(), Interval: 60}, nil
 }
 
 // current returns the basis of the current run; before the first run,
@@ -91,7 +91,7 @@ func (e *Engine) current(ctx context.Context) (*basis, error) {
 			return nil, err
 		}
 		// Not cached: settings may change before the first run.
-		return &basis{thresholds: model.NewCollector(st.Params).Thresholds(), currency: st.Currency, exponent: money.Exponent(st.Currency)}, nil
+		return &basis{thresholds: model.NewCollector(st.Params).Thresholds(), currency: e.Currency, exponent: money.Exponent(e.Currency)}, nil
 	}
 	r, err := e.Store.Run(ctx, id)
 	if err != nil {
@@ -285,6 +285,33 @@ func (e *Engine) RescoreCustomer(ctx context.Context, c *metrics.Customer) error
 		return err
 	}
 	return e.Store.ReplaceScore(ctx, store.Score{ID: store.ScoreID(b.run, id), Run: b.run, Customer: id, Scores: s, Segments: members, Time: now})
+}
+
+// Leave publishes a merged-away customer leaving their segments and
+// deletes their grades.
+func (e *Engine) Leave(ctx context.Context, id string) error {
+	cur, err := e.Store.Current(ctx)
+	if err != nil {
+		return err
+	}
+	score, err := e.Store.Score(ctx, cur, id)
+	if err != nil {
+		return err
+	}
+	now := e.Now().UTC()
+	var evs []feed.Pending
+	for _, sg := range score.Segments {
+		ev, err := membershipEvent(ctx, id, sg, "", false, now)
+		if err != nil {
+			return err
+		}
+		ev.ID = "merged/" + id + "/" + sg
+		evs = append(evs, ev)
+	}
+	if err := e.Store.Feed.Append(ctx, evs...); err != nil {
+		return err
+	}
+	return e.Store.DeleteCustomerScores(ctx, id)
 }
 
 // View is one customer's grades as GetCustomerSegments shows them.

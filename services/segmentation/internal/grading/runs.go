@@ -37,7 +37,7 @@ func (e *Engine) StartRun(ctx context.Context, trigger string) (*store.Run, erro
 	}
 	now := e.Now().UTC().Truncate(time.Millisecond)
 	r := &store.Run{ID: ids.New(), State: store.RunRunning, Trigger: trigger, Start: now, Heartbeat: now,
-		Currency: st.Currency, Exponent: money.Exponent(st.Currency)}
+		Currency: e.Currency, Exponent: money.Exponent(e.Currency)}
 	holder, err := e.Store.Lock(ctx, r.ID, now, now.Add(-staleAfter))
 	if err != nil {
 		return nil, err

@@ -117,14 +117,12 @@ func (c *Collector) Thresholds() Thresholds {
 		Monetary:  NewDist(c.monetary),
 	}
 	v := spendView{asc: c.monetary, prospects: c.prospects}
-	if c.p.Pyramid.Absolute {
-		for _, b := range c.p.Pyramid.Bands[:len(c.p.Pyramid.Bands)-1] {
-			t.PyramidCuts = append(t.PyramidCuts, b.Limit)
+	for _, b := range c.p.Pyramid.Bands[:len(c.p.Pyramid.Bands)-1] {
+		cut := b.Limit // absolute: the band's least spend
+		if !c.p.Pyramid.Absolute {
+			cut = v.rankCut(b.Limit)
 		}
-	} else {
-		for _, b := range c.p.Pyramid.Bands[:len(c.p.Pyramid.Bands)-1] {
-			t.PyramidCuts = append(t.PyramidCuts, v.rankCut(b.Limit))
-		}
+		t.PyramidCuts = append(t.PyramidCuts, cut)
 	}
 	t.ACut, t.BCut, t.Pareto = v.abc(c.p.AShare, c.p.BShare)
 	t.Fit = fit(c.sample, c.spend)

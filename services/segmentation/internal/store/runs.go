@@ -245,7 +245,6 @@ type Settings struct {
 	ID       string       `bson:"_id"`
 	Params   model.Params `bson:"params"`
 	Interval int          `bson:"interval_minutes"`
-	Currency string       `bson:"currency"`
 	Version  int64        `bson:"version"`
 	Updated  time.Time    `bson:"updated"`
 }
