@@ -32,10 +32,12 @@ const maxBatch = 100
 
 // Check returns, for each id that may not be acted on, why; an id
 // absent from the map is fine. It fails UNAVAILABLE when customer-profile
-// cannot answer. One call serves up to 100 ids: an unknown id is dropped
-// and the rest asked again.
+// cannot answer. Each customer is asked about once, whatever the number
+// of times ids names it; one call serves up to 100 customers: an unknown
+// id is dropped and the rest asked again.
 func (c *Checker) Check(ctx context.Context, ids []string) (map[string]error, error) {
 	problems := map[string]error{}
+	ids = distinct(ids)
 	for len(ids) > 0 {
 		n := min(len(ids), maxBatch)
 		if err := c.check(ctx, ids[:n], problems); err != nil {
@@ -44,6 +46,19 @@ func (c *Checker) Check(ctx context.Context, ids []string) (map[string]error, er
 		ids = ids[n:]
 	}
 	return problems, nil
+}
+
+// distinct returns ids without repeats, in first-seen order.
+func distinct(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // check checks up to maxBatch ids, adding to problems.
