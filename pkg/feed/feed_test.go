@@ -283,16 +283,15 @@ func TestAppendPublishesABlockOnce(t *testing.T) {
 	_, p, _ := setup(t)
 	ctx := context.Background()
 	var evs []feed.Pending
-	var ids []string
 	for n := range 3 {
 		ev, err := feed.NewPending(ctx, fmt.Sprint("docs/", n), wrapperspb.String(fmt.Sprint(n)), time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
 		ev.ID = fmt.Sprint("logged-", n) // derived from the record, as append-only records do
-		evs, ids = append(evs, ev), append(ids, ev.ID)
+		evs = append(evs, ev)
 	}
-	for range 2 { // the second time is a sweep after a crash: nothing new is delivered
+	for range 2 { // the second time is a replay: nothing new is delivered
 		if err := p.Append(ctx, evs...); err != nil {
 			t.Fatal(err)
 		}
@@ -308,10 +307,6 @@ func TestAppendPublishesABlockOnce(t *testing.T) {
 	})
 	if fmt.Sprint(got) != "[0 1 2]" {
 		t.Fatalf("delivered %v", got)
-	}
-	in, err := p.Published(ctx, append(ids, "logged-9"))
-	if err != nil || len(in) != 3 || in["logged-9"] {
-		t.Fatalf("published: %v %v", in, err)
 	}
 }
 

@@ -11,10 +11,12 @@
 package feed
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -141,9 +143,10 @@ type Producer struct {
 	Poll time.Duration
 	Now  func() time.Time
 
-	mu     sync.Mutex // serialises publishing in this process
-	wakeMu sync.Mutex
-	wake   chan struct{} // closed and replaced on every publish
+	mu      sync.Mutex // serialises publishing in this process
+	records []Records
+	wakeMu  sync.Mutex
+	wake    chan struct{} // closed and replaced on every publish
 }
 
 // NewProducer returns the producer for the feed kept in db.
@@ -208,16 +211,10 @@ func (p *Producer) Append(ctx context.Context, evs ...Pending) error {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var c struct {
-		N int64 `bson:"n"`
-	}
-	err := p.counters.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: "sequence"}},
-		bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(len(evs))}}}},
-		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&c)
+	first, err := p.allocateBlock(ctx, len(evs))
 	if err != nil {
-		return mongox.Wrap("allocate event sequences", err)
+		return err
 	}
-	first := c.N - int64(len(evs)) + 1
 	now := p.Now().UTC()
 	docs := make([]any, len(evs))
 	for n, ev := range evs {
@@ -228,14 +225,15 @@ func (p *Producer) Append(ctx context.Context, evs ...Pending) error {
 	var bulk mongo.BulkWriteException
 	switch {
 	case errors.As(err, &bulk):
-		for _, we := range bulk.WriteErrors {
+		unused := make([]int64, len(bulk.WriteErrors))
+		for i, we := range bulk.WriteErrors {
 			if !mongox.IsDuplicateKey(we) {
 				return mongox.Wrap("append events", err)
 			}
-			seq := first + int64(we.Index)
-			if _, err := p.events.InsertOne(ctx, stored{Seq: seq, EventID: "skip-" + rand.Text(), Time: now, Published: now, Skip: true}); err != nil {
-				return mongox.Wrap("fill unused sequence", err)
-			}
+			unused[i] = first + int64(we.Index)
+		}
+		if err := p.fill(ctx, unused...); err != nil {
+			return err
 		}
 	case err != nil:
 		return mongox.Wrap("append events", err)
@@ -269,28 +267,8 @@ func (p *Producer) FlushWritten(ctx context.Context, coll *mongo.Collection, fil
 	return mongox.Wrap("clear outbox", err)
 }
 
-// Published returns which of the event ids are in the feed.
-func (p *Producer) Published(ctx context.Context, ids []string) (map[string]bool, error) {
-	cur, err := p.events.Find(ctx, bson.D{{Key: "event_id", Value: bson.D{{Key: "$in", Value: ids}}}},
-		options.Find().SetProjection(bson.D{{Key: "event_id", Value: 1}}))
-	if err != nil {
-		return nil, mongox.Wrap("find published events", err)
-	}
-	var docs []struct {
-		ID string `bson:"event_id"`
-	}
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mongox.Wrap("find published events", err)
-	}
-	out := make(map[string]bool, len(docs))
-	for _, d := range docs {
-		out[d.ID] = true
-	}
-	return out, nil
-}
-
 func (p *Producer) publish(ctx context.Context, ev Pending) error {
-	seq, err := p.allocate(ctx)
+	seq, err := p.allocateBlock(ctx, 1)
 	if err != nil {
 		return err
 	}
@@ -307,21 +285,7 @@ func (p *Producer) publish(ctx context.Context, ev Pending) error {
 	}
 	// Already published by an earlier flush that did not clear the outbox:
 	// fill the number we took so readers do not wait for it.
-	_, err = p.events.InsertOne(ctx, stored{Seq: seq, EventID: "skip-" + rand.Text(), Time: now, Published: now, Skip: true})
-	return mongox.Wrap("fill unused sequence", err)
-}
-
-func (p *Producer) allocate(ctx context.Context) (int64, error) {
-	var c struct {
-		N int64 `bson:"n"`
-	}
-	err := p.counters.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: "sequence"}},
-		bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}},
-		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&c)
-	if err != nil {
-		return 0, mongox.Wrap("allocate event sequence", err)
-	}
-	return c.N, nil
+	return p.fill(ctx, seq)
 }
 
 func (p *Producer) notify() {
@@ -412,21 +376,15 @@ const batchSize = 256
 // readBatch delivers the events it can after *cursor and advances it; it
 // returns how many sequence numbers it passed.
 func (p *Producer) readBatch(ctx context.Context, cursor *int64, send func(*feedv1.Event) error) (int, error) {
-	cur, err := p.events.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: *cursor}}}},
-		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(batchSize))
+	evs, err := p.read(ctx, *cursor)
 	if err != nil {
 		if ctx.Err() != nil {
 			return 0, nil
 		}
-		return 0, mongox.Wrap("read events", err)
+		return 0, err
 	}
-	defer cur.Close(context.WithoutCancel(ctx))
 	passed := 0
-	for cur.Next(ctx) {
-		var s stored
-		if err := cur.Decode(&s); err != nil {
-			return passed, fmt.Errorf("decode event: %w", err)
-		}
+	for _, s := range evs {
 		if s.Seq != *cursor+1 && p.Now().Sub(s.Published) < p.GapWait {
 			// A number before s may still be committed: wait for it.
 			return passed, nil
@@ -440,10 +398,48 @@ func (p *Producer) readBatch(ctx context.Context, cursor *int64, send func(*feed
 			return passed, err
 		}
 	}
-	if err := cur.Err(); err != nil && ctx.Err() == nil {
-		return passed, mongox.Wrap("read events", err)
-	}
 	return passed, nil
+}
+
+// read returns the stored events after cursor from the feed collection and
+// the records collections, in sequence order: up to batchSize from each,
+// and none beyond the last one read from a source that may have more.
+func (p *Producer) read(ctx context.Context, cursor int64) ([]stored, error) {
+	cur, err := p.events.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: cursor}}}},
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(batchSize))
+	if err != nil {
+		return nil, mongox.Wrap("read events", err)
+	}
+	var evs []stored
+	if err := cur.All(ctx, &evs); err != nil {
+		return nil, mongox.Wrap("read events", err)
+	}
+	if len(p.records) == 0 {
+		return evs, nil
+	}
+	end := int64(math.MaxInt64)
+	if len(evs) == batchSize {
+		end = evs[len(evs)-1].Seq
+	}
+	for _, r := range p.records {
+		recs, err := p.readRecords(ctx, r, cursor, batchSize)
+		if err != nil {
+			return nil, err
+		}
+		if len(recs) == batchSize {
+			end = min(end, recs[len(recs)-1].Seq)
+		}
+		evs = append(evs, recs...)
+	}
+	// Stable, and the feed collection first: a redacted record's event
+	// there wins over the record a crash kept from being deleted.
+	slices.SortStableFunc(evs, func(a, b stored) int { return cmp.Compare(a.Seq, b.Seq) })
+	evs = slices.CompactFunc(evs, func(a, b stored) bool { return a.Seq == b.Seq })
+	n := len(evs)
+	for n > 0 && evs[n-1].Seq > end {
+		n--
+	}
+	return evs[:n], nil
 }
 
 func toProto(s stored) *feedv1.Event {

@@ -1,6 +1,7 @@
 // Command interaction-bench measures interaction-log on the embedded
 // database: single logs/s, batch ingest and streamed ingest docs/s (batches
-// of 500), each next to the raw driver's insertMany of the same documents,
+// of 500, one message of 500 per stream), each next to the raw driver's
+// insertMany of the same documents in alternating rounds,
 // and the timeline page latency next to the raw driver's same query; it
 // writes the figures to a results file. A benchmark, not a test:
 //
@@ -45,7 +46,7 @@ const batch = 500
 
 func main() {
 	out := flag.String("out", "services/interaction/BENCHMARKS.md", "results file")
-	batches := flag.Int("batches", 4, "batches of 500 per ingest measurement")
+	batches := flag.Int("batches", 10, "rounds of one batch of 500 each way (service batch, service stream, raw, raw with indexes)")
 	flag.Parse()
 	if err := run(*out, *batches); err != nil {
 		fmt.Fprintln(os.Stderr, "interaction-bench:", err)
@@ -142,8 +143,7 @@ func run(out string, batches int) error {
 		}
 		return reqs
 	}
-	start = time.Now()
-	for range batches {
+	logBatch := func() error {
 		resp, err := client.BatchLogInteractions(cctx, &interactionv1.BatchLogInteractionsRequest{Requests: mkBatch()})
 		if err != nil {
 			return err
@@ -153,23 +153,21 @@ func run(out string, batches int) error {
 				return fmt.Errorf("batch item: %v", r.GetError())
 			}
 		}
+		return nil
 	}
-	batchRate := float64(batches*batch) / time.Since(start).Seconds()
-
-	start = time.Now()
-	stream, err := client.IngestInteractions(cctx)
-	if err != nil {
-		return err
-	}
-	for range batches {
+	ingest := func() error {
+		stream, err := client.IngestInteractions(cctx)
+		if err != nil {
+			return err
+		}
 		if err := stream.Send(&interactionv1.IngestInteractionsRequest{Requests: mkBatch()}); err != nil {
 			return err
 		}
+		if resp, err := stream.CloseAndRecv(); err != nil || resp.GetFailed() != 0 {
+			return fmt.Errorf("ingest: %v %v", resp, err)
+		}
+		return nil
 	}
-	if resp, err := stream.CloseAndRecv(); err != nil || resp.GetFailed() != 0 {
-		return fmt.Errorf("ingest: %v %v", resp, err)
-	}
-	streamRate := float64(batches*batch) / time.Since(start).Seconds()
 
 	// The raw driver: insertMany of the same stored documents, 500 at a time.
 	raw, err := mongox.Connect(ctx, mongox.Config{URI: db.URI(), Database: "bench_interaction", Mode: mongox.ModeEmbedded, MaxPoolSize: 1, ConnectTimeout: 10 * time.Second}, nil)
@@ -189,9 +187,8 @@ func run(out string, batches int) error {
 	if err := mongox.EnsureIndexes(ctx, rawDB, indexed); err != nil {
 		return err
 	}
-	rawInsert := func(coll string) (float64, error) {
-		start := time.Now()
-		for range batches {
+	rawInsert := func(coll string) func() error {
+		return func() error {
 			docs := make([]any, batch)
 			for n := range docs {
 				seq++
@@ -202,25 +199,37 @@ func run(out string, batches int) error {
 				i.DedupKey = "ext:bench\x00" + i.ExternalID
 				docs[n] = i
 			}
-			if _, err := rawDB.Collection(coll).InsertMany(ctx, docs); err != nil {
-				return 0, err
-			}
+			_, err := rawDB.Collection(coll).InsertMany(ctx, docs)
+			return err
 		}
-		return float64(batches*batch) / time.Since(start).Seconds(), nil
 	}
-	rawRate, err := rawInsert("raw_interactions")
-	if err != nil {
-		return err
+
+	// Rounds of one of each, so that drift in the machine's speed and the
+	// collections' growth weigh on all four alike.
+	ways := []func() error{logBatch, ingest, rawInsert("raw_interactions"), rawInsert("raw_indexed_interactions")}
+	spent := make([]time.Duration, len(ways))
+	for range batches {
+		for w, f := range ways {
+			start := time.Now()
+			if err := f(); err != nil {
+				return err
+			}
+			spent[w] += time.Since(start)
+		}
 	}
-	rawIndexedRate, err := rawInsert("raw_indexed_interactions")
-	if err != nil {
-		return err
-	}
+	rate := func(w int) float64 { return float64(batches*batch) / spent[w].Seconds() }
+	batchRate, streamRate, rawRate, rawIndexedRate := rate(0), rate(1), rate(2), rate(3)
 	add("| BatchLogInteractions (batches of %d) | %.0f docs/s | %.0f%% of raw insertMany; %.0f%% of raw insertMany with the service's indexes |", batch, batchRate, 100*batchRate/rawRate, 100*batchRate/rawIndexedRate)
-	add("| IngestInteractions (messages of %d) | %.0f docs/s | %.0f%% of raw insertMany; %.0f%% with the service's indexes |", batch, streamRate, 100*streamRate/rawRate, 100*streamRate/rawIndexedRate)
+	add("| IngestInteractions (one message of %d per stream) | %.0f docs/s | %.0f%% of raw insertMany; %.0f%% with the service's indexes |", batch, streamRate, 100*streamRate/rawRate, 100*streamRate/rawIndexedRate)
 	add("| raw driver insertMany (%d per call, _id index only) | %.0f docs/s | |", batch, rawRate)
 	add("| raw driver insertMany (%d per call, the service's indexes) | %.0f docs/s | |", batch, rawIndexedRate)
 
+	if os.Getenv("NOTL") != "" {
+		for _, l := range lines {
+			fmt.Println(l)
+		}
+		return nil
+	}
 	// Timeline pages of one customer, against the raw driver's same query.
 	customer := ids[0]
 	var grpcLat, rawLat []time.Duration

@@ -59,6 +59,7 @@ func Setup(o Options) server.Setup {
 		}
 		producer := d.Producer()
 		st := store.New(d.DB, producer)
+		producer.AddRecords(st.Records(logbook.LoggedEvent))
 		keys := idempotency.New(d.DB)
 		profiles := customerv1.NewCustomerServiceClient(conn)
 		sla := o.SLA
@@ -78,11 +79,6 @@ func Setup(o Options) server.Setup {
 				d.Log.WarnContext(ctx, "opening pending cases", "error", err)
 			} else if n > 0 {
 				d.Log.InfoContext(ctx, "opened cases a crash had left pending", "count", n)
-			}
-			if n, err := book.PublishMissing(ctx); err != nil && ctx.Err() == nil {
-				d.Log.WarnContext(ctx, "publishing missing events", "error", err)
-			} else if n > 0 {
-				d.Log.InfoContext(ctx, "published events a crash had left out", "count", n)
 			}
 		})
 		return &server.Service{

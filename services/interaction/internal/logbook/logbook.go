@@ -79,54 +79,65 @@ func (l *Logbook) Log(ctx context.Context, items []Item, prefix func(n int) stri
 		}
 		ids = append(ids, it.Interaction.CustomerID)
 	}
-	if len(ids) > 0 {
-		problems, err := l.Customers.Check(ctx, ids)
-		if err != nil {
-			return nil, err
+	// Plain interactions are stored together, encoded while
+	// customer-profile answers; refunds and complaints touch other records,
+	// one at a time.
+	answer := make(chan checked, 1)
+	go func() {
+		var a checked
+		if len(ids) > 0 {
+			a.problems, a.err = l.Customers.Check(ctx, ids)
 		}
-		for n := range items {
-			if results[n].Err == nil {
-				if p, bad := problems[items[n].Interaction.CustomerID]; bad {
-					results[n].Err = withField(p, prefix(n)+".customer")
-				}
-			}
+		answer <- a
+	}()
+	encoded := make([]store.Encoded, len(items))
+	for n := range items {
+		i := &items[n].Interaction
+		if results[n].Err != nil || i.Kind == record.KindRefund || i.CasePending {
+			continue
 		}
+		stamp(i, now)
+		encoded[n], results[n].Err = store.Encode(i)
 	}
-	// Plain interactions are stored together; refunds and complaints touch
-	// other records, one at a time.
-	var bulk []*record.Interaction
+	a := <-answer
+	if a.err != nil {
+		return nil, a.err
+	}
+	var bulk []store.Encoded
 	var bulkIdx []int
-	var events []feed.Pending
 	for n := range items {
 		if results[n].Err != nil {
 			continue
 		}
-		i := items[n].Interaction
-		if i.Kind == record.KindRefund || i.CasePending {
-			results[n].Err = l.record(ctx, &i, prefix(n), now)
-			if results[n].Err == nil {
-				results[n].Interaction = &i
+		i := &items[n].Interaction
+		if p, bad := a.problems[i.CustomerID]; bad {
+			results[n].Err = withField(p, prefix(n)+".customer")
+			continue
+		}
+		if encoded[n].Interaction == nil {
+			if results[n].Err = l.record(ctx, i, prefix(n), now); results[n].Err == nil {
+				results[n].Interaction = i
 			}
 			continue
 		}
-		ev, err := l.prepare(ctx, &i, now)
-		if err != nil {
-			results[n].Err = err
-			continue
-		}
-		ev.ID = store.LoggedEventID(i.ID)
-		bulk, bulkIdx, events = append(bulk, &i), append(bulkIdx, n), append(events, ev)
+		bulk, bulkIdx = append(bulk, encoded[n]), append(bulkIdx, n)
 	}
-	errs, err := l.Store.InsertMany(ctx, bulk, events)
+	errs, err := l.Store.InsertMany(ctx, bulk)
 	if err != nil {
 		return nil, err
 	}
 	for k, n := range bulkIdx {
 		if results[n].Err = errs[k]; errs[k] == nil {
-			results[n].Interaction = bulk[k]
+			results[n].Interaction = bulk[k].Interaction
 		}
 	}
 	return results, nil
+}
+
+// checked is customer-profile's answer about a batch's customers.
+type checked struct {
+	problems map[string]error
+	err      error
 }
 
 func withField(err error, field string) error {
@@ -154,11 +165,8 @@ func (l *Logbook) record(ctx context.Context, i *record.Interaction, field strin
 			return err
 		}
 	}
-	ev, err := l.prepare(ctx, i, now)
-	if err != nil {
-		return err
-	}
-	if _, err := l.Store.Insert(ctx, i, []feed.Pending{ev}); err != nil {
+	stamp(i, now)
+	if err := l.Store.Insert(ctx, i); err != nil {
 		return err
 	}
 	if i.CasePending {
@@ -167,21 +175,16 @@ func (l *Logbook) record(ctx context.Context, i *record.Interaction, field strin
 	return nil
 }
 
-// prepare stamps a new record and builds its InteractionLogged event.
-func (l *Logbook) prepare(ctx context.Context, i *record.Interaction, now time.Time) (feed.Pending, error) {
+// stamp sets a new record's times and version.
+func stamp(i *record.Interaction, now time.Time) {
 	i.RecordTime, i.UpdateTime = now, now
 	i.Version = 1
-	return feed.NewPending(ctx, record.Name(i.ID), &interactionv1.InteractionLogged{Interaction: recordpb.ToProto(i)}, now)
 }
 
-// PublishMissing publishes the events of records a crash kept from being
-// published (records logged in bulk carry no outbox); it returns how many.
-func (l *Logbook) PublishMissing(ctx context.Context) (int, error) {
-	return l.Store.PublishMissing(ctx, l.Now().UTC(), func(i *record.Interaction) (feed.Pending, error) {
-		ev, err := feed.NewPending(ctx, record.Name(i.ID), &interactionv1.InteractionLogged{Interaction: recordpb.ToProto(i)}, i.RecordTime)
-		ev.ID = store.LoggedEventID(i.ID)
-		return ev, err
-	})
+// LoggedEvent is the InteractionLogged event a stored record stands for.
+func LoggedEvent(i *record.Interaction) feed.RecordEvent {
+	return feed.RecordEvent{ID: store.LoggedEventID(i.ID), Subject: record.Name(i.ID), Time: i.RecordTime,
+		Payload: &interactionv1.InteractionLogged{Interaction: recordpb.ToProto(i)}}
 }
 
 // openCase stores the case a complaint opens and clears its pending mark;

@@ -3,11 +3,15 @@ package logbook_test
 import (
 	"context"
 	"os"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
+	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
 	"github.com/opencrm/crm/pkg/dbtest"
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/mongox"
@@ -64,34 +68,74 @@ func TestSweepOpensTheCaseACrashLeftPending(t *testing.T) {
 	}
 }
 
-func TestSweepPublishesTheEventACrashLeftOut(t *testing.T) {
+func TestLoggedRecordsAreTheirOwnEventsInTheFeed(t *testing.T) {
 	t.Parallel()
 	db := dbtest.Database(t)
 	ctx := context.Background()
-	if err := mongox.EnsureIndexes(ctx, db, append(store.Indexes(), feed.Indexes()...)); err != nil {
+	if err := mongox.EnsureIndexes(ctx, db, append(store.Indexes(), store.CaseIndexes()...)); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-	book := &logbook.Logbook{Store: store.New(db, feed.NewProducer(db)), Customers: everyoneExists{}, SLA: casework.DefaultSLA,
-		Now: func() time.Time { return now }}
-	res, err := book.Log(ctx, []logbook.Item{{Interaction: record.Interaction{CustomerID: "c1", Channel: 1, Direction: 1,
-		Kind: 3, OccurTime: now.Add(-time.Hour)}}}, func(int) string { return "interaction" })
-	if err != nil || res[0].Err != nil {
-		t.Fatal(err, res[0].Err)
+	p := feed.NewProducer(db)
+	st := store.New(db, p)
+	p.AddRecords(st.Records(logbook.LoggedEvent))
+	book := &logbook.Logbook{Store: st, Customers: everyoneExists{}, SLA: casework.DefaultSLA, Now: func() time.Time { return now }}
+	logged := func(items ...logbook.Item) []string {
+		t.Helper()
+		res, err := book.Log(ctx, items, func(int) string { return "interaction" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, r := range res {
+			if r.Err != nil {
+				t.Fatal(r.Err)
+			}
+			ids = append(ids, r.Interaction.ID)
+		}
+		return ids
 	}
-	eventID := store.LoggedEventID(res[0].Interaction.ID)
-	// The crash: the record is stored, its event is not.
-	if _, err := db.Collection(feed.EventsCollection).DeleteOne(ctx, bson.D{{Key: "event_id", Value: eventID}}); err != nil {
-		t.Fatal(err)
+	visit := func(ext string) logbook.Item {
+		return logbook.Item{Interaction: record.Interaction{CustomerID: "c1", Channel: 1, Direction: 1, Kind: 3, // an inquiry
+			OccurTime: now.Add(-time.Hour), SourceSystem: "shop", ExternalID: ext}}
 	}
-	now = now.Add(time.Minute)
-	if n, err := book.PublishMissing(ctx); err != nil || n != 1 {
-		t.Fatalf("sweep: %d %v", n, err)
+	first := logged(visit("1"), visit("2"))
+	// A retried batch: the stored record is returned, nothing is published twice.
+	again := logged(visit("2"), visit("3"))
+	complaint := logged(logbook.Item{Interaction: record.Interaction{CustomerID: "c1", Channel: 1, Direction: 1,
+		Kind: record.KindComplaint, OccurTime: now.Add(-time.Hour), Complaint: &record.Complaint{}}})
+	if again[0] != first[1] {
+		t.Fatalf("retried item got %s, want the stored %s", again[0], first[1])
 	}
-	if n, err := db.Collection(feed.EventsCollection).CountDocuments(ctx, bson.D{{Key: "event_id", Value: eventID}}); err != nil || n != 1 {
-		t.Fatalf("event after the sweep: %d %v", n, err)
+	want := []string{
+		"crm.interaction.v1.InteractionLogged " + record.Name(first[0]),
+		"crm.interaction.v1.InteractionLogged " + record.Name(first[1]),
+		"crm.interaction.v1.InteractionLogged " + record.Name(again[1]),
+		"crm.interaction.v1.InteractionLogged " + record.Name(complaint[0]),
+		"crm.interaction.v1.CaseOpened cases/" + complaint[0],
 	}
-	if n, err := book.PublishMissing(ctx); err != nil || n != 0 {
-		t.Fatalf("second sweep: %d %v", n, err)
+	var got []string
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	_ = p.Watch(wctx, 0, func(ev *feedv1.Event) error {
+		got = append(got, ev.GetType()+" "+ev.GetSubject())
+		if ev.GetType() == "crm.interaction.v1.InteractionLogged" {
+			var e interactionv1.InteractionLogged
+			if err := ev.GetPayload().UnmarshalTo(&e); err != nil || e.GetInteraction().GetName() != ev.GetSubject() || ev.GetId() != store.LoggedEventID(strings.TrimPrefix(ev.GetSubject(), "interactions/")) {
+				t.Errorf("event %v: %v", ev, err)
+			}
+		}
+		if len(got) == len(want) {
+			cancel()
+		}
+		return nil
+	})
+	if !slices.Equal(got, want) {
+		t.Fatalf("feed:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// Only the case's event was written to the feed collection: the
+	// records are their own events.
+	if n, err := db.Collection(feed.EventsCollection).CountDocuments(ctx, bson.D{{Key: "type", Value: "crm.interaction.v1.InteractionLogged"}}); err != nil || n != 0 {
+		t.Fatalf("InteractionLogged events written to the feed collection: %d %v", n, err)
 	}
 }

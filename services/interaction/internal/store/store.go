@@ -1,13 +1,14 @@
-// Package store keeps interactions in MongoDB. Each record is written with
-// its events in its outbox; the unique dedup_key makes a source system's
-// record land once; refunds are counted on their purchase with a
+// Package store keeps interactions in MongoDB. A new record is its own
+// InteractionLogged event (it carries its place in the feed); a change to
+// it carries its event in its outbox; the unique dedup_key makes a source
+// system's record land once; refunds are counted on their purchase with a
 // conditional update, so concurrent refunds can never exceed it.
 package store
 
 import (
 	"context"
 	"errors"
-
+	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -38,6 +39,7 @@ func Indexes() []mongox.Index {
 		{Collection: Interactions, Model: mongo.IndexModel{Keys: TimelineIndex}},
 		{Collection: Interactions, Model: mongo.IndexModel{Keys: bson.D{{Key: "record_time", Value: 1}}}},
 		{Collection: Interactions, Model: mongo.IndexModel{Keys: bson.D{{Key: "dedup_key", Value: 1}}, Options: options.Index().SetUnique(true)}},
+		feed.RecordIndex(Interactions),
 	}, feed.Indexes(Interactions)...)
 }
 
@@ -55,58 +57,65 @@ func New(db *mongo.Database, p *feed.Producer) *Store {
 // Collection returns the interactions collection, for the outbox relay.
 func (s *Store) Collection() *mongo.Collection { return s.coll }
 
-type document struct {
-	record.Interaction `bson:",inline"`
-	Outbox             []feed.Pending `bson:"outbox"`
-}
-
-// Insert stores i with its events. If the same record is stored already
-// (same id or same source record), it returns that one with existed=true.
-func (s *Store) Insert(ctx context.Context, i *record.Interaction, events []feed.Pending) (existed bool, err error) {
-	i.Version = 1
-	_, err = s.coll.InsertOne(ctx, document{Interaction: *i, Outbox: events})
-	if mongox.IsDuplicateKey(err) {
-		var first record.Interaction
-		err := s.coll.FindOne(ctx, bson.D{{Key: "$or", Value: bson.A{bson.D{{Key: "_id", Value: i.ID}}, bson.D{{Key: "dedup_key", Value: i.DedupKey}}}}}).Decode(&first)
-		if err != nil {
-			return false, mongox.Wrap("read the stored interaction", err)
+// Records returns the interactions as a feed source: each stored record is
+// its InteractionLogged event, built by event.
+func (s *Store) Records(event func(*record.Interaction) feed.RecordEvent) feed.Records {
+	return feed.Records{Collection: s.coll, Event: func(raw bson.Raw) (feed.RecordEvent, error) {
+		var i record.Interaction
+		if err := bson.Unmarshal(raw, &i); err != nil {
+			return feed.RecordEvent{}, fmt.Errorf("decode interaction: %w", err)
 		}
-		*i = first
-		return true, nil
-	}
-	if err != nil {
-		return false, mongox.Wrap("insert interaction", err)
-	}
-	// The change is stored; if publishing fails now, the relay does it.
-	_ = s.feed.Flush(context.WithoutCancel(ctx), s.coll, i.ID)
-	return false, nil
+		return event(&i), nil
+	}}
 }
 
-// InsertMany stores new interactions in one insertMany and then publishes
-// their events in one block. The records are append-only and carry no
-// outbox: each event's id is derived from its record (LoggedEventID), and
-// PublishMissing publishes any event a crash between the two steps left out.
-// It returns, per item, nil or the error of that item alone; an item stored
-// already (same id or source record) is replaced by the stored one and
-// succeeds.
-func (s *Store) InsertMany(ctx context.Context, items []*record.Interaction, events []feed.Pending) ([]error, error) {
+// Encoded is a new record encoded for storing.
+type Encoded struct {
+	Interaction *record.Interaction
+	doc         bson.Raw
+}
+
+// Encode prepares a new record for InsertMany; encoding is the costly part
+// of a write on the service's side, so callers may do it while waiting for
+// something else.
+func Encode(i *record.Interaction) (Encoded, error) {
+	i.Version = 1
+	doc, err := bson.Marshal(i)
+	if err != nil {
+		return Encoded{}, fmt.Errorf("encode interaction: %w", err)
+	}
+	return Encoded{Interaction: i, doc: doc}, nil
+}
+
+// Insert stores i (see InsertMany).
+func (s *Store) Insert(ctx context.Context, i *record.Interaction) error {
+	e, err := Encode(i)
+	if err != nil {
+		return err
+	}
+	errs, err := s.InsertMany(ctx, []Encoded{e})
+	if err != nil {
+		return err
+	}
+	return errs[0]
+}
+
+// InsertMany stores new interactions in one insertMany, each stamped with
+// its place in the feed, which publishes them. It returns, per item, nil
+// or the error of that item alone; an item stored already (same id or
+// source record) is replaced by the stored one and succeeds.
+func (s *Store) InsertMany(ctx context.Context, items []Encoded) ([]error, error) {
 	errs := make([]error, len(items))
-	if len(items) == 0 {
-		return errs, nil
+	docs := make([]bson.Raw, len(items))
+	for n, e := range items {
+		docs[n] = e.doc
 	}
-	docs := make([]any, len(items))
-	for n, i := range items {
-		i.Version = 1
-		docs[n] = i
-	}
-	_, err := s.coll.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	failed := map[int]bool{}
+	err := s.feed.InsertRecords(ctx, s.coll, docs)
 	var bulk mongo.BulkWriteException
 	switch {
 	case errors.As(err, &bulk):
 		for _, we := range bulk.WriteErrors {
-			failed[we.Index] = true
-			i := items[we.Index]
+			i := items[we.Index].Interaction
 			if !mongox.IsDuplicateKey(we) {
 				errs[we.Index] = mongox.Wrap("insert interaction", we)
 				continue
@@ -122,76 +131,11 @@ func (s *Store) InsertMany(ctx context.Context, items []*record.Interaction, eve
 	case err != nil:
 		return nil, mongox.Wrap("insert interactions", err)
 	}
-	var fresh []feed.Pending
-	for n := range items {
-		if !failed[n] {
-			fresh = append(fresh, events[n])
-		}
-	}
-	// The records are stored; if publishing fails now, PublishMissing does it.
-	_ = s.feed.Append(context.WithoutCancel(ctx), fresh...)
 	return errs, nil
 }
 
 // LoggedEventID is the id of the InteractionLogged event of a record.
 func LoggedEventID(interactionID string) string { return "logged-" + interactionID }
-
-// checkpoints keeps how far PublishMissing has checked.
-const checkpoints = "feed_checkpoints"
-
-// PublishMissing publishes the InteractionLogged events of records
-// recorded since its last run (less a margin for inserts still in flight)
-// that are not in the feed, building them with event. It returns how many.
-func (s *Store) PublishMissing(ctx context.Context, now time.Time, event func(*record.Interaction) (feed.Pending, error)) (int, error) {
-	var cp struct {
-		Time time.Time `bson:"time"`
-	}
-	err := s.coll.Database().Collection(checkpoints).FindOne(ctx, bson.D{{Key: "_id", Value: Interactions}}).Decode(&cp)
-	if err != nil && !mongox.IsNotFound(err) {
-		return 0, mongox.Wrap("read publish checkpoint", err)
-	}
-	// Records stamped in the last margin may still be on their way in;
-	// they are checked on a later run.
-	const margin = 30 * time.Second
-	until := now.Add(-margin)
-	cur, err := s.coll.Find(ctx, bson.D{{Key: "record_time", Value: bson.D{{Key: "$gte", Value: cp.Time.Add(-margin)}, {Key: "$lt", Value: until}}}},
-		options.Find().SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}}))
-	if err != nil {
-		return 0, mongox.Wrap("read recent interactions", err)
-	}
-	var recent []*record.Interaction
-	if err := cur.All(ctx, &recent); err != nil {
-		return 0, mongox.Wrap("read recent interactions", err)
-	}
-	ids := make([]string, len(recent))
-	for n, i := range recent {
-		ids[n] = LoggedEventID(i.ID)
-	}
-	in, err := s.feed.Published(ctx, ids)
-	if err != nil {
-		return 0, err
-	}
-	var missing []feed.Pending
-	for _, i := range recent {
-		if in[LoggedEventID(i.ID)] {
-			continue
-		}
-		ev, err := event(i)
-		if err != nil {
-			return 0, err
-		}
-		missing = append(missing, ev)
-	}
-	if err := s.feed.Append(ctx, missing...); err != nil {
-		return 0, err
-	}
-	_, err = s.coll.Database().Collection(checkpoints).UpdateOne(ctx, bson.D{{Key: "_id", Value: Interactions}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "time", Value: until}}}}, options.UpdateOne().SetUpsert(true))
-	if err != nil {
-		return 0, mongox.Wrap("store publish checkpoint", err)
-	}
-	return len(missing), nil
-}
 
 // Get returns one interaction.
 func (s *Store) Get(ctx context.Context, id string) (*record.Interaction, error) {
@@ -282,10 +226,14 @@ func (s *Store) Update(ctx context.Context, i *record.Interaction, expectVersion
 }
 
 // EraseCustomer removes every interaction and case of a customer and
-// redacts their events. Redacting first makes a retry after a crash finish
+// redacts their events (a deleted record leaves a redacted event in its
+// place in the feed). Redacting first makes a retry after a crash finish
 // the job.
 func (s *Store) EraseCustomer(ctx context.Context, customerID string) (int64, error) {
 	q := bson.D{{Key: "customer_id", Value: customerID}}
+	if err := s.feed.RedactRecords(ctx, s.coll, q); err != nil {
+		return 0, err
+	}
 	var deleted int64
 	for _, c := range []struct {
 		coll *mongo.Collection

@@ -1,0 +1,211 @@
+package feed_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
+	"github.com/opencrm/crm/pkg/feed"
+)
+
+// note is an append-only record that is its own event.
+type note struct {
+	ID    string     `bson:"_id"`
+	Text  string     `bson:"text"`
+	Stamp feed.Stamp `bson:"feed"`
+}
+
+func noteEvent(raw bson.Raw) (feed.RecordEvent, error) {
+	var n note
+	if err := bson.Unmarshal(raw, &n); err != nil {
+		return feed.RecordEvent{}, err
+	}
+	return feed.RecordEvent{ID: "noted-" + n.ID, Subject: "notes/" + n.ID, Time: n.Stamp.Taken, Payload: wrapperspb.String(n.Text)}, nil
+}
+
+func setupRecords(t *testing.T) (*feed.Producer, *mongo.Collection, *mongo.Collection) {
+	t.Helper()
+	db, p, docs := setup(t)
+	notes := db.Collection("notes")
+	p.AddRecords(feed.Records{Collection: notes, Event: noteEvent})
+	return p, notes, docs
+}
+
+func insertNotes(ctx context.Context, t *testing.T, p *feed.Producer, notes *mongo.Collection, ids ...string) error {
+	t.Helper()
+	docs := make([]bson.Raw, len(ids))
+	for i, id := range ids {
+		var err error
+		if docs[i], err = bson.Marshal(bson.D{{Key: "_id", Value: id}, {Key: "text", Value: "note " + id}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return p.InsertRecords(ctx, notes, docs)
+}
+
+// collect watches from 0 until want events arrived or 10 s passed.
+func collect(t *testing.T, p *feed.Producer, want int) []*feedv1.Event {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var got []*feedv1.Event
+	_ = p.Watch(ctx, 0, func(ev *feedv1.Event) error {
+		got = append(got, ev)
+		if len(got) == want {
+			cancel()
+		}
+		return nil
+	})
+	return got
+}
+
+func text(t *testing.T, ev *feedv1.Event) string {
+	t.Helper()
+	var v wrapperspb.StringValue
+	if err := ev.GetPayload().UnmarshalTo(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v.GetValue()
+}
+
+func TestRecordsAreDeliveredInSequenceWithOutboxEvents(t *testing.T) {
+	t.Parallel()
+	p, notes, docs := setupRecords(t)
+	// A reader that never waits at a gap: nothing here is missing, so it
+	// must still get every event, and must not take the unread rest of
+	// one source for a gap.
+	p.GapWait = 0
+	sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1, 2, 3}, SpanID: trace.SpanID{4, 5}, TraceFlags: trace.FlagsSampled})
+	ctx := trace.ContextWithSpanContext(context.Background(), sc)
+	// More records than one read returns, with outbox events among them,
+	// and a record stored twice (a retried batch) whose second number is
+	// never used: every event once, in order, with no wait.
+	var first []string
+	for n := range 300 {
+		first = append(first, fmt.Sprint("a", n))
+	}
+	if err := insertNotes(ctx, t, p, notes, first...); err != nil {
+		t.Fatal(err)
+	}
+	for n := range 10 {
+		write(ctx, t, p, docs, "d", fmt.Sprint("outbox ", n))
+	}
+	err := insertNotes(ctx, t, p, notes, "b1", "a7", "b2")
+	if err == nil || !strings.Contains(err.Error(), "duplicate") {
+		t.Fatalf("inserting a stored record again: %v, want its duplicate key error", err)
+	}
+	got := collect(t, p, 312)
+	if len(got) != 312 {
+		t.Fatalf("delivered %d events, want 312", len(got))
+	}
+	for i, ev := range got {
+		var want string
+		switch {
+		case i < 300:
+			want = fmt.Sprint("note a", i)
+		case i < 310:
+			want = fmt.Sprint("outbox ", i-300)
+		case i == 310:
+			want = "note b1"
+		default:
+			want = "note b2"
+		}
+		if text(t, ev) != want {
+			t.Fatalf("event %d is %q, want %q", i, text(t, ev), want)
+		}
+		if i > 0 && ev.GetSequence() <= got[i-1].GetSequence() {
+			t.Fatalf("sequence %d after %d", ev.GetSequence(), got[i-1].GetSequence())
+		}
+	}
+	r := got[0]
+	if r.GetId() != "noted-a0" || r.GetSubject() != "notes/a0" || r.GetType() != "google.protobuf.StringValue" ||
+		!strings.Contains(r.GetTraceContext()["traceparent"], sc.TraceID().String()) {
+		t.Fatalf("record event: %v", r)
+	}
+}
+
+func TestRecordCommittedLateIsNotSkipped(t *testing.T) {
+	t.Parallel()
+	p, notes, _ := setupRecords(t)
+	p.GapWait = time.Second
+	p.Poll = 20 * time.Millisecond
+	ctx := context.Background()
+	if err := insertNotes(ctx, t, p, notes, "n1", "n2", "n3"); err != nil {
+		t.Fatal(err)
+	}
+	// n2 is stored late: its writer took its number before n3's.
+	var n2 note
+	if err := notes.FindOneAndDelete(ctx, bson.D{{Key: "_id", Value: "n2"}}).Decode(&n2); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 10)
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		_ = p.Watch(wctx, 0, func(ev *feedv1.Event) error { got <- text(t, ev); return nil })
+	}()
+	if s := <-got; s != "note n1" {
+		t.Fatalf("first %q", s)
+	}
+	select {
+	case s := <-got:
+		t.Fatalf("%q delivered across an open gap", s)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if _, err := notes.InsertOne(ctx, n2); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"note n2", "note n3"} {
+		select {
+		case s := <-got:
+			if s != want {
+				t.Fatalf("got %q, want %q", s, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%q not delivered", want)
+		}
+	}
+}
+
+func TestErasedRecordsLeaveRedactedEventsInTheirPlaces(t *testing.T) {
+	t.Parallel()
+	p, notes, _ := setupRecords(t)
+	ctx := context.Background()
+	if err := insertNotes(ctx, t, p, notes, "keep", "erase", "crash"); err != nil {
+		t.Fatal(err)
+	}
+	gone := bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bson.A{"erase", "crash"}}}}}
+	for range 2 { // a retry adds nothing
+		if err := p.RedactRecords(ctx, notes, gone); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// "crash" stays: the erasure stopped between redacting and deleting.
+	if _, err := notes.DeleteOne(ctx, bson.D{{Key: "_id", Value: "erase"}}); err != nil {
+		t.Fatal(err)
+	}
+	got := collect(t, p, 3)
+	if len(got) != 3 {
+		t.Fatalf("delivered %d events, want 3", len(got))
+	}
+	if text(t, got[0]) != "note keep" || got[0].GetRedacted() {
+		t.Fatalf("kept record's event: %v", got[0])
+	}
+	for i, id := range []string{"erase", "crash"} {
+		ev := got[i+1]
+		if !ev.GetRedacted() || ev.GetPayload() != nil || ev.GetSubject() != "notes/"+id || ev.GetSequence() != int64(i+2) {
+			t.Fatalf("event of the erased record %s: %v", id, ev)
+		}
+	}
+	if err := p.RedactRecords(ctx, notes.Database().Collection("docs"), bson.D{}); err == nil {
+		t.Fatal("redacting records of a collection that is not a records source succeeded")
+	}
+}
