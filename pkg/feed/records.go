@@ -19,18 +19,20 @@ import (
 	"github.com/opencrm/crm/pkg/telemetry"
 )
 
-// StampField is the field of an append-only record that holds its Stamp.
-const StampField = "feed"
+// SeqField is the field of an append-only record that holds its sequence
+// number in the feed.
+const SeqField = "feed_seq"
 
 // Stamp makes an append-only record its own event (DESIGN.md: the record
 // carries its sequence number), so writing the record publishes it with
 // no second write: the record's place in the feed, when that place was
 // taken (the gap wait counts from it), and the trace context of the
-// request that wrote it.
+// request that wrote it. Its fields are top-level fields of the record
+// (a nested document costs the embedded database more to store).
 type Stamp struct {
-	Seq   int64        `bson:"seq"`
-	Taken time.Time    `bson:"taken"`
-	Trace []TraceField `bson:"trace,omitempty"`
+	Seq   int64        `bson:"feed_seq"`
+	Taken time.Time    `bson:"feed_taken"`
+	Trace []TraceField `bson:"feed_trace,omitempty"`
 }
 
 // RecordEvent is what the event of a record says.
@@ -54,7 +56,7 @@ type Records struct {
 // RecordIndex is the index Watch reads a records collection by (besides
 // the indexes of Indexes).
 func RecordIndex(collection string) mongox.Index {
-	return mongox.Index{Collection: collection, Model: mongo.IndexModel{Keys: bson.D{{Key: StampField + ".seq", Value: 1}}}}
+	return mongox.Index{Collection: collection, Model: mongo.IndexModel{Keys: bson.D{{Key: SeqField, Value: 1}}}}
 }
 
 // AddRecords makes Watch deliver the records of r, in sequence order with
@@ -64,8 +66,8 @@ func (p *Producer) AddRecords(r Records) {
 }
 
 // InsertRecords inserts append-only records, encoded without their
-// stamp, in one unordered insertMany, each stamped (in StampField) with its
-// own sequence number. It returns the insertMany's error; for the records
+// stamp, in one unordered insertMany, each stamped with its own sequence
+// number. It returns the insertMany's error; for the records
 // it did not insert (a mongo.BulkWriteException names them) the numbers are
 // filled, so readers do not wait for them.
 func (p *Producer) InsertRecords(ctx context.Context, coll *mongo.Collection, docs []bson.Raw) error {
@@ -128,17 +130,12 @@ func appendStamp(doc bson.Raw, seq, taken int64, trace bsoncore.Array) (bson.Raw
 	out := make([]byte, 0, len(doc)+64+len(trace))
 	idx, out := bsoncore.AppendDocumentStart(out)
 	out = append(out, doc[4:len(doc)-1]...)
-	sub, out := bsoncore.AppendDocumentElementStart(out, StampField)
-	out = bsoncore.AppendInt64Element(out, "seq", seq)
-	out = bsoncore.AppendDateTimeElement(out, "taken", taken)
+	out = bsoncore.AppendInt64Element(out, SeqField, seq)
+	out = bsoncore.AppendDateTimeElement(out, "feed_taken", taken)
 	if trace != nil {
-		out = bsoncore.AppendArrayElement(out, "trace", trace)
+		out = bsoncore.AppendArrayElement(out, "feed_trace", trace)
 	}
-	out, err := bsoncore.AppendDocumentEnd(out, sub)
-	if err != nil {
-		return nil, fmt.Errorf("stamp a record: %w", err)
-	}
-	out, err = bsoncore.AppendDocumentEnd(out, idx)
+	out, err := bsoncore.AppendDocumentEnd(out, idx)
 	if err != nil {
 		return nil, fmt.Errorf("stamp a record: %w", err)
 	}
@@ -207,9 +204,8 @@ func (p *Producer) RedactRecords(ctx context.Context, coll *mongo.Collection, fi
 
 // readRecords reads up to limit records of r after cursor, as stored events.
 func (p *Producer) readRecords(ctx context.Context, r Records, cursor int64, limit int64) ([]stored, error) {
-	seqField := StampField + ".seq"
-	cur, err := r.Collection.Find(ctx, bson.D{{Key: seqField, Value: bson.D{{Key: "$gt", Value: cursor}}}},
-		options.Find().SetSort(bson.D{{Key: seqField, Value: 1}}).SetLimit(limit))
+	cur, err := r.Collection.Find(ctx, bson.D{{Key: SeqField, Value: bson.D{{Key: "$gt", Value: cursor}}}},
+		options.Find().SetSort(bson.D{{Key: SeqField, Value: 1}}).SetLimit(limit))
 	if err != nil {
 		return nil, mongox.Wrap("read records", err)
 	}
@@ -231,7 +227,7 @@ func (p *Producer) readRecords(ctx context.Context, r Records, cursor int64, lim
 // recordEvent is the stored event a record stands for.
 func recordEvent(r Records, raw bson.Raw) (stored, error) {
 	var s struct {
-		Stamp Stamp `bson:"feed"`
+		Stamp Stamp `bson:",inline"`
 	}
 	if err := bson.Unmarshal(raw, &s); err != nil {
 		return stored{}, fmt.Errorf("decode record stamp: %w", err)

@@ -20,7 +20,7 @@ import (
 type note struct {
 	ID    string     `bson:"_id"`
 	Text  string     `bson:"text"`
-	Stamp feed.Stamp `bson:"feed"`
+	Stamp feed.Stamp `bson:",inline"`
 }
 
 func noteEvent(raw bson.Raw) (feed.RecordEvent, error) {
