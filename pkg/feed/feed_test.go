@@ -362,3 +362,32 @@ func TestConcurrentAppendsCommitEveryEventOnce(t *testing.T) {
 		t.Fatalf("read %d events, want %d", len(seen), writers*perWriter)
 	}
 }
+
+// A flush that failed is retried by the relay of the same process, also
+// when the relay reads whole collections only at start.
+func TestRelayRetriesAFailedFlush(t *testing.T) {
+	t.Parallel()
+	db, p, docs := setup(t)
+	p.ScanOnlyAtStart = true
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	go p.Relay(ctx, 20*time.Millisecond, func(err error) { t.Log(err) }, docs)
+	time.Sleep(100 * time.Millisecond) // past the relay's first scan
+
+	ev, err := feed.NewPending(ctx, "docs/late", wrapperspb.String("late"), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := docs.InsertOne(ctx, bson.D{{Key: "_id", Value: "late"}, {Key: feed.OutboxField, Value: bson.A{ev}}}); err != nil {
+		t.Fatal(err)
+	}
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := p.Flush(gone, docs, "late"); err == nil {
+		t.Fatal("flush with a cancelled context succeeded")
+	}
+	waitFor(t, func() bool {
+		n, err := db.Collection(feed.EventsCollection).CountDocuments(ctx, bson.D{{Key: "event_id", Value: ev.ID}})
+		return err == nil && n == 1
+	})
+}

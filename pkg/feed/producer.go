@@ -16,6 +16,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sync"
@@ -141,12 +142,22 @@ type Producer struct {
 	// Poll is how often a Watch looks for events written by other
 	// replicas; events of this process wake it at once.
 	Poll time.Duration
-	Now  func() time.Time
+	// ScanOnlyAtStart makes Relay read whole collections for outboxes left
+	// behind only when it starts, not every interval: right for a single
+	// replica (the embedded database serves one), which finds what its own
+	// crash left at its next start, and on a database that reads whole
+	// tables, where a scan every few seconds stalls the writes.
+	ScanOnlyAtStart bool
+	Now             func() time.Time
 
 	mu      sync.Mutex // serialises publishing in this process
 	records []Records
-	wakeMu  sync.Mutex
-	wake    chan struct{} // closed and replaced on every publish
+	// failed holds the documents whose flush failed in this process, for
+	// Relay to retry.
+	failedMu sync.Mutex
+	failed   map[string]leftBehind
+	wakeMu   sync.Mutex
+	wake     chan struct{} // closed and replaced on every publish
 }
 
 // NewProducer returns the producer for the feed kept in db.
@@ -154,7 +165,25 @@ func NewProducer(db *mongo.Database) *Producer {
 	return &Producer{
 		db: db, events: db.Collection(EventsCollection), counters: db.Collection(countersCollection),
 		GapWait: 2 * time.Second, Poll: 250 * time.Millisecond, Now: time.Now,
-		wake: make(chan struct{}),
+		wake: make(chan struct{}), failed: map[string]leftBehind{},
+	}
+}
+
+// leftBehind is a document whose outbox a flush failed to publish.
+type leftBehind struct {
+	coll *mongo.Collection
+	id   any
+}
+
+// track remembers or forgets a failed flush of the document id in coll.
+func (p *Producer) track(coll *mongo.Collection, id any, err error) {
+	key := coll.Name() + "\x00" + fmt.Sprint(id)
+	p.failedMu.Lock()
+	defer p.failedMu.Unlock()
+	if err != nil {
+		p.failed[key] = leftBehind{coll: coll, id: id}
+	} else {
+		delete(p.failed, key)
 	}
 }
 
@@ -162,6 +191,12 @@ func NewProducer(db *mongo.Database) *Producer {
 // order, and removes the published events from it. Call it after each write
 // that added events; Relay calls it for documents left behind by a crash.
 func (p *Producer) Flush(ctx context.Context, coll *mongo.Collection, id any) error {
+	err := p.flush(ctx, coll, id)
+	p.track(coll, id, err)
+	return err
+}
+
+func (p *Producer) flush(ctx context.Context, coll *mongo.Collection, id any) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var doc struct {
@@ -264,6 +299,13 @@ func (p *Producer) FlushWritten(ctx context.Context, coll *mongo.Collection, fil
 		return nil
 	}
 	_, err := coll.UpdateOne(ctx, filter, update)
+	if err != nil {
+		for _, e := range filter {
+			if e.Key == "_id" {
+				p.track(coll, e.Value, err)
+			}
+		}
+	}
 	return mongox.Wrap("clear outbox", err)
 }
 
@@ -302,13 +344,25 @@ func (p *Producer) waiter() <-chan struct{} {
 }
 
 // Relay flushes, every interval until ctx ends, the outboxes that a crash
-// or a failed flush left behind in the given collections.
+// or a failed flush left behind in the given collections: those whose
+// flush failed in this process, and those it finds reading the
+// collections (at start, then every interval unless ScanOnlyAtStart).
 func (p *Producer) Relay(ctx context.Context, interval time.Duration, onError func(error), sources ...*mongo.Collection) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	for {
-		for _, c := range sources {
-			if err := p.flushAll(ctx, c); err != nil && ctx.Err() == nil {
+	for scan := true; ; scan = !p.ScanOnlyAtStart {
+		if scan {
+			for _, c := range sources {
+				if err := p.flushAll(ctx, c); err != nil && ctx.Err() == nil {
+					onError(err)
+				}
+			}
+		}
+		p.failedMu.Lock()
+		retry := slices.Collect(maps.Values(p.failed))
+		p.failedMu.Unlock()
+		for _, d := range retry {
+			if err := p.Flush(ctx, d.coll, d.id); err != nil && ctx.Err() == nil {
 				onError(err)
 			}
 		}

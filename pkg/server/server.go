@@ -98,11 +98,13 @@ type Deps struct {
 // deployment: on the embedded database there is one replica, whose own
 // publishes wake its watchers at once, so watchers poll for other writers
 // only as a safety net instead of four times a second (each poll reads the
-// whole feed table there).
+// whole feed table there), and the outbox relay reads whole collections
+// only at start.
 func (d *Deps) Producer() *feed.Producer {
 	p := feed.NewProducer(d.DB)
 	if d.Config.Mongo.Mode == mongox.ModeEmbedded {
 		p.Poll = 5 * time.Second
+		p.ScanOnlyAtStart = true
 	}
 	return p
 }

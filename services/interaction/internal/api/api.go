@@ -95,37 +95,76 @@ func (h *Handler) itemResult(ctx context.Context, index int, r logbook.Result) *
 // maxListedFailures bounds the failures an ingest response lists.
 const maxListedFailures = 1000
 
-// IngestInteractions implements the API method.
+// IngestInteractions implements the API method. Each message is checked
+// against customer-profile and encoded while the one before it is stored;
+// messages are stored one at a time, in order.
 func (h *Handler) IngestInteractions(stream interactionv1.InteractionService_IngestInteractionsServer) error {
 	ctx := stream.Context()
-	resp := &interactionv1.IngestInteractionsResponse{}
+	type message struct {
+		batch *logbook.Prepared
+		base  int
+	}
+	queue := make(chan message, 1)
+	stored := make(chan error, 1)
+	resp := &interactionv1.IngestInteractionsResponse{} // the storing goroutine's until it ends
+	go func() {
+		defer close(stored)
+		for m := range queue {
+			res, err := h.book.Commit(ctx, m.batch)
+			if err != nil {
+				stored <- fmt.Errorf("ingest after %d items (%d accepted): %w", m.base, resp.GetAccepted(), err)
+				return
+			}
+			for n, r := range res {
+				if r.Err == nil {
+					resp.Accepted++
+					continue
+				}
+				resp.Failed++
+				if len(resp.Failures) < maxListedFailures {
+					resp.Failures = append(resp.Failures, h.itemResult(ctx, m.base+n, r))
+				}
+			}
+		}
+	}()
+	err := h.receive(stream, func(items []logbook.Item, base int, prefix func(int) string) error {
+		select {
+		case queue <- message{batch: h.book.Prepare(ctx, items, prefix), base: base}:
+			return nil
+		case err := <-stored:
+			return err
+		}
+	})
+	close(queue)
+	if serr := <-stored; serr != nil {
+		return serr
+	}
+	if err != nil {
+		return err
+	}
+	return stream.SendAndClose(resp)
+}
+
+// receive hands each message's items to next, numbered from the start of
+// the stream, until the client closes it or next fails.
+func (h *Handler) receive(stream interactionv1.InteractionService_IngestInteractionsServer, next func(items []logbook.Item, base int, prefix func(int) string) error) error {
 	base := 0
 	for {
 		msg, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
-			return stream.SendAndClose(resp)
+			return nil
 		}
 		if err != nil {
 			return err
 		}
-		prefix := func(n int) string { return fmt.Sprintf("requests[%d].interaction", base+n) }
+		from := base
+		prefix := func(n int) string { return fmt.Sprintf("requests[%d].interaction", from+n) }
 		items := make([]logbook.Item, len(msg.GetRequests()))
 		for n, r := range msg.GetRequests() {
 			items[n] = item(r, prefix(n))
 		}
-		res, err := h.book.Log(ctx, items, prefix)
-		if err != nil {
-			return fmt.Errorf("ingest after %d items (%d accepted): %w", base, resp.GetAccepted(), err)
-		}
-		for n, r := range res {
-			if r.Err == nil {
-				resp.Accepted++
-				continue
-			}
-			resp.Failed++
-			if len(resp.Failures) < maxListedFailures {
-				resp.Failures = append(resp.Failures, h.itemResult(ctx, base+n, r))
-			}
+		if err := next(items, from, prefix); err != nil {
+			return err
 		}
 		base += len(items)
 	}

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -114,6 +115,26 @@ func TestProfileDownIsUnavailableAndStoresNothing(t *testing.T) {
 	batch, err := e.client.BatchLogInteractions(e.ctx, &interactionv1.BatchLogInteractionsRequest{Requests: []*interactionv1.LogInteractionRequest{req}})
 	if status.Code(err) != codes.Unavailable {
 		t.Fatalf("batch while down: %v %v", batch, err)
+	}
+	// A stream fails at its first message, whatever follows it.
+	stream, err := e.client.IngestInteractions(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := range 3 {
+		msg := &interactionv1.IngestInteractionsRequest{Requests: []*interactionv1.LogInteractionRequest{
+			{Interaction: purchase(c, fmt.Sprint("o-s", n), eur(5, 0), t0)}}}
+		if err := stream.Send(msg); err != nil {
+			break // the server ended the call
+		}
+	}
+	ingested, err := stream.CloseAndRecv()
+	if status.Code(err) != codes.Unavailable || !strings.Contains(status.Convert(err).Message(), "ingest after 0 items (0 accepted)") {
+		t.Fatalf("ingest while down: %v %v", ingested, err)
+	}
+	resp, err = e.client.ListInteractions(e.ctx, &interactionv1.ListInteractionsRequest{Customer: c})
+	if err != nil || len(resp.GetInteractions()) != 0 {
+		t.Fatalf("stored while customer-profile was down: %v %v", resp, err)
 	}
 }
 

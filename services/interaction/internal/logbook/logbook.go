@@ -63,64 +63,87 @@ func newID(requestID string, i *record.Interaction) string {
 // UNAVAILABLE (so the whole call can be retried). prefix(n) names item n's
 // interaction field in errors.
 func (l *Logbook) Log(ctx context.Context, items []Item, prefix func(n int) string) ([]Result, error) {
-	now := l.Now().UTC().Truncate(time.Millisecond)
-	results := make([]Result, len(items))
+	return l.Commit(ctx, l.Prepare(ctx, items, prefix))
+}
+
+// Prepared is a batch on its way in: checked against customer-profile in
+// the background, its plain interactions encoded.
+type Prepared struct {
+	items   []Item
+	prefix  func(n int) string
+	now     time.Time
+	results []Result
+	encoded []store.Encoded
+	answer  chan checked
+}
+
+// Prepare validates items and starts the customer check; it returns
+// without waiting for customer-profile's answer, so a caller may prepare
+// the next batch while Commit stores this one.
+func (l *Logbook) Prepare(ctx context.Context, items []Item, prefix func(n int) string) *Prepared {
+	p := &Prepared{items: items, prefix: prefix, now: l.Now().UTC().Truncate(time.Millisecond),
+		results: make([]Result, len(items)), encoded: make([]store.Encoded, len(items)), answer: make(chan checked, 1)}
 	var ids []string
 	for n := range items {
 		it := &items[n]
 		if it.Err != nil {
-			results[n].Err = it.Err
+			p.results[n].Err = it.Err
 			continue
 		}
 		it.Interaction.ID = newID(it.RequestID, &it.Interaction)
-		if err := record.Normalize(&it.Interaction, prefix(n), now); err != nil {
-			results[n].Err = err
+		if err := record.Normalize(&it.Interaction, prefix(n), p.now); err != nil {
+			p.results[n].Err = err
 			continue
 		}
 		ids = append(ids, it.Interaction.CustomerID)
 	}
-	// Plain interactions are stored together, encoded while
-	// customer-profile answers; refunds and complaints touch other records,
-	// one at a time.
-	answer := make(chan checked, 1)
 	go func() {
 		var a checked
 		if len(ids) > 0 {
 			a.problems, a.err = l.Customers.Check(ctx, ids)
 		}
-		answer <- a
+		p.answer <- a
 	}()
-	encoded := make([]store.Encoded, len(items))
+	// Plain interactions are stored together, encoded while
+	// customer-profile answers; refunds and complaints touch other records,
+	// one at a time.
 	for n := range items {
 		i := &items[n].Interaction
-		if results[n].Err != nil || i.Kind == record.KindRefund || i.CasePending {
+		if p.results[n].Err != nil || i.Kind == record.KindRefund || i.CasePending {
 			continue
 		}
-		stamp(i, now)
-		encoded[n], results[n].Err = store.Encode(i)
+		stamp(i, p.now)
+		p.encoded[n], p.results[n].Err = store.Encode(i)
 	}
-	a := <-answer
+	return p
+}
+
+// Commit waits for customer-profile's answer about a prepared batch and
+// stores the items it allows (see Log).
+func (l *Logbook) Commit(ctx context.Context, p *Prepared) ([]Result, error) {
+	a := <-p.answer
 	if a.err != nil {
 		return nil, a.err
 	}
+	results := p.results
 	var bulk []store.Encoded
 	var bulkIdx []int
-	for n := range items {
+	for n := range p.items {
 		if results[n].Err != nil {
 			continue
 		}
-		i := &items[n].Interaction
-		if p, bad := a.problems[i.CustomerID]; bad {
-			results[n].Err = withField(p, prefix(n)+".customer")
+		i := &p.items[n].Interaction
+		if problem, bad := a.problems[i.CustomerID]; bad {
+			results[n].Err = withField(problem, p.prefix(n)+".customer")
 			continue
 		}
-		if encoded[n].Interaction == nil {
-			if results[n].Err = l.record(ctx, i, prefix(n), now); results[n].Err == nil {
+		if p.encoded[n].Interaction == nil {
+			if results[n].Err = l.record(ctx, i, p.prefix(n), p.now); results[n].Err == nil {
 				results[n].Interaction = i
 			}
 			continue
 		}
-		bulk, bulkIdx = append(bulk, encoded[n]), append(bulkIdx, n)
+		bulk, bulkIdx = append(bulk, p.encoded[n]), append(bulkIdx, n)
 	}
 	errs, err := l.Store.InsertMany(ctx, bulk)
 	if err != nil {
