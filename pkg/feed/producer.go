@@ -7,7 +7,9 @@
 // changed document carries the event in its "outbox" field. The relay copies
 // outbox events into the feed collection with a sequence number, then removes
 // them from the document. Copying is idempotent (a unique event id), so a
-// crash between the two steps never loses or doubles an event.
+// crash between the two steps never loses or doubles an event. An
+// append-only record is its own event instead (records.go): it carries its
+// sequence number, and Watch reads it where it is stored.
 package feed
 
 import (
@@ -234,12 +236,11 @@ func (p *Producer) flush(ctx context.Context, coll *mongo.Collection, id any) er
 	return nil
 }
 
-// Append publishes events that are not kept in an outbox: append-only
-// records whose events carry ids derived from the record, published right
-// after the records are written (a sweep of the caller's publishes any that
-// a crash left out, and Published tells which are in). It takes one block of
-// sequence numbers and one insertMany; an event published before keeps its
-// first place and its number here is filled, so readers do not wait for it.
+// Append publishes events that are not kept in an outbox, with ids the
+// caller derives from what they report, so that publishing one again (a
+// replay after a crash) adds nothing. It takes one block of sequence
+// numbers and one insertMany; an event published before keeps its first
+// place and its number here is filled, so readers do not wait for it.
 func (p *Producer) Append(ctx context.Context, evs ...Pending) error {
 	if len(evs) == 0 {
 		return nil

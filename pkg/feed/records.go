@@ -100,9 +100,9 @@ func (p *Producer) InsertRecords(ctx context.Context, coll *mongo.Collection, do
 		for i, we := range bulk.WriteErrors {
 			unused[i] = first + int64(we.Index)
 		}
-		if ferr := p.fill(ctx, unused...); ferr != nil {
-			return ferr
-		}
+		// Should filling fail, readers pass the gap after GapWait; the
+		// caller still needs to know which records went in.
+		err = errors.Join(err, p.fill(ctx, unused...))
 	}
 	p.notify()
 	return err
