@@ -45,9 +45,9 @@ type RecordEvent struct {
 
 // Records is a collection of append-only records that are their own
 // events. Event builds a stored record's event when a Watch reads it, so
-// the event shows the record as it is then: a record deleted (an erasure)
-// is no longer in the feed, and one changed since shows the change (which
-// has its own event too).
+// the event shows the record as it is then: one changed since shows the
+// change (which has its own event too), and one erased through
+// RedactRecords is a redacted event in its place.
 type Records struct {
 	Collection *mongo.Collection
 	Event      func(raw bson.Raw) (RecordEvent, error)
@@ -226,20 +226,18 @@ func (p *Producer) readRecords(ctx context.Context, r Records, cursor int64, lim
 
 // recordEvent is the stored event a record stands for.
 func recordEvent(r Records, raw bson.Raw) (stored, error) {
-	var s struct {
-		Stamp Stamp `bson:",inline"`
-	}
+	var s Stamp
 	if err := bson.Unmarshal(raw, &s); err != nil {
 		return stored{}, fmt.Errorf("decode record stamp: %w", err)
 	}
 	ev, err := r.Event(raw)
 	if err != nil {
-		return stored{}, fmt.Errorf("build the event of record %d: %w", s.Stamp.Seq, err)
+		return stored{}, fmt.Errorf("build the event of record %d: %w", s.Seq, err)
 	}
 	payload, err := proto.Marshal(ev.Payload)
 	if err != nil {
-		return stored{}, fmt.Errorf("encode the event of record %d: %w", s.Stamp.Seq, err)
+		return stored{}, fmt.Errorf("encode the event of record %d: %w", s.Seq, err)
 	}
-	return stored{Seq: s.Stamp.Seq, EventID: ev.ID, Type: string(ev.Payload.ProtoReflect().Descriptor().FullName()),
-		Subject: ev.Subject, Time: ev.Time, Published: s.Stamp.Taken, Trace: traceMap(s.Stamp.Trace), Payload: payload}, nil
+	return stored{Seq: s.Seq, EventID: ev.ID, Type: string(ev.Payload.ProtoReflect().Descriptor().FullName()),
+		Subject: ev.Subject, Time: ev.Time, Published: s.Taken, Trace: traceMap(s.Trace), Payload: payload}, nil
 }

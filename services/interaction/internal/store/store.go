@@ -75,11 +75,10 @@ type Encoded struct {
 	doc         bson.Raw
 }
 
-// Encode prepares a new record for InsertMany; encoding is the costly part
-// of a write on the service's side, so callers may do it while waiting for
-// something else.
+// Encode prepares a new record (its times and version set) for InsertMany;
+// encoding is the costly part of a write on the service's side, so callers
+// may do it while waiting for something else.
 func Encode(i *record.Interaction) (Encoded, error) {
-	i.Version = 1
 	doc, err := bson.Marshal(i)
 	if err != nil {
 		return Encoded{}, fmt.Errorf("encode interaction: %w", err)
