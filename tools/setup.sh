@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the pinned API toolchain into .tools/ (git-ignored): buf from npm,
-# the Go protoc plugins from tools/go.mod, and the protovalidate rules' .proto
-# source from the Go module proxy. Safe to run again; fast when installed.
+# the Go protoc plugins from tools/go.mod, the protovalidate rules' .proto
+# source from the Go module proxy, and Google's HTTP, resource and field
+# behaviour annotations from npm. Safe to run again; fast when installed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -28,4 +29,13 @@ dir=$(GOWORK=off GOFLAGS=-mod=mod go mod download -json github.com/bufbuild/prot
   sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
 rm -rf .tools/proto/buf
 cp -r "$dir/proto/protovalidate/buf" .tools/proto/
+chmod -R u+w .tools/proto
+
+# The google.api annotations (HTTP routes, resources, field behaviour) come
+# from the npm package google-proto-files, pinned in tools/package.json.
+rm -rf .tools/proto/google
+mkdir -p .tools/proto/google/api
+for f in annotations http field_behavior resource; do
+  cp "tools/node_modules/google-proto-files/google/api/$f.proto" .tools/proto/google/api/
+done
 chmod -R u+w .tools/proto
