@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/protobuf/proto"
+
 	"github.com/opencrm/crm/pkg/config"
 	"github.com/opencrm/crm/pkg/dbtest"
 	"github.com/opencrm/crm/pkg/server"
@@ -181,5 +184,39 @@ func TestLoadHTTPConfig(t *testing.T) {
 	}
 	if err != nil && strings.Contains(err.Error(), "ok.example.com") {
 		t.Errorf("a good origin was refused: %v", err)
+	}
+}
+
+// Connect with protobuf and gRPC-Web reach the same handlers as JSON.
+func TestConnectProtoAndGRPCWeb(t *testing.T) {
+	t.Parallel()
+	r := startHTTP(t, server.HTTPConfig{})
+	c := &http.Client{Timeout: time.Minute}
+	req, err := proto.Marshal(&healthpb.HealthCheckRequest{Service: server.LivenessService})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	resp := send(t, c, http.MethodPost, "http://"+r.Addr()+healthCheck, string(req), "Content-Type", "application/proto", "Connect-Protocol-Version", "1")
+	b, _ := io.ReadAll(resp.Body)
+	var got healthpb.HealthCheckResponse
+	if resp.StatusCode != http.StatusOK || proto.Unmarshal(b, &got) != nil || got.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("Connect with protobuf: HTTP %d %q", resp.StatusCode, b)
+	}
+
+	// gRPC-Web: one length-prefixed message, then a trailer frame (flag 0x80).
+	frame := append([]byte{0, 0, 0, 0, byte(len(req))}, req...)
+	resp = send(t, c, http.MethodPost, "http://"+r.Addr()+healthCheck, string(frame), "Content-Type", "application/grpc-web+proto", "X-Grpc-Web", "1")
+	b, _ = io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || len(b) < 5 || b[0] != 0 {
+		t.Fatalf("gRPC-Web: HTTP %d %q", resp.StatusCode, b)
+	}
+	n := int(b[1])<<24 | int(b[2])<<16 | int(b[3])<<8 | int(b[4])
+	got.Reset()
+	if err := proto.Unmarshal(b[5:5+n], &got); err != nil || got.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("gRPC-Web message %q: %v", b, err)
+	}
+	if trailer := string(b[5+n:]); !strings.Contains(strings.ToLower(trailer), "grpc-status: 0") {
+		t.Fatalf("gRPC-Web trailer %q", trailer)
 	}
 }
