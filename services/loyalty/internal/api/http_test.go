@@ -53,15 +53,14 @@ func TestRESTAndConnectJSON(t *testing.T) {
 		WantHTTP(t, http.StatusConflict, codes.Aborted, "")
 
 	// Earning needs an enrolment: FAILED_PRECONDITION, 412.
-	account := "/v1/programs/club/accounts/" + c
-	earn := `{"purchase":{"orderId":"o-1","amount":{"currencyCode":"EUR","units":"12"}},"requestId":"pos-1"}`
-	h.Do(t, http.MethodPost, account+":earn", admin, earn).WantHTTP(t, http.StatusPreconditionFailed, codes.FailedPrecondition, "")
+	earn := `{"customer":"` + c + `","purchase":{"orderId":"o-1","amount":{"currencyCode":"EUR","units":"12"}},"requestId":"pos-1"}`
+	h.Do(t, http.MethodPost, "/v1/programs/club/accounts:earn", admin, earn).WantHTTP(t, http.StatusPreconditionFailed, codes.FailedPrecondition, "")
 	h.Do(t, http.MethodPost, "/v1/programs/club/accounts", admin, map[string]string{"customer": c}).OK(t, nil)
 
 	// Earned over REST; the retry with the request id earns nothing more.
 	var first, again loyaltyv1.EarnPointsResponse
-	h.Do(t, http.MethodPost, account+":earn", admin, earn).OK(t, &first)
-	h.Do(t, http.MethodPost, account+":earn", admin, earn).OK(t, &again)
+	h.Do(t, http.MethodPost, "/v1/programs/club/accounts:earn", admin, earn).OK(t, &first)
+	h.Do(t, http.MethodPost, "/v1/programs/club/accounts:earn", admin, earn).OK(t, &again)
 	if first.GetEntry().GetPoints() != 12 || !proto.Equal(first.GetEntry(), again.GetEntry()) || again.GetAccount().GetBalance() != 12 {
 		t.Fatalf("earned %v, retry %v", &first, &again)
 	}
@@ -75,7 +74,7 @@ func TestRESTAndConnectJSON(t *testing.T) {
 		t.Run(protocol, func(t *testing.T) {
 			call := func(token, customer string) *servertest.Response {
 				if protocol == "REST" {
-					return h.Do(t, http.MethodGet, "/v1/programs/club/accounts/"+customer, token, nil)
+					return h.Do(t, http.MethodGet, "/v1/programs/club/accounts:lookup?customer="+customer, token, nil)
 				}
 				return h.Connect(t, "/crm.loyalty.v1.LoyaltyService/GetAccount", token, map[string]string{"program": "programs/club", "customer": customer})
 			}
@@ -85,7 +84,7 @@ func TestRESTAndConnectJSON(t *testing.T) {
 		})
 	}
 	// A field error names the field.
-	h.Do(t, http.MethodPost, account+":redeem", admin, `{"points":"0","requestId":"r-1"}`).
+	h.Do(t, http.MethodPost, "/v1/programs/club/accounts:redeem", admin, `{"customer":"`+c+`","points":"0","requestId":"r-1"}`).
 		WantHTTP(t, http.StatusBadRequest, codes.InvalidArgument, "points")
 
 	// The event feed streams over Connect.

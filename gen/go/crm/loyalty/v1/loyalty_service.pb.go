@@ -2909,29 +2909,29 @@ const file_crm_loyalty_v1_loyalty_service_proto_rawDesc = "" +
 	"\x19WatchLoyaltyEventsRequest\x12.\n" +
 	"\x0eafter_sequence\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\rafterSequence\"F\n" +
 	"\x1aWatchLoyaltyEventsResponse\x12(\n" +
-	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event2\x8c\x1b\n" +
+	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event2\xc9\x19\n" +
 	"\x0eLoyaltyService\x12\x8c\x01\n" +
 	"\rCreateProgram\x12$.crm.loyalty.v1.CreateProgramRequest\x1a%.crm.loyalty.v1.CreateProgramResponse\".\xaa\xd4\x18\rloyalty.admin\x82\xd3\xe4\x93\x02\x17:\aprogram\"\f/v1/programs\x12\x82\x01\n" +
 	"\n" +
 	"GetProgram\x12!.crm.loyalty.v1.GetProgramRequest\x1a\".crm.loyalty.v1.GetProgramResponse\"-\xaa\xd4\x18\floyalty.read\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/{name=programs/*}\x12\x7f\n" +
 	"\fListPrograms\x12#.crm.loyalty.v1.ListProgramsRequest\x1a$.crm.loyalty.v1.ListProgramsResponse\"$\xaa\xd4\x18\floyalty.read\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/programs\x12\x9d\x01\n" +
 	"\rUpdateProgram\x12$.crm.loyalty.v1.UpdateProgramRequest\x1a%.crm.loyalty.v1.UpdateProgramResponse\"?\xaa\xd4\x18\rloyalty.admin\x82\xd3\xe4\x93\x02(:\aprogram2\x1d/v1/{program.name=programs/*}\x12\x9b\x01\n" +
-	"\rEnrolCustomer\x12$.crm.loyalty.v1.EnrolCustomerRequest\x1a%.crm.loyalty.v1.EnrolCustomerResponse\"=\xaa\xd4\x18\rloyalty.write\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/{program=programs/*}/accounts\x12\xa5\x01\n" +
+	"\rEnrolCustomer\x12$.crm.loyalty.v1.EnrolCustomerRequest\x1a%.crm.loyalty.v1.EnrolCustomerResponse\"=\xaa\xd4\x18\rloyalty.write\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/{program=programs/*}/accounts\x12\x95\x01\n" +
 	"\n" +
-	"GetAccount\x12!.crm.loyalty.v1.GetAccountRequest\x1a\".crm.loyalty.v1.GetAccountResponse\"P\xaa\xd4\x18\floyalty.read\x82\xd3\xe4\x93\x02:\x128/v1/{program=programs/*}/accounts/{customer=customers/*}\x12\xae\x01\n" +
+	"GetAccount\x12!.crm.loyalty.v1.GetAccountRequest\x1a\".crm.loyalty.v1.GetAccountResponse\"@\xaa\xd4\x18\floyalty.read\x82\xd3\xe4\x93\x02*\x12(/v1/{program=programs/*}/accounts:lookup\x12\x97\x01\n" +
 	"\n" +
-	"EarnPoints\x12!.crm.loyalty.v1.EarnPointsRequest\x1a\".crm.loyalty.v1.EarnPointsResponse\"Y\xaa\xd4\x18\rloyalty.write\x82\xd3\xe4\x93\x02B:\x01*\"=/v1/{program=programs/*}/accounts/{customer=customers/*}:earn\x12\xba\x01\n" +
-	"\rReversePoints\x12$.crm.loyalty.v1.ReversePointsRequest\x1a%.crm.loyalty.v1.ReversePointsResponse\"\\\xaa\xd4\x18\rloyalty.write\x82\xd3\xe4\x93\x02E:\x01*\"@/v1/{program=programs/*}/accounts/{customer=customers/*}:reverse\x12\xb6\x01\n" +
-	"\fRedeemPoints\x12#.crm.loyalty.v1.RedeemPointsRequest\x1a$.crm.loyalty.v1.RedeemPointsResponse\"[\xaa\xd4\x18\rloyalty.write\x82\xd3\xe4\x93\x02D:\x01*\"?/v1/{program=programs/*}/accounts/{customer=customers/*}:redeem\x12\x9c\x01\n" +
+	"EarnPoints\x12!.crm.loyalty.v1.EarnPointsRequest\x1a\".crm.loyalty.v1.EarnPointsResponse\"B\xaa\xd4\x18\rloyalty.write\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/{program=programs/*}/accounts:earn\x12\xa3\x01\n" +
+	"\rReversePoints\x12$.crm.loyalty.v1.ReversePointsRequest\x1a%.crm.loyalty.v1.ReversePointsResponse\"E\xaa\xd4\x18\rloyalty.write\x82\xd3\xe4\x93\x02.:\x01*\")/v1/{program=programs/*}/accounts:reverse\x12\x9f\x01\n" +
+	"\fRedeemPoints\x12#.crm.loyalty.v1.RedeemPointsRequest\x1a$.crm.loyalty.v1.RedeemPointsResponse\"D\xaa\xd4\x18\rloyalty.write\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/{program=programs/*}/accounts:redeem\x12\x9c\x01\n" +
 	"\fCreateReward\x12#.crm.loyalty.v1.CreateRewardRequest\x1a$.crm.loyalty.v1.CreateRewardResponse\"A\xaa\xd4\x18\rloyalty.admin\x82\xd3\xe4\x93\x02*:\x06reward\" /v1/{program=programs/*}/rewards\x12\x90\x01\n" +
 	"\vListRewards\x12\".crm.loyalty.v1.ListRewardsRequest\x1a#.crm.loyalty.v1.ListRewardsResponse\"8\xaa\xd4\x18\floyalty.read\x82\xd3\xe4\x93\x02\"\x12 /v1/{program=programs/*}/rewards\x12\xa2\x01\n" +
 	"\fUpdateReward\x12#.crm.loyalty.v1.UpdateRewardRequest\x1a$.crm.loyalty.v1.UpdateRewardResponse\"G\xaa\xd4\x18\rloyalty.admin\x82\xd3\xe4\x93\x020:\x06reward2&/v1/{reward.name=programs/*/rewards/*}\x12\x9f\x01\n" +
 	"\fRedeemReward\x12#.crm.loyalty.v1.RedeemRewardRequest\x1a$.crm.loyalty.v1.RedeemRewardResponse\"D\xaa\xd4\x18\rloyalty.write\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/{reward=programs/*/rewards/*}:redeem\x12\xa2\x01\n" +
-	"\x10CancelRedemption\x12'.crm.loyalty.v1.CancelRedemptionRequest\x1a(.crm.loyalty.v1.CancelRedemptionResponse\";\xaa\xd4\x18\rloyalty.write\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/{name=redemptions/*}:cancel\x12\xc0\x01\n" +
-	"\x0fListRedemptions\x12&.crm.loyalty.v1.ListRedemptionsRequest\x1a'.crm.loyalty.v1.ListRedemptionsResponse\"\\\xaa\xd4\x18\floyalty.read\x82\xd3\xe4\x93\x02F\x12D/v1/{program=programs/*}/accounts/{customer=customers/*}/redemptions\x12\xb6\x01\n" +
-	"\fAdjustPoints\x12#.crm.loyalty.v1.AdjustPointsRequest\x1a$.crm.loyalty.v1.AdjustPointsResponse\"[\xaa\xd4\x18\rloyalty.admin\x82\xd3\xe4\x93\x02D:\x01*\"?/v1/{program=programs/*}/accounts/{customer=customers/*}:adjust\x12\xc8\x01\n" +
-	"\x11ListLedgerEntries\x12(.crm.loyalty.v1.ListLedgerEntriesRequest\x1a).crm.loyalty.v1.ListLedgerEntriesResponse\"^\xaa\xd4\x18\floyalty.read\x82\xd3\xe4\x93\x02H\x12F/v1/{program=programs/*}/accounts/{customer=customers/*}/ledgerEntries\x12\xc3\x01\n" +
-	"\x0ePreviewEarning\x12%.crm.loyalty.v1.PreviewEarningRequest\x1a&.crm.loyalty.v1.PreviewEarningResponse\"b\xaa\xd4\x18\floyalty.read\x82\xd3\xe4\x93\x02L:\x01*\"G/v1/{program=programs/*}/accounts/{customer=customers/*}:previewEarning\x12\x84\x01\n" +
+	"\x10CancelRedemption\x12'.crm.loyalty.v1.CancelRedemptionRequest\x1a(.crm.loyalty.v1.CancelRedemptionResponse\";\xaa\xd4\x18\rloyalty.write\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/{name=redemptions/*}:cancel\x12\xa0\x01\n" +
+	"\x0fListRedemptions\x12&.crm.loyalty.v1.ListRedemptionsRequest\x1a'.crm.loyalty.v1.ListRedemptionsResponse\"<\xaa\xd4\x18\floyalty.read\x82\xd3\xe4\x93\x02&\x12$/v1/{program=programs/*}/redemptions\x12\x9f\x01\n" +
+	"\fAdjustPoints\x12#.crm.loyalty.v1.AdjustPointsRequest\x1a$.crm.loyalty.v1.AdjustPointsResponse\"D\xaa\xd4\x18\rloyalty.admin\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/{program=programs/*}/accounts:adjust\x12\xa8\x01\n" +
+	"\x11ListLedgerEntries\x12(.crm.loyalty.v1.ListLedgerEntriesRequest\x1a).crm.loyalty.v1.ListLedgerEntriesResponse\">\xaa\xd4\x18\floyalty.read\x82\xd3\xe4\x93\x02(\x12&/v1/{program=programs/*}/ledgerEntries\x12\xac\x01\n" +
+	"\x0ePreviewEarning\x12%.crm.loyalty.v1.PreviewEarningRequest\x1a&.crm.loyalty.v1.PreviewEarningResponse\"K\xaa\xd4\x18\floyalty.read\x82\xd3\xe4\x93\x025:\x01*\"0/v1/{program=programs/*}/accounts:previewEarning\x12\x84\x01\n" +
 	"\tRunExpiry\x12 .crm.loyalty.v1.RunExpiryRequest\x1a!.crm.loyalty.v1.RunExpiryResponse\"2\xaa\xd4\x18\rloyalty.admin\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/programs:runExpiry\x12\xa1\x01\n" +
 	"\rAuditAccounts\x12$.crm.loyalty.v1.AuditAccountsRequest\x1a%.crm.loyalty.v1.AuditAccountsResponse\"C\xaa\xd4\x18\rloyalty.admin\x82\xd3\xe4\x93\x02,:\x01*\"'/v1/{program=programs/*}/accounts:audit\x12\x81\x01\n" +
 	"\x12WatchLoyaltyEvents\x12).crm.loyalty.v1.WatchLoyaltyEventsRequest\x1a*.crm.loyalty.v1.WatchLoyaltyEventsResponse\"\x12\xaa\xd4\x18\x0eloyalty.events0\x01B\xbb\x01\n" +
