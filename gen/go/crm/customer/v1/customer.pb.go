@@ -1178,7 +1178,7 @@ var File_crm_customer_v1_customer_proto protoreflect.FileDescriptor
 
 const file_crm_customer_v1_customer_proto_rawDesc = "" +
 	"\n" +
-	"\x1ecrm/customer/v1/customer.proto\x12\x0fcrm.customer.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16crm/type/v1/date.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf0\n" +
+	"\x1ecrm/customer/v1/customer.proto\x12\x0fcrm.customer.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16crm/type/v1/date.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf5\n" +
 	"\n" +
 	"\bCustomer\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x13\n" +
@@ -1204,8 +1204,8 @@ const file_crm_customer_v1_customer_proto_rawDesc = "" +
 	"\x05owner\x18\r \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x05owner\x12R\n" +
 	"\x0flifecycle_stage\x18\x0e \x01(\x0e2\x1f.crm.customer.v1.LifecycleStageB\b\xbaH\x05\x82\x01\x02\x10\x01R\x0elifecycleStage\x12>\n" +
 	"\bconsents\x18\x0f \x03(\v2\x18.crm.customer.v1.ConsentB\b\xbaH\x05\x92\x01\x02\x10\n" +
-	"R\bconsents\x124\n" +
-	"\x05state\x18\x10 \x01(\x0e2\x1e.crm.customer.v1.CustomerStateR\x05state\x12$\n" +
+	"R\bconsents\x129\n" +
+	"\x05state\x18\x10 \x01(\x0e2\x1e.crm.customer.v1.CustomerStateB\x03\xe0A\x03R\x05state\x12$\n" +
 	"\vmerged_into\x18\x11 \x01(\tB\x03\xe0A\x03R\n" +
 	"mergedInto\x12@\n" +
 	"\vcreate_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +

@@ -838,7 +838,7 @@ var File_crm_interaction_v1_interaction_proto protoreflect.FileDescriptor
 
 const file_crm_interaction_v1_interaction_proto_rawDesc = "" +
 	"\n" +
-	"$crm/interaction/v1/interaction.proto\x12\x12crm.interaction.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1dcrm/interaction/v1/case.proto\x1a\x17crm/type/v1/money.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc4\t\n" +
+	"$crm/interaction/v1/interaction.proto\x12\x12crm.interaction.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1dcrm/interaction/v1/case.proto\x1a\x17crm/type/v1/money.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc9\t\n" +
 	"\vInteraction\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x13\n" +
 	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x03R\x02id\x12E\n" +
@@ -871,8 +871,8 @@ const file_crm_interaction_v1_interaction_proto_rawDesc = "" +
 	"\vupdate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12\x12\n" +
 	"\x04etag\x18\x15 \x01(\tR\x04etag\x12;\n" +
-	"\tcomplaint\x18\x16 \x01(\v2\x1d.crm.interaction.v1.ComplaintR\tcomplaint\x12\x12\n" +
-	"\x04case\x18\x17 \x01(\tR\x04case:W\xeaAT\n" +
+	"\tcomplaint\x18\x16 \x01(\v2\x1d.crm.interaction.v1.ComplaintR\tcomplaint\x12\x17\n" +
+	"\x04case\x18\x17 \x01(\tB\x03\xe0A\x03R\x04case:W\xeaAT\n" +
 	"\x1bcrm.opencrm.dev/Interaction\x12\x1ainteractions/{interaction}*\finteractions2\vinteraction\"y\n" +
 	"\tComplaint\x12F\n" +
 	"\bpriority\x18\x01 \x01(\x0e2 .crm.interaction.v1.CasePriorityB\b\xbaH\x05\x82\x01\x02\x10\x01R\bpriority\x12$\n" +
@@ -891,17 +891,17 @@ const file_crm_interaction_v1_interaction_proto_rawDesc = "" +
 	"\x06Refund\x12E\n" +
 	"\bpurchase\x18\x01 \x01(\tB)\xbaH&r$2\"^interactions/[A-Za-z0-9_-]{1,64}$R\bpurchase\x122\n" +
 	"\x06amount\x18\x02 \x01(\v2\x12.crm.type.v1.MoneyB\x06\xbaH\x03\xc8\x01\x01R\x06amount\x12 \n" +
-	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x06reason\"\x9c\x01\n" +
+	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x06reason\"\xa6\x01\n" +
 	"\fSatisfaction\x12+\n" +
 	"\vexpectation\x18\x01 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\n" +
 	"(\x01R\vexpectation\x12)\n" +
 	"\n" +
 	"experience\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\n" +
 	"(\x01R\n" +
-	"experience\x12\x14\n" +
-	"\x05ratio\x18\x03 \x01(\x01R\x05ratio\x12\x1e\n" +
+	"experience\x12\x19\n" +
+	"\x05ratio\x18\x03 \x01(\x01B\x03\xe0A\x03R\x05ratio\x12#\n" +
 	"\n" +
-	"difference\x18\x04 \x01(\x05R\n" +
+	"difference\x18\x04 \x01(\x05B\x03\xe0A\x03R\n" +
 	"difference*\x89\x02\n" +
 	"\aChannel\x12\x17\n" +
 	"\x13CHANNEL_UNSPECIFIED\x10\x00\x12\x11\n" +
