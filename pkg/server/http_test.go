@@ -220,3 +220,29 @@ func TestConnectProtoAndGRPCWeb(t *testing.T) {
 		t.Fatalf("gRPC-Web trailer %q", trailer)
 	}
 }
+
+// A native gRPC call on an h2c connection that started with a Connect call
+// (so net/http owns it) is still served, through grpc-go's ServeHTTP.
+func TestGRPCOnAConnectConnection(t *testing.T) {
+	t.Parallel()
+	r := startHTTP(t, server.HTTPConfig{})
+	var h2c http.Protocols
+	h2c.SetUnencryptedHTTP2(true)
+	c := &http.Client{Timeout: time.Minute, Transport: &http.Transport{Protocols: &h2c}}
+	resp := send(t, c, http.MethodPost, "http://"+r.Addr()+healthCheck, `{}`, "Content-Type", "application/json", "Connect-Protocol-Version", "1")
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("Connect call: HTTP %d %v", resp.StatusCode, err)
+	}
+	req, err := proto.Marshal(&healthpb.HealthCheckRequest{Service: server.LivenessService})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp = send(t, c, http.MethodPost, "http://"+r.Addr()+healthCheck, string(append([]byte{0, 0, 0, 0, byte(len(req))}, req...)),
+		"Content-Type", "application/grpc", "TE", "trailers")
+	b, err := io.ReadAll(resp.Body)
+	var got healthpb.HealthCheckResponse
+	if err != nil || resp.StatusCode != http.StatusOK || len(b) < 5 || proto.Unmarshal(b[5:], &got) != nil ||
+		got.GetStatus() != healthpb.HealthCheckResponse_SERVING || resp.Trailer.Get("Grpc-Status") != "0" {
+		t.Fatalf("gRPC call on the same connection: HTTP %d %q %v trailers %v", resp.StatusCode, b, err, resp.Trailer)
+	}
+}

@@ -229,7 +229,12 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	r := &Running{cfg: cfg, log: log, grpc: gs, http: hsrv, health: hs, lis: lis, client: client, tel: tel, svc: svc,
 		cancel: cancel, served: make(chan error, 1), ready: make(chan struct{})}
-	go func() { r.served <- hsrv.Serve(lis) }()
+	// One port: native gRPC connections go to grpc-go's transport, the
+	// rest to net/http (connmux.go).
+	mux := newConnMux(lis, hsrv.ReadHeaderTimeout)
+	go func() { r.served <- mux.serve() }()
+	go func() { _ = gs.Serve(mux.grpc) }()
+	go func() { _ = hsrv.Serve(mux.http) }()
 	go r.becomeReady(runCtx, deps.DB, svc)
 	log.InfoContext(ctx, "listening", "addr", lis.Addr().String(), "database", cfg.Mongo.Database, "mongo_mode", string(cfg.Mongo.Mode),
 		"version", Version, "commit", Commit)
@@ -319,16 +324,27 @@ func (r *Running) Stop() error {
 		r.health.Shutdown()
 		r.cancel()
 		r.workers.Wait()
-		// Shutdown stops accepting, tells HTTP/2 clients to go away and
-		// waits for the calls in flight; Stop then ends those that outlast
-		// the timeout.
+		// Stop accepting; tell clients to go away and wait for the calls in
+		// flight, on both servers; then cut those that outlast the timeout.
+		_ = r.lis.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), r.cfg.ShutdownTimeout)
-		if err := r.http.Shutdown(ctx); err != nil {
-			r.log.Warn("shutdown timeout: cutting in-flight calls")
+		done := make(chan struct{})
+		go func() {
+			r.grpc.GracefulStop()
+			close(done)
+		}()
+		httpErr := r.http.Shutdown(ctx)
+		select {
+		case <-done:
+		case <-ctx.Done():
 		}
+		if httpErr != nil || ctx.Err() != nil {
+			r.log.Warn("shutdown timeout: cutting in-flight calls")
+			r.grpc.Stop()
+			_ = r.http.Close()
+		}
+		<-done
 		cancel()
-		r.grpc.Stop()
-		_ = r.http.Close()
 		if r.svc.Close != nil {
 			if err := r.svc.Close(); err != nil {
 				errs = append(errs, fmt.Errorf("close %s's clients: %w", r.cfg.Service, err))

@@ -189,8 +189,14 @@ func TestPendingRedemptionCompletedAfterACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.startLoyalty(t, db) // the sweep runs at start
-	eventually(t, "the pending redemption completes", func() bool { return e.account(t, prog, c).GetBalance() == acct.GetBalance()-40 })
-	reds, err := e.client.ListRedemptions(e.ctx, &loyaltyv1.ListRedemptionsRequest{Program: prog, Customer: c})
+	// The sweep spends the points, then marks the redemption issued.
+	var reds *loyaltyv1.ListRedemptionsResponse
+	var err error
+	eventually(t, "the pending redemption completes", func() bool {
+		reds, err = e.client.ListRedemptions(e.ctx, &loyaltyv1.ListRedemptionsRequest{Program: prog, Customer: c})
+		return e.account(t, prog, c).GetBalance() == acct.GetBalance()-40 && err == nil && len(reds.GetRedemptions()) == 1 &&
+			reds.GetRedemptions()[0].GetState() == loyaltyv1.RedemptionState_REDEMPTION_STATE_ISSUED
+	})
 	if err != nil || len(reds.GetRedemptions()) != 1 || reds.GetRedemptions()[0].GetId() != id ||
 		reds.GetRedemptions()[0].GetState() != loyaltyv1.RedemptionState_REDEMPTION_STATE_ISSUED {
 		t.Fatalf("redemptions: %v %v", reds, err)
