@@ -94,8 +94,8 @@ func readPreface(r io.Reader) (bool, error) {
 }
 
 // firstRequestIsGRPC sends an empty SETTINGS frame and reads the client's
-// frames up to its first HEADERS: a native gRPC request has the content
-// type application/grpc or application/grpc+codec. A connection that sends
+// frames up to its first HEADERS, whose content type tells a native gRPC
+// request (isGRPC). A connection that sends
 // no request before the deadline is taken for a gRPC client's.
 func firstRequestIsGRPC(w io.Writer, r io.Reader) bool {
 	if err := http2.NewFramer(w, nil).WriteSettings(); err != nil {
@@ -120,7 +120,7 @@ func firstRequestIsGRPC(w io.Writer, r io.Reader) bool {
 					ct = hf.Value
 				}
 			}
-			return ct == "application/grpc" || strings.HasPrefix(ct, "application/grpc+") || strings.HasPrefix(ct, "application/grpc;")
+			return isGRPC(ct)
 		case *http2.SettingsFrame, *http2.WindowUpdateFrame, *http2.PriorityFrame, *http2.PingFrame:
 		default:
 			return false
