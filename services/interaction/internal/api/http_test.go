@@ -88,6 +88,16 @@ func TestRESTAndConnectJSON(t *testing.T) {
 		`"kind":"INTERACTION_KIND_REFUND","occurTime":"2026-03-02T12:00:00Z","refund":{"purchase":"`+logged.GetName()+`","amount":{"currencyCode":"EUR","units":"11"}}}`).
 		WantHTTP(t, http.StatusPreconditionFailed, codes.FailedPrecondition, "")
 
+	// A dependency down is UNAVAILABLE: 503, over REST and Connect alike.
+	other := e.customer(t, "While down")
+	if err := e.profile.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	h.Do(t, http.MethodPost, "/v1/interactions", write, purchaseJSON(other, "o-down", 5)).
+		WantHTTP(t, http.StatusServiceUnavailable, codes.Unavailable, "")
+	h.Connect(t, "/crm.interaction.v1.InteractionService/LogInteraction", write, `{"interaction":`+purchaseJSON(other, "o-down", 5)+`}`).
+		WantHTTP(t, http.StatusServiceUnavailable, codes.Unavailable, "")
+
 	// The event feed streams over Connect.
 	msgs := h.ConnectStream(t, "/crm.interaction.v1.InteractionService/WatchInteractionEvents", servertest.Token(t, "interactions.events"),
 		map[string]int{"afterSequence": 0}, 1)
