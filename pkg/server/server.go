@@ -21,7 +21,6 @@ import (
 
 	"buf.build/go/protovalidate"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
@@ -129,6 +128,9 @@ type Options struct {
 	LogOutput io.Writer
 	// Telemetry overrides the providers set up from OTEL_ variables.
 	Telemetry *telemetry.Telemetry
+	// HealthInterval is how often readiness checks the database once
+	// serving; default 5s.
+	HealthInterval time.Duration
 }
 
 // Running is a started server.
@@ -146,6 +148,8 @@ type Running struct {
 	served   chan error
 	ready    chan struct{}
 	stopOnce sync.Once
+	// healthEvery is Options.HealthInterval.
+	healthEvery time.Duration
 }
 
 // Start listens, serves, and connects to the database in the background:
@@ -217,75 +221,17 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 	r := &Running{cfg: cfg, log: log, grpc: gs, health: hs, lis: lis, client: client, tel: tel, svc: svc,
 		cancel: cancel, served: make(chan error, 1), ready: make(chan struct{})}
 	go func() { r.served <- gs.Serve(lis) }()
-	go r.becomeReady(runCtx, deps.DB, svc)
+	if r.healthEvery = o.HealthInterval; r.healthEvery <= 0 {
+		r.healthEvery = 5 * time.Second
+	}
+	r.workers.Add(1)
+	go func() {
+		defer r.workers.Done()
+		r.becomeReady(runCtx, deps.DB, svc)
+	}()
 	log.InfoContext(ctx, "listening", "addr", lis.Addr().String(), "database", cfg.Mongo.Database, "mongo_mode", string(cfg.Mongo.Mode),
 		"version", Version, "commit", Commit)
 	return r, nil
-}
-
-// becomeReady waits for the database, creates the indexes, starts the
-// workers and flips health to SERVING; then it keeps checking the database.
-func (r *Running) becomeReady(ctx context.Context, db *mongo.Database, svc *Service) {
-	for {
-		err := r.checkDB(ctx)
-		if err == nil {
-			ictx, cancel := context.WithTimeout(ctx, time.Minute)
-			err = mongox.EnsureIndexes(ictx, db, mongox.ForMode(r.cfg.Mongo.Mode, svc.Indexes))
-			cancel()
-		}
-		if err == nil {
-			break
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		r.log.WarnContext(ctx, "waiting for the database", "error", err)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(2 * time.Second):
-		}
-	}
-	for _, w := range svc.Workers {
-		r.workers.Add(1)
-		go func() {
-			defer r.workers.Done()
-			w(ctx)
-		}()
-	}
-	r.setServing(true)
-	close(r.ready)
-	serving := true
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(5 * time.Second):
-		}
-		ok := r.checkDB(ctx) == nil
-		if ok != serving && ctx.Err() == nil {
-			r.log.WarnContext(ctx, "database reachability changed", "serving", ok)
-			r.setServing(ok)
-			serving = ok
-		}
-	}
-}
-
-func (r *Running) checkDB(ctx context.Context) error {
-	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	return r.client.Ping(pctx, readpref.Primary())
-}
-
-func (r *Running) setServing(ok bool) {
-	st := healthpb.HealthCheckResponse_NOT_SERVING
-	if ok {
-		st = healthpb.HealthCheckResponse_SERVING
-	}
-	for name := range r.grpc.GetServiceInfo() {
-		r.health.SetServingStatus(name, st)
-	}
-	r.health.SetServingStatus("", st)
 }
 
 // GRPCServiceInfo lists the registered services and their methods.
