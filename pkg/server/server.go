@@ -32,6 +32,7 @@ import (
 	"github.com/opencrm/crm/pkg/auth"
 	"github.com/opencrm/crm/pkg/config"
 	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/pkg/logging"
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/pkg/pagetoken"
@@ -64,6 +65,9 @@ type Config struct {
 	LogLevel slog.Level
 	// ShutdownTimeout bounds the drain of in-flight calls (CRM_SHUTDOWN_TIMEOUT).
 	ShutdownTimeout time.Duration
+	// IdempotencyRetention is how long request ids are kept
+	// (CRM_IDEMPOTENCY_RETENTION); zero is idempotency.DefaultRetention.
+	IdempotencyRetention time.Duration
 }
 
 // LoadConfig reads the common settings; a service reads its own settings
@@ -77,6 +81,7 @@ func LoadConfig(env *config.Env, service, defaultDatabase, defaultAddr string) C
 		PageTokenKey:    pagetoken.LoadKey(env),
 		ShutdownTimeout: env.Duration("CRM_SHUTDOWN_TIMEOUT", 20*time.Second, time.Second, 10*time.Minute),
 	}
+	c.IdempotencyRetention = idempotency.LoadRetention(env)
 	lvl := env.OneOf("CRM_LOG_LEVEL", "info", "debug", "info", "warn", "error")
 	c.LogLevel, _ = logging.ParseLevel(lvl)
 	return c
@@ -212,6 +217,8 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 	}
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
 
+	svc.Workers = append(svc.Workers, keySweeper(cfg, deps, log))
+
 	lis, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
 		_ = client.Disconnect(context.Background())
@@ -314,6 +321,17 @@ func Main(service, defaultDatabase, defaultAddr string, setup func(env *config.E
 		fmt.Fprintf(os.Stderr, "%s: %v\n", service, err)
 		os.Exit(1)
 	}
+}
+
+// keySweeper removes request ids past their retention, hourly: every
+// service keeps its keys in the same collection, and sweeping an empty one
+// costs nothing.
+func keySweeper(cfg Config, d *Deps, log *slog.Logger) func(context.Context) {
+	retention := cfg.IdempotencyRetention
+	if retention <= 0 {
+		retention = idempotency.DefaultRetention
+	}
+	return idempotency.Sweeper(d.DB, retention, time.Hour, log)
 }
 
 // Periodic returns a worker that runs fn at once and then every interval
