@@ -11,8 +11,8 @@ package idempotency
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
