@@ -96,6 +96,11 @@ type Interaction struct {
 	// DedupKey is unique: source system + external id when given, else the
 	// id, so that the same source record is never stored twice.
 	DedupKey string `bson:"dedup_key"`
+	// OrderKey is unique: customer + source system + order id for a
+	// purchase, so one order is logged once per customer and source system
+	// (a second purchase of it is DUPLICATE_ORDER); else the id, since a
+	// unique field must always be set.
+	OrderKey string `bson:"order_key"`
 	Version  int64  `bson:"version"`
 }
 
@@ -178,6 +183,11 @@ func Normalize(i *Interaction, prefix string, now time.Time) error {
 		i.DedupKey = "ext:" + i.SourceSystem + "\x00" + i.ExternalID
 	} else {
 		i.DedupKey = "id:" + i.ID
+	}
+	if i.Kind == KindPurchase && i.Purchase.OrderID != "" {
+		i.OrderKey = "order:" + i.CustomerID + "\x00" + i.SourceSystem + "\x00" + i.Purchase.OrderID
+	} else {
+		i.OrderKey = "id:" + i.ID
 	}
 	return nil
 }
