@@ -46,7 +46,16 @@ const DefaultRetention = 30 * 24 * time.Hour
 // LoadRetention reads CRM_IDEMPOTENCY_RETENTION: from an hour (well past a
 // call's lease and a client's retries) to ten years.
 func LoadRetention(env *config.Env) time.Duration {
-	return env.Duration("CRM_IDEMPOTENCY_RETENTION", DefaultRetention, time.Hour, 10*365*24*time.Hour)
+	v := env.String("CRM_IDEMPOTENCY_RETENTION", "")
+	if v == "" {
+		return DefaultRetention
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Hour || d > 87600*time.Hour {
+		env.Fail("CRM_IDEMPOTENCY_RETENTION", "%q is not a duration from 1h to 87600h (ten years): how long request ids are kept, for example \"720h\" for 30 days (durations have no day unit)", v)
+		return DefaultRetention
+	}
+	return d
 }
 
 // Sweep deletes the keys first used more than retention ago and returns how

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -245,8 +246,8 @@ func TestRetentionSetting(t *testing.T) {
 	for _, bad := range []string{"30d", "soon", "-1h", "10m", "100000h"} {
 		env := config.FromMap(map[string]string{"CRM_IDEMPOTENCY_RETENTION": bad})
 		idempotency.LoadRetention(env)
-		if env.Err() == nil {
-			t.Errorf("%q accepted", bad)
+		if err := env.Err(); err == nil || !strings.Contains(err.Error(), "CRM_IDEMPOTENCY_RETENTION") || !strings.Contains(err.Error(), "720h") {
+			t.Errorf("%q: %v, want an error naming the variable and an example", bad, err)
 		}
 	}
 }
