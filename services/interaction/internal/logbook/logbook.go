@@ -149,7 +149,7 @@ func (l *Logbook) Commit(ctx context.Context, p *Prepared) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	stored, err := l.store(ctx, p, a, claims)
+	stored, err := l.store(ctx, p, a)
 	if err != nil {
 		if ferr := l.Keys.FinishMany(ctx, LogMethod, claims, failed(len(claims), err)); ferr != nil {
 			return nil, fmt.Errorf("%w (and releasing request_ids failed: %v)", err, ferr)
@@ -212,7 +212,7 @@ func (l *Logbook) claim(ctx context.Context, p *Prepared) ([]idempotency.Claim, 
 
 // store records the items still to record and returns, per item, what was
 // stored.
-func (l *Logbook) store(ctx context.Context, p *Prepared, a checked, claims []idempotency.Claim) ([]*record.Interaction, error) {
+func (l *Logbook) store(ctx context.Context, p *Prepared, a checked) ([]*record.Interaction, error) {
 	results := p.results
 	stored := make([]*record.Interaction, len(p.items))
 	var bulk []store.Encoded
