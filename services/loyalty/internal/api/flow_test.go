@@ -103,6 +103,9 @@ func TestPurchasesAndRefundsArriveThroughTheInteractionFeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	reached := cursors(t, db)
+	if len(reached) == 0 {
+		t.Fatal("no feed cursors stored")
+	}
 	rewind(t, db)
 	e.startLoyalty(t, db)
 	// The replay is over when every consumer is back where it was.
@@ -152,9 +155,6 @@ func cursors(t *testing.T, db mongox.Config) map[string]int64 {
 	out := map[string]int64{}
 	for _, d := range docs {
 		out[d.ID] = d.Seq
-	}
-	if len(out) == 0 {
-		t.Fatal("no feed cursors stored")
 	}
 	return out
 }
