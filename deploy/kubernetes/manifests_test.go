@@ -157,7 +157,7 @@ func TestContainersAreProbedBoundedAndLockedDown(t *testing.T) {
 				if c.StartupProbe == nil || c.LivenessProbe == nil || c.ReadinessProbe == nil {
 					t.Errorf("%s: lacks a startup, liveness or readiness probe", where)
 				}
-				for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+				for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory, corev1.ResourceEphemeralStorage} {
 					if c.Resources.Requests.Name(r, "").IsZero() || c.Resources.Limits.Name(r, "").IsZero() {
 						t.Errorf("%s: no %s request or limit", where, r)
 					}
