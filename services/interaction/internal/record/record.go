@@ -60,7 +60,8 @@ type Satisfaction struct {
 	Experience  int32 `bson:"experience"`
 }
 
-// Ratio is experience / expectation: above 1 means satisfied (DOMAIN.md).
+// Ratio is experience / expectation: above 1 means the experience beat the
+// expectation (the customer is satisfied).
 func (s Satisfaction) Ratio() float64 { return float64(s.Experience) / float64(s.Expectation) }
 
 // Difference is experience - expectation.
