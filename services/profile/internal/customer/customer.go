@@ -32,7 +32,8 @@ const (
 	StateErased  State = 100
 )
 
-// Stage is the relationship lifecycle stage (DOMAIN.md).
+// Stage is the relationship lifecycle stage (prospect to churned; see the
+// API's LifecycleStage).
 type Stage int32
 
 // Stages.
