@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -155,7 +157,7 @@ func TestContainersAreProbedBoundedAndLockedDown(t *testing.T) {
 				if c.StartupProbe == nil || c.LivenessProbe == nil || c.ReadinessProbe == nil {
 					t.Errorf("%s: lacks a startup, liveness or readiness probe", where)
 				}
-				for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+				for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory, corev1.ResourceEphemeralStorage} {
 					if c.Resources.Requests.Name(r, "").IsZero() || c.Resources.Limits.Name(r, "").IsZero() {
 						t.Errorf("%s: no %s request or limit", where, r)
 					}
@@ -175,7 +177,15 @@ func TestContainersAreProbedBoundedAndLockedDown(t *testing.T) {
 						t.Errorf("%s: probe port %d not declared", where, p.GRPC.Port)
 					case p.HTTPGet != nil && !declares(c, p.HTTPGet.Port):
 						t.Errorf("%s: probe port %s not declared", where, p.HTTPGet.Port.String())
+					case p.TCPSocket != nil && !declares(c, p.TCPSocket.Port):
+						t.Errorf("%s: probe port %s not declared", where, p.TCPSocket.Port.String())
 					}
+				}
+				// Liveness restarts, readiness takes out of service: the
+				// same check for both restarts a pod that is only busy or
+				// waiting for a dependency.
+				if c.LivenessProbe != nil && c.ReadinessProbe != nil && reflect.DeepEqual(c.LivenessProbe.ProbeHandler, c.ReadinessProbe.ProbeHandler) {
+					t.Errorf("%s: liveness and readiness probes are the same check", where)
 				}
 			}
 		}
@@ -236,9 +246,6 @@ func TestProductionHasReplicasBudgetsAndAutoscalers(t *testing.T) {
 		if d.Name == "otel-collector" {
 			continue
 		}
-		if d.Spec.Replicas == nil || *d.Spec.Replicas != 3 {
-			t.Errorf("Deployment %s: %v replicas, want 3", d.Name, d.Spec.Replicas)
-		}
 		if d.Spec.Template.Spec.Affinity == nil || d.Spec.Template.Spec.Affinity.PodAntiAffinity == nil {
 			t.Errorf("Deployment %s: no anti-affinity", d.Name)
 		}
@@ -250,9 +257,74 @@ func TestProductionHasReplicasBudgetsAndAutoscalers(t *testing.T) {
 		})
 		if hpa < 0 || pdb < 0 {
 			t.Errorf("Deployment %s: HPA %v, PDB %v", d.Name, hpa >= 0, pdb >= 0)
+			continue
+		}
+		if m := o.hpas[hpa].Spec.MinReplicas; m == nil || *m < 3 {
+			t.Errorf("Deployment %s: the autoscaler keeps %v replicas at least, want 3", d.Name, m)
 		}
 	}
 	if len(o.statefulSets) != 1 || *o.statefulSets[0].Spec.Replicas != 3 {
 		t.Errorf("MongoDB in production: want one StatefulSet of 3 members")
+	}
+}
+
+// A Deployment that an autoscaler scales must not set replicas: every
+// apply would reset the autoscaler's choice (to 1 when the field is in the
+// base, say, during a peak).
+func TestAutoscaledDeploymentsLeaveReplicasToTheAutoscaler(t *testing.T) {
+	scaled := 0
+	for _, dir := range kustomizations(t) {
+		o := render(t, dir)
+		for _, d := range o.deployments {
+			if slices.ContainsFunc(o.hpas, func(h autoscalingv2.HorizontalPodAutoscaler) bool {
+				return h.Spec.ScaleTargetRef.Kind == "Deployment" && h.Spec.ScaleTargetRef.Name == d.Name
+			}) {
+				scaled++
+				if d.Spec.Replicas != nil {
+					t.Errorf("%s: Deployment %s sets replicas %d although an HPA scales it", dir, d.Name, *d.Spec.Replicas)
+				}
+			}
+		}
+	}
+	if scaled < 8 { // four services, in the whole production overlay and alone
+		t.Fatalf("found %d autoscaled Deployments, want 8", scaled)
+	}
+}
+
+// The MongoDB replica set keeps its majority through voluntary disruptions:
+// a budget of one member down, and members spread over nodes (required in
+// production).
+func TestMongoDBHasABudgetAndSpreadsOverNodes(t *testing.T) {
+	for _, dir := range []string{"overlays/dev", "overlays/production", "overlays/dev/mongodb", "overlays/production/mongodb"} {
+		o := render(t, dir)
+		if len(o.statefulSets) != 1 {
+			t.Fatalf("%s: %d StatefulSets, want 1", dir, len(o.statefulSets))
+		}
+		s := o.statefulSets[0]
+		pdb := slices.IndexFunc(o.pdbs, func(p policyv1.PodDisruptionBudget) bool {
+			return p.Spec.Selector != nil && matches(p.Spec.Selector.MatchLabels, s.Spec.Template.Labels)
+		})
+		if pdb < 0 {
+			t.Errorf("%s: no PodDisruptionBudget selects StatefulSet %s", dir, s.Name)
+		} else if mu := o.pdbs[pdb].Spec.MaxUnavailable; mu == nil || mu.IntValue() != 1 {
+			t.Errorf("%s: MongoDB's budget allows %v members down, want 1", dir, mu)
+		}
+		aa := s.Spec.Template.Spec.Affinity
+		if aa == nil || aa.PodAntiAffinity == nil {
+			t.Errorf("%s: StatefulSet %s has no pod anti-affinity", dir, s.Name)
+			continue
+		}
+		terms := aa.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution
+		for _, w := range aa.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution {
+			terms = append(terms, w.PodAffinityTerm)
+		}
+		if !slices.ContainsFunc(terms, func(term corev1.PodAffinityTerm) bool {
+			return term.TopologyKey == "kubernetes.io/hostname" && term.LabelSelector != nil && matches(term.LabelSelector.MatchLabels, s.Spec.Template.Labels)
+		}) {
+			t.Errorf("%s: MongoDB's anti-affinity does not keep members on separate nodes", dir)
+		}
+		if strings.HasPrefix(dir, "overlays/production") && len(aa.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution) == 0 {
+			t.Errorf("%s: MongoDB's members must be on separate nodes in production (required, not preferred)", dir)
+		}
 	}
 }

@@ -2,14 +2,19 @@
 // key with the same request returns the first response; with a different
 // request it is INVALID_ARGUMENT (reason IDEMPOTENCY_KEY_REUSED); while the
 // first call is still running it is ABORTED. A failed call releases its key so
-// the client can retry. Keys are kept until the subject they name is erased.
+// the client can retry. Keys are kept for a retention period
+// (CRM_IDEMPOTENCY_RETENTION, default 30 days) and removed by a periodic
+// sweep, or earlier when the subject they name is erased; a key used again
+// after that is a new request.
 package idempotency
 
 import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -18,15 +23,72 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/pkg/config"
 	"github.com/opencrm/crm/pkg/mongox"
 )
 
 // Collection is the collection each service keeps its keys in.
 const Collection = "idempotency_keys"
 
-// Indexes returns the indexes the store needs.
+// Indexes returns the indexes the store needs: by subject for erasure, by
+// creation time for the sweep.
 func Indexes() []mongox.Index {
-	return []mongox.Index{{Collection: Collection, Model: mongo.IndexModel{Keys: bson.D{{Key: "subject", Value: 1}}}}}
+	return []mongox.Index{
+		{Collection: Collection, Model: mongo.IndexModel{Keys: bson.D{{Key: "subject", Value: 1}}}},
+		{Collection: Collection, Model: mongo.IndexModel{Keys: bson.D{{Key: "create_time", Value: 1}}}},
+	}
+}
+
+// DefaultRetention is how long keys are kept when
+// CRM_IDEMPOTENCY_RETENTION is not set.
+const DefaultRetention = 30 * 24 * time.Hour
+
+// LoadRetention reads CRM_IDEMPOTENCY_RETENTION: from an hour (well past a
+// call's lease and a client's retries) to ten years.
+func LoadRetention(env *config.Env) time.Duration {
+	v := env.String("CRM_IDEMPOTENCY_RETENTION", "")
+	if v == "" {
+		return DefaultRetention
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Hour || d > 87600*time.Hour {
+		env.Fail("CRM_IDEMPOTENCY_RETENTION", "%q is not a duration from 1h to 87600h (ten years): how long request ids are kept, for example \"720h\" for 30 days (durations have no day unit)", v)
+		return DefaultRetention
+	}
+	return d
+}
+
+// Sweep deletes the keys first used more than retention ago and returns how
+// many. It is a plain deleteMany on the creation time, so any number of
+// replicas may run it at once.
+func (s *Store) Sweep(ctx context.Context, retention time.Duration) (int64, error) {
+	res, err := s.coll.DeleteMany(ctx, bson.D{{Key: "create_time", Value: bson.D{{Key: "$lt", Value: s.Now().Add(-retention)}}}})
+	if err != nil {
+		return 0, mongox.Wrap("sweep expired request_ids", err)
+	}
+	return res.DeletedCount, nil
+}
+
+// Sweeper returns a worker that sweeps db's expired keys at once and then
+// every interval until its context ends.
+func Sweeper(db *mongo.Database, retention, interval time.Duration, log *slog.Logger) func(ctx context.Context) {
+	s := New(db)
+	return func(ctx context.Context) {
+		for {
+			n, err := s.Sweep(ctx, retention)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				log.WarnContext(ctx, "sweeping expired request ids", "error", err)
+			case n > 0:
+				log.InfoContext(ctx, "swept expired request ids", "count", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(interval):
+			}
+		}
+	}
 }
 
 // Errors returned to callers.
@@ -62,6 +124,17 @@ type record struct {
 	CreateTime time.Time `bson:"create_time"`
 }
 
+// Hash is the fingerprint of req under method: a later use of the same key
+// must carry the same one.
+func Hash(method string, req proto.Message) ([]byte, error) {
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("hash request: %w", err)
+	}
+	sum := sha256.Sum256(append([]byte(method+"\x00"), b...))
+	return sum[:], nil
+}
+
 // Do runs fn once per (method, key) and stores its response. fn returns the
 // response and the subject (resource name) it concerns, so that erasing the
 // subject can remove stored responses holding its data. With an empty key it
@@ -72,88 +145,216 @@ func Do[T proto.Message](ctx context.Context, s *Store, method, key string, req 
 		resp, _, err := fn(ctx)
 		return resp, err
 	}
-	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(req)
-	if err != nil {
-		return zero, fmt.Errorf("hash request: %w", err)
-	}
-	sum := sha256.Sum256(append([]byte(method+"\x00"), b...))
-	id := method + ":" + key
-	attempt := rand.Text()
-
-	prior, err := s.claim(ctx, id, sum[:], attempt)
+	hash, err := Hash(method, req)
 	if err != nil {
 		return zero, err
 	}
-	if prior != nil {
+	claims := []Claim{{Key: key, Hash: hash}}
+	if err := s.ClaimMany(ctx, method, claims); err != nil {
+		return zero, err
+	}
+	c := &claims[0]
+	switch {
+	case c.Err != nil:
+		return zero, c.Err
+	case !c.Taken():
 		resp := zero.ProtoReflect().New().Interface().(T)
-		if err := proto.Unmarshal(prior, resp); err != nil {
+		if err := proto.Unmarshal(c.Response, resp); err != nil {
 			return zero, fmt.Errorf("decode stored response: %w", err)
 		}
 		return resp, nil
 	}
 
 	resp, subject, err := fn(ctx)
-	if err != nil {
-		// Release the key so a retry runs again; a detached context, since
-		// the caller's may be the reason fn failed.
-		_, derr := s.coll.DeleteOne(context.WithoutCancel(ctx), bson.D{{Key: "_id", Value: id}, {Key: "attempt", Value: attempt}})
-		if derr != nil {
-			return zero, fmt.Errorf("%w (and releasing request_id failed: %v)", err, derr)
+	var out []byte
+	if err == nil {
+		if out, err = proto.Marshal(resp); err != nil {
+			err = fmt.Errorf("encode response: %w", err)
 		}
+	}
+	ferr := s.FinishMany(ctx, method, claims, []Outcome{{Response: out, Subject: subject, Err: err}})
+	switch {
+	case err != nil && ferr != nil:
+		return zero, fmt.Errorf("%w (and releasing request_id failed: %v)", err, ferr)
+	case err != nil:
 		return zero, err
-	}
-	out, err := proto.Marshal(resp)
-	if err != nil {
-		return zero, fmt.Errorf("encode response: %w", err)
-	}
-	_, err = s.coll.UpdateOne(context.WithoutCancel(ctx),
-		bson.D{{Key: "_id", Value: id}, {Key: "attempt", Value: attempt}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "done", Value: true}, {Key: "response", Value: out}, {Key: "subject", Value: subject}}}})
-	if err != nil {
-		return zero, mongox.Wrap("store idempotent response", err)
+	case ferr != nil:
+		return zero, ferr
 	}
 	return resp, nil
 }
 
-// claim takes the key for this attempt. It returns the stored response when
-// the key already completed.
-func (s *Store) claim(ctx context.Context, id string, hash []byte, attempt string) ([]byte, error) {
+// Claim is one request id of a batch of requests of one method (see
+// ClaimMany).
+type Claim struct {
+	// Key is the request id; a claim without one is left alone.
+	Key string
+	// Hash is the request's Hash.
+	Hash []byte
+
+	// Response, set by ClaimMany, is the stored response of the key's first
+	// request, which completed: return it instead of running the request.
+	Response []byte
+	// Err, set by ClaimMany, is why the request must not run:
+	// ErrKeyReused or ErrInFlight.
+	Err error
+
+	// attempt is set when this call took the key.
+	attempt string
+}
+
+// Taken reports whether this call took the key: it must run the request
+// and then report how it ended to FinishMany.
+func (c *Claim) Taken() bool { return c.attempt != "" }
+
+// Outcome is how the request of a taken claim ended.
+type Outcome struct {
+	// Response is the encoded response to store, when Err is nil.
+	Response []byte
+	// Subject is the resource name the response concerns (for erasure).
+	Subject string
+	// Err is the request's error: the key is released so a retry runs
+	// again.
+	Err error
+}
+
+// ClaimMany takes the keys of a batch of requests of one method in one
+// write and sets each claim's Response, Err or Taken. The same key twice in
+// one batch is one request: the second is ErrInFlight (or ErrKeyReused with
+// another body).
+func (s *Store) ClaimMany(ctx context.Context, method string, claims []Claim) error {
 	now := s.Now()
-	rec := record{ID: id, Hash: hash, Attempt: attempt, LeaseUntil: now.Add(s.Lease), CreateTime: now}
-	_, err := s.coll.InsertOne(ctx, rec)
-	if err == nil {
-		return nil, nil
-	}
-	if !mongox.IsDuplicateKey(err) {
-		return nil, mongox.Wrap("claim request_id", err)
-	}
-	var cur record
-	if err := s.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&cur); err != nil {
-		if mongox.IsNotFound(err) {
-			return nil, ErrInFlight // released between our insert and read
+	first := map[string]int{}
+	var docs []any
+	var owners []int
+	for n := range claims {
+		c := &claims[n]
+		c.Response, c.Err, c.attempt = nil, nil, ""
+		if c.Key == "" {
+			continue
 		}
-		return nil, mongox.Wrap("read request_id", err)
+		if f, seen := first[c.Key]; seen {
+			if string(claims[f].Hash) != string(c.Hash) {
+				c.Err = ErrKeyReused
+			} else {
+				c.Err = ErrInFlight
+			}
+			continue
+		}
+		first[c.Key] = n
+		c.attempt = rand.Text()
+		docs = append(docs, record{ID: keyID(method, c.Key), Hash: c.Hash, Attempt: c.attempt, LeaseUntil: now.Add(s.Lease), CreateTime: now})
+		owners = append(owners, n)
 	}
+	if len(docs) == 0 {
+		return nil
+	}
+	_, err := s.coll.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	var bulk mongo.BulkWriteException
 	switch {
-	case string(cur.Hash) != string(hash):
-		return nil, ErrKeyReused
+	case errors.As(err, &bulk):
+		if bulk.WriteConcernError != nil {
+			return mongox.Wrap("claim request_ids", err)
+		}
+	case err != nil:
+		return mongox.Wrap("claim request_ids", err)
+	}
+	var taken []int // claims whose key another call holds or held
+	for _, we := range bulk.WriteErrors {
+		if !mongox.IsDuplicateKey(we) {
+			return mongox.Wrap("claim request_id", we)
+		}
+		n := owners[we.Index]
+		claims[n].attempt = ""
+		taken = append(taken, n)
+	}
+	if len(taken) == 0 {
+		return nil
+	}
+	ids := make(bson.A, len(taken))
+	for k, n := range taken {
+		ids[k] = keyID(method, claims[n].Key)
+	}
+	cur, err := s.coll.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return mongox.Wrap("read request_ids", err)
+	}
+	var recs []record
+	if err := cur.All(ctx, &recs); err != nil {
+		return mongox.Wrap("read request_ids", err)
+	}
+	byID := make(map[string]*record, len(recs))
+	for k := range recs {
+		byID[recs[k].ID] = &recs[k]
+	}
+	for _, n := range taken {
+		if err := s.settle(ctx, keyID(method, claims[n].Key), byID[keyID(method, claims[n].Key)], &claims[n], now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// settle decides a claim whose key was there already (cur, nil when it
+// went since).
+func (s *Store) settle(ctx context.Context, id string, cur *record, c *Claim, now time.Time) error {
+	switch {
+	case cur == nil:
+		c.Err = ErrInFlight // released between our insert and read
+		return nil
+	case string(cur.Hash) != string(c.Hash):
+		c.Err = ErrKeyReused
+		return nil
 	case cur.Done:
-		return cur.Response, nil
+		c.Response = cur.Response
+		return nil
 	case cur.LeaseUntil.After(now):
-		return nil, ErrInFlight
+		c.Err = ErrInFlight
+		return nil
 	}
 	// The earlier attempt's lease ran out (its process died): take over.
+	attempt := rand.Text()
 	res, err := s.coll.UpdateOne(ctx,
 		bson.D{{Key: "_id", Value: id}, {Key: "attempt", Value: cur.Attempt}, {Key: "done", Value: false}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "attempt", Value: attempt}, {Key: "lease_until", Value: now.Add(s.Lease)}}}})
 	if err != nil {
-		return nil, mongox.Wrap("take over request_id", err)
+		return mongox.Wrap("take over request_id", err)
 	}
 	if res.MatchedCount == 0 {
-		return nil, ErrInFlight
+		c.Err = ErrInFlight
+		return nil
 	}
-	return nil, nil
+	c.attempt = attempt
+	return nil
 }
+
+// FinishMany records how the requests of the taken claims ended, in one
+// write: a success stores its response, a failure releases its key. It
+// writes even when ctx has ended, since the caller's may be why a request
+// failed.
+func (s *Store) FinishMany(ctx context.Context, method string, claims []Claim, outcomes []Outcome) error {
+	var models []mongo.WriteModel
+	for n := range claims {
+		c := &claims[n]
+		if !c.Taken() {
+			continue
+		}
+		filter := bson.D{{Key: "_id", Value: keyID(method, c.Key)}, {Key: "attempt", Value: c.attempt}}
+		if o := outcomes[n]; o.Err != nil {
+			models = append(models, mongo.NewDeleteOneModel().SetFilter(filter))
+		} else {
+			models = append(models, mongo.NewUpdateOneModel().SetFilter(filter).SetUpdate(bson.D{{Key: "$set", Value: bson.D{
+				{Key: "done", Value: true}, {Key: "response", Value: o.Response}, {Key: "subject", Value: o.Subject}}}}))
+		}
+	}
+	if len(models) == 0 {
+		return nil
+	}
+	_, err := s.coll.BulkWrite(context.WithoutCancel(ctx), models, options.BulkWrite().SetOrdered(false))
+	return mongox.Wrap("store the outcomes of request_ids", err)
+}
+
+func keyID(method, key string) string { return method + ":" + key }
 
 // ForgetSubject removes every stored response about subject (erasure).
 func (s *Store) ForgetSubject(ctx context.Context, subject string) error {

@@ -1,7 +1,8 @@
 // Package pagetoken makes the opaque page tokens of List calls: the position
-// after the last item returned, bound to the query that produced it and
-// signed with HMAC-SHA256, so a token cannot be forged, edited, or replayed
-// against another filter or order.
+// after the last item returned, bound to the List method (its request's
+// message type) and the query that produced it, and signed with
+// HMAC-SHA256, so a token cannot be forged, edited, or replayed against
+// another method, filter or order.
 package pagetoken
 
 import (
@@ -68,8 +69,11 @@ func (c *Codec) Encode(query any, after any) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(append(body, mac.Sum(nil)...)), nil
 }
 
-// QueryKey is what a List request's page tokens are bound to: the request
-// without its page size and page token, encoded deterministically.
+// QueryKey is what a List request's page tokens are bound to: the request's
+// full message type, then the request without its page size and page token,
+// encoded deterministically. The type matters because services may share a
+// signing key, and two List requests of different types with the same
+// filter values (or none) encode to the same bytes.
 func QueryKey(req proto.Message) ([]byte, error) {
 	c := proto.Clone(req)
 	r := c.ProtoReflect()
@@ -78,15 +82,16 @@ func QueryKey(req proto.Message) ([]byte, error) {
 			r.Clear(fd)
 		}
 	}
-	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(c)
+	key := append([]byte(r.Descriptor().FullName()), 0)
+	key, err := proto.MarshalOptions{Deterministic: true}.MarshalAppend(key, c)
 	if err != nil {
 		return nil, fmt.Errorf("encode page query: %w", err)
 	}
-	return b, nil
+	return key, nil
 }
 
 // ErrInvalid is the error for a token that is malformed, forged, or from
-// another query.
+// another method or query.
 var ErrInvalid = apperr.Invalid("page_token", "not a page token of this query: start again without a token")
 
 // Decode checks token against query and stores the position in after.

@@ -23,7 +23,6 @@ import (
 
 	"buf.build/go/protovalidate"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
@@ -35,6 +34,7 @@ import (
 	"github.com/opencrm/crm/pkg/auth"
 	"github.com/opencrm/crm/pkg/config"
 	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/pkg/logging"
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/pkg/pagetoken"
@@ -69,6 +69,9 @@ type Config struct {
 	LogLevel slog.Level
 	// ShutdownTimeout bounds the drain of in-flight calls (CRM_SHUTDOWN_TIMEOUT).
 	ShutdownTimeout time.Duration
+	// IdempotencyRetention is how long request ids are kept
+	// (CRM_IDEMPOTENCY_RETENTION); zero is idempotency.DefaultRetention.
+	IdempotencyRetention time.Duration
 }
 
 // LoadConfig reads the common settings; a service reads its own settings
@@ -83,6 +86,7 @@ func LoadConfig(env *config.Env, service, defaultDatabase, defaultAddr string) C
 		PageTokenKey:    pagetoken.LoadKey(env),
 		ShutdownTimeout: env.Duration("CRM_SHUTDOWN_TIMEOUT", 20*time.Second, time.Second, 10*time.Minute),
 	}
+	c.IdempotencyRetention = idempotency.LoadRetention(env)
 	lvl := env.OneOf("CRM_LOG_LEVEL", "info", "debug", "info", "warn", "error")
 	c.LogLevel, _ = logging.ParseLevel(lvl)
 	return c
@@ -134,6 +138,9 @@ type Options struct {
 	LogOutput io.Writer
 	// Telemetry overrides the providers set up from OTEL_ variables.
 	Telemetry *telemetry.Telemetry
+	// HealthInterval is how often readiness checks the database once
+	// serving; default 5s.
+	HealthInterval time.Duration
 }
 
 // Running is a started server.
@@ -152,6 +159,8 @@ type Running struct {
 	served   chan error
 	ready    chan struct{}
 	stopOnce sync.Once
+	// healthEvery is Options.HealthInterval.
+	healthEvery time.Duration
 }
 
 // Start listens, serves, and connects to the database in the background:
@@ -221,6 +230,8 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 		return nil, err
 	}
 
+	svc.Workers = append(svc.Workers, keySweeper(cfg, deps, log))
+
 	lis, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
 		_ = client.Disconnect(context.Background())
@@ -235,75 +246,17 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 	go func() { r.served <- mux.serve() }()
 	go func() { _ = gs.Serve(mux.grpc) }()
 	go func() { _ = hsrv.Serve(mux.http) }()
-	go r.becomeReady(runCtx, deps.DB, svc)
+	if r.healthEvery = o.HealthInterval; r.healthEvery <= 0 {
+		r.healthEvery = 5 * time.Second
+	}
+	r.workers.Add(1)
+	go func() {
+		defer r.workers.Done()
+		r.becomeReady(runCtx, deps.DB, svc)
+	}()
 	log.InfoContext(ctx, "listening", "addr", lis.Addr().String(), "database", cfg.Mongo.Database, "mongo_mode", string(cfg.Mongo.Mode),
 		"version", Version, "commit", Commit)
 	return r, nil
-}
-
-// becomeReady waits for the database, creates the indexes, starts the
-// workers and flips health to SERVING; then it keeps checking the database.
-func (r *Running) becomeReady(ctx context.Context, db *mongo.Database, svc *Service) {
-	for {
-		err := r.checkDB(ctx)
-		if err == nil {
-			ictx, cancel := context.WithTimeout(ctx, time.Minute)
-			err = mongox.EnsureIndexes(ictx, db, mongox.ForMode(r.cfg.Mongo.Mode, svc.Indexes))
-			cancel()
-		}
-		if err == nil {
-			break
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		r.log.WarnContext(ctx, "waiting for the database", "error", err)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(2 * time.Second):
-		}
-	}
-	for _, w := range svc.Workers {
-		r.workers.Add(1)
-		go func() {
-			defer r.workers.Done()
-			w(ctx)
-		}()
-	}
-	r.setServing(true)
-	close(r.ready)
-	serving := true
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(5 * time.Second):
-		}
-		ok := r.checkDB(ctx) == nil
-		if ok != serving && ctx.Err() == nil {
-			r.log.WarnContext(ctx, "database reachability changed", "serving", ok)
-			r.setServing(ok)
-			serving = ok
-		}
-	}
-}
-
-func (r *Running) checkDB(ctx context.Context) error {
-	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	return r.client.Ping(pctx, readpref.Primary())
-}
-
-func (r *Running) setServing(ok bool) {
-	st := healthpb.HealthCheckResponse_NOT_SERVING
-	if ok {
-		st = healthpb.HealthCheckResponse_SERVING
-	}
-	for name := range r.grpc.GetServiceInfo() {
-		r.health.SetServingStatus(name, st)
-	}
-	r.health.SetServingStatus("", st)
 }
 
 // GRPCServiceInfo lists the registered services and their methods.
@@ -395,6 +348,17 @@ func Main(service, defaultDatabase, defaultAddr string, setup func(env *config.E
 		fmt.Fprintf(os.Stderr, "%s: %v\n", service, err)
 		os.Exit(1)
 	}
+}
+
+// keySweeper removes request ids past their retention, hourly: every
+// service keeps its keys in the same collection, and sweeping an empty one
+// costs nothing.
+func keySweeper(cfg Config, d *Deps, log *slog.Logger) func(context.Context) {
+	retention := cfg.IdempotencyRetention
+	if retention <= 0 {
+		retention = idempotency.DefaultRetention
+	}
+	return idempotency.Sweeper(d.DB, retention, time.Hour, log)
 }
 
 // Periodic returns a worker that runs fn at once and then every interval

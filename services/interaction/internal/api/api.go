@@ -43,21 +43,28 @@ var _ interactionv1.InteractionServiceServer = (*Handler)(nil)
 
 func item(req *interactionv1.LogInteractionRequest, prefix string) logbook.Item {
 	i, err := recordpb.FromProto(req.GetInteraction(), prefix)
-	return logbook.Item{Interaction: i, RequestID: req.GetRequestId(), Err: err}
+	it := logbook.Item{Interaction: i, RequestID: req.GetRequestId(), Err: err}
+	if it.RequestID != "" {
+		var herr error
+		if it.RequestHash, herr = idempotency.Hash(logbook.LogMethod, req); herr != nil {
+			it.Err = herr
+		}
+	}
+	return it
 }
 
-// LogInteraction implements the API method.
+// LogInteraction implements the API method. It is a batch of one: the
+// request id is kept where BatchLogInteractions and IngestInteractions keep
+// theirs.
 func (h *Handler) LogInteraction(ctx context.Context, req *interactionv1.LogInteractionRequest) (*interactionv1.LogInteractionResponse, error) {
-	return idempotency.Do(ctx, h.keys, "LogInteraction", req.GetRequestId(), req, func(ctx context.Context) (*interactionv1.LogInteractionResponse, string, error) {
-		res, err := h.book.Log(ctx, []logbook.Item{item(req, "interaction")}, func(int) string { return "interaction" })
-		if err != nil {
-			return nil, "", err
-		}
-		if res[0].Err != nil {
-			return nil, "", res[0].Err
-		}
-		return &interactionv1.LogInteractionResponse{Interaction: recordpb.ToProto(res[0].Interaction)}, req.GetInteraction().GetCustomer(), nil
-	})
+	res, err := h.book.Log(ctx, []logbook.Item{item(req, "interaction")}, func(int) string { return "interaction" })
+	if err != nil {
+		return nil, err
+	}
+	if res[0].Err != nil {
+		return nil, res[0].Err
+	}
+	return &interactionv1.LogInteractionResponse{Interaction: res[0].Interaction}, nil
 }
 
 // BatchLogInteractions implements the API method.
@@ -81,7 +88,7 @@ func (h *Handler) BatchLogInteractions(ctx context.Context, req *interactionv1.B
 func (h *Handler) itemResult(ctx context.Context, index int, r logbook.Result) *interactionv1.ItemResult {
 	ir := &interactionv1.ItemResult{Index: int32(index)}
 	if r.Err == nil {
-		ir.Interaction = recordpb.ToProto(r.Interaction)
+		ir.Interaction = r.Interaction
 		return ir
 	}
 	f := server.Describe(r.Err)

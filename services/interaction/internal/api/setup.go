@@ -66,7 +66,7 @@ func Setup(o Options) server.Setup {
 		if sla == nil {
 			sla = casework.DefaultSLA
 		}
-		book := &logbook.Logbook{Store: st, Now: time.Now, SLA: sla, Customers: &customers.Checker{Client: profiles, Timeout: o.Profile.Timeout}}
+		book := &logbook.Logbook{Store: st, Keys: keys, Now: time.Now, SLA: sla, Customers: &customers.Checker{Client: profiles, Timeout: o.Profile.Timeout}}
 		interactionv1.RegisterInteractionServiceServer(d.GRPC, &Handler{book: book, keys: keys, pages: d.PageTokens, feed: producer, log: d.Log})
 		applier := &profilefeed.Applier{Store: st, Keys: keys, Log: d.Log}
 		consumer := customers.FeedConsumer(profiles, applier.Apply, feed.Consumer{

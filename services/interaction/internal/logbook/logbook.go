@@ -5,12 +5,18 @@ package logbook
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"time"
+
+	"google.golang.org/protobuf/proto"
 
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
 	"github.com/opencrm/crm/pkg/apperr"
 	"github.com/opencrm/crm/pkg/etag"
 	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/pkg/ids"
 	"github.com/opencrm/crm/services/interaction/internal/casework"
 	"github.com/opencrm/crm/services/interaction/internal/record"
@@ -27,22 +33,34 @@ type Customers interface {
 type Logbook struct {
 	Store     *store.Store
 	Customers Customers
+	// Keys keeps the request ids of logged interactions: one key space for
+	// LogInteraction, BatchLogInteractions and IngestInteractions, so an
+	// id means one request whichever path it came by.
+	Keys *idempotency.Store
 	// SLA sets the due time of the cases complaints open.
 	SLA casework.SLA
 	Now func() time.Time
 }
 
+// LogMethod is the method name request ids of logged interactions are
+// kept under, whichever call logged them.
+const LogMethod = "LogInteraction"
+
 // Item is one interaction to record, with its idempotency key.
 type Item struct {
 	Interaction record.Interaction
 	RequestID   string
+	// RequestHash is idempotency.Hash(LogMethod, request) of the item's
+	// LogInteractionRequest: a request id used again must carry the same.
+	RequestHash []byte
 	// Err is set when the item could not even be decoded.
 	Err error
 }
 
-// Result is the outcome of one item.
+// Result is the outcome of one item: the interaction as the caller sees it
+// (the first result when the request id was used before), or an error.
 type Result struct {
-	Interaction *record.Interaction
+	Interaction *interactionv1.Interaction
 	Err         error
 }
 
@@ -119,17 +137,88 @@ func (l *Logbook) Prepare(ctx context.Context, items []Item, prefix func(n int) 
 }
 
 // Commit waits for customer-profile's answer about a prepared batch and
-// stores the items it allows (see Log).
+// stores the items it allows (see Log). Items with a request id take it
+// first: one used before answers with the first result (or is refused when
+// the request differs), and the outcome of the others is kept under it.
 func (l *Logbook) Commit(ctx context.Context, p *Prepared) ([]Result, error) {
 	a := <-p.answer
 	if a.err != nil {
 		return nil, a.err
 	}
+	claims, err := l.claim(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := l.store(ctx, p, a)
+	if err != nil {
+		if ferr := l.Keys.FinishMany(ctx, LogMethod, claims, failed(len(claims), err)); ferr != nil {
+			return nil, fmt.Errorf("%w (and releasing request_ids failed: %v)", err, ferr)
+		}
+		return nil, err
+	}
 	results := p.results
+	outcomes := make([]idempotency.Outcome, len(claims))
+	for n := range p.items {
+		if !claims[n].Taken() {
+			continue
+		}
+		if results[n].Err != nil {
+			outcomes[n].Err = results[n].Err
+			continue
+		}
+		i := stored[n]
+		results[n].Interaction = recordpb.ToProto(i)
+		if outcomes[n].Response, err = proto.Marshal(&interactionv1.LogInteractionResponse{Interaction: results[n].Interaction}); err != nil {
+			outcomes[n].Err = fmt.Errorf("encode response: %w", err)
+		}
+		outcomes[n].Subject = "customers/" + i.CustomerID
+	}
+	if err := l.Keys.FinishMany(ctx, LogMethod, claims, outcomes); err != nil {
+		return nil, err
+	}
+	for n, i := range stored {
+		if i != nil && results[n].Interaction == nil {
+			results[n].Interaction = recordpb.ToProto(i)
+		}
+	}
+	return results, nil
+}
+
+// claim takes the request ids of a batch's items; an item whose id was
+// used before gets its result (the first one, or the refusal) at once.
+func (l *Logbook) claim(ctx context.Context, p *Prepared) ([]idempotency.Claim, error) {
+	claims := make([]idempotency.Claim, len(p.items))
+	for n, it := range p.items {
+		claims[n] = idempotency.Claim{Key: it.RequestID, Hash: it.RequestHash}
+	}
+	if err := l.Keys.ClaimMany(ctx, LogMethod, claims); err != nil {
+		return nil, err
+	}
+	for n := range claims {
+		c := &claims[n]
+		switch {
+		case c.Err != nil:
+			p.results[n].Err = withField(c.Err, requestIDField(p.prefix(n)))
+		case c.Key != "" && !c.Taken():
+			var first interactionv1.LogInteractionResponse
+			if err := proto.Unmarshal(c.Response, &first); err != nil {
+				return nil, errors.Join(fmt.Errorf("decode stored response: %w", err), l.Keys.FinishMany(ctx, LogMethod, claims, failed(len(claims), err)))
+			}
+			p.results[n] = Result{Interaction: first.GetInteraction()}
+		}
+	}
+	return claims, nil
+}
+
+// store records the items still to record and returns, per item, what was
+// stored.
+func (l *Logbook) store(ctx context.Context, p *Prepared, a checked) ([]*record.Interaction, error) {
+	results := p.results
+	stored := make([]*record.Interaction, len(p.items))
 	var bulk []store.Encoded
 	var bulkIdx []int
 	for n := range p.items {
-		if results[n].Err != nil {
+		if results[n].Err != nil || results[n].Interaction != nil {
 			continue
 		}
 		i := &p.items[n].Interaction
@@ -139,7 +228,7 @@ func (l *Logbook) Commit(ctx context.Context, p *Prepared) ([]Result, error) {
 		}
 		if p.encoded[n].Interaction == nil {
 			if results[n].Err = l.record(ctx, i, p.prefix(n), p.now); results[n].Err == nil {
-				results[n].Interaction = i
+				stored[n] = i
 			}
 			continue
 		}
@@ -151,10 +240,25 @@ func (l *Logbook) Commit(ctx context.Context, p *Prepared) ([]Result, error) {
 	}
 	for k, n := range bulkIdx {
 		if results[n].Err = errs[k]; errs[k] == nil {
-			results[n].Interaction = bulk[k].Interaction
+			stored[n] = bulk[k].Interaction
 		}
 	}
-	return results, nil
+	return stored, nil
+}
+
+// failed is the outcome of every item of a batch that failed as a whole.
+func failed(n int, err error) []idempotency.Outcome {
+	out := make([]idempotency.Outcome, n)
+	for k := range out {
+		out[k].Err = err
+	}
+	return out
+}
+
+// requestIDField names the request id beside an item's interaction field:
+// "requests[3].request_id" for "requests[3].interaction".
+func requestIDField(interactionField string) string {
+	return strings.TrimSuffix(interactionField, "interaction") + "request_id"
 }
 
 // checked is customer-profile's answer about a batch's customers.

@@ -14,6 +14,7 @@ import (
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
 	"github.com/opencrm/crm/pkg/dbtest"
 	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/services/interaction/internal/casework"
 	"github.com/opencrm/crm/services/interaction/internal/logbook"
@@ -37,14 +38,14 @@ func TestSweepOpensTheCaseACrashLeftPending(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-	book := &logbook.Logbook{Store: store.New(db, feed.NewProducer(db)), Customers: everyoneExists{}, SLA: casework.DefaultSLA,
+	book := &logbook.Logbook{Store: store.New(db, feed.NewProducer(db)), Keys: idempotency.New(db), Customers: everyoneExists{}, SLA: casework.DefaultSLA,
 		Now: func() time.Time { return now }}
 	res, err := book.Log(ctx, []logbook.Item{{Interaction: record.Interaction{CustomerID: "c1", Channel: 1, Direction: 1,
 		Kind: record.KindComplaint, OccurTime: now.Add(-time.Hour)}}}, func(int) string { return "interaction" })
 	if err != nil || res[0].Err != nil {
 		t.Fatal(err, res[0].Err)
 	}
-	id := res[0].Interaction.ID
+	id := strings.TrimPrefix(res[0].Interaction.GetName(), "interactions/")
 	// The crash: the complaint is stored, its case is not.
 	if _, err := db.Collection(store.Cases).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
 		t.Fatal(err)
@@ -79,7 +80,7 @@ func TestLoggedRecordsAreTheirOwnEventsInTheFeed(t *testing.T) {
 	p := feed.NewProducer(db)
 	st := store.New(db, p)
 	p.AddRecords(st.Records(logbook.LoggedEvent))
-	book := &logbook.Logbook{Store: st, Customers: everyoneExists{}, SLA: casework.DefaultSLA, Now: func() time.Time { return now }}
+	book := &logbook.Logbook{Store: st, Keys: idempotency.New(db), Customers: everyoneExists{}, SLA: casework.DefaultSLA, Now: func() time.Time { return now }}
 	logged := func(items ...logbook.Item) []string {
 		t.Helper()
 		res, err := book.Log(ctx, items, func(int) string { return "interaction" })
@@ -91,7 +92,7 @@ func TestLoggedRecordsAreTheirOwnEventsInTheFeed(t *testing.T) {
 			if r.Err != nil {
 				t.Fatal(r.Err)
 			}
-			ids = append(ids, r.Interaction.ID)
+			ids = append(ids, strings.TrimPrefix(r.Interaction.GetName(), "interactions/"))
 		}
 		return ids
 	}

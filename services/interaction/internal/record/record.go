@@ -60,7 +60,8 @@ type Satisfaction struct {
 	Experience  int32 `bson:"experience"`
 }
 
-// Ratio is experience / expectation: above 1 means satisfied (DOMAIN.md).
+// Ratio is experience / expectation: above 1 means the experience beat the
+// expectation (the customer is satisfied).
 func (s Satisfaction) Ratio() float64 { return float64(s.Experience) / float64(s.Expectation) }
 
 // Difference is experience - expectation.
@@ -96,6 +97,11 @@ type Interaction struct {
 	// DedupKey is unique: source system + external id when given, else the
 	// id, so that the same source record is never stored twice.
 	DedupKey string `bson:"dedup_key"`
+	// OrderKey is unique: customer + source system + order id for a
+	// purchase, so one order is logged once per customer and source system
+	// (a second purchase of it is DUPLICATE_ORDER); else the id, since a
+	// unique field must always be set.
+	OrderKey string `bson:"order_key"`
 	Version  int64  `bson:"version"`
 }
 
@@ -178,6 +184,11 @@ func Normalize(i *Interaction, prefix string, now time.Time) error {
 		i.DedupKey = "ext:" + i.SourceSystem + "\x00" + i.ExternalID
 	} else {
 		i.DedupKey = "id:" + i.ID
+	}
+	if i.Kind == KindPurchase && i.Purchase.OrderID != "" {
+		i.OrderKey = "order:" + i.CustomerID + "\x00" + i.SourceSystem + "\x00" + i.Purchase.OrderID
+	} else {
+		i.OrderKey = "id:" + i.ID
 	}
 	return nil
 }

@@ -1,7 +1,8 @@
 // Package store keeps interactions in MongoDB. A new record is its own
 // InteractionLogged event (it carries its place in the feed); a change to
 // it carries its event in its outbox; the unique dedup_key makes a source
-// system's record land once; refunds are counted on their purchase with a
+// system's record land once, and the unique order_key an order once per
+// customer and source system; refunds are counted on their purchase with a
 // conditional update, so concurrent refunds can never exceed it.
 package store
 
@@ -39,6 +40,7 @@ func Indexes() []mongox.Index {
 		{Collection: Interactions, Model: mongo.IndexModel{Keys: TimelineIndex}},
 		{Collection: Interactions, Model: mongo.IndexModel{Keys: bson.D{{Key: "record_time", Value: 1}}}},
 		{Collection: Interactions, Model: mongo.IndexModel{Keys: bson.D{{Key: "dedup_key", Value: 1}}, Options: options.Index().SetUnique(true)}},
+		{Collection: Interactions, Model: mongo.IndexModel{Keys: bson.D{{Key: "order_key", Value: 1}}, Options: options.Index().SetUnique(true)}},
 		feed.RecordIndex(Interactions),
 	}, feed.Indexes(Interactions)...)
 }
@@ -102,7 +104,9 @@ func (s *Store) Insert(ctx context.Context, i *record.Interaction) error {
 // InsertMany stores new interactions in one insertMany, each stamped with
 // its place in the feed, which publishes them. It returns, per item, nil
 // or the error of that item alone; an item stored already (same id or
-// source record) is replaced by the stored one and succeeds.
+// source record) is replaced by the stored one and succeeds; a purchase of
+// an order stored already as another interaction is ErrDuplicateOrder
+// naming it.
 func (s *Store) InsertMany(ctx context.Context, items []Encoded) ([]error, error) {
 	errs := make([]error, len(items))
 	docs := make([]bson.Raw, len(items))
@@ -114,23 +118,45 @@ func (s *Store) InsertMany(ctx context.Context, items []Encoded) ([]error, error
 	switch {
 	case errors.As(err, &bulk):
 		for _, we := range bulk.WriteErrors {
-			i := items[we.Index].Interaction
 			if !mongox.IsDuplicateKey(we) {
 				errs[we.Index] = mongox.Wrap("insert interaction", we)
 				continue
 			}
-			var first record.Interaction
-			ferr := s.coll.FindOne(ctx, bson.D{{Key: "$or", Value: bson.A{bson.D{{Key: "_id", Value: i.ID}}, bson.D{{Key: "dedup_key", Value: i.DedupKey}}}}}).Decode(&first)
-			if ferr != nil {
-				errs[we.Index] = mongox.Wrap("read the stored interaction", ferr)
-				continue
-			}
-			*i = first
+			errs[we.Index] = s.stored(ctx, items[we.Index].Interaction)
 		}
 	case err != nil:
 		return nil, mongox.Wrap("insert interactions", err)
 	}
 	return errs, nil
+}
+
+// ErrDuplicateOrder refuses a purchase of an order logged already for the
+// customer from the same source system.
+var ErrDuplicateOrder = apperr.New(apperr.KindAlreadyExists, "DUPLICATE_ORDER", "this order was already logged for the customer from the same source system")
+
+// stored resolves a new record that hit a unique key: the same record
+// stored before (its id or source record) replaces i; another record of the
+// same order is ErrDuplicateOrder naming it.
+func (s *Store) stored(ctx context.Context, i *record.Interaction) error {
+	var first record.Interaction
+	err := s.coll.FindOne(ctx, bson.D{{Key: "$or", Value: bson.A{bson.D{{Key: "_id", Value: i.ID}}, bson.D{{Key: "dedup_key", Value: i.DedupKey}}}}}).Decode(&first)
+	if err == nil {
+		*i = first
+		return nil
+	}
+	if !mongox.IsNotFound(err) {
+		return mongox.Wrap("read the stored interaction", err)
+	}
+	var order struct {
+		ID string `bson:"_id"`
+	}
+	err = s.coll.FindOne(ctx, bson.D{{Key: "order_key", Value: i.OrderKey}}, options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Decode(&order)
+	if err != nil {
+		return mongox.Wrap("read the interaction of the order", err)
+	}
+	e := ErrDuplicateOrder.With("interaction", record.Name(order.ID))
+	e.Message = fmt.Sprintf("order %q from source system %q was already logged for this customer as %s", i.Purchase.OrderID, i.SourceSystem, record.Name(order.ID))
+	return e
 }
 
 // LoggedEventID is the id of the InteractionLogged event of a record.

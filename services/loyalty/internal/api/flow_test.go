@@ -102,10 +102,25 @@ func TestPurchasesAndRefundsArriveThroughTheInteractionFeed(t *testing.T) {
 	if err := e.srv.Stop(); err != nil {
 		t.Fatal(err)
 	}
+	reached := cursors(t, db)
+	if len(reached) == 0 {
+		t.Fatal("no feed cursors stored")
+	}
 	rewind(t, db)
 	e.startLoyalty(t, db)
-	time.Sleep(2 * time.Second)
-	eventually(t, "the replay is applied", func() bool { return len(e.entries(t, prog, c)) == len(before) })
+	// The replay is over when every consumer is back where it was.
+	eventually(t, "the replay is applied", func() bool {
+		now := cursors(t, db)
+		for name, seq := range reached {
+			if now[name] < seq {
+				return false
+			}
+		}
+		return true
+	})
+	if n := len(e.entries(t, prog, c)); n != len(before) {
+		t.Fatalf("after the replay: %d entries, want %d", n, len(before))
+	}
 	if after := e.account(t, prog, c); after.GetBalance() != a.GetBalance() || after.GetDebt() != a.GetDebt() {
 		t.Fatalf("replay changed the account: %v", after)
 	}
@@ -121,6 +136,27 @@ func settled(t *testing.T, db mongox.Config) {
 	if err != nil || n != 0 {
 		t.Fatalf("%d accounts still hold entries or events (%v)", n, err)
 	}
+}
+
+// cursors returns each feed consumer's stored position.
+func cursors(t *testing.T, db mongox.Config) map[string]int64 {
+	t.Helper()
+	cur, err := dbtest.Open(t, db).Collection(feed.CursorsCollection).Find(context.Background(), bson.D{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []struct {
+		ID  string `bson:"_id"`
+		Seq int64  `bson:"seq"`
+	}
+	if err := cur.All(context.Background(), &docs); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int64{}
+	for _, d := range docs {
+		out[d.ID] = d.Seq
+	}
+	return out
 }
 
 // rewind deletes the consumer cursors, so the feeds are read again from
@@ -177,7 +213,9 @@ func TestMergeAndEraseArriveThroughTheProfileFeed(t *testing.T) {
 	_, err := e.client.RedeemPoints(e.ctx, &loyaltyv1.RedeemPointsRequest{Program: prog, Customer: survivor, Points: 1, RequestId: "after-erase"})
 	servertest.WantCode(t, err, codes.FailedPrecondition, "")
 	// The customer's events on the loyalty feed carry no data any more.
-	wctx, cancel := context.WithTimeout(e.ctx, 2*time.Second)
+	// The watch never ends by itself: its deadline, long enough to read
+	// every event on a busy machine, ends it.
+	wctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
 	defer cancel()
 	stream, err := e.client.WatchLoyaltyEvents(wctx, &loyaltyv1.WatchLoyaltyEventsRequest{})
 	if err != nil {

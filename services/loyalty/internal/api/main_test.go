@@ -37,6 +37,12 @@ type env struct {
 // own database, talking over real gRPC.
 func start(t *testing.T) *env {
 	t.Helper()
+	return startWith(t, server.Options{})
+}
+
+// startWith is start with loyalty's server options.
+func startWith(t *testing.T, o server.Options) *env {
+	t.Helper()
 	p := servertest.Start(t, profile.Name, profile.Setup(config.FromMap(nil)))
 	p.WaitReady(t)
 	ienv := config.FromMap(map[string]string{"CRM_PROFILE_ADDR": p.Addr(), "CRM_PROFILE_TOKEN": servertest.Token(t, "customers.read", "customers.events")})
@@ -49,19 +55,24 @@ func start(t *testing.T) *env {
 		customers: customerv1.NewCustomerServiceClient(p.Conn), interactions: interactionv1.NewInteractionServiceClient(i.Conn),
 		ctx: servertest.Ctx(t, "loyalty.read", "loyalty.write", "loyalty.admin", "loyalty.events",
 			"interactions.read", "interactions.write", "customers.write", "customers.admin")}
-	e.startLoyalty(t, dbtest.Config(t))
+	e.startLoyaltyWith(t, dbtest.Config(t), o)
 	return e
 }
 
 // startLoyalty (re)starts loyalty on the given database.
 func (e *env) startLoyalty(t *testing.T, db mongox.Config) {
 	t.Helper()
+	e.startLoyaltyWith(t, db, server.Options{})
+}
+
+func (e *env) startLoyaltyWith(t *testing.T, db mongox.Config, so server.Options) {
+	t.Helper()
 	o := api.Options{
 		Profile:       peer.Options{Addr: e.profile.Addr(), Token: servertest.Token(t, "customers.read", "customers.events"), Timeout: 2 * time.Second},
 		Interaction:   peer.Options{Addr: e.interaction.Addr(), Token: servertest.Token(t, "interactions.events"), Timeout: 2 * time.Second},
 		SweepInterval: time.Hour,
 	}
-	e.srv = servertest.StartWith(t, api.ServiceName, db, api.Setup(o), server.Options{})
+	e.srv = servertest.StartWith(t, api.ServiceName, db, api.Setup(o), so)
 	e.srv.WaitReady(t)
 	e.client = loyaltyv1.NewLoyaltyServiceClient(e.srv.Conn)
 }

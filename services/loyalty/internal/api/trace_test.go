@@ -128,7 +128,7 @@ func TestPurchaseTraceReachesLoyalty(t *testing.T) {
 
 	// The consumer's span ends just after the account is stored.
 	var consumed, stored bool
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !(consumed && stored) && time.Now().Before(deadline) {
 		for _, sp := range exp.GetSpans() {
 			if sp.SpanContext.TraceID() != span.SpanContext().TraceID() {
@@ -147,7 +147,7 @@ func TestPurchaseTraceReachesLoyalty(t *testing.T) {
 		t.Fatalf("in the caller's trace: loyalty consumed the event %v, stored the account %v", consumed, stored)
 	}
 	// loyalty's own event carries the same trace on.
-	wctx, cancel := context.WithTimeout(e.ctx, 2*time.Second)
+	wctx, cancel := context.WithTimeout(e.ctx, 30*time.Second)
 	defer cancel()
 	stream, err := e.client.WatchLoyaltyEvents(wctx, &loyaltyv1.WatchLoyaltyEventsRequest{})
 	if err != nil {

@@ -23,10 +23,22 @@ import (
 	"github.com/opencrm/crm/services/profile/internal/store"
 )
 
+// History keeps the records of merges (the store; tests put a faulty one in
+// front of it).
+type History interface {
+	BeginMerge(ctx context.Context, m customer.Merge) (customer.Merge, error)
+	FindMerge(ctx context.Context, id string) (*customer.Merge, error)
+	CompleteMerge(ctx context.Context, id string) error
+}
+
+var _ History = (*store.Store)(nil)
+
 // Archive runs the use cases.
 type Archive struct {
 	Store *store.Store
-	Keys  *idempotency.Store
+	// History keeps the merge records; nil is Store.
+	History History
+	Keys    *idempotency.Store
 	// Retention is how long a soft-deleted customer can be undeleted.
 	Retention time.Duration
 	Now       func() time.Time
@@ -278,8 +290,11 @@ func (a *Archive) eraseOne(ctx context.Context, id, reason string, now time.Time
 
 // Merge merges loser into survivor (see customer.MergeInto). The steps are
 // ordered so that a retry after a failure at any point completes the merge
-// and no contact is ever unprotected: the survivor takes the loser's
-// contacts first, then their claims, and only then is the loser retired.
+// and no contact is ever unprotected: the merge's record is stored first
+// (pending), then the survivor takes the loser's contacts, then their
+// claims, then the loser is retired, and only then is the record marked
+// complete; a retry that finds the loser already merged into the survivor
+// completes the record.
 func (a *Archive) Merge(ctx context.Context, survivorID, loserID, actor string) (*customer.Customer, customer.Merge, error) {
 	if survivorID == loserID {
 		return nil, customer.Merge{}, apperr.Invalid("loser", "a customer cannot be merged into itself")
@@ -295,12 +310,25 @@ func (a *Archive) Merge(ctx context.Context, survivorID, loserID, actor string) 
 	if err := active(survivor); err != nil {
 		return nil, customer.Merge{}, err
 	}
+	if loser.State == customer.StateMerged && loser.MergedInto == survivorID {
+		m, err := a.finishMerge(ctx, survivorID, loserID)
+		if err != nil {
+			return nil, customer.Merge{}, err
+		}
+		if m != nil {
+			return survivor, *m, nil
+		}
+	}
 	if err := active(loser); err != nil {
 		return nil, customer.Merge{}, err
 	}
 	now := a.now()
 	merged, from := customer.MergeInto(*survivor, *loser, now)
-	m := customer.Merge{ID: ids.New(), Survivor: survivorID, Loser: loserID, Actor: actor, Time: now, FieldsFromLoser: from}
+	m, err := a.history().BeginMerge(ctx, customer.Merge{ID: customer.MergeID(survivorID, loserID), Survivor: survivorID, Loser: loserID,
+		Actor: actor, Time: now, FieldsFromLoser: from})
+	if err != nil {
+		return nil, customer.Merge{}, err
+	}
 	p := customerpb.ToProto(&merged)
 	p.Etag = etag.Format(survivor.Version + 1)
 	ev, err := event(ctx, survivorID, &customerv1.CustomersMerged{Survivor: p, Loser: customer.Name(loserID), Merge: "merges/" + m.ID}, now)
@@ -319,10 +347,34 @@ func (a *Archive) Merge(ctx context.Context, survivorID, loserID, actor string) 
 	if err := a.Store.Update(ctx, &retired, loser.Version, nil); err != nil {
 		return nil, customer.Merge{}, fmt.Errorf("retire merged customer (retry the merge to complete it): %w", err)
 	}
-	if err := a.Store.AddMerge(ctx, m); err != nil {
-		return nil, customer.Merge{}, err
+	if err := a.history().CompleteMerge(ctx, m.ID); err != nil {
+		return nil, customer.Merge{}, fmt.Errorf("complete the merge's record (retry the merge to complete it): %w", err)
 	}
+	m.Pending = false
 	return &merged, m, nil
+}
+
+// finishMerge completes the record of a merge whose loser is retired
+// already (an earlier attempt failed after that). It returns nil, nil when
+// the merge has no pending record: it was completed, or made before
+// records were kept first, and the loser is simply merged.
+func (a *Archive) finishMerge(ctx context.Context, survivorID, loserID string) (*customer.Merge, error) {
+	m, err := a.history().FindMerge(ctx, customer.MergeID(survivorID, loserID))
+	if err != nil || m == nil || !m.Pending {
+		return nil, err
+	}
+	if err := a.history().CompleteMerge(ctx, m.ID); err != nil {
+		return nil, fmt.Errorf("complete the merge's record (retry the merge to complete it): %w", err)
+	}
+	m.Pending = false
+	return m, nil
+}
+
+func (a *Archive) history() History {
+	if a.History != nil {
+		return a.History
+	}
+	return a.Store
 }
 
 // Merges lists the merges a customer took part in.

@@ -6,6 +6,8 @@ package customer
 
 import (
 	"time"
+
+	"github.com/opencrm/crm/pkg/ids"
 )
 
 // Kind is a person or an organisation (values match the API's enum).
@@ -30,7 +32,8 @@ const (
 	StateErased  State = 100
 )
 
-// Stage is the relationship lifecycle stage (DOMAIN.md).
+// Stage is the relationship lifecycle stage (prospect to churned; see the
+// API's LifecycleStage).
 type Stage int32
 
 // Stages.
@@ -134,6 +137,15 @@ type Merge struct {
 	Actor           string    `bson:"actor"`
 	Time            time.Time `bson:"time"`
 	FieldsFromLoser []string  `bson:"fields_from_loser"`
+	// Pending is set from before the merge's first change until its last:
+	// a pending merge is not listed, and a retry of the merge completes it.
+	Pending bool `bson:"pending"`
+}
+
+// MergeID is the id of the merge of loser into survivor: a customer is
+// merged away once, so every attempt at that merge names the same record.
+func MergeID(survivor, loser string) string {
+	return ids.Derived("merge\x00" + survivor + "\x00" + loser)
 }
 
 // Name returns the resource name of a customer id.

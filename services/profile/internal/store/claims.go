@@ -15,8 +15,8 @@ import (
 // A claim says which customer holds a contact key ("email:...",
 // "phone:..."). Its _id is the key, so the unique _id index makes contacts
 // unique across customers on MongoDB and the embedded database alike
-// (a unique index on the customers' contact array would not: see
-// MONGO_SUBSET.md on unique indexes and missing fields).
+// (a unique index on the customers' contact array would not: the embedded
+// database does not treat unique indexes and missing fields as MongoDB does).
 type claim struct {
 	Key        string    `bson:"_id"`
 	CustomerID string    `bson:"customer_id"`
@@ -125,20 +125,51 @@ func (s *Store) MoveClaims(ctx context.Context, from, to string) error {
 	return mongox.Wrap("move contacts", err)
 }
 
-// AddMerge records a merge.
-func (s *Store) AddMerge(ctx context.Context, m customer.Merge) error {
+// BeginMerge stores m, pending, before the merge changes anything, and
+// returns the record of the merge: m, or the one an earlier attempt stored
+// (its fields and time win, since they describe the customers before the
+// merge's first change).
+func (s *Store) BeginMerge(ctx context.Context, m customer.Merge) (customer.Merge, error) {
+	m.Pending = true
 	_, err := s.merges.InsertOne(ctx, m)
-	if mongox.IsDuplicateKey(err) {
-		return nil
+	if err == nil {
+		return m, nil
 	}
-	return mongox.Wrap("record merge", err)
+	if !mongox.IsDuplicateKey(err) {
+		return customer.Merge{}, mongox.Wrap("record merge", err)
+	}
+	var first customer.Merge
+	if err := s.merges.FindOne(ctx, bson.D{{Key: "_id", Value: m.ID}}).Decode(&first); err != nil {
+		return customer.Merge{}, mongox.Wrap("read merge", err)
+	}
+	return first, nil
 }
 
-// MergesOf returns the merges a customer took part in, newest first.
+// FindMerge returns a merge record, or nil when there is none.
+func (s *Store) FindMerge(ctx context.Context, id string) (*customer.Merge, error) {
+	var m customer.Merge
+	err := s.merges.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&m)
+	if mongox.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, mongox.Wrap("read merge", err)
+	}
+	return &m, nil
+}
+
+// CompleteMerge marks a merge record done, once its merge is.
+func (s *Store) CompleteMerge(ctx context.Context, id string) error {
+	_, err := s.merges.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{{Key: "pending", Value: false}}}})
+	return mongox.Wrap("complete merge record", err)
+}
+
+// MergesOf returns the merges a customer took part in, newest first (not
+// those still pending).
 func (s *Store) MergesOf(ctx context.Context, id string) ([]customer.Merge, error) {
 	var out []customer.Merge
 	for _, field := range []string{"survivor", "loser"} {
-		cur, err := s.merges.Find(ctx, bson.D{{Key: field, Value: id}})
+		cur, err := s.merges.Find(ctx, bson.D{{Key: field, Value: id}, {Key: "pending", Value: bson.D{{Key: "$ne", Value: true}}}})
 		if err != nil {
 			return nil, mongox.Wrap("list merges", err)
 		}

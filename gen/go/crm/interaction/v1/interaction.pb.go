@@ -561,7 +561,9 @@ func (x *Complaint) GetAssignee() string {
 // An order.
 type Purchase struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The order's id in the source system. Required.
+	// The order's id in the source system. Required. An order is logged once
+	// per customer and source system: a second purchase of it is
+	// ALREADY_EXISTS (reason DUPLICATE_ORDER) naming the first.
 	OrderId string `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
 	// The amount paid, positive. Required.
 	Amount *v1.Money `protobuf:"bytes,2,opt,name=amount,proto3" json:"amount,omitempty"`

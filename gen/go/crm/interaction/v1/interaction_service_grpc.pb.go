@@ -48,7 +48,15 @@ type InteractionServiceClient interface {
 	// Records one interaction. Idempotent on request_id, and on
 	// source_system + external_id. The customer is checked against
 	// customer-profile; when that service cannot answer, the call fails
-	// UNAVAILABLE and nothing is stored, so a retry is safe.
+	// UNAVAILABLE and nothing is stored, so a retry is safe. A request_id
+	// is one request across LogInteraction, BatchLogInteractions and
+	// IngestInteractions: used again with another request it is
+	// INVALID_ARGUMENT (reason IDEMPOTENCY_KEY_REUSED), whichever call came
+	// first. A purchase of an order already logged for the customer from the
+	// same source_system (under another request_id or source record) is
+	// ALREADY_EXISTS, reason DUPLICATE_ORDER, with the existing interaction's
+	// name in the ErrorInfo metadata key "interaction"; in a batch or a
+	// stream these are that item's error.
 	LogInteraction(ctx context.Context, in *LogInteractionRequest, opts ...grpc.CallOption) (*LogInteractionResponse, error)
 	// Records up to 500 interactions. Each item succeeds or fails on its
 	// own; the response has one result per item, in order.
@@ -282,7 +290,15 @@ type InteractionServiceServer interface {
 	// Records one interaction. Idempotent on request_id, and on
 	// source_system + external_id. The customer is checked against
 	// customer-profile; when that service cannot answer, the call fails
-	// UNAVAILABLE and nothing is stored, so a retry is safe.
+	// UNAVAILABLE and nothing is stored, so a retry is safe. A request_id
+	// is one request across LogInteraction, BatchLogInteractions and
+	// IngestInteractions: used again with another request it is
+	// INVALID_ARGUMENT (reason IDEMPOTENCY_KEY_REUSED), whichever call came
+	// first. A purchase of an order already logged for the customer from the
+	// same source_system (under another request_id or source record) is
+	// ALREADY_EXISTS, reason DUPLICATE_ORDER, with the existing interaction's
+	// name in the ErrorInfo metadata key "interaction"; in a batch or a
+	// stream these are that item's error.
 	LogInteraction(context.Context, *LogInteractionRequest) (*LogInteractionResponse, error)
 	// Records up to 500 interactions. Each item succeeds or fails on its
 	// own; the response has one result per item, in order.

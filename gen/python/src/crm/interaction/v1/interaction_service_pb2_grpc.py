@@ -106,7 +106,15 @@ class InteractionServiceServicer(object):
         """Records one interaction. Idempotent on request_id, and on
         source_system + external_id. The customer is checked against
         customer-profile; when that service cannot answer, the call fails
-        UNAVAILABLE and nothing is stored, so a retry is safe.
+        UNAVAILABLE and nothing is stored, so a retry is safe. A request_id
+        is one request across LogInteraction, BatchLogInteractions and
+        IngestInteractions: used again with another request it is
+        INVALID_ARGUMENT (reason IDEMPOTENCY_KEY_REUSED), whichever call came
+        first. A purchase of an order already logged for the customer from the
+        same source_system (under another request_id or source record) is
+        ALREADY_EXISTS, reason DUPLICATE_ORDER, with the existing interaction's
+        name in the ErrorInfo metadata key "interaction"; in a batch or a
+        stream these are that item's error.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -232,7 +232,9 @@ export declare const ComplaintSchema: GenMessage<Complaint>;
  */
 export declare type Purchase = Message<"crm.interaction.v1.Purchase"> & {
   /**
-   * The order's id in the source system. Required.
+   * The order's id in the source system. Required. An order is logged once
+   * per customer and source system: a second purchase of it is
+   * ALREADY_EXISTS (reason DUPLICATE_ORDER) naming the first.
    *
    * @generated from field: string order_id = 1;
    */
