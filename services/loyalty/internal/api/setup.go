@@ -69,7 +69,7 @@ func Setup(o Options) server.Setup {
 		applier := &feeds.Applier{Book: book, Keys: keys, Log: d.Log}
 		base := feed.Consumer{DB: d.DB, Log: d.Log, Tracer: d.Tracer.Tracer(ServiceName), Meter: d.Meter.Meter(ServiceName)}
 		purchases := feeds.InteractionConsumer(interactionv1.NewInteractionServiceClient(interactionConn), applier, base)
-		merges := customers.FeedConsumer(profiles, applier.ApplyCustomer, base)
+		merges := customers.FeedConsumer(profiles, applier.Customers(), base)
 		relay := server.Periodic(5*time.Second, func(ctx context.Context) {
 			if n, err := st.FlushDirty(ctx); err != nil && ctx.Err() == nil {
 				d.Log.WarnContext(ctx, "copying ledger entries", "error", err)

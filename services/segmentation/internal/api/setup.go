@@ -73,7 +73,7 @@ func Setup(o Options) server.Setup {
 		applier := &feeds.Applier{Engine: engine, Log: d.Log}
 		base := feed.Consumer{DB: d.DB, Log: d.Log, Tracer: d.Tracer.Tracer(ServiceName), Meter: d.Meter.Meter(ServiceName)}
 		interactions := feeds.InteractionConsumer(interactionv1.NewInteractionServiceClient(interactionConn), applier, base)
-		profiles := customers.FeedConsumer(customerv1.NewCustomerServiceClient(profileConn), applier.ApplyCustomer, base)
+		profiles := customers.FeedConsumer(customerv1.NewCustomerServiceClient(profileConn), applier.Customers(), base)
 		return &server.Service{
 			Indexes: store.Indexes(),
 			Workers: []func(context.Context){engine.Serve, interactions.Run, profiles.Run},

@@ -48,7 +48,7 @@ func TestReplayedEventRepairsAMissedRescore(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := &feedv1.Event{Id: "e1", Sequence: 5, Type: "crm.interaction.v1.InteractionLogged", Payload: payload}
-	if err := a.ApplyInteraction(ctx, ev); err != nil {
+	if err := a.Interactions()(ctx, []*feedv1.Event{ev}); err != nil {
 		t.Fatal(err)
 	}
 	memberships := func() int64 {
@@ -65,7 +65,7 @@ func TestReplayedEventRepairsAMissedRescore(t *testing.T) {
 	if err := st.DeleteCustomerScores(ctx, "c1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.ApplyInteraction(ctx, ev); err != nil {
+	if err := a.Interactions()(ctx, []*feedv1.Event{ev}); err != nil {
 		t.Fatal(err)
 	}
 	c, err := st.Customer(ctx, "c1")
