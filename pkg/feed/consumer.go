@@ -117,7 +117,8 @@ func (c *Consumer) setStatus(f func(*Position)) {
 
 // Cursor returns the sequence of the last event applied, as stored.
 func (c *Consumer) Cursor(ctx context.Context) (int64, error) {
-	d, _, err := c.lease().read(ctx)
+	l := &lease{coll: c.DB.Collection(CursorsCollection), name: c.Name}
+	d, _, err := l.read(ctx)
 	return d.Seq, err
 }
 

@@ -72,8 +72,8 @@ type lease struct {
 	held bool
 }
 
+// lease returns the instance's lease; c's defaults must be set.
 func (c *Consumer) lease() *lease {
-	c.defaults()
 	return &lease{coll: c.DB.Collection(CursorsCollection), name: c.Name, holder: c.Holder, ttl: c.LeaseTTL, clock: c.Clock}
 }
 

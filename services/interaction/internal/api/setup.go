@@ -82,9 +82,11 @@ func Setup(o Options) server.Setup {
 			}
 		})
 		return &server.Service{
-			Indexes: append(append(store.Indexes(), store.CaseIndexes()...), idempotency.Indexes()...),
-			Workers: []func(context.Context){relay, repair, consumer.Run},
-			Close:   conn.Close,
+			Indexes:   append(append(store.Indexes(), store.CaseIndexes()...), idempotency.Indexes()...),
+			Workers:   []func(context.Context){relay, repair, consumer.Run},
+			Producer:  producer,
+			Consumers: []*feed.Consumer{consumer},
+			Close:     conn.Close,
 		}, nil
 	}
 }

@@ -93,8 +93,10 @@ func Setup(o Options) server.Setup {
 			}
 		})
 		return &server.Service{
-			Indexes: append(append(store.Indexes(), store.RewardIndexes()...), idempotency.Indexes()...),
-			Workers: []func(context.Context){relay, outbox, sweep, purchases.Run, merges.Run},
+			Indexes:   append(append(store.Indexes(), store.RewardIndexes()...), idempotency.Indexes()...),
+			Workers:   []func(context.Context){relay, outbox, sweep, purchases.Run, merges.Run},
+			Producer:  producer,
+			Consumers: []*feed.Consumer{purchases, merges},
 			Close: func() error {
 				return errors.Join(profileConn.Close(), interactionConn.Close())
 			},
