@@ -119,12 +119,10 @@ func missing(err error) (id, reason string, ok bool) {
 }
 
 // FeedConsumer returns the consumer of customer-profile's event feed that
-// applies each event with apply; c carries the consumer's own settings.
-func FeedConsumer(client customerv1.CustomerServiceClient, apply func(context.Context, *feedv1.Event) error, c feed.Consumer) *feed.Consumer {
-	c.Name = "customer-profile"
-	c.Apply = apply
-	c.Open = feed.Watcher(func(ctx context.Context, after int64) (customerv1.CustomerService_WatchCustomerEventsClient, error) {
+// applies batches of events with apply (see feed.Batches); c carries the
+// consumer's own settings.
+func FeedConsumer(client customerv1.CustomerServiceClient, apply func(context.Context, []*feedv1.Event) error, c feed.Consumer) *feed.Consumer {
+	return feed.NewConsumer(c, "customer-profile", feed.Watcher(func(ctx context.Context, after int64) (customerv1.CustomerService_WatchCustomerEventsClient, error) {
 		return client.WatchCustomerEvents(ctx, &customerv1.WatchCustomerEventsRequest{AfterSequence: after})
-	})
-	return &c
+	}), apply)
 }

@@ -31,6 +31,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
 
+	statusv1 "github.com/opencrm/crm/gen/go/crm/status/v1"
 	"github.com/opencrm/crm/pkg/auth"
 	"github.com/opencrm/crm/pkg/config"
 	"github.com/opencrm/crm/pkg/feed"
@@ -124,6 +125,11 @@ func (d *Deps) Producer() *feed.Producer {
 type Service struct {
 	Indexes []mongox.Index
 	Workers []func(ctx context.Context)
+	// Producer is the service's own feed, if it publishes one, and
+	// Consumers the feeds it follows: StatusService reports their
+	// positions.
+	Producer  *feed.Producer
+	Consumers []*feed.Consumer
 	// Close releases what the setup opened (clients of other services); it
 	// runs after in-flight calls are drained.
 	Close func() error
@@ -216,6 +222,7 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 		_ = client.Disconnect(context.Background())
 		return nil, fmt.Errorf("set up %s: %w", cfg.Service, err)
 	}
+	statusv1.RegisterStatusServiceServer(gs, &statusHandler{service: cfg.Service, svc: svc})
 	if authz.Policy, err = auth.PolicyFor(gs.GetServiceInfo()); err != nil {
 		_ = client.Disconnect(context.Background())
 		return nil, err

@@ -21,7 +21,7 @@ import (
 func TestAuthSweep(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	if n := servertest.AuthSweep(t, e.srv); n != 15 {
+	if n := servertest.AuthSweep(t, e.srv); n != 16 {
 		t.Fatalf("checked %d methods, want 15", n)
 	}
 }

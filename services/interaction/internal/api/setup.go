@@ -69,7 +69,7 @@ func Setup(o Options) server.Setup {
 		book := &logbook.Logbook{Store: st, Keys: keys, Now: time.Now, SLA: sla, Customers: &customers.Checker{Client: profiles, Timeout: o.Profile.Timeout}}
 		interactionv1.RegisterInteractionServiceServer(d.GRPC, &Handler{book: book, keys: keys, pages: d.PageTokens, feed: producer, log: d.Log})
 		applier := &profilefeed.Applier{Store: st, Keys: keys, Log: d.Log}
-		consumer := customers.FeedConsumer(profiles, applier.Apply, feed.Consumer{
+		consumer := customers.FeedConsumer(profiles, applier.Apply(), feed.Consumer{
 			DB: d.DB, Log: d.Log, Tracer: d.Tracer.Tracer(ServiceName), Meter: d.Meter.Meter(ServiceName)})
 		relay := func(ctx context.Context) {
 			producer.Relay(ctx, 5*time.Second, func(err error) { d.Log.WarnContext(ctx, "outbox relay", "error", err) }, st.Collection(), st.CasesCollection())
@@ -82,9 +82,11 @@ func Setup(o Options) server.Setup {
 			}
 		})
 		return &server.Service{
-			Indexes: append(append(store.Indexes(), store.CaseIndexes()...), idempotency.Indexes()...),
-			Workers: []func(context.Context){relay, repair, consumer.Run},
-			Close:   conn.Close,
+			Indexes:   append(append(store.Indexes(), store.CaseIndexes()...), idempotency.Indexes()...),
+			Workers:   []func(context.Context){relay, repair, consumer.Run},
+			Producer:  producer,
+			Consumers: []*feed.Consumer{consumer},
+			Close:     conn.Close,
 		}, nil
 	}
 }

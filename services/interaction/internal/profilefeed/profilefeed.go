@@ -8,12 +8,12 @@ package profilefeed
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"strings"
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
+	"github.com/opencrm/crm/pkg/customers"
+	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/services/interaction/internal/store"
 )
@@ -25,32 +25,30 @@ type Applier struct {
 	Log   *slog.Logger
 }
 
-// Apply handles one event; events of other types are skipped.
-func (a *Applier) Apply(ctx context.Context, ev *feedv1.Event) error {
-	switch ev.GetType() {
-	case "crm.customer.v1.CustomerErased":
-		var e customerv1.CustomerErased
-		if err := ev.GetPayload().UnmarshalTo(&e); err != nil {
-			return fmt.Errorf("decode erasure: %w", err)
-		}
-		n, err := a.Store.EraseCustomer(ctx, strings.TrimPrefix(e.GetCustomer(), "customers/"))
-		if err != nil {
-			return err
-		}
-		if err := a.Keys.ForgetSubject(ctx, e.GetCustomer()); err != nil {
-			return err
-		}
-		a.Log.InfoContext(ctx, "erased a customer's interactions", "customer", e.GetCustomer(), "interactions", n)
-	case "crm.customer.v1.CustomersMerged":
-		var e customerv1.CustomersMerged
-		if err := ev.GetPayload().UnmarshalTo(&e); err != nil {
-			return fmt.Errorf("decode merge: %w", err)
-		}
-		n, err := a.Store.Rekey(ctx, strings.TrimPrefix(e.GetLoser(), "customers/"), e.GetSurvivor().GetId())
-		if err != nil {
-			return err
-		}
-		a.Log.InfoContext(ctx, "moved a merged customer's interactions", "loser", e.GetLoser(), "survivor", e.GetSurvivor().GetName(), "interactions", n)
+// Apply returns the consumer's Apply: erasures and merges, each on its
+// own; other events are skipped.
+func (a *Applier) Apply() func(context.Context, []*feedv1.Event) error {
+	var h feed.Handlers[struct{}]
+	customers.OnProfileReach(&h, a)
+	return feed.EachAlone(h)
+}
+
+// Erase deletes the customer's interactions and forgets their request ids.
+func (a *Applier) Erase(ctx context.Context, id string) error {
+	n, err := a.Store.EraseCustomer(ctx, id)
+	if err != nil {
+		return err
 	}
+	a.Log.InfoContext(ctx, "erased a customer's interactions", "customer", "customers/"+id, "interactions", n)
+	return a.Keys.ForgetSubject(ctx, "customers/"+id)
+}
+
+// Merge moves the loser's interactions to the survivor.
+func (a *Applier) Merge(ctx context.Context, _ int64, loserID string, survivor *customerv1.Customer) error {
+	n, err := a.Store.Rekey(ctx, loserID, survivor.GetId())
+	if err != nil {
+		return err
+	}
+	a.Log.InfoContext(ctx, "moved a merged customer's interactions", "loser", "customers/"+loserID, "interactions", n)
 	return nil
 }

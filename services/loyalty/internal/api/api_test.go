@@ -16,7 +16,7 @@ import (
 func TestAuthSweep(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	if n := servertest.AuthSweep(t, e.srv); n != 21 {
+	if n := servertest.AuthSweep(t, e.srv); n != 22 {
 		t.Fatalf("swept %d methods", n)
 	}
 }

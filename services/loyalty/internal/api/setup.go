@@ -69,7 +69,7 @@ func Setup(o Options) server.Setup {
 		applier := &feeds.Applier{Book: book, Keys: keys, Log: d.Log}
 		base := feed.Consumer{DB: d.DB, Log: d.Log, Tracer: d.Tracer.Tracer(ServiceName), Meter: d.Meter.Meter(ServiceName)}
 		purchases := feeds.InteractionConsumer(interactionv1.NewInteractionServiceClient(interactionConn), applier, base)
-		merges := customers.FeedConsumer(profiles, applier.ApplyCustomer, base)
+		merges := customers.FeedConsumer(profiles, applier.Customers(), base)
 		relay := server.Periodic(5*time.Second, func(ctx context.Context) {
 			if n, err := st.FlushDirty(ctx); err != nil && ctx.Err() == nil {
 				d.Log.WarnContext(ctx, "copying ledger entries", "error", err)
@@ -93,8 +93,10 @@ func Setup(o Options) server.Setup {
 			}
 		})
 		return &server.Service{
-			Indexes: append(append(store.Indexes(), store.RewardIndexes()...), idempotency.Indexes()...),
-			Workers: []func(context.Context){relay, outbox, sweep, purchases.Run, merges.Run},
+			Indexes:   append(append(store.Indexes(), store.RewardIndexes()...), idempotency.Indexes()...),
+			Workers:   []func(context.Context){relay, outbox, sweep, purchases.Run, merges.Run},
+			Producer:  producer,
+			Consumers: []*feed.Consumer{purchases, merges},
 			Close: func() error {
 				return errors.Join(profileConn.Close(), interactionConn.Close())
 			},

@@ -3,6 +3,8 @@
 // them; a merge in customer-profile moves the loser's accounts into the
 // survivor's, an erasure pseudonymises the customer's accounts. Every
 // effect is keyed by the event's cause, so a replay changes nothing twice.
+// Purchases and refunds apply in batches (points.FeedBatch); merges and
+// erasures one at a time.
 package feeds
 
 import (
@@ -14,6 +16,7 @@ import (
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
+	"github.com/opencrm/crm/pkg/customers"
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/pkg/money"
@@ -28,18 +31,41 @@ type Applier struct {
 	Log  *slog.Logger
 }
 
-// ApplyInteraction handles one interaction-log event; only logged
-// purchases and refunds matter here.
-func (a *Applier) ApplyInteraction(ctx context.Context, ev *feedv1.Event) error {
-	if ev.GetType() != "crm.interaction.v1.InteractionLogged" || ev.GetRedacted() {
-		return nil
+// Interactions returns the Apply of interaction-log's feed: logged
+// purchases and refunds, in batches.
+func (a *Applier) Interactions() func(context.Context, []*feedv1.Event) error {
+	b := &feed.Batches[*points.FeedBatch]{Load: a.loadInteractions,
+		Save: func(ctx context.Context, fb *points.FeedBatch) error { return fb.Save(ctx) }}
+	feed.On(&b.Handlers, func(ctx context.Context, fb *points.FeedBatch, _ *feedv1.Event, e *interactionv1.InteractionLogged) error {
+		return applyInteraction(ctx, fb, e.GetInteraction())
+	})
+	return b.Apply
+}
+
+func (a *Applier) loadInteractions(ctx context.Context, evs []feed.Event) (*points.FeedBatch, error) {
+	touches := make([]points.Touch, 0, len(evs))
+	for _, ev := range evs {
+		i := ev.Message.(*interactionv1.InteractionLogged).GetInteraction()
+		t := points.Touch{Customer: customerID(i.GetCustomer()), Interaction: i.GetId()}
+		switch i.GetKind() {
+		case interactionv1.InteractionKind_INTERACTION_KIND_PURCHASE:
+			t.Currency = i.GetPurchase().GetAmount().GetCurrencyCode()
+		case interactionv1.InteractionKind_INTERACTION_KIND_REFUND:
+			t.Currency, t.Refund = i.GetRefund().GetAmount().GetCurrencyCode(), true
+		default:
+			continue
+		}
+		touches = append(touches, t)
 	}
-	var e interactionv1.InteractionLogged
-	if err := ev.GetPayload().UnmarshalTo(&e); err != nil {
-		return fmt.Errorf("decode interaction event: %w", err)
-	}
-	i := e.GetInteraction()
-	customer := strings.TrimPrefix(i.GetCustomer(), "customers/")
+	return a.Book.LoadFeed(ctx, touches)
+}
+
+func customerID(name string) string { return strings.TrimPrefix(name, "customers/") }
+
+// applyInteraction applies one logged interaction; only purchases and
+// refunds matter here.
+func applyInteraction(ctx context.Context, fb *points.FeedBatch, i *interactionv1.Interaction) error {
+	customer := customerID(i.GetCustomer())
 	switch i.GetKind() {
 	case interactionv1.InteractionKind_INTERACTION_KIND_PURCHASE:
 		amount := i.GetPurchase().GetAmount()
@@ -53,80 +79,92 @@ func (a *Applier) ApplyInteraction(ctx context.Context, ev *feedv1.Event) error 
 			p.SKUs = append(p.SKUs, it.GetSku())
 			p.ItemCount += int64(max(it.GetQuantity(), 1))
 		}
-		return a.Book.OnPurchase(ctx, i.GetId(), customer, p)
+		return fb.Purchase(ctx, i.GetId(), customer, p)
 	case interactionv1.InteractionKind_INTERACTION_KIND_REFUND:
 		amount := i.GetRefund().GetAmount()
 		minor, err := money.ToMinor(amount.GetCurrencyCode(), amount.GetUnits(), amount.GetNanos())
 		if err != nil {
 			return fmt.Errorf("refund %s amount: %w", i.GetName(), err)
 		}
-		return a.Book.OnRefund(ctx, i.GetId(), strings.TrimPrefix(i.GetRefund().GetPurchase(), "interactions/"), customer, amount.GetCurrencyCode(), minor)
+		return fb.Refund(ctx, i.GetId(), strings.TrimPrefix(i.GetRefund().GetPurchase(), "interactions/"), customer, amount.GetCurrencyCode(), minor)
 	}
 	return nil
 }
 
-// ApplyCustomer handles one customer-profile event: creations and updates
-// keep the facts earning rules see (the birth month), merges move points,
-// erasures pseudonymise.
-func (a *Applier) ApplyCustomer(ctx context.Context, ev *feedv1.Event) error {
-	switch ev.GetType() {
-	case "crm.customer.v1.CustomerCreated", "crm.customer.v1.CustomerUpdated":
-		if ev.GetRedacted() {
-			return nil
-		}
-		var c *customerv1.Customer
-		if ev.GetType() == "crm.customer.v1.CustomerCreated" {
-			var e customerv1.CustomerCreated
-			if err := ev.GetPayload().UnmarshalTo(&e); err != nil {
-				return fmt.Errorf("decode creation: %w", err)
-			}
-			c = e.GetCustomer()
-		} else {
-			var e customerv1.CustomerUpdated
-			if err := ev.GetPayload().UnmarshalTo(&e); err != nil {
-				return fmt.Errorf("decode update: %w", err)
-			}
-			c = e.GetCustomer()
-		}
-		return a.Book.Store.SaveMember(ctx, store.Member{ID: c.GetId(), BirthMonth: c.GetDemographics().GetBirthDate().GetMonth()})
-	case "crm.customer.v1.CustomerErased":
-		var e customerv1.CustomerErased
-		if err := ev.GetPayload().UnmarshalTo(&e); err != nil {
-			return fmt.Errorf("decode erasure: %w", err)
-		}
-		n, err := a.Book.Erase(ctx, strings.TrimPrefix(e.GetCustomer(), "customers/"))
-		if err != nil {
-			return err
-		}
-		if err := a.Book.Store.ForgetMember(ctx, strings.TrimPrefix(e.GetCustomer(), "customers/")); err != nil {
-			return err
-		}
-		if err := a.Book.Store.Redact(ctx, e.GetCustomer()); err != nil {
-			return err
-		}
-		if err := a.Keys.ForgetSubject(ctx, e.GetCustomer()); err != nil {
-			return err
-		}
-		a.Log.InfoContext(ctx, "pseudonymised an erased customer's accounts", "customer", e.GetCustomer(), "accounts", n)
-	case "crm.customer.v1.CustomersMerged":
-		var e customerv1.CustomersMerged
-		if err := ev.GetPayload().UnmarshalTo(&e); err != nil {
-			return fmt.Errorf("decode merge: %w", err)
-		}
-		if err := a.Book.Merge(ctx, strings.TrimPrefix(e.GetLoser(), "customers/"), e.GetSurvivor().GetId()); err != nil {
-			return err
-		}
-		a.Log.InfoContext(ctx, "moved a merged customer's points", "loser", e.GetLoser(), "survivor", e.GetSurvivor().GetName())
+// members is a batch of customer facts to store, the last of each
+// customer's winning.
+type members struct {
+	order []string
+	facts map[string]store.Member
+}
+
+func (m *members) set(c *customerv1.Customer) {
+	if _, ok := m.facts[c.GetId()]; !ok {
+		m.order = append(m.order, c.GetId())
 	}
+	m.facts[c.GetId()] = store.Member{ID: c.GetId(), BirthMonth: c.GetDemographics().GetBirthDate().GetMonth()}
+}
+
+// Customers returns the Apply of customer-profile's feed: creations and
+// updates keep the facts earning rules see (the birth month), stored once
+// per customer per batch; merges move points, erasures pseudonymise.
+func (a *Applier) Customers() func(context.Context, []*feedv1.Event) error {
+	b := &feed.Batches[*members]{
+		Load: func(context.Context, []feed.Event) (*members, error) {
+			return &members{facts: map[string]store.Member{}}, nil
+		},
+		Save: func(ctx context.Context, m *members) error {
+			ms := make([]store.Member, len(m.order))
+			for i, id := range m.order {
+				ms[i] = m.facts[id]
+			}
+			return a.Book.Store.SaveMembers(ctx, ms)
+		},
+	}
+	feed.On(&b.Handlers, func(_ context.Context, m *members, _ *feedv1.Event, e *customerv1.CustomerCreated) error {
+		m.set(e.GetCustomer())
+		return nil
+	})
+	feed.On(&b.Handlers, func(_ context.Context, m *members, _ *feedv1.Event, e *customerv1.CustomerUpdated) error {
+		m.set(e.GetCustomer())
+		return nil
+	})
+	customers.OnProfileReach(&b.Handlers, a)
+	return b.Apply
+}
+
+// Erase pseudonymises an erased customer's accounts and forgets what
+// loyalty kept of them.
+func (a *Applier) Erase(ctx context.Context, id string) error {
+	n, err := a.Book.Erase(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := a.Book.Store.ForgetMember(ctx, id); err != nil {
+		return err
+	}
+	if err := a.Book.Store.Redact(ctx, "customers/"+id); err != nil {
+		return err
+	}
+	if err := a.Keys.ForgetSubject(ctx, "customers/"+id); err != nil {
+		return err
+	}
+	a.Log.InfoContext(ctx, "pseudonymised an erased customer's accounts", "customer", "customers/"+id, "accounts", n)
+	return nil
+}
+
+// Merge moves the loser's points to the survivor.
+func (a *Applier) Merge(ctx context.Context, _ int64, loserID string, survivor *customerv1.Customer) error {
+	if err := a.Book.Merge(ctx, loserID, survivor.GetId()); err != nil {
+		return err
+	}
+	a.Log.InfoContext(ctx, "moved a merged customer's points", "loser", "customers/"+loserID, "survivor", survivor.GetName())
 	return nil
 }
 
 // InteractionConsumer returns the consumer of interaction-log's feed.
-func InteractionConsumer(client interactionv1.InteractionServiceClient, a *Applier, c feed.Consumer) *feed.Consumer {
-	c.Name = "interaction-log"
-	c.Apply = a.ApplyInteraction
-	c.Open = feed.Watcher(func(ctx context.Context, after int64) (interactionv1.InteractionService_WatchInteractionEventsClient, error) {
+func InteractionConsumer(client interactionv1.InteractionServiceClient, a *Applier, base feed.Consumer) *feed.Consumer {
+	return feed.NewConsumer(base, "interaction-log", feed.Watcher(func(ctx context.Context, after int64) (interactionv1.InteractionService_WatchInteractionEventsClient, error) {
 		return client.WatchInteractionEvents(ctx, &interactionv1.WatchInteractionEventsRequest{AfterSequence: after})
-	})
-	return &c
+	}), a.Interactions())
 }

@@ -2,7 +2,6 @@ package points
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -75,7 +74,16 @@ func (b *Book) earn(ctx context.Context, c *program.Compiled, customerID, entryI
 }
 
 func (b *Book) earnOnce(ctx context.Context, known *program.Compiled, accountID, entryID, requestID string, p Purchase) (Result, error) {
-	return b.apply(ctx, accountID, entryID, forCustomer, known, func(a *store.Account, c *program.Compiled, now time.Time) error {
+	return b.apply(ctx, accountID, entryID, forCustomer, known, b.earning(ctx, entryID, requestID, p, func(customer string) (store.Member, error) {
+		return b.Store.Member(ctx, customer)
+	}))
+}
+
+// earning is the change that earns a purchase's points as entry entryID;
+// member returns the customer's facts, read only when the program has
+// earning rules.
+func (b *Book) earning(ctx context.Context, entryID, requestID string, p Purchase, member func(customer string) (store.Member, error)) change {
+	return func(a *store.Account, c *program.Compiled, now time.Time) error {
 		at := p.OccurTime
 		if at.IsZero() {
 			at = now
@@ -83,7 +91,7 @@ func (b *Book) earnOnce(ctx context.Context, known *program.Compiled, accountID,
 		var m store.Member
 		if len(c.Rules) > 0 {
 			var err error
-			if m, err = b.Store.Member(ctx, a.Customer); err != nil {
+			if m, err = member(a.Customer); err != nil {
 				return err
 			}
 		}
@@ -99,7 +107,7 @@ func (b *Book) earnOnce(ctx context.Context, known *program.Compiled, accountID,
 			return b.tierChanged(ctx, a, *ch, now)
 		}
 		return nil
-	})
+	}
 }
 
 // EarnPoints earns points for a purchase reported by an API caller; the
@@ -148,58 +156,19 @@ func (b *Book) ReversePoints(ctx context.Context, programID, customerID, earnReq
 	return r, notEnrolled(err, programID, customerID)
 }
 
-// OnPurchase earns, in every program of the purchase's currency that the
-// customer belongs to (or that enrols automatically), the points of a
-// purchase logged in interaction-log. Each program's entry id derives from
-// the interaction, so a replayed event earns nothing more.
-func (b *Book) OnPurchase(ctx context.Context, interactionID, customerID string, p Purchase) error {
-	progs, err := b.Store.Programs(ctx, p.Currency, "", 0)
-	if err != nil {
-		return err
-	}
-	for _, prog := range progs {
-		c, err := b.compile(prog)
-		if err != nil {
-			return err
-		}
-		// interaction-log checked the customer when it logged the purchase.
-		_, err = b.earn(ctx, c, customerID, LotID(prog.ID, interactionID), "", p, false)
-		if ae, ok := apperr.As(err); ok && ae.Reason == "NOT_ENROLLED" {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("earn on interactions/%s in programs/%s: %w", interactionID, prog.ID, err)
-		}
-	}
-	return nil
+// RefundEntryID is the id of the entry a refund interaction wrote in a
+// program.
+func RefundEntryID(programID, refundID string) string {
+	return ids.Derived("refund:" + programID + "/" + refundID)
 }
 
-// OnRefund reverses, in every program where the refunded purchase earned,
-// the share of its points that the refund's amount is of the purchase.
-func (b *Book) OnRefund(ctx context.Context, refundID, purchaseID, customerID, currency string, amount int64) error {
-	progs, err := b.Store.Programs(ctx, currency, "", 0)
-	if err != nil {
-		return err
+// refunding is the change that reverses, as entry entryID, the share of a
+// purchase's points that a refund's amount is of it.
+func refunding(entryID, refundID, purchaseID string, amount int64) change {
+	return func(a *store.Account, c *program.Compiled, now time.Time) error {
+		a.Entries = append(a.Entries, a.Refund(entryID, LotID(c.ID, purchaseID), "interactions/"+refundID, amount, c.Policy(), now))
+		return nil
 	}
-	for _, prog := range progs {
-		known, err := b.compile(prog)
-		if err != nil {
-			return err
-		}
-		entryID := ids.Derived("refund:" + prog.ID + "/" + refundID)
-		_, err = b.apply(ctx, AccountID(prog.ID, customerID), entryID, forCustomer, known,
-			func(a *store.Account, c *program.Compiled, now time.Time) error {
-				a.Entries = append(a.Entries, a.Refund(entryID, LotID(prog.ID, purchaseID), "interactions/"+refundID, amount, c.Policy(), now))
-				return nil
-			})
-		if isMissing(err) {
-			continue // not a member: the purchase earned nothing here
-		}
-		if err != nil {
-			return fmt.Errorf("reverse interactions/%s in programs/%s: %w", purchaseID, prog.ID, err)
-		}
-	}
-	return nil
 }
 
 // Redeem spends points; a balance that does not cover them is

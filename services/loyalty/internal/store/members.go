@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/opencrm/crm/pkg/mongox"
 )
@@ -17,12 +16,6 @@ const Members = "members"
 type Member struct {
 	ID         string `bson:"_id"`
 	BirthMonth int32  `bson:"birth_month"`
-}
-
-// SaveMember stores a customer's facts.
-func (s *Store) SaveMember(ctx context.Context, m Member) error {
-	_, err := s.db().Collection(Members).ReplaceOne(ctx, bson.D{{Key: "_id", Value: m.ID}}, m, options.Replace().SetUpsert(true))
-	return mongox.Wrap("save member facts", err)
 }
 
 // Member returns a customer's facts; unknown customers have none.

@@ -19,7 +19,7 @@ import (
 func TestAuthSweep(t *testing.T) {
 	t.Parallel()
 	e := start(t, api.Options{})
-	if n := servertest.AuthSweep(t, e.srv); n != 13 {
+	if n := servertest.AuthSweep(t, e.srv); n != 14 {
 		t.Fatalf("checked %d methods, want all 13 of CustomerService", n)
 	}
 }

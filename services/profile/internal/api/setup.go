@@ -56,8 +56,9 @@ func Setup(o Options) server.Setup {
 			}
 		})
 		return &server.Service{
-			Indexes: append(store.Indexes(), idempotency.Indexes()...),
-			Workers: []func(context.Context){relay, purge},
+			Indexes:  append(store.Indexes(), idempotency.Indexes()...),
+			Workers:  []func(context.Context){relay, purge},
+			Producer: producer,
 		}, nil
 	}
 }

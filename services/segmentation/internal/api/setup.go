@@ -73,10 +73,12 @@ func Setup(o Options) server.Setup {
 		applier := &feeds.Applier{Engine: engine, Log: d.Log}
 		base := feed.Consumer{DB: d.DB, Log: d.Log, Tracer: d.Tracer.Tracer(ServiceName), Meter: d.Meter.Meter(ServiceName)}
 		interactions := feeds.InteractionConsumer(interactionv1.NewInteractionServiceClient(interactionConn), applier, base)
-		profiles := customers.FeedConsumer(customerv1.NewCustomerServiceClient(profileConn), applier.ApplyCustomer, base)
+		profiles := customers.FeedConsumer(customerv1.NewCustomerServiceClient(profileConn), applier.Customers(), base)
 		return &server.Service{
-			Indexes: store.Indexes(),
-			Workers: []func(context.Context){engine.Serve, interactions.Run, profiles.Run},
+			Indexes:   store.Indexes(),
+			Workers:   []func(context.Context){engine.Serve, interactions.Run, profiles.Run},
+			Producer:  producer,
+			Consumers: []*feed.Consumer{interactions, profiles},
 			Close: func() error {
 				return errors.Join(profileConn.Close(), interactionConn.Close())
 			},

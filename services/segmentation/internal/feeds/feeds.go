@@ -15,16 +15,15 @@ import (
 	"time"
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
-	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
-	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/money"
 	"github.com/opencrm/crm/services/segmentation/internal/grading"
 	"github.com/opencrm/crm/services/segmentation/internal/metrics"
 	"github.com/opencrm/crm/services/segmentation/internal/store"
 )
 
-// Applier applies both feeds.
+// Applier applies both feeds: events that change one customer's metrics
+// in batches (batch.go), merges and erasures one at a time.
 type Applier struct {
 	Engine *grading.Engine
 	Log    *slog.Logger
@@ -35,7 +34,8 @@ const maxRetries = 10
 
 // update applies change to customer id's document (following merges),
 // creating it if needed, unless the document already has seq from that
-// feed; then rescores the customer.
+// feed; then rescores the customer. It is the one-at-a-time path: merges,
+// and a batch's customers whose batched write met a concurrent change.
 func (a *Applier) update(ctx context.Context, id string, interaction bool, seq int64, change func(*metrics.Customer)) error {
 	st := a.Engine.Store
 	for range maxRetries {
@@ -93,42 +93,9 @@ func (a *Applier) resolve(ctx context.Context, id string) (*metrics.Customer, er
 	return nil, fmt.Errorf("customers/%s: merge chain too long", id)
 }
 
-// ApplyInteraction handles one interaction-log event.
-func (a *Applier) ApplyInteraction(ctx context.Context, ev *feedv1.Event) error {
-	if ev.GetRedacted() {
-		return nil
-	}
-	switch ev.GetType() {
-	case "crm.interaction.v1.InteractionLogged":
-		var e interactionv1.InteractionLogged
-		if err := ev.GetPayload().UnmarshalTo(&e); err != nil {
-			return fmt.Errorf("decode interaction event: %w", err)
-		}
-		return a.interaction(ctx, ev.GetSequence(), e.GetInteraction())
-	case "crm.interaction.v1.CaseOpened", "crm.interaction.v1.CaseChanged":
-		var c *interactionv1.Case
-		if ev.GetType() == "crm.interaction.v1.CaseOpened" {
-			var e interactionv1.CaseOpened
-			if err := ev.GetPayload().UnmarshalTo(&e); err != nil {
-				return fmt.Errorf("decode case event: %w", err)
-			}
-			c = e.GetCase()
-		} else {
-			var e interactionv1.CaseChanged
-			if err := ev.GetPayload().UnmarshalTo(&e); err != nil {
-				return fmt.Errorf("decode case event: %w", err)
-			}
-			c = e.GetCase()
-		}
-		open := c.GetStatus() == interactionv1.CaseStatus_CASE_STATUS_OPEN || c.GetStatus() == interactionv1.CaseStatus_CASE_STATUS_IN_PROGRESS
-		return a.update(ctx, strings.TrimPrefix(c.GetCustomer(), "customers/"), true, ev.GetSequence(), func(m *metrics.Customer) {
-			m.Case(c.GetId(), open)
-		})
-	}
-	return nil
-}
-
-func (a *Applier) interaction(ctx context.Context, seq int64, i *interactionv1.Interaction) error {
+// interactionChange returns the change a logged interaction makes to its
+// customer's metrics.
+func (a *Applier) interactionChange(i *interactionv1.Interaction) (func(*metrics.Customer), error) {
 	at := i.GetOccurTime().AsTime()
 	channel := strings.ToLower(strings.TrimPrefix(i.GetChannel().String(), "CHANNEL_"))
 	if i.GetChannel() == interactionv1.Channel_CHANNEL_UNSPECIFIED {
@@ -152,13 +119,13 @@ func (a *Applier) interaction(ctx context.Context, seq int64, i *interactionv1.I
 	case interactionv1.InteractionKind_INTERACTION_KIND_PURCHASE:
 		v, foreign, err := amount(i.GetPurchase().GetAmount())
 		if err != nil {
-			return fmt.Errorf("purchase %s amount: %w", i.GetName(), err)
+			return nil, fmt.Errorf("purchase %s amount: %w", i.GetName(), err)
 		}
 		change = func(m *metrics.Customer) { m.Purchase(at, v, foreign, channel) }
 	case interactionv1.InteractionKind_INTERACTION_KIND_REFUND:
 		v, foreign, err := amount(i.GetRefund().GetAmount())
 		if err != nil {
-			return fmt.Errorf("refund %s amount: %w", i.GetName(), err)
+			return nil, fmt.Errorf("refund %s amount: %w", i.GetName(), err)
 		}
 		change = func(m *metrics.Customer) { m.Refund(at, v, foreign, channel) }
 	case interactionv1.InteractionKind_INTERACTION_KIND_COMPLAINT:
@@ -166,70 +133,18 @@ func (a *Applier) interaction(ctx context.Context, seq int64, i *interactionv1.I
 	default:
 		change = func(m *metrics.Customer) { m.Other(at, channel) }
 	}
-	return a.update(ctx, strings.TrimPrefix(i.GetCustomer(), "customers/"), true, seq, func(m *metrics.Customer) {
+	return func(m *metrics.Customer) {
 		change(m)
 		if s := i.GetSatisfaction(); s != nil {
 			m.Satisfaction(s.GetRatio())
 		}
-	})
+	}, nil
 }
 
-// ApplyCustomer handles one customer-profile event: creations, updates,
-// deletions and restorations keep the profile facts (a soft-deleted
-// customer leaves every segment until restored), merges add the loser's
-// behaviour to the survivor's, erasures forget the customer.
-func (a *Applier) ApplyCustomer(ctx context.Context, ev *feedv1.Event) error {
-	seq := ev.GetSequence()
-	switch ev.GetType() {
-	case "crm.customer.v1.CustomerCreated", "crm.customer.v1.CustomerUpdated", "crm.customer.v1.CustomerUndeleted":
-		if ev.GetRedacted() {
-			return nil
-		}
-		// The three events carry the customer as it is now.
-		m, err := ev.GetPayload().UnmarshalNew()
-		if err != nil {
-			return fmt.Errorf("decode %s: %w", ev.GetType(), err)
-		}
-		withCustomer, ok := m.(interface{ GetCustomer() *customerv1.Customer })
-		if !ok {
-			return fmt.Errorf("decode %s: no customer in %T", ev.GetType(), m)
-		}
-		c := withCustomer.GetCustomer()
-		p, deleted := Profile(c), c.GetState() == customerv1.CustomerState_CUSTOMER_STATE_DELETED
-		return a.update(ctx, c.GetId(), false, seq, func(m *metrics.Customer) { m.Profile, m.Deleted = p, deleted })
-	case "crm.customer.v1.CustomerDeleted":
-		var e customerv1.CustomerDeleted
-		if err := ev.GetPayload().UnmarshalTo(&e); err != nil {
-			return fmt.Errorf("decode deletion: %w", err)
-		}
-		return a.update(ctx, e.GetCustomer().GetId(), false, seq, func(m *metrics.Customer) { m.Deleted = true })
-	case "crm.customer.v1.CustomerErased":
-		var e customerv1.CustomerErased
-		if err := ev.GetPayload().UnmarshalTo(&e); err != nil {
-			return fmt.Errorf("decode erasure: %w", err)
-		}
-		id := strings.TrimPrefix(e.GetCustomer(), "customers/")
-		if err := a.Engine.Store.DeleteCustomer(ctx, id); err != nil {
-			return err
-		}
-		if err := a.Engine.Store.Feed.Redact(ctx, e.GetCustomer()); err != nil {
-			return err
-		}
-		a.Log.InfoContext(ctx, "forgot an erased customer's metrics and grades", "customer", e.GetCustomer())
-	case "crm.customer.v1.CustomersMerged":
-		var e customerv1.CustomersMerged
-		if err := ev.GetPayload().UnmarshalTo(&e); err != nil {
-			return fmt.Errorf("decode merge: %w", err)
-		}
-		return a.merge(ctx, seq, strings.TrimPrefix(e.GetLoser(), "customers/"), e.GetSurvivor())
-	}
-	return nil
-}
-
-// merge adds the loser's metrics to the survivor's, leaves a tombstone
+// Merge adds the loser's metrics to the survivor's, leaves a tombstone
 // that sends the loser's later events to the survivor, and publishes the
 // loser leaving their segments.
-func (a *Applier) merge(ctx context.Context, seq int64, loserID string, survivor *customerv1.Customer) error {
+func (a *Applier) Merge(ctx context.Context, seq int64, loserID string, survivor *customerv1.Customer) error {
 	st := a.Engine.Store
 	loser, err := st.Customer(ctx, loserID)
 	if err != nil {
@@ -256,6 +171,19 @@ func (a *Applier) merge(ctx context.Context, seq int64, loserID string, survivor
 		return err
 	}
 	a.Log.InfoContext(ctx, "merged a customer's metrics into the survivor's", "loser", "customers/"+loserID, "survivor", survivor.GetName())
+	return nil
+}
+
+// Erase forgets an erased customer's metrics and grades, and the
+// payloads of segmentation's events about them.
+func (a *Applier) Erase(ctx context.Context, id string) error {
+	if err := a.Engine.Store.DeleteCustomer(ctx, id); err != nil {
+		return err
+	}
+	if err := a.Engine.Store.Feed.Redact(ctx, "customers/"+id); err != nil {
+		return err
+	}
+	a.Log.InfoContext(ctx, "forgot an erased customer's metrics and grades", "customer", "customers/"+id)
 	return nil
 }
 
@@ -303,14 +231,4 @@ func enumName(s, prefix string) string {
 		return ""
 	}
 	return strings.ToLower(s)
-}
-
-// InteractionConsumer returns the consumer of interaction-log's feed.
-func InteractionConsumer(client interactionv1.InteractionServiceClient, a *Applier, c feed.Consumer) *feed.Consumer {
-	c.Name = "interaction-log"
-	c.Apply = a.ApplyInteraction
-	c.Open = feed.Watcher(func(ctx context.Context, after int64) (interactionv1.InteractionService_WatchInteractionEventsClient, error) {
-		return client.WatchInteractionEvents(ctx, &interactionv1.WatchInteractionEventsRequest{AfterSequence: after})
-	})
-	return &c
 }

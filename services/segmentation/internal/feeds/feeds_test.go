@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -48,7 +49,7 @@ func TestReplayedEventRepairsAMissedRescore(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := &feedv1.Event{Id: "e1", Sequence: 5, Type: "crm.interaction.v1.InteractionLogged", Payload: payload}
-	if err := a.ApplyInteraction(ctx, ev); err != nil {
+	if err := a.Interactions()(ctx, []*feedv1.Event{ev}); err != nil {
 		t.Fatal(err)
 	}
 	memberships := func() int64 {
@@ -65,7 +66,7 @@ func TestReplayedEventRepairsAMissedRescore(t *testing.T) {
 	if err := st.DeleteCustomerScores(ctx, "c1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.ApplyInteraction(ctx, ev); err != nil {
+	if err := a.Interactions()(ctx, []*feedv1.Event{ev}); err != nil {
 		t.Fatal(err)
 	}
 	c, err := st.Customer(ctx, "c1")
@@ -81,5 +82,102 @@ func TestReplayedEventRepairsAMissedRescore(t *testing.T) {
 	}
 	if n := memberships(); n != 1 {
 		t.Fatalf("%d membership events after the replay, want still 1", n)
+	}
+}
+
+// purchases returns a batch of purchase events, one per customer,
+// numbered from seq.
+func purchases(t *testing.T, seq int64, round string, customers int) []*feedv1.Event {
+	t.Helper()
+	evs := make([]*feedv1.Event, customers)
+	for i := range customers {
+		id := fmt.Sprintf("%s-%d", round, i)
+		p, err := anypb.New(&interactionv1.InteractionLogged{Interaction: &interactionv1.Interaction{
+			Name: "interactions/" + id, Id: id, Customer: fmt.Sprintf("customers/c%03d", i), Channel: interactionv1.Channel_CHANNEL_WEB,
+			Kind: interactionv1.InteractionKind_INTERACTION_KIND_PURCHASE, OccurTime: timestamppb.New(time.Now().Add(-time.Hour)),
+			Purchase: &interactionv1.Purchase{OrderId: id, Amount: &typev1.Money{CurrencyCode: "EUR", Units: 20}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs[i] = &feedv1.Event{Id: "e-" + id, Sequence: seq + int64(i), Type: "crm.interaction.v1.InteractionLogged", Payload: p}
+	}
+	return evs
+}
+
+// A batch of purchases of many customers costs a bounded number of store
+// round trips, apart from one conditional write per changed customer; every purchase counts once, and the batch
+// applied again counts nothing more.
+func TestBatchRoundTripsDoNotGrowWithTheBatch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, cmds := dbtest.Counted(t)
+	if err := mongox.EnsureIndexes(ctx, db, store.Indexes()); err != nil {
+		t.Fatal(err)
+	}
+	st := store.New(db, feed.NewProducer(db))
+	log := slog.New(slog.DiscardHandler)
+	e := grading.NewEngine(st, log, "EUR")
+	now := time.Now().UTC()
+	for i, rule := range []string{"metrics.purchases >= 1", "metrics.purchases >= 2", "scores.r >= 3"} {
+		if err := st.InsertSegment(ctx, &store.Segment{ID: fmt.Sprint("s", i), Rule: rule, RuleVersion: 1, Created: now, Updated: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply := (&Applier{Engine: e, Log: log}).Interactions()
+	cost := func(evs []*feedv1.Event) []string {
+		cmds.Reset()
+		if err := apply(ctx, evs); err != nil {
+			t.Fatal(err)
+		}
+		return cmds.Names()
+	}
+	writes := func(names []string) int {
+		n := 0
+		for _, c := range names {
+			if c == "customers.insert" || c == "customers.update" {
+				n++
+			}
+		}
+		return n
+	}
+	// New customers: 8, then 256 (8 of whom are known by then). Known
+	// customers: 8, then 24 (a version-checked write costs a scan of the
+	// collection on the embedded SQLite backend, too slow for a test of
+	// hundreds; the count is what matters).
+	for _, round := range []struct {
+		name         string
+		seq          int64
+		small, large int
+	}{{"new customers", 1, 8, 256}, {"known customers", 1000, 8, 24}} {
+		small := cost(purchases(t, round.seq, round.name[:1]+"s", round.small))
+		large := cost(purchases(t, round.seq+300, round.name[:1]+"l", round.large))
+		if writes(small) != round.small || writes(large) != round.large {
+			t.Fatalf("%s: customer writes %d for %d, %d for %d", round.name, writes(small), round.small, writes(large), round.large)
+		}
+		// Reads of settings, run, segments, customers and scores, the
+		// membership events (two calls, when there are any) and the scores.
+		const most = 10
+		if len(small)-round.small > most || len(large)-round.large > most {
+			t.Fatalf("%s: %d purchases took %d round trips %v, %d took %d %v", round.name, round.small, len(small), small, round.large, len(large), large)
+		}
+		var others []string
+		for _, c := range large {
+			if c != "customers.insert" && c != "customers.update" {
+				others = append(others, c)
+			}
+		}
+		t.Logf("%s: a batch of %d costs %v plus one write per changed customer", round.name, round.large, others)
+	}
+	again := cost(purchases(t, 1300, "kl", 24))
+	if writes(again) != 0 {
+		t.Fatalf("a replayed batch wrote %d customers", writes(again))
+	}
+	c, err := st.Customer(ctx, "c020")
+	if err != nil || c.Purchases != 2 {
+		t.Fatalf("customer c020: %+v %v; want 2 purchases", c, err)
+	}
+	sc, err := st.Score(ctx, "", "c020")
+	if err != nil || len(sc.Segments) < 2 {
+		t.Fatalf("customer c020's segments: %v %v", sc.Segments, err)
 	}
 }

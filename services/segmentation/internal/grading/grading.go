@@ -244,7 +244,23 @@ func (e *Engine) Rescore(ctx context.Context, id string) error {
 
 // RescoreCustomer is Rescore of a customer's metrics just read or written.
 func (e *Engine) RescoreCustomer(ctx context.Context, c *metrics.Customer) error {
-	id := c.ID
+	return e.RescoreBatch(ctx, []Rescore{{Customer: c, Ctx: ctx}})
+}
+
+// Rescore is a customer whose metrics were just read or written, with the
+// context of the change (its trace goes on in the membership events).
+type Rescore struct {
+	Customer *metrics.Customer
+	Ctx      context.Context
+}
+
+// RescoreBatch grades customers against the current run's thresholds and
+// publishes their membership changes, with a number of store calls that
+// does not depend on how many they are.
+func (e *Engine) RescoreBatch(ctx context.Context, rs []Rescore) error {
+	if len(rs) == 0 {
+		return nil
+	}
 	b, err := e.current(ctx)
 	if err != nil {
 		return err
@@ -253,38 +269,47 @@ func (e *Engine) RescoreCustomer(ctx context.Context, c *metrics.Customer) error
 	if err != nil {
 		return err
 	}
-	now := e.Now().UTC().Truncate(time.Millisecond)
-	s, _, members := grade(c, b, segs, now)
-	if c.Deleted {
-		members = nil // a soft-deleted customer leaves every segment
+	ids := make([]string, len(rs))
+	for i, r := range rs {
+		ids[i] = r.Customer.ID
 	}
-	old, err := e.Store.Score(ctx, b.run, id)
+	old, err := e.Store.ScoresByCustomer(ctx, b.run, ids)
 	if err != nil {
 		return err
 	}
-	// The changes are published before the score that records them is
-	// written: a crash between the two is repaired by the rescoring that
-	// the replayed feed event does, whose events have the same ids (run,
-	// customer, metrics version, segment), so nothing is lost or doubled.
+	now := e.Now().UTC().Truncate(time.Millisecond)
 	var evs []feed.Pending
-	entered, left := diff(old.Segments, members)
-	for _, list := range []struct {
-		ids     []string
-		entered bool
-	}{{entered, true}, {left, false}} {
-		for _, sg := range list.ids {
-			ev, err := membershipEvent(ctx, id, sg, "", list.entered, now)
-			if err != nil {
-				return err
-			}
-			ev.ID = fmt.Sprintf("rescore/%s/%s/%d/%s/%t", b.run, id, c.Version, sg, list.entered)
-			evs = append(evs, ev)
+	scores := make([]store.Score, 0, len(rs))
+	for _, r := range rs {
+		c, id := r.Customer, r.Customer.ID
+		s, _, members := grade(c, b, segs, now)
+		if c.Deleted {
+			members = nil // a soft-deleted customer leaves every segment
 		}
+		entered, left := diff(old[id].Segments, members)
+		for _, list := range []struct {
+			ids     []string
+			entered bool
+		}{{entered, true}, {left, false}} {
+			for _, sg := range list.ids {
+				ev, err := membershipEvent(r.Ctx, id, sg, "", list.entered, now)
+				if err != nil {
+					return err
+				}
+				ev.ID = fmt.Sprintf("rescore/%s/%s/%d/%s/%t", b.run, id, c.Version, sg, list.entered)
+				evs = append(evs, ev)
+			}
+		}
+		scores = append(scores, store.Score{ID: store.ScoreID(b.run, id), Run: b.run, Customer: id, Scores: s, Segments: members, Time: now})
 	}
+	// The changes are published before the scores that record them are
+	// written: a crash between the two is repaired by the rescoring that
+	// the replayed feed events do, whose events have the same ids (run,
+	// customer, metrics version, segment), so nothing is lost or doubled.
 	if err := e.Store.Feed.Append(ctx, evs...); err != nil {
 		return err
 	}
-	return e.Store.ReplaceScore(ctx, store.Score{ID: store.ScoreID(b.run, id), Run: b.run, Customer: id, Scores: s, Segments: members, Time: now})
+	return e.Store.ReplaceScores(ctx, scores)
 }
 
 // Leave publishes a merged-away customer leaving their segments and

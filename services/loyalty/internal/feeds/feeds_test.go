@@ -1,0 +1,133 @@
+package feeds
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
+	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
+	typev1 "github.com/opencrm/crm/gen/go/crm/type/v1"
+	"github.com/opencrm/crm/pkg/dbtest"
+	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/idempotency"
+	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/services/loyalty/internal/points"
+	"github.com/opencrm/crm/services/loyalty/internal/program"
+	"github.com/opencrm/crm/services/loyalty/internal/store"
+)
+
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+
+// purchases returns a batch of purchase events, one per customer, of
+// amount euros each, numbered from seq.
+func purchases(t *testing.T, seq int64, round string, customers, amount int) []*feedv1.Event {
+	t.Helper()
+	evs := make([]*feedv1.Event, customers)
+	for i := range customers {
+		id := fmt.Sprintf("%s-%d", round, i)
+		p, err := anypb.New(&interactionv1.InteractionLogged{Interaction: &interactionv1.Interaction{
+			Name: "interactions/" + id, Id: id, Customer: fmt.Sprintf("customers/c%03d", i), Channel: interactionv1.Channel_CHANNEL_WEB,
+			Kind: interactionv1.InteractionKind_INTERACTION_KIND_PURCHASE, OccurTime: timestamppb.Now(),
+			Purchase: &interactionv1.Purchase{OrderId: id, Amount: &typev1.Money{CurrencyCode: "EUR", Units: int64(amount)}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs[i] = &feedv1.Event{Id: "e-" + id, Sequence: seq + int64(i), Type: "crm.interaction.v1.InteractionLogged", Payload: p}
+	}
+	return evs
+}
+
+// writes counts the conditional account writes among commands.
+func count(names []string, name string) int {
+	n := 0
+	for _, c := range names {
+		if c == name {
+			n++
+		}
+	}
+	return n
+}
+
+// A batch of purchases of many customers costs a number of store round
+// trips that does not grow with the batch, apart from the writes of each
+// changed account (its version-checked replace, or its share of one
+// insert when new, and the update that clears what was copied out of it);
+// every purchase earns once, and the batch applied again earns nothing
+// more.
+func TestBatchRoundTripsDoNotGrowWithTheBatch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, cmds := dbtest.Counted(t)
+	if err := mongox.EnsureIndexes(ctx, db, append(store.Indexes(), idempotency.Indexes()...)); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	book := &points.Book{Store: store.New(db, feed.NewProducer(db)), Now: time.Now, Log: log}
+	err := book.CreateProgram(ctx, &program.Program{ID: "club", DisplayName: "Club", Currency: "EUR", PointsPerUnit: 1, AutoEnrol: true, PeriodMonths: 12, ValidityMonths: 12,
+		Tiers: []program.Tier{{ID: "silver", Min: 100, Multiplier: 2}},
+		Rules: []program.Rule{{ID: "welcome", Condition: "customer.first_purchase", Points: "50"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apply := (&Applier{Book: book, Keys: idempotency.New(db), Log: log}).Interactions()
+	cost := func(evs []*feedv1.Event) []string {
+		cmds.Reset()
+		if err := apply(ctx, evs); err != nil {
+			t.Fatal(err)
+		}
+		return cmds.Names()
+	}
+
+	// Enrolment: every account is new.
+	small := cost(purchases(t, 1, "a", 8, 10))
+	large := cost(purchases(t, 100, "b", 256, 10)[8:])
+	if count(small, "accounts.update") != 8 || count(large, "accounts.update") != 248 {
+		t.Fatalf("account updates: %d for 8, %d for 248", count(small, "accounts.update"), count(large, "accounts.update"))
+	}
+	if len(small)-8 != len(large)-248 {
+		t.Fatalf("opening 8 accounts took %d round trips %v, opening 248 took %d %v", len(small), small, len(large), large)
+	}
+	// Purchases of members: one version-checked replace per account (which
+	// costs a scan of the collection on the embedded SQLite backend, too
+	// slow for a test of hundreds; the count is what matters).
+	small = cost(purchases(t, 1000, "c", 8, 20))
+	large = cost(purchases(t, 2000, "d", 24, 20))
+	if count(small, "accounts.update") != 2*8 || count(large, "accounts.update") != 2*24 {
+		t.Fatalf("account updates: %d for 8, %d for 24", count(small, "accounts.update"), count(large, "accounts.update"))
+	}
+	if len(small)-2*8 != len(large)-2*24 {
+		t.Fatalf("8 purchases took %d round trips %v, 24 took %d %v", len(small), small, len(large), large)
+	}
+	t.Logf("a batch costs %d round trips plus two writes per changed account", len(large)-2*24)
+
+	// Applied again (a crash before the cursor was stored): no change.
+	again := cost(purchases(t, 2000, "d", 24, 20))
+	if n := count(again, "accounts.update") + count(again, "accounts.insert"); n != 0 {
+		t.Fatalf("a replayed batch wrote %d accounts: %v", n, again)
+	}
+	for _, i := range []int{0, 7, 8, 23, 24, 255} {
+		a, err := book.Store.Account(ctx, points.AccountID("club", fmt.Sprintf("c%03d", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 10 + 50 welcome on the first purchase, then 20 for each later
+		// one (at x1: silver comes at 100 qualifying points).
+		want := int64(60)
+		if i < 8 {
+			want += 20 // round c
+		}
+		if i < 24 {
+			want += 20 // round d
+		}
+		if got := a.Balance(time.Now().Add(time.Hour)); got != want {
+			t.Fatalf("customer %d: balance %d, want %d", i, got, want)
+		}
+	}
+}

@@ -1,0 +1,274 @@
+package points
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
+	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/services/loyalty/internal/ledger"
+	"github.com/opencrm/crm/services/loyalty/internal/loyaltypb"
+	"github.com/opencrm/crm/services/loyalty/internal/program"
+	"github.com/opencrm/crm/services/loyalty/internal/store"
+)
+
+// Touch is what one purchase or refund of a batch will touch: the
+// customer's accounts in the programs of its currency, and the entry the
+// interaction writes in each.
+type Touch struct {
+	Customer, Currency string
+	// Interaction is the purchase's or the refund's interaction id.
+	Interaction string
+	Refund      bool
+}
+
+// FeedBatch applies a batch of interaction-log's purchases and refunds to
+// accounts in memory, through the same changes as one event at a time, and
+// saves each changed account once. Events apply in feed order, and each
+// names its entry id, so a replayed batch changes nothing twice.
+type FeedBatch struct {
+	b          *Book
+	now        time.Time
+	byCurrency map[string][]*program.Compiled
+	accounts   map[string]*batchAccount
+	order      []string // account ids, first touched first
+	known      map[string]bool
+	members    map[string]store.Member
+}
+
+// batchAccount is one account of a batch.
+type batchAccount struct {
+	a       *store.Account // nil while the account does not exist
+	prev    int64
+	created bool // opened by this batch (automatic enrolment)
+	changed bool
+	rolled  bool
+	// slow is set when the account is not plainly active (merged, being
+	// merged, erased): its changes go through the one-at-a-time path,
+	// which knows what to do then.
+	slow bool
+	// redo replays the account's changes one at a time, in order, should
+	// its batched write meet a concurrent change.
+	redo []func() error
+}
+
+// LoadFeed reads at once what a batch touches: the programs (their
+// compiled rules are kept in memory by version), the accounts, which of
+// the batch's entries the ledger holds already, and the customers' facts
+// when a program has earning rules.
+func (b *Book) LoadFeed(ctx context.Context, touches []Touch) (*FeedBatch, error) {
+	fb := &FeedBatch{b: b, now: b.Now().UTC(), byCurrency: map[string][]*program.Compiled{}, accounts: map[string]*batchAccount{}}
+	progs, err := b.Store.Programs(ctx, "", "", 0)
+	if err != nil {
+		return nil, err
+	}
+	rules := false
+	for _, p := range progs {
+		c, err := b.compile(p)
+		if err != nil {
+			return nil, err
+		}
+		fb.byCurrency[c.Currency] = append(fb.byCurrency[c.Currency], c)
+		rules = rules || len(c.Rules) > 0
+	}
+	var accountIDs, entryIDs, customers []string
+	for _, t := range touches {
+		for _, c := range fb.byCurrency[t.Currency] {
+			accountIDs = append(accountIDs, AccountID(c.ID, t.Customer))
+			entryIDs = append(entryIDs, fb.entryID(c, t.Interaction, t.Refund))
+		}
+		customers = append(customers, t.Customer)
+	}
+	accounts, err := b.Store.AccountsByID(ctx, accountIDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range accountIDs {
+		if _, ok := fb.accounts[id]; !ok {
+			a := accounts[id]
+			ba := &batchAccount{a: a}
+			if a != nil {
+				ba.prev, ba.slow = a.Version, a.State != ledger.Active
+			}
+			fb.accounts[id] = ba
+		}
+	}
+	if fb.known, err = b.Store.KnownEntries(ctx, entryIDs); err != nil {
+		return nil, err
+	}
+	if rules {
+		slices.Sort(customers)
+		if fb.members, err = b.Store.MembersByID(ctx, slices.Compact(customers)); err != nil {
+			return nil, err
+		}
+	}
+	return fb, nil
+}
+
+func (fb *FeedBatch) entryID(c *program.Compiled, interaction string, refund bool) string {
+	if refund {
+		return RefundEntryID(c.ID, interaction)
+	}
+	return LotID(c.ID, interaction)
+}
+
+// memberOf returns the customers' facts as loaded (read if not).
+func (fb *FeedBatch) memberOf(ctx context.Context) func(customer string) (store.Member, error) {
+	return func(customer string) (store.Member, error) {
+		if m, ok := fb.members[customer]; ok {
+			return m, nil
+		}
+		return fb.b.Store.Member(ctx, customer)
+	}
+}
+
+// Purchase earns, in memory, a purchase's points in every program of its
+// currency that the customer belongs to or that enrols automatically.
+func (fb *FeedBatch) Purchase(ctx context.Context, interactionID, customerID string, p Purchase) error {
+	for _, c := range fb.byCurrency[p.Currency] {
+		entryID := LotID(c.ID, interactionID)
+		err := fb.change(ctx, c, customerID, entryID, c.AutoEnrol, fb.b.earning(ctx, entryID, "", p, fb.memberOf(ctx)), func() error {
+			_, err := fb.b.earn(ctx, c, customerID, entryID, "", p, false)
+			if ae, ok := apperr.As(err); ok && ae.Reason == "NOT_ENROLLED" {
+				return nil
+			}
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("earn on interactions/%s in programs/%s: %w", interactionID, c.ID, err)
+		}
+	}
+	return nil
+}
+
+// Refund reverses, in memory, in every program where the refunded purchase
+// earned, the share of its points that the refund's amount is of it.
+func (fb *FeedBatch) Refund(ctx context.Context, refundID, purchaseID, customerID, currency string, amount int64) error {
+	for _, c := range fb.byCurrency[currency] {
+		entryID := RefundEntryID(c.ID, refundID)
+		fn := refunding(entryID, refundID, purchaseID, amount)
+		err := fb.change(ctx, c, customerID, entryID, false, fn, func() error {
+			_, err := fb.b.apply(ctx, AccountID(c.ID, customerID), entryID, forCustomer, c, fn)
+			if isMissing(err) || errors.Is(err, errUnchanged) {
+				return nil
+			}
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("reverse interactions/%s in programs/%s: %w", purchaseID, c.ID, err)
+		}
+	}
+	return nil
+}
+
+// change applies fn to the customer's account in c as entry entryID,
+// opening the account if enrol is set and it does not exist; slow is the
+// same change made one at a time.
+func (fb *FeedBatch) change(ctx context.Context, c *program.Compiled, customerID, entryID string, enrol bool, fn change, slow func() error) error {
+	id := AccountID(c.ID, customerID)
+	ba := fb.accounts[id]
+	if ba == nil {
+		return fmt.Errorf("accounts/%s was not loaded", id)
+	}
+	if ba.slow {
+		ba.redo = append(ba.redo, slow)
+		fb.touch(id, ba)
+		return nil
+	}
+	if ba.a == nil {
+		if !enrol {
+			return nil // not a member: nothing to earn or reverse
+		}
+		ba.a = &store.Account{Account: *ledger.Open(id, c.ID, customerID, c.Policy(), fb.now)}
+		ba.created, ba.rolled = true, true
+		if err := fb.b.event(ctx, ba.a, &loyaltyv1.AccountEnrolled{Account: loyaltypb.AccountToProto(&ba.a.Account, c.Program, fb.now)}, fb.now); err != nil {
+			return err
+		}
+		fb.touch(id, ba)
+	}
+	ba.redo = append(ba.redo, slow)
+	a := ba.a
+	if _, ok := a.Entry(entryID); ok || fb.known[entryID] {
+		return nil // applied before
+	}
+	from := len(a.Entries)
+	if !ba.rolled {
+		ba.rolled = true
+		rolled, err := fb.b.roll(ctx, a, c, fb.now)
+		if err != nil {
+			return err
+		}
+		if rolled {
+			fb.touch(id, ba)
+		}
+	}
+	err := fn(a, c, fb.now)
+	if errors.Is(err, errUnchanged) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	fb.touch(id, ba)
+	return fb.b.record(ctx, a, a.Entries[from:])
+}
+
+func (fb *FeedBatch) touch(id string, ba *batchAccount) {
+	if !ba.changed {
+		ba.changed = true
+		fb.order = append(fb.order, id)
+	}
+}
+
+// Save writes each changed account once: new accounts in one insert, the
+// others each by a version-checked replace, then copies their entries and
+// events out in one go. An account that changed meanwhile has its
+// changes made again one at a time, in order.
+func (fb *FeedBatch) Save(ctx context.Context) error {
+	var created, written []*store.Account
+	var redo []*batchAccount
+	for _, id := range fb.order {
+		ba := fb.accounts[id]
+		switch {
+		case ba.slow:
+			redo = append(redo, ba)
+		case ba.created:
+			created = append(created, ba.a)
+		default:
+			err := fb.b.Store.ReplaceAccount(ctx, ba.a, ba.prev)
+			if errors.Is(err, store.ErrConflict) {
+				redo = append(redo, ba)
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			written = append(written, ba.a)
+		}
+	}
+	existed, err := fb.b.Store.InsertAccounts(ctx, created)
+	if err != nil {
+		return err
+	}
+	for _, a := range created {
+		if existed[a.ID] {
+			redo = append(redo, fb.accounts[a.ID])
+		} else {
+			written = append(written, a)
+		}
+	}
+	if err := fb.b.Store.SettleAccounts(ctx, written); err != nil {
+		return err
+	}
+	for _, ba := range redo {
+		for _, fn := range ba.redo {
+			if err := fn(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

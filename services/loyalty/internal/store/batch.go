@@ -1,0 +1,197 @@
+package store
+
+import (
+	"context"
+	"errors"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/mongox"
+)
+
+// Reads and writes of many documents at once, for a batch of feed events:
+// their number of round trips does not grow with the batch, apart from
+// one conditional write per changed account.
+
+// AccountsByID returns the accounts with those ids that exist, by id.
+func (s *Store) AccountsByID(ctx context.Context, ids []string) (map[string]*Account, error) {
+	out := make(map[string]*Account, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	cur, err := s.accounts.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return nil, mongox.Wrap("read accounts", err)
+	}
+	var docs []*Account
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mongox.Wrap("read accounts", err)
+	}
+	for _, a := range docs {
+		out[a.ID] = a
+	}
+	return out, nil
+}
+
+// KnownEntries returns which of the entry ids are in the ledger.
+func (s *Store) KnownEntries(ctx context.Context, ids []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	found, err := mongox.IDs(ctx, s.ledger, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}, 0)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range found {
+		out[id] = true
+	}
+	return out, nil
+}
+
+// MembersByID returns the facts of those customers; unknown ones have
+// none.
+func (s *Store) MembersByID(ctx context.Context, ids []string) (map[string]Member, error) {
+	out := make(map[string]Member, len(ids))
+	for _, id := range ids {
+		out[id] = Member{ID: id}
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	cur, err := s.db().Collection(Members).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return nil, mongox.Wrap("read members", err)
+	}
+	var docs []Member
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mongox.Wrap("read members", err)
+	}
+	for _, m := range docs {
+		out[m.ID] = m
+	}
+	return out, nil
+}
+
+// SaveMembers stores customers' facts, each once, in one call.
+func (s *Store) SaveMembers(ctx context.Context, ms []Member) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	models := make([]mongo.WriteModel, len(ms))
+	for i, m := range ms {
+		models[i] = mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: m.ID}}).SetReplacement(m).SetUpsert(true)
+	}
+	_, err := s.db().Collection(Members).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+	return mongox.Wrap("save members", err)
+}
+
+// InsertAccounts stores new accounts with their entries and events; it
+// returns the ids of those that exist already (another change created
+// them meanwhile), which are not written.
+func (s *Store) InsertAccounts(ctx context.Context, as []*Account) (existed map[string]bool, err error) {
+	existed = map[string]bool{}
+	if len(as) == 0 {
+		return existed, nil
+	}
+	docs := make([]any, len(as))
+	for i, a := range as {
+		a.Version = 1
+		a.Dirty = len(a.Entries) > 0
+		docs[i] = a
+	}
+	_, err = s.accounts.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	var bulk mongo.BulkWriteException
+	if errors.As(err, &bulk) {
+		for _, we := range bulk.WriteErrors {
+			if !mongox.IsDuplicateKey(we) {
+				return nil, mongox.Wrap("insert accounts", err)
+			}
+			existed[as[we.Index].ID] = true
+		}
+		return existed, nil
+	}
+	return existed, mongox.Wrap("insert accounts", err)
+}
+
+// ReplaceAccount replaces the account if it is still at version prev
+// (ErrConflict otherwise), leaving its entries and events in it for
+// SettleAccounts to copy out.
+func (s *Store) ReplaceAccount(ctx context.Context, a *Account, prev int64) error {
+	a.Version = prev + 1
+	a.Dirty = len(a.Entries) > 0
+	res, err := s.accounts.ReplaceOne(ctx, bson.D{{Key: "_id", Value: a.ID}, {Key: "version", Value: prev}}, a)
+	if err != nil {
+		a.Version = prev
+		return mongox.Wrap("replace account", err)
+	}
+	if res.MatchedCount == 0 {
+		a.Version = prev
+		return ErrConflict
+	}
+	return nil
+}
+
+// SettleAccounts copies the entries and events of accounts just written (by
+// InsertAccounts or ReplaceAccount) to the ledger and the feed in three
+// calls for any number of accounts, then clears them from each document.
+// The clears are one update per account rather than one bulk write:
+// FerretDB's SQLite backend takes seconds per statement of a bulk update
+// of such documents. A failure leaves the copy to the relays (FlushDirty
+// and the feed's Relay), as SaveAccount does.
+func (s *Store) SettleAccounts(ctx context.Context, as []*Account) error {
+	var entries []any
+	var evs []feed.Pending
+	var models []*mongo.UpdateOneModel
+	for _, a := range as {
+		for _, e := range a.Entries {
+			entries = append(entries, e)
+		}
+		evs = append(evs, a.Outbox...)
+		pull := bson.D{}
+		if len(a.Entries) > 0 {
+			vals := make(bson.A, len(a.Entries))
+			for i, e := range a.Entries {
+				vals[i] = e
+			}
+			pull = append(pull, bson.E{Key: "entries", Value: vals})
+		}
+		if len(a.Outbox) > 0 {
+			vals := make(bson.A, len(a.Outbox))
+			for i, ev := range a.Outbox {
+				vals[i] = ev
+			}
+			pull = append(pull, bson.E{Key: feed.OutboxField, Value: vals})
+		}
+		if len(pull) > 0 {
+			// Filtered by _id alone, which every backend looks up by key
+			// (a version in the filter makes FerretDB's SQLite backend read
+			// the whole collection for each account). Pulling exactly the
+			// entries and events copied is right whatever changed since.
+			// Clearing dirty is not, were a concurrent change's entries in
+			// the document by now and its own copy to fail: those then stay
+			// in the document (still counted, by Entry, as applied) until
+			// the account's next change copies them.
+			models = append(models, mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: a.ID}}).
+				SetUpdate(bson.D{{Key: "$pullAll", Value: pull}, {Key: "$set", Value: bson.D{{Key: "dirty", Value: false}}}}))
+		}
+	}
+	if err := mongox.InsertNew(ctx, s.ledger, entries, "write ledger entries"); err != nil {
+		return err
+	}
+	if err := s.feed.Append(ctx, evs...); err != nil {
+		return err
+	}
+	for _, m := range models {
+		if _, err := s.accounts.UpdateOne(ctx, m.Filter, m.Update); err != nil {
+			return mongox.Wrap("clear copied entries and events", err)
+		}
+	}
+	for _, a := range as {
+		a.Entries, a.Outbox, a.Dirty = nil, nil, false
+	}
+	return nil
+}

@@ -1,0 +1,74 @@
+package store
+
+import (
+	"context"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/services/segmentation/internal/metrics"
+)
+
+// Reads and writes of many documents at once, for a batch of feed events:
+// their number of round trips does not grow with the batch, apart from
+// one conditional write per changed customer.
+
+// CustomersByID reads the metrics of those customers that have any, by id.
+func (s *Store) CustomersByID(ctx context.Context, ids []string) (map[string]*metrics.Customer, error) {
+	out := make(map[string]*metrics.Customer, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	cur, err := s.customers.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return nil, mongox.Wrap("read metrics", err)
+	}
+	var docs []*metrics.Customer
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mongox.Wrap("read metrics", err)
+	}
+	for _, c := range docs {
+		out[c.ID] = c
+	}
+	return out, nil
+}
+
+// ScoresByCustomer reads those customers' scores in a run, by customer;
+// a customer without one is absent.
+func (s *Store) ScoresByCustomer(ctx context.Context, run string, customers []string) (map[string]Score, error) {
+	out := make(map[string]Score, len(customers))
+	if len(customers) == 0 {
+		return out, nil
+	}
+	ids := make([]string, len(customers))
+	for i, c := range customers {
+		ids[i] = ScoreID(run, c)
+	}
+	cur, err := s.scores.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return nil, mongox.Wrap("read scores", err)
+	}
+	var docs []Score
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mongox.Wrap("read scores", err)
+	}
+	for _, sc := range docs {
+		out[sc.Customer] = sc
+	}
+	return out, nil
+}
+
+// ReplaceScores writes customers' rescored grades in one call.
+func (s *Store) ReplaceScores(ctx context.Context, scs []Score) error {
+	if len(scs) == 0 {
+		return nil
+	}
+	models := make([]mongo.WriteModel, len(scs))
+	for i, sc := range scs {
+		models[i] = mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: sc.ID}}).SetReplacement(sc).SetUpsert(true)
+	}
+	_, err := s.scores.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+	return mongox.Wrap("write scores", err)
+}
