@@ -33,10 +33,16 @@ type env struct {
 // database, talking over real gRPC.
 func start(t *testing.T) *env {
 	t.Helper()
+	return startWith(t, api.Options{})
+}
+
+// startWith is start with interaction-log's options (Profile is set here).
+func startWith(t *testing.T, o api.Options) *env {
+	t.Helper()
 	p := servertest.Start(t, profile.Name, profile.Setup(config.FromMap(nil)))
 	p.WaitReady(t)
-	s := servertest.Start(t, api.ServiceName, api.Setup(api.Options{
-		Profile: peer.Options{Addr: p.Addr(), Token: servertest.Token(t, "customers.read", "customers.events"), Timeout: 2 * time.Second}}))
+	o.Profile = peer.Options{Addr: p.Addr(), Token: servertest.Token(t, "customers.read", "customers.events"), Timeout: 2 * time.Second}
+	s := servertest.Start(t, api.ServiceName, api.Setup(o))
 	s.WaitReady(t)
 	return &env{profile: p, srv: s, client: interactionv1.NewInteractionServiceClient(s.Conn),
 		customers: customerv1.NewCustomerServiceClient(p.Conn),
