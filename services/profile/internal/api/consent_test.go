@@ -2,12 +2,16 @@ package api_test
 
 import (
 	"fmt"
+	"net/http"
+	"strings"
 	"testing"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
+	"github.com/opencrm/crm/pkg/config"
 	"github.com/opencrm/crm/pkg/server/servertest"
 	"github.com/opencrm/crm/services/profile/internal/api"
 )
@@ -75,6 +79,12 @@ func TestConsentHistoryGrantWithdrawGrant(t *testing.T) {
 	}
 	if changes[0].GetConsent().GetLegalBasis() != "consent" {
 		t.Errorf("legal basis %q, want consent", changes[0].GetConsent().GetLegalBasis())
+	}
+	// The same over REST, paged by the query.
+	var page customerv1.ListConsentHistoryResponse
+	e.srv.HTTP().Do(t, http.MethodGet, "/v1/"+c.GetName()+"/consentHistory?pageSize=2", servertest.Token(t, "customers.read"), nil).OK(t, &page)
+	if len(page.GetChanges()) != 2 || page.GetNextPageToken() == "" || !proto.Equal(page.GetChanges()[1], changes[1]) {
+		t.Fatalf("REST page %v", &page)
 	}
 }
 
@@ -149,4 +159,44 @@ func TestErasedCustomersConsentHistoryIsGone(t *testing.T) {
 	servertest.WantCode(t, err, codes.NotFound, "")
 	// TestEraseLeavesOnlyATombstone shows the stored tombstone keeps no
 	// history either.
+}
+
+func TestConsentPurposesConfiguration(t *testing.T) {
+	t.Parallel()
+	o := api.LoadOptions(config.FromMap(nil))
+	if fmt.Sprint(o.Purposes) != "[marketing profiling transactional]" {
+		t.Errorf("default purposes %v", o.Purposes)
+	}
+	env := config.FromMap(map[string]string{"CRM_CONSENT_PURPOSES": "marketing, research ,research"})
+	if o := api.LoadOptions(env); env.Err() != nil || fmt.Sprint(o.Purposes) != "[marketing research]" {
+		t.Errorf("purposes %v, error %v", o.Purposes, env.Err())
+	}
+	for _, bad := range []string{"profiling", "marketing,Bad Purpose"} {
+		env := config.FromMap(map[string]string{"CRM_CONSENT_PURPOSES": bad})
+		api.LoadOptions(env)
+		if err := env.Err(); err == nil || !strings.Contains(err.Error(), "CRM_CONSENT_PURPOSES") {
+			t.Errorf("%q: error %v, want one naming CRM_CONSENT_PURPOSES", bad, err)
+		}
+	}
+}
+
+func TestMergeRecordsTheLosersNewerConsentInTheSurvivorsHistory(t *testing.T) {
+	t.Parallel()
+	e := start(t, api.Options{})
+	survivor := e.create(t, person("Survivor"))
+	e.setConsents(t, survivor.GetName(), &customerv1.Consent{Channel: email, Granted: true, Source: "web-form"})
+	loser := e.create(t, person("Loser"))
+	// Withdrawn later, on the record merged away: the later decision wins.
+	e.setConsents(t, loser.GetName(), &customerv1.Consent{Channel: email, Granted: false, Source: "unsubscribe-link"})
+	resp, err := e.client.MergeCustomers(e.ctx, &customerv1.MergeCustomersRequest{Survivor: survivor.GetName(), Loser: loser.GetName()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.GetCustomer().GetConsents()[0].GetGranted() {
+		t.Fatalf("survivor's consents %v, want the later withdrawal", resp.GetCustomer().GetConsents())
+	}
+	changes, _ := e.history(t, survivor.GetName(), 0)
+	if len(changes) != 2 || changes[1].GetConsent().GetGranted() || changes[1].GetConsent().GetSource() != "unsubscribe-link" {
+		t.Fatalf("survivor's history %v, want the grant then the loser's withdrawal", changes)
+	}
 }
