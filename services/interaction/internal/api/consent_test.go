@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"strings"
 	"testing"
 
 	"google.golang.org/grpc/codes"
@@ -8,6 +9,7 @@ import (
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
+	"github.com/opencrm/crm/pkg/config"
 	"github.com/opencrm/crm/pkg/server/servertest"
 	"github.com/opencrm/crm/services/interaction/internal/api"
 )
@@ -72,4 +74,23 @@ func TestMarketingConsentCheckCanBeTurnedOff(t *testing.T) {
 	e := startWith(t, api.Options{AllowMarketingWithoutConsent: true})
 	c := e.customer(t, "No Consent Asked")
 	e.log(t, outboundMarketing(c, interactionv1.Channel_CHANNEL_EMAIL))
+}
+
+func TestRequireMarketingConsentSetting(t *testing.T) {
+	t.Parallel()
+	for v, allow := range map[string]bool{"": false, "true": false, "false": true} {
+		m := map[string]string{}
+		if v != "" {
+			m["CRM_REQUIRE_MARKETING_CONSENT"] = v
+		}
+		env := config.FromMap(m)
+		if o := api.LoadOptions(env); o.AllowMarketingWithoutConsent != allow {
+			t.Errorf("CRM_REQUIRE_MARKETING_CONSENT=%q: allowed without consent %v, want %v", v, o.AllowMarketingWithoutConsent, allow)
+		}
+	}
+	env := config.FromMap(map[string]string{"CRM_REQUIRE_MARKETING_CONSENT": "maybe"})
+	api.LoadOptions(env)
+	if err := env.Err(); err == nil || !strings.Contains(err.Error(), "CRM_REQUIRE_MARKETING_CONSENT") {
+		t.Errorf("error %v, want one naming CRM_REQUIRE_MARKETING_CONSENT", err)
+	}
 }

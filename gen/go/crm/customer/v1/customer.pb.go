@@ -262,7 +262,7 @@ func (Gender) EnumDescriptor() ([]byte, []int) {
 	return file_crm_customer_v1_customer_proto_rawDescGZIP(), []int{3}
 }
 
-// Marketing channels that need consent.
+// Channels a consent applies to.
 type ConsentChannel int32
 
 const (

@@ -764,7 +764,7 @@ export enum Gender {
 export declare const GenderSchema: GenEnum<Gender>;
 
 /**
- * Marketing channels that need consent.
+ * Channels a consent applies to.
  *
  * @generated from enum crm.customer.v1.ConsentChannel
  */

@@ -141,7 +141,7 @@ export const ConsentChannelSchema = /*@__PURE__*/
   enumDesc(file_crm_customer_v1_customer, 4);
 
 /**
- * Marketing channels that need consent.
+ * Channels a consent applies to.
  *
  * @generated from enum crm.customer.v1.ConsentChannel
  */
