@@ -36,16 +36,46 @@ const maxBatch = 100
 // of times ids names it; one call serves up to 100 customers: an unknown
 // id is dropped and the rest asked again.
 func (c *Checker) Check(ctx context.Context, ids []string) (map[string]error, error) {
-	problems := map[string]error{}
+	a, err := c.Ask(ctx, ids)
+	return a.Problems, err
+}
+
+// Answer is customer-profile's answer about a set of customers.
+type Answer struct {
+	// Problems says, for each id that may not be acted on, why.
+	Problems map[string]error
+	// granted holds each active customer's granted consents.
+	granted map[string]map[consentKey]bool
+}
+
+type consentKey struct {
+	purpose string
+	channel customerv1.ConsentChannel
+}
+
+// PurposeMarketing is the consent purpose of marketing; customer-profile
+// reads a consent without a purpose as one.
+const PurposeMarketing = "marketing"
+
+// Granted reports whether the customer id had granted consent to purpose
+// on channel when customer-profile answered.
+func (a Answer) Granted(id, purpose string, channel customerv1.ConsentChannel) bool {
+	return a.granted[id][consentKey{purpose, channel}]
+}
+
+// Ask is Check that also keeps the customers' current consents, from the
+// same calls, for Answer.Granted.
+func (c *Checker) Ask(ctx context.Context, ids []string) (Answer, error) {
+	a := Answer{Problems: map[string]error{}, granted: map[string]map[consentKey]bool{}}
 	ids = distinct(ids)
 	for len(ids) > 0 {
 		n := min(len(ids), maxBatch)
-		if err := c.check(ctx, ids[:n], problems); err != nil {
-			return nil, err
+		if err := c.check(ctx, ids[:n], &a); err != nil {
+			return Answer{}, err
 		}
 		ids = ids[n:]
 	}
-	return problems, nil
+	return a, nil
 }
 
 // distinct returns ids without repeats, in first-seen order.
@@ -62,7 +92,8 @@ func distinct(ids []string) []string {
 }
 
 // check checks up to maxBatch ids, adding to problems.
-func (c *Checker) check(ctx context.Context, ids []string, problems map[string]error) error {
+func (c *Checker) check(ctx context.Context, ids []string, a *Answer) error {
+	problems := a.Problems
 	pending := map[string]bool{}
 	for _, id := range ids {
 		pending[id] = true
@@ -95,6 +126,20 @@ func (c *Checker) check(ctx context.Context, ids []string, problems map[string]e
 					e = e.With("merged_into", cu.GetMergedInto())
 				}
 				problems[cu.GetId()] = e
+				continue
+			}
+			for _, cs := range cu.GetConsents() {
+				if !cs.GetGranted() {
+					continue
+				}
+				if a.granted[cu.GetId()] == nil {
+					a.granted[cu.GetId()] = map[consentKey]bool{}
+				}
+				purpose := cs.GetPurpose()
+				if purpose == "" {
+					purpose = PurposeMarketing
+				}
+				a.granted[cu.GetId()][consentKey{purpose, cs.GetChannel()}] = true
 			}
 		}
 		return nil

@@ -22,6 +22,7 @@ import (
 // Server is a running embedded database.
 type Server struct {
 	uri     string
+	dir     string // the SQLite folder; empty with PostgreSQL
 	cancel  context.CancelFunc
 	stopped chan struct{} // closed when Run returns
 	runErr  error
@@ -40,6 +41,10 @@ type Options struct {
 	// files in the folder; benchmarks use it as a stand-in closer to
 	// MongoDB.
 	PostgreSQLURL string
+	// CheckpointEvery is how often the SQLite write-ahead logs are
+	// checkpointed and truncated, so that erased data leaves the files
+	// (see Checkpoint); default DefaultCheckpointEvery.
+	CheckpointEvery time.Duration
 }
 
 // Start runs the database with its data in dir (created if missing) and
@@ -61,7 +66,7 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 	cfg := &ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: o.Addr},
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + abs + "/",
+		SQLiteURL: "file:" + abs + "/?" + sqlitePragmas,
 		Logger:    o.Logger,
 	}
 	if o.PostgreSQLURL != "" {
@@ -73,10 +78,17 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	s := &Server{cancel: cancel, stopped: make(chan struct{})}
+	if o.PostgreSQLURL == "" {
+		s.dir = abs
+	}
 	go func() {
 		s.runErr = f.Run(runCtx)
 		close(s.stopped)
 	}()
+	if o.CheckpointEvery <= 0 {
+		o.CheckpointEvery = DefaultCheckpointEvery
+	}
+	go s.checkpointLoop(runCtx, o.CheckpointEvery, o.Logger)
 	s.uri = f.MongoDBURI()
 	if err := s.waitReady(ctx); err != nil {
 		s.Stop()

@@ -34,11 +34,16 @@ type Options struct {
 	// SLA is the time to resolve a case per priority (CRM_CASE_SLA, for
 	// example "urgent=4h,high=24h,normal=72h,low=168h"); nil is the default.
 	SLA casework.SLA
+	// AllowMarketingWithoutConsent turns off the refusal of outbound
+	// marketing touches without granted marketing consent on their channel
+	// (CRM_REQUIRE_MARKETING_CONSENT=false; default on).
+	AllowMarketingWithoutConsent bool
 }
 
 // LoadOptions reads the service's own settings.
 func LoadOptions(env *config.Env) Options {
-	o := Options{Profile: peer.Load(env, "PROFILE", "customer-profile", "customer-profile:50051", "customers.read and customers.events")}
+	o := Options{Profile: peer.Load(env, "PROFILE", "customer-profile", "customer-profile:50051", "customers.read and customers.events"),
+		AllowMarketingWithoutConsent: env.OneOf("CRM_REQUIRE_MARKETING_CONSENT", "true", "true", "false") == "false"}
 	if v := env.String("CRM_CASE_SLA", ""); v != "" {
 		sla, err := casework.ParseSLA(v)
 		if err != nil {
@@ -66,7 +71,8 @@ func Setup(o Options) server.Setup {
 		if sla == nil {
 			sla = casework.DefaultSLA
 		}
-		book := &logbook.Logbook{Store: st, Keys: keys, Now: time.Now, SLA: sla, Customers: &customers.Checker{Client: profiles, Timeout: o.Profile.Timeout}}
+		book := &logbook.Logbook{Store: st, Keys: keys, Now: time.Now, SLA: sla, Customers: &customers.Checker{Client: profiles, Timeout: o.Profile.Timeout},
+			RequireMarketingConsent: !o.AllowMarketingWithoutConsent}
 		interactionv1.RegisterInteractionServiceServer(d.GRPC, &Handler{book: book, keys: keys, pages: d.PageTokens, feed: producer, log: d.Log})
 		applier := &profilefeed.Applier{Store: st, Keys: keys, Log: d.Log}
 		consumer := customers.FeedConsumer(profiles, applier.Apply(), feed.Consumer{

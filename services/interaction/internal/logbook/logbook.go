@@ -12,8 +12,10 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
 	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/pkg/customers"
 	"github.com/opencrm/crm/pkg/etag"
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/idempotency"
@@ -24,9 +26,10 @@ import (
 	"github.com/opencrm/crm/services/interaction/internal/store"
 )
 
-// Customers says which customers may not have interactions, and why.
+// Customers says which customers may not have interactions, and why, and
+// what they consented to.
 type Customers interface {
-	Check(ctx context.Context, ids []string) (map[string]error, error)
+	Ask(ctx context.Context, ids []string) (customers.Answer, error)
 }
 
 // Logbook runs the use cases.
@@ -39,7 +42,10 @@ type Logbook struct {
 	Keys *idempotency.Store
 	// SLA sets the due time of the cases complaints open.
 	SLA casework.SLA
-	Now func() time.Time
+	// RequireMarketingConsent refuses an outbound marketing touch on a
+	// channel the customer has not granted marketing consent for.
+	RequireMarketingConsent bool
+	Now                     func() time.Time
 }
 
 // LogMethod is the method name request ids of logged interactions are
@@ -118,7 +124,7 @@ func (l *Logbook) Prepare(ctx context.Context, items []Item, prefix func(n int) 
 	go func() {
 		var a checked
 		if len(ids) > 0 {
-			a.problems, a.err = l.Customers.Check(ctx, ids)
+			a.answer, a.err = l.Customers.Ask(ctx, ids)
 		}
 		p.answer <- a
 	}()
@@ -222,8 +228,12 @@ func (l *Logbook) store(ctx context.Context, p *Prepared, a checked) ([]*record.
 			continue
 		}
 		i := &p.items[n].Interaction
-		if problem, bad := a.problems[i.CustomerID]; bad {
+		if problem, bad := a.answer.Problems[i.CustomerID]; bad {
 			results[n].Err = withField(problem, p.prefix(n)+".customer")
+			continue
+		}
+		if err := l.consent(a.answer, i, p.prefix(n)); err != nil {
+			results[n].Err = err
 			continue
 		}
 		if p.encoded[n].Interaction == nil {
@@ -263,8 +273,27 @@ func requestIDField(interactionField string) string {
 
 // checked is customer-profile's answer about a batch's customers.
 type checked struct {
-	problems map[string]error
-	err      error
+	answer customers.Answer
+	err    error
+}
+
+// consent refuses an outbound marketing touch without granted marketing
+// consent on its channel, when that is required. Channels with no consent
+// counterpart (meetings, the web, the service centre, forms, surveys,
+// social networks) are not checked.
+func (l *Logbook) consent(a customers.Answer, i *record.Interaction, field string) error {
+	if !l.RequireMarketingConsent || i.Kind != record.KindMarketingTouch || i.Direction != record.DirectionOutbound {
+		return nil
+	}
+	c, ok := record.ConsentChannel(i.Channel)
+	ch := customerv1.ConsentChannel(c)
+	if !ok || a.Granted(i.CustomerID, customers.PurposeMarketing, ch) {
+		return nil
+	}
+	e := apperr.New(apperr.KindFailedPrecondition, "CONSENT_REQUIRED", "customers/%s has not granted marketing consent on %s", i.CustomerID, ch).
+		With("customer", "customers/"+i.CustomerID).With("channel", ch.String())
+	e.Field = field + ".channel"
+	return e
 }
 
 func withField(err error, field string) error {

@@ -12,6 +12,7 @@ import (
 
 	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
+	"github.com/opencrm/crm/pkg/customers"
 	"github.com/opencrm/crm/pkg/dbtest"
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/idempotency"
@@ -28,7 +29,9 @@ func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 // case sweep, and the component tests cover the real check.
 type everyoneExists struct{}
 
-func (everyoneExists) Check(context.Context, []string) (map[string]error, error) { return nil, nil }
+func (everyoneExists) Ask(context.Context, []string) (customers.Answer, error) {
+	return customers.Answer{}, nil
+}
 
 func TestSweepOpensTheCaseACrashLeftPending(t *testing.T) {
 	t.Parallel()

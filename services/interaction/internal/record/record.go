@@ -18,9 +18,26 @@ const (
 	KindPurchase  int32 = 1
 	KindRefund    int32 = 2
 	KindComplaint int32 = 5
-	maxKind       int32 = 9
-	maxChannel    int32 = 11
+	// KindMarketingTouch is a campaign send, open or click.
+	KindMarketingTouch int32 = 7
+	// DirectionOutbound is from the company to the customer.
+	DirectionOutbound int32 = 2
+	maxKind           int32 = 9
+	maxChannel        int32 = 11
 )
+
+// consentChannels maps the interaction channels that have a consent
+// counterpart to it (values of customer-profile's ConsentChannel enum):
+// phone, e-mail, chat, SMS, postal mail.
+var consentChannels = map[int32]int32{1: 3, 2: 1, 4: 6, 8: 2, 9: 4}
+
+// ConsentChannel returns the consent channel (customer-profile's enum
+// value) an interaction channel needs consent on; ok is false for channels
+// without one.
+func ConsentChannel(channel int32) (ch int32, ok bool) {
+	ch, ok = consentChannels[channel]
+	return ch, ok
+}
 
 // Amount is money in minor units of a currency.
 type Amount struct {

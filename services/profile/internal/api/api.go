@@ -27,9 +27,10 @@ import (
 
 // Page sizes.
 const (
-	defaultListPage   = 50
-	defaultSearchPage = 20
-	defaultDupGroups  = 20
+	defaultListPage    = 50
+	defaultSearchPage  = 20
+	defaultDupGroups   = 20
+	defaultHistoryPage = 100
 )
 
 // Handler implements customerv1.CustomerServiceServer.
@@ -253,6 +254,22 @@ func (h *Handler) MergeCustomers(ctx context.Context, req *customerv1.MergeCusto
 		}
 		return &customerv1.MergeCustomersResponse{Customer: customerpb.ToProto(c), Merge: customerpb.MergeToProto(m)}, req.GetSurvivor(), nil
 	})
+}
+
+// ListConsentHistory implements the API method.
+func (h *Handler) ListConsentHistory(ctx context.Context, req *customerv1.ListConsentHistoryRequest) (*customerv1.ListConsentHistoryResponse, error) {
+	id := idOf(req.GetCustomer())
+	changes, next, err := pagetoken.Page(h.pages, req, defaultHistoryPage, func(after *int64, limit int64) ([]customer.ConsentChange, error) {
+		return h.archive.ConsentHistory(ctx, id, pagetoken.After(after), int(limit))
+	}, func(c customer.ConsentChange) int64 { return c.Sequence })
+	if err != nil {
+		return nil, err
+	}
+	resp := &customerv1.ListConsentHistoryResponse{NextPageToken: next}
+	for _, c := range changes {
+		resp.Changes = append(resp.Changes, customerpb.ConsentChangeToProto(c))
+	}
+	return resp, nil
 }
 
 // ListMerges implements the API method.

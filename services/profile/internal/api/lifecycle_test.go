@@ -236,6 +236,7 @@ func TestEraseLeavesOnlyATombstone(t *testing.T) {
 	e := start(t, api.Options{})
 	c := person("Private Person", "private@example.com")
 	c.Demographics = &customerv1.Demographics{CountryCode: "DE"}
+	c.Consents = []*customerv1.Consent{{Channel: customerv1.ConsentChannel_CONSENT_CHANNEL_EMAIL, Granted: true, Source: "web-form", Evidence: "private@example.com"}}
 	created, err := e.client.CreateCustomer(e.ctx, &customerv1.CreateCustomerRequest{Customer: c, RequestId: "create-private"})
 	if err != nil {
 		t.Fatal(err)

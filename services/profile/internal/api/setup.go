@@ -2,6 +2,9 @@ package api
 
 import (
 	"context"
+	"regexp"
+	"slices"
+	"strings"
 	"time"
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
@@ -9,6 +12,7 @@ import (
 	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/pkg/server"
 	"github.com/opencrm/crm/services/profile/internal/archive"
+	"github.com/opencrm/crm/services/profile/internal/customer"
 	"github.com/opencrm/crm/services/profile/internal/store"
 )
 
@@ -27,6 +31,32 @@ type Options struct {
 	// PurgeEvery is how often deleted customers past retention are erased
 	// (CRM_PROFILE_PURGE_INTERVAL).
 	PurgeEvery time.Duration
+	// Purposes are the consent purposes (CRM_CONSENT_PURPOSES, a
+	// comma-separated list; default marketing,profiling,transactional).
+	Purposes []string
+}
+
+// purposeRE is the form of a consent purpose.
+var purposeRE = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,63}$`)
+
+// loadPurposes reads CRM_CONSENT_PURPOSES.
+func loadPurposes(env *config.Env) []string {
+	v := env.String("CRM_CONSENT_PURPOSES", strings.Join(customer.DefaultPurposes, ","))
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		p = strings.TrimSpace(p)
+		switch {
+		case p == "":
+		case !purposeRE.MatchString(p):
+			env.Fail("CRM_CONSENT_PURPOSES", "%q is not a purpose: lower-case letters, digits, _ and -, at most 64", p)
+		case !slices.Contains(out, p):
+			out = append(out, p)
+		}
+	}
+	if !slices.Contains(out, customer.PurposeMarketing) {
+		env.Fail("CRM_CONSENT_PURPOSES", "must include %q, the purpose of consents that name none", customer.PurposeMarketing)
+	}
+	return out
 }
 
 // LoadOptions reads the service's own settings.
@@ -34,6 +64,7 @@ func LoadOptions(env *config.Env) Options {
 	return Options{
 		Retention:  env.Duration("CRM_PROFILE_DELETE_RETENTION", 30*24*time.Hour, time.Minute, 10*365*24*time.Hour),
 		PurgeEvery: env.Duration("CRM_PROFILE_PURGE_INTERVAL", time.Hour, time.Second, 7*24*time.Hour),
+		Purposes:   loadPurposes(env),
 	}
 }
 
@@ -43,7 +74,7 @@ func Setup(o Options) server.Setup {
 		producer := d.Producer()
 		st := store.New(d.DB, producer)
 		keys := idempotency.New(d.DB)
-		arc := &archive.Archive{Store: st, Keys: keys, Retention: o.Retention, Now: time.Now}
+		arc := &archive.Archive{Store: st, Keys: keys, Retention: o.Retention, Purposes: o.Purposes, Now: time.Now}
 		customerv1.RegisterCustomerServiceServer(d.GRPC, &Handler{archive: arc, keys: keys, pages: d.PageTokens, feed: producer})
 		relay := func(ctx context.Context) {
 			producer.Relay(ctx, 5*time.Second, func(err error) { d.Log.WarnContext(ctx, "outbox relay", "error", err) }, st.Customers())

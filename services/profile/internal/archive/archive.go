@@ -41,7 +41,32 @@ type Archive struct {
 	Keys    *idempotency.Store
 	// Retention is how long a soft-deleted customer can be undeleted.
 	Retention time.Duration
-	Now       func() time.Time
+	// Purposes are the consent purposes a consent may name
+	// (customer.DefaultPurposes when empty).
+	Purposes []string
+	Now      func() time.Time
+}
+
+// consentChanges returns the history entries of a change from old to
+// updated consents, checking that each new decision names a configured
+// purpose (field names the consents in errors).
+func (a *Archive) consentChanges(c *customer.Customer, old []customer.Consent, field string, now time.Time) ([]customer.ConsentChange, error) {
+	changes := customer.ConsentDiff(old, c.Consents)
+	purposes := a.Purposes
+	if len(purposes) == 0 {
+		purposes = customer.DefaultPurposes
+	}
+	for _, ch := range changes {
+		if ch.Removed {
+			continue
+		}
+		i := slices.IndexFunc(c.Consents, func(x customer.Consent) bool { return x == ch.Consent })
+		if err := customer.CheckPurpose(ch.Consent, purposes, fmt.Sprintf("%s[%d]", field, i)); err != nil {
+			return nil, err
+		}
+	}
+	customer.Record(c, changes, now)
+	return changes, nil
 }
 
 func (a *Archive) now() time.Time { return a.Now().UTC().Truncate(time.Millisecond) }
@@ -88,6 +113,10 @@ func (a *Archive) Create(ctx context.Context, c customer.Customer, requestID str
 	c.CreateTime, c.UpdateTime = now, now
 	c.DeleteTime, c.PurgeTime, c.MergedInto = nil, nil, ""
 	c.Version = 1
+	history, err := a.consentChanges(&c, nil, "customer.consents", now)
+	if err != nil {
+		return nil, err
+	}
 	claimed, err := a.Store.Claim(ctx, c.ID, c.ContactKeys, contactField(&c, "customer"))
 	if err != nil {
 		return nil, err
@@ -96,7 +125,7 @@ func (a *Archive) Create(ctx context.Context, c customer.Customer, requestID str
 	if err != nil {
 		return nil, err
 	}
-	if _, err := a.Store.Insert(ctx, &c, []feed.Pending{ev}); err != nil {
+	if _, err := a.Store.Insert(ctx, &c, []feed.Pending{ev}, history...); err != nil {
 		_ = a.Store.Release(context.WithoutCancel(ctx), c.ID, claimed)
 		return nil, err
 	}
@@ -156,6 +185,10 @@ func (a *Archive) Update(ctx context.Context, id string, patch customer.Customer
 		return nil, err
 	}
 	changedConsents := customer.ChangedConsents(cur.Consents, upd.Consents)
+	history, err := a.consentChanges(&upd, cur.Consents, "customer.consents", now)
+	if err != nil {
+		return nil, err
+	}
 	upd.UpdateTime = now
 
 	var added, removed []string
@@ -187,7 +220,7 @@ func (a *Archive) Update(ctx context.Context, id string, patch customer.Customer
 	if err != nil {
 		return nil, err
 	}
-	if err := a.Store.Update(ctx, &upd, cur.Version, pending); err != nil {
+	if err := a.Store.Update(ctx, &upd, cur.Version, pending, history...); err != nil {
 		_ = a.Store.Release(context.WithoutCancel(ctx), id, claimed)
 		return nil, err
 	}
@@ -324,6 +357,9 @@ func (a *Archive) Merge(ctx context.Context, survivorID, loserID, actor string) 
 	}
 	now := a.now()
 	merged, from := customer.MergeInto(*survivor, *loser, now)
+	// The loser's decisions that won are changes of the survivor's consents.
+	history := customer.ConsentDiff(survivor.Consents, merged.Consents)
+	customer.Record(&merged, history, now)
 	m, err := a.history().BeginMerge(ctx, customer.Merge{ID: customer.MergeID(survivorID, loserID), Survivor: survivorID, Loser: loserID,
 		Actor: actor, Time: now, FieldsFromLoser: from})
 	if err != nil {
@@ -335,7 +371,7 @@ func (a *Archive) Merge(ctx context.Context, survivorID, loserID, actor string) 
 	if err != nil {
 		return nil, customer.Merge{}, err
 	}
-	if err := a.Store.Update(ctx, &merged, survivor.Version, []feed.Pending{ev}); err != nil {
+	if err := a.Store.Update(ctx, &merged, survivor.Version, []feed.Pending{ev}, history...); err != nil {
 		return nil, customer.Merge{}, err
 	}
 	if err := a.Store.MoveClaims(ctx, loserID, survivorID); err != nil {
@@ -375,6 +411,12 @@ func (a *Archive) history() History {
 		return a.History
 	}
 	return a.Store
+}
+
+// ConsentHistory returns up to limit entries of a customer's consent
+// history after sequence after, oldest first.
+func (a *Archive) ConsentHistory(ctx context.Context, id string, after int64, limit int) ([]customer.ConsentChange, error) {
+	return a.Store.ConsentHistory(ctx, id, after, limit)
 }
 
 // Merges lists the merges a customer took part in.

@@ -67,6 +67,9 @@ type Customer struct {
 	PurgeTime         *time.Time           `bson:"purge_time"`
 	EraseTime         *time.Time           `bson:"erase_time,omitempty"`
 	Version           int64                `bson:"version"`
+	// ConsentChanges counts the entries of the consent history, which is
+	// stored beside the record and read only when listed.
+	ConsentChanges int64 `bson:"consent_changes"`
 
 	// Derived keys, kept for indexed lookups (see Normalize).
 	NameKey      string   `bson:"name_key"`
@@ -121,12 +124,39 @@ type Attribute struct {
 	Time   *time.Time `bson:"t,omitempty"`
 }
 
-// Consent is the marketing consent on one channel.
+// Consent is the customer's decision about one purpose on one channel.
+// Records from before purposes existed have an empty purpose, read as
+// PurposeMarketing.
 type Consent struct {
-	Channel int32     `bson:"channel"`
-	Granted bool      `bson:"granted"`
-	Time    time.Time `bson:"time"`
-	Source  string    `bson:"source"`
+	Channel    int32     `bson:"channel"`
+	Granted    bool      `bson:"granted"`
+	Time       time.Time `bson:"time"`
+	Source     string    `bson:"source"`
+	Purpose    string    `bson:"purpose,omitempty"`
+	LegalBasis string    `bson:"legal_basis,omitempty"`
+	Evidence   string    `bson:"evidence,omitempty"`
+}
+
+// PurposeMarketing is the purpose of a consent that names none.
+const PurposeMarketing = "marketing"
+
+// DefaultPurposes are the consent purposes when none are configured.
+var DefaultPurposes = []string{PurposeMarketing, "profiling", "transactional"}
+
+// PurposeOf returns the consent's purpose, PurposeMarketing when unset.
+func (c Consent) PurposeOf() string {
+	if c.Purpose == "" {
+		return PurposeMarketing
+	}
+	return c.Purpose
+}
+
+// ConsentChange is one entry of a customer's consent history.
+type ConsentChange struct {
+	Sequence   int64     `bson:"seq"`
+	Consent    Consent   `bson:"consent"`
+	Removed    bool      `bson:"removed"`
+	RecordTime time.Time `bson:"record_time"`
 }
 
 // Merge records that a loser was merged into a survivor.

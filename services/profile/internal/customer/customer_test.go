@@ -107,3 +107,29 @@ func TestApplyMaskAndChangedConsents(t *testing.T) {
 		t.Error("an unchanged consent must keep its original time")
 	}
 }
+
+func TestConsentDiffByPurposeAndChannel(t *testing.T) {
+	then := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := then.Add(time.Hour)
+	old := []customer.Consent{
+		{Channel: 1, Granted: true, Source: "web", Time: then},                       // marketing, stored before purposes
+		{Channel: 1, Granted: true, Source: "web", Time: then, Purpose: "profiling"}, // removed below
+	}
+	upd := []customer.Consent{
+		{Channel: 1, Granted: true, Source: "web", Time: now, Purpose: "marketing"}, // the same decision
+		{Channel: 1, Granted: false, Source: "call", Time: now, Purpose: "transactional"},
+	}
+	changes := customer.ConsentDiff(old, upd)
+	if len(changes) != 2 || changes[0].Consent.Purpose != "transactional" || changes[0].Removed ||
+		changes[1].Consent.Purpose != "profiling" || !changes[1].Removed {
+		t.Fatalf("changes %+v", changes)
+	}
+	if !upd[0].Time.Equal(then) {
+		t.Errorf("an unchanged decision took the new time %v", upd[0].Time)
+	}
+	c := customer.Customer{ConsentChanges: 4}
+	customer.Record(&c, changes, now)
+	if c.ConsentChanges != 6 || changes[0].Sequence != 5 || changes[1].Sequence != 6 || !changes[1].RecordTime.Equal(now) {
+		t.Errorf("recorded %+v, count %d", changes, c.ConsentChanges)
+	}
+}

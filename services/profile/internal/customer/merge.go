@@ -10,7 +10,7 @@ import (
 // paths that took the loser's data. The rules: the survivor's value wins
 // unless empty; e-mails, phones, addresses and tags are united (the
 // survivor's primaries stay primary); attributes are united with the
-// survivor's value winning per key; per consent channel the most recent
+// survivor's value winning per key; per consent purpose and channel the most recent
 // decision wins, since consent is a fact in time, not a field to prefer.
 func MergeInto(survivor, loser Customer, now time.Time) (Customer, []string) {
 	m := survivor
@@ -62,7 +62,7 @@ func MergeInto(survivor, loser Customer, now time.Time) (Customer, []string) {
 	}
 	m.Consents = slices.Clone(m.Consents)
 	for _, c := range loser.Consents {
-		i := slices.IndexFunc(m.Consents, func(x Consent) bool { return x.Channel == c.Channel })
+		i := slices.IndexFunc(m.Consents, func(x Consent) bool { return sameDecision(x, c) })
 		switch {
 		case i < 0:
 			m.Consents = append(m.Consents, c)

@@ -257,16 +257,27 @@ func ValidAttributeKey(k string) bool {
 }
 
 func normalizeConsents(cs []Consent, field string, now time.Time) error {
-	seen := map[int32]bool{}
+	type key struct {
+		purpose string
+		channel int32
+	}
+	seen := map[key]bool{}
 	for i := range cs {
 		c := &cs[i]
 		if c.Channel <= 0 || c.Channel > 6 {
 			return apperr.Invalid(fmt.Sprintf("%s[%d].channel", field, i), "is required")
 		}
-		if seen[c.Channel] {
-			return apperr.Invalid(fmt.Sprintf("%s[%d].channel", field, i), "a channel may appear once")
+		c.Purpose = strings.ToLower(strings.TrimSpace(c.Purpose))
+		if c.Purpose == "" {
+			c.Purpose = PurposeMarketing
 		}
-		seen[c.Channel] = true
+		k := key{c.Purpose, c.Channel}
+		if seen[k] {
+			return apperr.Invalid(fmt.Sprintf("%s[%d].channel", field, i), "a channel may appear once per purpose")
+		}
+		seen[k] = true
+		c.LegalBasis = strings.TrimSpace(c.LegalBasis)
+		c.Evidence = strings.TrimSpace(c.Evidence)
 		c.Source = strings.TrimSpace(c.Source)
 		if c.Source == "" {
 			return apperr.Invalid(fmt.Sprintf("%s[%d].source", field, i), "is required: say how consent was given")

@@ -3,6 +3,7 @@ package customer
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/opencrm/crm/pkg/apperr"
 )
@@ -67,23 +68,64 @@ func ApplyMask(dst *Customer, src Customer, paths []string) error {
 	return nil
 }
 
-// ChangedConsents returns the channels whose consent differs between the
-// old and new lists. A consent sent back unchanged keeps its original time.
-func ChangedConsents(old, updated []Consent) []int32 {
-	var changed []int32
+// sameDecision reports whether two consents are for the same purpose and
+// channel.
+func sameDecision(a, b Consent) bool {
+	return a.Channel == b.Channel && a.PurposeOf() == b.PurposeOf()
+}
+
+// ConsentDiff returns the changes from the old consents to the updated
+// ones, for the history: each new or changed consent, then each removed
+// one. A consent sent back unchanged keeps its original time and is no
+// change.
+func ConsentDiff(old, updated []Consent) []ConsentChange {
+	var changes []ConsentChange
 	for i := range updated {
 		c := &updated[i]
-		j := slices.IndexFunc(old, func(o Consent) bool { return o.Channel == c.Channel })
-		if j >= 0 && old[j].Granted == c.Granted && old[j].Source == c.Source {
+		j := slices.IndexFunc(old, func(o Consent) bool { return sameDecision(o, *c) })
+		if j >= 0 && old[j].Granted == c.Granted && old[j].Source == c.Source &&
+			old[j].LegalBasis == c.LegalBasis && old[j].Evidence == c.Evidence {
 			c.Time = old[j].Time
 			continue
 		}
-		changed = append(changed, c.Channel)
+		changes = append(changes, ConsentChange{Consent: *c})
 	}
 	for _, o := range old {
-		if !slices.ContainsFunc(updated, func(c Consent) bool { return c.Channel == o.Channel }) {
-			changed = append(changed, o.Channel)
+		if !slices.ContainsFunc(updated, func(c Consent) bool { return sameDecision(o, c) }) {
+			changes = append(changes, ConsentChange{Consent: o, Removed: true})
+		}
+	}
+	return changes
+}
+
+// ChangedConsents returns the channels whose consent, for any purpose,
+// differs between the old and new lists (see ConsentDiff), each once.
+func ChangedConsents(old, updated []Consent) []int32 {
+	var changed []int32
+	for _, c := range ConsentDiff(old, updated) {
+		if !slices.Contains(changed, c.Consent.Channel) {
+			changed = append(changed, c.Consent.Channel)
 		}
 	}
 	return changed
+}
+
+// Record numbers changes as the next entries of c's consent history,
+// stamped with now, and counts them on c.
+func Record(c *Customer, changes []ConsentChange, now time.Time) {
+	for i := range changes {
+		c.ConsentChanges++
+		changes[i].Sequence = c.ConsentChanges
+		changes[i].RecordTime = now
+		changes[i].Consent.Purpose = changes[i].Consent.PurposeOf()
+	}
+}
+
+// CheckPurpose returns INVALID_ARGUMENT naming field's purpose when the
+// consent's purpose is not one of purposes.
+func CheckPurpose(c Consent, purposes []string, field string) error {
+	if !slices.Contains(purposes, c.PurposeOf()) {
+		return apperr.Invalid(field+".purpose", "%q is not a consent purpose; allowed: %s", c.Purpose, strings.Join(purposes, ", "))
+	}
+	return nil
 }

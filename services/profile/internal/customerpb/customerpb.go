@@ -65,10 +65,22 @@ func ToProto(c *customer.Customer) *customerv1.Customer {
 		}
 	}
 	for _, cs := range c.Consents {
-		p.Consents = append(p.Consents, &customerv1.Consent{Channel: customerv1.ConsentChannel(cs.Channel), Granted: cs.Granted,
-			Time: timestamppb.New(cs.Time), Source: cs.Source})
+		p.Consents = append(p.Consents, ConsentToProto(cs))
 	}
 	return p
+}
+
+// ConsentToProto returns the API form of a consent; a consent stored
+// before purposes existed is a marketing consent.
+func ConsentToProto(cs customer.Consent) *customerv1.Consent {
+	return &customerv1.Consent{Channel: customerv1.ConsentChannel(cs.Channel), Granted: cs.Granted,
+		Time: timestamppb.New(cs.Time), Source: cs.Source, Purpose: cs.PurposeOf(), LegalBasis: cs.LegalBasis, Evidence: cs.Evidence}
+}
+
+// ConsentChangeToProto returns the API form of a consent history entry.
+func ConsentChangeToProto(c customer.ConsentChange) *customerv1.ConsentChange {
+	return &customerv1.ConsentChange{Sequence: c.Sequence, Consent: ConsentToProto(c.Consent), Removed: c.Removed,
+		RecordTime: timestamppb.New(c.RecordTime)}
 }
 
 // AttributeToProto returns the API form of a custom attribute value.
@@ -134,7 +146,8 @@ func FromProto(p *customerv1.Customer, prefix string) (customer.Customer, error)
 	}
 	c.Attributes = attrs
 	for i, cs := range p.GetConsents() {
-		con := customer.Consent{Channel: int32(cs.GetChannel()), Granted: cs.GetGranted(), Source: cs.GetSource()}
+		con := customer.Consent{Channel: int32(cs.GetChannel()), Granted: cs.GetGranted(), Source: cs.GetSource(),
+			Purpose: cs.GetPurpose(), LegalBasis: cs.GetLegalBasis(), Evidence: cs.GetEvidence()}
 		if cs.GetTime() != nil {
 			if err := cs.GetTime().CheckValid(); err != nil {
 				return c, apperr.Invalid(fmt.Sprintf("%s.consents[%d].time", prefix, i), "is not a valid time")

@@ -79,16 +79,22 @@ func (s *Store) Customers() *mongo.Collection { return s.customers }
 type document struct {
 	customer.Customer `bson:",inline"`
 	Outbox            []feed.Pending `bson:"outbox"`
+	// ConsentHistory lives in the customer's document so that a change and
+	// its history entry are one write, and an erasure's tombstone drops it.
+	ConsentHistory []customer.ConsentChange `bson:"consent_history,omitempty"`
 }
+
+// historyField is the stored consent history, read only when listed.
+const historyField = "consent_history"
 
 // ErrErased is returned for a customer that was erased.
 var ErrErased = apperr.New(apperr.KindNotFound, "CUSTOMER_ERASED", "the customer was erased")
 
 // Insert stores a new customer with its events. Inserting the same id
 // again returns the stored record with existed=true (a retried create).
-func (s *Store) Insert(ctx context.Context, c *customer.Customer, events []feed.Pending) (existed bool, err error) {
+func (s *Store) Insert(ctx context.Context, c *customer.Customer, events []feed.Pending, history ...customer.ConsentChange) (existed bool, err error) {
 	c.Version = 1
-	_, err = s.customers.InsertOne(ctx, document{Customer: *c, Outbox: events})
+	_, err = s.customers.InsertOne(ctx, document{Customer: *c, Outbox: events, ConsentHistory: history})
 	if mongox.IsDuplicateKey(err) {
 		got, gerr := s.Get(ctx, c.ID)
 		if gerr != nil {
@@ -114,7 +120,7 @@ func (s *Store) flush(ctx context.Context, id string) {
 // ErrErased.
 func (s *Store) Get(ctx context.Context, id string) (*customer.Customer, error) {
 	var c customer.Customer
-	err := s.customers.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}})).Decode(&c)
+	err := s.customers.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}, {Key: historyField, Value: 0}})).Decode(&c)
 	if mongox.IsNotFound(err) {
 		return nil, apperr.NotFound(customer.Name(id))
 	}
@@ -129,7 +135,7 @@ func (s *Store) Get(ctx context.Context, id string) (*customer.Customer, error) 
 
 // GetMany returns the customers with the given ids, in that order.
 func (s *Store) GetMany(ctx context.Context, ids []string) ([]*customer.Customer, error) {
-	cur, err := s.customers.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}, options.Find().SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}}))
+	cur, err := s.customers.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}, options.Find().SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}, {Key: historyField, Value: 0}}))
 	if err != nil {
 		return nil, mongox.Wrap("get customers", err)
 	}
@@ -156,16 +162,25 @@ func (s *Store) GetMany(ctx context.Context, ids []string) ([]*customer.Customer
 }
 
 // Update writes c if its stored version is still expectVersion, with its
-// events, and bumps the version. A changed version is etag.ErrStale.
-func (s *Store) Update(ctx context.Context, c *customer.Customer, expectVersion int64, events []feed.Pending) error {
+// events and the consent history entries, and bumps the version. A changed
+// version is etag.ErrStale. The history is appended in the same
+// single-document write, so a lost race or a retry never doubles it.
+func (s *Store) Update(ctx context.Context, c *customer.Customer, expectVersion int64, events []feed.Pending, history ...customer.ConsentChange) error {
 	c.Version = expectVersion + 1
 	set, err := mongox.SetFields(c)
 	if err != nil {
 		return fmt.Errorf("update customer: %w", err)
 	}
 	upd := bson.D{{Key: "$set", Value: set}}
+	var push bson.D
 	if len(events) > 0 {
-		upd = append(upd, bson.E{Key: "$push", Value: bson.D{{Key: feed.OutboxField, Value: bson.D{{Key: "$each", Value: events}}}}})
+		push = append(push, bson.E{Key: feed.OutboxField, Value: bson.D{{Key: "$each", Value: events}}})
+	}
+	if len(history) > 0 {
+		push = append(push, bson.E{Key: historyField, Value: bson.D{{Key: "$each", Value: history}}})
+	}
+	if len(push) > 0 {
+		upd = append(upd, bson.E{Key: "$push", Value: push})
 	}
 	res, err := s.customers.UpdateOne(ctx, bson.D{{Key: "_id", Value: c.ID}, {Key: "version", Value: expectVersion}}, upd)
 	if err != nil {
@@ -317,7 +332,7 @@ func (s *Store) List(ctx context.Context, f Filter, o Order, a *After, limit int
 		q = bson.D{{Key: "$and", Value: bson.A{q, after}}}
 	}
 	opts := options.Find().SetSort(bson.D{{Key: o.Field, Value: dir}, {Key: "_id", Value: dir}}).
-		SetLimit(int64(limit)).SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}})
+		SetLimit(int64(limit)).SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}, {Key: historyField, Value: 0}})
 	cur, err := s.customers.Find(ctx, q, opts)
 	if err != nil {
 		return nil, mongox.Wrap("list customers", err)
@@ -370,6 +385,34 @@ func (s *Store) SharedDedupKeys(ctx context.Context, limit int) ([]DuplicateKey,
 	var out []DuplicateKey
 	if err := cur.All(ctx, &out); err != nil {
 		return nil, mongox.Wrap("find shared keys", err)
+	}
+	return out, nil
+}
+
+// ConsentHistory returns up to limit entries of a customer's consent
+// history after sequence after, oldest first; an erased customer is
+// ErrErased.
+func (s *Store) ConsentHistory(ctx context.Context, id string, after int64, limit int) ([]customer.ConsentChange, error) {
+	var d struct {
+		State   customer.State           `bson:"state"`
+		History []customer.ConsentChange `bson:"consent_history"`
+	}
+	err := s.customers.FindOne(ctx, bson.D{{Key: "_id", Value: id}},
+		options.FindOne().SetProjection(bson.D{{Key: "state", Value: 1}, {Key: historyField, Value: 1}})).Decode(&d)
+	if mongox.IsNotFound(err) {
+		return nil, apperr.NotFound(customer.Name(id))
+	}
+	if err != nil {
+		return nil, mongox.Wrap("get consent history", err)
+	}
+	if d.State == customer.StateErased {
+		return nil, ErrErased.With("resource", customer.Name(id))
+	}
+	out := make([]customer.ConsentChange, 0, min(limit, len(d.History)))
+	for _, c := range d.History {
+		if c.Sequence > after && len(out) < limit {
+			out = append(out, c)
+		}
 	}
 	return out, nil
 }

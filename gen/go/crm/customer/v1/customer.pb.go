@@ -262,7 +262,7 @@ func (Gender) EnumDescriptor() ([]byte, []int) {
 	return file_crm_customer_v1_customer_proto_rawDescGZIP(), []int{3}
 }
 
-// Marketing channels that need consent.
+// Channels a consent applies to.
 type ConsentChannel int32
 
 const (
@@ -368,7 +368,8 @@ type Customer struct {
 	Owner string `protobuf:"bytes,13,opt,name=owner,proto3" json:"owner,omitempty"`
 	// Stage of the relationship. Defaults to PROSPECT on create.
 	LifecycleStage LifecycleStage `protobuf:"varint,14,opt,name=lifecycle_stage,json=lifecycleStage,proto3,enum=crm.customer.v1.LifecycleStage" json:"lifecycle_stage,omitempty"`
-	// Marketing consent, at most one entry per channel.
+	// Consents: at most one current entry per purpose and channel. Every
+	// change is kept and listed by ListConsentHistory.
 	Consents []*Consent `protobuf:"bytes,15,rep,name=consents,proto3" json:"consents,omitempty"`
 	// Whether the record is active, soft-deleted or merged away. Output only.
 	State CustomerState `protobuf:"varint,16,opt,name=state,proto3,enum=crm.customer.v1.CustomerState" json:"state,omitempty"`
@@ -1008,7 +1009,8 @@ func (*AttributeValue_BoolValue) isAttributeValue_Kind() {}
 
 func (*AttributeValue_TimeValue) isAttributeValue_Kind() {}
 
-// The customer's marketing consent on one channel.
+// The customer's consent to one purpose on one channel: granted or
+// withdrawn, when, how, on what legal basis and with what evidence.
 type Consent struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The channel. Required.
@@ -1019,7 +1021,18 @@ type Consent struct {
 	// server records the change.
 	Time *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=time,proto3" json:"time,omitempty"`
 	// How consent was given, for example "web-form" or "call-centre". Required.
-	Source        string `protobuf:"bytes,4,opt,name=source,proto3" json:"source,omitempty"`
+	Source string `protobuf:"bytes,4,opt,name=source,proto3" json:"source,omitempty"`
+	// What the consent is for: one of the purposes customer-profile is
+	// configured with (CRM_CONSENT_PURPOSES; by default "marketing",
+	// "profiling" and "transactional"). Empty means "marketing", the meaning
+	// of a consent before purposes existed; always set in responses.
+	Purpose string `protobuf:"bytes,5,opt,name=purpose,proto3" json:"purpose,omitempty"`
+	// The legal basis of the processing, for example "consent" or
+	// "legitimate-interest".
+	LegalBasis string `protobuf:"bytes,6,opt,name=legal_basis,json=legalBasis,proto3" json:"legal_basis,omitempty"`
+	// Evidence of the decision, for example a form submission id or the
+	// reference of a call recording.
+	Evidence      string `protobuf:"bytes,7,opt,name=evidence,proto3" json:"evidence,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1082,6 +1095,101 @@ func (x *Consent) GetSource() string {
 	return ""
 }
 
+func (x *Consent) GetPurpose() string {
+	if x != nil {
+		return x.Purpose
+	}
+	return ""
+}
+
+func (x *Consent) GetLegalBasis() string {
+	if x != nil {
+		return x.LegalBasis
+	}
+	return ""
+}
+
+func (x *Consent) GetEvidence() string {
+	if x != nil {
+		return x.Evidence
+	}
+	return ""
+}
+
+// One change of a customer's consent, as customer-profile recorded it.
+type ConsentChange struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Position of the change in the customer's history, from 1.
+	Sequence int64 `protobuf:"varint,1,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// The consent after the change. For a removed consent, its last value.
+	Consent *Consent `protobuf:"bytes,2,opt,name=consent,proto3" json:"consent,omitempty"`
+	// Whether the change removed the consent from the customer's list, so
+	// that no decision for its purpose and channel is on record any more.
+	Removed bool `protobuf:"varint,3,opt,name=removed,proto3" json:"removed,omitempty"`
+	// When customer-profile recorded the change.
+	RecordTime    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=record_time,json=recordTime,proto3" json:"record_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConsentChange) Reset() {
+	*x = ConsentChange{}
+	mi := &file_crm_customer_v1_customer_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConsentChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConsentChange) ProtoMessage() {}
+
+func (x *ConsentChange) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_customer_v1_customer_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConsentChange.ProtoReflect.Descriptor instead.
+func (*ConsentChange) Descriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ConsentChange) GetSequence() int64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *ConsentChange) GetConsent() *Consent {
+	if x != nil {
+		return x.Consent
+	}
+	return nil
+}
+
+func (x *ConsentChange) GetRemoved() bool {
+	if x != nil {
+		return x.Removed
+	}
+	return false
+}
+
+func (x *ConsentChange) GetRecordTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecordTime
+	}
+	return nil
+}
+
 // A record that one customer was merged into another.
 type Merge struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1104,7 +1212,7 @@ type Merge struct {
 
 func (x *Merge) Reset() {
 	*x = Merge{}
-	mi := &file_crm_customer_v1_customer_proto_msgTypes[7]
+	mi := &file_crm_customer_v1_customer_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1116,7 +1224,7 @@ func (x *Merge) String() string {
 func (*Merge) ProtoMessage() {}
 
 func (x *Merge) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_customer_v1_customer_proto_msgTypes[7]
+	mi := &file_crm_customer_v1_customer_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1129,7 +1237,7 @@ func (x *Merge) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Merge.ProtoReflect.Descriptor instead.
 func (*Merge) Descriptor() ([]byte, []int) {
-	return file_crm_customer_v1_customer_proto_rawDescGZIP(), []int{7}
+	return file_crm_customer_v1_customer_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Merge) GetName() string {
@@ -1203,8 +1311,7 @@ const file_crm_customer_v1_customer_proto_rawDesc = "" +
 	"attributes\x12\x1e\n" +
 	"\x05owner\x18\r \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x05owner\x12R\n" +
 	"\x0flifecycle_stage\x18\x0e \x01(\x0e2\x1f.crm.customer.v1.LifecycleStageB\b\xbaH\x05\x82\x01\x02\x10\x01R\x0elifecycleStage\x12>\n" +
-	"\bconsents\x18\x0f \x03(\v2\x18.crm.customer.v1.ConsentB\b\xbaH\x05\x92\x01\x02\x10\n" +
-	"R\bconsents\x129\n" +
+	"\bconsents\x18\x0f \x03(\v2\x18.crm.customer.v1.ConsentB\b\xbaH\x05\x92\x01\x02\x102R\bconsents\x129\n" +
 	"\x05state\x18\x10 \x01(\x0e2\x1e.crm.customer.v1.CustomerStateB\x03\xe0A\x03R\x05state\x12$\n" +
 	"\vmerged_into\x18\x11 \x01(\tB\x03\xe0A\x03R\n" +
 	"mergedInto\x12@\n" +
@@ -1254,14 +1361,24 @@ const file_crm_customer_v1_customer_proto_rawDesc = "" +
 	"bool_value\x18\x03 \x01(\bH\x00R\tboolValue\x12;\n" +
 	"\n" +
 	"time_value\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampH\x00R\ttimeValueB\r\n" +
-	"\x04kind\x12\x05\xbaH\x02\b\x01\"\xbe\x01\n" +
+	"\x04kind\x12\x05\xbaH\x02\b\x01\"\xb2\x02\n" +
 	"\aConsent\x12E\n" +
 	"\achannel\x18\x01 \x01(\x0e2\x1f.crm.customer.v1.ConsentChannelB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\achannel\x12\x18\n" +
 	"\agranted\x18\x02 \x01(\bR\agranted\x12.\n" +
 	"\x04time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\"\n" +
 	"\x06source\x18\x04 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x06source\"\xa3\x02\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x06source\x12!\n" +
+	"\apurpose\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18@R\apurpose\x12)\n" +
+	"\vlegal_basis\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\n" +
+	"legalBasis\x12$\n" +
+	"\bevidence\x18\a \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\bevidence\"\xb6\x01\n" +
+	"\rConsentChange\x12\x1a\n" +
+	"\bsequence\x18\x01 \x01(\x03R\bsequence\x122\n" +
+	"\aconsent\x18\x02 \x01(\v2\x18.crm.customer.v1.ConsentR\aconsent\x12\x18\n" +
+	"\aremoved\x18\x03 \x01(\bR\aremoved\x12;\n" +
+	"\vrecord_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"recordTime\"\xa3\x02\n" +
 	"\x05Merge\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x03R\x04name\x12\x1f\n" +
 	"\bsurvivor\x18\x02 \x01(\tB\x03\xe0A\x03R\bsurvivor\x12\x19\n" +
@@ -1316,7 +1433,7 @@ func file_crm_customer_v1_customer_proto_rawDescGZIP() []byte {
 }
 
 var file_crm_customer_v1_customer_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_crm_customer_v1_customer_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_crm_customer_v1_customer_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_crm_customer_v1_customer_proto_goTypes = []any{
 	(CustomerKind)(0),             // 0: crm.customer.v1.CustomerKind
 	(CustomerState)(0),            // 1: crm.customer.v1.CustomerState
@@ -1330,10 +1447,11 @@ var file_crm_customer_v1_customer_proto_goTypes = []any{
 	(*Demographics)(nil),          // 9: crm.customer.v1.Demographics
 	(*AttributeValue)(nil),        // 10: crm.customer.v1.AttributeValue
 	(*Consent)(nil),               // 11: crm.customer.v1.Consent
-	(*Merge)(nil),                 // 12: crm.customer.v1.Merge
-	nil,                           // 13: crm.customer.v1.Customer.AttributesEntry
-	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
-	(*v1.Date)(nil),               // 15: crm.type.v1.Date
+	(*ConsentChange)(nil),         // 12: crm.customer.v1.ConsentChange
+	(*Merge)(nil),                 // 13: crm.customer.v1.Merge
+	nil,                           // 14: crm.customer.v1.Customer.AttributesEntry
+	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
+	(*v1.Date)(nil),               // 16: crm.type.v1.Date
 }
 var file_crm_customer_v1_customer_proto_depIdxs = []int32{
 	0,  // 0: crm.customer.v1.Customer.kind:type_name -> crm.customer.v1.CustomerKind
@@ -1341,26 +1459,28 @@ var file_crm_customer_v1_customer_proto_depIdxs = []int32{
 	7,  // 2: crm.customer.v1.Customer.phones:type_name -> crm.customer.v1.PhoneNumber
 	8,  // 3: crm.customer.v1.Customer.addresses:type_name -> crm.customer.v1.PostalAddress
 	9,  // 4: crm.customer.v1.Customer.demographics:type_name -> crm.customer.v1.Demographics
-	13, // 5: crm.customer.v1.Customer.attributes:type_name -> crm.customer.v1.Customer.AttributesEntry
+	14, // 5: crm.customer.v1.Customer.attributes:type_name -> crm.customer.v1.Customer.AttributesEntry
 	2,  // 6: crm.customer.v1.Customer.lifecycle_stage:type_name -> crm.customer.v1.LifecycleStage
 	11, // 7: crm.customer.v1.Customer.consents:type_name -> crm.customer.v1.Consent
 	1,  // 8: crm.customer.v1.Customer.state:type_name -> crm.customer.v1.CustomerState
-	14, // 9: crm.customer.v1.Customer.create_time:type_name -> google.protobuf.Timestamp
-	14, // 10: crm.customer.v1.Customer.update_time:type_name -> google.protobuf.Timestamp
-	14, // 11: crm.customer.v1.Customer.delete_time:type_name -> google.protobuf.Timestamp
-	14, // 12: crm.customer.v1.Customer.purge_time:type_name -> google.protobuf.Timestamp
-	15, // 13: crm.customer.v1.Demographics.birth_date:type_name -> crm.type.v1.Date
+	15, // 9: crm.customer.v1.Customer.create_time:type_name -> google.protobuf.Timestamp
+	15, // 10: crm.customer.v1.Customer.update_time:type_name -> google.protobuf.Timestamp
+	15, // 11: crm.customer.v1.Customer.delete_time:type_name -> google.protobuf.Timestamp
+	15, // 12: crm.customer.v1.Customer.purge_time:type_name -> google.protobuf.Timestamp
+	16, // 13: crm.customer.v1.Demographics.birth_date:type_name -> crm.type.v1.Date
 	3,  // 14: crm.customer.v1.Demographics.gender:type_name -> crm.customer.v1.Gender
-	14, // 15: crm.customer.v1.AttributeValue.time_value:type_name -> google.protobuf.Timestamp
+	15, // 15: crm.customer.v1.AttributeValue.time_value:type_name -> google.protobuf.Timestamp
 	4,  // 16: crm.customer.v1.Consent.channel:type_name -> crm.customer.v1.ConsentChannel
-	14, // 17: crm.customer.v1.Consent.time:type_name -> google.protobuf.Timestamp
-	14, // 18: crm.customer.v1.Merge.merge_time:type_name -> google.protobuf.Timestamp
-	10, // 19: crm.customer.v1.Customer.AttributesEntry.value:type_name -> crm.customer.v1.AttributeValue
-	20, // [20:20] is the sub-list for method output_type
-	20, // [20:20] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	15, // 17: crm.customer.v1.Consent.time:type_name -> google.protobuf.Timestamp
+	11, // 18: crm.customer.v1.ConsentChange.consent:type_name -> crm.customer.v1.Consent
+	15, // 19: crm.customer.v1.ConsentChange.record_time:type_name -> google.protobuf.Timestamp
+	15, // 20: crm.customer.v1.Merge.merge_time:type_name -> google.protobuf.Timestamp
+	10, // 21: crm.customer.v1.Customer.AttributesEntry.value:type_name -> crm.customer.v1.AttributeValue
+	22, // [22:22] is the sub-list for method output_type
+	22, // [22:22] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_crm_customer_v1_customer_proto_init() }
@@ -1380,7 +1500,7 @@ func file_crm_customer_v1_customer_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_customer_v1_customer_proto_rawDesc), len(file_crm_customer_v1_customer_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   9,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1339,6 +1339,125 @@ func (x *ListMergesResponse) GetMerges() []*Merge {
 	return nil
 }
 
+// Request of ListConsentHistory.
+type ListConsentHistoryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "customers/{id}".
+	Customer string `protobuf:"bytes,1,opt,name=customer,proto3" json:"customer,omitempty"`
+	// Page size, 1 to 500; default 100.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token from a previous response; valid only for the same customer.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListConsentHistoryRequest) Reset() {
+	*x = ListConsentHistoryRequest{}
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListConsentHistoryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListConsentHistoryRequest) ProtoMessage() {}
+
+func (x *ListConsentHistoryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListConsentHistoryRequest.ProtoReflect.Descriptor instead.
+func (*ListConsentHistoryRequest) Descriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ListConsentHistoryRequest) GetCustomer() string {
+	if x != nil {
+		return x.Customer
+	}
+	return ""
+}
+
+func (x *ListConsentHistoryRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListConsentHistoryRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// Response of ListConsentHistory.
+type ListConsentHistoryResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The page of changes, oldest first.
+	Changes []*ConsentChange `protobuf:"bytes,1,rep,name=changes,proto3" json:"changes,omitempty"`
+	// Token of the next page; empty on the last.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListConsentHistoryResponse) Reset() {
+	*x = ListConsentHistoryResponse{}
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListConsentHistoryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListConsentHistoryResponse) ProtoMessage() {}
+
+func (x *ListConsentHistoryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListConsentHistoryResponse.ProtoReflect.Descriptor instead.
+func (*ListConsentHistoryResponse) Descriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ListConsentHistoryResponse) GetChanges() []*ConsentChange {
+	if x != nil {
+		return x.Changes
+	}
+	return nil
+}
+
+func (x *ListConsentHistoryResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 // Request of WatchCustomerEvents.
 type WatchCustomerEventsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1351,7 +1470,7 @@ type WatchCustomerEventsRequest struct {
 
 func (x *WatchCustomerEventsRequest) Reset() {
 	*x = WatchCustomerEventsRequest{}
-	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[21]
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1363,7 +1482,7 @@ func (x *WatchCustomerEventsRequest) String() string {
 func (*WatchCustomerEventsRequest) ProtoMessage() {}
 
 func (x *WatchCustomerEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[21]
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1376,7 +1495,7 @@ func (x *WatchCustomerEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchCustomerEventsRequest.ProtoReflect.Descriptor instead.
 func (*WatchCustomerEventsRequest) Descriptor() ([]byte, []int) {
-	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{21}
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *WatchCustomerEventsRequest) GetAfterSequence() int64 {
@@ -1397,7 +1516,7 @@ type WatchCustomerEventsResponse struct {
 
 func (x *WatchCustomerEventsResponse) Reset() {
 	*x = WatchCustomerEventsResponse{}
-	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[22]
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1409,7 +1528,7 @@ func (x *WatchCustomerEventsResponse) String() string {
 func (*WatchCustomerEventsResponse) ProtoMessage() {}
 
 func (x *WatchCustomerEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[22]
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1422,7 +1541,7 @@ func (x *WatchCustomerEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchCustomerEventsResponse.ProtoReflect.Descriptor instead.
 func (*WatchCustomerEventsResponse) Descriptor() ([]byte, []int) {
-	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{22}
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *WatchCustomerEventsResponse) GetEvent() *v1.Event {
@@ -1443,7 +1562,7 @@ type CreateCustomerResponse struct {
 
 func (x *CreateCustomerResponse) Reset() {
 	*x = CreateCustomerResponse{}
-	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[23]
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1455,7 +1574,7 @@ func (x *CreateCustomerResponse) String() string {
 func (*CreateCustomerResponse) ProtoMessage() {}
 
 func (x *CreateCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[23]
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1468,7 +1587,7 @@ func (x *CreateCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCustomerResponse.ProtoReflect.Descriptor instead.
 func (*CreateCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{23}
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *CreateCustomerResponse) GetCustomer() *Customer {
@@ -1489,7 +1608,7 @@ type GetCustomerResponse struct {
 
 func (x *GetCustomerResponse) Reset() {
 	*x = GetCustomerResponse{}
-	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[24]
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1501,7 +1620,7 @@ func (x *GetCustomerResponse) String() string {
 func (*GetCustomerResponse) ProtoMessage() {}
 
 func (x *GetCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[24]
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1514,7 +1633,7 @@ func (x *GetCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCustomerResponse.ProtoReflect.Descriptor instead.
 func (*GetCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{24}
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetCustomerResponse) GetCustomer() *Customer {
@@ -1535,7 +1654,7 @@ type UpdateCustomerResponse struct {
 
 func (x *UpdateCustomerResponse) Reset() {
 	*x = UpdateCustomerResponse{}
-	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[25]
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1547,7 +1666,7 @@ func (x *UpdateCustomerResponse) String() string {
 func (*UpdateCustomerResponse) ProtoMessage() {}
 
 func (x *UpdateCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[25]
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1560,7 +1679,7 @@ func (x *UpdateCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateCustomerResponse.ProtoReflect.Descriptor instead.
 func (*UpdateCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{25}
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *UpdateCustomerResponse) GetCustomer() *Customer {
@@ -1581,7 +1700,7 @@ type DeleteCustomerResponse struct {
 
 func (x *DeleteCustomerResponse) Reset() {
 	*x = DeleteCustomerResponse{}
-	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[26]
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1593,7 +1712,7 @@ func (x *DeleteCustomerResponse) String() string {
 func (*DeleteCustomerResponse) ProtoMessage() {}
 
 func (x *DeleteCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[26]
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1606,7 +1725,7 @@ func (x *DeleteCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteCustomerResponse.ProtoReflect.Descriptor instead.
 func (*DeleteCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{26}
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *DeleteCustomerResponse) GetCustomer() *Customer {
@@ -1627,7 +1746,7 @@ type UndeleteCustomerResponse struct {
 
 func (x *UndeleteCustomerResponse) Reset() {
 	*x = UndeleteCustomerResponse{}
-	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[27]
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1639,7 +1758,7 @@ func (x *UndeleteCustomerResponse) String() string {
 func (*UndeleteCustomerResponse) ProtoMessage() {}
 
 func (x *UndeleteCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[27]
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1652,7 +1771,7 @@ func (x *UndeleteCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UndeleteCustomerResponse.ProtoReflect.Descriptor instead.
 func (*UndeleteCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{27}
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *UndeleteCustomerResponse) GetCustomer() *Customer {
@@ -1756,7 +1875,16 @@ const file_crm_customer_v1_customer_service_proto_rawDesc = "" +
 	"\x11ListMergesRequest\x12E\n" +
 	"\bcustomer\x18\x01 \x01(\tB)\xe0A\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\"D\n" +
 	"\x12ListMergesResponse\x12.\n" +
-	"\x06merges\x18\x01 \x03(\v2\x16.crm.customer.v1.MergeR\x06merges\"L\n" +
+	"\x06merges\x18\x01 \x03(\v2\x16.crm.customer.v1.MergeR\x06merges\"\xb4\x01\n" +
+	"\x19ListConsentHistoryRequest\x12E\n" +
+	"\bcustomer\x18\x01 \x01(\tB)\xe0A\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x12'\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xf4\x03(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\tpageToken\"~\n" +
+	"\x1aListConsentHistoryResponse\x128\n" +
+	"\achanges\x18\x01 \x03(\v2\x1e.crm.customer.v1.ConsentChangeR\achanges\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"L\n" +
 	"\x1aWatchCustomerEventsRequest\x12.\n" +
 	"\x0eafter_sequence\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\rafterSequence\"G\n" +
 	"\x1bWatchCustomerEventsResponse\x12(\n" +
@@ -1774,7 +1902,7 @@ const file_crm_customer_v1_customer_service_proto_rawDesc = "" +
 	"\x0fDuplicateReason\x12 \n" +
 	"\x1cDUPLICATE_REASON_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bDUPLICATE_REASON_SAME_EMAIL\x10\x01\x12-\n" +
-	")DUPLICATE_REASON_SAME_NAME_AND_BIRTH_DATE\x10\x022\xd0\x0f\n" +
+	")DUPLICATE_REASON_SAME_NAME_AND_BIRTH_DATE\x10\x022\x85\x11\n" +
 	"\x0fCustomerService\x12\x95\x01\n" +
 	"\x0eCreateCustomer\x12&.crm.customer.v1.CreateCustomerRequest\x1a'.crm.customer.v1.CreateCustomerResponse\"2\xaa\xd4\x18\x0fcustomers.write\x82\xd3\xe4\x93\x02\x19:\bcustomer\"\r/v1/customers\x12\x8a\x01\n" +
 	"\vGetCustomer\x12#.crm.customer.v1.GetCustomerRequest\x1a$.crm.customer.v1.GetCustomerResponse\"0\xaa\xd4\x18\x0ecustomers.read\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/{name=customers/*}\x12\x9c\x01\n" +
@@ -1788,7 +1916,8 @@ const file_crm_customer_v1_customer_service_proto_rawDesc = "" +
 	"\x0eFindDuplicates\x12&.crm.customer.v1.FindDuplicatesRequest\x1a'.crm.customer.v1.FindDuplicatesResponse\"6\xaa\xd4\x18\x0ecustomers.read\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/customers:findDuplicates\x12\x94\x01\n" +
 	"\x0eMergeCustomers\x12&.crm.customer.v1.MergeCustomersRequest\x1a'.crm.customer.v1.MergeCustomersResponse\"1\xaa\xd4\x18\x0fcustomers.admin\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/customers:merge\x12\x92\x01\n" +
 	"\n" +
-	"ListMerges\x12\".crm.customer.v1.ListMergesRequest\x1a#.crm.customer.v1.ListMergesResponse\";\xaa\xd4\x18\x0ecustomers.read\x82\xd3\xe4\x93\x02#\x12!/v1/{customer=customers/*}/merges\x12\x88\x01\n" +
+	"ListMerges\x12\".crm.customer.v1.ListMergesRequest\x1a#.crm.customer.v1.ListMergesResponse\";\xaa\xd4\x18\x0ecustomers.read\x82\xd3\xe4\x93\x02#\x12!/v1/{customer=customers/*}/merges\x12\xb2\x01\n" +
+	"\x12ListConsentHistory\x12*.crm.customer.v1.ListConsentHistoryRequest\x1a+.crm.customer.v1.ListConsentHistoryResponse\"C\xaa\xd4\x18\x0ecustomers.read\x82\xd3\xe4\x93\x02+\x12)/v1/{customer=customers/*}/consentHistory\x12\x88\x01\n" +
 	"\x13WatchCustomerEvents\x12+.crm.customer.v1.WatchCustomerEventsRequest\x1a,.crm.customer.v1.WatchCustomerEventsResponse\"\x14\xaa\xd4\x18\x10customers.events0\x01B\xc3\x01\n" +
 	"\x13com.crm.customer.v1B\x14CustomerServiceProtoP\x01Z8github.com/opencrm/crm/gen/go/crm/customer/v1;customerv1\xa2\x02\x03CCX\xaa\x02\x0fCrm.Customer.V1\xca\x02\x0fCrm\\Customer\\V1\xe2\x02\x1bCrm\\Customer\\V1\\GPBMetadata\xea\x02\x11Crm::Customer::V1b\x06proto3"
 
@@ -1805,7 +1934,7 @@ func file_crm_customer_v1_customer_service_proto_rawDescGZIP() []byte {
 }
 
 var file_crm_customer_v1_customer_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_crm_customer_v1_customer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
+var file_crm_customer_v1_customer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_crm_customer_v1_customer_service_proto_goTypes = []any{
 	(DuplicateReason)(0),                // 0: crm.customer.v1.DuplicateReason
 	(*CreateCustomerRequest)(nil),       // 1: crm.customer.v1.CreateCustomerRequest
@@ -1829,81 +1958,87 @@ var file_crm_customer_v1_customer_service_proto_goTypes = []any{
 	(*MergeCustomersResponse)(nil),      // 19: crm.customer.v1.MergeCustomersResponse
 	(*ListMergesRequest)(nil),           // 20: crm.customer.v1.ListMergesRequest
 	(*ListMergesResponse)(nil),          // 21: crm.customer.v1.ListMergesResponse
-	(*WatchCustomerEventsRequest)(nil),  // 22: crm.customer.v1.WatchCustomerEventsRequest
-	(*WatchCustomerEventsResponse)(nil), // 23: crm.customer.v1.WatchCustomerEventsResponse
-	(*CreateCustomerResponse)(nil),      // 24: crm.customer.v1.CreateCustomerResponse
-	(*GetCustomerResponse)(nil),         // 25: crm.customer.v1.GetCustomerResponse
-	(*UpdateCustomerResponse)(nil),      // 26: crm.customer.v1.UpdateCustomerResponse
-	(*DeleteCustomerResponse)(nil),      // 27: crm.customer.v1.DeleteCustomerResponse
-	(*UndeleteCustomerResponse)(nil),    // 28: crm.customer.v1.UndeleteCustomerResponse
-	nil,                                 // 29: crm.customer.v1.CustomerFilter.AttributesEntry
-	(*Customer)(nil),                    // 30: crm.customer.v1.Customer
-	(LifecycleStage)(0),                 // 31: crm.customer.v1.LifecycleStage
-	(*timestamppb.Timestamp)(nil),       // 32: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),       // 33: google.protobuf.FieldMask
-	(*Merge)(nil),                       // 34: crm.customer.v1.Merge
-	(*v1.Event)(nil),                    // 35: crm.feed.v1.Event
-	(*AttributeValue)(nil),              // 36: crm.customer.v1.AttributeValue
+	(*ListConsentHistoryRequest)(nil),   // 22: crm.customer.v1.ListConsentHistoryRequest
+	(*ListConsentHistoryResponse)(nil),  // 23: crm.customer.v1.ListConsentHistoryResponse
+	(*WatchCustomerEventsRequest)(nil),  // 24: crm.customer.v1.WatchCustomerEventsRequest
+	(*WatchCustomerEventsResponse)(nil), // 25: crm.customer.v1.WatchCustomerEventsResponse
+	(*CreateCustomerResponse)(nil),      // 26: crm.customer.v1.CreateCustomerResponse
+	(*GetCustomerResponse)(nil),         // 27: crm.customer.v1.GetCustomerResponse
+	(*UpdateCustomerResponse)(nil),      // 28: crm.customer.v1.UpdateCustomerResponse
+	(*DeleteCustomerResponse)(nil),      // 29: crm.customer.v1.DeleteCustomerResponse
+	(*UndeleteCustomerResponse)(nil),    // 30: crm.customer.v1.UndeleteCustomerResponse
+	nil,                                 // 31: crm.customer.v1.CustomerFilter.AttributesEntry
+	(*Customer)(nil),                    // 32: crm.customer.v1.Customer
+	(LifecycleStage)(0),                 // 33: crm.customer.v1.LifecycleStage
+	(*timestamppb.Timestamp)(nil),       // 34: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),       // 35: google.protobuf.FieldMask
+	(*Merge)(nil),                       // 36: crm.customer.v1.Merge
+	(*ConsentChange)(nil),               // 37: crm.customer.v1.ConsentChange
+	(*v1.Event)(nil),                    // 38: crm.feed.v1.Event
+	(*AttributeValue)(nil),              // 39: crm.customer.v1.AttributeValue
 }
 var file_crm_customer_v1_customer_service_proto_depIdxs = []int32{
-	30, // 0: crm.customer.v1.CreateCustomerRequest.customer:type_name -> crm.customer.v1.Customer
-	30, // 1: crm.customer.v1.BatchGetCustomersResponse.customers:type_name -> crm.customer.v1.Customer
-	31, // 2: crm.customer.v1.CustomerFilter.lifecycle_stage:type_name -> crm.customer.v1.LifecycleStage
-	32, // 3: crm.customer.v1.CustomerFilter.create_time_from:type_name -> google.protobuf.Timestamp
-	32, // 4: crm.customer.v1.CustomerFilter.create_time_to:type_name -> google.protobuf.Timestamp
-	32, // 5: crm.customer.v1.CustomerFilter.update_time_from:type_name -> google.protobuf.Timestamp
-	32, // 6: crm.customer.v1.CustomerFilter.update_time_to:type_name -> google.protobuf.Timestamp
-	29, // 7: crm.customer.v1.CustomerFilter.attributes:type_name -> crm.customer.v1.CustomerFilter.AttributesEntry
+	32, // 0: crm.customer.v1.CreateCustomerRequest.customer:type_name -> crm.customer.v1.Customer
+	32, // 1: crm.customer.v1.BatchGetCustomersResponse.customers:type_name -> crm.customer.v1.Customer
+	33, // 2: crm.customer.v1.CustomerFilter.lifecycle_stage:type_name -> crm.customer.v1.LifecycleStage
+	34, // 3: crm.customer.v1.CustomerFilter.create_time_from:type_name -> google.protobuf.Timestamp
+	34, // 4: crm.customer.v1.CustomerFilter.create_time_to:type_name -> google.protobuf.Timestamp
+	34, // 5: crm.customer.v1.CustomerFilter.update_time_from:type_name -> google.protobuf.Timestamp
+	34, // 6: crm.customer.v1.CustomerFilter.update_time_to:type_name -> google.protobuf.Timestamp
+	31, // 7: crm.customer.v1.CustomerFilter.attributes:type_name -> crm.customer.v1.CustomerFilter.AttributesEntry
 	5,  // 8: crm.customer.v1.ListCustomersRequest.filter:type_name -> crm.customer.v1.CustomerFilter
-	30, // 9: crm.customer.v1.ListCustomersResponse.customers:type_name -> crm.customer.v1.Customer
-	30, // 10: crm.customer.v1.SearchCustomersResponse.customers:type_name -> crm.customer.v1.Customer
-	30, // 11: crm.customer.v1.UpdateCustomerRequest.customer:type_name -> crm.customer.v1.Customer
-	33, // 12: crm.customer.v1.UpdateCustomerRequest.update_mask:type_name -> google.protobuf.FieldMask
-	32, // 13: crm.customer.v1.EraseCustomerResponse.erase_time:type_name -> google.protobuf.Timestamp
+	32, // 9: crm.customer.v1.ListCustomersResponse.customers:type_name -> crm.customer.v1.Customer
+	32, // 10: crm.customer.v1.SearchCustomersResponse.customers:type_name -> crm.customer.v1.Customer
+	32, // 11: crm.customer.v1.UpdateCustomerRequest.customer:type_name -> crm.customer.v1.Customer
+	35, // 12: crm.customer.v1.UpdateCustomerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	34, // 13: crm.customer.v1.EraseCustomerResponse.erase_time:type_name -> google.protobuf.Timestamp
 	0,  // 14: crm.customer.v1.DuplicateGroup.reason:type_name -> crm.customer.v1.DuplicateReason
-	30, // 15: crm.customer.v1.DuplicateGroup.customers:type_name -> crm.customer.v1.Customer
+	32, // 15: crm.customer.v1.DuplicateGroup.customers:type_name -> crm.customer.v1.Customer
 	16, // 16: crm.customer.v1.FindDuplicatesResponse.groups:type_name -> crm.customer.v1.DuplicateGroup
-	30, // 17: crm.customer.v1.MergeCustomersResponse.customer:type_name -> crm.customer.v1.Customer
-	34, // 18: crm.customer.v1.MergeCustomersResponse.merge:type_name -> crm.customer.v1.Merge
-	34, // 19: crm.customer.v1.ListMergesResponse.merges:type_name -> crm.customer.v1.Merge
-	35, // 20: crm.customer.v1.WatchCustomerEventsResponse.event:type_name -> crm.feed.v1.Event
-	30, // 21: crm.customer.v1.CreateCustomerResponse.customer:type_name -> crm.customer.v1.Customer
-	30, // 22: crm.customer.v1.GetCustomerResponse.customer:type_name -> crm.customer.v1.Customer
-	30, // 23: crm.customer.v1.UpdateCustomerResponse.customer:type_name -> crm.customer.v1.Customer
-	30, // 24: crm.customer.v1.DeleteCustomerResponse.customer:type_name -> crm.customer.v1.Customer
-	30, // 25: crm.customer.v1.UndeleteCustomerResponse.customer:type_name -> crm.customer.v1.Customer
-	36, // 26: crm.customer.v1.CustomerFilter.AttributesEntry.value:type_name -> crm.customer.v1.AttributeValue
-	1,  // 27: crm.customer.v1.CustomerService.CreateCustomer:input_type -> crm.customer.v1.CreateCustomerRequest
-	2,  // 28: crm.customer.v1.CustomerService.GetCustomer:input_type -> crm.customer.v1.GetCustomerRequest
-	3,  // 29: crm.customer.v1.CustomerService.BatchGetCustomers:input_type -> crm.customer.v1.BatchGetCustomersRequest
-	6,  // 30: crm.customer.v1.CustomerService.ListCustomers:input_type -> crm.customer.v1.ListCustomersRequest
-	8,  // 31: crm.customer.v1.CustomerService.SearchCustomers:input_type -> crm.customer.v1.SearchCustomersRequest
-	10, // 32: crm.customer.v1.CustomerService.UpdateCustomer:input_type -> crm.customer.v1.UpdateCustomerRequest
-	11, // 33: crm.customer.v1.CustomerService.DeleteCustomer:input_type -> crm.customer.v1.DeleteCustomerRequest
-	12, // 34: crm.customer.v1.CustomerService.UndeleteCustomer:input_type -> crm.customer.v1.UndeleteCustomerRequest
-	13, // 35: crm.customer.v1.CustomerService.EraseCustomer:input_type -> crm.customer.v1.EraseCustomerRequest
-	15, // 36: crm.customer.v1.CustomerService.FindDuplicates:input_type -> crm.customer.v1.FindDuplicatesRequest
-	18, // 37: crm.customer.v1.CustomerService.MergeCustomers:input_type -> crm.customer.v1.MergeCustomersRequest
-	20, // 38: crm.customer.v1.CustomerService.ListMerges:input_type -> crm.customer.v1.ListMergesRequest
-	22, // 39: crm.customer.v1.CustomerService.WatchCustomerEvents:input_type -> crm.customer.v1.WatchCustomerEventsRequest
-	24, // 40: crm.customer.v1.CustomerService.CreateCustomer:output_type -> crm.customer.v1.CreateCustomerResponse
-	25, // 41: crm.customer.v1.CustomerService.GetCustomer:output_type -> crm.customer.v1.GetCustomerResponse
-	4,  // 42: crm.customer.v1.CustomerService.BatchGetCustomers:output_type -> crm.customer.v1.BatchGetCustomersResponse
-	7,  // 43: crm.customer.v1.CustomerService.ListCustomers:output_type -> crm.customer.v1.ListCustomersResponse
-	9,  // 44: crm.customer.v1.CustomerService.SearchCustomers:output_type -> crm.customer.v1.SearchCustomersResponse
-	26, // 45: crm.customer.v1.CustomerService.UpdateCustomer:output_type -> crm.customer.v1.UpdateCustomerResponse
-	27, // 46: crm.customer.v1.CustomerService.DeleteCustomer:output_type -> crm.customer.v1.DeleteCustomerResponse
-	28, // 47: crm.customer.v1.CustomerService.UndeleteCustomer:output_type -> crm.customer.v1.UndeleteCustomerResponse
-	14, // 48: crm.customer.v1.CustomerService.EraseCustomer:output_type -> crm.customer.v1.EraseCustomerResponse
-	17, // 49: crm.customer.v1.CustomerService.FindDuplicates:output_type -> crm.customer.v1.FindDuplicatesResponse
-	19, // 50: crm.customer.v1.CustomerService.MergeCustomers:output_type -> crm.customer.v1.MergeCustomersResponse
-	21, // 51: crm.customer.v1.CustomerService.ListMerges:output_type -> crm.customer.v1.ListMergesResponse
-	23, // 52: crm.customer.v1.CustomerService.WatchCustomerEvents:output_type -> crm.customer.v1.WatchCustomerEventsResponse
-	40, // [40:53] is the sub-list for method output_type
-	27, // [27:40] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	32, // 17: crm.customer.v1.MergeCustomersResponse.customer:type_name -> crm.customer.v1.Customer
+	36, // 18: crm.customer.v1.MergeCustomersResponse.merge:type_name -> crm.customer.v1.Merge
+	36, // 19: crm.customer.v1.ListMergesResponse.merges:type_name -> crm.customer.v1.Merge
+	37, // 20: crm.customer.v1.ListConsentHistoryResponse.changes:type_name -> crm.customer.v1.ConsentChange
+	38, // 21: crm.customer.v1.WatchCustomerEventsResponse.event:type_name -> crm.feed.v1.Event
+	32, // 22: crm.customer.v1.CreateCustomerResponse.customer:type_name -> crm.customer.v1.Customer
+	32, // 23: crm.customer.v1.GetCustomerResponse.customer:type_name -> crm.customer.v1.Customer
+	32, // 24: crm.customer.v1.UpdateCustomerResponse.customer:type_name -> crm.customer.v1.Customer
+	32, // 25: crm.customer.v1.DeleteCustomerResponse.customer:type_name -> crm.customer.v1.Customer
+	32, // 26: crm.customer.v1.UndeleteCustomerResponse.customer:type_name -> crm.customer.v1.Customer
+	39, // 27: crm.customer.v1.CustomerFilter.AttributesEntry.value:type_name -> crm.customer.v1.AttributeValue
+	1,  // 28: crm.customer.v1.CustomerService.CreateCustomer:input_type -> crm.customer.v1.CreateCustomerRequest
+	2,  // 29: crm.customer.v1.CustomerService.GetCustomer:input_type -> crm.customer.v1.GetCustomerRequest
+	3,  // 30: crm.customer.v1.CustomerService.BatchGetCustomers:input_type -> crm.customer.v1.BatchGetCustomersRequest
+	6,  // 31: crm.customer.v1.CustomerService.ListCustomers:input_type -> crm.customer.v1.ListCustomersRequest
+	8,  // 32: crm.customer.v1.CustomerService.SearchCustomers:input_type -> crm.customer.v1.SearchCustomersRequest
+	10, // 33: crm.customer.v1.CustomerService.UpdateCustomer:input_type -> crm.customer.v1.UpdateCustomerRequest
+	11, // 34: crm.customer.v1.CustomerService.DeleteCustomer:input_type -> crm.customer.v1.DeleteCustomerRequest
+	12, // 35: crm.customer.v1.CustomerService.UndeleteCustomer:input_type -> crm.customer.v1.UndeleteCustomerRequest
+	13, // 36: crm.customer.v1.CustomerService.EraseCustomer:input_type -> crm.customer.v1.EraseCustomerRequest
+	15, // 37: crm.customer.v1.CustomerService.FindDuplicates:input_type -> crm.customer.v1.FindDuplicatesRequest
+	18, // 38: crm.customer.v1.CustomerService.MergeCustomers:input_type -> crm.customer.v1.MergeCustomersRequest
+	20, // 39: crm.customer.v1.CustomerService.ListMerges:input_type -> crm.customer.v1.ListMergesRequest
+	22, // 40: crm.customer.v1.CustomerService.ListConsentHistory:input_type -> crm.customer.v1.ListConsentHistoryRequest
+	24, // 41: crm.customer.v1.CustomerService.WatchCustomerEvents:input_type -> crm.customer.v1.WatchCustomerEventsRequest
+	26, // 42: crm.customer.v1.CustomerService.CreateCustomer:output_type -> crm.customer.v1.CreateCustomerResponse
+	27, // 43: crm.customer.v1.CustomerService.GetCustomer:output_type -> crm.customer.v1.GetCustomerResponse
+	4,  // 44: crm.customer.v1.CustomerService.BatchGetCustomers:output_type -> crm.customer.v1.BatchGetCustomersResponse
+	7,  // 45: crm.customer.v1.CustomerService.ListCustomers:output_type -> crm.customer.v1.ListCustomersResponse
+	9,  // 46: crm.customer.v1.CustomerService.SearchCustomers:output_type -> crm.customer.v1.SearchCustomersResponse
+	28, // 47: crm.customer.v1.CustomerService.UpdateCustomer:output_type -> crm.customer.v1.UpdateCustomerResponse
+	29, // 48: crm.customer.v1.CustomerService.DeleteCustomer:output_type -> crm.customer.v1.DeleteCustomerResponse
+	30, // 49: crm.customer.v1.CustomerService.UndeleteCustomer:output_type -> crm.customer.v1.UndeleteCustomerResponse
+	14, // 50: crm.customer.v1.CustomerService.EraseCustomer:output_type -> crm.customer.v1.EraseCustomerResponse
+	17, // 51: crm.customer.v1.CustomerService.FindDuplicates:output_type -> crm.customer.v1.FindDuplicatesResponse
+	19, // 52: crm.customer.v1.CustomerService.MergeCustomers:output_type -> crm.customer.v1.MergeCustomersResponse
+	21, // 53: crm.customer.v1.CustomerService.ListMerges:output_type -> crm.customer.v1.ListMergesResponse
+	23, // 54: crm.customer.v1.CustomerService.ListConsentHistory:output_type -> crm.customer.v1.ListConsentHistoryResponse
+	25, // 55: crm.customer.v1.CustomerService.WatchCustomerEvents:output_type -> crm.customer.v1.WatchCustomerEventsResponse
+	42, // [42:56] is the sub-list for method output_type
+	28, // [28:42] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_crm_customer_v1_customer_service_proto_init() }
@@ -1918,7 +2053,7 @@ func file_crm_customer_v1_customer_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_customer_v1_customer_service_proto_rawDesc), len(file_crm_customer_v1_customer_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   29,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -31,6 +31,7 @@ const (
 	CustomerService_FindDuplicates_FullMethodName      = "/crm.customer.v1.CustomerService/FindDuplicates"
 	CustomerService_MergeCustomers_FullMethodName      = "/crm.customer.v1.CustomerService/MergeCustomers"
 	CustomerService_ListMerges_FullMethodName          = "/crm.customer.v1.CustomerService/ListMerges"
+	CustomerService_ListConsentHistory_FullMethodName  = "/crm.customer.v1.CustomerService/ListConsentHistory"
 	CustomerService_WatchCustomerEvents_FullMethodName = "/crm.customer.v1.CustomerService/WatchCustomerEvents"
 )
 
@@ -75,6 +76,8 @@ type CustomerServiceClient interface {
 	MergeCustomers(ctx context.Context, in *MergeCustomersRequest, opts ...grpc.CallOption) (*MergeCustomersResponse, error)
 	// Lists the merges that involved a customer, newest first.
 	ListMerges(ctx context.Context, in *ListMergesRequest, opts ...grpc.CallOption) (*ListMergesResponse, error)
+	// Lists every change of a customer's consents, oldest first.
+	ListConsentHistory(ctx context.Context, in *ListConsentHistoryRequest, opts ...grpc.CallOption) (*ListConsentHistoryResponse, error)
 	// Streams the customer event feed: replays every event after the given
 	// sequence, then follows new events as they are committed.
 	WatchCustomerEvents(ctx context.Context, in *WatchCustomerEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchCustomerEventsResponse], error)
@@ -208,6 +211,16 @@ func (c *customerServiceClient) ListMerges(ctx context.Context, in *ListMergesRe
 	return out, nil
 }
 
+func (c *customerServiceClient) ListConsentHistory(ctx context.Context, in *ListConsentHistoryRequest, opts ...grpc.CallOption) (*ListConsentHistoryResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListConsentHistoryResponse)
+	err := c.cc.Invoke(ctx, CustomerService_ListConsentHistory_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *customerServiceClient) WatchCustomerEvents(ctx context.Context, in *WatchCustomerEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchCustomerEventsResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	stream, err := c.cc.NewStream(ctx, &CustomerService_ServiceDesc.Streams[0], CustomerService_WatchCustomerEvents_FullMethodName, cOpts...)
@@ -268,6 +281,8 @@ type CustomerServiceServer interface {
 	MergeCustomers(context.Context, *MergeCustomersRequest) (*MergeCustomersResponse, error)
 	// Lists the merges that involved a customer, newest first.
 	ListMerges(context.Context, *ListMergesRequest) (*ListMergesResponse, error)
+	// Lists every change of a customer's consents, oldest first.
+	ListConsentHistory(context.Context, *ListConsentHistoryRequest) (*ListConsentHistoryResponse, error)
 	// Streams the customer event feed: replays every event after the given
 	// sequence, then follows new events as they are committed.
 	WatchCustomerEvents(*WatchCustomerEventsRequest, grpc.ServerStreamingServer[WatchCustomerEventsResponse]) error
@@ -316,6 +331,9 @@ func (UnimplementedCustomerServiceServer) MergeCustomers(context.Context, *Merge
 }
 func (UnimplementedCustomerServiceServer) ListMerges(context.Context, *ListMergesRequest) (*ListMergesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListMerges not implemented")
+}
+func (UnimplementedCustomerServiceServer) ListConsentHistory(context.Context, *ListConsentHistoryRequest) (*ListConsentHistoryResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListConsentHistory not implemented")
 }
 func (UnimplementedCustomerServiceServer) WatchCustomerEvents(*WatchCustomerEventsRequest, grpc.ServerStreamingServer[WatchCustomerEventsResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchCustomerEvents not implemented")
@@ -557,6 +575,24 @@ func _CustomerService_ListMerges_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CustomerService_ListConsentHistory_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListConsentHistoryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CustomerServiceServer).ListConsentHistory(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CustomerService_ListConsentHistory_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CustomerServiceServer).ListConsentHistory(ctx, req.(*ListConsentHistoryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _CustomerService_WatchCustomerEvents_Handler(srv interface{}, stream grpc.ServerStream) error {
 	m := new(WatchCustomerEventsRequest)
 	if err := stream.RecvMsg(m); err != nil {
@@ -622,6 +658,10 @@ var CustomerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListMerges",
 			Handler:    _CustomerService_ListMerges_Handler,
+		},
+		{
+			MethodName: "ListConsentHistory",
+			Handler:    _CustomerService_ListConsentHistory_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

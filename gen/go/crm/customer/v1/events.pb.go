@@ -345,14 +345,15 @@ func (x *CustomersMerged) GetMerge() string {
 	return ""
 }
 
-// A customer's marketing consent changed on one or more channels.
+// A customer's consent changed, for any purpose, on one or more channels.
+// ListConsentHistory lists each change.
 type ConsentChanged struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The customer's name.
 	Customer string `protobuf:"bytes,1,opt,name=customer,proto3" json:"customer,omitempty"`
 	// The consents after the change.
 	Consents []*Consent `protobuf:"bytes,2,rep,name=consents,proto3" json:"consents,omitempty"`
-	// The channels whose consent changed.
+	// The channels whose consent changed, for any purpose.
 	ChangedChannels []ConsentChannel `protobuf:"varint,3,rep,packed,name=changed_channels,json=changedChannels,proto3,enum=crm.customer.v1.ConsentChannel" json:"changed_channels,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache

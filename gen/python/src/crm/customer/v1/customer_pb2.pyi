@@ -49,16 +49,34 @@ class AttributeValue(_message.Message):
     def __init__(self, string_value: _Optional[str] = ..., number_value: _Optional[float] = ..., bool_value: bool = ..., time_value: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Consent(_message.Message):
-    __slots__ = ["channel", "granted", "source", "time"]
+    __slots__ = ["channel", "evidence", "granted", "legal_basis", "purpose", "source", "time"]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_FIELD_NUMBER: _ClassVar[int]
     GRANTED_FIELD_NUMBER: _ClassVar[int]
+    LEGAL_BASIS_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
     channel: ConsentChannel
+    evidence: str
     granted: bool
+    legal_basis: str
+    purpose: str
     source: str
     time: _timestamp_pb2.Timestamp
-    def __init__(self, channel: _Optional[_Union[ConsentChannel, str]] = ..., granted: bool = ..., time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., source: _Optional[str] = ...) -> None: ...
+    def __init__(self, channel: _Optional[_Union[ConsentChannel, str]] = ..., granted: bool = ..., time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., source: _Optional[str] = ..., purpose: _Optional[str] = ..., legal_basis: _Optional[str] = ..., evidence: _Optional[str] = ...) -> None: ...
+
+class ConsentChange(_message.Message):
+    __slots__ = ["consent", "record_time", "removed", "sequence"]
+    CONSENT_FIELD_NUMBER: _ClassVar[int]
+    RECORD_TIME_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    consent: Consent
+    record_time: _timestamp_pb2.Timestamp
+    removed: bool
+    sequence: int
+    def __init__(self, sequence: _Optional[int] = ..., consent: _Optional[_Union[Consent, _Mapping]] = ..., removed: bool = ..., record_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Customer(_message.Message):
     __slots__ = ["acquisition_source", "addresses", "attributes", "consents", "create_time", "delete_time", "demographics", "display_name", "emails", "etag", "id", "kind", "legal_name", "lifecycle_stage", "merged_into", "name", "owner", "phones", "purge_time", "state", "tags", "update_time"]

@@ -142,6 +142,24 @@ class GetCustomerResponse(_message.Message):
     customer: _customer_pb2.Customer
     def __init__(self, customer: _Optional[_Union[_customer_pb2.Customer, _Mapping]] = ...) -> None: ...
 
+class ListConsentHistoryRequest(_message.Message):
+    __slots__ = ["customer", "page_size", "page_token"]
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    customer: str
+    page_size: int
+    page_token: str
+    def __init__(self, customer: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListConsentHistoryResponse(_message.Message):
+    __slots__ = ["changes", "next_page_token"]
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    changes: _containers.RepeatedCompositeFieldContainer[_customer_pb2.ConsentChange]
+    next_page_token: str
+    def __init__(self, changes: _Optional[_Iterable[_Union[_customer_pb2.ConsentChange, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
 class ListCustomersRequest(_message.Message):
     __slots__ = ["filter", "order_by", "page_size", "page_token", "show_deleted"]
     FILTER_FIELD_NUMBER: _ClassVar[int]

@@ -79,6 +79,11 @@ class CustomerServiceStub(object):
                 request_serializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.ListMergesRequest.SerializeToString,
                 response_deserializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.ListMergesResponse.FromString,
                 )
+        self.ListConsentHistory = channel.unary_unary(
+                '/crm.customer.v1.CustomerService/ListConsentHistory',
+                request_serializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.ListConsentHistoryRequest.SerializeToString,
+                response_deserializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.ListConsentHistoryResponse.FromString,
+                )
         self.WatchCustomerEvents = channel.unary_stream(
                 '/crm.customer.v1.CustomerService/WatchCustomerEvents',
                 request_serializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.WatchCustomerEventsRequest.SerializeToString,
@@ -185,6 +190,13 @@ class CustomerServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListConsentHistory(self, request, context):
+        """Lists every change of a customer's consents, oldest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WatchCustomerEvents(self, request, context):
         """Streams the customer event feed: replays every event after the given
         sequence, then follows new events as they are committed.
@@ -255,6 +267,11 @@ def add_CustomerServiceServicer_to_server(servicer, server):
                     servicer.ListMerges,
                     request_deserializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.ListMergesRequest.FromString,
                     response_serializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.ListMergesResponse.SerializeToString,
+            ),
+            'ListConsentHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListConsentHistory,
+                    request_deserializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.ListConsentHistoryRequest.FromString,
+                    response_serializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.ListConsentHistoryResponse.SerializeToString,
             ),
             'WatchCustomerEvents': grpc.unary_stream_rpc_method_handler(
                     servicer.WatchCustomerEvents,
@@ -477,6 +494,23 @@ class CustomerService(object):
         return grpc.experimental.unary_unary(request, target, '/crm.customer.v1.CustomerService/ListMerges',
             crm_dot_customer_dot_v1_dot_customer__service__pb2.ListMergesRequest.SerializeToString,
             crm_dot_customer_dot_v1_dot_customer__service__pb2.ListMergesResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListConsentHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/crm.customer.v1.CustomerService/ListConsentHistory',
+            crm_dot_customer_dot_v1_dot_customer__service__pb2.ListConsentHistoryRequest.SerializeToString,
+            crm_dot_customer_dot_v1_dot_customer__service__pb2.ListConsentHistoryResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 

@@ -123,7 +123,8 @@ export declare type Customer = Message<"crm.customer.v1.Customer"> & {
   lifecycleStage: LifecycleStage;
 
   /**
-   * Marketing consent, at most one entry per channel.
+   * Consents: at most one current entry per purpose and channel. Every
+   * change is kept and listed by ListConsentHistory.
    *
    * @generated from field: repeated crm.customer.v1.Consent consents = 15;
    */
@@ -421,7 +422,8 @@ export declare type AttributeValue = Message<"crm.customer.v1.AttributeValue"> &
 export declare const AttributeValueSchema: GenMessage<AttributeValue>;
 
 /**
- * The customer's marketing consent on one channel.
+ * The customer's consent to one purpose on one channel: granted or
+ * withdrawn, when, how, on what legal basis and with what evidence.
  *
  * @generated from message crm.customer.v1.Consent
  */
@@ -454,6 +456,32 @@ export declare type Consent = Message<"crm.customer.v1.Consent"> & {
    * @generated from field: string source = 4;
    */
   source: string;
+
+  /**
+   * What the consent is for: one of the purposes customer-profile is
+   * configured with (CRM_CONSENT_PURPOSES; by default "marketing",
+   * "profiling" and "transactional"). Empty means "marketing", the meaning
+   * of a consent before purposes existed; always set in responses.
+   *
+   * @generated from field: string purpose = 5;
+   */
+  purpose: string;
+
+  /**
+   * The legal basis of the processing, for example "consent" or
+   * "legitimate-interest".
+   *
+   * @generated from field: string legal_basis = 6;
+   */
+  legalBasis: string;
+
+  /**
+   * Evidence of the decision, for example a form submission id or the
+   * reference of a call recording.
+   *
+   * @generated from field: string evidence = 7;
+   */
+  evidence: string;
 };
 
 /**
@@ -461,6 +489,48 @@ export declare type Consent = Message<"crm.customer.v1.Consent"> & {
  * Use `create(ConsentSchema)` to create a new message.
  */
 export declare const ConsentSchema: GenMessage<Consent>;
+
+/**
+ * One change of a customer's consent, as customer-profile recorded it.
+ *
+ * @generated from message crm.customer.v1.ConsentChange
+ */
+export declare type ConsentChange = Message<"crm.customer.v1.ConsentChange"> & {
+  /**
+   * Position of the change in the customer's history, from 1.
+   *
+   * @generated from field: int64 sequence = 1;
+   */
+  sequence: bigint;
+
+  /**
+   * The consent after the change. For a removed consent, its last value.
+   *
+   * @generated from field: crm.customer.v1.Consent consent = 2;
+   */
+  consent?: Consent | undefined;
+
+  /**
+   * Whether the change removed the consent from the customer's list, so
+   * that no decision for its purpose and channel is on record any more.
+   *
+   * @generated from field: bool removed = 3;
+   */
+  removed: boolean;
+
+  /**
+   * When customer-profile recorded the change.
+   *
+   * @generated from field: google.protobuf.Timestamp record_time = 4;
+   */
+  recordTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message crm.customer.v1.ConsentChange.
+ * Use `create(ConsentChangeSchema)` to create a new message.
+ */
+export declare const ConsentChangeSchema: GenMessage<ConsentChange>;
 
 /**
  * A record that one customer was merged into another.
@@ -694,7 +764,7 @@ export enum Gender {
 export declare const GenderSchema: GenEnum<Gender>;
 
 /**
- * Marketing channels that need consent.
+ * Channels a consent applies to.
  *
  * @generated from enum crm.customer.v1.ConsentChannel
  */

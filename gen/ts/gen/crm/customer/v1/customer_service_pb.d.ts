@@ -4,7 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
-import type { AttributeValue, Customer, LifecycleStage, Merge } from "./customer_pb.js";
+import type { AttributeValue, ConsentChange, Customer, LifecycleStage, Merge } from "./customer_pb.js";
 import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
 import type { Event } from "../../feed/v1/feed_pb.js";
 
@@ -662,6 +662,67 @@ export declare type ListMergesResponse = Message<"crm.customer.v1.ListMergesResp
 export declare const ListMergesResponseSchema: GenMessage<ListMergesResponse>;
 
 /**
+ * Request of ListConsentHistory.
+ *
+ * @generated from message crm.customer.v1.ListConsentHistoryRequest
+ */
+export declare type ListConsentHistoryRequest = Message<"crm.customer.v1.ListConsentHistoryRequest"> & {
+  /**
+   * "customers/{id}".
+   *
+   * @generated from field: string customer = 1;
+   */
+  customer: string;
+
+  /**
+   * Page size, 1 to 500; default 100.
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * Token from a previous response; valid only for the same customer.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message crm.customer.v1.ListConsentHistoryRequest.
+ * Use `create(ListConsentHistoryRequestSchema)` to create a new message.
+ */
+export declare const ListConsentHistoryRequestSchema: GenMessage<ListConsentHistoryRequest>;
+
+/**
+ * Response of ListConsentHistory.
+ *
+ * @generated from message crm.customer.v1.ListConsentHistoryResponse
+ */
+export declare type ListConsentHistoryResponse = Message<"crm.customer.v1.ListConsentHistoryResponse"> & {
+  /**
+   * The page of changes, oldest first.
+   *
+   * @generated from field: repeated crm.customer.v1.ConsentChange changes = 1;
+   */
+  changes: ConsentChange[];
+
+  /**
+   * Token of the next page; empty on the last.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message crm.customer.v1.ListConsentHistoryResponse.
+ * Use `create(ListConsentHistoryResponseSchema)` to create a new message.
+ */
+export declare const ListConsentHistoryResponseSchema: GenMessage<ListConsentHistoryResponse>;
+
+/**
  * Request of WatchCustomerEvents.
  *
  * @generated from message crm.customer.v1.WatchCustomerEventsRequest
@@ -974,6 +1035,16 @@ export declare const CustomerService: GenService<{
     methodKind: "unary";
     input: typeof ListMergesRequestSchema;
     output: typeof ListMergesResponseSchema;
+  },
+  /**
+   * Lists every change of a customer's consents, oldest first.
+   *
+   * @generated from rpc crm.customer.v1.CustomerService.ListConsentHistory
+   */
+  listConsentHistory: {
+    methodKind: "unary";
+    input: typeof ListConsentHistoryRequestSchema;
+    output: typeof ListConsentHistoryResponseSchema;
   },
   /**
    * Streams the customer event feed: replays every event after the given

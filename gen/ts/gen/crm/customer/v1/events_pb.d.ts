@@ -170,7 +170,8 @@ export declare type CustomersMerged = Message<"crm.customer.v1.CustomersMerged">
 export declare const CustomersMergedSchema: GenMessage<CustomersMerged>;
 
 /**
- * A customer's marketing consent changed on one or more channels.
+ * A customer's consent changed, for any purpose, on one or more channels.
+ * ListConsentHistory lists each change.
  *
  * @generated from message crm.customer.v1.ConsentChanged
  */
@@ -190,7 +191,7 @@ export declare type ConsentChanged = Message<"crm.customer.v1.ConsentChanged"> &
   consents: Consent[];
 
   /**
-   * The channels whose consent changed.
+   * The channels whose consent changed, for any purpose.
    *
    * @generated from field: repeated crm.customer.v1.ConsentChannel changed_channels = 3;
    */
