@@ -39,7 +39,6 @@ func Indexes() []mongox.Index {
 		{Collection: Interactions, Model: mongo.IndexModel{Keys: TimelineIndex}},
 		{Collection: Interactions, Model: mongo.IndexModel{Keys: bson.D{{Key: "record_time", Value: 1}}}},
 		{Collection: Interactions, Model: mongo.IndexModel{Keys: bson.D{{Key: "dedup_key", Value: 1}}, Options: options.Index().SetUnique(true)}},
-		feed.RecordIndex(Interactions),
 	}, feed.Indexes(Interactions)...)
 }
 
@@ -225,14 +224,11 @@ func (s *Store) Update(ctx context.Context, i *record.Interaction, expectVersion
 }
 
 // EraseCustomer removes every interaction and case of a customer and
-// redacts their events (a deleted record leaves a redacted event in its
-// place in the feed). Redacting first makes a retry after a crash finish
-// the job.
+// redacts their events: a deleted record is a redacted event in its place
+// in the feed, and the events of their changes are redacted here before
+// the records go, so that a retry after a crash finishes the job.
 func (s *Store) EraseCustomer(ctx context.Context, customerID string) (int64, error) {
 	q := bson.D{{Key: "customer_id", Value: customerID}}
-	if err := s.feed.RedactRecords(ctx, s.coll, q); err != nil {
-		return 0, err
-	}
 	var deleted int64
 	for _, c := range []struct {
 		coll *mongo.Collection
