@@ -114,6 +114,7 @@ func Indexes(sources ...string) []mongox.Index {
 // Producer publishes one service's feed.
 type Producer struct {
 	id      string // this instance, as holder of the relay lease
+	db      *mongo.Database
 	events  *mongo.Collection
 	pending *mongo.Collection
 	state   *mongo.Collection
@@ -149,7 +150,7 @@ type Producer struct {
 // NewProducer returns the producer for the feed kept in db.
 func NewProducer(db *mongo.Database) *Producer {
 	return &Producer{
-		id:     rand.Text(),
+		id: rand.Text(), db: db,
 		events: db.Collection(EventsCollection), pending: db.Collection(pendingCollection), state: db.Collection(stateCollection),
 		Poll: 250 * time.Millisecond, Now: time.Now,
 		wake: make(chan struct{}), failed: map[string]leftBehind{}, failedBatches: map[string]bool{},
@@ -377,4 +378,3 @@ func (p *Producer) Redact(ctx context.Context, subject string) error {
 		bson.D{{Key: "$set", Value: bson.D{{Key: "redacted", Value: true}}}, {Key: "$unset", Value: bson.D{{Key: "payload", Value: ""}, {Key: "trace", Value: ""}}}})
 	return mongox.Wrap("redact events", err)
 }
-

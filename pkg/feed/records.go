@@ -59,8 +59,7 @@ type Records struct {
 }
 
 // AddRecords makes Watch deliver the records of r, in sequence order with
-// the other events, and Relay finish their batches. Call it before the
-// first Watch or InsertRecords.
+// the other events. Call it before the first Watch.
 func (p *Producer) AddRecords(r Records) {
 	p.records = append(p.records, r)
 }
@@ -96,9 +95,6 @@ type intent struct {
 func (p *Producer) InsertRecords(ctx context.Context, coll *mongo.Collection, docs []bson.Raw) error {
 	if len(docs) == 0 {
 		return nil
-	}
-	if _, err := p.source(coll.Name()); err != nil {
-		return fmt.Errorf("insert records: %w", err)
 	}
 	carrier := propagation.MapCarrier{}
 	telemetry.Propagator.Inject(ctx, carrier)
@@ -218,10 +214,7 @@ func (p *Producer) recoverAll(ctx context.Context) error {
 // nil when the caller is a recovery, which looks each record up. The
 // caller holds p.mu.
 func (p *Producer) settle(ctx context.Context, in intent, inserted []string) error {
-	src, err := p.source(in.Source)
-	if err != nil {
-		return fmt.Errorf("place records: %w", err)
-	}
+	src := p.db.Collection(in.Source)
 	writer := inserted != nil
 	for {
 		placed := make(map[string]bool, len(in.Placed))
@@ -235,8 +228,11 @@ func (p *Producer) settle(ctx context.Context, in intent, inserted []string) err
 					want = append(want, id)
 				}
 			}
-		} else if want, err = p.present(ctx, src, in, placed); err != nil {
-			return err
+		} else {
+			var err error
+			if want, err = p.present(ctx, src, in, placed); err != nil {
+				return err
+			}
 		}
 		if len(want) == 0 {
 			if writer || len(placed) == len(in.IDs) {
@@ -294,14 +290,14 @@ func (p *Producer) settle(ctx context.Context, in intent, inserted []string) err
 
 // present returns the records of batch in, in its order, that are stored
 // and have no place yet.
-func (p *Producer) present(ctx context.Context, src Records, in intent, placed map[string]bool) ([]string, error) {
+func (p *Producer) present(ctx context.Context, src *mongo.Collection, in intent, placed map[string]bool) ([]string, error) {
 	var out []string
 	for _, id := range in.IDs {
 		if placed[id] {
 			continue
 		}
 		var s Stamp
-		err := src.Collection.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: BatchField, Value: 1}})).Decode(&s)
+		err := src.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: BatchField, Value: 1}})).Decode(&s)
 		if mongox.IsNotFound(err) {
 			continue
 		}
