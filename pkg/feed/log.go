@@ -135,7 +135,8 @@ func (p *Producer) at(ctx context.Context, seq int64) (c chunk, found bool, err 
 
 // place appends cs, in order, to the end of the chain, each at the first
 // free place after the one before. A chunk whose batch has a place already
-// (an earlier attempt got there) is not placed again: its placed is false.
+// (an earlier attempt got there) is not placed again: its placed is false,
+// and what its place holds is the stored chunk, which may differ from cs's.
 // The caller holds p.mu; the events of cs must be committed.
 func (p *Producer) place(ctx context.Context, cs []chunk) (placed []bool, err error) {
 	placed = make([]bool, len(cs))
@@ -184,8 +185,7 @@ func (p *Producer) place(ctx context.Context, cs []chunk) (placed []bool, err er
 		switch {
 		case !found: // the batch is placed further back
 			i++
-		case c.Batch == cs[i].Batch: // an earlier attempt of ours went in
-			placed[i] = true
+		case c.Batch == cs[i].Batch: // an earlier attempt (a lost reply) went in, maybe with other content
 			pos += c.N
 			i++
 		default: // another writer was first: go after its chunk
