@@ -4,8 +4,10 @@
 # any violation. Two configurations of it are checked, as together they
 # cover what one with every process at once would, in a fraction of its
 # states: two writers, two relays (one of them losing its lease in the
-# middle of a round) and one reader; and two writers, one relay and two
-# readers. Then the variant with the old rule (a reader passes a missing
+# middle of a round) and one reader, placers starting at place 1; and two
+# writers, one relay and two readers, placers starting at the shared hint
+# of the chain's end (so only the unique batch index stops a second
+# placing). Then the variant with the old rule (a reader passes a missing
 # number once a later one is committed and a wait is over) must fail.
 # Needs spin and a C compiler (tools/setup.sh installs spin).
 set -euo pipefail
@@ -47,5 +49,5 @@ check() {
 }
 
 check two-relays ok -DRELAYS=2 -DREADERS=1
-check two-readers ok -DRELAYS=1 -DREADERS=2
+check two-readers ok -DRELAYS=1 -DREADERS=2 -DFROMHINT
 check old-gap-rule violation -DGAPRULE -DREADERS=2

@@ -62,13 +62,19 @@ byte count[2];
 
 /* place tok with content m at the end of the chain: res is 1 if this
  * insert put it there, 0 if the token has a place already (then got is
- * what that place holds). The placer starts where it last saw the chain
- * end, or at the shared hint, which may lag: here, anywhere from place 1
- * to the hint. An insert and, when it fails, the read of the place (or of
+ * what that place holds). With -DFROMHINT the placer starts at the shared
+ * hint of where the chain ends (which may lag), so that only the unique
+ * batch index keeps it from placing a token twice; without, it starts at
+ * place 1, as a process that has no hint (fewer states: the two-relay
+ * configuration is checked so). An insert and, when it fails, the read of the place (or of
  * the token's place) are one step: a taken place never changes, and a
  * token's place, once it has one, neither. */
 inline placeChunk(tok, m) {
-	select(pos : 1 .. hint);
+#ifdef FROMHINT
+	pos = hint;
+#else
+	pos = 1;
+#endif
 	res = 2;
 	do
 	:: res != 2 -> break
@@ -92,7 +98,11 @@ inline placeChunk(tok, m) {
 			fi
 		}
 	od;
+#ifdef FROMHINT
 	atomic { if :: hint < pos + res -> hint = pos + res :: else -> skip fi; pos = 0 }
+#else
+	pos = 0
+#endif
 }
 
 /* settle the record batch: place what is committed and has no place yet.
