@@ -1,5 +1,5 @@
 // Package store keeps interactions in MongoDB. A new record is its own
-// InteractionLogged event (it carries its place in the feed); a change to
+// InteractionLogged event (the feed lists it once it is stored); a change to
 // it carries its event in its outbox; the unique dedup_key makes a source
 // system's record land once; refunds are counted on their purchase with a
 // conditional update, so concurrent refunds can never exceed it.
@@ -98,8 +98,8 @@ func (s *Store) Insert(ctx context.Context, i *record.Interaction) error {
 	return errs[0]
 }
 
-// InsertMany stores new interactions in one insertMany, each stamped with
-// its place in the feed, which publishes them. It returns, per item, nil
+// InsertMany stores new interactions in one insertMany and then gives
+// those stored their places in the feed, which publishes them. It returns, per item, nil
 // or the error of that item alone; an item stored already (same id or
 // source record) is replaced by the stored one and succeeds.
 func (s *Store) InsertMany(ctx context.Context, items []Encoded) ([]error, error) {
