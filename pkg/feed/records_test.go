@@ -52,10 +52,10 @@ func insertNotes(ctx context.Context, t *testing.T, p *feed.Producer, notes *mon
 	return p.InsertRecords(ctx, notes, docs)
 }
 
-// collect watches from 0 until want events arrived or 10 s passed.
+// collect watches from 0 until want events arrived or a minute passed.
 func collect(t *testing.T, p *feed.Producer, want int) []*feedv1.Event {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var got []*feedv1.Event
 	_ = p.Watch(ctx, 0, func(ev *feedv1.Event) error {

@@ -97,14 +97,8 @@ func (p *Producer) readBatch(ctx context.Context, pos *int64, after int64, send 
 		if err != nil || !found {
 			return passed, err
 		}
-		evs, err := p.chunkEvents(ctx, c, *pos, after)
-		if err != nil {
+		if err := p.sendChunk(ctx, c, *pos, after, send); err != nil {
 			return passed, err
-		}
-		for _, ev := range evs {
-			if err := send(ev); err != nil {
-				return passed, err
-			}
 		}
 		*pos += c.N
 		passed += int(c.N)
@@ -112,25 +106,24 @@ func (p *Producer) readBatch(ctx context.Context, pos *int64, after int64, send 
 	return passed, nil
 }
 
-// chunkEvents returns the events of chunk c, which starts at seq, that are
-// after after.
-func (p *Producer) chunkEvents(ctx context.Context, c chunk, seq, after int64) ([]*feedv1.Event, error) {
+// sendChunk sends the events of chunk c, which starts at seq, that are
+// after after, each as soon as it is read.
+func (p *Producer) sendChunk(ctx context.Context, c chunk, seq, after int64, send func(*feedv1.Event) error) error {
 	if c.Source == "" {
 		if seq <= after {
-			return nil, nil
+			return nil
 		}
 		ev := &feedv1.Event{Id: strings.TrimPrefix(c.Batch, eventBatch), Sequence: seq, Type: c.Type, Subject: c.Subject,
 			Time: timestamppb.New(c.Time), TraceContext: c.Trace, Redacted: c.Redacted}
 		if !c.Redacted {
 			ev.Payload = &anypb.Any{TypeUrl: "type.googleapis.com/" + c.Type, Value: c.Payload}
 		}
-		return []*feedv1.Event{ev}, nil
+		return send(ev)
 	}
 	src, err := p.source(c.Source)
 	if err != nil {
-		return nil, fmt.Errorf("read the feed at %d: %w", seq, err)
+		return fmt.Errorf("read the feed at %d: %w", seq, err)
 	}
-	out := make([]*feedv1.Event, 0, len(c.Refs))
 	for i, id := range c.Refs {
 		s := seq + int64(i)
 		if s <= after {
@@ -141,13 +134,15 @@ func (p *Producer) chunkEvents(ctx context.Context, c chunk, seq, after int64) (
 			raw, err = nil, nil // erased: a redacted event keeps its place
 		}
 		if err != nil {
-			return nil, mongox.Wrap("read a record of the feed", err)
+			return mongox.Wrap("read a record of the feed", err)
 		}
 		ev, err := recordEvent(src, id, raw, s, c.Placed)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, ev)
+		if err := send(ev); err != nil {
+			return err
+		}
 	}
-	return out, nil
+	return nil
 }
