@@ -23,6 +23,14 @@ if ! command -v grpc_python_plugin >/dev/null || ! /usr/bin/python3 -c 'import g
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf jq curl >/dev/null
 fi
 
+# spin checks the feed protocol's model (tools/check-model.sh).
+if ! command -v spin >/dev/null || ! command -v cc >/dev/null; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq spin gcc >/dev/null
+fi
+
 (cd tools && GOWORK=off GOBIN="$root/.tools/bin" go install tool)
 
 # protovalidate's validate.proto is not in its Go runtime module; it is in the

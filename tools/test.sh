@@ -21,6 +21,8 @@ if [ -n "$bad" ]; then
 fi
 echo "== go vet"
 go vet $mods
+echo "== feed protocol model (spin)"
+tools/check-model.sh
 echo "== go test"
 go test -count=1 -timeout 15m $mods
 echo "== clients in other languages"

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,7 +14,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
@@ -187,60 +187,6 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 }
 
-// insertAt stores an event at a chosen sequence, as a slow producer whose
-// allocation came earlier would.
-func insertAt(t *testing.T, db *mongo.Database, seq int64, published time.Time) {
-	t.Helper()
-	payload, _ := proto.Marshal(wrapperspb.String(fmt.Sprint(seq)))
-	_, err := db.Collection(feed.EventsCollection).InsertOne(context.Background(), bson.D{
-		{Key: "_id", Value: seq}, {Key: "event_id", Value: fmt.Sprint("e", seq)}, {Key: "type", Value: "google.protobuf.StringValue"},
-		{Key: "time", Value: published}, {Key: "published", Value: published}, {Key: "payload", Value: payload}})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func TestWatchWaitsForLateCommitThenSkipsAbandonedGap(t *testing.T) {
-	t.Parallel()
-	db, p, _ := setup(t)
-	p.GapWait = time.Second
-	p.Poll = 20 * time.Millisecond
-	now := time.Now()
-	insertAt(t, db, 1, now)
-	insertAt(t, db, 3, now)
-
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	got := make(chan int64, 10)
-	go func() {
-		_ = p.Watch(ctx, 0, func(ev *feedv1.Event) error { got <- ev.GetSequence(); return nil })
-	}()
-	if s := <-got; s != 1 {
-		t.Fatalf("first event %d, want 1", s)
-	}
-	select {
-	case s := <-got:
-		t.Fatalf("event %d delivered across an open gap", s)
-	case <-time.After(300 * time.Millisecond):
-	}
-	insertAt(t, db, 2, time.Now()) // the late commit
-	for _, want := range []int64{2, 3} {
-		if s := <-got; s != want {
-			t.Fatalf("got %d, want %d", s, want)
-		}
-	}
-	// 4 is never committed; 5 is: after GapWait the reader moves on.
-	insertAt(t, db, 5, time.Now())
-	select {
-	case s := <-got:
-		if s != 5 {
-			t.Fatalf("got %d, want 5", s)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("reader stuck at an abandoned gap")
-	}
-}
-
 func TestFlushTwiceDoesNotDuplicateAndRedactRemovesPayload(t *testing.T) {
 	t.Parallel()
 	db, p, docs := setup(t)
@@ -253,7 +199,7 @@ func TestFlushTwiceDoesNotDuplicateAndRedactRemovesPayload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev.ID = raw.Lookup("event_id").StringValue()
+	ev.ID = strings.TrimPrefix(raw.Lookup("batch").StringValue(), "e/")
 	ev.Type, ev.Subject = "google.protobuf.StringValue", "docs/a"
 	_, _ = docs.UpdateOne(ctx, bson.D{{Key: "_id", Value: "a"}}, bson.D{{Key: "$push", Value: bson.D{{Key: feed.OutboxField, Value: bson.D{{Key: "$each", Value: bson.A{ev}}}}}}})
 	if err := p.Flush(ctx, docs, "a"); err != nil {
@@ -387,7 +333,7 @@ func TestRelayRetriesAFailedFlush(t *testing.T) {
 		t.Fatal("flush with a cancelled context succeeded")
 	}
 	waitFor(t, func() bool {
-		n, err := db.Collection(feed.EventsCollection).CountDocuments(ctx, bson.D{{Key: "event_id", Value: ev.ID}})
+		n, err := db.Collection(feed.EventsCollection).CountDocuments(ctx, bson.D{{Key: "batch", Value: "e/" + ev.ID}})
 		return err == nil && n == 1
 	})
 }

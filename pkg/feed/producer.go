@@ -1,25 +1,27 @@
 // Package feed implements the platform's event feeds: the producer side
-// (outbox relay, sequence allocation, a gap-aware reader for Watch calls) and
-// the consumer side (persisted cursor, reconnect with backoff, trace
-// continuation). See DESIGN.md, "Event feeds between services".
+// (outbox relay, the feed's log, the reader behind Watch calls) and the
+// consumer side (persisted cursor, reconnect with backoff, trace
+// continuation). docs/feeds.md describes the design and its invariants.
 //
-// A change and its event are written by one single-document update: the
-// changed document carries the event in its "outbox" field. The relay copies
-// outbox events into the feed collection with a sequence number, then removes
-// them from the document. Copying is idempotent (a unique event id), so a
-// crash between the two steps never loses or doubles an event. An
-// append-only record is its own event instead (records.go): it carries its
-// sequence number, and Watch reads it where it is stored.
+// An event is committed first, where it lives, and only then given its
+// sequence number. A changed document carries its events in its "outbox"
+// field, written by the same single-document update as the change; an
+// append-only record is its own event (records.go). Publishing appends
+// committed events to the log (log.go), a chain of chunks keyed by the
+// zero-padded number of their first event, where the first insert at a
+// place wins. So a number is never handed out before its event is
+// committed, a reader never meets a hole it must wait for or guess about,
+// and every read is a lookup of one exact string key, whose cost does not
+// grow with the feed's history on any of the databases. Publishing again
+// after a crash is idempotent (a unique batch key per event), so a crash
+// between any two steps never loses or doubles an event.
 package feed
 
 import (
-	"cmp"
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 	"sync"
 	"time"
@@ -29,22 +31,14 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.opentelemetry.io/otel/propagation"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/anypb"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
-	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/pkg/telemetry"
 )
 
-// Collections used by a producer.
-const (
-	EventsCollection   = "feed_events"
-	countersCollection = "feed_counters"
-	// OutboxField is the field of a changed document that holds its
-	// pending events.
-	OutboxField = "outbox"
-)
+// OutboxField is the field of a changed document that holds its pending
+// events.
+const OutboxField = "outbox"
 
 // Pending is an event waiting in a document's outbox.
 type Pending struct {
@@ -104,27 +98,11 @@ func NewPending(ctx context.Context, subject string, payload proto.Message, now 
 	}, nil
 }
 
-// stored is an event in the feed collection. A placeholder (Skip) fills a
-// sequence number that was allocated but not used, so readers need not wait
-// for it.
-type stored struct {
-	Seq       int64             `bson:"_id"`
-	EventID   string            `bson:"event_id"`
-	Type      string            `bson:"type,omitempty"`
-	Subject   string            `bson:"subject,omitempty"`
-	Time      time.Time         `bson:"time"`
-	Published time.Time         `bson:"published"`
-	Trace     map[string]string `bson:"trace,omitempty"`
-	Payload   []byte            `bson:"payload,omitempty"`
-	Redacted  bool              `bson:"redacted,omitempty"`
-	Skip      bool              `bson:"skip,omitempty"`
-}
-
 // Indexes returns the indexes a producer needs in its database. Sources are
 // the collections whose documents carry outboxes.
 func Indexes(sources ...string) []mongox.Index {
 	ix := []mongox.Index{
-		{Collection: EventsCollection, Model: mongo.IndexModel{Keys: bson.D{{Key: "event_id", Value: 1}}, Options: options.Index().SetUnique(true)}},
+		{Collection: EventsCollection, Model: mongo.IndexModel{Keys: bson.D{{Key: "batch", Value: 1}}, Options: options.Index().SetUnique(true)}},
 		{Collection: EventsCollection, Model: mongo.IndexModel{Keys: bson.D{{Key: "subject", Value: 1}}}},
 	}
 	for _, s := range sources {
@@ -135,12 +113,11 @@ func Indexes(sources ...string) []mongox.Index {
 
 // Producer publishes one service's feed.
 type Producer struct {
-	db       *mongo.Database
-	events   *mongo.Collection
-	counters *mongo.Collection
-	// GapWait is how long a reader waits for an allocated sequence number
-	// to be committed before it treats the number as abandoned.
-	GapWait time.Duration
+	id      string // this instance, as holder of the relay lease
+	db      *mongo.Database
+	events  *mongo.Collection
+	pending *mongo.Collection
+	state   *mongo.Collection
 	// Poll is how often a Watch looks for events written by other
 	// replicas; events of this process wake it at once.
 	Poll time.Duration
@@ -150,24 +127,33 @@ type Producer struct {
 	// crash left at its next start, and on a database that reads whole
 	// tables, where a scan every few seconds stalls the writes.
 	ScanOnlyAtStart bool
-	Now             func() time.Time
+	// Now is the clock of event and placement times and of the relay
+	// lease; nothing that decides what a reader sees depends on it.
+	Now func() time.Time
+	// Hook, when set, is called at each Step of publishing: tests inject
+	// delays and crashes through it (an error stops the publish there, as
+	// a crash would). Nil in production.
+	Hook func(ctx context.Context, s Step) error
 
 	mu      sync.Mutex // serialises publishing in this process
+	tail    int64      // the end of the chain as far as this process knows; under mu
 	records []Records
-	// failed holds the documents whose flush failed in this process, for
-	// Relay to retry.
-	failedMu sync.Mutex
-	failed   map[string]leftBehind
-	wakeMu   sync.Mutex
-	wake     chan struct{} // closed and replaced on every publish
+	// failed holds the documents whose flush, and the record batches whose
+	// placing, failed in this process, for Relay to retry.
+	failedMu      sync.Mutex
+	failed        map[string]leftBehind
+	failedBatches map[string]bool
+	wakeMu        sync.Mutex
+	wake          chan struct{} // closed and replaced on every publish
 }
 
 // NewProducer returns the producer for the feed kept in db.
 func NewProducer(db *mongo.Database) *Producer {
 	return &Producer{
-		db: db, events: db.Collection(EventsCollection), counters: db.Collection(countersCollection),
-		GapWait: 2 * time.Second, Poll: 250 * time.Millisecond, Now: time.Now,
-		wake: make(chan struct{}), failed: map[string]leftBehind{},
+		id: rand.Text(), db: db,
+		events: db.Collection(EventsCollection), pending: db.Collection(pendingCollection), state: db.Collection(stateCollection),
+		Poll: 250 * time.Millisecond, Now: time.Now,
+		wake: make(chan struct{}), failed: map[string]leftBehind{}, failedBatches: map[string]bool{},
 	}
 }
 
@@ -214,14 +200,14 @@ func (p *Producer) flush(ctx context.Context, coll *mongo.Collection, id any) er
 	if len(doc.Outbox) == 0 {
 		return nil
 	}
-	for _, raw := range doc.Outbox {
-		var ev Pending
-		if err := bson.Unmarshal(raw, &ev); err != nil {
+	evs := make([]Pending, len(doc.Outbox))
+	for i, raw := range doc.Outbox {
+		if err := bson.Unmarshal(raw, &evs[i]); err != nil {
 			return fmt.Errorf("decode outbox event: %w", err)
 		}
-		if err := p.publish(ctx, ev); err != nil {
-			return err
-		}
+	}
+	if err := p.publish(ctx, evs); err != nil {
+		return err
 	}
 	// Remove exactly the events published; events added meanwhile stay.
 	vals := make(bson.A, len(doc.Outbox))
@@ -238,52 +224,29 @@ func (p *Producer) flush(ctx context.Context, coll *mongo.Collection, id any) er
 
 // Append publishes events that are not kept in an outbox, with ids the
 // caller derives from what they report, so that publishing one again (a
-// replay after a crash) adds nothing. It takes one block of sequence
-// numbers and one insertMany; an event published before keeps its first
-// place and its number here is filled, so readers do not wait for it.
+// replay after a crash) adds nothing: an event keeps its first place. The
+// caller must have committed what the events report before it calls
+// Append. One insert places them all unless another writer races for
+// the same places.
 func (p *Producer) Append(ctx context.Context, evs ...Pending) error {
 	if len(evs) == 0 {
 		return nil
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	first, err := p.allocateBlock(ctx, len(evs))
-	if err != nil {
+	if err := p.publish(ctx, evs); err != nil {
 		return err
-	}
-	now := p.Now().UTC()
-	docs := make([]any, len(evs))
-	for n, ev := range evs {
-		docs[n] = stored{Seq: first + int64(n), EventID: ev.ID, Type: ev.Type, Subject: ev.Subject, Time: ev.Time,
-			Published: now, Trace: traceMap(ev.Trace), Payload: ev.Payload}
-	}
-	_, err = p.events.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	var bulk mongo.BulkWriteException
-	switch {
-	case errors.As(err, &bulk):
-		unused := make([]int64, len(bulk.WriteErrors))
-		for i, we := range bulk.WriteErrors {
-			if !mongox.IsDuplicateKey(we) {
-				return mongox.Wrap("append events", err)
-			}
-			unused[i] = first + int64(we.Index)
-		}
-		if err := p.fill(ctx, unused...); err != nil {
-			return err
-		}
-	case err != nil:
-		return mongox.Wrap("append events", err)
 	}
 	p.notify()
 	return nil
 }
 
 // FlushWritten publishes events the caller has just written to the outbox
-// of the document that filter matches, without reading them back (one
-// block of sequence numbers, one insertMany), then removes them from the
-// outbox in one update together with extra, the caller's own clean-up
-// (may be nil). If the document changed meanwhile (filter no longer
-// matches), the events stay in its outbox: publishing again is idempotent.
+// of the document that filter matches, without reading them back, then
+// removes them from the outbox in one update together with extra, the
+// caller's own clean-up (may be nil). If the document changed meanwhile
+// (filter no longer matches), the events stay in its outbox: publishing
+// again is idempotent.
 func (p *Producer) FlushWritten(ctx context.Context, coll *mongo.Collection, filter bson.D, evs []Pending, extra bson.D) error {
 	update := extra
 	if len(evs) > 0 {
@@ -310,27 +273,6 @@ func (p *Producer) FlushWritten(ctx context.Context, coll *mongo.Collection, fil
 	return mongox.Wrap("clear outbox", err)
 }
 
-func (p *Producer) publish(ctx context.Context, ev Pending) error {
-	seq, err := p.allocateBlock(ctx, 1)
-	if err != nil {
-		return err
-	}
-	now := p.Now().UTC()
-	_, err = p.events.InsertOne(ctx, stored{
-		Seq: seq, EventID: ev.ID, Type: ev.Type, Subject: ev.Subject, Time: ev.Time,
-		Published: now, Trace: traceMap(ev.Trace), Payload: ev.Payload,
-	})
-	if err == nil {
-		return nil
-	}
-	if !mongox.IsDuplicateKey(err) {
-		return mongox.Wrap("append event", err)
-	}
-	// Already published by an earlier flush that did not clear the outbox:
-	// fill the number we took so readers do not wait for it.
-	return p.fill(ctx, seq)
-}
-
 func (p *Producer) notify() {
 	p.wakeMu.Lock()
 	close(p.wake)
@@ -344,28 +286,43 @@ func (p *Producer) waiter() <-chan struct{} {
 	return p.wake
 }
 
-// Relay flushes, every interval until ctx ends, the outboxes that a crash
-// or a failed flush left behind in the given collections: those whose
-// flush failed in this process, and those it finds reading the
-// collections (at start, then every interval unless ScanOnlyAtStart).
+// Relay publishes, every interval until ctx ends, what a crash or a
+// failure left committed but without a place in the feed: the outboxes
+// and record batches whose publishing failed in this process, and those
+// it finds reading the collections and the record batches' intents (at
+// start, then every interval unless ScanOnlyAtStart). Only the replica
+// that holds the relay lease reads the collections; the lease saves the
+// others the work and is not needed for correctness: two relays, or a
+// relay and a writer, that publish the same events at once still give
+// each event one place.
 func (p *Producer) Relay(ctx context.Context, interval time.Duration, onError func(error), sources ...*mongo.Collection) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	report := func(err error) {
+		if err != nil && ctx.Err() == nil {
+			onError(err)
+		}
+	}
 	for scan := true; ; scan = !p.ScanOnlyAtStart {
 		if scan {
-			for _, c := range sources {
-				if err := p.flushAll(ctx, c); err != nil && ctx.Err() == nil {
-					onError(err)
+			held, err := p.holdLease(ctx, 3*interval)
+			report(err)
+			if held {
+				for _, c := range sources {
+					report(p.flushAll(ctx, c))
 				}
+				report(p.recoverAll(ctx))
 			}
 		}
 		p.failedMu.Lock()
 		retry := slices.Collect(maps.Values(p.failed))
+		batches := slices.Collect(maps.Keys(p.failedBatches))
 		p.failedMu.Unlock()
 		for _, d := range retry {
-			if err := p.Flush(ctx, d.coll, d.id); err != nil && ctx.Err() == nil {
-				onError(err)
-			}
+			report(p.Flush(ctx, d.coll, d.id))
+		}
+		for _, b := range batches {
+			report(p.Recover(ctx, b))
 		}
 		select {
 		case <-ctx.Done():
@@ -373,6 +330,26 @@ func (p *Producer) Relay(ctx context.Context, interval time.Duration, onError fu
 		case <-t.C:
 		}
 	}
+}
+
+// holdLease takes or renews the relay lease for ttl when it is free,
+// expired by this process's clock, or this producer's already. A holder
+// that stalls past the expiry and wakes may still relay while another
+// does: that costs work, not correctness.
+func (p *Producer) holdLease(ctx context.Context, ttl time.Duration) (bool, error) {
+	now := p.Now().UTC()
+	_, err := p.state.UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: "relay"}, {Key: "$or", Value: bson.A{
+			bson.D{{Key: "holder", Value: p.id}}, bson.D{{Key: "until", Value: bson.D{{Key: "$lt", Value: now}}}}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "holder", Value: p.id}, {Key: "until", Value: now.Add(ttl)}}}},
+		options.UpdateOne().SetUpsert(true))
+	if mongox.IsDuplicateKey(err) {
+		return false, nil // held by another replica
+	}
+	if err != nil {
+		return false, mongox.Wrap("take the relay lease", err)
+	}
+	return true, nil
 }
 
 func (p *Producer) flushAll(ctx context.Context, coll *mongo.Collection) error {
@@ -400,110 +377,4 @@ func (p *Producer) Redact(ctx context.Context, subject string) error {
 	_, err := p.events.UpdateMany(ctx, bson.D{{Key: "subject", Value: subject}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "redacted", Value: true}}}, {Key: "$unset", Value: bson.D{{Key: "payload", Value: ""}, {Key: "trace", Value: ""}}}})
 	return mongox.Wrap("redact events", err)
-}
-
-// Watch sends every event after sequence after, in order, then follows new
-// events until ctx ends or send fails. A missing sequence number holds the
-// stream until the next event has been committed for GapWait: an event that
-// commits late is never skipped, and one that never will is passed after that.
-func (p *Producer) Watch(ctx context.Context, after int64, send func(*feedv1.Event) error) error {
-	cursor := after
-	for {
-		wake := p.waiter()
-		n, err := p.readBatch(ctx, &cursor, send)
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			continue
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-wake:
-		case <-time.After(p.Poll):
-		}
-	}
-}
-
-const batchSize = 256
-
-// readBatch delivers the events it can after *cursor and advances it; it
-// returns how many sequence numbers it passed.
-func (p *Producer) readBatch(ctx context.Context, cursor *int64, send func(*feedv1.Event) error) (int, error) {
-	evs, err := p.read(ctx, *cursor)
-	if err != nil {
-		if ctx.Err() != nil {
-			return 0, nil
-		}
-		return 0, err
-	}
-	passed := 0
-	for _, s := range evs {
-		if s.Seq != *cursor+1 && p.Now().Sub(s.Published) < p.GapWait {
-			// A number before s may still be committed: wait for it.
-			return passed, nil
-		}
-		*cursor = s.Seq
-		passed++
-		if s.Skip {
-			continue
-		}
-		if err := send(toProto(s)); err != nil {
-			return passed, err
-		}
-	}
-	return passed, nil
-}
-
-// read returns the stored events after cursor from the feed collection and
-// the records collections, in sequence order: up to batchSize from each,
-// and none beyond the last one read from a source that may have more.
-func (p *Producer) read(ctx context.Context, cursor int64) ([]stored, error) {
-	cur, err := p.events.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: cursor}}}},
-		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(batchSize))
-	if err != nil {
-		return nil, mongox.Wrap("read events", err)
-	}
-	var evs []stored
-	if err := cur.All(ctx, &evs); err != nil {
-		return nil, mongox.Wrap("read events", err)
-	}
-	if len(p.records) == 0 {
-		return evs, nil
-	}
-	end := int64(math.MaxInt64)
-	if len(evs) == batchSize {
-		end = evs[len(evs)-1].Seq
-	}
-	for _, r := range p.records {
-		recs, err := p.readRecords(ctx, r, cursor, batchSize)
-		if err != nil {
-			return nil, err
-		}
-		if len(recs) == batchSize {
-			end = min(end, recs[len(recs)-1].Seq)
-		}
-		evs = append(evs, recs...)
-	}
-	// Stable, and the feed collection first: a redacted record's event
-	// there wins over the record a crash kept from being deleted.
-	slices.SortStableFunc(evs, func(a, b stored) int { return cmp.Compare(a.Seq, b.Seq) })
-	evs = slices.CompactFunc(evs, func(a, b stored) bool { return a.Seq == b.Seq })
-	n := len(evs)
-	for n > 0 && evs[n-1].Seq > end {
-		n--
-	}
-	return evs[:n], nil
-}
-
-func toProto(s stored) *feedv1.Event {
-	ev := &feedv1.Event{
-		Id: s.EventID, Sequence: s.Seq, Type: s.Type, Subject: s.Subject,
-		Time: timestamppb.New(s.Time), TraceContext: s.Trace, Redacted: s.Redacted,
-	}
-	if !s.Redacted {
-		ev.Payload = &anypb.Any{TypeUrl: "type.googleapis.com/" + s.Type, Value: s.Payload}
-	}
-	return ev
 }

@@ -14,24 +14,28 @@ import (
 	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 	"go.opentelemetry.io/otel/propagation"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
 
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/pkg/telemetry"
 )
 
-// SeqField is the field of an append-only record that holds its sequence
-// number in the feed.
-const SeqField = "feed_seq"
+// BatchField is the field of an append-only record that names the batch
+// it was written in; the batch's intent lists the records, so a crash
+// between writing them and placing them in the feed leaves enough for
+// Relay to finish.
+const BatchField = "feed_batch"
 
-// Stamp makes an append-only record its own event (DESIGN.md: the record
-// carries its sequence number), so writing the record publishes it with
-// no second write: the record's place in the feed, when that place was
-// taken (the gap wait counts from it), and the trace context of the
-// request that wrote it. Its fields are top-level fields of the record
-// (a nested document costs the embedded database more to store).
+// Stamp makes an append-only record its own event (the record is what the
+// feed delivers; see docs/feeds.md): the batch it was written in and the
+// trace context of the request that wrote it. Its fields are top-level
+// fields of the record (a nested document costs the embedded database
+// more to store).
 type Stamp struct {
-	Seq   int64        `bson:"feed_seq"`
-	Taken time.Time    `bson:"feed_taken"`
+	Batch string       `bson:"feed_batch"`
 	Trace []TraceField `bson:"feed_trace,omitempty"`
 }
 
@@ -46,17 +50,12 @@ type RecordEvent struct {
 // Records is a collection of append-only records that are their own
 // events. Event builds a stored record's event when a Watch reads it, so
 // the event shows the record as it is then: one changed since shows the
-// change (which has its own event too), and one erased through
-// RedactRecords is a redacted event in its place.
+// change (which has its own event too), and one deleted (an erasure) is a
+// redacted event in its place, built by Event from a document that holds
+// only the record's _id. Records have string _ids.
 type Records struct {
 	Collection *mongo.Collection
 	Event      func(raw bson.Raw) (RecordEvent, error)
-}
-
-// RecordIndex is the index Watch reads a records collection by (besides
-// the indexes of Indexes).
-func RecordIndex(collection string) mongox.Index {
-	return mongox.Index{Collection: collection, Model: mongo.IndexModel{Keys: bson.D{{Key: SeqField, Value: 1}}}}
 }
 
 // AddRecords makes Watch deliver the records of r, in sequence order with
@@ -65,11 +64,34 @@ func (p *Producer) AddRecords(r Records) {
 	p.records = append(p.records, r)
 }
 
-// InsertRecords inserts append-only records, encoded without their
-// stamp, in one unordered insertMany, each stamped with its own sequence
-// number. It returns the insertMany's error; for the records
-// it did not insert (a mongo.BulkWriteException names them) the numbers are
-// filled, so readers do not wait for them.
+func (p *Producer) source(name string) (Records, error) {
+	i := slices.IndexFunc(p.records, func(r Records) bool { return r.Collection.Name() == name })
+	if i < 0 {
+		return Records{}, fmt.Errorf("%s is not a records source of this feed", name)
+	}
+	return p.records[i], nil
+}
+
+// intent is a record batch being written: the records it meant to insert,
+// and those placed in the feed so far by its placings 0..V-1 (chunk batch
+// "r/<id>/<k>" for placing k). Every change to it is conditional on V, so
+// placings are made one after the other and never overlap. It is deleted
+// when every record that was inserted is placed; one whose writer crashed
+// before it knew which records went in stays, and each Relay places what
+// has appeared of it since.
+type intent struct {
+	ID     string   `bson:"_id"`
+	Source string   `bson:"source"`
+	IDs    []string `bson:"ids"`
+	V      int64    `bson:"v"`
+	Placed []string `bson:"placed"`
+}
+
+// InsertRecords inserts append-only records, encoded without their stamp,
+// in one unordered insertMany, and gives each record that went in its
+// place in the feed, after it is committed. It returns the insertMany's
+// error (a mongo.BulkWriteException names the records that did not go in),
+// joined with a failure to place them, which Relay retries.
 func (p *Producer) InsertRecords(ctx context.Context, coll *mongo.Collection, docs []bson.Raw) error {
 	if len(docs) == 0 {
 		return nil
@@ -80,32 +102,213 @@ func (p *Producer) InsertRecords(ctx context.Context, coll *mongo.Collection, do
 	if err != nil {
 		return err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	first, err := p.allocateBlock(ctx, len(docs))
-	if err != nil {
-		return err
-	}
-	taken := p.Now().UTC().UnixMilli()
+	in := intent{ID: rand.Text(), Source: coll.Name(), IDs: make([]string, len(docs)), Placed: []string{}}
 	stamped := make([]any, len(docs))
 	for i, doc := range docs {
-		if stamped[i], err = appendStamp(doc, first+int64(i), taken, trace); err != nil {
+		id, ok := doc.Lookup("_id").StringValueOK()
+		if !ok {
+			return errors.New("insert records: a record needs a string _id")
+		}
+		in.IDs[i] = id
+		if stamped[i], err = appendStamp(doc, in.ID, trace); err != nil {
 			return err
 		}
 	}
+	// The intent goes first: whatever happens next, Relay can find the
+	// records that went in.
+	if _, err := p.pending.InsertOne(ctx, in); err != nil {
+		return mongox.Wrap("record the batch's intent", err)
+	}
+	if err := p.hook(ctx, StepIntent); err != nil {
+		return p.keep(in.ID, err)
+	}
 	_, err = coll.InsertMany(ctx, stamped, options.InsertMany().SetOrdered(false))
+	inserted := in.IDs
 	var bulk mongo.BulkWriteException
-	if errors.As(err, &bulk) {
-		unused := make([]int64, len(bulk.WriteErrors))
-		for i, we := range bulk.WriteErrors {
-			unused[i] = first + int64(we.Index)
+	switch {
+	case errors.As(err, &bulk):
+		failed := make(map[int]bool, len(bulk.WriteErrors))
+		for _, we := range bulk.WriteErrors {
+			failed[we.Index] = true
 		}
-		// Should filling fail, readers pass the gap after GapWait; the
-		// caller still needs to know which records went in.
-		err = errors.Join(err, p.fill(ctx, unused...))
+		inserted = make([]string, 0, len(in.IDs))
+		for i, id := range in.IDs {
+			if !failed[i] {
+				inserted = append(inserted, id)
+			}
+		}
+	case err != nil:
+		// Which records went in is unknown: Relay finds out.
+		return p.keep(in.ID, mongox.Wrap("insert records", err))
+	}
+	if herr := p.hook(ctx, StepCommitted); herr != nil {
+		return errors.Join(err, p.keep(in.ID, herr))
+	}
+	p.mu.Lock()
+	perr := p.settle(ctx, in, inserted)
+	p.mu.Unlock()
+	if perr != nil {
+		perr = p.keep(in.ID, perr)
 	}
 	p.notify()
+	return errors.Join(err, perr)
+}
+
+// keep remembers a batch whose placing failed, for Relay, and returns err.
+func (p *Producer) keep(batch string, err error) error {
+	p.failedMu.Lock()
+	p.failedBatches[batch] = true
+	p.failedMu.Unlock()
 	return err
+}
+
+// Recover places in the feed the records of the batch whose placing failed
+// or was cut short by a crash: those that went in and have no place yet.
+// Any number of producers may recover a batch, and its writer may still be
+// at work on it: each record gets one place.
+func (p *Producer) Recover(ctx context.Context, batch string) error {
+	var in intent
+	err := p.pending.FindOne(ctx, bson.D{{Key: "_id", Value: batch}}).Decode(&in)
+	if mongox.IsNotFound(err) {
+		p.forget(batch)
+		return nil
+	}
+	if err != nil {
+		return mongox.Wrap("read a batch's intent", err)
+	}
+	p.mu.Lock()
+	err = p.settle(ctx, in, nil)
+	p.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	p.forget(batch)
+	p.notify()
+	return nil
+}
+
+func (p *Producer) forget(batch string) {
+	p.failedMu.Lock()
+	delete(p.failedBatches, batch)
+	p.failedMu.Unlock()
+}
+
+// recoverAll recovers every batch with an intent left (a small collection:
+// batches in flight, and those a crash cut short).
+func (p *Producer) recoverAll(ctx context.Context) error {
+	ids, err := mongox.IDs(ctx, p.pending, bson.D{}, 0)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := p.Recover(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// settle places the records of batch in that went in and have no place
+// yet. inserted is the set that went in when the caller is the batch's
+// writer and knows it (it then deletes the intent once they are placed);
+// nil when the caller is a recovery, which looks each record up. The
+// caller holds p.mu.
+func (p *Producer) settle(ctx context.Context, in intent, inserted []string) error {
+	src := p.db.Collection(in.Source)
+	writer := inserted != nil
+	for {
+		placed := make(map[string]bool, len(in.Placed))
+		for _, id := range in.Placed {
+			placed[id] = true
+		}
+		var want []string
+		if writer {
+			for _, id := range inserted {
+				if !placed[id] {
+					want = append(want, id)
+				}
+			}
+		} else {
+			var err error
+			if want, err = p.present(ctx, src, in, placed); err != nil {
+				return err
+			}
+		}
+		if len(want) == 0 {
+			if writer || len(placed) == len(in.IDs) {
+				_, err := p.pending.DeleteOne(ctx, bson.D{{Key: "_id", Value: in.ID}})
+				return mongox.Wrap("clear a batch's intent", err)
+			}
+			return nil // records not in yet may still be: a later Relay looks again
+		}
+		want = want[:min(len(want), maxRefs)]
+		c := chunk{Batch: fmt.Sprintf("r/%s/%d", in.ID, in.V), N: int64(len(want)), Placed: p.Now().UTC(), Source: in.Source, Refs: want}
+		ok, err := p.place(ctx, []chunk{c})
+		if err != nil {
+			return err
+		}
+		if !ok[0] {
+			// Another producer made this placing first: learn what it placed.
+			if err := p.events.FindOne(ctx, bson.D{{Key: "batch", Value: c.Batch}}).Decode(&c); err != nil {
+				return mongox.Wrap("read a placing of records", err)
+			}
+		}
+		if err := p.hook(ctx, StepPlaced); err != nil {
+			return err
+		}
+		if writer && in.V == 0 && ok[0] && len(c.Refs) == len(inserted) {
+			// The common case: all placed at once. Deleting the intent only
+			// if no recovery moved it on keeps a recovery's view of it true.
+			res, err := p.pending.DeleteOne(ctx, bson.D{{Key: "_id", Value: in.ID}, {Key: "v", Value: int64(0)}})
+			if err != nil {
+				return mongox.Wrap("clear a batch's intent", err)
+			}
+			if res.DeletedCount == 1 {
+				return nil
+			}
+		}
+		res, err := p.pending.UpdateOne(ctx, bson.D{{Key: "_id", Value: in.ID}, {Key: "v", Value: in.V}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: in.V + 1}}}, {Key: "$push", Value: bson.D{{Key: "placed", Value: bson.D{{Key: "$each", Value: c.Refs}}}}}})
+		if err != nil {
+			return mongox.Wrap("record a placing of records", err)
+		}
+		if res.MatchedCount == 1 {
+			in.V++
+			in.Placed = append(in.Placed, c.Refs...)
+			continue
+		}
+		// Another producer moved the intent on (or finished it): read it again.
+		err = p.pending.FindOne(ctx, bson.D{{Key: "_id", Value: in.ID}}).Decode(&in)
+		if mongox.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return mongox.Wrap("read a batch's intent", err)
+		}
+	}
+}
+
+// present returns the records of batch in, in its order, that are stored
+// and have no place yet.
+func (p *Producer) present(ctx context.Context, src *mongo.Collection, in intent, placed map[string]bool) ([]string, error) {
+	var out []string
+	for _, id := range in.IDs {
+		if placed[id] {
+			continue
+		}
+		var s Stamp
+		err := src.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: BatchField, Value: 1}})).Decode(&s)
+		if mongox.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, mongox.Wrap("look for a batch's records", err)
+		}
+		if s.Batch == in.ID { // not an earlier record with the same id
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }
 
 // traceArray encodes trace context fields as a BSON array, once for all the
@@ -121,17 +324,16 @@ func traceArray(fs []TraceField) (bsoncore.Array, error) {
 	return b, nil
 }
 
-// appendStamp returns doc with a Stamp element added: the record encoder's
-// work (the costly part) is done before the sequence is taken.
-func appendStamp(doc bson.Raw, seq, taken int64, trace bsoncore.Array) (bson.Raw, error) {
+// appendStamp returns doc with a Stamp added: the record encoder's work
+// (the costly part) is done by the caller, once.
+func appendStamp(doc bson.Raw, batch string, trace bsoncore.Array) (bson.Raw, error) {
 	if len(doc) < 5 {
 		return nil, errors.New("stamp a record: not a BSON document")
 	}
 	out := make([]byte, 0, len(doc)+64+len(trace))
 	idx, out := bsoncore.AppendDocumentStart(out)
 	out = append(out, doc[4:len(doc)-1]...)
-	out = bsoncore.AppendInt64Element(out, SeqField, seq)
-	out = bsoncore.AppendDateTimeElement(out, "feed_taken", taken)
+	out = bsoncore.AppendStringElement(out, BatchField, batch)
 	if trace != nil {
 		out = bsoncore.AppendArrayElement(out, "feed_trace", trace)
 	}
@@ -142,102 +344,32 @@ func appendStamp(doc bson.Raw, seq, taken int64, trace bsoncore.Array) (bson.Raw
 	return out, nil
 }
 
-// allocateBlock takes n consecutive sequence numbers and returns the first.
-func (p *Producer) allocateBlock(ctx context.Context, n int) (int64, error) {
-	var c struct {
-		N int64 `bson:"n"`
-	}
-	err := p.counters.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: "sequence"}},
-		bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(n)}}}},
-		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&c)
-	if err != nil {
-		return 0, mongox.Wrap("allocate event sequences", err)
-	}
-	return c.N - int64(n) + 1, nil
-}
-
-// fill marks sequence numbers that were taken but will never be used.
-func (p *Producer) fill(ctx context.Context, seqs ...int64) error {
-	if len(seqs) == 0 {
-		return nil
-	}
-	now := p.Now().UTC()
-	docs := make([]any, len(seqs))
-	for i, seq := range seqs {
-		docs[i] = stored{Seq: seq, EventID: "skip-" + rand.Text(), Time: now, Published: now, Skip: true}
-	}
-	_, err := p.events.InsertMany(ctx, docs)
-	return mongox.Wrap("fill unused sequences", err)
-}
-
-// RedactRecords keeps the places in the feed of the records of coll that
-// filter matches as redacted events, so that the caller can then delete
-// the records (an erasure): readers still see that an event was there,
-// not what it said. Repeating it adds nothing, so a retry after a crash
-// finishes the job. coll must have been added with AddRecords.
-func (p *Producer) RedactRecords(ctx context.Context, coll *mongo.Collection, filter bson.D) error {
-	i := slices.IndexFunc(p.records, func(r Records) bool { return r.Collection.Name() == coll.Name() })
-	if i < 0 {
-		return fmt.Errorf("redact records: %s is not a records source of this feed", coll.Name())
-	}
-	cur, err := coll.Find(ctx, filter)
-	if err != nil {
-		return mongox.Wrap("read records to redact", err)
-	}
-	defer cur.Close(context.WithoutCancel(ctx))
-	var redacted []stored
-	for cur.Next(ctx) {
-		s, err := recordEvent(p.records[i], cur.Current)
-		if err != nil {
-			return err
-		}
-		if s.Seq == 0 { // written before records carried stamps: its event is in the feed collection
-			continue
-		}
-		redacted = append(redacted, stored{Seq: s.Seq, EventID: s.EventID, Type: s.Type, Subject: s.Subject, Time: s.Time, Published: s.Published, Redacted: true})
-	}
-	if err := cur.Err(); err != nil {
-		return mongox.Wrap("read records to redact", err)
-	}
-	return mongox.InsertNew(ctx, p.events, redacted, "redact records")
-}
-
-// readRecords reads up to limit records of r after cursor, as stored events.
-func (p *Producer) readRecords(ctx context.Context, r Records, cursor int64, limit int64) ([]stored, error) {
-	cur, err := r.Collection.Find(ctx, bson.D{{Key: SeqField, Value: bson.D{{Key: "$gt", Value: cursor}}}},
-		options.Find().SetSort(bson.D{{Key: SeqField, Value: 1}}).SetLimit(limit))
-	if err != nil {
-		return nil, mongox.Wrap("read records", err)
-	}
-	defer cur.Close(context.WithoutCancel(ctx))
-	var out []stored
-	for cur.Next(ctx) {
-		s, err := recordEvent(r, cur.Current)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	if err := cur.Err(); err != nil {
-		return nil, mongox.Wrap("read records", err)
-	}
-	return out, nil
-}
-
-// recordEvent is the stored event a record stands for.
-func recordEvent(r Records, raw bson.Raw) (stored, error) {
-	var s Stamp
-	if err := bson.Unmarshal(raw, &s); err != nil {
-		return stored{}, fmt.Errorf("decode record stamp: %w", err)
+// recordEvent is the event of record id of r as stored now (raw), or,
+// when it is no longer stored (raw is nil), the redacted event in its place.
+func recordEvent(r Records, id string, raw bson.Raw, seq int64, placed time.Time) (*feedv1.Event, error) {
+	gone := raw == nil
+	if gone {
+		raw = bson.Raw(bsoncore.NewDocumentBuilder().AppendString("_id", id).Build())
 	}
 	ev, err := r.Event(raw)
 	if err != nil {
-		return stored{}, fmt.Errorf("build the event of record %d: %w", s.Seq, err)
+		return nil, fmt.Errorf("build the event of record %s: %w", id, err)
 	}
+	typ := string(ev.Payload.ProtoReflect().Descriptor().FullName())
+	out := &feedv1.Event{Id: ev.ID, Sequence: seq, Type: typ, Subject: ev.Subject, Time: timestamppb.New(ev.Time), Redacted: gone}
+	if gone {
+		out.Time = timestamppb.New(placed)
+		return out, nil
+	}
+	var s Stamp
+	if err := bson.Unmarshal(raw, &s); err != nil {
+		return nil, fmt.Errorf("decode the stamp of record %s: %w", id, err)
+	}
+	out.TraceContext = traceMap(s.Trace)
 	payload, err := proto.Marshal(ev.Payload)
 	if err != nil {
-		return stored{}, fmt.Errorf("encode the event of record %d: %w", s.Seq, err)
+		return nil, fmt.Errorf("encode the event of record %s: %w", id, err)
 	}
-	return stored{Seq: s.Seq, EventID: ev.ID, Type: string(ev.Payload.ProtoReflect().Descriptor().FullName()),
-		Subject: ev.Subject, Time: ev.Time, Published: s.Taken, Trace: traceMap(s.Trace), Payload: payload}, nil
+	out.Payload = &anypb.Any{TypeUrl: "type.googleapis.com/" + typ, Value: payload}
+	return out, nil
 }

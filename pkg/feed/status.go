@@ -1,26 +1,26 @@
 package feed
 
-import (
-	"context"
+import "context"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-
-	"github.com/opencrm/crm/pkg/mongox"
-)
-
-// LastSequence returns the last sequence number the producer's feed gave
-// out (0 before the first event): the head a consumer's cursor is measured
-// against. Events up to it may still be committing.
+// LastSequence returns the number of the last event in the producer's feed
+// (0 before the first): the head a consumer's cursor is measured against.
+// It walks the chain from the shared end hint, which may lag, to the first
+// free place; every number up to it is a committed event.
 func (p *Producer) LastSequence(ctx context.Context) (int64, error) {
-	var c struct {
-		N int64 `bson:"n"`
-	}
-	err := p.counters.FindOne(ctx, bson.D{{Key: "_id", Value: "sequence"}}).Decode(&c)
-	if mongox.IsNotFound(err) {
-		return 0, nil
-	}
+	p.mu.Lock()
+	pos, err := p.end(ctx)
+	p.mu.Unlock()
 	if err != nil {
-		return 0, mongox.Wrap("read feed head", err)
+		return 0, err
 	}
-	return c.N, nil
+	for {
+		c, found, err := p.at(ctx, pos)
+		if err != nil {
+			return 0, err
+		}
+		if !found {
+			return pos - 1, nil
+		}
+		pos += c.N
+	}
 }

@@ -1,5 +1,5 @@
 // Package store keeps interactions in MongoDB. A new record is its own
-// InteractionLogged event (it carries its place in the feed); a change to
+// InteractionLogged event (the feed lists it once it is stored); a change to
 // it carries its event in its outbox; the unique dedup_key makes a source
 // system's record land once, and the unique order_key an order once per
 // customer and source system; refunds are counted on their purchase with a
@@ -41,7 +41,6 @@ func Indexes() []mongox.Index {
 		{Collection: Interactions, Model: mongo.IndexModel{Keys: bson.D{{Key: "record_time", Value: 1}}}},
 		{Collection: Interactions, Model: mongo.IndexModel{Keys: bson.D{{Key: "dedup_key", Value: 1}}, Options: options.Index().SetUnique(true)}},
 		{Collection: Interactions, Model: mongo.IndexModel{Keys: bson.D{{Key: "order_key", Value: 1}}, Options: options.Index().SetUnique(true)}},
-		feed.RecordIndex(Interactions),
 	}, feed.Indexes(Interactions)...)
 }
 
@@ -101,8 +100,8 @@ func (s *Store) Insert(ctx context.Context, i *record.Interaction) error {
 	return errs[0]
 }
 
-// InsertMany stores new interactions in one insertMany, each stamped with
-// its place in the feed, which publishes them. It returns, per item, nil
+// InsertMany stores new interactions in one insertMany and then gives
+// those stored their places in the feed, which publishes them. It returns, per item, nil
 // or the error of that item alone; an item stored already (same id or
 // source record) is replaced by the stored one and succeeds; a purchase of
 // an order stored already as another interaction is ErrDuplicateOrder
@@ -251,14 +250,11 @@ func (s *Store) Update(ctx context.Context, i *record.Interaction, expectVersion
 }
 
 // EraseCustomer removes every interaction and case of a customer and
-// redacts their events (a deleted record leaves a redacted event in its
-// place in the feed). Redacting first makes a retry after a crash finish
-// the job.
+// redacts their events: a deleted record is a redacted event in its place
+// in the feed, and the events of their changes are redacted here before
+// the records go, so that a retry after a crash finishes the job.
 func (s *Store) EraseCustomer(ctx context.Context, customerID string) (int64, error) {
 	q := bson.D{{Key: "customer_id", Value: customerID}}
-	if err := s.feed.RedactRecords(ctx, s.coll, q); err != nil {
-		return 0, err
-	}
 	var deleted int64
 	for _, c := range []struct {
 		coll *mongo.Collection

@@ -292,7 +292,7 @@ func (b *bench) raw(ctx context.Context, cfg mongox.Config, ops int) error {
 	// The service's own collections, at the sizes the run left them: on the
 	// embedded database a lookup's cost grows with its collection.
 	keys, entries := rdb.Collection(idempotency.Collection), rdb.Collection(store.Ledger)
-	counters, events := rdb.Collection("feed_counters"), rdb.Collection(feed.EventsCollection)
+	state, events := rdb.Collection("feed_state"), rdb.Collection(feed.EventsCollection)
 	// The accounts the measured calls used.
 	ids := make([]string, min(ops, len(b.names)-1))
 	for i := range ids {
@@ -329,16 +329,15 @@ func (b *bench) raw(ctx context.Context, cfg mongox.Config, ops int) error {
 		if _, err := entries.InsertMany(ctx, []any{e}); err != nil {
 			return err
 		}
-		var c struct {
-			N int64 `bson:"n"`
-		}
-		if err := counters.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: "sequence"}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}},
-			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&c); err != nil {
+		// The event's chunk in the feed, the same size, under a key no
+		// reader looks up, and the hint of the feed's end: what publishing
+		// one event writes.
+		if _, err := events.InsertOne(ctx, bson.D{{Key: "_id", Value: "raw-" + key}, {Key: "batch", Value: "e/raw-" + key}, {Key: "n", Value: int64(1)},
+			{Key: "placed", Value: s}, {Key: "time", Value: s}, {Key: "payload", Value: payload}}); err != nil {
 			return err
 		}
-		// A placeholder event of the same size: feed readers skip it.
-		if _, err := events.InsertMany(ctx, []any{bson.D{{Key: "_id", Value: c.N}, {Key: "event_id", Value: key}, {Key: "time", Value: s},
-			{Key: "published", Value: s}, {Key: "payload", Value: payload}, {Key: "skip", Value: true}}}); err != nil {
+		if _, err := state.UpdateOne(ctx, bson.D{{Key: "_id", Value: "end"}}, bson.D{{Key: "$max", Value: bson.D{{Key: "next", Value: int64(n + 1)}}}},
+			options.UpdateOne().SetUpsert(true)); err != nil {
 			return err
 		}
 		if _, err := accounts.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: a.Version}},

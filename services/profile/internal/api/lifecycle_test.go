@@ -12,6 +12,7 @@ import (
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
 	typev1 "github.com/opencrm/crm/gen/go/crm/type/v1"
+	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/pkg/server/servertest"
 	"github.com/opencrm/crm/services/profile/internal/api"
@@ -269,7 +270,7 @@ func TestEraseLeavesOnlyATombstone(t *testing.T) {
 		}
 	}
 	// No stored response or feed payload still holds the customer's data.
-	for _, coll := range []string{"idempotency_keys", "feed_events"} {
+	for _, coll := range []string{"idempotency_keys", feed.EventsCollection} {
 		n, err := db.Collection(coll).CountDocuments(context.Background(), bson.D{{Key: "payload", Value: bson.D{{Key: "$exists", Value: true}}}, {Key: "subject", Value: name}, {Key: "type", Value: "crm.customer.v1.CustomerCreated"}})
 		if err != nil || n != 0 {
 			t.Errorf("%s still holds the customer's data: %d %v", coll, n, err)

@@ -8,6 +8,7 @@ package statusv1
 
 import (
 	_ "github.com/opencrm/crm/gen/go/crm/auth/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	durationpb "google.golang.org/protobuf/types/known/durationpb"
@@ -277,7 +278,7 @@ var File_crm_status_v1_status_service_proto protoreflect.FileDescriptor
 
 const file_crm_status_v1_status_service_proto_rawDesc = "" +
 	"\n" +
-	"\"crm/status/v1/status_service.proto\x12\rcrm.status.v1\x1a\x16crm/auth/v1/auth.proto\x1a\x1egoogle/protobuf/duration.proto\"\x12\n" +
+	"\"crm/status/v1/status_service.proto\x12\rcrm.status.v1\x1a\x16crm/auth/v1/auth.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\"\x12\n" +
 	"\x10GetStatusRequest\"\xb9\x01\n" +
 	"\x11GetStatusResponse\x12\x18\n" +
 	"\aservice\x18\x01 \x01(\tR\aservice\x12\x18\n" +
@@ -293,9 +294,10 @@ const file_crm_status_v1_status_service_proto_rawDesc = "" +
 	"\vsource_head\x18\x04 \x01(\x03R\n" +
 	"sourceHead\x12#\n" +
 	"\rbehind_events\x18\x05 \x01(\x03R\fbehindEvents\x12+\n" +
-	"\x03lag\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\x03lag2p\n" +
-	"\rStatusService\x12_\n" +
-	"\tGetStatus\x12\x1f.crm.status.v1.GetStatusRequest\x1a .crm.status.v1.GetStatusResponse\"\x0f\xaa\xd4\x18\vstatus.readB\xb3\x01\n" +
+	"\x03lag\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\x03lag2\x82\x01\n" +
+	"\rStatusService\x12q\n" +
+	"\tGetStatus\x12\x1f.crm.status.v1.GetStatusRequest\x1a .crm.status.v1.GetStatusResponse\"!\xaa\xd4\x18\vstatus.read\x82\xd3\xe4\x93\x02\f\x12\n" +
+	"/v1/statusB\xb3\x01\n" +
 	"\x11com.crm.status.v1B\x12StatusServiceProtoP\x01Z4github.com/opencrm/crm/gen/go/crm/status/v1;statusv1\xa2\x02\x03CSX\xaa\x02\rCrm.Status.V1\xca\x02\rCrm\\Status\\V1\xe2\x02\x19Crm\\Status\\V1\\GPBMetadata\xea\x02\x0fCrm::Status::V1b\x06proto3"
 
 var (

@@ -12,10 +12,11 @@ _sym_db = _symbol_database.Default()
 
 
 from crm.auth.v1 import auth_pb2 as crm_dot_auth_dot_v1_dot_auth__pb2
+from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"crm/status/v1/status_service.proto\x12\rcrm.status.v1\x1a\x16\x63rm/auth/v1/auth.proto\x1a\x1egoogle/protobuf/duration.proto\"\x12\n\x10GetStatusRequest\"\xb9\x01\n\x11GetStatusResponse\x12\x18\n\x07service\x18\x01 \x01(\tR\x07service\x12\x18\n\x07version\x18\x02 \x01(\tR\x07version\x12\x37\n\x08produced\x18\x03 \x01(\x0b\x32\x1b.crm.status.v1.ProducedFeedR\x08produced\x12\x37\n\x08\x63onsumed\x18\x04 \x03(\x0b\x32\x1b.crm.status.v1.ConsumedFeedR\x08\x63onsumed\"3\n\x0cProducedFeed\x12#\n\rlast_sequence\x18\x01 \x01(\x03R\x0clastSequence\"\xc7\x01\n\x0c\x43onsumedFeed\x12\x12\n\x04\x66\x65\x65\x64\x18\x01 \x01(\tR\x04\x66\x65\x65\x64\x12\x18\n\x07holding\x18\x02 \x01(\x08R\x07holding\x12\x16\n\x06\x63ursor\x18\x03 \x01(\x03R\x06\x63ursor\x12\x1f\n\x0bsource_head\x18\x04 \x01(\x03R\nsourceHead\x12#\n\rbehind_events\x18\x05 \x01(\x03R\x0c\x62\x65hindEvents\x12+\n\x03lag\x18\x06 \x01(\x0b\x32\x19.google.protobuf.DurationR\x03lag2p\n\rStatusService\x12_\n\tGetStatus\x12\x1f.crm.status.v1.GetStatusRequest\x1a .crm.status.v1.GetStatusResponse\"\x0f\xaa\xd4\x18\x0bstatus.readB\xb3\x01\n\x11\x63om.crm.status.v1B\x12StatusServiceProtoP\x01Z4github.com/opencrm/crm/gen/go/crm/status/v1;statusv1\xa2\x02\x03\x43SX\xaa\x02\rCrm.Status.V1\xca\x02\rCrm\\Status\\V1\xe2\x02\x19\x43rm\\Status\\V1\\GPBMetadata\xea\x02\x0f\x43rm::Status::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"crm/status/v1/status_service.proto\x12\rcrm.status.v1\x1a\x16\x63rm/auth/v1/auth.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\"\x12\n\x10GetStatusRequest\"\xb9\x01\n\x11GetStatusResponse\x12\x18\n\x07service\x18\x01 \x01(\tR\x07service\x12\x18\n\x07version\x18\x02 \x01(\tR\x07version\x12\x37\n\x08produced\x18\x03 \x01(\x0b\x32\x1b.crm.status.v1.ProducedFeedR\x08produced\x12\x37\n\x08\x63onsumed\x18\x04 \x03(\x0b\x32\x1b.crm.status.v1.ConsumedFeedR\x08\x63onsumed\"3\n\x0cProducedFeed\x12#\n\rlast_sequence\x18\x01 \x01(\x03R\x0clastSequence\"\xc7\x01\n\x0c\x43onsumedFeed\x12\x12\n\x04\x66\x65\x65\x64\x18\x01 \x01(\tR\x04\x66\x65\x65\x64\x12\x18\n\x07holding\x18\x02 \x01(\x08R\x07holding\x12\x16\n\x06\x63ursor\x18\x03 \x01(\x03R\x06\x63ursor\x12\x1f\n\x0bsource_head\x18\x04 \x01(\x03R\nsourceHead\x12#\n\rbehind_events\x18\x05 \x01(\x03R\x0c\x62\x65hindEvents\x12+\n\x03lag\x18\x06 \x01(\x0b\x32\x19.google.protobuf.DurationR\x03lag2\x82\x01\n\rStatusService\x12q\n\tGetStatus\x12\x1f.crm.status.v1.GetStatusRequest\x1a .crm.status.v1.GetStatusResponse\"!\xaa\xd4\x18\x0bstatus.read\x82\xd3\xe4\x93\x02\x0c\x12\n/v1/statusB\xb3\x01\n\x11\x63om.crm.status.v1B\x12StatusServiceProtoP\x01Z4github.com/opencrm/crm/gen/go/crm/status/v1;statusv1\xa2\x02\x03\x43SX\xaa\x02\rCrm.Status.V1\xca\x02\rCrm\\Status\\V1\xe2\x02\x19\x43rm\\Status\\V1\\GPBMetadata\xea\x02\x0f\x43rm::Status::V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'crm.status.v1.status_service_pb2', globals())
@@ -24,15 +25,15 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'\n\021com.crm.status.v1B\022StatusServiceProtoP\001Z4github.com/opencrm/crm/gen/go/crm/status/v1;statusv1\242\002\003CSX\252\002\rCrm.Status.V1\312\002\rCrm\\Status\\V1\342\002\031Crm\\Status\\V1\\GPBMetadata\352\002\017Crm::Status::V1'
   _STATUSSERVICE.methods_by_name['GetStatus']._options = None
-  _STATUSSERVICE.methods_by_name['GetStatus']._serialized_options = b'\252\324\030\013status.read'
-  _GETSTATUSREQUEST._serialized_start=109
-  _GETSTATUSREQUEST._serialized_end=127
-  _GETSTATUSRESPONSE._serialized_start=130
-  _GETSTATUSRESPONSE._serialized_end=315
-  _PRODUCEDFEED._serialized_start=317
-  _PRODUCEDFEED._serialized_end=368
-  _CONSUMEDFEED._serialized_start=371
-  _CONSUMEDFEED._serialized_end=570
-  _STATUSSERVICE._serialized_start=572
-  _STATUSSERVICE._serialized_end=684
+  _STATUSSERVICE.methods_by_name['GetStatus']._serialized_options = b'\252\324\030\013status.read\202\323\344\223\002\014\022\n/v1/status'
+  _GETSTATUSREQUEST._serialized_start=139
+  _GETSTATUSREQUEST._serialized_end=157
+  _GETSTATUSRESPONSE._serialized_start=160
+  _GETSTATUSRESPONSE._serialized_end=345
+  _PRODUCEDFEED._serialized_start=347
+  _PRODUCEDFEED._serialized_end=398
+  _CONSUMEDFEED._serialized_start=401
+  _CONSUMEDFEED._serialized_end=600
+  _STATUSSERVICE._serialized_start=603
+  _STATUSSERVICE._serialized_end=733
 # @@protoc_insertion_point(module_scope)

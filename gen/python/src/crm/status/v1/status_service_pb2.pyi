@@ -1,4 +1,5 @@
 from crm.auth.v1 import auth_pb2 as _auth_pb2
+from google.api import annotations_pb2 as _annotations_pb2
 from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
