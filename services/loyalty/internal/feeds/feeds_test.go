@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -82,7 +83,9 @@ func TestBatchRoundTripsDoNotGrowWithTheBatch(t *testing.T) {
 		if err := apply(ctx, evs); err != nil {
 			t.Fatal(err)
 		}
-		return cmds.Names()
+		// The producer reads the feed's end hint once per process, at its
+		// first publish: not a cost of the batch.
+		return slices.DeleteFunc(cmds.Names(), func(n string) bool { return n == "feed_state.find" })
 	}
 
 	// Enrolment: every account is new.
