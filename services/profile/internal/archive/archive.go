@@ -175,7 +175,7 @@ func (a *Archive) Update(ctx context.Context, id string, patch customer.Customer
 	if err != nil {
 		return nil, err
 	}
-	if err := a.Store.Update(ctx, &upd, cur.Version, pending); err != nil {
+	if err := a.Store.Update(ctx, cur, &upd, pending); err != nil {
 		_ = a.Store.Release(context.WithoutCancel(ctx), id, claimed)
 		return nil, err
 	}
@@ -235,7 +235,7 @@ func (a *Archive) write(ctx context.Context, cur, upd *customer.Customer, now ti
 	if err != nil {
 		return nil, err
 	}
-	if err := a.Store.Update(ctx, upd, cur.Version, []feed.Pending{ev}); err != nil {
+	if err := a.Store.Update(ctx, cur, upd, []feed.Pending{ev}); err != nil {
 		return nil, err
 	}
 	return upd, nil
@@ -307,7 +307,7 @@ func (a *Archive) Merge(ctx context.Context, survivorID, loserID, actor string) 
 	if err != nil {
 		return nil, customer.Merge{}, err
 	}
-	if err := a.Store.Update(ctx, &merged, survivor.Version, []feed.Pending{ev}); err != nil {
+	if err := a.Store.Update(ctx, survivor, &merged, []feed.Pending{ev}); err != nil {
 		return nil, customer.Merge{}, err
 	}
 	if err := a.Store.MoveClaims(ctx, loserID, survivorID); err != nil {
@@ -316,7 +316,7 @@ func (a *Archive) Merge(ctx context.Context, survivorID, loserID, actor string) 
 	retired := *loser
 	retired.State, retired.MergedInto, retired.UpdateTime = customer.StateMerged, survivorID, now
 	retired.Emails, retired.Phones, retired.ContactKeys, retired.DedupKeys = nil, nil, []string{}, []string{}
-	if err := a.Store.Update(ctx, &retired, loser.Version, nil); err != nil {
+	if err := a.Store.Update(ctx, loser, &retired, nil); err != nil {
 		return nil, customer.Merge{}, fmt.Errorf("retire merged customer (retry the merge to complete it): %w", err)
 	}
 	if err := a.Store.AddMerge(ctx, m); err != nil {

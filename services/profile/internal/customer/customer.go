@@ -64,12 +64,14 @@ type Customer struct {
 	PurgeTime         *time.Time           `bson:"purge_time"`
 	EraseTime         *time.Time           `bson:"erase_time,omitempty"`
 	Version           int64                `bson:"version"`
+	// SearchVersion is the version at which the indexed words or the
+	// search key last changed; it tags the customer's search entries.
+	SearchVersion int64 `bson:"search_version"`
 
 	// Derived keys, kept for indexed lookups (see Normalize).
-	NameKey      string   `bson:"name_key"`
-	LegalNameKey string   `bson:"legal_name_key"`
-	ContactKeys  []string `bson:"contact_keys"`
-	DedupKeys    []string `bson:"dedup_keys"`
+	NameKey     string   `bson:"name_key"`
+	ContactKeys []string `bson:"contact_keys"`
+	DedupKeys   []string `bson:"dedup_keys"`
 }
 
 // Email is an e-mail address.

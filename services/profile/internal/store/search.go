@@ -1,0 +1,342 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/services/profile/internal/customer"
+)
+
+// The search index is a collection of documents fetched by string _id
+// only, the one query every backend answers without reading a whole table
+// (the embedded SQLite backend pushes down nothing else):
+//
+//   - "w:<word>" lists in entries the customers whose name has the word, one
+//     entry per customer: "<search key>\x00<id>\x00<search version>";
+//   - "p:<prefix>" lists in words every indexed word that begins with the
+//     prefix (its first one, two and three letters), so that the last word
+//     of a query can be the beginning of a name's word;
+//   - "meta:backfill" records that customers stored before the index
+//     existed were indexed.
+//
+// The index is kept a superset of the truth without transactions: a
+// customer's new entries are added before the customer is written and its
+// old ones removed after, and entries are tagged with the customer's
+// search version, so a late removal never takes away a newer state's entry.
+// A write that fails or a process that dies between the steps leaves an
+// entry the customer no longer justifies; search checks every hit against
+// the stored customer, so such an entry is never returned.
+const (
+	prefixLen      = 3
+	maxExpansion   = 100
+	backfillMarker = "meta:backfill"
+)
+
+type indexDoc struct {
+	ID      string   `bson:"_id"`
+	Entries []string `bson:"entries"`
+	Words   []string `bson:"words"`
+}
+
+func wordID(w string) string { return "w:" + w }
+
+func prefixID(p string) string { return "p:" + p }
+
+// prefixes returns the first one to prefixLen letters of w.
+func prefixes(w string) []string {
+	var out []string
+	for i := range w {
+		if i > 0 {
+			out = append(out, w[:i])
+		}
+		if len(out) == prefixLen {
+			return out
+		}
+	}
+	return append(out, w)
+}
+
+func entryOf(c *customer.Customer) string {
+	return c.SearchKey() + "\x00" + c.ID + "\x00" + strconv.FormatInt(c.SearchVersion, 10)
+}
+
+type parsedEntry struct {
+	raw, key, id string
+	version      int64
+}
+
+func parseEntry(e string) (parsedEntry, bool) {
+	parts := strings.Split(e, "\x00")
+	if len(parts) != 3 {
+		return parsedEntry{}, false
+	}
+	v, err := strconv.ParseInt(parts[2], 10, 64)
+	if err != nil {
+		return parsedEntry{}, false
+	}
+	return parsedEntry{raw: e, key: parts[0], id: parts[1], version: v}, true
+}
+
+// index adds c's entries; call it before writing c.
+func (s *Store) index(ctx context.Context, c *customer.Customer) error {
+	e := entryOf(c)
+	for _, w := range c.IndexedWords() {
+		// Invariant: a word's document exists only once the word is in its
+		// prefix documents; checked before the word's document is created.
+		err := s.search.FindOne(ctx, bson.D{{Key: "_id", Value: wordID(w)}}, options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
+		if mongox.IsNotFound(err) {
+			for _, p := range prefixes(w) {
+				if _, err := s.search.UpdateOne(ctx, bson.D{{Key: "_id", Value: prefixID(p)}},
+					bson.D{{Key: "$addToSet", Value: bson.D{{Key: "words", Value: bson.D{{Key: "$each", Value: bson.A{w}}}}}}},
+					options.UpdateOne().SetUpsert(true)); err != nil {
+					return mongox.Wrap("index search prefix", err)
+				}
+			}
+		} else if err != nil {
+			return mongox.Wrap("read search word", err)
+		}
+		if _, err := s.search.UpdateOne(ctx, bson.D{{Key: "_id", Value: wordID(w)}},
+			bson.D{{Key: "$addToSet", Value: bson.D{{Key: "entries", Value: bson.D{{Key: "$each", Value: bson.A{e}}}}}}},
+			options.UpdateOne().SetUpsert(true)); err != nil {
+			return mongox.Wrap("index search word", err)
+		}
+	}
+	return nil
+}
+
+// unindex removes c's entries; call it after c's new state is written.
+func (s *Store) unindex(ctx context.Context, c *customer.Customer) error {
+	e := entryOf(c)
+	for _, w := range c.IndexedWords() {
+		if _, err := s.search.UpdateOne(ctx, bson.D{{Key: "_id", Value: wordID(w)}},
+			bson.D{{Key: "$pull", Value: bson.D{{Key: "entries", Value: e}}}}); err != nil {
+			return mongox.Wrap("remove search entry", err)
+		}
+	}
+	return nil
+}
+
+// searchChanged reports whether next needs other search entries than prev.
+func searchChanged(prev, next *customer.Customer) bool {
+	return !slices.Equal(prev.IndexedWords(), next.IndexedWords()) || prev.SearchKey() != next.SearchKey()
+}
+
+// SearchPos is a search hit's position in the results.
+type SearchPos struct {
+	Rank customer.Rank `json:"r"`
+	Key  string        `json:"k"`
+	ID   string        `json:"id"`
+}
+
+func (p SearchPos) compare(o SearchPos) int {
+	return cmp.Or(cmp.Compare(p.Rank, o.Rank), cmp.Compare(p.Key, o.Key), cmp.Compare(p.ID, o.ID))
+}
+
+// Hit is a customer search found, with its position.
+type Hit struct {
+	Customer *customer.Customer
+	Pos      SearchPos
+}
+
+func (s *Store) entries(ctx context.Context, word string) ([]string, error) {
+	var d indexDoc
+	err := s.search.FindOne(ctx, bson.D{{Key: "_id", Value: wordID(word)}}).Decode(&d)
+	if mongox.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, mongox.Wrap("read search word", err)
+	}
+	return d.Entries, nil
+}
+
+// expand returns up to maxExpansion indexed words that begin with prefix,
+// in order, prefix itself excluded.
+func (s *Store) expand(ctx context.Context, prefix string) ([]string, error) {
+	p := prefixes(prefix)
+	var d indexDoc
+	err := s.search.FindOne(ctx, bson.D{{Key: "_id", Value: prefixID(p[len(p)-1])}}).Decode(&d)
+	if mongox.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, mongox.Wrap("read search prefix", err)
+	}
+	var out []string
+	for _, w := range d.Words {
+		if w != prefix && strings.HasPrefix(w, prefix) {
+			out = append(out, w)
+		}
+	}
+	slices.Sort(out)
+	return out[:min(len(out), maxExpansion)], nil
+}
+
+// Search returns up to limit active customers matching the query words
+// (see customer.Match) after position after (nil: from the start), best
+// rank first, then by search key and id. It reads one index document per
+// query word (plus, for the last word, one per word it begins, at most
+// maxExpansion) and one customer per hit.
+func (s *Store) Search(ctx context.Context, query []string, after *SearchPos, limit int) ([]Hit, error) {
+	if len(query) == 0 {
+		return nil, nil
+	}
+	last := len(query) - 1
+	var sets []map[string]bool
+	for _, w := range query[:last] {
+		es, err := s.entries(ctx, w)
+		if err != nil {
+			return nil, err
+		}
+		sets = append(sets, setOf(es))
+	}
+	exact, err := s.entries(ctx, query[last])
+	if err != nil {
+		return nil, err
+	}
+	lastSet := setOf(exact)
+	more, err := s.expand(ctx, query[last])
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range more {
+		es, err := s.entries(ctx, w)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range es {
+			if _, ok := lastSet[e]; !ok {
+				lastSet[e] = false
+			}
+		}
+	}
+	whole := strings.Join(query, " ")
+	var cands []SearchPos
+	for raw, isExact := range lastSet {
+		if !slices.ContainsFunc(sets, func(set map[string]bool) bool { return !set[raw] }) {
+			e, ok := parseEntry(raw)
+			if !ok {
+				continue
+			}
+			pos := SearchPos{Rank: customer.RankPrefix, Key: e.key, ID: e.id}
+			switch {
+			case e.key == whole:
+				pos.Rank = customer.RankExactName
+			case isExact:
+				pos.Rank = customer.RankAllWords
+			}
+			if after == nil || pos.compare(*after) > 0 {
+				cands = append(cands, pos)
+			}
+		}
+	}
+	slices.SortFunc(cands, SearchPos.compare)
+	var out []Hit
+	for _, pos := range cands {
+		if len(out) == limit {
+			break
+		}
+		c, err := s.findActive(ctx, pos.ID)
+		if err != nil {
+			return nil, err
+		}
+		// Only what the stored customer justifies: an entry left by an
+		// interrupted or failed write, or by an earlier state, is skipped.
+		if c == nil || c.SearchKey() != pos.Key || (len(out) > 0 && out[len(out)-1].Pos.ID == pos.ID) {
+			continue
+		}
+		if r, ok := customer.Match(query, c.IndexedWords(), c.SearchKey()); !ok || r != pos.Rank {
+			continue
+		}
+		out = append(out, Hit{Customer: c, Pos: pos})
+	}
+	return out, nil
+}
+
+func setOf(es []string) map[string]bool {
+	m := make(map[string]bool, len(es))
+	for _, e := range es {
+		m[e] = true
+	}
+	return m
+}
+
+// findActive returns the active customer id, or nil when it is not active
+// or not there.
+func (s *Store) findActive(ctx context.Context, id string) (*customer.Customer, error) {
+	var c customer.Customer
+	err := s.customers.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}})).Decode(&c)
+	if mongox.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, mongox.Wrap("get customer", err)
+	}
+	if c.State != customer.StateActive {
+		return nil, nil
+	}
+	return &c, nil
+}
+
+// FindByContact returns the active customer holding a contact key
+// ("email:...", "phone:..."), or nil: one read of its claim by _id and one
+// of the customer.
+func (s *Store) FindByContact(ctx context.Context, key string) (*customer.Customer, error) {
+	var cl claim
+	err := s.claims.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&cl)
+	if mongox.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, mongox.Wrap("read contact claim", err)
+	}
+	c, err := s.findActive(ctx, cl.CustomerID)
+	if err != nil || c == nil || !slices.Contains(c.ContactKeys, key) {
+		return nil, err
+	}
+	return c, nil
+}
+
+// BackfillSearch indexes the customers stored before the search index
+// existed, once per database; it is safe to run on several replicas at
+// once and after a crash.
+func (s *Store) BackfillSearch(ctx context.Context) error {
+	err := s.search.FindOne(ctx, bson.D{{Key: "_id", Value: backfillMarker}}).Err()
+	if err == nil {
+		return nil
+	}
+	if !mongox.IsNotFound(err) {
+		return mongox.Wrap("read search backfill marker", err)
+	}
+	cur, err := s.customers.Find(ctx, bson.D{{Key: "state", Value: customer.StateActive}}, options.Find().SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}}))
+	if err != nil {
+		return mongox.Wrap("backfill search", err)
+	}
+	defer func() { _ = cur.Close(context.WithoutCancel(ctx)) }()
+	for cur.Next(ctx) {
+		var c customer.Customer
+		if err := cur.Decode(&c); err != nil {
+			return mongox.Wrap("backfill search", err)
+		}
+		if err := s.index(ctx, &c); err != nil {
+			return fmt.Errorf("backfill search: %w", err)
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return mongox.Wrap("backfill search", err)
+	}
+	_, err = s.search.InsertOne(ctx, bson.D{{Key: "_id", Value: backfillMarker}})
+	if mongox.IsDuplicateKey(err) {
+		return nil
+	}
+	return mongox.Wrap("record search backfill", err)
+}
