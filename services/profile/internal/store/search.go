@@ -21,7 +21,8 @@ import (
 // (the embedded SQLite backend pushes down nothing else):
 //
 //   - "w:<word>" lists in entries the customers whose name has the word, one
-//     entry per customer: "<search key>\x00<id>\x00<search version>";
+//     entry per customer: "<search key>|<id>|<search version>" (the key
+//     has only letters, digits and spaces, ids only letters and digits);
 //   - "p:<prefix>" lists in words every indexed word that begins with the
 //     prefix (its first one, two and three letters), so that the last word
 //     of a query can be the beginning of a name's word;
@@ -66,7 +67,7 @@ func prefixes(w string) []string {
 }
 
 func entryOf(c *customer.Customer) string {
-	return c.SearchKey() + "\x00" + c.ID + "\x00" + strconv.FormatInt(c.SearchVersion, 10)
+	return c.SearchKey() + "|" + c.ID + "|" + strconv.FormatInt(c.SearchVersion, 10)
 }
 
 type parsedEntry struct {
@@ -75,7 +76,7 @@ type parsedEntry struct {
 }
 
 func parseEntry(e string) (parsedEntry, bool) {
-	parts := strings.Split(e, "\x00")
+	parts := strings.Split(e, "|")
 	if len(parts) != 3 {
 		return parsedEntry{}, false
 	}
