@@ -20,6 +20,15 @@ if ! command -v grpc_python_plugin >/dev/null || ! /usr/bin/python3 -c 'import g
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf >/dev/null
 fi
 
+# PostgreSQL's server programs, for `go run ./deploy/local -postgresql` and
+# the end-to-end test on that backend (FerretDB's postgresql backend).
+if [ ! -x /usr/lib/postgresql/15/bin/postgres ]; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+fi
+
 (cd tools && GOWORK=off GOBIN="$root/.tools/bin" go install tool)
 
 # protovalidate's validate.proto is not in its Go runtime module; it is in the

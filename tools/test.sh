@@ -23,5 +23,7 @@ echo "== go vet"
 go vet $mods
 echo "== go test"
 go test -count=1 -timeout 15m $mods
+echo "== end-to-end test on the PostgreSQL backend"
+CRM_TEST_BACKEND=postgresql go test -count=1 -timeout 15m -run 'TestCustomerJourney' ./deploy/local/
 echo "== clients in other languages"
 tools/client-tests.sh
