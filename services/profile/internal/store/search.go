@@ -185,8 +185,9 @@ func (s *Store) expand(ctx context.Context, prefix string) ([]string, error) {
 // Search returns up to limit active customers matching the query words
 // (see customer.Match) after position after (nil: from the start), best
 // rank first, then by search key and id. It reads one index document per
-// query word (plus, for the last word, one per word it begins, at most
-// maxExpansion) and one customer per hit.
+// query word and one customer per hit; only when the whole-word matches do
+// not fill the page does it read the prefix document of the last word and
+// the documents of the words it begins (at most maxExpansion).
 func (s *Store) Search(ctx context.Context, query []string, after *SearchPos, limit int) ([]Hit, error) {
 	if len(query) == 0 {
 		return nil, nil
@@ -200,67 +201,75 @@ func (s *Store) Search(ctx context.Context, query []string, after *SearchPos, li
 		}
 		sets = append(sets, setOf(es))
 	}
+	inAll := func(raw string) bool {
+		return !slices.ContainsFunc(sets, func(set map[string]bool) bool { return !set[raw] })
+	}
+	whole := strings.Join(query, " ")
+	// candidates returns the positions of entries in every set, ranked.
+	candidates := func(entries []string, rank customer.Rank) []SearchPos {
+		var out []SearchPos
+		for _, raw := range entries {
+			e, ok := parseEntry(raw)
+			if !ok || !inAll(raw) {
+				continue
+			}
+			pos := SearchPos{Rank: rank, Key: e.key, ID: e.id}
+			if rank == customer.RankAllWords && e.key == whole {
+				pos.Rank = customer.RankExactName
+			}
+			if after == nil || pos.compare(*after) > 0 {
+				out = append(out, pos)
+			}
+		}
+		slices.SortFunc(out, SearchPos.compare)
+		return out
+	}
+	var out []Hit
+	// fill appends the verified hits among cands until the page is full.
+	fill := func(cands []SearchPos) error {
+		for _, pos := range cands {
+			if len(out) == limit {
+				return nil
+			}
+			if len(out) > 0 && out[len(out)-1].Pos == pos {
+				continue // the same customer through an older entry
+			}
+			c, err := s.findActive(ctx, pos.ID)
+			if err != nil {
+				return err
+			}
+			// Only what the stored customer justifies: an entry left by an
+			// interrupted or failed write, or by an earlier state, is skipped.
+			if c == nil || c.SearchKey() != pos.Key {
+				continue
+			}
+			if r, ok := customer.Match(query, c.IndexedWords(), c.SearchKey()); !ok || r != pos.Rank {
+				continue
+			}
+			out = append(out, Hit{Customer: c, Pos: pos})
+		}
+		return nil
+	}
 	exact, err := s.entries(ctx, query[last])
 	if err != nil {
 		return nil, err
 	}
-	lastSet := setOf(exact)
+	if err := fill(candidates(exact, customer.RankAllWords)); err != nil || len(out) == limit {
+		return out, err
+	}
 	more, err := s.expand(ctx, query[last])
 	if err != nil {
 		return nil, err
 	}
+	var begun []string
 	for _, w := range more {
 		es, err := s.entries(ctx, w)
 		if err != nil {
 			return nil, err
 		}
-		for _, e := range es {
-			if _, ok := lastSet[e]; !ok {
-				lastSet[e] = false
-			}
-		}
+		begun = append(begun, es...)
 	}
-	whole := strings.Join(query, " ")
-	var cands []SearchPos
-	for raw, isExact := range lastSet {
-		if !slices.ContainsFunc(sets, func(set map[string]bool) bool { return !set[raw] }) {
-			e, ok := parseEntry(raw)
-			if !ok {
-				continue
-			}
-			pos := SearchPos{Rank: customer.RankPrefix, Key: e.key, ID: e.id}
-			switch {
-			case e.key == whole:
-				pos.Rank = customer.RankExactName
-			case isExact:
-				pos.Rank = customer.RankAllWords
-			}
-			if after == nil || pos.compare(*after) > 0 {
-				cands = append(cands, pos)
-			}
-		}
-	}
-	slices.SortFunc(cands, SearchPos.compare)
-	var out []Hit
-	for _, pos := range cands {
-		if len(out) == limit {
-			break
-		}
-		c, err := s.findActive(ctx, pos.ID)
-		if err != nil {
-			return nil, err
-		}
-		// Only what the stored customer justifies: an entry left by an
-		// interrupted or failed write, or by an earlier state, is skipped.
-		if c == nil || c.SearchKey() != pos.Key || (len(out) > 0 && out[len(out)-1].Pos.ID == pos.ID) {
-			continue
-		}
-		if r, ok := customer.Match(query, c.IndexedWords(), c.SearchKey()); !ok || r != pos.Rank {
-			continue
-		}
-		out = append(out, Hit{Customer: c, Pos: pos})
-	}
-	return out, nil
+	return out, fill(candidates(begun, customer.RankPrefix))
 }
 
 func setOf(es []string) map[string]bool {
@@ -341,3 +350,46 @@ func (s *Store) BackfillSearch(ctx context.Context) error {
 	}
 	return mongox.Wrap("record search backfill", err)
 }
+
+// Seed writes new customers and their search entries in bulk, with no
+// events and no contact claims: a benchmark's fixture, written in one call
+// on an empty database, not a use case.
+func (s *Store) Seed(ctx context.Context, cs []*customer.Customer) error {
+	words := map[string][]string{}
+	prefixWords := map[string][]string{}
+	docs := make([]document, 0, len(cs))
+	for _, c := range cs {
+		c.Version, c.SearchVersion = 1, 1
+		docs = append(docs, document{Customer: *c, Outbox: []feed.Pending{}})
+		e := entryOf(c)
+		for _, w := range c.IndexedWords() {
+			if _, seen := words[w]; !seen {
+				for _, p := range prefixes(w) {
+					prefixWords[p] = append(prefixWords[p], w)
+				}
+			}
+			words[w] = append(words[w], e)
+		}
+	}
+	for i := 0; i < len(docs); i += seedBatch {
+		if err := mongox.InsertNew(ctx, s.customers, docs[i:min(i+seedBatch, len(docs))], "seed customers"); err != nil {
+			return err
+		}
+	}
+	index := make([]indexDoc, 0, len(words)+len(prefixWords)+1)
+	for w, es := range words {
+		index = append(index, indexDoc{ID: wordID(w), Entries: es, Words: []string{}})
+	}
+	for p, ws := range prefixWords {
+		index = append(index, indexDoc{ID: prefixID(p), Entries: []string{}, Words: ws})
+	}
+	index = append(index, indexDoc{ID: backfillMarker, Entries: []string{}, Words: []string{}})
+	for i := 0; i < len(index); i += seedBatch {
+		if err := mongox.InsertNew(ctx, s.search, index[i:min(i+seedBatch, len(index))], "seed search index"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const seedBatch = 1000
