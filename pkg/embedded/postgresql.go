@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"syscall"
 	"time"
@@ -90,7 +91,10 @@ func StartPostgreSQL(ctx context.Context, dir string) (*Cluster, error) {
 	defer func() { _ = logs.Close() }() // the server keeps its own copy
 	c := &Cluster{dir: abs, done: make(chan struct{})}
 	// Its own process group: a Ctrl-C in the terminal reaches the runner,
-	// which stops the services first and the cluster last.
+	// which stops the services first and the cluster last. Should the
+	// runner die without stopping it, the kernel sends it the fast-shutdown
+	// signal (the thread that starts it is locked so that the "parent"
+	// whose death counts is not a runtime thread that might exit first).
 	c.cmd = exec.Command(filepath.Join(bin, "postgres"), "-D", data,
 		"-c", "listen_addresses=", "-c", "unix_socket_directories="+sock,
 		// A crash may lose the last commits, never corrupt the data: fast
@@ -98,8 +102,8 @@ func StartPostgreSQL(ctx context.Context, dir string) (*Cluster, error) {
 		"-c", "synchronous_commit=off")
 	c.cmd.Dir = abs
 	c.cmd.Stdout, c.cmd.Stderr = logs, logs
-	c.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true}
-	if err := c.cmd.Start(); err != nil {
+	c.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true, Pdeathsig: syscall.SIGINT}
+	if err := startLocked(c.cmd); err != nil {
 		return nil, fmt.Errorf("start PostgreSQL: %w", err)
 	}
 	go func() {
@@ -111,6 +115,19 @@ func StartPostgreSQL(ctx context.Context, dir string) (*Cluster, error) {
 		return nil, fmt.Errorf("%w (its log: %s)", err, logPath)
 	}
 	return c, nil
+}
+
+// startLocked starts cmd from a thread that never exits: the thread is
+// locked and its goroutine never returns, so the child's parent-death
+// signal fires only when the process dies.
+func startLocked(cmd *exec.Cmd) error {
+	errc := make(chan error)
+	go func() {
+		runtime.LockOSThread()
+		errc <- cmd.Start()
+		select {} // keep the thread (one per cluster started)
+	}()
+	return <-errc
 }
 
 func postgresUser() (*syscall.Credential, error) {
