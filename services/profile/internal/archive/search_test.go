@@ -120,3 +120,23 @@ func TestBackfillIndexesCustomersStoredBefore(t *testing.T) {
 		t.Fatalf("prefix after the backfill: %v", got)
 	}
 }
+
+// A writer that stopped after creating a word's document, before adding the
+// word to its prefix documents, leaves the word unmarked: the next customer
+// with that word adds it, so the word is found by its beginning.
+func TestWordLeftHalfIndexedIsRepairedByTheNextWriter(t *testing.T) {
+	t.Parallel()
+	db := setup(t)
+	a := replica(db)
+	ctx := context.Background()
+	if _, err := db.Collection(store.Search).InsertOne(ctx, bson.D{{Key: "_id", Value: "w:zebedee"},
+		{Key: "entries", Value: bson.A{"zebedee|gone|1"}}, {Key: "words", Value: bson.A{}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Create(ctx, customer.Customer{Kind: customer.KindPerson, DisplayName: "Zebedee"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(t, a, "zeb"); len(got) != 1 || got[0] != "Zebedee" {
+		t.Fatalf("search zeb: %v, want [Zebedee]", got)
+	}
+}

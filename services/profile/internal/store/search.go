@@ -46,6 +46,9 @@ type indexDoc struct {
 	ID      string   `bson:"_id"`
 	Entries []string `bson:"entries"`
 	Words   []string `bson:"words"`
+	// Prefixed marks a word's document once the word is in its prefix
+	// documents.
+	Prefixed bool `bson:"prefixed"`
 }
 
 func wordID(w string) string { return "w:" + w }
@@ -91,23 +94,30 @@ func parseEntry(e string) (parsedEntry, bool) {
 func (s *Store) index(ctx context.Context, c *customer.Customer) error {
 	e := entryOf(c)
 	for _, w := range c.IndexedWords() {
-		// Invariant: a word's document exists only once the word is in its
-		// prefix documents; checked before the word's document is created.
-		err := s.search.FindOne(ctx, bson.D{{Key: "_id", Value: wordID(w)}}, options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
-		if mongox.IsNotFound(err) {
-			for _, p := range prefixes(w) {
-				if _, err := s.search.UpdateOne(ctx, bson.D{{Key: "_id", Value: prefixID(p)}},
-					bson.D{{Key: "$addToSet", Value: bson.D{{Key: "words", Value: bson.D{{Key: "$each", Value: bson.A{w}}}}}}},
-					options.UpdateOne().SetUpsert(true)); err != nil {
-					return mongox.Wrap("index search prefix", err)
-				}
+		// One round trip for a known word: the entry is added and the
+		// document as it was comes back, to tell whether the word is in its
+		// prefix documents yet. A new word, or one whose writer failed
+		// half-way, is added to them before c is written, so every word of
+		// a stored customer can be found by its beginning.
+		var before indexDoc
+		err := s.search.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: wordID(w)}},
+			bson.D{{Key: "$addToSet", Value: bson.D{{Key: "entries", Value: bson.D{{Key: "$each", Value: bson.A{e}}}}}}},
+			options.FindOneAndUpdate().SetUpsert(true)).Decode(&before)
+		if err != nil && !mongox.IsNotFound(err) {
+			return mongox.Wrap("index search word", err)
+		}
+		if before.Prefixed {
+			continue
+		}
+		for _, p := range prefixes(w) {
+			if _, err := s.search.UpdateOne(ctx, bson.D{{Key: "_id", Value: prefixID(p)}},
+				bson.D{{Key: "$addToSet", Value: bson.D{{Key: "words", Value: bson.D{{Key: "$each", Value: bson.A{w}}}}}}},
+				options.UpdateOne().SetUpsert(true)); err != nil {
+				return mongox.Wrap("index search prefix", err)
 			}
-		} else if err != nil {
-			return mongox.Wrap("read search word", err)
 		}
 		if _, err := s.search.UpdateOne(ctx, bson.D{{Key: "_id", Value: wordID(w)}},
-			bson.D{{Key: "$addToSet", Value: bson.D{{Key: "entries", Value: bson.D{{Key: "$each", Value: bson.A{e}}}}}}},
-			options.UpdateOne().SetUpsert(true)); err != nil {
+			bson.D{{Key: "$set", Value: bson.D{{Key: "prefixed", Value: true}}}}); err != nil {
 			return mongox.Wrap("index search word", err)
 		}
 	}
@@ -378,7 +388,7 @@ func (s *Store) Seed(ctx context.Context, cs []*customer.Customer) error {
 	}
 	index := make([]indexDoc, 0, len(words)+len(prefixWords)+1)
 	for w, es := range words {
-		index = append(index, indexDoc{ID: wordID(w), Entries: es, Words: []string{}})
+		index = append(index, indexDoc{ID: wordID(w), Entries: es, Words: []string{}, Prefixed: true})
 	}
 	for p, ws := range prefixWords {
 		index = append(index, indexDoc{ID: prefixID(p), Entries: []string{}, Words: ws})
