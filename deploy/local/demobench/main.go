@@ -56,11 +56,12 @@ func main() {
 	backends := flag.String("backends", "sqlite,postgresql", "backends to measure: sqlite, postgresql")
 	label := flag.String("label", "before", "the row label: before or after (a re-run after changes to the consumers)")
 	timeout := flag.Duration("timeout", 40*time.Minute, "give up on a backend after this long")
+	attempts := flag.Int("attempts", 3, "runs per backend before giving up when the demo fails to load (a loaded machine can time its calls out)")
 	flag.Parse()
 	// Interrupted, it stops the runner it started before leaving.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *out, strings.Split(*backends, ","), *label, *timeout); err != nil {
+	if err := run(ctx, *out, strings.Split(*backends, ","), *label, *timeout, *attempts); err != nil {
 		fmt.Fprintln(os.Stderr, "demobench:", err)
 		os.Exit(1)
 	}
@@ -74,9 +75,16 @@ type result struct {
 	Events     map[string]int64
 	TimedOut   bool
 	When       time.Time
+	// Failures counts earlier attempts whose demo did not load.
+	Failures int
 }
 
-func run(ctx context.Context, out string, backends []string, label string, timeout time.Duration) error {
+// loadFailed is a run whose runner reported that the demo did not load.
+type loadFailed string
+
+func (e loadFailed) Error() string { return "the demo did not load: " + string(e) }
+
+func run(ctx context.Context, out string, backends []string, label string, timeout time.Duration, attempts int) error {
 	tmp, err := os.MkdirTemp("", "demobench-")
 	if err != nil {
 		return err
@@ -92,7 +100,18 @@ func run(ctx context.Context, out string, backends []string, label string, timeo
 		if b != "sqlite" && b != "postgresql" {
 			return fmt.Errorf("-backends: %q is neither sqlite nor postgresql", b)
 		}
-		r, err := measure(ctx, bin, filepath.Join(tmp, b), b, timeout)
+		var r result
+		failures := 0
+		for i := range attempts {
+			r, err = measure(ctx, bin, filepath.Join(tmp, fmt.Sprintf("%s-%d", b, i)), b, timeout)
+			var lf loadFailed
+			if !errors.As(err, &lf) {
+				break
+			}
+			fmt.Fprintf(os.Stderr, "%s: attempt %d: %v\n", b, i+1, err)
+			failures++
+		}
+		r.Failures = failures
 		if err != nil {
 			return fmt.Errorf("%s: %w", b, err)
 		}
@@ -119,7 +138,10 @@ func measure(ctx context.Context, bin, dir, backend string, timeout time.Duratio
 	if err != nil {
 		return r, err
 	}
-	cmd.Stderr = os.Stderr
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return r, err
+	}
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return r, err
@@ -136,23 +158,31 @@ func measure(ctx context.Context, bin, dir, backend string, timeout time.Duratio
 	defer func() { _ = stop() }()
 
 	var mu sync.Mutex
-	var uri string
+	var uri, failed string
 	var loaded time.Duration
-	go func() {
-		sc := bufio.NewScanner(stdout)
+	// The runner prints its addresses and the demo's progress on standard
+	// output, a failed load (and the services' logs) on standard error.
+	scan := func(out io.Reader) {
+		sc := bufio.NewScanner(out)
+		sc.Buffer(make([]byte, 64*1024), 1024*1024)
 		for sc.Scan() {
 			line := sc.Text()
 			mu.Lock()
 			if m := dbLine.FindStringSubmatch(line); m != nil {
 				uri = m[1]
 			}
-			if strings.HasPrefix(line, "demo data loaded") {
+			switch {
+			case strings.HasPrefix(line, "demo data loaded"):
 				loaded = time.Since(start)
+			case strings.HasPrefix(line, "demo data: ") && !strings.Contains(line, "nothing loaded"):
+				failed = strings.TrimPrefix(line, "demo data: ")
 			}
 			mu.Unlock()
 		}
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
+		_, _ = io.Copy(io.Discard, out)
+	}
+	go scan(stdout)
+	go scan(stderr)
 
 	deadline := time.After(timeout)
 	var client *mongo.Client
@@ -172,8 +202,11 @@ func measure(ctx context.Context, bin, dir, backend string, timeout time.Duratio
 		case <-time.After(time.Second):
 		}
 		mu.Lock()
-		u, l := uri, loaded
+		u, l, f := uri, loaded, failed
 		mu.Unlock()
+		if f != "" {
+			return r, errors.Join(loadFailed(f), stop())
+		}
 		if u == "" || l == 0 {
 			continue
 		}
@@ -309,8 +342,12 @@ func write(mdPath string, r result) error {
 	if r.TimedOut {
 		consistent = fmt.Sprintf("not within %.0f s", r.Consistent.Seconds())
 	}
+	label := r.Label
+	if r.Failures > 0 {
+		label += fmt.Sprintf(" (after %d runs whose demo load failed)", r.Failures)
+	}
 	md = strings.TrimRight(md, "\n") + "\n" + fmt.Sprintf("| %s | %s | %s | %.0f s | %s | %d | %d |\n",
-		r.When.Format("2006-01-02 15:04"), r.Label, r.Backend, r.Loaded.Seconds(), consistent, r.Events["customer-profile"], r.Events["interaction-log"])
+		r.When.Format("2006-01-02 15:04"), label, r.Backend, r.Loaded.Seconds(), consistent, r.Events["customer-profile"], r.Events["interaction-log"])
 	if err := os.WriteFile(mdPath, []byte(md), 0o644); err != nil {
 		return err
 	}
@@ -328,7 +365,8 @@ event of the feeds it follows: each cursor in the consumer's `+"`feed_cursors`"+
 head, the highest sequence number of a published event. *loaded* is when the runner printed that the demo
 was loaded through the APIs; *consistent* is the figure `+"`BENCHMARKS.json`"+` holds
 (`+"`demo_consistent_s_sqlite`, `demo_consistent_s_postgresql`"+`; targets 120 s and 60 s). The heads are the
-number of events the feeds carried. The machine is shared: the load average is in the notes below the table.
+number of events the feeds carried. A run whose demo fails to load (the loader gives up when a call times out,
+which happens on a loaded machine) is started again on a fresh folder.
 
 | when (UTC) | label | backend | loaded | consistent | customer-profile head | interaction-log head |
 |---|---|---|---|---|---|---|
