@@ -114,8 +114,54 @@ func StartPostgreSQL(ctx context.Context, dir string) (*Cluster, error) {
 		c.Stop()
 		return nil, fmt.Errorf("%w (its log: %s)", err, logPath)
 	}
+	psql := exec.CommandContext(ctx, filepath.Join(bin, "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
+		"-h", sock, "-U", "postgres", "-d", "postgres", "-c", idIndexes)
+	psql.Dir = abs
+	psql.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	if out, err := psql.CombinedOutput(); err != nil {
+		c.Stop()
+		return nil, fmt.Errorf("add the _id indexes to the PostgreSQL cluster: %w\n%s", err, out)
+	}
 	return c, nil
 }
+
+// idIndexes makes lookups by _id use an index. FerretDB's postgresql
+// backend pushes an equality down as jsonb containment
+// (_jsonb->'_id' @> '"x"'), which the btree index it creates on
+// _jsonb->'_id' cannot answer: every lookup by _id would scan its whole
+// table. A GIN index on the same expression answers containment; an event
+// trigger gives one to every table FerretDB creates (a collection is a
+// table with a _jsonb column), and the block adds it to tables created
+// before. Only this private cluster is changed; an existing server given by
+// URL is left as it is.
+const idIndexes = `
+CREATE OR REPLACE FUNCTION crm_id_index(tbl regclass) RETURNS void LANGUAGE plpgsql AS $f$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = tbl AND attname = '_jsonb' AND NOT attisdropped)
+     AND NOT EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                     WHERE i.indrelid = tbl AND c.relname LIKE '%crm_id_gin') THEN
+    EXECUTE format('CREATE INDEX %I ON %s USING gin ((_jsonb->''_id'') jsonb_path_ops)',
+                   left(replace(tbl::text, '.', '_'), 50) || '_crm_id_gin', tbl);
+  END IF;
+END $f$;
+CREATE OR REPLACE FUNCTION crm_id_index_new() RETURNS event_trigger LANGUAGE plpgsql AS $f$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT objid FROM pg_event_trigger_ddl_commands() WHERE command_tag = 'CREATE TABLE' AND object_type = 'table' LOOP
+    PERFORM crm_id_index(r.objid::regclass);
+  END LOOP;
+END $f$;
+DROP EVENT TRIGGER IF EXISTS crm_id_index_new;
+CREATE EVENT TRIGGER crm_id_index_new ON ddl_command_end WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION crm_id_index_new();
+DO $d$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') LOOP
+    PERFORM crm_id_index(r.oid::regclass);
+  END LOOP;
+END $d$;
+`
 
 // startLocked starts cmd from a thread that never exits: the thread is
 // locked and its goroutine never returns, so the child's parent-death

@@ -3,7 +3,9 @@ package embedded_test
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -13,7 +15,8 @@ import (
 	"github.com/opencrm/crm/pkg/embedded"
 )
 
-// A private cluster keeps the data of the embedded database between runs.
+// A private cluster keeps the data of the embedded database between runs,
+// and every collection's table gets the index that answers lookups by _id.
 func TestPostgreSQLClusterKeepsDataBetweenRuns(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(embedded.PostgreSQLBin, "postgres")); err != nil {
 		t.Skip("PostgreSQL is not installed (Debian package postgresql; tools/setup.sh installs it)")
@@ -44,11 +47,21 @@ func TestPostgreSQLClusterKeepsDataBetweenRuns(t *testing.T) {
 				t.Errorf("after a restart: n = %d, want 7", got.N)
 			}
 		}
+		// The collection's table has the index that answers FerretDB's
+		// lookups by _id.
+		var idx []byte
+		if err == nil {
+			idx, err = exec.Command(filepath.Join(embedded.PostgreSQLBin, "psql"), "-X", "-At", "-h", filepath.Join(dir, "pg", "run"), "-U", "postgres", "-d", "postgres",
+				"-c", "SELECT count(*) FROM pg_indexes WHERE schemaname = 'keep' AND tablename LIKE 'docs%' AND indexdef LIKE '%USING gin%_id%'").CombinedOutput()
+			if err == nil && strings.TrimSpace(string(idx)) != "1" {
+				t.Errorf("run %d: %s GIN indexes on _id in the collection's schema, want 1", run, strings.TrimSpace(string(idx)))
+			}
+		}
 		_ = c.Disconnect(ctx)
 		db.Stop()
 		pg.Stop()
 		if err != nil {
-			t.Fatalf("run %d: %v", run, err)
+			t.Fatalf("run %d: %v %s", run, err, idx)
 		}
 	}
 }
