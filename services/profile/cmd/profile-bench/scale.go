@@ -65,6 +65,9 @@ type scaleResult struct {
 	seed                            time.Duration
 	before, searchLast, searchFirst result
 	create                          result
+	// load is the machine's load average when the run ended: the
+	// benchmark shares 2 cores with whatever else runs.
+	load string
 }
 
 // runScale loads n customers into a fresh database on backend and
@@ -183,6 +186,11 @@ func runScale(ctx context.Context, backend string, n, ops, beforeOps int) (scale
 	})); err != nil {
 		return r, err
 	}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(b)); len(f) >= 3 {
+			r.load = strings.Join(f[:3], " ")
+		}
+	}
 	return r, nil
 }
 
@@ -191,24 +199,55 @@ func mathrand(seed uint64) *mrand.Rand { return mrand.New(mrand.NewPCG(seed, see
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // writeScale replaces the scale section of the results file (keeping what
-// precedes it) and writes the JSON figures beside it.
+// precedes it, and the rows and figures of backends not measured this time)
+// and writes the JSON figures beside it.
 func writeScale(mdPath, jsonPath string, rs []scaleResult) error {
 	old, err := os.ReadFile(mdPath)
 	if err != nil && !os.IsNotExist(err) {
 		return err
 	}
-	head, _, _ := strings.Cut(string(old), scaleSection)
+	head, oldSection, _ := strings.Cut(string(old), scaleSection)
+	measured := map[string]bool{}
+	for _, r := range rs {
+		measured[r.backend] = true
+	}
+	var keptRows []string
+	for _, line := range strings.Split(oldSection, "\n") {
+		for _, b := range []string{"postgresql", "sqlite"} {
+			if strings.HasPrefix(line, "| "+b+" |") && !measured[b] {
+				if strings.Count(line, "|") == 8 { // written before the load column
+					line += " not recorded |"
+				}
+				keptRows = append(keptRows, line)
+			}
+		}
+	}
+	figures := map[string]float64{}
+	if j, err := os.ReadFile(jsonPath); err == nil {
+		if err := json.Unmarshal(j, &figures); err != nil {
+			return fmt.Errorf("read %s: %w", jsonPath, err)
+		}
+	}
+	for k := range figures {
+		for b := range measured {
+			if strings.HasSuffix(k, "_"+b) {
+				delete(figures, k)
+			}
+		}
+	}
 	var b strings.Builder
 	b.WriteString(strings.TrimRight(head, "\n") + "\n\n" + scaleSection + "\n\n")
 	fmt.Fprintf(&b, "Written by `go run ./services/profile/cmd/profile-bench -scale N` on %s: the customers are written straight into a fresh database (with their search entries, `store.Seed`), then every figure is measured through gRPC with one caller, on the embedded database with each backend (PostgreSQL: a private cluster of Debian's PostgreSQL 15, as `go run ./deploy/local -postgresql` runs it). Names are drawn from 100 first and 250 last names (a last name is shared by about 0.4%% of the customers, a first name by about 1%%); a search returns its first page of 20.\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(&b, "- before: the query search ran before the word index, a prefix regular expression on the folded names with the first page sorted by name, run through the raw driver (the service added its own work on top), by a first name (it could not find a last name).\n")
 	fmt.Fprintf(&b, "- search: SearchCustomers by one word, a last name or a first name, through the word index (one document per query word, read by _id, then one read per customer on the page).\n")
 	fmt.Fprintf(&b, "- create: CreateCustomer with a new e-mail and a name from the same lists (claim, insert, search entries, event).\n\n")
-	fmt.Fprintf(&b, "| backend | customers | seed | before: search first name p50 / p99 | search last name p50 / p99 | search first name p50 / p99 | create p50 / p99 |\n|---|---|---|---|---|---|---|\n")
-	figures := map[string]float64{}
+	fmt.Fprintf(&b, "| backend | customers | seed | before: search first name p50 / p99 | search last name p50 / p99 | search first name p50 / p99 | create p50 / p99 | load average |\n|---|---|---|---|---|---|---|---|\n")
+	for _, row := range keptRows {
+		b.WriteString(row + "\n")
+	}
 	for _, r := range rs {
 		pp := func(x result) string { return fmt.Sprintf("%.1f / %.1f ms (%d)", ms(x.p50), ms(x.p99), x.n) }
-		fmt.Fprintf(&b, "| %s | %d | %.1f s | %s | %s | %s | %s |\n", r.backend, r.customers, r.seed.Seconds(), pp(r.before), pp(r.searchLast), pp(r.searchFirst), pp(r.create))
+		fmt.Fprintf(&b, "| %s | %d | %.1f s | %s | %s | %s | %s | %s |\n", r.backend, r.customers, r.seed.Seconds(), pp(r.before), pp(r.searchLast), pp(r.searchFirst), pp(r.create), r.load)
 		size := fmt.Sprintf("%dk", r.customers/1000)
 		figures["search_p50_ms_"+size+"_"+r.backend] = round1(ms(r.searchLast.p50))
 		figures["create_p50_ms_"+size+"_"+r.backend] = round1(ms(r.create.p50))
