@@ -31,6 +31,15 @@ if ! command -v spin >/dev/null || ! command -v cc >/dev/null; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq spin gcc >/dev/null
 fi
 
+# PostgreSQL's server programs, for `go run ./deploy/local -postgresql` and
+# the end-to-end test on that backend (FerretDB's postgresql backend).
+if [ ! -x /usr/lib/postgresql/15/bin/postgres ]; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+fi
+
 (cd tools && GOWORK=off GOBIN="$root/.tools/bin" go install tool)
 
 # protovalidate's validate.proto is not in its Go runtime module; it is in the

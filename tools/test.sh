@@ -25,5 +25,7 @@ echo "== feed protocol model (spin)"
 tools/check-model.sh
 echo "== go test"
 go test -count=1 -timeout 15m $mods
+echo "== end-to-end test on the PostgreSQL backend"
+CRM_TEST_BACKEND=postgresql go test -count=1 -timeout 15m -run 'TestCustomerJourney' ./deploy/local/
 echo "== clients in other languages"
 tools/client-tests.sh

@@ -3,6 +3,7 @@ package main_test
 import (
 	"context"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -137,11 +138,20 @@ func (j *journey) waitRun(name string) {
 }
 
 // testOptions start the platform as the run command does, on free ports
-// and in a temporary folder.
+// and in a temporary folder. CRM_TEST_BACKEND=postgresql keeps the data in a
+// private PostgreSQL cluster (as -postgresql does) instead of SQLite files.
 func testOptions(t *testing.T) platform.Options {
-	return platform.Options{Data: t.TempDir(), DBAddr: "127.0.0.1:0", CollectorAddr: "127.0.0.1:0",
+	o := platform.Options{Data: t.TempDir(), DBAddr: "127.0.0.1:0", CollectorAddr: "127.0.0.1:0",
 		ProfileAddr: "127.0.0.1:0", InteractionAddr: "127.0.0.1:0", SegmentationAddr: "127.0.0.1:0", LoyaltyAddr: "127.0.0.1:0",
 		Currency: "EUR", LogOutput: io.Discard}
+	switch b := os.Getenv("CRM_TEST_BACKEND"); b {
+	case "", "sqlite":
+	case "postgresql":
+		o.PostgreSQL = true
+	default:
+		t.Fatalf("CRM_TEST_BACKEND=%q: want sqlite or postgresql", b)
+	}
+	return o
 }
 
 // The customer journey through the whole platform, started as the run

@@ -1,7 +1,9 @@
 // Command local runs the platform on one machine on the embedded default
 // database, with its data kept in a folder between runs:
 //
-//	go run ./deploy/local            # data in .data/
+//	go run ./deploy/local            # data in .data/ (SQLite files)
+//	go run ./deploy/local -postgresql   # data in a private PostgreSQL cluster in .data/pg
+//	go run ./deploy/local -postgresql postgres://user@host/db   # in an existing server
 //	go run ./deploy/local -data /tmp/crm -profile-addr 127.0.0.1:7001
 //	go run ./deploy/local traces     # the latest traces the collector kept
 //	go run ./deploy/local trace ID   # one trace's spans, in start order
@@ -17,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -49,20 +52,34 @@ func run() error {
 	loyaltyAddr := flag.String("loyalty-addr", "127.0.0.1:50054", "address of loyalty")
 	currency := flag.String("currency", envOr("CRM_SEGMENTATION_CURRENCY", "EUR"), "the currency segmentation scores (ISO 4217)")
 	logLevel := flag.String("log-level", "warn", "service log level: debug, info, warn, error")
+	var pg pgFlag
+	flag.Var(&pg, "postgresql", "keep the data in PostgreSQL (FerretDB's postgresql backend): alone, in a private cluster under DATA/pg\nstarted from the machine's binaries (Debian package postgresql); with a URL, in that server's database")
 	withDemo := flag.Bool("demo", false, "load the demo data set (a few hundred customers, two years of history) into an empty database")
 	flag.Parse()
+	args := flag.Args()
+	// "-postgresql URL": the flag takes an optional value, so the URL
+	// arrives as the first argument.
+	if pg.set && pg.url == "" && len(args) > 0 && isPostgreSQLURL(args[0]) {
+		pg.url, args = args[0], args[1:]
+	}
 	traces := filepath.Join(*dataDir, "traces.jsonl")
-	switch flag.Arg(0) {
+	arg := func(i int) string {
+		if i < len(args) {
+			return args[i]
+		}
+		return ""
+	}
+	switch arg(0) {
 	case "traces":
 		return listTraces(os.Stdout, traces)
 	case "trace":
-		if flag.NArg() != 2 {
+		if len(args) != 2 {
 			return fmt.Errorf("usage: local trace TRACE_ID")
 		}
-		return showTrace(os.Stdout, traces, flag.Arg(1))
+		return showTrace(os.Stdout, traces, arg(1))
 	case "":
 	default:
-		return fmt.Errorf("unknown command %q (traces, trace ID, or none to run the platform)", flag.Arg(0))
+		return fmt.Errorf("unknown command %q (traces, trace ID, or none to run the platform)", arg(0))
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -74,6 +91,7 @@ func run() error {
 	p, err := platform.Start(ctx, platform.Options{
 		Data: *dataDir, DBAddr: *dbAddr, CollectorAddr: *collectorAddr,
 		ProfileAddr: *profileAddr, InteractionAddr: *interactionAddr, SegmentationAddr: *segmentationAddr, LoyaltyAddr: *loyaltyAddr,
+		PostgreSQL: pg.set, PostgreSQLURL: pg.url,
 		Currency: *currency, LogLevel: level,
 	})
 	if err != nil {
@@ -89,7 +107,7 @@ func run() error {
   interaction-log    %s
   segmentation       %s
   loyalty            %s
-  database           %s
+  database           %s%s
   trace collector    %s (go run ./deploy/local traces)
 
 Token (all scopes, valid 7 days; make more with
@@ -101,7 +119,7 @@ Try:
   grpcurl -plaintext -H "authorization: Bearer $TOKEN" %s list
 
 Ctrl-C stops everything.
-`, *dataDir, p.Services[0].Addr, p.Services[1].Addr, p.Services[2].Addr, p.Services[3].Addr, p.DBURI, p.Collector,
+`, *dataDir, p.Services[0].Addr, p.Services[1].Addr, p.Services[2].Addr, p.Services[3].Addr, p.DBURI, storage(*dataDir, pg), p.Collector,
 		filepath.Join(*dataDir, "auth-secret"), token, p.Services[0].Addr)
 
 	if *withDemo {
@@ -140,6 +158,55 @@ func loadDemo(ctx context.Context, p *platform.Platform, token string) error {
 the feeds in the next few minutes; then grade everyone with: crmctl segments recompute
 `, counts.Customers, counts.Interactions)
 	return nil
+}
+
+// pgFlag is -postgresql: a switch with an optional URL.
+type pgFlag struct {
+	set bool
+	url string
+}
+
+func (f *pgFlag) String() string { return f.url }
+
+func (f *pgFlag) Set(v string) error {
+	f.set = true
+	switch {
+	case v == "true":
+	case v == "false":
+		f.set = false
+	case isPostgreSQLURL(v):
+		f.url = v
+	default:
+		return fmt.Errorf("want a postgres:// or postgresql:// URL, got %q", v)
+	}
+	return nil
+}
+
+// IsBoolFlag lets -postgresql stand alone.
+func (f *pgFlag) IsBoolFlag() bool { return true }
+
+func isPostgreSQLURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// storage says where the database keeps its data.
+func storage(dataDir string, pg pgFlag) string {
+	switch {
+	case pg.url != "":
+		return " (data in PostgreSQL at " + redactURL(pg.url) + ")"
+	case pg.set:
+		return " (data in PostgreSQL, a private cluster in " + filepath.Join(dataDir, "pg") + ")"
+	}
+	return " (data in SQLite files in " + filepath.Join(dataDir, "db") + ")"
+}
+
+// redactURL hides a password in a connection string.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "the given URL"
+	}
+	return u.Redacted()
 }
 
 func envOr(name, def string) string {

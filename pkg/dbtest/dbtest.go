@@ -2,12 +2,24 @@
 // One embedded server is started per test binary, on first use; every test
 // gets a database of its own, dropped when the test ends, so tests can run
 // in parallel.
+//
+// With CRM_TEST_BACKEND=postgresql the embedded server keeps its data in a
+// private PostgreSQL cluster (FerretDB's postgresql backend) instead of
+// SQLite files.
+//
+// With CRM_TEST_MONGODB_URI set (for example
+// mongodb://127.0.0.1:27017/?replicaSet=rs0), every test runs against that
+// MongoDB instead, in mongodb mode (majority writes, retryable writes, a
+// pool of MongoDBPoolSize connections), still with a database of its own
+// that is dropped when the test ends.
 package dbtest
 
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -19,22 +31,51 @@ import (
 	"github.com/opencrm/crm/pkg/mongox"
 )
 
+// MongoDBURIEnv names the variable that points the tests at a real MongoDB.
+const MongoDBURIEnv = "CRM_TEST_MONGODB_URI"
+
+// BackendEnv names the variable that chooses the embedded server's backend:
+// sqlite (the default) or postgresql.
+const BackendEnv = "CRM_TEST_BACKEND"
+
+// MongoDBPoolSize is the connection pool of each test client on a real
+// MongoDB: the services' default.
+const MongoDBPoolSize = 100
+
 var (
 	once   sync.Once
 	server *embedded.Server
+	pg     *embedded.Cluster
 	dir    string
 	err    error
 )
 
-// URI returns the connection string of the shared embedded server, starting
-// it on first use.
+// URI returns the connection string of the MongoDB named by
+// CRM_TEST_MONGODB_URI or else of the shared embedded server, starting it on
+// first use.
 func URI(t testing.TB) string {
 	t.Helper()
+	if uri := os.Getenv(MongoDBURIEnv); uri != "" {
+		return uri
+	}
 	once.Do(func() {
 		dir, err = os.MkdirTemp("", "crm-dbtest-")
-		if err == nil {
-			server, err = embedded.Start(context.Background(), dir, embedded.Options{})
+		if err != nil {
+			return
 		}
+		var o embedded.Options
+		switch b := os.Getenv(BackendEnv); b {
+		case "", "sqlite":
+		case "postgresql":
+			if pg, err = embedded.StartPostgreSQL(context.Background(), filepath.Join(dir, "pg")); err != nil {
+				return
+			}
+			o.PostgreSQLURL = pg.URL()
+		default:
+			err = fmt.Errorf("%s=%q: want sqlite or postgresql", BackendEnv, b)
+			return
+		}
+		server, err = embedded.Start(context.Background(), filepath.Join(dir, "db"), o)
 	})
 	if err != nil {
 		t.Fatalf("start embedded database: %v", err)
@@ -43,10 +84,14 @@ func URI(t testing.TB) string {
 }
 
 // Config returns a database configuration for a fresh, uniquely named
-// database in embedded mode; the database is dropped when the test ends.
+// database, in embedded mode or, with CRM_TEST_MONGODB_URI set, in mongodb
+// mode; the database is dropped when the test ends.
 func Config(t testing.TB) mongox.Config {
 	t.Helper()
 	c := mongox.Config{URI: URI(t), Database: "t_" + strings.ToLower(rand.Text()[:16]), Mode: mongox.ModeEmbedded, MaxPoolSize: 1, ConnectTimeout: 10 * time.Second}
+	if os.Getenv(MongoDBURIEnv) != "" {
+		c.Mode, c.MaxPoolSize = mongox.ModeMongoDB, MongoDBPoolSize
+	}
 	t.Cleanup(func() {
 		cl, err := mongox.Connect(context.Background(), c, nil)
 		if err != nil {
@@ -87,6 +132,9 @@ func Main(m *testing.M) int {
 	code := m.Run()
 	if server != nil {
 		server.Stop()
+	}
+	if pg != nil {
+		pg.Stop()
 	}
 	if dir != "" {
 		_ = os.RemoveAll(dir)

@@ -25,6 +25,7 @@ type Server struct {
 	dir     string // the SQLite folder; empty with PostgreSQL
 	cancel  context.CancelFunc
 	stopped chan struct{} // closed when Run returns
+	indexed chan struct{} // closed when the SQLite index upkeep returns
 	runErr  error
 	once    sync.Once
 }
@@ -77,7 +78,7 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 		return nil, fmt.Errorf("configure embedded database: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	s := &Server{cancel: cancel, stopped: make(chan struct{})}
+	s := &Server{cancel: cancel, stopped: make(chan struct{}), indexed: make(chan struct{})}
 	if o.PostgreSQLURL == "" {
 		s.dir = abs
 	}
@@ -91,9 +92,27 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 	go s.checkpointLoop(runCtx, o.CheckpointEvery, o.Logger)
 	s.uri = f.MongoDBURI()
 	if err := s.waitReady(ctx); err != nil {
+		close(s.indexed)
 		s.Stop()
 		return nil, err
 	}
+	if o.PostgreSQLURL != "" {
+		close(s.indexed)
+		return s, nil
+	}
+	go func() {
+		defer close(s.indexed)
+		for {
+			if err := indexIDs(runCtx, abs); err != nil && runCtx.Err() == nil {
+				o.Logger.Warn("index _id in the embedded database's files", "error", err)
+			}
+			select {
+			case <-runCtx.Done():
+				return
+			case <-time.After(idScanEvery):
+			}
+		}
+	}()
 	return s, nil
 }
 
@@ -128,6 +147,7 @@ func (s *Server) URI() string { return s.uri }
 func (s *Server) Stop() {
 	s.once.Do(func() {
 		s.cancel()
+		<-s.indexed
 		<-s.stopped
 	})
 }

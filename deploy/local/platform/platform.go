@@ -1,6 +1,7 @@
 // Package platform starts the whole platform in one process, as the local
 // runner and the end-to-end test do: the embedded database with its data
-// in a folder, a trace collector, and the four services, each its own gRPC
+// in a folder (SQLite files, or PostgreSQL through FerretDB's postgresql
+// backend: a private cluster under the folder or a given server), a trace collector, and the four services, each its own gRPC
 // server on its own port calling the others over real gRPC with a token of
 // its own, exactly as in production.
 package platform
@@ -39,6 +40,12 @@ type Options struct {
 	// Addresses; "127.0.0.1:0" picks a free port.
 	DBAddr, CollectorAddr                                       string
 	ProfileAddr, InteractionAddr, SegmentationAddr, LoyaltyAddr string
+	// PostgreSQL keeps the data in PostgreSQL instead of SQLite files: in
+	// PostgreSQLURL's database when set, else in a private cluster under
+	// Data/pg, created and started from the machine's binaries and stopped
+	// with the platform.
+	PostgreSQL    bool
+	PostgreSQLURL string
 	// Currency is segmentation's scored currency (empty: its default).
 	Currency  string
 	LogLevel  slog.Level
@@ -64,6 +71,7 @@ type Platform struct {
 	TraceFile string
 
 	db        *embedded.Server
+	pg        *embedded.Cluster
 	collector *collector.Collector
 	running   []*server.Running
 }
@@ -100,7 +108,14 @@ func Start(ctx context.Context, o Options) (p *Platform, err error) {
 		return p, err
 	}
 	p.Collector = p.collector.Addr()
-	if p.db, err = embedded.Start(ctx, filepath.Join(o.Data, "db"), embedded.Options{Addr: o.DBAddr}); err != nil {
+	dbo := embedded.Options{Addr: o.DBAddr, PostgreSQLURL: o.PostgreSQLURL}
+	if o.PostgreSQL && dbo.PostgreSQLURL == "" {
+		if p.pg, err = embedded.StartPostgreSQL(ctx, filepath.Join(o.Data, "pg")); err != nil {
+			return p, err
+		}
+		dbo.PostgreSQLURL = p.pg.URL()
+	}
+	if p.db, err = embedded.Start(ctx, filepath.Join(o.Data, "db"), dbo); err != nil {
 		return p, fmt.Errorf("start the embedded database (is another run using %s?): %w", o.DBAddr, err)
 	}
 	p.DBURI = p.db.URI()
@@ -190,7 +205,7 @@ func (p *Platform) Token(ttl time.Duration, scopes ...string) (string, error) {
 }
 
 // Stop stops the services (each stores its cursors and flushes its
-// spans), then the database and the collector.
+// spans), then the database, its PostgreSQL cluster and the collector.
 func (p *Platform) Stop() error {
 	var errs []error
 	for i := len(p.running) - 1; i >= 0; i-- {
@@ -200,6 +215,10 @@ func (p *Platform) Stop() error {
 	if p.db != nil {
 		p.db.Stop()
 		p.db = nil
+	}
+	if p.pg != nil {
+		p.pg.Stop()
+		p.pg = nil
 	}
 	if p.collector != nil {
 		errs = append(errs, p.collector.Stop())

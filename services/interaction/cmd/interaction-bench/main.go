@@ -208,7 +208,7 @@ func run(out string, batches, pages int) error {
 					Kind: record.KindPurchase, OccurTime: t0.Add(time.Duration(seq) * time.Minute), RecordTime: time.Now(), UpdateTime: time.Now(),
 					Purchase:     &record.Purchase{OrderID: fmt.Sprint("o-", seq), Amount: record.Amount{Minor: 1000, Currency: "EUR"}, RefundIDs: []string{}},
 					SourceSystem: "bench", ExternalID: fmt.Sprint(seq), Tags: []string{}, Version: 1}
-				i.DedupKey = "ext:bench\x00" + i.ExternalID
+				i.DedupKey = "ext:5:bench:" + i.ExternalID
 				docs[n] = i
 			}
 			_, err := rawDB.Collection(coll).InsertMany(ctx, docs)

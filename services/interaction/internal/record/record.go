@@ -6,6 +6,7 @@ package record
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -198,7 +199,10 @@ func Normalize(i *Interaction, prefix string, now time.Time) error {
 		return apperr.Invalid(f("satisfaction"), "expectation and experience are scores from 1 to 10")
 	}
 	if i.SourceSystem != "" {
-		i.DedupKey = "ext:" + i.SourceSystem + "\x00" + i.ExternalID
+		// The source's length keeps the key unambiguous without a NUL
+		// separator, which PostgreSQL's jsonb (FerretDB's postgresql
+		// backend) refuses to store.
+		i.DedupKey = "ext:" + strconv.Itoa(len(i.SourceSystem)) + ":" + i.SourceSystem + ":" + i.ExternalID
 	} else {
 		i.DedupKey = "id:" + i.ID
 	}

@@ -2,9 +2,13 @@
 // gRPC with 1, 8 and 32 concurrent callers, next to the same operations run
 // in-process (the use case without gRPC) and through the raw driver
 // (InsertOne/FindOne) against the same embedded database in the same run,
-// and writes the figures to a results file. It is a benchmark, not a test:
+// and writes the figures to a results file. With -scale N it also loads N
+// customers on each backend and measures search and create among them,
+// writing that section of the results file and the JSON figures beside it.
+// It is a benchmark, not a test:
 //
 //	go run ./services/profile/cmd/profile-bench -out services/profile/BENCHMARKS.md
+//	go run ./services/profile/cmd/profile-bench -tables=false -scale 100000
 package main
 
 import (
@@ -44,6 +48,12 @@ func main() {
 	out := flag.String("out", "services/profile/BENCHMARKS.md", "results file")
 	ops := flag.Int("ops", 200, "operations per measurement")
 	callersFlag := flag.String("callers", "1,8,32", "comma-separated numbers of concurrent callers")
+	tables := flag.Bool("tables", true, "measure Create and Get by callers (the first part of the results file)")
+	scale := flag.Int("scale", 0, "also measure search and create among this many customers (0: not)")
+	backends := flag.String("backends", "postgresql,sqlite", "backends of the scale runs: postgresql, sqlite")
+	scaleOps := flag.Int("scale-ops", 200, "calls per figure of the scale runs")
+	beforeOps := flag.Int("before-ops", 20, "calls of the previous search's query per scale run (each reads the whole table)")
+	jsonOut := flag.String("json", "services/profile/BENCHMARKS.json", "JSON figures of the scale runs")
 	flag.Parse()
 	var callers []int
 	for _, f := range strings.Split(*callersFlag, ",") {
@@ -54,9 +64,31 @@ func main() {
 		}
 		callers = append(callers, n)
 	}
-	if err := run(*out, *ops, callers); err != nil {
-		fmt.Fprintln(os.Stderr, "profile-bench:", err)
-		os.Exit(1)
+	if *tables {
+		if err := run(*out, *ops, callers); err != nil {
+			fmt.Fprintln(os.Stderr, "profile-bench:", err)
+			os.Exit(1)
+		}
+	}
+	if *scale > 0 {
+		var rs []scaleResult
+		for _, b := range strings.Split(*backends, ",") {
+			if b != "postgresql" && b != "sqlite" {
+				fmt.Fprintf(os.Stderr, "profile-bench: -backends: %q is neither postgresql nor sqlite\n", b)
+				os.Exit(2)
+			}
+			r, err := runScale(context.Background(), b, *scale, *scaleOps, *beforeOps)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "profile-bench: %s: %v\n", b, err)
+				os.Exit(1)
+			}
+			rs = append(rs, r)
+			// Written after each backend: a later, slower one may be stopped.
+			if err := writeScale(*out, *jsonOut, rs); err != nil {
+				fmt.Fprintln(os.Stderr, "profile-bench:", err)
+				os.Exit(1)
+			}
+		}
 	}
 }
 

@@ -149,30 +149,44 @@ func (h *Handler) ListCustomers(ctx context.Context, req *customerv1.ListCustome
 
 var phoneLike = regexp.MustCompile(`^\+?[0-9 ().\-]{5,}$`)
 
-// SearchCustomers implements the API method.
+// SearchCustomers implements the API method. An e-mail address or a phone
+// number is looked up through its contact claim; anything else by the
+// words of the names (see store.Search).
 func (h *Handler) SearchCustomers(ctx context.Context, req *customerv1.SearchCustomersRequest) (*customerv1.SearchCustomersResponse, error) {
 	q := strings.TrimSpace(req.GetQuery())
-	f := store.Filter{States: []customer.State{customer.StateActive}}
+	var contact string
 	switch {
 	case strings.Contains(q, "@"):
-		f.ContactKey = customer.EmailKey(strings.ToLower(q))
+		contact = customer.EmailKey(strings.ToLower(q))
 	case phoneLike.MatchString(q):
 		e164, ok := customer.NormalizePhone(q, "")
 		if !ok {
 			return nil, apperr.Invalid("query", "%q looks like a phone number but is not a valid one in international form (+CC...)", q)
 		}
-		f.ContactKey = customer.PhoneKey(e164)
-	default:
-		f.NamePrefix = customer.NameKey(q)
-		if f.NamePrefix == "" {
-			return nil, apperr.Invalid("query", "is empty")
-		}
+		contact = customer.PhoneKey(e164)
 	}
-	cs, next, err := h.page(ctx, req, defaultSearchPage, f, store.Order{Field: "name_key"})
+	words := customer.SearchWords(q)
+	if contact == "" && len(words) == 0 {
+		return nil, apperr.Invalid("query", "has no letters or digits to search for")
+	}
+	hits, next, err := pagetoken.Page(h.pages, req, defaultSearchPage, func(after *store.SearchPos, limit int64) ([]store.Hit, error) {
+		if contact == "" {
+			return h.archive.Store.Search(ctx, words, after, int(limit))
+		}
+		c, err := h.archive.Store.FindByContact(ctx, contact)
+		if c == nil || after != nil {
+			return nil, err
+		}
+		return []store.Hit{{Customer: c, Pos: store.SearchPos{ID: c.ID}}}, nil
+	}, func(hit store.Hit) store.SearchPos { return hit.Pos })
 	if err != nil {
 		return nil, err
 	}
-	return &customerv1.SearchCustomersResponse{Customers: toProtos(cs), NextPageToken: next}, nil
+	resp := &customerv1.SearchCustomersResponse{NextPageToken: next}
+	for _, hit := range hits {
+		resp.Customers = append(resp.Customers, customerpb.ToProto(hit.Customer))
+	}
+	return resp, nil
 }
 
 // UpdateCustomer implements the API method.

@@ -92,42 +92,6 @@ func fmtS(s []string) string {
 	return out + "]"
 }
 
-func TestSearch(t *testing.T) {
-	t.Parallel()
-	e := start(t, api.Options{})
-	ada := person("Ada Lovelace", "ada@example.com")
-	ada.Phones = []*customerv1.PhoneNumber{{Number: "+44 20 7946 0958"}}
-	e.create(t, ada)
-	e.create(t, person("Adam Smith"))
-	e.create(t, person("Grace (Hopper)", "grace@example.com"))
-	for _, tc := range []struct {
-		q    string
-		want []string
-	}{
-		{"ada", []string{"Ada Lovelace", "Adam Smith"}},
-		{"ADA  LOV", []string{"Ada Lovelace"}},
-		{"ADA@Example.com", []string{"Ada Lovelace"}},
-		{"+442079460958", []string{"Ada Lovelace"}},
-		{"+44 (20) 7946-0958", []string{"Ada Lovelace"}},
-		{"grace (", []string{"Grace (Hopper)"}},
-		{"nobody", nil},
-	} {
-		resp, err := e.client.SearchCustomers(e.ctx, &customerv1.SearchCustomersRequest{Query: tc.q})
-		if err != nil {
-			t.Fatalf("%q: %v", tc.q, err)
-		}
-		var got []string
-		for _, c := range resp.GetCustomers() {
-			got = append(got, c.GetDisplayName())
-		}
-		if fmtS(got) != fmtS(tc.want) {
-			t.Errorf("search %q: %v, want %v", tc.q, got, tc.want)
-		}
-	}
-	_, err := e.client.SearchCustomers(e.ctx, &customerv1.SearchCustomersRequest{Query: "+99 12345"})
-	servertest.WantCode(t, err, codes.InvalidArgument, "query")
-}
-
 func TestDeleteUndeleteAndPurge(t *testing.T) {
 	t.Parallel()
 	e := start(t, api.Options{Retention: 2 * time.Second, PurgeEvery: 200 * time.Millisecond})

@@ -86,9 +86,25 @@ func Setup(o Options) server.Setup {
 				d.Log.InfoContext(ctx, "erased deleted customers past retention", "count", n)
 			}
 		})
+		// Customers stored before the search index existed are indexed once;
+		// a failure is retried until it succeeds.
+		backfill := func(ctx context.Context) {
+			for {
+				err := st.BackfillSearch(ctx)
+				if err == nil || ctx.Err() != nil {
+					return
+				}
+				d.Log.WarnContext(ctx, "search index backfill", "error", err)
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(10 * time.Second):
+				}
+			}
+		}
 		return &server.Service{
 			Indexes:  append(store.Indexes(), idempotency.Indexes()...),
-			Workers:  []func(context.Context){relay, purge},
+			Workers:  []func(context.Context){relay, purge, backfill},
 			Producer: producer,
 		}, nil
 	}

@@ -220,7 +220,7 @@ func (a *Archive) Update(ctx context.Context, id string, patch customer.Customer
 	if err != nil {
 		return nil, err
 	}
-	if err := a.Store.Update(ctx, &upd, cur.Version, pending, history...); err != nil {
+	if err := a.Store.Update(ctx, cur, &upd, pending, history...); err != nil {
 		_ = a.Store.Release(context.WithoutCancel(ctx), id, claimed)
 		return nil, err
 	}
@@ -280,7 +280,7 @@ func (a *Archive) write(ctx context.Context, cur, upd *customer.Customer, now ti
 	if err != nil {
 		return nil, err
 	}
-	if err := a.Store.Update(ctx, upd, cur.Version, []feed.Pending{ev}); err != nil {
+	if err := a.Store.Update(ctx, cur, upd, []feed.Pending{ev}); err != nil {
 		return nil, err
 	}
 	return upd, nil
@@ -371,7 +371,7 @@ func (a *Archive) Merge(ctx context.Context, survivorID, loserID, actor string) 
 	if err != nil {
 		return nil, customer.Merge{}, err
 	}
-	if err := a.Store.Update(ctx, &merged, survivor.Version, []feed.Pending{ev}, history...); err != nil {
+	if err := a.Store.Update(ctx, survivor, &merged, []feed.Pending{ev}, history...); err != nil {
 		return nil, customer.Merge{}, err
 	}
 	if err := a.Store.MoveClaims(ctx, loserID, survivorID); err != nil {
@@ -380,7 +380,7 @@ func (a *Archive) Merge(ctx context.Context, survivorID, loserID, actor string) 
 	retired := *loser
 	retired.State, retired.MergedInto, retired.UpdateTime = customer.StateMerged, survivorID, now
 	retired.Emails, retired.Phones, retired.ContactKeys, retired.DedupKeys = nil, nil, []string{}, []string{}
-	if err := a.Store.Update(ctx, &retired, loser.Version, nil); err != nil {
+	if err := a.Store.Update(ctx, loser, &retired, nil); err != nil {
 		return nil, customer.Merge{}, fmt.Errorf("retire merged customer (retry the merge to complete it): %w", err)
 	}
 	if err := a.history().CompleteMerge(ctx, m.ID); err != nil {

@@ -3,7 +3,6 @@ package archive_test
 import (
 	"context"
 	"errors"
-	"os"
 	"testing"
 	"time"
 
@@ -15,8 +14,6 @@ import (
 	"github.com/opencrm/crm/services/profile/internal/customer"
 	"github.com/opencrm/crm/services/profile/internal/store"
 )
-
-func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 
 // faultyHistory fails the named write of the merge history once.
 type faultyHistory struct {

@@ -70,12 +70,14 @@ type Customer struct {
 	// ConsentChanges counts the entries of the consent history, which is
 	// stored beside the record and read only when listed.
 	ConsentChanges int64 `bson:"consent_changes"`
+	// SearchVersion is the version at which the indexed words or the
+	// search key last changed; it tags the customer's search entries.
+	SearchVersion int64 `bson:"search_version"`
 
 	// Derived keys, kept for indexed lookups (see Normalize).
-	NameKey      string   `bson:"name_key"`
-	LegalNameKey string   `bson:"legal_name_key"`
-	ContactKeys  []string `bson:"contact_keys"`
-	DedupKeys    []string `bson:"dedup_keys"`
+	NameKey     string   `bson:"name_key"`
+	ContactKeys []string `bson:"contact_keys"`
+	DedupKeys   []string `bson:"dedup_keys"`
 }
 
 // Email is an e-mail address.

@@ -293,7 +293,7 @@ func normalizeConsents(cs []Consent, field string, now time.Time) error {
 	return nil
 }
 
-// NameKey folds a name for prefix search and duplicate detection:
+// NameKey folds a name for ordering lists and duplicate detection:
 // lower-case, inner spaces collapsed.
 func NameKey(s string) string {
 	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
@@ -323,7 +323,6 @@ func MailboxKey(addr string) string {
 
 func (c *Customer) deriveKeys() {
 	c.NameKey = NameKey(c.DisplayName)
-	c.LegalNameKey = NameKey(c.LegalName)
 	// Fresh slices: c may be a copy sharing arrays with the stored record.
 	c.ContactKeys, c.DedupKeys = nil, nil
 	for _, e := range c.Emails {

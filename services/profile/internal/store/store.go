@@ -1,13 +1,13 @@
 // Package store keeps the customer archive in MongoDB: customers (each
 // change written together with its events in the document's outbox),
 // contact claims that make e-mails and phones unique across customers, and
-// the merge history. Every query here is backed by an index from Indexes.
+// the merge history, and the search index (search.go). Every query here is
+// backed by an index from Indexes or reads documents by _id.
 package store
 
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -26,6 +26,7 @@ const (
 	Customers = "customers"
 	Claims    = "contact_claims"
 	Merges    = "merges"
+	Search    = "search_words"
 )
 
 // Indexes returns every index the store's queries use.
@@ -41,8 +42,6 @@ func Indexes() []mongox.Index {
 		ix(Customers, "state", "create_time", "_id"),
 		ix(Customers, "state", "update_time", "_id"),
 		ix(Customers, "state", "name_key", "_id"),
-		ix(Customers, "legal_name_key"),
-		ix(Customers, "contact_keys"),
 		ix(Customers, "dedup_keys"),
 		ix(Customers, "tags"),
 		ix(Customers, "owner"),
@@ -62,6 +61,7 @@ type Store struct {
 	customers *mongo.Collection
 	claims    *mongo.Collection
 	merges    *mongo.Collection
+	search    *mongo.Collection
 	feed      *feed.Producer
 	// ClaimGrace is how long a fresh claim protects a contact whose
 	// customer is not stored yet (a create in progress).
@@ -70,7 +70,7 @@ type Store struct {
 
 // New returns the store in db, publishing events through p.
 func New(db *mongo.Database, p *feed.Producer) *Store {
-	return &Store{customers: db.Collection(Customers), claims: db.Collection(Claims), merges: db.Collection(Merges), feed: p, ClaimGrace: time.Minute}
+	return &Store{customers: db.Collection(Customers), claims: db.Collection(Claims), merges: db.Collection(Merges), search: db.Collection(Search), feed: p, ClaimGrace: time.Minute}
 }
 
 // Customers returns the customers collection, for the outbox relay.
@@ -90,10 +90,14 @@ const historyField = "consent_history"
 // ErrErased is returned for a customer that was erased.
 var ErrErased = apperr.New(apperr.KindNotFound, "CUSTOMER_ERASED", "the customer was erased")
 
-// Insert stores a new customer with its events. Inserting the same id
-// again returns the stored record with existed=true (a retried create).
+// Insert stores a new customer with its events, its consent history and
+// its search entries. Inserting the same id again returns the stored record
+// with existed=true (a retried create).
 func (s *Store) Insert(ctx context.Context, c *customer.Customer, events []feed.Pending, history ...customer.ConsentChange) (existed bool, err error) {
-	c.Version = 1
+	c.Version, c.SearchVersion = 1, 1
+	if err := s.index(ctx, c); err != nil {
+		return false, err
+	}
 	_, err = s.customers.InsertOne(ctx, document{Customer: *c, Outbox: events, ConsentHistory: history})
 	if mongox.IsDuplicateKey(err) {
 		got, gerr := s.Get(ctx, c.ID)
@@ -161,12 +165,23 @@ func (s *Store) GetMany(ctx context.Context, ids []string) ([]*customer.Customer
 	return out, nil
 }
 
-// Update writes c if its stored version is still expectVersion, with its
-// events and the consent history entries, and bumps the version. A changed
-// version is etag.ErrStale. The history is appended in the same
-// single-document write, so a lost race or a retry never doubles it.
-func (s *Store) Update(ctx context.Context, c *customer.Customer, expectVersion int64, events []feed.Pending, history ...customer.ConsentChange) error {
+// Update writes c, the new state of prev, if the stored version is still
+// prev's, with its events and the consent history entries, bumps the
+// version and keeps the search index current. A changed version is
+// etag.ErrStale. The history is appended in the same single-document
+// write, so a lost race or a retry never doubles it.
+func (s *Store) Update(ctx context.Context, prev, c *customer.Customer, events []feed.Pending, history ...customer.ConsentChange) error {
+	expectVersion := prev.Version
 	c.Version = expectVersion + 1
+	reindex := searchChanged(prev, c)
+	if reindex {
+		c.SearchVersion = c.Version
+		if err := s.index(ctx, c); err != nil {
+			return err
+		}
+	} else {
+		c.SearchVersion = prev.SearchVersion
+	}
 	set, err := mongox.SetFields(c)
 	if err != nil {
 		return fmt.Errorf("update customer: %w", err)
@@ -189,22 +204,44 @@ func (s *Store) Update(ctx context.Context, c *customer.Customer, expectVersion 
 	if res.MatchedCount == 0 {
 		return etag.ErrStale
 	}
+	if reindex {
+		if err := s.unindex(ctx, prev); err != nil {
+			return err
+		}
+	}
 	s.flush(ctx, c.ID)
 	return nil
 }
 
 // Erase replaces the customer by a tombstone that keeps only the id and
 // the erasure time, with the erased event in its outbox; removes the
-// customer's contact claims; and redacts the payloads of its earlier events.
+// customer's contact claims and search entries; and redacts the payloads
+// of its earlier events.
 func (s *Store) Erase(ctx context.Context, id string, at time.Time, ev feed.Pending) error {
+	// The search entries hold the name: removed before the tombstone, while
+	// an interrupted erasure can still be retried, and after it for a
+	// change that landed in between.
+	cur, err := s.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := s.unindex(ctx, cur); err != nil {
+		return err
+	}
 	tomb := bson.D{{Key: "_id", Value: id}, {Key: "state", Value: customer.StateErased}, {Key: "erase_time", Value: at},
 		{Key: "version", Value: int64(0)}, {Key: feed.OutboxField, Value: bson.A{ev}}}
-	res, err := s.customers.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "state", Value: bson.D{{Key: "$ne", Value: customer.StateErased}}}}, tomb)
+	var before customer.Customer
+	err = s.customers.FindOneAndReplace(ctx, bson.D{{Key: "_id", Value: id}, {Key: "state", Value: bson.D{{Key: "$ne", Value: customer.StateErased}}}}, tomb).Decode(&before)
+	if mongox.IsNotFound(err) {
+		return ErrErased.With("resource", customer.Name(id))
+	}
 	if err != nil {
 		return mongox.Wrap("erase customer", err)
 	}
-	if res.MatchedCount == 0 {
-		return ErrErased.With("resource", customer.Name(id))
+	if before.SearchVersion != cur.SearchVersion {
+		if err := s.unindex(ctx, &before); err != nil {
+			return err
+		}
 	}
 	if _, err := s.claims.DeleteMany(ctx, bson.D{{Key: "customer_id", Value: id}}); err != nil {
 		return mongox.Wrap("release erased customer's contacts", err)
@@ -230,8 +267,6 @@ type Filter struct {
 	UpdateFrom     *time.Time
 	UpdateTo       *time.Time
 	Attributes     map[string]customer.Attribute
-	NamePrefix     string
-	ContactKey     string
 	ExcludeID      string
 	DedupKeysAnyOf []string
 }
@@ -292,13 +327,6 @@ func (f Filter) query() bson.D {
 		case v.Time != nil:
 			add("attributes."+k+".t", *v.Time)
 		}
-	}
-	if f.NamePrefix != "" {
-		re := "^" + regexp.QuoteMeta(f.NamePrefix)
-		add("$or", bson.A{bson.D{{Key: "name_key", Value: bson.D{{Key: "$regex", Value: re}}}}, bson.D{{Key: "legal_name_key", Value: bson.D{{Key: "$regex", Value: re}}}}})
-	}
-	if f.ContactKey != "" {
-		add("contact_keys", f.ContactKey)
 	}
 	if f.ExcludeID != "" {
 		add("_id", bson.D{{Key: "$ne", Value: f.ExcludeID}})

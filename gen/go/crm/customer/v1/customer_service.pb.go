@@ -539,8 +539,11 @@ func (x *ListCustomersResponse) GetNextPageToken() string {
 type SearchCustomersRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// What to look for: an e-mail address (exact, case-insensitive), a phone
-	// number (exact after normalisation to E.164) or the beginning of a
-	// display or legal name (case-insensitive).
+	// number (exact after normalisation to E.164), or words of the display or
+	// legal name, compared case- and accent-insensitively ("muller" finds
+	// "Ben Müller"): a customer matches when its name has every word of the
+	// query, the last of which may be only the beginning of a word ("ada lov"
+	// finds "Ada Lovelace").
 	Query string `protobuf:"bytes,1,opt,name=query,proto3" json:"query,omitempty"`
 	// Page size, 1 to 100; default 20.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
@@ -604,7 +607,10 @@ func (x *SearchCustomersRequest) GetPageToken() string {
 // Response of SearchCustomers.
 type SearchCustomersResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Matching active customers, by display name then id.
+	// Matching active customers, best first: the whole display name equal to
+	// the query, then names with every query word whole, then names where the
+	// last query word only begins a word; within each, by display name then
+	// id.
 	Customers []*Customer `protobuf:"bytes,1,rep,name=customers,proto3" json:"customers,omitempty"`
 	// Token for the next page; empty on the last page.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`

@@ -56,7 +56,7 @@ type CustomerServiceClient interface {
 	BatchGetCustomers(ctx context.Context, in *BatchGetCustomersRequest, opts ...grpc.CallOption) (*BatchGetCustomersResponse, error)
 	// Lists customers with filters and a chosen order.
 	ListCustomers(ctx context.Context, in *ListCustomersRequest, opts ...grpc.CallOption) (*ListCustomersResponse, error)
-	// Finds active customers by name prefix, e-mail or phone.
+	// Finds active customers by the words of their names, e-mail or phone.
 	SearchCustomers(ctx context.Context, in *SearchCustomersRequest, opts ...grpc.CallOption) (*SearchCustomersResponse, error)
 	// Changes the fields named in the update mask.
 	UpdateCustomer(ctx context.Context, in *UpdateCustomerRequest, opts ...grpc.CallOption) (*UpdateCustomerResponse, error)
@@ -261,7 +261,7 @@ type CustomerServiceServer interface {
 	BatchGetCustomers(context.Context, *BatchGetCustomersRequest) (*BatchGetCustomersResponse, error)
 	// Lists customers with filters and a chosen order.
 	ListCustomers(context.Context, *ListCustomersRequest) (*ListCustomersResponse, error)
-	// Finds active customers by name prefix, e-mail or phone.
+	// Finds active customers by the words of their names, e-mail or phone.
 	SearchCustomers(context.Context, *SearchCustomersRequest) (*SearchCustomersResponse, error)
 	// Changes the fields named in the update mask.
 	UpdateCustomer(context.Context, *UpdateCustomerRequest) (*UpdateCustomerResponse, error)

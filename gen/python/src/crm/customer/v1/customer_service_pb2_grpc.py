@@ -131,7 +131,7 @@ class CustomerServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def SearchCustomers(self, request, context):
-        """Finds active customers by name prefix, e-mail or phone.
+        """Finds active customers by the words of their names, e-mail or phone.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

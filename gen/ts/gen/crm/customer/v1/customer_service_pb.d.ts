@@ -263,8 +263,11 @@ export declare const ListCustomersResponseSchema: GenMessage<ListCustomersRespon
 export declare type SearchCustomersRequest = Message<"crm.customer.v1.SearchCustomersRequest"> & {
   /**
    * What to look for: an e-mail address (exact, case-insensitive), a phone
-   * number (exact after normalisation to E.164) or the beginning of a
-   * display or legal name (case-insensitive).
+   * number (exact after normalisation to E.164), or words of the display or
+   * legal name, compared case- and accent-insensitively ("muller" finds
+   * "Ben Müller"): a customer matches when its name has every word of the
+   * query, the last of which may be only the beginning of a word ("ada lov"
+   * finds "Ada Lovelace").
    *
    * @generated from field: string query = 1;
    */
@@ -298,7 +301,10 @@ export declare const SearchCustomersRequestSchema: GenMessage<SearchCustomersReq
  */
 export declare type SearchCustomersResponse = Message<"crm.customer.v1.SearchCustomersResponse"> & {
   /**
-   * Matching active customers, by display name then id.
+   * Matching active customers, best first: the whole display name equal to
+   * the query, then names with every query word whole, then names where the
+   * last query word only begins a word; within each, by display name then
+   * id.
    *
    * @generated from field: repeated crm.customer.v1.Customer customers = 1;
    */
@@ -953,7 +959,7 @@ export declare const CustomerService: GenService<{
     output: typeof ListCustomersResponseSchema;
   },
   /**
-   * Finds active customers by name prefix, e-mail or phone.
+   * Finds active customers by the words of their names, e-mail or phone.
    *
    * @generated from rpc crm.customer.v1.CustomerService.SearchCustomers
    */
