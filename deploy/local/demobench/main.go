@@ -11,9 +11,8 @@
 // on free ports and polls the databases once a second: the demo is
 // consistent when the runner has loaded it and, for every feed, the cursor
 // each consumer stores in its database (feed_cursors) has reached the
-// producer's head, the highest sequence number of a published event in the
-// producer's database (its feed_events collection, and the records that are
-// their own events, which carry feed_seq).
+// producer's head, the number of the last event in the producer's feed, read
+// from the producer's database as the services read it.
 package main
 
 import (
@@ -38,6 +37,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/opencrm/crm/pkg/feed"
 )
 
 // Producers' databases by the name their consumers give the feed, and the
@@ -271,43 +272,10 @@ func consistent(ctx context.Context, c *mongo.Client) (bool, map[string]int64, e
 	return ok && n == wantCursors, heads, nil
 }
 
-// head returns the highest sequence number of a published event in a
-// producer's database: in its feed collection (placeholders for unused
-// numbers excluded: readers pass them without delivering them) and in any
-// collection of records that are their own events.
+// head returns the number of the last event in a producer's feed (every
+// number up to it is a committed event).
 func head(ctx context.Context, db *mongo.Database) (int64, error) {
-	var h int64
-	top := func(coll, field string, filter bson.D) error {
-		var doc bson.M
-		err := db.Collection(coll).FindOne(ctx, filter, options.FindOne().SetSort(bson.D{{Key: field, Value: -1}}).
-			SetProjection(bson.D{{Key: field, Value: 1}})).Decode(&doc)
-		if errors.Is(err, mongo.ErrNoDocuments) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if v, ok := doc[field].(int64); ok && v > h {
-			h = v
-		}
-		return nil
-	}
-	if err := top("feed_events", "_id", bson.D{{Key: "skip", Value: bson.D{{Key: "$ne", Value: true}}}}); err != nil {
-		return 0, err
-	}
-	names, err := db.ListCollectionNames(ctx, bson.D{})
-	if err != nil {
-		return 0, err
-	}
-	for _, n := range names {
-		if strings.HasPrefix(n, "feed_") {
-			continue
-		}
-		if err := top(n, "feed_seq", bson.D{{Key: "feed_seq", Value: bson.D{{Key: "$exists", Value: true}}}}); err != nil {
-			return 0, err
-		}
-	}
-	return h, nil
+	return feed.NewProducer(db).LastSequence(ctx)
 }
 
 // figures is the JSON beside the Markdown: the latest figure per key.
