@@ -1,7 +1,7 @@
 // Package feed implements the platform's event feeds: the producer side
 // (outbox relay, sequence allocation, a gap-aware reader for Watch calls) and
 // the consumer side (persisted cursor, reconnect with backoff, trace
-// continuation). See DESIGN.md, "Event feeds between services".
+// continuation). See docs/guide.md, "Event feeds".
 //
 // A change and its event are written by one single-document update: the
 // changed document carries the event in its "outbox" field. The relay copies

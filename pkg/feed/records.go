@@ -23,7 +23,7 @@ import (
 // number in the feed.
 const SeqField = "feed_seq"
 
-// Stamp makes an append-only record its own event (DESIGN.md: the record
+// Stamp makes an append-only record its own event (docs/guide.md: the record
 // carries its sequence number), so writing the record publishes it with
 // no second write: the record's place in the feed, when that place was
 // taken (the gap wait counts from it), and the trace context of the

@@ -60,7 +60,7 @@ type Satisfaction struct {
 	Experience  int32 `bson:"experience"`
 }
 
-// Ratio is experience / expectation: above 1 means satisfied (DOMAIN.md).
+// Ratio is experience / expectation: above 1 means satisfied (docs/domain.md).
 func (s Satisfaction) Ratio() float64 { return float64(s.Experience) / float64(s.Expectation) }
 
 // Difference is experience - expectation.

@@ -30,7 +30,7 @@ const (
 	StateErased  State = 100
 )
 
-// Stage is the relationship lifecycle stage (DOMAIN.md).
+// Stage is the relationship lifecycle stage (docs/domain.md).
 type Stage int32
 
 // Stages.

@@ -16,7 +16,7 @@ import (
 // "phone:..."). Its _id is the key, so the unique _id index makes contacts
 // unique across customers on MongoDB and the embedded database alike
 // (a unique index on the customers' contact array would not: see
-// MONGO_SUBSET.md on unique indexes and missing fields).
+// docs/storage.md on unique indexes and missing fields).
 type claim struct {
 	Key        string    `bson:"_id"`
 	CustomerID string    `bson:"customer_id"`
