@@ -28,3 +28,9 @@ echo "== TypeScript client"
 (cd gen/ts && npm ci --no-audit --no-fund --loglevel=error >/dev/null && npm test --silent)
 echo "== Python client"
 (cd gen/python && PYTHONPATH=src /usr/bin/python3 -m unittest discover -s tests)
+echo "== README's install steps and examples, as written, in a new project folder"
+# block prints the fenced block that follows README.md's line holding $1.
+block() { awk -v m="$1" 'index($0, m) { f = 1; next } f && /^```/ { if (b) exit; b = 1; next } f && b { print }' "$root/README.md"; }
+mkdir "$tmp/project"
+(cd "$tmp/project" && export CRM="$root" && bash -euo pipefail -c "$(block ts-install)" && block ts-example >app.mjs && node app.mjs)
+(cd "$tmp/project" && export CRM="$root" && bash -euo pipefail -c "$(block py-install)" && block py-example >app.py && .venv/bin/python app.py)

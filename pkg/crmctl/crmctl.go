@@ -55,6 +55,9 @@ type cli struct {
 	output                                                      string
 	timeout                                                     time.Duration
 
+	// next is the token of the page after the one shown, for the hint.
+	next string
+
 	conns   []*grpc.ClientConn
 	profile customerv1.CustomerServiceClient
 	inter   interactionv1.InteractionServiceClient

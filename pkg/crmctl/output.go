@@ -52,9 +52,12 @@ func (c *cli) emit(m proto.Message, v view) error {
 	}
 	if v.text != nil {
 		v.text()
-		return nil
+	} else {
+		c.table(v.head, v.rows)
 	}
-	c.table(v.head, v.rows)
+	if c.next != "" {
+		fmt.Fprintf(c.io.Err, "more: add --page-token %s for the next page, or --all for every page\n", c.next)
+	}
 	return nil
 }
 
@@ -82,8 +85,8 @@ func (c *cli) pagingFlags(cmd *cobra.Command, p *pager, def int32, what string) 
 }
 
 // pages calls fetch from the pager's token, once or (with --all) until the
-// last page, and returns the token of the next page not fetched. In table
-// mode, a page that is not the last says how to get the next.
+// last page. A table of a page that is not the last then says how to get
+// the next (JSON has nextPageToken; CSV stays plain data).
 func (c *cli) pages(p *pager, fetch func(token string) (next string, err error)) error {
 	token := p.token
 	for {
@@ -96,7 +99,7 @@ func (c *cli) pages(p *pager, fetch func(token string) (next string, err error))
 		}
 		if !p.all {
 			if c.output == "table" {
-				fmt.Fprintf(c.io.Err, "more: add --page-token %s for the next page, or --all for every page\n", next)
+				c.next = next
 			}
 			return nil
 		}
