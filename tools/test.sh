@@ -25,3 +25,5 @@ echo "== go test"
 go test -count=1 -timeout 15m $mods
 echo "== clients in other languages"
 tools/client-tests.sh
+echo "== README's examples, against the platform with the demo data"
+tools/readme-test.sh

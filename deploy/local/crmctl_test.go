@@ -297,6 +297,11 @@ func TestDemoData(t *testing.T) {
 	if counts.Customers != 40 || counts.Purchases < 20 || counts.Refunds == 0 || counts.Complaints == 0 || counts.Interactions <= counts.Purchases {
 		t.Fatalf("demo counts: %+v", counts)
 	}
+	// Its rewards can be redeemed at once.
+	rewards, err := clients.Loyalty.ListRewards(cctx, &loyaltyv1.ListRewardsRequest{Program: "programs/club", AvailableOnly: true})
+	if err != nil || len(rewards.GetRewards()) != 2 {
+		t.Fatalf("the demo's redeemable rewards: %v, %v", rewards.GetRewards(), err)
+	}
 	// Loyalty and segmentation learn it all from the feeds.
 	deadline := time.Now().Add(2 * time.Minute)
 	for {

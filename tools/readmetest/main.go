@@ -190,7 +190,7 @@ func (s *session) do(text string, checked bool, timeout time.Duration) (string, 
 func run() error {
 	readme := flag.String("readme", "README.md", "the Markdown file")
 	data := flag.String("data", "", "the platform's data folder (replaces .data in commands)")
-	timeout := flag.Duration("timeout", 15*time.Minute, "longest a block may run")
+	timeout := flag.Duration("timeout", time.Hour, "longest a block may run")
 	flag.Parse()
 	md, err := os.ReadFile(*readme)
 	if err != nil {
