@@ -11,7 +11,8 @@
 # - ```console blocks are sessions: each "$ " line (with "\" continuation
 #   lines) runs, and what it prints (stdout and stderr) must equal the lines
 #   under it, with ids (customers/...), times, durations in seconds, tokens
-#   and reward codes masked.
+#   and reward codes masked; "..." in a line README.md shows stands for any
+#   text.
 # - A line starting <!-- readme-test: skip before a block: not run (the
 #   commands that start the platform or run the tests, which this script
 #   does itself, and the client install steps, which tools/client-tests.sh

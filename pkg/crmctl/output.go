@@ -168,8 +168,13 @@ func describe(err error) string {
 		msg = h
 	}
 	line := st.Code().String() + ": " + msg
+	reason, resource := "", msg
 	for _, d := range st.Details() {
 		if x, ok := d.(*errdetails.ErrorInfo); ok && x.GetReason() != "" && x.GetReason() != "INVALID_FIELD" {
+			reason = x.GetReason()
+			if r := x.GetMetadata()["resource"]; r != "" {
+				resource = r
+			}
 			line += " [" + x.GetReason()
 			for _, k := range sortedKeys(x.GetMetadata()) {
 				line += " " + k + "=" + x.GetMetadata()[k]
@@ -177,9 +182,12 @@ func describe(err error) string {
 			line += "]"
 		}
 	}
-	if st.Code() == codes.NotFound {
+	switch {
+	case reason == "NOT_ENROLLED":
+		hints = append(hints, "a customer joins a program with auto_enrol at a first purchase, once loyalty has read it from the feed")
+	case st.Code() == codes.NotFound:
 		for _, f := range finders {
-			if strings.Contains(msg, f.kind+"/") {
+			if strings.Contains(resource, f.kind+"/") {
 				hints = append(hints, f.hint)
 				break
 			}
