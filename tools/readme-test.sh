@@ -39,8 +39,9 @@ go build -o "$tmp/bin/crmctl" ./pkg/cmd/crmctl
   -interaction-addr 127.0.0.1:0 -segmentation-addr 127.0.0.1:0 -loyalty-addr 127.0.0.1:0 >"$tmp/out" 2>&1 &
 pid=$!
 trap 'kill -INT $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
-# The demo is loaded once the runner says so (or says it failed).
-for _ in $(seq 1 1200); do
+# The demo is loaded once the runner says so (or says it failed); on a busy
+# machine that takes many minutes, so the deadline is an hour.
+for _ in $(seq 1 7200); do
   grep -q '^demo data' "$tmp/out" && break
   kill -0 $pid 2>/dev/null || { cat "$tmp/out" >&2; exit 1; }
   sleep 0.5
