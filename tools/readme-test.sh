@@ -42,7 +42,7 @@ trap 'kill -INT $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf 
 # The demo is loaded once the runner says so (or says it failed); on a busy
 # machine that takes many minutes, so the deadline is an hour.
 for _ in $(seq 1 7200); do
-  grep -q '^demo data' "$tmp/out" && break
+  grep -qs '^demo data' "$tmp/out" && break
   kill -0 $pid 2>/dev/null || { cat "$tmp/out" >&2; exit 1; }
   sleep 0.5
 done
