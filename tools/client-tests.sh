@@ -36,3 +36,9 @@ echo "$out"
 for want in '"INTERACTION_KIND_PURCHASE"' '"balance"' 'Grace Hopper' 'customer.emails[0].address' 'HTTP 400'; do
   grep -qF -- "$want" <<<"$out" || { echo "the README's curl examples printed no $want" >&2; exit 1; }
 done
+echo "== README's install steps and examples, as written, in a new project folder"
+# block prints the fenced block that follows README.md's line holding $1.
+block() { awk -v m="$1" 'index($0, m) { f = 1; next } f && /^```/ { if (b) exit; b = 1; next } f && b { print }' "$root/README.md"; }
+mkdir "$tmp/project"
+(cd "$tmp/project" && export CRM="$root" && bash -euo pipefail -c "$(block ts-install)" && block ts-example >app.mjs && node app.mjs)
+(cd "$tmp/project" && export CRM="$root" && bash -euo pipefail -c "$(block py-install)" && block py-example >app.py && .venv/bin/python app.py)

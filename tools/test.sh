@@ -29,3 +29,5 @@ echo "== end-to-end test on the PostgreSQL backend"
 CRM_TEST_BACKEND=postgresql go test -count=1 -timeout 15m -run 'TestCustomerJourney' ./deploy/local/
 echo "== clients in other languages"
 tools/client-tests.sh
+echo "== README's examples, against the platform with the demo data"
+tools/readme-test.sh

@@ -39,7 +39,7 @@ func TestCrmctl(t *testing.T) {
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	run := func(args ...string) (string, string, int) {
 		var out, errs bytes.Buffer
-		code := crmctl.Run(ctx, args, lookup, &out, &errs)
+		code := crmctl.Run(ctx, args, lookup, crmctl.Stdio{In: strings.NewReader(""), Out: &out, Err: &errs})
 		return out.String(), errs.String(), code
 	}
 	must := func(args ...string) string {
@@ -62,7 +62,7 @@ func TestCrmctl(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	out := must("customers", "create", "-name", "Ada Lovelace", "-email", "ada@example.com", "-country", "GB")
+	out := must("customers", "create", "--name", "Ada Lovelace", "--email", "ada@example.com", "--country", "GB")
 	ada := regexp.MustCompile(`customers/[a-z0-9]+`).FindString(out)
 	if ada == "" || !strings.Contains(out, "Ada Lovelace") || !strings.Contains(out, "GB") {
 		t.Fatalf("create printed %q", out)
@@ -70,21 +70,32 @@ func TestCrmctl(t *testing.T) {
 	if out := must("customers", "search", "ada"); !strings.Contains(out, ada) {
 		t.Errorf("search: %q", out)
 	}
-	_, errs, code := run("customers", "create", "-name", "Ada again", "-email", "ADA@example.com")
+	_, errs, code := run("customers", "create", "--name", "Ada again", "--email", "ADA@example.com")
 	if code == 0 || strings.Count(strings.TrimSpace(errs), "\n") != 0 || !strings.Contains(errs, "AlreadyExists") || !strings.Contains(errs, "customer.emails[0].address") {
 		t.Errorf("duplicate: exit %d, %q", code, errs)
 	}
-	must("interactions", "log", ada, "-kind", "purchase", "-amount", "49.90", "-currency", "EUR", "-order", "A-1")
-	must("interactions", "log", ada, "-kind", "complaint", "-channel", "phone", "-subject", "late", "-priority", "high")
+	must("interactions", "log", ada, "--kind", "purchase", "--channel", "web", "--amount", "49.90", "--currency", "EUR", "--order", "A-1")
+	must("interactions", "log", ada, "--kind", "complaint", "--channel", "phone", "--subject", "late", "--priority", "high")
+	// Currency and channel are never guessed.
+	if _, errs, code := run("interactions", "log", ada, "--kind", "purchase", "--channel", "web", "--amount", "5"); code == 0 || !strings.Contains(errs, "--currency") {
+		t.Errorf("purchase without a currency: exit %d, %q", code, errs)
+	}
+	if _, errs, code := run("interactions", "log", ada, "--kind", "inquiry"); code == 0 || !strings.Contains(errs, "give --channel") {
+		t.Errorf("interaction without a channel: exit %d, %q", code, errs)
+	}
 	if out := must("interactions", "timeline", ada); !strings.Contains(out, "49.90 EUR") || !strings.Contains(out, "complaint") {
 		t.Errorf("timeline: %q", out)
 	}
-	caseName := regexp.MustCompile(`cases/[a-z0-9]+`).FindString(must("cases", "list", "-status", "open"))
-	if out := must("cases", "move", caseName, "-to", "in_progress", "-note", "called back"); !strings.Contains(out, "in_progress") {
+	cases := must("cases", "list", "--status", "open")
+	caseName := regexp.MustCompile(`cases/[a-z0-9]+`).FindString(cases)
+	if !strings.Contains(cases, "Ada Lovelace") || !strings.Contains(cases, "ada@example.com") {
+		t.Errorf("cases list shows no customer's name and e-mail: %q", cases)
+	}
+	if out := must("cases", "move", caseName, "--to", "in_progress", "--note", "called back"); !strings.Contains(out, "in_progress") {
 		t.Errorf("case move: %q", out)
 	}
-	_, errs, code = run("interactions", "log", ada, "-kind", "purchse")
-	if code == 0 || !strings.Contains(errs, "-kind") || !strings.Contains(errs, "purchase") {
+	_, errs, code = run("interactions", "log", ada, "--kind", "purchse", "--channel", "web")
+	if code == 0 || !strings.Contains(errs, "--kind") || !strings.Contains(errs, "purchase") {
 		t.Errorf("bad kind: exit %d, %q", code, errs)
 	}
 	// Points arrive through the feed.
@@ -106,7 +117,7 @@ func TestCrmctl(t *testing.T) {
 		t.Errorf("overdraw: exit %d, %q", code, errs)
 	}
 	// Segments: recompute with progress, the customer's grades and why.
-	must("segments", "create", "buyers", "metrics.purchases >= 1", "-name", "Buyers")
+	must("segments", "create", "buyers", "metrics.purchases >= 1", "--name", "Buyers")
 	deadline = time.Now().Add(30 * time.Second)
 	for {
 		out, errs, code := run("segments", "recompute")
@@ -125,7 +136,7 @@ func TestCrmctl(t *testing.T) {
 		t.Errorf("customer grades: %q", out)
 	}
 	svg, page := filepath.Join(t.TempDir(), "report.svg"), filepath.Join(t.TempDir(), "report.html")
-	out = must("segments", "report", "-svg", svg, "-html", page)
+	out = must("segments", "report", "--svg", svg, "--html", page)
 	for _, want := range []string{"RFM grid", "Customer value matrix", "Customer pyramid", "Pareto curve", "platinum"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
@@ -137,16 +148,127 @@ func TestCrmctl(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
-	if out := must("-json", "customers", "show", ada); !strings.Contains(out, `"displayName": "Ada Lovelace"`) {
+	if out := must("-o", "json", "customers", "show", ada); !strings.Contains(out, `"displayName": "Ada Lovelace"`) {
 		t.Errorf("JSON: %q", out)
 	}
+	if out := must("customers", "list", "-o", "csv"); !strings.HasPrefix(out, "name,display name,email,") || !strings.Contains(out, ada+",Ada Lovelace,ada@example.com,GB") {
+		t.Errorf("CSV: %q", out)
+	}
 	_, errs, code = run("customers", "show", "customers/nobody")
-	if code == 0 || !strings.Contains(errs, "NotFound") {
+	if code == 0 || !strings.Contains(errs, "NotFound") || !strings.Contains(errs, "crmctl customers search") {
 		t.Errorf("missing customer: exit %d, %q", code, errs)
+	}
+	// A malformed name gets advice, not the pattern it failed.
+	_, errs, code = run("customers", "show", "customers/no:such")
+	if code == 0 || strings.Contains(errs, "regex") || !strings.Contains(errs, "a customer name looks like customers/ID; use crmctl customers search") {
+		t.Errorf("malformed name: exit %d, %q", code, errs)
+	}
+
+	// Paging: a page that is not the last says how to go on; --all goes on.
+	bea := regexp.MustCompile(`customers/[a-z0-9]+`).FindString(must("customers", "create", "--name", "Bea Lovelace", "--phone", "+44 20 7946 0958"))
+	out, errs, code = run("customers", "list", "-n", "1")
+	if code != 0 || !strings.Contains(out, "Ada Lovelace") || strings.Contains(out, "Bea") || !strings.Contains(errs, "--page-token") {
+		t.Fatalf("first page: exit %d, %q, %q", code, out, errs)
+	}
+	next := regexp.MustCompile(`--page-token (\S+)`).FindStringSubmatch(errs)[1]
+	if out := must("customers", "list", "-n", "1", "--page-token", next); !strings.Contains(out, "Bea Lovelace") || strings.Contains(out, "Ada") {
+		t.Errorf("second page: %q", out)
+	}
+	out, errs, _ = run("customers", "list", "-n", "1", "--all")
+	if !strings.Contains(out, "Ada Lovelace") || !strings.Contains(out, "Bea Lovelace") || errs != "" {
+		t.Errorf("--all: %q, %q", out, errs)
+	}
+
+	// Merge and erase ask first; without a terminal they refuse unless --yes.
+	_, errs, code = run("customers", "merge", ada, bea)
+	if code == 0 || !strings.Contains(errs, "--yes") {
+		t.Errorf("merge without --yes: exit %d, %q", code, errs)
+	}
+	if out := must("customers", "show", bea); !strings.Contains(out, "active") {
+		t.Errorf("merge went ahead unconfirmed: %q", out)
+	}
+	var out2, errs2 bytes.Buffer
+	if code := crmctl.Run(ctx, []string{"customers", "merge", ada, bea}, lookup, crmctl.Stdio{In: strings.NewReader("no\n"), Out: &out2, Err: &errs2, Interactive: true}); code == 0 ||
+		!strings.Contains(errs2.String(), "Bea Lovelace") || !strings.Contains(errs2.String(), "not confirmed") {
+		t.Errorf("merge answered no: exit %d, %q", code, errs2.String())
+	}
+	out2.Reset()
+	errs2.Reset()
+	if code := crmctl.Run(ctx, []string{"customers", "merge", ada, bea}, lookup, crmctl.Stdio{In: strings.NewReader("yes\n"), Out: &out2, Err: &errs2, Interactive: true}); code != 0 {
+		t.Fatalf("merge answered yes: exit %d, %q", code, errs2.String())
+	}
+	out = must("customers", "show", bea)
+	for _, want := range []string{"merged", "merged into", ada} {
+		if !strings.Contains(out, want) {
+			t.Errorf("show of the merged customer lacks %q:\n%s", want, out)
+		}
+	}
+	must("customers", "update", ada, "--owner", "bob")
+	out = must("customers", "show", ada)
+	for _, want := range []string{"owner", "bob", "+442079460958", "ada@example.com", "active"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("show lacks %q:\n%s", want, out)
+		}
 	}
 	delete(env, "CRM_TOKEN")
 	if _, errs, code := run("customers", "list"); code == 0 || !strings.Contains(errs, "CRM_TOKEN") {
 		t.Errorf("no token: exit %d, %q", code, errs)
+	}
+}
+
+// Help is there for every command and flag, exits 0, and never shows the
+// token, nor does a usage error.
+func TestCrmctlHelp(t *testing.T) {
+	const secret = "eyJhbGciOiJIUzI1NiJ9.secret-token-for-the-help-test"
+	env := map[string]string{"CRM_TOKEN": secret}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	run := func(args ...string) (string, int) {
+		var out bytes.Buffer
+		code := crmctl.Run(context.Background(), args, lookup, crmctl.Stdio{In: strings.NewReader(""), Out: &out, Err: &out})
+		if strings.Contains(out.String(), secret) || strings.Contains(out.String(), "secret-token") {
+			t.Errorf("crmctl %s printed the token:\n%s", strings.Join(args, " "), out.String())
+		}
+		return out.String(), code
+	}
+	for _, args := range [][]string{{}, {"-h"}, {"--help"}, {"help"}} {
+		if out, code := run(args...); code != 0 || !strings.Contains(out, "customers") || !strings.Contains(out, "--token") {
+			t.Errorf("crmctl %v: exit %d:\n%s", args, code, out)
+		}
+	}
+	groups := map[string][]string{
+		"customers":    {"create", "show", "list", "search", "update", "merge", "erase"},
+		"interactions": {"log", "timeline"},
+		"cases":        {"list", "move"},
+		"segments":     {"report", "recompute", "list", "create", "preview", "members", "customer"},
+		"loyalty":      {"account", "statement", "earn", "redeem", "rewards", "redeem-reward"},
+	}
+	for g, verbs := range groups {
+		out, code := run(g, "-h")
+		if code != 0 || !strings.Contains(out, "--output") {
+			t.Errorf("crmctl %s -h: exit %d:\n%s", g, code, out)
+		}
+		for _, v := range verbs {
+			if !strings.Contains(out, v) {
+				t.Errorf("crmctl %s -h does not list %s", g, v)
+			}
+			if out, code := run(g, v, "--help"); code != 0 || !strings.Contains(out, "Usage:") || !strings.Contains(out, "Flags:") {
+				t.Errorf("crmctl %s %s --help: exit %d:\n%s", g, v, code, out)
+			}
+		}
+	}
+	if out, _ := run("interactions", "log", "-h"); !strings.Contains(out, "--currency") || !strings.Contains(out, "--channel") || !strings.Contains(out, "service_centre") {
+		t.Errorf("interactions log -h lacks its flags:\n%s", out)
+	}
+	// Usage errors: one line saying what to do, exit 1, no token.
+	for _, args := range [][]string{{"customers", "show"}, {"customers", "frobnicate"}, {"nonsense"}, {"customers", "list", "--bogus"},
+		{"interactions", "log", "customers/x", "--kind", "purchase"}, {"customers", "create", "-name", "x"}} {
+		out, code := run(args...)
+		if code != 1 || strings.Count(strings.TrimSpace(out), "\n") != 0 || !strings.Contains(out, "crmctl") {
+			t.Errorf("crmctl %v: exit %d, %q", args, code, out)
+		}
+	}
+	if out, code := run("completion", "bash"); code != 0 || !strings.Contains(out, "__start_crmctl") {
+		t.Errorf("completion: exit %d", code)
 	}
 }
 
@@ -174,6 +296,11 @@ func TestDemoData(t *testing.T) {
 	}
 	if counts.Customers != 40 || counts.Purchases < 20 || counts.Refunds == 0 || counts.Complaints == 0 || counts.Interactions <= counts.Purchases {
 		t.Fatalf("demo counts: %+v", counts)
+	}
+	// Its rewards can be redeemed at once.
+	rewards, err := clients.Loyalty.ListRewards(cctx, &loyaltyv1.ListRewardsRequest{Program: "programs/club", AvailableOnly: true})
+	if err != nil || len(rewards.GetRewards()) != 2 {
+		t.Fatalf("the demo's redeemable rewards: %v, %v", rewards.GetRewards(), err)
 	}
 	// Loyalty and segmentation learn it all from the feeds.
 	deadline := time.Now().Add(2 * time.Minute)

@@ -1,7 +1,7 @@
 // Package celrule compiles the platform's rules, written in CEL (earning
 // rules, segment rules): type-checked when saved, with errors that name
 // the request field and the line and column of the problem, and evaluated
-// under a cost limit. DESIGN.md, "Rules language".
+// under a cost limit (docs/domain.md shows where each kind of rule is used).
 package celrule
 
 import (

@@ -1,32 +1,27 @@
 // Package crmctl is the command-line client for people: every operation a
-// person does on the platform's four services, with readable tables by
-// default and JSON with -json. Errors are one line naming the field or the
-// reason, with a non-zero exit. Configuration comes from flags and the
-// environment (addresses, token, TLS).
+// person does on the platform's four services, as commands with help for
+// each command and flag, shell completion, and output as a table (the
+// default), JSON or CSV. Errors are one line that says what went wrong and
+// what to do, with exit status 1. Configuration comes from flags and the
+// environment (addresses, token, TLS); the token is never printed.
 package crmctl
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"time"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/proto"
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
@@ -37,29 +32,32 @@ import (
 // Env looks up an environment variable (os.LookupEnv in the binary).
 type Env func(string) (string, bool)
 
-// usage is the command list.
-const usage = `usage: crmctl [flags] <command> [arguments]
+// Stdio is what a run reads from and writes to. Interactive says whether
+// In is a terminal a person answers questions on: without one, commands
+// that ask for confirmation refuse unless given --yes.
+type Stdio struct {
+	In          io.Reader
+	Out, Err    io.Writer
+	Interactive bool
+}
 
-customers   create -name N [-email E] [-phone P] [-country CC] | show ID | list | search QUERY
-            update ID [-name N] [-owner O] [-tags a,b] | merge SURVIVOR LOSER | erase ID -reason R
-interactions log CUSTOMER -kind K [-channel C] [-amount 49.90 -currency EUR -order O] [-subject S]
-            [-refund-of INTERACTION] [-priority high] | timeline CUSTOMER
-cases       list [-overdue] [-status S] | move CASE -to in_progress|resolved|closed|open -note N
-segments    report [-svg FILE] [-html FILE] | recompute | list | create ID RULE [-name N]
-            | members SEGMENT | customer CUSTOMER | preview RULE
-loyalty     account PROGRAM CUSTOMER | statement PROGRAM CUSTOMER | earn PROGRAM CUSTOMER AMOUNT CURRENCY
-            | redeem PROGRAM CUSTOMER POINTS | rewards PROGRAM | redeem-reward PROGRAM CUSTOMER REWARD
-
-IDs may be given bare (abc) or as names (customers/abc).
-
-flags (environment):
-`
-
-// cli is one invocation.
+// cli is one invocation: its settings, then the clients once connected.
 type cli struct {
-	ctx     context.Context
-	out     io.Writer
-	json    bool
+	ctx    context.Context
+	env    Env
+	io     Stdio
+	cancel context.CancelFunc
+
+	// Settings from the root command's flags.
+	profileAddr, interactionAddr, segmentationAddr, loyaltyAddr string
+	token, tokenFile, caFile                                    string
+	useTLS                                                      bool
+	output                                                      string
+	timeout                                                     time.Duration
+
+	// next is the token of the page after the one shown, for the hint.
+	next string
+
 	conns   []*grpc.ClientConn
 	profile customerv1.CustomerServiceClient
 	inter   interactionv1.InteractionServiceClient
@@ -68,146 +66,257 @@ type cli struct {
 }
 
 // Run runs crmctl with args (without the program name) and returns the
-// exit code.
-func Run(ctx context.Context, args []string, env Env, stdout, stderr io.Writer) int {
-	if err := run(ctx, args, env, stdout, stderr); err != nil {
-		fmt.Fprintln(stderr, "crmctl: "+describe(err))
-		return 1
+// exit status: 0 on success (help included), 1 on any error.
+func Run(ctx context.Context, args []string, env Env, stdio Stdio) int {
+	c := &cli{ctx: ctx, env: env, io: stdio}
+	defer c.close()
+	root := c.root()
+	root.SetArgs(args)
+	root.SetIn(stdio.In)
+	root.SetOut(stdio.Out)
+	root.SetErr(stdio.Err)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return 0
 	}
-	return 0
+	line := describe(err)
+	if strings.HasPrefix(line, "required flag(s) ") {
+		// cobra's words: `required flag(s) "channel", "kind" not set`.
+		var flags []string
+		for _, f := range strings.Split(strings.TrimSuffix(strings.TrimPrefix(line, "required flag(s) "), " not set"), ", ") {
+			flags = append(flags, "--"+strings.Trim(f, `"`))
+		}
+		line = fmt.Sprintf("%s: give %s (see %s --help)", cmd.CommandPath(), strings.Join(flags, " and "), cmd.CommandPath())
+	}
+	if !strings.HasPrefix(line, "crmctl") {
+		line = "crmctl: " + line
+	}
+	fmt.Fprintln(stdio.Err, c.redact(line))
+	return 1
 }
 
-func get(env Env, name, def string) string {
-	if v, ok := env(name); ok && v != "" {
+// redact removes the token from a line, should an error ever quote it.
+func (c *cli) redact(line string) string {
+	if t := c.bearer(); len(t) >= 8 {
+		line = strings.ReplaceAll(line, t, "[token]")
+	}
+	return line
+}
+
+// bearer is the token from --token, CRM_TOKEN, --token-file or
+// CRM_TOKEN_FILE, in that order, or "" when none is set or readable.
+func (c *cli) bearer() string {
+	if c.token != "" {
+		return c.token
+	}
+	if v, ok := c.env("CRM_TOKEN"); ok && v != "" {
+		return v
+	}
+	file := c.setting(c.tokenFile, "CRM_TOKEN_FILE", "")
+	if file == "" {
+		return ""
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// setting is a flag's value when given, else the environment's, else def.
+func (c *cli) setting(flag, env, def string) string {
+	if flag != "" {
+		return flag
+	}
+	if v, ok := c.env(env); ok && v != "" {
 		return v
 	}
 	return def
 }
 
-func run(ctx context.Context, args []string, env Env, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("crmctl", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	profileAddr := fs.String("profile-addr", get(env, "CRM_PROFILE_ADDR", "127.0.0.1:50051"), "customer-profile address (CRM_PROFILE_ADDR)")
-	interactionAddr := fs.String("interaction-addr", get(env, "CRM_INTERACTION_ADDR", "127.0.0.1:50052"), "interaction-log address (CRM_INTERACTION_ADDR)")
-	segmentationAddr := fs.String("segmentation-addr", get(env, "CRM_SEGMENTATION_ADDR", "127.0.0.1:50053"), "segmentation address (CRM_SEGMENTATION_ADDR)")
-	loyaltyAddr := fs.String("loyalty-addr", get(env, "CRM_LOYALTY_ADDR", "127.0.0.1:50054"), "loyalty address (CRM_LOYALTY_ADDR)")
-	token := fs.String("token", get(env, "CRM_TOKEN", ""), "bearer token (CRM_TOKEN)")
-	tokenFile := fs.String("token-file", get(env, "CRM_TOKEN_FILE", ""), "file holding the bearer token (CRM_TOKEN_FILE)")
-	useTLS := fs.Bool("tls", get(env, "CRM_TLS", "") == "true", "use TLS (CRM_TLS=true)")
-	caFile := fs.String("ca", get(env, "CRM_TLS_CA", ""), "PEM file of the CA that signed the servers' certificates (CRM_TLS_CA)")
-	asJSON := fs.Bool("json", false, "print JSON instead of tables")
-	timeout := fs.Duration("timeout", 30*time.Second, "deadline of each command")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
-		fs.PrintDefaults()
+const rootLong = `crmctl does what a person does with the customer-management platform:
+customers, their interactions and complaint cases, segments and grades,
+loyalty accounts and rewards.
+
+Addresses, token and TLS come from flags or the environment:
+CRM_PROFILE_ADDR, CRM_INTERACTION_ADDR, CRM_SEGMENTATION_ADDR,
+CRM_LOYALTY_ADDR, CRM_TOKEN (or CRM_TOKEN_FILE), CRM_TLS=true, CRM_TLS_CA.
+Without them crmctl calls the local runner (go run ./deploy/local), which
+prints a token; make another with
+  go run ./pkg/cmd/crm-token -secret-file .data/auth-secret -all
+
+IDs may be given bare (abc) or as names (customers/abc).`
+
+// root builds the command tree.
+func (c *cli) root() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "crmctl",
+		Short:         "The customer-management platform's command-line client",
+		Long:          rootLong,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          noCommand,
+		RunE:          helpOrUnknown,
 	}
-	if err := fs.Parse(args); err != nil {
-		return err
+	f := root.PersistentFlags()
+	f.StringVar(&c.profileAddr, "profile-addr", "", "customer-profile's address (env CRM_PROFILE_ADDR; default 127.0.0.1:50051)")
+	f.StringVar(&c.interactionAddr, "interaction-addr", "", "interaction-log's address (env CRM_INTERACTION_ADDR; default 127.0.0.1:50052)")
+	f.StringVar(&c.segmentationAddr, "segmentation-addr", "", "segmentation's address (env CRM_SEGMENTATION_ADDR; default 127.0.0.1:50053)")
+	f.StringVar(&c.loyaltyAddr, "loyalty-addr", "", "loyalty's address (env CRM_LOYALTY_ADDR; default 127.0.0.1:50054)")
+	// The token's flag has no default shown: the value is a secret.
+	f.StringVar(&c.token, "token", "", "bearer token (env CRM_TOKEN); prefer the environment or --token-file, which stay out of shell history")
+	f.StringVar(&c.tokenFile, "token-file", "", "file holding the bearer token (env CRM_TOKEN_FILE)")
+	f.BoolVar(&c.useTLS, "tls", false, "call the services over TLS (env CRM_TLS=true)")
+	f.StringVar(&c.caFile, "ca", "", "PEM file of the CA that signed the services' certificates (env CRM_TLS_CA)")
+	f.StringVarP(&c.output, "output", "o", "table", "output format: table, json or csv")
+	f.DurationVar(&c.timeout, "timeout", 30*time.Second, "deadline of the whole command")
+	_ = root.RegisterFlagCompletionFunc("output", fixed("table", "json", "csv"))
+	root.SetFlagErrorFunc(flagError)
+	root.AddGroup(&cobra.Group{ID: "work", Title: "Commands:"})
+	for _, sub := range []*cobra.Command{c.customersCmd(), c.interactionsCmd(), c.casesCmd(), c.segmentsCmd(), c.loyaltyCmd()} {
+		sub.GroupID = "work"
+		root.AddCommand(sub)
 	}
-	if fs.NArg() < 2 {
-		fs.Usage()
-		return errors.New("give a command and what to do, for example: crmctl customers list")
+	// A "status" command (the platform at a glance) is to join the list
+	// above; the help and completion commands are cobra's own.
+	return root
+}
+
+// group makes a command that holds others: alone it prints its help, with
+// an unknown action it says which ones exist.
+func group(use, short string, subs ...*cobra.Command) *cobra.Command {
+	g := &cobra.Command{Use: use, Short: short, Args: noCommand, RunE: helpOrUnknown}
+	g.AddCommand(subs...)
+	return g
+}
+
+// noCommand accepts any arguments so that helpOrUnknown can name the
+// unknown command itself.
+func noCommand(*cobra.Command, []string) error { return nil }
+
+func helpOrUnknown(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return cmd.Help()
 	}
-	tok := *token
-	if tok == "" && *tokenFile != "" {
-		b, err := os.ReadFile(*tokenFile)
-		if err != nil {
-			return fmt.Errorf("read the token file: %w", err)
+	var names []string
+	for _, s := range cmd.Commands() {
+		if s.IsAvailableCommand() && s.Name() != "help" && s.Name() != "completion" {
+			names = append(names, s.Name())
 		}
-		tok = strings.TrimSpace(string(b))
 	}
+	return fmt.Errorf("%s: unknown command %q; the commands are %s (%s --help)",
+		cmd.CommandPath(), args[0], strings.Join(names, ", "), cmd.CommandPath())
+}
+
+// flagError turns pflag's complaints into advice: single-dash long flags
+// (-name) were crmctl's old style.
+func flagError(cmd *cobra.Command, err error) error {
+	msg := err.Error()
+	if strings.HasPrefix(msg, "unknown shorthand flag") {
+		if _, arg, ok := strings.Cut(msg, " in "); ok && len(arg) > 2 && !strings.HasPrefix(arg, "--") {
+			return fmt.Errorf("%s: flags take two dashes: --%s (see %s --help)", cmd.CommandPath(), strings.TrimLeft(arg, "-"), cmd.CommandPath())
+		}
+	}
+	return fmt.Errorf("%s: %s (see %s --help)", cmd.CommandPath(), msg, cmd.CommandPath())
+}
+
+// fixed completes a flag from a fixed list of values.
+func fixed(values ...string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return values, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// args checks the count of positional arguments and says what they are.
+func args(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, got []string) error {
+		if len(got) != n {
+			return fmt.Errorf("%s needs %s (see %s --help)", cmd.CommandPath(), what, cmd.CommandPath())
+		}
+		return nil
+	}
+}
+
+// connected wraps a command's action: it checks the output format,
+// connects to the services and sets the command's deadline first.
+func (c *cli) connected(run func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		switch c.output {
+		case "table", "json", "csv":
+		default:
+			return fmt.Errorf("--output %q: choose table, json or csv", c.output)
+		}
+		if err := c.connect(); err != nil {
+			return err
+		}
+		return run(cmd, args)
+	}
+}
+
+func (c *cli) connect() error {
+	tok := c.bearer()
 	if tok == "" {
-		return errors.New("no token: set CRM_TOKEN or -token (the local runner prints one)")
+		if file := c.setting(c.tokenFile, "CRM_TOKEN_FILE", ""); file != "" {
+			if _, err := os.ReadFile(file); err != nil {
+				return fmt.Errorf("read the token file: %w", err)
+			}
+			return fmt.Errorf("the token file %s is empty", file)
+		}
+		return errors.New("no token: set CRM_TOKEN (the local runner prints one; or: export CRM_TOKEN=$(go run ./pkg/cmd/crm-token -secret-file .data/auth-secret -all))")
 	}
 	creds := insecure.NewCredentials()
-	if *useTLS {
+	if c.useTLS || c.setting("", "CRM_TLS", "") == "true" {
 		cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-		if *caFile != "" {
-			pem, err := os.ReadFile(*caFile)
+		if ca := c.setting(c.caFile, "CRM_TLS_CA", ""); ca != "" {
+			pem, err := os.ReadFile(ca)
 			if err != nil {
 				return fmt.Errorf("read the CA file: %w", err)
 			}
 			cfg.RootCAs = x509.NewCertPool()
 			if !cfg.RootCAs.AppendCertsFromPEM(pem) {
-				return fmt.Errorf("no certificate in %s", *caFile)
+				return fmt.Errorf("no certificate in %s", ca)
 			}
 		}
 		creds = credentials.NewTLS(cfg)
 	}
-	ctx, cancel := context.WithTimeout(metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+tok), *timeout)
-	defer cancel()
-	c := &cli{ctx: ctx, out: stdout, json: *asJSON}
-	defer func() {
-		for _, conn := range c.conns {
-			_ = conn.Close()
-		}
-	}()
-	dial := func(addr string) (*grpc.ClientConn, error) {
+	c.ctx, c.cancel = context.WithTimeout(metadata.AppendToOutgoingContext(c.ctx, "authorization", "Bearer "+tok), c.timeout)
+	dial := func(flag, env, def string) (*grpc.ClientConn, error) {
+		addr := c.setting(flag, env, def)
 		conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
-		if err == nil {
-			c.conns = append(c.conns, conn)
+		if err != nil {
+			return nil, fmt.Errorf("address %q (%s): %w", addr, env, err)
 		}
-		return conn, err
+		c.conns = append(c.conns, conn)
+		return conn, nil
 	}
-	var err error
-	var pc, ic, sc, lc *grpc.ClientConn
-	if pc, err = dial(*profileAddr); err != nil {
+	pc, err := dial(c.profileAddr, "CRM_PROFILE_ADDR", "127.0.0.1:50051")
+	if err != nil {
 		return err
 	}
-	if ic, err = dial(*interactionAddr); err != nil {
+	ic, err := dial(c.interactionAddr, "CRM_INTERACTION_ADDR", "127.0.0.1:50052")
+	if err != nil {
 		return err
 	}
-	if sc, err = dial(*segmentationAddr); err != nil {
+	sc, err := dial(c.segmentationAddr, "CRM_SEGMENTATION_ADDR", "127.0.0.1:50053")
+	if err != nil {
 		return err
 	}
-	if lc, err = dial(*loyaltyAddr); err != nil {
+	lc, err := dial(c.loyaltyAddr, "CRM_LOYALTY_ADDR", "127.0.0.1:50054")
+	if err != nil {
 		return err
 	}
 	c.profile, c.inter = customerv1.NewCustomerServiceClient(pc), interactionv1.NewInteractionServiceClient(ic)
 	c.seg, c.loy = segmentationv1.NewSegmentationServiceClient(sc), loyaltyv1.NewLoyaltyServiceClient(lc)
-	group, verb, rest := fs.Arg(0), fs.Arg(1), fs.Args()[2:]
-	switch group {
-	case "customers":
-		return c.customers(verb, rest)
-	case "interactions":
-		return c.interactions(verb, rest)
-	case "cases":
-		return c.cases(verb, rest)
-	case "segments":
-		return c.segments(verb, rest)
-	case "loyalty":
-		return c.loyalty(verb, rest)
-	}
-	return fmt.Errorf("unknown command %q: customers, interactions, cases, segments or loyalty", group)
+	return nil
 }
 
-// describe turns an error into one line: the status code and message,
-// the offending field and the reason when the server gave them.
-func describe(err error) string {
-	st, ok := status.FromError(err)
-	if !ok {
-		return err.Error()
+func (c *cli) close() {
+	for _, conn := range c.conns {
+		_ = conn.Close()
 	}
-	line := st.Code().String() + ": " + st.Message()
-	for _, d := range st.Details() {
-		switch x := d.(type) {
-		case *errdetails.BadRequest:
-			for _, v := range x.GetFieldViolations() {
-				if !strings.Contains(line, v.GetField()) {
-					line += " (field " + v.GetField() + ")"
-				}
-			}
-		case *errdetails.ErrorInfo:
-			if x.GetReason() != "" && x.GetReason() != "INVALID_FIELD" {
-				line += " [" + x.GetReason()
-				for k, v := range x.GetMetadata() {
-					line += " " + k + "=" + v
-				}
-				line += "]"
-			}
-		}
+	if c.cancel != nil {
+		c.cancel()
 	}
-	return line
 }
 
 // name makes a resource name of a bare id.
@@ -216,45 +325,4 @@ func name(kind, id string) string {
 		return id
 	}
 	return kind + "/" + id
-}
-
-// emit prints a response as JSON, or calls table.
-func (c *cli) emit(m proto.Message, table func()) error {
-	if c.json {
-		b, err := protojson.Marshal(m)
-		if err != nil {
-			return err
-		}
-		// Re-indented by encoding/json: protojson varies its spacing on
-		// purpose, and scripts deserve the same bytes every time.
-		var out bytes.Buffer
-		if err := json.Indent(&out, b, "", "  "); err != nil {
-			return err
-		}
-		_, err = fmt.Fprintln(c.out, out.String())
-		return err
-	}
-	table()
-	return nil
-}
-
-// parse parses a subcommand's flags, allowing them after positional
-// arguments too; it returns the positional arguments.
-func parse(fs *flag.FlagSet, args []string, want int, what string) ([]string, error) {
-	fs.SetOutput(io.Discard)
-	var pos []string
-	for len(args) > 0 {
-		if err := fs.Parse(args); err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
-		}
-		args = fs.Args()
-		if len(args) > 0 {
-			pos = append(pos, args[0])
-			args = args[1:]
-		}
-	}
-	if len(pos) != want {
-		return nil, fmt.Errorf("usage: %s", what)
-	}
-	return pos, nil
 }

@@ -1,11 +1,13 @@
 package crmctl
 
 import (
-	"flag"
+	"crypto/rand"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
@@ -18,15 +20,28 @@ import (
 func enum(prefix, short string, values map[string]int32, field string) (int32, error) {
 	v, ok := values[prefix+strings.ToUpper(short)]
 	if !ok || v == 0 {
-		var names []string
-		for k, n := range values {
-			if n != 0 {
-				names = append(names, strings.ToLower(strings.TrimPrefix(k, prefix)))
-			}
-		}
-		return 0, fmt.Errorf("%s %q: one of %s", field, short, strings.Join(names, ", "))
+		return 0, fmt.Errorf("%s %q: choose one of %s", field, short, strings.Join(choices(prefix, values), ", "))
 	}
 	return v, nil
+}
+
+// choices are an enum's short names, sorted, without the unspecified one.
+func choices(prefix string, values map[string]int32) []string {
+	var names []string
+	for k, n := range values {
+		if n != 0 {
+			names = append(names, strings.ToLower(strings.TrimPrefix(k, prefix)))
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// enumFlag declares a flag naming an enum value, with its choices in the
+// help and in shell completion.
+func enumFlag(cmd *cobra.Command, p *string, flag, def, what, prefix string, values map[string]int32) {
+	cmd.Flags().StringVar(p, flag, def, what+": "+strings.Join(choices(prefix, values), ", "))
+	_ = cmd.RegisterFlagCompletionFunc(flag, fixed(choices(prefix, values)...))
 }
 
 func short(s, prefix string) string { return strings.ToLower(strings.TrimPrefix(s, prefix)) }
@@ -36,13 +51,13 @@ func amount(value, currency string) (*typev1.Money, error) {
 	whole, frac, _ := strings.Cut(value, ".")
 	digits := money.Exponent(currency)
 	if len(frac) > digits {
-		return nil, fmt.Errorf("-amount %s: %s has %d decimals", value, currency, digits)
+		return nil, fmt.Errorf("amount %s: %s has %d decimals", value, currency, digits)
 	}
 	frac += strings.Repeat("0", digits-len(frac))
 	var minor int64
 	for _, r := range whole + frac {
 		if r < '0' || r > '9' {
-			return nil, fmt.Errorf("-amount %q: not a decimal amount", value)
+			return nil, fmt.Errorf("amount %q: not a decimal amount (for example 49.90)", value)
 		}
 		minor = minor*10 + int64(r-'0')
 	}
@@ -72,80 +87,121 @@ func formatMoney(m *typev1.Money) string {
 	return fmt.Sprintf("%s%d.%0*d %s", sign, n/p, d, n%p, m.GetCurrencyCode())
 }
 
-func (c *cli) interactions(verb string, args []string) error {
-	fs := flag.NewFlagSet("interactions "+verb, flag.ContinueOnError)
-	switch verb {
-	case "log":
-		kind := fs.String("kind", "", "purchase, refund, inquiry, support, complaint, feedback, marketing_touch, visit, care_call")
-		channel := fs.String("channel", "web", "phone, email, meeting, chat, social, web, service_centre, sms, postal_mail, feedback_form, survey")
-		value := fs.String("amount", "", "amount of a purchase or refund, for example 49.90")
-		currency := fs.String("currency", "EUR", "its currency")
-		order := fs.String("order", "", "order id of a purchase")
-		refundOf := fs.String("refund-of", "", "the purchase a refund reverses (interactions/ID)")
-		subject := fs.String("subject", "", "subject")
-		priority := fs.String("priority", "normal", "a complaint's priority: low, normal, high, urgent")
-		when := fs.String("at", "", "when it happened (RFC 3339; default now)")
-		pos, err := parse(fs, args, 1, "interactions log CUSTOMER -kind K [flags]")
-		if err != nil {
-			return err
-		}
-		k, err := enum("INTERACTION_KIND_", *kind, interactionv1.InteractionKind_value, "-kind")
-		if err != nil {
-			return err
-		}
-		ch, err := enum("CHANNEL_", *channel, interactionv1.Channel_value, "-channel")
-		if err != nil {
-			return err
-		}
-		at := time.Now()
-		if *when != "" {
-			if at, err = time.Parse(time.RFC3339, *when); err != nil {
-				return fmt.Errorf("-at: %w", err)
-			}
-		}
-		i := &interactionv1.Interaction{Customer: name("customers", pos[0]), Kind: interactionv1.InteractionKind(k), Channel: interactionv1.Channel(ch),
-			Direction: interactionv1.Direction_DIRECTION_INBOUND, OccurTime: timestamppb.New(at), Subject: *subject}
-		switch i.Kind {
-		case interactionv1.InteractionKind_INTERACTION_KIND_PURCHASE:
-			m, err := amount(*value, *currency)
-			if err != nil {
-				return err
-			}
-			i.Purchase = &interactionv1.Purchase{OrderId: *order, Amount: m}
-		case interactionv1.InteractionKind_INTERACTION_KIND_REFUND:
-			m, err := amount(*value, *currency)
-			if err != nil {
-				return err
-			}
-			i.Refund = &interactionv1.Refund{Purchase: name("interactions", *refundOf), Amount: m}
-		case interactionv1.InteractionKind_INTERACTION_KIND_COMPLAINT:
-			p, err := enum("CASE_PRIORITY_", *priority, interactionv1.CasePriority_value, "-priority")
-			if err != nil {
-				return err
-			}
-			i.Complaint = &interactionv1.Complaint{Priority: interactionv1.CasePriority(p)}
-		}
-		resp, err := c.inter.LogInteraction(c.ctx, &interactionv1.LogInteractionRequest{Interaction: i})
-		if err != nil {
-			return err
-		}
-		return c.emit(resp, func() { c.interactionTable([]*interactionv1.Interaction{resp.GetInteraction()}) })
-	case "timeline":
-		size := fs.Int("n", 20, "how many, newest first")
-		pos, err := parse(fs, args, 1, "interactions timeline CUSTOMER [-n 20]")
-		if err != nil {
-			return err
-		}
-		resp, err := c.inter.ListInteractions(c.ctx, &interactionv1.ListInteractionsRequest{Customer: name("customers", pos[0]), PageSize: int32(*size)})
-		if err != nil {
-			return err
-		}
-		return c.emit(resp, func() { c.interactionTable(resp.GetInteractions()) })
-	}
-	return fmt.Errorf("interactions: unknown action %q (log, timeline)", verb)
+func (c *cli) interactionsCmd() *cobra.Command {
+	return group("interactions", "Log interactions and read a customer's timeline", c.interactionLog(), c.interactionTimeline())
 }
 
-func (c *cli) interactionTable(is []*interactionv1.Interaction) {
+func (c *cli) interactionLog() *cobra.Command {
+	var kind, channel, value, currency, order, refundOf, subject, priority, when string
+	cmd := &cobra.Command{
+		Use:   "log CUSTOMER --kind K --channel C [--amount 49.90 --currency EUR --order O] [--refund-of INTERACTION] [--subject S] [--priority P]",
+		Short: "Log an interaction: a purchase, a refund, a complaint (which opens a case), an inquiry...",
+		Example: "  crmctl interactions log customers/ID --kind purchase --channel web --amount 49.90 --currency EUR --order A-1001\n" +
+			"  crmctl interactions log customers/ID --kind complaint --channel phone --subject 'late delivery' --priority high",
+		Args: args(1, "a customer (customers/ID; crmctl customers search finds it)"),
+		RunE: c.connected(func(cmd *cobra.Command, pos []string) error {
+			k, err := enum("INTERACTION_KIND_", kind, interactionv1.InteractionKind_value, "--kind")
+			if err != nil {
+				return err
+			}
+			ch, err := enum("CHANNEL_", channel, interactionv1.Channel_value, "--channel")
+			if err != nil {
+				return err
+			}
+			at := time.Now()
+			if when != "" {
+				if at, err = time.Parse(time.RFC3339, when); err != nil {
+					return fmt.Errorf("--at %q: give a time like 2026-11-01T10:00:00Z", when)
+				}
+			}
+			money := func() (*typev1.Money, error) {
+				if value == "" || currency == "" {
+					return nil, fmt.Errorf("a %s needs --amount and --currency (for example --amount 49.90 --currency EUR)", kind)
+				}
+				return amount(value, currency)
+			}
+			i := &interactionv1.Interaction{Customer: name("customers", pos[0]), Kind: interactionv1.InteractionKind(k), Channel: interactionv1.Channel(ch),
+				Direction: interactionv1.Direction_DIRECTION_INBOUND, OccurTime: timestamppb.New(at), Subject: subject}
+			switch i.Kind {
+			case interactionv1.InteractionKind_INTERACTION_KIND_PURCHASE:
+				m, err := money()
+				if err != nil {
+					return err
+				}
+				i.Purchase = &interactionv1.Purchase{OrderId: order, Amount: m}
+			case interactionv1.InteractionKind_INTERACTION_KIND_REFUND:
+				m, err := money()
+				if err != nil {
+					return err
+				}
+				if refundOf == "" {
+					return fmt.Errorf("a refund needs --refund-of, the purchase it reverses (crmctl interactions timeline %s shows it)", pos[0])
+				}
+				i.Refund = &interactionv1.Refund{Purchase: name("interactions", refundOf), Amount: m}
+			case interactionv1.InteractionKind_INTERACTION_KIND_COMPLAINT:
+				p, err := enum("CASE_PRIORITY_", priority, interactionv1.CasePriority_value, "--priority")
+				if err != nil {
+					return err
+				}
+				i.Complaint = &interactionv1.Complaint{Priority: interactionv1.CasePriority(p)}
+			default:
+				if value != "" || currency != "" {
+					return fmt.Errorf("--amount and --currency belong to a purchase or a refund, not a %s", kind)
+				}
+			}
+			resp, err := c.inter.LogInteraction(c.ctx, &interactionv1.LogInteractionRequest{Interaction: i, RequestId: "crmctl-" + rand.Text()})
+			if err != nil {
+				return err
+			}
+			return c.emit(resp, view{head: interactionHead, rows: interactionRows([]*interactionv1.Interaction{resp.GetInteraction()})})
+		}),
+	}
+	enumFlag(cmd, &kind, "kind", "", "what happened (required)", "INTERACTION_KIND_", interactionv1.InteractionKind_value)
+	enumFlag(cmd, &channel, "channel", "", "where it happened (required)", "CHANNEL_", interactionv1.Channel_value)
+	cmd.Flags().StringVar(&value, "amount", "", "amount of a purchase or refund, for example 49.90")
+	cmd.Flags().StringVar(&currency, "currency", "", "the amount's currency (ISO 4217, for example EUR); required with --amount")
+	cmd.Flags().StringVar(&order, "order", "", "order id of a purchase")
+	cmd.Flags().StringVar(&refundOf, "refund-of", "", "the purchase a refund reverses (interactions/ID)")
+	cmd.Flags().StringVar(&subject, "subject", "", "subject")
+	enumFlag(cmd, &priority, "priority", "normal", "a complaint's priority", "CASE_PRIORITY_", interactionv1.CasePriority_value)
+	cmd.Flags().StringVar(&when, "at", "", "when it happened (RFC 3339, for example 2026-11-01T10:00:00Z; default now)")
+	_ = cmd.MarkFlagRequired("kind")
+	_ = cmd.MarkFlagRequired("channel")
+	return cmd
+}
+
+func (c *cli) interactionTimeline() *cobra.Command {
+	var p pager
+	cmd := &cobra.Command{
+		Use:   "timeline CUSTOMER",
+		Short: "A customer's interactions, newest first",
+		Args:  args(1, "a customer (customers/ID; crmctl customers search finds it)"),
+		RunE: c.connected(func(_ *cobra.Command, pos []string) error {
+			all := &interactionv1.ListInteractionsResponse{}
+			err := c.pages(&p, func(token string) (string, error) {
+				resp, err := c.inter.ListInteractions(c.ctx, &interactionv1.ListInteractionsRequest{Customer: name("customers", pos[0]), PageSize: p.size, PageToken: token})
+				if err != nil {
+					return "", err
+				}
+				all.Interactions, all.NextPageToken = append(all.Interactions, resp.GetInteractions()...), resp.GetNextPageToken()
+				return resp.GetNextPageToken(), nil
+			})
+			if err != nil {
+				return err
+			}
+			if p.all {
+				all.NextPageToken = ""
+			}
+			return c.emit(all, view{head: interactionHead, rows: interactionRows(all.GetInteractions())})
+		}),
+	}
+	c.pagingFlags(cmd, &p, 20, "interactions")
+	return cmd
+}
+
+var interactionHead = []string{"name", "when", "channel", "kind", "amount", "subject", "case"}
+
+func interactionRows(is []*interactionv1.Interaction) [][]string {
 	var rows [][]string
 	for _, i := range is {
 		m := formatMoney(i.GetPurchase().GetAmount())
@@ -155,56 +211,94 @@ func (c *cli) interactionTable(is []*interactionv1.Interaction) {
 		rows = append(rows, []string{i.GetName(), i.GetOccurTime().AsTime().Local().Format("2006-01-02 15:04"),
 			short(i.GetChannel().String(), "CHANNEL_"), short(i.GetKind().String(), "INTERACTION_KIND_"), m, i.GetSubject(), i.GetCase()})
 	}
-	c.table("NAME\tWHEN\tCHANNEL\tKIND\tAMOUNT\tSUBJECT\tCASE", rows)
+	return rows
 }
 
-func (c *cli) cases(verb string, args []string) error {
-	fs := flag.NewFlagSet("cases "+verb, flag.ContinueOnError)
-	switch verb {
-	case "list":
-		overdue := fs.Bool("overdue", false, "only cases past their due time")
-		st := fs.String("status", "", "open, in_progress, resolved, closed")
-		if _, err := parse(fs, args, 0, "cases list [-overdue] [-status S]"); err != nil {
-			return err
-		}
-		req := &interactionv1.ListCasesRequest{Overdue: *overdue}
-		if *st != "" {
-			v, err := enum("CASE_STATUS_", *st, interactionv1.CaseStatus_value, "-status")
+func (c *cli) casesCmd() *cobra.Command {
+	return group("cases", "List complaint cases and move them through their states", c.caseList(), c.caseMove())
+}
+
+func (c *cli) caseList() *cobra.Command {
+	var p pager
+	var overdue bool
+	var st, assignee, customer string
+	cmd := &cobra.Command{
+		Use:   "list [--overdue] [--status S] [--assignee A] [--customer C]",
+		Short: "List complaint cases, with their customers' names",
+		Args:  args(0, "no arguments, only flags"),
+		RunE: c.connected(func(*cobra.Command, []string) error {
+			req := &interactionv1.ListCasesRequest{Overdue: overdue, Assignee: assignee}
+			if customer != "" {
+				req.Customer = name("customers", customer)
+			}
+			if st != "" {
+				v, err := enum("CASE_STATUS_", st, interactionv1.CaseStatus_value, "--status")
+				if err != nil {
+					return err
+				}
+				req.Status = interactionv1.CaseStatus(v)
+			}
+			all := &interactionv1.ListCasesResponse{}
+			err := c.pages(&p, func(token string) (string, error) {
+				req.PageSize, req.PageToken = p.size, token
+				resp, err := c.inter.ListCases(c.ctx, req)
+				if err != nil {
+					return "", err
+				}
+				all.Cases, all.NextPageToken = append(all.Cases, resp.GetCases()...), resp.GetNextPageToken()
+				return resp.GetNextPageToken(), nil
+			})
 			if err != nil {
 				return err
 			}
-			req.Status = interactionv1.CaseStatus(v)
-		}
-		resp, err := c.inter.ListCases(c.ctx, req)
-		if err != nil {
-			return err
-		}
-		return c.emit(resp, func() {
-			var rows [][]string
-			for _, k := range resp.GetCases() {
-				rows = append(rows, []string{k.GetName(), k.GetCustomer(), short(k.GetStatus().String(), "CASE_STATUS_"),
-					short(k.GetPriority().String(), "CASE_PRIORITY_"), k.GetAssignee(), k.GetDueTime().AsTime().Local().Format("2006-01-02 15:04")})
+			if p.all {
+				all.NextPageToken = ""
 			}
-			c.table("CASE\tCUSTOMER\tSTATUS\tPRIORITY\tASSIGNEE\tDUE", rows)
-		})
-	case "move":
-		to := fs.String("to", "", "open, in_progress, resolved, closed")
-		note := fs.String("note", "", "what was done")
-		pos, err := parse(fs, args, 1, "cases move CASE -to STATUS -note N")
-		if err != nil {
-			return err
-		}
-		v, err := enum("CASE_STATUS_", *to, interactionv1.CaseStatus_value, "-to")
-		if err != nil {
-			return err
-		}
-		resp, err := c.inter.TransitionCase(c.ctx, &interactionv1.TransitionCaseRequest{Name: name("cases", pos[0]), To: interactionv1.CaseStatus(v), Note: *note})
-		if err != nil {
-			return err
-		}
-		return c.emit(resp, func() {
-			fmt.Fprintf(c.out, "%s is now %s\n", resp.GetCase().GetName(), short(resp.GetCase().GetStatus().String(), "CASE_STATUS_"))
-		})
+			var names []string
+			for _, k := range all.GetCases() {
+				names = append(names, k.GetCustomer())
+			}
+			known := c.labels(names)
+			var rows [][]string
+			for _, k := range all.GetCases() {
+				rows = append(rows, append([]string{k.GetName()}, append(who(k.GetCustomer(), known), short(k.GetStatus().String(), "CASE_STATUS_"),
+					short(k.GetPriority().String(), "CASE_PRIORITY_"), k.GetAssignee(), k.GetDueTime().AsTime().Local().Format("2006-01-02 15:04"))...))
+			}
+			return c.emit(all, view{head: []string{"case", "customer", "customer name", "email", "status", "priority", "assignee", "due"}, rows: rows})
+		}),
 	}
-	return fmt.Errorf("cases: unknown action %q (list, move)", verb)
+	c.pagingFlags(cmd, &p, 50, "cases")
+	cmd.Flags().BoolVar(&overdue, "overdue", false, "only cases past their due time")
+	enumFlag(cmd, &st, "status", "", "only cases in this state", "CASE_STATUS_", interactionv1.CaseStatus_value)
+	cmd.Flags().StringVar(&assignee, "assignee", "", "only cases assigned to this person")
+	cmd.Flags().StringVar(&customer, "customer", "", "only this customer's cases (customers/ID)")
+	return cmd
+}
+
+func (c *cli) caseMove() *cobra.Command {
+	var to, note string
+	cmd := &cobra.Command{
+		Use:     "move CASE --to STATUS [--note N]",
+		Short:   "Move a case to another state: in_progress, resolved, closed, or open again",
+		Example: "  crmctl cases move cases/ID --to in_progress --note 'called back'",
+		Args:    args(1, "a case (cases/ID; crmctl cases list finds it)"),
+		RunE: c.connected(func(_ *cobra.Command, pos []string) error {
+			v, err := enum("CASE_STATUS_", to, interactionv1.CaseStatus_value, "--to")
+			if err != nil {
+				return err
+			}
+			resp, err := c.inter.TransitionCase(c.ctx, &interactionv1.TransitionCaseRequest{Name: name("cases", pos[0]), To: interactionv1.CaseStatus(v), Note: note})
+			if err != nil {
+				return err
+			}
+			k := resp.GetCase()
+			return c.emit(resp, view{head: []string{"case", "status"}, rows: [][]string{{k.GetName(), short(k.GetStatus().String(), "CASE_STATUS_")}}, text: func() {
+				fmt.Fprintf(c.io.Out, "%s is now %s\n", k.GetName(), short(k.GetStatus().String(), "CASE_STATUS_"))
+			}})
+		}),
+	}
+	enumFlag(cmd, &to, "to", "", "the new state (required)", "CASE_STATUS_", interactionv1.CaseStatus_value)
+	cmd.Flags().StringVar(&note, "note", "", "what was done")
+	_ = cmd.MarkFlagRequired("to")
+	return cmd
 }

@@ -2,119 +2,186 @@ package crmctl
 
 import (
 	"crypto/rand"
-	"flag"
 	"fmt"
 	"strconv"
 	"time"
 
+	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
 )
 
-func (c *cli) accountTable(a *loyaltyv1.Account) func() {
-	return func() {
-		c.table("ACCOUNT\tCUSTOMER\tSTATE\tBALANCE\tPENDING\tDEBT\tTIER\tLIFETIME EARNED", [][]string{{a.GetName(), a.GetCustomer(),
+func (c *cli) accountView(a *loyaltyv1.Account) view {
+	return view{head: []string{"account", "customer", "customer name", "state", "balance", "pending", "debt", "tier", "lifetime earned"},
+		rows: [][]string{{a.GetName(), a.GetCustomer(), c.labels([]string{a.GetCustomer()})[a.GetCustomer()].GetDisplayName(),
 			short(a.GetState().String(), "ACCOUNT_STATE_"), fmt.Sprint(a.GetBalance()), fmt.Sprint(a.GetPending()), fmt.Sprint(a.GetDebt()),
-			a.GetTier(), fmt.Sprint(a.GetLifetimeEarned())}})
+			a.GetTier(), fmt.Sprint(a.GetLifetimeEarned())}}}
+}
+
+const programArg = "a program (programs/ID, for example the demo's programs/club)"
+
+func (c *cli) loyaltyCmd() *cobra.Command {
+	return group("loyalty", "Loyalty accounts, statements, points and rewards",
+		c.loyaltyAccount(), c.loyaltyStatement(), c.loyaltyEarn(), c.loyaltyRedeem(), c.loyaltyRewards(), c.loyaltyRedeemReward())
+}
+
+func (c *cli) loyaltyAccount() *cobra.Command {
+	return &cobra.Command{
+		Use:     "account PROGRAM CUSTOMER",
+		Short:   "A customer's balance, debt and tier in a program",
+		Example: "  crmctl loyalty account club customers/ID",
+		Args:    args(2, programArg+" and a customer (customers/ID)"),
+		RunE: c.connected(func(_ *cobra.Command, pos []string) error {
+			resp, err := c.loy.GetAccount(c.ctx, &loyaltyv1.GetAccountRequest{Program: name("programs", pos[0]), Customer: name("customers", pos[1])})
+			if err != nil {
+				return err
+			}
+			return c.emit(resp, c.accountView(resp.GetAccount()))
+		}),
 	}
 }
 
-func (c *cli) loyalty(verb string, args []string) error {
-	fs := flag.NewFlagSet("loyalty "+verb, flag.ContinueOnError)
-	switch verb {
-	case "account":
-		pos, err := parse(fs, args, 2, "loyalty account PROGRAM CUSTOMER")
-		if err != nil {
-			return err
-		}
-		resp, err := c.loy.GetAccount(c.ctx, &loyaltyv1.GetAccountRequest{Program: name("programs", pos[0]), Customer: name("customers", pos[1])})
-		if err != nil {
-			return err
-		}
-		return c.emit(resp, c.accountTable(resp.GetAccount()))
-	case "statement":
-		size := fs.Int("n", 50, "how many entries")
-		pos, err := parse(fs, args, 2, "loyalty statement PROGRAM CUSTOMER")
-		if err != nil {
-			return err
-		}
-		resp, err := c.loy.ListLedgerEntries(c.ctx, &loyaltyv1.ListLedgerEntriesRequest{Program: name("programs", pos[0]), Customer: name("customers", pos[1]), PageSize: int32(*size)})
-		if err != nil {
-			return err
-		}
-		return c.emit(resp, func() {
+func (c *cli) loyaltyStatement() *cobra.Command {
+	var p pager
+	cmd := &cobra.Command{
+		Use:     "statement PROGRAM CUSTOMER",
+		Short:   "A customer's ledger entries, newest first",
+		Example: "  crmctl loyalty statement club customers/ID -n 3",
+		Args:    args(2, programArg+" and a customer (customers/ID)"),
+		RunE: c.connected(func(_ *cobra.Command, pos []string) error {
+			all := &loyaltyv1.ListLedgerEntriesResponse{}
+			err := c.pages(&p, func(token string) (string, error) {
+				resp, err := c.loy.ListLedgerEntries(c.ctx, &loyaltyv1.ListLedgerEntriesRequest{Program: name("programs", pos[0]), Customer: name("customers", pos[1]),
+					PageSize: p.size, PageToken: token})
+				if err != nil {
+					return "", err
+				}
+				all.Entries, all.NextPageToken = append(all.Entries, resp.GetEntries()...), resp.GetNextPageToken()
+				return resp.GetNextPageToken(), nil
+			})
+			if err != nil {
+				return err
+			}
+			if p.all {
+				all.NextPageToken = ""
+			}
 			var rows [][]string
-			for _, e := range resp.GetEntries() {
+			for _, e := range all.GetEntries() {
 				rows = append(rows, []string{e.GetTime().AsTime().Local().Format("2006-01-02 15:04"), short(e.GetType().String(), "ENTRY_TYPE_"),
 					fmt.Sprint(e.GetPoints()), fmt.Sprint(e.GetBalanceAfter()), e.GetReason()})
 			}
-			c.table("WHEN\tTYPE\tPOINTS\tBALANCE\tREASON", rows)
-		})
-	case "earn":
-		pos, err := parse(fs, args, 4, "loyalty earn PROGRAM CUSTOMER AMOUNT CURRENCY")
-		if err != nil {
-			return err
-		}
-		m, err := amount(pos[2], pos[3])
-		if err != nil {
-			return err
-		}
-		resp, err := c.loy.EarnPoints(c.ctx, &loyaltyv1.EarnPointsRequest{Program: name("programs", pos[0]), Customer: name("customers", pos[1]),
-			RequestId: "crmctl-" + rand.Text(), Purchase: &loyaltyv1.PurchaseInput{OrderId: "crmctl-" + rand.Text()[:10], Amount: m, Channel: "store", OccurTime: timestamppb.New(time.Now())}})
-		if err != nil {
-			return err
-		}
-		return c.emit(resp, c.accountTable(resp.GetAccount()))
-	case "redeem":
-		reason := fs.String("reason", "redeemed with crmctl", "why")
-		pos, err := parse(fs, args, 3, "loyalty redeem PROGRAM CUSTOMER POINTS")
-		if err != nil {
-			return err
-		}
-		pts, err := strconv.ParseInt(pos[2], 10, 64)
-		if err != nil {
-			return fmt.Errorf("POINTS %q: not a whole number", pos[2])
-		}
-		resp, err := c.loy.RedeemPoints(c.ctx, &loyaltyv1.RedeemPointsRequest{Program: name("programs", pos[0]), Customer: name("customers", pos[1]),
-			Points: pts, Reason: *reason, RequestId: "crmctl-" + rand.Text()})
-		if err != nil {
-			return err
-		}
-		return c.emit(resp, c.accountTable(resp.GetAccount()))
-	case "rewards":
-		pos, err := parse(fs, args, 1, "loyalty rewards PROGRAM")
-		if err != nil {
-			return err
-		}
-		resp, err := c.loy.ListRewards(c.ctx, &loyaltyv1.ListRewardsRequest{Program: name("programs", pos[0])})
-		if err != nil {
-			return err
-		}
-		return c.emit(resp, func() {
+			return c.emit(all, view{head: []string{"when", "type", "points", "balance", "reason"}, rows: rows})
+		}),
+	}
+	c.pagingFlags(cmd, &p, 50, "entries")
+	return cmd
+}
+
+func (c *cli) loyaltyEarn() *cobra.Command {
+	var order string
+	cmd := &cobra.Command{
+		Use:   "earn PROGRAM CUSTOMER AMOUNT CURRENCY [--order O]",
+		Short: "Earn points for a purchase at a point of sale (purchases logged in interaction-log earn by themselves)",
+		Args:  args(4, programArg+", a customer, an amount and its currency (for example 49.90 EUR)"),
+		RunE: c.connected(func(_ *cobra.Command, pos []string) error {
+			m, err := amount(pos[2], pos[3])
+			if err != nil {
+				return err
+			}
+			if order == "" {
+				order = "crmctl-" + rand.Text()[:10]
+			}
+			resp, err := c.loy.EarnPoints(c.ctx, &loyaltyv1.EarnPointsRequest{Program: name("programs", pos[0]), Customer: name("customers", pos[1]),
+				RequestId: "crmctl-" + rand.Text(), Purchase: &loyaltyv1.PurchaseInput{OrderId: order, Amount: m, Channel: "store", OccurTime: timestamppb.New(time.Now())}})
+			if err != nil {
+				return err
+			}
+			return c.emit(resp, c.accountView(resp.GetAccount()))
+		}),
+	}
+	cmd.Flags().StringVar(&order, "order", "", "the purchase's order id (default: a new one)")
+	return cmd
+}
+
+func (c *cli) loyaltyRedeem() *cobra.Command {
+	var reason string
+	cmd := &cobra.Command{
+		Use:   "redeem PROGRAM CUSTOMER POINTS [--reason R]",
+		Short: "Spend points (never more than the balance)",
+		Args:  args(3, programArg+", a customer and a number of points"),
+		RunE: c.connected(func(_ *cobra.Command, pos []string) error {
+			pts, err := strconv.ParseInt(pos[2], 10, 64)
+			if err != nil || pts <= 0 {
+				return fmt.Errorf("POINTS %q: give a whole number of points above 0", pos[2])
+			}
+			resp, err := c.loy.RedeemPoints(c.ctx, &loyaltyv1.RedeemPointsRequest{Program: name("programs", pos[0]), Customer: name("customers", pos[1]),
+				Points: pts, Reason: reason, RequestId: "crmctl-" + rand.Text()})
+			if err != nil {
+				return err
+			}
+			return c.emit(resp, c.accountView(resp.GetAccount()))
+		}),
+	}
+	cmd.Flags().StringVar(&reason, "reason", "redeemed with crmctl", "why (shown in the statement)")
+	return cmd
+}
+
+func (c *cli) loyaltyRewards() *cobra.Command {
+	var p pager
+	var available bool
+	cmd := &cobra.Command{
+		Use:   "rewards PROGRAM [--available]",
+		Short: "A program's rewards, their prices and stock",
+		Args:  args(1, programArg),
+		RunE: c.connected(func(_ *cobra.Command, pos []string) error {
+			all := &loyaltyv1.ListRewardsResponse{}
+			err := c.pages(&p, func(token string) (string, error) {
+				resp, err := c.loy.ListRewards(c.ctx, &loyaltyv1.ListRewardsRequest{Program: name("programs", pos[0]), AvailableOnly: available, PageSize: p.size, PageToken: token})
+				if err != nil {
+					return "", err
+				}
+				all.Rewards, all.NextPageToken = append(all.Rewards, resp.GetRewards()...), resp.GetNextPageToken()
+				return resp.GetNextPageToken(), nil
+			})
+			if err != nil {
+				return err
+			}
+			if p.all {
+				all.NextPageToken = ""
+			}
 			var rows [][]string
-			for _, r := range resp.GetRewards() {
+			for _, r := range all.GetRewards() {
 				stock := "unlimited"
 				if r.Stock != nil {
 					stock = fmt.Sprint(r.GetStock())
 				}
-				rows = append(rows, []string{r.GetName(), r.GetDisplayName(), fmt.Sprint(r.GetPointsPrice()), stock})
+				rows = append(rows, []string{r.GetName(), r.GetDisplayName(), fmt.Sprint(r.GetPointsPrice()), stock, fmt.Sprint(r.GetActive())})
 			}
-			c.table("REWARD\tNAME\tPOINTS\tSTOCK", rows)
-		})
-	case "redeem-reward":
-		pos, err := parse(fs, args, 3, "loyalty redeem-reward PROGRAM CUSTOMER REWARD")
-		if err != nil {
-			return err
-		}
-		resp, err := c.loy.RedeemReward(c.ctx, &loyaltyv1.RedeemRewardRequest{Customer: name("customers", pos[1]),
-			Reward: name("programs", pos[0]) + "/" + name("rewards", pos[2]), RequestId: "crmctl-" + rand.Text()})
-		if err != nil {
-			return err
-		}
-		return c.emit(resp, func() {
-			fmt.Fprintf(c.out, "redeemed %s: code %s\n", resp.GetRedemption().GetReward(), resp.GetRedemption().GetCode())
-		})
+			return c.emit(all, view{head: []string{"reward", "name", "points", "stock", "active"}, rows: rows})
+		}),
 	}
-	return fmt.Errorf("loyalty: unknown action %q (account, statement, earn, redeem, rewards, redeem-reward)", verb)
+	c.pagingFlags(cmd, &p, 50, "rewards")
+	cmd.Flags().BoolVar(&available, "available", false, "only rewards that can be redeemed now (active, in stock)")
+	return cmd
+}
+
+func (c *cli) loyaltyRedeemReward() *cobra.Command {
+	return &cobra.Command{
+		Use:     "redeem-reward PROGRAM CUSTOMER REWARD",
+		Short:   "Spend a reward's price and get its code",
+		Example: "  crmctl loyalty redeem-reward club customers/ID mug",
+		Args:    args(3, programArg+", a customer and a reward id (crmctl loyalty rewards PROGRAM lists them)"),
+		RunE: c.connected(func(_ *cobra.Command, pos []string) error {
+			resp, err := c.loy.RedeemReward(c.ctx, &loyaltyv1.RedeemRewardRequest{Customer: name("customers", pos[1]),
+				Reward: name("programs", pos[0]) + "/" + name("rewards", pos[2]), RequestId: "crmctl-" + rand.Text()})
+			if err != nil {
+				return err
+			}
+			r := resp.GetRedemption()
+			return c.emit(resp, view{head: []string{"reward", "code"}, rows: [][]string{{r.GetReward(), r.GetCode()}}, text: func() {
+				fmt.Fprintf(c.io.Out, "redeemed %s: code %s\n", r.GetReward(), r.GetCode())
+			}})
+		}),
+	}
 }

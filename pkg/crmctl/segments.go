@@ -1,145 +1,240 @@
 package crmctl
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"slices"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	segmentationv1 "github.com/opencrm/crm/gen/go/crm/segmentation/v1"
 )
 
-func (c *cli) segments(verb string, args []string) error {
-	fs := flag.NewFlagSet("segments "+verb, flag.ContinueOnError)
-	switch verb {
-	case "report":
-		svg := fs.String("svg", "", "also write the charts to this SVG file")
-		html := fs.String("html", "", "also write the charts to this HTML file")
-		if _, err := parse(fs, args, 0, "segments report [-svg FILE] [-html FILE]"); err != nil {
-			return err
-		}
-		resp, err := c.seg.GetReport(c.ctx, &segmentationv1.GetReportRequest{})
-		if err != nil {
-			return err
-		}
-		r := resp.GetReport()
-		if *svg != "" {
-			if err := os.WriteFile(*svg, []byte(drawSVG(r)), 0o644); err != nil {
-				return err
-			}
-		}
-		if *html != "" {
-			page := "<!doctype html><meta charset=utf-8><title>Customer report</title><body style=\"font-family:sans-serif\">" +
-				"<h1>Customer report</h1><p>" + r.GetRun() + ", " + fmt.Sprint(r.GetCustomers()) + " customers</p>" + drawSVG(r) + "</body>\n"
-			if err := os.WriteFile(*html, []byte(page), 0o644); err != nil {
-				return err
-			}
-		}
-		return c.emit(resp, func() { fmt.Fprint(c.out, drawText(r)) })
-	case "recompute":
-		if _, err := parse(fs, args, 0, "segments recompute"); err != nil {
-			return err
-		}
-		start, err := c.seg.StartRecompute(c.ctx, &segmentationv1.StartRecomputeRequest{})
-		if err != nil {
-			return err
-		}
-		stream, err := c.seg.WatchRun(c.ctx, &segmentationv1.WatchRunRequest{Name: start.GetRun().GetName()})
-		if err != nil {
-			return err
-		}
-		var last *segmentationv1.Run
-		for {
-			m, err := stream.Recv()
+func (c *cli) segmentsCmd() *cobra.Command {
+	return group("segments", "Grades, reports and rule segments",
+		c.segmentReport(), c.segmentRecompute(), c.segmentList(), c.segmentCreate(), c.segmentPreview(), c.segmentMembers(), c.segmentCustomer())
+}
+
+func (c *cli) segmentReport() *cobra.Command {
+	var svg, page string
+	cmd := &cobra.Command{
+		Use:   "report [--svg FILE] [--html FILE]",
+		Short: "The base at a glance: RFM grid, value matrix, pyramid, Pareto curve and ABC classes",
+		Args:  args(0, "no arguments, only flags"),
+		RunE: c.connected(func(*cobra.Command, []string) error {
+			resp, err := c.seg.GetReport(c.ctx, &segmentationv1.GetReportRequest{})
 			if err != nil {
-				break
+				return err
 			}
-			last = m.GetRun()
-			if !c.json && last.GetTotal() > 0 {
-				fmt.Fprintf(c.out, "\r%s %s", last.GetName(), bar(last.GetProcessed(), last.GetTotal(), 30))
+			r := resp.GetReport()
+			if svg != "" {
+				if err := os.WriteFile(svg, []byte(drawSVG(r)), 0o644); err != nil {
+					return err
+				}
 			}
+			if page != "" {
+				doc := "<!doctype html><meta charset=utf-8><title>Customer report</title><body style=\"font-family:sans-serif\">" +
+					"<h1>Customer report</h1><p>" + r.GetRun() + ", " + fmt.Sprint(r.GetCustomers()) + " customers</p>" + drawSVG(r) + "</body>\n"
+				if err := os.WriteFile(page, []byte(doc), 0o644); err != nil {
+					return err
+				}
+			}
+			return c.emit(resp, view{head: []string{"chart", "class", "customers"}, rows: reportRows(r), text: func() { fmt.Fprint(c.io.Out, drawText(r)) }})
+		}),
+	}
+	cmd.Flags().StringVar(&svg, "svg", "", "also write the charts to this SVG file")
+	cmd.Flags().StringVar(&page, "html", "", "also write the charts to this HTML file")
+	return cmd
+}
+
+// reportRows are the report's counts, one class of one chart a row.
+func reportRows(r *segmentationv1.Report) [][]string {
+	var rows [][]string
+	for rec := int32(5); rec >= 1; rec-- {
+		for fm := int32(1); fm <= 5; fm++ {
+			rows = append(rows, []string{"rfm", fmt.Sprintf("R%d FM%d", rec, fm), fmt.Sprint(cell(r, rec, fm).GetCount())})
 		}
-		if last == nil {
-			return fmt.Errorf("lost %s before it reported", start.GetRun().GetName())
-		}
-		if last.GetState() != segmentationv1.RunState_RUN_STATE_SUCCEEDED {
-			return fmt.Errorf("%s %s: %s", last.GetName(), short(last.GetState().String(), "RUN_STATE_"), last.GetError())
-		}
-		return c.emit(last, func() {
-			fmt.Fprintf(c.out, "\n%s: %d customers graded in %.1f s (database %.1f s), %d membership changes\n", last.GetName(), last.GetTotal(),
-				last.GetEndTime().AsTime().Sub(last.GetStartTime().AsTime()).Seconds(), last.GetDatabaseSeconds(), last.GetMembershipChanges())
-		})
-	case "list":
-		if _, err := parse(fs, args, 0, "segments list"); err != nil {
-			return err
-		}
-		resp, err := c.seg.ListSegments(c.ctx, &segmentationv1.ListSegmentsRequest{PageSize: 100})
-		if err != nil {
-			return err
-		}
-		return c.emit(resp, func() {
+	}
+	for _, k := range sortedKeys(r.GetRfmSegments()) {
+		rows = append(rows, []string{"rfm segment", k, fmt.Sprint(r.GetRfmSegments()[k])})
+	}
+	for _, k := range sortedKeys(r.GetValueMatrix()) {
+		rows = append(rows, []string{"value matrix", k, fmt.Sprint(r.GetValueMatrix()[k])})
+	}
+	for _, b := range r.GetPyramid() {
+		rows = append(rows, []string{"pyramid", b.GetBand(), fmt.Sprint(b.GetCount())})
+	}
+	for _, k := range sortedKeys(r.GetAbc()) {
+		rows = append(rows, []string{"abc", k, fmt.Sprint(r.GetAbc()[k])})
+	}
+	return rows
+}
+
+func (c *cli) segmentRecompute() *cobra.Command {
+	return &cobra.Command{
+		Use:   "recompute",
+		Short: "Grade every customer again now, with a progress bar",
+		Long: "Grade every customer again now, with a progress bar. Only one run runs at a time: while\n" +
+			"another runs, this fails with RUN_IN_PROGRESS (try again when it ends).",
+		Args: args(0, "no arguments"),
+		RunE: c.connected(func(*cobra.Command, []string) error {
+			start, err := c.seg.StartRecompute(c.ctx, &segmentationv1.StartRecomputeRequest{})
+			if err != nil {
+				return err
+			}
+			stream, err := c.seg.WatchRun(c.ctx, &segmentationv1.WatchRunRequest{Name: start.GetRun().GetName()})
+			if err != nil {
+				return err
+			}
+			var last *segmentationv1.Run
+			for {
+				m, err := stream.Recv()
+				if err != nil {
+					break
+				}
+				last = m.GetRun()
+				if c.output == "table" && last.GetTotal() > 0 {
+					fmt.Fprintf(c.io.Out, "\r%s %s", last.GetName(), bar(last.GetProcessed(), last.GetTotal(), 30))
+				}
+			}
+			if last == nil {
+				return fmt.Errorf("lost %s before it reported (crmctl segments report shows the current run)", start.GetRun().GetName())
+			}
+			if last.GetState() != segmentationv1.RunState_RUN_STATE_SUCCEEDED {
+				return fmt.Errorf("%s %s: %s", last.GetName(), short(last.GetState().String(), "RUN_STATE_"), last.GetError())
+			}
+			secs := last.GetEndTime().AsTime().Sub(last.GetStartTime().AsTime()).Seconds()
+			return c.emit(last, view{head: []string{"run", "customers", "seconds", "database seconds", "membership changes"},
+				rows: [][]string{{last.GetName(), fmt.Sprint(last.GetTotal()), fmt.Sprintf("%.1f", secs), fmt.Sprintf("%.1f", last.GetDatabaseSeconds()), fmt.Sprint(last.GetMembershipChanges())}},
+				text: func() {
+					fmt.Fprintf(c.io.Out, "\n%s: %d customers graded in %.1f s (database %.1f s), %d membership changes\n", last.GetName(), last.GetTotal(),
+						secs, last.GetDatabaseSeconds(), last.GetMembershipChanges())
+				}})
+		}),
+	}
+}
+
+func (c *cli) segmentList() *cobra.Command {
+	var p pager
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List rule segments with their sizes",
+		Args:  args(0, "no arguments"),
+		RunE: c.connected(func(*cobra.Command, []string) error {
+			all := &segmentationv1.ListSegmentsResponse{}
+			err := c.pages(&p, func(token string) (string, error) {
+				resp, err := c.seg.ListSegments(c.ctx, &segmentationv1.ListSegmentsRequest{PageSize: p.size, PageToken: token})
+				if err != nil {
+					return "", err
+				}
+				all.Segments, all.NextPageToken = append(all.Segments, resp.GetSegments()...), resp.GetNextPageToken()
+				return resp.GetNextPageToken(), nil
+			})
+			if err != nil {
+				return err
+			}
+			if p.all {
+				all.NextPageToken = ""
+			}
 			var rows [][]string
-			for _, s := range resp.GetSegments() {
+			for _, s := range all.GetSegments() {
 				rows = append(rows, []string{s.GetName(), s.GetDisplayName(), fmt.Sprint(s.GetMemberCount()), fmt.Sprint(s.GetEvaluated()), s.GetRule()})
 			}
-			c.table("SEGMENT\tNAME\tMEMBERS\tEVALUATED\tRULE", rows)
-		})
-	case "create":
-		display := fs.String("name", "", "display name")
-		pos, err := parse(fs, args, 2, "segments create ID RULE [-name N]")
-		if err != nil {
-			return err
-		}
-		resp, err := c.seg.CreateSegment(c.ctx, &segmentationv1.CreateSegmentRequest{Segment: &segmentationv1.Segment{Id: pos[0], Rule: pos[1], DisplayName: *display}})
-		if err != nil {
-			return err
-		}
-		return c.emit(resp, func() {
-			fmt.Fprintf(c.out, "created %s; %s finds its members (crmctl segments list)\n", resp.GetSegment().GetName(), resp.GetRun())
-		})
-	case "preview":
-		pos, err := parse(fs, args, 1, "segments preview RULE")
-		if err != nil {
-			return err
-		}
-		resp, err := c.seg.PreviewSegment(c.ctx, &segmentationv1.PreviewSegmentRequest{Rule: pos[0]})
-		if err != nil {
-			return err
-		}
-		return c.emit(resp, func() {
-			fmt.Fprintf(c.out, "%d of %d customers match; for example %s\n", resp.GetMemberCount(), resp.GetCustomers(), strings.Join(resp.GetSample(), ", "))
-		})
-	case "members":
-		pos, err := parse(fs, args, 1, "segments members SEGMENT")
-		if err != nil {
-			return err
-		}
-		resp, err := c.seg.ListSegmentMembers(c.ctx, &segmentationv1.ListSegmentMembersRequest{Segment: name("segments", pos[0]), PageSize: 1000})
-		if err != nil {
-			return err
-		}
-		return c.emit(resp, func() {
-			for _, m := range resp.GetCustomers() {
-				fmt.Fprintln(c.out, m)
+			return c.emit(all, view{head: []string{"segment", "name", "members", "evaluated", "rule"}, rows: rows})
+		}),
+	}
+	c.pagingFlags(cmd, &p, 100, "segments")
+	return cmd
+}
+
+func (c *cli) segmentCreate() *cobra.Command {
+	var display string
+	cmd := &cobra.Command{
+		Use:     "create ID RULE [--name N]",
+		Short:   "Create a rule segment (a CEL rule over profile, metrics and scores)",
+		Example: `  crmctl segments create regulars 'metrics.purchases >= 1 && scores.recency >= 3' --name "Recent buyers"`,
+		Args:    args(2, "an id (lower case, digits and dashes) and a rule"),
+		RunE: c.connected(func(_ *cobra.Command, pos []string) error {
+			resp, err := c.seg.CreateSegment(c.ctx, &segmentationv1.CreateSegmentRequest{Segment: &segmentationv1.Segment{Id: pos[0], Rule: pos[1], DisplayName: display}})
+			if err != nil {
+				return err
 			}
-		})
-	case "customer":
-		pos, err := parse(fs, args, 1, "segments customer CUSTOMER")
-		if err != nil {
-			return err
-		}
-		resp, err := c.seg.GetCustomerSegments(c.ctx, &segmentationv1.GetCustomerSegmentsRequest{Customer: name("customers", pos[0])})
-		if err != nil {
-			return err
-		}
-		return c.emit(resp, func() {
+			return c.emit(resp, view{head: []string{"segment", "run"}, rows: [][]string{{resp.GetSegment().GetName(), resp.GetRun()}}, text: func() {
+				fmt.Fprintf(c.io.Out, "created %s; %s finds its members (crmctl segments list)\n", resp.GetSegment().GetName(), resp.GetRun())
+			}})
+		}),
+	}
+	cmd.Flags().StringVar(&display, "name", "", "display name")
+	return cmd
+}
+
+func (c *cli) segmentPreview() *cobra.Command {
+	return &cobra.Command{
+		Use:     "preview RULE",
+		Short:   "Count a rule's members before saving it",
+		Example: `  crmctl segments preview 'profile.country == "CN" && scores.monetary >= 4'`,
+		Args:    args(1, "a rule"),
+		RunE: c.connected(func(_ *cobra.Command, pos []string) error {
+			resp, err := c.seg.PreviewSegment(c.ctx, &segmentationv1.PreviewSegmentRequest{Rule: pos[0]})
+			if err != nil {
+				return err
+			}
+			return c.emit(resp, view{head: []string{"members", "customers", "sample"},
+				rows: [][]string{{fmt.Sprint(resp.GetMemberCount()), fmt.Sprint(resp.GetCustomers()), strings.Join(resp.GetSample(), " ")}}, text: func() {
+					fmt.Fprintf(c.io.Out, "%d of %d customers match; for example %s\n", resp.GetMemberCount(), resp.GetCustomers(), strings.Join(resp.GetSample(), ", "))
+				}})
+		}),
+	}
+}
+
+func (c *cli) segmentMembers() *cobra.Command {
+	var p pager
+	cmd := &cobra.Command{
+		Use:   "members SEGMENT",
+		Short: "A segment's members, with their names and e-mails",
+		Args:  args(1, "a segment (segments/ID; crmctl segments list finds it)"),
+		RunE: c.connected(func(_ *cobra.Command, pos []string) error {
+			all := &segmentationv1.ListSegmentMembersResponse{}
+			err := c.pages(&p, func(token string) (string, error) {
+				resp, err := c.seg.ListSegmentMembers(c.ctx, &segmentationv1.ListSegmentMembersRequest{Segment: name("segments", pos[0]), PageSize: p.size, PageToken: token})
+				if err != nil {
+					return "", err
+				}
+				all.Customers, all.NextPageToken = append(all.Customers, resp.GetCustomers()...), resp.GetNextPageToken()
+				return resp.GetNextPageToken(), nil
+			})
+			if err != nil {
+				return err
+			}
+			if p.all {
+				all.NextPageToken = ""
+			}
+			known := c.labels(all.GetCustomers())
+			var rows [][]string
+			for _, m := range all.GetCustomers() {
+				rows = append(rows, who(m, known))
+			}
+			return c.emit(all, view{head: []string{"customer", "display name", "email"}, rows: rows})
+		}),
+	}
+	c.pagingFlags(cmd, &p, 100, "members")
+	return cmd
+}
+
+func (c *cli) segmentCustomer() *cobra.Command {
+	return &cobra.Command{
+		Use:   "customer CUSTOMER",
+		Short: "One customer's grades, and what each rule segment saw",
+		Args:  args(1, "a customer (customers/ID; crmctl customers search finds it)"),
+		RunE: c.connected(func(_ *cobra.Command, pos []string) error {
+			resp, err := c.seg.GetCustomerSegments(c.ctx, &segmentationv1.GetCustomerSegmentsRequest{Customer: name("customers", pos[0])})
+			if err != nil {
+				return err
+			}
 			s, m := resp.GetFacts().GetScores(), resp.GetFacts().GetMetrics()
-			c.table("RFM\tSEGMENT\tVALUE\tPYRAMID\tABC\tSTAGE\tCHURN WARNING\tCLV", [][]string{{
-				fmt.Sprintf("%d%d%d", s.GetRecency(), s.GetFrequency(), s.GetMonetary()), s.GetRfmSegment(), s.GetValueClass(), s.GetPyramidBand(),
-				s.GetAbcClass(), s.GetLifecycleStage(), churn(s), formatMoney(resp.GetClv())}})
-			fmt.Fprintf(c.out, "\n%d purchases, net %s (window %s), last %s days ago, %d complaints open\n\n", m.GetPurchases(),
-				formatMoney(resp.GetAmount()), formatMoney(resp.GetWindowAmount()), fmt.Sprintf("%.0f", m.GetDaysSinceLastPurchase()), m.GetComplaintsOpen())
+			grades := []string{fmt.Sprintf("%d%d%d", s.GetRecency(), s.GetFrequency(), s.GetMonetary()), s.GetRfmSegment(), s.GetValueClass(), s.GetPyramidBand(),
+				s.GetAbcClass(), s.GetLifecycleStage(), churn(s), formatMoney(resp.GetClv())}
 			var rows [][]string
 			for _, sg := range resp.GetSegments() {
 				var why []string
@@ -148,10 +243,14 @@ func (c *cli) segments(verb string, args []string) error {
 				}
 				rows = append(rows, []string{sg.GetSegment(), fmt.Sprint(sg.GetMember()), strings.Join(why, " ")})
 			}
-			c.table("SEGMENT\tMEMBER\tWHAT THE RULE SAW", rows)
-		})
+			return c.emit(resp, view{head: []string{"segment", "member", "what the rule saw"}, rows: rows, text: func() {
+				c.table([]string{"rfm", "segment", "value", "pyramid", "abc", "stage", "churn warning", "clv"}, [][]string{grades})
+				fmt.Fprintf(c.io.Out, "\n%d purchases, net %s (window %s), last %s days ago, %d complaints open\n\n", m.GetPurchases(),
+					formatMoney(resp.GetAmount()), formatMoney(resp.GetWindowAmount()), fmt.Sprintf("%.0f", m.GetDaysSinceLastPurchase()), m.GetComplaintsOpen())
+				c.table([]string{"segment", "member", "what the rule saw"}, rows)
+			}})
+		}),
 	}
-	return fmt.Errorf("segments: unknown action %q (report, recompute, list, create, preview, members, customer)", verb)
 }
 
 func churn(s *segmentationv1.ScoreFacts) string {

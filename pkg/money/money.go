@@ -1,6 +1,6 @@
 // Package money converts the API's decimal amounts (units + nanos, as
 // google.type.Money) to and from int64 minor units of the currency, the
-// form the services store (MONGO_SUBSET.md: no Decimal128).
+// form the services store (docs/storage.md: no Decimal128).
 package money
 
 import (

@@ -32,7 +32,7 @@ const (
 	// ModeEmbedded is the embedded FerretDB default. Its updates are not
 	// atomic across connections, so the pool is exactly one connection,
 	// which serialises this process's operations, and the service must run
-	// as a single replica (see MONGO_SUBSET.md).
+	// as a single replica (see docs/storage.md).
 	ModeEmbedded Mode = "embedded"
 )
 
@@ -127,7 +127,7 @@ func (ix Index) unique() bool {
 // ForMode returns the indexes worth creating in a mode: all of them on
 // MongoDB; on the embedded database only the unique ones, which enforce
 // constraints, because it reads whole tables whatever the indexes (see
-// MONGO_SUBSET.md) and every other index only slows its writes.
+// docs/storage.md) and every other index only slows its writes.
 func ForMode(mode Mode, indexes []Index) []Index {
 	if mode != ModeEmbedded {
 		return indexes

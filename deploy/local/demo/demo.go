@@ -247,8 +247,9 @@ func program(ctx context.Context, c Clients) error {
 		return fmt.Errorf("create the demo program: %w", err)
 	}
 	stock := int64(100)
-	for _, r := range []*loyaltyv1.Reward{{Id: "mug", DisplayName: "Club mug", PointsPrice: 200, Stock: &stock},
-		{Id: "voucher-10", DisplayName: "10 EUR voucher", PointsPrice: 500}} {
+	// Active, so that the demo's customers can redeem them at once.
+	for _, r := range []*loyaltyv1.Reward{{Id: "mug", DisplayName: "Club mug", PointsPrice: 200, Stock: &stock, Active: true},
+		{Id: "voucher-10", DisplayName: "10 EUR voucher", PointsPrice: 500, Active: true}} {
 		if _, err := c.Loyalty.CreateReward(ctx, &loyaltyv1.CreateRewardRequest{Program: "programs/club", Reward: r}); err != nil {
 			return fmt.Errorf("create reward %s: %w", r.GetId(), err)
 		}

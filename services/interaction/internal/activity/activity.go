@@ -3,7 +3,7 @@
 // accumulates one interaction at a time, so summaries are computed while a
 // cursor streams, with memory for one customer only. (The embedded database
 // computes only $sum in $group, so the $min/$max/$avg such a summary needs
-// are done here.)
+// are done here; see docs/storage.md.)
 package activity
 
 import (

@@ -78,8 +78,7 @@ type Satisfaction struct {
 	Experience  int32 `bson:"experience"`
 }
 
-// Ratio is experience / expectation: above 1 means the experience beat the
-// expectation (the customer is satisfied).
+// Ratio is experience / expectation: above 1 means satisfied (docs/domain.md).
 func (s Satisfaction) Ratio() float64 { return float64(s.Experience) / float64(s.Expectation) }
 
 // Difference is experience - expectation.

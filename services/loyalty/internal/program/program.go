@@ -16,7 +16,7 @@ import (
 	"github.com/opencrm/crm/services/loyalty/internal/rules"
 )
 
-// Defaults from DOMAIN.md.
+// Defaults, as docs/domain.md states them.
 const (
 	DefaultValidityMonths = 12
 	DefaultPeriodMonths   = 12

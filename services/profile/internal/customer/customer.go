@@ -32,8 +32,7 @@ const (
 	StateErased  State = 100
 )
 
-// Stage is the relationship lifecycle stage (prospect to churned; see the
-// API's LifecycleStage).
+// Stage is the relationship lifecycle stage (docs/domain.md).
 type Stage int32
 
 // Stages.

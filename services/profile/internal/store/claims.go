@@ -15,8 +15,8 @@ import (
 // A claim says which customer holds a contact key ("email:...",
 // "phone:..."). Its _id is the key, so the unique _id index makes contacts
 // unique across customers on MongoDB and the embedded database alike
-// (a unique index on the customers' contact array would not: the embedded
-// database does not treat unique indexes and missing fields as MongoDB does).
+// (a unique index on the customers' contact array would not: see
+// docs/storage.md on unique indexes and missing fields).
 type claim struct {
 	Key        string    `bson:"_id"`
 	CustomerID string    `bson:"customer_id"`

@@ -4,7 +4,7 @@
 // margin estimate and the BG/NBD + Gamma-Gamma model). It is pure: a run
 // feeds it every customer's features twice (once to learn the base's
 // distributions, once to score), and one customer can be scored later from
-// the thresholds the run kept. DOMAIN.md, "Grading and segmentation".
+// the thresholds the run kept. docs/domain.md, "Grading and segments".
 package model
 
 import (
@@ -13,7 +13,7 @@ import (
 	"github.com/opencrm/crm/pkg/apperr"
 )
 
-// Params are the models' settings; Defaults gives DOMAIN.md's.
+// Params are the models' settings; Defaults gives those of docs/domain.md.
 type Params struct {
 	// WindowDays is the RFM window: frequency and monetary count purchases
 	// in the last WindowDays; trends compare with the window before it.
@@ -124,7 +124,7 @@ func DefaultSegmentMap() []SegmentRule {
 	}
 }
 
-// Defaults returns DOMAIN.md's settings.
+// Defaults returns the settings docs/domain.md names.
 func Defaults() Params {
 	return Params{
 		WindowDays:  365,

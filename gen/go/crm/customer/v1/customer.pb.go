@@ -136,7 +136,7 @@ func (CustomerState) EnumDescriptor() ([]byte, []int) {
 	return file_crm_customer_v1_customer_proto_rawDescGZIP(), []int{1}
 }
 
-// Stage of the customer relationship (DOMAIN.md, "Lifecycle stages").
+// Stage of the customer relationship (docs/domain.md, "Lifecycle stages").
 type LifecycleStage int32
 
 const (

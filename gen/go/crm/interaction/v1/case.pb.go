@@ -145,7 +145,7 @@ func (CasePriority) EnumDescriptor() ([]byte, []int) {
 	return file_crm_interaction_v1_case_proto_rawDescGZIP(), []int{1}
 }
 
-// A complaint tracked to its end (DOMAIN.md: complaints are cases, not just
+// A complaint tracked to its end (docs/domain.md: complaints are cases, not just
 // records). A complaint interaction opens one; it moves open -> in progress
 // -> resolved -> closed, and a resolved or closed case can be reopened.
 type Case struct {

@@ -249,7 +249,7 @@ func (InteractionKind) EnumDescriptor() ([]byte, []int) {
 }
 
 // One contact between the company and a customer, on any channel, in
-// either direction (DOMAIN.md, "Interactions"). The facts of an
+// either direction (docs/domain.md, "Interactions"). The facts of an
 // interaction cannot be edited: only its summary, outcome and tags can, and
 // a purchase is reversed by logging a refund.
 //
@@ -763,7 +763,7 @@ func (x *Refund) GetReason() string {
 	return ""
 }
 
-// Satisfaction as expectation against experience (DOMAIN.md).
+// Satisfaction as expectation against experience (docs/domain.md).
 type Satisfaction struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// What the customer expected, 1 to 10.

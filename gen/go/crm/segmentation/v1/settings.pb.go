@@ -23,8 +23,8 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// The models' settings (DOMAIN.md, "Grading and segmentation"). Defaults
-// are DOMAIN.md's; a change applies from the next recompute run.
+// The models' settings (docs/domain.md, "Grading and segments"). Defaults
+// are those of docs/domain.md; a change applies from the next recompute run.
 type Settings struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Always "settings".

@@ -663,7 +663,7 @@ export enum CustomerState {
 export declare const CustomerStateSchema: GenEnum<CustomerState>;
 
 /**
- * Stage of the customer relationship (DOMAIN.md, "Lifecycle stages").
+ * Stage of the customer relationship (docs/domain.md, "Lifecycle stages").
  *
  * @generated from enum crm.customer.v1.LifecycleStage
  */

@@ -113,7 +113,7 @@ export const LifecycleStageSchema = /*@__PURE__*/
   enumDesc(file_crm_customer_v1_customer, 2);
 
 /**
- * Stage of the customer relationship (DOMAIN.md, "Lifecycle stages").
+ * Stage of the customer relationship (docs/domain.md, "Lifecycle stages").
  *
  * @generated from enum crm.customer.v1.LifecycleStage
  */

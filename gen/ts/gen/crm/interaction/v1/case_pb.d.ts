@@ -12,7 +12,7 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 export declare const file_crm_interaction_v1_case: GenFile;
 
 /**
- * A complaint tracked to its end (DOMAIN.md: complaints are cases, not just
+ * A complaint tracked to its end (docs/domain.md: complaints are cases, not just
  * records). A complaint interaction opens one; it moves open -> in progress
  * -> resolved -> closed, and a resolved or closed case can be reopened.
  *

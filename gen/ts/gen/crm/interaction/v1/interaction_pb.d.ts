@@ -15,7 +15,7 @@ export declare const file_crm_interaction_v1_interaction: GenFile;
 
 /**
  * One contact between the company and a customer, on any channel, in
- * either direction (DOMAIN.md, "Interactions"). The facts of an
+ * either direction (docs/domain.md, "Interactions"). The facts of an
  * interaction cannot be edited: only its summary, outcome and tags can, and
  * a purchase is reversed by logging a refund.
  *
@@ -339,7 +339,7 @@ export declare type Refund = Message<"crm.interaction.v1.Refund"> & {
 export declare const RefundSchema: GenMessage<Refund>;
 
 /**
- * Satisfaction as expectation against experience (DOMAIN.md).
+ * Satisfaction as expectation against experience (docs/domain.md).
  *
  * @generated from message crm.interaction.v1.Satisfaction
  */

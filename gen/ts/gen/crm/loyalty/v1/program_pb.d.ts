@@ -12,7 +12,7 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 export declare const file_crm_loyalty_v1_program: GenFile;
 
 /**
- * A loyalty program (DOMAIN.md, "Loyalty"): how purchases earn points, the
+ * A loyalty program (docs/domain.md, "Loyalty"): how purchases earn points, the
  * membership tiers, when points expire and how refunds are reversed.
  * Several programs may run at once; a purchase earns in every program of
  * its currency that the customer belongs to.

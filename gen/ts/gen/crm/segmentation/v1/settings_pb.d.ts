@@ -12,8 +12,8 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 export declare const file_crm_segmentation_v1_settings: GenFile;
 
 /**
- * The models' settings (DOMAIN.md, "Grading and segmentation"). Defaults
- * are DOMAIN.md's; a change applies from the next recompute run.
+ * The models' settings (docs/domain.md, "Grading and segments"). Defaults
+ * are those of docs/domain.md; a change applies from the next recompute run.
  *
  * @generated from message crm.segmentation.v1.Settings
  */
