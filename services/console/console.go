@@ -12,6 +12,7 @@ package console
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -151,6 +152,10 @@ func Handler(b Backends, app fs.FS, log *slog.Logger) http.Handler {
 	}
 	static := staticHandler(app)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == SessionPath {
+			session(w, r)
+			return
+		}
 		pkg, api := Route(r.URL.Path)
 		if !api {
 			static.ServeHTTP(w, r)
@@ -163,6 +168,21 @@ func Handler(b Backends, app fs.FS, log *slog.Logger) http.Handler {
 		}
 		p.ServeHTTP(w, r)
 	})
+}
+
+// SessionPath tells the application whether a sign-in proxy in front of
+// the console (oauth2-proxy and the like) adds the bearer token to the
+// requests, in which case the application asks for none.
+const SessionPath = "/console/session"
+
+func session(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
+		http.Error(w, "no token forwarded: sign in with a token", http.StatusUnauthorized)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = io.WriteString(w, `{"forwarded":true}`)
 }
 
 // staticHandler serves the application's files; a path that names no file

@@ -196,3 +196,18 @@ func TestConfigurationFromEnvironment(t *testing.T) {
 		t.Errorf("error %v names a good variable", err)
 	}
 }
+
+func TestSessionSaysWhetherAProxyForwardsTheToken(t *testing.T) {
+	s := newConsole(t)
+	if code, _, body := do(t, "GET", s.URL+SessionPath, ""); code != 200 || body != `{"forwarded":true}` {
+		t.Errorf("with a token: %d %q", code, body)
+	}
+	res, err := http.Get(s.URL + SessionPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("without a token: %d, want 401", res.StatusCode)
+	}
+}
