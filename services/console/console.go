@@ -4,9 +4,10 @@
 //
 // Connect and gRPC-Web calls (/crm.<package>.v1.<Service>/<Method>) go to
 // the service owning the package; REST calls (/v1/...) go to the service
-// owning the last resource collection named in the path (customers/1/
-// interactions is interaction-log's). Anything else is a file of the
-// application, or its index.html for the application's own routes.
+// owning the path's first collection (programs/1/accounts/customers/2 is
+// loyalty's), except what other services keep under a customer
+// (customers/1/interactions is interaction-log's). Anything else is a file
+// of the application, or its index.html for the application's own routes.
 package console
 
 import (
@@ -94,14 +95,18 @@ var (
 		"crm.segmentation.v1": func(b Backends) *url.URL { return b.Segmentation },
 		"crm.loyalty.v1":      func(b Backends) *url.URL { return b.Loyalty },
 	}
+	// REST paths by their first collection: /v1/cases/1:transition.
 	collections = map[string]string{
-		"customers": "crm.customer.v1", "merges": "crm.customer.v1", "duplicates": "crm.customer.v1",
-		"interactions": "crm.interaction.v1", "cases": "crm.interaction.v1", "followUps": "crm.interaction.v1",
-		"activity": "crm.interaction.v1", "caseStatistics": "crm.interaction.v1",
-		"segments": "crm.segmentation.v1", "runs": "crm.segmentation.v1", "settings": "crm.segmentation.v1",
-		"report": "crm.segmentation.v1", "segmentSizes": "crm.segmentation.v1", "members": "crm.segmentation.v1",
-		"programs": "crm.loyalty.v1", "accounts": "crm.loyalty.v1", "rewards": "crm.loyalty.v1",
-		"redemptions": "crm.loyalty.v1", "ledgerEntries": "crm.loyalty.v1", "ledger": "crm.loyalty.v1",
+		"customers":    "crm.customer.v1",
+		"interactions": "crm.interaction.v1", "cases": "crm.interaction.v1",
+		"segments": "crm.segmentation.v1", "runs": "crm.segmentation.v1", "settings": "crm.segmentation.v1", "report": "crm.segmentation.v1",
+		"programs": "crm.loyalty.v1", "redemptions": "crm.loyalty.v1",
+	}
+	// What other services keep under a customer: /v1/customers/1/segments.
+	customerParts = map[string]string{
+		"merges":       "crm.customer.v1",
+		"interactions": "crm.interaction.v1", "activity": "crm.interaction.v1",
+		"segments": "crm.segmentation.v1",
 	}
 )
 
@@ -109,13 +114,12 @@ var (
 // whether the path is an API path at all.
 func Route(p string) (pkg string, api bool) {
 	if rest, ok := strings.CutPrefix(p, "/v1/"); ok {
-		// The last known collection wins: a sub-collection belongs to the
-		// service that keeps it, not to its parent's.
-		for seg := range strings.SplitSeq(rest, "/") {
-			seg, _, _ = strings.Cut(seg, ":") // custom methods: customers:search
-			if owner, ok := collections[seg]; ok {
-				pkg = owner
-			}
+		segs := strings.Split(rest, "/")
+		top, _, _ := strings.Cut(segs[0], ":") // custom methods: customers:search
+		pkg = collections[top]
+		if top == "customers" && len(segs) > 2 {
+			sub, _, _ := strings.Cut(segs[2], ":")
+			pkg = customerParts[sub]
 		}
 		return pkg, true
 	}

@@ -64,13 +64,28 @@ func TestAPICallsReachTheOwningService(t *testing.T) {
 		{"POST", "/crm.interaction.v1.InteractionService/ListCases", "interaction"},
 		{"POST", "/crm.segmentation.v1.SegmentationService/WatchRun", "segmentation"},
 		{"POST", "/crm.loyalty.v1.LoyaltyService/GetAccount", "loyalty"},
-		{"GET", "/v1/customers/c1?view=full", "profile"},
+		{"GET", "/v1/customers/c1", "profile"},
+		{"GET", "/v1/customers?page_size=10&order_by=display_name", "profile"},
 		{"POST", "/v1/customers:merge", "profile"},
+		{"POST", "/v1/customers/c1:erase", "profile"},
+		{"GET", "/v1/customers/c1/merges", "profile"},
 		{"GET", "/v1/customers/c1/interactions?page_size=5", "interaction"},
+		{"GET", "/v1/customers/c1/activity", "interaction"},
 		{"GET", "/v1/customers/c1/segments", "segmentation"},
+		{"POST", "/v1/interactions", "interaction"},
 		{"POST", "/v1/cases/k1:transition", "interaction"},
-		{"GET", "/v1/programs/p1/accounts/c1", "loyalty"},
+		{"GET", "/v1/cases:statistics", "interaction"},
+		{"POST", "/v1/cases/k1/followUps", "interaction"},
+		{"GET", "/v1/report", "segmentation"},
+		{"PATCH", "/v1/settings?update_mask=window_days", "segmentation"},
+		{"POST", "/v1/runs", "segmentation"},
 		{"PATCH", "/v1/segments/s1?update_mask=rule", "segmentation"},
+		{"GET", "/v1/segments/s1/members", "segmentation"},
+		{"GET", "/v1/programs/p1/accounts/customers/c1", "loyalty"},
+		{"POST", "/v1/programs/p1/accounts/customers/c1:earn", "loyalty"},
+		{"GET", "/v1/programs/p1/accounts/customers/c1/ledgerEntries", "loyalty"},
+		{"POST", "/v1/programs/p1/rewards/r1:redeem", "loyalty"},
+		{"POST", "/v1/redemptions/x1:cancel", "loyalty"},
 	} {
 		code, _, body := do(t, c.method, s.URL+c.path, `{"a":1}`)
 		want := c.want + " " + c.method + " " + c.path + " Bearer tok " + `{"a":1}`
@@ -87,6 +102,7 @@ func TestUnknownAPIPathsAreNotFound(t *testing.T) {
 		"/crm.customer/Get",
 		"/crm.",
 		"/v1/invoices/1",
+		"/v1/customers/c1/invoices",
 		"/v1/",
 	} {
 		if code, _, body := do(t, "POST", s.URL+p, ""); code != http.StatusNotFound {
