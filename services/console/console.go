@@ -156,8 +156,13 @@ func Handler(b Backends, app fs.FS, log *slog.Logger) http.Handler {
 	}
 	static := staticHandler(app)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == SessionPath {
+		switch r.URL.Path {
+		case SessionPath:
 			session(w, r)
+			return
+		case HealthPath:
+			// The console holds no state: serving is being healthy.
+			_, _ = io.WriteString(w, "ok\n")
 			return
 		}
 		pkg, api := Route(r.URL.Path)
@@ -173,6 +178,9 @@ func Handler(b Backends, app fs.FS, log *slog.Logger) http.Handler {
 		p.ServeHTTP(w, r)
 	})
 }
+
+// HealthPath answers the orchestrator's probes.
+const HealthPath = "/console/healthz"
 
 // SessionPath tells the application whether a sign-in proxy in front of
 // the console (oauth2-proxy and the like) adds the bearer token to the

@@ -140,6 +140,13 @@ func TestStaticFilesAndApplicationRoutes(t *testing.T) {
 	}
 }
 
+func TestHealth(t *testing.T) {
+	s := newConsole(t)
+	if code, _, body := do(t, "GET", s.URL+HealthPath, ""); code != 200 || body != "ok\n" {
+		t.Errorf("%d %q", code, body)
+	}
+}
+
 func TestUnbuiltApplicationSaysHowToBuildIt(t *testing.T) {
 	s := httptest.NewServer(Handler(Backends{}, fstest.MapFS{}, slog.New(slog.DiscardHandler)))
 	defer s.Close()
