@@ -15,9 +15,16 @@ function errorInfo(reason: string, metadata: Record<string, string>): Uint8Array
   return w.finish();
 }
 
+/** An error as it arrives from the wire, with encoded details. */
+function wireError(message: string, code: Code, details: { type: string; value: Uint8Array }[] = []): ConnectError {
+  const e = new ConnectError(message, code);
+  e.details = details;
+  return e;
+}
+
 describe("problemOf", () => {
   it("names the field at fault from BadRequest", () => {
-    const err = new ConnectError("segment.rule: does not compile", Code.InvalidArgument, undefined, [
+    const err = wireError("segment.rule: does not compile", Code.InvalidArgument, [
       { type: "google.rpc.ErrorInfo", value: errorInfo("INVALID_FIELD", {}) },
       { type: "google.rpc.BadRequest", value: badRequest(["segment.rule", "does not compile: 1:9: undeclared reference to 'metric'"]) },
     ]);
@@ -31,7 +38,7 @@ describe("problemOf", () => {
   });
 
   it("names the reason and its metadata from ErrorInfo", () => {
-    const err = new ConnectError("a run is in progress", Code.FailedPrecondition, undefined, [
+    const err = wireError("a run is in progress", Code.FailedPrecondition, [
       { type: "google.rpc.ErrorInfo", value: errorInfo("RUN_IN_PROGRESS", { run: "runs/r1" }) },
     ]);
     const p = problemOf(err);
@@ -41,7 +48,7 @@ describe("problemOf", () => {
   });
 
   it("sees a stale etag as a conflict", () => {
-    const err = new ConnectError("the resource changed since it was read", Code.Aborted, undefined, [
+    const err = wireError("the resource changed since it was read", Code.Aborted, [
       { type: "google.rpc.ErrorInfo", value: errorInfo("ETAG_MISMATCH", {}) },
     ]);
     expect(isConflict(problemOf(err))).toBe(true);
@@ -55,7 +62,7 @@ describe("problemOf", () => {
   });
 
   it("ignores details it cannot decode", () => {
-    const err = new ConnectError("bad", Code.InvalidArgument, undefined, [{ type: "google.rpc.BadRequest", value: new Uint8Array([0x0a, 0xff]) }]);
+    const err = wireError("bad", Code.InvalidArgument, [{ type: "google.rpc.BadRequest", value: new Uint8Array([0x0a, 0xff]) }]);
     expect(problemOf(err).fields).toEqual([]);
   });
 
