@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Checks the API: buf lint, buf format, generated code up to date, and no
-# breaking change against the main branch (when main already has protos).
+# Checks the API: buf lint, buf format, generated code (and the OpenAPI
+# description) up to date and valid, and no breaking change against the main
+# branch (when main already has protos).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -15,13 +16,16 @@ echo "== generated code is current"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 buf generate -o "$out"
-for d in gen/go/crm gen/ts/gen gen/python/src/crm gen/python/src/buf docs/reference; do
+for d in gen/go/crm gen/ts/gen gen/python/src/crm gen/python/src/buf gen/python/src/google docs/reference docs/openapi; do
   if ! diff -r "$out/$d" "$d" >/dev/null; then
     diff -r "$out/$d" "$d" | head -20
     echo "generated code in $d is stale: run tools/gen.sh and commit the result" >&2
     exit 1
   fi
 done
+
+echo "== OpenAPI description is valid"
+node tools/validate-openapi.mjs docs/openapi/openapi.yaml
 
 echo "== buf breaking against main"
 base=""

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Tests the TypeScript and Python clients against the platform: starts it
-# as the README's run command does (free ports, a temporary folder), runs
-# each language's suite with the addresses and a token, then stops it.
+# Tests the TypeScript and Python clients and the README's curl examples
+# against the platform: starts it as the README's run command does (free
+# ports, a temporary folder), runs each with the addresses and a token, then
+# stops it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -28,3 +29,10 @@ echo "== TypeScript client"
 (cd gen/ts && npm ci --no-audit --no-fund --loglevel=error >/dev/null && npm test --silent)
 echo "== Python client"
 (cd gen/python && PYTHONPATH=src /usr/bin/python3 -m unittest discover -s tests)
+echo "== README's curl examples"
+awk '/<!-- curl-examples -->/ {on = 1; next} /<!-- \/curl-examples -->/ {on = 0} on && !/^```/' README.md >"$tmp/curl.sh"
+out=$(bash -euo pipefail "$tmp/curl.sh")
+echo "$out"
+for want in '"INTERACTION_KIND_PURCHASE"' '"balance"' 'Grace Hopper' 'customer.emails[0].address' 'HTTP 400'; do
+  grep -qF -- "$want" <<<"$out" || { echo "the README's curl examples printed no $want" >&2; exit 1; }
+done

@@ -144,13 +144,17 @@ func (ic *interceptors) logStream(srv any, ss grpc.ServerStream, info *grpc.Stre
 func (ic *interceptors) mapUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 	resp, err := h(ctx, req)
 	if err != nil {
-		return nil, ToStatus(ctx, ic.log, info.FullMethod, err)
+		err = ToStatus(ctx, ic.log, info.FullMethod, err)
+		noteCode(ctx, status.Code(err))
+		return nil, err
 	}
 	return resp, nil
 }
 
 func (ic *interceptors) mapStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
-	return ToStatus(ss.Context(), ic.log, info.FullMethod, h(srv, ss))
+	err := ToStatus(ss.Context(), ic.log, info.FullMethod, h(srv, ss))
+	noteCode(ss.Context(), status.Code(err))
+	return err
 }
 
 func (ic *interceptors) validateUnary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {

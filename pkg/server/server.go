@@ -1,7 +1,8 @@
 // Package server is the bootstrap every service runs: configuration from
 // the environment, JSON logs with trace ids, tracing, the database
 // connection and its indexes, a gRPC server with the platform's interceptor
-// chain (recovery, logging, error mapping, authorisation, validation), health
+// chain (recovery, logging, error mapping, authorisation, validation) that
+// also answers REST, Connect and gRPC-Web on the same port (http.go), health
 // that reports NOT_SERVING until the database is reachable and indexed,
 // reflection, background workers, and graceful shutdown.
 package server
@@ -13,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"sync"
@@ -55,8 +57,10 @@ var (
 type Config struct {
 	// Service is the service's name in logs and traces.
 	Service string
-	// ListenAddr is the gRPC address (CRM_LISTEN_ADDR).
+	// ListenAddr is the address of the service's one port, for gRPC and
+	// HTTP alike (CRM_LISTEN_ADDR).
 	ListenAddr string
+	HTTP       HTTPConfig
 	Mongo      mongox.Config
 	Auth       auth.Config
 	// PageTokenKey signs page tokens (CRM_PAGE_TOKEN_KEY).
@@ -73,6 +77,7 @@ func LoadConfig(env *config.Env, service, defaultDatabase, defaultAddr string) C
 	c := Config{
 		Service:         service,
 		ListenAddr:      env.String("CRM_LISTEN_ADDR", defaultAddr),
+		HTTP:            LoadHTTPConfig(env),
 		Mongo:           mongox.LoadConfig(env, defaultDatabase),
 		Auth:            auth.LoadConfig(env),
 		PageTokenKey:    pagetoken.LoadKey(env),
@@ -136,6 +141,7 @@ type Running struct {
 	cfg      Config
 	log      *slog.Logger
 	grpc     *grpc.Server
+	http     *http.Server
 	health   *health.Server
 	lis      net.Listener
 	client   *mongo.Client
@@ -183,7 +189,9 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 	}
 	authz := &auth.Authorizer{Verifier: auth.NewVerifier(cfg.Auth), Log: log}
 	ic := &interceptors{log: log, validator: validator}
+	cfg.HTTP = cfg.HTTP.withDefaults()
 	gs := grpc.NewServer(
+		grpc.MaxRecvMsgSize(int(cfg.HTTP.MaxBodyBytes)),
 		grpc.StatsHandler(otelgrpc.NewServerHandler(otelgrpc.WithTracerProvider(tel.Tracer), otelgrpc.WithMeterProvider(tel.Meter), otelgrpc.WithPropagators(telemetry.Propagator))),
 		grpc.ChainUnaryInterceptor(ic.recoverUnary, ic.logUnary, ic.mapUnary, authz.Unary, ic.validateUnary),
 		grpc.ChainStreamInterceptor(ic.recoverStream, ic.logStream, ic.mapStream, authz.Stream, ic.validateStream),
@@ -207,6 +215,11 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_NOT_SERVING)
 	}
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
+	hsrv, err := newHTTPServer(gs, cfg.HTTP, log)
+	if err != nil {
+		_ = client.Disconnect(context.Background())
+		return nil, err
+	}
 
 	lis, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
@@ -214,9 +227,9 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 		return nil, fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	r := &Running{cfg: cfg, log: log, grpc: gs, health: hs, lis: lis, client: client, tel: tel, svc: svc,
+	r := &Running{cfg: cfg, log: log, grpc: gs, http: hsrv, health: hs, lis: lis, client: client, tel: tel, svc: svc,
 		cancel: cancel, served: make(chan error, 1), ready: make(chan struct{})}
-	go func() { r.served <- gs.Serve(lis) }()
+	go func() { r.served <- hsrv.Serve(lis) }()
 	go r.becomeReady(runCtx, deps.DB, svc)
 	log.InfoContext(ctx, "listening", "addr", lis.Addr().String(), "database", cfg.Mongo.Database, "mongo_mode", string(cfg.Mongo.Mode),
 		"version", Version, "commit", Commit)
@@ -306,18 +319,16 @@ func (r *Running) Stop() error {
 		r.health.Shutdown()
 		r.cancel()
 		r.workers.Wait()
-		done := make(chan struct{})
-		go func() {
-			r.grpc.GracefulStop()
-			close(done)
-		}()
-		select {
-		case <-done:
-		case <-time.After(r.cfg.ShutdownTimeout):
+		// Shutdown stops accepting, tells HTTP/2 clients to go away and
+		// waits for the calls in flight; Stop then ends those that outlast
+		// the timeout.
+		ctx, cancel := context.WithTimeout(context.Background(), r.cfg.ShutdownTimeout)
+		if err := r.http.Shutdown(ctx); err != nil {
 			r.log.Warn("shutdown timeout: cutting in-flight calls")
-			r.grpc.Stop()
-			<-done
 		}
+		cancel()
+		r.grpc.Stop()
+		_ = r.http.Close()
 		if r.svc.Close != nil {
 			if err := r.svc.Close(); err != nil {
 				errs = append(errs, fmt.Errorf("close %s's clients: %w", r.cfg.Service, err))
@@ -345,7 +356,7 @@ func Run(ctx context.Context, cfg Config, setup Setup) error {
 	case <-ctx.Done():
 	case err := <-r.served:
 		_ = r.Stop()
-		return fmt.Errorf("gRPC server stopped: %w", err)
+		return fmt.Errorf("server stopped: %w", err)
 	}
 	return r.Stop()
 }

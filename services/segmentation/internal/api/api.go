@@ -221,7 +221,7 @@ func (h *Handler) CreateSegment(ctx context.Context, req *segmentationv1.CreateS
 		s.DisplayName = s.ID
 	}
 	if err := h.store.InsertSegment(ctx, s); errors.Is(err, store.ErrConflict) {
-		return nil, apperr.New(apperr.KindAlreadyExists, "SEGMENT_EXISTS", "segments/%s already exists", s.ID)
+		return nil, apperr.New(apperr.KindAlreadyExists, "SEGMENT_EXISTS", "segments/%s already exists", s.ID).With("resource", "segments/"+s.ID)
 	} else if err != nil {
 		return nil, err
 	}

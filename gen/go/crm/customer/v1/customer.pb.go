@@ -9,6 +9,7 @@ package customerv1
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	v1 "github.com/opencrm/crm/gen/go/crm/type/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -1177,11 +1178,11 @@ var File_crm_customer_v1_customer_proto protoreflect.FileDescriptor
 
 const file_crm_customer_v1_customer_proto_rawDesc = "" +
 	"\n" +
-	"\x1ecrm/customer/v1/customer.proto\x12\x0fcrm.customer.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16crm/type/v1/date.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x83\n" +
+	"\x1ecrm/customer/v1/customer.proto\x12\x0fcrm.customer.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16crm/type/v1/date.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf0\n" +
 	"\n" +
-	"\bCustomer\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\x121\n" +
+	"\bCustomer\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x03R\x02id\x121\n" +
 	"\x04kind\x18\x03 \x01(\x0e2\x1d.crm.customer.v1.CustomerKindR\x04kind\x12+\n" +
 	"\fdisplay_name\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12'\n" +
 	"\n" +
@@ -1204,21 +1205,22 @@ const file_crm_customer_v1_customer_proto_rawDesc = "" +
 	"\x0flifecycle_stage\x18\x0e \x01(\x0e2\x1f.crm.customer.v1.LifecycleStageB\b\xbaH\x05\x82\x01\x02\x10\x01R\x0elifecycleStage\x12>\n" +
 	"\bconsents\x18\x0f \x03(\v2\x18.crm.customer.v1.ConsentB\b\xbaH\x05\x92\x01\x02\x10\n" +
 	"R\bconsents\x124\n" +
-	"\x05state\x18\x10 \x01(\x0e2\x1e.crm.customer.v1.CustomerStateR\x05state\x12\x1f\n" +
-	"\vmerged_into\x18\x11 \x01(\tR\n" +
-	"mergedInto\x12;\n" +
-	"\vcreate_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12;\n" +
-	"\vupdate_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\x12;\n" +
-	"\vdelete_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"deleteTime\x129\n" +
+	"\x05state\x18\x10 \x01(\x0e2\x1e.crm.customer.v1.CustomerStateR\x05state\x12$\n" +
+	"\vmerged_into\x18\x11 \x01(\tB\x03\xe0A\x03R\n" +
+	"mergedInto\x12@\n" +
+	"\vcreate_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
+	"\vupdate_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"updateTime\x12@\n" +
+	"\vdelete_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"deleteTime\x12>\n" +
 	"\n" +
-	"purge_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampR\tpurgeTime\x12\x12\n" +
+	"purge_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\tpurgeTime\x12\x12\n" +
 	"\x04etag\x18\x16 \x01(\tR\x04etag\x1a^\n" +
 	"\x0fAttributesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x125\n" +
-	"\x05value\x18\x02 \x01(\v2\x1f.crm.customer.v1.AttributeValueR\x05value:\x028\x01\"m\n" +
+	"\x05value\x18\x02 \x01(\v2\x1f.crm.customer.v1.AttributeValueR\x05value:\x028\x01:H\xeaAE\n" +
+	"\x18crm.opencrm.dev/Customer\x12\x14customers/{customer}*\tcustomers2\bcustomer\"m\n" +
 	"\fEmailAddress\x12$\n" +
 	"\aaddress\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x03\x18\xfe\x01R\aaddress\x12\x1d\n" +
@@ -1259,15 +1261,16 @@ const file_crm_customer_v1_customer_proto_rawDesc = "" +
 	"\agranted\x18\x02 \x01(\bR\agranted\x12.\n" +
 	"\x04time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\"\n" +
 	"\x06source\x18\x04 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x06source\"\xca\x01\n" +
-	"\x05Merge\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
-	"\bsurvivor\x18\x02 \x01(\tR\bsurvivor\x12\x14\n" +
-	"\x05loser\x18\x03 \x01(\tR\x05loser\x12\x14\n" +
-	"\x05actor\x18\x04 \x01(\tR\x05actor\x129\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x06source\"\xa3\x02\n" +
+	"\x05Merge\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x03R\x04name\x12\x1f\n" +
+	"\bsurvivor\x18\x02 \x01(\tB\x03\xe0A\x03R\bsurvivor\x12\x19\n" +
+	"\x05loser\x18\x03 \x01(\tB\x03\xe0A\x03R\x05loser\x12\x19\n" +
+	"\x05actor\x18\x04 \x01(\tB\x03\xe0A\x03R\x05actor\x12>\n" +
 	"\n" +
-	"merge_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tmergeTime\x12*\n" +
-	"\x11fields_from_loser\x18\x06 \x03(\tR\x0ffieldsFromLoser*g\n" +
+	"merge_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\tmergeTime\x12/\n" +
+	"\x11fields_from_loser\x18\x06 \x03(\tB\x03\xe0A\x03R\x0ffieldsFromLoser:9\xeaA6\n" +
+	"\x15crm.opencrm.dev/Merge\x12\x0emerges/{merge}*\x06merges2\x05merge*g\n" +
 	"\fCustomerKind\x12\x1d\n" +
 	"\x19CUSTOMER_KIND_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14CUSTOMER_KIND_PERSON\x10\x01\x12\x1e\n" +

@@ -10,6 +10,7 @@ import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	_ "github.com/opencrm/crm/gen/go/crm/auth/v1"
 	v1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -1665,15 +1666,15 @@ var File_crm_customer_v1_customer_service_proto protoreflect.FileDescriptor
 
 const file_crm_customer_v1_customer_service_proto_rawDesc = "" +
 	"\n" +
-	"&crm/customer/v1/customer_service.proto\x12\x0fcrm.customer.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16crm/auth/v1/auth.proto\x1a\x1ecrm/customer/v1/customer.proto\x1a\x16crm/feed/v1/feed.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x7f\n" +
-	"\x15CreateCustomerRequest\x12=\n" +
-	"\bcustomer\x18\x01 \x01(\v2\x19.crm.customer.v1.CustomerB\x06\xbaH\x03\xc8\x01\x01R\bcustomer\x12'\n" +
+	"&crm/customer/v1/customer_service.proto\x12\x0fcrm.customer.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16crm/auth/v1/auth.proto\x1a\x1ecrm/customer/v1/customer.proto\x1a\x16crm/feed/v1/feed.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x82\x01\n" +
+	"\x15CreateCustomerRequest\x12@\n" +
+	"\bcustomer\x18\x01 \x01(\v2\x19.crm.customer.v1.CustomerB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\bcustomer\x12'\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\trequestId\"P\n" +
-	"\x12GetCustomerRequest\x12:\n" +
-	"\x04name\x18\x01 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x04name\"a\n" +
-	"\x18BatchGetCustomersRequest\x12E\n" +
-	"\x05names\x18\x01 \x03(\tB/\xbaH,\x92\x01)\b\x01\x10d\"#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x05names\"T\n" +
+	"request_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\trequestId\"S\n" +
+	"\x12GetCustomerRequest\x12=\n" +
+	"\x04name\x18\x01 \x01(\tB)\xe0A\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x04name\"d\n" +
+	"\x18BatchGetCustomersRequest\x12H\n" +
+	"\x05names\x18\x01 \x03(\tB2\xe0A\x02\xbaH,\x92\x01)\b\x01\x10d\"#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x05names\"T\n" +
 	"\x19BatchGetCustomersResponse\x127\n" +
 	"\tcustomers\x18\x01 \x03(\v2\x19.crm.customer.v1.CustomerR\tcustomers\"\xbe\x05\n" +
 	"\x0eCustomerFilter\x12R\n" +
@@ -1702,35 +1703,33 @@ const file_crm_customer_v1_customer_service_proto_rawDesc = "" +
 	"\fshow_deleted\x18\x05 \x01(\bR\vshowDeleted\"x\n" +
 	"\x15ListCustomersResponse\x127\n" +
 	"\tcustomers\x18\x01 \x03(\v2\x19.crm.customer.v1.CustomerR\tcustomers\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8b\x01\n" +
-	"\x16SearchCustomersRequest\x12 \n" +
-	"\x05query\x18\x01 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x05query\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8e\x01\n" +
+	"\x16SearchCustomersRequest\x12#\n" +
+	"\x05query\x18\x01 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x05query\x12&\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\tpageToken\"z\n" +
 	"\x17SearchCustomersResponse\x127\n" +
 	"\tcustomers\x18\x01 \x03(\v2\x19.crm.customer.v1.CustomerR\tcustomers\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc4\x01\n" +
-	"\x15UpdateCustomerRequest\x12=\n" +
-	"\bcustomer\x18\x01 \x01(\v2\x19.crm.customer.v1.CustomerB\x06\xbaH\x03\xc8\x01\x01R\bcustomer\x12C\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x06\xbaH\x03\xc8\x01\x01R\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xca\x01\n" +
+	"\x15UpdateCustomerRequest\x12@\n" +
+	"\bcustomer\x18\x01 \x01(\v2\x19.crm.customer.v1.CustomerB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\bcustomer\x12F\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\n" +
 	"updateMask\x12'\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\trequestId\"\x99\x01\n" +
-	"\x15DeleteCustomerRequest\x12:\n" +
-	"\x04name\x18\x01 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x04name\x12\x1b\n" +
+	"request_id\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\trequestId\"\x9c\x01\n" +
+	"\x15DeleteCustomerRequest\x12=\n" +
+	"\x04name\x18\x01 \x01(\tB)\xe0A\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x04name\x12\x1b\n" +
 	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12'\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\trequestId\"~\n" +
-	"\x17UndeleteCustomerRequest\x12:\n" +
-	"\x04name\x18\x01 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x04name\x12'\n" +
+	"request_id\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\trequestId\"\x81\x01\n" +
+	"\x17UndeleteCustomerRequest\x12=\n" +
+	"\x04name\x18\x01 \x01(\tB)\xe0A\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x04name\x12'\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\trequestId\"\x9f\x01\n" +
-	"\x14EraseCustomerRequest\x12:\n" +
-	"\x04name\x18\x01 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x04name\x12\"\n" +
-	"\x06reason\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x06reason\x12'\n" +
+	"request_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\trequestId\"\xa5\x01\n" +
+	"\x14EraseCustomerRequest\x12=\n" +
+	"\x04name\x18\x01 \x01(\tB)\xe0A\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x04name\x12%\n" +
+	"\x06reason\x18\x02 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x06reason\x12'\n" +
 	"\n" +
 	"request_id\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\trequestId\"f\n" +
 	"\x15EraseCustomerResponse\x12\x12\n" +
@@ -1745,17 +1744,17 @@ const file_crm_customer_v1_customer_service_proto_rawDesc = "" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x127\n" +
 	"\tcustomers\x18\x03 \x03(\v2\x19.crm.customer.v1.CustomerR\tcustomers\"Q\n" +
 	"\x16FindDuplicatesResponse\x127\n" +
-	"\x06groups\x18\x01 \x03(\v2\x1f.crm.customer.v1.DuplicateGroupR\x06groups\"\xc2\x01\n" +
-	"\x15MergeCustomersRequest\x12B\n" +
-	"\bsurvivor\x18\x01 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bsurvivor\x12<\n" +
-	"\x05loser\x18\x02 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x05loser\x12'\n" +
+	"\x06groups\x18\x01 \x03(\v2\x1f.crm.customer.v1.DuplicateGroupR\x06groups\"\xc8\x01\n" +
+	"\x15MergeCustomersRequest\x12E\n" +
+	"\bsurvivor\x18\x01 \x01(\tB)\xe0A\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bsurvivor\x12?\n" +
+	"\x05loser\x18\x02 \x01(\tB)\xe0A\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x05loser\x12'\n" +
 	"\n" +
 	"request_id\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\trequestId\"}\n" +
 	"\x16MergeCustomersResponse\x125\n" +
 	"\bcustomer\x18\x01 \x01(\v2\x19.crm.customer.v1.CustomerR\bcustomer\x12,\n" +
-	"\x05merge\x18\x02 \x01(\v2\x16.crm.customer.v1.MergeR\x05merge\"W\n" +
-	"\x11ListMergesRequest\x12B\n" +
-	"\bcustomer\x18\x01 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\"D\n" +
+	"\x05merge\x18\x02 \x01(\v2\x16.crm.customer.v1.MergeR\x05merge\"Z\n" +
+	"\x11ListMergesRequest\x12E\n" +
+	"\bcustomer\x18\x01 \x01(\tB)\xe0A\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\"D\n" +
 	"\x12ListMergesResponse\x12.\n" +
 	"\x06merges\x18\x01 \x03(\v2\x16.crm.customer.v1.MergeR\x06merges\"L\n" +
 	"\x1aWatchCustomerEventsRequest\x12.\n" +
@@ -1775,21 +1774,21 @@ const file_crm_customer_v1_customer_service_proto_rawDesc = "" +
 	"\x0fDuplicateReason\x12 \n" +
 	"\x1cDUPLICATE_REASON_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bDUPLICATE_REASON_SAME_EMAIL\x10\x01\x12-\n" +
-	")DUPLICATE_REASON_SAME_NAME_AND_BIRTH_DATE\x10\x022\xad\f\n" +
-	"\x0fCustomerService\x12v\n" +
-	"\x0eCreateCustomer\x12&.crm.customer.v1.CreateCustomerRequest\x1a'.crm.customer.v1.CreateCustomerResponse\"\x13\xaa\xd4\x18\x0fcustomers.write\x12l\n" +
-	"\vGetCustomer\x12#.crm.customer.v1.GetCustomerRequest\x1a$.crm.customer.v1.GetCustomerResponse\"\x12\xaa\xd4\x18\x0ecustomers.read\x12~\n" +
-	"\x11BatchGetCustomers\x12).crm.customer.v1.BatchGetCustomersRequest\x1a*.crm.customer.v1.BatchGetCustomersResponse\"\x12\xaa\xd4\x18\x0ecustomers.read\x12r\n" +
-	"\rListCustomers\x12%.crm.customer.v1.ListCustomersRequest\x1a&.crm.customer.v1.ListCustomersResponse\"\x12\xaa\xd4\x18\x0ecustomers.read\x12x\n" +
-	"\x0fSearchCustomers\x12'.crm.customer.v1.SearchCustomersRequest\x1a(.crm.customer.v1.SearchCustomersResponse\"\x12\xaa\xd4\x18\x0ecustomers.read\x12v\n" +
-	"\x0eUpdateCustomer\x12&.crm.customer.v1.UpdateCustomerRequest\x1a'.crm.customer.v1.UpdateCustomerResponse\"\x13\xaa\xd4\x18\x0fcustomers.write\x12v\n" +
-	"\x0eDeleteCustomer\x12&.crm.customer.v1.DeleteCustomerRequest\x1a'.crm.customer.v1.DeleteCustomerResponse\"\x13\xaa\xd4\x18\x0fcustomers.write\x12|\n" +
-	"\x10UndeleteCustomer\x12(.crm.customer.v1.UndeleteCustomerRequest\x1a).crm.customer.v1.UndeleteCustomerResponse\"\x13\xaa\xd4\x18\x0fcustomers.write\x12s\n" +
-	"\rEraseCustomer\x12%.crm.customer.v1.EraseCustomerRequest\x1a&.crm.customer.v1.EraseCustomerResponse\"\x13\xaa\xd4\x18\x0fcustomers.admin\x12u\n" +
-	"\x0eFindDuplicates\x12&.crm.customer.v1.FindDuplicatesRequest\x1a'.crm.customer.v1.FindDuplicatesResponse\"\x12\xaa\xd4\x18\x0ecustomers.read\x12v\n" +
-	"\x0eMergeCustomers\x12&.crm.customer.v1.MergeCustomersRequest\x1a'.crm.customer.v1.MergeCustomersResponse\"\x13\xaa\xd4\x18\x0fcustomers.admin\x12i\n" +
+	")DUPLICATE_REASON_SAME_NAME_AND_BIRTH_DATE\x10\x022\xd0\x0f\n" +
+	"\x0fCustomerService\x12\x95\x01\n" +
+	"\x0eCreateCustomer\x12&.crm.customer.v1.CreateCustomerRequest\x1a'.crm.customer.v1.CreateCustomerResponse\"2\xaa\xd4\x18\x0fcustomers.write\x82\xd3\xe4\x93\x02\x19:\bcustomer\"\r/v1/customers\x12\x8a\x01\n" +
+	"\vGetCustomer\x12#.crm.customer.v1.GetCustomerRequest\x1a$.crm.customer.v1.GetCustomerResponse\"0\xaa\xd4\x18\x0ecustomers.read\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/{name=customers/*}\x12\x9c\x01\n" +
+	"\x11BatchGetCustomers\x12).crm.customer.v1.BatchGetCustomersRequest\x1a*.crm.customer.v1.BatchGetCustomersResponse\"0\xaa\xd4\x18\x0ecustomers.read\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/customers:batchGet\x12\x87\x01\n" +
+	"\rListCustomers\x12%.crm.customer.v1.ListCustomersRequest\x1a&.crm.customer.v1.ListCustomersResponse\"'\xaa\xd4\x18\x0ecustomers.read\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/customers\x12\x94\x01\n" +
+	"\x0fSearchCustomers\x12'.crm.customer.v1.SearchCustomersRequest\x1a(.crm.customer.v1.SearchCustomersResponse\".\xaa\xd4\x18\x0ecustomers.read\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/customers:search\x12\xa7\x01\n" +
+	"\x0eUpdateCustomer\x12&.crm.customer.v1.UpdateCustomerRequest\x1a'.crm.customer.v1.UpdateCustomerResponse\"D\xaa\xd4\x18\x0fcustomers.write\x82\xd3\xe4\x93\x02+:\bcustomer2\x1f/v1/{customer.name=customers/*}\x12\x94\x01\n" +
+	"\x0eDeleteCustomer\x12&.crm.customer.v1.DeleteCustomerRequest\x1a'.crm.customer.v1.DeleteCustomerResponse\"1\xaa\xd4\x18\x0fcustomers.write\x82\xd3\xe4\x93\x02\x18*\x16/v1/{name=customers/*}\x12\xa6\x01\n" +
+	"\x10UndeleteCustomer\x12(.crm.customer.v1.UndeleteCustomerRequest\x1a).crm.customer.v1.UndeleteCustomerResponse\"=\xaa\xd4\x18\x0fcustomers.write\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/{name=customers/*}:undelete\x12\x9a\x01\n" +
+	"\rEraseCustomer\x12%.crm.customer.v1.EraseCustomerRequest\x1a&.crm.customer.v1.EraseCustomerResponse\":\xaa\xd4\x18\x0fcustomers.admin\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/{name=customers/*}:erase\x12\x99\x01\n" +
+	"\x0eFindDuplicates\x12&.crm.customer.v1.FindDuplicatesRequest\x1a'.crm.customer.v1.FindDuplicatesResponse\"6\xaa\xd4\x18\x0ecustomers.read\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/customers:findDuplicates\x12\x94\x01\n" +
+	"\x0eMergeCustomers\x12&.crm.customer.v1.MergeCustomersRequest\x1a'.crm.customer.v1.MergeCustomersResponse\"1\xaa\xd4\x18\x0fcustomers.admin\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/customers:merge\x12\x92\x01\n" +
 	"\n" +
-	"ListMerges\x12\".crm.customer.v1.ListMergesRequest\x1a#.crm.customer.v1.ListMergesResponse\"\x12\xaa\xd4\x18\x0ecustomers.read\x12\x88\x01\n" +
+	"ListMerges\x12\".crm.customer.v1.ListMergesRequest\x1a#.crm.customer.v1.ListMergesResponse\";\xaa\xd4\x18\x0ecustomers.read\x82\xd3\xe4\x93\x02#\x12!/v1/{customer=customers/*}/merges\x12\x88\x01\n" +
 	"\x13WatchCustomerEvents\x12+.crm.customer.v1.WatchCustomerEventsRequest\x1a,.crm.customer.v1.WatchCustomerEventsResponse\"\x14\xaa\xd4\x18\x10customers.events0\x01B\xc3\x01\n" +
 	"\x13com.crm.customer.v1B\x14CustomerServiceProtoP\x01Z8github.com/opencrm/crm/gen/go/crm/customer/v1;customerv1\xa2\x02\x03CCX\xaa\x02\x0fCrm.Customer.V1\xca\x02\x0fCrm\\Customer\\V1\xe2\x02\x1bCrm\\Customer\\V1\\GPBMetadata\xea\x02\x11Crm::Customer::V1b\x06proto3"
 

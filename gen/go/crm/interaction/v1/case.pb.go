@@ -7,6 +7,7 @@
 package interactionv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -505,27 +506,28 @@ var File_crm_interaction_v1_case_proto protoreflect.FileDescriptor
 
 const file_crm_interaction_v1_case_proto_rawDesc = "" +
 	"\n" +
-	"\x1dcrm/interaction/v1/case.proto\x12\x12crm.interaction.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd3\x05\n" +
-	"\x04Case\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\x12\x1a\n" +
+	"\x1dcrm/interaction/v1/case.proto\x12\x12crm.interaction.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa7\x06\n" +
+	"\x04Case\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x03R\x02id\x12\x1a\n" +
 	"\bcustomer\x18\x03 \x01(\tR\bcustomer\x12 \n" +
 	"\vinteraction\x18\x04 \x01(\tR\vinteraction\x126\n" +
 	"\x06status\x18\x05 \x01(\x0e2\x1e.crm.interaction.v1.CaseStatusR\x06status\x12<\n" +
 	"\bpriority\x18\x06 \x01(\x0e2 .crm.interaction.v1.CasePriorityR\bpriority\x12\x1a\n" +
-	"\bassignee\x18\a \x01(\tR\bassignee\x127\n" +
-	"\topen_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\bopenTime\x125\n" +
-	"\bdue_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\adueTime\x12J\n" +
+	"\bassignee\x18\a \x01(\tR\bassignee\x12<\n" +
+	"\topen_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\bopenTime\x125\n" +
+	"\bdue_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\adueTime\x12O\n" +
 	"\x13first_response_time\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampR\x11firstResponseTime\x12=\n" +
-	"\fresolve_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\vresolveTime\x129\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x11firstResponseTime\x12B\n" +
+	"\fresolve_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vresolveTime\x12>\n" +
 	"\n" +
-	"close_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tcloseTime\x126\n" +
+	"close_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\tcloseTime\x126\n" +
 	"\ahistory\x18\r \x03(\v2\x1c.crm.interaction.v1.CaseStepR\ahistory\x12;\n" +
 	"\n" +
 	"follow_ups\x18\x0e \x03(\v2\x1c.crm.interaction.v1.FollowUpR\tfollowUps\x12\x18\n" +
 	"\aoverdue\x18\x0f \x01(\bR\aoverdue\x12\x12\n" +
-	"\x04etag\x18\x10 \x01(\tR\x04etag\"\xc8\x01\n" +
+	"\x04etag\x18\x10 \x01(\tR\x04etag:4\xeaA1\n" +
+	"\x14crm.opencrm.dev/Case\x12\fcases/{case}*\x05cases2\x04case\"\xc8\x01\n" +
 	"\bCaseStep\x122\n" +
 	"\x04from\x18\x01 \x01(\x0e2\x1e.crm.interaction.v1.CaseStatusR\x04from\x12.\n" +
 	"\x02to\x18\x02 \x01(\x0e2\x1e.crm.interaction.v1.CaseStatusR\x02to\x12\x12\n" +

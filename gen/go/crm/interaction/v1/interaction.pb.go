@@ -9,6 +9,7 @@ package interactionv1
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	v1 "github.com/opencrm/crm/gen/go/crm/type/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -837,11 +838,11 @@ var File_crm_interaction_v1_interaction_proto protoreflect.FileDescriptor
 
 const file_crm_interaction_v1_interaction_proto_rawDesc = "" +
 	"\n" +
-	"$crm/interaction/v1/interaction.proto\x12\x12crm.interaction.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1dcrm/interaction/v1/case.proto\x1a\x17crm/type/v1/money.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd1\b\n" +
-	"\vInteraction\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\x12B\n" +
-	"\bcustomer\x18\x03 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x12A\n" +
+	"$crm/interaction/v1/interaction.proto\x12\x12crm.interaction.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1dcrm/interaction/v1/case.proto\x1a\x17crm/type/v1/money.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc4\t\n" +
+	"\vInteraction\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x03R\x02id\x12E\n" +
+	"\bcustomer\x18\x03 \x01(\tB)\xe0A\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x12A\n" +
 	"\achannel\x18\x04 \x01(\x0e2\x1b.crm.interaction.v1.ChannelB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\achannel\x12(\n" +
 	"\vchannel_app\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18@R\n" +
@@ -849,10 +850,10 @@ const file_crm_interaction_v1_interaction_proto_rawDesc = "" +
 	"\tdirection\x18\x06 \x01(\x0e2\x1d.crm.interaction.v1.DirectionB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\tdirection\x12C\n" +
 	"\x04kind\x18\a \x01(\x0e2#.crm.interaction.v1.InteractionKindB\n" +
-	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04kind\x12A\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04kind\x12D\n" +
 	"\n" +
-	"occur_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\toccurTime\x12;\n" +
-	"\vrecord_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occur_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\toccurTime\x12@\n" +
+	"\vrecord_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"recordTime\x12\x1e\n" +
 	"\x05agent\x18\n" +
 	" \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x05agent\x12\"\n" +
@@ -866,12 +867,13 @@ const file_crm_interaction_v1_interaction_proto_rawDesc = "" +
 	"\fsatisfaction\x18\x11 \x01(\v2 .crm.interaction.v1.SatisfactionR\fsatisfaction\x12,\n" +
 	"\rsource_system\x18\x12 \x01(\tB\a\xbaH\x04r\x02\x18@R\fsourceSystem\x12)\n" +
 	"\vexternal_id\x18\x13 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\n" +
-	"externalId\x12;\n" +
-	"\vupdate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"externalId\x12@\n" +
+	"\vupdate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12\x12\n" +
 	"\x04etag\x18\x15 \x01(\tR\x04etag\x12;\n" +
 	"\tcomplaint\x18\x16 \x01(\v2\x1d.crm.interaction.v1.ComplaintR\tcomplaint\x12\x12\n" +
-	"\x04case\x18\x17 \x01(\tR\x04case\"y\n" +
+	"\x04case\x18\x17 \x01(\tR\x04case:W\xeaAT\n" +
+	"\x1bcrm.opencrm.dev/Interaction\x12\x1ainteractions/{interaction}*\finteractions2\vinteraction\"y\n" +
 	"\tComplaint\x12F\n" +
 	"\bpriority\x18\x01 \x01(\x0e2 .crm.interaction.v1.CasePriorityB\b\xbaH\x05\x82\x01\x02\x10\x01R\bpriority\x12$\n" +
 	"\bassignee\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\bassignee\"\xa3\x01\n" +

@@ -10,6 +10,7 @@ import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	_ "github.com/opencrm/crm/gen/go/crm/auth/v1"
 	v1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -1890,15 +1891,15 @@ var File_crm_interaction_v1_interaction_service_proto protoreflect.FileDescripto
 
 const file_crm_interaction_v1_interaction_service_proto_rawDesc = "" +
 	"\n" +
-	",crm/interaction/v1/interaction_service.proto\x12\x12crm.interaction.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16crm/auth/v1/auth.proto\x1a\x16crm/feed/v1/feed.proto\x1a!crm/interaction/v1/activity.proto\x1a\x1dcrm/interaction/v1/case.proto\x1a$crm/interaction/v1/interaction.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8b\x01\n" +
-	"\x15LogInteractionRequest\x12I\n" +
-	"\vinteraction\x18\x01 \x01(\v2\x1f.crm.interaction.v1.InteractionB\x06\xbaH\x03\xc8\x01\x01R\vinteraction\x12'\n" +
+	",crm/interaction/v1/interaction_service.proto\x12\x12crm.interaction.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16crm/auth/v1/auth.proto\x1a\x16crm/feed/v1/feed.proto\x1a!crm/interaction/v1/activity.proto\x1a\x1dcrm/interaction/v1/case.proto\x1a$crm/interaction/v1/interaction.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8e\x01\n" +
+	"\x15LogInteractionRequest\x12L\n" +
+	"\vinteraction\x18\x01 \x01(\v2\x1f.crm.interaction.v1.InteractionB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\vinteraction\x12'\n" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\trequestId\"[\n" +
 	"\x16LogInteractionResponse\x12A\n" +
-	"\vinteraction\x18\x01 \x01(\v2\x1f.crm.interaction.v1.InteractionR\vinteraction\"q\n" +
-	"\x1bBatchLogInteractionsRequest\x12R\n" +
-	"\brequests\x18\x01 \x03(\v2).crm.interaction.v1.LogInteractionRequestB\v\xbaH\b\x92\x01\x05\b\x01\x10\xf4\x03R\brequests\"\x9a\x01\n" +
+	"\vinteraction\x18\x01 \x01(\v2\x1f.crm.interaction.v1.InteractionR\vinteraction\"t\n" +
+	"\x1bBatchLogInteractionsRequest\x12U\n" +
+	"\brequests\x18\x01 \x03(\v2).crm.interaction.v1.LogInteractionRequestB\x0e\xe0A\x02\xbaH\b\x92\x01\x05\b\x01\x10\xf4\x03R\brequests\"\x9a\x01\n" +
 	"\n" +
 	"ItemResult\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\x05R\x05index\x12A\n" +
@@ -1916,13 +1917,13 @@ const file_crm_interaction_v1_interaction_service_proto_rawDesc = "" +
 	"\x1aIngestInteractionsResponse\x12\x1a\n" +
 	"\baccepted\x18\x01 \x01(\x03R\baccepted\x12\x16\n" +
 	"\x06failed\x18\x02 \x01(\x03R\x06failed\x12:\n" +
-	"\bfailures\x18\x03 \x03(\v2\x1e.crm.interaction.v1.ItemResultR\bfailures\"V\n" +
-	"\x15GetInteractionRequest\x12=\n" +
-	"\x04name\x18\x01 \x01(\tB)\xbaH&r$2\"^interactions/[A-Za-z0-9_-]{1,64}$R\x04name\"[\n" +
+	"\bfailures\x18\x03 \x03(\v2\x1e.crm.interaction.v1.ItemResultR\bfailures\"Y\n" +
+	"\x15GetInteractionRequest\x12@\n" +
+	"\x04name\x18\x01 \x01(\tB,\xe0A\x02\xbaH&r$2\"^interactions/[A-Za-z0-9_-]{1,64}$R\x04name\"[\n" +
 	"\x16GetInteractionResponse\x12A\n" +
-	"\vinteraction\x18\x01 \x01(\v2\x1f.crm.interaction.v1.InteractionR\vinteraction\"\xd2\x03\n" +
-	"\x17ListInteractionsRequest\x12B\n" +
-	"\bcustomer\x18\x01 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x12'\n" +
+	"\vinteraction\x18\x01 \x01(\v2\x1f.crm.interaction.v1.InteractionR\vinteraction\"\xd5\x03\n" +
+	"\x17ListInteractionsRequest\x12E\n" +
+	"\bcustomer\x18\x01 \x01(\tB)\xe0A\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x12'\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\xf4\x03(\x00R\bpageSize\x12'\n" +
 	"\n" +
@@ -1934,17 +1935,17 @@ const file_crm_interaction_v1_interaction_service_proto_rawDesc = "" +
 	"\x03tag\x18\b \x01(\tB\a\xbaH\x04r\x02\x18@R\x03tag\"\x87\x01\n" +
 	"\x18ListInteractionsResponse\x12C\n" +
 	"\finteractions\x18\x01 \x03(\v2\x1f.crm.interaction.v1.InteractionR\finteractions\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xd3\x01\n" +
-	"\x18UpdateInteractionRequest\x12I\n" +
-	"\vinteraction\x18\x01 \x01(\v2\x1f.crm.interaction.v1.InteractionB\x06\xbaH\x03\xd8\x01\x03R\vinteraction\x12C\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x06\xbaH\x03\xc8\x01\x01R\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xd9\x01\n" +
+	"\x18UpdateInteractionRequest\x12L\n" +
+	"\vinteraction\x18\x01 \x01(\v2\x1f.crm.interaction.v1.InteractionB\t\xe0A\x02\xbaH\x03\xd8\x01\x03R\vinteraction\x12F\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\n" +
 	"updateMask\x12'\n" +
 	"\n" +
 	"request_id\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\trequestId\"^\n" +
 	"\x19UpdateInteractionResponse\x12A\n" +
-	"\vinteraction\x18\x01 \x01(\v2\x1f.crm.interaction.v1.InteractionR\vinteraction\"H\n" +
-	"\x0eGetCaseRequest\x126\n" +
-	"\x04name\x18\x01 \x01(\tB\"\xbaH\x1fr\x1d2\x1b^cases/[A-Za-z0-9_-]{1,64}$R\x04name\"?\n" +
+	"\vinteraction\x18\x01 \x01(\v2\x1f.crm.interaction.v1.InteractionR\vinteraction\"K\n" +
+	"\x0eGetCaseRequest\x129\n" +
+	"\x04name\x18\x01 \x01(\tB%\xe0A\x02\xbaH\x1fr\x1d2\x1b^cases/[A-Za-z0-9_-]{1,64}$R\x04name\"?\n" +
 	"\x0fGetCaseResponse\x12,\n" +
 	"\x04case\x18\x01 \x01(\v2\x18.crm.interaction.v1.CaseR\x04case\"\xad\x02\n" +
 	"\x10ListCasesRequest\x12@\n" +
@@ -1958,32 +1959,28 @@ const file_crm_interaction_v1_interaction_service_proto_rawDesc = "" +
 	"page_token\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\tpageToken\"k\n" +
 	"\x11ListCasesResponse\x12.\n" +
 	"\x05cases\x18\x01 \x03(\v2\x18.crm.interaction.v1.CaseR\x05cases\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xf1\x01\n" +
-	"\x15TransitionCaseRequest\x126\n" +
-	"\x04name\x18\x01 \x01(\tB\"\xbaH\x1fr\x1d2\x1b^cases/[A-Za-z0-9_-]{1,64}$R\x04name\x12:\n" +
-	"\x02to\x18\x02 \x01(\x0e2\x1e.crm.interaction.v1.CaseStatusB\n" +
-	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x02to\x12\x1e\n" +
-	"\x04note\x18\x03 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\x04note\x12\x1b\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xfa\x01\n" +
+	"\x15TransitionCaseRequest\x129\n" +
+	"\x04name\x18\x01 \x01(\tB%\xe0A\x02\xbaH\x1fr\x1d2\x1b^cases/[A-Za-z0-9_-]{1,64}$R\x04name\x12=\n" +
+	"\x02to\x18\x02 \x01(\x0e2\x1e.crm.interaction.v1.CaseStatusB\r\xe0A\x02\xbaH\a\x82\x01\x04\x10\x01 \x00R\x02to\x12!\n" +
+	"\x04note\x18\x03 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\x04note\x12\x1b\n" +
 	"\x04etag\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12'\n" +
 	"\n" +
 	"request_id\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\trequestId\"F\n" +
 	"\x16TransitionCaseResponse\x12,\n" +
-	"\x04case\x18\x01 \x01(\v2\x18.crm.interaction.v1.CaseR\x04case\"\x8a\x02\n" +
-	"\x12AddFollowUpRequest\x126\n" +
-	"\x04case\x18\x01 \x01(\tB\"\xbaH\x1fr\x1d2\x1b^cases/[A-Za-z0-9_-]{1,64}$R\x04case\x12,\n" +
-	"\vdescription\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\vdescription\x12&\n" +
-	"\bassignee\x18\x03 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\bassignee\x12=\n" +
-	"\bdue_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\adueTime\x12'\n" +
+	"\x04case\x18\x01 \x01(\v2\x18.crm.interaction.v1.CaseR\x04case\"\x96\x02\n" +
+	"\x12AddFollowUpRequest\x129\n" +
+	"\x04case\x18\x01 \x01(\tB%\xe0A\x02\xbaH\x1fr\x1d2\x1b^cases/[A-Za-z0-9_-]{1,64}$R\x04case\x12/\n" +
+	"\vdescription\x18\x02 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\vdescription\x12)\n" +
+	"\bassignee\x18\x03 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xc8\x01R\bassignee\x12@\n" +
+	"\bdue_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\adueTime\x12'\n" +
 	"\n" +
 	"request_id\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\trequestId\"C\n" +
 	"\x13AddFollowUpResponse\x12,\n" +
-	"\x04case\x18\x01 \x01(\v2\x18.crm.interaction.v1.CaseR\x04case\"y\n" +
-	"\x17CompleteFollowUpRequest\x126\n" +
-	"\x04case\x18\x01 \x01(\tB\"\xbaH\x1fr\x1d2\x1b^cases/[A-Za-z0-9_-]{1,64}$R\x04case\x12&\n" +
-	"\tfollow_up\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\bfollowUp\"H\n" +
+	"\x04case\x18\x01 \x01(\v2\x18.crm.interaction.v1.CaseR\x04case\"\x7f\n" +
+	"\x17CompleteFollowUpRequest\x129\n" +
+	"\x04case\x18\x01 \x01(\tB%\xe0A\x02\xbaH\x1fr\x1d2\x1b^cases/[A-Za-z0-9_-]{1,64}$R\x04case\x12)\n" +
+	"\tfollow_up\x18\x02 \x01(\tB\f\xe0A\x02\xbaH\x06r\x04\x10\x01\x18@R\bfollowUp\"H\n" +
 	"\x18CompleteFollowUpResponse\x12,\n" +
 	"\x04case\x18\x01 \x01(\v2\x18.crm.interaction.v1.CaseR\x04case\"\xaa\x01\n" +
 	"\x18GetCaseStatisticsRequest\x12H\n" +
@@ -1998,9 +1995,9 @@ const file_crm_interaction_v1_interaction_service_proto_rawDesc = "" +
 	"\x1afirst_response_p90_seconds\x18\x05 \x01(\x01R\x17firstResponseP90Seconds\x12:\n" +
 	"\x19resolution_median_seconds\x18\x06 \x01(\x01R\x17resolutionMedianSeconds\x124\n" +
 	"\x16resolution_p90_seconds\x18\a \x01(\x01R\x14resolutionP90Seconds\x12.\n" +
-	"\x13resolved_within_sla\x18\b \x01(\x01R\x11resolvedWithinSla\"\x94\x01\n" +
-	"\x1aGetCustomerActivityRequest\x12B\n" +
-	"\bcustomer\x18\x01 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x122\n" +
+	"\x13resolved_within_sla\x18\b \x01(\x01R\x11resolvedWithinSla\"\x97\x01\n" +
+	"\x1aGetCustomerActivityRequest\x12E\n" +
+	"\bcustomer\x18\x01 \x01(\tB)\xe0A\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x122\n" +
 	"\vwindow_days\x18\x02 \x03(\x05B\x11\xbaH\x0e\x92\x01\v\x10\x05\"\a\x1a\x05\x18\xc2\x1c(\x01R\n" +
 	"windowDays\"_\n" +
 	"\x1bGetCustomerActivityResponse\x12@\n" +
@@ -2013,21 +2010,21 @@ const file_crm_interaction_v1_interaction_service_proto_rawDesc = "" +
 	"\x1dWatchInteractionEventsRequest\x12.\n" +
 	"\x0eafter_sequence\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\rafterSequence\"J\n" +
 	"\x1eWatchInteractionEventsResponse\x12(\n" +
-	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event2\xeb\x0f\n" +
-	"\x12InteractionService\x12\x7f\n" +
-	"\x0eLogInteraction\x12).crm.interaction.v1.LogInteractionRequest\x1a*.crm.interaction.v1.LogInteractionResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12\x91\x01\n" +
-	"\x14BatchLogInteractions\x12/.crm.interaction.v1.BatchLogInteractionsRequest\x1a0.crm.interaction.v1.BatchLogInteractionsResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12\x8d\x01\n" +
-	"\x12IngestInteractions\x12-.crm.interaction.v1.IngestInteractionsRequest\x1a..crm.interaction.v1.IngestInteractionsResponse\"\x16\xaa\xd4\x18\x12interactions.write(\x01\x12~\n" +
-	"\x0eGetInteraction\x12).crm.interaction.v1.GetInteractionRequest\x1a*.crm.interaction.v1.GetInteractionResponse\"\x15\xaa\xd4\x18\x11interactions.read\x12\x84\x01\n" +
-	"\x10ListInteractions\x12+.crm.interaction.v1.ListInteractionsRequest\x1a,.crm.interaction.v1.ListInteractionsResponse\"\x15\xaa\xd4\x18\x11interactions.read\x12\x88\x01\n" +
-	"\x11UpdateInteraction\x12,.crm.interaction.v1.UpdateInteractionRequest\x1a-.crm.interaction.v1.UpdateInteractionResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12i\n" +
-	"\aGetCase\x12\".crm.interaction.v1.GetCaseRequest\x1a#.crm.interaction.v1.GetCaseResponse\"\x15\xaa\xd4\x18\x11interactions.read\x12o\n" +
-	"\tListCases\x12$.crm.interaction.v1.ListCasesRequest\x1a%.crm.interaction.v1.ListCasesResponse\"\x15\xaa\xd4\x18\x11interactions.read\x12\x7f\n" +
-	"\x0eTransitionCase\x12).crm.interaction.v1.TransitionCaseRequest\x1a*.crm.interaction.v1.TransitionCaseResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12v\n" +
-	"\vAddFollowUp\x12&.crm.interaction.v1.AddFollowUpRequest\x1a'.crm.interaction.v1.AddFollowUpResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12\x85\x01\n" +
-	"\x10CompleteFollowUp\x12+.crm.interaction.v1.CompleteFollowUpRequest\x1a,.crm.interaction.v1.CompleteFollowUpResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12\x87\x01\n" +
-	"\x11GetCaseStatistics\x12,.crm.interaction.v1.GetCaseStatisticsRequest\x1a-.crm.interaction.v1.GetCaseStatisticsResponse\"\x15\xaa\xd4\x18\x11interactions.read\x12\x8d\x01\n" +
-	"\x13GetCustomerActivity\x12..crm.interaction.v1.GetCustomerActivityRequest\x1a/.crm.interaction.v1.GetCustomerActivityResponse\"\x15\xaa\xd4\x18\x11interactions.read\x12\x89\x01\n" +
+	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event2\xb3\x13\n" +
+	"\x12InteractionService\x12\xa4\x01\n" +
+	"\x0eLogInteraction\x12).crm.interaction.v1.LogInteractionRequest\x1a*.crm.interaction.v1.LogInteractionResponse\";\xaa\xd4\x18\x12interactions.write\x82\xd3\xe4\x93\x02\x1f:\vinteraction\"\x10/v1/interactions\x12\xb5\x01\n" +
+	"\x14BatchLogInteractions\x12/.crm.interaction.v1.BatchLogInteractionsRequest\x1a0.crm.interaction.v1.BatchLogInteractionsResponse\":\xaa\xd4\x18\x12interactions.write\x82\xd3\xe4\x93\x02\x1e:\x01*\"\x19/v1/interactions:batchLog\x12\x8d\x01\n" +
+	"\x12IngestInteractions\x12-.crm.interaction.v1.IngestInteractionsRequest\x1a..crm.interaction.v1.IngestInteractionsResponse\"\x16\xaa\xd4\x18\x12interactions.write(\x01\x12\x9f\x01\n" +
+	"\x0eGetInteraction\x12).crm.interaction.v1.GetInteractionRequest\x1a*.crm.interaction.v1.GetInteractionResponse\"6\xaa\xd4\x18\x11interactions.read\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/{name=interactions/*}\x12\xb3\x01\n" +
+	"\x10ListInteractions\x12+.crm.interaction.v1.ListInteractionsRequest\x1a,.crm.interaction.v1.ListInteractionsResponse\"D\xaa\xd4\x18\x11interactions.read\x82\xd3\xe4\x93\x02)\x12'/v1/{customer=customers/*}/interactions\x12\xc2\x01\n" +
+	"\x11UpdateInteraction\x12,.crm.interaction.v1.UpdateInteractionRequest\x1a-.crm.interaction.v1.UpdateInteractionResponse\"P\xaa\xd4\x18\x12interactions.write\x82\xd3\xe4\x93\x024:\vinteraction2%/v1/{interaction.name=interactions/*}\x12\x83\x01\n" +
+	"\aGetCase\x12\".crm.interaction.v1.GetCaseRequest\x1a#.crm.interaction.v1.GetCaseResponse\"/\xaa\xd4\x18\x11interactions.read\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/{name=cases/*}\x12\x80\x01\n" +
+	"\tListCases\x12$.crm.interaction.v1.ListCasesRequest\x1a%.crm.interaction.v1.ListCasesResponse\"&\xaa\xd4\x18\x11interactions.read\x82\xd3\xe4\x93\x02\v\x12\t/v1/cases\x12\xa7\x01\n" +
+	"\x0eTransitionCase\x12).crm.interaction.v1.TransitionCaseRequest\x1a*.crm.interaction.v1.TransitionCaseResponse\">\xaa\xd4\x18\x12interactions.write\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/{name=cases/*}:transition\x12\x9d\x01\n" +
+	"\vAddFollowUp\x12&.crm.interaction.v1.AddFollowUpRequest\x1a'.crm.interaction.v1.AddFollowUpResponse\"=\xaa\xd4\x18\x12interactions.write\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/{case=cases/*}/followUps\x12\xb3\x01\n" +
+	"\x10CompleteFollowUp\x12+.crm.interaction.v1.CompleteFollowUpRequest\x1a,.crm.interaction.v1.CompleteFollowUpResponse\"D\xaa\xd4\x18\x12interactions.write\x82\xd3\xe4\x93\x02(:\x01*\"#/v1/{case=cases/*}:completeFollowUp\x12\xa3\x01\n" +
+	"\x11GetCaseStatistics\x12,.crm.interaction.v1.GetCaseStatisticsRequest\x1a-.crm.interaction.v1.GetCaseStatisticsResponse\"1\xaa\xd4\x18\x11interactions.read\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/cases:statistics\x12\xb8\x01\n" +
+	"\x13GetCustomerActivity\x12..crm.interaction.v1.GetCustomerActivityRequest\x1a/.crm.interaction.v1.GetCustomerActivityResponse\"@\xaa\xd4\x18\x11interactions.read\x82\xd3\xe4\x93\x02%\x12#/v1/{customer=customers/*}/activity\x12\x89\x01\n" +
 	"\x11SummarizeActivity\x12,.crm.interaction.v1.SummarizeActivityRequest\x1a-.crm.interaction.v1.SummarizeActivityResponse\"\x15\xaa\xd4\x18\x11interactions.read0\x01\x12\x9a\x01\n" +
 	"\x16WatchInteractionEvents\x121.crm.interaction.v1.WatchInteractionEventsRequest\x1a2.crm.interaction.v1.WatchInteractionEventsResponse\"\x17\xaa\xd4\x18\x13interactions.events0\x01B\xdb\x01\n" +
 	"\x16com.crm.interaction.v1B\x17InteractionServiceProtoP\x01Z>github.com/opencrm/crm/gen/go/crm/interaction/v1;interactionv1\xa2\x02\x03CIX\xaa\x02\x12Crm.Interaction.V1\xca\x02\x12Crm\\Interaction\\V1\xe2\x02\x1eCrm\\Interaction\\V1\\GPBMetadata\xea\x02\x14Crm::Interaction::V1b\x06proto3"

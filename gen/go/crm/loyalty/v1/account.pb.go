@@ -8,6 +8,7 @@ package loyaltyv1
 
 import (
 	v1 "github.com/opencrm/crm/gen/go/crm/type/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -765,10 +766,10 @@ var File_crm_loyalty_v1_account_proto protoreflect.FileDescriptor
 
 const file_crm_loyalty_v1_account_proto_rawDesc = "" +
 	"\n" +
-	"\x1ccrm/loyalty/v1/account.proto\x12\x0ecrm.loyalty.v1\x1a\x17crm/type/v1/money.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x94\a\n" +
-	"\aAccount\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\x12\x18\n" +
+	"\x1ccrm/loyalty/v1/account.proto\x12\x0ecrm.loyalty.v1\x1a\x17crm/type/v1/money.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xed\a\n" +
+	"\aAccount\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x03R\x02id\x12\x18\n" +
 	"\aprogram\x18\x03 \x01(\tR\aprogram\x12\x1a\n" +
 	"\bcustomer\x18\x04 \x01(\tR\bcustomer\x122\n" +
 	"\x05state\x18\x05 \x01(\x0e2\x1c.crm.loyalty.v1.AccountStateR\x05state\x12\x1f\n" +
@@ -790,11 +791,12 @@ const file_crm_loyalty_v1_account_proto_rawDesc = "" +
 	"\x13points_to_next_tier\x18\x11 \x01(\x03R\x10pointsToNextTier\x12?\n" +
 	"\x12spend_to_next_tier\x18\x17 \x01(\v2\x12.crm.type.v1.MoneyR\x0fspendToNextTier\x12#\n" +
 	"\rexpiring_soon\x18\x12 \x01(\x03R\fexpiringSoon\x12'\n" +
-	"\x04lots\x18\x13 \x03(\v2\x13.crm.loyalty.v1.LotR\x04lots\x129\n" +
+	"\x04lots\x18\x13 \x03(\v2\x13.crm.loyalty.v1.LotR\x04lots\x12>\n" +
 	"\n" +
-	"enrol_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\tenrolTime\x12;\n" +
-	"\vupdate_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"\x9c\x02\n" +
+	"enrol_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\tenrolTime\x12@\n" +
+	"\vupdate_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"updateTime:C\xeaA@\n" +
+	"\x17crm.opencrm.dev/Account\x12\x12accounts/{account}*\baccounts2\aaccount\"\x9c\x02\n" +
 	"\x03Lot\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06source\x18\x02 \x01(\tR\x06source\x12\x16\n" +
@@ -803,10 +805,10 @@ const file_crm_loyalty_v1_account_proto_rawDesc = "" +
 	"\tearn_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\bearnTime\x12A\n" +
 	"\x0eavailable_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\ravailableTime\x12;\n" +
 	"\vexpire_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"expireTime\"\xe0\x03\n" +
-	"\vLedgerEntry\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\x12\x18\n" +
+	"expireTime\"\xc0\x04\n" +
+	"\vLedgerEntry\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x03R\x04name\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x03R\x02id\x12\x18\n" +
 	"\aaccount\x18\x03 \x01(\tR\aaccount\x12-\n" +
 	"\x04type\x18\x04 \x01(\x0e2\x19.crm.loyalty.v1.EntryTypeR\x04type\x12\x16\n" +
 	"\x06points\x18\x05 \x01(\x03R\x06points\x12\x1f\n" +
@@ -824,7 +826,8 @@ const file_crm_loyalty_v1_account_proto_rawDesc = "" +
 	"\x04lots\x18\r \x03(\v2\x19.crm.loyalty.v1.LotChangeR\x04lots\x12.\n" +
 	"\x04time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x1d\n" +
 	"\n" +
-	"tier_after\x18\x0f \x01(\tR\ttierAfter\"\xb5\x01\n" +
+	"tier_after\x18\x0f \x01(\tR\ttierAfter:T\xeaAQ\n" +
+	"\x1bcrm.opencrm.dev/LedgerEntry\x12\"accounts/{account}/entries/{entry}*\aentries2\x05entry\"\xb5\x01\n" +
 	"\tLotChange\x12\x10\n" +
 	"\x03lot\x18\x01 \x01(\tR\x03lot\x12\x16\n" +
 	"\x06points\x18\x02 \x01(\x03R\x06points\x12;\n" +

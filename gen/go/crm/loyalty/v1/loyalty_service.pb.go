@@ -11,6 +11,7 @@ import (
 	_ "github.com/opencrm/crm/gen/go/crm/auth/v1"
 	v11 "github.com/opencrm/crm/gen/go/crm/feed/v1"
 	v1 "github.com/opencrm/crm/gen/go/crm/type/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -2725,13 +2726,13 @@ var File_crm_loyalty_v1_loyalty_service_proto protoreflect.FileDescriptor
 
 const file_crm_loyalty_v1_loyalty_service_proto_rawDesc = "" +
 	"\n" +
-	"$crm/loyalty/v1/loyalty_service.proto\x12\x0ecrm.loyalty.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16crm/auth/v1/auth.proto\x1a\x16crm/feed/v1/feed.proto\x1a\x1ccrm/loyalty/v1/account.proto\x1a\x1ccrm/loyalty/v1/program.proto\x1a\x1bcrm/loyalty/v1/reward.proto\x1a\x17crm/type/v1/money.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"Q\n" +
-	"\x14CreateProgramRequest\x129\n" +
-	"\aprogram\x18\x01 \x01(\v2\x17.crm.loyalty.v1.ProgramB\x06\xbaH\x03\xc8\x01\x01R\aprogram\"J\n" +
+	"$crm/loyalty/v1/loyalty_service.proto\x12\x0ecrm.loyalty.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16crm/auth/v1/auth.proto\x1a\x16crm/feed/v1/feed.proto\x1a\x1ccrm/loyalty/v1/account.proto\x1a\x1ccrm/loyalty/v1/program.proto\x1a\x1bcrm/loyalty/v1/reward.proto\x1a\x17crm/type/v1/money.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"T\n" +
+	"\x14CreateProgramRequest\x12<\n" +
+	"\aprogram\x18\x01 \x01(\v2\x17.crm.loyalty.v1.ProgramB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\aprogram\"J\n" +
 	"\x15CreateProgramResponse\x121\n" +
-	"\aprogram\x18\x01 \x01(\v2\x17.crm.loyalty.v1.ProgramR\aprogram\"R\n" +
-	"\x11GetProgramRequest\x12=\n" +
-	"\x04name\x18\x01 \x01(\tB)\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\x04name\"G\n" +
+	"\aprogram\x18\x01 \x01(\v2\x17.crm.loyalty.v1.ProgramR\aprogram\"U\n" +
+	"\x11GetProgramRequest\x12@\n" +
+	"\x04name\x18\x01 \x01(\tB,\xe0A\x02\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\x04name\"G\n" +
 	"\x12GetProgramResponse\x121\n" +
 	"\aprogram\x18\x01 \x01(\v2\x17.crm.loyalty.v1.ProgramR\aprogram\"f\n" +
 	"\x13ListProgramsRequest\x12&\n" +
@@ -2740,21 +2741,21 @@ const file_crm_loyalty_v1_loyalty_service_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\tpageToken\"s\n" +
 	"\x14ListProgramsResponse\x123\n" +
 	"\bprograms\x18\x01 \x03(\v2\x17.crm.loyalty.v1.ProgramR\bprograms\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x96\x01\n" +
-	"\x14UpdateProgramRequest\x129\n" +
-	"\aprogram\x18\x01 \x01(\v2\x17.crm.loyalty.v1.ProgramB\x06\xbaH\x03\xd8\x01\x03R\aprogram\x12C\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x06\xbaH\x03\xc8\x01\x01R\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x9c\x01\n" +
+	"\x14UpdateProgramRequest\x12<\n" +
+	"\aprogram\x18\x01 \x01(\v2\x17.crm.loyalty.v1.ProgramB\t\xe0A\x02\xbaH\x03\xd8\x01\x03R\aprogram\x12F\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\n" +
 	"updateMask\"J\n" +
 	"\x15UpdateProgramResponse\x121\n" +
-	"\aprogram\x18\x01 \x01(\v2\x17.crm.loyalty.v1.ProgramR\aprogram\"\x9f\x01\n" +
-	"\x14EnrolCustomerRequest\x12C\n" +
-	"\aprogram\x18\x01 \x01(\tB)\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12B\n" +
-	"\bcustomer\x18\x02 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\"J\n" +
+	"\aprogram\x18\x01 \x01(\v2\x17.crm.loyalty.v1.ProgramR\aprogram\"\xa5\x01\n" +
+	"\x14EnrolCustomerRequest\x12F\n" +
+	"\aprogram\x18\x01 \x01(\tB,\xe0A\x02\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12E\n" +
+	"\bcustomer\x18\x02 \x01(\tB)\xe0A\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\"J\n" +
 	"\x15EnrolCustomerResponse\x121\n" +
-	"\aaccount\x18\x01 \x01(\v2\x17.crm.loyalty.v1.AccountR\aaccount\"\x9c\x01\n" +
-	"\x11GetAccountRequest\x12C\n" +
-	"\aprogram\x18\x01 \x01(\tB)\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12B\n" +
-	"\bcustomer\x18\x02 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\"G\n" +
+	"\aaccount\x18\x01 \x01(\v2\x17.crm.loyalty.v1.AccountR\aaccount\"\xa2\x01\n" +
+	"\x11GetAccountRequest\x12F\n" +
+	"\aprogram\x18\x01 \x01(\tB,\xe0A\x02\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12E\n" +
+	"\bcustomer\x18\x02 \x01(\tB)\xe0A\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\"G\n" +
 	"\x12GetAccountResponse\x121\n" +
 	"\aaccount\x18\x01 \x01(\v2\x17.crm.loyalty.v1.AccountR\aaccount\"\xc0\x02\n" +
 	"\rPurchaseInput\x12%\n" +
@@ -2769,105 +2770,97 @@ const file_crm_loyalty_v1_loyalty_service_proto_rawDesc = "" +
 	"\n" +
 	"item_count\x18\x06 \x01(\x03B\v\xbaH\b\"\x06\x18\xc0\x84=(\x00R\titemCount\x129\n" +
 	"\n" +
-	"occur_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\toccurTime\"\x8a\x02\n" +
-	"\x11EarnPointsRequest\x12C\n" +
-	"\aprogram\x18\x01 \x01(\tB)\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12B\n" +
-	"\bcustomer\x18\x02 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x12A\n" +
-	"\bpurchase\x18\x03 \x01(\v2\x1d.crm.loyalty.v1.PurchaseInputB\x06\xbaH\x03\xc8\x01\x01R\bpurchase\x12)\n" +
+	"occur_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\toccurTime\"\x96\x02\n" +
+	"\x11EarnPointsRequest\x12F\n" +
+	"\aprogram\x18\x01 \x01(\tB,\xe0A\x02\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12E\n" +
+	"\bcustomer\x18\x02 \x01(\tB)\xe0A\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x12D\n" +
+	"\bpurchase\x18\x03 \x01(\v2\x1d.crm.loyalty.v1.PurchaseInputB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\bpurchase\x12,\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\trequestId\"z\n" +
+	"request_id\x18\x04 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\x80\x01R\trequestId\"z\n" +
 	"\x12EarnPointsResponse\x121\n" +
 	"\x05entry\x18\x01 \x01(\v2\x1b.crm.loyalty.v1.LedgerEntryR\x05entry\x121\n" +
-	"\aaccount\x18\x02 \x01(\v2\x17.crm.loyalty.v1.AccountR\aaccount\"\x92\x01\n" +
-	"\x13CreateRewardRequest\x12C\n" +
-	"\aprogram\x18\x01 \x01(\tB)\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x126\n" +
-	"\x06reward\x18\x02 \x01(\v2\x16.crm.loyalty.v1.RewardB\x06\xbaH\x03\xc8\x01\x01R\x06reward\"F\n" +
+	"\aaccount\x18\x02 \x01(\v2\x17.crm.loyalty.v1.AccountR\aaccount\"\x98\x01\n" +
+	"\x13CreateRewardRequest\x12F\n" +
+	"\aprogram\x18\x01 \x01(\tB,\xe0A\x02\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x129\n" +
+	"\x06reward\x18\x02 \x01(\v2\x16.crm.loyalty.v1.RewardB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x06reward\"F\n" +
 	"\x14CreateRewardResponse\x12.\n" +
-	"\x06reward\x18\x01 \x01(\v2\x16.crm.loyalty.v1.RewardR\x06reward\"\xd1\x01\n" +
-	"\x12ListRewardsRequest\x12C\n" +
-	"\aprogram\x18\x01 \x01(\tB)\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12%\n" +
+	"\x06reward\x18\x01 \x01(\v2\x16.crm.loyalty.v1.RewardR\x06reward\"\xd4\x01\n" +
+	"\x12ListRewardsRequest\x12F\n" +
+	"\aprogram\x18\x01 \x01(\tB,\xe0A\x02\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12%\n" +
 	"\x0eavailable_only\x18\x02 \x01(\bR\ravailableOnly\x12&\n" +
 	"\tpage_size\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\tpageToken\"o\n" +
 	"\x13ListRewardsResponse\x120\n" +
 	"\arewards\x18\x01 \x03(\v2\x16.crm.loyalty.v1.RewardR\arewards\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x92\x01\n" +
-	"\x13UpdateRewardRequest\x126\n" +
-	"\x06reward\x18\x01 \x01(\v2\x16.crm.loyalty.v1.RewardB\x06\xbaH\x03\xd8\x01\x03R\x06reward\x12C\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x06\xbaH\x03\xc8\x01\x01R\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x98\x01\n" +
+	"\x13UpdateRewardRequest\x129\n" +
+	"\x06reward\x18\x01 \x01(\v2\x16.crm.loyalty.v1.RewardB\t\xe0A\x02\xbaH\x03\xd8\x01\x03R\x06reward\x12F\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\n" +
 	"updateMask\"F\n" +
 	"\x14UpdateRewardResponse\x12.\n" +
-	"\x06reward\x18\x01 \x01(\v2\x16.crm.loyalty.v1.RewardR\x06reward\"\xe7\x01\n" +
-	"\x13RedeemRewardRequest\x12a\n" +
-	"\x06reward\x18\x01 \x01(\tBI\xbaHFrD2B^programs/[a-z0-9][a-z0-9-]{0,39}/rewards/[a-z0-9][a-z0-9-]{0,39}$R\x06reward\x12B\n" +
-	"\bcustomer\x18\x02 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x12)\n" +
+	"\x06reward\x18\x01 \x01(\v2\x16.crm.loyalty.v1.RewardR\x06reward\"\xf0\x01\n" +
+	"\x13RedeemRewardRequest\x12d\n" +
+	"\x06reward\x18\x01 \x01(\tBL\xe0A\x02\xbaHFrD2B^programs/[a-z0-9][a-z0-9-]{0,39}/rewards/[a-z0-9][a-z0-9-]{0,39}$R\x06reward\x12E\n" +
+	"\bcustomer\x18\x02 \x01(\tB)\xe0A\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x12,\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\trequestId\"\x85\x01\n" +
+	"request_id\x18\x03 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\x80\x01R\trequestId\"\x85\x01\n" +
 	"\x14RedeemRewardResponse\x12:\n" +
 	"\n" +
 	"redemption\x18\x01 \x01(\v2\x1a.crm.loyalty.v1.RedemptionR\n" +
 	"redemption\x121\n" +
-	"\aaccount\x18\x02 \x01(\v2\x17.crm.loyalty.v1.AccountR\aaccount\"R\n" +
-	"\x17CancelRedemptionRequest\x127\n" +
-	"\x04name\x18\x01 \x01(\tB#\xbaH r\x1e2\x1c^redemptions/[a-z0-9]{1,64}$R\x04name\"\x89\x01\n" +
+	"\aaccount\x18\x02 \x01(\v2\x17.crm.loyalty.v1.AccountR\aaccount\"U\n" +
+	"\x17CancelRedemptionRequest\x12:\n" +
+	"\x04name\x18\x01 \x01(\tB&\xe0A\x02\xbaH r\x1e2\x1c^redemptions/[a-z0-9]{1,64}$R\x04name\"\x89\x01\n" +
 	"\x18CancelRedemptionResponse\x12:\n" +
 	"\n" +
 	"redemption\x18\x01 \x01(\v2\x1a.crm.loyalty.v1.RedemptionR\n" +
 	"redemption\x121\n" +
-	"\aaccount\x18\x02 \x01(\v2\x17.crm.loyalty.v1.AccountR\aaccount\"\xf2\x01\n" +
-	"\x16ListRedemptionsRequest\x12C\n" +
-	"\aprogram\x18\x01 \x01(\tB)\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12B\n" +
-	"\bcustomer\x18\x02 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x12&\n" +
+	"\aaccount\x18\x02 \x01(\v2\x17.crm.loyalty.v1.AccountR\aaccount\"\xf8\x01\n" +
+	"\x16ListRedemptionsRequest\x12F\n" +
+	"\aprogram\x18\x01 \x01(\tB,\xe0A\x02\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12E\n" +
+	"\bcustomer\x18\x02 \x01(\tB)\xe0A\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x12&\n" +
 	"\tpage_size\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\tpageToken\"\x7f\n" +
 	"\x17ListRedemptionsResponse\x12<\n" +
 	"\vredemptions\x18\x01 \x03(\v2\x1a.crm.loyalty.v1.RedemptionR\vredemptions\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xb2\x02\n" +
-	"\x14ReversePointsRequest\x12C\n" +
-	"\aprogram\x18\x01 \x01(\tB)\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12B\n" +
-	"\bcustomer\x18\x02 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x122\n" +
-	"\x0fearn_request_id\x18\x03 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\rearnRequestId\x122\n" +
-	"\x06amount\x18\x04 \x01(\v2\x12.crm.type.v1.MoneyB\x06\xbaH\x03\xc8\x01\x01R\x06amount\x12)\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xbe\x02\n" +
+	"\x14ReversePointsRequest\x12F\n" +
+	"\aprogram\x18\x01 \x01(\tB,\xe0A\x02\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12E\n" +
+	"\bcustomer\x18\x02 \x01(\tB)\xe0A\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x125\n" +
+	"\x0fearn_request_id\x18\x03 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\x80\x01R\rearnRequestId\x122\n" +
+	"\x06amount\x18\x04 \x01(\v2\x12.crm.type.v1.MoneyB\x06\xbaH\x03\xc8\x01\x01R\x06amount\x12,\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\trequestId\"}\n" +
+	"request_id\x18\x05 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\x80\x01R\trequestId\"}\n" +
 	"\x15ReversePointsResponse\x121\n" +
 	"\x05entry\x18\x01 \x01(\v2\x1b.crm.loyalty.v1.LedgerEntryR\x05entry\x121\n" +
-	"\aaccount\x18\x02 \x01(\v2\x17.crm.loyalty.v1.AccountR\aaccount\"\x92\x02\n" +
-	"\x13RedeemPointsRequest\x12C\n" +
-	"\aprogram\x18\x01 \x01(\tB)\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12B\n" +
-	"\bcustomer\x18\x02 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x12%\n" +
-	"\x06points\x18\x03 \x01(\x03B\r\xbaH\n" +
+	"\aaccount\x18\x02 \x01(\v2\x17.crm.loyalty.v1.AccountR\aaccount\"\x9e\x02\n" +
+	"\x13RedeemPointsRequest\x12F\n" +
+	"\aprogram\x18\x01 \x01(\tB,\xe0A\x02\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12E\n" +
+	"\bcustomer\x18\x02 \x01(\tB)\xe0A\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x12(\n" +
+	"\x06points\x18\x03 \x01(\x03B\x10\xe0A\x02\xbaH\n" +
 	"\"\b\x18\x80\x94\xeb\xdc\x03(\x01R\x06points\x12 \n" +
-	"\x06reason\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x06reason\x12)\n" +
+	"\x06reason\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x06reason\x12,\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\trequestId\"|\n" +
+	"request_id\x18\x05 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\x80\x01R\trequestId\"|\n" +
 	"\x14RedeemPointsResponse\x121\n" +
 	"\x05entry\x18\x01 \x01(\v2\x1b.crm.loyalty.v1.LedgerEntryR\x05entry\x121\n" +
-	"\aaccount\x18\x02 \x01(\v2\x17.crm.loyalty.v1.AccountR\aaccount\"\xc7\x02\n" +
-	"\x13AdjustPointsRequest\x12C\n" +
-	"\aprogram\x18\x01 \x01(\tB)\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12B\n" +
-	"\bcustomer\x18\x02 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x120\n" +
-	"\x06points\x18\x03 \x01(\x03B\x18\xbaH\x15\"\x138\x00\x18\x80\x94\xeb\xdc\x03(\x80씣\xfc\xff\xff\xff\xff\x01R\x06points\x12\"\n" +
-	"\x06reason\x18\x04 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xf4\x03R\x06reason\x12&\n" +
-	"\boperator\x18\x05 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\boperator\x12)\n" +
+	"\aaccount\x18\x02 \x01(\v2\x17.crm.loyalty.v1.AccountR\aaccount\"\xd9\x02\n" +
+	"\x13AdjustPointsRequest\x12F\n" +
+	"\aprogram\x18\x01 \x01(\tB,\xe0A\x02\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12E\n" +
+	"\bcustomer\x18\x02 \x01(\tB)\xe0A\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x123\n" +
+	"\x06points\x18\x03 \x01(\x03B\x1b\xe0A\x02\xbaH\x15\"\x138\x00\x18\x80\x94\xeb\xdc\x03(\x80씣\xfc\xff\xff\xff\xff\x01R\x06points\x12%\n" +
+	"\x06reason\x18\x04 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xf4\x03R\x06reason\x12)\n" +
+	"\boperator\x18\x05 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xc8\x01R\boperator\x12,\n" +
 	"\n" +
-	"request_id\x18\x06 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\trequestId\"|\n" +
+	"request_id\x18\x06 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\x80\x01R\trequestId\"|\n" +
 	"\x14AdjustPointsResponse\x121\n" +
 	"\x05entry\x18\x01 \x01(\v2\x1b.crm.loyalty.v1.LedgerEntryR\x05entry\x121\n" +
-	"\aaccount\x18\x02 \x01(\v2\x17.crm.loyalty.v1.AccountR\aaccount\"\x9c\x03\n" +
-	"\x18ListLedgerEntriesRequest\x12C\n" +
-	"\aprogram\x18\x01 \x01(\tB)\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12B\n" +
-	"\bcustomer\x18\x02 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x127\n" +
+	"\aaccount\x18\x02 \x01(\v2\x17.crm.loyalty.v1.AccountR\aaccount\"\xa2\x03\n" +
+	"\x18ListLedgerEntriesRequest\x12F\n" +
+	"\aprogram\x18\x01 \x01(\tB,\xe0A\x02\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12E\n" +
+	"\bcustomer\x18\x02 \x01(\tB)\xe0A\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x127\n" +
 	"\x04type\x18\x03 \x01(\x0e2\x19.crm.loyalty.v1.EntryTypeB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04type\x127\n" +
 	"\ttime_from\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\btimeFrom\x123\n" +
 	"\atime_to\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x06timeTo\x12'\n" +
@@ -2879,11 +2872,11 @@ const file_crm_loyalty_v1_loyalty_service_proto_rawDesc = "" +
 	"\aentries\x18\x01 \x03(\v2\x1b.crm.loyalty.v1.LedgerEntryR\aentries\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x18\n" +
 	"\abalance\x18\x03 \x01(\x03R\abalance\x12#\n" +
-	"\rexpiring_soon\x18\x04 \x01(\x03R\fexpiringSoon\"\xe6\x01\n" +
-	"\x15PreviewEarningRequest\x12C\n" +
-	"\aprogram\x18\x01 \x01(\tB)\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12E\n" +
-	"\bcustomer\x18\x02 \x01(\tB)\xbaH&r$2\"^(customers/[A-Za-z0-9_-]{1,64})?$R\bcustomer\x12A\n" +
-	"\bpurchase\x18\x03 \x01(\v2\x1d.crm.loyalty.v1.PurchaseInputB\x06\xbaH\x03\xc8\x01\x01R\bpurchase\"\xd0\x01\n" +
+	"\rexpiring_soon\x18\x04 \x01(\x03R\fexpiringSoon\"\xef\x01\n" +
+	"\x15PreviewEarningRequest\x12F\n" +
+	"\aprogram\x18\x01 \x01(\tB,\xe0A\x02\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12H\n" +
+	"\bcustomer\x18\x02 \x01(\tB,\xe0A\x02\xbaH&r$2\"^(customers/[A-Za-z0-9_-]{1,64})?$R\bcustomer\x12D\n" +
+	"\bpurchase\x18\x03 \x01(\v2\x1d.crm.loyalty.v1.PurchaseInputB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\bpurchase\"\xd0\x01\n" +
 	"\x16PreviewEarningResponse\x12\x16\n" +
 	"\x06points\x18\x01 \x01(\x03R\x06points\x12\x12\n" +
 	"\x04base\x18\x02 \x01(\x01R\x04base\x12\x1e\n" +
@@ -2902,9 +2895,9 @@ const file_crm_loyalty_v1_loyalty_service_proto_rawDesc = "" +
 	"\x10RunExpiryRequest\"V\n" +
 	"\x11RunExpiryResponse\x12\x1a\n" +
 	"\baccounts\x18\x01 \x01(\x03R\baccounts\x12%\n" +
-	"\x0epoints_expired\x18\x02 \x01(\x03R\rpointsExpired\"s\n" +
-	"\x14AuditAccountsRequest\x12C\n" +
-	"\aprogram\x18\x01 \x01(\tB)\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12\x16\n" +
+	"\x0epoints_expired\x18\x02 \x01(\x03R\rpointsExpired\"v\n" +
+	"\x14AuditAccountsRequest\x12F\n" +
+	"\aprogram\x18\x01 \x01(\tB,\xe0A\x02\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12\x16\n" +
 	"\x06repair\x18\x02 \x01(\bR\x06repair\"\x92\x01\n" +
 	"\x15AuditAccountsResponse\x12\x18\n" +
 	"\achecked\x18\x01 \x01(\x03R\achecked\x12C\n" +
@@ -2916,31 +2909,31 @@ const file_crm_loyalty_v1_loyalty_service_proto_rawDesc = "" +
 	"\x19WatchLoyaltyEventsRequest\x12.\n" +
 	"\x0eafter_sequence\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\rafterSequence\"F\n" +
 	"\x1aWatchLoyaltyEventsResponse\x12(\n" +
-	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event2\xc0\x12\n" +
-	"\x0eLoyaltyService\x12o\n" +
-	"\rCreateProgram\x12$.crm.loyalty.v1.CreateProgramRequest\x1a%.crm.loyalty.v1.CreateProgramResponse\"\x11\xaa\xd4\x18\rloyalty.admin\x12e\n" +
+	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event2\x8c\x1b\n" +
+	"\x0eLoyaltyService\x12\x8c\x01\n" +
+	"\rCreateProgram\x12$.crm.loyalty.v1.CreateProgramRequest\x1a%.crm.loyalty.v1.CreateProgramResponse\".\xaa\xd4\x18\rloyalty.admin\x82\xd3\xe4\x93\x02\x17:\aprogram\"\f/v1/programs\x12\x82\x01\n" +
 	"\n" +
-	"GetProgram\x12!.crm.loyalty.v1.GetProgramRequest\x1a\".crm.loyalty.v1.GetProgramResponse\"\x10\xaa\xd4\x18\floyalty.read\x12k\n" +
-	"\fListPrograms\x12#.crm.loyalty.v1.ListProgramsRequest\x1a$.crm.loyalty.v1.ListProgramsResponse\"\x10\xaa\xd4\x18\floyalty.read\x12o\n" +
-	"\rUpdateProgram\x12$.crm.loyalty.v1.UpdateProgramRequest\x1a%.crm.loyalty.v1.UpdateProgramResponse\"\x11\xaa\xd4\x18\rloyalty.admin\x12o\n" +
-	"\rEnrolCustomer\x12$.crm.loyalty.v1.EnrolCustomerRequest\x1a%.crm.loyalty.v1.EnrolCustomerResponse\"\x11\xaa\xd4\x18\rloyalty.write\x12e\n" +
+	"GetProgram\x12!.crm.loyalty.v1.GetProgramRequest\x1a\".crm.loyalty.v1.GetProgramResponse\"-\xaa\xd4\x18\floyalty.read\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/{name=programs/*}\x12\x7f\n" +
+	"\fListPrograms\x12#.crm.loyalty.v1.ListProgramsRequest\x1a$.crm.loyalty.v1.ListProgramsResponse\"$\xaa\xd4\x18\floyalty.read\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/programs\x12\x9d\x01\n" +
+	"\rUpdateProgram\x12$.crm.loyalty.v1.UpdateProgramRequest\x1a%.crm.loyalty.v1.UpdateProgramResponse\"?\xaa\xd4\x18\rloyalty.admin\x82\xd3\xe4\x93\x02(:\aprogram2\x1d/v1/{program.name=programs/*}\x12\x9b\x01\n" +
+	"\rEnrolCustomer\x12$.crm.loyalty.v1.EnrolCustomerRequest\x1a%.crm.loyalty.v1.EnrolCustomerResponse\"=\xaa\xd4\x18\rloyalty.write\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/{program=programs/*}/accounts\x12\xa5\x01\n" +
 	"\n" +
-	"GetAccount\x12!.crm.loyalty.v1.GetAccountRequest\x1a\".crm.loyalty.v1.GetAccountResponse\"\x10\xaa\xd4\x18\floyalty.read\x12f\n" +
+	"GetAccount\x12!.crm.loyalty.v1.GetAccountRequest\x1a\".crm.loyalty.v1.GetAccountResponse\"P\xaa\xd4\x18\floyalty.read\x82\xd3\xe4\x93\x02:\x128/v1/{program=programs/*}/accounts/{customer=customers/*}\x12\xae\x01\n" +
 	"\n" +
-	"EarnPoints\x12!.crm.loyalty.v1.EarnPointsRequest\x1a\".crm.loyalty.v1.EarnPointsResponse\"\x11\xaa\xd4\x18\rloyalty.write\x12o\n" +
-	"\rReversePoints\x12$.crm.loyalty.v1.ReversePointsRequest\x1a%.crm.loyalty.v1.ReversePointsResponse\"\x11\xaa\xd4\x18\rloyalty.write\x12l\n" +
-	"\fRedeemPoints\x12#.crm.loyalty.v1.RedeemPointsRequest\x1a$.crm.loyalty.v1.RedeemPointsResponse\"\x11\xaa\xd4\x18\rloyalty.write\x12l\n" +
-	"\fCreateReward\x12#.crm.loyalty.v1.CreateRewardRequest\x1a$.crm.loyalty.v1.CreateRewardResponse\"\x11\xaa\xd4\x18\rloyalty.admin\x12h\n" +
-	"\vListRewards\x12\".crm.loyalty.v1.ListRewardsRequest\x1a#.crm.loyalty.v1.ListRewardsResponse\"\x10\xaa\xd4\x18\floyalty.read\x12l\n" +
-	"\fUpdateReward\x12#.crm.loyalty.v1.UpdateRewardRequest\x1a$.crm.loyalty.v1.UpdateRewardResponse\"\x11\xaa\xd4\x18\rloyalty.admin\x12l\n" +
-	"\fRedeemReward\x12#.crm.loyalty.v1.RedeemRewardRequest\x1a$.crm.loyalty.v1.RedeemRewardResponse\"\x11\xaa\xd4\x18\rloyalty.write\x12x\n" +
-	"\x10CancelRedemption\x12'.crm.loyalty.v1.CancelRedemptionRequest\x1a(.crm.loyalty.v1.CancelRedemptionResponse\"\x11\xaa\xd4\x18\rloyalty.write\x12t\n" +
-	"\x0fListRedemptions\x12&.crm.loyalty.v1.ListRedemptionsRequest\x1a'.crm.loyalty.v1.ListRedemptionsResponse\"\x10\xaa\xd4\x18\floyalty.read\x12l\n" +
-	"\fAdjustPoints\x12#.crm.loyalty.v1.AdjustPointsRequest\x1a$.crm.loyalty.v1.AdjustPointsResponse\"\x11\xaa\xd4\x18\rloyalty.admin\x12z\n" +
-	"\x11ListLedgerEntries\x12(.crm.loyalty.v1.ListLedgerEntriesRequest\x1a).crm.loyalty.v1.ListLedgerEntriesResponse\"\x10\xaa\xd4\x18\floyalty.read\x12q\n" +
-	"\x0ePreviewEarning\x12%.crm.loyalty.v1.PreviewEarningRequest\x1a&.crm.loyalty.v1.PreviewEarningResponse\"\x10\xaa\xd4\x18\floyalty.read\x12c\n" +
-	"\tRunExpiry\x12 .crm.loyalty.v1.RunExpiryRequest\x1a!.crm.loyalty.v1.RunExpiryResponse\"\x11\xaa\xd4\x18\rloyalty.admin\x12o\n" +
-	"\rAuditAccounts\x12$.crm.loyalty.v1.AuditAccountsRequest\x1a%.crm.loyalty.v1.AuditAccountsResponse\"\x11\xaa\xd4\x18\rloyalty.admin\x12\x81\x01\n" +
+	"EarnPoints\x12!.crm.loyalty.v1.EarnPointsRequest\x1a\".crm.loyalty.v1.EarnPointsResponse\"Y\xaa\xd4\x18\rloyalty.write\x82\xd3\xe4\x93\x02B:\x01*\"=/v1/{program=programs/*}/accounts/{customer=customers/*}:earn\x12\xba\x01\n" +
+	"\rReversePoints\x12$.crm.loyalty.v1.ReversePointsRequest\x1a%.crm.loyalty.v1.ReversePointsResponse\"\\\xaa\xd4\x18\rloyalty.write\x82\xd3\xe4\x93\x02E:\x01*\"@/v1/{program=programs/*}/accounts/{customer=customers/*}:reverse\x12\xb6\x01\n" +
+	"\fRedeemPoints\x12#.crm.loyalty.v1.RedeemPointsRequest\x1a$.crm.loyalty.v1.RedeemPointsResponse\"[\xaa\xd4\x18\rloyalty.write\x82\xd3\xe4\x93\x02D:\x01*\"?/v1/{program=programs/*}/accounts/{customer=customers/*}:redeem\x12\x9c\x01\n" +
+	"\fCreateReward\x12#.crm.loyalty.v1.CreateRewardRequest\x1a$.crm.loyalty.v1.CreateRewardResponse\"A\xaa\xd4\x18\rloyalty.admin\x82\xd3\xe4\x93\x02*:\x06reward\" /v1/{program=programs/*}/rewards\x12\x90\x01\n" +
+	"\vListRewards\x12\".crm.loyalty.v1.ListRewardsRequest\x1a#.crm.loyalty.v1.ListRewardsResponse\"8\xaa\xd4\x18\floyalty.read\x82\xd3\xe4\x93\x02\"\x12 /v1/{program=programs/*}/rewards\x12\xa2\x01\n" +
+	"\fUpdateReward\x12#.crm.loyalty.v1.UpdateRewardRequest\x1a$.crm.loyalty.v1.UpdateRewardResponse\"G\xaa\xd4\x18\rloyalty.admin\x82\xd3\xe4\x93\x020:\x06reward2&/v1/{reward.name=programs/*/rewards/*}\x12\x9f\x01\n" +
+	"\fRedeemReward\x12#.crm.loyalty.v1.RedeemRewardRequest\x1a$.crm.loyalty.v1.RedeemRewardResponse\"D\xaa\xd4\x18\rloyalty.write\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/{reward=programs/*/rewards/*}:redeem\x12\xa2\x01\n" +
+	"\x10CancelRedemption\x12'.crm.loyalty.v1.CancelRedemptionRequest\x1a(.crm.loyalty.v1.CancelRedemptionResponse\";\xaa\xd4\x18\rloyalty.write\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/{name=redemptions/*}:cancel\x12\xc0\x01\n" +
+	"\x0fListRedemptions\x12&.crm.loyalty.v1.ListRedemptionsRequest\x1a'.crm.loyalty.v1.ListRedemptionsResponse\"\\\xaa\xd4\x18\floyalty.read\x82\xd3\xe4\x93\x02F\x12D/v1/{program=programs/*}/accounts/{customer=customers/*}/redemptions\x12\xb6\x01\n" +
+	"\fAdjustPoints\x12#.crm.loyalty.v1.AdjustPointsRequest\x1a$.crm.loyalty.v1.AdjustPointsResponse\"[\xaa\xd4\x18\rloyalty.admin\x82\xd3\xe4\x93\x02D:\x01*\"?/v1/{program=programs/*}/accounts/{customer=customers/*}:adjust\x12\xc8\x01\n" +
+	"\x11ListLedgerEntries\x12(.crm.loyalty.v1.ListLedgerEntriesRequest\x1a).crm.loyalty.v1.ListLedgerEntriesResponse\"^\xaa\xd4\x18\floyalty.read\x82\xd3\xe4\x93\x02H\x12F/v1/{program=programs/*}/accounts/{customer=customers/*}/ledgerEntries\x12\xc3\x01\n" +
+	"\x0ePreviewEarning\x12%.crm.loyalty.v1.PreviewEarningRequest\x1a&.crm.loyalty.v1.PreviewEarningResponse\"b\xaa\xd4\x18\floyalty.read\x82\xd3\xe4\x93\x02L:\x01*\"G/v1/{program=programs/*}/accounts/{customer=customers/*}:previewEarning\x12\x84\x01\n" +
+	"\tRunExpiry\x12 .crm.loyalty.v1.RunExpiryRequest\x1a!.crm.loyalty.v1.RunExpiryResponse\"2\xaa\xd4\x18\rloyalty.admin\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/programs:runExpiry\x12\xa1\x01\n" +
+	"\rAuditAccounts\x12$.crm.loyalty.v1.AuditAccountsRequest\x1a%.crm.loyalty.v1.AuditAccountsResponse\"C\xaa\xd4\x18\rloyalty.admin\x82\xd3\xe4\x93\x02,:\x01*\"'/v1/{program=programs/*}/accounts:audit\x12\x81\x01\n" +
 	"\x12WatchLoyaltyEvents\x12).crm.loyalty.v1.WatchLoyaltyEventsRequest\x1a*.crm.loyalty.v1.WatchLoyaltyEventsResponse\"\x12\xaa\xd4\x18\x0eloyalty.events0\x01B\xbb\x01\n" +
 	"\x12com.crm.loyalty.v1B\x13LoyaltyServiceProtoP\x01Z6github.com/opencrm/crm/gen/go/crm/loyalty/v1;loyaltyv1\xa2\x02\x03CLX\xaa\x02\x0eCrm.Loyalty.V1\xca\x02\x0eCrm\\Loyalty\\V1\xe2\x02\x1aCrm\\Loyalty\\V1\\GPBMetadata\xea\x02\x10Crm::Loyalty::V1b\x06proto3"
 

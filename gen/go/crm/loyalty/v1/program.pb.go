@@ -8,6 +8,7 @@ package loyaltyv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -780,9 +781,9 @@ var File_crm_loyalty_v1_program_proto protoreflect.FileDescriptor
 
 const file_crm_loyalty_v1_program_proto_rawDesc = "" +
 	"\n" +
-	"\x1ccrm/loyalty/v1/program.proto\x12\x0ecrm.loyalty.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf7\a\n" +
-	"\aProgram\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x123\n" +
+	"\x1ccrm/loyalty/v1/program.proto\x12\x0ecrm.loyalty.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcb\b\n" +
+	"\aProgram\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x123\n" +
 	"\x02id\x18\x02 \x01(\tB#\xbaH r\x1e2\x1c^([a-z0-9][a-z0-9-]{0,39})?$R\x02id\x12-\n" +
 	"\fdisplay_name\x18\x03 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\vdisplayName\x126\n" +
@@ -803,12 +804,13 @@ const file_crm_loyalty_v1_program_proto_rawDesc = "" +
 	"auto_enrol\x18\f \x01(\bR\tautoEnrol\x12K\n" +
 	"\rrefund_policy\x18\r \x01(\x0e2\x1c.crm.loyalty.v1.RefundPolicyB\b\xbaH\x05\x82\x01\x02\x10\x01R\frefundPolicy\x12B\n" +
 	"\n" +
-	"tier_basis\x18\x11 \x01(\x0e2\x19.crm.loyalty.v1.TierBasisB\b\xbaH\x05\x82\x01\x02\x10\x01R\ttierBasis\x12;\n" +
-	"\vcreate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12;\n" +
-	"\vupdate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"tier_basis\x18\x11 \x01(\x0e2\x19.crm.loyalty.v1.TierBasisB\b\xbaH\x05\x82\x01\x02\x10\x01R\ttierBasis\x12@\n" +
+	"\vcreate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
+	"\vupdate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12\x12\n" +
-	"\x04etag\x18\x10 \x01(\tR\x04etagB\x19\n" +
+	"\x04etag\x18\x10 \x01(\tR\x04etag:C\xeaA@\n" +
+	"\x17crm.opencrm.dev/Program\x12\x12programs/{program}*\bprograms2\aprogramB\x19\n" +
 	"\x17_points_validity_monthsB\x1b\n" +
 	"\x19_qualifying_period_months\"\xa4\x02\n" +
 	"\x04Tier\x120\n" +

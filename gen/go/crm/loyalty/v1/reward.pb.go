@@ -8,6 +8,7 @@ package loyaltyv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -356,9 +357,9 @@ var File_crm_loyalty_v1_reward_proto protoreflect.FileDescriptor
 
 const file_crm_loyalty_v1_reward_proto_rawDesc = "" +
 	"\n" +
-	"\x1bcrm/loyalty/v1/reward.proto\x12\x0ecrm.loyalty.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb5\x03\n" +
-	"\x06Reward\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x123\n" +
+	"\x1bcrm/loyalty/v1/reward.proto\x12\x0ecrm.loyalty.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x92\x04\n" +
+	"\x06Reward\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x123\n" +
 	"\x02id\x18\x02 \x01(\tB#\xbaH r\x1e2\x1c^([a-z0-9][a-z0-9-]{0,39})?$R\x02id\x12-\n" +
 	"\fdisplay_name\x18\x03 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\vdisplayName\x12*\n" +
@@ -369,29 +370,32 @@ const file_crm_loyalty_v1_reward_proto_rawDesc = "" +
 	"\"\b\x18\x80\x94\xeb\xdc\x03(\x00H\x00R\x05stock\x88\x01\x01\x128\n" +
 	"\x12cancel_window_days\x18\a \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\xed\x02(\x00R\x10cancelWindowDays\x12\x16\n" +
-	"\x06active\x18\b \x01(\bR\x06active\x12;\n" +
-	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"\x06active\x18\b \x01(\bR\x06active\x12@\n" +
+	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12\x12\n" +
 	"\x04etag\x18\n" +
-	" \x01(\tR\x04etagB\b\n" +
-	"\x06_stock\"\xb6\x03\n" +
+	" \x01(\tR\x04etag:Q\xeaAN\n" +
+	"\x16crm.opencrm.dev/Reward\x12#programs/{program}/rewards/{reward}*\arewards2\x06rewardB\b\n" +
+	"\x06_stock\"\x9e\x04\n" +
 	"\n" +
-	"Redemption\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\x12\x18\n" +
+	"Redemption\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x03R\x04name\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x03R\x02id\x12\x18\n" +
 	"\aprogram\x18\x03 \x01(\tR\aprogram\x12\x1a\n" +
 	"\bcustomer\x18\x04 \x01(\tR\bcustomer\x12\x16\n" +
 	"\x06reward\x18\x05 \x01(\tR\x06reward\x12\x16\n" +
 	"\x06points\x18\x06 \x01(\x03R\x06points\x12\x12\n" +
 	"\x04code\x18\a \x01(\tR\x04code\x125\n" +
-	"\x05state\x18\b \x01(\x0e2\x1f.crm.loyalty.v1.RedemptionStateR\x05state\x12;\n" +
-	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"\x05state\x18\b \x01(\x0e2\x1f.crm.loyalty.v1.RedemptionStateR\x05state\x12@\n" +
+	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12C\n" +
 	"\x0fcancel_deadline\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampR\x0ecancelDeadline\x12;\n" +
-	"\vcancel_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\x0ecancelDeadline\x12@\n" +
+	"\vcancel_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"cancelTime\x12\x14\n" +
-	"\x05entry\x18\f \x01(\tR\x05entry*p\n" +
+	"\x05entry\x18\f \x01(\tR\x05entry:R\xeaAO\n" +
+	"\x1acrm.opencrm.dev/Redemption\x12\x18redemptions/{redemption}*\vredemptions2\n" +
+	"redemption*p\n" +
 	"\x0fRedemptionState\x12 \n" +
 	"\x1cREDEMPTION_STATE_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17REDEMPTION_STATE_ISSUED\x10\x01\x12\x1e\n" +

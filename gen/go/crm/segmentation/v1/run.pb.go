@@ -8,6 +8,7 @@ package segmentationv1
 
 import (
 	v1 "github.com/opencrm/crm/gen/go/crm/type/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -742,15 +743,15 @@ var File_crm_segmentation_v1_run_proto protoreflect.FileDescriptor
 
 const file_crm_segmentation_v1_run_proto_rawDesc = "" +
 	"\n" +
-	"\x1dcrm/segmentation/v1/run.proto\x12\x13crm.segmentation.v1\x1a\x17crm/type/v1/money.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9b\x05\n" +
-	"\x03Run\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\x123\n" +
+	"\x1dcrm/segmentation/v1/run.proto\x12\x13crm.segmentation.v1\x1a\x17crm/type/v1/money.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe0\x05\n" +
+	"\x03Run\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x03R\x04name\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x03R\x02id\x123\n" +
 	"\x05state\x18\x03 \x01(\x0e2\x1d.crm.segmentation.v1.RunStateR\x05state\x129\n" +
-	"\atrigger\x18\x04 \x01(\x0e2\x1f.crm.segmentation.v1.RunTriggerR\atrigger\x129\n" +
+	"\atrigger\x18\x04 \x01(\x0e2\x1f.crm.segmentation.v1.RunTriggerR\atrigger\x12>\n" +
 	"\n" +
-	"start_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
-	"\bend_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12\x1c\n" +
+	"start_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\tstartTime\x12:\n" +
+	"\bend_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\aendTime\x12\x1c\n" +
 	"\tprocessed\x18\a \x01(\x03R\tprocessed\x12\x14\n" +
 	"\x05total\x18\b \x01(\x03R\x05total\x12\x14\n" +
 	"\x05error\x18\t \x01(\tR\x05error\x12/\n" +
@@ -762,7 +763,9 @@ const file_crm_segmentation_v1_run_proto_rawDesc = "" +
 	"\x12membership_changes\x18\x0e \x01(\x03R\x11membershipChanges\x1a?\n" +
 	"\x11SegmentSizesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"\xe3\x01\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01:/\xeaA,\n" +
+	"\x13crm.opencrm.dev/Run\x12\n" +
+	"runs/{run}*\x04runs2\x03run\"\xe3\x01\n" +
 	"\bModelFit\x12\x0e\n" +
 	"\x02ok\x18\x01 \x01(\bR\x02ok\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\f\n" +

@@ -8,6 +8,7 @@ package segmentationv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -752,21 +753,22 @@ var File_crm_segmentation_v1_segment_proto protoreflect.FileDescriptor
 
 const file_crm_segmentation_v1_segment_proto_rawDesc = "" +
 	"\n" +
-	"!crm/segmentation/v1/segment.proto\x12\x13crm.segmentation.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x98\x03\n" +
-	"\aSegment\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x123\n" +
+	"!crm/segmentation/v1/segment.proto\x12\x13crm.segmentation.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xec\x03\n" +
+	"\aSegment\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x123\n" +
 	"\x02id\x18\x02 \x01(\tB#\xbaH r\x1e2\x1c^([a-z0-9][a-z0-9-]{0,39})?$R\x02id\x12+\n" +
 	"\fdisplay_name\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12*\n" +
 	"\vdescription\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\vdescription\x12\x1c\n" +
 	"\x04rule\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xa0\x1fR\x04rule\x12!\n" +
 	"\fmember_count\x18\x06 \x01(\x03R\vmemberCount\x12\x1c\n" +
-	"\tevaluated\x18\a \x01(\bR\tevaluated\x12;\n" +
-	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12;\n" +
-	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"\tevaluated\x18\a \x01(\bR\tevaluated\x12@\n" +
+	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
+	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12\x12\n" +
 	"\x04etag\x18\n" +
-	" \x01(\tR\x04etag\"\xc0\x01\n" +
+	" \x01(\tR\x04etag:C\xeaA@\n" +
+	"\x17crm.opencrm.dev/Segment\x12\x12segments/{segment}*\bsegments2\asegment\"\xc0\x01\n" +
 	"\fSegmentFacts\x12;\n" +
 	"\aprofile\x18\x01 \x01(\v2!.crm.segmentation.v1.ProfileFactsR\aprofile\x12:\n" +
 	"\ametrics\x18\x02 \x01(\v2 .crm.segmentation.v1.MetricFactsR\ametrics\x127\n" +

@@ -11,6 +11,7 @@ import (
 	_ "github.com/opencrm/crm/gen/go/crm/auth/v1"
 	v11 "github.com/opencrm/crm/gen/go/crm/feed/v1"
 	v1 "github.com/opencrm/crm/gen/go/crm/type/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -1952,21 +1953,21 @@ var File_crm_segmentation_v1_segmentation_service_proto protoreflect.FileDescrip
 
 const file_crm_segmentation_v1_segmentation_service_proto_rawDesc = "" +
 	"\n" +
-	".crm/segmentation/v1/segmentation_service.proto\x12\x13crm.segmentation.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16crm/auth/v1/auth.proto\x1a\x16crm/feed/v1/feed.proto\x1a\x1dcrm/segmentation/v1/run.proto\x1a!crm/segmentation/v1/segment.proto\x1a\"crm/segmentation/v1/settings.proto\x1a\x17crm/type/v1/money.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x14\n" +
+	".crm/segmentation/v1/segmentation_service.proto\x12\x13crm.segmentation.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16crm/auth/v1/auth.proto\x1a\x16crm/feed/v1/feed.proto\x1a\x1dcrm/segmentation/v1/run.proto\x1a!crm/segmentation/v1/segment.proto\x1a\"crm/segmentation/v1/settings.proto\x1a\x17crm/type/v1/money.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x14\n" +
 	"\x12GetSettingsRequest\"P\n" +
 	"\x13GetSettingsResponse\x129\n" +
-	"\bsettings\x18\x01 \x01(\v2\x1d.crm.segmentation.v1.SettingsR\bsettings\"\x9f\x01\n" +
-	"\x15UpdateSettingsRequest\x12A\n" +
-	"\bsettings\x18\x01 \x01(\v2\x1d.crm.segmentation.v1.SettingsB\x06\xbaH\x03\xc8\x01\x01R\bsettings\x12C\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x06\xbaH\x03\xc8\x01\x01R\n" +
+	"\bsettings\x18\x01 \x01(\v2\x1d.crm.segmentation.v1.SettingsR\bsettings\"\xa5\x01\n" +
+	"\x15UpdateSettingsRequest\x12D\n" +
+	"\bsettings\x18\x01 \x01(\v2\x1d.crm.segmentation.v1.SettingsB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\bsettings\x12F\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\n" +
 	"updateMask\"S\n" +
 	"\x16UpdateSettingsResponse\x129\n" +
 	"\bsettings\x18\x01 \x01(\v2\x1d.crm.segmentation.v1.SettingsR\bsettings\"\x17\n" +
 	"\x15StartRecomputeRequest\"D\n" +
 	"\x16StartRecomputeResponse\x12*\n" +
-	"\x03run\x18\x01 \x01(\v2\x18.crm.segmentation.v1.RunR\x03run\"F\n" +
-	"\rGetRunRequest\x125\n" +
-	"\x04name\x18\x01 \x01(\tB!\xbaH\x1er\x1c2\x1a^runs/[A-Za-z0-9_-]{1,64}$R\x04name\"<\n" +
+	"\x03run\x18\x01 \x01(\v2\x18.crm.segmentation.v1.RunR\x03run\"I\n" +
+	"\rGetRunRequest\x128\n" +
+	"\x04name\x18\x01 \x01(\tB$\xe0A\x02\xbaH\x1er\x1c2\x1a^runs/[A-Za-z0-9_-]{1,64}$R\x04name\"<\n" +
 	"\x0eGetRunResponse\x12*\n" +
 	"\x03run\x18\x01 \x01(\v2\x18.crm.segmentation.v1.RunR\x03run\"b\n" +
 	"\x0fListRunsRequest\x12&\n" +
@@ -1979,9 +1980,9 @@ const file_crm_segmentation_v1_segmentation_service_proto_rawDesc = "" +
 	"\x0fWatchRunRequest\x125\n" +
 	"\x04name\x18\x01 \x01(\tB!\xbaH\x1er\x1c2\x1a^runs/[A-Za-z0-9_-]{1,64}$R\x04name\">\n" +
 	"\x10WatchRunResponse\x12*\n" +
-	"\x03run\x18\x01 \x01(\v2\x18.crm.segmentation.v1.RunR\x03run\"`\n" +
-	"\x1aGetCustomerSegmentsRequest\x12B\n" +
-	"\bcustomer\x18\x01 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\"\xa4\x03\n" +
+	"\x03run\x18\x01 \x01(\v2\x18.crm.segmentation.v1.RunR\x03run\"c\n" +
+	"\x1aGetCustomerSegmentsRequest\x12E\n" +
+	"\bcustomer\x18\x01 \x01(\tB)\xe0A\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\"\xa4\x03\n" +
 	"\x1bGetCustomerSegmentsResponse\x12\x1a\n" +
 	"\bcustomer\x18\x01 \x01(\tR\bcustomer\x127\n" +
 	"\x05facts\x18\x02 \x01(\v2!.crm.segmentation.v1.SegmentFactsR\x05facts\x12*\n" +
@@ -2001,14 +2002,14 @@ const file_crm_segmentation_v1_segmentation_service_proto_rawDesc = "" +
 	"\x05error\x18\x05 \x01(\tR\x05error\x1a9\n" +
 	"\vValuesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"V\n" +
-	"\x14CreateSegmentRequest\x12>\n" +
-	"\asegment\x18\x01 \x01(\v2\x1c.crm.segmentation.v1.SegmentB\x06\xbaH\x03\xc8\x01\x01R\asegment\"a\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"Y\n" +
+	"\x14CreateSegmentRequest\x12A\n" +
+	"\asegment\x18\x01 \x01(\v2\x1c.crm.segmentation.v1.SegmentB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\asegment\"a\n" +
 	"\x15CreateSegmentResponse\x126\n" +
 	"\asegment\x18\x01 \x01(\v2\x1c.crm.segmentation.v1.SegmentR\asegment\x12\x10\n" +
-	"\x03run\x18\x02 \x01(\tR\x03run\"R\n" +
-	"\x11GetSegmentRequest\x12=\n" +
-	"\x04name\x18\x01 \x01(\tB)\xbaH&r$2\"^segments/[a-z0-9][a-z0-9-]{0,39}$R\x04name\"L\n" +
+	"\x03run\x18\x02 \x01(\tR\x03run\"U\n" +
+	"\x11GetSegmentRequest\x12@\n" +
+	"\x04name\x18\x01 \x01(\tB,\xe0A\x02\xbaH&r$2\"^segments/[a-z0-9][a-z0-9-]{0,39}$R\x04name\"L\n" +
 	"\x12GetSegmentResponse\x126\n" +
 	"\asegment\x18\x01 \x01(\v2\x1c.crm.segmentation.v1.SegmentR\asegment\"f\n" +
 	"\x13ListSegmentsRequest\x12&\n" +
@@ -2017,20 +2018,19 @@ const file_crm_segmentation_v1_segmentation_service_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\tpageToken\"x\n" +
 	"\x14ListSegmentsResponse\x128\n" +
 	"\bsegments\x18\x01 \x03(\v2\x1c.crm.segmentation.v1.SegmentR\bsegments\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x9b\x01\n" +
-	"\x14UpdateSegmentRequest\x12>\n" +
-	"\asegment\x18\x01 \x01(\v2\x1c.crm.segmentation.v1.SegmentB\x06\xbaH\x03\xc8\x01\x01R\asegment\x12C\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x06\xbaH\x03\xc8\x01\x01R\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa1\x01\n" +
+	"\x14UpdateSegmentRequest\x12A\n" +
+	"\asegment\x18\x01 \x01(\v2\x1c.crm.segmentation.v1.SegmentB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\asegment\x12F\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\n" +
 	"updateMask\"O\n" +
 	"\x15UpdateSegmentResponse\x126\n" +
-	"\asegment\x18\x01 \x01(\v2\x1c.crm.segmentation.v1.SegmentR\asegment\"i\n" +
-	"\x14DeleteSegmentRequest\x12=\n" +
-	"\x04name\x18\x01 \x01(\tB)\xbaH&r$2\"^segments/[a-z0-9][a-z0-9-]{0,39}$R\x04name\x12\x12\n" +
+	"\asegment\x18\x01 \x01(\v2\x1c.crm.segmentation.v1.SegmentR\asegment\"l\n" +
+	"\x14DeleteSegmentRequest\x12@\n" +
+	"\x04name\x18\x01 \x01(\tB,\xe0A\x02\xbaH&r$2\"^segments/[a-z0-9][a-z0-9-]{0,39}$R\x04name\x12\x12\n" +
 	"\x04etag\x18\x02 \x01(\tR\x04etag\"\x17\n" +
-	"\x15DeleteSegmentResponse\"c\n" +
-	"\x15PreviewSegmentRequest\x12\x1e\n" +
-	"\x04rule\x18\x01 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xa0\x1fR\x04rule\x12*\n" +
+	"\x15DeleteSegmentResponse\"f\n" +
+	"\x15PreviewSegmentRequest\x12!\n" +
+	"\x04rule\x18\x01 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xa0\x1fR\x04rule\x12*\n" +
 	"\vsample_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\n" +
 	"sampleSize\"\xaa\x01\n" +
 	"\x16PreviewSegmentResponse\x12!\n" +
@@ -2039,18 +2039,18 @@ const file_crm_segmentation_v1_segmentation_service_proto_rawDesc = "" +
 	"\x06sample\x18\x03 \x03(\tR\x06sample\x12\x16\n" +
 	"\x06errors\x18\x04 \x01(\x03R\x06errors\x12\x1f\n" +
 	"\vfirst_error\x18\x05 \x01(\tR\n" +
-	"firstError\"\xb2\x01\n" +
-	"\x19ListSegmentMembersRequest\x12C\n" +
-	"\asegment\x18\x01 \x01(\tB)\xbaH&r$2\"^segments/[a-z0-9][a-z0-9-]{0,39}$R\asegment\x12'\n" +
+	"firstError\"\xb5\x01\n" +
+	"\x19ListSegmentMembersRequest\x12F\n" +
+	"\asegment\x18\x01 \x01(\tB,\xe0A\x02\xbaH&r$2\"^segments/[a-z0-9][a-z0-9-]{0,39}$R\asegment\x12'\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\tpageToken\"b\n" +
 	"\x1aListSegmentMembersResponse\x12\x1c\n" +
 	"\tcustomers\x18\x01 \x03(\tR\tcustomers\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xaf\x01\n" +
-	"\x17ListSegmentSizesRequest\x12C\n" +
-	"\asegment\x18\x01 \x01(\tB)\xbaH&r$2\"^segments/[a-z0-9][a-z0-9-]{0,39}$R\asegment\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xb2\x01\n" +
+	"\x17ListSegmentSizesRequest\x12F\n" +
+	"\asegment\x18\x01 \x01(\tB,\xe0A\x02\xbaH&r$2\"^segments/[a-z0-9][a-z0-9-]{0,39}$R\asegment\x12&\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\tpageToken\"z\n" +
@@ -2067,25 +2067,27 @@ const file_crm_segmentation_v1_segmentation_service_proto_rawDesc = "" +
 	"\x1eWatchSegmentationEventsRequest\x12.\n" +
 	"\x0eafter_sequence\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\rafterSequence\"K\n" +
 	"\x1fWatchSegmentationEventsResponse\x12(\n" +
-	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event2\x96\x11\n" +
-	"\x13SegmentationService\x12w\n" +
-	"\vGetSettings\x12'.crm.segmentation.v1.GetSettingsRequest\x1a(.crm.segmentation.v1.GetSettingsResponse\"\x15\xaa\xd4\x18\x11segmentation.read\x12\x81\x01\n" +
-	"\x0eUpdateSettings\x12*.crm.segmentation.v1.UpdateSettingsRequest\x1a+.crm.segmentation.v1.UpdateSettingsResponse\"\x16\xaa\xd4\x18\x12segmentation.admin\x12\x81\x01\n" +
-	"\x0eStartRecompute\x12*.crm.segmentation.v1.StartRecomputeRequest\x1a+.crm.segmentation.v1.StartRecomputeResponse\"\x16\xaa\xd4\x18\x12segmentation.admin\x12h\n" +
-	"\x06GetRun\x12\".crm.segmentation.v1.GetRunRequest\x1a#.crm.segmentation.v1.GetRunResponse\"\x15\xaa\xd4\x18\x11segmentation.read\x12n\n" +
-	"\bListRuns\x12$.crm.segmentation.v1.ListRunsRequest\x1a%.crm.segmentation.v1.ListRunsResponse\"\x15\xaa\xd4\x18\x11segmentation.read\x12p\n" +
-	"\bWatchRun\x12$.crm.segmentation.v1.WatchRunRequest\x1a%.crm.segmentation.v1.WatchRunResponse\"\x15\xaa\xd4\x18\x11segmentation.read0\x01\x12\x8f\x01\n" +
-	"\x13GetCustomerSegments\x12/.crm.segmentation.v1.GetCustomerSegmentsRequest\x1a0.crm.segmentation.v1.GetCustomerSegmentsResponse\"\x15\xaa\xd4\x18\x11segmentation.read\x12~\n" +
-	"\rCreateSegment\x12).crm.segmentation.v1.CreateSegmentRequest\x1a*.crm.segmentation.v1.CreateSegmentResponse\"\x16\xaa\xd4\x18\x12segmentation.admin\x12t\n" +
+	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event2\xcf\x14\n" +
+	"\x13SegmentationService\x12\x8b\x01\n" +
+	"\vGetSettings\x12'.crm.segmentation.v1.GetSettingsRequest\x1a(.crm.segmentation.v1.GetSettingsResponse\")\xaa\xd4\x18\x11segmentation.read\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/settings\x12\x9f\x01\n" +
+	"\x0eUpdateSettings\x12*.crm.segmentation.v1.UpdateSettingsRequest\x1a+.crm.segmentation.v1.UpdateSettingsResponse\"4\xaa\xd4\x18\x12segmentation.admin\x82\xd3\xe4\x93\x02\x18:\bsettings2\f/v1/settings\x12\x94\x01\n" +
+	"\x0eStartRecompute\x12*.crm.segmentation.v1.StartRecomputeRequest\x1a+.crm.segmentation.v1.StartRecomputeResponse\")\xaa\xd4\x18\x12segmentation.admin\x82\xd3\xe4\x93\x02\r:\x01*\"\b/v1/runs\x12\x81\x01\n" +
+	"\x06GetRun\x12\".crm.segmentation.v1.GetRunRequest\x1a#.crm.segmentation.v1.GetRunResponse\".\xaa\xd4\x18\x11segmentation.read\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/{name=runs/*}\x12~\n" +
+	"\bListRuns\x12$.crm.segmentation.v1.ListRunsRequest\x1a%.crm.segmentation.v1.ListRunsResponse\"%\xaa\xd4\x18\x11segmentation.read\x82\xd3\xe4\x93\x02\n" +
+	"\x12\b/v1/runs\x12p\n" +
+	"\bWatchRun\x12$.crm.segmentation.v1.WatchRunRequest\x1a%.crm.segmentation.v1.WatchRunResponse\"\x15\xaa\xd4\x18\x11segmentation.read0\x01\x12\xba\x01\n" +
+	"\x13GetCustomerSegments\x12/.crm.segmentation.v1.GetCustomerSegmentsRequest\x1a0.crm.segmentation.v1.GetCustomerSegmentsResponse\"@\xaa\xd4\x18\x11segmentation.read\x82\xd3\xe4\x93\x02%\x12#/v1/{customer=customers/*}/segments\x12\x9b\x01\n" +
+	"\rCreateSegment\x12).crm.segmentation.v1.CreateSegmentRequest\x1a*.crm.segmentation.v1.CreateSegmentResponse\"3\xaa\xd4\x18\x12segmentation.admin\x82\xd3\xe4\x93\x02\x17:\asegment\"\f/v1/segments\x12\x91\x01\n" +
 	"\n" +
-	"GetSegment\x12&.crm.segmentation.v1.GetSegmentRequest\x1a'.crm.segmentation.v1.GetSegmentResponse\"\x15\xaa\xd4\x18\x11segmentation.read\x12z\n" +
-	"\fListSegments\x12(.crm.segmentation.v1.ListSegmentsRequest\x1a).crm.segmentation.v1.ListSegmentsResponse\"\x15\xaa\xd4\x18\x11segmentation.read\x12~\n" +
-	"\rUpdateSegment\x12).crm.segmentation.v1.UpdateSegmentRequest\x1a*.crm.segmentation.v1.UpdateSegmentResponse\"\x16\xaa\xd4\x18\x12segmentation.admin\x12~\n" +
-	"\rDeleteSegment\x12).crm.segmentation.v1.DeleteSegmentRequest\x1a*.crm.segmentation.v1.DeleteSegmentResponse\"\x16\xaa\xd4\x18\x12segmentation.admin\x12\x80\x01\n" +
-	"\x0ePreviewSegment\x12*.crm.segmentation.v1.PreviewSegmentRequest\x1a+.crm.segmentation.v1.PreviewSegmentResponse\"\x15\xaa\xd4\x18\x11segmentation.read\x12\x8c\x01\n" +
-	"\x12ListSegmentMembers\x12..crm.segmentation.v1.ListSegmentMembersRequest\x1a/.crm.segmentation.v1.ListSegmentMembersResponse\"\x15\xaa\xd4\x18\x11segmentation.read\x12\x86\x01\n" +
-	"\x10ListSegmentSizes\x12,.crm.segmentation.v1.ListSegmentSizesRequest\x1a-.crm.segmentation.v1.ListSegmentSizesResponse\"\x15\xaa\xd4\x18\x11segmentation.read\x12q\n" +
-	"\tGetReport\x12%.crm.segmentation.v1.GetReportRequest\x1a&.crm.segmentation.v1.GetReportResponse\"\x15\xaa\xd4\x18\x11segmentation.read\x12\x9f\x01\n" +
+	"GetSegment\x12&.crm.segmentation.v1.GetSegmentRequest\x1a'.crm.segmentation.v1.GetSegmentResponse\"2\xaa\xd4\x18\x11segmentation.read\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/{name=segments/*}\x12\x8e\x01\n" +
+	"\fListSegments\x12(.crm.segmentation.v1.ListSegmentsRequest\x1a).crm.segmentation.v1.ListSegmentsResponse\")\xaa\xd4\x18\x11segmentation.read\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/segments\x12\xac\x01\n" +
+	"\rUpdateSegment\x12).crm.segmentation.v1.UpdateSegmentRequest\x1a*.crm.segmentation.v1.UpdateSegmentResponse\"D\xaa\xd4\x18\x12segmentation.admin\x82\xd3\xe4\x93\x02(:\asegment2\x1d/v1/{segment.name=segments/*}\x12\x9b\x01\n" +
+	"\rDeleteSegment\x12).crm.segmentation.v1.DeleteSegmentRequest\x1a*.crm.segmentation.v1.DeleteSegmentResponse\"3\xaa\xd4\x18\x12segmentation.admin\x82\xd3\xe4\x93\x02\x17*\x15/v1/{name=segments/*}\x12\x9f\x01\n" +
+	"\x0ePreviewSegment\x12*.crm.segmentation.v1.PreviewSegmentRequest\x1a+.crm.segmentation.v1.PreviewSegmentResponse\"4\xaa\xd4\x18\x11segmentation.read\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/v1/segments:preview\x12\xb4\x01\n" +
+	"\x12ListSegmentMembers\x12..crm.segmentation.v1.ListSegmentMembersRequest\x1a/.crm.segmentation.v1.ListSegmentMembersResponse\"=\xaa\xd4\x18\x11segmentation.read\x82\xd3\xe4\x93\x02\"\x12 /v1/{segment=segments/*}/members\x12\xac\x01\n" +
+	"\x10ListSegmentSizes\x12,.crm.segmentation.v1.ListSegmentSizesRequest\x1a-.crm.segmentation.v1.ListSegmentSizesResponse\";\xaa\xd4\x18\x11segmentation.read\x82\xd3\xe4\x93\x02 \x12\x1e/v1/{segment=segments/*}/sizes\x12\x83\x01\n" +
+	"\tGetReport\x12%.crm.segmentation.v1.GetReportRequest\x1a&.crm.segmentation.v1.GetReportResponse\"'\xaa\xd4\x18\x11segmentation.read\x82\xd3\xe4\x93\x02\f\x12\n" +
+	"/v1/report\x12\x9f\x01\n" +
 	"\x17WatchSegmentationEvents\x123.crm.segmentation.v1.WatchSegmentationEventsRequest\x1a4.crm.segmentation.v1.WatchSegmentationEventsResponse\"\x17\xaa\xd4\x18\x13segmentation.events0\x01B\xe3\x01\n" +
 	"\x17com.crm.segmentation.v1B\x18SegmentationServiceProtoP\x01Z@github.com/opencrm/crm/gen/go/crm/segmentation/v1;segmentationv1\xa2\x02\x03CSX\xaa\x02\x13Crm.Segmentation.V1\xca\x02\x13Crm\\Segmentation\\V1\xe2\x02\x1fCrm\\Segmentation\\V1\\GPBMetadata\xea\x02\x15Crm::Segmentation::V1b\x06proto3"
 

@@ -13,10 +13,12 @@ _sym_db = _symbol_database.Default()
 
 from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from crm.type.v1 import date_pb2 as crm_dot_type_dot_v1_dot_date__pb2
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
+from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x63rm/customer/v1/customer.proto\x12\x0f\x63rm.customer.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x16\x63rm/type/v1/date.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x83\n\n\x08\x43ustomer\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\x12\x31\n\x04kind\x18\x03 \x01(\x0e\x32\x1d.crm.customer.v1.CustomerKindR\x04kind\x12+\n\x0c\x64isplay_name\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x0b\x64isplayName\x12\'\n\nlegal_name\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\tlegalName\x12?\n\x06\x65mails\x18\x06 \x03(\x0b\x32\x1d.crm.customer.v1.EmailAddressB\x08\xbaH\x05\x92\x01\x02\x10\nR\x06\x65mails\x12>\n\x06phones\x18\x07 \x03(\x0b\x32\x1c.crm.customer.v1.PhoneNumberB\x08\xbaH\x05\x92\x01\x02\x10\nR\x06phones\x12\x46\n\taddresses\x18\x08 \x03(\x0b\x32\x1e.crm.customer.v1.PostalAddressB\x08\xbaH\x05\x92\x01\x02\x10\nR\taddresses\x12\x41\n\x0c\x64\x65mographics\x18\t \x01(\x0b\x32\x1d.crm.customer.v1.DemographicsR\x0c\x64\x65mographics\x12\x37\n\x12\x61\x63quisition_source\x18\n \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x11\x61\x63quisitionSource\x12$\n\x04tags\x18\x0b \x03(\tB\x10\xbaH\r\x92\x01\n\x10\x32\"\x06r\x04\x10\x01\x18@R\x04tags\x12n\n\nattributes\x18\x0c \x03(\x0b\x32).crm.customer.v1.Customer.AttributesEntryB#\xbaH \x9a\x01\x1d\x10\x32\"\x19r\x17\x32\x15^[A-Za-z0-9_-]{1,64}$R\nattributes\x12\x1e\n\x05owner\x18\r \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x05owner\x12R\n\x0flifecycle_stage\x18\x0e \x01(\x0e\x32\x1f.crm.customer.v1.LifecycleStageB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x0elifecycleStage\x12>\n\x08\x63onsents\x18\x0f \x03(\x0b\x32\x18.crm.customer.v1.ConsentB\x08\xbaH\x05\x92\x01\x02\x10\nR\x08\x63onsents\x12\x34\n\x05state\x18\x10 \x01(\x0e\x32\x1e.crm.customer.v1.CustomerStateR\x05state\x12\x1f\n\x0bmerged_into\x18\x11 \x01(\tR\nmergedInto\x12;\n\x0b\x63reate_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12;\n\x0bupdate_time\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\x12;\n\x0b\x64\x65lete_time\x18\x14 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ndeleteTime\x12\x39\n\npurge_time\x18\x15 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tpurgeTime\x12\x12\n\x04\x65tag\x18\x16 \x01(\tR\x04\x65tag\x1a^\n\x0f\x41ttributesEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x35\n\x05value\x18\x02 \x01(\x0b\x32\x1f.crm.customer.v1.AttributeValueR\x05value:\x02\x38\x01\"m\n\x0c\x45mailAddress\x12$\n\x07\x61\x64\x64ress\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x03\x18\xfe\x01R\x07\x61\x64\x64ress\x12\x1d\n\x05label\x18\x02 \x01(\tB\x07\xbaH\x04r\x02\x18 R\x05label\x12\x18\n\x07primary\x18\x03 \x01(\x08R\x07primary\"i\n\x0bPhoneNumber\x12!\n\x06number\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x03\x18 R\x06number\x12\x1d\n\x05label\x18\x02 \x01(\tB\x07\xbaH\x04r\x02\x18 R\x05label\x12\x18\n\x07primary\x18\x03 \x01(\x08R\x07primary\"\x97\x02\n\rPostalAddress\x12%\n\x05lines\x18\x01 \x03(\tB\x0f\xbaH\x0c\x92\x01\t\x10\x04\"\x05r\x03\x18\xc8\x01R\x05lines\x12$\n\x08locality\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x08locality\x12 \n\x06region\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x06region\x12(\n\x0bpostal_code\x18\x04 \x01(\tB\x07\xbaH\x04r\x02\x18 R\npostalCode\x12\x34\n\x0c\x63ountry_code\x18\x05 \x01(\tB\x11\xbaH\x0er\x0c\x32\n^[A-Z]{2}$R\x0b\x63ountryCode\x12\x1d\n\x05label\x18\x06 \x01(\tB\x07\xbaH\x04r\x02\x18 R\x05label\x12\x18\n\x07primary\x18\x07 \x01(\x08R\x07primary\"\xa1\x02\n\x0c\x44\x65mographics\x12\x30\n\nbirth_date\x18\x01 \x01(\x0b\x32\x11.crm.type.v1.DateR\tbirthDate\x12\x39\n\x06gender\x18\x02 \x01(\x0e\x32\x17.crm.customer.v1.GenderB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x06gender\x12\x37\n\x0c\x63ountry_code\x18\x03 \x01(\tB\x14\xbaH\x11r\x0f\x32\r^([A-Z]{2})?$R\x0b\x63ountryCode\x12 \n\x06region\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x06region\x12I\n\x08language\x18\x05 \x01(\tB-\xbaH*r(2&^([A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*)?$R\x08language\"\xda\x01\n\x0e\x41ttributeValue\x12-\n\x0cstring_value\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\x18\xe8\x07H\x00R\x0bstringValue\x12,\n\x0cnumber_value\x18\x02 \x01(\x01\x42\x07\xbaH\x04\x12\x02@\x01H\x00R\x0bnumberValue\x12\x1f\n\nbool_value\x18\x03 \x01(\x08H\x00R\tboolValue\x12;\n\ntime_value\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00R\ttimeValueB\r\n\x04kind\x12\x05\xbaH\x02\x08\x01\"\xbe\x01\n\x07\x43onsent\x12\x45\n\x07\x63hannel\x18\x01 \x01(\x0e\x32\x1f.crm.customer.v1.ConsentChannelB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00R\x07\x63hannel\x12\x18\n\x07granted\x18\x02 \x01(\x08R\x07granted\x12.\n\x04time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x04time\x12\"\n\x06source\x18\x04 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xc8\x01R\x06source\"\xca\x01\n\x05Merge\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n\x08survivor\x18\x02 \x01(\tR\x08survivor\x12\x14\n\x05loser\x18\x03 \x01(\tR\x05loser\x12\x14\n\x05\x61\x63tor\x18\x04 \x01(\tR\x05\x61\x63tor\x12\x39\n\nmerge_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tmergeTime\x12*\n\x11\x66ields_from_loser\x18\x06 \x03(\tR\x0f\x66ieldsFromLoser*g\n\x0c\x43ustomerKind\x12\x1d\n\x19\x43USTOMER_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14\x43USTOMER_KIND_PERSON\x10\x01\x12\x1e\n\x1a\x43USTOMER_KIND_ORGANIZATION\x10\x02*\x81\x01\n\rCustomerState\x12\x1e\n\x1a\x43USTOMER_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43USTOMER_STATE_ACTIVE\x10\x01\x12\x1a\n\x16\x43USTOMER_STATE_DELETED\x10\x02\x12\x19\n\x15\x43USTOMER_STATE_MERGED\x10\x03*\xe8\x01\n\x0eLifecycleStage\x12\x1f\n\x1bLIFECYCLE_STAGE_UNSPECIFIED\x10\x00\x12\x1c\n\x18LIFECYCLE_STAGE_PROSPECT\x10\x01\x12\x1f\n\x1bLIFECYCLE_STAGE_EXPLORATION\x10\x02\x12\x1d\n\x19LIFECYCLE_STAGE_FORMATION\x10\x03\x12\x1d\n\x19LIFECYCLE_STAGE_STABILITY\x10\x04\x12\x1b\n\x17LIFECYCLE_STAGE_DECLINE\x10\x05\x12\x1b\n\x17LIFECYCLE_STAGE_CHURNED\x10\x06*V\n\x06Gender\x12\x16\n\x12GENDER_UNSPECIFIED\x10\x00\x12\x11\n\rGENDER_FEMALE\x10\x01\x12\x0f\n\x0bGENDER_MALE\x10\x02\x12\x10\n\x0cGENDER_OTHER\x10\x03*\xd5\x01\n\x0e\x43onsentChannel\x12\x1f\n\x1b\x43ONSENT_CHANNEL_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43ONSENT_CHANNEL_EMAIL\x10\x01\x12\x17\n\x13\x43ONSENT_CHANNEL_SMS\x10\x02\x12\x19\n\x15\x43ONSENT_CHANNEL_PHONE\x10\x03\x12\x1f\n\x1b\x43ONSENT_CHANNEL_POSTAL_MAIL\x10\x04\x12\x18\n\x14\x43ONSENT_CHANNEL_PUSH\x10\x05\x12\x18\n\x14\x43ONSENT_CHANNEL_CHAT\x10\x06\x42\xbc\x01\n\x13\x63om.crm.customer.v1B\rCustomerProtoP\x01Z8github.com/opencrm/crm/gen/go/crm/customer/v1;customerv1\xa2\x02\x03\x43\x43X\xaa\x02\x0f\x43rm.Customer.V1\xca\x02\x0f\x43rm\\Customer\\V1\xe2\x02\x1b\x43rm\\Customer\\V1\\GPBMetadata\xea\x02\x11\x43rm::Customer::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x63rm/customer/v1/customer.proto\x12\x0f\x63rm.customer.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x16\x63rm/type/v1/date.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf0\n\n\x08\x43ustomer\x12\x17\n\x04name\x18\x01 \x01(\tB\x03\xe0\x41\x08R\x04name\x12\x13\n\x02id\x18\x02 \x01(\tB\x03\xe0\x41\x03R\x02id\x12\x31\n\x04kind\x18\x03 \x01(\x0e\x32\x1d.crm.customer.v1.CustomerKindR\x04kind\x12+\n\x0c\x64isplay_name\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x0b\x64isplayName\x12\'\n\nlegal_name\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\tlegalName\x12?\n\x06\x65mails\x18\x06 \x03(\x0b\x32\x1d.crm.customer.v1.EmailAddressB\x08\xbaH\x05\x92\x01\x02\x10\nR\x06\x65mails\x12>\n\x06phones\x18\x07 \x03(\x0b\x32\x1c.crm.customer.v1.PhoneNumberB\x08\xbaH\x05\x92\x01\x02\x10\nR\x06phones\x12\x46\n\taddresses\x18\x08 \x03(\x0b\x32\x1e.crm.customer.v1.PostalAddressB\x08\xbaH\x05\x92\x01\x02\x10\nR\taddresses\x12\x41\n\x0c\x64\x65mographics\x18\t \x01(\x0b\x32\x1d.crm.customer.v1.DemographicsR\x0c\x64\x65mographics\x12\x37\n\x12\x61\x63quisition_source\x18\n \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x11\x61\x63quisitionSource\x12$\n\x04tags\x18\x0b \x03(\tB\x10\xbaH\r\x92\x01\n\x10\x32\"\x06r\x04\x10\x01\x18@R\x04tags\x12n\n\nattributes\x18\x0c \x03(\x0b\x32).crm.customer.v1.Customer.AttributesEntryB#\xbaH \x9a\x01\x1d\x10\x32\"\x19r\x17\x32\x15^[A-Za-z0-9_-]{1,64}$R\nattributes\x12\x1e\n\x05owner\x18\r \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x05owner\x12R\n\x0flifecycle_stage\x18\x0e \x01(\x0e\x32\x1f.crm.customer.v1.LifecycleStageB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x0elifecycleStage\x12>\n\x08\x63onsents\x18\x0f \x03(\x0b\x32\x18.crm.customer.v1.ConsentB\x08\xbaH\x05\x92\x01\x02\x10\nR\x08\x63onsents\x12\x34\n\x05state\x18\x10 \x01(\x0e\x32\x1e.crm.customer.v1.CustomerStateR\x05state\x12$\n\x0bmerged_into\x18\x11 \x01(\tB\x03\xe0\x41\x03R\nmergedInto\x12@\n\x0b\x63reate_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12@\n\x0bupdate_time\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nupdateTime\x12@\n\x0b\x64\x65lete_time\x18\x14 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ndeleteTime\x12>\n\npurge_time\x18\x15 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\tpurgeTime\x12\x12\n\x04\x65tag\x18\x16 \x01(\tR\x04\x65tag\x1a^\n\x0f\x41ttributesEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x35\n\x05value\x18\x02 \x01(\x0b\x32\x1f.crm.customer.v1.AttributeValueR\x05value:\x02\x38\x01:H\xea\x41\x45\n\x18\x63rm.opencrm.dev/Customer\x12\x14\x63ustomers/{customer}*\tcustomers2\x08\x63ustomer\"m\n\x0c\x45mailAddress\x12$\n\x07\x61\x64\x64ress\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x03\x18\xfe\x01R\x07\x61\x64\x64ress\x12\x1d\n\x05label\x18\x02 \x01(\tB\x07\xbaH\x04r\x02\x18 R\x05label\x12\x18\n\x07primary\x18\x03 \x01(\x08R\x07primary\"i\n\x0bPhoneNumber\x12!\n\x06number\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x03\x18 R\x06number\x12\x1d\n\x05label\x18\x02 \x01(\tB\x07\xbaH\x04r\x02\x18 R\x05label\x12\x18\n\x07primary\x18\x03 \x01(\x08R\x07primary\"\x97\x02\n\rPostalAddress\x12%\n\x05lines\x18\x01 \x03(\tB\x0f\xbaH\x0c\x92\x01\t\x10\x04\"\x05r\x03\x18\xc8\x01R\x05lines\x12$\n\x08locality\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x08locality\x12 \n\x06region\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x06region\x12(\n\x0bpostal_code\x18\x04 \x01(\tB\x07\xbaH\x04r\x02\x18 R\npostalCode\x12\x34\n\x0c\x63ountry_code\x18\x05 \x01(\tB\x11\xbaH\x0er\x0c\x32\n^[A-Z]{2}$R\x0b\x63ountryCode\x12\x1d\n\x05label\x18\x06 \x01(\tB\x07\xbaH\x04r\x02\x18 R\x05label\x12\x18\n\x07primary\x18\x07 \x01(\x08R\x07primary\"\xa1\x02\n\x0c\x44\x65mographics\x12\x30\n\nbirth_date\x18\x01 \x01(\x0b\x32\x11.crm.type.v1.DateR\tbirthDate\x12\x39\n\x06gender\x18\x02 \x01(\x0e\x32\x17.crm.customer.v1.GenderB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x06gender\x12\x37\n\x0c\x63ountry_code\x18\x03 \x01(\tB\x14\xbaH\x11r\x0f\x32\r^([A-Z]{2})?$R\x0b\x63ountryCode\x12 \n\x06region\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x06region\x12I\n\x08language\x18\x05 \x01(\tB-\xbaH*r(2&^([A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*)?$R\x08language\"\xda\x01\n\x0e\x41ttributeValue\x12-\n\x0cstring_value\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\x18\xe8\x07H\x00R\x0bstringValue\x12,\n\x0cnumber_value\x18\x02 \x01(\x01\x42\x07\xbaH\x04\x12\x02@\x01H\x00R\x0bnumberValue\x12\x1f\n\nbool_value\x18\x03 \x01(\x08H\x00R\tboolValue\x12;\n\ntime_value\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00R\ttimeValueB\r\n\x04kind\x12\x05\xbaH\x02\x08\x01\"\xbe\x01\n\x07\x43onsent\x12\x45\n\x07\x63hannel\x18\x01 \x01(\x0e\x32\x1f.crm.customer.v1.ConsentChannelB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00R\x07\x63hannel\x12\x18\n\x07granted\x18\x02 \x01(\x08R\x07granted\x12.\n\x04time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x04time\x12\"\n\x06source\x18\x04 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xc8\x01R\x06source\"\xa3\x02\n\x05Merge\x12\x17\n\x04name\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x04name\x12\x1f\n\x08survivor\x18\x02 \x01(\tB\x03\xe0\x41\x03R\x08survivor\x12\x19\n\x05loser\x18\x03 \x01(\tB\x03\xe0\x41\x03R\x05loser\x12\x19\n\x05\x61\x63tor\x18\x04 \x01(\tB\x03\xe0\x41\x03R\x05\x61\x63tor\x12>\n\nmerge_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\tmergeTime\x12/\n\x11\x66ields_from_loser\x18\x06 \x03(\tB\x03\xe0\x41\x03R\x0f\x66ieldsFromLoser:9\xea\x41\x36\n\x15\x63rm.opencrm.dev/Merge\x12\x0emerges/{merge}*\x06merges2\x05merge*g\n\x0c\x43ustomerKind\x12\x1d\n\x19\x43USTOMER_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14\x43USTOMER_KIND_PERSON\x10\x01\x12\x1e\n\x1a\x43USTOMER_KIND_ORGANIZATION\x10\x02*\x81\x01\n\rCustomerState\x12\x1e\n\x1a\x43USTOMER_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43USTOMER_STATE_ACTIVE\x10\x01\x12\x1a\n\x16\x43USTOMER_STATE_DELETED\x10\x02\x12\x19\n\x15\x43USTOMER_STATE_MERGED\x10\x03*\xe8\x01\n\x0eLifecycleStage\x12\x1f\n\x1bLIFECYCLE_STAGE_UNSPECIFIED\x10\x00\x12\x1c\n\x18LIFECYCLE_STAGE_PROSPECT\x10\x01\x12\x1f\n\x1bLIFECYCLE_STAGE_EXPLORATION\x10\x02\x12\x1d\n\x19LIFECYCLE_STAGE_FORMATION\x10\x03\x12\x1d\n\x19LIFECYCLE_STAGE_STABILITY\x10\x04\x12\x1b\n\x17LIFECYCLE_STAGE_DECLINE\x10\x05\x12\x1b\n\x17LIFECYCLE_STAGE_CHURNED\x10\x06*V\n\x06Gender\x12\x16\n\x12GENDER_UNSPECIFIED\x10\x00\x12\x11\n\rGENDER_FEMALE\x10\x01\x12\x0f\n\x0bGENDER_MALE\x10\x02\x12\x10\n\x0cGENDER_OTHER\x10\x03*\xd5\x01\n\x0e\x43onsentChannel\x12\x1f\n\x1b\x43ONSENT_CHANNEL_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43ONSENT_CHANNEL_EMAIL\x10\x01\x12\x17\n\x13\x43ONSENT_CHANNEL_SMS\x10\x02\x12\x19\n\x15\x43ONSENT_CHANNEL_PHONE\x10\x03\x12\x1f\n\x1b\x43ONSENT_CHANNEL_POSTAL_MAIL\x10\x04\x12\x18\n\x14\x43ONSENT_CHANNEL_PUSH\x10\x05\x12\x18\n\x14\x43ONSENT_CHANNEL_CHAT\x10\x06\x42\xbc\x01\n\x13\x63om.crm.customer.v1B\rCustomerProtoP\x01Z8github.com/opencrm/crm/gen/go/crm/customer/v1;customerv1\xa2\x02\x03\x43\x43X\xaa\x02\x0f\x43rm.Customer.V1\xca\x02\x0f\x43rm\\Customer\\V1\xe2\x02\x1b\x43rm\\Customer\\V1\\GPBMetadata\xea\x02\x11\x43rm::Customer::V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'crm.customer.v1.customer_pb2', globals())
@@ -26,6 +28,10 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   DESCRIPTOR._serialized_options = b'\n\023com.crm.customer.v1B\rCustomerProtoP\001Z8github.com/opencrm/crm/gen/go/crm/customer/v1;customerv1\242\002\003CCX\252\002\017Crm.Customer.V1\312\002\017Crm\\Customer\\V1\342\002\033Crm\\Customer\\V1\\GPBMetadata\352\002\021Crm::Customer::V1'
   _CUSTOMER_ATTRIBUTESENTRY._options = None
   _CUSTOMER_ATTRIBUTESENTRY._serialized_options = b'8\001'
+  _CUSTOMER.fields_by_name['name']._options = None
+  _CUSTOMER.fields_by_name['name']._serialized_options = b'\340A\010'
+  _CUSTOMER.fields_by_name['id']._options = None
+  _CUSTOMER.fields_by_name['id']._serialized_options = b'\340A\003'
   _CUSTOMER.fields_by_name['display_name']._options = None
   _CUSTOMER.fields_by_name['display_name']._serialized_options = b'\272H\005r\003\030\310\001'
   _CUSTOMER.fields_by_name['legal_name']._options = None
@@ -48,6 +54,18 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _CUSTOMER.fields_by_name['lifecycle_stage']._serialized_options = b'\272H\005\202\001\002\020\001'
   _CUSTOMER.fields_by_name['consents']._options = None
   _CUSTOMER.fields_by_name['consents']._serialized_options = b'\272H\005\222\001\002\020\n'
+  _CUSTOMER.fields_by_name['merged_into']._options = None
+  _CUSTOMER.fields_by_name['merged_into']._serialized_options = b'\340A\003'
+  _CUSTOMER.fields_by_name['create_time']._options = None
+  _CUSTOMER.fields_by_name['create_time']._serialized_options = b'\340A\003'
+  _CUSTOMER.fields_by_name['update_time']._options = None
+  _CUSTOMER.fields_by_name['update_time']._serialized_options = b'\340A\003'
+  _CUSTOMER.fields_by_name['delete_time']._options = None
+  _CUSTOMER.fields_by_name['delete_time']._serialized_options = b'\340A\003'
+  _CUSTOMER.fields_by_name['purge_time']._options = None
+  _CUSTOMER.fields_by_name['purge_time']._serialized_options = b'\340A\003'
+  _CUSTOMER._options = None
+  _CUSTOMER._serialized_options = b'\352AE\n\030crm.opencrm.dev/Customer\022\024customers/{customer}*\tcustomers2\010customer'
   _EMAILADDRESS.fields_by_name['address']._options = None
   _EMAILADDRESS.fields_by_name['address']._serialized_options = b'\272H\007r\005\020\003\030\376\001'
   _EMAILADDRESS.fields_by_name['label']._options = None
@@ -86,32 +104,46 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _CONSENT.fields_by_name['channel']._serialized_options = b'\272H\007\202\001\004\020\001 \000'
   _CONSENT.fields_by_name['source']._options = None
   _CONSENT.fields_by_name['source']._serialized_options = b'\272H\007r\005\020\001\030\310\001'
-  _CUSTOMERKIND._serialized_start=2834
-  _CUSTOMERKIND._serialized_end=2937
-  _CUSTOMERSTATE._serialized_start=2940
-  _CUSTOMERSTATE._serialized_end=3069
-  _LIFECYCLESTAGE._serialized_start=3072
-  _LIFECYCLESTAGE._serialized_end=3304
-  _GENDER._serialized_start=3306
-  _GENDER._serialized_end=3392
-  _CONSENTCHANNEL._serialized_start=3395
-  _CONSENTCHANNEL._serialized_end=3608
-  _CUSTOMER._serialized_start=138
-  _CUSTOMER._serialized_end=1421
-  _CUSTOMER_ATTRIBUTESENTRY._serialized_start=1327
-  _CUSTOMER_ATTRIBUTESENTRY._serialized_end=1421
-  _EMAILADDRESS._serialized_start=1423
-  _EMAILADDRESS._serialized_end=1532
-  _PHONENUMBER._serialized_start=1534
-  _PHONENUMBER._serialized_end=1639
-  _POSTALADDRESS._serialized_start=1642
-  _POSTALADDRESS._serialized_end=1921
-  _DEMOGRAPHICS._serialized_start=1924
-  _DEMOGRAPHICS._serialized_end=2213
-  _ATTRIBUTEVALUE._serialized_start=2216
-  _ATTRIBUTEVALUE._serialized_end=2434
-  _CONSENT._serialized_start=2437
-  _CONSENT._serialized_end=2627
-  _MERGE._serialized_start=2630
-  _MERGE._serialized_end=2832
+  _MERGE.fields_by_name['name']._options = None
+  _MERGE.fields_by_name['name']._serialized_options = b'\340A\003'
+  _MERGE.fields_by_name['survivor']._options = None
+  _MERGE.fields_by_name['survivor']._serialized_options = b'\340A\003'
+  _MERGE.fields_by_name['loser']._options = None
+  _MERGE.fields_by_name['loser']._serialized_options = b'\340A\003'
+  _MERGE.fields_by_name['actor']._options = None
+  _MERGE.fields_by_name['actor']._serialized_options = b'\340A\003'
+  _MERGE.fields_by_name['merge_time']._options = None
+  _MERGE.fields_by_name['merge_time']._serialized_options = b'\340A\003'
+  _MERGE.fields_by_name['fields_from_loser']._options = None
+  _MERGE.fields_by_name['fields_from_loser']._serialized_options = b'\340A\003'
+  _MERGE._options = None
+  _MERGE._serialized_options = b'\352A6\n\025crm.opencrm.dev/Merge\022\016merges/{merge}*\006merges2\005merge'
+  _CUSTOMERKIND._serialized_start=3092
+  _CUSTOMERKIND._serialized_end=3195
+  _CUSTOMERSTATE._serialized_start=3198
+  _CUSTOMERSTATE._serialized_end=3327
+  _LIFECYCLESTAGE._serialized_start=3330
+  _LIFECYCLESTAGE._serialized_end=3562
+  _GENDER._serialized_start=3564
+  _GENDER._serialized_end=3650
+  _CONSENTCHANNEL._serialized_start=3653
+  _CONSENTCHANNEL._serialized_end=3866
+  _CUSTOMER._serialized_start=198
+  _CUSTOMER._serialized_end=1590
+  _CUSTOMER_ATTRIBUTESENTRY._serialized_start=1422
+  _CUSTOMER_ATTRIBUTESENTRY._serialized_end=1516
+  _EMAILADDRESS._serialized_start=1592
+  _EMAILADDRESS._serialized_end=1701
+  _PHONENUMBER._serialized_start=1703
+  _PHONENUMBER._serialized_end=1808
+  _POSTALADDRESS._serialized_start=1811
+  _POSTALADDRESS._serialized_end=2090
+  _DEMOGRAPHICS._serialized_start=2093
+  _DEMOGRAPHICS._serialized_end=2382
+  _ATTRIBUTEVALUE._serialized_start=2385
+  _ATTRIBUTEVALUE._serialized_end=2603
+  _CONSENT._serialized_start=2606
+  _CONSENT._serialized_end=2796
+  _MERGE._serialized_start=2799
+  _MERGE._serialized_end=3090
 # @@protoc_insertion_point(module_scope)

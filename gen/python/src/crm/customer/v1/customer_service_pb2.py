@@ -15,11 +15,13 @@ from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from crm.auth.v1 import auth_pb2 as crm_dot_auth_dot_v1_dot_auth__pb2
 from crm.customer.v1 import customer_pb2 as crm_dot_customer_dot_v1_dot_customer__pb2
 from crm.feed.v1 import feed_pb2 as crm_dot_feed_dot_v1_dot_feed__pb2
+from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&crm/customer/v1/customer_service.proto\x12\x0f\x63rm.customer.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x16\x63rm/auth/v1/auth.proto\x1a\x1e\x63rm/customer/v1/customer.proto\x1a\x16\x63rm/feed/v1/feed.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x7f\n\x15\x43reateCustomerRequest\x12=\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x19.crm.customer.v1.CustomerB\x06\xbaH\x03\xc8\x01\x01R\x08\x63ustomer\x12\'\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\trequestId\"P\n\x12GetCustomerRequest\x12:\n\x04name\x18\x01 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x04name\"a\n\x18\x42\x61tchGetCustomersRequest\x12\x45\n\x05names\x18\x01 \x03(\tB/\xbaH,\x92\x01)\x08\x01\x10\x64\"#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x05names\"T\n\x19\x42\x61tchGetCustomersResponse\x12\x37\n\tcustomers\x18\x01 \x03(\x0b\x32\x19.crm.customer.v1.CustomerR\tcustomers\"\xbe\x05\n\x0e\x43ustomerFilter\x12R\n\x0flifecycle_stage\x18\x01 \x01(\x0e\x32\x1f.crm.customer.v1.LifecycleStageB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x0elifecycleStage\x12\x19\n\x03tag\x18\x02 \x01(\tB\x07\xbaH\x04r\x02\x18@R\x03tag\x12\x37\n\x0c\x63ountry_code\x18\x03 \x01(\tB\x14\xbaH\x11r\x0f\x32\r^([A-Z]{2})?$R\x0b\x63ountryCode\x12\x1e\n\x05owner\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x05owner\x12\x44\n\x10\x63reate_time_from\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0e\x63reateTimeFrom\x12@\n\x0e\x63reate_time_to\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0c\x63reateTimeTo\x12\x44\n\x10update_time_from\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0eupdateTimeFrom\x12@\n\x0eupdate_time_to\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0cupdateTimeTo\x12t\n\nattributes\x18\t \x03(\x0b\x32/.crm.customer.v1.CustomerFilter.AttributesEntryB#\xbaH \x9a\x01\x1d\x10\n\"\x19r\x17\x32\x15^[A-Za-z0-9_-]{1,64}$R\nattributes\x1a^\n\x0f\x41ttributesEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x35\n\x05value\x18\x02 \x01(\x0b\x32\x1f.crm.customer.v1.AttributeValueR\x05value:\x02\x38\x01\"\xa0\x02\n\x14ListCustomersRequest\x12\'\n\tpage_size\x18\x01 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00R\x08pageSize\x12\'\n\npage_token\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x10R\tpageToken\x12\x37\n\x06\x66ilter\x18\x03 \x01(\x0b\x32\x1f.crm.customer.v1.CustomerFilterR\x06\x66ilter\x12Z\n\x08order_by\x18\x04 \x01(\tB?\xbaH<r:28^((create_time|update_time|display_name)( desc| asc)?)?$R\x07orderBy\x12!\n\x0cshow_deleted\x18\x05 \x01(\x08R\x0bshowDeleted\"x\n\x15ListCustomersResponse\x12\x37\n\tcustomers\x18\x01 \x03(\x0b\x32\x19.crm.customer.v1.CustomerR\tcustomers\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8b\x01\n\x16SearchCustomersRequest\x12 \n\x05query\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xc8\x01R\x05query\x12&\n\tpage_size\x18\x02 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x64(\x00R\x08pageSize\x12\'\n\npage_token\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x10R\tpageToken\"z\n\x17SearchCustomersResponse\x12\x37\n\tcustomers\x18\x01 \x03(\x0b\x32\x19.crm.customer.v1.CustomerR\tcustomers\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc4\x01\n\x15UpdateCustomerRequest\x12=\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x19.crm.customer.v1.CustomerB\x06\xbaH\x03\xc8\x01\x01R\x08\x63ustomer\x12\x43\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x06\xbaH\x03\xc8\x01\x01R\nupdateMask\x12\'\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\trequestId\"\x99\x01\n\x15\x44\x65leteCustomerRequest\x12:\n\x04name\x18\x01 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x04name\x12\x1b\n\x04\x65tag\x18\x02 \x01(\tB\x07\xbaH\x04r\x02\x18@R\x04\x65tag\x12\'\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\trequestId\"~\n\x17UndeleteCustomerRequest\x12:\n\x04name\x18\x01 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x04name\x12\'\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\trequestId\"\x9f\x01\n\x14\x45raseCustomerRequest\x12:\n\x04name\x18\x01 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x04name\x12\"\n\x06reason\x18\x02 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xc8\x01R\x06reason\x12\'\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\trequestId\"f\n\x15\x45raseCustomerResponse\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x39\n\nerase_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\teraseTime\"\x86\x01\n\x15\x46indDuplicatesRequest\x12\x45\n\x08\x63ustomer\x18\x01 \x01(\tB)\xbaH&r$2\"^(customers/[A-Za-z0-9_-]{1,64})?$R\x08\x63ustomer\x12&\n\tpage_size\x18\x02 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x64(\x00R\x08pageSize\"\x95\x01\n\x0e\x44uplicateGroup\x12\x38\n\x06reason\x18\x01 \x01(\x0e\x32 .crm.customer.v1.DuplicateReasonR\x06reason\x12\x10\n\x03key\x18\x02 \x01(\tR\x03key\x12\x37\n\tcustomers\x18\x03 \x03(\x0b\x32\x19.crm.customer.v1.CustomerR\tcustomers\"Q\n\x16\x46indDuplicatesResponse\x12\x37\n\x06groups\x18\x01 \x03(\x0b\x32\x1f.crm.customer.v1.DuplicateGroupR\x06groups\"\xc2\x01\n\x15MergeCustomersRequest\x12\x42\n\x08survivor\x18\x01 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x08survivor\x12<\n\x05loser\x18\x02 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x05loser\x12\'\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\trequestId\"}\n\x16MergeCustomersResponse\x12\x35\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x19.crm.customer.v1.CustomerR\x08\x63ustomer\x12,\n\x05merge\x18\x02 \x01(\x0b\x32\x16.crm.customer.v1.MergeR\x05merge\"W\n\x11ListMergesRequest\x12\x42\n\x08\x63ustomer\x18\x01 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x08\x63ustomer\"D\n\x12ListMergesResponse\x12.\n\x06merges\x18\x01 \x03(\x0b\x32\x16.crm.customer.v1.MergeR\x06merges\"L\n\x1aWatchCustomerEventsRequest\x12.\n\x0e\x61\x66ter_sequence\x18\x01 \x01(\x03\x42\x07\xbaH\x04\"\x02(\x00R\rafterSequence\"G\n\x1bWatchCustomerEventsResponse\x12(\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x12.crm.feed.v1.EventR\x05\x65vent\"O\n\x16\x43reateCustomerResponse\x12\x35\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x19.crm.customer.v1.CustomerR\x08\x63ustomer\"L\n\x13GetCustomerResponse\x12\x35\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x19.crm.customer.v1.CustomerR\x08\x63ustomer\"O\n\x16UpdateCustomerResponse\x12\x35\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x19.crm.customer.v1.CustomerR\x08\x63ustomer\"O\n\x16\x44\x65leteCustomerResponse\x12\x35\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x19.crm.customer.v1.CustomerR\x08\x63ustomer\"Q\n\x18UndeleteCustomerResponse\x12\x35\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x19.crm.customer.v1.CustomerR\x08\x63ustomer*\x83\x01\n\x0f\x44uplicateReason\x12 \n\x1c\x44UPLICATE_REASON_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x44UPLICATE_REASON_SAME_EMAIL\x10\x01\x12-\n)DUPLICATE_REASON_SAME_NAME_AND_BIRTH_DATE\x10\x02\x32\xad\x0c\n\x0f\x43ustomerService\x12v\n\x0e\x43reateCustomer\x12&.crm.customer.v1.CreateCustomerRequest\x1a\'.crm.customer.v1.CreateCustomerResponse\"\x13\xaa\xd4\x18\x0f\x63ustomers.write\x12l\n\x0bGetCustomer\x12#.crm.customer.v1.GetCustomerRequest\x1a$.crm.customer.v1.GetCustomerResponse\"\x12\xaa\xd4\x18\x0e\x63ustomers.read\x12~\n\x11\x42\x61tchGetCustomers\x12).crm.customer.v1.BatchGetCustomersRequest\x1a*.crm.customer.v1.BatchGetCustomersResponse\"\x12\xaa\xd4\x18\x0e\x63ustomers.read\x12r\n\rListCustomers\x12%.crm.customer.v1.ListCustomersRequest\x1a&.crm.customer.v1.ListCustomersResponse\"\x12\xaa\xd4\x18\x0e\x63ustomers.read\x12x\n\x0fSearchCustomers\x12\'.crm.customer.v1.SearchCustomersRequest\x1a(.crm.customer.v1.SearchCustomersResponse\"\x12\xaa\xd4\x18\x0e\x63ustomers.read\x12v\n\x0eUpdateCustomer\x12&.crm.customer.v1.UpdateCustomerRequest\x1a\'.crm.customer.v1.UpdateCustomerResponse\"\x13\xaa\xd4\x18\x0f\x63ustomers.write\x12v\n\x0e\x44\x65leteCustomer\x12&.crm.customer.v1.DeleteCustomerRequest\x1a\'.crm.customer.v1.DeleteCustomerResponse\"\x13\xaa\xd4\x18\x0f\x63ustomers.write\x12|\n\x10UndeleteCustomer\x12(.crm.customer.v1.UndeleteCustomerRequest\x1a).crm.customer.v1.UndeleteCustomerResponse\"\x13\xaa\xd4\x18\x0f\x63ustomers.write\x12s\n\rEraseCustomer\x12%.crm.customer.v1.EraseCustomerRequest\x1a&.crm.customer.v1.EraseCustomerResponse\"\x13\xaa\xd4\x18\x0f\x63ustomers.admin\x12u\n\x0e\x46indDuplicates\x12&.crm.customer.v1.FindDuplicatesRequest\x1a\'.crm.customer.v1.FindDuplicatesResponse\"\x12\xaa\xd4\x18\x0e\x63ustomers.read\x12v\n\x0eMergeCustomers\x12&.crm.customer.v1.MergeCustomersRequest\x1a\'.crm.customer.v1.MergeCustomersResponse\"\x13\xaa\xd4\x18\x0f\x63ustomers.admin\x12i\n\nListMerges\x12\".crm.customer.v1.ListMergesRequest\x1a#.crm.customer.v1.ListMergesResponse\"\x12\xaa\xd4\x18\x0e\x63ustomers.read\x12\x88\x01\n\x13WatchCustomerEvents\x12+.crm.customer.v1.WatchCustomerEventsRequest\x1a,.crm.customer.v1.WatchCustomerEventsResponse\"\x14\xaa\xd4\x18\x10\x63ustomers.events0\x01\x42\xc3\x01\n\x13\x63om.crm.customer.v1B\x14\x43ustomerServiceProtoP\x01Z8github.com/opencrm/crm/gen/go/crm/customer/v1;customerv1\xa2\x02\x03\x43\x43X\xaa\x02\x0f\x43rm.Customer.V1\xca\x02\x0f\x43rm\\Customer\\V1\xe2\x02\x1b\x43rm\\Customer\\V1\\GPBMetadata\xea\x02\x11\x43rm::Customer::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&crm/customer/v1/customer_service.proto\x12\x0f\x63rm.customer.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x16\x63rm/auth/v1/auth.proto\x1a\x1e\x63rm/customer/v1/customer.proto\x1a\x16\x63rm/feed/v1/feed.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x82\x01\n\x15\x43reateCustomerRequest\x12@\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x19.crm.customer.v1.CustomerB\t\xe0\x41\x02\xbaH\x03\xc8\x01\x01R\x08\x63ustomer\x12\'\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\trequestId\"S\n\x12GetCustomerRequest\x12=\n\x04name\x18\x01 \x01(\tB)\xe0\x41\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x04name\"d\n\x18\x42\x61tchGetCustomersRequest\x12H\n\x05names\x18\x01 \x03(\tB2\xe0\x41\x02\xbaH,\x92\x01)\x08\x01\x10\x64\"#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x05names\"T\n\x19\x42\x61tchGetCustomersResponse\x12\x37\n\tcustomers\x18\x01 \x03(\x0b\x32\x19.crm.customer.v1.CustomerR\tcustomers\"\xbe\x05\n\x0e\x43ustomerFilter\x12R\n\x0flifecycle_stage\x18\x01 \x01(\x0e\x32\x1f.crm.customer.v1.LifecycleStageB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x0elifecycleStage\x12\x19\n\x03tag\x18\x02 \x01(\tB\x07\xbaH\x04r\x02\x18@R\x03tag\x12\x37\n\x0c\x63ountry_code\x18\x03 \x01(\tB\x14\xbaH\x11r\x0f\x32\r^([A-Z]{2})?$R\x0b\x63ountryCode\x12\x1e\n\x05owner\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x05owner\x12\x44\n\x10\x63reate_time_from\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0e\x63reateTimeFrom\x12@\n\x0e\x63reate_time_to\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0c\x63reateTimeTo\x12\x44\n\x10update_time_from\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0eupdateTimeFrom\x12@\n\x0eupdate_time_to\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0cupdateTimeTo\x12t\n\nattributes\x18\t \x03(\x0b\x32/.crm.customer.v1.CustomerFilter.AttributesEntryB#\xbaH \x9a\x01\x1d\x10\n\"\x19r\x17\x32\x15^[A-Za-z0-9_-]{1,64}$R\nattributes\x1a^\n\x0f\x41ttributesEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x35\n\x05value\x18\x02 \x01(\x0b\x32\x1f.crm.customer.v1.AttributeValueR\x05value:\x02\x38\x01\"\xa0\x02\n\x14ListCustomersRequest\x12\'\n\tpage_size\x18\x01 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00R\x08pageSize\x12\'\n\npage_token\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x10R\tpageToken\x12\x37\n\x06\x66ilter\x18\x03 \x01(\x0b\x32\x1f.crm.customer.v1.CustomerFilterR\x06\x66ilter\x12Z\n\x08order_by\x18\x04 \x01(\tB?\xbaH<r:28^((create_time|update_time|display_name)( desc| asc)?)?$R\x07orderBy\x12!\n\x0cshow_deleted\x18\x05 \x01(\x08R\x0bshowDeleted\"x\n\x15ListCustomersResponse\x12\x37\n\tcustomers\x18\x01 \x03(\x0b\x32\x19.crm.customer.v1.CustomerR\tcustomers\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8e\x01\n\x16SearchCustomersRequest\x12#\n\x05query\x18\x01 \x01(\tB\r\xe0\x41\x02\xbaH\x07r\x05\x10\x01\x18\xc8\x01R\x05query\x12&\n\tpage_size\x18\x02 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x64(\x00R\x08pageSize\x12\'\n\npage_token\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x10R\tpageToken\"z\n\x17SearchCustomersResponse\x12\x37\n\tcustomers\x18\x01 \x03(\x0b\x32\x19.crm.customer.v1.CustomerR\tcustomers\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xca\x01\n\x15UpdateCustomerRequest\x12@\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x19.crm.customer.v1.CustomerB\t\xe0\x41\x02\xbaH\x03\xc8\x01\x01R\x08\x63ustomer\x12\x46\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\t\xe0\x41\x02\xbaH\x03\xc8\x01\x01R\nupdateMask\x12\'\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\trequestId\"\x9c\x01\n\x15\x44\x65leteCustomerRequest\x12=\n\x04name\x18\x01 \x01(\tB)\xe0\x41\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x04name\x12\x1b\n\x04\x65tag\x18\x02 \x01(\tB\x07\xbaH\x04r\x02\x18@R\x04\x65tag\x12\'\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\trequestId\"\x81\x01\n\x17UndeleteCustomerRequest\x12=\n\x04name\x18\x01 \x01(\tB)\xe0\x41\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x04name\x12\'\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\trequestId\"\xa5\x01\n\x14\x45raseCustomerRequest\x12=\n\x04name\x18\x01 \x01(\tB)\xe0\x41\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x04name\x12%\n\x06reason\x18\x02 \x01(\tB\r\xe0\x41\x02\xbaH\x07r\x05\x10\x01\x18\xc8\x01R\x06reason\x12\'\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\trequestId\"f\n\x15\x45raseCustomerResponse\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x39\n\nerase_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\teraseTime\"\x86\x01\n\x15\x46indDuplicatesRequest\x12\x45\n\x08\x63ustomer\x18\x01 \x01(\tB)\xbaH&r$2\"^(customers/[A-Za-z0-9_-]{1,64})?$R\x08\x63ustomer\x12&\n\tpage_size\x18\x02 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x64(\x00R\x08pageSize\"\x95\x01\n\x0e\x44uplicateGroup\x12\x38\n\x06reason\x18\x01 \x01(\x0e\x32 .crm.customer.v1.DuplicateReasonR\x06reason\x12\x10\n\x03key\x18\x02 \x01(\tR\x03key\x12\x37\n\tcustomers\x18\x03 \x03(\x0b\x32\x19.crm.customer.v1.CustomerR\tcustomers\"Q\n\x16\x46indDuplicatesResponse\x12\x37\n\x06groups\x18\x01 \x03(\x0b\x32\x1f.crm.customer.v1.DuplicateGroupR\x06groups\"\xc8\x01\n\x15MergeCustomersRequest\x12\x45\n\x08survivor\x18\x01 \x01(\tB)\xe0\x41\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x08survivor\x12?\n\x05loser\x18\x02 \x01(\tB)\xe0\x41\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x05loser\x12\'\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\trequestId\"}\n\x16MergeCustomersResponse\x12\x35\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x19.crm.customer.v1.CustomerR\x08\x63ustomer\x12,\n\x05merge\x18\x02 \x01(\x0b\x32\x16.crm.customer.v1.MergeR\x05merge\"Z\n\x11ListMergesRequest\x12\x45\n\x08\x63ustomer\x18\x01 \x01(\tB)\xe0\x41\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x08\x63ustomer\"D\n\x12ListMergesResponse\x12.\n\x06merges\x18\x01 \x03(\x0b\x32\x16.crm.customer.v1.MergeR\x06merges\"L\n\x1aWatchCustomerEventsRequest\x12.\n\x0e\x61\x66ter_sequence\x18\x01 \x01(\x03\x42\x07\xbaH\x04\"\x02(\x00R\rafterSequence\"G\n\x1bWatchCustomerEventsResponse\x12(\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x12.crm.feed.v1.EventR\x05\x65vent\"O\n\x16\x43reateCustomerResponse\x12\x35\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x19.crm.customer.v1.CustomerR\x08\x63ustomer\"L\n\x13GetCustomerResponse\x12\x35\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x19.crm.customer.v1.CustomerR\x08\x63ustomer\"O\n\x16UpdateCustomerResponse\x12\x35\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x19.crm.customer.v1.CustomerR\x08\x63ustomer\"O\n\x16\x44\x65leteCustomerResponse\x12\x35\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x19.crm.customer.v1.CustomerR\x08\x63ustomer\"Q\n\x18UndeleteCustomerResponse\x12\x35\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x19.crm.customer.v1.CustomerR\x08\x63ustomer*\x83\x01\n\x0f\x44uplicateReason\x12 \n\x1c\x44UPLICATE_REASON_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x44UPLICATE_REASON_SAME_EMAIL\x10\x01\x12-\n)DUPLICATE_REASON_SAME_NAME_AND_BIRTH_DATE\x10\x02\x32\xd0\x0f\n\x0f\x43ustomerService\x12\x95\x01\n\x0e\x43reateCustomer\x12&.crm.customer.v1.CreateCustomerRequest\x1a\'.crm.customer.v1.CreateCustomerResponse\"2\xaa\xd4\x18\x0f\x63ustomers.write\x82\xd3\xe4\x93\x02\x19:\x08\x63ustomer\"\r/v1/customers\x12\x8a\x01\n\x0bGetCustomer\x12#.crm.customer.v1.GetCustomerRequest\x1a$.crm.customer.v1.GetCustomerResponse\"0\xaa\xd4\x18\x0e\x63ustomers.read\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/{name=customers/*}\x12\x9c\x01\n\x11\x42\x61tchGetCustomers\x12).crm.customer.v1.BatchGetCustomersRequest\x1a*.crm.customer.v1.BatchGetCustomersResponse\"0\xaa\xd4\x18\x0e\x63ustomers.read\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/customers:batchGet\x12\x87\x01\n\rListCustomers\x12%.crm.customer.v1.ListCustomersRequest\x1a&.crm.customer.v1.ListCustomersResponse\"\'\xaa\xd4\x18\x0e\x63ustomers.read\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/customers\x12\x94\x01\n\x0fSearchCustomers\x12\'.crm.customer.v1.SearchCustomersRequest\x1a(.crm.customer.v1.SearchCustomersResponse\".\xaa\xd4\x18\x0e\x63ustomers.read\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/customers:search\x12\xa7\x01\n\x0eUpdateCustomer\x12&.crm.customer.v1.UpdateCustomerRequest\x1a\'.crm.customer.v1.UpdateCustomerResponse\"D\xaa\xd4\x18\x0f\x63ustomers.write\x82\xd3\xe4\x93\x02+:\x08\x63ustomer2\x1f/v1/{customer.name=customers/*}\x12\x94\x01\n\x0e\x44\x65leteCustomer\x12&.crm.customer.v1.DeleteCustomerRequest\x1a\'.crm.customer.v1.DeleteCustomerResponse\"1\xaa\xd4\x18\x0f\x63ustomers.write\x82\xd3\xe4\x93\x02\x18*\x16/v1/{name=customers/*}\x12\xa6\x01\n\x10UndeleteCustomer\x12(.crm.customer.v1.UndeleteCustomerRequest\x1a).crm.customer.v1.UndeleteCustomerResponse\"=\xaa\xd4\x18\x0f\x63ustomers.write\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/{name=customers/*}:undelete\x12\x9a\x01\n\rEraseCustomer\x12%.crm.customer.v1.EraseCustomerRequest\x1a&.crm.customer.v1.EraseCustomerResponse\":\xaa\xd4\x18\x0f\x63ustomers.admin\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/{name=customers/*}:erase\x12\x99\x01\n\x0e\x46indDuplicates\x12&.crm.customer.v1.FindDuplicatesRequest\x1a\'.crm.customer.v1.FindDuplicatesResponse\"6\xaa\xd4\x18\x0e\x63ustomers.read\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/customers:findDuplicates\x12\x94\x01\n\x0eMergeCustomers\x12&.crm.customer.v1.MergeCustomersRequest\x1a\'.crm.customer.v1.MergeCustomersResponse\"1\xaa\xd4\x18\x0f\x63ustomers.admin\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/customers:merge\x12\x92\x01\n\nListMerges\x12\".crm.customer.v1.ListMergesRequest\x1a#.crm.customer.v1.ListMergesResponse\";\xaa\xd4\x18\x0e\x63ustomers.read\x82\xd3\xe4\x93\x02#\x12!/v1/{customer=customers/*}/merges\x12\x88\x01\n\x13WatchCustomerEvents\x12+.crm.customer.v1.WatchCustomerEventsRequest\x1a,.crm.customer.v1.WatchCustomerEventsResponse\"\x14\xaa\xd4\x18\x10\x63ustomers.events0\x01\x42\xc3\x01\n\x13\x63om.crm.customer.v1B\x14\x43ustomerServiceProtoP\x01Z8github.com/opencrm/crm/gen/go/crm/customer/v1;customerv1\xa2\x02\x03\x43\x43X\xaa\x02\x0f\x43rm.Customer.V1\xca\x02\x0f\x43rm\\Customer\\V1\xe2\x02\x1b\x43rm\\Customer\\V1\\GPBMetadata\xea\x02\x11\x43rm::Customer::V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'crm.customer.v1.customer_service_pb2', globals())
@@ -28,13 +30,13 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'\n\023com.crm.customer.v1B\024CustomerServiceProtoP\001Z8github.com/opencrm/crm/gen/go/crm/customer/v1;customerv1\242\002\003CCX\252\002\017Crm.Customer.V1\312\002\017Crm\\Customer\\V1\342\002\033Crm\\Customer\\V1\\GPBMetadata\352\002\021Crm::Customer::V1'
   _CREATECUSTOMERREQUEST.fields_by_name['customer']._options = None
-  _CREATECUSTOMERREQUEST.fields_by_name['customer']._serialized_options = b'\272H\003\310\001\001'
+  _CREATECUSTOMERREQUEST.fields_by_name['customer']._serialized_options = b'\340A\002\272H\003\310\001\001'
   _CREATECUSTOMERREQUEST.fields_by_name['request_id']._options = None
   _CREATECUSTOMERREQUEST.fields_by_name['request_id']._serialized_options = b'\272H\005r\003\030\200\001'
   _GETCUSTOMERREQUEST.fields_by_name['name']._options = None
-  _GETCUSTOMERREQUEST.fields_by_name['name']._serialized_options = b'\272H#r!2\037^customers/[A-Za-z0-9_-]{1,64}$'
+  _GETCUSTOMERREQUEST.fields_by_name['name']._serialized_options = b'\340A\002\272H#r!2\037^customers/[A-Za-z0-9_-]{1,64}$'
   _BATCHGETCUSTOMERSREQUEST.fields_by_name['names']._options = None
-  _BATCHGETCUSTOMERSREQUEST.fields_by_name['names']._serialized_options = b'\272H,\222\001)\010\001\020d\"#r!2\037^customers/[A-Za-z0-9_-]{1,64}$'
+  _BATCHGETCUSTOMERSREQUEST.fields_by_name['names']._serialized_options = b'\340A\002\272H,\222\001)\010\001\020d\"#r!2\037^customers/[A-Za-z0-9_-]{1,64}$'
   _CUSTOMERFILTER_ATTRIBUTESENTRY._options = None
   _CUSTOMERFILTER_ATTRIBUTESENTRY._serialized_options = b'8\001'
   _CUSTOMERFILTER.fields_by_name['lifecycle_stage']._options = None
@@ -54,31 +56,31 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _LISTCUSTOMERSREQUEST.fields_by_name['order_by']._options = None
   _LISTCUSTOMERSREQUEST.fields_by_name['order_by']._serialized_options = b'\272H<r:28^((create_time|update_time|display_name)( desc| asc)?)?$'
   _SEARCHCUSTOMERSREQUEST.fields_by_name['query']._options = None
-  _SEARCHCUSTOMERSREQUEST.fields_by_name['query']._serialized_options = b'\272H\007r\005\020\001\030\310\001'
+  _SEARCHCUSTOMERSREQUEST.fields_by_name['query']._serialized_options = b'\340A\002\272H\007r\005\020\001\030\310\001'
   _SEARCHCUSTOMERSREQUEST.fields_by_name['page_size']._options = None
   _SEARCHCUSTOMERSREQUEST.fields_by_name['page_size']._serialized_options = b'\272H\006\032\004\030d(\000'
   _SEARCHCUSTOMERSREQUEST.fields_by_name['page_token']._options = None
   _SEARCHCUSTOMERSREQUEST.fields_by_name['page_token']._serialized_options = b'\272H\005r\003\030\200\020'
   _UPDATECUSTOMERREQUEST.fields_by_name['customer']._options = None
-  _UPDATECUSTOMERREQUEST.fields_by_name['customer']._serialized_options = b'\272H\003\310\001\001'
+  _UPDATECUSTOMERREQUEST.fields_by_name['customer']._serialized_options = b'\340A\002\272H\003\310\001\001'
   _UPDATECUSTOMERREQUEST.fields_by_name['update_mask']._options = None
-  _UPDATECUSTOMERREQUEST.fields_by_name['update_mask']._serialized_options = b'\272H\003\310\001\001'
+  _UPDATECUSTOMERREQUEST.fields_by_name['update_mask']._serialized_options = b'\340A\002\272H\003\310\001\001'
   _UPDATECUSTOMERREQUEST.fields_by_name['request_id']._options = None
   _UPDATECUSTOMERREQUEST.fields_by_name['request_id']._serialized_options = b'\272H\005r\003\030\200\001'
   _DELETECUSTOMERREQUEST.fields_by_name['name']._options = None
-  _DELETECUSTOMERREQUEST.fields_by_name['name']._serialized_options = b'\272H#r!2\037^customers/[A-Za-z0-9_-]{1,64}$'
+  _DELETECUSTOMERREQUEST.fields_by_name['name']._serialized_options = b'\340A\002\272H#r!2\037^customers/[A-Za-z0-9_-]{1,64}$'
   _DELETECUSTOMERREQUEST.fields_by_name['etag']._options = None
   _DELETECUSTOMERREQUEST.fields_by_name['etag']._serialized_options = b'\272H\004r\002\030@'
   _DELETECUSTOMERREQUEST.fields_by_name['request_id']._options = None
   _DELETECUSTOMERREQUEST.fields_by_name['request_id']._serialized_options = b'\272H\005r\003\030\200\001'
   _UNDELETECUSTOMERREQUEST.fields_by_name['name']._options = None
-  _UNDELETECUSTOMERREQUEST.fields_by_name['name']._serialized_options = b'\272H#r!2\037^customers/[A-Za-z0-9_-]{1,64}$'
+  _UNDELETECUSTOMERREQUEST.fields_by_name['name']._serialized_options = b'\340A\002\272H#r!2\037^customers/[A-Za-z0-9_-]{1,64}$'
   _UNDELETECUSTOMERREQUEST.fields_by_name['request_id']._options = None
   _UNDELETECUSTOMERREQUEST.fields_by_name['request_id']._serialized_options = b'\272H\005r\003\030\200\001'
   _ERASECUSTOMERREQUEST.fields_by_name['name']._options = None
-  _ERASECUSTOMERREQUEST.fields_by_name['name']._serialized_options = b'\272H#r!2\037^customers/[A-Za-z0-9_-]{1,64}$'
+  _ERASECUSTOMERREQUEST.fields_by_name['name']._serialized_options = b'\340A\002\272H#r!2\037^customers/[A-Za-z0-9_-]{1,64}$'
   _ERASECUSTOMERREQUEST.fields_by_name['reason']._options = None
-  _ERASECUSTOMERREQUEST.fields_by_name['reason']._serialized_options = b'\272H\007r\005\020\001\030\310\001'
+  _ERASECUSTOMERREQUEST.fields_by_name['reason']._serialized_options = b'\340A\002\272H\007r\005\020\001\030\310\001'
   _ERASECUSTOMERREQUEST.fields_by_name['request_id']._options = None
   _ERASECUSTOMERREQUEST.fields_by_name['request_id']._serialized_options = b'\272H\005r\003\030\200\001'
   _FINDDUPLICATESREQUEST.fields_by_name['customer']._options = None
@@ -86,101 +88,101 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _FINDDUPLICATESREQUEST.fields_by_name['page_size']._options = None
   _FINDDUPLICATESREQUEST.fields_by_name['page_size']._serialized_options = b'\272H\006\032\004\030d(\000'
   _MERGECUSTOMERSREQUEST.fields_by_name['survivor']._options = None
-  _MERGECUSTOMERSREQUEST.fields_by_name['survivor']._serialized_options = b'\272H#r!2\037^customers/[A-Za-z0-9_-]{1,64}$'
+  _MERGECUSTOMERSREQUEST.fields_by_name['survivor']._serialized_options = b'\340A\002\272H#r!2\037^customers/[A-Za-z0-9_-]{1,64}$'
   _MERGECUSTOMERSREQUEST.fields_by_name['loser']._options = None
-  _MERGECUSTOMERSREQUEST.fields_by_name['loser']._serialized_options = b'\272H#r!2\037^customers/[A-Za-z0-9_-]{1,64}$'
+  _MERGECUSTOMERSREQUEST.fields_by_name['loser']._serialized_options = b'\340A\002\272H#r!2\037^customers/[A-Za-z0-9_-]{1,64}$'
   _MERGECUSTOMERSREQUEST.fields_by_name['request_id']._options = None
   _MERGECUSTOMERSREQUEST.fields_by_name['request_id']._serialized_options = b'\272H\005r\003\030\200\001'
   _LISTMERGESREQUEST.fields_by_name['customer']._options = None
-  _LISTMERGESREQUEST.fields_by_name['customer']._serialized_options = b'\272H#r!2\037^customers/[A-Za-z0-9_-]{1,64}$'
+  _LISTMERGESREQUEST.fields_by_name['customer']._serialized_options = b'\340A\002\272H#r!2\037^customers/[A-Za-z0-9_-]{1,64}$'
   _WATCHCUSTOMEREVENTSREQUEST.fields_by_name['after_sequence']._options = None
   _WATCHCUSTOMEREVENTSREQUEST.fields_by_name['after_sequence']._serialized_options = b'\272H\004\"\002(\000'
   _CUSTOMERSERVICE.methods_by_name['CreateCustomer']._options = None
-  _CUSTOMERSERVICE.methods_by_name['CreateCustomer']._serialized_options = b'\252\324\030\017customers.write'
+  _CUSTOMERSERVICE.methods_by_name['CreateCustomer']._serialized_options = b'\252\324\030\017customers.write\202\323\344\223\002\031:\010customer\"\r/v1/customers'
   _CUSTOMERSERVICE.methods_by_name['GetCustomer']._options = None
-  _CUSTOMERSERVICE.methods_by_name['GetCustomer']._serialized_options = b'\252\324\030\016customers.read'
+  _CUSTOMERSERVICE.methods_by_name['GetCustomer']._serialized_options = b'\252\324\030\016customers.read\202\323\344\223\002\030\022\026/v1/{name=customers/*}'
   _CUSTOMERSERVICE.methods_by_name['BatchGetCustomers']._options = None
-  _CUSTOMERSERVICE.methods_by_name['BatchGetCustomers']._serialized_options = b'\252\324\030\016customers.read'
+  _CUSTOMERSERVICE.methods_by_name['BatchGetCustomers']._serialized_options = b'\252\324\030\016customers.read\202\323\344\223\002\030\022\026/v1/customers:batchGet'
   _CUSTOMERSERVICE.methods_by_name['ListCustomers']._options = None
-  _CUSTOMERSERVICE.methods_by_name['ListCustomers']._serialized_options = b'\252\324\030\016customers.read'
+  _CUSTOMERSERVICE.methods_by_name['ListCustomers']._serialized_options = b'\252\324\030\016customers.read\202\323\344\223\002\017\022\r/v1/customers'
   _CUSTOMERSERVICE.methods_by_name['SearchCustomers']._options = None
-  _CUSTOMERSERVICE.methods_by_name['SearchCustomers']._serialized_options = b'\252\324\030\016customers.read'
+  _CUSTOMERSERVICE.methods_by_name['SearchCustomers']._serialized_options = b'\252\324\030\016customers.read\202\323\344\223\002\026\022\024/v1/customers:search'
   _CUSTOMERSERVICE.methods_by_name['UpdateCustomer']._options = None
-  _CUSTOMERSERVICE.methods_by_name['UpdateCustomer']._serialized_options = b'\252\324\030\017customers.write'
+  _CUSTOMERSERVICE.methods_by_name['UpdateCustomer']._serialized_options = b'\252\324\030\017customers.write\202\323\344\223\002+:\010customer2\037/v1/{customer.name=customers/*}'
   _CUSTOMERSERVICE.methods_by_name['DeleteCustomer']._options = None
-  _CUSTOMERSERVICE.methods_by_name['DeleteCustomer']._serialized_options = b'\252\324\030\017customers.write'
+  _CUSTOMERSERVICE.methods_by_name['DeleteCustomer']._serialized_options = b'\252\324\030\017customers.write\202\323\344\223\002\030*\026/v1/{name=customers/*}'
   _CUSTOMERSERVICE.methods_by_name['UndeleteCustomer']._options = None
-  _CUSTOMERSERVICE.methods_by_name['UndeleteCustomer']._serialized_options = b'\252\324\030\017customers.write'
+  _CUSTOMERSERVICE.methods_by_name['UndeleteCustomer']._serialized_options = b'\252\324\030\017customers.write\202\323\344\223\002$:\001*\"\037/v1/{name=customers/*}:undelete'
   _CUSTOMERSERVICE.methods_by_name['EraseCustomer']._options = None
-  _CUSTOMERSERVICE.methods_by_name['EraseCustomer']._serialized_options = b'\252\324\030\017customers.admin'
+  _CUSTOMERSERVICE.methods_by_name['EraseCustomer']._serialized_options = b'\252\324\030\017customers.admin\202\323\344\223\002!:\001*\"\034/v1/{name=customers/*}:erase'
   _CUSTOMERSERVICE.methods_by_name['FindDuplicates']._options = None
-  _CUSTOMERSERVICE.methods_by_name['FindDuplicates']._serialized_options = b'\252\324\030\016customers.read'
+  _CUSTOMERSERVICE.methods_by_name['FindDuplicates']._serialized_options = b'\252\324\030\016customers.read\202\323\344\223\002\036\022\034/v1/customers:findDuplicates'
   _CUSTOMERSERVICE.methods_by_name['MergeCustomers']._options = None
-  _CUSTOMERSERVICE.methods_by_name['MergeCustomers']._serialized_options = b'\252\324\030\017customers.admin'
+  _CUSTOMERSERVICE.methods_by_name['MergeCustomers']._serialized_options = b'\252\324\030\017customers.admin\202\323\344\223\002\030:\001*\"\023/v1/customers:merge'
   _CUSTOMERSERVICE.methods_by_name['ListMerges']._options = None
-  _CUSTOMERSERVICE.methods_by_name['ListMerges']._serialized_options = b'\252\324\030\016customers.read'
+  _CUSTOMERSERVICE.methods_by_name['ListMerges']._serialized_options = b'\252\324\030\016customers.read\202\323\344\223\002#\022!/v1/{customer=customers/*}/merges'
   _CUSTOMERSERVICE.methods_by_name['WatchCustomerEvents']._options = None
   _CUSTOMERSERVICE.methods_by_name['WatchCustomerEvents']._serialized_options = b'\252\324\030\020customers.events'
-  _DUPLICATEREASON._serialized_start=4175
-  _DUPLICATEREASON._serialized_end=4306
-  _CREATECUSTOMERREQUEST._serialized_start=235
-  _CREATECUSTOMERREQUEST._serialized_end=362
-  _GETCUSTOMERREQUEST._serialized_start=364
-  _GETCUSTOMERREQUEST._serialized_end=444
-  _BATCHGETCUSTOMERSREQUEST._serialized_start=446
-  _BATCHGETCUSTOMERSREQUEST._serialized_end=543
-  _BATCHGETCUSTOMERSRESPONSE._serialized_start=545
-  _BATCHGETCUSTOMERSRESPONSE._serialized_end=629
-  _CUSTOMERFILTER._serialized_start=632
-  _CUSTOMERFILTER._serialized_end=1334
-  _CUSTOMERFILTER_ATTRIBUTESENTRY._serialized_start=1240
-  _CUSTOMERFILTER_ATTRIBUTESENTRY._serialized_end=1334
-  _LISTCUSTOMERSREQUEST._serialized_start=1337
-  _LISTCUSTOMERSREQUEST._serialized_end=1625
-  _LISTCUSTOMERSRESPONSE._serialized_start=1627
-  _LISTCUSTOMERSRESPONSE._serialized_end=1747
-  _SEARCHCUSTOMERSREQUEST._serialized_start=1750
-  _SEARCHCUSTOMERSREQUEST._serialized_end=1889
-  _SEARCHCUSTOMERSRESPONSE._serialized_start=1891
-  _SEARCHCUSTOMERSRESPONSE._serialized_end=2013
-  _UPDATECUSTOMERREQUEST._serialized_start=2016
-  _UPDATECUSTOMERREQUEST._serialized_end=2212
-  _DELETECUSTOMERREQUEST._serialized_start=2215
-  _DELETECUSTOMERREQUEST._serialized_end=2368
-  _UNDELETECUSTOMERREQUEST._serialized_start=2370
-  _UNDELETECUSTOMERREQUEST._serialized_end=2496
-  _ERASECUSTOMERREQUEST._serialized_start=2499
-  _ERASECUSTOMERREQUEST._serialized_end=2658
-  _ERASECUSTOMERRESPONSE._serialized_start=2660
-  _ERASECUSTOMERRESPONSE._serialized_end=2762
-  _FINDDUPLICATESREQUEST._serialized_start=2765
-  _FINDDUPLICATESREQUEST._serialized_end=2899
-  _DUPLICATEGROUP._serialized_start=2902
-  _DUPLICATEGROUP._serialized_end=3051
-  _FINDDUPLICATESRESPONSE._serialized_start=3053
-  _FINDDUPLICATESRESPONSE._serialized_end=3134
-  _MERGECUSTOMERSREQUEST._serialized_start=3137
-  _MERGECUSTOMERSREQUEST._serialized_end=3331
-  _MERGECUSTOMERSRESPONSE._serialized_start=3333
-  _MERGECUSTOMERSRESPONSE._serialized_end=3458
-  _LISTMERGESREQUEST._serialized_start=3460
-  _LISTMERGESREQUEST._serialized_end=3547
-  _LISTMERGESRESPONSE._serialized_start=3549
-  _LISTMERGESRESPONSE._serialized_end=3617
-  _WATCHCUSTOMEREVENTSREQUEST._serialized_start=3619
-  _WATCHCUSTOMEREVENTSREQUEST._serialized_end=3695
-  _WATCHCUSTOMEREVENTSRESPONSE._serialized_start=3697
-  _WATCHCUSTOMEREVENTSRESPONSE._serialized_end=3768
-  _CREATECUSTOMERRESPONSE._serialized_start=3770
-  _CREATECUSTOMERRESPONSE._serialized_end=3849
-  _GETCUSTOMERRESPONSE._serialized_start=3851
-  _GETCUSTOMERRESPONSE._serialized_end=3927
-  _UPDATECUSTOMERRESPONSE._serialized_start=3929
-  _UPDATECUSTOMERRESPONSE._serialized_end=4008
-  _DELETECUSTOMERRESPONSE._serialized_start=4010
-  _DELETECUSTOMERRESPONSE._serialized_end=4089
-  _UNDELETECUSTOMERRESPONSE._serialized_start=4091
-  _UNDELETECUSTOMERRESPONSE._serialized_end=4172
-  _CUSTOMERSERVICE._serialized_start=4309
-  _CUSTOMERSERVICE._serialized_end=5890
+  _DUPLICATEREASON._serialized_start=4279
+  _DUPLICATEREASON._serialized_end=4410
+  _CREATECUSTOMERREQUEST._serialized_start=299
+  _CREATECUSTOMERREQUEST._serialized_end=429
+  _GETCUSTOMERREQUEST._serialized_start=431
+  _GETCUSTOMERREQUEST._serialized_end=514
+  _BATCHGETCUSTOMERSREQUEST._serialized_start=516
+  _BATCHGETCUSTOMERSREQUEST._serialized_end=616
+  _BATCHGETCUSTOMERSRESPONSE._serialized_start=618
+  _BATCHGETCUSTOMERSRESPONSE._serialized_end=702
+  _CUSTOMERFILTER._serialized_start=705
+  _CUSTOMERFILTER._serialized_end=1407
+  _CUSTOMERFILTER_ATTRIBUTESENTRY._serialized_start=1313
+  _CUSTOMERFILTER_ATTRIBUTESENTRY._serialized_end=1407
+  _LISTCUSTOMERSREQUEST._serialized_start=1410
+  _LISTCUSTOMERSREQUEST._serialized_end=1698
+  _LISTCUSTOMERSRESPONSE._serialized_start=1700
+  _LISTCUSTOMERSRESPONSE._serialized_end=1820
+  _SEARCHCUSTOMERSREQUEST._serialized_start=1823
+  _SEARCHCUSTOMERSREQUEST._serialized_end=1965
+  _SEARCHCUSTOMERSRESPONSE._serialized_start=1967
+  _SEARCHCUSTOMERSRESPONSE._serialized_end=2089
+  _UPDATECUSTOMERREQUEST._serialized_start=2092
+  _UPDATECUSTOMERREQUEST._serialized_end=2294
+  _DELETECUSTOMERREQUEST._serialized_start=2297
+  _DELETECUSTOMERREQUEST._serialized_end=2453
+  _UNDELETECUSTOMERREQUEST._serialized_start=2456
+  _UNDELETECUSTOMERREQUEST._serialized_end=2585
+  _ERASECUSTOMERREQUEST._serialized_start=2588
+  _ERASECUSTOMERREQUEST._serialized_end=2753
+  _ERASECUSTOMERRESPONSE._serialized_start=2755
+  _ERASECUSTOMERRESPONSE._serialized_end=2857
+  _FINDDUPLICATESREQUEST._serialized_start=2860
+  _FINDDUPLICATESREQUEST._serialized_end=2994
+  _DUPLICATEGROUP._serialized_start=2997
+  _DUPLICATEGROUP._serialized_end=3146
+  _FINDDUPLICATESRESPONSE._serialized_start=3148
+  _FINDDUPLICATESRESPONSE._serialized_end=3229
+  _MERGECUSTOMERSREQUEST._serialized_start=3232
+  _MERGECUSTOMERSREQUEST._serialized_end=3432
+  _MERGECUSTOMERSRESPONSE._serialized_start=3434
+  _MERGECUSTOMERSRESPONSE._serialized_end=3559
+  _LISTMERGESREQUEST._serialized_start=3561
+  _LISTMERGESREQUEST._serialized_end=3651
+  _LISTMERGESRESPONSE._serialized_start=3653
+  _LISTMERGESRESPONSE._serialized_end=3721
+  _WATCHCUSTOMEREVENTSREQUEST._serialized_start=3723
+  _WATCHCUSTOMEREVENTSREQUEST._serialized_end=3799
+  _WATCHCUSTOMEREVENTSRESPONSE._serialized_start=3801
+  _WATCHCUSTOMEREVENTSRESPONSE._serialized_end=3872
+  _CREATECUSTOMERRESPONSE._serialized_start=3874
+  _CREATECUSTOMERRESPONSE._serialized_end=3953
+  _GETCUSTOMERRESPONSE._serialized_start=3955
+  _GETCUSTOMERRESPONSE._serialized_end=4031
+  _UPDATECUSTOMERRESPONSE._serialized_start=4033
+  _UPDATECUSTOMERRESPONSE._serialized_end=4112
+  _DELETECUSTOMERRESPONSE._serialized_start=4114
+  _DELETECUSTOMERRESPONSE._serialized_end=4193
+  _UNDELETECUSTOMERRESPONSE._serialized_start=4195
+  _UNDELETECUSTOMERRESPONSE._serialized_end=4276
+  _CUSTOMERSERVICE._serialized_start=4413
+  _CUSTOMERSERVICE._serialized_end=6413
 # @@protoc_insertion_point(module_scope)

@@ -2,6 +2,8 @@ from buf.validate import validate_pb2 as _validate_pb2
 from crm.auth.v1 import auth_pb2 as _auth_pb2
 from crm.customer.v1 import customer_pb2 as _customer_pb2
 from crm.feed.v1 import feed_pb2 as _feed_pb2
+from google.api import annotations_pb2 as _annotations_pb2
+from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers

@@ -11,10 +11,12 @@ from google.protobuf import symbol_database as _symbol_database
 _sym_db = _symbol_database.Default()
 
 
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
+from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x63rm/interaction/v1/case.proto\x12\x12\x63rm.interaction.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd3\x05\n\x04\x43\x61se\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\x12\x1a\n\x08\x63ustomer\x18\x03 \x01(\tR\x08\x63ustomer\x12 \n\x0binteraction\x18\x04 \x01(\tR\x0binteraction\x12\x36\n\x06status\x18\x05 \x01(\x0e\x32\x1e.crm.interaction.v1.CaseStatusR\x06status\x12<\n\x08priority\x18\x06 \x01(\x0e\x32 .crm.interaction.v1.CasePriorityR\x08priority\x12\x1a\n\x08\x61ssignee\x18\x07 \x01(\tR\x08\x61ssignee\x12\x37\n\topen_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x08openTime\x12\x35\n\x08\x64ue_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x07\x64ueTime\x12J\n\x13\x66irst_response_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x11\x66irstResponseTime\x12=\n\x0cresolve_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0bresolveTime\x12\x39\n\nclose_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tcloseTime\x12\x36\n\x07history\x18\r \x03(\x0b\x32\x1c.crm.interaction.v1.CaseStepR\x07history\x12;\n\nfollow_ups\x18\x0e \x03(\x0b\x32\x1c.crm.interaction.v1.FollowUpR\tfollowUps\x12\x18\n\x07overdue\x18\x0f \x01(\x08R\x07overdue\x12\x12\n\x04\x65tag\x18\x10 \x01(\tR\x04\x65tag\"\xc8\x01\n\x08\x43\x61seStep\x12\x32\n\x04\x66rom\x18\x01 \x01(\x0e\x32\x1e.crm.interaction.v1.CaseStatusR\x04\x66rom\x12.\n\x02to\x18\x02 \x01(\x0e\x32\x1e.crm.interaction.v1.CaseStatusR\x02to\x12\x12\n\x04note\x18\x03 \x01(\tR\x04note\x12\x14\n\x05\x61\x63tor\x18\x04 \x01(\tR\x05\x61\x63tor\x12.\n\x04time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x04time\"\xdc\x01\n\x08\x46ollowUp\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12 \n\x0b\x64\x65scription\x18\x02 \x01(\tR\x0b\x64\x65scription\x12\x1a\n\x08\x61ssignee\x18\x03 \x01(\tR\x08\x61ssignee\x12\x35\n\x08\x64ue_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x07\x64ueTime\x12\x12\n\x04\x64one\x18\x05 \x01(\x08R\x04\x64one\x12\x37\n\tdone_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x08\x64oneTime*\x8e\x01\n\nCaseStatus\x12\x1b\n\x17\x43\x41SE_STATUS_UNSPECIFIED\x10\x00\x12\x14\n\x10\x43\x41SE_STATUS_OPEN\x10\x01\x12\x1b\n\x17\x43\x41SE_STATUS_IN_PROGRESS\x10\x02\x12\x18\n\x14\x43\x41SE_STATUS_RESOLVED\x10\x03\x12\x16\n\x12\x43\x41SE_STATUS_CLOSED\x10\x04*\x90\x01\n\x0c\x43\x61sePriority\x12\x1d\n\x19\x43\x41SE_PRIORITY_UNSPECIFIED\x10\x00\x12\x15\n\x11\x43\x41SE_PRIORITY_LOW\x10\x01\x12\x18\n\x14\x43\x41SE_PRIORITY_NORMAL\x10\x02\x12\x16\n\x12\x43\x41SE_PRIORITY_HIGH\x10\x03\x12\x18\n\x14\x43\x41SE_PRIORITY_URGENT\x10\x04\x42\xcd\x01\n\x16\x63om.crm.interaction.v1B\tCaseProtoP\x01Z>github.com/opencrm/crm/gen/go/crm/interaction/v1;interactionv1\xa2\x02\x03\x43IX\xaa\x02\x12\x43rm.Interaction.V1\xca\x02\x12\x43rm\\Interaction\\V1\xe2\x02\x1e\x43rm\\Interaction\\V1\\GPBMetadata\xea\x02\x14\x43rm::Interaction::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x63rm/interaction/v1/case.proto\x12\x12\x63rm.interaction.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa7\x06\n\x04\x43\x61se\x12\x17\n\x04name\x18\x01 \x01(\tB\x03\xe0\x41\x08R\x04name\x12\x13\n\x02id\x18\x02 \x01(\tB\x03\xe0\x41\x03R\x02id\x12\x1a\n\x08\x63ustomer\x18\x03 \x01(\tR\x08\x63ustomer\x12 \n\x0binteraction\x18\x04 \x01(\tR\x0binteraction\x12\x36\n\x06status\x18\x05 \x01(\x0e\x32\x1e.crm.interaction.v1.CaseStatusR\x06status\x12<\n\x08priority\x18\x06 \x01(\x0e\x32 .crm.interaction.v1.CasePriorityR\x08priority\x12\x1a\n\x08\x61ssignee\x18\x07 \x01(\tR\x08\x61ssignee\x12<\n\topen_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\x08openTime\x12\x35\n\x08\x64ue_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x07\x64ueTime\x12O\n\x13\x66irst_response_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\x11\x66irstResponseTime\x12\x42\n\x0cresolve_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\x0bresolveTime\x12>\n\nclose_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\tcloseTime\x12\x36\n\x07history\x18\r \x03(\x0b\x32\x1c.crm.interaction.v1.CaseStepR\x07history\x12;\n\nfollow_ups\x18\x0e \x03(\x0b\x32\x1c.crm.interaction.v1.FollowUpR\tfollowUps\x12\x18\n\x07overdue\x18\x0f \x01(\x08R\x07overdue\x12\x12\n\x04\x65tag\x18\x10 \x01(\tR\x04\x65tag:4\xea\x41\x31\n\x14\x63rm.opencrm.dev/Case\x12\x0c\x63\x61ses/{case}*\x05\x63\x61ses2\x04\x63\x61se\"\xc8\x01\n\x08\x43\x61seStep\x12\x32\n\x04\x66rom\x18\x01 \x01(\x0e\x32\x1e.crm.interaction.v1.CaseStatusR\x04\x66rom\x12.\n\x02to\x18\x02 \x01(\x0e\x32\x1e.crm.interaction.v1.CaseStatusR\x02to\x12\x12\n\x04note\x18\x03 \x01(\tR\x04note\x12\x14\n\x05\x61\x63tor\x18\x04 \x01(\tR\x05\x61\x63tor\x12.\n\x04time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x04time\"\xdc\x01\n\x08\x46ollowUp\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12 \n\x0b\x64\x65scription\x18\x02 \x01(\tR\x0b\x64\x65scription\x12\x1a\n\x08\x61ssignee\x18\x03 \x01(\tR\x08\x61ssignee\x12\x35\n\x08\x64ue_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x07\x64ueTime\x12\x12\n\x04\x64one\x18\x05 \x01(\x08R\x04\x64one\x12\x37\n\tdone_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x08\x64oneTime*\x8e\x01\n\nCaseStatus\x12\x1b\n\x17\x43\x41SE_STATUS_UNSPECIFIED\x10\x00\x12\x14\n\x10\x43\x41SE_STATUS_OPEN\x10\x01\x12\x1b\n\x17\x43\x41SE_STATUS_IN_PROGRESS\x10\x02\x12\x18\n\x14\x43\x41SE_STATUS_RESOLVED\x10\x03\x12\x16\n\x12\x43\x41SE_STATUS_CLOSED\x10\x04*\x90\x01\n\x0c\x43\x61sePriority\x12\x1d\n\x19\x43\x41SE_PRIORITY_UNSPECIFIED\x10\x00\x12\x15\n\x11\x43\x41SE_PRIORITY_LOW\x10\x01\x12\x18\n\x14\x43\x41SE_PRIORITY_NORMAL\x10\x02\x12\x16\n\x12\x43\x41SE_PRIORITY_HIGH\x10\x03\x12\x18\n\x14\x43\x41SE_PRIORITY_URGENT\x10\x04\x42\xcd\x01\n\x16\x63om.crm.interaction.v1B\tCaseProtoP\x01Z>github.com/opencrm/crm/gen/go/crm/interaction/v1;interactionv1\xa2\x02\x03\x43IX\xaa\x02\x12\x43rm.Interaction.V1\xca\x02\x12\x43rm\\Interaction\\V1\xe2\x02\x1e\x43rm\\Interaction\\V1\\GPBMetadata\xea\x02\x14\x43rm::Interaction::V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'crm.interaction.v1.case_pb2', globals())
@@ -22,14 +24,28 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'\n\026com.crm.interaction.v1B\tCaseProtoP\001Z>github.com/opencrm/crm/gen/go/crm/interaction/v1;interactionv1\242\002\003CIX\252\002\022Crm.Interaction.V1\312\002\022Crm\\Interaction\\V1\342\002\036Crm\\Interaction\\V1\\GPBMetadata\352\002\024Crm::Interaction::V1'
-  _CASESTATUS._serialized_start=1239
-  _CASESTATUS._serialized_end=1381
-  _CASEPRIORITY._serialized_start=1384
-  _CASEPRIORITY._serialized_end=1528
-  _CASE._serialized_start=87
-  _CASE._serialized_end=810
-  _CASESTEP._serialized_start=813
-  _CASESTEP._serialized_end=1013
-  _FOLLOWUP._serialized_start=1016
-  _FOLLOWUP._serialized_end=1236
+  _CASE.fields_by_name['name']._options = None
+  _CASE.fields_by_name['name']._serialized_options = b'\340A\010'
+  _CASE.fields_by_name['id']._options = None
+  _CASE.fields_by_name['id']._serialized_options = b'\340A\003'
+  _CASE.fields_by_name['open_time']._options = None
+  _CASE.fields_by_name['open_time']._serialized_options = b'\340A\003'
+  _CASE.fields_by_name['first_response_time']._options = None
+  _CASE.fields_by_name['first_response_time']._serialized_options = b'\340A\003'
+  _CASE.fields_by_name['resolve_time']._options = None
+  _CASE.fields_by_name['resolve_time']._serialized_options = b'\340A\003'
+  _CASE.fields_by_name['close_time']._options = None
+  _CASE.fields_by_name['close_time']._serialized_options = b'\340A\003'
+  _CASE._options = None
+  _CASE._serialized_options = b'\352A1\n\024crm.opencrm.dev/Case\022\014cases/{case}*\005cases2\004case'
+  _CASESTATUS._serialized_start=1383
+  _CASESTATUS._serialized_end=1525
+  _CASEPRIORITY._serialized_start=1528
+  _CASEPRIORITY._serialized_end=1672
+  _CASE._serialized_start=147
+  _CASE._serialized_end=954
+  _CASESTEP._serialized_start=957
+  _CASESTEP._serialized_end=1157
+  _FOLLOWUP._serialized_start=1160
+  _FOLLOWUP._serialized_end=1380
 # @@protoc_insertion_point(module_scope)

@@ -14,10 +14,12 @@ _sym_db = _symbol_database.Default()
 from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from crm.interaction.v1 import case_pb2 as crm_dot_interaction_dot_v1_dot_case__pb2
 from crm.type.v1 import money_pb2 as crm_dot_type_dot_v1_dot_money__pb2
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
+from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$crm/interaction/v1/interaction.proto\x12\x12\x63rm.interaction.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1d\x63rm/interaction/v1/case.proto\x1a\x17\x63rm/type/v1/money.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd1\x08\n\x0bInteraction\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\x12\x42\n\x08\x63ustomer\x18\x03 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x08\x63ustomer\x12\x41\n\x07\x63hannel\x18\x04 \x01(\x0e\x32\x1b.crm.interaction.v1.ChannelB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00R\x07\x63hannel\x12(\n\x0b\x63hannel_app\x18\x05 \x01(\tB\x07\xbaH\x04r\x02\x18@R\nchannelApp\x12G\n\tdirection\x18\x06 \x01(\x0e\x32\x1d.crm.interaction.v1.DirectionB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00R\tdirection\x12\x43\n\x04kind\x18\x07 \x01(\x0e\x32#.crm.interaction.v1.InteractionKindB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00R\x04kind\x12\x41\n\noccur_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\toccurTime\x12;\n\x0brecord_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nrecordTime\x12\x1e\n\x05\x61gent\x18\n \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x05\x61gent\x12\"\n\x07subject\x18\x0b \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x07subject\x12\"\n\x07summary\x18\x0c \x01(\tB\x08\xbaH\x05r\x03\x18\xa0\x1fR\x07summary\x12\"\n\x07outcome\x18\r \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x07outcome\x12$\n\x04tags\x18\x0e \x03(\tB\x10\xbaH\r\x92\x01\n\x10\x14\"\x06r\x04\x10\x01\x18@R\x04tags\x12\x38\n\x08purchase\x18\x0f \x01(\x0b\x32\x1c.crm.interaction.v1.PurchaseR\x08purchase\x12\x32\n\x06refund\x18\x10 \x01(\x0b\x32\x1a.crm.interaction.v1.RefundR\x06refund\x12\x44\n\x0csatisfaction\x18\x11 \x01(\x0b\x32 .crm.interaction.v1.SatisfactionR\x0csatisfaction\x12,\n\rsource_system\x18\x12 \x01(\tB\x07\xbaH\x04r\x02\x18@R\x0csourceSystem\x12)\n\x0b\x65xternal_id\x18\x13 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\nexternalId\x12;\n\x0bupdate_time\x18\x14 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\x12\x12\n\x04\x65tag\x18\x15 \x01(\tR\x04\x65tag\x12;\n\tcomplaint\x18\x16 \x01(\x0b\x32\x1d.crm.interaction.v1.ComplaintR\tcomplaint\x12\x12\n\x04\x63\x61se\x18\x17 \x01(\tR\x04\x63\x61se\"y\n\tComplaint\x12\x46\n\x08priority\x18\x01 \x01(\x0e\x32 .crm.interaction.v1.CasePriorityB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x08priority\x12$\n\x08\x61ssignee\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x08\x61ssignee\"\xa3\x01\n\x08Purchase\x12%\n\x08order_id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x01R\x07orderId\x12\x32\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x12.crm.type.v1.MoneyB\x06\xbaH\x03\xc8\x01\x01R\x06\x61mount\x12<\n\x05items\x18\x03 \x03(\x0b\x32\x1c.crm.interaction.v1.LineItemB\x08\xbaH\x05\x92\x01\x02\x10\x64R\x05items\"\x9d\x01\n\x08LineItem\x12\x1b\n\x03sku\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x03sku\x12\x1c\n\x04name\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x04name\x12#\n\x08quantity\x18\x03 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x01R\x08quantity\x12\x31\n\nunit_price\x18\x04 \x01(\x0b\x32\x12.crm.type.v1.MoneyR\tunitPrice\"\xa5\x01\n\x06Refund\x12\x45\n\x08purchase\x18\x01 \x01(\tB)\xbaH&r$2\"^interactions/[A-Za-z0-9_-]{1,64}$R\x08purchase\x12\x32\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x12.crm.type.v1.MoneyB\x06\xbaH\x03\xc8\x01\x01R\x06\x61mount\x12 \n\x06reason\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x06reason\"\x9c\x01\n\x0cSatisfaction\x12+\n\x0b\x65xpectation\x18\x01 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\n(\x01R\x0b\x65xpectation\x12)\n\nexperience\x18\x02 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\n(\x01R\nexperience\x12\x14\n\x05ratio\x18\x03 \x01(\x01R\x05ratio\x12\x1e\n\ndifference\x18\x04 \x01(\x05R\ndifference*\x89\x02\n\x07\x43hannel\x12\x17\n\x13\x43HANNEL_UNSPECIFIED\x10\x00\x12\x11\n\rCHANNEL_PHONE\x10\x01\x12\x11\n\rCHANNEL_EMAIL\x10\x02\x12\x13\n\x0f\x43HANNEL_MEETING\x10\x03\x12\x10\n\x0c\x43HANNEL_CHAT\x10\x04\x12\x12\n\x0e\x43HANNEL_SOCIAL\x10\x05\x12\x0f\n\x0b\x43HANNEL_WEB\x10\x06\x12\x1a\n\x16\x43HANNEL_SERVICE_CENTRE\x10\x07\x12\x0f\n\x0b\x43HANNEL_SMS\x10\x08\x12\x17\n\x13\x43HANNEL_POSTAL_MAIL\x10\t\x12\x19\n\x15\x43HANNEL_FEEDBACK_FORM\x10\n\x12\x12\n\x0e\x43HANNEL_SURVEY\x10\x0b*U\n\tDirection\x12\x19\n\x15\x44IRECTION_UNSPECIFIED\x10\x00\x12\x15\n\x11\x44IRECTION_INBOUND\x10\x01\x12\x16\n\x12\x44IRECTION_OUTBOUND\x10\x02*\xcc\x02\n\x0fInteractionKind\x12 \n\x1cINTERACTION_KIND_UNSPECIFIED\x10\x00\x12\x1d\n\x19INTERACTION_KIND_PURCHASE\x10\x01\x12\x1b\n\x17INTERACTION_KIND_REFUND\x10\x02\x12\x1c\n\x18INTERACTION_KIND_INQUIRY\x10\x03\x12\x1c\n\x18INTERACTION_KIND_SUPPORT\x10\x04\x12\x1e\n\x1aINTERACTION_KIND_COMPLAINT\x10\x05\x12\x1d\n\x19INTERACTION_KIND_FEEDBACK\x10\x06\x12$\n INTERACTION_KIND_MARKETING_TOUCH\x10\x07\x12\x1a\n\x16INTERACTION_KIND_VISIT\x10\x08\x12\x1e\n\x1aINTERACTION_KIND_CARE_CALL\x10\tB\xd4\x01\n\x16\x63om.crm.interaction.v1B\x10InteractionProtoP\x01Z>github.com/opencrm/crm/gen/go/crm/interaction/v1;interactionv1\xa2\x02\x03\x43IX\xaa\x02\x12\x43rm.Interaction.V1\xca\x02\x12\x43rm\\Interaction\\V1\xe2\x02\x1e\x43rm\\Interaction\\V1\\GPBMetadata\xea\x02\x14\x43rm::Interaction::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$crm/interaction/v1/interaction.proto\x12\x12\x63rm.interaction.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1d\x63rm/interaction/v1/case.proto\x1a\x17\x63rm/type/v1/money.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc4\t\n\x0bInteraction\x12\x17\n\x04name\x18\x01 \x01(\tB\x03\xe0\x41\x08R\x04name\x12\x13\n\x02id\x18\x02 \x01(\tB\x03\xe0\x41\x03R\x02id\x12\x45\n\x08\x63ustomer\x18\x03 \x01(\tB)\xe0\x41\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x08\x63ustomer\x12\x41\n\x07\x63hannel\x18\x04 \x01(\x0e\x32\x1b.crm.interaction.v1.ChannelB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00R\x07\x63hannel\x12(\n\x0b\x63hannel_app\x18\x05 \x01(\tB\x07\xbaH\x04r\x02\x18@R\nchannelApp\x12G\n\tdirection\x18\x06 \x01(\x0e\x32\x1d.crm.interaction.v1.DirectionB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00R\tdirection\x12\x43\n\x04kind\x18\x07 \x01(\x0e\x32#.crm.interaction.v1.InteractionKindB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00R\x04kind\x12\x44\n\noccur_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\t\xe0\x41\x02\xbaH\x03\xc8\x01\x01R\toccurTime\x12@\n\x0brecord_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nrecordTime\x12\x1e\n\x05\x61gent\x18\n \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x05\x61gent\x12\"\n\x07subject\x18\x0b \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x07subject\x12\"\n\x07summary\x18\x0c \x01(\tB\x08\xbaH\x05r\x03\x18\xa0\x1fR\x07summary\x12\"\n\x07outcome\x18\r \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x07outcome\x12$\n\x04tags\x18\x0e \x03(\tB\x10\xbaH\r\x92\x01\n\x10\x14\"\x06r\x04\x10\x01\x18@R\x04tags\x12\x38\n\x08purchase\x18\x0f \x01(\x0b\x32\x1c.crm.interaction.v1.PurchaseR\x08purchase\x12\x32\n\x06refund\x18\x10 \x01(\x0b\x32\x1a.crm.interaction.v1.RefundR\x06refund\x12\x44\n\x0csatisfaction\x18\x11 \x01(\x0b\x32 .crm.interaction.v1.SatisfactionR\x0csatisfaction\x12,\n\rsource_system\x18\x12 \x01(\tB\x07\xbaH\x04r\x02\x18@R\x0csourceSystem\x12)\n\x0b\x65xternal_id\x18\x13 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\nexternalId\x12@\n\x0bupdate_time\x18\x14 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nupdateTime\x12\x12\n\x04\x65tag\x18\x15 \x01(\tR\x04\x65tag\x12;\n\tcomplaint\x18\x16 \x01(\x0b\x32\x1d.crm.interaction.v1.ComplaintR\tcomplaint\x12\x12\n\x04\x63\x61se\x18\x17 \x01(\tR\x04\x63\x61se:W\xea\x41T\n\x1b\x63rm.opencrm.dev/Interaction\x12\x1ainteractions/{interaction}*\x0cinteractions2\x0binteraction\"y\n\tComplaint\x12\x46\n\x08priority\x18\x01 \x01(\x0e\x32 .crm.interaction.v1.CasePriorityB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x08priority\x12$\n\x08\x61ssignee\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x08\x61ssignee\"\xa3\x01\n\x08Purchase\x12%\n\x08order_id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x01R\x07orderId\x12\x32\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x12.crm.type.v1.MoneyB\x06\xbaH\x03\xc8\x01\x01R\x06\x61mount\x12<\n\x05items\x18\x03 \x03(\x0b\x32\x1c.crm.interaction.v1.LineItemB\x08\xbaH\x05\x92\x01\x02\x10\x64R\x05items\"\x9d\x01\n\x08LineItem\x12\x1b\n\x03sku\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x03sku\x12\x1c\n\x04name\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x04name\x12#\n\x08quantity\x18\x03 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x01R\x08quantity\x12\x31\n\nunit_price\x18\x04 \x01(\x0b\x32\x12.crm.type.v1.MoneyR\tunitPrice\"\xa5\x01\n\x06Refund\x12\x45\n\x08purchase\x18\x01 \x01(\tB)\xbaH&r$2\"^interactions/[A-Za-z0-9_-]{1,64}$R\x08purchase\x12\x32\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x12.crm.type.v1.MoneyB\x06\xbaH\x03\xc8\x01\x01R\x06\x61mount\x12 \n\x06reason\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x06reason\"\x9c\x01\n\x0cSatisfaction\x12+\n\x0b\x65xpectation\x18\x01 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\n(\x01R\x0b\x65xpectation\x12)\n\nexperience\x18\x02 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\n(\x01R\nexperience\x12\x14\n\x05ratio\x18\x03 \x01(\x01R\x05ratio\x12\x1e\n\ndifference\x18\x04 \x01(\x05R\ndifference*\x89\x02\n\x07\x43hannel\x12\x17\n\x13\x43HANNEL_UNSPECIFIED\x10\x00\x12\x11\n\rCHANNEL_PHONE\x10\x01\x12\x11\n\rCHANNEL_EMAIL\x10\x02\x12\x13\n\x0f\x43HANNEL_MEETING\x10\x03\x12\x10\n\x0c\x43HANNEL_CHAT\x10\x04\x12\x12\n\x0e\x43HANNEL_SOCIAL\x10\x05\x12\x0f\n\x0b\x43HANNEL_WEB\x10\x06\x12\x1a\n\x16\x43HANNEL_SERVICE_CENTRE\x10\x07\x12\x0f\n\x0b\x43HANNEL_SMS\x10\x08\x12\x17\n\x13\x43HANNEL_POSTAL_MAIL\x10\t\x12\x19\n\x15\x43HANNEL_FEEDBACK_FORM\x10\n\x12\x12\n\x0e\x43HANNEL_SURVEY\x10\x0b*U\n\tDirection\x12\x19\n\x15\x44IRECTION_UNSPECIFIED\x10\x00\x12\x15\n\x11\x44IRECTION_INBOUND\x10\x01\x12\x16\n\x12\x44IRECTION_OUTBOUND\x10\x02*\xcc\x02\n\x0fInteractionKind\x12 \n\x1cINTERACTION_KIND_UNSPECIFIED\x10\x00\x12\x1d\n\x19INTERACTION_KIND_PURCHASE\x10\x01\x12\x1b\n\x17INTERACTION_KIND_REFUND\x10\x02\x12\x1c\n\x18INTERACTION_KIND_INQUIRY\x10\x03\x12\x1c\n\x18INTERACTION_KIND_SUPPORT\x10\x04\x12\x1e\n\x1aINTERACTION_KIND_COMPLAINT\x10\x05\x12\x1d\n\x19INTERACTION_KIND_FEEDBACK\x10\x06\x12$\n INTERACTION_KIND_MARKETING_TOUCH\x10\x07\x12\x1a\n\x16INTERACTION_KIND_VISIT\x10\x08\x12\x1e\n\x1aINTERACTION_KIND_CARE_CALL\x10\tB\xd4\x01\n\x16\x63om.crm.interaction.v1B\x10InteractionProtoP\x01Z>github.com/opencrm/crm/gen/go/crm/interaction/v1;interactionv1\xa2\x02\x03\x43IX\xaa\x02\x12\x43rm.Interaction.V1\xca\x02\x12\x43rm\\Interaction\\V1\xe2\x02\x1e\x43rm\\Interaction\\V1\\GPBMetadata\xea\x02\x14\x43rm::Interaction::V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'crm.interaction.v1.interaction_pb2', globals())
@@ -25,8 +27,12 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'\n\026com.crm.interaction.v1B\020InteractionProtoP\001Z>github.com/opencrm/crm/gen/go/crm/interaction/v1;interactionv1\242\002\003CIX\252\002\022Crm.Interaction.V1\312\002\022Crm\\Interaction\\V1\342\002\036Crm\\Interaction\\V1\\GPBMetadata\352\002\024Crm::Interaction::V1'
+  _INTERACTION.fields_by_name['name']._options = None
+  _INTERACTION.fields_by_name['name']._serialized_options = b'\340A\010'
+  _INTERACTION.fields_by_name['id']._options = None
+  _INTERACTION.fields_by_name['id']._serialized_options = b'\340A\003'
   _INTERACTION.fields_by_name['customer']._options = None
-  _INTERACTION.fields_by_name['customer']._serialized_options = b'\272H#r!2\037^customers/[A-Za-z0-9_-]{1,64}$'
+  _INTERACTION.fields_by_name['customer']._serialized_options = b'\340A\002\272H#r!2\037^customers/[A-Za-z0-9_-]{1,64}$'
   _INTERACTION.fields_by_name['channel']._options = None
   _INTERACTION.fields_by_name['channel']._serialized_options = b'\272H\007\202\001\004\020\001 \000'
   _INTERACTION.fields_by_name['channel_app']._options = None
@@ -36,7 +42,9 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _INTERACTION.fields_by_name['kind']._options = None
   _INTERACTION.fields_by_name['kind']._serialized_options = b'\272H\007\202\001\004\020\001 \000'
   _INTERACTION.fields_by_name['occur_time']._options = None
-  _INTERACTION.fields_by_name['occur_time']._serialized_options = b'\272H\003\310\001\001'
+  _INTERACTION.fields_by_name['occur_time']._serialized_options = b'\340A\002\272H\003\310\001\001'
+  _INTERACTION.fields_by_name['record_time']._options = None
+  _INTERACTION.fields_by_name['record_time']._serialized_options = b'\340A\003'
   _INTERACTION.fields_by_name['agent']._options = None
   _INTERACTION.fields_by_name['agent']._serialized_options = b'\272H\005r\003\030\310\001'
   _INTERACTION.fields_by_name['subject']._options = None
@@ -51,6 +59,10 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _INTERACTION.fields_by_name['source_system']._serialized_options = b'\272H\004r\002\030@'
   _INTERACTION.fields_by_name['external_id']._options = None
   _INTERACTION.fields_by_name['external_id']._serialized_options = b'\272H\005r\003\030\200\001'
+  _INTERACTION.fields_by_name['update_time']._options = None
+  _INTERACTION.fields_by_name['update_time']._serialized_options = b'\340A\003'
+  _INTERACTION._options = None
+  _INTERACTION._serialized_options = b'\352AT\n\033crm.opencrm.dev/Interaction\022\032interactions/{interaction}*\014interactions2\013interaction'
   _COMPLAINT.fields_by_name['priority']._options = None
   _COMPLAINT.fields_by_name['priority']._serialized_options = b'\272H\005\202\001\002\020\001'
   _COMPLAINT.fields_by_name['assignee']._options = None
@@ -77,22 +89,22 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _SATISFACTION.fields_by_name['expectation']._serialized_options = b'\272H\006\032\004\030\n(\001'
   _SATISFACTION.fields_by_name['experience']._options = None
   _SATISFACTION.fields_by_name['experience']._serialized_options = b'\272H\006\032\004\030\n(\001'
-  _CHANNEL._serialized_start=2063
-  _CHANNEL._serialized_end=2328
-  _DIRECTION._serialized_start=2330
-  _DIRECTION._serialized_end=2415
-  _INTERACTIONKIND._serialized_start=2418
-  _INTERACTIONKIND._serialized_end=2750
-  _INTERACTION._serialized_start=179
-  _INTERACTION._serialized_end=1284
-  _COMPLAINT._serialized_start=1286
-  _COMPLAINT._serialized_end=1407
-  _PURCHASE._serialized_start=1410
-  _PURCHASE._serialized_end=1573
-  _LINEITEM._serialized_start=1576
-  _LINEITEM._serialized_end=1733
-  _REFUND._serialized_start=1736
-  _REFUND._serialized_end=1901
-  _SATISFACTION._serialized_start=1904
-  _SATISFACTION._serialized_end=2060
+  _CHANNEL._serialized_start=2238
+  _CHANNEL._serialized_end=2503
+  _DIRECTION._serialized_start=2505
+  _DIRECTION._serialized_end=2590
+  _INTERACTIONKIND._serialized_start=2593
+  _INTERACTIONKIND._serialized_end=2925
+  _INTERACTION._serialized_start=239
+  _INTERACTION._serialized_end=1459
+  _COMPLAINT._serialized_start=1461
+  _COMPLAINT._serialized_end=1582
+  _PURCHASE._serialized_start=1585
+  _PURCHASE._serialized_end=1748
+  _LINEITEM._serialized_start=1751
+  _LINEITEM._serialized_end=1908
+  _REFUND._serialized_start=1911
+  _REFUND._serialized_end=2076
+  _SATISFACTION._serialized_start=2079
+  _SATISFACTION._serialized_end=2235
 # @@protoc_insertion_point(module_scope)

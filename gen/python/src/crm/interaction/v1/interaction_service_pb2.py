@@ -17,11 +17,13 @@ from crm.feed.v1 import feed_pb2 as crm_dot_feed_dot_v1_dot_feed__pb2
 from crm.interaction.v1 import activity_pb2 as crm_dot_interaction_dot_v1_dot_activity__pb2
 from crm.interaction.v1 import case_pb2 as crm_dot_interaction_dot_v1_dot_case__pb2
 from crm.interaction.v1 import interaction_pb2 as crm_dot_interaction_dot_v1_dot_interaction__pb2
+from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,crm/interaction/v1/interaction_service.proto\x12\x12\x63rm.interaction.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x16\x63rm/auth/v1/auth.proto\x1a\x16\x63rm/feed/v1/feed.proto\x1a!crm/interaction/v1/activity.proto\x1a\x1d\x63rm/interaction/v1/case.proto\x1a$crm/interaction/v1/interaction.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8b\x01\n\x15LogInteractionRequest\x12I\n\x0binteraction\x18\x01 \x01(\x0b\x32\x1f.crm.interaction.v1.InteractionB\x06\xbaH\x03\xc8\x01\x01R\x0binteraction\x12\'\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\trequestId\"[\n\x16LogInteractionResponse\x12\x41\n\x0binteraction\x18\x01 \x01(\x0b\x32\x1f.crm.interaction.v1.InteractionR\x0binteraction\"q\n\x1b\x42\x61tchLogInteractionsRequest\x12R\n\x08requests\x18\x01 \x03(\x0b\x32).crm.interaction.v1.LogInteractionRequestB\x0b\xbaH\x08\x92\x01\x05\x08\x01\x10\xf4\x03R\x08requests\"\x9a\x01\n\nItemResult\x12\x14\n\x05index\x18\x01 \x01(\x05R\x05index\x12\x41\n\x0binteraction\x18\x02 \x01(\x0b\x32\x1f.crm.interaction.v1.InteractionR\x0binteraction\x12\x33\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x1d.crm.interaction.v1.ItemErrorR\x05\x65rror\"g\n\tItemError\x12\x12\n\x04\x63ode\x18\x01 \x01(\x05R\x04\x63ode\x12\x18\n\x07message\x18\x02 \x01(\tR\x07message\x12\x14\n\x05\x66ield\x18\x03 \x01(\tR\x05\x66ield\x12\x16\n\x06reason\x18\x04 \x01(\tR\x06reason\"X\n\x1c\x42\x61tchLogInteractionsResponse\x12\x38\n\x07results\x18\x01 \x03(\x0b\x32\x1e.crm.interaction.v1.ItemResultR\x07results\"o\n\x19IngestInteractionsRequest\x12R\n\x08requests\x18\x01 \x03(\x0b\x32).crm.interaction.v1.LogInteractionRequestB\x0b\xbaH\x08\x92\x01\x05\x08\x01\x10\xf4\x03R\x08requests\"\x8c\x01\n\x1aIngestInteractionsResponse\x12\x1a\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x03R\x08\x61\x63\x63\x65pted\x12\x16\n\x06\x66\x61iled\x18\x02 \x01(\x03R\x06\x66\x61iled\x12:\n\x08\x66\x61ilures\x18\x03 \x03(\x0b\x32\x1e.crm.interaction.v1.ItemResultR\x08\x66\x61ilures\"V\n\x15GetInteractionRequest\x12=\n\x04name\x18\x01 \x01(\tB)\xbaH&r$2\"^interactions/[A-Za-z0-9_-]{1,64}$R\x04name\"[\n\x16GetInteractionResponse\x12\x41\n\x0binteraction\x18\x01 \x01(\x0b\x32\x1f.crm.interaction.v1.InteractionR\x0binteraction\"\xd2\x03\n\x17ListInteractionsRequest\x12\x42\n\x08\x63ustomer\x18\x01 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x08\x63ustomer\x12\'\n\tpage_size\x18\x02 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00R\x08pageSize\x12\'\n\npage_token\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x10R\tpageToken\x12?\n\x07\x63hannel\x18\x04 \x01(\x0e\x32\x1b.crm.interaction.v1.ChannelB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x07\x63hannel\x12\x41\n\x04kind\x18\x05 \x01(\x0e\x32#.crm.interaction.v1.InteractionKindB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x04kind\x12\x42\n\x0foccur_time_from\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\roccurTimeFrom\x12>\n\roccur_time_to\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0boccurTimeTo\x12\x19\n\x03tag\x18\x08 \x01(\tB\x07\xbaH\x04r\x02\x18@R\x03tag\"\x87\x01\n\x18ListInteractionsResponse\x12\x43\n\x0cinteractions\x18\x01 \x03(\x0b\x32\x1f.crm.interaction.v1.InteractionR\x0cinteractions\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xd3\x01\n\x18UpdateInteractionRequest\x12I\n\x0binteraction\x18\x01 \x01(\x0b\x32\x1f.crm.interaction.v1.InteractionB\x06\xbaH\x03\xd8\x01\x03R\x0binteraction\x12\x43\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x06\xbaH\x03\xc8\x01\x01R\nupdateMask\x12\'\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\trequestId\"^\n\x19UpdateInteractionResponse\x12\x41\n\x0binteraction\x18\x01 \x01(\x0b\x32\x1f.crm.interaction.v1.InteractionR\x0binteraction\"H\n\x0eGetCaseRequest\x12\x36\n\x04name\x18\x01 \x01(\tB\"\xbaH\x1fr\x1d\x32\x1b^cases/[A-Za-z0-9_-]{1,64}$R\x04name\"?\n\x0fGetCaseResponse\x12,\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x18.crm.interaction.v1.CaseR\x04\x63\x61se\"\xad\x02\n\x10ListCasesRequest\x12@\n\x06status\x18\x01 \x01(\x0e\x32\x1e.crm.interaction.v1.CaseStatusB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x06status\x12$\n\x08\x61ssignee\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x08\x61ssignee\x12\x18\n\x07overdue\x18\x03 \x01(\x08R\x07overdue\x12\x45\n\x08\x63ustomer\x18\x04 \x01(\tB)\xbaH&r$2\"^(customers/[A-Za-z0-9_-]{1,64})?$R\x08\x63ustomer\x12\'\n\tpage_size\x18\x05 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00R\x08pageSize\x12\'\n\npage_token\x18\x06 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x10R\tpageToken\"k\n\x11ListCasesResponse\x12.\n\x05\x63\x61ses\x18\x01 \x03(\x0b\x32\x18.crm.interaction.v1.CaseR\x05\x63\x61ses\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xf1\x01\n\x15TransitionCaseRequest\x12\x36\n\x04name\x18\x01 \x01(\tB\"\xbaH\x1fr\x1d\x32\x1b^cases/[A-Za-z0-9_-]{1,64}$R\x04name\x12:\n\x02to\x18\x02 \x01(\x0e\x32\x1e.crm.interaction.v1.CaseStatusB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00R\x02to\x12\x1e\n\x04note\x18\x03 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xd0\x0fR\x04note\x12\x1b\n\x04\x65tag\x18\x04 \x01(\tB\x07\xbaH\x04r\x02\x18@R\x04\x65tag\x12\'\n\nrequest_id\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\trequestId\"F\n\x16TransitionCaseResponse\x12,\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x18.crm.interaction.v1.CaseR\x04\x63\x61se\"\x8a\x02\n\x12\x41\x64\x64\x46ollowUpRequest\x12\x36\n\x04\x63\x61se\x18\x01 \x01(\tB\"\xbaH\x1fr\x1d\x32\x1b^cases/[A-Za-z0-9_-]{1,64}$R\x04\x63\x61se\x12,\n\x0b\x64\x65scription\x18\x02 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xd0\x0fR\x0b\x64\x65scription\x12&\n\x08\x61ssignee\x18\x03 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xc8\x01R\x08\x61ssignee\x12=\n\x08\x64ue_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\x07\x64ueTime\x12\'\n\nrequest_id\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\trequestId\"C\n\x13\x41\x64\x64\x46ollowUpResponse\x12,\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x18.crm.interaction.v1.CaseR\x04\x63\x61se\"y\n\x17\x43ompleteFollowUpRequest\x12\x36\n\x04\x63\x61se\x18\x01 \x01(\tB\"\xbaH\x1fr\x1d\x32\x1b^cases/[A-Za-z0-9_-]{1,64}$R\x04\x63\x61se\x12&\n\tfollow_up\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x08\x66ollowUp\"H\n\x18\x43ompleteFollowUpResponse\x12,\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x18.crm.interaction.v1.CaseR\x04\x63\x61se\"\xaa\x01\n\x18GetCaseStatisticsRequest\x12H\n\x0eopen_time_from\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\x0copenTimeFrom\x12\x44\n\x0copen_time_to\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\nopenTimeTo\"\x8d\x03\n\x19GetCaseStatisticsResponse\x12\x14\n\x05\x63\x61ses\x18\x01 \x01(\x03R\x05\x63\x61ses\x12\x1c\n\tresponded\x18\x02 \x01(\x03R\tresponded\x12\x1a\n\x08resolved\x18\x03 \x01(\x03R\x08resolved\x12\x41\n\x1d\x66irst_response_median_seconds\x18\x04 \x01(\x01R\x1a\x66irstResponseMedianSeconds\x12;\n\x1a\x66irst_response_p90_seconds\x18\x05 \x01(\x01R\x17\x66irstResponseP90Seconds\x12:\n\x19resolution_median_seconds\x18\x06 \x01(\x01R\x17resolutionMedianSeconds\x12\x34\n\x16resolution_p90_seconds\x18\x07 \x01(\x01R\x14resolutionP90Seconds\x12.\n\x13resolved_within_sla\x18\x08 \x01(\x01R\x11resolvedWithinSla\"\x94\x01\n\x1aGetCustomerActivityRequest\x12\x42\n\x08\x63ustomer\x18\x01 \x01(\tB&\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x08\x63ustomer\x12\x32\n\x0bwindow_days\x18\x02 \x03(\x05\x42\x11\xbaH\x0e\x92\x01\x0b\x10\x05\"\x07\x1a\x05\x18\xc2\x1c(\x01R\nwindowDays\"_\n\x1bGetCustomerActivityResponse\x12@\n\x08\x61\x63tivity\x18\x01 \x01(\x0b\x32$.crm.interaction.v1.CustomerActivityR\x08\x61\x63tivity\"N\n\x18SummarizeActivityRequest\x12\x32\n\x0bwindow_days\x18\x01 \x03(\x05\x42\x11\xbaH\x0e\x92\x01\x0b\x10\x05\"\x07\x1a\x05\x18\xc2\x1c(\x01R\nwindowDays\"]\n\x19SummarizeActivityResponse\x12@\n\x08\x61\x63tivity\x18\x01 \x01(\x0b\x32$.crm.interaction.v1.CustomerActivityR\x08\x61\x63tivity\"O\n\x1dWatchInteractionEventsRequest\x12.\n\x0e\x61\x66ter_sequence\x18\x01 \x01(\x03\x42\x07\xbaH\x04\"\x02(\x00R\rafterSequence\"J\n\x1eWatchInteractionEventsResponse\x12(\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x12.crm.feed.v1.EventR\x05\x65vent2\xeb\x0f\n\x12InteractionService\x12\x7f\n\x0eLogInteraction\x12).crm.interaction.v1.LogInteractionRequest\x1a*.crm.interaction.v1.LogInteractionResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12\x91\x01\n\x14\x42\x61tchLogInteractions\x12/.crm.interaction.v1.BatchLogInteractionsRequest\x1a\x30.crm.interaction.v1.BatchLogInteractionsResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12\x8d\x01\n\x12IngestInteractions\x12-.crm.interaction.v1.IngestInteractionsRequest\x1a..crm.interaction.v1.IngestInteractionsResponse\"\x16\xaa\xd4\x18\x12interactions.write(\x01\x12~\n\x0eGetInteraction\x12).crm.interaction.v1.GetInteractionRequest\x1a*.crm.interaction.v1.GetInteractionResponse\"\x15\xaa\xd4\x18\x11interactions.read\x12\x84\x01\n\x10ListInteractions\x12+.crm.interaction.v1.ListInteractionsRequest\x1a,.crm.interaction.v1.ListInteractionsResponse\"\x15\xaa\xd4\x18\x11interactions.read\x12\x88\x01\n\x11UpdateInteraction\x12,.crm.interaction.v1.UpdateInteractionRequest\x1a-.crm.interaction.v1.UpdateInteractionResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12i\n\x07GetCase\x12\".crm.interaction.v1.GetCaseRequest\x1a#.crm.interaction.v1.GetCaseResponse\"\x15\xaa\xd4\x18\x11interactions.read\x12o\n\tListCases\x12$.crm.interaction.v1.ListCasesRequest\x1a%.crm.interaction.v1.ListCasesResponse\"\x15\xaa\xd4\x18\x11interactions.read\x12\x7f\n\x0eTransitionCase\x12).crm.interaction.v1.TransitionCaseRequest\x1a*.crm.interaction.v1.TransitionCaseResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12v\n\x0b\x41\x64\x64\x46ollowUp\x12&.crm.interaction.v1.AddFollowUpRequest\x1a\'.crm.interaction.v1.AddFollowUpResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12\x85\x01\n\x10\x43ompleteFollowUp\x12+.crm.interaction.v1.CompleteFollowUpRequest\x1a,.crm.interaction.v1.CompleteFollowUpResponse\"\x16\xaa\xd4\x18\x12interactions.write\x12\x87\x01\n\x11GetCaseStatistics\x12,.crm.interaction.v1.GetCaseStatisticsRequest\x1a-.crm.interaction.v1.GetCaseStatisticsResponse\"\x15\xaa\xd4\x18\x11interactions.read\x12\x8d\x01\n\x13GetCustomerActivity\x12..crm.interaction.v1.GetCustomerActivityRequest\x1a/.crm.interaction.v1.GetCustomerActivityResponse\"\x15\xaa\xd4\x18\x11interactions.read\x12\x89\x01\n\x11SummarizeActivity\x12,.crm.interaction.v1.SummarizeActivityRequest\x1a-.crm.interaction.v1.SummarizeActivityResponse\"\x15\xaa\xd4\x18\x11interactions.read0\x01\x12\x9a\x01\n\x16WatchInteractionEvents\x12\x31.crm.interaction.v1.WatchInteractionEventsRequest\x1a\x32.crm.interaction.v1.WatchInteractionEventsResponse\"\x17\xaa\xd4\x18\x13interactions.events0\x01\x42\xdb\x01\n\x16\x63om.crm.interaction.v1B\x17InteractionServiceProtoP\x01Z>github.com/opencrm/crm/gen/go/crm/interaction/v1;interactionv1\xa2\x02\x03\x43IX\xaa\x02\x12\x43rm.Interaction.V1\xca\x02\x12\x43rm\\Interaction\\V1\xe2\x02\x1e\x43rm\\Interaction\\V1\\GPBMetadata\xea\x02\x14\x43rm::Interaction::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,crm/interaction/v1/interaction_service.proto\x12\x12\x63rm.interaction.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x16\x63rm/auth/v1/auth.proto\x1a\x16\x63rm/feed/v1/feed.proto\x1a!crm/interaction/v1/activity.proto\x1a\x1d\x63rm/interaction/v1/case.proto\x1a$crm/interaction/v1/interaction.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8e\x01\n\x15LogInteractionRequest\x12L\n\x0binteraction\x18\x01 \x01(\x0b\x32\x1f.crm.interaction.v1.InteractionB\t\xe0\x41\x02\xbaH\x03\xc8\x01\x01R\x0binteraction\x12\'\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\trequestId\"[\n\x16LogInteractionResponse\x12\x41\n\x0binteraction\x18\x01 \x01(\x0b\x32\x1f.crm.interaction.v1.InteractionR\x0binteraction\"t\n\x1b\x42\x61tchLogInteractionsRequest\x12U\n\x08requests\x18\x01 \x03(\x0b\x32).crm.interaction.v1.LogInteractionRequestB\x0e\xe0\x41\x02\xbaH\x08\x92\x01\x05\x08\x01\x10\xf4\x03R\x08requests\"\x9a\x01\n\nItemResult\x12\x14\n\x05index\x18\x01 \x01(\x05R\x05index\x12\x41\n\x0binteraction\x18\x02 \x01(\x0b\x32\x1f.crm.interaction.v1.InteractionR\x0binteraction\x12\x33\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x1d.crm.interaction.v1.ItemErrorR\x05\x65rror\"g\n\tItemError\x12\x12\n\x04\x63ode\x18\x01 \x01(\x05R\x04\x63ode\x12\x18\n\x07message\x18\x02 \x01(\tR\x07message\x12\x14\n\x05\x66ield\x18\x03 \x01(\tR\x05\x66ield\x12\x16\n\x06reason\x18\x04 \x01(\tR\x06reason\"X\n\x1c\x42\x61tchLogInteractionsResponse\x12\x38\n\x07results\x18\x01 \x03(\x0b\x32\x1e.crm.interaction.v1.ItemResultR\x07results\"o\n\x19IngestInteractionsRequest\x12R\n\x08requests\x18\x01 \x03(\x0b\x32).crm.interaction.v1.LogInteractionRequestB\x0b\xbaH\x08\x92\x01\x05\x08\x01\x10\xf4\x03R\x08requests\"\x8c\x01\n\x1aIngestInteractionsResponse\x12\x1a\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x03R\x08\x61\x63\x63\x65pted\x12\x16\n\x06\x66\x61iled\x18\x02 \x01(\x03R\x06\x66\x61iled\x12:\n\x08\x66\x61ilures\x18\x03 \x03(\x0b\x32\x1e.crm.interaction.v1.ItemResultR\x08\x66\x61ilures\"Y\n\x15GetInteractionRequest\x12@\n\x04name\x18\x01 \x01(\tB,\xe0\x41\x02\xbaH&r$2\"^interactions/[A-Za-z0-9_-]{1,64}$R\x04name\"[\n\x16GetInteractionResponse\x12\x41\n\x0binteraction\x18\x01 \x01(\x0b\x32\x1f.crm.interaction.v1.InteractionR\x0binteraction\"\xd5\x03\n\x17ListInteractionsRequest\x12\x45\n\x08\x63ustomer\x18\x01 \x01(\tB)\xe0\x41\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x08\x63ustomer\x12\'\n\tpage_size\x18\x02 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00R\x08pageSize\x12\'\n\npage_token\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x10R\tpageToken\x12?\n\x07\x63hannel\x18\x04 \x01(\x0e\x32\x1b.crm.interaction.v1.ChannelB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x07\x63hannel\x12\x41\n\x04kind\x18\x05 \x01(\x0e\x32#.crm.interaction.v1.InteractionKindB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x04kind\x12\x42\n\x0foccur_time_from\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\roccurTimeFrom\x12>\n\roccur_time_to\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0boccurTimeTo\x12\x19\n\x03tag\x18\x08 \x01(\tB\x07\xbaH\x04r\x02\x18@R\x03tag\"\x87\x01\n\x18ListInteractionsResponse\x12\x43\n\x0cinteractions\x18\x01 \x03(\x0b\x32\x1f.crm.interaction.v1.InteractionR\x0cinteractions\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xd9\x01\n\x18UpdateInteractionRequest\x12L\n\x0binteraction\x18\x01 \x01(\x0b\x32\x1f.crm.interaction.v1.InteractionB\t\xe0\x41\x02\xbaH\x03\xd8\x01\x03R\x0binteraction\x12\x46\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\t\xe0\x41\x02\xbaH\x03\xc8\x01\x01R\nupdateMask\x12\'\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\trequestId\"^\n\x19UpdateInteractionResponse\x12\x41\n\x0binteraction\x18\x01 \x01(\x0b\x32\x1f.crm.interaction.v1.InteractionR\x0binteraction\"K\n\x0eGetCaseRequest\x12\x39\n\x04name\x18\x01 \x01(\tB%\xe0\x41\x02\xbaH\x1fr\x1d\x32\x1b^cases/[A-Za-z0-9_-]{1,64}$R\x04name\"?\n\x0fGetCaseResponse\x12,\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x18.crm.interaction.v1.CaseR\x04\x63\x61se\"\xad\x02\n\x10ListCasesRequest\x12@\n\x06status\x18\x01 \x01(\x0e\x32\x1e.crm.interaction.v1.CaseStatusB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x06status\x12$\n\x08\x61ssignee\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x08\x61ssignee\x12\x18\n\x07overdue\x18\x03 \x01(\x08R\x07overdue\x12\x45\n\x08\x63ustomer\x18\x04 \x01(\tB)\xbaH&r$2\"^(customers/[A-Za-z0-9_-]{1,64})?$R\x08\x63ustomer\x12\'\n\tpage_size\x18\x05 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00R\x08pageSize\x12\'\n\npage_token\x18\x06 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x10R\tpageToken\"k\n\x11ListCasesResponse\x12.\n\x05\x63\x61ses\x18\x01 \x03(\x0b\x32\x18.crm.interaction.v1.CaseR\x05\x63\x61ses\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xfa\x01\n\x15TransitionCaseRequest\x12\x39\n\x04name\x18\x01 \x01(\tB%\xe0\x41\x02\xbaH\x1fr\x1d\x32\x1b^cases/[A-Za-z0-9_-]{1,64}$R\x04name\x12=\n\x02to\x18\x02 \x01(\x0e\x32\x1e.crm.interaction.v1.CaseStatusB\r\xe0\x41\x02\xbaH\x07\x82\x01\x04\x10\x01 \x00R\x02to\x12!\n\x04note\x18\x03 \x01(\tB\r\xe0\x41\x02\xbaH\x07r\x05\x10\x01\x18\xd0\x0fR\x04note\x12\x1b\n\x04\x65tag\x18\x04 \x01(\tB\x07\xbaH\x04r\x02\x18@R\x04\x65tag\x12\'\n\nrequest_id\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\trequestId\"F\n\x16TransitionCaseResponse\x12,\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x18.crm.interaction.v1.CaseR\x04\x63\x61se\"\x96\x02\n\x12\x41\x64\x64\x46ollowUpRequest\x12\x39\n\x04\x63\x61se\x18\x01 \x01(\tB%\xe0\x41\x02\xbaH\x1fr\x1d\x32\x1b^cases/[A-Za-z0-9_-]{1,64}$R\x04\x63\x61se\x12/\n\x0b\x64\x65scription\x18\x02 \x01(\tB\r\xe0\x41\x02\xbaH\x07r\x05\x10\x01\x18\xd0\x0fR\x0b\x64\x65scription\x12)\n\x08\x61ssignee\x18\x03 \x01(\tB\r\xe0\x41\x02\xbaH\x07r\x05\x10\x01\x18\xc8\x01R\x08\x61ssignee\x12@\n\x08\x64ue_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\t\xe0\x41\x02\xbaH\x03\xc8\x01\x01R\x07\x64ueTime\x12\'\n\nrequest_id\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\trequestId\"C\n\x13\x41\x64\x64\x46ollowUpResponse\x12,\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x18.crm.interaction.v1.CaseR\x04\x63\x61se\"\x7f\n\x17\x43ompleteFollowUpRequest\x12\x39\n\x04\x63\x61se\x18\x01 \x01(\tB%\xe0\x41\x02\xbaH\x1fr\x1d\x32\x1b^cases/[A-Za-z0-9_-]{1,64}$R\x04\x63\x61se\x12)\n\tfollow_up\x18\x02 \x01(\tB\x0c\xe0\x41\x02\xbaH\x06r\x04\x10\x01\x18@R\x08\x66ollowUp\"H\n\x18\x43ompleteFollowUpResponse\x12,\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x18.crm.interaction.v1.CaseR\x04\x63\x61se\"\xaa\x01\n\x18GetCaseStatisticsRequest\x12H\n\x0eopen_time_from\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\x0copenTimeFrom\x12\x44\n\x0copen_time_to\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\nopenTimeTo\"\x8d\x03\n\x19GetCaseStatisticsResponse\x12\x14\n\x05\x63\x61ses\x18\x01 \x01(\x03R\x05\x63\x61ses\x12\x1c\n\tresponded\x18\x02 \x01(\x03R\tresponded\x12\x1a\n\x08resolved\x18\x03 \x01(\x03R\x08resolved\x12\x41\n\x1d\x66irst_response_median_seconds\x18\x04 \x01(\x01R\x1a\x66irstResponseMedianSeconds\x12;\n\x1a\x66irst_response_p90_seconds\x18\x05 \x01(\x01R\x17\x66irstResponseP90Seconds\x12:\n\x19resolution_median_seconds\x18\x06 \x01(\x01R\x17resolutionMedianSeconds\x12\x34\n\x16resolution_p90_seconds\x18\x07 \x01(\x01R\x14resolutionP90Seconds\x12.\n\x13resolved_within_sla\x18\x08 \x01(\x01R\x11resolvedWithinSla\"\x97\x01\n\x1aGetCustomerActivityRequest\x12\x45\n\x08\x63ustomer\x18\x01 \x01(\tB)\xe0\x41\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x08\x63ustomer\x12\x32\n\x0bwindow_days\x18\x02 \x03(\x05\x42\x11\xbaH\x0e\x92\x01\x0b\x10\x05\"\x07\x1a\x05\x18\xc2\x1c(\x01R\nwindowDays\"_\n\x1bGetCustomerActivityResponse\x12@\n\x08\x61\x63tivity\x18\x01 \x01(\x0b\x32$.crm.interaction.v1.CustomerActivityR\x08\x61\x63tivity\"N\n\x18SummarizeActivityRequest\x12\x32\n\x0bwindow_days\x18\x01 \x03(\x05\x42\x11\xbaH\x0e\x92\x01\x0b\x10\x05\"\x07\x1a\x05\x18\xc2\x1c(\x01R\nwindowDays\"]\n\x19SummarizeActivityResponse\x12@\n\x08\x61\x63tivity\x18\x01 \x01(\x0b\x32$.crm.interaction.v1.CustomerActivityR\x08\x61\x63tivity\"O\n\x1dWatchInteractionEventsRequest\x12.\n\x0e\x61\x66ter_sequence\x18\x01 \x01(\x03\x42\x07\xbaH\x04\"\x02(\x00R\rafterSequence\"J\n\x1eWatchInteractionEventsResponse\x12(\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x12.crm.feed.v1.EventR\x05\x65vent2\xb3\x13\n\x12InteractionService\x12\xa4\x01\n\x0eLogInteraction\x12).crm.interaction.v1.LogInteractionRequest\x1a*.crm.interaction.v1.LogInteractionResponse\";\xaa\xd4\x18\x12interactions.write\x82\xd3\xe4\x93\x02\x1f:\x0binteraction\"\x10/v1/interactions\x12\xb5\x01\n\x14\x42\x61tchLogInteractions\x12/.crm.interaction.v1.BatchLogInteractionsRequest\x1a\x30.crm.interaction.v1.BatchLogInteractionsResponse\":\xaa\xd4\x18\x12interactions.write\x82\xd3\xe4\x93\x02\x1e:\x01*\"\x19/v1/interactions:batchLog\x12\x8d\x01\n\x12IngestInteractions\x12-.crm.interaction.v1.IngestInteractionsRequest\x1a..crm.interaction.v1.IngestInteractionsResponse\"\x16\xaa\xd4\x18\x12interactions.write(\x01\x12\x9f\x01\n\x0eGetInteraction\x12).crm.interaction.v1.GetInteractionRequest\x1a*.crm.interaction.v1.GetInteractionResponse\"6\xaa\xd4\x18\x11interactions.read\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/{name=interactions/*}\x12\xb3\x01\n\x10ListInteractions\x12+.crm.interaction.v1.ListInteractionsRequest\x1a,.crm.interaction.v1.ListInteractionsResponse\"D\xaa\xd4\x18\x11interactions.read\x82\xd3\xe4\x93\x02)\x12\'/v1/{customer=customers/*}/interactions\x12\xc2\x01\n\x11UpdateInteraction\x12,.crm.interaction.v1.UpdateInteractionRequest\x1a-.crm.interaction.v1.UpdateInteractionResponse\"P\xaa\xd4\x18\x12interactions.write\x82\xd3\xe4\x93\x02\x34:\x0binteraction2%/v1/{interaction.name=interactions/*}\x12\x83\x01\n\x07GetCase\x12\".crm.interaction.v1.GetCaseRequest\x1a#.crm.interaction.v1.GetCaseResponse\"/\xaa\xd4\x18\x11interactions.read\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/{name=cases/*}\x12\x80\x01\n\tListCases\x12$.crm.interaction.v1.ListCasesRequest\x1a%.crm.interaction.v1.ListCasesResponse\"&\xaa\xd4\x18\x11interactions.read\x82\xd3\xe4\x93\x02\x0b\x12\t/v1/cases\x12\xa7\x01\n\x0eTransitionCase\x12).crm.interaction.v1.TransitionCaseRequest\x1a*.crm.interaction.v1.TransitionCaseResponse\">\xaa\xd4\x18\x12interactions.write\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/{name=cases/*}:transition\x12\x9d\x01\n\x0b\x41\x64\x64\x46ollowUp\x12&.crm.interaction.v1.AddFollowUpRequest\x1a\'.crm.interaction.v1.AddFollowUpResponse\"=\xaa\xd4\x18\x12interactions.write\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/{case=cases/*}/followUps\x12\xb3\x01\n\x10\x43ompleteFollowUp\x12+.crm.interaction.v1.CompleteFollowUpRequest\x1a,.crm.interaction.v1.CompleteFollowUpResponse\"D\xaa\xd4\x18\x12interactions.write\x82\xd3\xe4\x93\x02(:\x01*\"#/v1/{case=cases/*}:completeFollowUp\x12\xa3\x01\n\x11GetCaseStatistics\x12,.crm.interaction.v1.GetCaseStatisticsRequest\x1a-.crm.interaction.v1.GetCaseStatisticsResponse\"1\xaa\xd4\x18\x11interactions.read\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/cases:statistics\x12\xb8\x01\n\x13GetCustomerActivity\x12..crm.interaction.v1.GetCustomerActivityRequest\x1a/.crm.interaction.v1.GetCustomerActivityResponse\"@\xaa\xd4\x18\x11interactions.read\x82\xd3\xe4\x93\x02%\x12#/v1/{customer=customers/*}/activity\x12\x89\x01\n\x11SummarizeActivity\x12,.crm.interaction.v1.SummarizeActivityRequest\x1a-.crm.interaction.v1.SummarizeActivityResponse\"\x15\xaa\xd4\x18\x11interactions.read0\x01\x12\x9a\x01\n\x16WatchInteractionEvents\x12\x31.crm.interaction.v1.WatchInteractionEventsRequest\x1a\x32.crm.interaction.v1.WatchInteractionEventsResponse\"\x17\xaa\xd4\x18\x13interactions.events0\x01\x42\xdb\x01\n\x16\x63om.crm.interaction.v1B\x17InteractionServiceProtoP\x01Z>github.com/opencrm/crm/gen/go/crm/interaction/v1;interactionv1\xa2\x02\x03\x43IX\xaa\x02\x12\x43rm.Interaction.V1\xca\x02\x12\x43rm\\Interaction\\V1\xe2\x02\x1e\x43rm\\Interaction\\V1\\GPBMetadata\xea\x02\x14\x43rm::Interaction::V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'crm.interaction.v1.interaction_service_pb2', globals())
@@ -30,17 +32,17 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'\n\026com.crm.interaction.v1B\027InteractionServiceProtoP\001Z>github.com/opencrm/crm/gen/go/crm/interaction/v1;interactionv1\242\002\003CIX\252\002\022Crm.Interaction.V1\312\002\022Crm\\Interaction\\V1\342\002\036Crm\\Interaction\\V1\\GPBMetadata\352\002\024Crm::Interaction::V1'
   _LOGINTERACTIONREQUEST.fields_by_name['interaction']._options = None
-  _LOGINTERACTIONREQUEST.fields_by_name['interaction']._serialized_options = b'\272H\003\310\001\001'
+  _LOGINTERACTIONREQUEST.fields_by_name['interaction']._serialized_options = b'\340A\002\272H\003\310\001\001'
   _LOGINTERACTIONREQUEST.fields_by_name['request_id']._options = None
   _LOGINTERACTIONREQUEST.fields_by_name['request_id']._serialized_options = b'\272H\005r\003\030\200\001'
   _BATCHLOGINTERACTIONSREQUEST.fields_by_name['requests']._options = None
-  _BATCHLOGINTERACTIONSREQUEST.fields_by_name['requests']._serialized_options = b'\272H\010\222\001\005\010\001\020\364\003'
+  _BATCHLOGINTERACTIONSREQUEST.fields_by_name['requests']._serialized_options = b'\340A\002\272H\010\222\001\005\010\001\020\364\003'
   _INGESTINTERACTIONSREQUEST.fields_by_name['requests']._options = None
   _INGESTINTERACTIONSREQUEST.fields_by_name['requests']._serialized_options = b'\272H\010\222\001\005\010\001\020\364\003'
   _GETINTERACTIONREQUEST.fields_by_name['name']._options = None
-  _GETINTERACTIONREQUEST.fields_by_name['name']._serialized_options = b'\272H&r$2\"^interactions/[A-Za-z0-9_-]{1,64}$'
+  _GETINTERACTIONREQUEST.fields_by_name['name']._serialized_options = b'\340A\002\272H&r$2\"^interactions/[A-Za-z0-9_-]{1,64}$'
   _LISTINTERACTIONSREQUEST.fields_by_name['customer']._options = None
-  _LISTINTERACTIONSREQUEST.fields_by_name['customer']._serialized_options = b'\272H#r!2\037^customers/[A-Za-z0-9_-]{1,64}$'
+  _LISTINTERACTIONSREQUEST.fields_by_name['customer']._serialized_options = b'\340A\002\272H#r!2\037^customers/[A-Za-z0-9_-]{1,64}$'
   _LISTINTERACTIONSREQUEST.fields_by_name['page_size']._options = None
   _LISTINTERACTIONSREQUEST.fields_by_name['page_size']._serialized_options = b'\272H\007\032\005\030\364\003(\000'
   _LISTINTERACTIONSREQUEST.fields_by_name['page_token']._options = None
@@ -52,13 +54,13 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _LISTINTERACTIONSREQUEST.fields_by_name['tag']._options = None
   _LISTINTERACTIONSREQUEST.fields_by_name['tag']._serialized_options = b'\272H\004r\002\030@'
   _UPDATEINTERACTIONREQUEST.fields_by_name['interaction']._options = None
-  _UPDATEINTERACTIONREQUEST.fields_by_name['interaction']._serialized_options = b'\272H\003\330\001\003'
+  _UPDATEINTERACTIONREQUEST.fields_by_name['interaction']._serialized_options = b'\340A\002\272H\003\330\001\003'
   _UPDATEINTERACTIONREQUEST.fields_by_name['update_mask']._options = None
-  _UPDATEINTERACTIONREQUEST.fields_by_name['update_mask']._serialized_options = b'\272H\003\310\001\001'
+  _UPDATEINTERACTIONREQUEST.fields_by_name['update_mask']._serialized_options = b'\340A\002\272H\003\310\001\001'
   _UPDATEINTERACTIONREQUEST.fields_by_name['request_id']._options = None
   _UPDATEINTERACTIONREQUEST.fields_by_name['request_id']._serialized_options = b'\272H\005r\003\030\200\001'
   _GETCASEREQUEST.fields_by_name['name']._options = None
-  _GETCASEREQUEST.fields_by_name['name']._serialized_options = b'\272H\037r\0352\033^cases/[A-Za-z0-9_-]{1,64}$'
+  _GETCASEREQUEST.fields_by_name['name']._serialized_options = b'\340A\002\272H\037r\0352\033^cases/[A-Za-z0-9_-]{1,64}$'
   _LISTCASESREQUEST.fields_by_name['status']._options = None
   _LISTCASESREQUEST.fields_by_name['status']._serialized_options = b'\272H\005\202\001\002\020\001'
   _LISTCASESREQUEST.fields_by_name['assignee']._options = None
@@ -70,35 +72,35 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _LISTCASESREQUEST.fields_by_name['page_token']._options = None
   _LISTCASESREQUEST.fields_by_name['page_token']._serialized_options = b'\272H\005r\003\030\200\020'
   _TRANSITIONCASEREQUEST.fields_by_name['name']._options = None
-  _TRANSITIONCASEREQUEST.fields_by_name['name']._serialized_options = b'\272H\037r\0352\033^cases/[A-Za-z0-9_-]{1,64}$'
+  _TRANSITIONCASEREQUEST.fields_by_name['name']._serialized_options = b'\340A\002\272H\037r\0352\033^cases/[A-Za-z0-9_-]{1,64}$'
   _TRANSITIONCASEREQUEST.fields_by_name['to']._options = None
-  _TRANSITIONCASEREQUEST.fields_by_name['to']._serialized_options = b'\272H\007\202\001\004\020\001 \000'
+  _TRANSITIONCASEREQUEST.fields_by_name['to']._serialized_options = b'\340A\002\272H\007\202\001\004\020\001 \000'
   _TRANSITIONCASEREQUEST.fields_by_name['note']._options = None
-  _TRANSITIONCASEREQUEST.fields_by_name['note']._serialized_options = b'\272H\007r\005\020\001\030\320\017'
+  _TRANSITIONCASEREQUEST.fields_by_name['note']._serialized_options = b'\340A\002\272H\007r\005\020\001\030\320\017'
   _TRANSITIONCASEREQUEST.fields_by_name['etag']._options = None
   _TRANSITIONCASEREQUEST.fields_by_name['etag']._serialized_options = b'\272H\004r\002\030@'
   _TRANSITIONCASEREQUEST.fields_by_name['request_id']._options = None
   _TRANSITIONCASEREQUEST.fields_by_name['request_id']._serialized_options = b'\272H\005r\003\030\200\001'
   _ADDFOLLOWUPREQUEST.fields_by_name['case']._options = None
-  _ADDFOLLOWUPREQUEST.fields_by_name['case']._serialized_options = b'\272H\037r\0352\033^cases/[A-Za-z0-9_-]{1,64}$'
+  _ADDFOLLOWUPREQUEST.fields_by_name['case']._serialized_options = b'\340A\002\272H\037r\0352\033^cases/[A-Za-z0-9_-]{1,64}$'
   _ADDFOLLOWUPREQUEST.fields_by_name['description']._options = None
-  _ADDFOLLOWUPREQUEST.fields_by_name['description']._serialized_options = b'\272H\007r\005\020\001\030\320\017'
+  _ADDFOLLOWUPREQUEST.fields_by_name['description']._serialized_options = b'\340A\002\272H\007r\005\020\001\030\320\017'
   _ADDFOLLOWUPREQUEST.fields_by_name['assignee']._options = None
-  _ADDFOLLOWUPREQUEST.fields_by_name['assignee']._serialized_options = b'\272H\007r\005\020\001\030\310\001'
+  _ADDFOLLOWUPREQUEST.fields_by_name['assignee']._serialized_options = b'\340A\002\272H\007r\005\020\001\030\310\001'
   _ADDFOLLOWUPREQUEST.fields_by_name['due_time']._options = None
-  _ADDFOLLOWUPREQUEST.fields_by_name['due_time']._serialized_options = b'\272H\003\310\001\001'
+  _ADDFOLLOWUPREQUEST.fields_by_name['due_time']._serialized_options = b'\340A\002\272H\003\310\001\001'
   _ADDFOLLOWUPREQUEST.fields_by_name['request_id']._options = None
   _ADDFOLLOWUPREQUEST.fields_by_name['request_id']._serialized_options = b'\272H\005r\003\030\200\001'
   _COMPLETEFOLLOWUPREQUEST.fields_by_name['case']._options = None
-  _COMPLETEFOLLOWUPREQUEST.fields_by_name['case']._serialized_options = b'\272H\037r\0352\033^cases/[A-Za-z0-9_-]{1,64}$'
+  _COMPLETEFOLLOWUPREQUEST.fields_by_name['case']._serialized_options = b'\340A\002\272H\037r\0352\033^cases/[A-Za-z0-9_-]{1,64}$'
   _COMPLETEFOLLOWUPREQUEST.fields_by_name['follow_up']._options = None
-  _COMPLETEFOLLOWUPREQUEST.fields_by_name['follow_up']._serialized_options = b'\272H\006r\004\020\001\030@'
+  _COMPLETEFOLLOWUPREQUEST.fields_by_name['follow_up']._serialized_options = b'\340A\002\272H\006r\004\020\001\030@'
   _GETCASESTATISTICSREQUEST.fields_by_name['open_time_from']._options = None
   _GETCASESTATISTICSREQUEST.fields_by_name['open_time_from']._serialized_options = b'\272H\003\310\001\001'
   _GETCASESTATISTICSREQUEST.fields_by_name['open_time_to']._options = None
   _GETCASESTATISTICSREQUEST.fields_by_name['open_time_to']._serialized_options = b'\272H\003\310\001\001'
   _GETCUSTOMERACTIVITYREQUEST.fields_by_name['customer']._options = None
-  _GETCUSTOMERACTIVITYREQUEST.fields_by_name['customer']._serialized_options = b'\272H#r!2\037^customers/[A-Za-z0-9_-]{1,64}$'
+  _GETCUSTOMERACTIVITYREQUEST.fields_by_name['customer']._serialized_options = b'\340A\002\272H#r!2\037^customers/[A-Za-z0-9_-]{1,64}$'
   _GETCUSTOMERACTIVITYREQUEST.fields_by_name['window_days']._options = None
   _GETCUSTOMERACTIVITYREQUEST.fields_by_name['window_days']._serialized_options = b'\272H\016\222\001\013\020\005\"\007\032\005\030\302\034(\001'
   _SUMMARIZEACTIVITYREQUEST.fields_by_name['window_days']._options = None
@@ -106,99 +108,99 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _WATCHINTERACTIONEVENTSREQUEST.fields_by_name['after_sequence']._options = None
   _WATCHINTERACTIONEVENTSREQUEST.fields_by_name['after_sequence']._serialized_options = b'\272H\004\"\002(\000'
   _INTERACTIONSERVICE.methods_by_name['LogInteraction']._options = None
-  _INTERACTIONSERVICE.methods_by_name['LogInteraction']._serialized_options = b'\252\324\030\022interactions.write'
+  _INTERACTIONSERVICE.methods_by_name['LogInteraction']._serialized_options = b'\252\324\030\022interactions.write\202\323\344\223\002\037:\013interaction\"\020/v1/interactions'
   _INTERACTIONSERVICE.methods_by_name['BatchLogInteractions']._options = None
-  _INTERACTIONSERVICE.methods_by_name['BatchLogInteractions']._serialized_options = b'\252\324\030\022interactions.write'
+  _INTERACTIONSERVICE.methods_by_name['BatchLogInteractions']._serialized_options = b'\252\324\030\022interactions.write\202\323\344\223\002\036:\001*\"\031/v1/interactions:batchLog'
   _INTERACTIONSERVICE.methods_by_name['IngestInteractions']._options = None
   _INTERACTIONSERVICE.methods_by_name['IngestInteractions']._serialized_options = b'\252\324\030\022interactions.write'
   _INTERACTIONSERVICE.methods_by_name['GetInteraction']._options = None
-  _INTERACTIONSERVICE.methods_by_name['GetInteraction']._serialized_options = b'\252\324\030\021interactions.read'
+  _INTERACTIONSERVICE.methods_by_name['GetInteraction']._serialized_options = b'\252\324\030\021interactions.read\202\323\344\223\002\033\022\031/v1/{name=interactions/*}'
   _INTERACTIONSERVICE.methods_by_name['ListInteractions']._options = None
-  _INTERACTIONSERVICE.methods_by_name['ListInteractions']._serialized_options = b'\252\324\030\021interactions.read'
+  _INTERACTIONSERVICE.methods_by_name['ListInteractions']._serialized_options = b'\252\324\030\021interactions.read\202\323\344\223\002)\022\'/v1/{customer=customers/*}/interactions'
   _INTERACTIONSERVICE.methods_by_name['UpdateInteraction']._options = None
-  _INTERACTIONSERVICE.methods_by_name['UpdateInteraction']._serialized_options = b'\252\324\030\022interactions.write'
+  _INTERACTIONSERVICE.methods_by_name['UpdateInteraction']._serialized_options = b'\252\324\030\022interactions.write\202\323\344\223\0024:\013interaction2%/v1/{interaction.name=interactions/*}'
   _INTERACTIONSERVICE.methods_by_name['GetCase']._options = None
-  _INTERACTIONSERVICE.methods_by_name['GetCase']._serialized_options = b'\252\324\030\021interactions.read'
+  _INTERACTIONSERVICE.methods_by_name['GetCase']._serialized_options = b'\252\324\030\021interactions.read\202\323\344\223\002\024\022\022/v1/{name=cases/*}'
   _INTERACTIONSERVICE.methods_by_name['ListCases']._options = None
-  _INTERACTIONSERVICE.methods_by_name['ListCases']._serialized_options = b'\252\324\030\021interactions.read'
+  _INTERACTIONSERVICE.methods_by_name['ListCases']._serialized_options = b'\252\324\030\021interactions.read\202\323\344\223\002\013\022\t/v1/cases'
   _INTERACTIONSERVICE.methods_by_name['TransitionCase']._options = None
-  _INTERACTIONSERVICE.methods_by_name['TransitionCase']._serialized_options = b'\252\324\030\022interactions.write'
+  _INTERACTIONSERVICE.methods_by_name['TransitionCase']._serialized_options = b'\252\324\030\022interactions.write\202\323\344\223\002\":\001*\"\035/v1/{name=cases/*}:transition'
   _INTERACTIONSERVICE.methods_by_name['AddFollowUp']._options = None
-  _INTERACTIONSERVICE.methods_by_name['AddFollowUp']._serialized_options = b'\252\324\030\022interactions.write'
+  _INTERACTIONSERVICE.methods_by_name['AddFollowUp']._serialized_options = b'\252\324\030\022interactions.write\202\323\344\223\002!:\001*\"\034/v1/{case=cases/*}/followUps'
   _INTERACTIONSERVICE.methods_by_name['CompleteFollowUp']._options = None
-  _INTERACTIONSERVICE.methods_by_name['CompleteFollowUp']._serialized_options = b'\252\324\030\022interactions.write'
+  _INTERACTIONSERVICE.methods_by_name['CompleteFollowUp']._serialized_options = b'\252\324\030\022interactions.write\202\323\344\223\002(:\001*\"#/v1/{case=cases/*}:completeFollowUp'
   _INTERACTIONSERVICE.methods_by_name['GetCaseStatistics']._options = None
-  _INTERACTIONSERVICE.methods_by_name['GetCaseStatistics']._serialized_options = b'\252\324\030\021interactions.read'
+  _INTERACTIONSERVICE.methods_by_name['GetCaseStatistics']._serialized_options = b'\252\324\030\021interactions.read\202\323\344\223\002\026\022\024/v1/cases:statistics'
   _INTERACTIONSERVICE.methods_by_name['GetCustomerActivity']._options = None
-  _INTERACTIONSERVICE.methods_by_name['GetCustomerActivity']._serialized_options = b'\252\324\030\021interactions.read'
+  _INTERACTIONSERVICE.methods_by_name['GetCustomerActivity']._serialized_options = b'\252\324\030\021interactions.read\202\323\344\223\002%\022#/v1/{customer=customers/*}/activity'
   _INTERACTIONSERVICE.methods_by_name['SummarizeActivity']._options = None
   _INTERACTIONSERVICE.methods_by_name['SummarizeActivity']._serialized_options = b'\252\324\030\021interactions.read'
   _INTERACTIONSERVICE.methods_by_name['WatchInteractionEvents']._options = None
   _INTERACTIONSERVICE.methods_by_name['WatchInteractionEvents']._serialized_options = b'\252\324\030\023interactions.events'
-  _LOGINTERACTIONREQUEST._serialized_start=317
-  _LOGINTERACTIONREQUEST._serialized_end=456
-  _LOGINTERACTIONRESPONSE._serialized_start=458
-  _LOGINTERACTIONRESPONSE._serialized_end=549
-  _BATCHLOGINTERACTIONSREQUEST._serialized_start=551
-  _BATCHLOGINTERACTIONSREQUEST._serialized_end=664
-  _ITEMRESULT._serialized_start=667
-  _ITEMRESULT._serialized_end=821
-  _ITEMERROR._serialized_start=823
-  _ITEMERROR._serialized_end=926
-  _BATCHLOGINTERACTIONSRESPONSE._serialized_start=928
-  _BATCHLOGINTERACTIONSRESPONSE._serialized_end=1016
-  _INGESTINTERACTIONSREQUEST._serialized_start=1018
-  _INGESTINTERACTIONSREQUEST._serialized_end=1129
-  _INGESTINTERACTIONSRESPONSE._serialized_start=1132
-  _INGESTINTERACTIONSRESPONSE._serialized_end=1272
-  _GETINTERACTIONREQUEST._serialized_start=1274
-  _GETINTERACTIONREQUEST._serialized_end=1360
-  _GETINTERACTIONRESPONSE._serialized_start=1362
-  _GETINTERACTIONRESPONSE._serialized_end=1453
-  _LISTINTERACTIONSREQUEST._serialized_start=1456
-  _LISTINTERACTIONSREQUEST._serialized_end=1922
-  _LISTINTERACTIONSRESPONSE._serialized_start=1925
-  _LISTINTERACTIONSRESPONSE._serialized_end=2060
-  _UPDATEINTERACTIONREQUEST._serialized_start=2063
-  _UPDATEINTERACTIONREQUEST._serialized_end=2274
-  _UPDATEINTERACTIONRESPONSE._serialized_start=2276
-  _UPDATEINTERACTIONRESPONSE._serialized_end=2370
-  _GETCASEREQUEST._serialized_start=2372
-  _GETCASEREQUEST._serialized_end=2444
-  _GETCASERESPONSE._serialized_start=2446
-  _GETCASERESPONSE._serialized_end=2509
-  _LISTCASESREQUEST._serialized_start=2512
-  _LISTCASESREQUEST._serialized_end=2813
-  _LISTCASESRESPONSE._serialized_start=2815
-  _LISTCASESRESPONSE._serialized_end=2922
-  _TRANSITIONCASEREQUEST._serialized_start=2925
-  _TRANSITIONCASEREQUEST._serialized_end=3166
-  _TRANSITIONCASERESPONSE._serialized_start=3168
-  _TRANSITIONCASERESPONSE._serialized_end=3238
-  _ADDFOLLOWUPREQUEST._serialized_start=3241
-  _ADDFOLLOWUPREQUEST._serialized_end=3507
-  _ADDFOLLOWUPRESPONSE._serialized_start=3509
-  _ADDFOLLOWUPRESPONSE._serialized_end=3576
-  _COMPLETEFOLLOWUPREQUEST._serialized_start=3578
-  _COMPLETEFOLLOWUPREQUEST._serialized_end=3699
-  _COMPLETEFOLLOWUPRESPONSE._serialized_start=3701
-  _COMPLETEFOLLOWUPRESPONSE._serialized_end=3773
-  _GETCASESTATISTICSREQUEST._serialized_start=3776
-  _GETCASESTATISTICSREQUEST._serialized_end=3946
-  _GETCASESTATISTICSRESPONSE._serialized_start=3949
-  _GETCASESTATISTICSRESPONSE._serialized_end=4346
-  _GETCUSTOMERACTIVITYREQUEST._serialized_start=4349
-  _GETCUSTOMERACTIVITYREQUEST._serialized_end=4497
-  _GETCUSTOMERACTIVITYRESPONSE._serialized_start=4499
-  _GETCUSTOMERACTIVITYRESPONSE._serialized_end=4594
-  _SUMMARIZEACTIVITYREQUEST._serialized_start=4596
-  _SUMMARIZEACTIVITYREQUEST._serialized_end=4674
-  _SUMMARIZEACTIVITYRESPONSE._serialized_start=4676
-  _SUMMARIZEACTIVITYRESPONSE._serialized_end=4769
-  _WATCHINTERACTIONEVENTSREQUEST._serialized_start=4771
-  _WATCHINTERACTIONEVENTSREQUEST._serialized_end=4850
-  _WATCHINTERACTIONEVENTSRESPONSE._serialized_start=4852
-  _WATCHINTERACTIONEVENTSRESPONSE._serialized_end=4926
-  _INTERACTIONSERVICE._serialized_start=4929
-  _INTERACTIONSERVICE._serialized_end=6956
+  _LOGINTERACTIONREQUEST._serialized_start=380
+  _LOGINTERACTIONREQUEST._serialized_end=522
+  _LOGINTERACTIONRESPONSE._serialized_start=524
+  _LOGINTERACTIONRESPONSE._serialized_end=615
+  _BATCHLOGINTERACTIONSREQUEST._serialized_start=617
+  _BATCHLOGINTERACTIONSREQUEST._serialized_end=733
+  _ITEMRESULT._serialized_start=736
+  _ITEMRESULT._serialized_end=890
+  _ITEMERROR._serialized_start=892
+  _ITEMERROR._serialized_end=995
+  _BATCHLOGINTERACTIONSRESPONSE._serialized_start=997
+  _BATCHLOGINTERACTIONSRESPONSE._serialized_end=1085
+  _INGESTINTERACTIONSREQUEST._serialized_start=1087
+  _INGESTINTERACTIONSREQUEST._serialized_end=1198
+  _INGESTINTERACTIONSRESPONSE._serialized_start=1201
+  _INGESTINTERACTIONSRESPONSE._serialized_end=1341
+  _GETINTERACTIONREQUEST._serialized_start=1343
+  _GETINTERACTIONREQUEST._serialized_end=1432
+  _GETINTERACTIONRESPONSE._serialized_start=1434
+  _GETINTERACTIONRESPONSE._serialized_end=1525
+  _LISTINTERACTIONSREQUEST._serialized_start=1528
+  _LISTINTERACTIONSREQUEST._serialized_end=1997
+  _LISTINTERACTIONSRESPONSE._serialized_start=2000
+  _LISTINTERACTIONSRESPONSE._serialized_end=2135
+  _UPDATEINTERACTIONREQUEST._serialized_start=2138
+  _UPDATEINTERACTIONREQUEST._serialized_end=2355
+  _UPDATEINTERACTIONRESPONSE._serialized_start=2357
+  _UPDATEINTERACTIONRESPONSE._serialized_end=2451
+  _GETCASEREQUEST._serialized_start=2453
+  _GETCASEREQUEST._serialized_end=2528
+  _GETCASERESPONSE._serialized_start=2530
+  _GETCASERESPONSE._serialized_end=2593
+  _LISTCASESREQUEST._serialized_start=2596
+  _LISTCASESREQUEST._serialized_end=2897
+  _LISTCASESRESPONSE._serialized_start=2899
+  _LISTCASESRESPONSE._serialized_end=3006
+  _TRANSITIONCASEREQUEST._serialized_start=3009
+  _TRANSITIONCASEREQUEST._serialized_end=3259
+  _TRANSITIONCASERESPONSE._serialized_start=3261
+  _TRANSITIONCASERESPONSE._serialized_end=3331
+  _ADDFOLLOWUPREQUEST._serialized_start=3334
+  _ADDFOLLOWUPREQUEST._serialized_end=3612
+  _ADDFOLLOWUPRESPONSE._serialized_start=3614
+  _ADDFOLLOWUPRESPONSE._serialized_end=3681
+  _COMPLETEFOLLOWUPREQUEST._serialized_start=3683
+  _COMPLETEFOLLOWUPREQUEST._serialized_end=3810
+  _COMPLETEFOLLOWUPRESPONSE._serialized_start=3812
+  _COMPLETEFOLLOWUPRESPONSE._serialized_end=3884
+  _GETCASESTATISTICSREQUEST._serialized_start=3887
+  _GETCASESTATISTICSREQUEST._serialized_end=4057
+  _GETCASESTATISTICSRESPONSE._serialized_start=4060
+  _GETCASESTATISTICSRESPONSE._serialized_end=4457
+  _GETCUSTOMERACTIVITYREQUEST._serialized_start=4460
+  _GETCUSTOMERACTIVITYREQUEST._serialized_end=4611
+  _GETCUSTOMERACTIVITYRESPONSE._serialized_start=4613
+  _GETCUSTOMERACTIVITYRESPONSE._serialized_end=4708
+  _SUMMARIZEACTIVITYREQUEST._serialized_start=4710
+  _SUMMARIZEACTIVITYREQUEST._serialized_end=4788
+  _SUMMARIZEACTIVITYRESPONSE._serialized_start=4790
+  _SUMMARIZEACTIVITYRESPONSE._serialized_end=4883
+  _WATCHINTERACTIONEVENTSREQUEST._serialized_start=4885
+  _WATCHINTERACTIONEVENTSREQUEST._serialized_end=4964
+  _WATCHINTERACTIONEVENTSRESPONSE._serialized_start=4966
+  _WATCHINTERACTIONEVENTSRESPONSE._serialized_end=5040
+  _INTERACTIONSERVICE._serialized_start=5043
+  _INTERACTIONSERVICE._serialized_end=7526
 # @@protoc_insertion_point(module_scope)

@@ -4,6 +4,8 @@ from crm.feed.v1 import feed_pb2 as _feed_pb2
 from crm.interaction.v1 import activity_pb2 as _activity_pb2
 from crm.interaction.v1 import case_pb2 as _case_pb2
 from crm.interaction.v1 import interaction_pb2 as _interaction_pb2
+from google.api import annotations_pb2 as _annotations_pb2
+from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers

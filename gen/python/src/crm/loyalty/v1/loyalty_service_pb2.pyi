@@ -5,6 +5,8 @@ from crm.loyalty.v1 import account_pb2 as _account_pb2
 from crm.loyalty.v1 import program_pb2 as _program_pb2
 from crm.loyalty.v1 import reward_pb2 as _reward_pb2
 from crm.type.v1 import money_pb2 as _money_pb2
+from google.api import annotations_pb2 as _annotations_pb2
+from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers

@@ -12,10 +12,12 @@ _sym_db = _symbol_database.Default()
 
 
 from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
+from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x63rm/loyalty/v1/program.proto\x12\x0e\x63rm.loyalty.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf7\x07\n\x07Program\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x33\n\x02id\x18\x02 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,39})?$R\x02id\x12-\n\x0c\x64isplay_name\x18\x03 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xc8\x01R\x0b\x64isplayName\x12\x36\n\rcurrency_code\x18\x04 \x01(\tB\x11\xbaH\x0er\x0c\x32\n^[A-Z]{3}$R\x0c\x63urrencyCode\x12?\n\x0fpoints_per_unit\x18\x05 \x01(\x01\x42\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00@\x8f@!\x00\x00\x00\x00\x00\x00\x00\x00R\rpointsPerUnit\x12\x34\n\x05tiers\x18\x06 \x03(\x0b\x32\x14.crm.loyalty.v1.TierB\x08\xbaH\x05\x92\x01\x02\x10\nR\x05tiers\x12J\n\rearning_rules\x18\x07 \x03(\x0b\x32\x1b.crm.loyalty.v1.EarningRuleB\x08\xbaH\x05\x92\x01\x02\x10\x14R\x0c\x65\x61rningRules\x12\x44\n\x17max_points_per_purchase\x18\x08 \x01(\x03\x42\r\xbaH\n\"\x08\x18\x80\x94\xeb\xdc\x03(\x00R\x14maxPointsPerPurchase\x12\x44\n\x16points_validity_months\x18\t \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18x(\x00H\x00R\x14pointsValidityMonths\x88\x01\x01\x12-\n\x0cpending_days\x18\n \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xed\x02(\x00R\x0bpendingDays\x12H\n\x18qualifying_period_months\x18\x0b \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18<(\x01H\x01R\x16qualifyingPeriodMonths\x88\x01\x01\x12\x1d\n\nauto_enrol\x18\x0c \x01(\x08R\tautoEnrol\x12K\n\rrefund_policy\x18\r \x01(\x0e\x32\x1c.crm.loyalty.v1.RefundPolicyB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x0crefundPolicy\x12\x42\n\ntier_basis\x18\x11 \x01(\x0e\x32\x19.crm.loyalty.v1.TierBasisB\x08\xbaH\x05\x82\x01\x02\x10\x01R\ttierBasis\x12;\n\x0b\x63reate_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12;\n\x0bupdate_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\x12\x12\n\x04\x65tag\x18\x10 \x01(\tR\x04\x65tagB\x19\n\x17_points_validity_monthsB\x1b\n\x19_qualifying_period_months\"\xa4\x02\n\x04Tier\x12\x30\n\x02id\x18\x01 \x01(\tB \xbaH\x1dr\x1b\x32\x19^[a-z0-9][a-z0-9-]{0,39}$R\x02id\x12+\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x0b\x64isplayName\x12\x42\n\x15min_qualifying_points\x18\x03 \x01(\x03\x42\x0e\xbaH\x0b\"\t\x18\x80\xa0\x94\xa5\x8d\x1d(\x00R\x13minQualifyingPoints\x12@\n\x14min_qualifying_spend\x18\x05 \x01(\x03\x42\x0e\xbaH\x0b\"\t\x18\x80\xa0\x94\xa5\x8d\x1d(\x00R\x12minQualifyingSpend\x12\x37\n\nmultiplier\x18\x04 \x01(\x01\x42\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00Y@)\x00\x00\x00\x00\x00\x00\x00\x00R\nmultiplier\"\xb9\x01\n\x0b\x45\x61rningRule\x12\x30\n\x02id\x18\x01 \x01(\tB \xbaH\x1dr\x1b\x32\x19^[a-z0-9][a-z0-9-]{0,39}$R\x02id\x12*\n\x0b\x64\x65scription\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\xf4\x03R\x0b\x64\x65scription\x12(\n\tcondition\x18\x03 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xd0\x0fR\tcondition\x12\"\n\x06points\x18\x04 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xd0\x0fR\x06points\"\x98\x01\n\x0c\x45\x61rningFacts\x12\x39\n\x08purchase\x18\x01 \x01(\x0b\x32\x1d.crm.loyalty.v1.PurchaseFactsR\x08purchase\x12\x39\n\x08\x63ustomer\x18\x02 \x01(\x0b\x32\x1d.crm.loyalty.v1.CustomerFactsR\x08\x63ustomer\x12\x12\n\x04\x62\x61se\x18\x03 \x01(\x01R\x04\x62\x61se\"\xbf\x01\n\rPurchaseFacts\x12\x16\n\x06\x61mount\x18\x01 \x01(\x01R\x06\x61mount\x12\x1a\n\x08\x63urrency\x18\x02 \x01(\tR\x08\x63urrency\x12\x18\n\x07\x63hannel\x18\x03 \x01(\tR\x07\x63hannel\x12\x19\n\x08order_id\x18\x04 \x01(\tR\x07orderId\x12\x12\n\x04tags\x18\x05 \x03(\tR\x04tags\x12\x12\n\x04skus\x18\x06 \x03(\tR\x04skus\x12\x1d\n\nitem_count\x18\x07 \x01(\x03R\titemCount\"\x86\x02\n\rCustomerFacts\x12\x12\n\x04tier\x18\x01 \x01(\tR\x04tier\x12%\n\x0e\x66irst_purchase\x18\x02 \x01(\x08R\rfirstPurchase\x12\x1c\n\tpurchases\x18\x03 \x01(\x03R\tpurchases\x12+\n\x11qualifying_points\x18\x04 \x01(\x03R\x10qualifyingPoints\x12\'\n\x0flifetime_earned\x18\x05 \x01(\x03R\x0elifetimeEarned\x12\x1f\n\x0b\x62irth_month\x18\x06 \x01(\x05R\nbirthMonth\x12%\n\x0e\x62irthday_month\x18\x07 \x01(\x08R\rbirthdayMonth*T\n\tTierBasis\x12\x1a\n\x16TIER_BASIS_UNSPECIFIED\x10\x00\x12\x15\n\x11TIER_BASIS_POINTS\x10\x01\x12\x14\n\x10TIER_BASIS_SPEND\x10\x02*`\n\x0cRefundPolicy\x12\x1d\n\x19REFUND_POLICY_UNSPECIFIED\x10\x00\x12\x16\n\x12REFUND_POLICY_DEBT\x10\x01\x12\x19\n\x15REFUND_POLICY_FORGIVE\x10\x02\x42\xb4\x01\n\x12\x63om.crm.loyalty.v1B\x0cProgramProtoP\x01Z6github.com/opencrm/crm/gen/go/crm/loyalty/v1;loyaltyv1\xa2\x02\x03\x43LX\xaa\x02\x0e\x43rm.Loyalty.V1\xca\x02\x0e\x43rm\\Loyalty\\V1\xe2\x02\x1a\x43rm\\Loyalty\\V1\\GPBMetadata\xea\x02\x10\x43rm::Loyalty::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x63rm/loyalty/v1/program.proto\x12\x0e\x63rm.loyalty.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcb\x08\n\x07Program\x12\x17\n\x04name\x18\x01 \x01(\tB\x03\xe0\x41\x08R\x04name\x12\x33\n\x02id\x18\x02 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,39})?$R\x02id\x12-\n\x0c\x64isplay_name\x18\x03 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xc8\x01R\x0b\x64isplayName\x12\x36\n\rcurrency_code\x18\x04 \x01(\tB\x11\xbaH\x0er\x0c\x32\n^[A-Z]{3}$R\x0c\x63urrencyCode\x12?\n\x0fpoints_per_unit\x18\x05 \x01(\x01\x42\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00@\x8f@!\x00\x00\x00\x00\x00\x00\x00\x00R\rpointsPerUnit\x12\x34\n\x05tiers\x18\x06 \x03(\x0b\x32\x14.crm.loyalty.v1.TierB\x08\xbaH\x05\x92\x01\x02\x10\nR\x05tiers\x12J\n\rearning_rules\x18\x07 \x03(\x0b\x32\x1b.crm.loyalty.v1.EarningRuleB\x08\xbaH\x05\x92\x01\x02\x10\x14R\x0c\x65\x61rningRules\x12\x44\n\x17max_points_per_purchase\x18\x08 \x01(\x03\x42\r\xbaH\n\"\x08\x18\x80\x94\xeb\xdc\x03(\x00R\x14maxPointsPerPurchase\x12\x44\n\x16points_validity_months\x18\t \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18x(\x00H\x00R\x14pointsValidityMonths\x88\x01\x01\x12-\n\x0cpending_days\x18\n \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xed\x02(\x00R\x0bpendingDays\x12H\n\x18qualifying_period_months\x18\x0b \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18<(\x01H\x01R\x16qualifyingPeriodMonths\x88\x01\x01\x12\x1d\n\nauto_enrol\x18\x0c \x01(\x08R\tautoEnrol\x12K\n\rrefund_policy\x18\r \x01(\x0e\x32\x1c.crm.loyalty.v1.RefundPolicyB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x0crefundPolicy\x12\x42\n\ntier_basis\x18\x11 \x01(\x0e\x32\x19.crm.loyalty.v1.TierBasisB\x08\xbaH\x05\x82\x01\x02\x10\x01R\ttierBasis\x12@\n\x0b\x63reate_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12@\n\x0bupdate_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nupdateTime\x12\x12\n\x04\x65tag\x18\x10 \x01(\tR\x04\x65tag:C\xea\x41@\n\x17\x63rm.opencrm.dev/Program\x12\x12programs/{program}*\x08programs2\x07programB\x19\n\x17_points_validity_monthsB\x1b\n\x19_qualifying_period_months\"\xa4\x02\n\x04Tier\x12\x30\n\x02id\x18\x01 \x01(\tB \xbaH\x1dr\x1b\x32\x19^[a-z0-9][a-z0-9-]{0,39}$R\x02id\x12+\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x0b\x64isplayName\x12\x42\n\x15min_qualifying_points\x18\x03 \x01(\x03\x42\x0e\xbaH\x0b\"\t\x18\x80\xa0\x94\xa5\x8d\x1d(\x00R\x13minQualifyingPoints\x12@\n\x14min_qualifying_spend\x18\x05 \x01(\x03\x42\x0e\xbaH\x0b\"\t\x18\x80\xa0\x94\xa5\x8d\x1d(\x00R\x12minQualifyingSpend\x12\x37\n\nmultiplier\x18\x04 \x01(\x01\x42\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00Y@)\x00\x00\x00\x00\x00\x00\x00\x00R\nmultiplier\"\xb9\x01\n\x0b\x45\x61rningRule\x12\x30\n\x02id\x18\x01 \x01(\tB \xbaH\x1dr\x1b\x32\x19^[a-z0-9][a-z0-9-]{0,39}$R\x02id\x12*\n\x0b\x64\x65scription\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\xf4\x03R\x0b\x64\x65scription\x12(\n\tcondition\x18\x03 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xd0\x0fR\tcondition\x12\"\n\x06points\x18\x04 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xd0\x0fR\x06points\"\x98\x01\n\x0c\x45\x61rningFacts\x12\x39\n\x08purchase\x18\x01 \x01(\x0b\x32\x1d.crm.loyalty.v1.PurchaseFactsR\x08purchase\x12\x39\n\x08\x63ustomer\x18\x02 \x01(\x0b\x32\x1d.crm.loyalty.v1.CustomerFactsR\x08\x63ustomer\x12\x12\n\x04\x62\x61se\x18\x03 \x01(\x01R\x04\x62\x61se\"\xbf\x01\n\rPurchaseFacts\x12\x16\n\x06\x61mount\x18\x01 \x01(\x01R\x06\x61mount\x12\x1a\n\x08\x63urrency\x18\x02 \x01(\tR\x08\x63urrency\x12\x18\n\x07\x63hannel\x18\x03 \x01(\tR\x07\x63hannel\x12\x19\n\x08order_id\x18\x04 \x01(\tR\x07orderId\x12\x12\n\x04tags\x18\x05 \x03(\tR\x04tags\x12\x12\n\x04skus\x18\x06 \x03(\tR\x04skus\x12\x1d\n\nitem_count\x18\x07 \x01(\x03R\titemCount\"\x86\x02\n\rCustomerFacts\x12\x12\n\x04tier\x18\x01 \x01(\tR\x04tier\x12%\n\x0e\x66irst_purchase\x18\x02 \x01(\x08R\rfirstPurchase\x12\x1c\n\tpurchases\x18\x03 \x01(\x03R\tpurchases\x12+\n\x11qualifying_points\x18\x04 \x01(\x03R\x10qualifyingPoints\x12\'\n\x0flifetime_earned\x18\x05 \x01(\x03R\x0elifetimeEarned\x12\x1f\n\x0b\x62irth_month\x18\x06 \x01(\x05R\nbirthMonth\x12%\n\x0e\x62irthday_month\x18\x07 \x01(\x08R\rbirthdayMonth*T\n\tTierBasis\x12\x1a\n\x16TIER_BASIS_UNSPECIFIED\x10\x00\x12\x15\n\x11TIER_BASIS_POINTS\x10\x01\x12\x14\n\x10TIER_BASIS_SPEND\x10\x02*`\n\x0cRefundPolicy\x12\x1d\n\x19REFUND_POLICY_UNSPECIFIED\x10\x00\x12\x16\n\x12REFUND_POLICY_DEBT\x10\x01\x12\x19\n\x15REFUND_POLICY_FORGIVE\x10\x02\x42\xb4\x01\n\x12\x63om.crm.loyalty.v1B\x0cProgramProtoP\x01Z6github.com/opencrm/crm/gen/go/crm/loyalty/v1;loyaltyv1\xa2\x02\x03\x43LX\xaa\x02\x0e\x43rm.Loyalty.V1\xca\x02\x0e\x43rm\\Loyalty\\V1\xe2\x02\x1a\x43rm\\Loyalty\\V1\\GPBMetadata\xea\x02\x10\x43rm::Loyalty::V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'crm.loyalty.v1.program_pb2', globals())
@@ -23,6 +25,8 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'\n\022com.crm.loyalty.v1B\014ProgramProtoP\001Z6github.com/opencrm/crm/gen/go/crm/loyalty/v1;loyaltyv1\242\002\003CLX\252\002\016Crm.Loyalty.V1\312\002\016Crm\\Loyalty\\V1\342\002\032Crm\\Loyalty\\V1\\GPBMetadata\352\002\020Crm::Loyalty::V1'
+  _PROGRAM.fields_by_name['name']._options = None
+  _PROGRAM.fields_by_name['name']._serialized_options = b'\340A\010'
   _PROGRAM.fields_by_name['id']._options = None
   _PROGRAM.fields_by_name['id']._serialized_options = b'\272H r\0362\034^([a-z0-9][a-z0-9-]{0,39})?$'
   _PROGRAM.fields_by_name['display_name']._options = None
@@ -47,6 +51,12 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _PROGRAM.fields_by_name['refund_policy']._serialized_options = b'\272H\005\202\001\002\020\001'
   _PROGRAM.fields_by_name['tier_basis']._options = None
   _PROGRAM.fields_by_name['tier_basis']._serialized_options = b'\272H\005\202\001\002\020\001'
+  _PROGRAM.fields_by_name['create_time']._options = None
+  _PROGRAM.fields_by_name['create_time']._serialized_options = b'\340A\003'
+  _PROGRAM.fields_by_name['update_time']._options = None
+  _PROGRAM.fields_by_name['update_time']._serialized_options = b'\340A\003'
+  _PROGRAM._options = None
+  _PROGRAM._serialized_options = b'\352A@\n\027crm.opencrm.dev/Program\022\022programs/{program}*\010programs2\007program'
   _TIER.fields_by_name['id']._options = None
   _TIER.fields_by_name['id']._serialized_options = b'\272H\035r\0332\031^[a-z0-9][a-z0-9-]{0,39}$'
   _TIER.fields_by_name['display_name']._options = None
@@ -65,20 +75,20 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _EARNINGRULE.fields_by_name['condition']._serialized_options = b'\272H\007r\005\020\001\030\320\017'
   _EARNINGRULE.fields_by_name['points']._options = None
   _EARNINGRULE.fields_by_name['points']._serialized_options = b'\272H\007r\005\020\001\030\320\017'
-  _TIERBASIS._serialized_start=2225
-  _TIERBASIS._serialized_end=2309
-  _REFUNDPOLICY._serialized_start=2311
-  _REFUNDPOLICY._serialized_end=2407
-  _PROGRAM._serialized_start=111
-  _PROGRAM._serialized_end=1126
-  _TIER._serialized_start=1129
-  _TIER._serialized_end=1421
-  _EARNINGRULE._serialized_start=1424
-  _EARNINGRULE._serialized_end=1609
-  _EARNINGFACTS._serialized_start=1612
-  _EARNINGFACTS._serialized_end=1764
-  _PURCHASEFACTS._serialized_start=1767
-  _PURCHASEFACTS._serialized_end=1958
-  _CUSTOMERFACTS._serialized_start=1961
-  _CUSTOMERFACTS._serialized_end=2223
+  _TIERBASIS._serialized_start=2369
+  _TIERBASIS._serialized_end=2453
+  _REFUNDPOLICY._serialized_start=2455
+  _REFUNDPOLICY._serialized_end=2551
+  _PROGRAM._serialized_start=171
+  _PROGRAM._serialized_end=1270
+  _TIER._serialized_start=1273
+  _TIER._serialized_end=1565
+  _EARNINGRULE._serialized_start=1568
+  _EARNINGRULE._serialized_end=1753
+  _EARNINGFACTS._serialized_start=1756
+  _EARNINGFACTS._serialized_end=1908
+  _PURCHASEFACTS._serialized_start=1911
+  _PURCHASEFACTS._serialized_end=2102
+  _CUSTOMERFACTS._serialized_start=2105
+  _CUSTOMERFACTS._serialized_end=2367
 # @@protoc_insertion_point(module_scope)

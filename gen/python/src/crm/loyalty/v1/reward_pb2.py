@@ -12,10 +12,12 @@ _sym_db = _symbol_database.Default()
 
 
 from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
+from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x63rm/loyalty/v1/reward.proto\x12\x0e\x63rm.loyalty.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb5\x03\n\x06Reward\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x33\n\x02id\x18\x02 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,39})?$R\x02id\x12-\n\x0c\x64isplay_name\x18\x03 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xc8\x01R\x0b\x64isplayName\x12*\n\x0b\x64\x65scription\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\xd0\x0fR\x0b\x64\x65scription\x12\x30\n\x0cpoints_price\x18\x05 \x01(\x03\x42\r\xbaH\n\"\x08\x18\x80\x94\xeb\xdc\x03(\x01R\x0bpointsPrice\x12(\n\x05stock\x18\x06 \x01(\x03\x42\r\xbaH\n\"\x08\x18\x80\x94\xeb\xdc\x03(\x00H\x00R\x05stock\x88\x01\x01\x12\x38\n\x12\x63\x61ncel_window_days\x18\x07 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xed\x02(\x00R\x10\x63\x61ncelWindowDays\x12\x16\n\x06\x61\x63tive\x18\x08 \x01(\x08R\x06\x61\x63tive\x12;\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12\x12\n\x04\x65tag\x18\n \x01(\tR\x04\x65tagB\x08\n\x06_stock\"\xb6\x03\n\nRedemption\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\x12\x18\n\x07program\x18\x03 \x01(\tR\x07program\x12\x1a\n\x08\x63ustomer\x18\x04 \x01(\tR\x08\x63ustomer\x12\x16\n\x06reward\x18\x05 \x01(\tR\x06reward\x12\x16\n\x06points\x18\x06 \x01(\x03R\x06points\x12\x12\n\x04\x63ode\x18\x07 \x01(\tR\x04\x63ode\x12\x35\n\x05state\x18\x08 \x01(\x0e\x32\x1f.crm.loyalty.v1.RedemptionStateR\x05state\x12;\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12\x43\n\x0f\x63\x61ncel_deadline\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0e\x63\x61ncelDeadline\x12;\n\x0b\x63\x61ncel_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncancelTime\x12\x14\n\x05\x65ntry\x18\x0c \x01(\tR\x05\x65ntry*p\n\x0fRedemptionState\x12 \n\x1cREDEMPTION_STATE_UNSPECIFIED\x10\x00\x12\x1b\n\x17REDEMPTION_STATE_ISSUED\x10\x01\x12\x1e\n\x1aREDEMPTION_STATE_CANCELLED\x10\x02\x42\xb3\x01\n\x12\x63om.crm.loyalty.v1B\x0bRewardProtoP\x01Z6github.com/opencrm/crm/gen/go/crm/loyalty/v1;loyaltyv1\xa2\x02\x03\x43LX\xaa\x02\x0e\x43rm.Loyalty.V1\xca\x02\x0e\x43rm\\Loyalty\\V1\xe2\x02\x1a\x43rm\\Loyalty\\V1\\GPBMetadata\xea\x02\x10\x43rm::Loyalty::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x63rm/loyalty/v1/reward.proto\x12\x0e\x63rm.loyalty.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x92\x04\n\x06Reward\x12\x17\n\x04name\x18\x01 \x01(\tB\x03\xe0\x41\x08R\x04name\x12\x33\n\x02id\x18\x02 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,39})?$R\x02id\x12-\n\x0c\x64isplay_name\x18\x03 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xc8\x01R\x0b\x64isplayName\x12*\n\x0b\x64\x65scription\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\xd0\x0fR\x0b\x64\x65scription\x12\x30\n\x0cpoints_price\x18\x05 \x01(\x03\x42\r\xbaH\n\"\x08\x18\x80\x94\xeb\xdc\x03(\x01R\x0bpointsPrice\x12(\n\x05stock\x18\x06 \x01(\x03\x42\r\xbaH\n\"\x08\x18\x80\x94\xeb\xdc\x03(\x00H\x00R\x05stock\x88\x01\x01\x12\x38\n\x12\x63\x61ncel_window_days\x18\x07 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xed\x02(\x00R\x10\x63\x61ncelWindowDays\x12\x16\n\x06\x61\x63tive\x18\x08 \x01(\x08R\x06\x61\x63tive\x12@\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12\x12\n\x04\x65tag\x18\n \x01(\tR\x04\x65tag:Q\xea\x41N\n\x16\x63rm.opencrm.dev/Reward\x12#programs/{program}/rewards/{reward}*\x07rewards2\x06rewardB\x08\n\x06_stock\"\x9e\x04\n\nRedemption\x12\x17\n\x04name\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x04name\x12\x13\n\x02id\x18\x02 \x01(\tB\x03\xe0\x41\x03R\x02id\x12\x18\n\x07program\x18\x03 \x01(\tR\x07program\x12\x1a\n\x08\x63ustomer\x18\x04 \x01(\tR\x08\x63ustomer\x12\x16\n\x06reward\x18\x05 \x01(\tR\x06reward\x12\x16\n\x06points\x18\x06 \x01(\x03R\x06points\x12\x12\n\x04\x63ode\x18\x07 \x01(\tR\x04\x63ode\x12\x35\n\x05state\x18\x08 \x01(\x0e\x32\x1f.crm.loyalty.v1.RedemptionStateR\x05state\x12@\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12\x43\n\x0f\x63\x61ncel_deadline\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0e\x63\x61ncelDeadline\x12@\n\x0b\x63\x61ncel_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncancelTime\x12\x14\n\x05\x65ntry\x18\x0c \x01(\tR\x05\x65ntry:R\xea\x41O\n\x1a\x63rm.opencrm.dev/Redemption\x12\x18redemptions/{redemption}*\x0bredemptions2\nredemption*p\n\x0fRedemptionState\x12 \n\x1cREDEMPTION_STATE_UNSPECIFIED\x10\x00\x12\x1b\n\x17REDEMPTION_STATE_ISSUED\x10\x01\x12\x1e\n\x1aREDEMPTION_STATE_CANCELLED\x10\x02\x42\xb3\x01\n\x12\x63om.crm.loyalty.v1B\x0bRewardProtoP\x01Z6github.com/opencrm/crm/gen/go/crm/loyalty/v1;loyaltyv1\xa2\x02\x03\x43LX\xaa\x02\x0e\x43rm.Loyalty.V1\xca\x02\x0e\x43rm\\Loyalty\\V1\xe2\x02\x1a\x43rm\\Loyalty\\V1\\GPBMetadata\xea\x02\x10\x43rm::Loyalty::V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'crm.loyalty.v1.reward_pb2', globals())
@@ -23,6 +25,8 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'\n\022com.crm.loyalty.v1B\013RewardProtoP\001Z6github.com/opencrm/crm/gen/go/crm/loyalty/v1;loyaltyv1\242\002\003CLX\252\002\016Crm.Loyalty.V1\312\002\016Crm\\Loyalty\\V1\342\002\032Crm\\Loyalty\\V1\\GPBMetadata\352\002\020Crm::Loyalty::V1'
+  _REWARD.fields_by_name['name']._options = None
+  _REWARD.fields_by_name['name']._serialized_options = b'\340A\010'
   _REWARD.fields_by_name['id']._options = None
   _REWARD.fields_by_name['id']._serialized_options = b'\272H r\0362\034^([a-z0-9][a-z0-9-]{0,39})?$'
   _REWARD.fields_by_name['display_name']._options = None
@@ -35,10 +39,24 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _REWARD.fields_by_name['stock']._serialized_options = b'\272H\n\"\010\030\200\224\353\334\003(\000'
   _REWARD.fields_by_name['cancel_window_days']._options = None
   _REWARD.fields_by_name['cancel_window_days']._serialized_options = b'\272H\007\032\005\030\355\002(\000'
-  _REDEMPTIONSTATE._serialized_start=990
-  _REDEMPTIONSTATE._serialized_end=1102
-  _REWARD._serialized_start=110
-  _REWARD._serialized_end=547
-  _REDEMPTION._serialized_start=550
-  _REDEMPTION._serialized_end=988
+  _REWARD.fields_by_name['create_time']._options = None
+  _REWARD.fields_by_name['create_time']._serialized_options = b'\340A\003'
+  _REWARD._options = None
+  _REWARD._serialized_options = b'\352AN\n\026crm.opencrm.dev/Reward\022#programs/{program}/rewards/{reward}*\007rewards2\006reward'
+  _REDEMPTION.fields_by_name['name']._options = None
+  _REDEMPTION.fields_by_name['name']._serialized_options = b'\340A\003'
+  _REDEMPTION.fields_by_name['id']._options = None
+  _REDEMPTION.fields_by_name['id']._serialized_options = b'\340A\003'
+  _REDEMPTION.fields_by_name['create_time']._options = None
+  _REDEMPTION.fields_by_name['create_time']._serialized_options = b'\340A\003'
+  _REDEMPTION.fields_by_name['cancel_time']._options = None
+  _REDEMPTION.fields_by_name['cancel_time']._serialized_options = b'\340A\003'
+  _REDEMPTION._options = None
+  _REDEMPTION._serialized_options = b'\352AO\n\032crm.opencrm.dev/Redemption\022\030redemptions/{redemption}*\013redemptions2\nredemption'
+  _REDEMPTIONSTATE._serialized_start=1247
+  _REDEMPTIONSTATE._serialized_end=1359
+  _REWARD._serialized_start=170
+  _REWARD._serialized_end=700
+  _REDEMPTION._serialized_start=703
+  _REDEMPTION._serialized_end=1245
 # @@protoc_insertion_point(module_scope)

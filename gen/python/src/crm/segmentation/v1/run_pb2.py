@@ -12,10 +12,12 @@ _sym_db = _symbol_database.Default()
 
 
 from crm.type.v1 import money_pb2 as crm_dot_type_dot_v1_dot_money__pb2
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
+from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x63rm/segmentation/v1/run.proto\x12\x13\x63rm.segmentation.v1\x1a\x17\x63rm/type/v1/money.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9b\x05\n\x03Run\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\x12\x33\n\x05state\x18\x03 \x01(\x0e\x32\x1d.crm.segmentation.v1.RunStateR\x05state\x12\x39\n\x07trigger\x18\x04 \x01(\x0e\x32\x1f.crm.segmentation.v1.RunTriggerR\x07trigger\x12\x39\n\nstart_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tstartTime\x12\x35\n\x08\x65nd_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x07\x65ndTime\x12\x1c\n\tprocessed\x18\x07 \x01(\x03R\tprocessed\x12\x14\n\x05total\x18\x08 \x01(\x03R\x05total\x12\x14\n\x05\x65rror\x18\t \x01(\tR\x05\x65rror\x12/\n\x03\x66it\x18\n \x01(\x0b\x32\x1d.crm.segmentation.v1.ModelFitR\x03\x66it\x12)\n\x10\x64\x61tabase_seconds\x18\x0b \x01(\x01R\x0f\x64\x61tabaseSeconds\x12\'\n\x0f\x63ompute_seconds\x18\x0c \x01(\x01R\x0e\x63omputeSeconds\x12O\n\rsegment_sizes\x18\r \x03(\x0b\x32*.crm.segmentation.v1.Run.SegmentSizesEntryR\x0csegmentSizes\x12-\n\x12membership_changes\x18\x0e \x01(\x03R\x11membershipChanges\x1a?\n\x11SegmentSizesEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x03R\x05value:\x02\x38\x01\"\xe3\x01\n\x08ModelFit\x12\x0e\n\x02ok\x18\x01 \x01(\x08R\x02ok\x12\x16\n\x06reason\x18\x02 \x01(\tR\x06reason\x12\x0c\n\x01r\x18\x03 \x01(\x01R\x01r\x12\x14\n\x05\x61lpha\x18\x04 \x01(\x01R\x05\x61lpha\x12\x0c\n\x01\x61\x18\x05 \x01(\x01R\x01\x61\x12\x0c\n\x01\x62\x18\x06 \x01(\x01R\x01\x62\x12\x0c\n\x01p\x18\x07 \x01(\x01R\x01p\x12\x0c\n\x01q\x18\x08 \x01(\x01R\x01q\x12\x14\n\x05gamma\x18\t \x01(\x01R\x05gamma\x12%\n\x0elog_likelihood\x18\n \x01(\x01R\rlogLikelihood\x12\x16\n\x06sample\x18\x0b \x01(\x03R\x06sample\"\x94\t\n\x06Report\x12\x10\n\x03run\x18\x01 \x01(\tR\x03run\x12.\n\x04time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x04time\x12\x1c\n\tcustomers\x18\x03 \x01(\x03R\tcustomers\x12\x1c\n\tprospects\x18\x04 \x01(\x03R\tprospects\x12\x37\n\x08rfm_grid\x18\x05 \x03(\x0b\x32\x1c.crm.segmentation.v1.RfmCellR\x07rfmGrid\x12O\n\x0crfm_segments\x18\x06 \x03(\x0b\x32,.crm.segmentation.v1.Report.RfmSegmentsEntryR\x0brfmSegments\x12O\n\x0cvalue_matrix\x18\x07 \x03(\x0b\x32,.crm.segmentation.v1.Report.ValueMatrixEntryR\x0bvalueMatrix\x12\x38\n\x07pyramid\x18\x08 \x03(\x0b\x32\x1e.crm.segmentation.v1.BandCountR\x07pyramid\x12\x16\n\x06pareto\x18\t \x03(\x01R\x06pareto\x12\x36\n\x03\x61\x62\x63\x18\n \x03(\x0b\x32$.crm.segmentation.v1.Report.AbcEntryR\x03\x61\x62\x63\x12?\n\x06stages\x18\x0b \x03(\x0b\x32\'.crm.segmentation.v1.Report.StagesEntryR\x06stages\x12%\n\x0e\x63hurn_warnings\x18\x0c \x01(\x03R\rchurnWarnings\x12?\n\x06trends\x18\r \x03(\x0b\x32\'.crm.segmentation.v1.Report.TrendsEntryR\x06trends\x12;\n\x0f\x63ustomer_equity\x18\x0e \x01(\x0b\x32\x12.crm.type.v1.MoneyR\x0e\x63ustomerEquity\x12R\n\rsegment_sizes\x18\x0f \x03(\x0b\x32-.crm.segmentation.v1.Report.SegmentSizesEntryR\x0csegmentSizes\x1a>\n\x10RfmSegmentsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x03R\x05value:\x02\x38\x01\x1a>\n\x10ValueMatrixEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x03R\x05value:\x02\x38\x01\x1a\x36\n\x08\x41\x62\x63\x45ntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x03R\x05value:\x02\x38\x01\x1a\x39\n\x0bStagesEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x03R\x05value:\x02\x38\x01\x1a\x39\n\x0bTrendsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x03R\x05value:\x02\x38\x01\x1a?\n\x11SegmentSizesEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x03R\x05value:\x02\x38\x01\"c\n\x07RfmCell\x12\x18\n\x07recency\x18\x01 \x01(\x05R\x07recency\x12\x0e\n\x02\x66m\x18\x02 \x01(\x05R\x02\x66m\x12\x14\n\x05\x63ount\x18\x03 \x01(\x03R\x05\x63ount\x12\x18\n\x07segment\x18\x04 \x01(\tR\x07segment\"5\n\tBandCount\x12\x12\n\x04\x62\x61nd\x18\x01 \x01(\tR\x04\x62\x61nd\x12\x14\n\x05\x63ount\x18\x02 \x01(\x03R\x05\x63ount*k\n\x08RunState\x12\x19\n\x15RUN_STATE_UNSPECIFIED\x10\x00\x12\x15\n\x11RUN_STATE_RUNNING\x10\x01\x12\x17\n\x13RUN_STATE_SUCCEEDED\x10\x02\x12\x14\n\x10RUN_STATE_FAILED\x10\x03*~\n\nRunTrigger\x12\x1b\n\x17RUN_TRIGGER_UNSPECIFIED\x10\x00\x12\x16\n\x12RUN_TRIGGER_MANUAL\x10\x01\x12\x19\n\x15RUN_TRIGGER_SCHEDULED\x10\x02\x12 \n\x1cRUN_TRIGGER_SEGMENTS_CHANGED\x10\x03\x42\xd3\x01\n\x17\x63om.crm.segmentation.v1B\x08RunProtoP\x01Z@github.com/opencrm/crm/gen/go/crm/segmentation/v1;segmentationv1\xa2\x02\x03\x43SX\xaa\x02\x13\x43rm.Segmentation.V1\xca\x02\x13\x43rm\\Segmentation\\V1\xe2\x02\x1f\x43rm\\Segmentation\\V1\\GPBMetadata\xea\x02\x15\x43rm::Segmentation::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x63rm/segmentation/v1/run.proto\x12\x13\x63rm.segmentation.v1\x1a\x17\x63rm/type/v1/money.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe0\x05\n\x03Run\x12\x17\n\x04name\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x04name\x12\x13\n\x02id\x18\x02 \x01(\tB\x03\xe0\x41\x03R\x02id\x12\x33\n\x05state\x18\x03 \x01(\x0e\x32\x1d.crm.segmentation.v1.RunStateR\x05state\x12\x39\n\x07trigger\x18\x04 \x01(\x0e\x32\x1f.crm.segmentation.v1.RunTriggerR\x07trigger\x12>\n\nstart_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\tstartTime\x12:\n\x08\x65nd_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\x07\x65ndTime\x12\x1c\n\tprocessed\x18\x07 \x01(\x03R\tprocessed\x12\x14\n\x05total\x18\x08 \x01(\x03R\x05total\x12\x14\n\x05\x65rror\x18\t \x01(\tR\x05\x65rror\x12/\n\x03\x66it\x18\n \x01(\x0b\x32\x1d.crm.segmentation.v1.ModelFitR\x03\x66it\x12)\n\x10\x64\x61tabase_seconds\x18\x0b \x01(\x01R\x0f\x64\x61tabaseSeconds\x12\'\n\x0f\x63ompute_seconds\x18\x0c \x01(\x01R\x0e\x63omputeSeconds\x12O\n\rsegment_sizes\x18\r \x03(\x0b\x32*.crm.segmentation.v1.Run.SegmentSizesEntryR\x0csegmentSizes\x12-\n\x12membership_changes\x18\x0e \x01(\x03R\x11membershipChanges\x1a?\n\x11SegmentSizesEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x03R\x05value:\x02\x38\x01:/\xea\x41,\n\x13\x63rm.opencrm.dev/Run\x12\nruns/{run}*\x04runs2\x03run\"\xe3\x01\n\x08ModelFit\x12\x0e\n\x02ok\x18\x01 \x01(\x08R\x02ok\x12\x16\n\x06reason\x18\x02 \x01(\tR\x06reason\x12\x0c\n\x01r\x18\x03 \x01(\x01R\x01r\x12\x14\n\x05\x61lpha\x18\x04 \x01(\x01R\x05\x61lpha\x12\x0c\n\x01\x61\x18\x05 \x01(\x01R\x01\x61\x12\x0c\n\x01\x62\x18\x06 \x01(\x01R\x01\x62\x12\x0c\n\x01p\x18\x07 \x01(\x01R\x01p\x12\x0c\n\x01q\x18\x08 \x01(\x01R\x01q\x12\x14\n\x05gamma\x18\t \x01(\x01R\x05gamma\x12%\n\x0elog_likelihood\x18\n \x01(\x01R\rlogLikelihood\x12\x16\n\x06sample\x18\x0b \x01(\x03R\x06sample\"\x94\t\n\x06Report\x12\x10\n\x03run\x18\x01 \x01(\tR\x03run\x12.\n\x04time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x04time\x12\x1c\n\tcustomers\x18\x03 \x01(\x03R\tcustomers\x12\x1c\n\tprospects\x18\x04 \x01(\x03R\tprospects\x12\x37\n\x08rfm_grid\x18\x05 \x03(\x0b\x32\x1c.crm.segmentation.v1.RfmCellR\x07rfmGrid\x12O\n\x0crfm_segments\x18\x06 \x03(\x0b\x32,.crm.segmentation.v1.Report.RfmSegmentsEntryR\x0brfmSegments\x12O\n\x0cvalue_matrix\x18\x07 \x03(\x0b\x32,.crm.segmentation.v1.Report.ValueMatrixEntryR\x0bvalueMatrix\x12\x38\n\x07pyramid\x18\x08 \x03(\x0b\x32\x1e.crm.segmentation.v1.BandCountR\x07pyramid\x12\x16\n\x06pareto\x18\t \x03(\x01R\x06pareto\x12\x36\n\x03\x61\x62\x63\x18\n \x03(\x0b\x32$.crm.segmentation.v1.Report.AbcEntryR\x03\x61\x62\x63\x12?\n\x06stages\x18\x0b \x03(\x0b\x32\'.crm.segmentation.v1.Report.StagesEntryR\x06stages\x12%\n\x0e\x63hurn_warnings\x18\x0c \x01(\x03R\rchurnWarnings\x12?\n\x06trends\x18\r \x03(\x0b\x32\'.crm.segmentation.v1.Report.TrendsEntryR\x06trends\x12;\n\x0f\x63ustomer_equity\x18\x0e \x01(\x0b\x32\x12.crm.type.v1.MoneyR\x0e\x63ustomerEquity\x12R\n\rsegment_sizes\x18\x0f \x03(\x0b\x32-.crm.segmentation.v1.Report.SegmentSizesEntryR\x0csegmentSizes\x1a>\n\x10RfmSegmentsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x03R\x05value:\x02\x38\x01\x1a>\n\x10ValueMatrixEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x03R\x05value:\x02\x38\x01\x1a\x36\n\x08\x41\x62\x63\x45ntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x03R\x05value:\x02\x38\x01\x1a\x39\n\x0bStagesEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x03R\x05value:\x02\x38\x01\x1a\x39\n\x0bTrendsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x03R\x05value:\x02\x38\x01\x1a?\n\x11SegmentSizesEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x03R\x05value:\x02\x38\x01\"c\n\x07RfmCell\x12\x18\n\x07recency\x18\x01 \x01(\x05R\x07recency\x12\x0e\n\x02\x66m\x18\x02 \x01(\x05R\x02\x66m\x12\x14\n\x05\x63ount\x18\x03 \x01(\x03R\x05\x63ount\x12\x18\n\x07segment\x18\x04 \x01(\tR\x07segment\"5\n\tBandCount\x12\x12\n\x04\x62\x61nd\x18\x01 \x01(\tR\x04\x62\x61nd\x12\x14\n\x05\x63ount\x18\x02 \x01(\x03R\x05\x63ount*k\n\x08RunState\x12\x19\n\x15RUN_STATE_UNSPECIFIED\x10\x00\x12\x15\n\x11RUN_STATE_RUNNING\x10\x01\x12\x17\n\x13RUN_STATE_SUCCEEDED\x10\x02\x12\x14\n\x10RUN_STATE_FAILED\x10\x03*~\n\nRunTrigger\x12\x1b\n\x17RUN_TRIGGER_UNSPECIFIED\x10\x00\x12\x16\n\x12RUN_TRIGGER_MANUAL\x10\x01\x12\x19\n\x15RUN_TRIGGER_SCHEDULED\x10\x02\x12 \n\x1cRUN_TRIGGER_SEGMENTS_CHANGED\x10\x03\x42\xd3\x01\n\x17\x63om.crm.segmentation.v1B\x08RunProtoP\x01Z@github.com/opencrm/crm/gen/go/crm/segmentation/v1;segmentationv1\xa2\x02\x03\x43SX\xaa\x02\x13\x43rm.Segmentation.V1\xca\x02\x13\x43rm\\Segmentation\\V1\xe2\x02\x1f\x43rm\\Segmentation\\V1\\GPBMetadata\xea\x02\x15\x43rm::Segmentation::V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'crm.segmentation.v1.run_pb2', globals())
@@ -25,6 +27,16 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   DESCRIPTOR._serialized_options = b'\n\027com.crm.segmentation.v1B\010RunProtoP\001Z@github.com/opencrm/crm/gen/go/crm/segmentation/v1;segmentationv1\242\002\003CSX\252\002\023Crm.Segmentation.V1\312\002\023Crm\\Segmentation\\V1\342\002\037Crm\\Segmentation\\V1\\GPBMetadata\352\002\025Crm::Segmentation::V1'
   _RUN_SEGMENTSIZESENTRY._options = None
   _RUN_SEGMENTSIZESENTRY._serialized_options = b'8\001'
+  _RUN.fields_by_name['name']._options = None
+  _RUN.fields_by_name['name']._serialized_options = b'\340A\003'
+  _RUN.fields_by_name['id']._options = None
+  _RUN.fields_by_name['id']._serialized_options = b'\340A\003'
+  _RUN.fields_by_name['start_time']._options = None
+  _RUN.fields_by_name['start_time']._serialized_options = b'\340A\003'
+  _RUN.fields_by_name['end_time']._options = None
+  _RUN.fields_by_name['end_time']._serialized_options = b'\340A\003'
+  _RUN._options = None
+  _RUN._serialized_options = b'\352A,\n\023crm.opencrm.dev/Run\022\nruns/{run}*\004runs2\003run'
   _REPORT_RFMSEGMENTSENTRY._options = None
   _REPORT_RFMSEGMENTSENTRY._serialized_options = b'8\001'
   _REPORT_VALUEMATRIXENTRY._options = None
@@ -37,32 +49,32 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _REPORT_TRENDSENTRY._serialized_options = b'8\001'
   _REPORT_SEGMENTSIZESENTRY._options = None
   _REPORT_SEGMENTSIZESENTRY._serialized_options = b'8\001'
-  _RUNSTATE._serialized_start=2343
-  _RUNSTATE._serialized_end=2450
-  _RUNTRIGGER._serialized_start=2452
-  _RUNTRIGGER._serialized_end=2578
-  _RUN._serialized_start=113
-  _RUN._serialized_end=780
-  _RUN_SEGMENTSIZESENTRY._serialized_start=717
-  _RUN_SEGMENTSIZESENTRY._serialized_end=780
-  _MODELFIT._serialized_start=783
-  _MODELFIT._serialized_end=1010
-  _REPORT._serialized_start=1013
-  _REPORT._serialized_end=2185
-  _REPORT_RFMSEGMENTSENTRY._serialized_start=1820
-  _REPORT_RFMSEGMENTSENTRY._serialized_end=1882
-  _REPORT_VALUEMATRIXENTRY._serialized_start=1884
-  _REPORT_VALUEMATRIXENTRY._serialized_end=1946
-  _REPORT_ABCENTRY._serialized_start=1948
-  _REPORT_ABCENTRY._serialized_end=2002
-  _REPORT_STAGESENTRY._serialized_start=2004
-  _REPORT_STAGESENTRY._serialized_end=2061
-  _REPORT_TRENDSENTRY._serialized_start=2063
-  _REPORT_TRENDSENTRY._serialized_end=2120
-  _REPORT_SEGMENTSIZESENTRY._serialized_start=717
-  _REPORT_SEGMENTSIZESENTRY._serialized_end=780
-  _RFMCELL._serialized_start=2187
-  _RFMCELL._serialized_end=2286
-  _BANDCOUNT._serialized_start=2288
-  _BANDCOUNT._serialized_end=2341
+  _RUNSTATE._serialized_start=2472
+  _RUNSTATE._serialized_end=2579
+  _RUNTRIGGER._serialized_start=2581
+  _RUNTRIGGER._serialized_end=2707
+  _RUN._serialized_start=173
+  _RUN._serialized_end=909
+  _RUN_SEGMENTSIZESENTRY._serialized_start=797
+  _RUN_SEGMENTSIZESENTRY._serialized_end=860
+  _MODELFIT._serialized_start=912
+  _MODELFIT._serialized_end=1139
+  _REPORT._serialized_start=1142
+  _REPORT._serialized_end=2314
+  _REPORT_RFMSEGMENTSENTRY._serialized_start=1949
+  _REPORT_RFMSEGMENTSENTRY._serialized_end=2011
+  _REPORT_VALUEMATRIXENTRY._serialized_start=2013
+  _REPORT_VALUEMATRIXENTRY._serialized_end=2075
+  _REPORT_ABCENTRY._serialized_start=2077
+  _REPORT_ABCENTRY._serialized_end=2131
+  _REPORT_STAGESENTRY._serialized_start=2133
+  _REPORT_STAGESENTRY._serialized_end=2190
+  _REPORT_TRENDSENTRY._serialized_start=2192
+  _REPORT_TRENDSENTRY._serialized_end=2249
+  _REPORT_SEGMENTSIZESENTRY._serialized_start=797
+  _REPORT_SEGMENTSIZESENTRY._serialized_end=860
+  _RFMCELL._serialized_start=2316
+  _RFMCELL._serialized_end=2415
+  _BANDCOUNT._serialized_start=2417
+  _BANDCOUNT._serialized_end=2470
 # @@protoc_insertion_point(module_scope)

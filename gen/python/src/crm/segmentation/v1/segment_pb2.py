@@ -12,10 +12,12 @@ _sym_db = _symbol_database.Default()
 
 
 from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
+from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!crm/segmentation/v1/segment.proto\x12\x13\x63rm.segmentation.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x98\x03\n\x07Segment\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x33\n\x02id\x18\x02 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,39})?$R\x02id\x12+\n\x0c\x64isplay_name\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x0b\x64isplayName\x12*\n\x0b\x64\x65scription\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\xd0\x0fR\x0b\x64\x65scription\x12\x1c\n\x04rule\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\xa0\x1fR\x04rule\x12!\n\x0cmember_count\x18\x06 \x01(\x03R\x0bmemberCount\x12\x1c\n\tevaluated\x18\x07 \x01(\x08R\tevaluated\x12;\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12;\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\x12\x12\n\x04\x65tag\x18\n \x01(\tR\x04\x65tag\"\xc0\x01\n\x0cSegmentFacts\x12;\n\x07profile\x18\x01 \x01(\x0b\x32!.crm.segmentation.v1.ProfileFactsR\x07profile\x12:\n\x07metrics\x18\x02 \x01(\x0b\x32 .crm.segmentation.v1.MetricFactsR\x07metrics\x12\x37\n\x06scores\x18\x03 \x01(\x0b\x32\x1f.crm.segmentation.v1.ScoreFactsR\x06scores\"\xa7\x03\n\x0cProfileFacts\x12\x18\n\x07\x63ountry\x18\x01 \x01(\tR\x07\x63ountry\x12\x16\n\x06region\x18\x02 \x01(\tR\x06region\x12\'\n\x0flifecycle_stage\x18\x03 \x01(\tR\x0elifecycleStage\x12\x12\n\x04tags\x18\x04 \x03(\tR\x04tags\x12Q\n\nattributes\x18\x05 \x03(\x0b\x32\x31.crm.segmentation.v1.ProfileFacts.AttributesEntryR\nattributes\x12\x1d\n\nbirth_year\x18\x06 \x01(\x03R\tbirthYear\x12\x1f\n\x0b\x62irth_month\x18\x07 \x01(\x03R\nbirthMonth\x12\x10\n\x03\x61ge\x18\x08 \x01(\x03R\x03\x61ge\x12,\n\x12\x64\x61ys_since_created\x18\t \x01(\x03R\x10\x64\x61ysSinceCreated\x12\x16\n\x06gender\x18\n \x01(\tR\x06gender\x1a=\n\x0f\x41ttributesEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"\xfe\x06\n\x0bMetricFacts\x12\x1c\n\tpurchases\x18\x01 \x01(\x03R\tpurchases\x12\x16\n\x06\x61mount\x18\x02 \x01(\x01R\x06\x61mount\x12)\n\x10window_purchases\x18\x03 \x01(\x03R\x0fwindowPurchases\x12#\n\rwindow_amount\x18\x04 \x01(\x01R\x0cwindowAmount\x12#\n\rpurchases_90d\x18\x05 \x01(\x03R\x0cpurchases90d\x12\x1d\n\namount_90d\x18\x06 \x01(\x01R\tamount90d\x12\x18\n\x07refunds\x18\x07 \x01(\x03R\x07refunds\x12#\n\rrefund_amount\x18\x08 \x01(\x01R\x0crefundAmount\x12\x37\n\x18\x64\x61ys_since_last_purchase\x18\t \x01(\x01R\x15\x64\x61ysSinceLastPurchase\x12\x39\n\x19\x64\x61ys_since_first_purchase\x18\n \x01(\x01R\x16\x64\x61ysSinceFirstPurchase\x12\"\n\rmean_gap_days\x18\x0b \x01(\x01R\x0bmeanGapDays\x12\'\n\x0f\x63omplaints_open\x18\x0c \x01(\x03R\x0e\x63omplaintsOpen\x12%\n\x0e\x63omplaints_90d\x18\r \x01(\x03R\rcomplaints90d\x12\x1e\n\ncomplaints\x18\x0e \x01(\x03R\ncomplaints\x12\"\n\x0csatisfaction\x18\x0f \x01(\x01R\x0csatisfaction\x12-\n\x12satisfaction_count\x18\x10 \x01(\x03R\x11satisfactionCount\x12=\n\x1b\x64\x61ys_since_last_interaction\x18\x11 \x01(\x01R\x18\x64\x61ysSinceLastInteraction\x12J\n\x08\x63hannels\x18\x12 \x03(\x0b\x32..crm.segmentation.v1.MetricFacts.ChannelsEntryR\x08\x63hannels\x12\x1f\n\x0btop_channel\x18\x13 \x01(\tR\ntopChannel\x12\"\n\x0cinteractions\x18\x14 \x01(\x03R\x0cinteractions\x1a;\n\rChannelsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x03R\x05value:\x02\x38\x01\"\xf4\x03\n\nScoreFacts\x12\x18\n\x07recency\x18\x01 \x01(\x03R\x07recency\x12\x1c\n\tfrequency\x18\x02 \x01(\x03R\tfrequency\x12\x1a\n\x08monetary\x18\x03 \x01(\x03R\x08monetary\x12\x0e\n\x02\x66m\x18\x04 \x01(\x03R\x02\x66m\x12\x1f\n\x0brfm_segment\x18\x05 \x01(\tR\nrfmSegment\x12\x14\n\x05trend\x18\x06 \x01(\tR\x05trend\x12\x1f\n\x0bvalue_class\x18\x07 \x01(\tR\nvalueClass\x12!\n\x0cpyramid_band\x18\x08 \x01(\tR\x0bpyramidBand\x12\x1b\n\tabc_class\x18\t \x01(\tR\x08\x61\x62\x63\x43lass\x12\'\n\x0flifecycle_stage\x18\n \x01(\tR\x0elifecycleStage\x12#\n\rchurn_warning\x18\x0b \x01(\x08R\x0c\x63hurnWarning\x12#\n\rchurn_reasons\x18\x0c \x03(\tR\x0c\x63hurnReasons\x12\x17\n\x07p_alive\x18\r \x01(\x01R\x06pAlive\x12-\n\x12\x65xpected_purchases\x18\x0e \x01(\x01R\x11\x65xpectedPurchases\x12\x10\n\x03\x63lv\x18\x0f \x01(\x01R\x03\x63lv\x12\x1d\n\nclv_method\x18\x10 \x01(\tR\tclvMethodB\xd7\x01\n\x17\x63om.crm.segmentation.v1B\x0cSegmentProtoP\x01Z@github.com/opencrm/crm/gen/go/crm/segmentation/v1;segmentationv1\xa2\x02\x03\x43SX\xaa\x02\x13\x43rm.Segmentation.V1\xca\x02\x13\x43rm\\Segmentation\\V1\xe2\x02\x1f\x43rm\\Segmentation\\V1\\GPBMetadata\xea\x02\x15\x43rm::Segmentation::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!crm/segmentation/v1/segment.proto\x12\x13\x63rm.segmentation.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xec\x03\n\x07Segment\x12\x17\n\x04name\x18\x01 \x01(\tB\x03\xe0\x41\x08R\x04name\x12\x33\n\x02id\x18\x02 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,39})?$R\x02id\x12+\n\x0c\x64isplay_name\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x0b\x64isplayName\x12*\n\x0b\x64\x65scription\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\xd0\x0fR\x0b\x64\x65scription\x12\x1c\n\x04rule\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\xa0\x1fR\x04rule\x12!\n\x0cmember_count\x18\x06 \x01(\x03R\x0bmemberCount\x12\x1c\n\tevaluated\x18\x07 \x01(\x08R\tevaluated\x12@\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12@\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nupdateTime\x12\x12\n\x04\x65tag\x18\n \x01(\tR\x04\x65tag:C\xea\x41@\n\x17\x63rm.opencrm.dev/Segment\x12\x12segments/{segment}*\x08segments2\x07segment\"\xc0\x01\n\x0cSegmentFacts\x12;\n\x07profile\x18\x01 \x01(\x0b\x32!.crm.segmentation.v1.ProfileFactsR\x07profile\x12:\n\x07metrics\x18\x02 \x01(\x0b\x32 .crm.segmentation.v1.MetricFactsR\x07metrics\x12\x37\n\x06scores\x18\x03 \x01(\x0b\x32\x1f.crm.segmentation.v1.ScoreFactsR\x06scores\"\xa7\x03\n\x0cProfileFacts\x12\x18\n\x07\x63ountry\x18\x01 \x01(\tR\x07\x63ountry\x12\x16\n\x06region\x18\x02 \x01(\tR\x06region\x12\'\n\x0flifecycle_stage\x18\x03 \x01(\tR\x0elifecycleStage\x12\x12\n\x04tags\x18\x04 \x03(\tR\x04tags\x12Q\n\nattributes\x18\x05 \x03(\x0b\x32\x31.crm.segmentation.v1.ProfileFacts.AttributesEntryR\nattributes\x12\x1d\n\nbirth_year\x18\x06 \x01(\x03R\tbirthYear\x12\x1f\n\x0b\x62irth_month\x18\x07 \x01(\x03R\nbirthMonth\x12\x10\n\x03\x61ge\x18\x08 \x01(\x03R\x03\x61ge\x12,\n\x12\x64\x61ys_since_created\x18\t \x01(\x03R\x10\x64\x61ysSinceCreated\x12\x16\n\x06gender\x18\n \x01(\tR\x06gender\x1a=\n\x0f\x41ttributesEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"\xfe\x06\n\x0bMetricFacts\x12\x1c\n\tpurchases\x18\x01 \x01(\x03R\tpurchases\x12\x16\n\x06\x61mount\x18\x02 \x01(\x01R\x06\x61mount\x12)\n\x10window_purchases\x18\x03 \x01(\x03R\x0fwindowPurchases\x12#\n\rwindow_amount\x18\x04 \x01(\x01R\x0cwindowAmount\x12#\n\rpurchases_90d\x18\x05 \x01(\x03R\x0cpurchases90d\x12\x1d\n\namount_90d\x18\x06 \x01(\x01R\tamount90d\x12\x18\n\x07refunds\x18\x07 \x01(\x03R\x07refunds\x12#\n\rrefund_amount\x18\x08 \x01(\x01R\x0crefundAmount\x12\x37\n\x18\x64\x61ys_since_last_purchase\x18\t \x01(\x01R\x15\x64\x61ysSinceLastPurchase\x12\x39\n\x19\x64\x61ys_since_first_purchase\x18\n \x01(\x01R\x16\x64\x61ysSinceFirstPurchase\x12\"\n\rmean_gap_days\x18\x0b \x01(\x01R\x0bmeanGapDays\x12\'\n\x0f\x63omplaints_open\x18\x0c \x01(\x03R\x0e\x63omplaintsOpen\x12%\n\x0e\x63omplaints_90d\x18\r \x01(\x03R\rcomplaints90d\x12\x1e\n\ncomplaints\x18\x0e \x01(\x03R\ncomplaints\x12\"\n\x0csatisfaction\x18\x0f \x01(\x01R\x0csatisfaction\x12-\n\x12satisfaction_count\x18\x10 \x01(\x03R\x11satisfactionCount\x12=\n\x1b\x64\x61ys_since_last_interaction\x18\x11 \x01(\x01R\x18\x64\x61ysSinceLastInteraction\x12J\n\x08\x63hannels\x18\x12 \x03(\x0b\x32..crm.segmentation.v1.MetricFacts.ChannelsEntryR\x08\x63hannels\x12\x1f\n\x0btop_channel\x18\x13 \x01(\tR\ntopChannel\x12\"\n\x0cinteractions\x18\x14 \x01(\x03R\x0cinteractions\x1a;\n\rChannelsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x03R\x05value:\x02\x38\x01\"\xf4\x03\n\nScoreFacts\x12\x18\n\x07recency\x18\x01 \x01(\x03R\x07recency\x12\x1c\n\tfrequency\x18\x02 \x01(\x03R\tfrequency\x12\x1a\n\x08monetary\x18\x03 \x01(\x03R\x08monetary\x12\x0e\n\x02\x66m\x18\x04 \x01(\x03R\x02\x66m\x12\x1f\n\x0brfm_segment\x18\x05 \x01(\tR\nrfmSegment\x12\x14\n\x05trend\x18\x06 \x01(\tR\x05trend\x12\x1f\n\x0bvalue_class\x18\x07 \x01(\tR\nvalueClass\x12!\n\x0cpyramid_band\x18\x08 \x01(\tR\x0bpyramidBand\x12\x1b\n\tabc_class\x18\t \x01(\tR\x08\x61\x62\x63\x43lass\x12\'\n\x0flifecycle_stage\x18\n \x01(\tR\x0elifecycleStage\x12#\n\rchurn_warning\x18\x0b \x01(\x08R\x0c\x63hurnWarning\x12#\n\rchurn_reasons\x18\x0c \x03(\tR\x0c\x63hurnReasons\x12\x17\n\x07p_alive\x18\r \x01(\x01R\x06pAlive\x12-\n\x12\x65xpected_purchases\x18\x0e \x01(\x01R\x11\x65xpectedPurchases\x12\x10\n\x03\x63lv\x18\x0f \x01(\x01R\x03\x63lv\x12\x1d\n\nclv_method\x18\x10 \x01(\tR\tclvMethodB\xd7\x01\n\x17\x63om.crm.segmentation.v1B\x0cSegmentProtoP\x01Z@github.com/opencrm/crm/gen/go/crm/segmentation/v1;segmentationv1\xa2\x02\x03\x43SX\xaa\x02\x13\x43rm.Segmentation.V1\xca\x02\x13\x43rm\\Segmentation\\V1\xe2\x02\x1f\x43rm\\Segmentation\\V1\\GPBMetadata\xea\x02\x15\x43rm::Segmentation::V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'crm.segmentation.v1.segment_pb2', globals())
@@ -23,6 +25,8 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'\n\027com.crm.segmentation.v1B\014SegmentProtoP\001Z@github.com/opencrm/crm/gen/go/crm/segmentation/v1;segmentationv1\242\002\003CSX\252\002\023Crm.Segmentation.V1\312\002\023Crm\\Segmentation\\V1\342\002\037Crm\\Segmentation\\V1\\GPBMetadata\352\002\025Crm::Segmentation::V1'
+  _SEGMENT.fields_by_name['name']._options = None
+  _SEGMENT.fields_by_name['name']._serialized_options = b'\340A\010'
   _SEGMENT.fields_by_name['id']._options = None
   _SEGMENT.fields_by_name['id']._serialized_options = b'\272H r\0362\034^([a-z0-9][a-z0-9-]{0,39})?$'
   _SEGMENT.fields_by_name['display_name']._options = None
@@ -31,22 +35,28 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _SEGMENT.fields_by_name['description']._serialized_options = b'\272H\005r\003\030\320\017'
   _SEGMENT.fields_by_name['rule']._options = None
   _SEGMENT.fields_by_name['rule']._serialized_options = b'\272H\005r\003\030\240\037'
+  _SEGMENT.fields_by_name['create_time']._options = None
+  _SEGMENT.fields_by_name['create_time']._serialized_options = b'\340A\003'
+  _SEGMENT.fields_by_name['update_time']._options = None
+  _SEGMENT.fields_by_name['update_time']._serialized_options = b'\340A\003'
+  _SEGMENT._options = None
+  _SEGMENT._serialized_options = b'\352A@\n\027crm.opencrm.dev/Segment\022\022segments/{segment}*\010segments2\007segment'
   _PROFILEFACTS_ATTRIBUTESENTRY._options = None
   _PROFILEFACTS_ATTRIBUTESENTRY._serialized_options = b'8\001'
   _METRICFACTS_CHANNELSENTRY._options = None
   _METRICFACTS_CHANNELSENTRY._serialized_options = b'8\001'
-  _SEGMENT._serialized_start=121
-  _SEGMENT._serialized_end=529
-  _SEGMENTFACTS._serialized_start=532
-  _SEGMENTFACTS._serialized_end=724
-  _PROFILEFACTS._serialized_start=727
-  _PROFILEFACTS._serialized_end=1150
-  _PROFILEFACTS_ATTRIBUTESENTRY._serialized_start=1089
-  _PROFILEFACTS_ATTRIBUTESENTRY._serialized_end=1150
-  _METRICFACTS._serialized_start=1153
-  _METRICFACTS._serialized_end=2047
-  _METRICFACTS_CHANNELSENTRY._serialized_start=1988
-  _METRICFACTS_CHANNELSENTRY._serialized_end=2047
-  _SCOREFACTS._serialized_start=2050
-  _SCOREFACTS._serialized_end=2550
+  _SEGMENT._serialized_start=181
+  _SEGMENT._serialized_end=673
+  _SEGMENTFACTS._serialized_start=676
+  _SEGMENTFACTS._serialized_end=868
+  _PROFILEFACTS._serialized_start=871
+  _PROFILEFACTS._serialized_end=1294
+  _PROFILEFACTS_ATTRIBUTESENTRY._serialized_start=1233
+  _PROFILEFACTS_ATTRIBUTESENTRY._serialized_end=1294
+  _METRICFACTS._serialized_start=1297
+  _METRICFACTS._serialized_end=2191
+  _METRICFACTS_CHANNELSENTRY._serialized_start=2132
+  _METRICFACTS_CHANNELSENTRY._serialized_end=2191
+  _SCOREFACTS._serialized_start=2194
+  _SCOREFACTS._serialized_end=2694
 # @@protoc_insertion_point(module_scope)

@@ -5,6 +5,8 @@ from crm.segmentation.v1 import run_pb2 as _run_pb2
 from crm.segmentation.v1 import segment_pb2 as _segment_pb2
 from crm.segmentation.v1 import settings_pb2 as _settings_pb2
 from crm.type.v1 import money_pb2 as _money_pb2
+from google.api import annotations_pb2 as _annotations_pb2
+from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
