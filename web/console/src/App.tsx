@@ -36,10 +36,8 @@ export function App() {
   const who = token ? describeToken(token) : { subject: "signed in", expires: undefined };
   let page;
   let m;
-  if (path === "/" || path === "") {
-    navigate("/customers", true);
-    page = null;
-  } else if (path === "/customers") page = <Customers />;
+  if (path === "/" || path === "") page = <Redirect to="/customers" />;
+  else if (path === "/customers") page = <Customers />;
   else if ((m = match("/customers/:id", path))) page = <CustomerPage id={m.id} />;
   else if (path === "/desk") page = <ServiceDesk />;
   else if (path === "/analysis") page = <Analysis />;
@@ -83,4 +81,9 @@ export function App() {
       </main>
     </div>
   );
+}
+
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, true), [to]);
+  return null;
 }

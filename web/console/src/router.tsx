@@ -1,6 +1,6 @@
 // A small router over the History API: the console's routes are few and
 // flat, and the server answers every route with index.html.
-import { useEffect, useState, type AnchorHTMLAttributes, type MouseEvent } from "react";
+import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from "react";
 
 const listeners = new Set<() => void>();
 
@@ -10,17 +10,21 @@ export function navigate(to: string, replace = false): void {
   listeners.forEach((l) => l());
 }
 
+function subscribe(on: () => void): () => void {
+  listeners.add(on);
+  window.addEventListener("popstate", on);
+  return () => {
+    listeners.delete(on);
+    window.removeEventListener("popstate", on);
+  };
+}
+
+const snapshot = () => location.pathname + location.search;
+
 export function useLocation(): { path: string; params: URLSearchParams } {
-  const [, setTick] = useState(0);
-  useEffect(() => {
-    const on = () => setTick((t) => t + 1);
-    listeners.add(on);
-    window.addEventListener("popstate", on);
-    return () => {
-      listeners.delete(on);
-      window.removeEventListener("popstate", on);
-    };
-  }, []);
+  // An external store: a change made before this component subscribed
+  // (a child redirecting on its first render) is still seen.
+  useSyncExternalStore(subscribe, snapshot);
   return { path: location.pathname, params: new URLSearchParams(location.search) };
 }
 
