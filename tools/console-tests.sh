@@ -37,8 +37,8 @@ go build -o "$tmp/local" ./deploy/local
   -interaction-addr 127.0.0.1:0 -segmentation-addr 127.0.0.1:0 -loyalty-addr 127.0.0.1:0 -console-addr 127.0.0.1:0 >"$tmp/out" 2>&1 &
 pid=$!
 trap 'kill -INT $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
-for _ in $(seq 1 600); do
-  grep -q '^demo data loaded' "$tmp/out" && break
+for _ in $(seq 1 1200); do
+  grep -q '^demo data' "$tmp/out" && break
   kill -0 $pid 2>/dev/null || { cat "$tmp/out" >&2; exit 1; }
   sleep 0.5
 done

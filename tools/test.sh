@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs the pinned toolchain, checks the API, vets and
 # tests every Go module of the workspace, then the TypeScript and Python
-# clients against the running platform. CI runs exactly this (.ci/run).
+# clients against the running platform, then the web console (unit tests
+# and a browser end to end). CI runs exactly this (.ci/run).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -25,3 +26,5 @@ echo "== go test"
 go test -count=1 -timeout 15m $mods
 echo "== clients in other languages"
 tools/client-tests.sh
+echo "== web console"
+tools/console-tests.sh

@@ -93,9 +93,11 @@ try {
   await step("sign-in link: token read once, removed from the address, first screen interactive", async () => {
     const t0 = Date.now();
     await page.goto(`${base}/#token=${encodeURIComponent(token)}`);
-    await page.locator("table tbody tr").first().waitFor({ timeout: LONG });
+    // Interactive: the search box takes typing; then the first page of customers shows.
     await page.getByRole("searchbox").focus();
     metrics.first_interactive_ms = Date.now() - t0;
+    await page.locator("table tbody tr").first().waitFor({ timeout: LONG });
+    metrics.first_customers_ms = Date.now() - t0;
     const nav = await page.evaluate(() => JSON.stringify(performance.getEntriesByType("navigation")[0]));
     metrics.navigation = JSON.parse(nav);
     const url = page.url();
@@ -113,8 +115,8 @@ try {
       requestId: `e2e-${tag}`,
     });
     await page.getByRole("searchbox").pressSequentially("zelda console", { delay: 60 });
-    const first = page.locator("table tbody tr td a").first();
-    await first.filter({ hasText: who }).waitFor({ timeout: LONG });
+    const first = page.locator("table tbody tr td a", { hasText: who });
+    await first.waitFor({ timeout: LONG });
     // Open it by keyboard.
     await first.focus();
     await page.keyboard.press("Enter");
@@ -124,7 +126,7 @@ try {
     await page.getByText("Nothing logged.").waitFor({ timeout: LONG });
   });
 
-  await step("log a purchase and see the points and the grades change", async () => {
+  await step("log a purchase and see the grades change", async () => {
     const form = page.getByRole("form", { name: "Log an interaction" });
     await form.getByLabel("Kind").selectOption({ label: "purchase" });
     await form.getByLabel("Amount").fill("120.00");
@@ -133,12 +135,8 @@ try {
     await form.getByRole("button", { name: "Log" }).click();
     await page.getByText("Logged purchase.").waitFor();
     await page.locator("ol.timeline li", { hasText: "bought in the console test" }).waitFor({ timeout: LONG });
-    // Loyalty learns the purchase from interaction-log's feed, enrols the
-    // customer and credits 120 points (and the welcome bonus).
-    await eventually("the points", () => parseInt(document.querySelector('[data-testid="balance"]')?.textContent ?? "0", 10) >= 120);
-    // Segmentation rescored the customer: one purchase, no longer a prospect.
+    // Segmentation rescored the customer from interaction-log's feed: one purchase.
     await eventually("the grades", () => parseInt(document.querySelector('[data-testid="purchases"]')?.textContent ?? "0", 10) === 1);
-    await shoot("customer");
   });
 
   await step("a stale etag is shown as a conflict and resolved", async () => {
@@ -185,12 +183,12 @@ try {
     const form = page.getByRole("form", { name: "Segment" });
     await form.getByLabel("Id").fill("e2e-frequent");
     await form.getByLabel("Name").fill("Frequent buyers (e2e)");
-    await form.getByLabel(/^Rule/).fill("metrics.purchases >= 3 && metrics.amount > \"big\"");
+    await form.getByRole("textbox", { name: /^Rule/ }).fill("metrics.purchases >= 3 && metrics.amount > \"big\"");
     await form.getByRole("button", { name: "Save" }).click();
     const err = page.getByRole("alert", { name: "Rule errors" });
     await err.getByText(/line 1, column \d+/).waitFor();
     await shoot("segment-error");
-    await form.getByLabel(/^Rule/).fill("metrics.purchases >= 3");
+    await form.getByRole("textbox", { name: /^Rule/ }).fill("metrics.purchases >= 3");
     await page.getByTestId("preview").filter({ hasText: /\d+ of \d+ customers match/ }).waitFor({ timeout: LONG });
     if (await err.count()) throw new Error("the rule error stayed after the fix");
     await form.getByRole("button", { name: "Save" }).click();
@@ -224,6 +222,16 @@ try {
     await shoot("loyalty");
   });
 
+  await step("the purchase's points arrive", async () => {
+    // Loyalty learns the purchase from the same feed, enrols the customer and
+    // credits 120 points (and the welcome bonus). Checked last: right after
+    // the demo load it has the most history to catch up with.
+    await page.goto(customerUrl);
+    await eventually("the points", () => parseInt(document.querySelector('[data-testid="balance"]')?.textContent ?? "0", 10) >= 120);
+    await page.locator("table.compact td", { hasText: "earn" }).first().waitFor();
+    await shoot("customer");
+  });
+
   await step("errors name the field", async () => {
     await page.getByRole("link", { name: "Customers" }).click();
     await page.getByLabel("Country").fill("D");
@@ -244,4 +252,4 @@ try {
   await browser.close();
 }
 if (failed) process.exit(1);
-console.log(`first interactive screen: ${metrics.first_interactive_ms} ms`);
+console.log(`first screen interactive after ${metrics.first_interactive_ms} ms, its customers shown after ${metrics.first_customers_ms} ms`);

@@ -56,7 +56,7 @@ function Existing({ id }: { id: string }) {
 function RuleErrors({ rule, errors }: { rule: string; errors: RuleError[] }) {
   const lines = rule.split("\n");
   return (
-    <div className="rule-errors" role="alert" aria-label="Rule errors">
+    <div className="rule-errors" role="alert" aria-label="Rule errors" id="rule-errors">
       {errors.map((e, i) => (
         <div key={i} className="rule-error">
           <pre aria-hidden="true">{(lines[e.line - 1] ?? "") + "\n" + " ".repeat(Math.max(0, e.column - 1)) + "^"}</pre>
@@ -122,7 +122,7 @@ function Editor({ segment }: { segment?: Segment }) {
           <input value={description} onChange={(e) => setDescription(e.target.value)} />
         </Field>
         <Field label="Rule (CEL over profile, metrics and scores)" error={ruleErr.other}>
-          <textarea className="code" rows={4} value={rule} onChange={(e) => setRule(e.target.value)} spellCheck={false} aria-invalid={ruleErr.errors.length > 0} />
+          <textarea className="code" rows={4} value={rule} onChange={(e) => setRule(e.target.value)} spellCheck={false} aria-invalid={ruleErr.errors.length > 0} aria-describedby={ruleErr.errors.length > 0 ? "rule-errors" : undefined} />
         </Field>
         {ruleErr.errors.length > 0 && <RuleErrors rule={rule} errors={ruleErr.errors} />}
         <p className="preview" role="status" aria-live="polite" data-testid="preview">
