@@ -78,6 +78,8 @@ async function call(path, body) {
 }
 
 const metrics = {};
+// Names of this run's own customer and segment.
+const tag = Date.now().toString(36);
 let customerUrl;
 
 try {
@@ -108,7 +110,6 @@ try {
 
   await step("search as you type and open a customer", async () => {
     // A customer of its own, so that whatever arrives later is from this test.
-    const tag = Date.now().toString(36);
     const who = `Zelda Console${tag}`;
     await call("/crm.customer.v1.CustomerService/CreateCustomer", {
       customer: { kind: "CUSTOMER_KIND_PERSON", displayName: who, emails: [{ address: `zelda.${tag}@example.com` }] },
@@ -169,6 +170,7 @@ try {
     await page.getByRole("heading", { level: 1, name: "Service desk" }).waitFor();
     const status = page.getByTestId("case-status");
     await status.filter({ hasText: "open" }).waitFor();
+    await page.getByRole("definition").filter({ hasText: /^\d+%$/ }).waitFor(); // share resolved within SLA
     await shoot("desk");
     for (const [button, want] of [["→ in progress", "in progress"], ["→ resolved", "resolved"], ["→ closed", "closed"]]) {
       await page.getByRole("button", { name: button }).click();
@@ -181,7 +183,7 @@ try {
     await page.getByRole("link", { name: "Segments" }).click();
     await page.getByRole("button", { name: "New segment" }).click();
     const form = page.getByRole("form", { name: "Segment" });
-    await form.getByLabel("Id").fill("e2e-frequent");
+    await form.getByLabel("Id").fill(`e2e-${tag}`);
     await form.getByLabel("Name").fill("Frequent buyers (e2e)");
     await form.getByRole("textbox", { name: /^Rule/ }).fill("metrics.purchases >= 3 && metrics.amount > \"big\"");
     await form.getByRole("button", { name: "Save" }).click();
@@ -192,14 +194,14 @@ try {
     await page.getByTestId("preview").filter({ hasText: /\d+ of \d+ customers match/ }).waitFor({ timeout: LONG });
     if (await err.count()) throw new Error("the rule error stayed after the fix");
     await form.getByRole("button", { name: "Save" }).click();
-    await page.getByRole("heading", { name: "Segment e2e-frequent" }).waitFor();
+    await page.getByRole("heading", { name: `Segment e2e-${tag}` }).waitFor();
     await shoot("segments");
   });
 
   await step("analysis: the run's charts, date, window and currency", async () => {
     await page.getByRole("link", { name: "Analysis" }).click();
     // Saving the segment started a run; its report appears when it ends.
-    await eventually("the report", () => !!document.querySelector('[data-testid="run-info"]'));
+    await eventually("a report of the demo's customers", () => /· [1-9]\d* customers/.test(document.querySelector('[data-testid="run-info"]')?.textContent ?? ""));
     await page.getByTestId("run-info").filter({ hasText: /window \d+ days · currency [A-Z]{3}/ }).waitFor();
     await page.locator(".pyramid .bar").first().waitFor();
     await page.getByTestId("top20").waitFor();
@@ -208,7 +210,7 @@ try {
     const file = await download;
     if (file.suggestedFilename() !== "pyramid.csv") throw new Error("download " + file.suggestedFilename());
     await page.getByLabel("Cell").selectOption({ index: 25 });
-    await page.getByRole("region", { name: /Customers in R5 FM5/ }).getByText(/customers/).waitFor();
+    await page.getByRole("region", { name: /Customers in R5 FM5/ }).getByText(/^\d+ customers; the first/).waitFor();
     await shoot("analysis");
   });
 

@@ -106,10 +106,10 @@ function RfmGrid({ report }: { report: Report }) {
     grid: { left: 60, right: 20, top: 10, bottom: 80 },
     xAxis: { type: "category", data: ["1", "2", "3", "4", "5"], name: "Recency score (5 = most recent)", nameLocation: "middle", nameGap: 28, splitArea: { show: true } },
     yAxis: { type: "category", data: ["1", "2", "3", "4", "5"], name: "FM score", nameLocation: "middle", nameGap: 32, splitArea: { show: true } },
-    visualMap: { min: 0, max: Math.max(1, max), calculable: false, orient: "horizontal", left: "center", bottom: 0, itemHeight: 120, text: ["more", "fewer"] },
+    visualMap: { min: 0, max: Math.max(1, max), calculable: false, orient: "horizontal", left: "center", bottom: 0, itemHeight: 120, text: ["more", "fewer"], inRange: { color: ["#f1f5fb", "#9ec5ec", "#2b6cb0"] } },
     series: [{
       type: "heatmap", data: points,
-      label: { show: true, fontSize: 10, overflow: "break", formatter: (p: unknown) => { const d = (p as { data: [number, number, number, string] }).data; return `${d[3]}\n${d[2]}`; } },
+      label: { show: true, fontSize: 10, lineHeight: 14, formatter: (p: unknown) => { const d = (p as { data: [number, number, number, string] }).data; return `${d[3].replace(/_/g, " ")}\n${d[2]}`; } },
       emphasis: { itemStyle: { borderColor: "#000", borderWidth: 1 } },
     }],
   }), [points, max]);
@@ -140,7 +140,7 @@ function ValueMatrix({ report }: { report: Report }) {
     series: [{
       type: "heatmap",
       data: cells.map((c) => ({ value: [c.loyalty === "high" ? 1 : 0, c.value === "high" ? 1 : 0, c.count], name: c.title })),
-      label: { show: true, formatter: (p: unknown) => { const d = p as { name: string; value: number[] }; return `${d.name}\n${d.value[2]}`; } },
+      label: { show: true, lineHeight: 18, formatter: (p: unknown) => { const d = p as { name: string; value: number[] }; return `${d.name}\n${d.value[2]}`; } },
     }],
   }), [cells]);
   return (

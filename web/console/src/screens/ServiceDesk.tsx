@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useMemo, useState, type FormEvent } from "react";
 import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
@@ -134,11 +134,24 @@ function CaseView({ id }: { id: string }) {
 }
 
 function Stats() {
-  const q = useQuery(InteractionService.method.getCaseStatistics, {});
-  if (q.isPending) return <Loading what="the desk's figures" />;
-  if (q.error) return <ErrorBox error={q.error} title="The desk's figures could not be read" />;
+  const [days, setDays] = useState(30);
+  // The period ends when the screen opened: a fixed query, not one per render.
+  const [end] = useState(() => new Date());
+  const from = useMemo(() => timestampFromDate(new Date(end.getTime() - days * 86_400_000)), [end, days]);
+  const q = useQuery(InteractionService.method.getCaseStatistics, { openTimeFrom: from, openTimeTo: timestampFromDate(end) });
+  const period = (
+    <Field label="Cases opened in the last">
+      <select value={days} onChange={(e) => setDays(Number(e.target.value))}>
+        {[7, 30, 90, 365].map((d) => <option key={d} value={d}>{d} days</option>)}
+      </select>
+    </Field>
+  );
+  if (q.isPending) return <>{period}<Loading what="the desk's figures" /></>;
+  if (q.error) return <>{period}<ErrorBox error={q.error} title="The desk's figures could not be read" /></>;
   const s = q.data;
   return (
+    <>
+    {period}
     <dl className="stats" aria-label="Case statistics">
       <div><dt>Cases</dt><dd>{String(s.cases)}</dd></div>
       <div><dt>First response, median</dt><dd>{duration(s.firstResponseMedianSeconds)}</dd></div>
@@ -147,5 +160,6 @@ function Stats() {
       <div><dt>Resolution, p90</dt><dd>{duration(s.resolutionP90Seconds)}</dd></div>
       <div><dt>Resolved within SLA</dt><dd>{(s.resolvedWithinSla * 100).toFixed(0)}%</dd></div>
     </dl>
+    </>
   );
 }
