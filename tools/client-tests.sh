@@ -9,7 +9,7 @@ cd "$root"
 tmp=$(mktemp -d)
 go build -o "$tmp/local" ./deploy/local
 "$tmp/local" -data "$tmp/data" -db-addr 127.0.0.1:0 -collector-addr 127.0.0.1:0 -profile-addr 127.0.0.1:0 \
-  -interaction-addr 127.0.0.1:0 -segmentation-addr 127.0.0.1:0 -loyalty-addr 127.0.0.1:0 >"$tmp/out" 2>&1 &
+  -interaction-addr 127.0.0.1:0 -segmentation-addr 127.0.0.1:0 -loyalty-addr 127.0.0.1:0 -console-addr 127.0.0.1:0 >"$tmp/out" 2>&1 &
 pid=$!
 trap 'kill -INT $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 for _ in $(seq 1 240); do

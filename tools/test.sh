@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs the pinned toolchain, checks the API, vets and
 # tests every Go module of the workspace, then the TypeScript and Python
-# clients against the running platform. CI runs exactly this (.ci/run).
+# clients against the running platform, then the web console (unit tests
+# and a browser end to end). CI runs exactly this (.ci/run).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -31,3 +32,5 @@ echo "== clients in other languages"
 tools/client-tests.sh
 echo "== README's examples, against the platform with the demo data"
 tools/readme-test.sh
+echo "== web console"
+tools/console-tests.sh

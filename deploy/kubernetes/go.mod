@@ -78,6 +78,7 @@ require (
 	github.com/monochromegane/go-gitignore v0.0.0-20200626010858-205db1a8cc00 // indirect
 	github.com/opencrm/crm/gen/go v0.0.0 // indirect
 	github.com/opencrm/crm/pkg v0.0.0
+	github.com/opencrm/crm/services/console v0.0.0
 	github.com/opencrm/crm/services/interaction v0.0.0
 	github.com/opencrm/crm/services/loyalty v0.0.0
 	github.com/opencrm/crm/services/profile v0.0.0
@@ -103,6 +104,7 @@ require (
 replace (
 	github.com/opencrm/crm/gen/go => ../../gen/go
 	github.com/opencrm/crm/pkg => ../../pkg
+	github.com/opencrm/crm/services/console => ../../services/console
 	github.com/opencrm/crm/services/interaction => ../../services/interaction
 	github.com/opencrm/crm/services/loyalty => ../../services/loyalty
 	github.com/opencrm/crm/services/profile => ../../services/profile

@@ -125,8 +125,8 @@ func kustomizations(t *testing.T) []string {
 
 func TestEveryKustomizationRendersStrictly(t *testing.T) {
 	dirs := kustomizations(t)
-	if len(dirs) != 14 {
-		t.Fatalf("found %d kustomizations, want 2 environments x (whole platform + 4 services + mongodb + collector): %v", len(dirs), dirs)
+	if len(dirs) != 16 {
+		t.Fatalf("found %d kustomizations, want 2 environments x (whole platform + 4 services + console + mongodb + collector): %v", len(dirs), dirs)
 	}
 	for _, d := range dirs {
 		render(t, d)

@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/opencrm/crm/gen/go v0.0.0
 	github.com/opencrm/crm/pkg v0.0.0
+	github.com/opencrm/crm/services/console v0.0.0
 	github.com/opencrm/crm/services/interaction v0.0.0
 	github.com/opencrm/crm/services/loyalty v0.0.0
 	github.com/opencrm/crm/services/profile v0.0.0
@@ -97,6 +98,7 @@ require (
 replace (
 	github.com/opencrm/crm/gen/go => ../../gen/go
 	github.com/opencrm/crm/pkg => ../../pkg
+	github.com/opencrm/crm/services/console => ../../services/console
 	github.com/opencrm/crm/services/interaction => ../../services/interaction
 	github.com/opencrm/crm/services/loyalty => ../../services/loyalty
 	github.com/opencrm/crm/services/profile => ../../services/profile

@@ -50,6 +50,7 @@ func run() error {
 	interactionAddr := flag.String("interaction-addr", "127.0.0.1:50052", "address of interaction-log")
 	segmentationAddr := flag.String("segmentation-addr", "127.0.0.1:50053", "address of segmentation")
 	loyaltyAddr := flag.String("loyalty-addr", "127.0.0.1:50054", "address of loyalty")
+	consoleAddr := flag.String("console-addr", "127.0.0.1:8080", "address of the web console (empty: none)")
 	currency := flag.String("currency", envOr("CRM_SEGMENTATION_CURRENCY", "EUR"), "the currency segmentation scores (ISO 4217)")
 	logLevel := flag.String("log-level", "warn", "service log level: debug, info, warn, error")
 	var pg pgFlag
@@ -90,7 +91,7 @@ func run() error {
 	defer stop()
 	p, err := platform.Start(ctx, platform.Options{
 		Data: *dataDir, DBAddr: *dbAddr, CollectorAddr: *collectorAddr,
-		ProfileAddr: *profileAddr, InteractionAddr: *interactionAddr, SegmentationAddr: *segmentationAddr, LoyaltyAddr: *loyaltyAddr,
+		ProfileAddr: *profileAddr, InteractionAddr: *interactionAddr, SegmentationAddr: *segmentationAddr, LoyaltyAddr: *loyaltyAddr, ConsoleAddr: *consoleAddr,
 		PostgreSQL: pg.set, PostgreSQLURL: pg.url,
 		Currency: *currency, LogLevel: level,
 	})
@@ -100,6 +101,9 @@ func run() error {
 	token, err := p.Token(7 * 24 * time.Hour)
 	if err != nil {
 		return err
+	}
+	if p.Console != "" {
+		fmt.Printf("Web console: %s\n\n", p.SignInLink(token))
 	}
 	fmt.Printf(`The customer-management platform is running (data in %s).
 

@@ -7,6 +7,7 @@
 package platform
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,6 +28,7 @@ import (
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/pkg/server"
 	"github.com/opencrm/crm/pkg/telemetry"
+	"github.com/opencrm/crm/services/console"
 	interaction "github.com/opencrm/crm/services/interaction/service"
 	loyalty "github.com/opencrm/crm/services/loyalty/service"
 	profile "github.com/opencrm/crm/services/profile/service"
@@ -46,6 +49,8 @@ type Options struct {
 	// with the platform.
 	PostgreSQL    bool
 	PostgreSQLURL string
+	// ConsoleAddr is the web console's address; empty starts none.
+	ConsoleAddr string
 	// Currency is segmentation's scored currency (empty: its default).
 	Currency  string
 	LogLevel  slog.Level
@@ -69,11 +74,14 @@ type Platform struct {
 	Secret []byte
 	// TraceFile holds the spans the collector received.
 	TraceFile string
+	// Console is the web console's address, when started.
+	Console string
 
 	db        *embedded.Server
 	pg        *embedded.Cluster
 	collector *collector.Collector
 	running   []*server.Running
+	console   *console.Running
 }
 
 // Addr returns the address of the named service.
@@ -192,7 +200,32 @@ func Start(ctx context.Context, o Options) (p *Platform, err error) {
 		"CRM_INTERACTION_ADDR": p.Addr(interaction.Name), "CRM_INTERACTION_TOKEN": lt}); err != nil {
 		return p, err
 	}
+	if o.ConsoleAddr != "" {
+		if err := p.startConsole(o); err != nil {
+			return p, err
+		}
+	}
 	return p, nil
+}
+
+// startConsole serves the web console in front of the four services.
+func (p *Platform) startConsole(o Options) error {
+	at := func(name string) *url.URL { return &url.URL{Scheme: "http", Host: p.Addr(name)} }
+	log := slog.New(slog.NewTextHandler(cmp.Or(o.LogOutput, io.Writer(os.Stderr)), &slog.HandlerOptions{Level: o.LogLevel}))
+	r, err := console.Start(console.Config{ListenAddr: o.ConsoleAddr, StaticDir: os.Getenv("CRM_CONSOLE_STATIC_DIR"),
+		Backends: console.Backends{Profile: at(profile.Name), Interaction: at(interaction.Name),
+			Segmentation: at(segmentation.Name), Loyalty: at(loyalty.Name)}}, log)
+	if err != nil {
+		return err
+	}
+	p.console, p.Console = r, r.Addr()
+	return nil
+}
+
+// SignInLink is the console's address with a token in its fragment, which
+// the console reads once and removes (a fragment never reaches a server).
+func (p *Platform) SignInLink(token string) string {
+	return "http://" + p.Console + "/#token=" + url.QueryEscape(token)
 }
 
 // Token mints a token with the given scopes (all when none), valid for
@@ -208,6 +241,10 @@ func (p *Platform) Token(ttl time.Duration, scopes ...string) (string, error) {
 // spans), then the database, its PostgreSQL cluster and the collector.
 func (p *Platform) Stop() error {
 	var errs []error
+	if p.console != nil {
+		errs = append(errs, p.console.Stop())
+		p.console = nil
+	}
 	for i := len(p.running) - 1; i >= 0; i-- {
 		errs = append(errs, p.running[i].Stop())
 	}

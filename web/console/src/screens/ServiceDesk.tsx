@@ -1,0 +1,165 @@
+import { useMemo, useState, type FormEvent } from "react";
+import { useMutation, useQuery } from "@connectrpc/connect-query";
+import { useQueryClient } from "@tanstack/react-query";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { InteractionService, requestId } from "../api";
+import { CasePriority, CaseStatus, type Case } from "@gen/crm/interaction/v1/case_pb.js";
+import { byDueTime, isOverdue, nextStates } from "../cases";
+import { ErrorBox, Field, Loading, Section, problemOrUndefined } from "../ui";
+import { fieldError } from "../errors";
+import { duration, idOf, label, when } from "../format";
+import { Link, navigate, useLocation } from "../router";
+
+/** The case queue by due time, a case's transitions and follow-ups, and the desk's figures. */
+export function ServiceDesk() {
+  const { params } = useLocation();
+  const selected = params.get("case");
+  const [status, setStatus] = useState(CaseStatus.OPEN);
+  const [overdue, setOverdue] = useState(false);
+  const [assignee, setAssignee] = useState("");
+  const q = useQuery(InteractionService.method.listCases, { status, overdue, assignee: assignee.trim(), pageSize: 100 });
+  const now = new Date();
+  const cases = q.data ? byDueTime(q.data.cases) : [];
+  return (
+    <>
+      <h1>Service desk</h1>
+      <Stats />
+      <div className="split">
+        <Section title="Queue">
+          <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Queue filters">
+            <Field label="Status">
+              <select value={status} onChange={(e) => setStatus(Number(e.target.value))}>
+                <option value={0}>any</option>
+                {[1, 2, 3, 4].map((s) => <option key={s} value={s}>{label(CaseStatus, s, "CASE_STATUS_")}</option>)}
+              </select>
+            </Field>
+            <Field label="Assignee">
+              <input value={assignee} onChange={(e) => setAssignee(e.target.value)} size={10} />
+            </Field>
+            <label className="check"><input type="checkbox" checked={overdue} onChange={(e) => setOverdue(e.target.checked)} /> Overdue only</label>
+          </form>
+          {q.isPending && <Loading what="the queue" />}
+          <ErrorBox error={q.error} title="The queue could not be read" />
+          {q.data && cases.length === 0 && <p>No case here.</p>}
+          <ol className="queue">
+            {cases.map((k) => (
+              <li key={k.name} className={(isOverdue(k, now) ? "overdue " : "") + (selected === idOf(k.name) ? "selected" : "")}>
+                <Link to={`/desk?case=${idOf(k.name)}`} aria-current={selected === idOf(k.name) ? "true" : undefined}>
+                  <span className={`prio p${k.priority}`}>{label(CasePriority, k.priority, "CASE_PRIORITY_")}</span>{" "}
+                  due {when(k.dueTime)}
+                  {isOverdue(k, now) && <strong className="badge late">overdue</strong>}
+                  <small> {label(CaseStatus, k.status, "CASE_STATUS_")}{k.assignee && ` · ${k.assignee}`}</small>
+                </Link>
+              </li>
+            ))}
+          </ol>
+        </Section>
+        {selected && <CaseView id={selected} />}
+      </div>
+    </>
+  );
+}
+
+function CaseView({ id }: { id: string }) {
+  const name = `cases/${id}`;
+  const qc = useQueryClient();
+  const q = useQuery(InteractionService.method.getCase, { name });
+  const transition = useMutation(InteractionService.method.transitionCase, { onSuccess: () => qc.invalidateQueries() });
+  const addFollowUp = useMutation(InteractionService.method.addFollowUp, { onSuccess: () => qc.invalidateQueries() });
+  const complete = useMutation(InteractionService.method.completeFollowUp, { onSuccess: () => qc.invalidateQueries() });
+  const [note, setNote] = useState("");
+  const [task, setTask] = useState("");
+  const [taskAssignee, setTaskAssignee] = useState("");
+  const [taskDue, setTaskDue] = useState("");
+  if (q.isPending) return <Section title="Case"><Loading what="the case" /></Section>;
+  if (q.error) return <Section title="Case"><ErrorBox error={q.error} title="The case could not be read" /></Section>;
+  const k: Case = q.data.case!;
+  const move = (to: CaseStatus) => transition.mutate({ name, to, note: note.trim() || label(CaseStatus, to, "CASE_STATUS_"), etag: k.etag, requestId: requestId() });
+  const follow = (e: FormEvent) => {
+    e.preventDefault();
+    addFollowUp.mutate({ case: name, description: task, assignee: taskAssignee, dueTime: taskDue ? timestampFromDate(new Date(taskDue)) : undefined, requestId: requestId() }, { onSuccess: () => setTask("") });
+  };
+  const tp = problemOrUndefined(transition.error);
+  const fp = problemOrUndefined(addFollowUp.error);
+  return (
+    <Section title={`Case ${id}`} actions={<button type="button" className="small" onClick={() => navigate("/desk")} aria-label="Close the case view">✕</button>}>
+      <dl className="facts">
+        <dt>Status</dt><dd data-testid="case-status">{label(CaseStatus, k.status, "CASE_STATUS_")}</dd>
+        <dt>Customer</dt><dd><Link to={`/customers/${idOf(k.customer)}`}>{idOf(k.customer)}</Link></dd>
+        <dt>Priority</dt><dd>{label(CasePriority, k.priority, "CASE_PRIORITY_")}</dd>
+        <dt>Assignee</dt><dd>{k.assignee || "—"}</dd>
+        <dt>Opened</dt><dd>{when(k.openTime)}</dd>
+        <dt>Due</dt><dd>{when(k.dueTime)} {k.overdue && <strong className="badge late">overdue</strong>}</dd>
+        <dt>First response</dt><dd>{when(k.firstResponseTime)}</dd>
+        <dt>Resolved</dt><dd>{when(k.resolveTime)}</dd>
+      </dl>
+      <Field label="Note for the next step" error={fieldError(tp, "note")}>
+        <input value={note} onChange={(e) => setNote(e.target.value)} />
+      </Field>
+      <div className="actions" role="group" aria-label="Move the case">
+        {nextStates(k.status).map((s) => (
+          <button key={s} type="button" disabled={transition.isPending} onClick={() => move(s)}>
+            {s === CaseStatus.OPEN ? "Reopen" : "→ " + label(CaseStatus, s, "CASE_STATUS_")}
+          </button>
+        ))}
+      </div>
+      <ErrorBox error={transition.error} title="Not moved" />
+      <h3>History</h3>
+      <ol className="plain">
+        {k.history.map((h, i) => (
+          <li key={i}>{when(h.time)}: {label(CaseStatus, h.from, "CASE_STATUS_")} → {label(CaseStatus, h.to, "CASE_STATUS_")} by {h.actor}{h.note && ` — ${h.note}`}</li>
+        ))}
+      </ol>
+      <h3>Follow-ups</h3>
+      <ul className="plain">
+        {k.followUps.map((f) => (
+          <li key={f.id}>
+            <label className="check">
+              <input type="checkbox" checked={f.done} disabled={f.done || complete.isPending} onChange={() => complete.mutate({ case: name, followUp: f.id })} />
+              {f.description} ({f.assignee}, due {when(f.dueTime)})
+            </label>
+          </li>
+        ))}
+      </ul>
+      <ErrorBox error={complete.error} title="Not completed" />
+      <form onSubmit={follow} aria-label="Add a follow-up" className="row">
+        <Field label="Follow-up" error={fieldError(fp, "description")}><input value={task} onChange={(e) => setTask(e.target.value)} /></Field>
+        <Field label="Assignee" error={fieldError(fp, "assignee")}><input value={taskAssignee} onChange={(e) => setTaskAssignee(e.target.value)} size={8} /></Field>
+        <Field label="Due" error={fieldError(fp, "due_time")}><input type="datetime-local" value={taskDue} onChange={(e) => setTaskDue(e.target.value)} /></Field>
+        <button type="submit" disabled={addFollowUp.isPending}>Add</button>
+      </form>
+      <ErrorBox error={addFollowUp.error} title="Not added" />
+    </Section>
+  );
+}
+
+function Stats() {
+  const [days, setDays] = useState(30);
+  // The period ends when the screen opened: a fixed query, not one per render.
+  const [end] = useState(() => new Date());
+  const from = useMemo(() => timestampFromDate(new Date(end.getTime() - days * 86_400_000)), [end, days]);
+  const q = useQuery(InteractionService.method.getCaseStatistics, { openTimeFrom: from, openTimeTo: timestampFromDate(end) });
+  const period = (
+    <Field label="Cases opened in the last">
+      <select value={days} onChange={(e) => setDays(Number(e.target.value))}>
+        {[7, 30, 90, 365].map((d) => <option key={d} value={d}>{d} days</option>)}
+      </select>
+    </Field>
+  );
+  if (q.isPending) return <>{period}<Loading what="the desk's figures" /></>;
+  if (q.error) return <>{period}<ErrorBox error={q.error} title="The desk's figures could not be read" /></>;
+  const s = q.data;
+  return (
+    <>
+    {period}
+    <dl className="stats" aria-label="Case statistics">
+      <div><dt>Cases</dt><dd>{String(s.cases)}</dd></div>
+      <div><dt>First response, median</dt><dd>{duration(s.firstResponseMedianSeconds)}</dd></div>
+      <div><dt>First response, p90</dt><dd>{duration(s.firstResponseP90Seconds)}</dd></div>
+      <div><dt>Resolution, median</dt><dd>{duration(s.resolutionMedianSeconds)}</dd></div>
+      <div><dt>Resolution, p90</dt><dd>{duration(s.resolutionP90Seconds)}</dd></div>
+      <div><dt>Resolved within SLA</dt><dd>{(s.resolvedWithinSla * 100).toFixed(0)}%</dd></div>
+    </dl>
+    </>
+  );
+}
