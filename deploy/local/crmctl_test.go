@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"context"
 	"os"
 	"path/filepath"
@@ -105,6 +106,21 @@ func TestCrmctl(t *testing.T) {
 			t.Fatalf("points never arrived: %s", must("loyalty", "account", "club", ada))
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	// The platform at a glance: each service with its feeds; loyalty, the
+	// only replica, holds its feeds and has applied the purchase.
+	status := must("status")
+	for _, want := range []string{"customer-profile", "interaction-log", "segmentation", "loyalty", "produces", "consumes"} {
+		if !strings.Contains(status, want) {
+			t.Errorf("status lacks %q:\n%s", want, status)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^loyalty\s+\S+\s+interaction-log\s+consumes\s+[1-9]`).MatchString(status) {
+		t.Errorf("status shows no position of loyalty on interaction-log's feed:\n%s", status)
+	}
+	var all []map[string]any
+	if err := json.Unmarshal([]byte(must("status", "-o", "json")), &all); err != nil || len(all) != 4 {
+		t.Errorf("status -o json: %d services, %v", len(all), err)
 	}
 	if out := must("loyalty", "redeem", "club", ada, "9"); !strings.Contains(out, " 40 ") {
 		t.Errorf("redeem: %q", out)

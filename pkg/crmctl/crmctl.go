@@ -173,12 +173,11 @@ func (c *cli) root() *cobra.Command {
 	_ = root.RegisterFlagCompletionFunc("output", fixed("table", "json", "csv"))
 	root.SetFlagErrorFunc(flagError)
 	root.AddGroup(&cobra.Group{ID: "work", Title: "Commands:"})
-	for _, sub := range []*cobra.Command{c.customersCmd(), c.interactionsCmd(), c.casesCmd(), c.segmentsCmd(), c.loyaltyCmd()} {
+	for _, sub := range []*cobra.Command{c.customersCmd(), c.interactionsCmd(), c.casesCmd(), c.segmentsCmd(), c.loyaltyCmd(), c.statusCmd()} {
 		sub.GroupID = "work"
 		root.AddCommand(sub)
 	}
-	// A "status" command (the platform at a glance) is to join the list
-	// above; the help and completion commands are cobra's own.
+	// The help and completion commands are cobra's own.
 	return root
 }
 
