@@ -169,14 +169,22 @@ func TestReplicasStalledWriter(t *testing.T) {
 	}
 	// The feed does not wait for the stalled writer: the free writer's
 	// purchases earn while it is still held.
-	j.eventually("the free writer's purchases to earn while the other writer is stalled", func() bool {
+	j.eventually("the free writer's purchases to earn and count while the other writer is stalled", func() bool {
 		for c, ps := range want {
-			if earned(c) < int64(len(ps)) {
+			if earned(c) < int64(len(ps)) || j.grades(c).GetFacts().GetMetrics().GetPurchases() < int64(len(ps)) {
 				return false
 			}
 		}
 		return true
 	})
+	// The held purchases are committed: the log lists them.
+	held, err := writers[0].ListInteractions(cctx, &interactionv1.ListInteractionsRequest{Customer: customers[4], PageSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(held.GetInteractions()); n != 2 {
+		t.Fatalf("%d of the stalled writer's purchases of customer 4 listed during the stall, want 2 (committed)", n)
+	}
 	if n := st.held.Load(); n != perWriter {
 		t.Fatalf("%d batches held, want %d", n, perWriter)
 	}
