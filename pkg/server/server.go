@@ -102,6 +102,8 @@ type Deps struct {
 	Tracer     trace.TracerProvider
 	Meter      metric.MeterProvider
 	PageTokens *pagetoken.Codec
+
+	feedHook func(context.Context, feed.Step) error // Options.FeedHook
 }
 
 // Producer returns the producer of the service's event feed, tuned to the
@@ -112,6 +114,7 @@ type Deps struct {
 // only at start.
 func (d *Deps) Producer() *feed.Producer {
 	p := feed.NewProducer(d.DB)
+	p.Hook = d.feedHook
 	if d.Config.Mongo.Mode == mongox.ModeEmbedded {
 		p.Poll = 5 * time.Second
 		p.ScanOnlyAtStart = true
@@ -147,6 +150,16 @@ type Options struct {
 	// HealthInterval is how often readiness checks the database once
 	// serving; default 5s.
 	HealthInterval time.Duration
+	// Client, when set, is the database client the service uses instead
+	// of opening its own (Stop leaves it open): replicas of a service run
+	// in one process share it, which on the embedded database keeps every
+	// command atomic as MongoDB does across processes (docs/storage.md).
+	// For tests; nil in production.
+	Client *mongo.Client
+	// FeedHook, when set, becomes the Hook of the service's feed producer
+	// (feed.Producer.Hook): tests stall or crash a writer with it. Nil in
+	// production.
+	FeedHook func(context.Context, feed.Step) error
 }
 
 // Running is a started server.
@@ -158,6 +171,7 @@ type Running struct {
 	health   *health.Server
 	lis      net.Listener
 	client   *mongo.Client
+	shared   bool // client is Options.Client, not the server's to close
 	tel      *telemetry.Telemetry
 	svc      *Service
 	cancel   context.CancelFunc
@@ -190,9 +204,17 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 	if tel.Recording() {
 		storeTracing = tel.Tracer
 	}
-	client, err := mongox.ConnectLazy(cfg.Mongo, storeTracing)
-	if err != nil {
-		return nil, err
+	client, shared := o.Client, o.Client != nil
+	if !shared {
+		var err error
+		if client, err = mongox.ConnectLazy(cfg.Mongo, storeTracing); err != nil {
+			return nil, err
+		}
+	}
+	disconnect := func() {
+		if !shared {
+			_ = client.Disconnect(context.Background())
+		}
 	}
 	codec, err := pagetoken.New(cfg.PageTokenKey)
 	if err != nil {
@@ -216,15 +238,15 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 	healthpb.RegisterHealthServer(gs, hs)
 	reflection.Register(gs)
 
-	deps := &Deps{Config: cfg, GRPC: gs, DB: client.Database(cfg.Mongo.Database), Log: log, Tracer: tel.Tracer, Meter: tel.Meter, PageTokens: codec}
+	deps := &Deps{Config: cfg, GRPC: gs, DB: client.Database(cfg.Mongo.Database), Log: log, Tracer: tel.Tracer, Meter: tel.Meter, PageTokens: codec, feedHook: o.FeedHook}
 	svc, err := setup(deps)
 	if err != nil {
-		_ = client.Disconnect(context.Background())
+		disconnect()
 		return nil, fmt.Errorf("set up %s: %w", cfg.Service, err)
 	}
 	statusv1.RegisterStatusServiceServer(gs, &statusHandler{service: cfg.Service, svc: svc})
 	if authz.Policy, err = auth.PolicyFor(gs.GetServiceInfo()); err != nil {
-		_ = client.Disconnect(context.Background())
+		disconnect()
 		return nil, err
 	}
 	for name := range gs.GetServiceInfo() {
@@ -233,7 +255,7 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
 	hsrv, err := newHTTPServer(gs, cfg.HTTP, log)
 	if err != nil {
-		_ = client.Disconnect(context.Background())
+		disconnect()
 		return nil, err
 	}
 
@@ -241,11 +263,11 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 
 	lis, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
-		_ = client.Disconnect(context.Background())
+		disconnect()
 		return nil, fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	r := &Running{cfg: cfg, log: log, grpc: gs, http: hsrv, health: hs, lis: lis, client: client, tel: tel, svc: svc,
+	r := &Running{cfg: cfg, log: log, grpc: gs, http: hsrv, health: hs, lis: lis, client: client, shared: shared, tel: tel, svc: svc,
 		cancel: cancel, served: make(chan error, 1), ready: make(chan struct{})}
 	// One port: native gRPC connections go to grpc-go's transport, the
 	// rest to net/http (connmux.go).
@@ -271,6 +293,10 @@ func (r *Running) GRPCServiceInfo() map[string]grpc.ServiceInfo { return r.grpc.
 
 // Addr is the address the server listens on.
 func (r *Running) Addr() string { return r.lis.Addr().String() }
+
+// Client is the service's database client, for replicas started in the
+// same process (Options.Client).
+func (r *Running) Client() *mongo.Client { return r.client }
 
 // Ready is closed once the service serves.
 func (r *Running) Ready() <-chan struct{} { return r.ready }
@@ -310,8 +336,10 @@ func (r *Running) Stop() error {
 				errs = append(errs, fmt.Errorf("close %s's clients: %w", r.cfg.Service, err))
 			}
 		}
-		if err := r.client.Disconnect(context.Background()); err != nil {
-			errs = append(errs, fmt.Errorf("disconnect database: %w", err))
+		if !r.shared {
+			if err := r.client.Disconnect(context.Background()); err != nil {
+				errs = append(errs, fmt.Errorf("disconnect database: %w", err))
+			}
 		}
 		if err := r.tel.Shutdown(5 * time.Second); err != nil {
 			errs = append(errs, err)

@@ -25,6 +25,7 @@ import (
 	"github.com/opencrm/crm/pkg/auth"
 	"github.com/opencrm/crm/pkg/config"
 	"github.com/opencrm/crm/pkg/embedded"
+	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/pkg/server"
 	"github.com/opencrm/crm/pkg/telemetry"
@@ -82,6 +83,16 @@ type Platform struct {
 	collector *collector.Collector
 	running   []*server.Running
 	console   *console.Running
+	// started holds how each service was started, for StartReplica.
+	started map[string]started
+}
+
+// started is one service's start: its config, setup and first instance.
+type started struct {
+	cfg     server.Config
+	setup   server.Setup
+	first   *server.Running
+	logging io.Writer
 }
 
 // Addr returns the address of the named service.
@@ -99,7 +110,7 @@ func Start(ctx context.Context, o Options) (p *Platform, err error) {
 	if err := os.MkdirAll(o.Data, 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
-	p = &Platform{TraceFile: filepath.Join(o.Data, "traces.jsonl")}
+	p = &Platform{TraceFile: filepath.Join(o.Data, "traces.jsonl"), started: map[string]started{}}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, p.Stop())
@@ -155,18 +166,15 @@ func Start(ctx context.Context, o Options) (p *Platform, err error) {
 		if err != nil {
 			return err
 		}
-		r, err := server.Start(ctx, base(name, addr, database), s, server.Options{LogOutput: o.LogOutput, Telemetry: tel})
+		cfg := base(name, addr, database)
+		r, err := server.Start(ctx, cfg, s, server.Options{LogOutput: o.LogOutput, Telemetry: tel})
 		if err != nil {
 			return err
 		}
 		p.running = append(p.running, r)
 		p.Services = append(p.Services, Service{Name: name, Addr: r.Addr()})
-		select {
-		case <-r.Ready():
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+		p.started[name] = started{cfg: cfg, setup: s, first: r, logging: o.LogOutput}
+		return p.ready(ctx, r)
 	}
 	if err := start(profile.Name, o.ProfileAddr, profile.DefaultDatabase, profile.Setup, nil); err != nil {
 		return p, err
@@ -206,6 +214,42 @@ func Start(ctx context.Context, o Options) (p *Platform, err error) {
 		}
 	}
 	return p, nil
+}
+
+// ready waits until r serves.
+func (p *Platform) ready(ctx context.Context, r *server.Running) error {
+	select {
+	case <-r.Ready():
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// StartReplica starts one more instance of the named running service on a
+// free port, as a second replica would run, and returns its address: the
+// same settings and peers, sharing the first instance's database client (on
+// the embedded database, replicas must share its one connection to keep
+// every command atomic). feedHook, when not nil, is its feed producer's
+// fault hook (feed.Producer.Hook). For tests of several replicas; Stop
+// stops it with the rest.
+func (p *Platform) StartReplica(ctx context.Context, name string, feedHook func(context.Context, feed.Step) error) (string, error) {
+	s, ok := p.started[name]
+	if !ok {
+		return "", fmt.Errorf("start a replica: no service %q", name)
+	}
+	tel, err := telemetry.TracesTo(ctx, name, p.Collector)
+	if err != nil {
+		return "", err
+	}
+	cfg := s.cfg
+	cfg.ListenAddr = "127.0.0.1:0"
+	r, err := server.Start(ctx, cfg, s.setup, server.Options{LogOutput: s.logging, Telemetry: tel, Client: s.first.Client(), FeedHook: feedHook})
+	if err != nil {
+		return "", fmt.Errorf("start a replica of %s: %w", name, err)
+	}
+	p.running = append(p.running, r)
+	return r.Addr(), p.ready(ctx, r)
 }
 
 // startConsole serves the web console in front of the four services.
