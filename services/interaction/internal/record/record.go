@@ -206,7 +206,8 @@ func Normalize(i *Interaction, prefix string, now time.Time) error {
 		i.DedupKey = "id:" + i.ID
 	}
 	if i.Kind == KindPurchase && i.Purchase.OrderID != "" {
-		i.OrderKey = "order:" + i.CustomerID + "\x00" + i.SourceSystem + "\x00" + i.Purchase.OrderID
+		// Length-prefixed like the dedup key, for the same reason.
+		i.OrderKey = "order:" + i.CustomerID + ":" + strconv.Itoa(len(i.SourceSystem)) + ":" + i.SourceSystem + ":" + i.Purchase.OrderID
 	} else {
 		i.OrderKey = "id:" + i.ID
 	}
