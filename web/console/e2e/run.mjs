@@ -248,7 +248,7 @@ try {
     await page.goto(`${base}/customers/${a.customer.id}`);
     await page.getByRole("heading", { level: 1, name: keep }).waitFor({ timeout: LONG });
     await page.getByRole("button", { name: "Merge with…" }).click();
-    await page.getByLabel("Other customer").pressSequentially(`merge dup${tag}`, { delay: 40 });
+    await page.getByRole("searchbox", { name: "Other customer" }).pressSequentially(`merge dup${tag}`, { delay: 40 });
     const pick = page.getByRole("list", { name: "Customers found" }).getByRole("button", { name: dup });
     await pick.waitFor({ timeout: LONG });
     // Chosen by keyboard.
