@@ -234,6 +234,70 @@ try {
     await shoot("customer");
   });
 
+  await step("merge two customers after a side-by-side preview", async () => {
+    const keep = `Merge Keep${tag}`;
+    const dup = `Merge Dup${tag}`;
+    const a = await call("/crm.customer.v1.CustomerService/CreateCustomer", {
+      customer: { kind: "CUSTOMER_KIND_PERSON", displayName: keep, emails: [{ address: `keep.${tag}@example.com` }] },
+      requestId: `e2e-keep-${tag}`,
+    });
+    const b = await call("/crm.customer.v1.CustomerService/CreateCustomer", {
+      customer: { kind: "CUSTOMER_KIND_PERSON", displayName: dup, emails: [{ address: `dup.${tag}@example.com` }], phones: [{ number: "+442079460123" }] },
+      requestId: `e2e-dup-${tag}`,
+    });
+    await page.goto(`${base}/customers/${a.customer.id}`);
+    await page.getByRole("heading", { level: 1, name: keep }).waitFor({ timeout: LONG });
+    await page.getByRole("button", { name: "Merge with…" }).click();
+    await page.getByRole("searchbox", { name: "Other customer" }).pressSequentially(`merge dup${tag}`, { delay: 40 });
+    const pick = page.getByRole("list", { name: "Customers found" }).getByRole("button", { name: dup });
+    await pick.waitFor({ timeout: LONG });
+    // Chosen by keyboard.
+    await pick.focus();
+    await page.keyboard.press("Enter");
+    const form = page.getByRole("form", { name: "Merge preview" });
+    // What the survivor keeps: both e-mails and the duplicate's phone.
+    const after = form.locator("tbody tr", { hasText: "E-mails" }).locator("td").nth(2);
+    await after.getByText(`keep.${tag}@example.com`).waitFor();
+    await after.getByText(`dup.${tag}@example.com`).waitFor();
+    await form.getByTestId("merge-takes").getByText("emails, phones").waitFor();
+    await shoot("customer-merge");
+    await form.getByRole("button", { name: `Merge ${dup} into ${keep}` }).click();
+    await page.getByRole("status").filter({ hasText: `Merged ${dup} into ${keep}` }).waitFor({ timeout: LONG });
+    const loser = await call("/crm.customer.v1.CustomerService/GetCustomer", { name: b.customer.name });
+    if (loser.customer.state !== "CUSTOMER_STATE_MERGED" || loser.customer.mergedInto !== a.customer.name) {
+      throw new Error(`the duplicate is ${loser.customer.state}, merged into ${loser.customer.mergedInto}`);
+    }
+    await page.locator("section[aria-label='Merge history'] li", { hasText: b.customer.id }).waitFor({ timeout: LONG });
+  });
+
+  await step("erase a customer after typing its name", async () => {
+    const who = `Erase Me${tag}`;
+    const c = await call("/crm.customer.v1.CustomerService/CreateCustomer", {
+      customer: { kind: "CUSTOMER_KIND_PERSON", displayName: who, emails: [{ address: `erase.${tag}@example.com` }] },
+      requestId: `e2e-erase-${tag}`,
+    });
+    await page.goto(`${base}/customers/${c.customer.id}`);
+    await page.getByRole("heading", { level: 1, name: who }).waitFor({ timeout: LONG });
+    await page.getByRole("button", { name: "Erase…" }).click();
+    const form = page.getByRole("form", { name: "Erase the customer" });
+    const button = form.getByRole("button", { name: "Erase for good" });
+    await form.getByLabel("Reason").fill(`e2e privacy request ${tag}`);
+    // A near miss leaves the button disabled.
+    await form.getByLabel(`Type ${who} to confirm`).fill(who.toLowerCase());
+    if (await button.isEnabled()) throw new Error("the erase button is enabled before the name is typed");
+    await form.getByLabel(`Type ${who} to confirm`).fill(who);
+    if (!(await button.isEnabled())) throw new Error("the erase button stays disabled after the name is typed");
+    await shoot("customer-erase");
+    await button.click();
+    await page.getByRole("status").filter({ hasText: `Customer ${c.customer.id} was erased.` }).waitFor({ timeout: LONG });
+    const gone = await page.evaluate(async (name) => {
+      const r = await fetch("/crm.customer.v1.CustomerService/GetCustomer", { method: "POST", headers: { "Content-Type": "application/json", "Connect-Protocol-Version": "1", Authorization: "Bearer " + sessionStorage.getItem("crm.token") }, body: JSON.stringify({ name }) });
+      const j = await r.json();
+      return r.ok ? j.customer?.displayName ?? "" : "";
+    }, c.customer.name);
+    if (gone === who) throw new Error("the erased customer still has its name");
+  });
+
   await step("errors name the field", async () => {
     await page.getByRole("link", { name: "Customers" }).click();
     await page.getByLabel("Country").fill("D");

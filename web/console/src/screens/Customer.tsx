@@ -5,7 +5,7 @@ import { create } from "@bufbuild/protobuf";
 import { FieldMaskSchema, timestampNow } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { CustomerService, InteractionService, LoyaltyService, SegmentationService, requestId } from "../api";
-import { ConsentChannel, LifecycleStage, type Customer } from "@gen/crm/customer/v1/customer_pb.js";
+import { ConsentChannel, CustomerState, LifecycleStage, type Customer } from "@gen/crm/customer/v1/customer_pb.js";
 import { Channel, Direction, InteractionKind } from "@gen/crm/interaction/v1/interaction_pb.js";
 import { CasePriority, CaseStatus } from "@gen/crm/interaction/v1/case_pb.js";
 import { EntryType } from "@gen/crm/loyalty/v1/account_pb.js";
@@ -13,7 +13,8 @@ import type { Program } from "@gen/crm/loyalty/v1/program_pb.js";
 import { ErrorBox, Field, Loading, Section, Sentinel, problemOrUndefined } from "../ui";
 import { fieldError, isConflict, problemOf } from "../errors";
 import { day, idOf, label, money, parseMoney, when } from "../format";
-import { Link } from "../router";
+import { Link, useLocation } from "../router";
+import { EraseAction, MergeAction } from "./CustomerActions";
 
 /** How long after logging an interaction the page watches for its effects (points, grades). */
 const FOLLOW_MS = 90_000;
@@ -23,6 +24,7 @@ export function CustomerPage({ id }: { id: string }) {
   const q = useQuery(CustomerService.method.getCustomer, { name });
   const [followUntil, setFollowUntil] = useState(0);
   const following = followUntil > Date.now();
+  const merged = useLocation().params.get("merged");
   if (q.isPending) return <Loading what="the customer" />;
   if (q.error) return <ErrorBox error={q.error} title="The customer could not be read" />;
   const c = q.data.customer!;
@@ -34,6 +36,7 @@ export function CustomerPage({ id }: { id: string }) {
           Merged into <Link to={`/customers/${idOf(c.mergedInto)}`}>{idOf(c.mergedInto)}</Link>.
         </p>
       )}
+      {merged && <p className="notice" role="status">Merged {merged} into this customer.</p>}
       <div className="grid">
         <Profile customer={c} />
         <Grades customer={name} follow={following} />
@@ -41,6 +44,8 @@ export function CustomerPage({ id }: { id: string }) {
         <OpenCases customer={name} />
         <LogInteraction customer={name} onLogged={() => setFollowUntil(Date.now() + FOLLOW_MS)} />
         <Merges customer={name} />
+        {c.state === CustomerState.ACTIVE && <MergeAction customer={c} />}
+        {c.state === CustomerState.ACTIVE && <EraseAction customer={c} />}
       </div>
       <Timeline customer={name} />
     </>

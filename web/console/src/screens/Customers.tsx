@@ -2,7 +2,7 @@ import { useState } from "react";
 import { useQuery } from "@connectrpc/connect-query";
 import { CustomerService } from "../api";
 import { LifecycleStage, type Customer } from "@gen/crm/customer/v1/customer_pb.js";
-import { Link } from "../router";
+import { Link, useLocation } from "../router";
 import { ErrorBox, Field, Loading, problemOrUndefined } from "../ui";
 import { fieldError } from "../errors";
 import { day, idOf, label } from "../format";
@@ -12,6 +12,7 @@ const PAGE = 25;
 
 /** Customers: search as you type, or the list with filters and pages. */
 export function Customers() {
+  const erased = useLocation().params.get("erased");
   const [text, setText] = useState("");
   const query = useDebounced(text.trim(), 250);
   const [stage, setStage] = useState(0);
@@ -30,6 +31,7 @@ export function Customers() {
   return (
     <>
       <h1>Customers</h1>
+      {erased && <p className="notice" role="status">Customer {erased} was erased.</p>}
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
         <Field label="Search" hint="Name, e-mail or phone">
           <input type="search" value={text} onChange={(e) => { setText(e.target.value); reset(); }} placeholder="Ada, ada@example.com, +44…" autoFocus />
