@@ -209,6 +209,7 @@ func run(out string, batches, pages int) error {
 					Purchase:     &record.Purchase{OrderID: fmt.Sprint("o-", seq), Amount: record.Amount{Minor: 1000, Currency: "EUR"}, RefundIDs: []string{}},
 					SourceSystem: "bench", ExternalID: fmt.Sprint(seq), Tags: []string{}, Version: 1}
 				i.DedupKey = "ext:5:bench:" + i.ExternalID
+				i.OrderKey = "order:" + i.CustomerID + ":5:bench:" + i.Purchase.OrderID
 				docs[n] = i
 			}
 			_, err := rawDB.Collection(coll).InsertMany(ctx, docs)
