@@ -171,7 +171,7 @@ func (c *cli) customerShow() *cobra.Command {
 	return &cobra.Command{
 		Use:   "show CUSTOMER",
 		Short: "Show everything about a customer: state, merge, contacts, consents, owner",
-		Args:  args(1, "a customer (customers/ID; crmctl customers search finds it)"),
+		Args:  args(1, customerArg),
 		RunE: c.connected(func(_ *cobra.Command, pos []string) error {
 			resp, err := c.profile.GetCustomer(c.ctx, &customerv1.GetCustomerRequest{Name: name("customers", pos[0])})
 			if err != nil {

@@ -98,7 +98,7 @@ func (c *cli) interactionLog() *cobra.Command {
 		Short: "Log an interaction: a purchase, a refund, a complaint (which opens a case), an inquiry...",
 		Example: "  crmctl interactions log customers/ID --kind purchase --channel web --amount 49.90 --currency EUR --order A-1001\n" +
 			"  crmctl interactions log customers/ID --kind complaint --channel phone --subject 'late delivery' --priority high",
-		Args: args(1, "a customer (customers/ID; crmctl customers search finds it)"),
+		Args: args(1, customerArg),
 		RunE: c.connected(func(cmd *cobra.Command, pos []string) error {
 			k, err := enum("INTERACTION_KIND_", kind, interactionv1.InteractionKind_value, "--kind")
 			if err != nil {
@@ -175,7 +175,7 @@ func (c *cli) interactionTimeline() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "timeline CUSTOMER",
 		Short: "A customer's interactions, newest first",
-		Args:  args(1, "a customer (customers/ID; crmctl customers search finds it)"),
+		Args:  args(1, customerArg),
 		RunE: c.connected(func(_ *cobra.Command, pos []string) error {
 			all := &interactionv1.ListInteractionsResponse{}
 			err := c.pages(&p, func(token string) (string, error) {

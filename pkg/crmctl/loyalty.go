@@ -21,6 +21,9 @@ func (c *cli) accountView(a *loyaltyv1.Account) view {
 
 const programArg = "a program (programs/ID, for example the demo's programs/club)"
 
+// customerArg describes a command's one customer argument and where to find it.
+const customerArg = "a customer (customers/ID; crmctl customers search finds it)"
+
 func (c *cli) loyaltyCmd() *cobra.Command {
 	return group("loyalty", "Loyalty accounts, statements, points and rewards",
 		c.loyaltyAccount(), c.loyaltyStatement(), c.loyaltyEarn(), c.loyaltyRedeem(), c.loyaltyRewards(), c.loyaltyRedeemReward())

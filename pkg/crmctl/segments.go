@@ -226,7 +226,7 @@ func (c *cli) segmentCustomer() *cobra.Command {
 	return &cobra.Command{
 		Use:   "customer CUSTOMER",
 		Short: "One customer's grades, and what each rule segment saw",
-		Args:  args(1, "a customer (customers/ID; crmctl customers search finds it)"),
+		Args:  args(1, customerArg),
 		RunE: c.connected(func(_ *cobra.Command, pos []string) error {
 			resp, err := c.seg.GetCustomerSegments(c.ctx, &segmentationv1.GetCustomerSegmentsRequest{Customer: name("customers", pos[0])})
 			if err != nil {
