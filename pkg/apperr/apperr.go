@@ -56,11 +56,16 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Is reports whether target is an *Error of the same kind and reason, so
-// errors.Is works against package-level sentinel values.
+// Is reports whether target is an *Error or a Reason of the same kind and
+// reason, so errors.Is works against a service's declared reasons.
 func (e *Error) Is(target error) bool {
-	t, ok := target.(*Error)
-	return ok && t.Kind == e.Kind && t.Reason == e.Reason && (t.Field == "" || t.Field == e.Field)
+	switch t := target.(type) {
+	case *Error:
+		return t.Kind == e.Kind && t.Reason == e.Reason && (t.Field == "" || t.Field == e.Field)
+	case Reason:
+		return t.Kind == e.Kind && t.Reason == e.Reason
+	}
+	return false
 }
 
 // With returns a copy of e with metadata added.
@@ -101,4 +106,27 @@ func As(err error) (*Error, bool) {
 	var e *Error
 	ok := errors.As(err, &e)
 	return e, ok
+}
+
+// Reason is a kind and reason without a message: the value a service
+// declares once, in its errors.go, for each reason its callers may act
+// on. Errors made from it match it with errors.Is.
+type Reason struct {
+	Kind   Kind
+	Reason string
+}
+
+// Error implements error, so that a Reason can be an errors.Is target.
+func (r Reason) Error() string { return r.Reason }
+
+// New returns an error of this reason with a message.
+func (r Reason) New(format string, args ...any) *Error {
+	return &Error{Kind: r.Kind, Reason: r.Reason, Message: fmt.Sprintf(format, args...)}
+}
+
+// Field returns an error of this reason about the request field field.
+func (r Reason) Field(field, format string, args ...any) *Error {
+	e := r.New(format, args...)
+	e.Field = field
+	return e
 }
