@@ -135,8 +135,18 @@ type Producer struct {
 	// a crash would). Nil in production.
 	Hook func(ctx context.Context, s Step) error
 
-	mu      sync.Mutex // serialises publishing in this process
-	tail    int64      // the end of the chain as far as this process knows; under mu
+	mu       sync.Mutex // serialises publishing in this process
+	tail     int64      // the end of the chain as far as this process knows; under mu
+	hinted   int64      // the end this process last wrote to the shared hint; under mu
+	unhinted int        // chunks placed since; under mu
+	// done holds the intents of batches whose records are all placed,
+	// waiting to be deleted together (see tidy.go).
+	doneMu sync.Mutex
+	done   map[string]bool
+	// scanned holds the intents the previous scan found: a scan recovers
+	// only those found twice, which spares the batches still in flight or
+	// waiting for deletion (the first scan recovers every one).
+	scanned map[string]bool
 	records []Records
 	// failed holds the documents whose flush, and the record batches whose
 	// placing, failed in this process, for Relay to retry.
@@ -153,7 +163,7 @@ func NewProducer(db *mongo.Database) *Producer {
 		id: rand.Text(), db: db,
 		events: db.Collection(EventsCollection), pending: db.Collection(pendingCollection), state: db.Collection(stateCollection),
 		Poll: 250 * time.Millisecond, Now: time.Now,
-		wake: make(chan struct{}), failed: map[string]leftBehind{}, failedBatches: map[string]bool{},
+		wake: make(chan struct{}), failed: map[string]leftBehind{}, failedBatches: map[string]bool{}, done: map[string]bool{},
 	}
 }
 
@@ -303,6 +313,13 @@ func (p *Producer) Relay(ctx context.Context, interval time.Duration, onError fu
 			onError(err)
 		}
 	}
+	defer func() {
+		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tidyTimeout)
+		defer cancel()
+		if err := p.tidy(tctx); err != nil {
+			onError(err)
+		}
+	}()
 	for scan := true; ; scan = !p.ScanOnlyAtStart {
 		if scan {
 			held, err := p.holdLease(ctx, 3*interval)
@@ -324,6 +341,7 @@ func (p *Producer) Relay(ctx context.Context, interval time.Duration, onError fu
 		for _, b := range batches {
 			report(p.Recover(ctx, b))
 		}
+		report(p.tidy(ctx))
 		select {
 		case <-ctx.Done():
 			return

@@ -193,14 +193,23 @@ func (p *Producer) forget(batch string) {
 	p.failedMu.Unlock()
 }
 
-// recoverAll recovers every batch with an intent left (a small collection:
-// batches in flight, and those a crash cut short).
+// recoverAll recovers the batches with an intent left (a small collection:
+// batches in flight, finished ones waiting for deletion, and those a crash
+// cut short). After the first scan it recovers only intents the previous
+// scan found too: one in flight or waiting is then gone, unless its
+// writer stopped, and recovering it anyway would cost a lookup per record.
 func (p *Producer) recoverAll(ctx context.Context) error {
 	ids, err := mongox.IDs(ctx, p.pending, bson.D{}, 0)
 	if err != nil {
 		return err
 	}
+	prev := p.scanned
+	p.scanned = make(map[string]bool, len(ids))
 	for _, id := range ids {
+		p.scanned[id] = true
+		if (prev != nil && !prev[id]) || p.queued(id) {
+			continue
+		}
 		if err := p.Recover(ctx, id); err != nil {
 			return err
 		}
@@ -235,7 +244,10 @@ func (p *Producer) settle(ctx context.Context, in intent, inserted []string) err
 			}
 		}
 		if len(want) == 0 {
-			if writer || len(placed) == len(in.IDs) {
+			if writer {
+				return p.finished(ctx, in.ID)
+			}
+			if len(placed) == len(in.IDs) {
 				_, err := p.pending.DeleteOne(ctx, bson.D{{Key: "_id", Value: in.ID}})
 				return mongox.Wrap("clear a batch's intent", err)
 			}
@@ -257,15 +269,10 @@ func (p *Producer) settle(ctx context.Context, in intent, inserted []string) err
 			return err
 		}
 		if writer && in.V == 0 && ok[0] && len(c.Refs) == len(inserted) {
-			// The common case: all placed at once. Deleting the intent only
-			// if no recovery moved it on keeps a recovery's view of it true.
-			res, err := p.pending.DeleteOne(ctx, bson.D{{Key: "_id", Value: in.ID}, {Key: "v", Value: int64(0)}})
-			if err != nil {
-				return mongox.Wrap("clear a batch's intent", err)
-			}
-			if res.DeletedCount == 1 {
-				return nil
-			}
+			// The common case: all placed at once. A recovery that reads the
+			// intent meanwhile finds every record placed (its own placing
+			// collides with this one) and deletes it, or finds it gone.
+			return p.finished(ctx, in.ID)
 		}
 		res, err := p.pending.UpdateOne(ctx, bson.D{{Key: "_id", Value: in.ID}, {Key: "v", Value: in.V}},
 			bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: in.V + 1}}}, {Key: "$push", Value: bson.D{{Key: "placed", Value: bson.D{{Key: "$each", Value: c.Refs}}}}}})

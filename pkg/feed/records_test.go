@@ -206,3 +206,86 @@ func TestErasedRecordsLeaveRedactedEventsInTheirPlaces(t *testing.T) {
 		}
 	}
 }
+
+// The bookkeeping of a batch (its intent's deletion, the end hint) is
+// written every few batches and by Relay, not per batch; what waits is
+// written when Relay stops, and a batch whose producer went away with its
+// intent still queued is delivered once, by another replica's relay.
+func TestBatchBookkeepingIsWrittenInBulk(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, p, _ := setup(t)
+	notes := db.Collection("notes")
+	p.AddRecords(feed.Records{Collection: notes, Event: noteEvent})
+	pending := func() int64 {
+		n, err := db.Collection("feed_pending").CountDocuments(ctx, bson.D{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	hint := func() int64 {
+		var h struct {
+			Next int64 `bson:"next"`
+		}
+		if err := db.Collection("feed_state").FindOne(ctx, bson.D{{Key: "_id", Value: "end"}}).Decode(&h); err != nil && err != mongo.ErrNoDocuments {
+			t.Fatal(err)
+		}
+		return h.Next
+	}
+	for i := range 20 {
+		if err := insertNotes(ctx, t, p, notes, fmt.Sprintf("a%d-1", i), fmt.Sprintf("a%d-2", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 20 batches: the first 16 intents were deleted together, 4 wait; the
+	// hint was written after 16 placements.
+	if n := pending(); n != 4 {
+		t.Fatalf("%d intents left after 20 batches, want the 4 waiting", n)
+	}
+	if h := hint(); h != 33 {
+		t.Fatalf("hint %d after 20 batches of 2, want 33 (written after the 16th)", h)
+	}
+	relayCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.Relay(relayCtx, time.Hour, func(err error) { t.Error(err) })
+	}()
+	stop()
+	<-done
+	if n, h := pending(), hint(); n != 0 || h != 41 {
+		t.Fatalf("after Relay stopped: %d intents, hint %d; want 0 and 41", n, h)
+	}
+
+	// A producer that goes away with queued intents: another replica's
+	// relay recovers them, and each record is delivered once.
+	gone := feed.NewProducer(db)
+	gone.AddRecords(feed.Records{Collection: notes, Event: noteEvent})
+	if err := insertNotes(ctx, t, gone, notes, "b1", "b2", "b3"); err != nil {
+		t.Fatal(err)
+	}
+	if n := pending(); n != 1 {
+		t.Fatalf("%d intents left, want the one queued", n)
+	}
+	other := feed.NewProducer(db)
+	other.AddRecords(feed.Records{Collection: notes, Event: noteEvent})
+	relayCtx, stop = context.WithCancel(ctx)
+	defer stop()
+	go other.Relay(relayCtx, 10*time.Millisecond, func(err error) { t.Error(err) }, notes)
+	waitFor(t, func() bool { return pending() == 0 })
+	evs := collect(t, other, 43)
+	seen := map[string]bool{}
+	for _, ev := range evs {
+		if seen[ev.GetId()] {
+			t.Fatalf("%s delivered twice", ev.GetId())
+		}
+		seen[ev.GetId()] = true
+	}
+	if len(evs) != 43 || !seen["noted-b3"] {
+		t.Fatalf("delivered %d events, want 43 ending with b3", len(evs))
+	}
+	if last, err := other.LastSequence(ctx); err != nil || last != 43 {
+		t.Fatalf("the feed ends at %d (%v), want 43: a batch was placed twice", last, err)
+	}
+}
