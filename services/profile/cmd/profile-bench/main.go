@@ -38,10 +38,10 @@ import (
 	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/pkg/server"
-	"github.com/opencrm/crm/services/profile/internal/api"
 	"github.com/opencrm/crm/services/profile/internal/archive"
 	"github.com/opencrm/crm/services/profile/internal/customer"
 	"github.com/opencrm/crm/services/profile/internal/store"
+	"github.com/opencrm/crm/services/profile/service"
 )
 
 func main() {
@@ -202,9 +202,9 @@ func run(out string, ops int, callerCounts []int) error {
 	defer db.Stop()
 	mcfg := mongox.Config{URI: db.URI(), Database: "bench", Mode: mongox.ModeEmbedded, MaxPoolSize: 1, ConnectTimeout: 10 * time.Second}
 	secret := []byte(rand.Text() + rand.Text())
-	svc, err := server.Start(ctx, server.Config{Service: api.ServiceName, ListenAddr: "127.0.0.1:0", Mongo: mcfg,
+	svc, err := server.Start(ctx, server.Config{Service: service.Name, ListenAddr: "127.0.0.1:0", Mongo: mcfg,
 		Auth: auth.Config{HMACSecret: secret}, PageTokenKey: secret, ShutdownTimeout: 5 * time.Second},
-		api.Setup(api.Options{Retention: time.Hour, PurgeEvery: time.Hour}), server.Options{LogOutput: io.Discard})
+		service.SetupWith(service.Options{Retention: time.Hour, PurgeEvery: time.Hour}), server.Options{LogOutput: io.Discard})
 	if err != nil {
 		return err
 	}

@@ -25,9 +25,9 @@ import (
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/pkg/server"
-	"github.com/opencrm/crm/services/profile/internal/api"
 	"github.com/opencrm/crm/services/profile/internal/customer"
 	"github.com/opencrm/crm/services/profile/internal/store"
+	"github.com/opencrm/crm/services/profile/service"
 )
 
 // scaleSection starts the part of the results file the scale runs write.
@@ -97,9 +97,9 @@ func runScale(ctx context.Context, backend string, n, ops, beforeOps int) (scale
 	defer db.Stop()
 	mcfg := mongox.Config{URI: db.URI(), Database: "bench", Mode: mongox.ModeEmbedded, MaxPoolSize: 1, ConnectTimeout: 10 * time.Second}
 	secret := []byte(rand.Text() + rand.Text())
-	svc, err := server.Start(ctx, server.Config{Service: api.ServiceName, ListenAddr: "127.0.0.1:0", Mongo: mcfg,
+	svc, err := server.Start(ctx, server.Config{Service: service.Name, ListenAddr: "127.0.0.1:0", Mongo: mcfg,
 		Auth: auth.Config{HMACSecret: secret}, PageTokenKey: secret, ShutdownTimeout: 5 * time.Second},
-		api.Setup(api.Options{Retention: time.Hour, PurgeEvery: time.Hour}), server.Options{LogOutput: io.Discard})
+		service.SetupWith(service.Options{Retention: time.Hour, PurgeEvery: time.Hour}), server.Options{LogOutput: io.Discard})
 	if err != nil {
 		return r, err
 	}

@@ -44,6 +44,13 @@ type Handler struct {
 
 var _ customerv1.CustomerServiceServer = (*Handler)(nil)
 
+// New returns the handler of the archive's use cases; keys keeps the
+// responses of idempotent requests, pages signs page tokens, and events
+// serves the customer feed.
+func New(arc *archive.Archive, keys *idempotency.Store, pages *pagetoken.Codec, events *feed.Producer) *Handler {
+	return &Handler{archive: arc, keys: keys, pages: pages, feed: events}
+}
+
 func idOf(name string) string { return strings.TrimPrefix(name, "customers/") }
 
 // CreateCustomer implements the API method.
