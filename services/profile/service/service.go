@@ -40,6 +40,9 @@ type Options struct {
 	Purposes []string
 }
 
+// The store is the archive's repository.
+var _ archive.Repository = (*store.Store)(nil)
+
 // purposeRE is the form of a consent purpose.
 var purposeRE = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,63}$`)
 
@@ -85,7 +88,7 @@ func SetupWith(o Options) server.Setup {
 		producer := d.Producer()
 		st := store.New(d.DB, producer)
 		keys := idempotency.New(d.DB)
-		arc := &archive.Archive{Store: st, Keys: keys, Retention: o.Retention, Purposes: o.Purposes, Now: time.Now}
+		arc := archive.New(st, keys, archive.Options{Retention: o.Retention, Purposes: o.Purposes, Now: time.Now})
 		customerv1.RegisterCustomerServiceServer(d.GRPC, api.New(arc, keys, d.PageTokens, producer))
 		relay := func(ctx context.Context) {
 			producer.Relay(ctx, 5*time.Second, func(err error) { d.Log.WarnContext(ctx, "outbox relay", "error", err) }, st.Customers())

@@ -230,7 +230,7 @@ func run(out string, ops int, callerCounts []int) error {
 	}
 	defer inproc.Disconnect(ctx)
 	idb := inproc.Database(mcfg.Database)
-	arc := &archive.Archive{Store: store.New(idb, feed.NewProducer(idb)), Keys: idempotency.New(idb), Retention: time.Hour, Now: time.Now}
+	arc := archive.New(store.New(idb, feed.NewProducer(idb)), idempotency.New(idb), archive.Options{Retention: time.Hour})
 	raw := inproc.Database(mcfg.Database).Collection("raw_customers")
 
 	// The floor: a gRPC round trip on the same connection with no auth and

@@ -255,36 +255,8 @@ func (s *Store) Erase(ctx context.Context, id string, at time.Time, ev feed.Pend
 	return nil
 }
 
-// Filter selects customers for List.
-type Filter struct {
-	States         []customer.State
-	Stage          customer.Stage
-	Tag            string
-	CountryCode    string
-	Owner          string
-	CreateFrom     *time.Time
-	CreateTo       *time.Time
-	UpdateFrom     *time.Time
-	UpdateTo       *time.Time
-	Attributes     map[string]customer.Attribute
-	ExcludeID      string
-	DedupKeysAnyOf []string
-}
-
-// Order is a List order: the sort field and direction.
-type Order struct {
-	Field string // "create_time", "update_time" or "name_key"
-	Desc  bool
-}
-
-// After is the position after the last item of a page.
-type After struct {
-	Time *time.Time `json:"t,omitempty"`
-	Text *string    `json:"s,omitempty"`
-	ID   string     `json:"id"`
-}
-
-func (f Filter) query() bson.D {
+// query is the MongoDB filter of f.
+func query(f customer.Filter) bson.D {
 	q := bson.D{}
 	if len(f.States) > 0 {
 		q = append(q, bson.E{Key: "state", Value: bson.D{{Key: "$in", Value: f.States}}})
@@ -339,8 +311,8 @@ func (f Filter) query() bson.D {
 
 // List returns up to limit customers matching f in order o after the
 // position a (nil for the first page).
-func (s *Store) List(ctx context.Context, f Filter, o Order, a *After, limit int) ([]*customer.Customer, error) {
-	q := f.query()
+func (s *Store) List(ctx context.Context, f customer.Filter, o customer.Order, a *customer.After, limit int) ([]*customer.Customer, error) {
+	q := query(f)
 	dir, cmp := 1, "$gt"
 	if o.Desc {
 		dir, cmp = -1, "$lt"
@@ -372,32 +344,9 @@ func (s *Store) List(ctx context.Context, f Filter, o Order, a *After, limit int
 	return out, nil
 }
 
-// PositionOf returns the page position after c in order o.
-func PositionOf(c *customer.Customer, o Order) After {
-	a := After{ID: c.ID}
-	switch o.Field {
-	case "create_time":
-		t := c.CreateTime
-		a.Time = &t
-	case "update_time":
-		t := c.UpdateTime
-		a.Time = &t
-	default:
-		n := c.NameKey
-		a.Text = &n
-	}
-	return a
-}
-
-// DuplicateKey is a dedup key shared by several active customers.
-type DuplicateKey struct {
-	Key   string `bson:"_id"`
-	Count int64  `bson:"count"`
-}
-
 // SharedDedupKeys returns up to limit dedup keys that more than one active
 // customer has.
-func (s *Store) SharedDedupKeys(ctx context.Context, limit int) ([]DuplicateKey, error) {
+func (s *Store) SharedDedupKeys(ctx context.Context, limit int) ([]string, error) {
 	pipe := mongo.Pipeline{
 		{{Key: "$match", Value: bson.D{{Key: "state", Value: customer.StateActive}}}},
 		{{Key: "$unwind", Value: "$dedup_keys"}},
@@ -410,9 +359,15 @@ func (s *Store) SharedDedupKeys(ctx context.Context, limit int) ([]DuplicateKey,
 	if err != nil {
 		return nil, mongox.Wrap("find shared keys", err)
 	}
-	var out []DuplicateKey
-	if err := cur.All(ctx, &out); err != nil {
+	var shared []struct {
+		Key string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &shared); err != nil {
 		return nil, mongox.Wrap("find shared keys", err)
+	}
+	out := make([]string, len(shared))
+	for i, k := range shared {
+		out[i] = k.Key
 	}
 	return out, nil
 }
