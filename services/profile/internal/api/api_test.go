@@ -185,7 +185,7 @@ func TestUpdateFieldMask(t *testing.T) {
 	_, err = e.client.CreateCustomer(e.ctx, &customerv1.CreateCustomerRequest{Customer: person("Takes new", "new@example.com")})
 	servertest.WantCode(t, err, codes.AlreadyExists, "customer.emails[0].address")
 	_, err = e.client.UpdateCustomer(e.ctx, &customerv1.UpdateCustomerRequest{Customer: upd, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"create_time"}}})
-	servertest.WantCode(t, err, codes.InvalidArgument, "update_mask")
+	servertest.WantCode(t, err, codes.InvalidArgument, "update_mask.paths")
 	_, err = e.client.UpdateCustomer(e.ctx, &customerv1.UpdateCustomerRequest{Customer: &customerv1.Customer{Name: c.GetName(), Etag: c.GetEtag(), Owner: "x"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"owner"}}})
 	servertest.WantCode(t, err, codes.Aborted, "")
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/opencrm/crm/pkg/ids"
 	"github.com/opencrm/crm/services/profile/internal/customer"
 	"github.com/opencrm/crm/services/profile/internal/customerpb"
+	"github.com/opencrm/crm/services/profile/internal/errs"
 )
 
 // Archive runs the use cases.
@@ -169,9 +170,9 @@ func (a *Archive) Search(ctx context.Context, q customer.Query, after *customer.
 func active(c *customer.Customer) error {
 	switch c.State {
 	case customer.StateDeleted:
-		return apperr.New(apperr.KindFailedPrecondition, "CUSTOMER_DELETED", "%s is deleted: undelete it first", customer.Name(c.ID))
+		return errs.CustomerDeleted.New("%s is deleted: undelete it first", customer.Name(c.ID))
 	case customer.StateMerged:
-		return apperr.New(apperr.KindFailedPrecondition, "CUSTOMER_MERGED", "%s was merged into %s", customer.Name(c.ID), customer.Name(c.MergedInto)).
+		return errs.CustomerMerged.New("%s was merged into %s", customer.Name(c.ID), customer.Name(c.MergedInto)).
 			With("merged_into", customer.Name(c.MergedInto))
 	}
 	return nil
@@ -291,11 +292,11 @@ func (a *Archive) Undelete(ctx context.Context, id string) (*customer.Customer, 
 		return nil, err
 	}
 	if cur.State != customer.StateDeleted {
-		return nil, apperr.New(apperr.KindFailedPrecondition, "CUSTOMER_NOT_DELETED", "%s is not deleted", customer.Name(id))
+		return nil, errs.CustomerNotDeleted.New("%s is not deleted", customer.Name(id))
 	}
 	now := a.now()
 	if cur.PurgeTime != nil && !now.Before(*cur.PurgeTime) {
-		return nil, apperr.New(apperr.KindFailedPrecondition, "RETENTION_EXPIRED", "%s can no longer be undeleted: its retention period ended", customer.Name(id))
+		return nil, errs.RetentionExpired.New("%s can no longer be undeleted: its retention period ended", customer.Name(id))
 	}
 	upd := *cur
 	upd.State, upd.DeleteTime, upd.PurgeTime, upd.UpdateTime = customer.StateActive, nil, nil, now
@@ -396,7 +397,7 @@ func (a *Archive) Merge(ctx context.Context, survivorID, loserID, actor string) 
 	}
 	p := customerpb.ToProto(&merged)
 	p.Etag = etag.Format(survivor.Version + 1)
-	ev, err := event(ctx, survivorID, &customerv1.CustomersMerged{Survivor: p, Loser: customer.Name(loserID), Merge: "merges/" + m.ID}, now)
+	ev, err := event(ctx, survivorID, &customerv1.CustomersMerged{Survivor: p, Loser: customer.Name(loserID), Merge: customerpb.Merges.Format(m.ID)}, now)
 	if err != nil {
 		return nil, customer.Merge{}, err
 	}

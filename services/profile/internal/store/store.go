@@ -19,6 +19,7 @@ import (
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/services/profile/internal/customer"
+	"github.com/opencrm/crm/services/profile/internal/errs"
 )
 
 // Collection names.
@@ -87,8 +88,10 @@ type document struct {
 // historyField is the stored consent history, read only when listed.
 const historyField = "consent_history"
 
-// ErrErased is returned for a customer that was erased.
-var ErrErased = apperr.New(apperr.KindNotFound, "CUSTOMER_ERASED", "the customer was erased")
+// erased is the error for customer id, which was erased.
+func erased(id string) error {
+	return errs.CustomerErased.New("the customer was erased").With("resource", customer.Name(id))
+}
 
 // Insert stores a new customer with its events, its consent history and
 // its search entries. Inserting the same id again returns the stored record
@@ -121,7 +124,7 @@ func (s *Store) flush(ctx context.Context, id string) {
 }
 
 // Get returns a customer, also soft-deleted or merged; an erased one is
-// ErrErased.
+// errs.CustomerErased.
 func (s *Store) Get(ctx context.Context, id string) (*customer.Customer, error) {
 	var c customer.Customer
 	err := s.customers.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}, {Key: historyField, Value: 0}})).Decode(&c)
@@ -132,7 +135,7 @@ func (s *Store) Get(ctx context.Context, id string) (*customer.Customer, error) 
 		return nil, mongox.Wrap("get customer", err)
 	}
 	if c.State == customer.StateErased {
-		return nil, ErrErased.With("resource", customer.Name(id))
+		return nil, erased(id)
 	}
 	return &c, nil
 }
@@ -158,7 +161,7 @@ func (s *Store) GetMany(ctx context.Context, ids []string) ([]*customer.Customer
 			return nil, apperr.NotFound(customer.Name(id))
 		}
 		if c.State == customer.StateErased {
-			return nil, ErrErased.With("resource", customer.Name(id))
+			return nil, erased(id)
 		}
 		out[i] = c
 	}
@@ -233,7 +236,7 @@ func (s *Store) Erase(ctx context.Context, id string, at time.Time, ev feed.Pend
 	var before customer.Customer
 	err = s.customers.FindOneAndReplace(ctx, bson.D{{Key: "_id", Value: id}, {Key: "state", Value: bson.D{{Key: "$ne", Value: customer.StateErased}}}}, tomb).Decode(&before)
 	if mongox.IsNotFound(err) {
-		return ErrErased.With("resource", customer.Name(id))
+		return erased(id)
 	}
 	if err != nil {
 		return mongox.Wrap("erase customer", err)
@@ -374,7 +377,7 @@ func (s *Store) SharedDedupKeys(ctx context.Context, limit int) ([]string, error
 
 // ConsentHistory returns up to limit entries of a customer's consent
 // history after sequence after, oldest first; an erased customer is
-// ErrErased.
+// errs.CustomerErased.
 func (s *Store) ConsentHistory(ctx context.Context, id string, after int64, limit int) ([]customer.ConsentChange, error) {
 	var d struct {
 		State   customer.State           `bson:"state"`
@@ -389,7 +392,7 @@ func (s *Store) ConsentHistory(ctx context.Context, id string, after int64, limi
 		return nil, mongox.Wrap("get consent history", err)
 	}
 	if d.State == customer.StateErased {
-		return nil, ErrErased.With("resource", customer.Name(id))
+		return nil, erased(id)
 	}
 	out := make([]customer.ConsentChange, 0, min(limit, len(d.History)))
 	for _, c := range d.History {
