@@ -37,9 +37,9 @@ import (
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/pkg/peer"
 	"github.com/opencrm/crm/pkg/server"
-	"github.com/opencrm/crm/services/interaction/internal/api"
 	"github.com/opencrm/crm/services/interaction/internal/record"
 	"github.com/opencrm/crm/services/interaction/internal/store"
+	"github.com/opencrm/crm/services/interaction/service"
 	profile "github.com/opencrm/crm/services/profile/service"
 )
 
@@ -88,8 +88,8 @@ func run(out string, batches, pages int) error {
 	defer prof.Stop()
 	<-prof.Ready()
 	svcToken, _ := auth.Mint(secret, "interaction-log", []string{"customers.read", "customers.events"}, time.Hour, "", "")
-	svc, err := server.Start(ctx, cfg(api.ServiceName, "bench_interaction"),
-		api.Setup(api.Options{Profile: peer.Options{Addr: prof.Addr(), Token: svcToken, Timeout: 5 * time.Second}}), server.Options{LogOutput: io.Discard})
+	svc, err := server.Start(ctx, cfg(service.Name, "bench_interaction"),
+		service.SetupWith(service.Options{Profile: peer.Options{Addr: prof.Addr(), Token: svcToken, Timeout: 5 * time.Second}}), server.Options{LogOutput: io.Discard})
 	if err != nil {
 		return err
 	}

@@ -41,6 +41,13 @@ type Handler struct {
 
 var _ interactionv1.InteractionServiceServer = (*Handler)(nil)
 
+// New returns the handler of the logbook's use cases; keys keeps the
+// responses of idempotent requests, pages signs page tokens, events serves
+// the interaction feed, and log records failures callers do not see.
+func New(book *logbook.Logbook, keys *idempotency.Store, pages *pagetoken.Codec, events *feed.Producer, log *slog.Logger) *Handler {
+	return &Handler{book: book, keys: keys, pages: pages, feed: events, log: log}
+}
+
 func item(req *interactionv1.LogInteractionRequest, prefix string) logbook.Item {
 	i, err := recordpb.FromProto(req.GetInteraction(), prefix)
 	it := logbook.Item{Interaction: i, RequestID: req.GetRequestId(), Err: err}
