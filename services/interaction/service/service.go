@@ -30,6 +30,9 @@ const (
 	DefaultAddr     = ":50052"
 )
 
+// The store is the logbook's repository.
+var _ logbook.Repository = (*store.Store)(nil)
+
 // Options are interaction-log's own settings.
 type Options struct {
 	// Profile is how to reach customer-profile (CRM_PROFILE_ADDR,
@@ -78,14 +81,10 @@ func SetupWith(o Options) server.Setup {
 		producer.AddRecords(st.Records(logbook.LoggedEvent))
 		keys := idempotency.New(d.DB)
 		profiles := customerv1.NewCustomerServiceClient(conn)
-		sla := o.SLA
-		if sla == nil {
-			sla = casework.DefaultSLA
-		}
-		book := &logbook.Logbook{Store: st, Keys: keys, Now: time.Now, SLA: sla, Customers: &customers.Checker{Client: profiles, Timeout: o.Profile.Timeout},
-			RequireMarketingConsent: !o.AllowMarketingWithoutConsent}
+		book := logbook.New(st, &customers.Checker{Client: profiles, Timeout: o.Profile.Timeout}, keys,
+			logbook.Options{SLA: o.SLA, RequireMarketingConsent: !o.AllowMarketingWithoutConsent, Now: time.Now})
 		interactionv1.RegisterInteractionServiceServer(d.GRPC, api.New(book, keys, d.PageTokens, producer, d.Log))
-		applier := &profilefeed.Applier{Store: st, Keys: keys, Log: d.Log}
+		applier := &profilefeed.Applier{Book: book, Log: d.Log}
 		consumer := customers.FeedConsumer(profiles, applier.Apply(), feed.Consumer{
 			DB: d.DB, Log: d.Log, Tracer: d.Tracer.Tracer(Name), Meter: d.Meter.Meter(Name)})
 		relay := func(ctx context.Context) {
