@@ -188,6 +188,18 @@ func measurePair(op, pathA, pathB string, callers, n int, a, b func(i int) error
 	return ra, mk(pathB, latB, busyB), err
 }
 
+// startService runs customer-profile on db, on a free port, with a
+// one-connection pool (so that every path compares at the same
+// concurrency); it returns the database settings and the token secret.
+func startService(ctx context.Context, db *embedded.Server) (mongox.Config, []byte, *server.Running, error) {
+	mcfg := mongox.Config{URI: db.URI(), Database: "bench", Mode: mongox.ModeEmbedded, MaxPoolSize: 1, ConnectTimeout: 10 * time.Second}
+	secret := []byte(rand.Text() + rand.Text())
+	svc, err := server.Start(ctx, server.Config{Service: service.Name, ListenAddr: "127.0.0.1:0", Mongo: mcfg,
+		Auth: auth.Config{HMACSecret: secret}, PageTokenKey: secret, ShutdownTimeout: 5 * time.Second},
+		service.SetupWith(service.Options{Retention: time.Hour, PurgeEvery: time.Hour}), server.Options{LogOutput: io.Discard})
+	return mcfg, secret, svc, err
+}
+
 func run(out string, ops int, callerCounts []int) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "profile-bench-")
@@ -200,11 +212,7 @@ func run(out string, ops int, callerCounts []int) error {
 		return err
 	}
 	defer db.Stop()
-	mcfg := mongox.Config{URI: db.URI(), Database: "bench", Mode: mongox.ModeEmbedded, MaxPoolSize: 1, ConnectTimeout: 10 * time.Second}
-	secret := []byte(rand.Text() + rand.Text())
-	svc, err := server.Start(ctx, server.Config{Service: service.Name, ListenAddr: "127.0.0.1:0", Mongo: mcfg,
-		Auth: auth.Config{HMACSecret: secret}, PageTokenKey: secret, ShutdownTimeout: 5 * time.Second},
-		service.SetupWith(service.Options{Retention: time.Hour, PurgeEvery: time.Hour}), server.Options{LogOutput: io.Discard})
+	mcfg, secret, svc, err := startService(ctx, db)
 	if err != nil {
 		return err
 	}
