@@ -1,6 +1,6 @@
 // Package archive holds the customer archive's use cases: each one applies
-// the domain rules of package customer and writes through package store,
-// with the events other services rely on.
+// the domain rules of package customer and writes through the Repository it
+// declares (see repository.go), with the events other services rely on.
 package archive
 
 import (
