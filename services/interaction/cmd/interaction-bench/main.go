@@ -37,9 +37,9 @@ import (
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/pkg/peer"
 	"github.com/opencrm/crm/pkg/server"
-	"github.com/opencrm/crm/services/interaction/internal/api"
 	"github.com/opencrm/crm/services/interaction/internal/record"
 	"github.com/opencrm/crm/services/interaction/internal/store"
+	"github.com/opencrm/crm/services/interaction/service"
 	profile "github.com/opencrm/crm/services/profile/service"
 )
 
@@ -88,8 +88,8 @@ func run(out string, batches, pages int) error {
 	defer prof.Stop()
 	<-prof.Ready()
 	svcToken, _ := auth.Mint(secret, "interaction-log", []string{"customers.read", "customers.events"}, time.Hour, "", "")
-	svc, err := server.Start(ctx, cfg(api.ServiceName, "bench_interaction"),
-		api.Setup(api.Options{Profile: peer.Options{Addr: prof.Addr(), Token: svcToken, Timeout: 5 * time.Second}}), server.Options{LogOutput: io.Discard})
+	svc, err := server.Start(ctx, cfg(service.Name, "bench_interaction"),
+		service.SetupWith(service.Options{Profile: peer.Options{Addr: prof.Addr(), Token: svcToken, Timeout: 5 * time.Second}}), server.Options{LogOutput: io.Discard})
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,8 @@ func run(out string, batches, pages int) error {
 	customers := customerv1.NewCustomerServiceClient(pconn)
 	client := interactionv1.NewInteractionServiceClient(conn)
 
-	var ids []string
+	// The customers' names for calls, and their ids for raw documents.
+	var ids, customerIDs []string
 	for n := range 20 {
 		resp, err := customers.CreateCustomer(cctx, &customerv1.CreateCustomerRequest{Customer: &customerv1.Customer{
 			Kind: customerv1.CustomerKind_CUSTOMER_KIND_PERSON, DisplayName: fmt.Sprint("Bench ", n)}})
@@ -118,6 +119,7 @@ func run(out string, batches, pages int) error {
 			return err
 		}
 		ids = append(ids, resp.GetCustomer().GetName())
+		customerIDs = append(customerIDs, resp.GetCustomer().GetId())
 	}
 	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	seq := 0
@@ -204,7 +206,7 @@ func run(out string, batches, pages int) error {
 			docs := make([]any, batch)
 			for n := range docs {
 				seq++
-				i := record.Interaction{ID: strings.ToLower(rand.Text()[:20]), CustomerID: strings.TrimPrefix(ids[seq%len(ids)], "customers/"), Channel: 6, Direction: 1,
+				i := record.Interaction{ID: strings.ToLower(rand.Text()[:20]), CustomerID: customerIDs[seq%len(customerIDs)], Channel: 6, Direction: 1,
 					Kind: record.KindPurchase, OccurTime: t0.Add(time.Duration(seq) * time.Minute), RecordTime: time.Now(), UpdateTime: time.Now(),
 					Purchase:     &record.Purchase{OrderID: fmt.Sprint("o-", seq), Amount: record.Amount{Minor: 1000, Currency: "EUR"}, RefundIDs: []string{}},
 					SourceSystem: "bench", ExternalID: fmt.Sprint(seq), Tags: []string{}, Version: 1}
@@ -261,7 +263,7 @@ func run(out string, batches, pages int) error {
 		grpcLat = append(grpcLat, time.Since(s))
 		s = time.Now()
 		cur, err := rawDB.Collection(store.Interactions).Find(ctx,
-			bson.D{{Key: "customer_id", Value: strings.TrimPrefix(customer, "customers/")}},
+			bson.D{{Key: "customer_id", Value: customerIDs[0]}},
 			options.Find().SetSort(store.TimelineSort).SetLimit(51))
 		if err != nil {
 			return err

@@ -3,12 +3,12 @@ package api
 import (
 	"context"
 	"slices"
-	"strings"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
 	typev1 "github.com/opencrm/crm/gen/go/crm/type/v1"
+	"github.com/opencrm/crm/pkg/resname"
 	"github.com/opencrm/crm/services/interaction/internal/activity"
 	"github.com/opencrm/crm/services/interaction/internal/record"
 	"github.com/opencrm/crm/services/interaction/internal/recordpb"
@@ -16,7 +16,11 @@ import (
 
 // GetCustomerActivity implements the API method.
 func (h *Handler) GetCustomerActivity(ctx context.Context, req *interactionv1.GetCustomerActivityRequest) (*interactionv1.GetCustomerActivityResponse, error) {
-	s, err := h.book.Activity(ctx, strings.TrimPrefix(req.GetCustomer(), "customers/"), req.GetWindowDays())
+	id, err := resname.Customers.Parse("customer", req.GetCustomer())
+	if err != nil {
+		return nil, err
+	}
+	s, err := h.book.Activity(ctx, id, req.GetWindowDays())
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +49,7 @@ func amounts(m map[string]int64) []*typev1.Money {
 
 func activityToProto(s *activity.Summary) *interactionv1.CustomerActivity {
 	p := &interactionv1.CustomerActivity{
-		Customer: "customers/" + s.CustomerID, Interactions: s.Interactions,
+		Customer: resname.Customers.Format(s.CustomerID), Interactions: s.Interactions,
 		Purchases: s.Purchases, PurchaseAmounts: amounts(s.PurchaseAmounts),
 		Refunds: s.Refunds, RefundAmounts: amounts(s.RefundAmts),
 		Complaints: s.Complaints, OpenCases: s.OpenCases,

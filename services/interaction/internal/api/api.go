@@ -16,15 +16,14 @@ import (
 
 	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
-	"github.com/opencrm/crm/pkg/apperr"
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/pkg/pagetoken"
+	"github.com/opencrm/crm/pkg/resname"
 	"github.com/opencrm/crm/pkg/server"
 	"github.com/opencrm/crm/services/interaction/internal/logbook"
 	"github.com/opencrm/crm/services/interaction/internal/record"
 	"github.com/opencrm/crm/services/interaction/internal/recordpb"
-	"github.com/opencrm/crm/services/interaction/internal/store"
 )
 
 const defaultPage = 50
@@ -40,6 +39,13 @@ type Handler struct {
 }
 
 var _ interactionv1.InteractionServiceServer = (*Handler)(nil)
+
+// New returns the handler of the logbook's use cases; keys keeps the
+// responses of idempotent requests, pages signs page tokens, events serves
+// the interaction feed, and log records failures callers do not see.
+func New(book *logbook.Logbook, keys *idempotency.Store, pages *pagetoken.Codec, events *feed.Producer, log *slog.Logger) *Handler {
+	return &Handler{book: book, keys: keys, pages: pages, feed: events, log: log}
+}
 
 func item(req *interactionv1.LogInteractionRequest, prefix string) logbook.Item {
 	i, err := recordpb.FromProto(req.GetInteraction(), prefix)
@@ -179,7 +185,11 @@ func (h *Handler) receive(stream interactionv1.InteractionService_IngestInteract
 
 // GetInteraction implements the API method.
 func (h *Handler) GetInteraction(ctx context.Context, req *interactionv1.GetInteractionRequest) (*interactionv1.GetInteractionResponse, error) {
-	i, err := h.book.Get(ctx, strings.TrimPrefix(req.GetName(), "interactions/"))
+	id, err := record.Names.Parse("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	i, err := h.book.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -196,15 +206,19 @@ func timePtr(ts *timestamppb.Timestamp) *time.Time {
 
 // ListInteractions implements the API method.
 func (h *Handler) ListInteractions(ctx context.Context, req *interactionv1.ListInteractionsRequest) (*interactionv1.ListInteractionsResponse, error) {
-	f := store.Filter{
-		CustomerID: strings.TrimPrefix(req.GetCustomer(), "customers/"),
+	customer, err := resname.Customers.Parse("customer", req.GetCustomer())
+	if err != nil {
+		return nil, err
+	}
+	f := record.Filter{
+		CustomerID: customer,
 		Channel:    int32(req.GetChannel()), Kind: int32(req.GetKind()),
 		From: timePtr(req.GetOccurTimeFrom()), To: timePtr(req.GetOccurTimeTo()),
 		Tag: strings.ToLower(strings.TrimSpace(req.GetTag())),
 	}
-	page, next, err := pagetoken.Page(h.pages, req, defaultPage, func(after *store.After, limit int64) ([]*record.Interaction, error) {
-		return h.book.Store.Timeline(ctx, f, after, int(limit))
-	}, func(i *record.Interaction) store.After { return store.After{OccurTime: i.OccurTime, ID: i.ID} })
+	page, next, err := pagetoken.Page(h.pages, req, defaultPage, func(after *record.After, limit int64) ([]*record.Interaction, error) {
+		return h.book.Timeline(ctx, f, after, int(limit))
+	}, record.PositionOf)
 	if err != nil {
 		return nil, err
 	}
@@ -218,16 +232,16 @@ func (h *Handler) ListInteractions(ctx context.Context, req *interactionv1.ListI
 // UpdateInteraction implements the API method.
 func (h *Handler) UpdateInteraction(ctx context.Context, req *interactionv1.UpdateInteractionRequest) (*interactionv1.UpdateInteractionResponse, error) {
 	return idempotency.Do(ctx, h.keys, "UpdateInteraction", req.GetRequestId(), req, func(ctx context.Context) (*interactionv1.UpdateInteractionResponse, string, error) {
-		name := req.GetInteraction().GetName()
-		if !strings.HasPrefix(name, "interactions/") || len(name) <= len("interactions/") {
-			return nil, "", apperr.Invalid("interaction.name", "is required: interactions/{id}")
-		}
-		patch := record.Interaction{Summary: req.GetInteraction().GetSummary(), Outcome: req.GetInteraction().GetOutcome(), Tags: req.GetInteraction().GetTags()}
-		i, err := h.book.Update(ctx, strings.TrimPrefix(name, "interactions/"), patch, req.GetUpdateMask().GetPaths(), req.GetInteraction().GetEtag())
+		id, err := record.Names.Parse("interaction.name", req.GetInteraction().GetName())
 		if err != nil {
 			return nil, "", err
 		}
-		return &interactionv1.UpdateInteractionResponse{Interaction: recordpb.ToProto(i)}, "customers/" + i.CustomerID, nil
+		patch := record.Interaction{Summary: req.GetInteraction().GetSummary(), Outcome: req.GetInteraction().GetOutcome(), Tags: req.GetInteraction().GetTags()}
+		i, err := h.book.Update(ctx, id, patch, req.GetUpdateMask().GetPaths(), req.GetInteraction().GetEtag())
+		if err != nil {
+			return nil, "", err
+		}
+		return &interactionv1.UpdateInteractionResponse{Interaction: recordpb.ToProto(i)}, resname.Customers.Format(i.CustomerID), nil
 	})
 }
 

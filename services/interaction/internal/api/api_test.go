@@ -314,7 +314,7 @@ func TestUpdateOnlyWhatMayChange(t *testing.T) {
 	_, err = e.client.UpdateInteraction(e.ctx, &interactionv1.UpdateInteractionRequest{Interaction: upd, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"summary"}}})
 	servertest.WantCode(t, err, codes.Aborted, "")
 	_, err = e.client.UpdateInteraction(e.ctx, &interactionv1.UpdateInteractionRequest{Interaction: &interactionv1.Interaction{Name: i.GetName()}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"channel"}}})
-	servertest.WantCode(t, err, codes.InvalidArgument, "update_mask")
+	servertest.WantCode(t, err, codes.InvalidArgument, "update_mask.paths")
 }
 
 func TestEventsCarryAmounts(t *testing.T) {

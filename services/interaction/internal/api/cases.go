@@ -2,22 +2,23 @@ package api
 
 import (
 	"context"
-	"strings"
 
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
 	"github.com/opencrm/crm/pkg/auth"
 	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/pkg/pagetoken"
+	"github.com/opencrm/crm/pkg/resname"
 	"github.com/opencrm/crm/services/interaction/internal/casework"
 	"github.com/opencrm/crm/services/interaction/internal/recordpb"
-	"github.com/opencrm/crm/services/interaction/internal/store"
 )
-
-func caseID(name string) string { return strings.TrimPrefix(name, "cases/") }
 
 // GetCase implements the API method.
 func (h *Handler) GetCase(ctx context.Context, req *interactionv1.GetCaseRequest) (*interactionv1.GetCaseResponse, error) {
-	c, err := h.book.Case(ctx, caseID(req.GetName()))
+	id, err := casework.Names.Parse("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	c, err := h.book.Case(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -27,13 +28,19 @@ func (h *Handler) GetCase(ctx context.Context, req *interactionv1.GetCaseRequest
 // ListCases implements the API method.
 func (h *Handler) ListCases(ctx context.Context, req *interactionv1.ListCasesRequest) (*interactionv1.ListCasesResponse, error) {
 	now := h.book.Now()
-	f := store.CaseFilter{Status: casework.Status(req.GetStatus()), Assignee: req.GetAssignee(), CustomerID: strings.TrimPrefix(req.GetCustomer(), "customers/")}
+	f := casework.Filter{Status: casework.Status(req.GetStatus()), Assignee: req.GetAssignee()}
+	if req.GetCustomer() != "" {
+		var err error
+		if f.CustomerID, err = resname.Customers.Parse("customer", req.GetCustomer()); err != nil {
+			return nil, err
+		}
+	}
 	if req.GetOverdue() {
 		f.OverdueAt = &now
 	}
-	page, next, err := pagetoken.Page(h.pages, req, defaultPage, func(after *store.CaseAfter, limit int64) ([]*casework.Case, error) {
-		return h.book.Store.ListCases(ctx, f, after, int(limit))
-	}, func(c *casework.Case) store.CaseAfter { return store.CaseAfter{DueTime: c.DueTime, ID: c.ID} })
+	page, next, err := pagetoken.Page(h.pages, req, defaultPage, func(after *casework.After, limit int64) ([]*casework.Case, error) {
+		return h.book.ListCases(ctx, f, after, int(limit))
+	}, casework.PositionOf)
 	if err != nil {
 		return nil, err
 	}
@@ -48,28 +55,40 @@ func (h *Handler) ListCases(ctx context.Context, req *interactionv1.ListCasesReq
 func (h *Handler) TransitionCase(ctx context.Context, req *interactionv1.TransitionCaseRequest) (*interactionv1.TransitionCaseResponse, error) {
 	return idempotency.Do(ctx, h.keys, "TransitionCase", req.GetRequestId(), req, func(ctx context.Context) (*interactionv1.TransitionCaseResponse, string, error) {
 		p, _ := auth.FromContext(ctx)
-		c, err := h.book.Transition(ctx, caseID(req.GetName()), casework.Status(req.GetTo()), req.GetNote(), p.Subject, req.GetEtag())
+		id, err := casework.Names.Parse("name", req.GetName())
 		if err != nil {
 			return nil, "", err
 		}
-		return &interactionv1.TransitionCaseResponse{Case: recordpb.CaseToProto(c, h.book.Now())}, "customers/" + c.CustomerID, nil
+		c, err := h.book.Transition(ctx, id, casework.Status(req.GetTo()), req.GetNote(), p.Subject, req.GetEtag())
+		if err != nil {
+			return nil, "", err
+		}
+		return &interactionv1.TransitionCaseResponse{Case: recordpb.CaseToProto(c, h.book.Now())}, resname.Customers.Format(c.CustomerID), nil
 	})
 }
 
 // AddFollowUp implements the API method.
 func (h *Handler) AddFollowUp(ctx context.Context, req *interactionv1.AddFollowUpRequest) (*interactionv1.AddFollowUpResponse, error) {
 	return idempotency.Do(ctx, h.keys, "AddFollowUp", req.GetRequestId(), req, func(ctx context.Context) (*interactionv1.AddFollowUpResponse, string, error) {
-		c, err := h.book.AddFollowUp(ctx, caseID(req.GetCase()), req.GetDescription(), req.GetAssignee(), req.GetDueTime().AsTime())
+		id, err := casework.Names.Parse("case", req.GetCase())
 		if err != nil {
 			return nil, "", err
 		}
-		return &interactionv1.AddFollowUpResponse{Case: recordpb.CaseToProto(c, h.book.Now())}, "customers/" + c.CustomerID, nil
+		c, err := h.book.AddFollowUp(ctx, id, req.GetDescription(), req.GetAssignee(), req.GetDueTime().AsTime())
+		if err != nil {
+			return nil, "", err
+		}
+		return &interactionv1.AddFollowUpResponse{Case: recordpb.CaseToProto(c, h.book.Now())}, resname.Customers.Format(c.CustomerID), nil
 	})
 }
 
 // CompleteFollowUp implements the API method.
 func (h *Handler) CompleteFollowUp(ctx context.Context, req *interactionv1.CompleteFollowUpRequest) (*interactionv1.CompleteFollowUpResponse, error) {
-	c, err := h.book.CompleteFollowUp(ctx, caseID(req.GetCase()), req.GetFollowUp())
+	id, err := casework.Names.Parse("case", req.GetCase())
+	if err != nil {
+		return nil, err
+	}
+	c, err := h.book.CompleteFollowUp(ctx, id, req.GetFollowUp())
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,7 @@ import (
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
 	"github.com/opencrm/crm/pkg/config"
 	"github.com/opencrm/crm/pkg/server/servertest"
-	"github.com/opencrm/crm/services/interaction/internal/api"
+	"github.com/opencrm/crm/services/interaction/service"
 )
 
 func outboundMarketing(customer string, ch interactionv1.Channel) *interactionv1.Interaction {
@@ -71,7 +71,7 @@ func TestOutboundMarketingNeedsMarketingConsentOnItsChannel(t *testing.T) {
 
 func TestMarketingConsentCheckCanBeTurnedOff(t *testing.T) {
 	t.Parallel()
-	e := startWith(t, api.Options{AllowMarketingWithoutConsent: true})
+	e := startWith(t, service.Options{AllowMarketingWithoutConsent: true})
 	c := e.customer(t, "No Consent Asked")
 	e.log(t, outboundMarketing(c, interactionv1.Channel_CHANNEL_EMAIL))
 }
@@ -84,12 +84,12 @@ func TestRequireMarketingConsentSetting(t *testing.T) {
 			m["CRM_REQUIRE_MARKETING_CONSENT"] = v
 		}
 		env := config.FromMap(m)
-		if o := api.LoadOptions(env); o.AllowMarketingWithoutConsent != allow {
+		if o := service.LoadOptions(env); o.AllowMarketingWithoutConsent != allow {
 			t.Errorf("CRM_REQUIRE_MARKETING_CONSENT=%q: allowed without consent %v, want %v", v, o.AllowMarketingWithoutConsent, allow)
 		}
 	}
 	env := config.FromMap(map[string]string{"CRM_REQUIRE_MARKETING_CONSENT": "maybe"})
-	api.LoadOptions(env)
+	service.LoadOptions(env)
 	if err := env.Err(); err == nil || !strings.Contains(err.Error(), "CRM_REQUIRE_MARKETING_CONSENT") {
 		t.Errorf("error %v, want one naming CRM_REQUIRE_MARKETING_CONSENT", err)
 	}

@@ -20,7 +20,7 @@ import (
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
 	"github.com/opencrm/crm/pkg/embedded"
 	"github.com/opencrm/crm/pkg/mongox"
-	"github.com/opencrm/crm/services/interaction/internal/api"
+	"github.com/opencrm/crm/services/interaction/service"
 )
 
 // findIn returns, for each needle found (case-insensitively) in a file
@@ -68,7 +68,7 @@ func TestErasedValuesLeaveTheEmbeddedDatabaseFiles(t *testing.T) {
 	cfg := func(name string) mongox.Config {
 		return mongox.Config{URI: db.URI(), Database: name, Mode: mongox.ModeEmbedded, MaxPoolSize: 4, ConnectTimeout: 10 * time.Second}
 	}
-	e := startOn(t, api.Options{}, cfg("profile"), cfg("interaction"))
+	e := startOn(t, service.Options{}, cfg("profile"), cfg("interaction"))
 
 	tag := strings.ToLower(rand.Text()[:10])
 	name := "Quillon Erasable" + tag

@@ -17,7 +17,7 @@ import (
 	"github.com/opencrm/crm/pkg/peer"
 	"github.com/opencrm/crm/pkg/server"
 	"github.com/opencrm/crm/pkg/server/servertest"
-	"github.com/opencrm/crm/services/interaction/internal/api"
+	"github.com/opencrm/crm/services/interaction/service"
 	profile "github.com/opencrm/crm/services/profile/service"
 )
 
@@ -35,22 +35,22 @@ type env struct {
 // database, talking over real gRPC.
 func start(t *testing.T) *env {
 	t.Helper()
-	return startWith(t, api.Options{})
+	return startWith(t, service.Options{})
 }
 
 // startWith is start with interaction-log's options (Profile is set here).
-func startWith(t *testing.T, o api.Options) *env {
+func startWith(t *testing.T, o service.Options) *env {
 	t.Helper()
 	return startOn(t, o, dbtest.Config(t), dbtest.Config(t))
 }
 
 // startOn is startWith on the given databases.
-func startOn(t *testing.T, o api.Options, profileDB, interactionDB mongox.Config) *env {
+func startOn(t *testing.T, o service.Options, profileDB, interactionDB mongox.Config) *env {
 	t.Helper()
 	p := servertest.StartWith(t, profile.Name, profileDB, profile.Setup(config.FromMap(nil)), server.Options{})
 	p.WaitReady(t)
 	o.Profile = peer.Options{Addr: p.Addr(), Token: servertest.Token(t, "customers.read", "customers.events"), Timeout: 2 * time.Second}
-	s := servertest.StartWith(t, api.ServiceName, interactionDB, api.Setup(o), server.Options{})
+	s := servertest.StartWith(t, service.Name, interactionDB, service.SetupWith(o), server.Options{})
 	s.WaitReady(t)
 	return &env{profile: p, srv: s, client: interactionv1.NewInteractionServiceClient(s.Conn),
 		customers: customerv1.NewCustomerServiceClient(p.Conn),

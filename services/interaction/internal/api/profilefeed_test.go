@@ -9,7 +9,7 @@ import (
 	"github.com/opencrm/crm/pkg/peer"
 	"github.com/opencrm/crm/pkg/server"
 	"github.com/opencrm/crm/pkg/server/servertest"
-	"github.com/opencrm/crm/services/interaction/internal/api"
+	"github.com/opencrm/crm/services/interaction/service"
 )
 
 func (e *env) timeline(t *testing.T, customer string) []*interactionv1.Interaction {
@@ -80,7 +80,7 @@ func TestProfileEventsWhileInteractionLogIsDownAreAppliedOnRestart(t *testing.T)
 	if _, err := e.customers.EraseCustomer(e.ctx, &customerv1.EraseCustomerRequest{Name: c, Reason: "while away"}); err != nil {
 		t.Fatal(err)
 	}
-	again := servertest.StartWith(t, api.ServiceName, db, api.Setup(api.Options{
+	again := servertest.StartWith(t, service.Name, db, service.SetupWith(service.Options{
 		Profile: peer.Options{Addr: e.profile.Addr(), Token: servertest.Token(t, "customers.read", "customers.events"), Timeout: 2 * time.Second}}),
 		server.Options{})
 	again.WaitReady(t)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/pkg/resname"
+	"github.com/opencrm/crm/services/interaction/internal/errs"
 )
 
 // Status is where a case stands (values match the API's enum).
@@ -71,8 +73,14 @@ type Case struct {
 	Version           int64      `bson:"version"`
 }
 
+// Names is the pattern of case names, "cases/{case}".
+var Names = resname.New("cases")
+
+// followUps is the pattern of a case's follow-up tasks.
+var followUps = resname.New("cases", "followUps")
+
 // Name returns the resource name of a case id.
-func Name(id string) string { return "cases/" + id }
+func Name(id string) string { return Names.Format(id) }
 
 // Overdue reports whether the case is unresolved past its due time.
 func (c *Case) Overdue(now time.Time) bool {
@@ -132,7 +140,7 @@ var statusNames = map[Status]string{Open: "OPEN", InProgress: "IN_PROGRESS", Res
 // lifecycle does not allow is FAILED_PRECONDITION.
 func (c *Case) Transition(to Status, note, actor string, now time.Time) error {
 	if !slices.Contains(allowed[c.Status], to) {
-		return apperr.New(apperr.KindFailedPrecondition, "INVALID_CASE_TRANSITION", "a case cannot go from %s to %s", statusNames[c.Status], statusNames[to])
+		return errs.InvalidCaseTransition.New("a case cannot go from %s to %s", statusNames[c.Status], statusNames[to])
 	}
 	c.History = append(c.History, Step{From: c.Status, To: to, Note: note, Actor: actor, Time: now})
 	switch to {
@@ -166,7 +174,7 @@ func (c *Case) CompleteFollowUp(id string, now time.Time) error {
 			return nil
 		}
 	}
-	return apperr.NotFound(Name(c.ID) + "/followUps/" + id)
+	return apperr.NotFound(followUps.Format(c.ID, id))
 }
 
 // Statistics are the handling measures of a set of cases.

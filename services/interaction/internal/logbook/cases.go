@@ -17,7 +17,13 @@ import (
 
 // Case returns one case.
 func (l *Logbook) Case(ctx context.Context, id string) (*casework.Case, error) {
-	return l.Store.GetCase(ctx, id)
+	return l.repo.GetCase(ctx, id)
+}
+
+// ListCases returns up to limit cases selected by f after the position
+// after (nil: from the start), earliest due first.
+func (l *Logbook) ListCases(ctx context.Context, f casework.Filter, after *casework.After, limit int) ([]*casework.Case, error) {
+	return l.repo.ListCases(ctx, f, after, limit)
 }
 
 // changeCase applies change to a case, conditional on the caller's etag
@@ -27,7 +33,7 @@ func (l *Logbook) changeCase(ctx context.Context, id, tag string, fields []strin
 	if err != nil {
 		return nil, err
 	}
-	c, err := l.Store.GetCase(ctx, id)
+	c, err := l.repo.GetCase(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +50,7 @@ func (l *Logbook) changeCase(ctx context.Context, id, tag string, fields []strin
 	if err != nil {
 		return nil, err
 	}
-	if err := l.Store.SaveCase(ctx, c, read, []feed.Pending{ev}); err != nil {
+	if err := l.repo.SaveCase(ctx, c, read, []feed.Pending{ev}); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -74,7 +80,7 @@ func (l *Logbook) CompleteFollowUp(ctx context.Context, id, followUp string) (*c
 
 // Statistics measures the cases opened in [from, to).
 func (l *Logbook) Statistics(ctx context.Context, from, to time.Time) (casework.Statistics, error) {
-	cases, err := l.Store.CasesOpened(ctx, from, to)
+	cases, err := l.repo.CasesOpened(ctx, from, to)
 	if err != nil {
 		return casework.Statistics{}, err
 	}
@@ -84,10 +90,10 @@ func (l *Logbook) Statistics(ctx context.Context, from, to time.Time) (casework.
 // Activity summarises one customer's interactions and open cases.
 func (l *Logbook) Activity(ctx context.Context, customerID string, windows []int32) (*activity.Summary, error) {
 	s := activity.New(customerID, windows, l.Now().UTC())
-	if err := l.Store.EachInteraction(ctx, customerID, func(i *record.Interaction) error { s.Add(i); return nil }); err != nil {
+	if err := l.repo.EachInteraction(ctx, customerID, func(i *record.Interaction) error { s.Add(i); return nil }); err != nil {
 		return nil, err
 	}
-	open, err := l.Store.OpenCases(ctx, customerID)
+	open, err := l.repo.OpenCases(ctx, customerID)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +104,7 @@ func (l *Logbook) Activity(ctx context.Context, customerID string, windows []int
 // EachActivity streams every customer's summary to fn, one customer at a
 // time, in customer order.
 func (l *Logbook) EachActivity(ctx context.Context, windows []int32, fn func(*activity.Summary) error) error {
-	open, err := l.Store.OpenCases(ctx, "")
+	open, err := l.repo.OpenCases(ctx, "")
 	if err != nil {
 		return err
 	}
@@ -111,7 +117,7 @@ func (l *Logbook) EachActivity(ctx context.Context, windows []int32, fn func(*ac
 		cur.OpenCases = open[cur.CustomerID]
 		return fn(cur)
 	}
-	err = l.Store.EachInteraction(ctx, "", func(i *record.Interaction) error {
+	err = l.repo.EachInteraction(ctx, "", func(i *record.Interaction) error {
 		if cur == nil || cur.CustomerID != i.CustomerID {
 			if err := flush(); err != nil {
 				return err

@@ -20,10 +20,11 @@ import (
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/pkg/ids"
+	"github.com/opencrm/crm/pkg/resname"
 	"github.com/opencrm/crm/services/interaction/internal/casework"
+	"github.com/opencrm/crm/services/interaction/internal/errs"
 	"github.com/opencrm/crm/services/interaction/internal/record"
 	"github.com/opencrm/crm/services/interaction/internal/recordpb"
-	"github.com/opencrm/crm/services/interaction/internal/store"
 )
 
 // Customers says which customers may not have interactions, and why, and
@@ -34,19 +35,45 @@ type Customers interface {
 
 // Logbook runs the use cases.
 type Logbook struct {
-	Store     *store.Store
-	Customers Customers
-	// Keys keeps the request ids of logged interactions: one key space for
+	repo      Repository
+	customers Customers
+	// keys keeps the request ids of logged interactions: one key space for
 	// LogInteraction, BatchLogInteractions and IngestInteractions, so an
 	// id means one request whichever path it came by.
-	Keys *idempotency.Store
-	// SLA sets the due time of the cases complaints open.
+	keys Requests
+	sla  casework.SLA
+	// requireMarketingConsent refuses an outbound marketing touch on a
+	// channel the customer has not granted marketing consent for.
+	requireMarketingConsent bool
+	clock                   func() time.Time
+}
+
+// Options are the logbook's settings.
+type Options struct {
+	// SLA sets the due time of the cases complaints open; nil is
+	// casework.DefaultSLA.
 	SLA casework.SLA
 	// RequireMarketingConsent refuses an outbound marketing touch on a
 	// channel the customer has not granted marketing consent for.
 	RequireMarketingConsent bool
-	Now                     func() time.Time
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
 }
+
+// New returns the logbook over repo; customers answers which customers
+// may have interactions, keys keeps the request ids of logged ones.
+func New(repo Repository, customers Customers, keys Requests, o Options) *Logbook {
+	if o.SLA == nil {
+		o.SLA = casework.DefaultSLA
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Logbook{repo: repo, customers: customers, keys: keys, sla: o.SLA, requireMarketingConsent: o.RequireMarketingConsent, clock: o.Now}
+}
+
+// Now returns the logbook's current time.
+func (l *Logbook) Now() time.Time { return l.clock() }
 
 // LogMethod is the method name request ids of logged interactions are
 // kept under, whichever call logged them.
@@ -97,7 +124,7 @@ type Prepared struct {
 	prefix  func(n int) string
 	now     time.Time
 	results []Result
-	encoded []store.Encoded
+	encoded []record.Encoded
 	answer  chan checked
 }
 
@@ -106,7 +133,7 @@ type Prepared struct {
 // the next batch while Commit stores this one.
 func (l *Logbook) Prepare(ctx context.Context, items []Item, prefix func(n int) string) *Prepared {
 	p := &Prepared{items: items, prefix: prefix, now: l.Now().UTC().Truncate(time.Millisecond),
-		results: make([]Result, len(items)), encoded: make([]store.Encoded, len(items)), answer: make(chan checked, 1)}
+		results: make([]Result, len(items)), encoded: make([]record.Encoded, len(items)), answer: make(chan checked, 1)}
 	var ids []string
 	for n := range items {
 		it := &items[n]
@@ -124,7 +151,7 @@ func (l *Logbook) Prepare(ctx context.Context, items []Item, prefix func(n int) 
 	go func() {
 		var a checked
 		if len(ids) > 0 {
-			a.answer, a.err = l.Customers.Ask(ctx, ids)
+			a.answer, a.err = l.customers.Ask(ctx, ids)
 		}
 		p.answer <- a
 	}()
@@ -137,7 +164,7 @@ func (l *Logbook) Prepare(ctx context.Context, items []Item, prefix func(n int) 
 			continue
 		}
 		stamp(i, p.now)
-		p.encoded[n], p.results[n].Err = store.Encode(i)
+		p.encoded[n], p.results[n].Err = l.repo.Encode(i)
 	}
 	return p
 }
@@ -157,7 +184,7 @@ func (l *Logbook) Commit(ctx context.Context, p *Prepared) ([]Result, error) {
 	}
 	stored, err := l.store(ctx, p, a)
 	if err != nil {
-		if ferr := l.Keys.FinishMany(ctx, LogMethod, claims, failed(len(claims), err)); ferr != nil {
+		if ferr := l.keys.FinishMany(ctx, LogMethod, claims, failed(len(claims), err)); ferr != nil {
 			return nil, fmt.Errorf("%w (and releasing request_ids failed: %v)", err, ferr)
 		}
 		return nil, err
@@ -177,9 +204,9 @@ func (l *Logbook) Commit(ctx context.Context, p *Prepared) ([]Result, error) {
 		if outcomes[n].Response, err = proto.Marshal(&interactionv1.LogInteractionResponse{Interaction: results[n].Interaction}); err != nil {
 			outcomes[n].Err = fmt.Errorf("encode response: %w", err)
 		}
-		outcomes[n].Subject = "customers/" + i.CustomerID
+		outcomes[n].Subject = resname.Customers.Format(i.CustomerID)
 	}
-	if err := l.Keys.FinishMany(ctx, LogMethod, claims, outcomes); err != nil {
+	if err := l.keys.FinishMany(ctx, LogMethod, claims, outcomes); err != nil {
 		return nil, err
 	}
 	for n, i := range stored {
@@ -197,7 +224,7 @@ func (l *Logbook) claim(ctx context.Context, p *Prepared) ([]idempotency.Claim, 
 	for n, it := range p.items {
 		claims[n] = idempotency.Claim{Key: it.RequestID, Hash: it.RequestHash}
 	}
-	if err := l.Keys.ClaimMany(ctx, LogMethod, claims); err != nil {
+	if err := l.keys.ClaimMany(ctx, LogMethod, claims); err != nil {
 		return nil, err
 	}
 	for n := range claims {
@@ -208,7 +235,7 @@ func (l *Logbook) claim(ctx context.Context, p *Prepared) ([]idempotency.Claim, 
 		case c.Key != "" && !c.Taken():
 			var first interactionv1.LogInteractionResponse
 			if err := proto.Unmarshal(c.Response, &first); err != nil {
-				return nil, errors.Join(fmt.Errorf("decode stored response: %w", err), l.Keys.FinishMany(ctx, LogMethod, claims, failed(len(claims), err)))
+				return nil, errors.Join(fmt.Errorf("decode stored response: %w", err), l.keys.FinishMany(ctx, LogMethod, claims, failed(len(claims), err)))
 			}
 			p.results[n] = Result{Interaction: first.GetInteraction()}
 		}
@@ -221,7 +248,7 @@ func (l *Logbook) claim(ctx context.Context, p *Prepared) ([]idempotency.Claim, 
 func (l *Logbook) store(ctx context.Context, p *Prepared, a checked) ([]*record.Interaction, error) {
 	results := p.results
 	stored := make([]*record.Interaction, len(p.items))
-	var bulk []store.Encoded
+	var bulk []record.Encoded
 	var bulkIdx []int
 	for n := range p.items {
 		if results[n].Err != nil || results[n].Interaction != nil {
@@ -244,7 +271,7 @@ func (l *Logbook) store(ctx context.Context, p *Prepared, a checked) ([]*record.
 		}
 		bulk, bulkIdx = append(bulk, p.encoded[n]), append(bulkIdx, n)
 	}
-	errs, err := l.Store.InsertMany(ctx, bulk)
+	errs, err := l.repo.InsertMany(ctx, bulk)
 	if err != nil {
 		return nil, err
 	}
@@ -282,7 +309,7 @@ type checked struct {
 // counterpart (meetings, the web, the service centre, forms, surveys,
 // social networks) are not checked.
 func (l *Logbook) consent(a customers.Answer, i *record.Interaction, field string) error {
-	if !l.RequireMarketingConsent || i.Kind != record.KindMarketingTouch || i.Direction != record.DirectionOutbound {
+	if !l.requireMarketingConsent || i.Kind != record.KindMarketingTouch || i.Direction != record.DirectionOutbound {
 		return nil
 	}
 	c, ok := record.ConsentChannel(i.Channel)
@@ -290,8 +317,9 @@ func (l *Logbook) consent(a customers.Answer, i *record.Interaction, field strin
 	if !ok || a.Granted(i.CustomerID, customers.PurposeMarketing, ch) {
 		return nil
 	}
-	e := apperr.New(apperr.KindFailedPrecondition, "CONSENT_REQUIRED", "customers/%s has not granted marketing consent on %s", i.CustomerID, ch).
-		With("customer", "customers/"+i.CustomerID).With("channel", ch.String())
+	customer := resname.Customers.Format(i.CustomerID)
+	e := errs.ConsentRequired.New("%s has not granted marketing consent on %s", customer, ch).
+		With("customer", customer).With("channel", ch.String())
 	e.Field = field + ".channel"
 	return e
 }
@@ -307,7 +335,7 @@ func withField(err error, field string) error {
 
 func (l *Logbook) record(ctx context.Context, i *record.Interaction, field string, now time.Time) error {
 	if i.Kind == record.KindRefund {
-		p, err := l.Store.Get(ctx, i.Refund.PurchaseID)
+		p, err := l.repo.Get(ctx, i.Refund.PurchaseID)
 		if err != nil {
 			if e, ok := apperr.As(err); ok && e.Kind == apperr.KindNotFound {
 				return apperr.Invalid(field+".refund.purchase", "%s does not exist", record.Name(i.Refund.PurchaseID))
@@ -317,12 +345,12 @@ func (l *Logbook) record(ctx context.Context, i *record.Interaction, field strin
 		if err := record.CheckRefund(*i.Refund, i.CustomerID, p, field+".refund"); err != nil {
 			return err
 		}
-		if err := l.Store.ReserveRefund(ctx, p, i.ID, i.Refund.Amount.Minor); err != nil {
+		if err := l.repo.ReserveRefund(ctx, p, i.ID, i.Refund.Amount.Minor); err != nil {
 			return err
 		}
 	}
 	stamp(i, now)
-	if err := l.Store.Insert(ctx, i); err != nil {
+	if err := l.repo.Insert(ctx, i); err != nil {
 		return err
 	}
 	if i.CasePending {
@@ -337,37 +365,40 @@ func stamp(i *record.Interaction, now time.Time) {
 	i.Version = 1
 }
 
+// LoggedEventID is the id of the InteractionLogged event of a record.
+func LoggedEventID(interactionID string) string { return "logged-" + interactionID }
+
 // LoggedEvent is the InteractionLogged event a stored record stands for.
 func LoggedEvent(i *record.Interaction) feed.RecordEvent {
-	return feed.RecordEvent{ID: store.LoggedEventID(i.ID), Subject: record.Name(i.ID), Time: i.RecordTime,
+	return feed.RecordEvent{ID: LoggedEventID(i.ID), Subject: record.Name(i.ID), Time: i.RecordTime,
 		Payload: &interactionv1.InteractionLogged{Interaction: recordpb.ToProto(i)}}
 }
 
 // openCase stores the case a complaint opens and clears its pending mark;
 // repeating it (a retry, or the sweep after a crash) changes nothing.
 func (l *Logbook) openCase(ctx context.Context, i *record.Interaction, now time.Time) error {
-	c := casework.OpenCase(i.CaseID, i.CustomerID, i.ID, casework.Priority(i.Complaint.Priority), i.Complaint.Assignee, i.OccurTime, l.SLA)
+	c := casework.OpenCase(i.CaseID, i.CustomerID, i.ID, casework.Priority(i.Complaint.Priority), i.Complaint.Assignee, i.OccurTime, l.sla)
 	ev, err := feed.NewPending(ctx, casework.Name(c.ID), &interactionv1.CaseOpened{Case: recordpb.CaseToProto(&c, now)}, now)
 	if err != nil {
 		return err
 	}
-	if err := l.Store.InsertCase(ctx, &c, []feed.Pending{ev}); err != nil {
+	if err := l.repo.InsertCase(ctx, &c, []feed.Pending{ev}); err != nil {
 		return err
 	}
 	i.CasePending = false
-	return l.Store.CaseOpened(ctx, i.ID)
+	return l.repo.CaseOpened(ctx, i.ID)
 }
 
 // OpenPendingCases opens the cases of complaints recorded more than a
 // minute ago whose case a crash left unopened; it returns how many.
 func (l *Logbook) OpenPendingCases(ctx context.Context) (int, error) {
 	now := l.Now().UTC().Truncate(time.Millisecond)
-	ids, err := l.Store.PendingCases(ctx, now.Add(-time.Minute))
+	ids, err := l.repo.PendingCases(ctx, now.Add(-time.Minute))
 	if err != nil {
 		return 0, err
 	}
 	for n, id := range ids {
-		i, err := l.Store.Get(ctx, id)
+		i, err := l.repo.Get(ctx, id)
 		if err != nil {
 			return n, err
 		}
@@ -380,7 +411,30 @@ func (l *Logbook) OpenPendingCases(ctx context.Context) (int, error) {
 
 // Get returns one interaction.
 func (l *Logbook) Get(ctx context.Context, id string) (*record.Interaction, error) {
-	return l.Store.Get(ctx, id)
+	return l.repo.Get(ctx, id)
+}
+
+// Timeline returns up to limit of a customer's interactions selected by f
+// after the position after (nil: from the newest), newest first.
+func (l *Logbook) Timeline(ctx context.Context, f record.Filter, after *record.After, limit int) ([]*record.Interaction, error) {
+	return l.repo.Timeline(ctx, f, after, limit)
+}
+
+// EraseCustomer deletes an erased customer's interactions (no anonymous
+// copy is kept) and forgets the responses of its requests; it returns how
+// many interactions it deleted.
+func (l *Logbook) EraseCustomer(ctx context.Context, customerID string) (int64, error) {
+	n, err := l.repo.EraseCustomer(ctx, customerID)
+	if err != nil {
+		return 0, err
+	}
+	return n, l.keys.ForgetSubject(ctx, resname.Customers.Format(customerID))
+}
+
+// MoveCustomer gives the interactions of a customer merged into another
+// to the survivor; it returns how many moved.
+func (l *Logbook) MoveCustomer(ctx context.Context, loserID, survivorID string) (int64, error) {
+	return l.repo.Rekey(ctx, loserID, survivorID)
 }
 
 // Update changes an interaction's summary, outcome or tags, conditional on
@@ -390,7 +444,7 @@ func (l *Logbook) Update(ctx context.Context, id string, patch record.Interactio
 	if err != nil {
 		return nil, err
 	}
-	cur, err := l.Store.Get(ctx, id)
+	cur, err := l.repo.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -408,7 +462,7 @@ func (l *Logbook) Update(ctx context.Context, id string, patch record.Interactio
 	if err != nil {
 		return nil, err
 	}
-	if err := l.Store.Update(ctx, &upd, cur.Version, []feed.Pending{ev}); err != nil {
+	if err := l.repo.Update(ctx, &upd, cur.Version, []feed.Pending{ev}); err != nil {
 		return nil, err
 	}
 	return &upd, nil

@@ -41,8 +41,8 @@ func TestSweepOpensTheCaseACrashLeftPending(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-	book := &logbook.Logbook{Store: store.New(db, feed.NewProducer(db)), Keys: idempotency.New(db), Customers: everyoneExists{}, SLA: casework.DefaultSLA,
-		Now: func() time.Time { return now }}
+	book := logbook.New(store.New(db, feed.NewProducer(db)), everyoneExists{}, idempotency.New(db), logbook.Options{SLA: casework.DefaultSLA,
+		Now: func() time.Time { return now }})
 	res, err := book.Log(ctx, []logbook.Item{{Interaction: record.Interaction{CustomerID: "c1", Channel: 1, Direction: 1,
 		Kind: record.KindComplaint, OccurTime: now.Add(-time.Hour)}}}, func(int) string { return "interaction" })
 	if err != nil || res[0].Err != nil {
@@ -83,7 +83,7 @@ func TestLoggedRecordsAreTheirOwnEventsInTheFeed(t *testing.T) {
 	p := feed.NewProducer(db)
 	st := store.New(db, p)
 	p.AddRecords(st.Records(logbook.LoggedEvent))
-	book := &logbook.Logbook{Store: st, Keys: idempotency.New(db), Customers: everyoneExists{}, SLA: casework.DefaultSLA, Now: func() time.Time { return now }}
+	book := logbook.New(st, everyoneExists{}, idempotency.New(db), logbook.Options{SLA: casework.DefaultSLA, Now: func() time.Time { return now }})
 	logged := func(items ...logbook.Item) []string {
 		t.Helper()
 		res, err := book.Log(ctx, items, func(int) string { return "interaction" })
@@ -125,7 +125,7 @@ func TestLoggedRecordsAreTheirOwnEventsInTheFeed(t *testing.T) {
 		got = append(got, ev.GetType()+" "+ev.GetSubject())
 		if ev.GetType() == "crm.interaction.v1.InteractionLogged" {
 			var e interactionv1.InteractionLogged
-			if err := ev.GetPayload().UnmarshalTo(&e); err != nil || e.GetInteraction().GetName() != ev.GetSubject() || ev.GetId() != store.LoggedEventID(strings.TrimPrefix(ev.GetSubject(), "interactions/")) {
+			if err := ev.GetPayload().UnmarshalTo(&e); err != nil || e.GetInteraction().GetName() != ev.GetSubject() || ev.GetId() != logbook.LoggedEventID(strings.TrimPrefix(ev.GetSubject(), "interactions/")) {
 				t.Errorf("event %v: %v", ev, err)
 			}
 		}

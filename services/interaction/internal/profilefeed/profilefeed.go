@@ -14,15 +14,14 @@ import (
 	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
 	"github.com/opencrm/crm/pkg/customers"
 	"github.com/opencrm/crm/pkg/feed"
-	"github.com/opencrm/crm/pkg/idempotency"
-	"github.com/opencrm/crm/services/interaction/internal/store"
+	"github.com/opencrm/crm/pkg/resname"
+	"github.com/opencrm/crm/services/interaction/internal/logbook"
 )
 
-// Applier applies customer events.
+// Applier applies customer events through the logbook.
 type Applier struct {
-	Store *store.Store
-	Keys  *idempotency.Store
-	Log   *slog.Logger
+	Book *logbook.Logbook
+	Log  *slog.Logger
 }
 
 // Apply returns the consumer's Apply: erasures and merges, each on its
@@ -35,20 +34,20 @@ func (a *Applier) Apply() func(context.Context, []*feedv1.Event) error {
 
 // Erase deletes the customer's interactions and forgets their request ids.
 func (a *Applier) Erase(ctx context.Context, id string) error {
-	n, err := a.Store.EraseCustomer(ctx, id)
+	n, err := a.Book.EraseCustomer(ctx, id)
 	if err != nil {
 		return err
 	}
-	a.Log.InfoContext(ctx, "erased a customer's interactions", "customer", "customers/"+id, "interactions", n)
-	return a.Keys.ForgetSubject(ctx, "customers/"+id)
+	a.Log.InfoContext(ctx, "erased a customer's interactions", "customer", resname.Customers.Format(id), "interactions", n)
+	return nil
 }
 
 // Merge moves the loser's interactions to the survivor.
 func (a *Applier) Merge(ctx context.Context, _ int64, loserID string, survivor *customerv1.Customer) error {
-	n, err := a.Store.Rekey(ctx, loserID, survivor.GetId())
+	n, err := a.Book.MoveCustomer(ctx, loserID, survivor.GetId())
 	if err != nil {
 		return err
 	}
-	a.Log.InfoContext(ctx, "moved a merged customer's interactions", "loser", "customers/"+loserID, "interactions", n)
+	a.Log.InfoContext(ctx, "moved a merged customer's interactions", "loser", resname.Customers.Format(loserID), "interactions", n)
 	return nil
 }

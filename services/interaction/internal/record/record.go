@@ -12,6 +12,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/pkg/fieldmask"
+	"github.com/opencrm/crm/pkg/resname"
+	"github.com/opencrm/crm/services/interaction/internal/errs"
 )
 
 // Kinds and channels mirror the API's enum values.
@@ -128,8 +131,11 @@ type Complaint struct {
 	Assignee string `bson:"assignee"`
 }
 
+// Names is the pattern of interaction names, "interactions/{interaction}".
+var Names = resname.New("interactions")
+
 // Name returns the resource name of an interaction id.
-func Name(id string) string { return "interactions/" + id }
+func Name(id string) string { return Names.Format(id) }
 
 // MaxFuture is how far in the future an occur time may be (clock skew).
 const MaxFuture = 5 * time.Minute
@@ -242,8 +248,7 @@ func CheckRefund(r Refund, customerID string, p *Interaction, field string) erro
 	case p.Purchase.Amount.Currency != r.Amount.Currency:
 		return apperr.Invalid(field+".amount", "the purchase was paid in %s", p.Purchase.Amount.Currency)
 	case r.Amount.Minor > p.Purchase.Amount.Minor-p.Purchase.Refunded:
-		return apperr.New(apperr.KindFailedPrecondition, "REFUND_EXCEEDS_PURCHASE",
-			"the refund is more than what remains of %s", Name(p.ID)).With("field", field+".amount")
+		return errs.RefundExceedsPurchase.New("the refund is more than what remains of %s", Name(p.ID)).With("field", field+".amount")
 	}
 	return nil
 }
@@ -253,8 +258,9 @@ var UpdatablePaths = []string{"summary", "outcome", "tags"}
 
 // ApplyMask copies the named fields of src into dst.
 func ApplyMask(dst *Interaction, src Interaction, paths []string) error {
-	if len(paths) == 0 {
-		return apperr.Invalid("update_mask", "name at least one field to change")
+	paths, err := fieldmask.Check(paths, UpdatablePaths, "the facts of an interaction are fixed (log a refund to reverse a purchase)")
+	if err != nil {
+		return err
 	}
 	for _, p := range paths {
 		switch p {
@@ -274,9 +280,6 @@ func ApplyMask(dst *Interaction, src Interaction, paths []string) error {
 				return err
 			}
 			dst.Tags = tags
-		default:
-			return apperr.Invalid("update_mask", "%q cannot be changed: the facts of an interaction are fixed (log a refund to reverse a purchase); allowed: %s",
-				p, strings.Join(UpdatablePaths, ", "))
 		}
 	}
 	return nil

@@ -4,7 +4,6 @@ package recordpb
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -14,6 +13,7 @@ import (
 	"github.com/opencrm/crm/pkg/apperr"
 	"github.com/opencrm/crm/pkg/etag"
 	"github.com/opencrm/crm/pkg/money"
+	"github.com/opencrm/crm/pkg/resname"
 	"github.com/opencrm/crm/services/interaction/internal/casework"
 	"github.com/opencrm/crm/services/interaction/internal/record"
 )
@@ -33,7 +33,7 @@ func MoneyFromProto(m *typev1.Money, field string) (record.Amount, error) {
 // ToProto returns the API form of i.
 func ToProto(i *record.Interaction) *interactionv1.Interaction {
 	p := &interactionv1.Interaction{
-		Name: record.Name(i.ID), Id: i.ID, Customer: "customers/" + i.CustomerID,
+		Name: record.Name(i.ID), Id: i.ID, Customer: resname.Customers.Format(i.CustomerID),
 		Channel: interactionv1.Channel(i.Channel), ChannelApp: i.ChannelApp,
 		Direction: interactionv1.Direction(i.Direction), Kind: interactionv1.InteractionKind(i.Kind),
 		OccurTime: timestamppb.New(i.OccurTime), RecordTime: timestamppb.New(i.RecordTime), UpdateTime: timestamppb.New(i.UpdateTime),
@@ -60,7 +60,7 @@ func ToProto(i *record.Interaction) *interactionv1.Interaction {
 		p.Complaint = &interactionv1.Complaint{Priority: interactionv1.CasePriority(c.Priority), Assignee: c.Assignee}
 	}
 	if i.CaseID != "" {
-		p.Case = "cases/" + i.CaseID
+		p.Case = casework.Name(i.CaseID)
 	}
 	return p
 }
@@ -68,7 +68,7 @@ func ToProto(i *record.Interaction) *interactionv1.Interaction {
 // CaseToProto returns the API form of a case.
 func CaseToProto(c *casework.Case, now time.Time) *interactionv1.Case {
 	p := &interactionv1.Case{
-		Name: casework.Name(c.ID), Id: c.ID, Customer: "customers/" + c.CustomerID, Interaction: record.Name(c.InteractionID),
+		Name: casework.Name(c.ID), Id: c.ID, Customer: resname.Customers.Format(c.CustomerID), Interaction: record.Name(c.InteractionID),
 		Status: interactionv1.CaseStatus(c.Status), Priority: interactionv1.CasePriority(c.Priority), Assignee: c.Assignee,
 		OpenTime: timestamppb.New(c.OpenTime), DueTime: timestamppb.New(c.DueTime),
 		FirstResponseTime: optTime(c.FirstResponseTime), ResolveTime: optTime(c.ResolveTime), CloseTime: optTime(c.CloseTime),
@@ -95,8 +95,12 @@ func optTime(t *time.Time) *timestamppb.Timestamp {
 // FromProto returns the domain form of the caller's fields of p; prefix
 // names p's request field in errors.
 func FromProto(p *interactionv1.Interaction, prefix string) (record.Interaction, error) {
+	customer, err := resname.Customers.Parse(prefix+".customer", p.GetCustomer())
+	if err != nil {
+		return record.Interaction{}, err
+	}
 	i := record.Interaction{
-		CustomerID: strings.TrimPrefix(p.GetCustomer(), "customers/"),
+		CustomerID: customer,
 		Channel:    int32(p.GetChannel()), ChannelApp: p.GetChannelApp(),
 		Direction: int32(p.GetDirection()), Kind: int32(p.GetKind()),
 		Agent: p.GetAgent(), Subject: p.GetSubject(), Summary: p.GetSummary(), Outcome: p.GetOutcome(), Tags: p.GetTags(),
@@ -135,7 +139,13 @@ func FromProto(p *interactionv1.Interaction, prefix string) (record.Interaction,
 		if err != nil {
 			return i, err
 		}
-		i.Refund = &record.Refund{PurchaseID: strings.TrimPrefix(r.GetPurchase(), "interactions/"), Amount: amt, Reason: r.GetReason()}
+		var purchase string
+		if r.GetPurchase() != "" {
+			if purchase, err = record.Names.Parse(prefix+".refund.purchase", r.GetPurchase()); err != nil {
+				return i, err
+			}
+		}
+		i.Refund = &record.Refund{PurchaseID: purchase, Amount: amt, Reason: r.GetReason()}
 	}
 	if s := p.GetSatisfaction(); s != nil {
 		i.Satisfaction = &record.Satisfaction{Expectation: s.GetExpectation(), Experience: s.GetExperience()}

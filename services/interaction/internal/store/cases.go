@@ -106,23 +106,8 @@ func (s *Store) SaveCase(ctx context.Context, c *casework.Case, expectVersion in
 	return nil
 }
 
-// CaseFilter selects cases.
-type CaseFilter struct {
-	Status     casework.Status
-	Assignee   string
-	CustomerID string
-	// OverdueAt, when set, keeps unresolved cases due before it.
-	OverdueAt *time.Time
-}
-
-// CaseAfter is the position after the last case of a page.
-type CaseAfter struct {
-	DueTime time.Time `json:"t"`
-	ID      string    `json:"id"`
-}
-
 // ListCases returns up to limit cases after a, earliest due first.
-func (s *Store) ListCases(ctx context.Context, f CaseFilter, a *CaseAfter, limit int) ([]*casework.Case, error) {
+func (s *Store) ListCases(ctx context.Context, f casework.Filter, a *casework.After, limit int) ([]*casework.Case, error) {
 	q := bson.D{}
 	if f.Status != 0 {
 		q = append(q, bson.E{Key: "status", Value: f.Status})

@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -21,6 +20,7 @@ import (
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/services/interaction/internal/casework"
+	"github.com/opencrm/crm/services/interaction/internal/errs"
 	"github.com/opencrm/crm/services/interaction/internal/record"
 )
 
@@ -70,30 +70,23 @@ func (s *Store) Records(event func(*record.Interaction) feed.RecordEvent) feed.R
 	}}
 }
 
-// Encoded is a new record encoded for storing.
-type Encoded struct {
-	Interaction *record.Interaction
-	doc         bson.Raw
-}
-
-// Encode prepares a new record (its times and version set) for InsertMany;
-// encoding is the costly part of a write on the service's side, so callers
-// may do it while waiting for something else.
-func Encode(i *record.Interaction) (Encoded, error) {
+// Encode prepares a new record (its times and version set) for
+// InsertMany.
+func (s *Store) Encode(i *record.Interaction) (record.Encoded, error) {
 	doc, err := bson.Marshal(i)
 	if err != nil {
-		return Encoded{}, fmt.Errorf("encode interaction: %w", err)
+		return record.Encoded{}, fmt.Errorf("encode interaction: %w", err)
 	}
-	return Encoded{Interaction: i, doc: doc}, nil
+	return record.Encoded{Interaction: i, Doc: doc}, nil
 }
 
 // Insert stores i (see InsertMany).
 func (s *Store) Insert(ctx context.Context, i *record.Interaction) error {
-	e, err := Encode(i)
+	e, err := s.Encode(i)
 	if err != nil {
 		return err
 	}
-	errs, err := s.InsertMany(ctx, []Encoded{e})
+	errs, err := s.InsertMany(ctx, []record.Encoded{e})
 	if err != nil {
 		return err
 	}
@@ -104,13 +97,13 @@ func (s *Store) Insert(ctx context.Context, i *record.Interaction) error {
 // those stored their places in the feed, which publishes them. It returns, per item, nil
 // or the error of that item alone; an item stored already (same id or
 // source record) is replaced by the stored one and succeeds; a purchase of
-// an order stored already as another interaction is ErrDuplicateOrder
+// an order stored already as another interaction is errs.DuplicateOrder
 // naming it.
-func (s *Store) InsertMany(ctx context.Context, items []Encoded) ([]error, error) {
+func (s *Store) InsertMany(ctx context.Context, items []record.Encoded) ([]error, error) {
 	errs := make([]error, len(items))
 	docs := make([]bson.Raw, len(items))
 	for n, e := range items {
-		docs[n] = e.doc
+		docs[n] = e.Doc
 	}
 	err := s.feed.InsertRecords(ctx, s.coll, docs)
 	var bulk mongo.BulkWriteException
@@ -129,13 +122,9 @@ func (s *Store) InsertMany(ctx context.Context, items []Encoded) ([]error, error
 	return errs, nil
 }
 
-// ErrDuplicateOrder refuses a purchase of an order logged already for the
-// customer from the same source system.
-var ErrDuplicateOrder = apperr.New(apperr.KindAlreadyExists, "DUPLICATE_ORDER", "this order was already logged for the customer from the same source system")
-
 // stored resolves a new record that hit a unique key: the same record
 // stored before (its id or source record) replaces i; another record of the
-// same order is ErrDuplicateOrder naming it.
+// same order is errs.DuplicateOrder naming it.
 func (s *Store) stored(ctx context.Context, i *record.Interaction) error {
 	var first record.Interaction
 	err := s.coll.FindOne(ctx, bson.D{{Key: "$or", Value: bson.A{bson.D{{Key: "_id", Value: i.ID}}, bson.D{{Key: "dedup_key", Value: i.DedupKey}}}}}).Decode(&first)
@@ -153,13 +142,10 @@ func (s *Store) stored(ctx context.Context, i *record.Interaction) error {
 	if err != nil {
 		return mongox.Wrap("read the interaction of the order", err)
 	}
-	e := ErrDuplicateOrder.With("interaction", record.Name(order.ID))
+	e := errs.DuplicateOrder.New("this order was already logged for the customer from the same source system").With("interaction", record.Name(order.ID))
 	e.Message = fmt.Sprintf("order %q from source system %q was already logged for this customer as %s", i.Purchase.OrderID, i.SourceSystem, record.Name(order.ID))
 	return e
 }
-
-// LoggedEventID is the id of the InteractionLogged event of a record.
-func LoggedEventID(interactionID string) string { return "logged-" + interactionID }
 
 // Get returns one interaction.
 func (s *Store) Get(ctx context.Context, id string) (*record.Interaction, error) {
@@ -174,24 +160,9 @@ func (s *Store) Get(ctx context.Context, id string) (*record.Interaction, error)
 	return &i, nil
 }
 
-// Filter selects a customer's interactions.
-type Filter struct {
-	CustomerID string
-	Channel    int32
-	Kind       int32
-	From, To   *time.Time
-	Tag        string
-}
-
-// After is the position after the last item of a timeline page.
-type After struct {
-	OccurTime time.Time `json:"t"`
-	ID        string    `json:"id"`
-}
-
 // Timeline returns up to limit of a customer's interactions after a,
 // newest first.
-func (s *Store) Timeline(ctx context.Context, f Filter, a *After, limit int) ([]*record.Interaction, error) {
+func (s *Store) Timeline(ctx context.Context, f record.Filter, a *record.After, limit int) ([]*record.Interaction, error) {
 	q := bson.D{{Key: "customer_id", Value: f.CustomerID}}
 	if f.Channel != 0 {
 		q = append(q, bson.E{Key: "channel", Value: f.Channel})
@@ -319,6 +290,5 @@ func (s *Store) ReserveRefund(ctx context.Context, purchase *record.Interaction,
 			return nil
 		}
 	}
-	return apperr.New(apperr.KindFailedPrecondition, "REFUND_EXCEEDS_PURCHASE",
-		"the refund is more than what remains of %s (%d of %d minor units refunded)", record.Name(purchase.ID), cur.Purchase.Refunded, cur.Purchase.Amount.Minor)
+	return errs.RefundExceedsPurchase.New("the refund is more than what remains of %s (%d of %d minor units refunded)", record.Name(purchase.ID), cur.Purchase.Refunded, cur.Purchase.Amount.Minor)
 }

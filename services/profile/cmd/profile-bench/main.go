@@ -38,10 +38,10 @@ import (
 	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/pkg/server"
-	"github.com/opencrm/crm/services/profile/internal/api"
 	"github.com/opencrm/crm/services/profile/internal/archive"
 	"github.com/opencrm/crm/services/profile/internal/customer"
 	"github.com/opencrm/crm/services/profile/internal/store"
+	"github.com/opencrm/crm/services/profile/service"
 )
 
 func main() {
@@ -188,6 +188,18 @@ func measurePair(op, pathA, pathB string, callers, n int, a, b func(i int) error
 	return ra, mk(pathB, latB, busyB), err
 }
 
+// startService runs customer-profile on db, on a free port, with a
+// one-connection pool (so that every path compares at the same
+// concurrency); it returns the database settings and the token secret.
+func startService(ctx context.Context, db *embedded.Server) (mongox.Config, []byte, *server.Running, error) {
+	mcfg := mongox.Config{URI: db.URI(), Database: "bench", Mode: mongox.ModeEmbedded, MaxPoolSize: 1, ConnectTimeout: 10 * time.Second}
+	secret := []byte(rand.Text() + rand.Text())
+	svc, err := server.Start(ctx, server.Config{Service: service.Name, ListenAddr: "127.0.0.1:0", Mongo: mcfg,
+		Auth: auth.Config{HMACSecret: secret}, PageTokenKey: secret, ShutdownTimeout: 5 * time.Second},
+		service.SetupWith(service.Options{Retention: time.Hour, PurgeEvery: time.Hour}), server.Options{LogOutput: io.Discard})
+	return mcfg, secret, svc, err
+}
+
 func run(out string, ops int, callerCounts []int) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "profile-bench-")
@@ -200,11 +212,7 @@ func run(out string, ops int, callerCounts []int) error {
 		return err
 	}
 	defer db.Stop()
-	mcfg := mongox.Config{URI: db.URI(), Database: "bench", Mode: mongox.ModeEmbedded, MaxPoolSize: 1, ConnectTimeout: 10 * time.Second}
-	secret := []byte(rand.Text() + rand.Text())
-	svc, err := server.Start(ctx, server.Config{Service: api.ServiceName, ListenAddr: "127.0.0.1:0", Mongo: mcfg,
-		Auth: auth.Config{HMACSecret: secret}, PageTokenKey: secret, ShutdownTimeout: 5 * time.Second},
-		api.Setup(api.Options{Retention: time.Hour, PurgeEvery: time.Hour}), server.Options{LogOutput: io.Discard})
+	mcfg, secret, svc, err := startService(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -230,7 +238,7 @@ func run(out string, ops int, callerCounts []int) error {
 	}
 	defer inproc.Disconnect(ctx)
 	idb := inproc.Database(mcfg.Database)
-	arc := &archive.Archive{Store: store.New(idb, feed.NewProducer(idb)), Keys: idempotency.New(idb), Retention: time.Hour, Now: time.Now}
+	arc := archive.New(store.New(idb, feed.NewProducer(idb)), idempotency.New(idb), archive.Options{Retention: time.Hour})
 	raw := inproc.Database(mcfg.Database).Collection("raw_customers")
 
 	// The floor: a gRPC round trip on the same connection with no auth and

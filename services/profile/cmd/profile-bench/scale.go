@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"io"
 	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
@@ -24,8 +23,6 @@ import (
 	"github.com/opencrm/crm/pkg/embedded"
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/mongox"
-	"github.com/opencrm/crm/pkg/server"
-	"github.com/opencrm/crm/services/profile/internal/api"
 	"github.com/opencrm/crm/services/profile/internal/customer"
 	"github.com/opencrm/crm/services/profile/internal/store"
 )
@@ -95,11 +92,7 @@ func runScale(ctx context.Context, backend string, n, ops, beforeOps int) (scale
 		return r, err
 	}
 	defer db.Stop()
-	mcfg := mongox.Config{URI: db.URI(), Database: "bench", Mode: mongox.ModeEmbedded, MaxPoolSize: 1, ConnectTimeout: 10 * time.Second}
-	secret := []byte(rand.Text() + rand.Text())
-	svc, err := server.Start(ctx, server.Config{Service: api.ServiceName, ListenAddr: "127.0.0.1:0", Mongo: mcfg,
-		Auth: auth.Config{HMACSecret: secret}, PageTokenKey: secret, ShutdownTimeout: 5 * time.Second},
-		api.Setup(api.Options{Retention: time.Hour, PurgeEvery: time.Hour}), server.Options{LogOutput: io.Discard})
+	mcfg, secret, svc, err := startService(ctx, db)
 	if err != nil {
 		return r, err
 	}

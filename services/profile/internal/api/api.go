@@ -6,7 +6,7 @@ package api
 
 import (
 	"context"
-	"regexp"
+	"fmt"
 	"strings"
 	"time"
 
@@ -14,15 +14,14 @@ import (
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
-	"github.com/opencrm/crm/pkg/apperr"
 	"github.com/opencrm/crm/pkg/auth"
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/pkg/pagetoken"
+	"github.com/opencrm/crm/pkg/resname"
 	"github.com/opencrm/crm/services/profile/internal/archive"
 	"github.com/opencrm/crm/services/profile/internal/customer"
 	"github.com/opencrm/crm/services/profile/internal/customerpb"
-	"github.com/opencrm/crm/services/profile/internal/store"
 )
 
 // Page sizes.
@@ -44,7 +43,12 @@ type Handler struct {
 
 var _ customerv1.CustomerServiceServer = (*Handler)(nil)
 
-func idOf(name string) string { return strings.TrimPrefix(name, "customers/") }
+// New returns the handler of the archive's use cases; keys keeps the
+// responses of idempotent requests, pages signs page tokens, and events
+// serves the customer feed.
+func New(arc *archive.Archive, keys *idempotency.Store, pages *pagetoken.Codec, events *feed.Producer) *Handler {
+	return &Handler{archive: arc, keys: keys, pages: pages, feed: events}
+}
 
 // CreateCustomer implements the API method.
 func (h *Handler) CreateCustomer(ctx context.Context, req *customerv1.CreateCustomerRequest) (*customerv1.CreateCustomerResponse, error) {
@@ -63,7 +67,11 @@ func (h *Handler) CreateCustomer(ctx context.Context, req *customerv1.CreateCust
 
 // GetCustomer implements the API method.
 func (h *Handler) GetCustomer(ctx context.Context, req *customerv1.GetCustomerRequest) (*customerv1.GetCustomerResponse, error) {
-	c, err := h.archive.Get(ctx, idOf(req.GetName()))
+	id, err := resname.Customers.Parse("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	c, err := h.archive.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -74,9 +82,13 @@ func (h *Handler) GetCustomer(ctx context.Context, req *customerv1.GetCustomerRe
 func (h *Handler) BatchGetCustomers(ctx context.Context, req *customerv1.BatchGetCustomersRequest) (*customerv1.BatchGetCustomersResponse, error) {
 	ids := make([]string, len(req.GetNames()))
 	for i, n := range req.GetNames() {
-		ids[i] = idOf(n)
+		id, err := resname.Customers.Parse(fmt.Sprintf("names[%d]", i), n)
+		if err != nil {
+			return nil, err
+		}
+		ids[i] = id
 	}
-	cs, err := h.archive.Store.GetMany(ctx, ids)
+	cs, err := h.archive.GetMany(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -91,9 +103,9 @@ func toProtos(cs []*customer.Customer) []*customerv1.Customer {
 	return out
 }
 
-func parseOrder(s string) store.Order {
+func parseOrder(s string) customer.Order {
 	field, dir, _ := strings.Cut(strings.TrimSpace(s), " ")
-	o := store.Order{Field: field, Desc: dir == "desc"}
+	o := customer.Order{Field: field, Desc: dir == "desc"}
 	switch field {
 	case "", "create_time":
 		o.Field = "create_time"
@@ -112,10 +124,10 @@ func timePtr(ts *timestamppb.Timestamp) *time.Time {
 }
 
 // page runs a cursor-paged List and builds the next token.
-func (h *Handler) page(ctx context.Context, req pagetoken.Request, defaultSize int, f store.Filter, o store.Order) ([]*customer.Customer, string, error) {
-	return pagetoken.Page(h.pages, req, defaultSize, func(after *store.After, limit int64) ([]*customer.Customer, error) {
-		return h.archive.Store.List(ctx, f, o, after, int(limit))
-	}, func(c *customer.Customer) store.After { return store.PositionOf(c, o) })
+func (h *Handler) page(ctx context.Context, req pagetoken.Request, defaultSize int, f customer.Filter, o customer.Order) ([]*customer.Customer, string, error) {
+	return pagetoken.Page(h.pages, req, defaultSize, func(after *customer.After, limit int64) ([]*customer.Customer, error) {
+		return h.archive.List(ctx, f, o, after, int(limit))
+	}, func(c *customer.Customer) customer.After { return customer.PositionOf(c, o) })
 }
 
 // ListCustomers implements the API method.
@@ -125,7 +137,7 @@ func (h *Handler) ListCustomers(ctx context.Context, req *customerv1.ListCustome
 	if err != nil {
 		return nil, err
 	}
-	f := store.Filter{
+	f := customer.Filter{
 		States:      []customer.State{customer.StateActive},
 		Stage:       customer.Stage(fp.GetLifecycleStage()),
 		Tag:         strings.ToLower(strings.TrimSpace(fp.GetTag())),
@@ -147,38 +159,17 @@ func (h *Handler) ListCustomers(ctx context.Context, req *customerv1.ListCustome
 	return &customerv1.ListCustomersResponse{Customers: toProtos(cs), NextPageToken: next}, nil
 }
 
-var phoneLike = regexp.MustCompile(`^\+?[0-9 ().\-]{5,}$`)
-
 // SearchCustomers implements the API method. An e-mail address or a phone
 // number is looked up through its contact claim; anything else by the
-// words of the names (see store.Search).
+// words of the names (see customer.ParseQuery).
 func (h *Handler) SearchCustomers(ctx context.Context, req *customerv1.SearchCustomersRequest) (*customerv1.SearchCustomersResponse, error) {
-	q := strings.TrimSpace(req.GetQuery())
-	var contact string
-	switch {
-	case strings.Contains(q, "@"):
-		contact = customer.EmailKey(strings.ToLower(q))
-	case phoneLike.MatchString(q):
-		e164, ok := customer.NormalizePhone(q, "")
-		if !ok {
-			return nil, apperr.Invalid("query", "%q looks like a phone number but is not a valid one in international form (+CC...)", q)
-		}
-		contact = customer.PhoneKey(e164)
+	q, err := customer.ParseQuery("query", req.GetQuery())
+	if err != nil {
+		return nil, err
 	}
-	words := customer.SearchWords(q)
-	if contact == "" && len(words) == 0 {
-		return nil, apperr.Invalid("query", "has no letters or digits to search for")
-	}
-	hits, next, err := pagetoken.Page(h.pages, req, defaultSearchPage, func(after *store.SearchPos, limit int64) ([]store.Hit, error) {
-		if contact == "" {
-			return h.archive.Store.Search(ctx, words, after, int(limit))
-		}
-		c, err := h.archive.Store.FindByContact(ctx, contact)
-		if c == nil || after != nil {
-			return nil, err
-		}
-		return []store.Hit{{Customer: c, Pos: store.SearchPos{ID: c.ID}}}, nil
-	}, func(hit store.Hit) store.SearchPos { return hit.Pos })
+	hits, next, err := pagetoken.Page(h.pages, req, defaultSearchPage, func(after *customer.SearchPos, limit int64) ([]customer.Hit, error) {
+		return h.archive.Search(ctx, q, after, int(limit))
+	}, func(hit customer.Hit) customer.SearchPos { return hit.Pos })
 	if err != nil {
 		return nil, err
 	}
@@ -193,14 +184,15 @@ func (h *Handler) SearchCustomers(ctx context.Context, req *customerv1.SearchCus
 func (h *Handler) UpdateCustomer(ctx context.Context, req *customerv1.UpdateCustomerRequest) (*customerv1.UpdateCustomerResponse, error) {
 	return idempotency.Do(ctx, h.keys, "UpdateCustomer", req.GetRequestId(), req, func(ctx context.Context) (*customerv1.UpdateCustomerResponse, string, error) {
 		name := req.GetCustomer().GetName()
-		if !strings.HasPrefix(name, "customers/") || len(name) <= len("customers/") {
-			return nil, "", apperr.Invalid("customer.name", "is required: customers/{id}")
+		id, err := resname.Customers.Parse("customer.name", name)
+		if err != nil {
+			return nil, "", err
 		}
 		patch, err := customerpb.FromProto(req.GetCustomer(), "customer")
 		if err != nil {
 			return nil, "", err
 		}
-		c, err := h.archive.Update(ctx, idOf(name), patch, req.GetUpdateMask().GetPaths(), req.GetCustomer().GetEtag())
+		c, err := h.archive.Update(ctx, id, patch, req.GetUpdateMask().GetPaths(), req.GetCustomer().GetEtag())
 		if err != nil {
 			return nil, "", err
 		}
@@ -211,7 +203,11 @@ func (h *Handler) UpdateCustomer(ctx context.Context, req *customerv1.UpdateCust
 // DeleteCustomer implements the API method.
 func (h *Handler) DeleteCustomer(ctx context.Context, req *customerv1.DeleteCustomerRequest) (*customerv1.DeleteCustomerResponse, error) {
 	return idempotency.Do(ctx, h.keys, "DeleteCustomer", req.GetRequestId(), req, func(ctx context.Context) (*customerv1.DeleteCustomerResponse, string, error) {
-		c, err := h.archive.Delete(ctx, idOf(req.GetName()), req.GetEtag())
+		id, err := resname.Customers.Parse("name", req.GetName())
+		if err != nil {
+			return nil, "", err
+		}
+		c, err := h.archive.Delete(ctx, id, req.GetEtag())
 		if err != nil {
 			return nil, "", err
 		}
@@ -222,7 +218,11 @@ func (h *Handler) DeleteCustomer(ctx context.Context, req *customerv1.DeleteCust
 // UndeleteCustomer implements the API method.
 func (h *Handler) UndeleteCustomer(ctx context.Context, req *customerv1.UndeleteCustomerRequest) (*customerv1.UndeleteCustomerResponse, error) {
 	return idempotency.Do(ctx, h.keys, "UndeleteCustomer", req.GetRequestId(), req, func(ctx context.Context) (*customerv1.UndeleteCustomerResponse, string, error) {
-		c, err := h.archive.Undelete(ctx, idOf(req.GetName()))
+		id, err := resname.Customers.Parse("name", req.GetName())
+		if err != nil {
+			return nil, "", err
+		}
+		c, err := h.archive.Undelete(ctx, id)
 		if err != nil {
 			return nil, "", err
 		}
@@ -233,7 +233,11 @@ func (h *Handler) UndeleteCustomer(ctx context.Context, req *customerv1.Undelete
 // EraseCustomer implements the API method.
 func (h *Handler) EraseCustomer(ctx context.Context, req *customerv1.EraseCustomerRequest) (*customerv1.EraseCustomerResponse, error) {
 	return idempotency.Do(ctx, h.keys, "EraseCustomer", req.GetRequestId(), req, func(ctx context.Context) (*customerv1.EraseCustomerResponse, string, error) {
-		at, err := h.archive.Erase(ctx, idOf(req.GetName()), req.GetReason())
+		id, err := resname.Customers.Parse("name", req.GetName())
+		if err != nil {
+			return nil, "", err
+		}
+		at, err := h.archive.Erase(ctx, id, req.GetReason())
 		if err != nil {
 			return nil, "", err
 		}
@@ -247,7 +251,14 @@ func (h *Handler) FindDuplicates(ctx context.Context, req *customerv1.FindDuplic
 	if limit == 0 {
 		limit = defaultDupGroups
 	}
-	groups, err := h.archive.Duplicates(ctx, idOf(req.GetCustomer()), limit)
+	var id string
+	if req.GetCustomer() != "" {
+		var err error
+		if id, err = resname.Customers.Parse("customer", req.GetCustomer()); err != nil {
+			return nil, err
+		}
+	}
+	groups, err := h.archive.Duplicates(ctx, id, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -262,7 +273,15 @@ func (h *Handler) FindDuplicates(ctx context.Context, req *customerv1.FindDuplic
 func (h *Handler) MergeCustomers(ctx context.Context, req *customerv1.MergeCustomersRequest) (*customerv1.MergeCustomersResponse, error) {
 	return idempotency.Do(ctx, h.keys, "MergeCustomers", req.GetRequestId(), req, func(ctx context.Context) (*customerv1.MergeCustomersResponse, string, error) {
 		p, _ := auth.FromContext(ctx)
-		c, m, err := h.archive.Merge(ctx, idOf(req.GetSurvivor()), idOf(req.GetLoser()), p.Subject)
+		survivor, err := resname.Customers.Parse("survivor", req.GetSurvivor())
+		if err != nil {
+			return nil, "", err
+		}
+		loser, err := resname.Customers.Parse("loser", req.GetLoser())
+		if err != nil {
+			return nil, "", err
+		}
+		c, m, err := h.archive.Merge(ctx, survivor, loser, p.Subject)
 		if err != nil {
 			return nil, "", err
 		}
@@ -272,7 +291,10 @@ func (h *Handler) MergeCustomers(ctx context.Context, req *customerv1.MergeCusto
 
 // ListConsentHistory implements the API method.
 func (h *Handler) ListConsentHistory(ctx context.Context, req *customerv1.ListConsentHistoryRequest) (*customerv1.ListConsentHistoryResponse, error) {
-	id := idOf(req.GetCustomer())
+	id, err := resname.Customers.Parse("customer", req.GetCustomer())
+	if err != nil {
+		return nil, err
+	}
 	changes, next, err := pagetoken.Page(h.pages, req, defaultHistoryPage, func(after *int64, limit int64) ([]customer.ConsentChange, error) {
 		return h.archive.ConsentHistory(ctx, id, pagetoken.After(after), int(limit))
 	}, func(c customer.ConsentChange) int64 { return c.Sequence })
@@ -288,7 +310,11 @@ func (h *Handler) ListConsentHistory(ctx context.Context, req *customerv1.ListCo
 
 // ListMerges implements the API method.
 func (h *Handler) ListMerges(ctx context.Context, req *customerv1.ListMergesRequest) (*customerv1.ListMergesResponse, error) {
-	ms, err := h.archive.Merges(ctx, idOf(req.GetCustomer()))
+	id, err := resname.Customers.Parse("customer", req.GetCustomer())
+	if err != nil {
+		return nil, err
+	}
+	ms, err := h.archive.Merges(ctx, id)
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	"github.com/opencrm/crm/pkg/config"
 	"github.com/opencrm/crm/pkg/server/servertest"
-	"github.com/opencrm/crm/services/profile/internal/api"
+	"github.com/opencrm/crm/services/profile/service"
 )
 
 const email = customerv1.ConsentChannel_CONSENT_CHANNEL_EMAIL
@@ -50,7 +50,7 @@ func (e *env) history(t *testing.T, name string, pageSize int32) ([]*customerv1.
 
 func TestConsentHistoryGrantWithdrawGrant(t *testing.T) {
 	t.Parallel()
-	e := start(t, api.Options{})
+	e := start(t, service.Options{})
 	c := e.create(t, person("Consenting"))
 	grant := &customerv1.Consent{Channel: email, Granted: true, Source: "web-form", LegalBasis: "consent", Evidence: "form-1"}
 	e.setConsents(t, c.GetName(), grant)
@@ -90,7 +90,7 @@ func TestConsentHistoryGrantWithdrawGrant(t *testing.T) {
 
 func TestConsentPurposesAreSeparateAndConfigured(t *testing.T) {
 	t.Parallel()
-	e := start(t, api.Options{Purposes: []string{"marketing", "research"}})
+	e := start(t, service.Options{Purposes: []string{"marketing", "research"}})
 	in := person("Purposes")
 	in.Consents = []*customerv1.Consent{
 		{Channel: email, Granted: true, Source: "web-form"},
@@ -122,7 +122,7 @@ func TestConsentPurposesAreSeparateAndConfigured(t *testing.T) {
 // gives the current consents.
 func TestRacingConsentChangesKeepHistoryExact(t *testing.T) {
 	t.Parallel()
-	e := start(t, api.Options{})
+	e := start(t, service.Options{})
 	c := e.create(t, person("Racing consent"))
 	got := race(8, func(i int) error {
 		_, err := e.client.UpdateCustomer(e.ctx, &customerv1.UpdateCustomerRequest{
@@ -145,7 +145,7 @@ func TestRacingConsentChangesKeepHistoryExact(t *testing.T) {
 
 func TestErasedCustomersConsentHistoryIsGone(t *testing.T) {
 	t.Parallel()
-	e := start(t, api.Options{})
+	e := start(t, service.Options{})
 	in := person("Forget me")
 	in.Consents = []*customerv1.Consent{{Channel: email, Granted: true, Source: "web-form"}}
 	c := e.create(t, in)
@@ -163,17 +163,17 @@ func TestErasedCustomersConsentHistoryIsGone(t *testing.T) {
 
 func TestConsentPurposesConfiguration(t *testing.T) {
 	t.Parallel()
-	o := api.LoadOptions(config.FromMap(nil))
+	o := service.LoadOptions(config.FromMap(nil))
 	if fmt.Sprint(o.Purposes) != "[marketing profiling transactional]" {
 		t.Errorf("default purposes %v", o.Purposes)
 	}
 	env := config.FromMap(map[string]string{"CRM_CONSENT_PURPOSES": "marketing, research ,research"})
-	if o := api.LoadOptions(env); env.Err() != nil || fmt.Sprint(o.Purposes) != "[marketing research]" {
+	if o := service.LoadOptions(env); env.Err() != nil || fmt.Sprint(o.Purposes) != "[marketing research]" {
 		t.Errorf("purposes %v, error %v", o.Purposes, env.Err())
 	}
 	for _, bad := range []string{"profiling", "marketing,Bad Purpose"} {
 		env := config.FromMap(map[string]string{"CRM_CONSENT_PURPOSES": bad})
-		api.LoadOptions(env)
+		service.LoadOptions(env)
 		if err := env.Err(); err == nil || !strings.Contains(err.Error(), "CRM_CONSENT_PURPOSES") {
 			t.Errorf("%q: error %v, want one naming CRM_CONSENT_PURPOSES", bad, err)
 		}
@@ -182,7 +182,7 @@ func TestConsentPurposesConfiguration(t *testing.T) {
 
 func TestMergeRecordsTheLosersNewerConsentInTheSurvivorsHistory(t *testing.T) {
 	t.Parallel()
-	e := start(t, api.Options{})
+	e := start(t, service.Options{})
 	survivor := e.create(t, person("Survivor"))
 	e.setConsents(t, survivor.GetName(), &customerv1.Consent{Channel: email, Granted: true, Source: "web-form"})
 	loser := e.create(t, person("Loser"))

@@ -11,7 +11,7 @@ import (
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	"github.com/opencrm/crm/pkg/server/servertest"
-	"github.com/opencrm/crm/services/profile/internal/api"
+	"github.com/opencrm/crm/services/profile/service"
 )
 
 const adaJSON = `{"kind":"CUSTOMER_KIND_PERSON","displayName":"Ada Lovelace","emails":[{"address":"ada@example.com"}]}`
@@ -20,7 +20,7 @@ const adaJSON = `{"kind":"CUSTOMER_KIND_PERSON","displayName":"Ada Lovelace","em
 // same checks: scopes, validation, idempotency, error mapping.
 func TestRESTAndConnectJSON(t *testing.T) {
 	t.Parallel()
-	e := start(t, api.Options{})
+	e := start(t, service.Options{})
 	h := e.srv.HTTP()
 	write := servertest.Token(t, "customers.read", "customers.write")
 

@@ -15,12 +15,12 @@ import (
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/pkg/server/servertest"
-	"github.com/opencrm/crm/services/profile/internal/api"
+	"github.com/opencrm/crm/services/profile/service"
 )
 
 func TestListFiltersOrderAndPaging(t *testing.T) {
 	t.Parallel()
-	e := start(t, api.Options{})
+	e := start(t, service.Options{})
 	names := []string{"Dora", "alice", "Carl", "Bob", "Eve", "Fay", "Gus"}
 	for i, n := range names {
 		c := person(n)
@@ -94,7 +94,7 @@ func fmtS(s []string) string {
 
 func TestDeleteUndeleteAndPurge(t *testing.T) {
 	t.Parallel()
-	e := start(t, api.Options{Retention: 2 * time.Second, PurgeEvery: 200 * time.Millisecond})
+	e := start(t, service.Options{Retention: 2 * time.Second, PurgeEvery: 200 * time.Millisecond})
 	c := e.create(t, person("Temp", "temp@example.com"))
 	_, err := e.client.DeleteCustomer(e.ctx, &customerv1.DeleteCustomerRequest{Name: c.GetName(), Etag: `"99"`})
 	servertest.WantCode(t, err, codes.Aborted, "")
@@ -140,7 +140,7 @@ func TestDeleteUndeleteAndPurge(t *testing.T) {
 
 func TestMergeMovesContactsAndRecordsHistory(t *testing.T) {
 	t.Parallel()
-	e := start(t, api.Options{})
+	e := start(t, service.Options{})
 	s := person("Ada Lovelace", "ada@example.com")
 	s.Tags = []string{"vip"}
 	survivor := e.create(t, s)
@@ -198,7 +198,7 @@ func TestMergeMovesContactsAndRecordsHistory(t *testing.T) {
 
 func TestEraseLeavesOnlyATombstone(t *testing.T) {
 	t.Parallel()
-	e := start(t, api.Options{})
+	e := start(t, service.Options{})
 	c := person("Private Person", "private@example.com")
 	c.Demographics = &customerv1.Demographics{CountryCode: "DE"}
 	c.Consents = []*customerv1.Consent{{Channel: customerv1.ConsentChannel_CONSENT_CHANNEL_EMAIL, Granted: true, Source: "web-form", Evidence: "private@example.com"}}
@@ -260,7 +260,7 @@ func TestEraseLeavesOnlyATombstone(t *testing.T) {
 
 func TestFindDuplicates(t *testing.T) {
 	t.Parallel()
-	e := start(t, api.Options{})
+	e := start(t, service.Options{})
 	a := e.create(t, person("Ada", "ada.l+news@gmail.com"))
 	b := e.create(t, person("Ada L", "adal@gmail.com"))
 	bd := &typev1.Date{Year: 1990, Month: 5, Day: 17}
@@ -291,7 +291,7 @@ func TestFindDuplicates(t *testing.T) {
 
 func TestWatchCustomerEventsInOrder(t *testing.T) {
 	t.Parallel()
-	e := start(t, api.Options{})
+	e := start(t, service.Options{})
 	c := e.create(t, person("Feed"))
 	_, err := e.client.UpdateCustomer(e.ctx, &customerv1.UpdateCustomerRequest{
 		Customer:   &customerv1.Customer{Name: c.GetName(), Consents: []*customerv1.Consent{{Channel: customerv1.ConsentChannel_CONSENT_CHANNEL_SMS, Granted: true, Source: "call"}}},

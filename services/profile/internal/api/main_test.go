@@ -9,7 +9,7 @@ import (
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	"github.com/opencrm/crm/pkg/dbtest"
 	"github.com/opencrm/crm/pkg/server/servertest"
-	"github.com/opencrm/crm/services/profile/internal/api"
+	"github.com/opencrm/crm/services/profile/service"
 )
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
@@ -22,7 +22,7 @@ type env struct {
 	ctx    context.Context
 }
 
-func start(t *testing.T, o api.Options) *env {
+func start(t *testing.T, o service.Options) *env {
 	t.Helper()
 	if o.Retention == 0 {
 		o.Retention = time.Hour
@@ -30,7 +30,7 @@ func start(t *testing.T, o api.Options) *env {
 	if o.PurgeEvery == 0 {
 		o.PurgeEvery = time.Hour
 	}
-	s := servertest.Start(t, api.ServiceName, api.Setup(o))
+	s := servertest.Start(t, service.Name, service.SetupWith(o))
 	s.WaitReady(t)
 	return &env{srv: s, client: customerv1.NewCustomerServiceClient(s.Conn), ctx: servertest.Ctx(t, allScopes...)}
 }

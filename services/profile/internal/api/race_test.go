@@ -9,7 +9,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
-	"github.com/opencrm/crm/services/profile/internal/api"
+	"github.com/opencrm/crm/services/profile/service"
 )
 
 // race runs n calls at once and counts their status codes.
@@ -36,7 +36,7 @@ func race(n int, call func(i int) error) map[codes.Code]int {
 
 func TestRacingCreatesForOneEmailExactlyOneWins(t *testing.T) {
 	t.Parallel()
-	e := start(t, api.Options{})
+	e := start(t, service.Options{})
 	got := race(10, func(i int) error {
 		_, err := e.client.CreateCustomer(e.ctx, &customerv1.CreateCustomerRequest{Customer: person(fmt.Sprint("Racer ", i), "same@example.com")})
 		return err
@@ -52,7 +52,7 @@ func TestRacingCreatesForOneEmailExactlyOneWins(t *testing.T) {
 
 func TestRacingRetriesOfOneRequestCreateOnce(t *testing.T) {
 	t.Parallel()
-	e := start(t, api.Options{})
+	e := start(t, service.Options{})
 	req := &customerv1.CreateCustomerRequest{Customer: person("Once", "once@example.com"), RequestId: "retry-storm"}
 	var mu sync.Mutex
 	names := map[string]bool{}

@@ -12,7 +12,7 @@ import (
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/pkg/server/servertest"
-	"github.com/opencrm/crm/services/profile/internal/api"
+	"github.com/opencrm/crm/services/profile/service"
 )
 
 func (e *env) search(t *testing.T, q string) []string {
@@ -30,7 +30,7 @@ func (e *env) search(t *testing.T, q string) []string {
 
 func TestSearch(t *testing.T) {
 	t.Parallel()
-	e := start(t, api.Options{})
+	e := start(t, service.Options{})
 	ada := person("Ada Lovelace", "ada@example.com")
 	ada.Phones = []*customerv1.PhoneNumber{{Number: "+44 20 7946 0958"}}
 	e.create(t, ada)
@@ -74,7 +74,7 @@ func TestSearch(t *testing.T) {
 
 func TestSearchRanksExactMatchesFirstAndPages(t *testing.T) {
 	t.Parallel()
-	e := start(t, api.Options{})
+	e := start(t, service.Options{})
 	// Created in an order unlike the ranking.
 	for _, n := range []string{"Annabel Zed", "Anna Berg", "Zoe Anna", "Anna", "Anne Anna", "Annika"} {
 		e.create(t, person(n))
@@ -114,7 +114,7 @@ func TestSearchRanksExactMatchesFirstAndPages(t *testing.T) {
 // index.
 func TestSearchFollowsChanges(t *testing.T) {
 	t.Parallel()
-	e := start(t, api.Options{})
+	e := start(t, service.Options{})
 	ada := e.create(t, person("Ada Byron", "ada@example.com"))
 	upd, err := e.client.UpdateCustomer(e.ctx, &customerv1.UpdateCustomerRequest{
 		Customer:   &customerv1.Customer{Name: ada.GetName(), DisplayName: "Ada Lovelace", Etag: ada.GetEtag()},

@@ -17,14 +17,14 @@ import (
 	"github.com/opencrm/crm/pkg/server"
 	"github.com/opencrm/crm/pkg/server/servertest"
 	"github.com/opencrm/crm/pkg/telemetry"
-	"github.com/opencrm/crm/services/profile/internal/api"
+	"github.com/opencrm/crm/services/profile/service"
 )
 
 func TestTraceCoversHandlerStoreAndFeedEvent(t *testing.T) {
 	t.Parallel()
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
-	s := servertest.StartWith(t, api.ServiceName, dbtest.Config(t), api.Setup(api.Options{Retention: time.Hour, PurgeEvery: time.Hour}),
+	s := servertest.StartWith(t, service.Name, dbtest.Config(t), service.SetupWith(service.Options{Retention: time.Hour, PurgeEvery: time.Hour}),
 		server.Options{Telemetry: &telemetry.Telemetry{Tracer: tp, Meter: metricnoop.NewMeterProvider()}})
 	s.WaitReady(t)
 	client := customerv1.NewCustomerServiceClient(s.Conn)
@@ -73,7 +73,7 @@ func TestRESTCallIsTracedAsTheGRPCCall(t *testing.T) {
 	t.Parallel()
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
-	s := servertest.StartWith(t, api.ServiceName, dbtest.Config(t), api.Setup(api.Options{Retention: time.Hour, PurgeEvery: time.Hour}),
+	s := servertest.StartWith(t, service.Name, dbtest.Config(t), service.SetupWith(service.Options{Retention: time.Hour, PurgeEvery: time.Hour}),
 		server.Options{Telemetry: &telemetry.Telemetry{Tracer: tp, Meter: metricnoop.NewMeterProvider()}})
 	s.WaitReady(t)
 	const method = "crm.customer.v1.CustomerService/CreateCustomer"

@@ -1,6 +1,6 @@
 // Package archive holds the customer archive's use cases: each one applies
-// the domain rules of package customer and writes through package store,
-// with the events other services rely on.
+// the domain rules of package customer and writes through the Repository it
+// declares (see repository.go), with the events other services rely on.
 package archive
 
 import (
@@ -16,35 +16,44 @@ import (
 	"github.com/opencrm/crm/pkg/apperr"
 	"github.com/opencrm/crm/pkg/etag"
 	"github.com/opencrm/crm/pkg/feed"
-	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/pkg/ids"
 	"github.com/opencrm/crm/services/profile/internal/customer"
 	"github.com/opencrm/crm/services/profile/internal/customerpb"
-	"github.com/opencrm/crm/services/profile/internal/store"
+	"github.com/opencrm/crm/services/profile/internal/errs"
 )
-
-// History keeps the records of merges (the store; tests put a faulty one in
-// front of it).
-type History interface {
-	BeginMerge(ctx context.Context, m customer.Merge) (customer.Merge, error)
-	FindMerge(ctx context.Context, id string) (*customer.Merge, error)
-	CompleteMerge(ctx context.Context, id string) error
-}
-
-var _ History = (*store.Store)(nil)
 
 // Archive runs the use cases.
 type Archive struct {
-	Store *store.Store
-	// History keeps the merge records; nil is Store.
-	History History
-	Keys    *idempotency.Store
+	repo      Repository
+	responses Responses
+	// retention is how long a soft-deleted customer can be undeleted.
+	retention time.Duration
+	// purposes are the consent purposes a consent may name.
+	purposes []string
+	clock    func() time.Time
+}
+
+// Options are the archive's settings.
+type Options struct {
 	// Retention is how long a soft-deleted customer can be undeleted.
 	Retention time.Duration
 	// Purposes are the consent purposes a consent may name
 	// (customer.DefaultPurposes when empty).
 	Purposes []string
-	Now      func() time.Time
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
+}
+
+// New returns the archive over repo; responses are the stored responses
+// of idempotent requests, forgotten with an erased customer.
+func New(repo Repository, responses Responses, o Options) *Archive {
+	if len(o.Purposes) == 0 {
+		o.Purposes = customer.DefaultPurposes
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Archive{repo: repo, responses: responses, retention: o.Retention, purposes: o.Purposes, clock: o.Now}
 }
 
 // consentChanges returns the history entries of a change from old to
@@ -52,16 +61,12 @@ type Archive struct {
 // purpose (field names the consents in errors).
 func (a *Archive) consentChanges(c *customer.Customer, old []customer.Consent, field string, now time.Time) ([]customer.ConsentChange, error) {
 	changes := customer.ConsentDiff(old, c.Consents)
-	purposes := a.Purposes
-	if len(purposes) == 0 {
-		purposes = customer.DefaultPurposes
-	}
 	for _, ch := range changes {
 		if ch.Removed {
 			continue
 		}
 		i := slices.IndexFunc(c.Consents, func(x customer.Consent) bool { return x == ch.Consent })
-		if err := customer.CheckPurpose(ch.Consent, purposes, fmt.Sprintf("%s[%d]", field, i)); err != nil {
+		if err := customer.CheckPurpose(ch.Consent, a.purposes, fmt.Sprintf("%s[%d]", field, i)); err != nil {
 			return nil, err
 		}
 	}
@@ -69,7 +74,7 @@ func (a *Archive) consentChanges(c *customer.Customer, old []customer.Consent, f
 	return changes, nil
 }
 
-func (a *Archive) now() time.Time { return a.Now().UTC().Truncate(time.Millisecond) }
+func (a *Archive) now() time.Time { return a.clock().UTC().Truncate(time.Millisecond) }
 
 // NewID returns a customer id. With a request id the id is derived from
 // it, so a create retried after a lost response finds its own record.
@@ -117,7 +122,7 @@ func (a *Archive) Create(ctx context.Context, c customer.Customer, requestID str
 	if err != nil {
 		return nil, err
 	}
-	claimed, err := a.Store.Claim(ctx, c.ID, c.ContactKeys, contactField(&c, "customer"))
+	claimed, err := a.repo.Claim(ctx, c.ID, c.ContactKeys, contactField(&c, "customer"))
 	if err != nil {
 		return nil, err
 	}
@@ -125,8 +130,8 @@ func (a *Archive) Create(ctx context.Context, c customer.Customer, requestID str
 	if err != nil {
 		return nil, err
 	}
-	if _, err := a.Store.Insert(ctx, &c, []feed.Pending{ev}, history...); err != nil {
-		_ = a.Store.Release(context.WithoutCancel(ctx), c.ID, claimed)
+	if _, err := a.repo.Insert(ctx, &c, []feed.Pending{ev}, history...); err != nil {
+		_ = a.repo.Release(context.WithoutCancel(ctx), c.ID, claimed)
 		return nil, err
 	}
 	return &c, nil
@@ -134,15 +139,40 @@ func (a *Archive) Create(ctx context.Context, c customer.Customer, requestID str
 
 // Get returns a customer.
 func (a *Archive) Get(ctx context.Context, id string) (*customer.Customer, error) {
-	return a.Store.Get(ctx, id)
+	return a.repo.Get(ctx, id)
+}
+
+// GetMany returns customers by id, in the order of ids.
+func (a *Archive) GetMany(ctx context.Context, ids []string) ([]*customer.Customer, error) {
+	return a.repo.GetMany(ctx, ids)
+}
+
+// List returns up to limit customers selected by f in order o, after the
+// position after (nil: from the start).
+func (a *Archive) List(ctx context.Context, f customer.Filter, o customer.Order, after *customer.After, limit int) ([]*customer.Customer, error) {
+	return a.repo.List(ctx, f, o, after, limit)
+}
+
+// Search returns up to limit customers matching q after the position after
+// (nil: from the start). A contact is looked up through its claim and has
+// one result at most; words match the words of the names.
+func (a *Archive) Search(ctx context.Context, q customer.Query, after *customer.SearchPos, limit int) ([]customer.Hit, error) {
+	if q.Contact == "" {
+		return a.repo.Search(ctx, q.Words, after, limit)
+	}
+	c, err := a.repo.FindByContact(ctx, q.Contact)
+	if c == nil || after != nil {
+		return nil, err
+	}
+	return []customer.Hit{{Customer: c, Pos: customer.SearchPos{ID: c.ID}}}, nil
 }
 
 func active(c *customer.Customer) error {
 	switch c.State {
 	case customer.StateDeleted:
-		return apperr.New(apperr.KindFailedPrecondition, "CUSTOMER_DELETED", "%s is deleted: undelete it first", customer.Name(c.ID))
+		return errs.CustomerDeleted.New("%s is deleted: undelete it first", customer.Name(c.ID))
 	case customer.StateMerged:
-		return apperr.New(apperr.KindFailedPrecondition, "CUSTOMER_MERGED", "%s was merged into %s", customer.Name(c.ID), customer.Name(c.MergedInto)).
+		return errs.CustomerMerged.New("%s was merged into %s", customer.Name(c.ID), customer.Name(c.MergedInto)).
 			With("merged_into", customer.Name(c.MergedInto))
 	}
 	return nil
@@ -155,7 +185,7 @@ func (a *Archive) editable(ctx context.Context, id, etagField, tag string) (*cus
 	if err != nil {
 		return nil, err
 	}
-	cur, err := a.Store.Get(ctx, id)
+	cur, err := a.repo.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +232,7 @@ func (a *Archive) Update(ctx context.Context, id string, patch customer.Customer
 			removed = append(removed, k)
 		}
 	}
-	claimed, err := a.Store.Claim(ctx, id, added, contactField(&upd, "customer"))
+	claimed, err := a.repo.Claim(ctx, id, added, contactField(&upd, "customer"))
 	if err != nil {
 		return nil, err
 	}
@@ -220,11 +250,11 @@ func (a *Archive) Update(ctx context.Context, id string, patch customer.Customer
 	if err != nil {
 		return nil, err
 	}
-	if err := a.Store.Update(ctx, cur, &upd, pending, history...); err != nil {
-		_ = a.Store.Release(context.WithoutCancel(ctx), id, claimed)
+	if err := a.repo.Update(ctx, cur, &upd, pending, history...); err != nil {
+		_ = a.repo.Release(context.WithoutCancel(ctx), id, claimed)
 		return nil, err
 	}
-	if err := a.Store.Release(ctx, id, removed); err != nil {
+	if err := a.repo.Release(ctx, id, removed); err != nil {
 		return nil, err
 	}
 	return &upd, nil
@@ -249,7 +279,7 @@ func (a *Archive) Delete(ctx context.Context, id, tag string) (*customer.Custome
 		return nil, err
 	}
 	now := a.now()
-	purge := now.Add(a.Retention)
+	purge := now.Add(a.retention)
 	upd := *cur
 	upd.State, upd.DeleteTime, upd.PurgeTime, upd.UpdateTime = customer.StateDeleted, &now, &purge, now
 	return a.write(ctx, cur, &upd, now, func(p *customerv1.Customer) proto.Message { return &customerv1.CustomerDeleted{Customer: p} })
@@ -257,16 +287,16 @@ func (a *Archive) Delete(ctx context.Context, id, tag string) (*customer.Custome
 
 // Undelete restores a soft-deleted customer before its purge time.
 func (a *Archive) Undelete(ctx context.Context, id string) (*customer.Customer, error) {
-	cur, err := a.Store.Get(ctx, id)
+	cur, err := a.repo.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if cur.State != customer.StateDeleted {
-		return nil, apperr.New(apperr.KindFailedPrecondition, "CUSTOMER_NOT_DELETED", "%s is not deleted", customer.Name(id))
+		return nil, errs.CustomerNotDeleted.New("%s is not deleted", customer.Name(id))
 	}
 	now := a.now()
 	if cur.PurgeTime != nil && !now.Before(*cur.PurgeTime) {
-		return nil, apperr.New(apperr.KindFailedPrecondition, "RETENTION_EXPIRED", "%s can no longer be undeleted: its retention period ended", customer.Name(id))
+		return nil, errs.RetentionExpired.New("%s can no longer be undeleted: its retention period ended", customer.Name(id))
 	}
 	upd := *cur
 	upd.State, upd.DeleteTime, upd.PurgeTime, upd.UpdateTime = customer.StateActive, nil, nil, now
@@ -280,7 +310,7 @@ func (a *Archive) write(ctx context.Context, cur, upd *customer.Customer, now ti
 	if err != nil {
 		return nil, err
 	}
-	if err := a.Store.Update(ctx, cur, upd, []feed.Pending{ev}); err != nil {
+	if err := a.repo.Update(ctx, cur, upd, []feed.Pending{ev}); err != nil {
 		return nil, err
 	}
 	return upd, nil
@@ -290,7 +320,7 @@ func (a *Archive) write(ctx context.Context, cur, upd *customer.Customer, now ti
 // forgets the stored responses and event payloads that held its data. The
 // records merged into it are the same person: they are erased too.
 func (a *Archive) Erase(ctx context.Context, id, reason string) (time.Time, error) {
-	if _, err := a.Store.Get(ctx, id); err != nil {
+	if _, err := a.repo.Get(ctx, id); err != nil {
 		return time.Time{}, err
 	}
 	now := a.now()
@@ -298,7 +328,7 @@ func (a *Archive) Erase(ctx context.Context, id, reason string) (time.Time, erro
 		cur := todo[0]
 		todo = todo[1:]
 		// Find the merged records before the tombstone hides the link.
-		merged, err := a.Store.MergedInto(ctx, cur)
+		merged, err := a.repo.MergedInto(ctx, cur)
 		if err != nil {
 			return time.Time{}, err
 		}
@@ -315,10 +345,10 @@ func (a *Archive) eraseOne(ctx context.Context, id, reason string, now time.Time
 	if err != nil {
 		return err
 	}
-	if err := a.Store.Erase(ctx, id, now, ev); err != nil {
+	if err := a.repo.Erase(ctx, id, now, ev); err != nil {
 		return err
 	}
-	return a.Keys.ForgetSubject(ctx, customer.Name(id))
+	return a.responses.ForgetSubject(ctx, customer.Name(id))
 }
 
 // Merge merges loser into survivor (see customer.MergeInto). The steps are
@@ -332,11 +362,11 @@ func (a *Archive) Merge(ctx context.Context, survivorID, loserID, actor string) 
 	if survivorID == loserID {
 		return nil, customer.Merge{}, apperr.Invalid("loser", "a customer cannot be merged into itself")
 	}
-	survivor, err := a.Store.Get(ctx, survivorID)
+	survivor, err := a.repo.Get(ctx, survivorID)
 	if err != nil {
 		return nil, customer.Merge{}, err
 	}
-	loser, err := a.Store.Get(ctx, loserID)
+	loser, err := a.repo.Get(ctx, loserID)
 	if err != nil {
 		return nil, customer.Merge{}, err
 	}
@@ -360,30 +390,30 @@ func (a *Archive) Merge(ctx context.Context, survivorID, loserID, actor string) 
 	// The loser's decisions that won are changes of the survivor's consents.
 	history := customer.ConsentDiff(survivor.Consents, merged.Consents)
 	customer.Record(&merged, history, now)
-	m, err := a.history().BeginMerge(ctx, customer.Merge{ID: customer.MergeID(survivorID, loserID), Survivor: survivorID, Loser: loserID,
+	m, err := a.repo.BeginMerge(ctx, customer.Merge{ID: customer.MergeID(survivorID, loserID), Survivor: survivorID, Loser: loserID,
 		Actor: actor, Time: now, FieldsFromLoser: from})
 	if err != nil {
 		return nil, customer.Merge{}, err
 	}
 	p := customerpb.ToProto(&merged)
 	p.Etag = etag.Format(survivor.Version + 1)
-	ev, err := event(ctx, survivorID, &customerv1.CustomersMerged{Survivor: p, Loser: customer.Name(loserID), Merge: "merges/" + m.ID}, now)
+	ev, err := event(ctx, survivorID, &customerv1.CustomersMerged{Survivor: p, Loser: customer.Name(loserID), Merge: customerpb.Merges.Format(m.ID)}, now)
 	if err != nil {
 		return nil, customer.Merge{}, err
 	}
-	if err := a.Store.Update(ctx, survivor, &merged, []feed.Pending{ev}, history...); err != nil {
+	if err := a.repo.Update(ctx, survivor, &merged, []feed.Pending{ev}, history...); err != nil {
 		return nil, customer.Merge{}, err
 	}
-	if err := a.Store.MoveClaims(ctx, loserID, survivorID); err != nil {
+	if err := a.repo.MoveClaims(ctx, loserID, survivorID); err != nil {
 		return nil, customer.Merge{}, err
 	}
 	retired := *loser
 	retired.State, retired.MergedInto, retired.UpdateTime = customer.StateMerged, survivorID, now
 	retired.Emails, retired.Phones, retired.ContactKeys, retired.DedupKeys = nil, nil, []string{}, []string{}
-	if err := a.Store.Update(ctx, loser, &retired, nil); err != nil {
+	if err := a.repo.Update(ctx, loser, &retired, nil); err != nil {
 		return nil, customer.Merge{}, fmt.Errorf("retire merged customer (retry the merge to complete it): %w", err)
 	}
-	if err := a.history().CompleteMerge(ctx, m.ID); err != nil {
+	if err := a.repo.CompleteMerge(ctx, m.ID); err != nil {
 		return nil, customer.Merge{}, fmt.Errorf("complete the merge's record (retry the merge to complete it): %w", err)
 	}
 	m.Pending = false
@@ -395,42 +425,35 @@ func (a *Archive) Merge(ctx context.Context, survivorID, loserID, actor string) 
 // the merge has no pending record: it was completed, or made before
 // records were kept first, and the loser is simply merged.
 func (a *Archive) finishMerge(ctx context.Context, survivorID, loserID string) (*customer.Merge, error) {
-	m, err := a.history().FindMerge(ctx, customer.MergeID(survivorID, loserID))
+	m, err := a.repo.FindMerge(ctx, customer.MergeID(survivorID, loserID))
 	if err != nil || m == nil || !m.Pending {
 		return nil, err
 	}
-	if err := a.history().CompleteMerge(ctx, m.ID); err != nil {
+	if err := a.repo.CompleteMerge(ctx, m.ID); err != nil {
 		return nil, fmt.Errorf("complete the merge's record (retry the merge to complete it): %w", err)
 	}
 	m.Pending = false
 	return m, nil
 }
 
-func (a *Archive) history() History {
-	if a.History != nil {
-		return a.History
-	}
-	return a.Store
-}
-
 // ConsentHistory returns up to limit entries of a customer's consent
 // history after sequence after, oldest first.
 func (a *Archive) ConsentHistory(ctx context.Context, id string, after int64, limit int) ([]customer.ConsentChange, error) {
-	return a.Store.ConsentHistory(ctx, id, after, limit)
+	return a.repo.ConsentHistory(ctx, id, after, limit)
 }
 
 // Merges lists the merges a customer took part in.
 func (a *Archive) Merges(ctx context.Context, id string) ([]customer.Merge, error) {
-	if _, err := a.Store.Get(ctx, id); err != nil {
+	if _, err := a.repo.Get(ctx, id); err != nil {
 		return nil, err
 	}
-	return a.Store.MergesOf(ctx, id)
+	return a.repo.MergesOf(ctx, id)
 }
 
 // PurgeDue erases soft-deleted customers whose retention ended; it returns
 // how many it erased.
 func (a *Archive) PurgeDue(ctx context.Context) (int, error) {
-	ids, err := a.Store.DueForPurge(ctx, a.now(), 100)
+	ids, err := a.repo.DueForPurge(ctx, a.now(), 100)
 	if err != nil {
 		return 0, err
 	}

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/opencrm/crm/services/profile/internal/customer"
-	"github.com/opencrm/crm/services/profile/internal/store"
 )
 
 // Reason says why customers look alike (values match the API's enum).
@@ -35,35 +34,35 @@ func groupOf(key string) (Reason, string) {
 
 const maxGroupSize = 50
 
-var oldestFirst = store.Order{Field: "create_time"}
+var oldestFirst = customer.Order{Field: "create_time"}
 
 // Duplicates lists likely duplicates of one customer (id set) or, with id
 // empty, up to limit groups across the archive.
 func (a *Archive) Duplicates(ctx context.Context, id string, limit int) ([]Group, error) {
 	if id == "" {
-		keys, err := a.Store.SharedDedupKeys(ctx, limit)
+		keys, err := a.repo.SharedDedupKeys(ctx, limit)
 		if err != nil {
 			return nil, err
 		}
 		groups := make([]Group, 0, len(keys))
 		for _, k := range keys {
-			cs, err := a.Store.List(ctx, store.Filter{States: []customer.State{customer.StateActive}, DedupKeysAnyOf: []string{k.Key}}, oldestFirst, nil, maxGroupSize)
+			cs, err := a.repo.List(ctx, customer.Filter{States: []customer.State{customer.StateActive}, DedupKeysAnyOf: []string{k}}, oldestFirst, nil, maxGroupSize)
 			if err != nil {
 				return nil, err
 			}
-			r, key := groupOf(k.Key)
+			r, key := groupOf(k)
 			groups = append(groups, Group{Reason: r, Key: key, Customers: cs})
 		}
 		return groups, nil
 	}
-	cur, err := a.Store.Get(ctx, id)
+	cur, err := a.repo.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if len(cur.DedupKeys) == 0 {
 		return nil, nil
 	}
-	others, err := a.Store.List(ctx, store.Filter{States: []customer.State{customer.StateActive}, DedupKeysAnyOf: cur.DedupKeys, ExcludeID: id}, oldestFirst, nil, maxGroupSize)
+	others, err := a.repo.List(ctx, customer.Filter{States: []customer.State{customer.StateActive}, DedupKeysAnyOf: cur.DedupKeys, ExcludeID: id}, oldestFirst, nil, maxGroupSize)
 	if err != nil {
 		return nil, err
 	}

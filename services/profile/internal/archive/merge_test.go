@@ -17,7 +17,7 @@ import (
 
 // faultyHistory fails the named write of the merge history once.
 type faultyHistory struct {
-	archive.History
+	archive.Repository
 	failOnce map[string]bool
 }
 
@@ -35,14 +35,14 @@ func (f *faultyHistory) BeginMerge(ctx context.Context, m customer.Merge) (custo
 	if err := f.fail("begin"); err != nil {
 		return customer.Merge{}, err
 	}
-	return f.History.BeginMerge(ctx, m)
+	return f.Repository.BeginMerge(ctx, m)
 }
 
 func (f *faultyHistory) CompleteMerge(ctx context.Context, id string) error {
 	if err := f.fail("complete"); err != nil {
 		return err
 	}
-	return f.History.CompleteMerge(ctx, id)
+	return f.Repository.CompleteMerge(ctx, id)
 }
 
 // A merge's history record cannot be lost: whichever of its writes fails,
@@ -59,8 +59,7 @@ func TestMergeHistorySurvivesAFailedWrite(t *testing.T) {
 				t.Fatal(err)
 			}
 			st := store.New(db, feed.NewProducer(db))
-			hist := &faultyHistory{History: st, failOnce: map[string]bool{op: true}}
-			a := &archive.Archive{Store: st, History: hist, Keys: idempotency.New(db), Retention: time.Hour, Now: time.Now}
+			a := archive.New(&faultyHistory{Repository: st, failOnce: map[string]bool{op: true}}, idempotency.New(db), archive.Options{Retention: time.Hour})
 			create := func(name, email string) string {
 				c, err := a.Create(ctx, customer.Customer{Kind: customer.KindPerson, DisplayName: name, Emails: []customer.Email{{Address: email}}}, "")
 				if err != nil {

@@ -25,7 +25,7 @@ func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 // database (and, on the embedded database, its one connection, which keeps
 // every command atomic as MongoDB does).
 func replica(db *mongo.Database) *archive.Archive {
-	return &archive.Archive{Store: store.New(db, feed.NewProducer(db)), Keys: idempotency.New(db), Retention: time.Hour, Now: time.Now}
+	return archive.New(store.New(db, feed.NewProducer(db)), idempotency.New(db), archive.Options{Retention: time.Hour})
 }
 
 func setup(t *testing.T) *mongo.Database {
@@ -39,7 +39,7 @@ func setup(t *testing.T) *mongo.Database {
 
 func names(t *testing.T, a *archive.Archive, q string) []string {
 	t.Helper()
-	hits, err := a.Store.Search(context.Background(), customer.SearchWords(q), nil, 100)
+	hits, err := a.Search(context.Background(), customer.Query{Words: customer.SearchWords(q)}, nil, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestBackfillIndexesCustomersStoredBefore(t *testing.T) {
 		t.Fatalf("found without an index: %v", got)
 	}
 	for range 2 {
-		if err := replica(db).Store.BackfillSearch(ctx); err != nil {
+		if err := store.New(db, feed.NewProducer(db)).BackfillSearch(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}

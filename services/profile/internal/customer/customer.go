@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/opencrm/crm/pkg/ids"
+	"github.com/opencrm/crm/pkg/resname"
 )
 
 // Kind is a person or an organisation (values match the API's enum).
@@ -180,4 +181,4 @@ func MergeID(survivor, loser string) string {
 }
 
 // Name returns the resource name of a customer id.
-func Name(id string) string { return "customers/" + id }
+func Name(id string) string { return resname.Customers.Format(id) }

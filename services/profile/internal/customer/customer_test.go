@@ -95,7 +95,7 @@ func TestApplyMaskAndChangedConsents(t *testing.T) {
 	if cur.DisplayName != "B" || cur.Owner != "bob" || cur.Demographics.CountryCode != "FR" || cur.Demographics.Region != "London" {
 		t.Fatalf("after mask: %+v", cur)
 	}
-	if e, ok := apperr.As(customer.ApplyMask(&cur, patch, []string{"version"})); !ok || e.Field != "update_mask" {
+	if e, ok := apperr.As(customer.ApplyMask(&cur, patch, []string{"version"})); !ok || e.Field != "update_mask.paths" {
 		t.Fatalf("unknown path: %v", e)
 	}
 	old := []customer.Consent{{Channel: 1, Granted: true, Source: "web", Time: now.Add(-time.Hour)}, {Channel: 2, Granted: true, Source: "web"}}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/pkg/fieldmask"
 )
 
 // UpdatablePaths are the field paths an update mask may name.
@@ -17,15 +18,13 @@ var UpdatablePaths = []string{
 }
 
 // ApplyMask copies the fields named by paths from src into dst. Unknown or
-// output-only paths are INVALID_ARGUMENT naming update_mask.
+// output-only paths are INVALID_ARGUMENT naming the mask (see fieldmask.Check).
 func ApplyMask(dst *Customer, src Customer, paths []string) error {
-	if len(paths) == 0 {
-		return apperr.Invalid("update_mask", "name at least one field to change")
+	paths, err := fieldmask.Check(paths, UpdatablePaths, "")
+	if err != nil {
+		return err
 	}
 	for _, p := range paths {
-		if !slices.Contains(UpdatablePaths, p) {
-			return apperr.Invalid("update_mask", "%q cannot be updated; allowed: %s", p, strings.Join(UpdatablePaths, ", "))
-		}
 		switch p {
 		case "kind":
 			dst.Kind = src.Kind

@@ -12,8 +12,12 @@ import (
 	typev1 "github.com/opencrm/crm/gen/go/crm/type/v1"
 	"github.com/opencrm/crm/pkg/apperr"
 	"github.com/opencrm/crm/pkg/etag"
+	"github.com/opencrm/crm/pkg/resname"
 	"github.com/opencrm/crm/services/profile/internal/customer"
 )
+
+// Merges is "merges/{merge}", the name of a merge's record.
+var Merges = resname.New("merges")
 
 // ToProto returns the API form of c.
 func ToProto(c *customer.Customer) *customerv1.Customer {
@@ -190,6 +194,6 @@ func AttributesFromProto(m map[string]*customerv1.AttributeValue, field string) 
 
 // MergeToProto returns the API form of a merge record.
 func MergeToProto(m customer.Merge) *customerv1.Merge {
-	return &customerv1.Merge{Name: "merges/" + m.ID, Survivor: customer.Name(m.Survivor), Loser: customer.Name(m.Loser),
+	return &customerv1.Merge{Name: Merges.Format(m.ID), Survivor: customer.Name(m.Survivor), Loser: customer.Name(m.Loser),
 		Actor: m.Actor, MergeTime: timestamppb.New(m.Time), FieldsFromLoser: m.FieldsFromLoser}
 }

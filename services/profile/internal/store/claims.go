@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/opencrm/crm/pkg/apperr"
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/services/profile/internal/customer"
+	"github.com/opencrm/crm/services/profile/internal/errs"
 )
 
 // A claim says which customer holds a contact key ("email:...",
@@ -23,12 +25,8 @@ type claim struct {
 	Time       time.Time `bson:"time"`
 }
 
-// ErrContactTaken is returned when a contact belongs to another customer;
-// its metadata names that customer.
-var ErrContactTaken = apperr.New(apperr.KindAlreadyExists, "CONTACT_ALREADY_EXISTS", "the e-mail address or phone number belongs to another customer")
-
 // Claim reserves keys for customer id. A key held by another live customer
-// fails with ErrContactTaken naming it (field names the request field of the
+// fails with errs.ContactAlreadyExists naming it (field names the request field of the
 // contact). A claim left by a customer that no longer holds the key (an
 // interrupted create, a removed contact, a merge) is taken over.
 func (s *Store) Claim(ctx context.Context, id string, keys []string, field func(key string) string) (claimed []string, err error) {
@@ -41,7 +39,7 @@ func (s *Store) Claim(ctx context.Context, id string, keys []string, field func(
 	for _, k := range keys {
 		ok, err := s.claimOne(ctx, id, k)
 		if err != nil {
-			if e, isApp := apperr.As(err); isApp && e.Kind == apperr.KindAlreadyExists {
+			if e, isApp := apperr.As(err); isApp && errors.Is(e, errs.ContactAlreadyExists) {
 				e := e.With("field", field(k))
 				e.Field = field(k)
 				return claimed, e
@@ -81,7 +79,7 @@ func (s *Store) claimOne(ctx context.Context, id, k string) (bool, error) {
 			return false, err
 		}
 		if live {
-			return false, ErrContactTaken.With("existing_customer", customer.Name(cur.CustomerID))
+			return false, errs.ContactAlreadyExists.New("the e-mail address or phone number belongs to another customer").With("existing_customer", customer.Name(cur.CustomerID))
 		}
 		res, err := s.claims.UpdateOne(ctx, bson.D{{Key: "_id", Value: k}, {Key: "customer_id", Value: cur.CustomerID}},
 			bson.D{{Key: "$set", Value: bson.D{{Key: "customer_id", Value: id}, {Key: "time", Value: now}}}})
@@ -92,7 +90,7 @@ func (s *Store) claimOne(ctx context.Context, id, k string) (bool, error) {
 			return true, nil
 		}
 	}
-	return false, apperr.New(apperr.KindAborted, "CONTACT_CONTENDED", "the contact is being claimed concurrently: retry")
+	return false, errs.ContactContended.New("the contact is being claimed concurrently: retry")
 }
 
 // holds reports whether the claim's customer still holds its key.

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -141,23 +140,6 @@ func searchChanged(prev, next *customer.Customer) bool {
 	return !slices.Equal(prev.IndexedWords(), next.IndexedWords()) || prev.SearchKey() != next.SearchKey()
 }
 
-// SearchPos is a search hit's position in the results.
-type SearchPos struct {
-	Rank customer.Rank `json:"r"`
-	Key  string        `json:"k"`
-	ID   string        `json:"id"`
-}
-
-func (p SearchPos) compare(o SearchPos) int {
-	return cmp.Or(cmp.Compare(p.Rank, o.Rank), cmp.Compare(p.Key, o.Key), cmp.Compare(p.ID, o.ID))
-}
-
-// Hit is a customer search found, with its position.
-type Hit struct {
-	Customer *customer.Customer
-	Pos      SearchPos
-}
-
 func (s *Store) entries(ctx context.Context, word string) ([]string, error) {
 	var d indexDoc
 	err := s.search.FindOne(ctx, bson.D{{Key: "_id", Value: wordID(word)}}).Decode(&d)
@@ -198,7 +180,7 @@ func (s *Store) expand(ctx context.Context, prefix string) ([]string, error) {
 // query word and one customer per hit; only when the whole-word matches do
 // not fill the page does it read the prefix document of the last word and
 // the documents of the words it begins (at most maxExpansion).
-func (s *Store) Search(ctx context.Context, query []string, after *SearchPos, limit int) ([]Hit, error) {
+func (s *Store) Search(ctx context.Context, query []string, after *customer.SearchPos, limit int) ([]customer.Hit, error) {
 	if len(query) == 0 {
 		return nil, nil
 	}
@@ -216,27 +198,27 @@ func (s *Store) Search(ctx context.Context, query []string, after *SearchPos, li
 	}
 	whole := strings.Join(query, " ")
 	// candidates returns the positions of entries in every set, ranked.
-	candidates := func(entries []string, rank customer.Rank) []SearchPos {
-		var out []SearchPos
+	candidates := func(entries []string, rank customer.Rank) []customer.SearchPos {
+		var out []customer.SearchPos
 		for _, raw := range entries {
 			e, ok := parseEntry(raw)
 			if !ok || !inAll(raw) {
 				continue
 			}
-			pos := SearchPos{Rank: rank, Key: e.key, ID: e.id}
+			pos := customer.SearchPos{Rank: rank, Key: e.key, ID: e.id}
 			if rank == customer.RankAllWords && e.key == whole {
 				pos.Rank = customer.RankExactName
 			}
-			if after == nil || pos.compare(*after) > 0 {
+			if after == nil || pos.Compare(*after) > 0 {
 				out = append(out, pos)
 			}
 		}
-		slices.SortFunc(out, SearchPos.compare)
+		slices.SortFunc(out, customer.SearchPos.Compare)
 		return out
 	}
-	var out []Hit
+	var out []customer.Hit
 	// fill appends the verified hits among cands until the page is full.
-	fill := func(cands []SearchPos) error {
+	fill := func(cands []customer.SearchPos) error {
 		for _, pos := range cands {
 			if len(out) == limit {
 				return nil
@@ -256,7 +238,7 @@ func (s *Store) Search(ctx context.Context, query []string, after *SearchPos, li
 			if r, ok := customer.Match(query, c.IndexedWords(), c.SearchKey()); !ok || r != pos.Rank {
 				continue
 			}
-			out = append(out, Hit{Customer: c, Pos: pos})
+			out = append(out, customer.Hit{Customer: c, Pos: pos})
 		}
 		return nil
 	}

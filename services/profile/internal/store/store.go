@@ -19,6 +19,7 @@ import (
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/services/profile/internal/customer"
+	"github.com/opencrm/crm/services/profile/internal/errs"
 )
 
 // Collection names.
@@ -87,8 +88,10 @@ type document struct {
 // historyField is the stored consent history, read only when listed.
 const historyField = "consent_history"
 
-// ErrErased is returned for a customer that was erased.
-var ErrErased = apperr.New(apperr.KindNotFound, "CUSTOMER_ERASED", "the customer was erased")
+// erased is the error for customer id, which was erased.
+func erased(id string) error {
+	return errs.CustomerErased.New("the customer was erased").With("resource", customer.Name(id))
+}
 
 // Insert stores a new customer with its events, its consent history and
 // its search entries. Inserting the same id again returns the stored record
@@ -121,7 +124,7 @@ func (s *Store) flush(ctx context.Context, id string) {
 }
 
 // Get returns a customer, also soft-deleted or merged; an erased one is
-// ErrErased.
+// errs.CustomerErased.
 func (s *Store) Get(ctx context.Context, id string) (*customer.Customer, error) {
 	var c customer.Customer
 	err := s.customers.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}, {Key: historyField, Value: 0}})).Decode(&c)
@@ -132,7 +135,7 @@ func (s *Store) Get(ctx context.Context, id string) (*customer.Customer, error) 
 		return nil, mongox.Wrap("get customer", err)
 	}
 	if c.State == customer.StateErased {
-		return nil, ErrErased.With("resource", customer.Name(id))
+		return nil, erased(id)
 	}
 	return &c, nil
 }
@@ -158,7 +161,7 @@ func (s *Store) GetMany(ctx context.Context, ids []string) ([]*customer.Customer
 			return nil, apperr.NotFound(customer.Name(id))
 		}
 		if c.State == customer.StateErased {
-			return nil, ErrErased.With("resource", customer.Name(id))
+			return nil, erased(id)
 		}
 		out[i] = c
 	}
@@ -233,7 +236,7 @@ func (s *Store) Erase(ctx context.Context, id string, at time.Time, ev feed.Pend
 	var before customer.Customer
 	err = s.customers.FindOneAndReplace(ctx, bson.D{{Key: "_id", Value: id}, {Key: "state", Value: bson.D{{Key: "$ne", Value: customer.StateErased}}}}, tomb).Decode(&before)
 	if mongox.IsNotFound(err) {
-		return ErrErased.With("resource", customer.Name(id))
+		return erased(id)
 	}
 	if err != nil {
 		return mongox.Wrap("erase customer", err)
@@ -255,36 +258,8 @@ func (s *Store) Erase(ctx context.Context, id string, at time.Time, ev feed.Pend
 	return nil
 }
 
-// Filter selects customers for List.
-type Filter struct {
-	States         []customer.State
-	Stage          customer.Stage
-	Tag            string
-	CountryCode    string
-	Owner          string
-	CreateFrom     *time.Time
-	CreateTo       *time.Time
-	UpdateFrom     *time.Time
-	UpdateTo       *time.Time
-	Attributes     map[string]customer.Attribute
-	ExcludeID      string
-	DedupKeysAnyOf []string
-}
-
-// Order is a List order: the sort field and direction.
-type Order struct {
-	Field string // "create_time", "update_time" or "name_key"
-	Desc  bool
-}
-
-// After is the position after the last item of a page.
-type After struct {
-	Time *time.Time `json:"t,omitempty"`
-	Text *string    `json:"s,omitempty"`
-	ID   string     `json:"id"`
-}
-
-func (f Filter) query() bson.D {
+// query is the MongoDB filter of f.
+func query(f customer.Filter) bson.D {
 	q := bson.D{}
 	if len(f.States) > 0 {
 		q = append(q, bson.E{Key: "state", Value: bson.D{{Key: "$in", Value: f.States}}})
@@ -339,8 +314,8 @@ func (f Filter) query() bson.D {
 
 // List returns up to limit customers matching f in order o after the
 // position a (nil for the first page).
-func (s *Store) List(ctx context.Context, f Filter, o Order, a *After, limit int) ([]*customer.Customer, error) {
-	q := f.query()
+func (s *Store) List(ctx context.Context, f customer.Filter, o customer.Order, a *customer.After, limit int) ([]*customer.Customer, error) {
+	q := query(f)
 	dir, cmp := 1, "$gt"
 	if o.Desc {
 		dir, cmp = -1, "$lt"
@@ -372,32 +347,9 @@ func (s *Store) List(ctx context.Context, f Filter, o Order, a *After, limit int
 	return out, nil
 }
 
-// PositionOf returns the page position after c in order o.
-func PositionOf(c *customer.Customer, o Order) After {
-	a := After{ID: c.ID}
-	switch o.Field {
-	case "create_time":
-		t := c.CreateTime
-		a.Time = &t
-	case "update_time":
-		t := c.UpdateTime
-		a.Time = &t
-	default:
-		n := c.NameKey
-		a.Text = &n
-	}
-	return a
-}
-
-// DuplicateKey is a dedup key shared by several active customers.
-type DuplicateKey struct {
-	Key   string `bson:"_id"`
-	Count int64  `bson:"count"`
-}
-
 // SharedDedupKeys returns up to limit dedup keys that more than one active
 // customer has.
-func (s *Store) SharedDedupKeys(ctx context.Context, limit int) ([]DuplicateKey, error) {
+func (s *Store) SharedDedupKeys(ctx context.Context, limit int) ([]string, error) {
 	pipe := mongo.Pipeline{
 		{{Key: "$match", Value: bson.D{{Key: "state", Value: customer.StateActive}}}},
 		{{Key: "$unwind", Value: "$dedup_keys"}},
@@ -410,16 +362,22 @@ func (s *Store) SharedDedupKeys(ctx context.Context, limit int) ([]DuplicateKey,
 	if err != nil {
 		return nil, mongox.Wrap("find shared keys", err)
 	}
-	var out []DuplicateKey
-	if err := cur.All(ctx, &out); err != nil {
+	var shared []struct {
+		Key string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &shared); err != nil {
 		return nil, mongox.Wrap("find shared keys", err)
+	}
+	out := make([]string, len(shared))
+	for i, k := range shared {
+		out[i] = k.Key
 	}
 	return out, nil
 }
 
 // ConsentHistory returns up to limit entries of a customer's consent
 // history after sequence after, oldest first; an erased customer is
-// ErrErased.
+// errs.CustomerErased.
 func (s *Store) ConsentHistory(ctx context.Context, id string, after int64, limit int) ([]customer.ConsentChange, error) {
 	var d struct {
 		State   customer.State           `bson:"state"`
@@ -434,7 +392,7 @@ func (s *Store) ConsentHistory(ctx context.Context, id string, after int64, limi
 		return nil, mongox.Wrap("get consent history", err)
 	}
 	if d.State == customer.StateErased {
-		return nil, ErrErased.With("resource", customer.Name(id))
+		return nil, erased(id)
 	}
 	out := make([]customer.ConsentChange, 0, min(limit, len(d.History)))
 	for _, c := range d.History {
