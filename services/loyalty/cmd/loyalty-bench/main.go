@@ -311,7 +311,7 @@ func (b *bench) raw(ctx context.Context, cfg mongox.Config, ops int) error {
 		if err := programs.FindOne(ctx, bson.D{{Key: "_id", Value: "bench"}}).Decode(&p); err != nil {
 			return err
 		}
-		var a store.Account
+		var a points.Account
 		id := ids[n%len(ids)]
 		if err := accounts.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&a); err != nil {
 			return err
