@@ -101,11 +101,11 @@ func Code(redemptionID string) string {
 func (d *Redemption) CanCancel(now time.Time) error {
 	switch {
 	case d.State == Cancelled:
-		return errs.AlreadyCancelled.New("redemptions/%s is cancelled already", d.ID)
+		return errs.AlreadyCancelled.New("%s is cancelled already", names.Redemptions.Format(d.ID))
 	case d.State != Issued:
-		return errs.RedemptionPending.New("redemptions/%s is still being issued; retry", d.ID)
+		return errs.RedemptionPending.New("%s is still being issued; retry", names.Redemptions.Format(d.ID))
 	case d.CancelDeadline.IsZero() || now.After(d.CancelDeadline):
-		return errs.CancelWindowClosed.New("redemptions/%s can no longer be cancelled", d.ID)
+		return errs.CancelWindowClosed.New("%s can no longer be cancelled", names.Redemptions.Format(d.ID))
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/opencrm/crm/services/loyalty/internal/errs"
 	"github.com/opencrm/crm/services/loyalty/internal/ledger"
 	"github.com/opencrm/crm/services/loyalty/internal/loyaltypb"
+	"github.com/opencrm/crm/services/loyalty/internal/names"
 	"github.com/opencrm/crm/services/loyalty/internal/program"
 )
 
@@ -170,7 +171,7 @@ func (fb *FeedBatch) change(ctx context.Context, c *program.Compiled, customerID
 	id := AccountID(c.ID, customerID)
 	ba := fb.accounts[id]
 	if ba == nil {
-		return fmt.Errorf("accounts/%s was not loaded", id)
+		return fmt.Errorf("%s was not loaded", names.Accounts.Format(id))
 	}
 	if ba.slow {
 		ba.redo = append(ba.redo, slow)

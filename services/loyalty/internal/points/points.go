@@ -197,11 +197,11 @@ func (b *Book) apply(ctx context.Context, accountID, entryID string, m mode, kno
 		case a.State == ledger.Merged && m == forMerge:
 			return Result{Account: a}, errUnchanged
 		case a.State == ledger.Merging && m == forCustomer:
-			return Result{}, errs.AccountMerging.New("accounts/%s is being merged; retry", a.ID)
+			return Result{}, errs.AccountMerging.New("%s is being merged; retry", names.Accounts.Format(a.ID))
 		case a.State == ledger.Merging && m == forUpkeep:
 			return Result{Account: a}, errUnchanged
 		case a.State == ledger.Erased && m == forCustomer:
-			return Result{}, errs.AccountErased.New("accounts/%s belongs to an erased customer", a.ID)
+			return Result{}, errs.AccountErased.New("%s belongs to an erased customer", names.Accounts.Format(a.ID))
 		}
 		c := known
 		if c == nil || c.ID != a.Program {
@@ -252,7 +252,7 @@ func (b *Book) apply(ctx context.Context, accountID, entryID string, m mode, kno
 		}
 		return r, nil
 	}
-	return Result{}, errs.AccountContention.New("accounts/%s is changing too often; retry", accountID)
+	return Result{}, errs.AccountContention.New("%s is changing too often; retry", names.Accounts.Format(accountID))
 }
 
 // roll ends the qualifying periods that are over.
@@ -340,7 +340,7 @@ func (b *Book) Enrol(ctx context.Context, programID, customerID string, check bo
 // notEnrolled turns a missing account into the error a caller can act on.
 func notEnrolled(err error, programID, customerID string) error {
 	if isMissing(err) {
-		return errs.NotEnrolled.New("customers/%s is not enrolled in programs/%s", customerID, programID).
+		return errs.NotEnrolled.New("%s is not enrolled in %s", resname.Customers.Format(customerID), names.Programs.Format(programID)).
 			With("program", names.Programs.Format(programID))
 	}
 	return err
@@ -367,7 +367,7 @@ func (b *Book) Account(ctx context.Context, programID, customerID string) (*Acco
 func (b *Book) member(ctx context.Context, programID, customerID string) (*Account, error) {
 	a, err := b.repo.Account(ctx, AccountID(programID, customerID))
 	if isMissing(err) {
-		return nil, errs.NoAccount.New("customers/%s is not enrolled in programs/%s", customerID, programID).
+		return nil, errs.NoAccount.New("%s is not enrolled in %s", resname.Customers.Format(customerID), names.Programs.Format(programID)).
 			With("resource", resname.Customers.Format(customerID))
 	}
 	return a, err

@@ -109,7 +109,7 @@ func (b *batch) update(ctx context.Context, id string, seq int64, change func(*m
 		d = b.docs[d.c.MergedInto]
 	}
 	if d == nil {
-		return fmt.Errorf("customers/%s was not loaded", id)
+		return fmt.Errorf("%s was not loaded", resname.Customers.Format(id))
 	}
 	d.redo = append(d.redo, func() error { return b.a.update(ctx, id, b.interaction, seq, change) })
 	if !d.changed && !d.rescore {

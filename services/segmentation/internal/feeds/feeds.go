@@ -90,7 +90,7 @@ func (a *Applier) resolve(ctx context.Context, id string) (*metrics.Customer, er
 		}
 		id = c.MergedInto
 	}
-	return nil, fmt.Errorf("customers/%s: merge chain too long", id)
+	return nil, fmt.Errorf("%s: merge chain too long", resname.Customers.Format(id))
 }
 
 // interactionChange returns the change a logged interaction makes to its

@@ -455,7 +455,7 @@ func (e *Engine) Preview(ctx context.Context, rule string, sample int) (*Preview
 			case err != nil:
 				p.Errors++
 				if p.FirstError == "" {
-					p.FirstError = fmt.Sprintf("customers/%s: %v", c.ID, err)
+					p.FirstError = fmt.Sprintf("%s: %v", resname.Customers.Format(c.ID), err)
 				}
 			case match:
 				p.Members++
