@@ -1,22 +1,120 @@
-// Package service exposes loyalty's setup to runners outside this module
-// (the local platform runner): the same wiring the binary uses.
+// Package service is loyalty's composition root: its settings, the
+// wiring of store, use cases and handlers, and its background workers.
+// The binary and the local platform runner start it through Setup.
 package service
 
 import (
+	"context"
+	"errors"
+	"time"
+
+	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
+	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
+	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
 	"github.com/opencrm/crm/pkg/config"
+	"github.com/opencrm/crm/pkg/customers"
+	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/idempotency"
+	"github.com/opencrm/crm/pkg/peer"
 	"github.com/opencrm/crm/pkg/server"
 	"github.com/opencrm/crm/services/loyalty/internal/api"
+	"github.com/opencrm/crm/services/loyalty/internal/celfacts"
+	"github.com/opencrm/crm/services/loyalty/internal/feeds"
+	"github.com/opencrm/crm/services/loyalty/internal/points"
+	"github.com/opencrm/crm/services/loyalty/internal/store"
 )
+
+// The store is the repository of the book.
+var _ points.Repository = (*store.Store)(nil)
 
 // Name, database and default address of the service.
 const (
-	Name            = api.ServiceName
-	DefaultDatabase = api.DefaultDatabase
-	DefaultAddr     = api.DefaultAddr
+	Name            = "loyalty"
+	DefaultDatabase = "crm_loyalty"
+	DefaultAddr     = ":50054"
 )
+
+// Options are loyalty's own settings.
+type Options struct {
+	// Profile is how to reach customer-profile (CRM_PROFILE_ADDR,
+	// CRM_PROFILE_TOKEN or _FILE with scopes customers.read and
+	// customers.events, CRM_PROFILE_TIMEOUT).
+	Profile peer.Options
+	// Interaction is how to reach interaction-log (CRM_INTERACTION_ADDR,
+	// CRM_INTERACTION_TOKEN or _FILE with scope interactions.events).
+	Interaction peer.Options
+	// SweepInterval is how often points are expired and qualifying
+	// periods ended (CRM_LOYALTY_SWEEP_INTERVAL).
+	SweepInterval time.Duration
+}
+
+// LoadOptions reads the service's own settings.
+func LoadOptions(env *config.Env) Options {
+	return Options{
+		Profile:       peer.Load(env, "PROFILE", "customer-profile", "customer-profile:50051", "customers.read and customers.events"),
+		Interaction:   peer.Load(env, "INTERACTION", "interaction-log", "interaction-log:50052", "interactions.events"),
+		SweepInterval: env.Duration("CRM_LOYALTY_SWEEP_INTERVAL", 5*time.Minute, time.Second, 24*time.Hour),
+	}
+}
 
 // Setup reads the service's own settings from env and returns its setup;
 // problems are recorded in env.
 func Setup(env *config.Env) server.Setup {
-	return api.Setup(api.LoadOptions(env))
+	return SetupWith(LoadOptions(env))
+}
+
+// SetupWith registers the loyalty service with the options o and returns
+// its indexes and workers.
+func SetupWith(o Options) server.Setup {
+	return func(d *server.Deps) (*server.Service, error) {
+		profileConn, err := peer.Dial(o.Profile, d)
+		if err != nil {
+			return nil, err
+		}
+		interactionConn, err := peer.Dial(o.Interaction, d)
+		if err != nil {
+			return nil, err
+		}
+		producer := d.Producer()
+		st := store.New(d.DB, producer)
+		keys := idempotency.New(d.DB)
+		profiles := customerv1.NewCustomerServiceClient(profileConn)
+		book := points.New(st, &customers.Checker{Client: profiles, Timeout: o.Profile.Timeout}, celfacts.Compile, time.Now)
+		loyaltyv1.RegisterLoyaltyServiceServer(d.GRPC, api.New(book, keys, d.PageTokens, producer))
+		applier := &feeds.Applier{Book: book, Keys: keys, Log: d.Log}
+		base := feed.Consumer{DB: d.DB, Log: d.Log, Tracer: d.Tracer.Tracer(Name), Meter: d.Meter.Meter(Name)}
+		purchases := feeds.InteractionConsumer(interactionv1.NewInteractionServiceClient(interactionConn), applier, base)
+		merges := customers.FeedConsumer(profiles, applier.Customers(), base)
+		relay := server.Periodic(5*time.Second, func(ctx context.Context) {
+			if n, err := st.FlushDirty(ctx); err != nil && ctx.Err() == nil {
+				d.Log.WarnContext(ctx, "copying ledger entries", "error", err)
+			} else if n > 0 {
+				d.Log.InfoContext(ctx, "copied ledger entries a crash had left", "accounts", n)
+			}
+		})
+		outbox := func(ctx context.Context) {
+			producer.Relay(ctx, 5*time.Second, func(err error) { d.Log.WarnContext(ctx, "outbox relay", "error", err) }, st.AccountsCollection())
+		}
+		sweep := server.Periodic(o.SweepInterval, func(ctx context.Context) {
+			if n, err := book.CompletePending(ctx); err != nil && ctx.Err() == nil {
+				d.Log.WarnContext(ctx, "completing redemptions", "error", err)
+			} else if n > 0 {
+				d.Log.InfoContext(ctx, "completed redemptions a crash had left pending", "count", n)
+			}
+			if n, pts, err := book.Sweep(ctx); err != nil && ctx.Err() == nil {
+				d.Log.WarnContext(ctx, "expiry sweep", "error", err)
+			} else if n > 0 {
+				d.Log.InfoContext(ctx, "expiry sweep", "accounts", n, "points_expired", pts)
+			}
+		})
+		return &server.Service{
+			Indexes:   append(append(store.Indexes(), store.RewardIndexes()...), idempotency.Indexes()...),
+			Workers:   []func(context.Context){relay, outbox, sweep, purchases.Run, merges.Run},
+			Producer:  producer,
+			Consumers: []*feed.Consumer{purchases, merges},
+			Close: func() error {
+				return errors.Join(profileConn.Close(), interactionConn.Close())
+			},
+		}, nil
+	}
 }

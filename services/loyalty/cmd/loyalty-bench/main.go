@@ -39,9 +39,11 @@ import (
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/pkg/resname"
 	"github.com/opencrm/crm/pkg/server"
 	interaction "github.com/opencrm/crm/services/interaction/service"
 	"github.com/opencrm/crm/services/loyalty/internal/ledger"
+	"github.com/opencrm/crm/services/loyalty/internal/names"
 	"github.com/opencrm/crm/services/loyalty/internal/points"
 	"github.com/opencrm/crm/services/loyalty/internal/store"
 	loyalty "github.com/opencrm/crm/services/loyalty/service"
@@ -296,7 +298,11 @@ func (b *bench) raw(ctx context.Context, cfg mongox.Config, ops int) error {
 	// The accounts the measured calls used.
 	ids := make([]string, min(ops, len(b.names)-1))
 	for i := range ids {
-		ids[i] = points.AccountID("bench", strings.TrimPrefix(b.names[1+i], "customers/"))
+		customer, err := resname.Customers.Parse("customer", b.names[1+i])
+		if err != nil {
+			return err
+		}
+		ids[i] = points.AccountID("bench", customer)
 	}
 	payload := make([]byte, 600)
 	lat := make([]time.Duration, 0, ops)
@@ -311,7 +317,7 @@ func (b *bench) raw(ctx context.Context, cfg mongox.Config, ops int) error {
 		if err := programs.FindOne(ctx, bson.D{{Key: "_id", Value: "bench"}}).Decode(&p); err != nil {
 			return err
 		}
-		var a store.Account
+		var a points.Account
 		id := ids[n%len(ids)]
 		if err := accounts.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&a); err != nil {
 			return err
@@ -374,7 +380,7 @@ func (b *bench) purchaseToPoints(samples int) error {
 			}
 			var e loyaltyv1.LedgerEntryRecorded
 			if resp.GetEvent().GetPayload().UnmarshalTo(&e) == nil {
-				if src := e.GetEntry().GetSource(); strings.HasPrefix(src, "interactions/") {
+				if src := e.GetEntry().GetSource(); strings.HasPrefix(src, names.Interactions.Format()) {
 					seen <- src
 				}
 			}

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"time"
 
@@ -20,14 +19,16 @@ import (
 	"github.com/opencrm/crm/pkg/apperr"
 	"github.com/opencrm/crm/pkg/etag"
 	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/fieldmask"
 	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/pkg/money"
 	"github.com/opencrm/crm/pkg/pagetoken"
+	"github.com/opencrm/crm/pkg/resname"
 	"github.com/opencrm/crm/services/loyalty/internal/ledger"
 	"github.com/opencrm/crm/services/loyalty/internal/loyaltypb"
+	"github.com/opencrm/crm/services/loyalty/internal/names"
 	"github.com/opencrm/crm/services/loyalty/internal/points"
 	"github.com/opencrm/crm/services/loyalty/internal/program"
-	"github.com/opencrm/crm/services/loyalty/internal/store"
 )
 
 const defaultPage = 50
@@ -39,13 +40,25 @@ type Handler struct {
 	keys  *idempotency.Store
 	pages *pagetoken.Codec
 	feed  *feed.Producer
-	log   *slog.Logger
 }
 
 var _ loyaltyv1.LoyaltyServiceServer = (*Handler)(nil)
 
-func programID(name string) string  { return strings.TrimPrefix(name, "programs/") }
-func customerID(name string) string { return strings.TrimPrefix(name, "customers/") }
+// New returns the handler over the book, answering repeated requests
+// from keys, paging with pages and watching the feed of producer.
+func New(book *points.Book, keys *idempotency.Store, pages *pagetoken.Codec, producer *feed.Producer) *Handler {
+	return &Handler{book: book, keys: keys, pages: pages, feed: producer}
+}
+
+// member returns the ids of a request's program and customer.
+func member(program, customer string) (string, string, error) {
+	p, err := names.Programs.Parse("program", program)
+	if err != nil {
+		return "", "", err
+	}
+	c, err := resname.Customers.Parse("customer", customer)
+	return p, c, err
+}
 
 // CreateProgram implements the API method.
 func (h *Handler) CreateProgram(ctx context.Context, req *loyaltyv1.CreateProgramRequest) (*loyaltyv1.CreateProgramResponse, error) {
@@ -61,7 +74,11 @@ func (h *Handler) CreateProgram(ctx context.Context, req *loyaltyv1.CreateProgra
 
 // GetProgram implements the API method.
 func (h *Handler) GetProgram(ctx context.Context, req *loyaltyv1.GetProgramRequest) (*loyaltyv1.GetProgramResponse, error) {
-	p, err := h.book.Store.Program(ctx, programID(req.GetName()))
+	id, err := names.Programs.Parse("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	p, err := h.book.StoredProgram(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +88,7 @@ func (h *Handler) GetProgram(ctx context.Context, req *loyaltyv1.GetProgramReque
 // ListPrograms implements the API method.
 func (h *Handler) ListPrograms(ctx context.Context, req *loyaltyv1.ListProgramsRequest) (*loyaltyv1.ListProgramsResponse, error) {
 	page, next, err := pagetoken.Page(h.pages, req, defaultPage, func(after *string, limit int64) ([]*program.Program, error) {
-		return h.book.Store.Programs(ctx, "", pagetoken.After(after), limit)
+		return h.book.Programs(ctx, pagetoken.After(after), limit)
 	}, func(p *program.Program) string { return p.ID })
 	if err != nil {
 		return nil, err
@@ -83,44 +100,33 @@ func (h *Handler) ListPrograms(ctx context.Context, req *loyaltyv1.ListProgramsR
 	return resp, nil
 }
 
-var updatable = map[string]bool{"display_name": true, "points_per_unit": true, "tiers": true, "earning_rules": true,
-	"max_points_per_purchase": true, "points_validity_months": true, "pending_days": true, "qualifying_period_months": true,
-	"auto_enrol": true, "refund_policy": true, "tier_basis": true}
+// updatable are the fields of a program an update may change.
+var updatable = []string{"display_name", "points_per_unit", "tiers", "earning_rules", "max_points_per_purchase",
+	"points_validity_months", "pending_days", "qualifying_period_months", "auto_enrol", "refund_policy", "tier_basis"}
 
 // UpdateProgram implements the API method.
 func (h *Handler) UpdateProgram(ctx context.Context, req *loyaltyv1.UpdateProgramRequest) (*loyaltyv1.UpdateProgramResponse, error) {
 	in := req.GetProgram()
-	if !strings.HasPrefix(in.GetName(), "programs/") || len(in.GetName()) <= len("programs/") {
-		return nil, apperr.Invalid("program.name", "is required: programs/{id}")
+	id, err := names.Programs.Parse("program.name", in.GetName())
+	if err != nil {
+		return nil, err
 	}
-	paths := req.GetUpdateMask().GetPaths()
-	if len(paths) == 0 {
-		return nil, apperr.Invalid("update_mask", "names no field")
-	}
-	for i, f := range paths {
-		if !updatable[f] {
-			return nil, apperr.Invalid("update_mask.paths", "paths[%d] %q cannot be changed", i, f)
-		}
+	paths, err := fieldmask.Check(req.GetUpdateMask().GetPaths(), updatable, "")
+	if err != nil {
+		return nil, err
 	}
 	want, err := etag.Parse("program.etag", in.GetEtag())
 	if err != nil {
 		return nil, err
 	}
-	p, err := h.book.Store.Program(ctx, programID(in.GetName()))
+	p, err := h.book.UpdateProgram(ctx, id, want, func(p *program.Program) error {
+		loyaltypb.ApplyProgram(p, in, paths)
+		// The update's message is not validated as a whole (only the
+		// masked fields count): the program they make is, by the API's
+		// rules.
+		return validate("program", &loyaltyv1.CreateProgramRequest{Program: loyaltypb.ProgramToProto(p)})
+	})
 	if err != nil {
-		return nil, err
-	}
-	if want != 0 && want != p.Version {
-		return nil, etag.ErrStale
-	}
-	prev := p.Version
-	loyaltypb.ApplyProgram(p, in, paths)
-	// The update's message is not validated as a whole (only the masked
-	// fields count): the program they make is, by the API's rules.
-	if err := validate("program", &loyaltyv1.CreateProgramRequest{Program: loyaltypb.ProgramToProto(p)}); err != nil {
-		return nil, err
-	}
-	if err := h.book.UpdateProgram(ctx, p, prev); err != nil {
 		return nil, err
 	}
 	return &loyaltyv1.UpdateProgramResponse{Program: loyaltypb.ProgramToProto(p)}, nil
@@ -144,7 +150,11 @@ func validate(what string, create proto.Message) error {
 
 // EnrolCustomer implements the API method.
 func (h *Handler) EnrolCustomer(ctx context.Context, req *loyaltyv1.EnrolCustomerRequest) (*loyaltyv1.EnrolCustomerResponse, error) {
-	a, c, err := h.book.Enrol(ctx, programID(req.GetProgram()), customerID(req.GetCustomer()), true)
+	prog, cust, err := member(req.GetProgram(), req.GetCustomer())
+	if err != nil {
+		return nil, err
+	}
+	a, c, err := h.book.Enrol(ctx, prog, cust, true)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +163,11 @@ func (h *Handler) EnrolCustomer(ctx context.Context, req *loyaltyv1.EnrolCustome
 
 // GetAccount implements the API method.
 func (h *Handler) GetAccount(ctx context.Context, req *loyaltyv1.GetAccountRequest) (*loyaltyv1.GetAccountResponse, error) {
-	a, c, err := h.book.Account(ctx, programID(req.GetProgram()), customerID(req.GetCustomer()))
+	prog, cust, err := member(req.GetProgram(), req.GetCustomer())
+	if err != nil {
+		return nil, err
+	}
+	a, c, err := h.book.Account(ctx, prog, cust)
 	if err != nil {
 		return nil, err
 	}
@@ -190,11 +204,15 @@ func (h *Handler) result(r points.Result) (*loyaltyv1.LedgerEntry, *loyaltyv1.Ac
 // EarnPoints implements the API method.
 func (h *Handler) EarnPoints(ctx context.Context, req *loyaltyv1.EarnPointsRequest) (*loyaltyv1.EarnPointsResponse, error) {
 	return idempotency.Do(ctx, h.keys, "EarnPoints", req.GetRequestId(), req, func(ctx context.Context) (*loyaltyv1.EarnPointsResponse, string, error) {
+		prog, cust, err := member(req.GetProgram(), req.GetCustomer())
+		if err != nil {
+			return nil, "", err
+		}
 		p, err := purchase(req.GetPurchase())
 		if err != nil {
 			return nil, "", err
 		}
-		r, err := h.book.EarnPoints(ctx, programID(req.GetProgram()), customerID(req.GetCustomer()), req.GetRequestId(), p)
+		r, err := h.book.EarnPoints(ctx, prog, cust, req.GetRequestId(), p)
 		if err != nil {
 			return nil, "", err
 		}
@@ -206,12 +224,16 @@ func (h *Handler) EarnPoints(ctx context.Context, req *loyaltyv1.EarnPointsReque
 // ReversePoints implements the API method.
 func (h *Handler) ReversePoints(ctx context.Context, req *loyaltyv1.ReversePointsRequest) (*loyaltyv1.ReversePointsResponse, error) {
 	return idempotency.Do(ctx, h.keys, "ReversePoints", req.GetRequestId(), req, func(ctx context.Context) (*loyaltyv1.ReversePointsResponse, string, error) {
+		prog, cust, err := member(req.GetProgram(), req.GetCustomer())
+		if err != nil {
+			return nil, "", err
+		}
 		m := req.GetAmount()
 		amount, err := positive(m, "amount")
 		if err != nil {
 			return nil, "", err
 		}
-		r, err := h.book.ReversePoints(ctx, programID(req.GetProgram()), customerID(req.GetCustomer()), req.GetEarnRequestId(), req.GetRequestId(), m.GetCurrencyCode(), amount)
+		r, err := h.book.ReversePoints(ctx, prog, cust, req.GetEarnRequestId(), req.GetRequestId(), m.GetCurrencyCode(), amount)
 		if err != nil {
 			return nil, "", err
 		}
@@ -223,7 +245,11 @@ func (h *Handler) ReversePoints(ctx context.Context, req *loyaltyv1.ReversePoint
 // RedeemPoints implements the API method.
 func (h *Handler) RedeemPoints(ctx context.Context, req *loyaltyv1.RedeemPointsRequest) (*loyaltyv1.RedeemPointsResponse, error) {
 	return idempotency.Do(ctx, h.keys, "RedeemPoints", req.GetRequestId(), req, func(ctx context.Context) (*loyaltyv1.RedeemPointsResponse, string, error) {
-		r, err := h.book.Redeem(ctx, programID(req.GetProgram()), customerID(req.GetCustomer()), req.GetRequestId(), req.GetPoints(), req.GetReason())
+		prog, cust, err := member(req.GetProgram(), req.GetCustomer())
+		if err != nil {
+			return nil, "", err
+		}
+		r, err := h.book.Redeem(ctx, prog, cust, req.GetRequestId(), req.GetPoints(), req.GetReason())
 		if err != nil {
 			return nil, "", err
 		}
@@ -235,7 +261,11 @@ func (h *Handler) RedeemPoints(ctx context.Context, req *loyaltyv1.RedeemPointsR
 // AdjustPoints implements the API method.
 func (h *Handler) AdjustPoints(ctx context.Context, req *loyaltyv1.AdjustPointsRequest) (*loyaltyv1.AdjustPointsResponse, error) {
 	return idempotency.Do(ctx, h.keys, "AdjustPoints", req.GetRequestId(), req, func(ctx context.Context) (*loyaltyv1.AdjustPointsResponse, string, error) {
-		r, err := h.book.Adjust(ctx, programID(req.GetProgram()), customerID(req.GetCustomer()), req.GetRequestId(), req.GetPoints(), req.GetReason(), req.GetOperator())
+		prog, cust, err := member(req.GetProgram(), req.GetCustomer())
+		if err != nil {
+			return nil, "", err
+		}
+		r, err := h.book.Adjust(ctx, prog, cust, req.GetRequestId(), req.GetPoints(), req.GetReason(), req.GetOperator())
 		if err != nil {
 			return nil, "", err
 		}
@@ -246,19 +276,23 @@ func (h *Handler) AdjustPoints(ctx context.Context, req *loyaltyv1.AdjustPointsR
 
 // ListLedgerEntries implements the API method.
 func (h *Handler) ListLedgerEntries(ctx context.Context, req *loyaltyv1.ListLedgerEntriesRequest) (*loyaltyv1.ListLedgerEntriesResponse, error) {
-	f := store.EntryFilter{Type: ledger.Type(req.GetType())}
+	prog, cust, err := member(req.GetProgram(), req.GetCustomer())
+	if err != nil {
+		return nil, err
+	}
+	f := points.EntryFilter{Type: ledger.Type(req.GetType())}
 	if req.GetTimeFrom() != nil {
 		f.From = req.GetTimeFrom().AsTime()
 	}
 	if req.GetTimeTo() != nil {
 		f.To = req.GetTimeTo().AsTime()
 	}
-	var acct *store.Account
-	page, next, err := pagetoken.Page(h.pages, req, defaultPage, func(after *store.EntryCursor, limit int64) ([]ledger.Entry, error) {
-		entries, a, err := h.book.Statement(ctx, programID(req.GetProgram()), customerID(req.GetCustomer()), f, after, limit)
+	var acct *points.Account
+	page, next, err := pagetoken.Page(h.pages, req, defaultPage, func(after *points.EntryCursor, limit int64) ([]ledger.Entry, error) {
+		entries, a, err := h.book.Statement(ctx, prog, cust, f, after, limit)
 		acct = a
 		return entries, err
-	}, func(e ledger.Entry) store.EntryCursor { return store.EntryCursor{Time: e.Time, ID: e.ID} })
+	}, func(e ledger.Entry) points.EntryCursor { return points.EntryCursor{Time: e.Time, ID: e.ID} })
 	if err != nil {
 		return nil, err
 	}
@@ -272,11 +306,21 @@ func (h *Handler) ListLedgerEntries(ctx context.Context, req *loyaltyv1.ListLedg
 
 // PreviewEarning implements the API method.
 func (h *Handler) PreviewEarning(ctx context.Context, req *loyaltyv1.PreviewEarningRequest) (*loyaltyv1.PreviewEarningResponse, error) {
+	prog, err := names.Programs.Parse("program", req.GetProgram())
+	if err != nil {
+		return nil, err
+	}
+	var cust string // none: a new member
+	if req.GetCustomer() != "" {
+		if cust, err = resname.Customers.Parse("customer", req.GetCustomer()); err != nil {
+			return nil, err
+		}
+	}
 	p, err := purchase(req.GetPurchase())
 	if err != nil {
 		return nil, err
 	}
-	calc, repaid, err := h.book.Preview(ctx, programID(req.GetProgram()), customerID(req.GetCustomer()), p)
+	calc, repaid, err := h.book.Preview(ctx, prog, cust, p)
 	if err != nil {
 		return nil, err
 	}
@@ -298,7 +342,11 @@ func (h *Handler) RunExpiry(ctx context.Context, _ *loyaltyv1.RunExpiryRequest) 
 
 // AuditAccounts implements the API method.
 func (h *Handler) AuditAccounts(ctx context.Context, req *loyaltyv1.AuditAccountsRequest) (*loyaltyv1.AuditAccountsResponse, error) {
-	n, diffs, err := h.book.Audit(ctx, programID(req.GetProgram()), req.GetRepair())
+	prog, err := names.Programs.Parse("program", req.GetProgram())
+	if err != nil {
+		return nil, err
+	}
+	n, diffs, err := h.book.Audit(ctx, prog, req.GetRepair())
 	if err != nil {
 		return nil, err
 	}

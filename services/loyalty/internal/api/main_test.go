@@ -19,7 +19,7 @@ import (
 	"github.com/opencrm/crm/pkg/server"
 	"github.com/opencrm/crm/pkg/server/servertest"
 	interaction "github.com/opencrm/crm/services/interaction/service"
-	"github.com/opencrm/crm/services/loyalty/internal/api"
+	"github.com/opencrm/crm/services/loyalty/service"
 	profile "github.com/opencrm/crm/services/profile/service"
 )
 
@@ -67,12 +67,12 @@ func (e *env) startLoyalty(t *testing.T, db mongox.Config) {
 
 func (e *env) startLoyaltyWith(t *testing.T, db mongox.Config, so server.Options) {
 	t.Helper()
-	o := api.Options{
+	o := service.Options{
 		Profile:       peer.Options{Addr: e.profile.Addr(), Token: servertest.Token(t, "customers.read", "customers.events"), Timeout: 2 * time.Second},
 		Interaction:   peer.Options{Addr: e.interaction.Addr(), Token: servertest.Token(t, "interactions.events"), Timeout: 2 * time.Second},
 		SweepInterval: time.Hour,
 	}
-	e.srv = servertest.StartWith(t, api.ServiceName, db, api.Setup(o), so)
+	e.srv = servertest.StartWith(t, service.Name, db, service.SetupWith(o), so)
 	e.srv.WaitReady(t)
 	e.client = loyaltyv1.NewLoyaltyServiceClient(e.srv.Conn)
 }

@@ -2,26 +2,27 @@ package api
 
 import (
 	"context"
-	"strings"
 
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
 	"github.com/opencrm/crm/pkg/apperr"
 	"github.com/opencrm/crm/pkg/etag"
+	"github.com/opencrm/crm/pkg/fieldmask"
 	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/pkg/pagetoken"
+	"github.com/opencrm/crm/pkg/resname"
 	"github.com/opencrm/crm/services/loyalty/internal/catalogue"
 	"github.com/opencrm/crm/services/loyalty/internal/loyaltypb"
+	"github.com/opencrm/crm/services/loyalty/internal/names"
 	"github.com/opencrm/crm/services/loyalty/internal/points"
-	"github.com/opencrm/crm/services/loyalty/internal/store"
 )
 
-// rewardKey splits "programs/{p}/rewards/{r}" into the stored id.
+// rewardKey returns the program and reward ids of a reward's name.
 func rewardKey(field, name string) (string, string, error) {
-	p, r, ok := strings.Cut(strings.TrimPrefix(name, "programs/"), "/rewards/")
-	if !ok || p == "" || r == "" {
-		return "", "", apperr.Invalid(field, "is required: programs/{program}/rewards/{reward}")
+	ids, err := names.Rewards.ParseAll(field, name)
+	if err != nil {
+		return "", "", err
 	}
-	return p, r, nil
+	return ids[0], ids[1], nil
 }
 
 // CreateReward implements the API method.
@@ -29,7 +30,11 @@ func (h *Handler) CreateReward(ctx context.Context, req *loyaltyv1.CreateRewardR
 	if req.GetReward().GetId() == "" {
 		return nil, apperr.Invalid("reward.id", "is required: 1 to 40 lower-case letters, digits and hyphens")
 	}
-	r := loyaltypb.RewardFromProto(programID(req.GetProgram()), req.GetReward())
+	prog, err := names.Programs.Parse("program", req.GetProgram())
+	if err != nil {
+		return nil, err
+	}
+	r := loyaltypb.RewardFromProto(prog, req.GetReward())
 	if err := h.book.CreateReward(ctx, r); err != nil {
 		return nil, err
 	}
@@ -38,8 +43,12 @@ func (h *Handler) CreateReward(ctx context.Context, req *loyaltyv1.CreateRewardR
 
 // ListRewards implements the API method.
 func (h *Handler) ListRewards(ctx context.Context, req *loyaltyv1.ListRewardsRequest) (*loyaltyv1.ListRewardsResponse, error) {
+	prog, err := names.Programs.Parse("program", req.GetProgram())
+	if err != nil {
+		return nil, err
+	}
 	page, next, err := pagetoken.Page(h.pages, req, defaultPage, func(after *string, limit int64) ([]*catalogue.Reward, error) {
-		return h.book.Store.Rewards(ctx, programID(req.GetProgram()), pagetoken.After(after), req.GetAvailableOnly(), limit)
+		return h.book.Rewards(ctx, prog, pagetoken.After(after), req.GetAvailableOnly(), limit)
 	}, func(r *catalogue.Reward) string { return r.ID })
 	if err != nil {
 		return nil, err
@@ -51,7 +60,8 @@ func (h *Handler) ListRewards(ctx context.Context, req *loyaltyv1.ListRewardsReq
 	return resp, nil
 }
 
-var rewardUpdatable = map[string]bool{"display_name": true, "description": true, "points_price": true, "stock": true, "cancel_window_days": true, "active": true}
+// rewardUpdatable are the fields of a reward an update may change.
+var rewardUpdatable = []string{"display_name", "description", "points_price", "stock", "cancel_window_days", "active"}
 
 // UpdateReward implements the API method.
 func (h *Handler) UpdateReward(ctx context.Context, req *loyaltyv1.UpdateRewardRequest) (*loyaltyv1.UpdateRewardResponse, error) {
@@ -60,33 +70,20 @@ func (h *Handler) UpdateReward(ctx context.Context, req *loyaltyv1.UpdateRewardR
 	if err != nil {
 		return nil, err
 	}
-	paths := req.GetUpdateMask().GetPaths()
-	if len(paths) == 0 {
-		return nil, apperr.Invalid("update_mask", "names no field")
-	}
-	for i, f := range paths {
-		if !rewardUpdatable[f] {
-			return nil, apperr.Invalid("update_mask.paths", "paths[%d] %q cannot be changed", i, f)
-		}
+	paths, err := fieldmask.Check(req.GetUpdateMask().GetPaths(), rewardUpdatable, "")
+	if err != nil {
+		return nil, err
 	}
 	want, err := etag.Parse("reward.etag", in.GetEtag())
 	if err != nil {
 		return nil, err
 	}
-	r, err := h.book.Store.Reward(ctx, catalogue.Key(prog, id))
+	r, err := h.book.UpdateReward(ctx, prog, id, want, func(r *catalogue.Reward) error {
+		loyaltypb.ApplyReward(r, in, paths)
+		// Only the masked fields were read: check the reward they make.
+		return validate("reward", &loyaltyv1.CreateRewardRequest{Program: names.Programs.Format(prog), Reward: loyaltypb.RewardToProto(r)})
+	})
 	if err != nil {
-		return nil, err
-	}
-	if want != 0 && want != r.Version {
-		return nil, etag.ErrStale
-	}
-	prev := r.Version
-	loyaltypb.ApplyReward(r, in, paths)
-	// Only the masked fields were read: check the reward they make.
-	if err := validate("reward", &loyaltyv1.CreateRewardRequest{Program: "programs/" + prog, Reward: loyaltypb.RewardToProto(r)}); err != nil {
-		return nil, err
-	}
-	if err := h.book.Store.UpdateReward(ctx, r, prev); err != nil {
 		return nil, err
 	}
 	return &loyaltyv1.UpdateRewardResponse{Reward: loyaltypb.RewardToProto(r)}, nil
@@ -99,7 +96,11 @@ func (h *Handler) RedeemReward(ctx context.Context, req *loyaltyv1.RedeemRewardR
 		if err != nil {
 			return nil, "", err
 		}
-		d, r, err := h.book.RedeemReward(ctx, prog, id, customerID(req.GetCustomer()), req.GetRequestId())
+		cust, err := resname.Customers.Parse("customer", req.GetCustomer())
+		if err != nil {
+			return nil, "", err
+		}
+		d, r, err := h.book.RedeemReward(ctx, prog, id, cust, req.GetRequestId())
 		if err != nil {
 			return nil, "", err
 		}
@@ -110,7 +111,11 @@ func (h *Handler) RedeemReward(ctx context.Context, req *loyaltyv1.RedeemRewardR
 
 // CancelRedemption implements the API method.
 func (h *Handler) CancelRedemption(ctx context.Context, req *loyaltyv1.CancelRedemptionRequest) (*loyaltyv1.CancelRedemptionResponse, error) {
-	d, r, err := h.book.CancelRedemption(ctx, strings.TrimPrefix(req.GetName(), "redemptions/"))
+	id, err := names.Redemptions.Parse("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	d, r, err := h.book.CancelRedemption(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -120,11 +125,14 @@ func (h *Handler) CancelRedemption(ctx context.Context, req *loyaltyv1.CancelRed
 
 // ListRedemptions implements the API method.
 func (h *Handler) ListRedemptions(ctx context.Context, req *loyaltyv1.ListRedemptionsRequest) (*loyaltyv1.ListRedemptionsResponse, error) {
-	prog, cust := programID(req.GetProgram()), customerID(req.GetCustomer())
-	page, next, err := pagetoken.Page(h.pages, req, defaultPage, func(after *store.RedemptionCursor, limit int64) ([]*catalogue.Redemption, error) {
-		return h.book.Store.CustomerRedemptions(ctx, prog, cust, after, limit)
-	}, func(d *catalogue.Redemption) store.RedemptionCursor {
-		return store.RedemptionCursor{Time: d.CreateTime, ID: d.ID}
+	prog, cust, err := member(req.GetProgram(), req.GetCustomer())
+	if err != nil {
+		return nil, err
+	}
+	page, next, err := pagetoken.Page(h.pages, req, defaultPage, func(after *points.RedemptionCursor, limit int64) ([]*catalogue.Redemption, error) {
+		return h.book.Redemptions(ctx, prog, cust, after, limit)
+	}, func(d *catalogue.Redemption) points.RedemptionCursor {
+		return points.RedemptionCursor{Time: d.CreateTime, ID: d.ID}
 	})
 	if err != nil {
 		return nil, err

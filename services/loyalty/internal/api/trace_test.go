@@ -23,7 +23,7 @@ import (
 	"github.com/opencrm/crm/pkg/server/servertest"
 	"github.com/opencrm/crm/pkg/telemetry"
 	interaction "github.com/opencrm/crm/services/interaction/service"
-	"github.com/opencrm/crm/services/loyalty/internal/api"
+	"github.com/opencrm/crm/services/loyalty/service"
 	profile "github.com/opencrm/crm/services/profile/service"
 )
 
@@ -55,12 +55,12 @@ func TestEarnAndRedeemStoreCalls(t *testing.T) {
 	e := start(t)
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
-	o := api.Options{
+	o := service.Options{
 		Profile:       peer.Options{Addr: e.profile.Addr(), Token: servertest.Token(t, "customers.read", "customers.events"), Timeout: 2 * time.Second},
 		Interaction:   peer.Options{Addr: e.interaction.Addr(), Token: servertest.Token(t, "interactions.events"), Timeout: 2 * time.Second},
 		SweepInterval: time.Hour,
 	}
-	s := servertest.StartWith(t, api.ServiceName, dbtest.Config(t), api.Setup(o),
+	s := servertest.StartWith(t, service.Name, dbtest.Config(t), service.SetupWith(o),
 		server.Options{Telemetry: &telemetry.Telemetry{Tracer: tp, Meter: metricnoop.NewMeterProvider()}})
 	s.WaitReady(t)
 	client := loyaltyv1.NewLoyaltyServiceClient(s.Conn)
@@ -101,12 +101,12 @@ func TestPurchaseTraceReachesLoyalty(t *testing.T) {
 	e := &env{profile: p, interaction: i,
 		customers: customerv1.NewCustomerServiceClient(p.Conn), interactions: interactionv1.NewInteractionServiceClient(i.Conn),
 		ctx: servertest.Ctx(t, "loyalty.read", "loyalty.write", "loyalty.admin", "loyalty.events", "interactions.read", "interactions.write", "customers.write")}
-	o := api.Options{
+	o := service.Options{
 		Profile:       peer.Options{Addr: p.Addr(), Token: servertest.Token(t, "customers.read", "customers.events"), Timeout: 2 * time.Second},
 		Interaction:   peer.Options{Addr: i.Addr(), Token: servertest.Token(t, "interactions.events"), Timeout: 2 * time.Second},
 		SweepInterval: time.Hour,
 	}
-	e.srv = servertest.StartWith(t, api.ServiceName, dbtest.Config(t), api.Setup(o), traced)
+	e.srv = servertest.StartWith(t, service.Name, dbtest.Config(t), service.SetupWith(o), traced)
 	e.srv.WaitReady(t)
 	e.client = loyaltyv1.NewLoyaltyServiceClient(e.srv.Conn)
 	prog := e.program(t, club("club", true))

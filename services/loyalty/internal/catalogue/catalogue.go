@@ -7,8 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/opencrm/crm/pkg/apperr"
 	"github.com/opencrm/crm/pkg/ids"
+	"github.com/opencrm/crm/services/loyalty/internal/errs"
+	"github.com/opencrm/crm/services/loyalty/internal/names"
 )
 
 // Reward is an item of a program's catalogue.
@@ -36,15 +37,15 @@ type Reward struct {
 func Key(program, rewardID string) string { return program + "/" + rewardID }
 
 // Name is the reward's resource name.
-func (r *Reward) Name() string { return "programs/" + r.Program + "/rewards/" + r.RewardID }
+func (r *Reward) Name() string { return names.Rewards.Format(r.Program, r.RewardID) }
 
 // Available says why the reward cannot be redeemed now, or nil.
 func (r *Reward) Available() error {
 	if !r.Active {
-		return apperr.New(apperr.KindFailedPrecondition, "REWARD_INACTIVE", "%s is not active", r.Name())
+		return errs.RewardInactive.New("%s is not active", r.Name())
 	}
 	if r.Limited && r.Stock <= 0 {
-		return apperr.New(apperr.KindFailedPrecondition, "OUT_OF_STOCK", "%s is out of stock", r.Name())
+		return errs.OutOfStock.New("%s is out of stock", r.Name())
 	}
 	return nil
 }
@@ -100,11 +101,11 @@ func Code(redemptionID string) string {
 func (d *Redemption) CanCancel(now time.Time) error {
 	switch {
 	case d.State == Cancelled:
-		return apperr.New(apperr.KindFailedPrecondition, "ALREADY_CANCELLED", "redemptions/%s is cancelled already", d.ID)
+		return errs.AlreadyCancelled.New("%s is cancelled already", names.Redemptions.Format(d.ID))
 	case d.State != Issued:
-		return apperr.New(apperr.KindAborted, "REDEMPTION_PENDING", "redemptions/%s is still being issued; retry", d.ID)
+		return errs.RedemptionPending.New("%s is still being issued; retry", names.Redemptions.Format(d.ID))
 	case d.CancelDeadline.IsZero() || now.After(d.CancelDeadline):
-		return apperr.New(apperr.KindFailedPrecondition, "CANCEL_WINDOW_CLOSED", "redemptions/%s can no longer be cancelled", d.ID)
+		return errs.CancelWindowClosed.New("%s can no longer be cancelled", names.Redemptions.Format(d.ID))
 	}
 	return nil
 }

@@ -20,8 +20,9 @@ import (
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/pkg/money"
+	"github.com/opencrm/crm/pkg/resname"
+	"github.com/opencrm/crm/services/loyalty/internal/names"
 	"github.com/opencrm/crm/services/loyalty/internal/points"
-	"github.com/opencrm/crm/services/loyalty/internal/store"
 )
 
 // Applier applies both feeds.
@@ -46,7 +47,11 @@ func (a *Applier) loadInteractions(ctx context.Context, evs []feed.Event) (*poin
 	touches := make([]points.Touch, 0, len(evs))
 	for _, ev := range evs {
 		i := ev.Message.(*interactionv1.InteractionLogged).GetInteraction()
-		t := points.Touch{Customer: customerID(i.GetCustomer()), Interaction: i.GetId()}
+		customer, err := resname.Customers.Parse("customer", i.GetCustomer())
+		if err != nil {
+			return nil, fmt.Errorf("interaction %s: %w", i.GetName(), err)
+		}
+		t := points.Touch{Customer: customer, Interaction: i.GetId()}
 		switch i.GetKind() {
 		case interactionv1.InteractionKind_INTERACTION_KIND_PURCHASE:
 			t.Currency = i.GetPurchase().GetAmount().GetCurrencyCode()
@@ -60,12 +65,13 @@ func (a *Applier) loadInteractions(ctx context.Context, evs []feed.Event) (*poin
 	return a.Book.LoadFeed(ctx, touches)
 }
 
-func customerID(name string) string { return strings.TrimPrefix(name, "customers/") }
-
 // applyInteraction applies one logged interaction; only purchases and
 // refunds matter here.
 func applyInteraction(ctx context.Context, fb *points.FeedBatch, i *interactionv1.Interaction) error {
-	customer := customerID(i.GetCustomer())
+	customer, err := resname.Customers.Parse("customer", i.GetCustomer())
+	if err != nil {
+		return fmt.Errorf("interaction %s: %w", i.GetName(), err)
+	}
 	switch i.GetKind() {
 	case interactionv1.InteractionKind_INTERACTION_KIND_PURCHASE:
 		amount := i.GetPurchase().GetAmount()
@@ -86,7 +92,11 @@ func applyInteraction(ctx context.Context, fb *points.FeedBatch, i *interactionv
 		if err != nil {
 			return fmt.Errorf("refund %s amount: %w", i.GetName(), err)
 		}
-		return fb.Refund(ctx, i.GetId(), strings.TrimPrefix(i.GetRefund().GetPurchase(), "interactions/"), customer, amount.GetCurrencyCode(), minor)
+		purchase, err := names.Interactions.Parse("refund.purchase", i.GetRefund().GetPurchase())
+		if err != nil {
+			return fmt.Errorf("refund %s: %w", i.GetName(), err)
+		}
+		return fb.Refund(ctx, i.GetId(), purchase, customer, amount.GetCurrencyCode(), minor)
 	}
 	return nil
 }
@@ -95,14 +105,14 @@ func applyInteraction(ctx context.Context, fb *points.FeedBatch, i *interactionv
 // customer's winning.
 type members struct {
 	order []string
-	facts map[string]store.Member
+	facts map[string]points.Member
 }
 
 func (m *members) set(c *customerv1.Customer) {
 	if _, ok := m.facts[c.GetId()]; !ok {
 		m.order = append(m.order, c.GetId())
 	}
-	m.facts[c.GetId()] = store.Member{ID: c.GetId(), BirthMonth: c.GetDemographics().GetBirthDate().GetMonth()}
+	m.facts[c.GetId()] = points.Member{ID: c.GetId(), BirthMonth: c.GetDemographics().GetBirthDate().GetMonth()}
 }
 
 // Customers returns the Apply of customer-profile's feed: creations and
@@ -111,14 +121,14 @@ func (m *members) set(c *customerv1.Customer) {
 func (a *Applier) Customers() func(context.Context, []*feedv1.Event) error {
 	b := &feed.Batches[*members]{
 		Load: func(context.Context, []feed.Event) (*members, error) {
-			return &members{facts: map[string]store.Member{}}, nil
+			return &members{facts: map[string]points.Member{}}, nil
 		},
 		Save: func(ctx context.Context, m *members) error {
-			ms := make([]store.Member, len(m.order))
+			ms := make([]points.Member, len(m.order))
 			for i, id := range m.order {
 				ms[i] = m.facts[id]
 			}
-			return a.Book.Store.SaveMembers(ctx, ms)
+			return a.Book.SaveMembers(ctx, ms)
 		},
 	}
 	feed.On(&b.Handlers, func(_ context.Context, m *members, _ *feedv1.Event, e *customerv1.CustomerCreated) error {
@@ -140,16 +150,11 @@ func (a *Applier) Erase(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if err := a.Book.Store.ForgetMember(ctx, id); err != nil {
+	name := resname.Customers.Format(id)
+	if err := a.Keys.ForgetSubject(ctx, name); err != nil {
 		return err
 	}
-	if err := a.Book.Store.Redact(ctx, "customers/"+id); err != nil {
-		return err
-	}
-	if err := a.Keys.ForgetSubject(ctx, "customers/"+id); err != nil {
-		return err
-	}
-	a.Log.InfoContext(ctx, "pseudonymised an erased customer's accounts", "customer", "customers/"+id, "accounts", n)
+	a.Log.InfoContext(ctx, "pseudonymised an erased customer's accounts", "customer", name, "accounts", n)
 	return nil
 }
 
@@ -158,7 +163,7 @@ func (a *Applier) Merge(ctx context.Context, _ int64, loserID string, survivor *
 	if err := a.Book.Merge(ctx, loserID, survivor.GetId()); err != nil {
 		return err
 	}
-	a.Log.InfoContext(ctx, "moved a merged customer's points", "loser", "customers/"+loserID, "survivor", survivor.GetName())
+	a.Log.InfoContext(ctx, "moved a merged customer's points", "loser", resname.Customers.Format(loserID), "survivor", survivor.GetName())
 	return nil
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/services/loyalty/internal/celfacts"
 	"github.com/opencrm/crm/services/loyalty/internal/points"
 	"github.com/opencrm/crm/services/loyalty/internal/program"
 	"github.com/opencrm/crm/services/loyalty/internal/store"
@@ -70,7 +71,8 @@ func TestBatchRoundTripsDoNotGrowWithTheBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	book := &points.Book{Store: store.New(db, feed.NewProducer(db)), Now: time.Now, Log: log}
+	st := store.New(db, feed.NewProducer(db))
+	book := points.New(st, nil, celfacts.Compile, time.Now)
 	err := book.CreateProgram(ctx, &program.Program{ID: "club", DisplayName: "Club", Currency: "EUR", PointsPerUnit: 1, AutoEnrol: true, PeriodMonths: 12, ValidityMonths: 12,
 		Tiers: []program.Tier{{ID: "silver", Min: 100, Multiplier: 2}},
 		Rules: []program.Rule{{ID: "welcome", Condition: "customer.first_purchase", Points: "50"}}})
@@ -116,7 +118,7 @@ func TestBatchRoundTripsDoNotGrowWithTheBatch(t *testing.T) {
 		t.Fatalf("a replayed batch wrote %d accounts: %v", n, again)
 	}
 	for _, i := range []int{0, 7, 8, 23, 24, 255} {
-		a, err := book.Store.Account(ctx, points.AccountID("club", fmt.Sprintf("c%03d", i)))
+		a, err := st.Account(ctx, points.AccountID("club", fmt.Sprintf("c%03d", i)))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/services/loyalty/internal/errs"
+	"github.com/opencrm/crm/services/loyalty/internal/names"
 )
 
 // Never is the expiry of points that do not expire. Kept as a real far
@@ -306,7 +308,7 @@ func (a *Account) Add(g Earning, p Policy, now time.Time) (Entry, *TierChange) {
 
 // InsufficientError is returned when the balance does not cover a spend.
 func InsufficientError(balance, want int64) *apperr.Error {
-	return apperr.New(apperr.KindFailedPrecondition, "INSUFFICIENT_POINTS", "balance %d does not cover %d points", balance, want).
+	return errs.InsufficientPoints.New("balance %d does not cover %d points", balance, want).
 		With("balance", fmt.Sprint(balance))
 }
 
@@ -508,7 +510,7 @@ func (a *Account) MoveOut(entryID, survivor string, now time.Time) (Entry, Trans
 // tier may go up at once on the combined qualifying points.
 func (a *Account) MoveIn(entryID string, t Transfer, p Policy, now time.Time) (Entry, *TierChange) {
 	e := a.entry(entryID, MergeIn, now)
-	e.Source = "accounts/" + t.From
+	e.Source = names.Accounts.Format(t.From)
 	e.Reason = "points of a merged customer"
 	for _, l := range t.Lots {
 		// Purchases that counted in the loser's current period count in

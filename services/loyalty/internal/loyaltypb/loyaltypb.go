@@ -12,8 +12,10 @@ import (
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
 	"github.com/opencrm/crm/pkg/etag"
 	"github.com/opencrm/crm/pkg/money"
+	"github.com/opencrm/crm/pkg/resname"
 	"github.com/opencrm/crm/services/loyalty/internal/catalogue"
 	"github.com/opencrm/crm/services/loyalty/internal/ledger"
+	"github.com/opencrm/crm/services/loyalty/internal/names"
 	"github.com/opencrm/crm/services/loyalty/internal/program"
 )
 
@@ -112,7 +114,7 @@ func CustomerName(id string) string {
 	if id == "" {
 		return ""
 	}
-	return "customers/" + id
+	return resname.Customers.Format(id)
 }
 
 // AccountName is the resource name of an account id, "" for none.
@@ -120,7 +122,7 @@ func AccountName(id string) string {
 	if id == "" {
 		return ""
 	}
-	return "accounts/" + id
+	return names.Accounts.Format(id)
 }
 
 // AccountToProto returns the API form of an account at now; p gives the
@@ -131,7 +133,7 @@ func AccountToProto(a *ledger.Account, p *program.Program, now time.Time) *loyal
 		state = ledger.Active
 	}
 	out := &loyaltyv1.Account{
-		Name: AccountName(a.ID), Id: a.ID, Program: "programs/" + a.Program, Customer: CustomerName(a.Customer),
+		Name: AccountName(a.ID), Id: a.ID, Program: names.Programs.Format(a.Program), Customer: CustomerName(a.Customer),
 		State: loyaltyv1.AccountState(state), MergedInto: AccountName(a.MergedInto),
 		Balance: a.Balance(now), Pending: a.Pending(now), Debt: a.Debt, LifetimeEarned: a.LifetimeEarned, Purchases: a.Purchases,
 		Tier: a.Tier, QualifyingPoints: a.QualifyingPoints, PeriodStart: ts(a.PeriodStart), PeriodEnd: ts(a.PeriodEnd),
@@ -160,7 +162,7 @@ func AccountToProto(a *ledger.Account, p *program.Program, now time.Time) *loyal
 // EntryToProto returns the API form of a ledger entry.
 func EntryToProto(e ledger.Entry) *loyaltyv1.LedgerEntry {
 	out := &loyaltyv1.LedgerEntry{
-		Name: "accounts/" + e.Account + "/entries/" + e.ID, Id: e.ID, Account: AccountName(e.Account),
+		Name: names.Entries.Format(e.Account, e.ID), Id: e.ID, Account: AccountName(e.Account),
 		Type: loyaltyv1.EntryType(e.Type), Points: e.Points, DebtChange: e.DebtChange,
 		BalanceAfter: e.BalanceAfter, DebtAfter: e.DebtAfter, Reason: e.Reason, Source: e.Source,
 		Operator: e.Operator, RequestId: e.RequestID, Time: ts(e.Time), TierAfter: e.TierAfter,
@@ -211,8 +213,8 @@ func RewardToProto(r *catalogue.Reward) *loyaltyv1.Reward {
 // RedemptionToProto returns the API form of a redemption; accountID is the
 // account whose ledger holds its entry.
 func RedemptionToProto(d *catalogue.Redemption, accountID string) *loyaltyv1.Redemption {
-	return &loyaltyv1.Redemption{Name: "redemptions/" + d.ID, Id: d.ID, Program: "programs/" + d.Program, Customer: CustomerName(d.Customer),
-		Reward: "programs/" + strings.Replace(d.Reward, "/", "/rewards/", 1), Points: d.Points, Code: d.Code,
+	return &loyaltyv1.Redemption{Name: names.Redemptions.Format(d.ID), Id: d.ID, Program: names.Programs.Format(d.Program), Customer: CustomerName(d.Customer),
+		Reward: names.Rewards.Format(strings.SplitN(d.Reward, "/", 2)...), Points: d.Points, Code: d.Code,
 		State: loyaltyv1.RedemptionState(d.State), CreateTime: ts(d.CreateTime), CancelDeadline: ts(d.CancelDeadline),
 		CancelTime: ts(d.CancelTime), Entry: AccountName(accountID) + "/entries/" + d.EntryID}
 }

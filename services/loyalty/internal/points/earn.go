@@ -6,13 +6,14 @@ import (
 	"slices"
 	"time"
 
-	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
 	"github.com/opencrm/crm/pkg/apperr"
 	"github.com/opencrm/crm/pkg/ids"
 	"github.com/opencrm/crm/pkg/money"
+	"github.com/opencrm/crm/services/loyalty/internal/errs"
 	"github.com/opencrm/crm/services/loyalty/internal/ledger"
+	"github.com/opencrm/crm/services/loyalty/internal/names"
 	"github.com/opencrm/crm/services/loyalty/internal/program"
-	"github.com/opencrm/crm/services/loyalty/internal/store"
+	"github.com/opencrm/crm/services/loyalty/internal/rules"
 )
 
 // Purchase is a purchase to earn on.
@@ -31,17 +32,17 @@ type Purchase struct {
 }
 
 // facts is the purchase as earning rules see it.
-func (p Purchase) facts() *loyaltyv1.PurchaseFacts {
-	return &loyaltyv1.PurchaseFacts{
+func (p Purchase) facts() rules.Purchase {
+	return rules.Purchase{
 		Amount: float64(p.Amount) / math.Pow10(money.Exponent(p.Currency)), Currency: p.Currency, Channel: p.Channel,
-		OrderId: p.OrderID, Tags: p.Tags, Skus: p.SKUs, ItemCount: p.ItemCount,
+		OrderID: p.OrderID, Tags: p.Tags, SKUs: p.SKUs, ItemCount: p.ItemCount,
 	}
 }
 
 // customerFacts is the customer as earning rules see them, for a purchase
 // at time at; a nil account is a new member.
-func customerFacts(a *ledger.Account, m store.Member, at time.Time) *loyaltyv1.CustomerFacts {
-	f := &loyaltyv1.CustomerFacts{FirstPurchase: true, BirthMonth: m.BirthMonth,
+func customerFacts(a *ledger.Account, m Member, at time.Time) rules.Customer {
+	f := rules.Customer{FirstPurchase: true, BirthMonth: m.BirthMonth,
 		BirthdayMonth: m.BirthMonth != 0 && int32(at.Month()) == m.BirthMonth}
 	if a != nil {
 		f.Tier, f.FirstPurchase, f.Purchases = a.Tier, a.Purchases == 0, a.Purchases
@@ -74,21 +75,21 @@ func (b *Book) earn(ctx context.Context, c *program.Compiled, customerID, entryI
 }
 
 func (b *Book) earnOnce(ctx context.Context, known *program.Compiled, accountID, entryID, requestID string, p Purchase) (Result, error) {
-	return b.apply(ctx, accountID, entryID, forCustomer, known, b.earning(ctx, entryID, requestID, p, func(customer string) (store.Member, error) {
-		return b.Store.Member(ctx, customer)
+	return b.apply(ctx, accountID, entryID, forCustomer, known, b.earning(ctx, entryID, requestID, p, func(customer string) (Member, error) {
+		return b.repo.Member(ctx, customer)
 	}))
 }
 
 // earning is the change that earns a purchase's points as entry entryID;
 // member returns the customer's facts, read only when the program has
 // earning rules.
-func (b *Book) earning(ctx context.Context, entryID, requestID string, p Purchase, member func(customer string) (store.Member, error)) change {
-	return func(a *store.Account, c *program.Compiled, now time.Time) error {
+func (b *Book) earning(ctx context.Context, entryID, requestID string, p Purchase, member func(customer string) (Member, error)) change {
+	return func(a *Account, c *program.Compiled, now time.Time) error {
 		at := p.OccurTime
 		if at.IsZero() {
 			at = now
 		}
-		var m store.Member
+		var m Member
 		if len(c.Rules) > 0 {
 			var err error
 			if m, err = member(a.Customer); err != nil {
@@ -141,12 +142,12 @@ func (b *Book) ReversePoints(ctx context.Context, programID, customerID, earnReq
 	}
 	lot := EarnEntryID(programID, earnRequestID)
 	entryID := ids.Derived("reverse:" + programID + "/" + requestID)
-	r, err := b.apply(ctx, AccountID(programID, customerID), entryID, forCustomer, c, func(a *store.Account, c *program.Compiled, now time.Time) error {
+	r, err := b.apply(ctx, AccountID(programID, customerID), entryID, forCustomer, c, func(a *Account, c *program.Compiled, now time.Time) error {
 		if !slices.ContainsFunc(a.Lots, func(l ledger.Lot) bool { return l.ID == lot }) {
-			if _, known, err := b.Store.LedgerEntry(ctx, lot); err != nil {
+			if _, known, err := b.repo.LedgerEntry(ctx, lot); err != nil {
 				return err
 			} else if !known {
-				return apperr.New(apperr.KindFailedPrecondition, "PURCHASE_NOT_FOUND", "no EarnPoints call with request_id %q earned in programs/%s", earnRequestID, programID).
+				return errs.PurchaseNotFound.New("no EarnPoints call with request_id %q earned in programs/%s", earnRequestID, programID).
 					With("field", "earn_request_id")
 			}
 		}
@@ -165,8 +166,8 @@ func RefundEntryID(programID, refundID string) string {
 // refunding is the change that reverses, as entry entryID, the share of a
 // purchase's points that a refund's amount is of it.
 func refunding(entryID, refundID, purchaseID string, amount int64) change {
-	return func(a *store.Account, c *program.Compiled, now time.Time) error {
-		a.Entries = append(a.Entries, a.Refund(entryID, LotID(c.ID, purchaseID), "interactions/"+refundID, amount, c.Policy(), now))
+	return func(a *Account, c *program.Compiled, now time.Time) error {
+		a.Entries = append(a.Entries, a.Refund(entryID, LotID(c.ID, purchaseID), names.Interactions.Format(refundID), amount, c.Policy(), now))
 		return nil
 	}
 }
@@ -183,7 +184,7 @@ func (b *Book) Adjust(ctx context.Context, programID, customerID, requestID stri
 	if points < 0 {
 		return b.spend(ctx, programID, customerID, entryID, ledger.Adjust, -points, reason, operator, requestID)
 	}
-	r, err := b.apply(ctx, AccountID(programID, customerID), entryID, forCustomer, nil, func(a *store.Account, c *program.Compiled, now time.Time) error {
+	r, err := b.apply(ctx, AccountID(programID, customerID), entryID, forCustomer, nil, func(a *Account, c *program.Compiled, now time.Time) error {
 		e, _ := a.Add(ledger.Earning{EntryID: entryID, Type: ledger.Adjust, Source: "adjustment", Points: points, Reason: reason,
 			Operator: operator, RequestID: requestID, EarnTime: now, AvailableTime: now, ExpireTime: c.ExpireTime(now)}, c.Policy(), now)
 		a.Entries = append(a.Entries, e)
@@ -193,7 +194,7 @@ func (b *Book) Adjust(ctx context.Context, programID, customerID, requestID stri
 }
 
 func (b *Book) spend(ctx context.Context, programID, customerID, entryID string, t ledger.Type, points int64, reason, operator, requestID string) (Result, error) {
-	r, err := b.apply(ctx, AccountID(programID, customerID), entryID, forCustomer, nil, func(a *store.Account, _ *program.Compiled, now time.Time) error {
+	r, err := b.apply(ctx, AccountID(programID, customerID), entryID, forCustomer, nil, func(a *Account, _ *program.Compiled, now time.Time) error {
 		e, err := a.Spend(entryID, t, points, reason, operator, requestID, now)
 		if err != nil {
 			return err
@@ -215,12 +216,12 @@ func (b *Book) Preview(ctx context.Context, programID, customerID string, p Purc
 		return program.Calculation{}, 0, err
 	}
 	var acct *ledger.Account
-	m := store.Member{}
+	m := Member{}
 	if customerID != "" {
-		if m, err = b.Store.Member(ctx, customerID); err != nil {
+		if m, err = b.repo.Member(ctx, customerID); err != nil {
 			return program.Calculation{}, 0, err
 		}
-		a, err := b.Store.Account(ctx, AccountID(programID, customerID))
+		a, err := b.repo.Account(ctx, AccountID(programID, customerID))
 		if err == nil {
 			acct = &a.Account
 		} else if !isMissing(err) {

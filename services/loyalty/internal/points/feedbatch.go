@@ -8,11 +8,11 @@ import (
 	"time"
 
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
-	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/services/loyalty/internal/errs"
 	"github.com/opencrm/crm/services/loyalty/internal/ledger"
 	"github.com/opencrm/crm/services/loyalty/internal/loyaltypb"
+	"github.com/opencrm/crm/services/loyalty/internal/names"
 	"github.com/opencrm/crm/services/loyalty/internal/program"
-	"github.com/opencrm/crm/services/loyalty/internal/store"
 )
 
 // Touch is what one purchase or refund of a batch will touch: the
@@ -36,12 +36,12 @@ type FeedBatch struct {
 	accounts   map[string]*batchAccount
 	order      []string // account ids, first touched first
 	known      map[string]bool
-	members    map[string]store.Member
+	members    map[string]Member
 }
 
 // batchAccount is one account of a batch.
 type batchAccount struct {
-	a       *store.Account // nil while the account does not exist
+	a       *Account // nil while the account does not exist
 	prev    int64
 	created bool // opened by this batch (automatic enrolment)
 	changed bool
@@ -61,7 +61,7 @@ type batchAccount struct {
 // when a program has earning rules.
 func (b *Book) LoadFeed(ctx context.Context, touches []Touch) (*FeedBatch, error) {
 	fb := &FeedBatch{b: b, now: b.Now().UTC(), byCurrency: map[string][]*program.Compiled{}, accounts: map[string]*batchAccount{}}
-	progs, err := b.Store.Programs(ctx, "", "", 0)
+	progs, err := b.repo.Programs(ctx, "", "", 0)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +82,7 @@ func (b *Book) LoadFeed(ctx context.Context, touches []Touch) (*FeedBatch, error
 		}
 		customers = append(customers, t.Customer)
 	}
-	accounts, err := b.Store.AccountsByID(ctx, accountIDs)
+	accounts, err := b.repo.AccountsByID(ctx, accountIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -96,12 +96,12 @@ func (b *Book) LoadFeed(ctx context.Context, touches []Touch) (*FeedBatch, error
 			fb.accounts[id] = ba
 		}
 	}
-	if fb.known, err = b.Store.KnownEntries(ctx, entryIDs); err != nil {
+	if fb.known, err = b.repo.KnownEntries(ctx, entryIDs); err != nil {
 		return nil, err
 	}
 	if rules {
 		slices.Sort(customers)
-		if fb.members, err = b.Store.MembersByID(ctx, slices.Compact(customers)); err != nil {
+		if fb.members, err = b.repo.MembersByID(ctx, slices.Compact(customers)); err != nil {
 			return nil, err
 		}
 	}
@@ -116,12 +116,12 @@ func (fb *FeedBatch) entryID(c *program.Compiled, interaction string, refund boo
 }
 
 // memberOf returns the customers' facts as loaded (read if not).
-func (fb *FeedBatch) memberOf(ctx context.Context) func(customer string) (store.Member, error) {
-	return func(customer string) (store.Member, error) {
+func (fb *FeedBatch) memberOf(ctx context.Context) func(customer string) (Member, error) {
+	return func(customer string) (Member, error) {
 		if m, ok := fb.members[customer]; ok {
 			return m, nil
 		}
-		return fb.b.Store.Member(ctx, customer)
+		return fb.b.repo.Member(ctx, customer)
 	}
 }
 
@@ -132,7 +132,7 @@ func (fb *FeedBatch) Purchase(ctx context.Context, interactionID, customerID str
 		entryID := LotID(c.ID, interactionID)
 		err := fb.change(ctx, c, customerID, entryID, c.AutoEnrol, fb.b.earning(ctx, entryID, "", p, fb.memberOf(ctx)), func() error {
 			_, err := fb.b.earn(ctx, c, customerID, entryID, "", p, false)
-			if ae, ok := apperr.As(err); ok && ae.Reason == "NOT_ENROLLED" {
+			if errors.Is(err, errs.NotEnrolled) {
 				return nil
 			}
 			return err
@@ -171,7 +171,7 @@ func (fb *FeedBatch) change(ctx context.Context, c *program.Compiled, customerID
 	id := AccountID(c.ID, customerID)
 	ba := fb.accounts[id]
 	if ba == nil {
-		return fmt.Errorf("accounts/%s was not loaded", id)
+		return fmt.Errorf("%s was not loaded", names.Accounts.Format(id))
 	}
 	if ba.slow {
 		ba.redo = append(ba.redo, slow)
@@ -182,7 +182,7 @@ func (fb *FeedBatch) change(ctx context.Context, c *program.Compiled, customerID
 		if !enrol {
 			return nil // not a member: nothing to earn or reverse
 		}
-		ba.a = &store.Account{Account: *ledger.Open(id, c.ID, customerID, c.Policy(), fb.now)}
+		ba.a = &Account{Account: *ledger.Open(id, c.ID, customerID, c.Policy(), fb.now)}
 		ba.created, ba.rolled = true, true
 		if err := fb.b.event(ctx, ba.a, &loyaltyv1.AccountEnrolled{Account: loyaltypb.AccountToProto(&ba.a.Account, c.Program, fb.now)}, fb.now); err != nil {
 			return err
@@ -228,7 +228,7 @@ func (fb *FeedBatch) touch(id string, ba *batchAccount) {
 // events out in one go. An account that changed meanwhile has its
 // changes made again one at a time, in order.
 func (fb *FeedBatch) Save(ctx context.Context) error {
-	var created, written []*store.Account
+	var created, written []*Account
 	var redo []*batchAccount
 	for _, id := range fb.order {
 		ba := fb.accounts[id]
@@ -238,8 +238,8 @@ func (fb *FeedBatch) Save(ctx context.Context) error {
 		case ba.created:
 			created = append(created, ba.a)
 		default:
-			err := fb.b.Store.ReplaceAccount(ctx, ba.a, ba.prev)
-			if errors.Is(err, store.ErrConflict) {
+			err := fb.b.repo.ReplaceAccount(ctx, ba.a, ba.prev)
+			if errors.Is(err, ErrConflict) {
 				redo = append(redo, ba)
 				continue
 			}
@@ -249,7 +249,7 @@ func (fb *FeedBatch) Save(ctx context.Context) error {
 			written = append(written, ba.a)
 		}
 	}
-	existed, err := fb.b.Store.InsertAccounts(ctx, created)
+	existed, err := fb.b.repo.InsertAccounts(ctx, created)
 	if err != nil {
 		return err
 	}
@@ -260,7 +260,7 @@ func (fb *FeedBatch) Save(ctx context.Context) error {
 			written = append(written, a)
 		}
 	}
-	if err := fb.b.Store.SettleAccounts(ctx, written); err != nil {
+	if err := fb.b.repo.SettleAccounts(ctx, written); err != nil {
 		return err
 	}
 	for _, ba := range redo {

@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -20,12 +19,16 @@ import (
 
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
 	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/pkg/etag"
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/ids"
+	"github.com/opencrm/crm/pkg/resname"
+	"github.com/opencrm/crm/services/loyalty/internal/errs"
 	"github.com/opencrm/crm/services/loyalty/internal/ledger"
 	"github.com/opencrm/crm/services/loyalty/internal/loyaltypb"
+	"github.com/opencrm/crm/services/loyalty/internal/names"
 	"github.com/opencrm/crm/services/loyalty/internal/program"
-	"github.com/opencrm/crm/services/loyalty/internal/store"
+	"github.com/opencrm/crm/services/loyalty/internal/rules"
 )
 
 // maxAttempts bounds the retries of a change that keeps meeting
@@ -39,14 +42,23 @@ type Customers interface {
 
 // Book runs loyalty's use cases.
 type Book struct {
-	Store     *store.Store
-	Customers Customers
-	Now       func() time.Time
-	Log       *slog.Logger
+	repo      Repository
+	customers Customers
+	rules     rules.Compiler
+	now       func() time.Time
 
 	mu       sync.Mutex
 	compiled map[string]*program.Compiled
 }
+
+// New returns the book over repo: it checks new members with customers,
+// compiles earning rules with compile and reads the time from now.
+func New(repo Repository, customers Customers, compile rules.Compiler, now func() time.Time) *Book {
+	return &Book{repo: repo, customers: customers, rules: compile, now: now}
+}
+
+// Now is the book's clock.
+func (b *Book) Now() time.Time { return b.now() }
 
 // AccountID is the id of a customer's account in a program: derived, so
 // that it is the same wherever it is computed and reveals neither.
@@ -62,7 +74,7 @@ func LotID(programID, interactionID string) string {
 
 // Program returns a program with its rules compiled.
 func (b *Book) Program(ctx context.Context, id string) (*program.Compiled, error) {
-	p, err := b.Store.Program(ctx, id)
+	p, err := b.repo.Program(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +89,7 @@ func (b *Book) compile(p *program.Program) (*program.Compiled, error) {
 	if c, ok := b.compiled[p.ID]; ok && c.Version == p.Version {
 		return c, nil
 	}
-	c, err := program.Compile("program", p)
+	c, err := program.Compile("program", p, b.rules)
 	if err != nil {
 		return nil, fmt.Errorf("stored program %s no longer compiles: %w", p.ID, err)
 	}
@@ -90,22 +102,53 @@ func (b *Book) compile(p *program.Program) (*program.Compiled, error) {
 
 // CreateProgram checks and stores a new program.
 func (b *Book) CreateProgram(ctx context.Context, p *program.Program) error {
-	if _, err := program.Compile("program", p); err != nil {
+	if _, err := program.Compile("program", p, b.rules); err != nil {
 		return err
 	}
 	now := b.Now().UTC()
 	p.CreateTime, p.UpdateTime = now, now
-	return b.Store.CreateProgram(ctx, p)
+	return b.repo.CreateProgram(ctx, p)
 }
 
-// UpdateProgram checks p and stores it if the program is still at
-// version prev.
-func (b *Book) UpdateProgram(ctx context.Context, p *program.Program, prev int64) error {
-	if _, err := program.Compile("program", p); err != nil {
-		return err
+// StoredProgram returns a program as stored.
+func (b *Book) StoredProgram(ctx context.Context, id string) (*program.Program, error) {
+	return b.repo.Program(ctx, id)
+}
+
+// Programs returns up to limit programs after id after, by id.
+func (b *Book) Programs(ctx context.Context, after string, limit int64) ([]*program.Program, error) {
+	return b.repo.Programs(ctx, "", after, limit)
+}
+
+// UpdateProgram changes a program with edit (the caller's masked fields
+// and their checks) if it is still at version want (any version with 0),
+// checks the result and stores it if no other change came between.
+func (b *Book) UpdateProgram(ctx context.Context, id string, want int64, edit func(*program.Program) error) (*program.Program, error) {
+	p, err := b.repo.Program(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	prev, err := checkVersion(want, p.Version)
+	if err != nil {
+		return nil, err
+	}
+	if err := edit(p); err != nil {
+		return nil, err
+	}
+	if _, err := program.Compile("program", p, b.rules); err != nil {
+		return nil, err
 	}
 	p.UpdateTime = b.Now().UTC()
-	return b.Store.ReplaceProgram(ctx, p, prev)
+	return p, b.repo.ReplaceProgram(ctx, p, prev)
+}
+
+// checkVersion returns the version read, after checking it is the one
+// the caller wants (any version with 0).
+func checkVersion(want, version int64) (int64, error) {
+	if want != 0 && want != version {
+		return 0, etag.ErrStale
+	}
+	return version, nil
 }
 
 // mode says how a change treats an account that is not plainly active.
@@ -127,11 +170,11 @@ var errUnchanged = errors.New("nothing to change")
 
 // change edits the account document: its figures, and the entries and
 // events it appends.
-type change func(a *store.Account, c *program.Compiled, now time.Time) error
+type change func(a *Account, c *program.Compiled, now time.Time) error
 
 // Result is what a change did.
 type Result struct {
-	Account *store.Account
+	Account *Account
 	Program *program.Compiled
 	// Entry is the entry with the change's entry id, if it named one.
 	Entry ledger.Entry
@@ -143,7 +186,7 @@ type Result struct {
 // has read the account's program already, saves reading it again.
 func (b *Book) apply(ctx context.Context, accountID, entryID string, m mode, known *program.Compiled, fn change) (Result, error) {
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		a, err := b.Store.Account(ctx, accountID)
+		a, err := b.repo.Account(ctx, accountID)
 		if err != nil {
 			return Result{}, err
 		}
@@ -154,11 +197,11 @@ func (b *Book) apply(ctx context.Context, accountID, entryID string, m mode, kno
 		case a.State == ledger.Merged && m == forMerge:
 			return Result{Account: a}, errUnchanged
 		case a.State == ledger.Merging && m == forCustomer:
-			return Result{}, apperr.New(apperr.KindAborted, "ACCOUNT_MERGING", "accounts/%s is being merged; retry", a.ID)
+			return Result{}, errs.AccountMerging.New("%s is being merged; retry", names.Accounts.Format(a.ID))
 		case a.State == ledger.Merging && m == forUpkeep:
 			return Result{Account: a}, errUnchanged
 		case a.State == ledger.Erased && m == forCustomer:
-			return Result{}, apperr.New(apperr.KindFailedPrecondition, "ACCOUNT_ERASED", "accounts/%s belongs to an erased customer", a.ID)
+			return Result{}, errs.AccountErased.New("%s belongs to an erased customer", names.Accounts.Format(a.ID))
 		}
 		c := known
 		if c == nil || c.ID != a.Program {
@@ -170,7 +213,7 @@ func (b *Book) apply(ctx context.Context, accountID, entryID string, m mode, kno
 			if e, ok := a.Entry(entryID); ok {
 				return Result{Account: a, Program: c, Entry: e}, nil
 			}
-			if e, ok, err := b.Store.LedgerEntry(ctx, entryID); err != nil {
+			if e, ok, err := b.repo.LedgerEntry(ctx, entryID); err != nil {
 				return Result{}, err
 			} else if ok {
 				return Result{Account: a, Program: c, Entry: e}, nil
@@ -192,8 +235,8 @@ func (b *Book) apply(ctx context.Context, accountID, entryID string, m mode, kno
 		if err := b.record(ctx, a, added); err != nil {
 			return Result{}, err
 		}
-		err = b.Store.SaveAccount(ctx, a, prev)
-		if errors.Is(err, store.ErrConflict) {
+		err = b.repo.SaveAccount(ctx, a, prev)
+		if errors.Is(err, ErrConflict) {
 			// Another change won; spread the retries out a little.
 			time.Sleep(time.Duration(rand.IntN(attempt+1)) * time.Millisecond)
 			continue
@@ -209,11 +252,11 @@ func (b *Book) apply(ctx context.Context, accountID, entryID string, m mode, kno
 		}
 		return r, nil
 	}
-	return Result{}, apperr.New(apperr.KindAborted, "ACCOUNT_CONTENTION", "accounts/%s is changing too often; retry", accountID)
+	return Result{}, errs.AccountContention.New("%s is changing too often; retry", names.Accounts.Format(accountID))
 }
 
 // roll ends the qualifying periods that are over.
-func (b *Book) roll(ctx context.Context, a *store.Account, c *program.Compiled, now time.Time) (bool, error) {
+func (b *Book) roll(ctx context.Context, a *Account, c *program.Compiled, now time.Time) (bool, error) {
 	if now.Before(a.PeriodEnd) {
 		return false, nil
 	}
@@ -231,7 +274,7 @@ func (b *Book) roll(ctx context.Context, a *store.Account, c *program.Compiled, 
 
 // event adds an event about the account's customer to its outbox; an
 // erased account's changes publish nothing.
-func (b *Book) event(ctx context.Context, a *store.Account, payload proto.Message, now time.Time) error {
+func (b *Book) event(ctx context.Context, a *Account, payload proto.Message, now time.Time) error {
 	if a.Customer == "" {
 		return nil
 	}
@@ -244,10 +287,10 @@ func (b *Book) event(ctx context.Context, a *store.Account, payload proto.Messag
 }
 
 // record publishes an event for each new entry.
-func (b *Book) record(ctx context.Context, a *store.Account, entries []ledger.Entry) error {
+func (b *Book) record(ctx context.Context, a *Account, entries []ledger.Entry) error {
 	for _, e := range entries {
 		err := b.event(ctx, a, &loyaltyv1.LedgerEntryRecorded{Entry: loyaltypb.EntryToProto(e),
-			Customer: loyaltypb.CustomerName(a.Customer), Program: "programs/" + a.Program}, e.Time)
+			Customer: loyaltypb.CustomerName(a.Customer), Program: names.Programs.Format(a.Program)}, e.Time)
 		if err != nil {
 			return err
 		}
@@ -255,27 +298,27 @@ func (b *Book) record(ctx context.Context, a *store.Account, entries []ledger.En
 	return nil
 }
 
-func (b *Book) tierChanged(ctx context.Context, a *store.Account, ch ledger.TierChange, now time.Time) error {
+func (b *Book) tierChanged(ctx context.Context, a *Account, ch ledger.TierChange, now time.Time) error {
 	return b.event(ctx, a, &loyaltyv1.TierChanged{Account: loyaltypb.AccountName(a.ID), Customer: loyaltypb.CustomerName(a.Customer),
-		Program: "programs/" + a.Program, FromTier: ch.From, ToTier: ch.To, Reason: ch.Reason}, now)
+		Program: names.Programs.Format(a.Program), FromTier: ch.From, ToTier: ch.To, Reason: ch.Reason}, now)
 }
 
 // Enrol opens a customer's account in a program (checked against
 // customer-profile when check is set); an existing account is returned as
 // it is.
-func (b *Book) Enrol(ctx context.Context, programID, customerID string, check bool) (*store.Account, *program.Compiled, error) {
+func (b *Book) Enrol(ctx context.Context, programID, customerID string, check bool) (*Account, *program.Compiled, error) {
 	c, err := b.Program(ctx, programID)
 	if err != nil {
 		return nil, nil, err
 	}
 	id := AccountID(programID, customerID)
-	if a, err := b.Store.Account(ctx, id); err == nil {
+	if a, err := b.repo.Account(ctx, id); err == nil {
 		return a, c, nil
 	} else if !isMissing(err) {
 		return nil, nil, err
 	}
 	if check {
-		problems, err := b.Customers.Check(ctx, []string{customerID})
+		problems, err := b.customers.Check(ctx, []string{customerID})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -284,11 +327,11 @@ func (b *Book) Enrol(ctx context.Context, programID, customerID string, check bo
 		}
 	}
 	now := b.Now().UTC()
-	a := &store.Account{Account: *ledger.Open(id, programID, customerID, c.Policy(), now)}
+	a := &Account{Account: *ledger.Open(id, programID, customerID, c.Policy(), now)}
 	if err := b.event(ctx, a, &loyaltyv1.AccountEnrolled{Account: loyaltypb.AccountToProto(&a.Account, c.Program, now)}, now); err != nil {
 		return nil, nil, err
 	}
-	if _, err := b.Store.InsertAccount(ctx, a); err != nil {
+	if _, err := b.repo.InsertAccount(ctx, a); err != nil {
 		return nil, nil, err
 	}
 	return a, c, nil
@@ -297,8 +340,8 @@ func (b *Book) Enrol(ctx context.Context, programID, customerID string, check bo
 // notEnrolled turns a missing account into the error a caller can act on.
 func notEnrolled(err error, programID, customerID string) error {
 	if isMissing(err) {
-		return apperr.New(apperr.KindFailedPrecondition, "NOT_ENROLLED", "customers/%s is not enrolled in programs/%s", customerID, programID).
-			With("program", "programs/"+programID)
+		return errs.NotEnrolled.New("%s is not enrolled in %s", resname.Customers.Format(customerID), names.Programs.Format(programID)).
+			With("program", names.Programs.Format(programID))
 	}
 	return err
 }
@@ -306,11 +349,11 @@ func notEnrolled(err error, programID, customerID string) error {
 // isMissing reports whether err says an account does not exist.
 func isMissing(err error) bool {
 	ae, ok := apperr.As(err)
-	return ok && ae.Kind == apperr.KindNotFound && strings.HasPrefix(ae.Metadata["resource"], "accounts/")
+	return ok && ae.Kind == apperr.KindNotFound && strings.HasPrefix(ae.Metadata["resource"], names.Accounts.Format())
 }
 
 // Account returns a customer's account in a program, and the program.
-func (b *Book) Account(ctx context.Context, programID, customerID string) (*store.Account, *program.Compiled, error) {
+func (b *Book) Account(ctx context.Context, programID, customerID string) (*Account, *program.Compiled, error) {
 	c, err := b.Program(ctx, programID)
 	if err != nil {
 		return nil, nil, err
@@ -321,23 +364,23 @@ func (b *Book) Account(ctx context.Context, programID, customerID string) (*stor
 
 // member returns a customer's account in a program; a customer not
 // enrolled is NOT_FOUND (reason NOT_ENROLLED).
-func (b *Book) member(ctx context.Context, programID, customerID string) (*store.Account, error) {
-	a, err := b.Store.Account(ctx, AccountID(programID, customerID))
+func (b *Book) member(ctx context.Context, programID, customerID string) (*Account, error) {
+	a, err := b.repo.Account(ctx, AccountID(programID, customerID))
 	if isMissing(err) {
-		return nil, apperr.New(apperr.KindNotFound, "NOT_ENROLLED", "customers/%s is not enrolled in programs/%s", customerID, programID).
-			With("resource", "customers/"+customerID)
+		return nil, errs.NoAccount.New("%s is not enrolled in %s", resname.Customers.Format(customerID), names.Programs.Format(programID)).
+			With("resource", resname.Customers.Format(customerID))
 	}
 	return a, err
 }
 
 // Statement returns a page of a customer's ledger in a program, and the
 // account as it is now.
-func (b *Book) Statement(ctx context.Context, programID, customerID string, f store.EntryFilter, after *store.EntryCursor, limit int64) ([]ledger.Entry, *store.Account, error) {
+func (b *Book) Statement(ctx context.Context, programID, customerID string, f EntryFilter, after *EntryCursor, limit int64) ([]ledger.Entry, *Account, error) {
 	a, err := b.member(ctx, programID, customerID)
 	if err != nil {
 		return nil, nil, err
 	}
 	f.Account = a.ID
-	entries, err := b.Store.Entries(ctx, f, after, limit)
+	entries, err := b.repo.Entries(ctx, f, after, limit)
 	return entries, a, err
 }

@@ -9,9 +9,9 @@ import (
 	"github.com/opencrm/crm/pkg/apperr"
 	"github.com/opencrm/crm/pkg/ids"
 	"github.com/opencrm/crm/services/loyalty/internal/catalogue"
+	"github.com/opencrm/crm/services/loyalty/internal/errs"
 	"github.com/opencrm/crm/services/loyalty/internal/ledger"
 	"github.com/opencrm/crm/services/loyalty/internal/program"
-	"github.com/opencrm/crm/services/loyalty/internal/store"
 )
 
 // CreateReward adds a reward to a program's catalogue.
@@ -20,7 +20,37 @@ func (b *Book) CreateReward(ctx context.Context, r *catalogue.Reward) error {
 		return err
 	}
 	r.CreateTime = b.Now().UTC()
-	return b.Store.CreateReward(ctx, r)
+	return b.repo.CreateReward(ctx, r)
+}
+
+// Rewards returns up to limit rewards of a program after id after, by
+// id; with availableOnly, only those that can be redeemed.
+func (b *Book) Rewards(ctx context.Context, programID, after string, availableOnly bool, limit int64) ([]*catalogue.Reward, error) {
+	return b.repo.Rewards(ctx, programID, after, availableOnly, limit)
+}
+
+// UpdateReward changes a reward with edit (the caller's masked fields and
+// their checks) if it is still at version want (any version with 0), and
+// stores it if no other change came between.
+func (b *Book) UpdateReward(ctx context.Context, programID, rewardID string, want int64, edit func(*catalogue.Reward) error) (*catalogue.Reward, error) {
+	r, err := b.repo.Reward(ctx, catalogue.Key(programID, rewardID))
+	if err != nil {
+		return nil, err
+	}
+	prev, err := checkVersion(want, r.Version)
+	if err != nil {
+		return nil, err
+	}
+	if err := edit(r); err != nil {
+		return nil, err
+	}
+	return r, b.repo.UpdateReward(ctx, r, prev)
+}
+
+// Redemptions returns a page of a customer's redemptions in a program,
+// newest first.
+func (b *Book) Redemptions(ctx context.Context, programID, customerID string, after *RedemptionCursor, limit int64) ([]*catalogue.Redemption, error) {
+	return b.repo.CustomerRedemptions(ctx, programID, customerID, after, limit)
 }
 
 // RedeemReward spends a reward's price and issues its code. The steps
@@ -29,7 +59,7 @@ func (b *Book) CreateReward(ctx context.Context, r *catalogue.Reward) error {
 // idempotent, so a retry with the same request id, or the sweep, completes
 // a redemption that a crash interrupted, and never spends twice.
 func (b *Book) RedeemReward(ctx context.Context, programID, rewardID, customerID, requestID string) (*catalogue.Redemption, Result, error) {
-	r, err := b.Store.Reward(ctx, catalogue.Key(programID, rewardID))
+	r, err := b.repo.Reward(ctx, catalogue.Key(programID, rewardID))
 	if err != nil {
 		return nil, Result{}, err
 	}
@@ -37,7 +67,7 @@ func (b *Book) RedeemReward(ctx context.Context, programID, rewardID, customerID
 		return nil, Result{}, err
 	}
 	d := catalogue.New(r, customerID, requestID, b.Now())
-	existed, err := b.Store.InsertRedemption(ctx, d)
+	existed, err := b.repo.InsertRedemption(ctx, d)
 	if err != nil {
 		return nil, Result{}, err
 	}
@@ -47,7 +77,7 @@ func (b *Book) RedeemReward(ctx context.Context, programID, rewardID, customerID
 	}
 	if !existed {
 		if err := r.Available(); err != nil {
-			return nil, Result{}, errors.Join(err, b.Store.DeleteRedemption(ctx, d.ID))
+			return nil, Result{}, errors.Join(err, b.repo.DeleteRedemption(ctx, d.ID))
 		}
 	}
 	res, err := b.complete(ctx, d, r)
@@ -58,16 +88,16 @@ func (b *Book) RedeemReward(ctx context.Context, programID, rewardID, customerID
 // stock or the balance does not cover it.
 func (b *Book) complete(ctx context.Context, d *catalogue.Redemption, r *catalogue.Reward) (Result, error) {
 	if r.Limited {
-		ok, err := b.Store.Reserve(ctx, r.ID, d.ID)
+		ok, err := b.repo.Reserve(ctx, r.ID, d.ID)
 		if err != nil {
 			return Result{}, err
 		}
 		if !ok {
-			return Result{}, errors.Join(apperr.New(apperr.KindFailedPrecondition, "OUT_OF_STOCK", "%s is out of stock", r.Name()),
-				b.Store.DeleteRedemption(ctx, d.ID))
+			return Result{}, errors.Join(errs.OutOfStock.New("%s is out of stock", r.Name()),
+				b.repo.DeleteRedemption(ctx, d.ID))
 		}
 	}
-	res, err := b.apply(ctx, AccountID(d.Program, d.Customer), d.EntryID, forCustomer, nil, func(a *store.Account, _ *program.Compiled, now time.Time) error {
+	res, err := b.apply(ctx, AccountID(d.Program, d.Customer), d.EntryID, forCustomer, nil, func(a *Account, _ *program.Compiled, now time.Time) error {
 		e, err := a.Spend(d.EntryID, ledger.Redeem, d.Points, "reward "+r.Name()+" ("+d.Code+")", "", d.RequestID, now)
 		if err != nil {
 			return err
@@ -75,22 +105,22 @@ func (b *Book) complete(ctx context.Context, d *catalogue.Redemption, r *catalog
 		a.Entries = append(a.Entries, e)
 		return nil
 	})
-	if ae, ok := apperr.As(err); ok && ae.Reason == "INSUFFICIENT_POINTS" {
+	if errors.Is(err, errs.InsufficientPoints) {
 		var undo error
 		if r.Limited {
-			undo = b.Store.Release(ctx, r.ID, d.ID)
+			undo = b.repo.Release(ctx, r.ID, d.ID)
 		}
-		return Result{}, errors.Join(err, undo, b.Store.DeleteRedemption(ctx, d.ID))
+		return Result{}, errors.Join(err, undo, b.repo.DeleteRedemption(ctx, d.ID))
 	}
 	if err != nil {
 		return Result{}, err
 	}
 	d.State = catalogue.Issued
-	if err := b.Store.MoveRedemption(ctx, d, catalogue.Pending); err != nil {
+	if err := b.repo.MoveRedemption(ctx, d, catalogue.Pending); err != nil {
 		return Result{}, err
 	}
 	if r.Limited {
-		if err := b.Store.Settle(ctx, r.ID, d.ID); err != nil {
+		if err := b.repo.Settle(ctx, r.ID, d.ID); err != nil {
 			return Result{}, err
 		}
 	}
@@ -100,12 +130,12 @@ func (b *Book) complete(ctx context.Context, d *catalogue.Redemption, r *catalog
 // CompletePending completes the redemptions a crash left pending for more
 // than a minute.
 func (b *Book) CompletePending(ctx context.Context) (int, error) {
-	pending, err := b.Store.PendingRedemptions(ctx, b.Now().Add(-time.Minute))
+	pending, err := b.repo.PendingRedemptions(ctx, b.Now().Add(-time.Minute))
 	if err != nil {
 		return 0, err
 	}
 	for _, d := range pending {
-		r, err := b.Store.Reward(ctx, d.Reward)
+		r, err := b.repo.Reward(ctx, d.Reward)
 		if err != nil {
 			return 0, err
 		}
@@ -123,7 +153,7 @@ func (b *Book) CompletePending(ctx context.Context) (int, error) {
 // from and its item to stock, within the reward's cancel window. A
 // cancelled redemption is returned as it is.
 func (b *Book) CancelRedemption(ctx context.Context, id string) (*catalogue.Redemption, Result, error) {
-	d, err := b.Store.Redemption(ctx, id)
+	d, err := b.repo.Redemption(ctx, id)
 	if err != nil {
 		return nil, Result{}, err
 	}
@@ -140,7 +170,7 @@ func (b *Book) CancelRedemption(ctx context.Context, id string) (*catalogue.Rede
 		return nil, Result{}, err
 	}
 	cancelID := ids.Derived("cancel:" + d.ID)
-	res, err := b.apply(ctx, AccountID(d.Program, d.Customer), cancelID, forCustomer, nil, func(a *store.Account, _ *program.Compiled, now time.Time) error {
+	res, err := b.apply(ctx, AccountID(d.Program, d.Customer), cancelID, forCustomer, nil, func(a *Account, _ *program.Compiled, now time.Time) error {
 		a.Entries = append(a.Entries, a.Restore(cancelID, spend.Lots, "redemption "+d.Code+" cancelled", now))
 		return nil
 	})
@@ -148,15 +178,15 @@ func (b *Book) CancelRedemption(ctx context.Context, id string) (*catalogue.Rede
 		return nil, Result{}, err
 	}
 	d.State, d.CancelTime = catalogue.Cancelled, now
-	if err := b.Store.MoveRedemption(ctx, d, catalogue.Issued); err != nil {
+	if err := b.repo.MoveRedemption(ctx, d, catalogue.Issued); err != nil {
 		return nil, Result{}, err
 	}
-	r, err := b.Store.Reward(ctx, d.Reward)
+	r, err := b.repo.Reward(ctx, d.Reward)
 	if err != nil {
 		return nil, Result{}, err
 	}
 	if r.Limited {
-		if err := b.Store.Restock(ctx, r.ID, d.ID); err != nil {
+		if err := b.repo.Restock(ctx, r.ID, d.ID); err != nil {
 			return nil, Result{}, err
 		}
 	}
@@ -166,11 +196,11 @@ func (b *Book) CancelRedemption(ctx context.Context, id string) (*catalogue.Rede
 // entry finds a ledger entry in the ledger or, not yet copied, in the
 // account (following a merge).
 func (b *Book) entry(ctx context.Context, accountID, id string) (ledger.Entry, error) {
-	if e, ok, err := b.Store.LedgerEntry(ctx, id); err != nil || ok {
+	if e, ok, err := b.repo.LedgerEntry(ctx, id); err != nil || ok {
 		return e, err
 	}
 	for accountID != "" {
-		a, err := b.Store.Account(ctx, accountID)
+		a, err := b.repo.Account(ctx, accountID)
 		if err != nil {
 			return ledger.Entry{}, err
 		}
@@ -186,7 +216,7 @@ func (b *Book) entry(ctx context.Context, accountID, id string) (ledger.Entry, e
 func (b *Book) accountResult(ctx context.Context, programID, customerID string) (Result, error) {
 	a, c, err := b.Account(ctx, programID, customerID)
 	for err == nil && a.State == ledger.Merged {
-		a, err = b.Store.Account(ctx, a.MergedInto)
+		a, err = b.repo.Account(ctx, a.MergedInto)
 	}
 	if err != nil {
 		return Result{}, err

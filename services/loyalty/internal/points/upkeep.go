@@ -13,8 +13,8 @@ import (
 	"github.com/opencrm/crm/pkg/ids"
 	"github.com/opencrm/crm/services/loyalty/internal/ledger"
 	"github.com/opencrm/crm/services/loyalty/internal/loyaltypb"
+	"github.com/opencrm/crm/services/loyalty/internal/names"
 	"github.com/opencrm/crm/services/loyalty/internal/program"
-	"github.com/opencrm/crm/services/loyalty/internal/store"
 )
 
 // Sweep expires the lots whose time has come, warns once per lot 30 days
@@ -22,7 +22,7 @@ import (
 // accounts changed and the points expired.
 func (b *Book) Sweep(ctx context.Context) (int, int64, error) {
 	now := b.Now().UTC()
-	due, err := b.Store.DueAccounts(ctx, now, now.Add(loyaltypb.ExpiringWindow))
+	due, err := b.repo.DueAccounts(ctx, now, now.Add(loyaltypb.ExpiringWindow))
 	if err != nil {
 		return 0, 0, err
 	}
@@ -30,7 +30,7 @@ func (b *Book) Sweep(ctx context.Context) (int, int64, error) {
 	var expired int64
 	for _, id := range due {
 		var points int64
-		_, err := b.apply(ctx, id, "", forUpkeep, nil, func(a *store.Account, _ *program.Compiled, now time.Time) error {
+		_, err := b.apply(ctx, id, "", forUpkeep, nil, func(a *Account, _ *program.Compiled, now time.Time) error {
 			points = 0
 			entries := a.ExpireLots(func(lot string) string { return ids.Derived("expire:" + lot) }, now)
 			for _, e := range entries {
@@ -45,7 +45,7 @@ func (b *Book) Sweep(ctx context.Context) (int, int64, error) {
 				}
 				l.Warned, warned = true, true
 				err := b.event(ctx, a, &loyaltyv1.PointsExpiring{Account: loyaltypb.AccountName(a.ID), Customer: loyaltypb.CustomerName(a.Customer),
-					Program: "programs/" + a.Program, Points: l.Remaining, ExpireTime: timestamppb.New(l.ExpireTime)}, now)
+					Program: names.Programs.Format(a.Program), Points: l.Remaining, ExpireTime: timestamppb.New(l.ExpireTime)}, now)
 				if err != nil {
 					return err
 				}
@@ -73,7 +73,7 @@ func (b *Book) Sweep(ctx context.Context) (int, int64, error) {
 // (changes to it are ABORTED meanwhile), so what moves is exactly what it
 // held; every step is idempotent, so a replay after a crash completes it.
 func (b *Book) Merge(ctx context.Context, loserID, survivorID string) error {
-	accts, err := b.Store.AccountsOf(ctx, loserID)
+	accts, err := b.repo.AccountsOf(ctx, loserID)
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func (b *Book) Merge(ctx context.Context, loserID, survivorID string) error {
 }
 
 func (b *Book) mergeAccount(ctx context.Context, loserAcct, survivorID string) error {
-	l, err := b.Store.Account(ctx, loserAcct)
+	l, err := b.repo.Account(ctx, loserAcct)
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (b *Book) mergeAccount(ctx context.Context, loserAcct, survivorID string) e
 	if err != nil {
 		return err
 	}
-	r, err := b.apply(ctx, loserAcct, "", forMerge, nil, func(a *store.Account, _ *program.Compiled, _ time.Time) error {
+	r, err := b.apply(ctx, loserAcct, "", forMerge, nil, func(a *Account, _ *program.Compiled, _ time.Time) error {
 		if a.State == ledger.Merging {
 			return errUnchanged
 		}
@@ -111,7 +111,7 @@ func (b *Book) mergeAccount(ctx context.Context, loserAcct, survivorID string) e
 	frozen := r.Account.Account
 	frozen.Lots = slices.Clone(frozen.Lots)
 	_, transfer := frozen.MoveOut("", loyaltypb.AccountName(s.ID), b.Now())
-	_, err = b.apply(ctx, s.ID, ids.Derived("merge-in:"+loserAcct), forMerge, nil, func(a *store.Account, c *program.Compiled, now time.Time) error {
+	_, err = b.apply(ctx, s.ID, ids.Derived("merge-in:"+loserAcct), forMerge, nil, func(a *Account, c *program.Compiled, now time.Time) error {
 		e, ch := a.MoveIn(ids.Derived("merge-in:"+loserAcct), transfer, c.Policy(), now)
 		a.Entries = append(a.Entries, e)
 		if ch != nil {
@@ -122,7 +122,7 @@ func (b *Book) mergeAccount(ctx context.Context, loserAcct, survivorID string) e
 	if err != nil {
 		return err
 	}
-	_, err = b.apply(ctx, loserAcct, ids.Derived("merge-out:"+loserAcct), forMerge, nil, func(a *store.Account, _ *program.Compiled, now time.Time) error {
+	_, err = b.apply(ctx, loserAcct, ids.Derived("merge-out:"+loserAcct), forMerge, nil, func(a *Account, _ *program.Compiled, now time.Time) error {
 		e, _ := a.MoveOut(ids.Derived("merge-out:"+loserAcct), loyaltypb.AccountName(s.ID), now)
 		a.MergedInto = s.ID
 		a.PeriodEnd = ledger.Never
@@ -135,16 +135,22 @@ func (b *Book) mergeAccount(ctx context.Context, loserAcct, survivorID string) e
 	return err
 }
 
+// SaveMembers stores the facts earning rules see of customers.
+func (b *Book) SaveMembers(ctx context.Context, ms []Member) error {
+	return b.repo.SaveMembers(ctx, ms)
+}
+
 // Erase pseudonymises a customer's accounts: they keep their lots and
 // ledger (the money trail stays auditable), but no longer name the
-// customer. Their feed events are redacted by the caller.
+// customer; the ledger's copies forget them too, and so do the facts kept
+// for earning rules. Their feed events are redacted by the caller.
 func (b *Book) Erase(ctx context.Context, customerID string) (int, error) {
-	accts, err := b.Store.AccountsOf(ctx, customerID)
+	accts, err := b.repo.AccountsOf(ctx, customerID)
 	if err != nil {
 		return 0, err
 	}
 	for _, id := range accts {
-		_, err := b.apply(ctx, id, "", forUpkeep, nil, func(a *store.Account, _ *program.Compiled, _ time.Time) error {
+		_, err := b.apply(ctx, id, "", forUpkeep, nil, func(a *Account, _ *program.Compiled, _ time.Time) error {
 			a.Customer = ""
 			if a.State != ledger.Merged {
 				a.State = ledger.Erased
@@ -157,6 +163,12 @@ func (b *Book) Erase(ctx context.Context, customerID string) (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("erase accounts/%s: %w", id, err)
 		}
+	}
+	if err := b.repo.ForgetMember(ctx, customerID); err != nil {
+		return 0, err
+	}
+	if err := b.repo.Redact(ctx, loyaltypb.CustomerName(customerID)); err != nil {
+		return 0, err
 	}
 	return len(accts), nil
 }
@@ -177,7 +189,7 @@ func (b *Book) Audit(ctx context.Context, programID string, repair bool) (int, [
 	var diffs []Difference
 	after := ""
 	for {
-		page, err := b.Store.ProgramAccounts(ctx, programID, after, 200)
+		page, err := b.repo.ProgramAccounts(ctx, programID, after, 200)
 		if err != nil {
 			return checked, diffs, err
 		}
@@ -185,7 +197,7 @@ func (b *Book) Audit(ctx context.Context, programID string, repair bool) (int, [
 			return checked, diffs, nil
 		}
 		for _, id := range page {
-			a, err := b.Store.Account(ctx, id)
+			a, err := b.repo.Account(ctx, id)
 			if err != nil {
 				return checked, diffs, err
 			}
@@ -200,7 +212,7 @@ func (b *Book) Audit(ctx context.Context, programID string, repair bool) (int, [
 			}
 			diffs = append(diffs, Difference{Account: id, Problems: problems})
 			if repair {
-				_, err := b.apply(ctx, id, "", forUpkeep, nil, func(a *store.Account, _ *program.Compiled, now time.Time) error {
+				_, err := b.apply(ctx, id, "", forUpkeep, nil, func(a *Account, _ *program.Compiled, now time.Time) error {
 					entries, err := b.entries(ctx, a)
 					if err != nil {
 						return err
@@ -219,8 +231,8 @@ func (b *Book) Audit(ctx context.Context, programID string, repair bool) (int, [
 
 // entries is an account's whole ledger, including the entries its
 // document still carries.
-func (b *Book) entries(ctx context.Context, a *store.Account) ([]ledger.Entry, error) {
-	stored, err := b.Store.Entries(ctx, store.EntryFilter{Account: a.ID}, nil, 0)
+func (b *Book) entries(ctx context.Context, a *Account) ([]ledger.Entry, error) {
+	stored, err := b.repo.Entries(ctx, EntryFilter{Account: a.ID}, nil, 0)
 	if err != nil {
 		return nil, err
 	}

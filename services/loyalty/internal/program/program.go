@@ -9,10 +9,10 @@ import (
 	"math"
 	"time"
 
-	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
 	"github.com/opencrm/crm/pkg/apperr"
 	"github.com/opencrm/crm/pkg/money"
 	"github.com/opencrm/crm/services/loyalty/internal/ledger"
+	"github.com/opencrm/crm/services/loyalty/internal/names"
 	"github.com/opencrm/crm/services/loyalty/internal/rules"
 )
 
@@ -79,10 +79,10 @@ type Compiled struct {
 	rules []rules.Rule
 }
 
-// Compile checks the program and compiles its rules. field is the
-// program's path in the request ("program"); errors are INVALID_ARGUMENT
-// on the offending field.
-func Compile(field string, p *Program) (*Compiled, error) {
+// Compile checks the program and compiles its rules with compile. field
+// is the program's path in the request ("program"); errors are
+// INVALID_ARGUMENT on the offending field.
+func Compile(field string, p *Program, compile rules.Compiler) (*Compiled, error) {
 	if p.PointsPerUnit <= 0 {
 		return nil, apperr.Invalid(field+".points_per_unit", "must be greater than 0")
 	}
@@ -114,7 +114,7 @@ func Compile(field string, p *Program) (*Compiled, error) {
 			return nil, apperr.Invalid(f+".id", "rule %q appears twice", r.ID)
 		}
 		ids[r.ID] = true
-		cr, err := rules.Compile(f, r.ID, r.Condition, r.Points)
+		cr, err := compile(f, r.ID, r.Condition, r.Points)
 		if err != nil {
 			return nil, err
 		}
@@ -124,7 +124,7 @@ func Compile(field string, p *Program) (*Compiled, error) {
 }
 
 // Name is the program's resource name.
-func (p *Program) Name() string { return "programs/" + p.ID }
+func (p *Program) Name() string { return names.Programs.Format(p.ID) }
 
 // Policy is what the ledger needs of the program.
 func (p *Program) Policy() ledger.Policy {
@@ -175,15 +175,15 @@ type Calculation struct {
 // Points computes what a purchase earns: amount x points_per_unit x the
 // tier's multiplier, plus every bonus rule whose condition holds, rounded
 // down and capped at max_points_per_purchase.
-func (c *Compiled) Points(purchase *loyaltyv1.PurchaseFacts, customer *loyaltyv1.CustomerFacts) (Calculation, error) {
-	m := c.Multiplier(customer.GetTier())
-	base := purchase.GetAmount() * c.PointsPerUnit * m
+func (c *Compiled) Points(purchase rules.Purchase, customer rules.Customer) (Calculation, error) {
+	m := c.Multiplier(customer.Tier)
+	base := purchase.Amount * c.PointsPerUnit * m
 	calc := Calculation{Base: base, Multiplier: m}
 	total, err := rules.Whole(base)
 	if err != nil {
 		return Calculation{}, apperr.Invalid("purchase.amount", "earns %v", err)
 	}
-	facts := &loyaltyv1.EarningFacts{Purchase: purchase, Customer: customer, Base: base}
+	facts := rules.Facts{Purchase: purchase, Customer: customer, Base: base}
 	for _, r := range c.rules {
 		o := r.Evaluate(facts)
 		calc.Rules = append(calc.Rules, o)

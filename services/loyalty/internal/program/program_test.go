@@ -5,8 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
 	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/services/loyalty/internal/celfacts"
+	"github.com/opencrm/crm/services/loyalty/internal/rules"
 )
 
 func sample() *Program {
@@ -29,22 +30,22 @@ func field(t *testing.T, err error) (string, string) {
 }
 
 func TestPointsBaseTierBonusesCap(t *testing.T) {
-	c, err := Compile("program", sample())
+	c, err := Compile("program", sample(), celfacts.Compile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
 		name     string
-		purchase *loyaltyv1.PurchaseFacts
-		customer *loyaltyv1.CustomerFacts
+		purchase rules.Purchase
+		customer rules.Customer
 		want     int64
 		capped   bool
 	}{
-		{"first purchase", &loyaltyv1.PurchaseFacts{Amount: 49.9, Channel: "store"}, &loyaltyv1.CustomerFacts{FirstPurchase: true}, 49 + 50, false},
+		{"first purchase", rules.Purchase{Amount: 49.9, Channel: "store"}, rules.Customer{FirstPurchase: true}, 49 + 50, false},
 		// 4.35 * 100 is 434.99999... in binary: still 435 points.
-		{"binary rounding", &loyaltyv1.PurchaseFacts{Amount: 4.35 * 100, Channel: "store"}, &loyaltyv1.CustomerFacts{}, 435, false},
-		{"gold web doubles", &loyaltyv1.PurchaseFacts{Amount: 200, Channel: "web", Tags: []string{"sale"}}, &loyaltyv1.CustomerFacts{Tier: "gold"}, 300 + 300 + 10, false},
-		{"cap", &loyaltyv1.PurchaseFacts{Amount: 5000, Channel: "web"}, &loyaltyv1.CustomerFacts{}, 1000, true},
+		{"binary rounding", rules.Purchase{Amount: 4.35 * 100, Channel: "store"}, rules.Customer{}, 435, false},
+		{"gold web doubles", rules.Purchase{Amount: 200, Channel: "web", Tags: []string{"sale"}}, rules.Customer{Tier: "gold"}, 300 + 300 + 10, false},
+		{"cap", rules.Purchase{Amount: 5000, Channel: "web"}, rules.Customer{}, 1000, true},
 	}
 	for _, tc := range cases {
 		got, err := c.Points(tc.purchase, tc.customer)
@@ -72,7 +73,7 @@ func TestRulesAreCheckedWhenSaved(t *testing.T) {
 	for _, tc := range cases {
 		p := sample()
 		p.Rules = []Rule{tc.rule}
-		_, err := Compile("program", p)
+		_, err := Compile("program", p, celfacts.Compile)
 		f, msg := field(t, err)
 		if f != tc.wantField || !strings.Contains(msg, tc.wantText) {
 			t.Errorf("%q / %q: field %q message %q", tc.rule.Condition, tc.rule.Points, f, msg)
@@ -83,12 +84,12 @@ func TestRulesAreCheckedWhenSaved(t *testing.T) {
 func TestProgramChecks(t *testing.T) {
 	p := sample()
 	p.Tiers[1].Min = 100
-	if f, _ := field(t, nilCompiled(Compile("program", p))); f != "program.tiers[1].min_qualifying_points" {
+	if f, _ := field(t, nilCompiled(Compile("program", p, celfacts.Compile))); f != "program.tiers[1].min_qualifying_points" {
 		t.Errorf("tiers not increasing: %q", f)
 	}
 	p = sample()
 	p.Rules[2].ID = "first"
-	if f, _ := field(t, nilCompiled(Compile("program", p))); f != "program.earning_rules[2].id" {
+	if f, _ := field(t, nilCompiled(Compile("program", p, celfacts.Compile))); f != "program.earning_rules[2].id" {
 		t.Errorf("duplicate rule: %q", f)
 	}
 }
@@ -99,7 +100,7 @@ func TestCostLimitStopsARuleNotThePurchase(t *testing.T) {
 	p := sample()
 	// Quadratic work over the SKUs exceeds the cost limit on a long list.
 	p.Rules = []Rule{{ID: "heavy", Condition: "purchase.skus.all(a, purchase.skus.all(b, a.size() + b.size() > 0))", Points: "5"}}
-	c, err := Compile("program", p)
+	c, err := Compile("program", p, celfacts.Compile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +108,7 @@ func TestCostLimitStopsARuleNotThePurchase(t *testing.T) {
 	for i := range skus {
 		skus[i] = "sku"
 	}
-	got, err := c.Points(&loyaltyv1.PurchaseFacts{Amount: 10, Skus: skus}, &loyaltyv1.CustomerFacts{})
+	got, err := c.Points(rules.Purchase{Amount: 10, SKUs: skus}, rules.Customer{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/services/loyalty/internal/points"
 )
 
 // Reads and writes of many documents at once, for a batch of feed events:
@@ -17,8 +18,8 @@ import (
 // one conditional write per changed account.
 
 // AccountsByID returns the accounts with those ids that exist, by id.
-func (s *Store) AccountsByID(ctx context.Context, ids []string) (map[string]*Account, error) {
-	out := make(map[string]*Account, len(ids))
+func (s *Store) AccountsByID(ctx context.Context, ids []string) (map[string]*points.Account, error) {
+	out := make(map[string]*points.Account, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
@@ -26,7 +27,7 @@ func (s *Store) AccountsByID(ctx context.Context, ids []string) (map[string]*Acc
 	if err != nil {
 		return nil, mongox.Wrap("read accounts", err)
 	}
-	var docs []*Account
+	var docs []*points.Account
 	if err := cur.All(ctx, &docs); err != nil {
 		return nil, mongox.Wrap("read accounts", err)
 	}
@@ -54,10 +55,10 @@ func (s *Store) KnownEntries(ctx context.Context, ids []string) (map[string]bool
 
 // MembersByID returns the facts of those customers; unknown ones have
 // none.
-func (s *Store) MembersByID(ctx context.Context, ids []string) (map[string]Member, error) {
-	out := make(map[string]Member, len(ids))
+func (s *Store) MembersByID(ctx context.Context, ids []string) (map[string]points.Member, error) {
+	out := make(map[string]points.Member, len(ids))
 	for _, id := range ids {
-		out[id] = Member{ID: id}
+		out[id] = points.Member{ID: id}
 	}
 	if len(ids) == 0 {
 		return out, nil
@@ -66,7 +67,7 @@ func (s *Store) MembersByID(ctx context.Context, ids []string) (map[string]Membe
 	if err != nil {
 		return nil, mongox.Wrap("read members", err)
 	}
-	var docs []Member
+	var docs []points.Member
 	if err := cur.All(ctx, &docs); err != nil {
 		return nil, mongox.Wrap("read members", err)
 	}
@@ -77,7 +78,7 @@ func (s *Store) MembersByID(ctx context.Context, ids []string) (map[string]Membe
 }
 
 // SaveMembers stores customers' facts, each once, in one call.
-func (s *Store) SaveMembers(ctx context.Context, ms []Member) error {
+func (s *Store) SaveMembers(ctx context.Context, ms []points.Member) error {
 	if len(ms) == 0 {
 		return nil
 	}
@@ -92,7 +93,7 @@ func (s *Store) SaveMembers(ctx context.Context, ms []Member) error {
 // InsertAccounts stores new accounts with their entries and events; it
 // returns the ids of those that exist already (another change created
 // them meanwhile), which are not written.
-func (s *Store) InsertAccounts(ctx context.Context, as []*Account) (existed map[string]bool, err error) {
+func (s *Store) InsertAccounts(ctx context.Context, as []*points.Account) (existed map[string]bool, err error) {
 	existed = map[string]bool{}
 	if len(as) == 0 {
 		return existed, nil
@@ -120,7 +121,7 @@ func (s *Store) InsertAccounts(ctx context.Context, as []*Account) (existed map[
 // ReplaceAccount replaces the account if it is still at version prev
 // (ErrConflict otherwise), leaving its entries and events in it for
 // SettleAccounts to copy out.
-func (s *Store) ReplaceAccount(ctx context.Context, a *Account, prev int64) error {
+func (s *Store) ReplaceAccount(ctx context.Context, a *points.Account, prev int64) error {
 	a.Version = prev + 1
 	a.Dirty = len(a.Entries) > 0
 	res, err := s.accounts.ReplaceOne(ctx, bson.D{{Key: "_id", Value: a.ID}, {Key: "version", Value: prev}}, a)
@@ -130,7 +131,7 @@ func (s *Store) ReplaceAccount(ctx context.Context, a *Account, prev int64) erro
 	}
 	if res.MatchedCount == 0 {
 		a.Version = prev
-		return ErrConflict
+		return points.ErrConflict
 	}
 	return nil
 }
@@ -142,7 +143,7 @@ func (s *Store) ReplaceAccount(ctx context.Context, a *Account, prev int64) erro
 // FerretDB's SQLite backend takes seconds per statement of a bulk update
 // of such documents. A failure leaves the copy to the relays (FlushDirty
 // and the feed's Relay), as SaveAccount does.
-func (s *Store) SettleAccounts(ctx context.Context, as []*Account) error {
+func (s *Store) SettleAccounts(ctx context.Context, as []*points.Account) error {
 	var entries []any
 	var evs []feed.Pending
 	var models []*mongo.UpdateOneModel

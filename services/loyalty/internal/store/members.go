@@ -6,24 +6,19 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/services/loyalty/internal/points"
 )
 
 // Members is what loyalty keeps of customer-profile's customers for
 // earning rules, from its feed.
 const Members = "members"
 
-// Member is a customer's profile facts that earning rules may use.
-type Member struct {
-	ID         string `bson:"_id"`
-	BirthMonth int32  `bson:"birth_month"`
-}
-
 // Member returns a customer's facts; unknown customers have none.
-func (s *Store) Member(ctx context.Context, id string) (Member, error) {
-	var m Member
+func (s *Store) Member(ctx context.Context, id string) (points.Member, error) {
+	var m points.Member
 	err := s.db().Collection(Members).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&m)
 	if mongox.IsNotFound(err) {
-		return Member{ID: id}, nil
+		return points.Member{ID: id}, nil
 	}
 	return m, mongox.Wrap("read member facts", err)
 }

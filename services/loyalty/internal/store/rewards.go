@@ -14,6 +14,9 @@ import (
 	"github.com/opencrm/crm/pkg/etag"
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/services/loyalty/internal/catalogue"
+	"github.com/opencrm/crm/services/loyalty/internal/errs"
+	"github.com/opencrm/crm/services/loyalty/internal/names"
+	"github.com/opencrm/crm/services/loyalty/internal/points"
 )
 
 // Collections of the catalogue.
@@ -40,7 +43,7 @@ func (s *Store) CreateReward(ctx context.Context, r *catalogue.Reward) error {
 	r.Reservations = []string{}
 	_, err := s.db().Collection(Rewards).InsertOne(ctx, r)
 	if mongox.IsDuplicateKey(err) {
-		return apperr.New(apperr.KindAlreadyExists, "REWARD_EXISTS", "%s exists already", r.Name()).With("resource", r.Name())
+		return errs.RewardExists.New("%s exists already", r.Name()).With("resource", r.Name())
 	}
 	return mongox.Wrap("insert reward", err)
 }
@@ -50,7 +53,7 @@ func (s *Store) Reward(ctx context.Context, key string) (*catalogue.Reward, erro
 	var r catalogue.Reward
 	err := s.db().Collection(Rewards).FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&r)
 	if mongox.IsNotFound(err) {
-		return nil, apperr.NotFound("programs/" + strings.Replace(key, "/", "/rewards/", 1))
+		return nil, apperr.NotFound(names.Rewards.Format(strings.SplitN(key, "/", 2)...))
 	}
 	if err != nil {
 		return nil, mongox.Wrap("read reward", err)
@@ -160,7 +163,7 @@ func (s *Store) Redemption(ctx context.Context, id string) (*catalogue.Redemptio
 	var d catalogue.Redemption
 	err := s.db().Collection(Redemptions).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
 	if mongox.IsNotFound(err) {
-		return nil, apperr.NotFound("redemptions/" + id)
+		return nil, apperr.NotFound(names.Redemptions.Format(id))
 	}
 	if err != nil {
 		return nil, mongox.Wrap("read redemption", err)
@@ -180,15 +183,9 @@ func (s *Store) DeleteRedemption(ctx context.Context, id string) error {
 	return mongox.Wrap("delete redemption", err)
 }
 
-// RedemptionCursor is a position in a customer's redemptions.
-type RedemptionCursor struct {
-	Time time.Time `json:"t"`
-	ID   string    `json:"i"`
-}
-
 // CustomerRedemptions returns a page of a customer's redemptions in a
 // program, newest first.
-func (s *Store) CustomerRedemptions(ctx context.Context, program, customer string, after *RedemptionCursor, limit int64) ([]*catalogue.Redemption, error) {
+func (s *Store) CustomerRedemptions(ctx context.Context, program, customer string, after *points.RedemptionCursor, limit int64) ([]*catalogue.Redemption, error) {
 	f := bson.D{{Key: "program", Value: program}, {Key: "customer", Value: customer}}
 	if after != nil {
 		f = append(f, bson.E{Key: "$or", Value: bson.A{

@@ -8,7 +8,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -19,7 +18,10 @@ import (
 	"github.com/opencrm/crm/pkg/etag"
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/services/loyalty/internal/errs"
 	"github.com/opencrm/crm/services/loyalty/internal/ledger"
+	"github.com/opencrm/crm/services/loyalty/internal/names"
+	"github.com/opencrm/crm/services/loyalty/internal/points"
 	"github.com/opencrm/crm/services/loyalty/internal/program"
 )
 
@@ -50,9 +52,6 @@ func Indexes() []mongox.Index {
 	}, feed.Indexes(Accounts)...)
 }
 
-// ErrConflict means the account changed since it was read.
-var ErrConflict = errors.New("account changed meanwhile")
-
 // Store is loyalty's storage.
 type Store struct {
 	database                   *mongo.Database
@@ -75,7 +74,7 @@ func (s *Store) CreateProgram(ctx context.Context, p *program.Program) error {
 	p.Version = 1
 	_, err := s.programs.InsertOne(ctx, p)
 	if mongox.IsDuplicateKey(err) {
-		return apperr.New(apperr.KindAlreadyExists, "PROGRAM_EXISTS", "%s exists already", p.Name()).With("resource", p.Name())
+		return errs.ProgramExists.New("%s exists already", p.Name()).With("resource", p.Name())
 	}
 	return mongox.Wrap("insert program", err)
 }
@@ -85,7 +84,7 @@ func (s *Store) Program(ctx context.Context, id string) (*program.Program, error
 	var p program.Program
 	err := s.programs.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&p)
 	if mongox.IsNotFound(err) {
-		return nil, apperr.NotFound("programs/" + id)
+		return nil, apperr.NotFound(names.Programs.Format(id))
 	}
 	if err != nil {
 		return nil, mongox.Wrap("read program", err)
@@ -128,28 +127,9 @@ func (s *Store) ReplaceProgram(ctx context.Context, p *program.Program, prev int
 	return nil
 }
 
-// Account is an account document: the account, plus the ledger entries
-// and feed events of its latest changes until they are copied out.
-type Account struct {
-	ledger.Account `bson:",inline"`
-	Entries        []ledger.Entry `bson:"entries"`
-	Dirty          bool           `bson:"dirty"`
-	Outbox         []feed.Pending `bson:"outbox"`
-}
-
-// Entry returns the not-yet-copied entry with that id, if any.
-func (a *Account) Entry(id string) (ledger.Entry, bool) {
-	for _, e := range a.Entries {
-		if e.ID == id {
-			return e, true
-		}
-	}
-	return ledger.Entry{}, false
-}
-
 // InsertAccount stores a new account with its events. If it exists
 // already, it returns the stored one and existed=true.
-func (s *Store) InsertAccount(ctx context.Context, a *Account) (existed bool, err error) {
+func (s *Store) InsertAccount(ctx context.Context, a *points.Account) (existed bool, err error) {
 	a.Version = 1
 	a.Dirty = len(a.Entries) > 0
 	_, err = s.accounts.InsertOne(ctx, a)
@@ -172,11 +152,11 @@ func (s *Store) InsertAccount(ctx context.Context, a *Account) (existed bool, er
 }
 
 // Account returns one account document; a missing one is NOT_FOUND.
-func (s *Store) Account(ctx context.Context, id string) (*Account, error) {
-	var a Account
+func (s *Store) Account(ctx context.Context, id string) (*points.Account, error) {
+	var a points.Account
 	err := s.accounts.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&a)
 	if mongox.IsNotFound(err) {
-		return nil, apperr.NotFound("accounts/" + id)
+		return nil, apperr.NotFound(names.Accounts.Format(id))
 	}
 	if err != nil {
 		return nil, mongox.Wrap("read account", err)
@@ -189,7 +169,7 @@ func (s *Store) Account(ctx context.Context, id string) (*Account, error) {
 // events to the feed, and clears both from the document in one update. A
 // failure after the replace leaves the copy to the relays (FlushDirty and
 // the feed's Relay); the change itself is stored.
-func (s *Store) SaveAccount(ctx context.Context, a *Account, prev int64) error {
+func (s *Store) SaveAccount(ctx context.Context, a *points.Account, prev int64) error {
 	a.Version = prev + 1
 	a.Dirty = len(a.Entries) > 0
 	res, err := s.accounts.ReplaceOne(ctx, bson.D{{Key: "_id", Value: a.ID}, {Key: "version", Value: prev}}, a)
@@ -197,7 +177,7 @@ func (s *Store) SaveAccount(ctx context.Context, a *Account, prev int64) error {
 		return mongox.Wrap("replace account", err)
 	}
 	if res.MatchedCount == 0 {
-		return ErrConflict
+		return points.ErrConflict
 	}
 	if err := s.insertEntries(ctx, a.Entries); err != nil {
 		return err
@@ -227,7 +207,7 @@ func (s *Store) FlushDirty(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, mongox.Wrap("find dirty accounts", err)
 	}
-	var docs []*Account
+	var docs []*points.Account
 	if err := cur.All(ctx, &docs); err != nil {
 		return 0, mongox.Wrap("find dirty accounts", err)
 	}
@@ -257,21 +237,8 @@ func (s *Store) LedgerEntry(ctx context.Context, id string) (ledger.Entry, bool,
 	return e, true, nil
 }
 
-// EntryFilter selects a statement's entries.
-type EntryFilter struct {
-	Account  string
-	Type     ledger.Type
-	From, To time.Time
-}
-
-// EntryCursor is a statement position: the last entry of a page.
-type EntryCursor struct {
-	Time time.Time `json:"t"`
-	ID   string    `json:"i"`
-}
-
 // Entries returns a page of an account's ledger, newest first.
-func (s *Store) Entries(ctx context.Context, f EntryFilter, after *EntryCursor, limit int64) ([]ledger.Entry, error) {
+func (s *Store) Entries(ctx context.Context, f points.EntryFilter, after *points.EntryCursor, limit int64) ([]ledger.Entry, error) {
 	q := bson.D{{Key: "account", Value: f.Account}}
 	if f.Type != 0 {
 		q = append(q, bson.E{Key: "type", Value: f.Type})

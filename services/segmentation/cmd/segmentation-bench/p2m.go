@@ -21,7 +21,6 @@ import (
 	"github.com/opencrm/crm/pkg/auth"
 	"github.com/opencrm/crm/pkg/config"
 	"github.com/opencrm/crm/pkg/embedded"
-	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/pkg/server"
 	interaction "github.com/opencrm/crm/services/interaction/service"
@@ -65,7 +64,7 @@ func purchaseToMembership(ctx context.Context, res *results, base, samples int, 
 	if err := mongox.EnsureIndexes(ctx, mdb, store.Indexes()); err != nil {
 		return err
 	}
-	if err := seed(ctx, store.New(mdb, feed.NewProducer(mdb)), base, time.Now().UTC()); err != nil {
+	if err := seed(ctx, store.New(mdb), base, time.Now().UTC()); err != nil {
 		return err
 	}
 	if err := client.Disconnect(ctx); err != nil {

@@ -11,8 +11,10 @@ import (
 	"github.com/opencrm/crm/pkg/embedded"
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/services/segmentation/internal/celfacts"
 	"github.com/opencrm/crm/services/segmentation/internal/grading"
 	"github.com/opencrm/crm/services/segmentation/internal/metrics"
+	"github.com/opencrm/crm/services/segmentation/internal/records"
 	"github.com/opencrm/crm/services/segmentation/internal/store"
 )
 
@@ -58,22 +60,22 @@ func recomputeRun(ctx context.Context, res *results, n int, pg string) error {
 	if err := mongox.EnsureIndexes(ctx, mdb, store.Indexes()); err != nil {
 		return err
 	}
-	st := store.New(mdb, feed.NewProducer(mdb))
+	st := store.New(mdb)
 	now := time.Now().UTC()
 	if err := seed(ctx, st, n, now); err != nil {
 		return err
 	}
-	if err := st.InsertSegment(ctx, &store.Segment{ID: "cn-recent", Rule: benchRules[0], RuleVersion: 1, Created: now, Updated: now}); err != nil {
+	if err := st.InsertSegment(ctx, &records.Segment{ID: "cn-recent", Rule: benchRules[0], RuleVersion: 1, Created: now, Updated: now}); err != nil {
 		return err
 	}
-	e := grading.NewEngine(st, slog.New(slog.NewTextHandler(io.Discard, nil)), "EUR")
+	e := grading.NewEngine(st, feed.NewProducer(mdb), celfacts.Compile, slog.New(slog.NewTextHandler(io.Discard, nil)), "EUR")
 	sctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { e.Serve(sctx); close(done) }()
 	defer func() { stop(); <-done }()
-	var r *store.Run
+	var r *records.Run
 	for r == nil {
-		r, err = e.StartRun(ctx, store.TriggerManual)
+		r, err = e.StartRun(ctx, records.TriggerManual)
 		if err != nil && err.Error() != "the recompute worker is unavailable" {
 			return err
 		}
@@ -86,10 +88,10 @@ func recomputeRun(ctx context.Context, res *results, n int, pg string) error {
 		if err != nil {
 			return err
 		}
-		if cur.State == store.RunFailed {
+		if cur.State == records.RunFailed {
 			return fmt.Errorf("run over %d customers failed: %s", n, cur.Error)
 		}
-		if cur.State == store.RunSucceeded {
+		if cur.State == records.RunSucceeded {
 			total := cur.End.Sub(cur.Start).Seconds()
 			res.add("| %d | %.2f | %.2f | %.0f%% | %.2f |", n, total, cur.DatabaseSeconds, 100*cur.DatabaseSeconds/(cur.DatabaseSeconds+cur.ComputeSeconds), cur.ComputeSeconds)
 			return nil

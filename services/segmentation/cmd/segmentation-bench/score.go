@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/opencrm/crm/services/segmentation/internal/celfacts"
 	"github.com/opencrm/crm/services/segmentation/internal/grading"
 	"github.com/opencrm/crm/services/segmentation/internal/metrics"
 	"github.com/opencrm/crm/services/segmentation/internal/model"
@@ -25,9 +26,9 @@ var benchNow = time.Date(2026, 6, 30, 12, 0, 0, 0, time.UTC)
 // scoreChild runs both passes of a run over n generated customers and
 // prints the time and the process's peak memory.
 func scoreChild(n int) error {
-	var rs []*rules.Rule
+	var rs []rules.Rule
 	for i, expr := range benchRules {
-		r, err := rules.Compile(fmt.Sprintf("rule[%d]", i), expr)
+		r, err := celfacts.Compile(fmt.Sprintf("rule[%d]", i), expr)
 		if err != nil {
 			return err
 		}

@@ -1,12 +1,11 @@
 // Package api is segmentation's gRPC surface: it decodes requests, calls
-// the grading engine and the store, and encodes results; validation,
-// authorisation and error mapping are the shared interceptors' work.
+// the segments use cases and the grading engine, and encodes results;
+// validation, authorisation and error mapping are the shared
+// interceptors' work.
 package api
 
 import (
 	"context"
-	"errors"
-	"strings"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -15,91 +14,82 @@ import (
 	segmentationv1 "github.com/opencrm/crm/gen/go/crm/segmentation/v1"
 	"github.com/opencrm/crm/pkg/apperr"
 	"github.com/opencrm/crm/pkg/etag"
+	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/fieldmask"
 	"github.com/opencrm/crm/pkg/money"
 	"github.com/opencrm/crm/pkg/pagetoken"
+	"github.com/opencrm/crm/pkg/resname"
+	"github.com/opencrm/crm/services/segmentation/internal/celfacts"
 	"github.com/opencrm/crm/services/segmentation/internal/grading"
-	"github.com/opencrm/crm/services/segmentation/internal/rules"
-	"github.com/opencrm/crm/services/segmentation/internal/store"
+	"github.com/opencrm/crm/services/segmentation/internal/names"
+	"github.com/opencrm/crm/services/segmentation/internal/records"
+	"github.com/opencrm/crm/services/segmentation/internal/segmentationpb"
+	"github.com/opencrm/crm/services/segmentation/internal/segments"
 )
 
 // Handler implements segmentationv1.SegmentationServiceServer.
 type Handler struct {
 	segmentationv1.UnimplementedSegmentationServiceServer
-	engine *grading.Engine
-	store  *store.Store
-	pages  *pagetoken.Codec
+	segments *segments.Manager
+	engine   *grading.Engine
+	feed     *feed.Producer
+	pages    *pagetoken.Codec
 	// watchEvery is how often WatchRun looks at the run.
 	watchEvery time.Duration
 }
 
 var _ segmentationv1.SegmentationServiceServer = (*Handler)(nil)
 
+// New returns the handler over the segments use cases and the grading
+// engine, paging with pages, watching the feed of producer and looking at
+// a watched run every watchEvery.
+func New(sm *segments.Manager, engine *grading.Engine, producer *feed.Producer, pages *pagetoken.Codec, watchEvery time.Duration) *Handler {
+	return &Handler{segments: sm, engine: engine, feed: producer, pages: pages, watchEvery: watchEvery}
+}
+
 // GetSettings implements the API method.
 func (h *Handler) GetSettings(ctx context.Context, _ *segmentationv1.GetSettingsRequest) (*segmentationv1.GetSettingsResponse, error) {
-	st, err := h.engine.Settings(ctx)
+	st, err := h.segments.Settings(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &segmentationv1.GetSettingsResponse{Settings: settingsToProto(st, h.engine.Currency)}, nil
+	return &segmentationv1.GetSettingsResponse{Settings: segmentationpb.SettingsToProto(st, h.engine.Currency)}, nil
 }
-
-var settable = map[string]bool{"window_days": true, "segment_map": true, "trend_change": true, "value_matrix": true, "pyramid": true,
-	"abc_a_share": true, "abc_b_share": true, "stage": true, "churn": true, "clv": true, "recompute_interval_minutes": true}
 
 // UpdateSettings implements the API method.
 func (h *Handler) UpdateSettings(ctx context.Context, req *segmentationv1.UpdateSettingsRequest) (*segmentationv1.UpdateSettingsResponse, error) {
-	paths := req.GetUpdateMask().GetPaths()
-	if len(paths) == 0 {
-		return nil, apperr.Invalid("update_mask", "names no field")
-	}
-	for i, f := range paths {
-		if !settable[f] {
-			return nil, apperr.Invalid("update_mask.paths", "paths[%d] %q cannot be changed", i, f)
-		}
+	paths, err := fieldmask.Check(req.GetUpdateMask().GetPaths(), segmentationpb.Settable, "")
+	if err != nil {
+		return nil, err
 	}
 	want, err := etag.Parse("settings.etag", req.GetSettings().GetEtag())
 	if err != nil {
 		return nil, err
 	}
-	st, err := h.engine.Settings(ctx)
+	st, err := h.segments.UpdateSettings(ctx, want, func(st *records.Settings) {
+		segmentationpb.ApplySettings(st, req.GetSettings(), paths)
+	})
 	if err != nil {
 		return nil, err
 	}
-	if want != 0 && want != st.Version {
-		return nil, etag.ErrStale
-	}
-	prev := st.Version
-	applySettings(st, req.GetSettings(), paths)
-	if err := st.Params.Validate("settings."); err != nil {
-		return nil, err
-	}
-	st.Updated = time.Now().UTC().Truncate(time.Millisecond)
-	if err := h.store.SaveSettings(ctx, st, prev); errors.Is(err, store.ErrConflict) {
-		return nil, etag.ErrStale
-	} else if err != nil {
-		return nil, err
-	}
-	return &segmentationv1.UpdateSettingsResponse{Settings: settingsToProto(st, h.engine.Currency)}, nil
+	return &segmentationv1.UpdateSettingsResponse{Settings: segmentationpb.SettingsToProto(st, h.engine.Currency)}, nil
 }
 
 // StartRecompute implements the API method.
 func (h *Handler) StartRecompute(ctx context.Context, _ *segmentationv1.StartRecomputeRequest) (*segmentationv1.StartRecomputeResponse, error) {
-	r, err := h.engine.StartRun(ctx, store.TriggerManual)
+	r, err := h.segments.StartRun(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &segmentationv1.StartRecomputeResponse{Run: runToProto(r)}, nil
+	return &segmentationv1.StartRecomputeResponse{Run: segmentationpb.RunToProto(r)}, nil
 }
 
-func (h *Handler) run(ctx context.Context, name string) (*store.Run, error) {
-	r, err := h.store.Run(ctx, strings.TrimPrefix(name, "runs/"))
+func (h *Handler) run(ctx context.Context, name string) (*records.Run, error) {
+	id, err := names.Runs.Parse("name", name)
 	if err != nil {
 		return nil, err
 	}
-	if r == nil {
-		return nil, apperr.NotFound(name)
-	}
-	return r, nil
+	return h.segments.Run(ctx, id)
 }
 
 // GetRun implements the API method.
@@ -108,20 +98,20 @@ func (h *Handler) GetRun(ctx context.Context, req *segmentationv1.GetRunRequest)
 	if err != nil {
 		return nil, err
 	}
-	return &segmentationv1.GetRunResponse{Run: runToProto(r)}, nil
+	return &segmentationv1.GetRunResponse{Run: segmentationpb.RunToProto(r)}, nil
 }
 
 // ListRuns implements the API method.
 func (h *Handler) ListRuns(ctx context.Context, req *segmentationv1.ListRunsRequest) (*segmentationv1.ListRunsResponse, error) {
-	page, next, err := pagetoken.Page(h.pages, req, 20, func(after *store.RunPos, limit int64) ([]store.Run, error) {
-		return h.store.Runs(ctx, after, limit)
-	}, func(r store.Run) store.RunPos { return store.RunPos{Start: r.Start, ID: r.ID} })
+	page, next, err := pagetoken.Page(h.pages, req, 20, func(after *records.RunPos, limit int64) ([]records.Run, error) {
+		return h.segments.Runs(ctx, after, limit)
+	}, func(r records.Run) records.RunPos { return records.RunPos{Start: r.Start, ID: r.ID} })
 	if err != nil {
 		return nil, err
 	}
 	resp := &segmentationv1.ListRunsResponse{NextPageToken: next}
 	for i := range page {
-		resp.Runs = append(resp.Runs, runToProto(&page[i]))
+		resp.Runs = append(resp.Runs, segmentationpb.RunToProto(&page[i]))
 	}
 	return resp, nil
 }
@@ -135,14 +125,14 @@ func (h *Handler) WatchRun(req *segmentationv1.WatchRunRequest, stream segmentat
 		if err != nil {
 			return err
 		}
-		p := runToProto(r)
+		p := segmentationpb.RunToProto(r)
 		if last == nil || last.GetProcessed() != p.GetProcessed() || last.GetTotal() != p.GetTotal() || last.GetState() != p.GetState() {
 			if err := stream.Send(&segmentationv1.WatchRunResponse{Run: p}); err != nil {
 				return err
 			}
 			last = p
 		}
-		if r.State != store.RunRunning {
+		if r.State != records.RunRunning {
 			return nil
 		}
 		select {
@@ -155,52 +145,32 @@ func (h *Handler) WatchRun(req *segmentationv1.WatchRunRequest, stream segmentat
 
 // GetCustomerSegments implements the API method.
 func (h *Handler) GetCustomerSegments(ctx context.Context, req *segmentationv1.GetCustomerSegmentsRequest) (*segmentationv1.GetCustomerSegmentsResponse, error) {
-	v, err := h.engine.Customer(ctx, strings.TrimPrefix(req.GetCustomer(), "customers/"))
+	id, err := resname.Customers.Parse("customer", req.GetCustomer())
+	if err != nil {
+		return nil, err
+	}
+	v, err := h.engine.Customer(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	c := v.Customer
 	_, window, _ := c.Window(v.Time, 0, v.WindowDays)
 	resp := &segmentationv1.GetCustomerSegmentsResponse{
-		Customer: req.GetCustomer(), Facts: v.Facts,
+		Customer: req.GetCustomer(), Facts: celfacts.Proto(v.Facts),
 		Amount: money.ToProto(v.Currency, c.Amount), WindowAmount: money.ToProto(v.Currency, window),
-		Clv: major(v.Currency, v.Exponent, v.Scores.CLV), ClvNote: v.Scores.CLVNote,
+		Clv: segmentationpb.Major(v.Currency, v.Exponent, v.Scores.CLV), ClvNote: v.Scores.CLVNote,
 		ScoreTime: timestamppb.New(v.Time),
 	}
 	if v.Run != "" {
-		resp.Run = "runs/" + v.Run
+		resp.Run = names.Runs.Format(v.Run)
 	}
 	for _, m := range v.Matches {
 		resp.Segments = append(resp.Segments, &segmentationv1.SegmentMatch{
-			Segment: "segments/" + m.Segment.ID, DisplayName: m.Segment.DisplayName, Member: m.Member, Values: m.Values, Error: m.Err,
+			Segment: names.Segments.Format(m.Segment.ID), DisplayName: m.Segment.DisplayName, Member: m.Member, Values: m.Values, Error: m.Err,
 		})
 	}
 	return resp, nil
 }
-
-// segmentView returns a segment with its member count in the current run
-// and whether that run evaluated its rule.
-func (h *Handler) segmentView(ctx context.Context, s *store.Segment) (*segmentationv1.Segment, error) {
-	cur, err := h.store.Current(ctx)
-	if err != nil {
-		return nil, err
-	}
-	n, err := h.store.CountMembers(ctx, cur, s.ID)
-	if err != nil {
-		return nil, err
-	}
-	evaluated := false
-	if cur != "" {
-		versions, err := h.store.RunSegments(ctx, cur)
-		if err != nil {
-			return nil, err
-		}
-		evaluated = versions[s.ID] == s.RuleVersion
-	}
-	return segmentToProto(s, n, evaluated), nil
-}
-
-func segmentID(name string) string { return strings.TrimPrefix(name, "segments/") }
 
 // CreateSegment implements the API method.
 func (h *Handler) CreateSegment(ctx context.Context, req *segmentationv1.CreateSegmentRequest) (*segmentationv1.CreateSegmentResponse, error) {
@@ -208,77 +178,41 @@ func (h *Handler) CreateSegment(ctx context.Context, req *segmentationv1.CreateS
 	if in.GetId() == "" {
 		return nil, apperr.Invalid("segment.id", "is required")
 	}
-	if strings.TrimSpace(in.GetRule()) == "" {
-		return nil, apperr.Invalid("segment.rule", "is required")
-	}
-	if _, err := rules.Compile("segment.rule", in.GetRule()); err != nil {
-		return nil, err
-	}
-	now := time.Now().UTC().Truncate(time.Millisecond)
-	s := &store.Segment{ID: in.GetId(), DisplayName: in.GetDisplayName(), Description: in.GetDescription(), Rule: in.GetRule(),
-		Created: now, Updated: now, RuleVersion: 1}
-	if s.DisplayName == "" {
-		s.DisplayName = s.ID
-	}
-	if err := h.store.InsertSegment(ctx, s); errors.Is(err, store.ErrConflict) {
-		return nil, apperr.New(apperr.KindAlreadyExists, "SEGMENT_EXISTS", "segments/%s already exists", s.ID).With("resource", "segments/"+s.ID)
-	} else if err != nil {
-		return nil, err
-	}
-	run, err := h.engine.SegmentsChanged(ctx)
+	v, run, err := h.segments.Create(ctx, segmentationpb.SegmentFromProto(in))
 	if err != nil {
 		return nil, err
 	}
-	view, err := h.segmentView(ctx, s)
-	if err != nil {
-		return nil, err
-	}
-	resp := &segmentationv1.CreateSegmentResponse{Segment: view}
+	resp := &segmentationv1.CreateSegmentResponse{Segment: segmentationpb.SegmentToProto(v)}
 	if run != "" {
-		resp.Run = "runs/" + run
+		resp.Run = names.Runs.Format(run)
 	}
 	return resp, nil
 }
 
-func (h *Handler) segment(ctx context.Context, name string) (*store.Segment, error) {
-	s, err := h.store.Segment(ctx, segmentID(name))
-	if err != nil {
-		return nil, err
-	}
-	if s == nil {
-		return nil, apperr.NotFound(name)
-	}
-	return s, nil
-}
-
 // GetSegment implements the API method.
 func (h *Handler) GetSegment(ctx context.Context, req *segmentationv1.GetSegmentRequest) (*segmentationv1.GetSegmentResponse, error) {
-	s, err := h.segment(ctx, req.GetName())
+	id, err := names.Segments.Parse("name", req.GetName())
 	if err != nil {
 		return nil, err
 	}
-	view, err := h.segmentView(ctx, s)
+	v, err := h.segments.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return &segmentationv1.GetSegmentResponse{Segment: view}, nil
+	return &segmentationv1.GetSegmentResponse{Segment: segmentationpb.SegmentToProto(v)}, nil
 }
 
 // ListSegments implements the API method.
 func (h *Handler) ListSegments(ctx context.Context, req *segmentationv1.ListSegmentsRequest) (*segmentationv1.ListSegmentsResponse, error) {
-	page, next, err := pagetoken.Page(h.pages, req, 50, func(after *string, limit int64) ([]store.Segment, error) {
-		return h.store.Segments(ctx, pagetoken.After(after), limit)
-	}, func(s store.Segment) string { return s.ID })
+	page, next, err := pagetoken.Page(h.pages, req, 50, func(after *string, limit int64) ([]*segments.View, error) {
+		return h.segments.List(ctx, pagetoken.After(after), limit)
+	}, func(v *segments.View) string { return v.ID })
 	if err != nil {
 		return nil, err
 	}
 	resp := &segmentationv1.ListSegmentsResponse{NextPageToken: next}
-	for i := range page {
-		view, err := h.segmentView(ctx, &page[i])
-		if err != nil {
-			return nil, err
-		}
-		resp.Segments = append(resp.Segments, view)
+	for _, v := range page {
+		resp.Segments = append(resp.Segments, segmentationpb.SegmentToProto(v))
 	}
 	return resp, nil
 }
@@ -286,87 +220,36 @@ func (h *Handler) ListSegments(ctx context.Context, req *segmentationv1.ListSegm
 // UpdateSegment implements the API method.
 func (h *Handler) UpdateSegment(ctx context.Context, req *segmentationv1.UpdateSegmentRequest) (*segmentationv1.UpdateSegmentResponse, error) {
 	in := req.GetSegment()
-	if !strings.HasPrefix(in.GetName(), "segments/") {
-		return nil, apperr.Invalid("segment.name", "is required: segments/{id}")
+	id, err := names.Segments.Parse("segment.name", in.GetName())
+	if err != nil {
+		return nil, err
 	}
-	paths := req.GetUpdateMask().GetPaths()
-	if len(paths) == 0 {
-		return nil, apperr.Invalid("update_mask", "names no field")
+	paths, err := fieldmask.Check(req.GetUpdateMask().GetPaths(), segmentationpb.SegmentUpdatable, "")
+	if err != nil {
+		return nil, err
 	}
 	want, err := etag.Parse("segment.etag", in.GetEtag())
 	if err != nil {
 		return nil, err
 	}
-	s, err := h.segment(ctx, in.GetName())
+	v, err := h.segments.Update(ctx, id, want, func(s *records.Segment) { segmentationpb.ApplySegment(s, in, paths) })
 	if err != nil {
 		return nil, err
 	}
-	if want != 0 && want != s.Version {
-		return nil, etag.ErrStale
-	}
-	prev, ruleChanged := s.Version, false
-	for i, f := range paths {
-		switch f {
-		case "display_name":
-			s.DisplayName = in.GetDisplayName()
-		case "description":
-			s.Description = in.GetDescription()
-		case "rule":
-			if strings.TrimSpace(in.GetRule()) == "" {
-				return nil, apperr.Invalid("segment.rule", "is required")
-			}
-			if _, err := rules.Compile("segment.rule", in.GetRule()); err != nil {
-				return nil, err
-			}
-			ruleChanged = s.Rule != in.GetRule()
-			s.Rule = in.GetRule()
-		default:
-			return nil, apperr.Invalid("update_mask.paths", "paths[%d] %q cannot be changed", i, f)
-		}
-	}
-	if ruleChanged {
-		s.RuleVersion++
-	}
-	s.Updated = time.Now().UTC().Truncate(time.Millisecond)
-	if err := h.store.SaveSegment(ctx, s, prev); errors.Is(err, store.ErrConflict) {
-		return nil, etag.ErrStale
-	} else if err != nil {
-		return nil, err
-	}
-	if ruleChanged {
-		if _, err := h.engine.SegmentsChanged(ctx); err != nil {
-			return nil, err
-		}
-	}
-	view, err := h.segmentView(ctx, s)
-	if err != nil {
-		return nil, err
-	}
-	return &segmentationv1.UpdateSegmentResponse{Segment: view}, nil
+	return &segmentationv1.UpdateSegmentResponse{Segment: segmentationpb.SegmentToProto(v)}, nil
 }
 
 // DeleteSegment implements the API method.
 func (h *Handler) DeleteSegment(ctx context.Context, req *segmentationv1.DeleteSegmentRequest) (*segmentationv1.DeleteSegmentResponse, error) {
+	id, err := names.Segments.Parse("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
 	want, err := etag.Parse("etag", req.GetEtag())
 	if err != nil {
 		return nil, err
 	}
-	s, err := h.segment(ctx, req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	if want != 0 && want != s.Version {
-		return nil, etag.ErrStale
-	}
-	ok, err := h.store.DeleteSegment(ctx, s.ID, s.Version)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, etag.ErrStale
-	}
-	// Its members leave it at the next run.
-	if _, err := h.engine.SegmentsChanged(ctx); err != nil {
+	if err := h.segments.Delete(ctx, id, want); err != nil {
 		return nil, err
 	}
 	return &segmentationv1.DeleteSegmentResponse{}, nil
@@ -387,65 +270,54 @@ func (h *Handler) PreviewSegment(ctx context.Context, req *segmentationv1.Previe
 
 // ListSegmentMembers implements the API method.
 func (h *Handler) ListSegmentMembers(ctx context.Context, req *segmentationv1.ListSegmentMembersRequest) (*segmentationv1.ListSegmentMembersResponse, error) {
-	s, err := h.segment(ctx, req.GetSegment())
-	if err != nil {
-		return nil, err
-	}
-	cur, err := h.store.Current(ctx)
+	id, err := names.Segments.Parse("segment", req.GetSegment())
 	if err != nil {
 		return nil, err
 	}
 	page, next, err := pagetoken.Page(h.pages, req, 100, func(after *string, limit int64) ([]string, error) {
-		return h.store.Members(ctx, cur, s.ID, pagetoken.After(after), limit)
+		return h.segments.Members(ctx, id, pagetoken.After(after), limit)
 	}, func(id string) string { return id })
 	if err != nil {
 		return nil, err
 	}
 	resp := &segmentationv1.ListSegmentMembersResponse{NextPageToken: next}
 	for _, id := range page {
-		resp.Customers = append(resp.Customers, "customers/"+id)
+		resp.Customers = append(resp.Customers, resname.Customers.Format(id))
 	}
 	return resp, nil
 }
 
 // ListSegmentSizes implements the API method.
 func (h *Handler) ListSegmentSizes(ctx context.Context, req *segmentationv1.ListSegmentSizesRequest) (*segmentationv1.ListSegmentSizesResponse, error) {
-	s, err := h.segment(ctx, req.GetSegment())
+	id, err := names.Segments.Parse("segment", req.GetSegment())
 	if err != nil {
 		return nil, err
 	}
-	page, next, err := pagetoken.Page(h.pages, req, 50, func(after *store.SizePos, limit int64) ([]store.Size, error) {
-		return h.store.Sizes(ctx, s.ID, after, limit)
-	}, func(z store.Size) store.SizePos { return store.SizePos{Time: z.Time, ID: z.ID} })
+	page, next, err := pagetoken.Page(h.pages, req, 50, func(after *records.SizePos, limit int64) ([]records.Size, error) {
+		return h.segments.Sizes(ctx, id, after, limit)
+	}, func(z records.Size) records.SizePos { return records.SizePos{Time: z.Time, ID: z.ID} })
 	if err != nil {
 		return nil, err
 	}
 	resp := &segmentationv1.ListSegmentSizesResponse{NextPageToken: next}
 	for _, z := range page {
-		resp.Sizes = append(resp.Sizes, &segmentationv1.SegmentSize{Run: "runs/" + z.Run, Time: timestamppb.New(z.Time), Count: z.Count})
+		resp.Sizes = append(resp.Sizes, &segmentationv1.SegmentSize{Run: names.Runs.Format(z.Run), Time: timestamppb.New(z.Time), Count: z.Count})
 	}
 	return resp, nil
 }
 
 // GetReport implements the API method.
 func (h *Handler) GetReport(ctx context.Context, _ *segmentationv1.GetReportRequest) (*segmentationv1.GetReportResponse, error) {
-	cur, err := h.store.Current(ctx)
+	r, err := h.segments.Report(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if cur == "" {
-		return nil, apperr.New(apperr.KindFailedPrecondition, "NO_RUN_YET", "no recompute run has completed yet: StartRecompute")
-	}
-	r, err := h.run(ctx, "runs/"+cur)
-	if err != nil {
-		return nil, err
-	}
-	return &segmentationv1.GetReportResponse{Report: reportToProto(r)}, nil
+	return &segmentationv1.GetReportResponse{Report: segmentationpb.ReportToProto(r)}, nil
 }
 
 // WatchSegmentationEvents implements the API method.
 func (h *Handler) WatchSegmentationEvents(req *segmentationv1.WatchSegmentationEventsRequest, stream segmentationv1.SegmentationService_WatchSegmentationEventsServer) error {
-	return h.store.Feed.Watch(stream.Context(), req.GetAfterSequence(), func(ev *feedv1.Event) error {
+	return h.feed.Watch(stream.Context(), req.GetAfterSequence(), func(ev *feedv1.Event) error {
 		return stream.Send(&segmentationv1.WatchSegmentationEventsResponse{Event: ev})
 	})
 }

@@ -22,7 +22,7 @@ import (
 	"github.com/opencrm/crm/pkg/server/servertest"
 	interaction "github.com/opencrm/crm/services/interaction/service"
 	profile "github.com/opencrm/crm/services/profile/service"
-	"github.com/opencrm/crm/services/segmentation/internal/api"
+	"github.com/opencrm/crm/services/segmentation/service"
 )
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
@@ -59,12 +59,12 @@ func start(t *testing.T) *env {
 // startSegmentation (re)starts segmentation on the given database.
 func (e *env) startSegmentation(t *testing.T, db mongox.Config) {
 	t.Helper()
-	o := api.Options{
+	o := service.Options{
 		Profile:     peer.Options{Addr: e.profile.Addr(), Token: servertest.Token(t, "customers.events"), Timeout: 2 * time.Second},
 		Interaction: peer.Options{Addr: e.interaction.Addr(), Token: servertest.Token(t, "interactions.events"), Timeout: 2 * time.Second},
 		Currency:    "EUR",
 	}
-	e.srv = servertest.StartWith(t, api.ServiceName, db, api.Setup(o), server.Options{})
+	e.srv = servertest.StartWith(t, service.Name, db, service.SetupWith(o), server.Options{})
 	e.srv.WaitReady(t)
 	e.client = segmentationv1.NewSegmentationServiceClient(e.srv.Conn)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
@@ -12,9 +11,10 @@ import (
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
 	"github.com/opencrm/crm/pkg/customers"
 	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/resname"
 	"github.com/opencrm/crm/services/segmentation/internal/grading"
 	"github.com/opencrm/crm/services/segmentation/internal/metrics"
-	"github.com/opencrm/crm/services/segmentation/internal/store"
+	"github.com/opencrm/crm/services/segmentation/internal/records"
 )
 
 // batch is a run of one feed's events applied to customers' metrics in
@@ -56,7 +56,7 @@ func (a *Applier) load(ctx context.Context, interaction bool, evs []feed.Event) 
 		ids = append(ids, subjectOf(ev.Message))
 	}
 	for range 20 {
-		found, err := a.Engine.Store.CustomersByID(ctx, ids)
+		found, err := a.Engine.MetricsByID(ctx, ids)
 		if err != nil {
 			return nil, err
 		}
@@ -96,7 +96,9 @@ func subjectOf(m any) string {
 	case interface{ GetCustomer() *customerv1.Customer }:
 		return e.GetCustomer().GetId()
 	}
-	return strings.TrimPrefix(name, "customers/")
+	// The peers send well-formed names; a malformed one is no customer.
+	id, _ := resname.Customers.Parse("customer", name)
+	return id
 }
 
 // update applies change to customer id (following merges) in memory,
@@ -107,7 +109,7 @@ func (b *batch) update(ctx context.Context, id string, seq int64, change func(*m
 		d = b.docs[d.c.MergedInto]
 	}
 	if d == nil {
-		return fmt.Errorf("customers/%s was not loaded", id)
+		return fmt.Errorf("%s was not loaded", resname.Customers.Format(id))
 	}
 	d.redo = append(d.redo, func() error { return b.a.update(ctx, id, b.interaction, seq, change) })
 	if !d.changed && !d.rescore {
@@ -139,8 +141,8 @@ func (b *batch) save(ctx context.Context) error {
 		if d.changed {
 			d.c.Updated = b.now
 			d.c.Prune(b.now, b.window)
-			err := b.a.Engine.Store.SaveCustomer(ctx, d.c, d.prev)
-			if errors.Is(err, store.ErrConflict) {
+			err := b.a.Engine.SaveMetrics(ctx, d.c, d.prev)
+			if errors.Is(err, records.ErrConflict) {
 				redo = append(redo, d)
 				continue
 			}
@@ -185,7 +187,11 @@ func (a *Applier) Interactions() func(context.Context, []*feedv1.Event) error {
 	})
 	onCase := func(ctx context.Context, b *batch, ev *feedv1.Event, c *interactionv1.Case) error {
 		open := c.GetStatus() == interactionv1.CaseStatus_CASE_STATUS_OPEN || c.GetStatus() == interactionv1.CaseStatus_CASE_STATUS_IN_PROGRESS
-		return b.update(ctx, strings.TrimPrefix(c.GetCustomer(), "customers/"), ev.GetSequence(), func(m *metrics.Customer) { m.Case(c.GetId(), open) })
+		id, err := resname.Customers.Parse("case.customer", c.GetCustomer())
+		if err != nil {
+			return fmt.Errorf("case %s: %w", c.GetId(), err)
+		}
+		return b.update(ctx, id, ev.GetSequence(), func(m *metrics.Customer) { m.Case(c.GetId(), open) })
 	}
 	feed.On(&bs.Handlers, func(ctx context.Context, b *batch, ev *feedv1.Event, e *interactionv1.CaseOpened) error {
 		return onCase(ctx, b, ev, e.GetCase())

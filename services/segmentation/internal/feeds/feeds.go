@@ -17,9 +17,10 @@ import (
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
 	"github.com/opencrm/crm/pkg/money"
+	"github.com/opencrm/crm/pkg/resname"
 	"github.com/opencrm/crm/services/segmentation/internal/grading"
 	"github.com/opencrm/crm/services/segmentation/internal/metrics"
-	"github.com/opencrm/crm/services/segmentation/internal/store"
+	"github.com/opencrm/crm/services/segmentation/internal/records"
 )
 
 // Applier applies both feeds: events that change one customer's metrics
@@ -37,7 +38,6 @@ const maxRetries = 10
 // feed; then rescores the customer. It is the one-at-a-time path: merges,
 // and a batch's customers whose batched write met a concurrent change.
 func (a *Applier) update(ctx context.Context, id string, interaction bool, seq int64, change func(*metrics.Customer)) error {
-	st := a.Engine.Store
 	for range maxRetries {
 		c, err := a.resolve(ctx, id)
 		if err != nil {
@@ -69,8 +69,8 @@ func (a *Applier) update(ctx context.Context, id string, interaction bool, seq i
 			return err
 		}
 		c.Prune(now, 2*settings.Params.WindowDays)
-		err = st.SaveCustomer(ctx, c, prev)
-		if errors.Is(err, store.ErrConflict) {
+		err = a.Engine.SaveMetrics(ctx, c, prev)
+		if errors.Is(err, records.ErrConflict) {
 			continue
 		}
 		if err != nil {
@@ -78,19 +78,19 @@ func (a *Applier) update(ctx context.Context, id string, interaction bool, seq i
 		}
 		return a.Engine.RescoreCustomer(ctx, c)
 	}
-	return fmt.Errorf("update customers/%s: %w %d times", id, store.ErrConflict, maxRetries)
+	return fmt.Errorf("update customers/%s: %w %d times", id, records.ErrConflict, maxRetries)
 }
 
 // resolve reads a customer, following merges to the survivor.
 func (a *Applier) resolve(ctx context.Context, id string) (*metrics.Customer, error) {
 	for range 20 {
-		c, err := a.Engine.Store.Customer(ctx, id)
+		c, err := a.Engine.Metrics(ctx, id)
 		if err != nil || c == nil || c.MergedInto == "" {
 			return c, err
 		}
 		id = c.MergedInto
 	}
-	return nil, fmt.Errorf("customers/%s: merge chain too long", id)
+	return nil, fmt.Errorf("%s: merge chain too long", resname.Customers.Format(id))
 }
 
 // interactionChange returns the change a logged interaction makes to its
@@ -145,8 +145,7 @@ func (a *Applier) interactionChange(i *interactionv1.Interaction) (func(*metrics
 // that sends the loser's later events to the survivor, and publishes the
 // loser leaving their segments.
 func (a *Applier) Merge(ctx context.Context, seq int64, loserID string, survivor *customerv1.Customer) error {
-	st := a.Engine.Store
-	loser, err := st.Customer(ctx, loserID)
+	loser, err := a.Engine.Metrics(ctx, loserID)
 	if err != nil {
 		return err
 	}
@@ -167,23 +166,20 @@ func (a *Applier) Merge(ctx context.Context, seq int64, loserID string, survivor
 	if loser != nil {
 		prev = loser.Version
 	}
-	if err := st.SaveCustomer(ctx, tomb, prev); err != nil && !errors.Is(err, store.ErrConflict) {
+	if err := a.Engine.SaveMetrics(ctx, tomb, prev); err != nil && !errors.Is(err, records.ErrConflict) {
 		return err
 	}
-	a.Log.InfoContext(ctx, "merged a customer's metrics into the survivor's", "loser", "customers/"+loserID, "survivor", survivor.GetName())
+	a.Log.InfoContext(ctx, "merged a customer's metrics into the survivor's", "loser", resname.Customers.Format(loserID), "survivor", survivor.GetName())
 	return nil
 }
 
 // Erase forgets an erased customer's metrics and grades, and the
 // payloads of segmentation's events about them.
 func (a *Applier) Erase(ctx context.Context, id string) error {
-	if err := a.Engine.Store.DeleteCustomer(ctx, id); err != nil {
+	if err := a.Engine.Forget(ctx, id); err != nil {
 		return err
 	}
-	if err := a.Engine.Store.Feed.Redact(ctx, "customers/"+id); err != nil {
-		return err
-	}
-	a.Log.InfoContext(ctx, "forgot an erased customer's metrics and grades", "customer", "customers/"+id)
+	a.Log.InfoContext(ctx, "forgot an erased customer's metrics and grades", "customer", resname.Customers.Format(id))
 	return nil
 }
 

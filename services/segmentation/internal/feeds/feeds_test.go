@@ -19,7 +19,9 @@ import (
 	"github.com/opencrm/crm/pkg/dbtest"
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/services/segmentation/internal/celfacts"
 	"github.com/opencrm/crm/services/segmentation/internal/grading"
+	"github.com/opencrm/crm/services/segmentation/internal/records"
 	"github.com/opencrm/crm/services/segmentation/internal/store"
 )
 
@@ -34,11 +36,11 @@ func TestReplayedEventRepairsAMissedRescore(t *testing.T) {
 	if err := mongox.EnsureIndexes(ctx, db, store.Indexes()); err != nil {
 		t.Fatal(err)
 	}
-	st := store.New(db, feed.NewProducer(db))
-	e := grading.NewEngine(st, slog.New(slog.NewTextHandler(io.Discard, nil)), "EUR")
+	st := store.New(db)
+	e := grading.NewEngine(st, feed.NewProducer(db), celfacts.Compile, slog.New(slog.NewTextHandler(io.Discard, nil)), "EUR")
 	a := &Applier{Engine: e, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	now := time.Now().UTC()
-	if err := st.InsertSegment(ctx, &store.Segment{ID: "buyers", Rule: "metrics.purchases >= 1", RuleVersion: 1, Created: now, Updated: now}); err != nil {
+	if err := st.InsertSegment(ctx, &records.Segment{ID: "buyers", Rule: "metrics.purchases >= 1", RuleVersion: 1, Created: now, Updated: now}); err != nil {
 		t.Fatal(err)
 	}
 	payload, err := anypb.New(&interactionv1.InteractionLogged{Interaction: &interactionv1.Interaction{
@@ -114,12 +116,12 @@ func TestBatchRoundTripsDoNotGrowWithTheBatch(t *testing.T) {
 	if err := mongox.EnsureIndexes(ctx, db, store.Indexes()); err != nil {
 		t.Fatal(err)
 	}
-	st := store.New(db, feed.NewProducer(db))
+	st := store.New(db)
 	log := slog.New(slog.DiscardHandler)
-	e := grading.NewEngine(st, log, "EUR")
+	e := grading.NewEngine(st, feed.NewProducer(db), celfacts.Compile, log, "EUR")
 	now := time.Now().UTC()
 	for i, rule := range []string{"metrics.purchases >= 1", "metrics.purchases >= 2", "scores.r >= 3"} {
-		if err := st.InsertSegment(ctx, &store.Segment{ID: fmt.Sprint("s", i), Rule: rule, RuleVersion: 1, Created: now, Updated: now}); err != nil {
+		if err := st.InsertSegment(ctx, &records.Segment{ID: fmt.Sprint("s", i), Rule: rule, RuleVersion: 1, Created: now, Updated: now}); err != nil {
 			t.Fatal(err)
 		}
 	}

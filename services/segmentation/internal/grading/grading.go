@@ -18,18 +18,23 @@ import (
 	"github.com/opencrm/crm/pkg/apperr"
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/money"
+	"github.com/opencrm/crm/pkg/resname"
+	"github.com/opencrm/crm/services/segmentation/internal/errs"
 	"github.com/opencrm/crm/services/segmentation/internal/facts"
 	"github.com/opencrm/crm/services/segmentation/internal/metrics"
 	"github.com/opencrm/crm/services/segmentation/internal/model"
+	"github.com/opencrm/crm/services/segmentation/internal/names"
+	"github.com/opencrm/crm/services/segmentation/internal/records"
 	"github.com/opencrm/crm/services/segmentation/internal/rules"
-	"github.com/opencrm/crm/services/segmentation/internal/store"
 )
 
 // Engine grades customers.
 type Engine struct {
-	Store *store.Store
-	Log   *slog.Logger
-	Now   func() time.Time
+	repo    Repository
+	events  Events
+	compile rules.Compiler
+	Log     *slog.Logger
+	Now     func() time.Time
 	// Currency is the scored currency (CRM_SEGMENTATION_CURRENCY).
 	Currency string
 	// Batch is how many customers a run reads and writes at once.
@@ -54,28 +59,29 @@ type basis struct {
 
 type compiledSegment struct {
 	version int64
-	rule    *rules.Rule
+	rule    rules.Rule
 }
 
-// NewEngine returns an engine; runs start once Serve runs.
-func NewEngine(st *store.Store, log *slog.Logger, currency string) *Engine {
-	return &Engine{Store: st, Log: log, Now: time.Now, Currency: currency, Batch: 1000,
+// NewEngine returns an engine over repo, publishing to events and
+// compiling segment rules with compile; runs start once Serve runs.
+func NewEngine(repo Repository, events Events, compile rules.Compiler, log *slog.Logger, currency string) *Engine {
+	return &Engine{repo: repo, events: events, compile: compile, Log: log, Now: time.Now, Currency: currency, Batch: 1000,
 		thresholds: map[string]*basis{}, compiled: map[string]compiledSegment{}}
 }
 
 // Settings returns the stored settings, or the defaults.
-func (e *Engine) Settings(ctx context.Context) (*store.Settings, error) {
-	st, err := e.Store.Settings(ctx)
+func (e *Engine) Settings(ctx context.Context) (*records.Settings, error) {
+	st, err := e.repo.Settings(ctx)
 	if err != nil || st != nil {
 		return st, err
 	}
-	return &store.Settings{Params: model.Defaults(), Interval: 60}, nil
+	return &records.Settings{Params: model.Defaults(), Interval: 60}, nil
 }
 
 // current returns the basis of the current run; before the first run,
 // thresholds of an empty base (every quintile score is 3).
 func (e *Engine) current(ctx context.Context) (*basis, error) {
-	id, err := e.Store.Current(ctx)
+	id, err := e.repo.Current(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +99,7 @@ func (e *Engine) current(ctx context.Context) (*basis, error) {
 		// Not cached: settings may change before the first run.
 		return &basis{thresholds: model.NewCollector(st.Params).Thresholds(), currency: e.Currency, exponent: money.Exponent(e.Currency)}, nil
 	}
-	r, err := e.Store.Run(ctx, id)
+	r, err := e.repo.Run(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -109,13 +115,13 @@ func (e *Engine) current(ctx context.Context) (*basis, error) {
 
 // segment is a rule segment ready to evaluate.
 type segment struct {
-	store.Segment
-	rule *rules.Rule
+	records.Segment
+	rule rules.Rule
 }
 
 // segments returns every rule segment, compiled.
 func (e *Engine) segments(ctx context.Context) ([]segment, error) {
-	all, err := e.Store.Segments(ctx, "", 0)
+	all, err := e.repo.Segments(ctx, "", 0)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +131,7 @@ func (e *Engine) segments(ctx context.Context) ([]segment, error) {
 	for _, sg := range all {
 		c, ok := e.compiled[sg.ID]
 		if !ok || c.version != sg.RuleVersion {
-			r, err := rules.Compile("segment.rule", sg.Rule)
+			r, err := e.compile("segment.rule", sg.Rule)
 			if err != nil {
 				// Saved rules compiled when saved; one that no longer does
 				// (an older API) matches no one and is logged.
@@ -143,7 +149,7 @@ func (e *Engine) segments(ctx context.Context) ([]segment, error) {
 // Grade scores one customer at now against th (amounts in minor units
 // with exponent digits) and evaluates each rule; member[i] says whether
 // rule i matched. A rule that fails at run time does not match.
-func Grade(c *metrics.Customer, th *model.Thresholds, exponent int, rs []*rules.Rule, now time.Time) (model.Scores, *segmentationv1.SegmentFacts, []bool) {
+func Grade(c *metrics.Customer, th *model.Thresholds, exponent int, rs []rules.Rule, now time.Time) (model.Scores, *facts.Facts, []bool) {
 	window := th.Params.WindowDays
 	s := th.Score(c.Features(now, window, exponent))
 	f := facts.Build(c, s, now, window, exponent)
@@ -163,7 +169,7 @@ type Graded struct {
 
 // GradeBatch grades a batch of customers as Grade does, spread over the
 // machine's cores (grading is pure, and a run's batches are large).
-func GradeBatch(cs []metrics.Customer, th *model.Thresholds, exponent int, rs []*rules.Rule, now time.Time) []Graded {
+func GradeBatch(cs []metrics.Customer, th *model.Thresholds, exponent int, rs []rules.Rule, now time.Time) []Graded {
 	out := make([]Graded, len(cs))
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(cs)/64))
 	var wg sync.WaitGroup
@@ -180,13 +186,13 @@ func GradeBatch(cs []metrics.Customer, th *model.Thresholds, exponent int, rs []
 }
 
 // grade is Grade with the segments' ids.
-func grade(c *metrics.Customer, b *basis, segs []segment, now time.Time) (model.Scores, *segmentationv1.SegmentFacts, []string) {
+func grade(c *metrics.Customer, b *basis, segs []segment, now time.Time) (model.Scores, *facts.Facts, []string) {
 	s, f, member := Grade(c, &b.thresholds, b.exponent, ruleList(segs), now)
 	return s, f, memberIDs(segs, member)
 }
 
-func ruleList(segs []segment) []*rules.Rule {
-	rs := make([]*rules.Rule, len(segs))
+func ruleList(segs []segment) []rules.Rule {
+	rs := make([]rules.Rule, len(segs))
 	for i, sg := range segs {
 		rs[i] = sg.rule
 	}
@@ -220,8 +226,8 @@ func diff(old, new []string) (entered, left []string) {
 }
 
 func membershipEvent(ctx context.Context, customer, segment, run string, entered bool, now time.Time) (feed.Pending, error) {
-	return feed.NewPending(ctx, "customers/"+customer, &segmentationv1.SegmentMembershipChanged{
-		Customer: "customers/" + customer, Segment: "segments/" + segment, Entered: entered, Run: runName(run), Time: timestamp(now),
+	return feed.NewPending(ctx, resname.Customers.Format(customer), &segmentationv1.SegmentMembershipChanged{
+		Customer: resname.Customers.Format(customer), Segment: names.Segments.Format(segment), Entered: entered, Run: runName(run), Time: timestamp(now),
 	}, now)
 }
 
@@ -229,13 +235,13 @@ func runName(id string) string {
 	if id == "" {
 		return ""
 	}
-	return "runs/" + id
+	return names.Runs.Format(id)
 }
 
 // Rescore grades one customer against the current run's thresholds, and
 // publishes their membership changes.
 func (e *Engine) Rescore(ctx context.Context, id string) error {
-	c, err := e.Store.Customer(ctx, id)
+	c, err := e.repo.Customer(ctx, id)
 	if err != nil || c == nil || c.MergedInto != "" {
 		return err
 	}
@@ -273,13 +279,13 @@ func (e *Engine) RescoreBatch(ctx context.Context, rs []Rescore) error {
 	for i, r := range rs {
 		ids[i] = r.Customer.ID
 	}
-	old, err := e.Store.ScoresByCustomer(ctx, b.run, ids)
+	old, err := e.repo.ScoresByCustomer(ctx, b.run, ids)
 	if err != nil {
 		return err
 	}
 	now := e.Now().UTC().Truncate(time.Millisecond)
 	var evs []feed.Pending
-	scores := make([]store.Score, 0, len(rs))
+	scores := make([]records.Score, 0, len(rs))
 	for _, r := range rs {
 		c, id := r.Customer, r.Customer.ID
 		s, _, members := grade(c, b, segs, now)
@@ -300,26 +306,26 @@ func (e *Engine) RescoreBatch(ctx context.Context, rs []Rescore) error {
 				evs = append(evs, ev)
 			}
 		}
-		scores = append(scores, store.Score{ID: store.ScoreID(b.run, id), Run: b.run, Customer: id, Scores: s, Segments: members, Time: now})
+		scores = append(scores, records.Score{ID: records.ScoreID(b.run, id), Run: b.run, Customer: id, Scores: s, Segments: members, Time: now})
 	}
 	// The changes are published before the scores that record them are
 	// written: a crash between the two is repaired by the rescoring that
 	// the replayed feed events do, whose events have the same ids (run,
 	// customer, metrics version, segment), so nothing is lost or doubled.
-	if err := e.Store.Feed.Append(ctx, evs...); err != nil {
+	if err := e.events.Append(ctx, evs...); err != nil {
 		return err
 	}
-	return e.Store.ReplaceScores(ctx, scores)
+	return e.repo.ReplaceScores(ctx, scores)
 }
 
 // Leave publishes a merged-away customer leaving their segments and
 // deletes their grades.
 func (e *Engine) Leave(ctx context.Context, id string) error {
-	cur, err := e.Store.Current(ctx)
+	cur, err := e.repo.Current(ctx)
 	if err != nil {
 		return err
 	}
-	score, err := e.Store.Score(ctx, cur, id)
+	score, err := e.repo.Score(ctx, cur, id)
 	if err != nil {
 		return err
 	}
@@ -333,17 +339,17 @@ func (e *Engine) Leave(ctx context.Context, id string) error {
 		ev.ID = "merged/" + id + "/" + sg
 		evs = append(evs, ev)
 	}
-	if err := e.Store.Feed.Append(ctx, evs...); err != nil {
+	if err := e.events.Append(ctx, evs...); err != nil {
 		return err
 	}
-	return e.Store.DeleteCustomerScores(ctx, id)
+	return e.repo.DeleteCustomerScores(ctx, id)
 }
 
 // View is one customer's grades as GetCustomerSegments shows them.
 type View struct {
 	Customer   *metrics.Customer
 	Scores     model.Scores
-	Facts      *segmentationv1.SegmentFacts
+	Facts      *facts.Facts
 	Run        string
 	Time       time.Time
 	Currency   string
@@ -354,7 +360,7 @@ type View struct {
 
 // Match is one rule segment applied to the customer.
 type Match struct {
-	Segment store.Segment
+	Segment records.Segment
 	Member  bool
 	Values  map[string]string
 	Err     string
@@ -364,16 +370,16 @@ type Match struct {
 // now if they have none yet) and every rule segment with the values it
 // reads.
 func (e *Engine) Customer(ctx context.Context, id string) (*View, error) {
-	c, err := e.Store.Customer(ctx, id)
+	c, err := e.repo.Customer(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if c == nil {
-		return nil, apperr.NotFound("customers/" + id)
+		return nil, apperr.NotFound(resname.Customers.Format(id))
 	}
 	if c.MergedInto != "" {
-		return nil, apperr.New(apperr.KindNotFound, "CUSTOMER_MERGED", "customers/%s was merged into customers/%s", id, c.MergedInto).
-			With("survivor", "customers/"+c.MergedInto)
+		return nil, errs.CustomerMerged.New("%s was merged into %s", resname.Customers.Format(id), resname.Customers.Format(c.MergedInto)).
+			With("survivor", resname.Customers.Format(c.MergedInto))
 	}
 	b, err := e.current(ctx)
 	if err != nil {
@@ -386,7 +392,7 @@ func (e *Engine) Customer(ctx context.Context, id string) (*View, error) {
 	now := e.Now().UTC()
 	s, f, members := grade(c, b, segs, now)
 	v := &View{Customer: c, Scores: s, Facts: f, Run: b.run, Time: now, Currency: b.currency, Exponent: b.exponent, WindowDays: b.thresholds.Params.WindowDays}
-	sc, err := e.Store.Score(ctx, b.run, id)
+	sc, err := e.repo.Score(ctx, b.run, id)
 	if err != nil {
 		return nil, err
 	}
@@ -418,7 +424,7 @@ type Preview struct {
 
 // Preview runs rule over every customer's current grades and metrics.
 func (e *Engine) Preview(ctx context.Context, rule string, sample int) (*Preview, error) {
-	r, err := rules.Compile("rule", rule)
+	r, err := e.compile("rule", rule)
 	if err != nil {
 		return nil, err
 	}
@@ -449,12 +455,12 @@ func (e *Engine) Preview(ctx context.Context, rule string, sample int) (*Preview
 			case err != nil:
 				p.Errors++
 				if p.FirstError == "" {
-					p.FirstError = fmt.Sprintf("customers/%s: %v", c.ID, err)
+					p.FirstError = fmt.Sprintf("%s: %v", resname.Customers.Format(c.ID), err)
 				}
 			case match:
 				p.Members++
 				if len(p.Sample) < sample {
-					p.Sample = append(p.Sample, "customers/"+c.ID)
+					p.Sample = append(p.Sample, resname.Customers.Format(c.ID))
 				}
 			}
 		}

@@ -14,36 +14,35 @@ import (
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/ids"
 	"github.com/opencrm/crm/pkg/money"
+	"github.com/opencrm/crm/services/segmentation/internal/errs"
 	"github.com/opencrm/crm/services/segmentation/internal/metrics"
 	"github.com/opencrm/crm/services/segmentation/internal/model"
-	"github.com/opencrm/crm/services/segmentation/internal/store"
+	"github.com/opencrm/crm/services/segmentation/internal/names"
+	"github.com/opencrm/crm/services/segmentation/internal/records"
 )
 
 // staleAfter is how long a run may go without a heartbeat before it is
 // taken for dead (its process stopped).
 const staleAfter = time.Minute
 
-// ErrRunInProgress is returned when a run is already running.
-var ErrRunInProgress = apperr.New(apperr.KindFailedPrecondition, "RUN_IN_PROGRESS", "a recompute run is in progress")
-
 func timestamp(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }
 
 // StartRun starts a recompute run in the background and returns it. While
-// one runs it is ErrRunInProgress with the run's name.
-func (e *Engine) StartRun(ctx context.Context, trigger string) (*store.Run, error) {
+// one runs it is errs.RunInProgress with the run's name.
+func (e *Engine) StartRun(ctx context.Context, trigger string) (*records.Run, error) {
 	st, err := e.Settings(ctx)
 	if err != nil {
 		return nil, err
 	}
 	now := e.Now().UTC().Truncate(time.Millisecond)
-	r := &store.Run{ID: ids.New(), State: store.RunRunning, Trigger: trigger, Start: now, Heartbeat: now,
+	r := &records.Run{ID: ids.New(), State: records.RunRunning, Trigger: trigger, Start: now, Heartbeat: now,
 		Currency: e.Currency, Exponent: money.Exponent(e.Currency)}
-	holder, err := e.Store.Lock(ctx, r.ID, now, now.Add(-staleAfter))
+	holder, err := e.repo.Lock(ctx, r.ID, now, now.Add(-staleAfter))
 	if err != nil {
 		return nil, err
 	}
 	if holder != "" {
-		return nil, ErrRunInProgress.With("run", "runs/"+holder)
+		return nil, errs.RunInProgress.New("a recompute run is in progress").With("run", names.Runs.Format(holder))
 	}
 	e.mu.Lock()
 	runCtx := e.runCtx
@@ -52,11 +51,11 @@ func (e *Engine) StartRun(ctx context.Context, trigger string) (*store.Run, erro
 	}
 	e.mu.Unlock()
 	if runCtx == nil {
-		return nil, errors.Join(apperr.Unavailable("the recompute worker", errors.New("not started yet")), e.Store.Unlock(ctx, r.ID))
+		return nil, errors.Join(apperr.Unavailable("the recompute worker", errors.New("not started yet")), e.repo.Unlock(ctx, r.ID))
 	}
-	if err := e.Store.InsertRun(ctx, r); err != nil {
+	if err := e.repo.InsertRun(ctx, r); err != nil {
 		e.runs.Done()
-		return nil, errors.Join(err, e.Store.Unlock(ctx, r.ID))
+		return nil, errors.Join(err, e.repo.Unlock(ctx, r.ID))
 	}
 	go func() {
 		defer e.runs.Done()
@@ -94,7 +93,7 @@ func (e *Engine) Serve(ctx context.Context) {
 }
 
 // finish executes a run and records how it ended.
-func (e *Engine) finish(ctx context.Context, r *store.Run, p model.Params) {
+func (e *Engine) finish(ctx context.Context, r *records.Run, p model.Params) {
 	log := e.Log.With("run", r.ID)
 	log.InfoContext(ctx, "recompute run started", "trigger", r.Trigger)
 	err := e.execute(ctx, r, p)
@@ -108,11 +107,11 @@ func (e *Engine) finish(ctx context.Context, r *store.Run, p model.Params) {
 		}
 		log.ErrorContext(ctx, "recompute run failed", "error", err)
 		// Scores first: a run recorded failed has none left.
-		if err := e.Store.DeleteRunScores(ctx, r.ID); err != nil {
+		if err := e.repo.DeleteRunScores(ctx, r.ID); err != nil {
 			log.ErrorContext(ctx, "deleting a failed run's scores", "error", err)
 		}
-		r.State, r.Error, r.End = store.RunFailed, err.Error(), e.Now().UTC()
-		if err := e.Store.SaveRun(ctx, r); err != nil {
+		r.State, r.Error, r.End = records.RunFailed, err.Error(), e.Now().UTC()
+		if err := e.repo.SaveRun(ctx, r); err != nil {
 			log.ErrorContext(ctx, "recording a failed run", "error", err)
 		}
 	} else {
@@ -124,18 +123,18 @@ func (e *Engine) finish(ctx context.Context, r *store.Run, p model.Params) {
 			log.ErrorContext(ctx, "settling a completed run", "error", err)
 		}
 	}
-	if err := e.Store.Unlock(ctx, r.ID); err != nil {
+	if err := e.repo.Unlock(ctx, r.ID); err != nil {
 		log.ErrorContext(ctx, "releasing the run lock", "error", err)
 	}
-	pending, err := e.Store.Pending(ctx)
-	if err != nil || !pending || r.State == store.RunFailed {
+	pending, err := e.repo.Pending(ctx)
+	if err != nil || !pending || r.State == records.RunFailed {
 		return
 	}
-	if err := e.Store.SetPending(ctx, false); err != nil {
+	if err := e.repo.SetPending(ctx, false); err != nil {
 		log.ErrorContext(ctx, "clearing the pending run", "error", err)
 		return
 	}
-	if _, err := e.StartRun(ctx, store.TriggerSegments); err != nil && !errors.Is(err, ErrRunInProgress) {
+	if _, err := e.StartRun(ctx, records.TriggerSegments); err != nil && !errors.Is(err, errs.RunInProgress) {
 		log.ErrorContext(ctx, "starting the pending run", "error", err)
 	}
 }
@@ -155,10 +154,10 @@ func (t *timer) dbCall(f func() error) error {
 
 // execute scores the base in two passes and makes the result current;
 // finish then settles it.
-func (e *Engine) execute(ctx context.Context, r *store.Run, p model.Params) error {
+func (e *Engine) execute(ctx context.Context, r *records.Run, p model.Params) error {
 	tm := &timer{start: time.Now()}
 	now := r.Start
-	prev, err := e.Store.Current(ctx)
+	prev, err := e.repo.Current(ctx)
 	if err != nil {
 		return err
 	}
@@ -195,7 +194,7 @@ func (e *Engine) execute(ctx context.Context, r *store.Run, p model.Params) erro
 	olds := e.join(ctx, prev)
 	defer olds.stop()
 	if err := e.walk(ctx, tm, false, func(page []metrics.Customer) error {
-		var old map[string]store.Score
+		var old map[string]records.Score
 		if err := tm.dbCall(func() error {
 			var err error
 			old, err = olds.upTo(page[len(page)-1].ID)
@@ -203,8 +202,8 @@ func (e *Engine) execute(ctx context.Context, r *store.Run, p model.Params) erro
 		}); err != nil {
 			return err
 		}
-		docs := make([]store.Score, 0, len(page))
-		var changes []store.Change
+		docs := make([]records.Score, 0, len(page))
+		var changes []records.Change
 		graded := GradeBatch(page, &b.thresholds, b.exponent, rs, now)
 		for i := range page {
 			c := &page[i]
@@ -213,20 +212,20 @@ func (e *Engine) execute(ctx context.Context, r *store.Run, p model.Params) erro
 			for _, m := range members {
 				sizes[m]++
 			}
-			docs = append(docs, store.Score{ID: store.ScoreID(r.ID, c.ID), Run: r.ID, Customer: c.ID, Scores: s, Segments: members, Time: now})
+			docs = append(docs, records.Score{ID: records.ScoreID(r.ID, c.ID), Run: r.ID, Customer: c.ID, Scores: s, Segments: members, Time: now})
 			entered, left := diff(old[c.ID].Segments, members)
 			for _, sg := range entered {
-				changes = append(changes, store.Change{ID: r.ID + "/" + c.ID + "/" + sg, Run: r.ID, Customer: c.ID, Segment: sg, Entered: true})
+				changes = append(changes, records.Change{ID: r.ID + "/" + c.ID + "/" + sg, Run: r.ID, Customer: c.ID, Segment: sg, Entered: true})
 			}
 			for _, sg := range left {
-				changes = append(changes, store.Change{ID: r.ID + "/" + c.ID + "/" + sg, Run: r.ID, Customer: c.ID, Segment: sg})
+				changes = append(changes, records.Change{ID: r.ID + "/" + c.ID + "/" + sg, Run: r.ID, Customer: c.ID, Segment: sg})
 			}
 		}
 		if err := tm.dbCall(func() error {
-			if err := e.Store.InsertScores(ctx, docs); err != nil {
+			if err := e.repo.InsertScores(ctx, docs); err != nil {
 				return err
 			}
-			return e.Store.InsertChanges(ctx, changes)
+			return e.repo.InsertChanges(ctx, changes)
 		}); err != nil {
 			return err
 		}
@@ -239,52 +238,52 @@ func (e *Engine) execute(ctx context.Context, r *store.Run, p model.Params) erro
 	r.Thresholds = &th
 	r.Report = tally.r
 	r.SegmentSizes = sizes
-	r.State, r.End = store.RunSucceeded, e.Now().UTC()
+	r.State, r.End = records.RunSucceeded, e.Now().UTC()
 	elapsed := time.Since(tm.start)
 	r.DatabaseSeconds, r.ComputeSeconds = tm.db.Seconds(), (elapsed - tm.db).Seconds()
 	// Recorded as succeeded before it becomes current: Recover makes the
 	// newest succeeded run current if a crash falls between the two.
-	if err := e.Store.SaveRun(ctx, r); err != nil {
+	if err := e.repo.SaveRun(ctx, r); err != nil {
 		return err
 	}
-	return e.Store.SetCurrent(ctx, r.ID)
+	return e.repo.SetCurrent(ctx, r.ID)
 }
 
 // beat records progress and renews the lock; a run whose lock another
 // took over stops.
-func (e *Engine) beat(ctx context.Context, r *store.Run, tm *timer) error {
+func (e *Engine) beat(ctx context.Context, r *records.Run, tm *timer) error {
 	return tm.dbCall(func() error {
 		now := e.Now().UTC()
-		ok, err := e.Store.Beat(ctx, r.ID, now)
+		ok, err := e.repo.Beat(ctx, r.ID, now)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return errors.New("the run lock was taken over (no heartbeat for a minute)")
 		}
-		return e.Store.Progress(ctx, r.ID, r.Processed, r.Total, now)
+		return e.repo.Progress(ctx, r.ID, r.Processed, r.Total, now)
 	})
 }
 
 // settle finishes a current run: records segment sizes, publishes its
 // membership changes and RunCompleted, rescores customers whose metrics
 // changed since it started, and deletes other runs' scores.
-func (e *Engine) settle(ctx context.Context, r *store.Run) error {
-	if err := e.Store.RecordSizes(ctx, r.ID, r.End, r.SegmentSizes); err != nil {
+func (e *Engine) settle(ctx context.Context, r *records.Run) error {
+	if err := e.repo.RecordSizes(ctx, r.ID, r.End, r.SegmentSizes); err != nil {
 		return err
 	}
 	if err := e.publishChanges(ctx, r.ID); err != nil {
 		return err
 	}
-	done, err := feed.NewPending(ctx, "runs/"+r.ID, &segmentationv1.RunCompleted{Run: "runs/" + r.ID, Customers: r.Total, MembershipChanges: r.MembershipChanges}, e.Now())
+	done, err := feed.NewPending(ctx, names.Runs.Format(r.ID), &segmentationv1.RunCompleted{Run: names.Runs.Format(r.ID), Customers: r.Total, MembershipChanges: r.MembershipChanges}, e.Now())
 	if err != nil {
 		return err
 	}
 	done.ID = "run-completed/" + r.ID
-	if err := e.Store.Feed.Append(ctx, done); err != nil {
+	if err := e.events.Append(ctx, done); err != nil {
 		return err
 	}
-	changed, err := e.Store.ChangedSince(ctx, r.Start)
+	changed, err := e.repo.ChangedSince(ctx, r.Start)
 	if err != nil {
 		return err
 	}
@@ -293,13 +292,13 @@ func (e *Engine) settle(ctx context.Context, r *store.Run) error {
 			return fmt.Errorf("rescore customers/%s changed during the run: %w", id, err)
 		}
 	}
-	stale, err := e.Store.StaleRuns(ctx, r.ID)
+	stale, err := e.repo.StaleRuns(ctx, r.ID)
 	if err != nil {
 		return err
 	}
 	slices.Sort(stale)
 	for _, id := range slices.Compact(stale) {
-		if err := e.Store.DeleteRunScores(ctx, id); err != nil {
+		if err := e.repo.DeleteRunScores(ctx, id); err != nil {
 			return err
 		}
 	}
@@ -312,7 +311,7 @@ func (e *Engine) settle(ctx context.Context, r *store.Run) error {
 func (e *Engine) publishChanges(ctx context.Context, run string) error {
 	now := e.Now().UTC()
 	for {
-		cs, err := e.Store.Changes(ctx, run, 500)
+		cs, err := e.repo.Changes(ctx, run, 500)
 		if err != nil || len(cs) == 0 {
 			return err
 		}
@@ -325,10 +324,10 @@ func (e *Engine) publishChanges(ctx context.Context, run string) error {
 			ev.ID = "membership/" + c.ID
 			evs[i] = ev
 		}
-		if err := e.Store.Feed.Append(ctx, evs...); err != nil {
+		if err := e.events.Append(ctx, evs...); err != nil {
 			return err
 		}
-		if err := e.Store.DeleteChanges(ctx, cs); err != nil {
+		if err := e.repo.DeleteChanges(ctx, cs); err != nil {
 			return err
 		}
 	}
@@ -338,7 +337,7 @@ func (e *Engine) publishChanges(ctx context.Context, run string) error {
 // are failed and their scores deleted, a succeeded run that did not become
 // current does, and a current run's unpublished changes are published.
 func (e *Engine) Recover(ctx context.Context) error {
-	running, err := e.Store.RunningRuns(ctx)
+	running, err := e.repo.RunningRuns(ctx)
 	if err != nil {
 		return err
 	}
@@ -347,36 +346,36 @@ func (e *Engine) Recover(ctx context.Context) error {
 		if now.Sub(r.Heartbeat) < staleAfter {
 			continue
 		}
-		if err := e.Store.DeleteRunScores(ctx, r.ID); err != nil {
+		if err := e.repo.DeleteRunScores(ctx, r.ID); err != nil {
 			return err
 		}
-		r.State, r.Error, r.End = store.RunFailed, "interrupted: the process running it stopped", now
-		if err := e.Store.SaveRun(ctx, &r); err != nil {
+		r.State, r.Error, r.End = records.RunFailed, "interrupted: the process running it stopped", now
+		if err := e.repo.SaveRun(ctx, &r); err != nil {
 			return err
 		}
-		if err := e.Store.Unlock(ctx, r.ID); err != nil {
+		if err := e.repo.Unlock(ctx, r.ID); err != nil {
 			return err
 		}
 		e.Log.WarnContext(ctx, "marked an interrupted run failed", "run", r.ID)
 	}
-	runs, err := e.Store.Runs(ctx, nil, 20)
+	runs, err := e.repo.Runs(ctx, nil, 20)
 	if err != nil {
 		return err
 	}
-	cur, err := e.Store.Current(ctx)
+	cur, err := e.repo.Current(ctx)
 	if err != nil {
 		return err
 	}
 	for _, r := range runs {
-		if r.State != store.RunSucceeded {
+		if r.State != records.RunSucceeded {
 			continue
 		}
 		if r.ID != cur {
-			if err := e.Store.SetCurrent(ctx, r.ID); err != nil {
+			if err := e.repo.SetCurrent(ctx, r.ID); err != nil {
 				return err
 			}
 			e.Log.WarnContext(ctx, "made the newest completed run current", "run", r.ID)
-			full, err := e.Store.Run(ctx, r.ID)
+			full, err := e.repo.Run(ctx, r.ID)
 			if err != nil {
 				return err
 			}
@@ -397,14 +396,14 @@ func (e *Engine) Schedule(ctx context.Context) error {
 	if err != nil || st.Interval <= 0 {
 		return err
 	}
-	last, err := e.Store.Runs(ctx, nil, 1)
+	last, err := e.repo.Runs(ctx, nil, 1)
 	if err != nil {
 		return err
 	}
 	if len(last) > 0 && e.Now().Sub(last[0].Start) < time.Duration(st.Interval)*time.Minute {
 		return nil
 	}
-	if _, err := e.StartRun(ctx, store.TriggerSchedule); err != nil && !errors.Is(err, ErrRunInProgress) {
+	if _, err := e.StartRun(ctx, records.TriggerSchedule); err != nil && !errors.Is(err, errs.RunInProgress) {
 		return err
 	}
 	return nil
@@ -414,9 +413,9 @@ func (e *Engine) Schedule(ctx context.Context) error {
 // marks one pending after the run in progress. It returns the run
 // started, if any.
 func (e *Engine) SegmentsChanged(ctx context.Context) (string, error) {
-	r, err := e.StartRun(ctx, store.TriggerSegments)
-	if errors.Is(err, ErrRunInProgress) {
-		return "", e.Store.SetPending(ctx, true)
+	r, err := e.StartRun(ctx, records.TriggerSegments)
+	if errors.Is(err, errs.RunInProgress) {
+		return "", e.repo.SetPending(ctx, true)
 	}
 	if err != nil {
 		return "", err

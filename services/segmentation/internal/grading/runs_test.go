@@ -12,7 +12,9 @@ import (
 	"github.com/opencrm/crm/pkg/dbtest"
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/services/segmentation/internal/celfacts"
 	"github.com/opencrm/crm/services/segmentation/internal/metrics"
+	"github.com/opencrm/crm/services/segmentation/internal/records"
 	"github.com/opencrm/crm/services/segmentation/internal/store"
 )
 
@@ -37,11 +39,11 @@ func base(t *testing.T, st *store.Store, n int) {
 func engine(t *testing.T, c mongox.Config, now func() time.Time) (*Engine, *store.Store) {
 	t.Helper()
 	db := dbtest.Open(t, c)
-	st := store.New(db, feed.NewProducer(db))
+	st := store.New(db)
 	if err := mongox.EnsureIndexes(context.Background(), db, store.Indexes()); err != nil {
 		t.Fatal(err)
 	}
-	e := NewEngine(st, slog.New(slog.NewTextHandler(io.Discard, nil)), "EUR")
+	e := NewEngine(st, feed.NewProducer(db), celfacts.Compile, slog.New(slog.NewTextHandler(io.Discard, nil)), "EUR")
 	e.Now, e.Batch = now, 3
 	return e, st
 }
@@ -54,7 +56,7 @@ func serve(e *Engine) (stop func()) {
 	return func() { cancel(); <-done }
 }
 
-func waitRun(t *testing.T, st *store.Store, id string) *store.Run {
+func waitRun(t *testing.T, st *store.Store, id string) *records.Run {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -67,7 +69,7 @@ func waitRun(t *testing.T, st *store.Store, id string) *store.Run {
 			t.Fatal(err)
 		}
 		// A succeeded run is done once it is current.
-		if r.State == store.RunFailed || (r.State == store.RunSucceeded && cur == id) {
+		if r.State == records.RunFailed || (r.State == records.RunSucceeded && cur == id) {
 			return r
 		}
 		if time.Now().After(deadline) {
@@ -85,11 +87,11 @@ func TestStopMidRunLeavesTheLastResult(t *testing.T) {
 	first, st := engine(t, cfg, func() time.Time { return day0 })
 	base(t, st, 20)
 	stop := serve(first)
-	r1, err := first.StartRun(ctx, store.TriggerManual)
+	r1, err := first.StartRun(ctx, records.TriggerManual)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := waitRun(t, st, r1.ID); r.State != store.RunSucceeded {
+	if r := waitRun(t, st, r1.ID); r.State != records.RunSucceeded {
 		t.Fatalf("first run: %s %s", r.State, r.Error)
 	}
 	stop()
@@ -105,12 +107,12 @@ func TestStopMidRunLeavesTheLastResult(t *testing.T) {
 		return day0.Add(time.Hour)
 	})
 	stopSecond = serve(second)
-	r2, err := second.StartRun(ctx, store.TriggerManual)
+	r2, err := second.StartRun(ctx, records.TriggerManual)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := waitRun(t, st, r2.ID)
-	if r.State != store.RunFailed || r.Processed == 0 || r.Processed >= 20 {
+	if r.State != records.RunFailed || r.Processed == 0 || r.Processed >= 20 {
 		t.Fatalf("interrupted run: state %s, processed %d of %d", r.State, r.Processed, r.Total)
 	}
 	if cur, _ := st.Current(ctx); cur != r1.ID {
@@ -122,11 +124,11 @@ func TestStopMidRunLeavesTheLastResult(t *testing.T) {
 	// Restarted, the service runs again from a consistent state.
 	third, _ := engine(t, cfg, func() time.Time { return day0.Add(2 * time.Hour) })
 	defer serve(third)()
-	r3, err := third.StartRun(ctx, store.TriggerManual)
+	r3, err := third.StartRun(ctx, records.TriggerManual)
 	if err != nil {
 		t.Fatalf("start after the interruption: %v", err)
 	}
-	if r := waitRun(t, st, r3.ID); r.State != store.RunSucceeded || r.Processed != 20 || r.Report.Customers != 20 {
+	if r := waitRun(t, st, r3.ID); r.State != records.RunSucceeded || r.Processed != 20 || r.Report.Customers != 20 {
 		t.Fatalf("run after restart: %+v", r)
 	}
 	// Settling the run deletes older runs' scores.
@@ -153,35 +155,35 @@ func TestKilledRunIsRecovered(t *testing.T) {
 	e, st := engine(t, dbtest.Config(t), func() time.Time { return now })
 	base(t, st, 5)
 	// What the killed process left: the lock, the run, some scores.
-	dead := &store.Run{ID: "dead", State: store.RunRunning, Start: now, Heartbeat: now, Trigger: store.TriggerManual}
+	dead := &records.Run{ID: "dead", State: records.RunRunning, Start: now, Heartbeat: now, Trigger: records.TriggerManual}
 	if holder, err := st.Lock(ctx, dead.ID, now, now.Add(-time.Minute)); err != nil || holder != "" {
 		t.Fatal(holder, err)
 	}
 	if err := st.InsertRun(ctx, dead); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.InsertScores(ctx, []store.Score{{ID: store.ScoreID("dead", "caa"), Run: "dead", Customer: "caa", Time: now}}); err != nil {
+	if err := st.InsertScores(ctx, []records.Score{{ID: records.ScoreID("dead", "caa"), Run: "dead", Customer: "caa", Time: now}}); err != nil {
 		t.Fatal(err)
 	}
 	defer serve(e)()
-	if _, err := e.StartRun(ctx, store.TriggerManual); err == nil {
+	if _, err := e.StartRun(ctx, records.TriggerManual); err == nil {
 		t.Fatal("a run started while a live-looking run held the lock")
 	}
 	now = now.Add(2 * time.Minute)
 	if err := e.Recover(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if r, _ := st.Run(ctx, "dead"); r.State != store.RunFailed {
+	if r, _ := st.Run(ctx, "dead"); r.State != records.RunFailed {
 		t.Fatalf("dead run is %s", r.State)
 	}
 	if left, _ := st.StaleRuns(ctx, ""); len(left) != 0 {
 		t.Fatalf("dead run's scores remain: %v", left)
 	}
-	r, err := e.StartRun(ctx, store.TriggerManual)
+	r, err := e.StartRun(ctx, records.TriggerManual)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := waitRun(t, st, r.ID); r.State != store.RunSucceeded {
+	if r := waitRun(t, st, r.ID); r.State != records.RunSucceeded {
 		t.Fatalf("run after recovery: %s %s", r.State, r.Error)
 	}
 }

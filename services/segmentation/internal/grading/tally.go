@@ -2,16 +2,16 @@ package grading
 
 import (
 	"github.com/opencrm/crm/services/segmentation/internal/model"
-	"github.com/opencrm/crm/services/segmentation/internal/store"
+	"github.com/opencrm/crm/services/segmentation/internal/records"
 )
 
 // tally counts a run's grades for its report.
 type tally struct {
-	r *store.Report
+	r *records.Report
 }
 
 func newTally(p model.Params) *tally {
-	r := &store.Report{RFMSegments: map[string]int64{}, ValueMatrix: map[string]int64{}, Pyramid: map[string]int64{},
+	r := &records.Report{RFMSegments: map[string]int64{}, ValueMatrix: map[string]int64{}, Pyramid: map[string]int64{},
 		ABC: map[string]int64{}, Stages: map[string]int64{}, Trends: map[string]int64{}}
 	for _, b := range p.Pyramid.Bands {
 		r.Pyramid[b.Name] = 0

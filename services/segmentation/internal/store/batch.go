@@ -9,6 +9,7 @@ import (
 
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/services/segmentation/internal/metrics"
+	"github.com/opencrm/crm/services/segmentation/internal/records"
 )
 
 // Reads and writes of many documents at once, for a batch of feed events:
@@ -37,20 +38,20 @@ func (s *Store) CustomersByID(ctx context.Context, ids []string) (map[string]*me
 
 // ScoresByCustomer reads those customers' scores in a run, by customer;
 // a customer without one is absent.
-func (s *Store) ScoresByCustomer(ctx context.Context, run string, customers []string) (map[string]Score, error) {
-	out := make(map[string]Score, len(customers))
+func (s *Store) ScoresByCustomer(ctx context.Context, run string, customers []string) (map[string]records.Score, error) {
+	out := make(map[string]records.Score, len(customers))
 	if len(customers) == 0 {
 		return out, nil
 	}
 	ids := make([]string, len(customers))
 	for i, c := range customers {
-		ids[i] = ScoreID(run, c)
+		ids[i] = records.ScoreID(run, c)
 	}
 	cur, err := s.scores.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
 	if err != nil {
 		return nil, mongox.Wrap("read scores", err)
 	}
-	var docs []Score
+	var docs []records.Score
 	if err := cur.All(ctx, &docs); err != nil {
 		return nil, mongox.Wrap("read scores", err)
 	}
@@ -61,7 +62,7 @@ func (s *Store) ScoresByCustomer(ctx context.Context, run string, customers []st
 }
 
 // ReplaceScores writes customers' rescored grades in one call.
-func (s *Store) ReplaceScores(ctx context.Context, scs []Score) error {
+func (s *Store) ReplaceScores(ctx context.Context, scs []records.Score) error {
 	if len(scs) == 0 {
 		return nil
 	}

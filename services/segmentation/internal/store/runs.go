@@ -8,83 +8,31 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/opencrm/crm/pkg/mongox"
-	"github.com/opencrm/crm/services/segmentation/internal/model"
+	"github.com/opencrm/crm/services/segmentation/internal/records"
 )
-
-// Run states and triggers, as the API names them.
-const (
-	RunRunning   = "running"
-	RunSucceeded = "succeeded"
-	RunFailed    = "failed"
-
-	TriggerManual   = "manual"
-	TriggerSchedule = "scheduled"
-	TriggerSegments = "segments_changed"
-)
-
-// Run is a recompute run.
-type Run struct {
-	ID        string    `bson:"_id"`
-	State     string    `bson:"state"`
-	Trigger   string    `bson:"trigger"`
-	Start     time.Time `bson:"start"`
-	End       time.Time `bson:"end,omitempty"`
-	Heartbeat time.Time `bson:"heartbeat"`
-	Processed int64     `bson:"processed"`
-	Total     int64     `bson:"total"`
-	Error     string    `bson:"error,omitempty"`
-	// Thresholds grade customers between runs once this run is current.
-	Thresholds *model.Thresholds `bson:"thresholds,omitempty"`
-	Report     *Report           `bson:"report,omitempty"`
-	// Currency and Exponent are the scored currency and its minor-unit
-	// digits.
-	Currency          string           `bson:"currency"`
-	Exponent          int              `bson:"exponent"`
-	DatabaseSeconds   float64          `bson:"database_seconds"`
-	ComputeSeconds    float64          `bson:"compute_seconds"`
-	SegmentSizes      map[string]int64 `bson:"segment_sizes,omitempty"`
-	MembershipChanges int64            `bson:"membership_changes"`
-	// Segments are the rule segments (id -> version) the run evaluated.
-	Segments map[string]int64 `bson:"segments,omitempty"`
-}
-
-// Report holds a run's distributions.
-type Report struct {
-	Customers     int64            `bson:"customers"`
-	Prospects     int64            `bson:"prospects"`
-	Grid          [25]int64        `bson:"grid"` // [5*(recency-1) + fm-1]
-	RFMSegments   map[string]int64 `bson:"rfm_segments"`
-	ValueMatrix   map[string]int64 `bson:"value_matrix"`
-	Pyramid       map[string]int64 `bson:"pyramid"`
-	ABC           map[string]int64 `bson:"abc"`
-	Stages        map[string]int64 `bson:"stages"`
-	Trends        map[string]int64 `bson:"trends"`
-	ChurnWarnings int64            `bson:"churn_warnings"`
-	Equity        float64          `bson:"equity"`
-}
 
 // InsertRun records a new run.
-func (s *Store) InsertRun(ctx context.Context, r *Run) error {
+func (s *Store) InsertRun(ctx context.Context, r *records.Run) error {
 	_, err := s.runs.InsertOne(ctx, r)
 	return mongox.Wrap("insert run", err)
 }
 
 // SaveRun rewrites a run.
-func (s *Store) SaveRun(ctx context.Context, r *Run) error {
+func (s *Store) SaveRun(ctx context.Context, r *records.Run) error {
 	_, err := s.runs.ReplaceOne(ctx, bson.D{{Key: "_id", Value: r.ID}}, r)
 	return mongox.Wrap("save run", err)
 }
 
 // Progress records a running run's progress and heartbeat.
 func (s *Store) Progress(ctx context.Context, id string, processed, total int64, now time.Time) error {
-	_, err := s.runs.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "state", Value: RunRunning}},
+	_, err := s.runs.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "state", Value: records.RunRunning}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "processed", Value: processed}, {Key: "total", Value: total}, {Key: "heartbeat", Value: now}}}})
 	return mongox.Wrap("record run progress", err)
 }
 
 // Run reads a run; nil when there is none.
-func (s *Store) Run(ctx context.Context, id string) (*Run, error) {
-	var r Run
+func (s *Store) Run(ctx context.Context, id string) (*records.Run, error) {
+	var r records.Run
 	err := s.runs.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r)
 	if mongox.IsNotFound(err) {
 		return nil, nil
@@ -108,15 +56,9 @@ func (s *Store) RunSegments(ctx context.Context, id string) (map[string]int64, e
 	return r.Segments, mongox.Wrap("read run", err)
 }
 
-// RunPos is a run's position in the newest-first order.
-type RunPos struct {
-	Start time.Time `json:"s"`
-	ID    string    `json:"i"`
-}
-
 // Runs lists up to limit runs after pos (nil: from the newest), newest
 // first, without their thresholds.
-func (s *Store) Runs(ctx context.Context, after *RunPos, limit int64) ([]Run, error) {
+func (s *Store) Runs(ctx context.Context, after *records.RunPos, limit int64) ([]records.Run, error) {
 	filter := bson.D{}
 	if after != nil {
 		filter = bson.D{{Key: "$or", Value: bson.A{
@@ -129,7 +71,7 @@ func (s *Store) Runs(ctx context.Context, after *RunPos, limit int64) ([]Run, er
 	if err != nil {
 		return nil, mongox.Wrap("list runs", err)
 	}
-	var out []Run
+	var out []records.Run
 	if err := cur.All(ctx, &out); err != nil {
 		return nil, mongox.Wrap("list runs", err)
 	}
@@ -137,12 +79,12 @@ func (s *Store) Runs(ctx context.Context, after *RunPos, limit int64) ([]Run, er
 }
 
 // RunningRuns lists runs recorded as running.
-func (s *Store) RunningRuns(ctx context.Context) ([]Run, error) {
-	cur, err := s.runs.Find(ctx, bson.D{{Key: "state", Value: RunRunning}}, options.Find().SetProjection(bson.D{{Key: "thresholds", Value: 0}}))
+func (s *Store) RunningRuns(ctx context.Context) ([]records.Run, error) {
+	cur, err := s.runs.Find(ctx, bson.D{{Key: "state", Value: records.RunRunning}}, options.Find().SetProjection(bson.D{{Key: "thresholds", Value: 0}}))
 	if err != nil {
 		return nil, mongox.Wrap("find running runs", err)
 	}
-	var out []Run
+	var out []records.Run
 	if err := cur.All(ctx, &out); err != nil {
 		return nil, mongox.Wrap("find running runs", err)
 	}
@@ -240,18 +182,9 @@ func (s *Store) Pending(ctx context.Context) (bool, error) {
 	return d.Pending, mongox.Wrap("read the pending run", err)
 }
 
-// Settings are the stored model settings.
-type Settings struct {
-	ID       string       `bson:"_id"`
-	Params   model.Params `bson:"params"`
-	Interval int          `bson:"interval_minutes"`
-	Version  int64        `bson:"version"`
-	Updated  time.Time    `bson:"updated"`
-}
-
 // Settings reads the settings; nil when never saved.
-func (s *Store) Settings(ctx context.Context) (*Settings, error) {
-	var st Settings
+func (s *Store) Settings(ctx context.Context) (*records.Settings, error) {
+	var st records.Settings
 	err := s.state.FindOne(ctx, bson.D{{Key: "_id", Value: "settings"}}).Decode(&st)
 	if mongox.IsNotFound(err) {
 		return nil, nil
@@ -264,12 +197,12 @@ func (s *Store) Settings(ctx context.Context) (*Settings, error) {
 
 // SaveSettings writes the settings if their version is still prev (0:
 // never saved).
-func (s *Store) SaveSettings(ctx context.Context, st *Settings, prev int64) error {
+func (s *Store) SaveSettings(ctx context.Context, st *records.Settings, prev int64) error {
 	st.ID, st.Version = "settings", prev+1
 	if prev == 0 {
 		_, err := s.state.InsertOne(ctx, st)
 		if mongox.IsDuplicateKey(err) {
-			return ErrConflict
+			return records.ErrConflict
 		}
 		return mongox.Wrap("insert settings", err)
 	}
@@ -278,7 +211,7 @@ func (s *Store) SaveSettings(ctx context.Context, st *Settings, prev int64) erro
 		return mongox.Wrap("save settings", err)
 	}
 	if res.MatchedCount == 0 {
-		return ErrConflict
+		return records.ErrConflict
 	}
 	return nil
 }

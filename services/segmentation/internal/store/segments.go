@@ -8,41 +8,28 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/services/segmentation/internal/records"
 )
 
-// Segment is a rule segment.
-type Segment struct {
-	ID          string    `bson:"_id"`
-	DisplayName string    `bson:"display_name"`
-	Description string    `bson:"description"`
-	Rule        string    `bson:"rule"`
-	Version     int64     `bson:"version"`
-	Created     time.Time `bson:"created"`
-	Updated     time.Time `bson:"updated"`
-	// RuleVersion changes with the rule only: a run that evaluated this
-	// version over the base makes the segment evaluated.
-	RuleVersion int64 `bson:"rule_version"`
-}
-
 // InsertSegment creates a segment; ErrConflict when the id is taken.
-func (s *Store) InsertSegment(ctx context.Context, sg *Segment) error {
+func (s *Store) InsertSegment(ctx context.Context, sg *records.Segment) error {
 	sg.Version = 1
 	_, err := s.segments.InsertOne(ctx, sg)
 	if mongox.IsDuplicateKey(err) {
-		return ErrConflict
+		return records.ErrConflict
 	}
 	return mongox.Wrap("insert segment", err)
 }
 
 // SaveSegment rewrites a segment if its version is still prev.
-func (s *Store) SaveSegment(ctx context.Context, sg *Segment, prev int64) error {
+func (s *Store) SaveSegment(ctx context.Context, sg *records.Segment, prev int64) error {
 	sg.Version = prev + 1
 	res, err := s.segments.ReplaceOne(ctx, bson.D{{Key: "_id", Value: sg.ID}, {Key: "version", Value: prev}}, sg)
 	if err != nil {
 		return mongox.Wrap("save segment", err)
 	}
 	if res.MatchedCount == 0 {
-		return ErrConflict
+		return records.ErrConflict
 	}
 	return nil
 }
@@ -62,8 +49,8 @@ func (s *Store) DeleteSegment(ctx context.Context, id string, prev int64) (bool,
 }
 
 // Segment reads a segment; nil when there is none.
-func (s *Store) Segment(ctx context.Context, id string) (*Segment, error) {
-	var sg Segment
+func (s *Store) Segment(ctx context.Context, id string) (*records.Segment, error) {
+	var sg records.Segment
 	err := s.segments.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&sg)
 	if mongox.IsNotFound(err) {
 		return nil, nil
@@ -76,39 +63,24 @@ func (s *Store) Segment(ctx context.Context, id string) (*Segment, error) {
 
 // Segments lists up to limit segments after the id after, by id (limit 0:
 // all).
-func (s *Store) Segments(ctx context.Context, after string, limit int64) ([]Segment, error) {
+func (s *Store) Segments(ctx context.Context, after string, limit int64) ([]records.Segment, error) {
 	cur, err := s.segments.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}},
 		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(limit))
 	if err != nil {
 		return nil, mongox.Wrap("list segments", err)
 	}
-	var out []Segment
+	var out []records.Segment
 	if err := cur.All(ctx, &out); err != nil {
 		return nil, mongox.Wrap("list segments", err)
 	}
 	return out, nil
 }
 
-// Size is a segment's size when a run completed.
-type Size struct {
-	ID      string    `bson:"_id"` // segment/run
-	Segment string    `bson:"seg"`
-	Run     string    `bson:"run"`
-	Time    time.Time `bson:"time"`
-	Count   int64     `bson:"count"`
-}
-
-// SizePos is a size's position in the newest-first order.
-type SizePos struct {
-	Time time.Time `json:"t"`
-	ID   string    `json:"i"`
-}
-
 // RecordSizes keeps the segment sizes of a completed run.
 func (s *Store) RecordSizes(ctx context.Context, run string, at time.Time, sizes map[string]int64) error {
 	for seg, n := range sizes {
 		_, err := s.sizes.ReplaceOne(ctx, bson.D{{Key: "_id", Value: seg + "/" + run}},
-			Size{ID: seg + "/" + run, Segment: seg, Run: run, Time: at, Count: n}, options.Replace().SetUpsert(true))
+			records.Size{ID: seg + "/" + run, Segment: seg, Run: run, Time: at, Count: n}, options.Replace().SetUpsert(true))
 		if err != nil {
 			return mongox.Wrap("record segment size", err)
 		}
@@ -118,7 +90,7 @@ func (s *Store) RecordSizes(ctx context.Context, run string, at time.Time, sizes
 
 // Sizes lists a segment's sizes after pos (nil: from the newest), newest
 // first.
-func (s *Store) Sizes(ctx context.Context, segment string, after *SizePos, limit int64) ([]Size, error) {
+func (s *Store) Sizes(ctx context.Context, segment string, after *records.SizePos, limit int64) ([]records.Size, error) {
 	filter := bson.D{{Key: "seg", Value: segment}}
 	if after != nil {
 		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
@@ -130,7 +102,7 @@ func (s *Store) Sizes(ctx context.Context, segment string, after *SizePos, limit
 	if err != nil {
 		return nil, mongox.Wrap("list segment sizes", err)
 	}
-	var out []Size
+	var out []records.Size
 	if err := cur.All(ctx, &out); err != nil {
 		return nil, mongox.Wrap("list segment sizes", err)
 	}

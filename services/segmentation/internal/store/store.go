@@ -6,7 +6,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"iter"
 	"time"
 
@@ -17,7 +16,7 @@ import (
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/services/segmentation/internal/metrics"
-	"github.com/opencrm/crm/services/segmentation/internal/model"
+	"github.com/opencrm/crm/services/segmentation/internal/records"
 )
 
 // Collections.
@@ -31,20 +30,15 @@ const (
 	changesColl   = "membership_changes"
 )
 
-// ErrConflict means a document changed since it was read.
-var ErrConflict = errors.New("changed concurrently")
-
 // Store is segmentation's database.
 type Store struct {
 	db                                                       *mongo.Database
 	customers, scores, runs, state, segments, sizes, changes *mongo.Collection
-	Feed                                                     *feed.Producer
 }
 
 // New returns the store of db.
-func New(db *mongo.Database, p *feed.Producer) *Store {
+func New(db *mongo.Database) *Store {
 	return &Store{
-		Feed:      p,
 		customers: db.Collection(customersColl), scores: db.Collection(scoresColl), runs: db.Collection(runsColl),
 		state: db.Collection(stateColl), segments: db.Collection(segmentsColl), sizes: db.Collection(sizesColl),
 		changes: db.Collection(changesColl),
@@ -91,7 +85,7 @@ func (s *Store) SaveCustomer(ctx context.Context, c *metrics.Customer, prev int6
 	if prev == 0 {
 		_, err := s.customers.InsertOne(ctx, c)
 		if mongox.IsDuplicateKey(err) {
-			return ErrConflict
+			return records.ErrConflict
 		}
 		return mongox.Wrap("insert metrics", err)
 	}
@@ -100,7 +94,7 @@ func (s *Store) SaveCustomer(ctx context.Context, c *metrics.Customer, prev int6
 		return mongox.Wrap("replace metrics", err)
 	}
 	if res.MatchedCount == 0 {
-		return ErrConflict
+		return records.ErrConflict
 	}
 	return nil
 }
@@ -145,9 +139,9 @@ func (s *Store) Customers(ctx context.Context, light bool, size int) iter.Seq2[[
 }
 
 // RunScores streams a run's scores by customer id, in batches of size.
-func (s *Store) RunScores(ctx context.Context, run string, size int) iter.Seq2[[]Score, error] {
+func (s *Store) RunScores(ctx context.Context, run string, size int) iter.Seq2[[]records.Score, error] {
 	o := options.Find().SetSort(bson.D{{Key: "c", Value: 1}}).SetBatchSize(int32(size))
-	return batches[Score](ctx, s.scores, bson.D{{Key: "run", Value: run}}, o, size, "read scores")
+	return batches[records.Score](ctx, s.scores, bson.D{{Key: "run", Value: run}}, o, size, "read scores")
 }
 
 // batches runs one find and yields its documents in batches of size.
@@ -188,38 +182,25 @@ func (s *Store) ChangedSince(ctx context.Context, t time.Time) ([]string, error)
 	return mongox.IDs(ctx, s.customers, bson.D{{Key: "updated", Value: bson.D{{Key: "$gte", Value: t}}}, {Key: "merged_into", Value: nil}}, 0)
 }
 
-// Score is one customer's grades in one run, with their rule segments.
-type Score struct {
-	ID       string       `bson:"_id"` // run/customer
-	Run      string       `bson:"run"`
-	Customer string       `bson:"c"`
-	Scores   model.Scores `bson:"s"`
-	Segments []string     `bson:"seg"`
-	Time     time.Time    `bson:"t"`
-}
-
-// ScoreID is the _id of a customer's score in a run.
-func ScoreID(run, customer string) string { return run + "/" + customer }
-
 // Score reads a customer's score in a run; the zero Score when there is
 // none.
-func (s *Store) Score(ctx context.Context, run, customer string) (Score, error) {
-	var sc Score
-	err := s.scores.FindOne(ctx, bson.D{{Key: "_id", Value: ScoreID(run, customer)}}).Decode(&sc)
+func (s *Store) Score(ctx context.Context, run, customer string) (records.Score, error) {
+	var sc records.Score
+	err := s.scores.FindOne(ctx, bson.D{{Key: "_id", Value: records.ScoreID(run, customer)}}).Decode(&sc)
 	if mongox.IsNotFound(err) {
-		return Score{}, nil
+		return records.Score{}, nil
 	}
 	return sc, mongox.Wrap("read score", err)
 }
 
 // InsertScores writes a batch of a run's scores; documents written
 // before (a retried batch) are kept.
-func (s *Store) InsertScores(ctx context.Context, docs []Score) error {
+func (s *Store) InsertScores(ctx context.Context, docs []records.Score) error {
 	return mongox.InsertNew(ctx, s.scores, docs, "write scores")
 }
 
 // ReplaceScore writes one customer's rescored grades.
-func (s *Store) ReplaceScore(ctx context.Context, sc Score) error {
+func (s *Store) ReplaceScore(ctx context.Context, sc records.Score) error {
 	_, err := s.scores.ReplaceOne(ctx, bson.D{{Key: "_id", Value: sc.ID}}, sc, options.Replace().SetUpsert(true))
 	return mongox.Wrap("write score", err)
 }
@@ -255,34 +236,45 @@ func (s *Store) Members(ctx context.Context, run, segment, after string, limit i
 	return out, nil
 }
 
-// CountMembers counts a segment's members in a run.
-func (s *Store) CountMembers(ctx context.Context, run, segment string) (int64, error) {
-	n, err := s.scores.CountDocuments(ctx, bson.D{{Key: "run", Value: run}, {Key: "seg", Value: segment}})
-	return n, mongox.Wrap("count members", err)
-}
-
-// Change is a membership change found by a run, published once the run
-// is current.
-type Change struct {
-	ID       string `bson:"_id"` // run/customer/segment
-	Run      string `bson:"run"`
-	Customer string `bson:"c"`
-	Segment  string `bson:"seg"`
-	Entered  bool   `bson:"in"`
+// CountMembers counts the members of each of segments in a run, in one
+// aggregation; segments without members are missing.
+func (s *Store) CountMembers(ctx context.Context, run string, segments []string) (map[string]int64, error) {
+	in := bson.D{{Key: "$in", Value: segments}}
+	cur, err := s.scores.Aggregate(ctx, mongo.Pipeline{
+		{{Key: "$match", Value: bson.D{{Key: "run", Value: run}, {Key: "seg", Value: in}}}},
+		{{Key: "$unwind", Value: "$seg"}},
+		{{Key: "$match", Value: bson.D{{Key: "seg", Value: in}}}},
+		{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$seg"}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}},
+	})
+	if err != nil {
+		return nil, mongox.Wrap("count members", err)
+	}
+	var docs []struct {
+		Segment string `bson:"_id"`
+		N       int64  `bson:"n"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mongox.Wrap("count members", err)
+	}
+	out := make(map[string]int64, len(docs))
+	for _, d := range docs {
+		out[d.Segment] = d.N
+	}
+	return out, nil
 }
 
 // InsertChanges records a batch of a run's membership changes.
-func (s *Store) InsertChanges(ctx context.Context, cs []Change) error {
+func (s *Store) InsertChanges(ctx context.Context, cs []records.Change) error {
 	return mongox.InsertNew(ctx, s.changes, cs, "write membership changes")
 }
 
 // Changes reads up to limit of a run's unpublished membership changes.
-func (s *Store) Changes(ctx context.Context, run string, limit int64) ([]Change, error) {
+func (s *Store) Changes(ctx context.Context, run string, limit int64) ([]records.Change, error) {
 	cur, err := s.changes.Find(ctx, bson.D{{Key: "run", Value: run}}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(limit))
 	if err != nil {
 		return nil, mongox.Wrap("read membership changes", err)
 	}
-	var out []Change
+	var out []records.Change
 	if err := cur.All(ctx, &out); err != nil {
 		return nil, mongox.Wrap("read membership changes", err)
 	}
@@ -290,7 +282,7 @@ func (s *Store) Changes(ctx context.Context, run string, limit int64) ([]Change,
 }
 
 // DeleteChanges removes published changes.
-func (s *Store) DeleteChanges(ctx context.Context, cs []Change) error {
+func (s *Store) DeleteChanges(ctx context.Context, cs []records.Change) error {
 	ids := make(bson.A, len(cs))
 	for i, c := range cs {
 		ids[i] = c.ID

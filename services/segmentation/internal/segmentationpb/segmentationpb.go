@@ -1,4 +1,7 @@
-package api
+// Package segmentationpb converts between the API's segmentation messages
+// and the domain's segments, settings, runs and facts, and applies an
+// update's masked fields.
+package segmentationpb
 
 import (
 	"math"
@@ -10,10 +13,14 @@ import (
 	"github.com/opencrm/crm/pkg/etag"
 	"github.com/opencrm/crm/pkg/money"
 	"github.com/opencrm/crm/services/segmentation/internal/model"
-	"github.com/opencrm/crm/services/segmentation/internal/store"
+	"github.com/opencrm/crm/services/segmentation/internal/names"
+	"github.com/opencrm/crm/services/segmentation/internal/records"
+	"github.com/opencrm/crm/services/segmentation/internal/segments"
 )
 
-func settingsToProto(s *store.Settings, currency string) *segmentationv1.Settings {
+// SettingsToProto returns the settings as the API shows them, with the
+// scored currency.
+func SettingsToProto(s *records.Settings, currency string) *segmentationv1.Settings {
 	p := s.Params
 	out := &segmentationv1.Settings{
 		Name: "settings", WindowDays: int32(p.WindowDays), TrendChange: p.TrendChange,
@@ -41,8 +48,12 @@ func settingsToProto(s *store.Settings, currency string) *segmentationv1.Setting
 	return out
 }
 
-// applySettings copies the masked fields of in onto s.
-func applySettings(s *store.Settings, in *segmentationv1.Settings, paths []string) {
+// Settable are the settings an update may change.
+var Settable = []string{"window_days", "segment_map", "trend_change", "value_matrix", "pyramid", "abc_a_share", "abc_b_share",
+	"stage", "churn", "clv", "recompute_interval_minutes"}
+
+// ApplySettings copies the masked fields of in onto s.
+func ApplySettings(s *records.Settings, in *segmentationv1.Settings, paths []string) {
 	p := &s.Params
 	for _, f := range paths {
 		switch f {
@@ -84,18 +95,19 @@ func applySettings(s *store.Settings, in *segmentationv1.Settings, paths []strin
 }
 
 var runStates = map[string]segmentationv1.RunState{
-	store.RunRunning: segmentationv1.RunState_RUN_STATE_RUNNING, store.RunSucceeded: segmentationv1.RunState_RUN_STATE_SUCCEEDED,
-	store.RunFailed: segmentationv1.RunState_RUN_STATE_FAILED,
+	records.RunRunning: segmentationv1.RunState_RUN_STATE_RUNNING, records.RunSucceeded: segmentationv1.RunState_RUN_STATE_SUCCEEDED,
+	records.RunFailed: segmentationv1.RunState_RUN_STATE_FAILED,
 }
 
 var runTriggers = map[string]segmentationv1.RunTrigger{
-	store.TriggerManual: segmentationv1.RunTrigger_RUN_TRIGGER_MANUAL, store.TriggerSchedule: segmentationv1.RunTrigger_RUN_TRIGGER_SCHEDULED,
-	store.TriggerSegments: segmentationv1.RunTrigger_RUN_TRIGGER_SEGMENTS_CHANGED,
+	records.TriggerManual: segmentationv1.RunTrigger_RUN_TRIGGER_MANUAL, records.TriggerSchedule: segmentationv1.RunTrigger_RUN_TRIGGER_SCHEDULED,
+	records.TriggerSegments: segmentationv1.RunTrigger_RUN_TRIGGER_SEGMENTS_CHANGED,
 }
 
-func runToProto(r *store.Run) *segmentationv1.Run {
+// RunToProto returns a run as the API shows it.
+func RunToProto(r *records.Run) *segmentationv1.Run {
 	out := &segmentationv1.Run{
-		Name: "runs/" + r.ID, Id: r.ID, State: runStates[r.State], Trigger: runTriggers[r.Trigger],
+		Name: names.Runs.Format(r.ID), Id: r.ID, State: runStates[r.State], Trigger: runTriggers[r.Trigger],
 		StartTime: timestamppb.New(r.Start), Processed: r.Processed, Total: r.Total, Error: r.Error,
 		DatabaseSeconds: r.DatabaseSeconds, ComputeSeconds: r.ComputeSeconds, MembershipChanges: r.MembershipChanges,
 	}
@@ -105,7 +117,7 @@ func runToProto(r *store.Run) *segmentationv1.Run {
 	if len(r.SegmentSizes) > 0 {
 		out.SegmentSizes = map[string]int64{}
 		for k, v := range r.SegmentSizes {
-			out.SegmentSizes["segments/"+k] = v
+			out.SegmentSizes[names.Segments.Format(k)] = v
 		}
 	}
 	if t := r.Thresholds; t != nil {
@@ -116,19 +128,20 @@ func runToProto(r *store.Run) *segmentationv1.Run {
 	return out
 }
 
-// major converts a figure in major units to Money, rounded to the minor
+// Major converts a figure in major units to Money, rounded to the minor
 // unit.
-func major(currency string, exponent int, v float64) *typev1.Money {
+func Major(currency string, exponent int, v float64) *typev1.Money {
 	return money.ToProto(currency, int64(math.Round(v*math.Pow10(exponent))))
 }
 
-func reportToProto(r *store.Run) *segmentationv1.Report {
+// ReportToProto returns a completed run's report.
+func ReportToProto(r *records.Run) *segmentationv1.Report {
 	rep, p := r.Report, r.Thresholds.Params
 	out := &segmentationv1.Report{
-		Run: "runs/" + r.ID, Time: timestamppb.New(r.End), Customers: rep.Customers, Prospects: rep.Prospects,
+		Run: names.Runs.Format(r.ID), Time: timestamppb.New(r.End), Customers: rep.Customers, Prospects: rep.Prospects,
 		RfmSegments: rep.RFMSegments, ValueMatrix: rep.ValueMatrix, Pareto: r.Thresholds.Pareto, Abc: rep.ABC,
 		Stages: rep.Stages, ChurnWarnings: rep.ChurnWarnings, Trends: rep.Trends,
-		CustomerEquity: major(r.Currency, r.Exponent, rep.Equity), SegmentSizes: map[string]int64{},
+		CustomerEquity: Major(r.Currency, r.Exponent, rep.Equity), SegmentSizes: map[string]int64{},
 	}
 	for rs := 1; rs <= 5; rs++ {
 		for fm := 1; fm <= 5; fm++ {
@@ -139,15 +152,39 @@ func reportToProto(r *store.Run) *segmentationv1.Report {
 		out.Pyramid = append(out.Pyramid, &segmentationv1.BandCount{Band: b.Name, Count: rep.Pyramid[b.Name]})
 	}
 	for k, v := range r.SegmentSizes {
-		out.SegmentSizes["segments/"+k] = v
+		out.SegmentSizes[names.Segments.Format(k)] = v
 	}
 	return out
 }
 
-func segmentToProto(s *store.Segment, members int64, evaluated bool) *segmentationv1.Segment {
+// SegmentToProto returns a segment with its member count.
+func SegmentToProto(v *segments.View) *segmentationv1.Segment {
+	s := v.Segment
 	return &segmentationv1.Segment{
-		Name: "segments/" + s.ID, Id: s.ID, DisplayName: s.DisplayName, Description: s.Description, Rule: s.Rule,
-		MemberCount: members, Evaluated: evaluated, CreateTime: timestamppb.New(s.Created), UpdateTime: timestamppb.New(s.Updated),
+		Name: names.Segments.Format(s.ID), Id: s.ID, DisplayName: s.DisplayName, Description: s.Description, Rule: s.Rule,
+		MemberCount: v.Members, Evaluated: v.Evaluated, CreateTime: timestamppb.New(s.Created), UpdateTime: timestamppb.New(s.Updated),
 		Etag: etag.Format(s.Version),
 	}
+}
+
+// SegmentUpdatable are the fields of a segment an update may change.
+var SegmentUpdatable = []string{"display_name", "description", "rule"}
+
+// ApplySegment copies the masked fields of in onto s.
+func ApplySegment(s *records.Segment, in *segmentationv1.Segment, paths []string) {
+	for _, f := range paths {
+		switch f {
+		case "display_name":
+			s.DisplayName = in.GetDisplayName()
+		case "description":
+			s.Description = in.GetDescription()
+		case "rule":
+			s.Rule = in.GetRule()
+		}
+	}
+}
+
+// SegmentFromProto returns a new segment from a create request.
+func SegmentFromProto(in *segmentationv1.Segment) *records.Segment {
+	return &records.Segment{ID: in.GetId(), DisplayName: in.GetDisplayName(), Description: in.GetDescription(), Rule: in.GetRule()}
 }

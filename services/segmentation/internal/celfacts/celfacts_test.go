@@ -1,18 +1,18 @@
-package rules
+package celfacts
 
 import (
 	"strings"
 	"testing"
 
-	segmentationv1 "github.com/opencrm/crm/gen/go/crm/segmentation/v1"
 	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/services/segmentation/internal/facts"
 )
 
-func facts() *segmentationv1.SegmentFacts {
-	return &segmentationv1.SegmentFacts{
-		Profile: &segmentationv1.ProfileFacts{Country: "CN", Tags: []string{"vip"}},
-		Metrics: &segmentationv1.MetricFacts{Complaints_90D: 0, Amount: 250.5, Channels: map[string]int64{"email": 3}},
-		Scores:  &segmentationv1.ScoreFacts{Recency: 5, RfmSegment: "champions"},
+func sample() *facts.Facts {
+	return &facts.Facts{
+		Profile: facts.Profile{Country: "CN", Tags: []string{"vip"}},
+		Metrics: facts.Metrics{Complaints90D: 0, Amount: 250.5, Channels: map[string]int64{"email": 3}},
+		Scores:  facts.ScoreFacts{Recency: 5, RFMSegment: "champions"},
 	}
 }
 
@@ -21,18 +21,18 @@ func TestDomainExampleMatchesAndExplains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ok, err := r.Match(facts())
+	ok, err := r.Match(sample())
 	if err != nil || !ok {
 		t.Fatalf("match = %v, %v", ok, err)
 	}
-	why := r.Explain(facts())
+	why := r.Explain(sample())
 	want := map[string]string{"profile.country": `"CN"`, "scores.recency": "5", "metrics.complaints_90d": "0"}
 	for k, v := range want {
 		if why[k] != v {
 			t.Errorf("explain %s = %q, want %q (all: %v)", k, why[k], v, why)
 		}
 	}
-	f := facts()
+	f := sample()
 	f.Profile.Country = "DE"
 	if ok, _ := r.Match(f); ok {
 		t.Error("a German customer matched country == CN")
@@ -50,7 +50,7 @@ func TestNumbersCompareAcrossTypesAndCollectionsWork(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", expr, err)
 		}
-		if ok, err := r.Match(facts()); !ok || err != nil {
+		if ok, err := r.Match(sample()); !ok || err != nil {
 			t.Errorf("%s: %v %v", expr, ok, err)
 		}
 	}
@@ -78,7 +78,7 @@ func TestCostLimitStopsARule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := r.Match(facts()); ok || err == nil || !strings.Contains(err.Error(), "cost") {
+	if ok, err := r.Match(sample()); ok || err == nil || !strings.Contains(err.Error(), "cost") {
 		t.Errorf("match = %v, %v; want stopped by the cost limit", ok, err)
 	}
 }

@@ -1,0 +1,129 @@
+package points
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/services/loyalty/internal/catalogue"
+	"github.com/opencrm/crm/services/loyalty/internal/ledger"
+	"github.com/opencrm/crm/services/loyalty/internal/program"
+)
+
+// Repository is the storage the book needs: programs, accounts and their
+// ledger, members' facts and the reward catalogue.
+type Repository interface {
+	Programs
+	Accounts
+	Members
+	Catalogue
+}
+
+// Programs stores programs. A replace is version-checked: a program that
+// changed since it was read is ETAG_MISMATCH.
+type Programs interface {
+	CreateProgram(ctx context.Context, p *program.Program) error
+	Program(ctx context.Context, id string) (*program.Program, error)
+	// Programs lists up to limit programs (all with 0) after id after, by
+	// id; with a currency, only that currency's.
+	Programs(ctx context.Context, currency, after string, limit int64) ([]*program.Program, error)
+	ReplaceProgram(ctx context.Context, p *program.Program, prev int64) error
+}
+
+// Accounts stores account documents and the ledger their entries are
+// copied to. A missing account is NOT_FOUND naming "accounts/{id}"; a
+// save of an account that changed since it was read is ErrConflict.
+type Accounts interface {
+	Account(ctx context.Context, id string) (*Account, error)
+	AccountsByID(ctx context.Context, ids []string) (map[string]*Account, error)
+	InsertAccount(ctx context.Context, a *Account) (existed bool, err error)
+	InsertAccounts(ctx context.Context, as []*Account) (existed map[string]bool, err error)
+	SaveAccount(ctx context.Context, a *Account, prev int64) error
+	// ReplaceAccount writes a only if it is at version prev, leaving its
+	// entries and events to SettleAccounts.
+	ReplaceAccount(ctx context.Context, a *Account, prev int64) error
+	SettleAccounts(ctx context.Context, as []*Account) error
+	LedgerEntry(ctx context.Context, id string) (ledger.Entry, bool, error)
+	KnownEntries(ctx context.Context, ids []string) (map[string]bool, error)
+	Entries(ctx context.Context, f EntryFilter, after *EntryCursor, limit int64) ([]ledger.Entry, error)
+	AccountsOf(ctx context.Context, customer string) ([]string, error)
+	ProgramAccounts(ctx context.Context, programID, after string, limit int64) ([]string, error)
+	DueAccounts(ctx context.Context, now, until time.Time) ([]string, error)
+	// Redact removes subject from the ledger's copies of entries.
+	Redact(ctx context.Context, subject string) error
+}
+
+// Members stores the customer facts earning rules see.
+type Members interface {
+	Member(ctx context.Context, id string) (Member, error)
+	MembersByID(ctx context.Context, ids []string) (map[string]Member, error)
+	SaveMembers(ctx context.Context, ms []Member) error
+	ForgetMember(ctx context.Context, id string) error
+}
+
+// Catalogue stores rewards, their stock reservations and redemptions
+// (keyed by catalogue.Key).
+type Catalogue interface {
+	CreateReward(ctx context.Context, r *catalogue.Reward) error
+	Reward(ctx context.Context, key string) (*catalogue.Reward, error)
+	Rewards(ctx context.Context, program, after string, availableOnly bool, limit int64) ([]*catalogue.Reward, error)
+	UpdateReward(ctx context.Context, r *catalogue.Reward, prev int64) error
+	Reserve(ctx context.Context, key, redemption string) (bool, error)
+	Release(ctx context.Context, key, redemption string) error
+	Settle(ctx context.Context, key, redemption string) error
+	Restock(ctx context.Context, key, redemption string) error
+	InsertRedemption(ctx context.Context, d *catalogue.Redemption) (bool, error)
+	Redemption(ctx context.Context, id string) (*catalogue.Redemption, error)
+	MoveRedemption(ctx context.Context, d *catalogue.Redemption, from int32) error
+	DeleteRedemption(ctx context.Context, id string) error
+	CustomerRedemptions(ctx context.Context, program, customer string, after *RedemptionCursor, limit int64) ([]*catalogue.Redemption, error)
+	PendingRedemptions(ctx context.Context, before time.Time) ([]*catalogue.Redemption, error)
+}
+
+// ErrConflict means the account changed since it was read.
+var ErrConflict = errors.New("account changed meanwhile")
+
+// Account is an account document: the account, plus the ledger entries
+// and feed events of its latest changes until they are copied out.
+type Account struct {
+	ledger.Account `bson:",inline"`
+	Entries        []ledger.Entry `bson:"entries"`
+	Dirty          bool           `bson:"dirty"`
+	Outbox         []feed.Pending `bson:"outbox"`
+}
+
+// Entry returns the not-yet-copied entry with that id, if any.
+func (a *Account) Entry(id string) (ledger.Entry, bool) {
+	for _, e := range a.Entries {
+		if e.ID == id {
+			return e, true
+		}
+	}
+	return ledger.Entry{}, false
+}
+
+// Member is a customer's profile facts that earning rules may use.
+type Member struct {
+	ID         string `bson:"_id"`
+	BirthMonth int32  `bson:"birth_month"`
+}
+
+// EntryFilter selects a statement's entries.
+type EntryFilter struct {
+	Account  string
+	Type     ledger.Type
+	From, To time.Time
+}
+
+// EntryCursor is a statement position: the last entry of a page.
+type EntryCursor struct {
+	Time time.Time `json:"t"`
+	ID   string    `json:"i"`
+}
+
+// RedemptionCursor is a position in a customer's redemptions.
+type RedemptionCursor struct {
+	Time time.Time `json:"t"`
+	ID   string    `json:"i"`
+}
