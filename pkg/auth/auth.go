@@ -6,6 +6,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -29,6 +30,9 @@ import (
 type Principal struct {
 	// Subject is the token's "sub": a user or service id.
 	Subject string
+	// Client is the OAuth client the token was issued to: its "client_id"
+	// claim (RFC 9068), else its "azp"; empty when it names none.
+	Client string
 	// Scopes are the token's granted scopes.
 	Scopes []string
 }
@@ -54,6 +58,10 @@ type Claims struct {
 	jwt.RegisteredClaims
 	// Scope is the space-separated list of granted scopes (RFC 8693).
 	Scope string `json:"scope"`
+	// ClientID and AuthorizedParty name the client the token was issued
+	// to (RFC 9068 "client_id", OpenID Connect "azp").
+	ClientID        string `json:"client_id,omitempty"`
+	AuthorizedParty string `json:"azp,omitempty"`
 }
 
 // Config says which tokens to trust.
@@ -196,7 +204,7 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 	if claims.Subject == "" {
 		return Principal{}, fmt.Errorf("%w: no subject", ErrInvalidToken)
 	}
-	p := Principal{Subject: claims.Subject, Scopes: strings.Fields(claims.Scope)}
+	p := Principal{Subject: claims.Subject, Client: cmp.Or(claims.ClientID, claims.AuthorizedParty), Scopes: strings.Fields(claims.Scope)}
 	v.mu.Lock()
 	if len(v.cache) >= maxCached {
 		clear(v.cache)

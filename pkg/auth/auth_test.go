@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/opencrm/crm/pkg/auth"
 )
 
@@ -70,5 +72,28 @@ func TestCachedTokenStillExpires(t *testing.T) {
 	}
 	if _, err := v.Verify(tok[:len(tok)-1] + "x"); !errors.Is(err, auth.ErrInvalidToken) {
 		t.Fatal("a token differing from a cached one was accepted")
+	}
+}
+
+func TestClientComesFromClientIDElseAzp(t *testing.T) {
+	t.Parallel()
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	v := auth.NewVerifier(auth.Config{HMACSecret: secret})
+	sign := func(clientID, azp string) string {
+		c := auth.Claims{RegisteredClaims: jwt.RegisteredClaims{Subject: "ann", ExpiresAt: jwt.NewNumericDate(time.Now().Add(time.Hour))},
+			ClientID: clientID, AuthorizedParty: azp}
+		tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	for _, tc := range []struct{ clientID, azp, want string }{
+		{"console", "other", "console"}, {"", "crmctl", "crmctl"}, {"", "", ""},
+	} {
+		p, err := v.Verify(sign(tc.clientID, tc.azp))
+		if err != nil || p.Subject != "ann" || p.Client != tc.want {
+			t.Errorf("client_id %q azp %q: got %+v, %v; want client %q", tc.clientID, tc.azp, p, err, tc.want)
+		}
 	}
 }

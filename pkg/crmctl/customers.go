@@ -126,8 +126,8 @@ func attribute(v *customerv1.AttributeValue) string {
 }
 
 func (c *cli) customersCmd() *cobra.Command {
-	return group("customers", "Create, find, show, update, merge and erase customers",
-		c.customerCreate(), c.customerShow(), c.customerList(), c.customerSearch(), c.customerUpdate(), c.customerMerge(), c.customerErase())
+	return group("customers", "Create, find, show, update, merge, erase and audit customers",
+		c.customerCreate(), c.customerShow(), c.customerList(), c.customerSearch(), c.customerUpdate(), c.customerMerge(), c.customerErase(), c.customerAudit())
 }
 
 func (c *cli) customerCreate() *cobra.Command {

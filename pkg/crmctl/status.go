@@ -32,7 +32,7 @@ then exits 1.`,
 				all    structpb.ListValue
 				failed []error
 			)
-			for i, svc := range []string{"customer-profile", "interaction-log", "segmentation", "loyalty"} {
+			for i, svc := range services {
 				resp, err := statusv1.NewStatusServiceClient(c.conns[i]).GetStatus(c.ctx, &statusv1.GetStatusRequest{})
 				if err != nil {
 					failed = append(failed, fmt.Errorf("%s: %w", svc, err))

@@ -5,7 +5,6 @@ package customers
 
 import (
 	"context"
-
 	"fmt"
 	"time"
 
@@ -13,10 +12,12 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	feedv1 "github.com/opencrm/crm/gen/go/crm/feed/v1"
 	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/pkg/audit"
 	"github.com/opencrm/crm/pkg/feed"
 )
 
@@ -165,9 +166,38 @@ func missing(err error) (id, reason string, ok bool) {
 
 // FeedConsumer returns the consumer of customer-profile's event feed that
 // applies batches of events with apply (see feed.Batches); c carries the
-// consumer's own settings.
+// consumer's own settings. After apply, it pseudonymises the service's
+// audit entries (in c.DB) of each customer the batch erases: every service
+// that follows the feed forgets erased customers in its audit trail
+// without a line of its own.
 func FeedConsumer(client customerv1.CustomerServiceClient, apply func(context.Context, []*feedv1.Event) error, c feed.Consumer) *feed.Consumer {
+	trail := audit.New(c.DB)
 	return feed.NewConsumer(c, "customer-profile", feed.Watcher(func(ctx context.Context, after int64) (customerv1.CustomerService_WatchCustomerEventsClient, error) {
 		return client.WatchCustomerEvents(ctx, &customerv1.WatchCustomerEventsRequest{AfterSequence: after})
-	}), apply)
+	}), func(ctx context.Context, evs []*feedv1.Event) error {
+		if err := apply(ctx, evs); err != nil {
+			return err
+		}
+		return forgetErased(ctx, trail, evs)
+	})
+}
+
+// erasedType is the feed's type of CustomerErased events.
+var erasedType = string((&customerv1.CustomerErased{}).ProtoReflect().Descriptor().FullName())
+
+// forgetErased pseudonymises the audit entries of the customers evs erase.
+func forgetErased(ctx context.Context, trail *audit.Store, evs []*feedv1.Event) error {
+	for _, ev := range evs {
+		if ev.GetType() != erasedType {
+			continue
+		}
+		var e customerv1.CustomerErased
+		if err := proto.Unmarshal(ev.GetPayload().GetValue(), &e); err != nil {
+			return fmt.Errorf("decode event %d (%s): %w", ev.GetSequence(), ev.GetType(), err)
+		}
+		if err := trail.ForgetCustomer(ctx, e.GetCustomer()); err != nil {
+			return fmt.Errorf("apply event %d: %w", ev.GetSequence(), err)
+		}
+	}
+	return nil
 }

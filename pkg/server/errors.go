@@ -68,6 +68,27 @@ func ToStatus(ctx context.Context, log *slog.Logger, method string, err error) e
 	return status.Error(codes.Internal, "internal error")
 }
 
+// Code is the gRPC code the caller sees for a handler's error, as ToStatus
+// maps it (OK for nil).
+func Code(err error) codes.Code {
+	if err == nil {
+		return codes.OK
+	}
+	if st, ok := status.FromError(err); ok {
+		return st.Code()
+	}
+	if e, ok := apperr.As(err); ok && e.Kind != apperr.KindInternal {
+		return kindCodes[e.Kind]
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return codes.Canceled
+	case errors.Is(err, context.DeadlineExceeded):
+		return codes.DeadlineExceeded
+	}
+	return codes.Internal
+}
+
 func validationStatus(err error) error {
 	var verr *protovalidate.ValidationError
 	if !errors.As(err, &verr) {
@@ -91,7 +112,7 @@ func validationStatus(err error) error {
 }
 
 // interceptors are the platform's chain, outermost first: recovery, logging,
-// error mapping, authorisation (added by Start), validation.
+// error mapping, authorisation and audit (added by Start), validation.
 type interceptors struct {
 	log       *slog.Logger
 	validator protovalidate.Validator

@@ -1,7 +1,8 @@
 // Package server is the bootstrap every service runs: configuration from
 // the environment, JSON logs with trace ids, tracing, the database
 // connection and its indexes, a gRPC server with the platform's interceptor
-// chain (recovery, logging, error mapping, authorisation, validation) that
+// chain (recovery, logging, error mapping, authorisation, audit,
+// validation) that
 // also answers REST, Connect and gRPC-Web on the same port (http.go), health
 // that reports NOT_SERVING until the database is reachable and indexed,
 // reflection, background workers, and graceful shutdown.
@@ -31,7 +32,9 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
 
+	auditv1 "github.com/opencrm/crm/gen/go/crm/audit/v1"
 	statusv1 "github.com/opencrm/crm/gen/go/crm/status/v1"
+	"github.com/opencrm/crm/pkg/audit"
 	"github.com/opencrm/crm/pkg/auth"
 	"github.com/opencrm/crm/pkg/config"
 	"github.com/opencrm/crm/pkg/feed"
@@ -73,6 +76,9 @@ type Config struct {
 	// IdempotencyRetention is how long request ids are kept
 	// (CRM_IDEMPOTENCY_RETENTION); zero is idempotency.DefaultRetention.
 	IdempotencyRetention time.Duration
+	// AuditRetention is how long audit entries are kept
+	// (CRM_AUDIT_RETENTION, default audit.DefaultRetention).
+	AuditRetention time.Duration
 }
 
 // LoadConfig reads the common settings; a service reads its own settings
@@ -88,6 +94,7 @@ func LoadConfig(env *config.Env, service, defaultDatabase, defaultAddr string) C
 		ShutdownTimeout: env.Duration("CRM_SHUTDOWN_TIMEOUT", 20*time.Second, time.Second, 10*time.Minute),
 	}
 	c.IdempotencyRetention = idempotency.LoadRetention(env)
+	c.AuditRetention = audit.LoadRetention(env)
 	lvl := env.OneOf("CRM_LOG_LEVEL", "info", "debug", "info", "warn", "error")
 	c.LogLevel, _ = logging.ParseLevel(lvl)
 	return c
@@ -226,25 +233,32 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 	}
 	authz := &auth.Authorizer{Verifier: auth.NewVerifier(cfg.Auth), Log: log}
 	ic := &interceptors{log: log, validator: validator}
+	db := client.Database(cfg.Mongo.Database)
+	auditLog := audit.New(db)
+	// After authorisation, which names the caller; before validation, so
+	// that refused requests are recorded too.
+	rec := &audit.Recorder{Store: auditLog, Log: log, Code: Code}
 	cfg.HTTP = cfg.HTTP.withDefaults()
 	gs := grpc.NewServer(
 		grpc.MaxRecvMsgSize(int(cfg.HTTP.MaxBodyBytes)),
 		grpc.StatsHandler(otelgrpc.NewServerHandler(otelgrpc.WithTracerProvider(tel.Tracer), otelgrpc.WithMeterProvider(tel.Meter), otelgrpc.WithPropagators(telemetry.Propagator))),
-		grpc.ChainUnaryInterceptor(ic.recoverUnary, ic.logUnary, ic.mapUnary, authz.Unary, ic.validateUnary),
-		grpc.ChainStreamInterceptor(ic.recoverStream, ic.logStream, ic.mapStream, authz.Stream, ic.validateStream),
+		grpc.ChainUnaryInterceptor(ic.recoverUnary, ic.logUnary, ic.mapUnary, authz.Unary, rec.Unary, ic.validateUnary),
+		grpc.ChainStreamInterceptor(ic.recoverStream, ic.logStream, ic.mapStream, authz.Stream, rec.Stream, ic.validateStream),
 	)
 	hs := health.NewServer()
 	hs.SetServingStatus(LivenessService, healthpb.HealthCheckResponse_SERVING)
 	healthpb.RegisterHealthServer(gs, hs)
 	reflection.Register(gs)
 
-	deps := &Deps{Config: cfg, GRPC: gs, DB: client.Database(cfg.Mongo.Database), Log: log, Tracer: tel.Tracer, Meter: tel.Meter, PageTokens: codec, feedHook: o.FeedHook}
+	deps := &Deps{Config: cfg, GRPC: gs, DB: db, Log: log, Tracer: tel.Tracer, Meter: tel.Meter, PageTokens: codec, feedHook: o.FeedHook}
 	svc, err := setup(deps)
 	if err != nil {
 		disconnect()
 		return nil, fmt.Errorf("set up %s: %w", cfg.Service, err)
 	}
 	statusv1.RegisterStatusServiceServer(gs, &statusHandler{service: cfg.Service, svc: svc})
+	auditv1.RegisterAuditServiceServer(gs, &auditHandler{store: auditLog, tokens: codec})
+	svc.Indexes = append(svc.Indexes, audit.Indexes()...)
 	if authz.Policy, err = auth.PolicyFor(gs.GetServiceInfo()); err != nil {
 		disconnect()
 		return nil, err
@@ -259,7 +273,7 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 		return nil, err
 	}
 
-	svc.Workers = append(svc.Workers, keySweeper(cfg, deps, log))
+	svc.Workers = append(svc.Workers, keySweeper(cfg, deps, log), auditSweeper(cfg, deps, log))
 
 	lis, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
@@ -394,6 +408,15 @@ func keySweeper(cfg Config, d *Deps, log *slog.Logger) func(context.Context) {
 		retention = idempotency.DefaultRetention
 	}
 	return idempotency.Sweeper(d.DB, retention, time.Hour, log)
+}
+
+// auditSweeper removes audit entries past their retention, hourly.
+func auditSweeper(cfg Config, d *Deps, log *slog.Logger) func(context.Context) {
+	retention := cfg.AuditRetention
+	if retention <= 0 {
+		retention = audit.DefaultRetention
+	}
+	return audit.Sweeper(d.DB, retention, time.Hour, log)
 }
 
 // Periodic returns a worker that runs fn at once and then every interval

@@ -111,13 +111,14 @@ func TestConfigReportsEveryBadVariable(t *testing.T) {
 		"CRM_AUTH_HS256_SECRET":   "short",
 		"CRM_LOG_LEVEL":           "loud",
 		"CRM_SHUTDOWN_TIMEOUT":    "forever",
+		"CRM_AUDIT_RETENTION":     "400d",
 	})
 	server.LoadConfig(env, "test", "crm_test", ":0")
 	err := env.Err()
 	if err == nil {
 		t.Fatal("bad configuration accepted")
 	}
-	for _, v := range []string{"CRM_MONGO_URI", "CRM_MONGO_MAX_POOL_SIZE", "CRM_AUTH_HS256_SECRET", "CRM_PAGE_TOKEN_KEY", "CRM_LOG_LEVEL", "CRM_SHUTDOWN_TIMEOUT"} {
+	for _, v := range []string{"CRM_MONGO_URI", "CRM_MONGO_MAX_POOL_SIZE", "CRM_AUTH_HS256_SECRET", "CRM_PAGE_TOKEN_KEY", "CRM_LOG_LEVEL", "CRM_SHUTDOWN_TIMEOUT", "CRM_AUDIT_RETENTION"} {
 		if !strings.Contains(err.Error(), v+":") {
 			t.Errorf("no message for %s in:\n%v", v, err)
 		}
@@ -125,7 +126,7 @@ func TestConfigReportsEveryBadVariable(t *testing.T) {
 	good := config.FromMap(map[string]string{"CRM_MONGO_URI": "mongodb://db:27017", "CRM_MONGO_MODE": "embedded",
 		"CRM_AUTH_HS256_SECRET": strings.Repeat("s", 32), "CRM_PAGE_TOKEN_KEY": strings.Repeat("k", 32)})
 	cfg := server.LoadConfig(good, "test", "crm_test", ":0")
-	if err := good.Err(); err != nil || cfg.Mongo.MaxPoolSize != 1 || cfg.Mongo.Database != "crm_test" {
+	if err := good.Err(); err != nil || cfg.Mongo.MaxPoolSize != 1 || cfg.Mongo.Database != "crm_test" || cfg.AuditRetention != 400*24*time.Hour {
 		t.Fatalf("good configuration: %+v %v", cfg.Mongo, err)
 	}
 }

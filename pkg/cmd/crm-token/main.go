@@ -19,10 +19,12 @@ import (
 	"time"
 
 	// The platform APIs, registered so that -all lists their scopes.
+	_ "github.com/opencrm/crm/gen/go/crm/audit/v1"
 	_ "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	_ "github.com/opencrm/crm/gen/go/crm/interaction/v1"
 	_ "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
 	_ "github.com/opencrm/crm/gen/go/crm/segmentation/v1"
+	_ "github.com/opencrm/crm/gen/go/crm/status/v1"
 	"github.com/opencrm/crm/pkg/auth"
 )
 
