@@ -193,13 +193,7 @@ func (p *Producer) place(ctx context.Context, cs []chunk) (placed []bool, err er
 		}
 	}
 	p.tail = max(p.tail, pos)
-	n := 0
-	for _, ok := range placed {
-		if ok {
-			n++
-		}
-	}
-	if err := p.placedSome(ctx, n); err != nil {
+	if err := p.placedSome(ctx); err != nil {
 		return nil, err
 	}
 	return placed, nil
@@ -207,7 +201,7 @@ func (p *Producer) place(ctx context.Context, cs []chunk) (placed []bool, err er
 
 // hint records that the chain reaches at least to next, so that a new
 // writer or reader starts near the end. It is only a hint, written every
-// few placements (see tidy.go): a writer or reader walks on from it.
+// few placings (see tidy.go): a writer or reader walks on from it.
 func (p *Producer) hint(ctx context.Context, next int64) error {
 	_, err := p.state.UpdateOne(ctx, bson.D{{Key: "_id", Value: "end"}},
 		bson.D{{Key: "$max", Value: bson.D{{Key: "next", Value: next}}}}, options.UpdateOne().SetUpsert(true))

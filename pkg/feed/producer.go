@@ -138,7 +138,7 @@ type Producer struct {
 	mu       sync.Mutex // serialises publishing in this process
 	tail     int64      // the end of the chain as far as this process knows; under mu
 	hinted   int64      // the end this process last wrote to the shared hint; under mu
-	unhinted int        // chunks placed since; under mu
+	unhinted int        // placings since; under mu
 	// done holds the intents of batches whose records are all placed,
 	// waiting to be deleted together (see tidy.go).
 	doneMu sync.Mutex

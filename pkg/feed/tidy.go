@@ -19,7 +19,7 @@ import (
 // reader or writer walks on from it), and an intent left over is one
 // that a recovery finds fully placed and deletes.
 const (
-	// tidyEvery is how many placements, or finished intents, wait before
+	// tidyEvery is how many placings, or finished intents, wait before
 	// the hint, or the intents' deletion, is written; Relay writes what
 	// waits every interval, and when it stops.
 	tidyEvery = 16
@@ -27,10 +27,11 @@ const (
 	tidyTimeout = 5 * time.Second
 )
 
-// placedSome notes chunks placed up to next and writes the hint once
-// tidyEvery placements wait. The caller holds p.mu.
-func (p *Producer) placedSome(ctx context.Context, chunks int) error {
-	p.unhinted += chunks
+// placedSome notes a placing (of one or many chunks) and writes the hint
+// once tidyEvery placings wait, so that a batch costs the same whatever
+// its size. The caller holds p.mu.
+func (p *Producer) placedSome(ctx context.Context) error {
+	p.unhinted++
 	if p.unhinted < tidyEvery {
 		return nil
 	}
