@@ -30,10 +30,11 @@ func (l *Logbook) ListCases(ctx context.Context, f casework.Filter, after *casew
 }
 
 // changeCase applies change to a case, conditional on the caller's etag
-// when given and always on the version read, and publishes CaseChanged
-// with the fields change reports; a change of nothing is not written.
-func (l *Logbook) changeCase(ctx context.Context, id, tag string, change func(c *casework.Case, now time.Time) ([]string, error)) (*casework.Case, error) {
-	v, err := etag.Parse("etag", tag)
+// (request field tagField) when given and always on the version read, and
+// publishes CaseChanged with the fields change reports; a change of
+// nothing is not written.
+func (l *Logbook) changeCase(ctx context.Context, id, tagField, tag string, change func(c *casework.Case, now time.Time) ([]string, error)) (*casework.Case, error) {
+	v, err := etag.Parse(tagField, tag)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +67,7 @@ func (l *Logbook) changeCase(ctx context.Context, id, tag string, change func(c 
 
 // Transition moves a case to another status.
 func (l *Logbook) Transition(ctx context.Context, id string, to casework.Status, note, actor, tag string) (*casework.Case, error) {
-	return l.changeCase(ctx, id, tag, func(c *casework.Case, now time.Time) ([]string, error) {
+	return l.changeCase(ctx, id, "etag", tag, func(c *casework.Case, now time.Time) ([]string, error) {
 		return []string{"status", "history"}, c.Transition(to, note, actor, now)
 	})
 }
@@ -75,7 +76,7 @@ func (l *Logbook) Transition(ctx context.Context, id string, to casework.Status,
 // names), recording who did it and why; a new priority's SLA sets the due
 // time.
 func (l *Logbook) UpdateCase(ctx context.Context, id string, ch casework.Change, paths []string, note, actor, tag string) (*casework.Case, error) {
-	return l.changeCase(ctx, id, tag, func(c *casework.Case, now time.Time) ([]string, error) {
+	return l.changeCase(ctx, id, "case.etag", tag, func(c *casework.Case, now time.Time) ([]string, error) {
 		return c.Update(ch, paths, note, actor, now, l.sla)
 	})
 }
@@ -128,7 +129,7 @@ func (l *Logbook) EscalateOverdue(ctx context.Context) (int, error) {
 
 // AddFollowUp adds a task to a case.
 func (l *Logbook) AddFollowUp(ctx context.Context, id, description, assignee string, due time.Time) (*casework.Case, error) {
-	return l.changeCase(ctx, id, "", func(c *casework.Case, _ time.Time) ([]string, error) {
+	return l.changeCase(ctx, id, "", "", func(c *casework.Case, _ time.Time) ([]string, error) {
 		c.AddFollowUp(strings.ToLower(rand.Text()[:12]), description, assignee, due.UTC().Truncate(time.Millisecond))
 		return []string{"follow_ups"}, nil
 	})
@@ -136,7 +137,7 @@ func (l *Logbook) AddFollowUp(ctx context.Context, id, description, assignee str
 
 // CompleteFollowUp marks a task done.
 func (l *Logbook) CompleteFollowUp(ctx context.Context, id, followUp string) (*casework.Case, error) {
-	return l.changeCase(ctx, id, "", func(c *casework.Case, now time.Time) ([]string, error) {
+	return l.changeCase(ctx, id, "", "", func(c *casework.Case, now time.Time) ([]string, error) {
 		return []string{"follow_ups"}, c.CompleteFollowUp(followUp, now)
 	})
 }
