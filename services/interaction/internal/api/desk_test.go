@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"net/http"
 	"testing"
 	"time"
 
@@ -51,10 +52,21 @@ func TestUpdateCaseReassignsAndReprioritises(t *testing.T) {
 	}
 	_, err = e.client.UpdateCase(e.ctx, &interactionv1.UpdateCaseRequest{Case: &interactionv1.Case{Name: "cases/none"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"assignee"}}})
 	servertest.WantCode(t, err, codes.NotFound, "")
-	// Only bob's queue has it now.
-	list, err := e.client.ListCases(e.ctx, &interactionv1.ListCasesRequest{Assignee: "bob"})
-	if err != nil || len(list.GetCases()) != 1 {
-		t.Fatalf("bob's cases: %v %v", list, err)
+	// Over REST, as the console calls it: the body is the case.
+	var rest interactionv1.UpdateCaseResponse
+	write := servertest.Token(t, "interactions.read", "interactions.write")
+	e.srv.HTTP().Do(t, http.MethodPatch, "/v1/"+k.GetName()+"?update_mask=assignee&note=back", write, map[string]string{"assignee": "dan", "etag": u.GetEtag()}).OK(t, &rest)
+	if rest.GetCase().GetAssignee() != "dan" || len(rest.GetCase().GetHistory()) != 2 || rest.GetCase().GetHistory()[1].GetNote() != "back" {
+		t.Fatalf("updated over REST: %v", &rest)
+	}
+	e.srv.HTTP().Do(t, http.MethodPatch, "/v1/"+k.GetName()+"?update_mask=priority", write, map[string]string{"priority": "CASE_PRIORITY_UNSPECIFIED"}).
+		WantHTTP(t, http.StatusBadRequest, codes.InvalidArgument, "case.priority")
+	// Only dan's queue has it now.
+	for who, want := range map[string]int{"ann": 0, "bob": 0, "dan": 1} {
+		list, err := e.client.ListCases(e.ctx, &interactionv1.ListCasesRequest{Assignee: who})
+		if err != nil || len(list.GetCases()) != want {
+			t.Fatalf("%s's cases: %v %v", who, list, err)
+		}
 	}
 }
 
@@ -165,6 +177,12 @@ func TestSatisfactionStatistics(t *testing.T) {
 	// 1 and 2 April 2026 are a Wednesday and Thursday: the week of 30 March.
 	if len(byWeek) != 2 || !byWeek[0].GetPeriodStart().AsTime().Equal(time.Date(2026, 3, 30, 0, 0, 0, 0, time.UTC)) || byWeek[0].GetSummary().GetResponses() != 2 {
 		t.Fatalf("by week: %v", byWeek)
+	}
+	var rest interactionv1.GetSatisfactionStatisticsResponse
+	e.srv.HTTP().Do(t, http.MethodGet, "/v1/interactions:satisfactionStatistics?group_by=SATISFACTION_GROUPING_MONTH&occur_time_from=2026-04-01T00:00:00Z&occur_time_to=2026-05-01T00:00:00Z&time_zone=Europe/Berlin",
+		servertest.Token(t, "interactions.read"), nil).OK(t, &rest)
+	if g := rest.GetGroups(); len(g) != 1 || g[0].GetSummary().GetResponses() != 3 || !g[0].GetPeriodStart().AsTime().Equal(time.Date(2026, 3, 31, 22, 0, 0, 0, time.UTC)) {
+		t.Fatalf("by month in Berlin over REST: %v", &rest)
 	}
 	for field, req := range map[string]*interactionv1.GetSatisfactionStatisticsRequest{
 		"group_by":        {OccurTimeFrom: timestamppb.New(day(1)), OccurTimeTo: timestamppb.New(day(2))},
