@@ -95,6 +95,12 @@ func TestCrmctl(t *testing.T) {
 	if out := must("cases", "move", caseName, "--to", "in_progress", "--note", "called back"); !strings.Contains(out, "in_progress") {
 		t.Errorf("case move: %q", out)
 	}
+	if out := must("cases", "update", caseName, "--assignee", "bob", "--priority", "urgent", "--note", "ann is away"); !strings.Contains(out, `"bob"`) || !strings.Contains(out, "urgent") {
+		t.Errorf("case update: %q", out)
+	}
+	if out := must("interactions", "satisfaction", "--by", "assignee", "--from", "2000-01-01", "--to", "2100-01-01"); !strings.Contains(out, "total") {
+		t.Errorf("satisfaction: %q", out)
+	}
 	_, errs, code = run("interactions", "log", ada, "--kind", "purchse", "--channel", "web")
 	if code == 0 || !strings.Contains(errs, "--kind") || !strings.Contains(errs, "purchase") {
 		t.Errorf("bad kind: exit %d, %q", code, errs)
@@ -253,8 +259,8 @@ func TestCrmctlHelp(t *testing.T) {
 	}
 	groups := map[string][]string{
 		"customers":    {"create", "show", "list", "search", "update", "merge", "erase"},
-		"interactions": {"log", "timeline"},
-		"cases":        {"list", "move"},
+		"interactions": {"log", "timeline", "satisfaction"},
+		"cases":        {"list", "move", "update"},
 		"segments":     {"report", "recompute", "list", "create", "preview", "members", "customer"},
 		"loyalty":      {"account", "statement", "earn", "redeem", "rewards", "redeem-reward"},
 	}

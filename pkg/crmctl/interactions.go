@@ -2,12 +2,14 @@ package crmctl
 
 import (
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
@@ -88,7 +90,7 @@ func formatMoney(m *typev1.Money) string {
 }
 
 func (c *cli) interactionsCmd() *cobra.Command {
-	return group("interactions", "Log interactions and read a customer's timeline", c.interactionLog(), c.interactionTimeline())
+	return group("interactions", "Log interactions, read a customer's timeline, measure satisfaction", c.interactionLog(), c.interactionTimeline(), c.satisfactionStats())
 }
 
 func (c *cli) interactionLog() *cobra.Command {
@@ -215,19 +217,19 @@ func interactionRows(is []*interactionv1.Interaction) [][]string {
 }
 
 func (c *cli) casesCmd() *cobra.Command {
-	return group("cases", "List complaint cases and move them through their states", c.caseList(), c.caseMove())
+	return group("cases", "List complaint cases, move them through their states, reassign them", c.caseList(), c.caseMove(), c.caseUpdate())
 }
 
 func (c *cli) caseList() *cobra.Command {
 	var p pager
-	var overdue bool
+	var overdue, escalated bool
 	var st, assignee, customer string
 	cmd := &cobra.Command{
-		Use:   "list [--overdue] [--status S] [--assignee A] [--customer C]",
+		Use:   "list [--overdue] [--escalated] [--status S] [--assignee A] [--customer C]",
 		Short: "List complaint cases, with their customers' names",
 		Args:  args(0, "no arguments, only flags"),
 		RunE: c.connected(func(*cobra.Command, []string) error {
-			req := &interactionv1.ListCasesRequest{Overdue: overdue, Assignee: assignee}
+			req := &interactionv1.ListCasesRequest{Overdue: overdue, Escalated: escalated, Assignee: assignee}
 			if customer != "" {
 				req.Customer = name("customers", customer)
 			}
@@ -269,6 +271,7 @@ func (c *cli) caseList() *cobra.Command {
 	}
 	c.pagingFlags(cmd, &p, 50, "cases")
 	cmd.Flags().BoolVar(&overdue, "overdue", false, "only cases past their due time")
+	cmd.Flags().BoolVar(&escalated, "escalated", false, "only cases escalated for passing their due time")
 	enumFlag(cmd, &st, "status", "", "only cases in this state", "CASE_STATUS_", interactionv1.CaseStatus_value)
 	cmd.Flags().StringVar(&assignee, "assignee", "", "only cases assigned to this person")
 	cmd.Flags().StringVar(&customer, "customer", "", "only this customer's cases (customers/ID)")
@@ -300,5 +303,115 @@ func (c *cli) caseMove() *cobra.Command {
 	enumFlag(cmd, &to, "to", "", "the new state (required)", "CASE_STATUS_", interactionv1.CaseStatus_value)
 	cmd.Flags().StringVar(&note, "note", "", "what was done")
 	_ = cmd.MarkFlagRequired("to")
+	return cmd
+}
+
+func (c *cli) caseUpdate() *cobra.Command {
+	var assignee, priority, note string
+	cmd := &cobra.Command{
+		Use:     "update CASE [--assignee A] [--priority P] [--note N]",
+		Short:   "Reassign a case or change its priority (the due time follows the priority's SLA)",
+		Example: "  crmctl cases update cases/ID --assignee bob --priority urgent --note 'customer called again'",
+		Args:    args(1, "a case (cases/ID; crmctl cases list finds it)"),
+		RunE: c.connected(func(cmd *cobra.Command, pos []string) error {
+			req := &interactionv1.UpdateCaseRequest{Case: &interactionv1.Case{Name: name("cases", pos[0]), Assignee: assignee},
+				UpdateMask: &fieldmaskpb.FieldMask{}, Note: note}
+			if cmd.Flags().Changed("assignee") {
+				req.UpdateMask.Paths = append(req.UpdateMask.Paths, "assignee")
+			}
+			if cmd.Flags().Changed("priority") {
+				v, err := enum("CASE_PRIORITY_", priority, interactionv1.CasePriority_value, "--priority")
+				if err != nil {
+					return err
+				}
+				req.Case.Priority = interactionv1.CasePriority(v)
+				req.UpdateMask.Paths = append(req.UpdateMask.Paths, "priority")
+			}
+			if len(req.UpdateMask.Paths) == 0 {
+				return errors.New("give --assignee, --priority or both")
+			}
+			resp, err := c.inter.UpdateCase(c.ctx, req)
+			if err != nil {
+				return err
+			}
+			k := resp.GetCase()
+			due := k.GetDueTime().AsTime().Local().Format("2006-01-02 15:04")
+			return c.emit(resp, view{head: []string{"case", "assignee", "priority", "due"},
+				rows: [][]string{{k.GetName(), k.GetAssignee(), short(k.GetPriority().String(), "CASE_PRIORITY_"), due}}, text: func() {
+					fmt.Fprintf(c.io.Out, "%s: assignee %q, priority %s, due %s\n", k.GetName(), k.GetAssignee(), short(k.GetPriority().String(), "CASE_PRIORITY_"), due)
+				}})
+		}),
+	}
+	cmd.Flags().StringVar(&assignee, "assignee", "", "the new assignee (\"\" unassigns)")
+	enumFlag(cmd, &priority, "priority", "", "the new priority", "CASE_PRIORITY_", interactionv1.CasePriority_value)
+	cmd.Flags().StringVar(&note, "note", "", "why")
+	return cmd
+}
+
+// dayOrTime reads "2026-04-01" (midnight UTC) or an RFC 3339 time.
+func dayOrTime(v, flag string) (time.Time, error) {
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s %q: give a day like 2026-04-01 or a time like 2026-04-01T10:00:00Z", flag, v)
+	}
+	return t, nil
+}
+
+func (c *cli) satisfactionStats() *cobra.Command {
+	var by, from, to, zone string
+	cmd := &cobra.Command{
+		Use:     "satisfaction --by G --from DAY --to DAY [--time-zone Z]",
+		Short:   "Satisfaction (experience against expectation) per case, assignee, channel, day, week or month",
+		Example: "  crmctl interactions satisfaction --by assignee --from 2026-04-01 --to 2026-05-01",
+		Args:    args(0, "no arguments, only flags"),
+		RunE: c.connected(func(*cobra.Command, []string) error {
+			g, err := enum("SATISFACTION_GROUPING_", by, interactionv1.SatisfactionGrouping_value, "--by")
+			if err != nil {
+				return err
+			}
+			start, err := dayOrTime(from, "--from")
+			if err != nil {
+				return err
+			}
+			end, err := dayOrTime(to, "--to")
+			if err != nil {
+				return err
+			}
+			resp, err := c.inter.GetSatisfactionStatistics(c.ctx, &interactionv1.GetSatisfactionStatisticsRequest{GroupBy: interactionv1.SatisfactionGrouping(g),
+				OccurTimeFrom: timestamppb.New(start), OccurTimeTo: timestamppb.New(end), TimeZone: zone})
+			if err != nil {
+				return err
+			}
+			row := func(key string, s *interactionv1.SatisfactionSummary) []string {
+				return []string{key, fmt.Sprint(s.GetResponses()), fmt.Sprintf("%.2f", s.GetMeanRatio()), fmt.Sprintf("%+.2f", s.GetMeanDifference()),
+					fmt.Sprint(s.GetSatisfied()), fmt.Sprint(s.GetMet()), fmt.Sprint(s.GetDissatisfied())}
+			}
+			var rows [][]string
+			for _, gr := range resp.GetGroups() {
+				key := gr.GetCase() + gr.GetAssignee()
+				switch {
+				case gr.GetChannel() != 0:
+					key = short(gr.GetChannel().String(), "CHANNEL_")
+				case gr.GetPeriodStart() != nil:
+					key = gr.GetPeriodStart().AsTime().Format(time.DateOnly)
+				case key == "":
+					key = "(nobody)"
+				}
+				rows = append(rows, row(key, gr.GetSummary()))
+			}
+			rows = append(rows, row("total", resp.GetTotal()))
+			return c.emit(resp, view{head: []string{by, "responses", "mean ratio", "mean difference", "satisfied", "met", "dissatisfied"}, rows: rows})
+		}),
+	}
+	enumFlag(cmd, &by, "by", "", "how to group (required)", "SATISFACTION_GROUPING_", interactionv1.SatisfactionGrouping_value)
+	cmd.Flags().StringVar(&from, "from", "", "interactions from this day or time (required)")
+	cmd.Flags().StringVar(&to, "to", "", "up to this day or time, excluded (required)")
+	cmd.Flags().StringVar(&zone, "time-zone", "", "IANA time zone of days, weeks and months (default UTC)")
+	for _, f := range []string{"by", "from", "to"} {
+		_ = cmd.MarkFlagRequired(f)
+	}
 	return cmd
 }

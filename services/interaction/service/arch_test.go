@@ -21,6 +21,7 @@ func TestImportRules(t *testing.T) {
 		archtest.Rule{From: "internal/record", Not: pure, Why: "the interaction rules are plain Go, testable without the API or the database"},
 		archtest.Rule{From: "internal/casework", Not: pure, Why: "the case rules are plain Go, testable without the API or the database"},
 		archtest.Rule{From: "internal/activity", Not: pure, Why: "activity summaries are plain Go, testable without the API or the database"},
+		archtest.Rule{From: "internal/satisfaction", Not: pure, Why: "satisfaction tallies are plain Go, testable without the API or the database"},
 		archtest.Rule{From: "internal/errs", Not: pure, Why: "reasons are declared once, for domain code and adapters alike"},
 	)
 }

@@ -46,12 +46,21 @@ type Options struct {
 	// marketing touches without granted marketing consent on their channel
 	// (CRM_REQUIRE_MARKETING_CONSENT=false; default on).
 	AllowMarketingWithoutConsent bool
+	// EscalateEvery is how often the service looks for overdue cases to
+	// escalate (CRM_CASE_ESCALATION_INTERVAL, default 1m); 0 is the
+	// default.
+	EscalateEvery time.Duration
 }
+
+// DefaultEscalateEvery is how often overdue cases are looked for unless
+// configured.
+const DefaultEscalateEvery = time.Minute
 
 // LoadOptions reads the service's own settings.
 func LoadOptions(env *config.Env) Options {
 	o := Options{Profile: peer.Load(env, "PROFILE", "customer-profile", "customer-profile:50051", "customers.read and customers.events"),
-		AllowMarketingWithoutConsent: env.OneOf("CRM_REQUIRE_MARKETING_CONSENT", "true", "true", "false") == "false"}
+		AllowMarketingWithoutConsent: env.OneOf("CRM_REQUIRE_MARKETING_CONSENT", "true", "true", "false") == "false",
+		EscalateEvery:                env.Duration("CRM_CASE_ESCALATION_INTERVAL", DefaultEscalateEvery, time.Second, 24*time.Hour)}
 	if v := env.String("CRM_CASE_SLA", ""); v != "" {
 		sla, err := casework.ParseSLA(v)
 		if err != nil {
@@ -97,9 +106,21 @@ func SetupWith(o Options) server.Setup {
 				d.Log.InfoContext(ctx, "opened cases a crash had left pending", "count", n)
 			}
 		})
+		if o.EscalateEvery <= 0 {
+			o.EscalateEvery = DefaultEscalateEvery
+		}
+		// Every replica sweeps; the conditional write in EscalateOverdue
+		// makes each case escalate once.
+		escalate := server.Periodic(o.EscalateEvery, func(ctx context.Context) {
+			if n, err := book.EscalateOverdue(ctx); err != nil && ctx.Err() == nil {
+				d.Log.WarnContext(ctx, "escalating overdue cases", "error", err)
+			} else if n > 0 {
+				d.Log.InfoContext(ctx, "escalated overdue cases", "count", n)
+			}
+		})
 		return &server.Service{
 			Indexes:   append(append(store.Indexes(), store.CaseIndexes()...), idempotency.Indexes()...),
-			Workers:   []func(context.Context){relay, repair, consumer.Run},
+			Workers:   []func(context.Context){relay, repair, escalate, consumer.Run},
 			Producer:  producer,
 			Consumers: []*feed.Consumer{consumer},
 			Close:     conn.Close,

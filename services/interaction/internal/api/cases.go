@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 
+	"google.golang.org/protobuf/types/known/timestamppb"
+
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
 	"github.com/opencrm/crm/pkg/auth"
 	"github.com/opencrm/crm/pkg/idempotency"
@@ -10,6 +12,7 @@ import (
 	"github.com/opencrm/crm/pkg/resname"
 	"github.com/opencrm/crm/services/interaction/internal/casework"
 	"github.com/opencrm/crm/services/interaction/internal/recordpb"
+	"github.com/opencrm/crm/services/interaction/internal/satisfaction"
 )
 
 // GetCase implements the API method.
@@ -38,6 +41,10 @@ func (h *Handler) ListCases(ctx context.Context, req *interactionv1.ListCasesReq
 	if req.GetOverdue() {
 		f.OverdueAt = &now
 	}
+	if req.GetEscalated() {
+		escalated := true
+		f.Escalated = &escalated
+	}
 	page, next, err := pagetoken.Page(h.pages, req, defaultPage, func(after *casework.After, limit int64) ([]*casework.Case, error) {
 		return h.book.ListCases(ctx, f, after, int(limit))
 	}, casework.PositionOf)
@@ -64,6 +71,23 @@ func (h *Handler) TransitionCase(ctx context.Context, req *interactionv1.Transit
 			return nil, "", err
 		}
 		return &interactionv1.TransitionCaseResponse{Case: recordpb.CaseToProto(c, h.book.Now())}, resname.Customers.Format(c.CustomerID), nil
+	})
+}
+
+// UpdateCase implements the API method.
+func (h *Handler) UpdateCase(ctx context.Context, req *interactionv1.UpdateCaseRequest) (*interactionv1.UpdateCaseResponse, error) {
+	return idempotency.Do(ctx, h.keys, "UpdateCase", req.GetRequestId(), req, func(ctx context.Context) (*interactionv1.UpdateCaseResponse, string, error) {
+		p, _ := auth.FromContext(ctx)
+		id, err := casework.Names.Parse("case.name", req.GetCase().GetName())
+		if err != nil {
+			return nil, "", err
+		}
+		ch := casework.Change{Assignee: req.GetCase().GetAssignee(), Priority: casework.Priority(req.GetCase().GetPriority())}
+		c, err := h.book.UpdateCase(ctx, id, ch, req.GetUpdateMask().GetPaths(), req.GetNote(), p.Subject, req.GetCase().GetEtag())
+		if err != nil {
+			return nil, "", err
+		}
+		return &interactionv1.UpdateCaseResponse{Case: recordpb.CaseToProto(c, h.book.Now())}, resname.Customers.Format(c.CustomerID), nil
 	})
 }
 
@@ -107,4 +131,31 @@ func (h *Handler) GetCaseStatistics(ctx context.Context, req *interactionv1.GetC
 		ResolutionMedianSeconds: s.ResolutionMedian.Seconds(), ResolutionP90Seconds: s.ResolutionP90.Seconds(),
 		ResolvedWithinSla: s.WithinSLA,
 	}, nil
+}
+
+// GetSatisfactionStatistics implements the API method.
+func (h *Handler) GetSatisfactionStatistics(ctx context.Context, req *interactionv1.GetSatisfactionStatisticsRequest) (*interactionv1.GetSatisfactionStatisticsResponse, error) {
+	t, err := h.book.SatisfactionStatistics(ctx, satisfaction.Query{By: satisfaction.Grouping(req.GetGroupBy()),
+		From: req.GetOccurTimeFrom().AsTime(), To: req.GetOccurTimeTo().AsTime(), TimeZone: req.GetTimeZone()})
+	if err != nil {
+		return nil, err
+	}
+	total := t.Total()
+	resp := &interactionv1.GetSatisfactionStatisticsResponse{Total: satisfactionToProto(&total)}
+	for _, g := range t.Groups() {
+		pg := &interactionv1.SatisfactionGroup{Assignee: g.Assignee, Channel: interactionv1.Channel(g.Channel), Summary: satisfactionToProto(&g.Summary)}
+		if g.CaseID != "" {
+			pg.Case = casework.Name(g.CaseID)
+		}
+		if !g.PeriodStart.IsZero() {
+			pg.PeriodStart = timestamppb.New(g.PeriodStart)
+		}
+		resp.Groups = append(resp.Groups, pg)
+	}
+	return resp, nil
+}
+
+func satisfactionToProto(s *satisfaction.Summary) *interactionv1.SatisfactionSummary {
+	return &interactionv1.SatisfactionSummary{Responses: s.Responses, MeanRatio: s.MeanRatio(), MeanDifference: s.MeanDifference(),
+		Satisfied: s.Satisfied, Met: s.Met, Dissatisfied: s.Dissatisfied, ExperienceCounts: s.ExperienceCounts[:]}
 }

@@ -1,6 +1,7 @@
 // Package casework holds the rules of complaint cases: how a complaint
 // opens one, the SLA that sets its due time, which status changes are
-// allowed, follow-up tasks, and the handling statistics. Pure Go.
+// allowed, reassignment and priority changes, escalation, follow-up tasks,
+// and the handling statistics. Pure Go.
 package casework
 
 import (
@@ -8,8 +9,10 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/opencrm/crm/pkg/apperr"
+	"github.com/opencrm/crm/pkg/fieldmask"
 	"github.com/opencrm/crm/pkg/resname"
 	"github.com/opencrm/crm/services/interaction/internal/errs"
 )
@@ -36,13 +39,20 @@ const (
 	Urgent Priority = 4
 )
 
-// Step is one status change.
+// Step is one change of a case: of its status, or of its assignee or
+// priority (From and To are then the status it kept).
 type Step struct {
 	From  Status    `bson:"from"`
 	To    Status    `bson:"to"`
 	Note  string    `bson:"note"`
 	Actor string    `bson:"actor"`
 	Time  time.Time `bson:"time"`
+	// A reassignment has FromAssignee != ToAssignee (either may be
+	// empty: unassigned); a priority change has ToPriority set.
+	FromAssignee string   `bson:"from_assignee,omitempty"`
+	ToAssignee   string   `bson:"to_assignee,omitempty"`
+	FromPriority Priority `bson:"from_priority,omitempty"`
+	ToPriority   Priority `bson:"to_priority,omitempty"`
 }
 
 // FollowUp is a task handed to someone.
@@ -70,7 +80,11 @@ type Case struct {
 	CloseTime         *time.Time `bson:"close_time"`
 	History           []Step     `bson:"history"`
 	FollowUps         []FollowUp `bson:"follow_ups"`
-	Version           int64      `bson:"version"`
+	// Escalated is set once the case passed its due time unresolved
+	// (EscalateTime says when it was noticed).
+	Escalated    bool       `bson:"escalated"`
+	EscalateTime *time.Time `bson:"escalate_time"`
+	Version      int64      `bson:"version"`
 }
 
 // Names is the pattern of case names, "cases/{case}".
@@ -85,6 +99,16 @@ func Name(id string) string { return Names.Format(id) }
 // Overdue reports whether the case is unresolved past its due time.
 func (c *Case) Overdue(now time.Time) bool {
 	return (c.Status == Open || c.Status == InProgress) && now.After(c.DueTime)
+}
+
+// Escalate marks the case escalated when it is overdue at now and not
+// escalated yet; it reports whether it did.
+func (c *Case) Escalate(now time.Time) bool {
+	if c.Escalated || !c.Overdue(now) {
+		return false
+	}
+	c.Escalated, c.EscalateTime = true, &now
+	return true
 }
 
 // SLA is the time allowed to resolve a case, per priority.
@@ -157,6 +181,61 @@ func (c *Case) Transition(to Status, note, actor string, now time.Time) error {
 	}
 	c.Status = to
 	return nil
+}
+
+// UpdatablePaths are the fields UpdateCase may change.
+var UpdatablePaths = []string{"assignee", "priority"}
+
+// Change is the new values of an update; only the fields its mask names
+// are read.
+type Change struct {
+	Assignee string
+	Priority Priority
+}
+
+// Update applies the fields of ch that paths name, recording one history
+// step for what actually changed (none when nothing did). A new priority
+// sets the due time to the open time plus its SLA; when that puts the due
+// time back after now, the escalation is cleared, so the case escalates
+// again if it passes the new due time. It returns the fields that changed.
+func (c *Case) Update(ch Change, paths []string, note, actor string, now time.Time, sla SLA) ([]string, error) {
+	paths, err := fieldmask.Check(paths, UpdatablePaths, "a case's status changes with TransitionCase")
+	if err != nil {
+		return nil, err
+	}
+	step := Step{From: c.Status, To: c.Status, Note: note, Actor: actor, Time: now}
+	var changed []string
+	for _, p := range paths {
+		switch p {
+		case "assignee":
+			if utf8.RuneCountInString(ch.Assignee) > 200 {
+				return nil, apperr.Invalid("case.assignee", "is longer than 200 characters")
+			}
+			if ch.Assignee != c.Assignee {
+				step.FromAssignee, step.ToAssignee = c.Assignee, ch.Assignee
+				c.Assignee = ch.Assignee
+				changed = append(changed, "assignee")
+			}
+		case "priority":
+			if ch.Priority < Low || ch.Priority > Urgent {
+				return nil, apperr.Invalid("case.priority", "must be CASE_PRIORITY_LOW, _NORMAL, _HIGH or _URGENT")
+			}
+			if ch.Priority != c.Priority {
+				step.FromPriority, step.ToPriority = c.Priority, ch.Priority
+				c.Priority, c.DueTime = ch.Priority, c.OpenTime.Add(sla[ch.Priority])
+				changed = append(changed, "priority", "due_time")
+				if c.Escalated && !c.Overdue(now) {
+					c.Escalated, c.EscalateTime = false, nil
+					changed = append(changed, "escalated")
+				}
+			}
+		}
+	}
+	if len(changed) > 0 {
+		c.History = append(c.History, step)
+		changed = append(changed, "history")
+	}
+	return changed, nil
 }
 
 // AddFollowUp adds a task.

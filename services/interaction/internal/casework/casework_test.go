@@ -1,6 +1,7 @@
 package casework_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -63,5 +64,60 @@ func TestMeasure(t *testing.T) {
 	// Resolutions at 12h..96h; due at 72h: 6 of 8 within SLA.
 	if s.ResolutionMedian != 48*time.Hour || s.ResolutionP90 != 96*time.Hour || s.WithinSLA != 0.75 {
 		t.Fatalf("resolution %v %v %v", s.ResolutionMedian, s.ResolutionP90, s.WithinSLA)
+	}
+}
+
+func TestUpdateReassignsAndReprioritises(t *testing.T) {
+	t.Parallel()
+	c := casework.OpenCase("c1", "cu", "i1", casework.Low, "ann", t0, casework.DefaultSLA)
+	now := t0.Add(10 * 24 * time.Hour) // past the low SLA of a week
+	if !c.Escalate(now) || c.Escalate(now) {
+		t.Fatal("an overdue case escalates exactly once")
+	}
+	changed, err := c.Update(casework.Change{Assignee: "bob", Priority: casework.Urgent}, []string{"assignee", "priority"}, "ann is away", "lead", now, casework.DefaultSLA)
+	if err != nil || len(c.History) != 1 {
+		t.Fatalf("update: %v %v", changed, err)
+	}
+	s := c.History[0]
+	if c.Assignee != "bob" || c.Priority != casework.Urgent || !c.DueTime.Equal(t0.Add(4*time.Hour)) ||
+		s.FromAssignee != "ann" || s.ToAssignee != "bob" || s.FromPriority != casework.Low || s.ToPriority != casework.Urgent ||
+		s.From != casework.Open || s.To != casework.Open || s.Actor != "lead" || s.Note != "ann is away" {
+		t.Fatalf("after the update: %+v", c)
+	}
+	// Still overdue under the new due time: the escalation stands.
+	if !c.Escalated {
+		t.Fatal("escalation cleared though the case is still overdue")
+	}
+	// Nothing changes: no step.
+	if changed, err := c.Update(casework.Change{Assignee: "bob"}, []string{"assignee"}, "", "lead", now, casework.DefaultSLA); err != nil || len(changed) != 0 || len(c.History) != 1 {
+		t.Fatalf("no-op update: %v %v %d", changed, err, len(c.History))
+	}
+	// A priority whose SLA puts the due time back in the future clears the
+	// escalation, so the case can escalate at its new due time.
+	sla := casework.SLA{casework.Low: 30 * 24 * time.Hour, casework.Normal: time.Hour, casework.High: time.Hour, casework.Urgent: time.Hour}
+	if _, err := c.Update(casework.Change{Priority: casework.Low}, []string{"priority"}, "", "lead", now, sla); err != nil || c.Escalated || c.EscalateTime != nil {
+		t.Fatalf("escalation after the due time moved on: %+v %v", c, err)
+	}
+	for _, tc := range []struct {
+		paths []string
+		ch    casework.Change
+		field string
+	}{
+		{nil, casework.Change{}, "update_mask"},
+		{[]string{"status"}, casework.Change{}, "update_mask.paths"},
+		{[]string{"priority"}, casework.Change{Priority: 0}, "case.priority"},
+		{[]string{"priority"}, casework.Change{Priority: 9}, "case.priority"},
+		{[]string{"assignee"}, casework.Change{Assignee: strings.Repeat("x", 201)}, "case.assignee"},
+	} {
+		_, err := c.Update(tc.ch, tc.paths, "", "lead", now, casework.DefaultSLA)
+		if e, ok := apperr.As(err); !ok || e.Kind != apperr.KindInvalidArgument || e.Field != tc.field {
+			t.Errorf("%v %+v: %v, want INVALID_ARGUMENT on %s", tc.paths, tc.ch, err, tc.field)
+		}
+	}
+	closed := casework.OpenCase("c2", "cu", "i2", casework.Urgent, "", t0, casework.DefaultSLA)
+	_ = closed.Transition(casework.InProgress, "", "", t0)
+	_ = closed.Transition(casework.Resolved, "", "", t0.Add(time.Hour))
+	if closed.Escalate(t0.Add(48 * time.Hour)) {
+		t.Fatal("a resolved case escalated")
 	}
 }

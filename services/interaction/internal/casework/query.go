@@ -9,6 +9,9 @@ type Filter struct {
 	CustomerID string
 	// OverdueAt, when set, keeps unresolved cases due before it.
 	OverdueAt *time.Time
+	// Escalated, when set, keeps the cases escalated (true) or not
+	// (false).
+	Escalated *bool
 }
 
 // After is the position after the last case of a page.

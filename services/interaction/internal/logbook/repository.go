@@ -36,6 +36,10 @@ type Interactions interface {
 	// EachInteraction calls fn for each interaction of a customer (all
 	// customers when customerID is empty), in customer order.
 	EachInteraction(ctx context.Context, customerID string, fn func(*record.Interaction) error) error
+	// EachSatisfaction calls fn for each interaction that occurred in
+	// [from, to) and recorded satisfaction (only the fields a tally
+	// reads need be set).
+	EachSatisfaction(ctx context.Context, from, to time.Time, fn func(*record.Interaction) error) error
 	// EraseCustomer deletes a customer's interactions; it returns how
 	// many.
 	EraseCustomer(ctx context.Context, customerID string) (int64, error)
@@ -59,6 +63,8 @@ type Cases interface {
 	SaveCase(ctx context.Context, c *casework.Case, expectVersion int64, events []feed.Pending) error
 	ListCases(ctx context.Context, f casework.Filter, after *casework.After, limit int) ([]*casework.Case, error)
 	CasesOpened(ctx context.Context, from, to time.Time) ([]casework.Case, error)
+	// CaseAssignees returns the assignee of each stored case of ids.
+	CaseAssignees(ctx context.Context, ids []string) (map[string]string, error)
 	// OpenCases counts the open cases per customer (of one customer when
 	// customerID is set).
 	OpenCases(ctx context.Context, customerID string) (map[string]int64, error)

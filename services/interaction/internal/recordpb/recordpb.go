@@ -72,11 +72,12 @@ func CaseToProto(c *casework.Case, now time.Time) *interactionv1.Case {
 		Status: interactionv1.CaseStatus(c.Status), Priority: interactionv1.CasePriority(c.Priority), Assignee: c.Assignee,
 		OpenTime: timestamppb.New(c.OpenTime), DueTime: timestamppb.New(c.DueTime),
 		FirstResponseTime: optTime(c.FirstResponseTime), ResolveTime: optTime(c.ResolveTime), CloseTime: optTime(c.CloseTime),
-		Overdue: c.Overdue(now), Etag: etag.Format(c.Version),
+		Overdue: c.Overdue(now), Etag: etag.Format(c.Version), Escalated: c.Escalated, EscalateTime: optTime(c.EscalateTime),
 	}
 	for _, s := range c.History {
 		p.History = append(p.History, &interactionv1.CaseStep{From: interactionv1.CaseStatus(s.From), To: interactionv1.CaseStatus(s.To),
-			Note: s.Note, Actor: s.Actor, Time: timestamppb.New(s.Time)})
+			Note: s.Note, Actor: s.Actor, Time: timestamppb.New(s.Time), FromAssignee: s.FromAssignee, ToAssignee: s.ToAssignee,
+			FromPriority: interactionv1.CasePriority(s.FromPriority), ToPriority: interactionv1.CasePriority(s.ToPriority)})
 	}
 	for _, f := range c.FollowUps {
 		p.FollowUps = append(p.FollowUps, &interactionv1.FollowUp{Id: f.ID, Description: f.Description, Assignee: f.Assignee,

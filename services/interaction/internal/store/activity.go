@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -38,6 +39,30 @@ func (s *Store) EachInteraction(ctx context.Context, customerID string, fn func(
 		}
 	}
 	return mongox.Wrap("read interactions", cur.Err())
+}
+
+// EachSatisfaction streams the interactions that occurred in [from, to)
+// and recorded satisfaction, with only the fields a satisfaction tally
+// reads, in no particular order (a tally needs none).
+func (s *Store) EachSatisfaction(ctx context.Context, from, to time.Time, fn func(*record.Interaction) error) error {
+	q := bson.D{{Key: "occur_time", Value: bson.D{{Key: "$gte", Value: from}, {Key: "$lt", Value: to}}},
+		{Key: "satisfaction", Value: bson.D{{Key: "$exists", Value: true}}}}
+	cur, err := s.coll.Find(ctx, q, options.Find().SetBatchSize(500).
+		SetProjection(bson.D{{Key: "occur_time", Value: 1}, {Key: "channel", Value: 1}, {Key: "agent", Value: 1}, {Key: "case_id", Value: 1}, {Key: "satisfaction", Value: 1}}))
+	if err != nil {
+		return mongox.Wrap("read satisfaction", err)
+	}
+	defer cur.Close(context.WithoutCancel(ctx))
+	for cur.Next(ctx) {
+		var i record.Interaction
+		if err := cur.Decode(&i); err != nil {
+			return fmt.Errorf("decode interaction: %w", err)
+		}
+		if err := fn(&i); err != nil {
+			return err
+		}
+	}
+	return mongox.Wrap("read satisfaction", cur.Err())
 }
 
 // OpenCases counts the open or in-progress cases per customer (of one

@@ -122,6 +122,15 @@ func (s *Store) ListCases(ctx context.Context, f casework.Filter, a *casework.Af
 		q = append(q, bson.E{Key: "due_time", Value: bson.D{{Key: "$lt", Value: *f.OverdueAt}}},
 			bson.E{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{casework.Open, casework.InProgress}}}})
 	}
+	if f.Escalated != nil {
+		// Cases stored before escalation existed have no field: not
+		// escalated.
+		if *f.Escalated {
+			q = append(q, bson.E{Key: "escalated", Value: true})
+		} else {
+			q = append(q, bson.E{Key: "escalated", Value: bson.D{{Key: "$ne", Value: true}}})
+		}
+	}
 	if a != nil {
 		q = bson.D{{Key: "$and", Value: bson.A{q, bson.D{{Key: "$or", Value: bson.A{
 			bson.D{{Key: "due_time", Value: bson.D{{Key: "$gt", Value: a.DueTime}}}},
@@ -158,4 +167,32 @@ func (s *Store) CasesOpened(ctx context.Context, from, to time.Time) ([]casework
 		out = append(out, c)
 	}
 	return out, mongox.Wrap("read cases", cur.Err())
+}
+
+// assigneeBatch bounds the ids of one CaseAssignees query.
+const assigneeBatch = 500
+
+// CaseAssignees returns the assignee of each stored case of ids, reading
+// assigneeBatch cases per query.
+func (s *Store) CaseAssignees(ctx context.Context, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	for start := 0; start < len(ids); start += assigneeBatch {
+		batch := ids[start:min(start+assigneeBatch, len(ids))]
+		cur, err := s.CasesCollection().Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: batch}}}},
+			options.Find().SetProjection(bson.D{{Key: "assignee", Value: 1}}))
+		if err != nil {
+			return nil, mongox.Wrap("read case assignees", err)
+		}
+		var rows []struct {
+			ID       string `bson:"_id"`
+			Assignee string `bson:"assignee"`
+		}
+		if err := cur.All(ctx, &rows); err != nil {
+			return nil, mongox.Wrap("read case assignees", err)
+		}
+		for _, r := range rows {
+			out[r.ID] = r.Assignee
+		}
+	}
+	return out, nil
 }

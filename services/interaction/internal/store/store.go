@@ -39,6 +39,8 @@ func Indexes() []mongox.Index {
 	return append([]mongox.Index{
 		{Collection: Interactions, Model: mongo.IndexModel{Keys: TimelineIndex}},
 		{Collection: Interactions, Model: mongo.IndexModel{Keys: bson.D{{Key: "record_time", Value: 1}}}},
+		// Satisfaction statistics read a time range across customers.
+		{Collection: Interactions, Model: mongo.IndexModel{Keys: bson.D{{Key: "occur_time", Value: 1}, {Key: "_id", Value: 1}}}},
 		{Collection: Interactions, Model: mongo.IndexModel{Keys: bson.D{{Key: "dedup_key", Value: 1}}, Options: options.Index().SetUnique(true)}},
 		{Collection: Interactions, Model: mongo.IndexModel{Keys: bson.D{{Key: "order_key", Value: 1}}, Options: options.Index().SetUnique(true)}},
 	}, feed.Indexes(Interactions)...)

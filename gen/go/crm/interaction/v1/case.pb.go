@@ -148,6 +148,8 @@ func (CasePriority) EnumDescriptor() ([]byte, []int) {
 // A complaint tracked to its end (docs/domain.md: complaints are cases, not just
 // records). A complaint interaction opens one; it moves open -> in progress
 // -> resolved -> closed, and a resolved or closed case can be reopened.
+// UpdateCase reassigns it or changes its priority; a case still unresolved
+// past its due time is escalated once (docs/cases.md).
 type Case struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Resource name, "cases/{id}".
@@ -160,13 +162,14 @@ type Case struct {
 	Interaction string `protobuf:"bytes,4,opt,name=interaction,proto3" json:"interaction,omitempty"`
 	// Where the case stands.
 	Status CaseStatus `protobuf:"varint,5,opt,name=status,proto3,enum=crm.interaction.v1.CaseStatus" json:"status,omitempty"`
-	// How urgent it is.
+	// How urgent it is; changed with UpdateCase, which recomputes due_time.
 	Priority CasePriority `protobuf:"varint,6,opt,name=priority,proto3,enum=crm.interaction.v1.CasePriority" json:"priority,omitempty"`
-	// Who handles it.
+	// Who handles it; changed with UpdateCase.
 	Assignee string `protobuf:"bytes,7,opt,name=assignee,proto3" json:"assignee,omitempty"`
 	// When it was opened (the complaint's occur time).
 	OpenTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=open_time,json=openTime,proto3" json:"open_time,omitempty"`
-	// When it must be resolved: open time plus the SLA of its priority.
+	// When it must be resolved: open time plus the SLA of its priority (of
+	// its current priority, after a change).
 	DueTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=due_time,json=dueTime,proto3" json:"due_time,omitempty"`
 	// When work first started (first move to IN_PROGRESS).
 	FirstResponseTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=first_response_time,json=firstResponseTime,proto3" json:"first_response_time,omitempty"`
@@ -174,7 +177,7 @@ type Case struct {
 	ResolveTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=resolve_time,json=resolveTime,proto3" json:"resolve_time,omitempty"`
 	// When it was closed.
 	CloseTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=close_time,json=closeTime,proto3" json:"close_time,omitempty"`
-	// Every status change, oldest first.
+	// Every status change, reassignment and priority change, oldest first.
 	History []*CaseStep `protobuf:"bytes,13,rep,name=history,proto3" json:"history,omitempty"`
 	// Follow-up tasks.
 	FollowUps []*FollowUp `protobuf:"bytes,14,rep,name=follow_ups,json=followUps,proto3" json:"follow_ups,omitempty"`
@@ -182,7 +185,13 @@ type Case struct {
 	// passed.
 	Overdue bool `protobuf:"varint,15,opt,name=overdue,proto3" json:"overdue,omitempty"`
 	// Opaque version tag for conditional changes.
-	Etag          string `protobuf:"bytes,16,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,16,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Whether the case was escalated: it passed its due time unresolved.
+	// Set once per due time; a priority change that puts the due time back
+	// in the future clears it.
+	Escalated bool `protobuf:"varint,17,opt,name=escalated,proto3" json:"escalated,omitempty"`
+	// When it was escalated.
+	EscalateTime  *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=escalate_time,json=escalateTime,proto3" json:"escalate_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -329,7 +338,22 @@ func (x *Case) GetEtag() string {
 	return ""
 }
 
-// One status change of a case.
+func (x *Case) GetEscalated() bool {
+	if x != nil {
+		return x.Escalated
+	}
+	return false
+}
+
+func (x *Case) GetEscalateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EscalateTime
+	}
+	return nil
+}
+
+// One change of a case: of its status, or (UpdateCase) of its assignee or
+// priority, when from and to are both the status it kept.
 type CaseStep struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The status before.
@@ -341,7 +365,15 @@ type CaseStep struct {
 	// Who did it (the token's subject).
 	Actor string `protobuf:"bytes,4,opt,name=actor,proto3" json:"actor,omitempty"`
 	// When.
-	Time          *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=time,proto3" json:"time,omitempty"`
+	Time *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=time,proto3" json:"time,omitempty"`
+	// On a reassignment, the assignee before ("" when there was none).
+	FromAssignee string `protobuf:"bytes,6,opt,name=from_assignee,json=fromAssignee,proto3" json:"from_assignee,omitempty"`
+	// On a reassignment, the assignee after ("" when unassigned).
+	ToAssignee string `protobuf:"bytes,7,opt,name=to_assignee,json=toAssignee,proto3" json:"to_assignee,omitempty"`
+	// On a priority change, the priority before; unset otherwise.
+	FromPriority CasePriority `protobuf:"varint,8,opt,name=from_priority,json=fromPriority,proto3,enum=crm.interaction.v1.CasePriority" json:"from_priority,omitempty"`
+	// On a priority change, the priority after; unset otherwise.
+	ToPriority    CasePriority `protobuf:"varint,9,opt,name=to_priority,json=toPriority,proto3,enum=crm.interaction.v1.CasePriority" json:"to_priority,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -409,6 +441,34 @@ func (x *CaseStep) GetTime() *timestamppb.Timestamp {
 		return x.Time
 	}
 	return nil
+}
+
+func (x *CaseStep) GetFromAssignee() string {
+	if x != nil {
+		return x.FromAssignee
+	}
+	return ""
+}
+
+func (x *CaseStep) GetToAssignee() string {
+	if x != nil {
+		return x.ToAssignee
+	}
+	return ""
+}
+
+func (x *CaseStep) GetFromPriority() CasePriority {
+	if x != nil {
+		return x.FromPriority
+	}
+	return CasePriority_CASE_PRIORITY_UNSPECIFIED
+}
+
+func (x *CaseStep) GetToPriority() CasePriority {
+	if x != nil {
+		return x.ToPriority
+	}
+	return CasePriority_CASE_PRIORITY_UNSPECIFIED
 }
 
 // A task handed to someone as part of a case.
@@ -506,7 +566,7 @@ var File_crm_interaction_v1_case_proto protoreflect.FileDescriptor
 
 const file_crm_interaction_v1_case_proto_rawDesc = "" +
 	"\n" +
-	"\x1dcrm/interaction/v1/case.proto\x12\x12crm.interaction.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa7\x06\n" +
+	"\x1dcrm/interaction/v1/case.proto\x12\x12crm.interaction.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x90\a\n" +
 	"\x04Case\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x13\n" +
 	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x03R\x02id\x12\x1a\n" +
@@ -526,14 +586,22 @@ const file_crm_interaction_v1_case_proto_rawDesc = "" +
 	"\n" +
 	"follow_ups\x18\x0e \x03(\v2\x1c.crm.interaction.v1.FollowUpR\tfollowUps\x12\x18\n" +
 	"\aoverdue\x18\x0f \x01(\bR\aoverdue\x12\x12\n" +
-	"\x04etag\x18\x10 \x01(\tR\x04etag:4\xeaA1\n" +
-	"\x14crm.opencrm.dev/Case\x12\fcases/{case}*\x05cases2\x04case\"\xc8\x01\n" +
+	"\x04etag\x18\x10 \x01(\tR\x04etag\x12!\n" +
+	"\tescalated\x18\x11 \x01(\bB\x03\xe0A\x03R\tescalated\x12D\n" +
+	"\rescalate_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\fescalateTime:4\xeaA1\n" +
+	"\x14crm.opencrm.dev/Case\x12\fcases/{case}*\x05cases2\x04case\"\x98\x03\n" +
 	"\bCaseStep\x122\n" +
 	"\x04from\x18\x01 \x01(\x0e2\x1e.crm.interaction.v1.CaseStatusR\x04from\x12.\n" +
 	"\x02to\x18\x02 \x01(\x0e2\x1e.crm.interaction.v1.CaseStatusR\x02to\x12\x12\n" +
 	"\x04note\x18\x03 \x01(\tR\x04note\x12\x14\n" +
 	"\x05actor\x18\x04 \x01(\tR\x05actor\x12.\n" +
-	"\x04time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"\xdc\x01\n" +
+	"\x04time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12#\n" +
+	"\rfrom_assignee\x18\x06 \x01(\tR\ffromAssignee\x12\x1f\n" +
+	"\vto_assignee\x18\a \x01(\tR\n" +
+	"toAssignee\x12E\n" +
+	"\rfrom_priority\x18\b \x01(\x0e2 .crm.interaction.v1.CasePriorityR\ffromPriority\x12A\n" +
+	"\vto_priority\x18\t \x01(\x0e2 .crm.interaction.v1.CasePriorityR\n" +
+	"toPriority\"\xdc\x01\n" +
 	"\bFollowUp\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x12\x1a\n" +
@@ -588,16 +656,19 @@ var file_crm_interaction_v1_case_proto_depIdxs = []int32{
 	5,  // 6: crm.interaction.v1.Case.close_time:type_name -> google.protobuf.Timestamp
 	3,  // 7: crm.interaction.v1.Case.history:type_name -> crm.interaction.v1.CaseStep
 	4,  // 8: crm.interaction.v1.Case.follow_ups:type_name -> crm.interaction.v1.FollowUp
-	0,  // 9: crm.interaction.v1.CaseStep.from:type_name -> crm.interaction.v1.CaseStatus
-	0,  // 10: crm.interaction.v1.CaseStep.to:type_name -> crm.interaction.v1.CaseStatus
-	5,  // 11: crm.interaction.v1.CaseStep.time:type_name -> google.protobuf.Timestamp
-	5,  // 12: crm.interaction.v1.FollowUp.due_time:type_name -> google.protobuf.Timestamp
-	5,  // 13: crm.interaction.v1.FollowUp.done_time:type_name -> google.protobuf.Timestamp
-	14, // [14:14] is the sub-list for method output_type
-	14, // [14:14] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	5,  // 9: crm.interaction.v1.Case.escalate_time:type_name -> google.protobuf.Timestamp
+	0,  // 10: crm.interaction.v1.CaseStep.from:type_name -> crm.interaction.v1.CaseStatus
+	0,  // 11: crm.interaction.v1.CaseStep.to:type_name -> crm.interaction.v1.CaseStatus
+	5,  // 12: crm.interaction.v1.CaseStep.time:type_name -> google.protobuf.Timestamp
+	1,  // 13: crm.interaction.v1.CaseStep.from_priority:type_name -> crm.interaction.v1.CasePriority
+	1,  // 14: crm.interaction.v1.CaseStep.to_priority:type_name -> crm.interaction.v1.CasePriority
+	5,  // 15: crm.interaction.v1.FollowUp.due_time:type_name -> google.protobuf.Timestamp
+	5,  // 16: crm.interaction.v1.FollowUp.done_time:type_name -> google.protobuf.Timestamp
+	17, // [17:17] is the sub-list for method output_type
+	17, // [17:17] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_crm_interaction_v1_case_proto_init() }

@@ -169,12 +169,14 @@ func (x *CaseOpened) GetCase() *Case {
 	return nil
 }
 
-// A case changed: a transition, a follow-up added or done.
+// A case changed: a transition, a reassignment or priority change, a
+// follow-up added or done.
 type CaseChanged struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The case after the change.
 	Case *Case `protobuf:"bytes,1,opt,name=case,proto3" json:"case,omitempty"`
-	// What changed, for example "status", "follow_ups".
+	// What changed, for example "status", "assignee", "priority",
+	// "follow_ups".
 	ChangedFields []string `protobuf:"bytes,2,rep,name=changed_fields,json=changedFields,proto3" json:"changed_fields,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -224,6 +226,53 @@ func (x *CaseChanged) GetChangedFields() []string {
 	return nil
 }
 
+// A case passed its due time unresolved and was escalated: published once
+// per due time, whichever replica noticed it.
+type CaseEscalated struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The case as escalated.
+	Case          *Case `protobuf:"bytes,1,opt,name=case,proto3" json:"case,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CaseEscalated) Reset() {
+	*x = CaseEscalated{}
+	mi := &file_crm_interaction_v1_events_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CaseEscalated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CaseEscalated) ProtoMessage() {}
+
+func (x *CaseEscalated) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_events_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CaseEscalated.ProtoReflect.Descriptor instead.
+func (*CaseEscalated) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_events_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *CaseEscalated) GetCase() *Case {
+	if x != nil {
+		return x.Case
+	}
+	return nil
+}
+
 var File_crm_interaction_v1_events_proto protoreflect.FileDescriptor
 
 const file_crm_interaction_v1_events_proto_rawDesc = "" +
@@ -239,7 +288,9 @@ const file_crm_interaction_v1_events_proto_rawDesc = "" +
 	"\x04case\x18\x01 \x01(\v2\x18.crm.interaction.v1.CaseR\x04case\"b\n" +
 	"\vCaseChanged\x12,\n" +
 	"\x04case\x18\x01 \x01(\v2\x18.crm.interaction.v1.CaseR\x04case\x12%\n" +
-	"\x0echanged_fields\x18\x02 \x03(\tR\rchangedFieldsB\xcf\x01\n" +
+	"\x0echanged_fields\x18\x02 \x03(\tR\rchangedFields\"=\n" +
+	"\rCaseEscalated\x12,\n" +
+	"\x04case\x18\x01 \x01(\v2\x18.crm.interaction.v1.CaseR\x04caseB\xcf\x01\n" +
 	"\x16com.crm.interaction.v1B\vEventsProtoP\x01Z>github.com/opencrm/crm/gen/go/crm/interaction/v1;interactionv1\xa2\x02\x03CIX\xaa\x02\x12Crm.Interaction.V1\xca\x02\x12Crm\\Interaction\\V1\xe2\x02\x1eCrm\\Interaction\\V1\\GPBMetadata\xea\x02\x14Crm::Interaction::V1b\x06proto3"
 
 var (
@@ -254,25 +305,27 @@ func file_crm_interaction_v1_events_proto_rawDescGZIP() []byte {
 	return file_crm_interaction_v1_events_proto_rawDescData
 }
 
-var file_crm_interaction_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_crm_interaction_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_crm_interaction_v1_events_proto_goTypes = []any{
 	(*InteractionLogged)(nil),  // 0: crm.interaction.v1.InteractionLogged
 	(*InteractionUpdated)(nil), // 1: crm.interaction.v1.InteractionUpdated
 	(*CaseOpened)(nil),         // 2: crm.interaction.v1.CaseOpened
 	(*CaseChanged)(nil),        // 3: crm.interaction.v1.CaseChanged
-	(*Interaction)(nil),        // 4: crm.interaction.v1.Interaction
-	(*Case)(nil),               // 5: crm.interaction.v1.Case
+	(*CaseEscalated)(nil),      // 4: crm.interaction.v1.CaseEscalated
+	(*Interaction)(nil),        // 5: crm.interaction.v1.Interaction
+	(*Case)(nil),               // 6: crm.interaction.v1.Case
 }
 var file_crm_interaction_v1_events_proto_depIdxs = []int32{
-	4, // 0: crm.interaction.v1.InteractionLogged.interaction:type_name -> crm.interaction.v1.Interaction
-	4, // 1: crm.interaction.v1.InteractionUpdated.interaction:type_name -> crm.interaction.v1.Interaction
-	5, // 2: crm.interaction.v1.CaseOpened.case:type_name -> crm.interaction.v1.Case
-	5, // 3: crm.interaction.v1.CaseChanged.case:type_name -> crm.interaction.v1.Case
-	4, // [4:4] is the sub-list for method output_type
-	4, // [4:4] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	5, // 0: crm.interaction.v1.InteractionLogged.interaction:type_name -> crm.interaction.v1.Interaction
+	5, // 1: crm.interaction.v1.InteractionUpdated.interaction:type_name -> crm.interaction.v1.Interaction
+	6, // 2: crm.interaction.v1.CaseOpened.case:type_name -> crm.interaction.v1.Case
+	6, // 3: crm.interaction.v1.CaseChanged.case:type_name -> crm.interaction.v1.Case
+	6, // 4: crm.interaction.v1.CaseEscalated.case:type_name -> crm.interaction.v1.Case
+	5, // [5:5] is the sub-list for method output_type
+	5, // [5:5] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_crm_interaction_v1_events_proto_init() }
@@ -288,7 +341,7 @@ func file_crm_interaction_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_interaction_v1_events_proto_rawDesc), len(file_crm_interaction_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -27,6 +27,77 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// How satisfaction statistics are grouped.
+type SatisfactionGrouping int32
+
+const (
+	// Not set; refused.
+	SatisfactionGrouping_SATISFACTION_GROUPING_UNSPECIFIED SatisfactionGrouping = 0
+	// By case: the complaints that opened a case (interactions of no case
+	// are left out).
+	SatisfactionGrouping_SATISFACTION_GROUPING_CASE SatisfactionGrouping = 1
+	// By who handled the contact: its case's assignee when it opened a case,
+	// else its agent ("" when neither is known).
+	SatisfactionGrouping_SATISFACTION_GROUPING_ASSIGNEE SatisfactionGrouping = 2
+	// By channel.
+	SatisfactionGrouping_SATISFACTION_GROUPING_CHANNEL SatisfactionGrouping = 3
+	// By day of the occur time.
+	SatisfactionGrouping_SATISFACTION_GROUPING_DAY SatisfactionGrouping = 4
+	// By ISO week (from Monday) of the occur time.
+	SatisfactionGrouping_SATISFACTION_GROUPING_WEEK SatisfactionGrouping = 5
+	// By month of the occur time.
+	SatisfactionGrouping_SATISFACTION_GROUPING_MONTH SatisfactionGrouping = 6
+)
+
+// Enum value maps for SatisfactionGrouping.
+var (
+	SatisfactionGrouping_name = map[int32]string{
+		0: "SATISFACTION_GROUPING_UNSPECIFIED",
+		1: "SATISFACTION_GROUPING_CASE",
+		2: "SATISFACTION_GROUPING_ASSIGNEE",
+		3: "SATISFACTION_GROUPING_CHANNEL",
+		4: "SATISFACTION_GROUPING_DAY",
+		5: "SATISFACTION_GROUPING_WEEK",
+		6: "SATISFACTION_GROUPING_MONTH",
+	}
+	SatisfactionGrouping_value = map[string]int32{
+		"SATISFACTION_GROUPING_UNSPECIFIED": 0,
+		"SATISFACTION_GROUPING_CASE":        1,
+		"SATISFACTION_GROUPING_ASSIGNEE":    2,
+		"SATISFACTION_GROUPING_CHANNEL":     3,
+		"SATISFACTION_GROUPING_DAY":         4,
+		"SATISFACTION_GROUPING_WEEK":        5,
+		"SATISFACTION_GROUPING_MONTH":       6,
+	}
+)
+
+func (x SatisfactionGrouping) Enum() *SatisfactionGrouping {
+	p := new(SatisfactionGrouping)
+	*p = x
+	return p
+}
+
+func (x SatisfactionGrouping) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SatisfactionGrouping) Descriptor() protoreflect.EnumDescriptor {
+	return file_crm_interaction_v1_interaction_service_proto_enumTypes[0].Descriptor()
+}
+
+func (SatisfactionGrouping) Type() protoreflect.EnumType {
+	return &file_crm_interaction_v1_interaction_service_proto_enumTypes[0]
+}
+
+func (x SatisfactionGrouping) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SatisfactionGrouping.Descriptor instead.
+func (SatisfactionGrouping) EnumDescriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{0}
+}
+
 // Request of LogInteraction.
 type LogInteractionRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -946,7 +1017,9 @@ type ListCasesRequest struct {
 	// Page size, 1 to 500; default 50.
 	PageSize int32 `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response with the same filters.
-	PageToken     string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageToken string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only escalated cases (whatever their status now).
+	Escalated     bool `protobuf:"varint,7,opt,name=escalated,proto3" json:"escalated,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1021,6 +1094,13 @@ func (x *ListCasesRequest) GetPageToken() string {
 		return x.PageToken
 	}
 	return ""
+}
+
+func (x *ListCasesRequest) GetEscalated() bool {
+	if x != nil {
+		return x.Escalated
+	}
+	return false
 }
 
 // Response of ListCases.
@@ -1206,6 +1286,128 @@ func (x *TransitionCaseResponse) GetCase() *Case {
 	return nil
 }
 
+// Request of UpdateCase.
+type UpdateCaseRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The case's name, the new values and, to make the change conditional,
+	// the etag last read. Only name, etag and the fields in the mask are
+	// read.
+	Case *Case `protobuf:"bytes,1,opt,name=case,proto3" json:"case,omitempty"`
+	// Fields to change: assignee (up to 200 characters; empty unassigns),
+	// priority (a defined priority, not UNSPECIFIED). Required.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// Why, kept as the note of the history step.
+	Note string `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
+	// Idempotency key.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateCaseRequest) Reset() {
+	*x = UpdateCaseRequest{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateCaseRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateCaseRequest) ProtoMessage() {}
+
+func (x *UpdateCaseRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateCaseRequest.ProtoReflect.Descriptor instead.
+func (*UpdateCaseRequest) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *UpdateCaseRequest) GetCase() *Case {
+	if x != nil {
+		return x.Case
+	}
+	return nil
+}
+
+func (x *UpdateCaseRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateCaseRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *UpdateCaseRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of UpdateCase.
+type UpdateCaseResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The case after the change.
+	Case          *Case `protobuf:"bytes,1,opt,name=case,proto3" json:"case,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateCaseResponse) Reset() {
+	*x = UpdateCaseResponse{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateCaseResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateCaseResponse) ProtoMessage() {}
+
+func (x *UpdateCaseResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateCaseResponse.ProtoReflect.Descriptor instead.
+func (*UpdateCaseResponse) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *UpdateCaseResponse) GetCase() *Case {
+	if x != nil {
+		return x.Case
+	}
+	return nil
+}
+
 // Request of AddFollowUp.
 type AddFollowUpRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1225,7 +1427,7 @@ type AddFollowUpRequest struct {
 
 func (x *AddFollowUpRequest) Reset() {
 	*x = AddFollowUpRequest{}
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[20]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1237,7 +1439,7 @@ func (x *AddFollowUpRequest) String() string {
 func (*AddFollowUpRequest) ProtoMessage() {}
 
 func (x *AddFollowUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[20]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1250,7 +1452,7 @@ func (x *AddFollowUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddFollowUpRequest.ProtoReflect.Descriptor instead.
 func (*AddFollowUpRequest) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{20}
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *AddFollowUpRequest) GetCase() string {
@@ -1299,7 +1501,7 @@ type AddFollowUpResponse struct {
 
 func (x *AddFollowUpResponse) Reset() {
 	*x = AddFollowUpResponse{}
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[21]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1311,7 +1513,7 @@ func (x *AddFollowUpResponse) String() string {
 func (*AddFollowUpResponse) ProtoMessage() {}
 
 func (x *AddFollowUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[21]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1324,7 +1526,7 @@ func (x *AddFollowUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddFollowUpResponse.ProtoReflect.Descriptor instead.
 func (*AddFollowUpResponse) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{21}
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *AddFollowUpResponse) GetCase() *Case {
@@ -1347,7 +1549,7 @@ type CompleteFollowUpRequest struct {
 
 func (x *CompleteFollowUpRequest) Reset() {
 	*x = CompleteFollowUpRequest{}
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[22]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1359,7 +1561,7 @@ func (x *CompleteFollowUpRequest) String() string {
 func (*CompleteFollowUpRequest) ProtoMessage() {}
 
 func (x *CompleteFollowUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[22]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1372,7 +1574,7 @@ func (x *CompleteFollowUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteFollowUpRequest.ProtoReflect.Descriptor instead.
 func (*CompleteFollowUpRequest) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{22}
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CompleteFollowUpRequest) GetCase() string {
@@ -1400,7 +1602,7 @@ type CompleteFollowUpResponse struct {
 
 func (x *CompleteFollowUpResponse) Reset() {
 	*x = CompleteFollowUpResponse{}
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[23]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1412,7 +1614,7 @@ func (x *CompleteFollowUpResponse) String() string {
 func (*CompleteFollowUpResponse) ProtoMessage() {}
 
 func (x *CompleteFollowUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[23]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1425,7 +1627,7 @@ func (x *CompleteFollowUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteFollowUpResponse.ProtoReflect.Descriptor instead.
 func (*CompleteFollowUpResponse) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{23}
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *CompleteFollowUpResponse) GetCase() *Case {
@@ -1448,7 +1650,7 @@ type GetCaseStatisticsRequest struct {
 
 func (x *GetCaseStatisticsRequest) Reset() {
 	*x = GetCaseStatisticsRequest{}
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[24]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1460,7 +1662,7 @@ func (x *GetCaseStatisticsRequest) String() string {
 func (*GetCaseStatisticsRequest) ProtoMessage() {}
 
 func (x *GetCaseStatisticsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[24]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1473,7 +1675,7 @@ func (x *GetCaseStatisticsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCaseStatisticsRequest.ProtoReflect.Descriptor instead.
 func (*GetCaseStatisticsRequest) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{24}
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetCaseStatisticsRequest) GetOpenTimeFrom() *timestamppb.Timestamp {
@@ -1516,7 +1718,7 @@ type GetCaseStatisticsResponse struct {
 
 func (x *GetCaseStatisticsResponse) Reset() {
 	*x = GetCaseStatisticsResponse{}
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[25]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1528,7 +1730,7 @@ func (x *GetCaseStatisticsResponse) String() string {
 func (*GetCaseStatisticsResponse) ProtoMessage() {}
 
 func (x *GetCaseStatisticsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[25]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1541,7 +1743,7 @@ func (x *GetCaseStatisticsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCaseStatisticsResponse.ProtoReflect.Descriptor instead.
 func (*GetCaseStatisticsResponse) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{25}
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetCaseStatisticsResponse) GetCases() int64 {
@@ -1600,6 +1802,322 @@ func (x *GetCaseStatisticsResponse) GetResolvedWithinSla() float64 {
 	return 0
 }
 
+// Request of GetSatisfactionStatistics.
+type GetSatisfactionStatisticsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How to group the responses. Required.
+	GroupBy SatisfactionGrouping `protobuf:"varint,1,opt,name=group_by,json=groupBy,proto3,enum=crm.interaction.v1.SatisfactionGrouping" json:"group_by,omitempty"`
+	// Interactions that occurred at or after this time. Required.
+	OccurTimeFrom *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occur_time_from,json=occurTimeFrom,proto3" json:"occur_time_from,omitempty"`
+	// Interactions that occurred before this time; after occur_time_from.
+	// Required.
+	OccurTimeTo *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=occur_time_to,json=occurTimeTo,proto3" json:"occur_time_to,omitempty"`
+	// IANA time zone of the day, week and month boundaries, for example
+	// "Europe/Berlin"; default UTC.
+	TimeZone      string `protobuf:"bytes,4,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSatisfactionStatisticsRequest) Reset() {
+	*x = GetSatisfactionStatisticsRequest{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSatisfactionStatisticsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSatisfactionStatisticsRequest) ProtoMessage() {}
+
+func (x *GetSatisfactionStatisticsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSatisfactionStatisticsRequest.ProtoReflect.Descriptor instead.
+func (*GetSatisfactionStatisticsRequest) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *GetSatisfactionStatisticsRequest) GetGroupBy() SatisfactionGrouping {
+	if x != nil {
+		return x.GroupBy
+	}
+	return SatisfactionGrouping_SATISFACTION_GROUPING_UNSPECIFIED
+}
+
+func (x *GetSatisfactionStatisticsRequest) GetOccurTimeFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurTimeFrom
+	}
+	return nil
+}
+
+func (x *GetSatisfactionStatisticsRequest) GetOccurTimeTo() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurTimeTo
+	}
+	return nil
+}
+
+func (x *GetSatisfactionStatisticsRequest) GetTimeZone() string {
+	if x != nil {
+		return x.TimeZone
+	}
+	return ""
+}
+
+// Response of GetSatisfactionStatistics.
+type GetSatisfactionStatisticsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Over every response in the range (case grouping: over the cases').
+	Total *SatisfactionSummary `protobuf:"bytes,1,opt,name=total,proto3" json:"total,omitempty"`
+	// One per group with responses: cases and assignees in name order,
+	// channels in enum order, periods oldest first.
+	Groups        []*SatisfactionGroup `protobuf:"bytes,2,rep,name=groups,proto3" json:"groups,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSatisfactionStatisticsResponse) Reset() {
+	*x = GetSatisfactionStatisticsResponse{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSatisfactionStatisticsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSatisfactionStatisticsResponse) ProtoMessage() {}
+
+func (x *GetSatisfactionStatisticsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSatisfactionStatisticsResponse.ProtoReflect.Descriptor instead.
+func (*GetSatisfactionStatisticsResponse) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *GetSatisfactionStatisticsResponse) GetTotal() *SatisfactionSummary {
+	if x != nil {
+		return x.Total
+	}
+	return nil
+}
+
+func (x *GetSatisfactionStatisticsResponse) GetGroups() []*SatisfactionGroup {
+	if x != nil {
+		return x.Groups
+	}
+	return nil
+}
+
+// The satisfaction of one group; exactly one key field is set, the one
+// of the request's grouping.
+type SatisfactionGroup struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The case, "cases/{id}" (grouping CASE).
+	Case string `protobuf:"bytes,1,opt,name=case,proto3" json:"case,omitempty"`
+	// The assignee or agent (grouping ASSIGNEE).
+	Assignee string `protobuf:"bytes,2,opt,name=assignee,proto3" json:"assignee,omitempty"`
+	// The channel (grouping CHANNEL).
+	Channel Channel `protobuf:"varint,3,opt,name=channel,proto3,enum=crm.interaction.v1.Channel" json:"channel,omitempty"`
+	// The start of the day, week or month in the request's time zone
+	// (groupings DAY, WEEK, MONTH).
+	PeriodStart *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=period_start,json=periodStart,proto3" json:"period_start,omitempty"`
+	// The figures.
+	Summary       *SatisfactionSummary `protobuf:"bytes,5,opt,name=summary,proto3" json:"summary,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SatisfactionGroup) Reset() {
+	*x = SatisfactionGroup{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SatisfactionGroup) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SatisfactionGroup) ProtoMessage() {}
+
+func (x *SatisfactionGroup) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SatisfactionGroup.ProtoReflect.Descriptor instead.
+func (*SatisfactionGroup) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *SatisfactionGroup) GetCase() string {
+	if x != nil {
+		return x.Case
+	}
+	return ""
+}
+
+func (x *SatisfactionGroup) GetAssignee() string {
+	if x != nil {
+		return x.Assignee
+	}
+	return ""
+}
+
+func (x *SatisfactionGroup) GetChannel() Channel {
+	if x != nil {
+		return x.Channel
+	}
+	return Channel_CHANNEL_UNSPECIFIED
+}
+
+func (x *SatisfactionGroup) GetPeriodStart() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PeriodStart
+	}
+	return nil
+}
+
+func (x *SatisfactionGroup) GetSummary() *SatisfactionSummary {
+	if x != nil {
+		return x.Summary
+	}
+	return nil
+}
+
+// Satisfaction figures over a set of responses.
+type SatisfactionSummary struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How many interactions recorded satisfaction.
+	Responses int64 `protobuf:"varint,1,opt,name=responses,proto3" json:"responses,omitempty"`
+	// Mean of experience / expectation; above 1 means satisfied.
+	MeanRatio float64 `protobuf:"fixed64,2,opt,name=mean_ratio,json=meanRatio,proto3" json:"mean_ratio,omitempty"`
+	// Mean of experience - expectation.
+	MeanDifference float64 `protobuf:"fixed64,3,opt,name=mean_difference,json=meanDifference,proto3" json:"mean_difference,omitempty"`
+	// Responses with experience above expectation.
+	Satisfied int64 `protobuf:"varint,4,opt,name=satisfied,proto3" json:"satisfied,omitempty"`
+	// Responses with experience equal to expectation.
+	Met int64 `protobuf:"varint,5,opt,name=met,proto3" json:"met,omitempty"`
+	// Responses with experience below expectation.
+	Dissatisfied int64 `protobuf:"varint,6,opt,name=dissatisfied,proto3" json:"dissatisfied,omitempty"`
+	// How many responses gave each experience score: ten counts, the first
+	// for score 1.
+	ExperienceCounts []int64 `protobuf:"varint,7,rep,packed,name=experience_counts,json=experienceCounts,proto3" json:"experience_counts,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *SatisfactionSummary) Reset() {
+	*x = SatisfactionSummary{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SatisfactionSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SatisfactionSummary) ProtoMessage() {}
+
+func (x *SatisfactionSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SatisfactionSummary.ProtoReflect.Descriptor instead.
+func (*SatisfactionSummary) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *SatisfactionSummary) GetResponses() int64 {
+	if x != nil {
+		return x.Responses
+	}
+	return 0
+}
+
+func (x *SatisfactionSummary) GetMeanRatio() float64 {
+	if x != nil {
+		return x.MeanRatio
+	}
+	return 0
+}
+
+func (x *SatisfactionSummary) GetMeanDifference() float64 {
+	if x != nil {
+		return x.MeanDifference
+	}
+	return 0
+}
+
+func (x *SatisfactionSummary) GetSatisfied() int64 {
+	if x != nil {
+		return x.Satisfied
+	}
+	return 0
+}
+
+func (x *SatisfactionSummary) GetMet() int64 {
+	if x != nil {
+		return x.Met
+	}
+	return 0
+}
+
+func (x *SatisfactionSummary) GetDissatisfied() int64 {
+	if x != nil {
+		return x.Dissatisfied
+	}
+	return 0
+}
+
+func (x *SatisfactionSummary) GetExperienceCounts() []int64 {
+	if x != nil {
+		return x.ExperienceCounts
+	}
+	return nil
+}
+
 // Request of GetCustomerActivity.
 type GetCustomerActivityRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1614,7 +2132,7 @@ type GetCustomerActivityRequest struct {
 
 func (x *GetCustomerActivityRequest) Reset() {
 	*x = GetCustomerActivityRequest{}
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[26]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1626,7 +2144,7 @@ func (x *GetCustomerActivityRequest) String() string {
 func (*GetCustomerActivityRequest) ProtoMessage() {}
 
 func (x *GetCustomerActivityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[26]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1639,7 +2157,7 @@ func (x *GetCustomerActivityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCustomerActivityRequest.ProtoReflect.Descriptor instead.
 func (*GetCustomerActivityRequest) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{26}
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetCustomerActivityRequest) GetCustomer() string {
@@ -1667,7 +2185,7 @@ type GetCustomerActivityResponse struct {
 
 func (x *GetCustomerActivityResponse) Reset() {
 	*x = GetCustomerActivityResponse{}
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[27]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1679,7 +2197,7 @@ func (x *GetCustomerActivityResponse) String() string {
 func (*GetCustomerActivityResponse) ProtoMessage() {}
 
 func (x *GetCustomerActivityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[27]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1692,7 +2210,7 @@ func (x *GetCustomerActivityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCustomerActivityResponse.ProtoReflect.Descriptor instead.
 func (*GetCustomerActivityResponse) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{27}
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *GetCustomerActivityResponse) GetActivity() *CustomerActivity {
@@ -1713,7 +2231,7 @@ type SummarizeActivityRequest struct {
 
 func (x *SummarizeActivityRequest) Reset() {
 	*x = SummarizeActivityRequest{}
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[28]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1725,7 +2243,7 @@ func (x *SummarizeActivityRequest) String() string {
 func (*SummarizeActivityRequest) ProtoMessage() {}
 
 func (x *SummarizeActivityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[28]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1738,7 +2256,7 @@ func (x *SummarizeActivityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SummarizeActivityRequest.ProtoReflect.Descriptor instead.
 func (*SummarizeActivityRequest) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{28}
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *SummarizeActivityRequest) GetWindowDays() []int32 {
@@ -1759,7 +2277,7 @@ type SummarizeActivityResponse struct {
 
 func (x *SummarizeActivityResponse) Reset() {
 	*x = SummarizeActivityResponse{}
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[29]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1771,7 +2289,7 @@ func (x *SummarizeActivityResponse) String() string {
 func (*SummarizeActivityResponse) ProtoMessage() {}
 
 func (x *SummarizeActivityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[29]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1784,7 +2302,7 @@ func (x *SummarizeActivityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SummarizeActivityResponse.ProtoReflect.Descriptor instead.
 func (*SummarizeActivityResponse) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{29}
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *SummarizeActivityResponse) GetActivity() *CustomerActivity {
@@ -1806,7 +2324,7 @@ type WatchInteractionEventsRequest struct {
 
 func (x *WatchInteractionEventsRequest) Reset() {
 	*x = WatchInteractionEventsRequest{}
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[30]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1818,7 +2336,7 @@ func (x *WatchInteractionEventsRequest) String() string {
 func (*WatchInteractionEventsRequest) ProtoMessage() {}
 
 func (x *WatchInteractionEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[30]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1831,7 +2349,7 @@ func (x *WatchInteractionEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchInteractionEventsRequest.ProtoReflect.Descriptor instead.
 func (*WatchInteractionEventsRequest) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{30}
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *WatchInteractionEventsRequest) GetAfterSequence() int64 {
@@ -1852,7 +2370,7 @@ type WatchInteractionEventsResponse struct {
 
 func (x *WatchInteractionEventsResponse) Reset() {
 	*x = WatchInteractionEventsResponse{}
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[31]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1864,7 +2382,7 @@ func (x *WatchInteractionEventsResponse) String() string {
 func (*WatchInteractionEventsResponse) ProtoMessage() {}
 
 func (x *WatchInteractionEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[31]
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1877,7 +2395,7 @@ func (x *WatchInteractionEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchInteractionEventsResponse.ProtoReflect.Descriptor instead.
 func (*WatchInteractionEventsResponse) Descriptor() ([]byte, []int) {
-	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{31}
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *WatchInteractionEventsResponse) GetEvent() *v1.Event {
@@ -1947,7 +2465,7 @@ const file_crm_interaction_v1_interaction_service_proto_rawDesc = "" +
 	"\x0eGetCaseRequest\x129\n" +
 	"\x04name\x18\x01 \x01(\tB%\xe0A\x02\xbaH\x1fr\x1d2\x1b^cases/[A-Za-z0-9_-]{1,64}$R\x04name\"?\n" +
 	"\x0fGetCaseResponse\x12,\n" +
-	"\x04case\x18\x01 \x01(\v2\x18.crm.interaction.v1.CaseR\x04case\"\xad\x02\n" +
+	"\x04case\x18\x01 \x01(\v2\x18.crm.interaction.v1.CaseR\x04case\"\xcb\x02\n" +
 	"\x10ListCasesRequest\x12@\n" +
 	"\x06status\x18\x01 \x01(\x0e2\x1e.crm.interaction.v1.CaseStatusB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06status\x12$\n" +
 	"\bassignee\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\bassignee\x12\x18\n" +
@@ -1956,7 +2474,8 @@ const file_crm_interaction_v1_interaction_service_proto_rawDesc = "" +
 	"\tpage_size\x18\x05 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\xf4\x03(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\tpageToken\"k\n" +
+	"page_token\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\tpageToken\x12\x1c\n" +
+	"\tescalated\x18\a \x01(\bR\tescalated\"k\n" +
 	"\x11ListCasesResponse\x12.\n" +
 	"\x05cases\x18\x01 \x03(\v2\x18.crm.interaction.v1.CaseR\x05cases\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xfa\x01\n" +
@@ -1968,6 +2487,15 @@ const file_crm_interaction_v1_interaction_service_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\trequestId\"F\n" +
 	"\x16TransitionCaseResponse\x12,\n" +
+	"\x04case\x18\x01 \x01(\v2\x18.crm.interaction.v1.CaseR\x04case\"\xdb\x01\n" +
+	"\x11UpdateCaseRequest\x127\n" +
+	"\x04case\x18\x01 \x01(\v2\x18.crm.interaction.v1.CaseB\t\xe0A\x02\xbaH\x03\xd8\x01\x03R\x04case\x12F\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\n" +
+	"updateMask\x12\x1c\n" +
+	"\x04note\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x04note\x12'\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\trequestId\"B\n" +
+	"\x12UpdateCaseResponse\x12,\n" +
 	"\x04case\x18\x01 \x01(\v2\x18.crm.interaction.v1.CaseR\x04case\"\x96\x02\n" +
 	"\x12AddFollowUpRequest\x129\n" +
 	"\x04case\x18\x01 \x01(\tB%\xe0A\x02\xbaH\x1fr\x1d2\x1b^cases/[A-Za-z0-9_-]{1,64}$R\x04case\x12/\n" +
@@ -1995,7 +2523,31 @@ const file_crm_interaction_v1_interaction_service_proto_rawDesc = "" +
 	"\x1afirst_response_p90_seconds\x18\x05 \x01(\x01R\x17firstResponseP90Seconds\x12:\n" +
 	"\x19resolution_median_seconds\x18\x06 \x01(\x01R\x17resolutionMedianSeconds\x124\n" +
 	"\x16resolution_p90_seconds\x18\a \x01(\x01R\x14resolutionP90Seconds\x12.\n" +
-	"\x13resolved_within_sla\x18\b \x01(\x01R\x11resolvedWithinSla\"\x97\x01\n" +
+	"\x13resolved_within_sla\x18\b \x01(\x01R\x11resolvedWithinSla\"\xad\x02\n" +
+	" GetSatisfactionStatisticsRequest\x12O\n" +
+	"\bgroup_by\x18\x01 \x01(\x0e2(.crm.interaction.v1.SatisfactionGroupingB\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\agroupBy\x12J\n" +
+	"\x0foccur_time_from\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\roccurTimeFrom\x12F\n" +
+	"\roccur_time_to\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\voccurTimeTo\x12$\n" +
+	"\ttime_zone\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18@R\btimeZone\"\xa1\x01\n" +
+	"!GetSatisfactionStatisticsResponse\x12=\n" +
+	"\x05total\x18\x01 \x01(\v2'.crm.interaction.v1.SatisfactionSummaryR\x05total\x12=\n" +
+	"\x06groups\x18\x02 \x03(\v2%.crm.interaction.v1.SatisfactionGroupR\x06groups\"\xfc\x01\n" +
+	"\x11SatisfactionGroup\x12\x12\n" +
+	"\x04case\x18\x01 \x01(\tR\x04case\x12\x1a\n" +
+	"\bassignee\x18\x02 \x01(\tR\bassignee\x125\n" +
+	"\achannel\x18\x03 \x01(\x0e2\x1b.crm.interaction.v1.ChannelR\achannel\x12=\n" +
+	"\fperiod_start\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vperiodStart\x12A\n" +
+	"\asummary\x18\x05 \x01(\v2'.crm.interaction.v1.SatisfactionSummaryR\asummary\"\xfc\x01\n" +
+	"\x13SatisfactionSummary\x12\x1c\n" +
+	"\tresponses\x18\x01 \x01(\x03R\tresponses\x12\x1d\n" +
+	"\n" +
+	"mean_ratio\x18\x02 \x01(\x01R\tmeanRatio\x12'\n" +
+	"\x0fmean_difference\x18\x03 \x01(\x01R\x0emeanDifference\x12\x1c\n" +
+	"\tsatisfied\x18\x04 \x01(\x03R\tsatisfied\x12\x10\n" +
+	"\x03met\x18\x05 \x01(\x03R\x03met\x12\"\n" +
+	"\fdissatisfied\x18\x06 \x01(\x03R\fdissatisfied\x12+\n" +
+	"\x11experience_counts\x18\a \x03(\x03R\x10experienceCounts\"\x97\x01\n" +
 	"\x1aGetCustomerActivityRequest\x12E\n" +
 	"\bcustomer\x18\x01 \x01(\tB)\xe0A\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x122\n" +
 	"\vwindow_days\x18\x02 \x03(\x05B\x11\xbaH\x0e\x92\x01\v\x10\x05\"\a\x1a\x05\x18\xc2\x1c(\x01R\n" +
@@ -2010,7 +2562,15 @@ const file_crm_interaction_v1_interaction_service_proto_rawDesc = "" +
 	"\x1dWatchInteractionEventsRequest\x12.\n" +
 	"\x0eafter_sequence\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\rafterSequence\"J\n" +
 	"\x1eWatchInteractionEventsResponse\x12(\n" +
-	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event2\xb3\x13\n" +
+	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event*\x84\x02\n" +
+	"\x14SatisfactionGrouping\x12%\n" +
+	"!SATISFACTION_GROUPING_UNSPECIFIED\x10\x00\x12\x1e\n" +
+	"\x1aSATISFACTION_GROUPING_CASE\x10\x01\x12\"\n" +
+	"\x1eSATISFACTION_GROUPING_ASSIGNEE\x10\x02\x12!\n" +
+	"\x1dSATISFACTION_GROUPING_CHANNEL\x10\x03\x12\x1d\n" +
+	"\x19SATISFACTION_GROUPING_DAY\x10\x04\x12\x1e\n" +
+	"\x1aSATISFACTION_GROUPING_WEEK\x10\x05\x12\x1f\n" +
+	"\x1bSATISFACTION_GROUPING_MONTH\x10\x062\x9f\x16\n" +
 	"\x12InteractionService\x12\xa4\x01\n" +
 	"\x0eLogInteraction\x12).crm.interaction.v1.LogInteractionRequest\x1a*.crm.interaction.v1.LogInteractionResponse\";\xaa\xd4\x18\x12interactions.write\x82\xd3\xe4\x93\x02\x1f:\vinteraction\"\x10/v1/interactions\x12\xb5\x01\n" +
 	"\x14BatchLogInteractions\x12/.crm.interaction.v1.BatchLogInteractionsRequest\x1a0.crm.interaction.v1.BatchLogInteractionsResponse\":\xaa\xd4\x18\x12interactions.write\x82\xd3\xe4\x93\x02\x1e:\x01*\"\x19/v1/interactions:batchLog\x12\x8d\x01\n" +
@@ -2020,10 +2580,13 @@ const file_crm_interaction_v1_interaction_service_proto_rawDesc = "" +
 	"\x11UpdateInteraction\x12,.crm.interaction.v1.UpdateInteractionRequest\x1a-.crm.interaction.v1.UpdateInteractionResponse\"P\xaa\xd4\x18\x12interactions.write\x82\xd3\xe4\x93\x024:\vinteraction2%/v1/{interaction.name=interactions/*}\x12\x83\x01\n" +
 	"\aGetCase\x12\".crm.interaction.v1.GetCaseRequest\x1a#.crm.interaction.v1.GetCaseResponse\"/\xaa\xd4\x18\x11interactions.read\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/{name=cases/*}\x12\x80\x01\n" +
 	"\tListCases\x12$.crm.interaction.v1.ListCasesRequest\x1a%.crm.interaction.v1.ListCasesResponse\"&\xaa\xd4\x18\x11interactions.read\x82\xd3\xe4\x93\x02\v\x12\t/v1/cases\x12\xa7\x01\n" +
-	"\x0eTransitionCase\x12).crm.interaction.v1.TransitionCaseRequest\x1a*.crm.interaction.v1.TransitionCaseResponse\">\xaa\xd4\x18\x12interactions.write\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/{name=cases/*}:transition\x12\x9d\x01\n" +
+	"\x0eTransitionCase\x12).crm.interaction.v1.TransitionCaseRequest\x1a*.crm.interaction.v1.TransitionCaseResponse\">\xaa\xd4\x18\x12interactions.write\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/{name=cases/*}:transition\x12\x98\x01\n" +
+	"\n" +
+	"UpdateCase\x12%.crm.interaction.v1.UpdateCaseRequest\x1a&.crm.interaction.v1.UpdateCaseResponse\";\xaa\xd4\x18\x12interactions.write\x82\xd3\xe4\x93\x02\x1f:\x04case2\x17/v1/{case.name=cases/*}\x12\x9d\x01\n" +
 	"\vAddFollowUp\x12&.crm.interaction.v1.AddFollowUpRequest\x1a'.crm.interaction.v1.AddFollowUpResponse\"=\xaa\xd4\x18\x12interactions.write\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/{case=cases/*}/followUps\x12\xb3\x01\n" +
 	"\x10CompleteFollowUp\x12+.crm.interaction.v1.CompleteFollowUpRequest\x1a,.crm.interaction.v1.CompleteFollowUpResponse\"D\xaa\xd4\x18\x12interactions.write\x82\xd3\xe4\x93\x02(:\x01*\"#/v1/{case=cases/*}:completeFollowUp\x12\xa3\x01\n" +
-	"\x11GetCaseStatistics\x12,.crm.interaction.v1.GetCaseStatisticsRequest\x1a-.crm.interaction.v1.GetCaseStatisticsResponse\"1\xaa\xd4\x18\x11interactions.read\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/cases:statistics\x12\xb8\x01\n" +
+	"\x11GetCaseStatistics\x12,.crm.interaction.v1.GetCaseStatisticsRequest\x1a-.crm.interaction.v1.GetCaseStatisticsResponse\"1\xaa\xd4\x18\x11interactions.read\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/cases:statistics\x12\xce\x01\n" +
+	"\x19GetSatisfactionStatistics\x124.crm.interaction.v1.GetSatisfactionStatisticsRequest\x1a5.crm.interaction.v1.GetSatisfactionStatisticsResponse\"D\xaa\xd4\x18\x11interactions.read\x82\xd3\xe4\x93\x02)\x12'/v1/interactions:satisfactionStatistics\x12\xb8\x01\n" +
 	"\x13GetCustomerActivity\x12..crm.interaction.v1.GetCustomerActivityRequest\x1a/.crm.interaction.v1.GetCustomerActivityResponse\"@\xaa\xd4\x18\x11interactions.read\x82\xd3\xe4\x93\x02%\x12#/v1/{customer=customers/*}/activity\x12\x89\x01\n" +
 	"\x11SummarizeActivity\x12,.crm.interaction.v1.SummarizeActivityRequest\x1a-.crm.interaction.v1.SummarizeActivityResponse\"\x15\xaa\xd4\x18\x11interactions.read0\x01\x12\x9a\x01\n" +
 	"\x16WatchInteractionEvents\x121.crm.interaction.v1.WatchInteractionEventsRequest\x1a2.crm.interaction.v1.WatchInteractionEventsResponse\"\x17\xaa\xd4\x18\x13interactions.events0\x01B\xdb\x01\n" +
@@ -2041,116 +2604,139 @@ func file_crm_interaction_v1_interaction_service_proto_rawDescGZIP() []byte {
 	return file_crm_interaction_v1_interaction_service_proto_rawDescData
 }
 
-var file_crm_interaction_v1_interaction_service_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_crm_interaction_v1_interaction_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_crm_interaction_v1_interaction_service_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_crm_interaction_v1_interaction_service_proto_goTypes = []any{
-	(*LogInteractionRequest)(nil),          // 0: crm.interaction.v1.LogInteractionRequest
-	(*LogInteractionResponse)(nil),         // 1: crm.interaction.v1.LogInteractionResponse
-	(*BatchLogInteractionsRequest)(nil),    // 2: crm.interaction.v1.BatchLogInteractionsRequest
-	(*ItemResult)(nil),                     // 3: crm.interaction.v1.ItemResult
-	(*ItemError)(nil),                      // 4: crm.interaction.v1.ItemError
-	(*BatchLogInteractionsResponse)(nil),   // 5: crm.interaction.v1.BatchLogInteractionsResponse
-	(*IngestInteractionsRequest)(nil),      // 6: crm.interaction.v1.IngestInteractionsRequest
-	(*IngestInteractionsResponse)(nil),     // 7: crm.interaction.v1.IngestInteractionsResponse
-	(*GetInteractionRequest)(nil),          // 8: crm.interaction.v1.GetInteractionRequest
-	(*GetInteractionResponse)(nil),         // 9: crm.interaction.v1.GetInteractionResponse
-	(*ListInteractionsRequest)(nil),        // 10: crm.interaction.v1.ListInteractionsRequest
-	(*ListInteractionsResponse)(nil),       // 11: crm.interaction.v1.ListInteractionsResponse
-	(*UpdateInteractionRequest)(nil),       // 12: crm.interaction.v1.UpdateInteractionRequest
-	(*UpdateInteractionResponse)(nil),      // 13: crm.interaction.v1.UpdateInteractionResponse
-	(*GetCaseRequest)(nil),                 // 14: crm.interaction.v1.GetCaseRequest
-	(*GetCaseResponse)(nil),                // 15: crm.interaction.v1.GetCaseResponse
-	(*ListCasesRequest)(nil),               // 16: crm.interaction.v1.ListCasesRequest
-	(*ListCasesResponse)(nil),              // 17: crm.interaction.v1.ListCasesResponse
-	(*TransitionCaseRequest)(nil),          // 18: crm.interaction.v1.TransitionCaseRequest
-	(*TransitionCaseResponse)(nil),         // 19: crm.interaction.v1.TransitionCaseResponse
-	(*AddFollowUpRequest)(nil),             // 20: crm.interaction.v1.AddFollowUpRequest
-	(*AddFollowUpResponse)(nil),            // 21: crm.interaction.v1.AddFollowUpResponse
-	(*CompleteFollowUpRequest)(nil),        // 22: crm.interaction.v1.CompleteFollowUpRequest
-	(*CompleteFollowUpResponse)(nil),       // 23: crm.interaction.v1.CompleteFollowUpResponse
-	(*GetCaseStatisticsRequest)(nil),       // 24: crm.interaction.v1.GetCaseStatisticsRequest
-	(*GetCaseStatisticsResponse)(nil),      // 25: crm.interaction.v1.GetCaseStatisticsResponse
-	(*GetCustomerActivityRequest)(nil),     // 26: crm.interaction.v1.GetCustomerActivityRequest
-	(*GetCustomerActivityResponse)(nil),    // 27: crm.interaction.v1.GetCustomerActivityResponse
-	(*SummarizeActivityRequest)(nil),       // 28: crm.interaction.v1.SummarizeActivityRequest
-	(*SummarizeActivityResponse)(nil),      // 29: crm.interaction.v1.SummarizeActivityResponse
-	(*WatchInteractionEventsRequest)(nil),  // 30: crm.interaction.v1.WatchInteractionEventsRequest
-	(*WatchInteractionEventsResponse)(nil), // 31: crm.interaction.v1.WatchInteractionEventsResponse
-	(*Interaction)(nil),                    // 32: crm.interaction.v1.Interaction
-	(Channel)(0),                           // 33: crm.interaction.v1.Channel
-	(InteractionKind)(0),                   // 34: crm.interaction.v1.InteractionKind
-	(*timestamppb.Timestamp)(nil),          // 35: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),          // 36: google.protobuf.FieldMask
-	(*Case)(nil),                           // 37: crm.interaction.v1.Case
-	(CaseStatus)(0),                        // 38: crm.interaction.v1.CaseStatus
-	(*CustomerActivity)(nil),               // 39: crm.interaction.v1.CustomerActivity
-	(*v1.Event)(nil),                       // 40: crm.feed.v1.Event
+	(SatisfactionGrouping)(0),                 // 0: crm.interaction.v1.SatisfactionGrouping
+	(*LogInteractionRequest)(nil),             // 1: crm.interaction.v1.LogInteractionRequest
+	(*LogInteractionResponse)(nil),            // 2: crm.interaction.v1.LogInteractionResponse
+	(*BatchLogInteractionsRequest)(nil),       // 3: crm.interaction.v1.BatchLogInteractionsRequest
+	(*ItemResult)(nil),                        // 4: crm.interaction.v1.ItemResult
+	(*ItemError)(nil),                         // 5: crm.interaction.v1.ItemError
+	(*BatchLogInteractionsResponse)(nil),      // 6: crm.interaction.v1.BatchLogInteractionsResponse
+	(*IngestInteractionsRequest)(nil),         // 7: crm.interaction.v1.IngestInteractionsRequest
+	(*IngestInteractionsResponse)(nil),        // 8: crm.interaction.v1.IngestInteractionsResponse
+	(*GetInteractionRequest)(nil),             // 9: crm.interaction.v1.GetInteractionRequest
+	(*GetInteractionResponse)(nil),            // 10: crm.interaction.v1.GetInteractionResponse
+	(*ListInteractionsRequest)(nil),           // 11: crm.interaction.v1.ListInteractionsRequest
+	(*ListInteractionsResponse)(nil),          // 12: crm.interaction.v1.ListInteractionsResponse
+	(*UpdateInteractionRequest)(nil),          // 13: crm.interaction.v1.UpdateInteractionRequest
+	(*UpdateInteractionResponse)(nil),         // 14: crm.interaction.v1.UpdateInteractionResponse
+	(*GetCaseRequest)(nil),                    // 15: crm.interaction.v1.GetCaseRequest
+	(*GetCaseResponse)(nil),                   // 16: crm.interaction.v1.GetCaseResponse
+	(*ListCasesRequest)(nil),                  // 17: crm.interaction.v1.ListCasesRequest
+	(*ListCasesResponse)(nil),                 // 18: crm.interaction.v1.ListCasesResponse
+	(*TransitionCaseRequest)(nil),             // 19: crm.interaction.v1.TransitionCaseRequest
+	(*TransitionCaseResponse)(nil),            // 20: crm.interaction.v1.TransitionCaseResponse
+	(*UpdateCaseRequest)(nil),                 // 21: crm.interaction.v1.UpdateCaseRequest
+	(*UpdateCaseResponse)(nil),                // 22: crm.interaction.v1.UpdateCaseResponse
+	(*AddFollowUpRequest)(nil),                // 23: crm.interaction.v1.AddFollowUpRequest
+	(*AddFollowUpResponse)(nil),               // 24: crm.interaction.v1.AddFollowUpResponse
+	(*CompleteFollowUpRequest)(nil),           // 25: crm.interaction.v1.CompleteFollowUpRequest
+	(*CompleteFollowUpResponse)(nil),          // 26: crm.interaction.v1.CompleteFollowUpResponse
+	(*GetCaseStatisticsRequest)(nil),          // 27: crm.interaction.v1.GetCaseStatisticsRequest
+	(*GetCaseStatisticsResponse)(nil),         // 28: crm.interaction.v1.GetCaseStatisticsResponse
+	(*GetSatisfactionStatisticsRequest)(nil),  // 29: crm.interaction.v1.GetSatisfactionStatisticsRequest
+	(*GetSatisfactionStatisticsResponse)(nil), // 30: crm.interaction.v1.GetSatisfactionStatisticsResponse
+	(*SatisfactionGroup)(nil),                 // 31: crm.interaction.v1.SatisfactionGroup
+	(*SatisfactionSummary)(nil),               // 32: crm.interaction.v1.SatisfactionSummary
+	(*GetCustomerActivityRequest)(nil),        // 33: crm.interaction.v1.GetCustomerActivityRequest
+	(*GetCustomerActivityResponse)(nil),       // 34: crm.interaction.v1.GetCustomerActivityResponse
+	(*SummarizeActivityRequest)(nil),          // 35: crm.interaction.v1.SummarizeActivityRequest
+	(*SummarizeActivityResponse)(nil),         // 36: crm.interaction.v1.SummarizeActivityResponse
+	(*WatchInteractionEventsRequest)(nil),     // 37: crm.interaction.v1.WatchInteractionEventsRequest
+	(*WatchInteractionEventsResponse)(nil),    // 38: crm.interaction.v1.WatchInteractionEventsResponse
+	(*Interaction)(nil),                       // 39: crm.interaction.v1.Interaction
+	(Channel)(0),                              // 40: crm.interaction.v1.Channel
+	(InteractionKind)(0),                      // 41: crm.interaction.v1.InteractionKind
+	(*timestamppb.Timestamp)(nil),             // 42: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),             // 43: google.protobuf.FieldMask
+	(*Case)(nil),                              // 44: crm.interaction.v1.Case
+	(CaseStatus)(0),                           // 45: crm.interaction.v1.CaseStatus
+	(*CustomerActivity)(nil),                  // 46: crm.interaction.v1.CustomerActivity
+	(*v1.Event)(nil),                          // 47: crm.feed.v1.Event
 }
 var file_crm_interaction_v1_interaction_service_proto_depIdxs = []int32{
-	32, // 0: crm.interaction.v1.LogInteractionRequest.interaction:type_name -> crm.interaction.v1.Interaction
-	32, // 1: crm.interaction.v1.LogInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
-	0,  // 2: crm.interaction.v1.BatchLogInteractionsRequest.requests:type_name -> crm.interaction.v1.LogInteractionRequest
-	32, // 3: crm.interaction.v1.ItemResult.interaction:type_name -> crm.interaction.v1.Interaction
-	4,  // 4: crm.interaction.v1.ItemResult.error:type_name -> crm.interaction.v1.ItemError
-	3,  // 5: crm.interaction.v1.BatchLogInteractionsResponse.results:type_name -> crm.interaction.v1.ItemResult
-	0,  // 6: crm.interaction.v1.IngestInteractionsRequest.requests:type_name -> crm.interaction.v1.LogInteractionRequest
-	3,  // 7: crm.interaction.v1.IngestInteractionsResponse.failures:type_name -> crm.interaction.v1.ItemResult
-	32, // 8: crm.interaction.v1.GetInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
-	33, // 9: crm.interaction.v1.ListInteractionsRequest.channel:type_name -> crm.interaction.v1.Channel
-	34, // 10: crm.interaction.v1.ListInteractionsRequest.kind:type_name -> crm.interaction.v1.InteractionKind
-	35, // 11: crm.interaction.v1.ListInteractionsRequest.occur_time_from:type_name -> google.protobuf.Timestamp
-	35, // 12: crm.interaction.v1.ListInteractionsRequest.occur_time_to:type_name -> google.protobuf.Timestamp
-	32, // 13: crm.interaction.v1.ListInteractionsResponse.interactions:type_name -> crm.interaction.v1.Interaction
-	32, // 14: crm.interaction.v1.UpdateInteractionRequest.interaction:type_name -> crm.interaction.v1.Interaction
-	36, // 15: crm.interaction.v1.UpdateInteractionRequest.update_mask:type_name -> google.protobuf.FieldMask
-	32, // 16: crm.interaction.v1.UpdateInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
-	37, // 17: crm.interaction.v1.GetCaseResponse.case:type_name -> crm.interaction.v1.Case
-	38, // 18: crm.interaction.v1.ListCasesRequest.status:type_name -> crm.interaction.v1.CaseStatus
-	37, // 19: crm.interaction.v1.ListCasesResponse.cases:type_name -> crm.interaction.v1.Case
-	38, // 20: crm.interaction.v1.TransitionCaseRequest.to:type_name -> crm.interaction.v1.CaseStatus
-	37, // 21: crm.interaction.v1.TransitionCaseResponse.case:type_name -> crm.interaction.v1.Case
-	35, // 22: crm.interaction.v1.AddFollowUpRequest.due_time:type_name -> google.protobuf.Timestamp
-	37, // 23: crm.interaction.v1.AddFollowUpResponse.case:type_name -> crm.interaction.v1.Case
-	37, // 24: crm.interaction.v1.CompleteFollowUpResponse.case:type_name -> crm.interaction.v1.Case
-	35, // 25: crm.interaction.v1.GetCaseStatisticsRequest.open_time_from:type_name -> google.protobuf.Timestamp
-	35, // 26: crm.interaction.v1.GetCaseStatisticsRequest.open_time_to:type_name -> google.protobuf.Timestamp
-	39, // 27: crm.interaction.v1.GetCustomerActivityResponse.activity:type_name -> crm.interaction.v1.CustomerActivity
-	39, // 28: crm.interaction.v1.SummarizeActivityResponse.activity:type_name -> crm.interaction.v1.CustomerActivity
-	40, // 29: crm.interaction.v1.WatchInteractionEventsResponse.event:type_name -> crm.feed.v1.Event
-	0,  // 30: crm.interaction.v1.InteractionService.LogInteraction:input_type -> crm.interaction.v1.LogInteractionRequest
-	2,  // 31: crm.interaction.v1.InteractionService.BatchLogInteractions:input_type -> crm.interaction.v1.BatchLogInteractionsRequest
-	6,  // 32: crm.interaction.v1.InteractionService.IngestInteractions:input_type -> crm.interaction.v1.IngestInteractionsRequest
-	8,  // 33: crm.interaction.v1.InteractionService.GetInteraction:input_type -> crm.interaction.v1.GetInteractionRequest
-	10, // 34: crm.interaction.v1.InteractionService.ListInteractions:input_type -> crm.interaction.v1.ListInteractionsRequest
-	12, // 35: crm.interaction.v1.InteractionService.UpdateInteraction:input_type -> crm.interaction.v1.UpdateInteractionRequest
-	14, // 36: crm.interaction.v1.InteractionService.GetCase:input_type -> crm.interaction.v1.GetCaseRequest
-	16, // 37: crm.interaction.v1.InteractionService.ListCases:input_type -> crm.interaction.v1.ListCasesRequest
-	18, // 38: crm.interaction.v1.InteractionService.TransitionCase:input_type -> crm.interaction.v1.TransitionCaseRequest
-	20, // 39: crm.interaction.v1.InteractionService.AddFollowUp:input_type -> crm.interaction.v1.AddFollowUpRequest
-	22, // 40: crm.interaction.v1.InteractionService.CompleteFollowUp:input_type -> crm.interaction.v1.CompleteFollowUpRequest
-	24, // 41: crm.interaction.v1.InteractionService.GetCaseStatistics:input_type -> crm.interaction.v1.GetCaseStatisticsRequest
-	26, // 42: crm.interaction.v1.InteractionService.GetCustomerActivity:input_type -> crm.interaction.v1.GetCustomerActivityRequest
-	28, // 43: crm.interaction.v1.InteractionService.SummarizeActivity:input_type -> crm.interaction.v1.SummarizeActivityRequest
-	30, // 44: crm.interaction.v1.InteractionService.WatchInteractionEvents:input_type -> crm.interaction.v1.WatchInteractionEventsRequest
-	1,  // 45: crm.interaction.v1.InteractionService.LogInteraction:output_type -> crm.interaction.v1.LogInteractionResponse
-	5,  // 46: crm.interaction.v1.InteractionService.BatchLogInteractions:output_type -> crm.interaction.v1.BatchLogInteractionsResponse
-	7,  // 47: crm.interaction.v1.InteractionService.IngestInteractions:output_type -> crm.interaction.v1.IngestInteractionsResponse
-	9,  // 48: crm.interaction.v1.InteractionService.GetInteraction:output_type -> crm.interaction.v1.GetInteractionResponse
-	11, // 49: crm.interaction.v1.InteractionService.ListInteractions:output_type -> crm.interaction.v1.ListInteractionsResponse
-	13, // 50: crm.interaction.v1.InteractionService.UpdateInteraction:output_type -> crm.interaction.v1.UpdateInteractionResponse
-	15, // 51: crm.interaction.v1.InteractionService.GetCase:output_type -> crm.interaction.v1.GetCaseResponse
-	17, // 52: crm.interaction.v1.InteractionService.ListCases:output_type -> crm.interaction.v1.ListCasesResponse
-	19, // 53: crm.interaction.v1.InteractionService.TransitionCase:output_type -> crm.interaction.v1.TransitionCaseResponse
-	21, // 54: crm.interaction.v1.InteractionService.AddFollowUp:output_type -> crm.interaction.v1.AddFollowUpResponse
-	23, // 55: crm.interaction.v1.InteractionService.CompleteFollowUp:output_type -> crm.interaction.v1.CompleteFollowUpResponse
-	25, // 56: crm.interaction.v1.InteractionService.GetCaseStatistics:output_type -> crm.interaction.v1.GetCaseStatisticsResponse
-	27, // 57: crm.interaction.v1.InteractionService.GetCustomerActivity:output_type -> crm.interaction.v1.GetCustomerActivityResponse
-	29, // 58: crm.interaction.v1.InteractionService.SummarizeActivity:output_type -> crm.interaction.v1.SummarizeActivityResponse
-	31, // 59: crm.interaction.v1.InteractionService.WatchInteractionEvents:output_type -> crm.interaction.v1.WatchInteractionEventsResponse
-	45, // [45:60] is the sub-list for method output_type
-	30, // [30:45] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	39, // 0: crm.interaction.v1.LogInteractionRequest.interaction:type_name -> crm.interaction.v1.Interaction
+	39, // 1: crm.interaction.v1.LogInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
+	1,  // 2: crm.interaction.v1.BatchLogInteractionsRequest.requests:type_name -> crm.interaction.v1.LogInteractionRequest
+	39, // 3: crm.interaction.v1.ItemResult.interaction:type_name -> crm.interaction.v1.Interaction
+	5,  // 4: crm.interaction.v1.ItemResult.error:type_name -> crm.interaction.v1.ItemError
+	4,  // 5: crm.interaction.v1.BatchLogInteractionsResponse.results:type_name -> crm.interaction.v1.ItemResult
+	1,  // 6: crm.interaction.v1.IngestInteractionsRequest.requests:type_name -> crm.interaction.v1.LogInteractionRequest
+	4,  // 7: crm.interaction.v1.IngestInteractionsResponse.failures:type_name -> crm.interaction.v1.ItemResult
+	39, // 8: crm.interaction.v1.GetInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
+	40, // 9: crm.interaction.v1.ListInteractionsRequest.channel:type_name -> crm.interaction.v1.Channel
+	41, // 10: crm.interaction.v1.ListInteractionsRequest.kind:type_name -> crm.interaction.v1.InteractionKind
+	42, // 11: crm.interaction.v1.ListInteractionsRequest.occur_time_from:type_name -> google.protobuf.Timestamp
+	42, // 12: crm.interaction.v1.ListInteractionsRequest.occur_time_to:type_name -> google.protobuf.Timestamp
+	39, // 13: crm.interaction.v1.ListInteractionsResponse.interactions:type_name -> crm.interaction.v1.Interaction
+	39, // 14: crm.interaction.v1.UpdateInteractionRequest.interaction:type_name -> crm.interaction.v1.Interaction
+	43, // 15: crm.interaction.v1.UpdateInteractionRequest.update_mask:type_name -> google.protobuf.FieldMask
+	39, // 16: crm.interaction.v1.UpdateInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
+	44, // 17: crm.interaction.v1.GetCaseResponse.case:type_name -> crm.interaction.v1.Case
+	45, // 18: crm.interaction.v1.ListCasesRequest.status:type_name -> crm.interaction.v1.CaseStatus
+	44, // 19: crm.interaction.v1.ListCasesResponse.cases:type_name -> crm.interaction.v1.Case
+	45, // 20: crm.interaction.v1.TransitionCaseRequest.to:type_name -> crm.interaction.v1.CaseStatus
+	44, // 21: crm.interaction.v1.TransitionCaseResponse.case:type_name -> crm.interaction.v1.Case
+	44, // 22: crm.interaction.v1.UpdateCaseRequest.case:type_name -> crm.interaction.v1.Case
+	43, // 23: crm.interaction.v1.UpdateCaseRequest.update_mask:type_name -> google.protobuf.FieldMask
+	44, // 24: crm.interaction.v1.UpdateCaseResponse.case:type_name -> crm.interaction.v1.Case
+	42, // 25: crm.interaction.v1.AddFollowUpRequest.due_time:type_name -> google.protobuf.Timestamp
+	44, // 26: crm.interaction.v1.AddFollowUpResponse.case:type_name -> crm.interaction.v1.Case
+	44, // 27: crm.interaction.v1.CompleteFollowUpResponse.case:type_name -> crm.interaction.v1.Case
+	42, // 28: crm.interaction.v1.GetCaseStatisticsRequest.open_time_from:type_name -> google.protobuf.Timestamp
+	42, // 29: crm.interaction.v1.GetCaseStatisticsRequest.open_time_to:type_name -> google.protobuf.Timestamp
+	0,  // 30: crm.interaction.v1.GetSatisfactionStatisticsRequest.group_by:type_name -> crm.interaction.v1.SatisfactionGrouping
+	42, // 31: crm.interaction.v1.GetSatisfactionStatisticsRequest.occur_time_from:type_name -> google.protobuf.Timestamp
+	42, // 32: crm.interaction.v1.GetSatisfactionStatisticsRequest.occur_time_to:type_name -> google.protobuf.Timestamp
+	32, // 33: crm.interaction.v1.GetSatisfactionStatisticsResponse.total:type_name -> crm.interaction.v1.SatisfactionSummary
+	31, // 34: crm.interaction.v1.GetSatisfactionStatisticsResponse.groups:type_name -> crm.interaction.v1.SatisfactionGroup
+	40, // 35: crm.interaction.v1.SatisfactionGroup.channel:type_name -> crm.interaction.v1.Channel
+	42, // 36: crm.interaction.v1.SatisfactionGroup.period_start:type_name -> google.protobuf.Timestamp
+	32, // 37: crm.interaction.v1.SatisfactionGroup.summary:type_name -> crm.interaction.v1.SatisfactionSummary
+	46, // 38: crm.interaction.v1.GetCustomerActivityResponse.activity:type_name -> crm.interaction.v1.CustomerActivity
+	46, // 39: crm.interaction.v1.SummarizeActivityResponse.activity:type_name -> crm.interaction.v1.CustomerActivity
+	47, // 40: crm.interaction.v1.WatchInteractionEventsResponse.event:type_name -> crm.feed.v1.Event
+	1,  // 41: crm.interaction.v1.InteractionService.LogInteraction:input_type -> crm.interaction.v1.LogInteractionRequest
+	3,  // 42: crm.interaction.v1.InteractionService.BatchLogInteractions:input_type -> crm.interaction.v1.BatchLogInteractionsRequest
+	7,  // 43: crm.interaction.v1.InteractionService.IngestInteractions:input_type -> crm.interaction.v1.IngestInteractionsRequest
+	9,  // 44: crm.interaction.v1.InteractionService.GetInteraction:input_type -> crm.interaction.v1.GetInteractionRequest
+	11, // 45: crm.interaction.v1.InteractionService.ListInteractions:input_type -> crm.interaction.v1.ListInteractionsRequest
+	13, // 46: crm.interaction.v1.InteractionService.UpdateInteraction:input_type -> crm.interaction.v1.UpdateInteractionRequest
+	15, // 47: crm.interaction.v1.InteractionService.GetCase:input_type -> crm.interaction.v1.GetCaseRequest
+	17, // 48: crm.interaction.v1.InteractionService.ListCases:input_type -> crm.interaction.v1.ListCasesRequest
+	19, // 49: crm.interaction.v1.InteractionService.TransitionCase:input_type -> crm.interaction.v1.TransitionCaseRequest
+	21, // 50: crm.interaction.v1.InteractionService.UpdateCase:input_type -> crm.interaction.v1.UpdateCaseRequest
+	23, // 51: crm.interaction.v1.InteractionService.AddFollowUp:input_type -> crm.interaction.v1.AddFollowUpRequest
+	25, // 52: crm.interaction.v1.InteractionService.CompleteFollowUp:input_type -> crm.interaction.v1.CompleteFollowUpRequest
+	27, // 53: crm.interaction.v1.InteractionService.GetCaseStatistics:input_type -> crm.interaction.v1.GetCaseStatisticsRequest
+	29, // 54: crm.interaction.v1.InteractionService.GetSatisfactionStatistics:input_type -> crm.interaction.v1.GetSatisfactionStatisticsRequest
+	33, // 55: crm.interaction.v1.InteractionService.GetCustomerActivity:input_type -> crm.interaction.v1.GetCustomerActivityRequest
+	35, // 56: crm.interaction.v1.InteractionService.SummarizeActivity:input_type -> crm.interaction.v1.SummarizeActivityRequest
+	37, // 57: crm.interaction.v1.InteractionService.WatchInteractionEvents:input_type -> crm.interaction.v1.WatchInteractionEventsRequest
+	2,  // 58: crm.interaction.v1.InteractionService.LogInteraction:output_type -> crm.interaction.v1.LogInteractionResponse
+	6,  // 59: crm.interaction.v1.InteractionService.BatchLogInteractions:output_type -> crm.interaction.v1.BatchLogInteractionsResponse
+	8,  // 60: crm.interaction.v1.InteractionService.IngestInteractions:output_type -> crm.interaction.v1.IngestInteractionsResponse
+	10, // 61: crm.interaction.v1.InteractionService.GetInteraction:output_type -> crm.interaction.v1.GetInteractionResponse
+	12, // 62: crm.interaction.v1.InteractionService.ListInteractions:output_type -> crm.interaction.v1.ListInteractionsResponse
+	14, // 63: crm.interaction.v1.InteractionService.UpdateInteraction:output_type -> crm.interaction.v1.UpdateInteractionResponse
+	16, // 64: crm.interaction.v1.InteractionService.GetCase:output_type -> crm.interaction.v1.GetCaseResponse
+	18, // 65: crm.interaction.v1.InteractionService.ListCases:output_type -> crm.interaction.v1.ListCasesResponse
+	20, // 66: crm.interaction.v1.InteractionService.TransitionCase:output_type -> crm.interaction.v1.TransitionCaseResponse
+	22, // 67: crm.interaction.v1.InteractionService.UpdateCase:output_type -> crm.interaction.v1.UpdateCaseResponse
+	24, // 68: crm.interaction.v1.InteractionService.AddFollowUp:output_type -> crm.interaction.v1.AddFollowUpResponse
+	26, // 69: crm.interaction.v1.InteractionService.CompleteFollowUp:output_type -> crm.interaction.v1.CompleteFollowUpResponse
+	28, // 70: crm.interaction.v1.InteractionService.GetCaseStatistics:output_type -> crm.interaction.v1.GetCaseStatisticsResponse
+	30, // 71: crm.interaction.v1.InteractionService.GetSatisfactionStatistics:output_type -> crm.interaction.v1.GetSatisfactionStatisticsResponse
+	34, // 72: crm.interaction.v1.InteractionService.GetCustomerActivity:output_type -> crm.interaction.v1.GetCustomerActivityResponse
+	36, // 73: crm.interaction.v1.InteractionService.SummarizeActivity:output_type -> crm.interaction.v1.SummarizeActivityResponse
+	38, // 74: crm.interaction.v1.InteractionService.WatchInteractionEvents:output_type -> crm.interaction.v1.WatchInteractionEventsResponse
+	58, // [58:75] is the sub-list for method output_type
+	41, // [41:58] is the sub-list for method input_type
+	41, // [41:41] is the sub-list for extension type_name
+	41, // [41:41] is the sub-list for extension extendee
+	0,  // [0:41] is the sub-list for field type_name
 }
 
 func init() { file_crm_interaction_v1_interaction_service_proto_init() }
@@ -2166,13 +2752,14 @@ func file_crm_interaction_v1_interaction_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_interaction_v1_interaction_service_proto_rawDesc), len(file_crm_interaction_v1_interaction_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   32,
+			NumEnums:      1,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_crm_interaction_v1_interaction_service_proto_goTypes,
 		DependencyIndexes: file_crm_interaction_v1_interaction_service_proto_depIdxs,
+		EnumInfos:         file_crm_interaction_v1_interaction_service_proto_enumTypes,
 		MessageInfos:      file_crm_interaction_v1_interaction_service_proto_msgTypes,
 	}.Build()
 	File_crm_interaction_v1_interaction_service_proto = out.File

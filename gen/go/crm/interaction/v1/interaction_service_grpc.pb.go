@@ -19,21 +19,23 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	InteractionService_LogInteraction_FullMethodName         = "/crm.interaction.v1.InteractionService/LogInteraction"
-	InteractionService_BatchLogInteractions_FullMethodName   = "/crm.interaction.v1.InteractionService/BatchLogInteractions"
-	InteractionService_IngestInteractions_FullMethodName     = "/crm.interaction.v1.InteractionService/IngestInteractions"
-	InteractionService_GetInteraction_FullMethodName         = "/crm.interaction.v1.InteractionService/GetInteraction"
-	InteractionService_ListInteractions_FullMethodName       = "/crm.interaction.v1.InteractionService/ListInteractions"
-	InteractionService_UpdateInteraction_FullMethodName      = "/crm.interaction.v1.InteractionService/UpdateInteraction"
-	InteractionService_GetCase_FullMethodName                = "/crm.interaction.v1.InteractionService/GetCase"
-	InteractionService_ListCases_FullMethodName              = "/crm.interaction.v1.InteractionService/ListCases"
-	InteractionService_TransitionCase_FullMethodName         = "/crm.interaction.v1.InteractionService/TransitionCase"
-	InteractionService_AddFollowUp_FullMethodName            = "/crm.interaction.v1.InteractionService/AddFollowUp"
-	InteractionService_CompleteFollowUp_FullMethodName       = "/crm.interaction.v1.InteractionService/CompleteFollowUp"
-	InteractionService_GetCaseStatistics_FullMethodName      = "/crm.interaction.v1.InteractionService/GetCaseStatistics"
-	InteractionService_GetCustomerActivity_FullMethodName    = "/crm.interaction.v1.InteractionService/GetCustomerActivity"
-	InteractionService_SummarizeActivity_FullMethodName      = "/crm.interaction.v1.InteractionService/SummarizeActivity"
-	InteractionService_WatchInteractionEvents_FullMethodName = "/crm.interaction.v1.InteractionService/WatchInteractionEvents"
+	InteractionService_LogInteraction_FullMethodName            = "/crm.interaction.v1.InteractionService/LogInteraction"
+	InteractionService_BatchLogInteractions_FullMethodName      = "/crm.interaction.v1.InteractionService/BatchLogInteractions"
+	InteractionService_IngestInteractions_FullMethodName        = "/crm.interaction.v1.InteractionService/IngestInteractions"
+	InteractionService_GetInteraction_FullMethodName            = "/crm.interaction.v1.InteractionService/GetInteraction"
+	InteractionService_ListInteractions_FullMethodName          = "/crm.interaction.v1.InteractionService/ListInteractions"
+	InteractionService_UpdateInteraction_FullMethodName         = "/crm.interaction.v1.InteractionService/UpdateInteraction"
+	InteractionService_GetCase_FullMethodName                   = "/crm.interaction.v1.InteractionService/GetCase"
+	InteractionService_ListCases_FullMethodName                 = "/crm.interaction.v1.InteractionService/ListCases"
+	InteractionService_TransitionCase_FullMethodName            = "/crm.interaction.v1.InteractionService/TransitionCase"
+	InteractionService_UpdateCase_FullMethodName                = "/crm.interaction.v1.InteractionService/UpdateCase"
+	InteractionService_AddFollowUp_FullMethodName               = "/crm.interaction.v1.InteractionService/AddFollowUp"
+	InteractionService_CompleteFollowUp_FullMethodName          = "/crm.interaction.v1.InteractionService/CompleteFollowUp"
+	InteractionService_GetCaseStatistics_FullMethodName         = "/crm.interaction.v1.InteractionService/GetCaseStatistics"
+	InteractionService_GetSatisfactionStatistics_FullMethodName = "/crm.interaction.v1.InteractionService/GetSatisfactionStatistics"
+	InteractionService_GetCustomerActivity_FullMethodName       = "/crm.interaction.v1.InteractionService/GetCustomerActivity"
+	InteractionService_SummarizeActivity_FullMethodName         = "/crm.interaction.v1.InteractionService/SummarizeActivity"
+	InteractionService_WatchInteractionEvents_FullMethodName    = "/crm.interaction.v1.InteractionService/WatchInteractionEvents"
 )
 
 // InteractionServiceClient is the client API for InteractionService service.
@@ -81,6 +83,11 @@ type InteractionServiceClient interface {
 	// IN_PROGRESS -> RESOLVED -> CLOSED, and RESOLVED or CLOSED -> OPEN
 	// (reopen); anything else is FAILED_PRECONDITION.
 	TransitionCase(ctx context.Context, in *TransitionCaseRequest, opts ...grpc.CallOption) (*TransitionCaseResponse, error)
+	// Reassigns a case or changes its priority (update_mask: assignee,
+	// priority), conditional on case.etag when given. A new priority sets the
+	// due time to the open time plus that priority's SLA. Each change is a
+	// step of the case's history, with the caller as its actor.
+	UpdateCase(ctx context.Context, in *UpdateCaseRequest, opts ...grpc.CallOption) (*UpdateCaseResponse, error)
 	// Adds a follow-up task to a case.
 	AddFollowUp(ctx context.Context, in *AddFollowUpRequest, opts ...grpc.CallOption) (*AddFollowUpResponse, error)
 	// Marks a follow-up task done.
@@ -89,6 +96,11 @@ type InteractionServiceClient interface {
 	// first response and to resolution (median and 90th percentile) and the
 	// share resolved within SLA.
 	GetCaseStatistics(ctx context.Context, in *GetCaseStatisticsRequest, opts ...grpc.CallOption) (*GetCaseStatisticsResponse, error)
+	// Measures satisfaction over the interactions that recorded it and
+	// occurred in a time range, grouped by case, assignee, channel or period:
+	// per group the number of responses, the mean ratio and difference, and
+	// their distribution. Computed in one pass over the range.
+	GetSatisfactionStatistics(ctx context.Context, in *GetSatisfactionStatisticsRequest, opts ...grpc.CallOption) (*GetSatisfactionStatisticsResponse, error)
 	// Summarises one customer's activity.
 	GetCustomerActivity(ctx context.Context, in *GetCustomerActivityRequest, opts ...grpc.CallOption) (*GetCustomerActivityResponse, error)
 	// Streams the activity summary of every customer with interactions, in
@@ -200,6 +212,16 @@ func (c *interactionServiceClient) TransitionCase(ctx context.Context, in *Trans
 	return out, nil
 }
 
+func (c *interactionServiceClient) UpdateCase(ctx context.Context, in *UpdateCaseRequest, opts ...grpc.CallOption) (*UpdateCaseResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateCaseResponse)
+	err := c.cc.Invoke(ctx, InteractionService_UpdateCase_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *interactionServiceClient) AddFollowUp(ctx context.Context, in *AddFollowUpRequest, opts ...grpc.CallOption) (*AddFollowUpResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(AddFollowUpResponse)
@@ -224,6 +246,16 @@ func (c *interactionServiceClient) GetCaseStatistics(ctx context.Context, in *Ge
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(GetCaseStatisticsResponse)
 	err := c.cc.Invoke(ctx, InteractionService_GetCaseStatistics_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *interactionServiceClient) GetSatisfactionStatistics(ctx context.Context, in *GetSatisfactionStatisticsRequest, opts ...grpc.CallOption) (*GetSatisfactionStatisticsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetSatisfactionStatisticsResponse)
+	err := c.cc.Invoke(ctx, InteractionService_GetSatisfactionStatistics_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -323,6 +355,11 @@ type InteractionServiceServer interface {
 	// IN_PROGRESS -> RESOLVED -> CLOSED, and RESOLVED or CLOSED -> OPEN
 	// (reopen); anything else is FAILED_PRECONDITION.
 	TransitionCase(context.Context, *TransitionCaseRequest) (*TransitionCaseResponse, error)
+	// Reassigns a case or changes its priority (update_mask: assignee,
+	// priority), conditional on case.etag when given. A new priority sets the
+	// due time to the open time plus that priority's SLA. Each change is a
+	// step of the case's history, with the caller as its actor.
+	UpdateCase(context.Context, *UpdateCaseRequest) (*UpdateCaseResponse, error)
 	// Adds a follow-up task to a case.
 	AddFollowUp(context.Context, *AddFollowUpRequest) (*AddFollowUpResponse, error)
 	// Marks a follow-up task done.
@@ -331,6 +368,11 @@ type InteractionServiceServer interface {
 	// first response and to resolution (median and 90th percentile) and the
 	// share resolved within SLA.
 	GetCaseStatistics(context.Context, *GetCaseStatisticsRequest) (*GetCaseStatisticsResponse, error)
+	// Measures satisfaction over the interactions that recorded it and
+	// occurred in a time range, grouped by case, assignee, channel or period:
+	// per group the number of responses, the mean ratio and difference, and
+	// their distribution. Computed in one pass over the range.
+	GetSatisfactionStatistics(context.Context, *GetSatisfactionStatisticsRequest) (*GetSatisfactionStatisticsResponse, error)
 	// Summarises one customer's activity.
 	GetCustomerActivity(context.Context, *GetCustomerActivityRequest) (*GetCustomerActivityResponse, error)
 	// Streams the activity summary of every customer with interactions, in
@@ -376,6 +418,9 @@ func (UnimplementedInteractionServiceServer) ListCases(context.Context, *ListCas
 func (UnimplementedInteractionServiceServer) TransitionCase(context.Context, *TransitionCaseRequest) (*TransitionCaseResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method TransitionCase not implemented")
 }
+func (UnimplementedInteractionServiceServer) UpdateCase(context.Context, *UpdateCaseRequest) (*UpdateCaseResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateCase not implemented")
+}
 func (UnimplementedInteractionServiceServer) AddFollowUp(context.Context, *AddFollowUpRequest) (*AddFollowUpResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method AddFollowUp not implemented")
 }
@@ -384,6 +429,9 @@ func (UnimplementedInteractionServiceServer) CompleteFollowUp(context.Context, *
 }
 func (UnimplementedInteractionServiceServer) GetCaseStatistics(context.Context, *GetCaseStatisticsRequest) (*GetCaseStatisticsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetCaseStatistics not implemented")
+}
+func (UnimplementedInteractionServiceServer) GetSatisfactionStatistics(context.Context, *GetSatisfactionStatisticsRequest) (*GetSatisfactionStatisticsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSatisfactionStatistics not implemented")
 }
 func (UnimplementedInteractionServiceServer) GetCustomerActivity(context.Context, *GetCustomerActivityRequest) (*GetCustomerActivityResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetCustomerActivity not implemented")
@@ -566,6 +614,24 @@ func _InteractionService_TransitionCase_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _InteractionService_UpdateCase_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateCaseRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InteractionServiceServer).UpdateCase(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InteractionService_UpdateCase_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InteractionServiceServer).UpdateCase(ctx, req.(*UpdateCaseRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _InteractionService_AddFollowUp_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(AddFollowUpRequest)
 	if err := dec(in); err != nil {
@@ -616,6 +682,24 @@ func _InteractionService_GetCaseStatistics_Handler(srv interface{}, ctx context.
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(InteractionServiceServer).GetCaseStatistics(ctx, req.(*GetCaseStatisticsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InteractionService_GetSatisfactionStatistics_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetSatisfactionStatisticsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InteractionServiceServer).GetSatisfactionStatistics(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InteractionService_GetSatisfactionStatistics_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InteractionServiceServer).GetSatisfactionStatistics(ctx, req.(*GetSatisfactionStatisticsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -700,6 +784,10 @@ var InteractionService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _InteractionService_TransitionCase_Handler,
 		},
 		{
+			MethodName: "UpdateCase",
+			Handler:    _InteractionService_UpdateCase_Handler,
+		},
+		{
 			MethodName: "AddFollowUp",
 			Handler:    _InteractionService_AddFollowUp_Handler,
 		},
@@ -710,6 +798,10 @@ var InteractionService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetCaseStatistics",
 			Handler:    _InteractionService_GetCaseStatistics_Handler,
+		},
+		{
+			MethodName: "GetSatisfactionStatistics",
+			Handler:    _InteractionService_GetSatisfactionStatistics_Handler,
 		},
 		{
 			MethodName: "GetCustomerActivity",

@@ -20,11 +20,13 @@ CASE_STATUS_UNSPECIFIED: CaseStatus
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Case(_message.Message):
-    __slots__ = ["assignee", "close_time", "customer", "due_time", "etag", "first_response_time", "follow_ups", "history", "id", "interaction", "name", "open_time", "overdue", "priority", "resolve_time", "status"]
+    __slots__ = ["assignee", "close_time", "customer", "due_time", "escalate_time", "escalated", "etag", "first_response_time", "follow_ups", "history", "id", "interaction", "name", "open_time", "overdue", "priority", "resolve_time", "status"]
     ASSIGNEE_FIELD_NUMBER: _ClassVar[int]
     CLOSE_TIME_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_FIELD_NUMBER: _ClassVar[int]
     DUE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ESCALATED_FIELD_NUMBER: _ClassVar[int]
+    ESCALATE_TIME_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
     FIRST_RESPONSE_TIME_FIELD_NUMBER: _ClassVar[int]
     FOLLOW_UPS_FIELD_NUMBER: _ClassVar[int]
@@ -41,6 +43,8 @@ class Case(_message.Message):
     close_time: _timestamp_pb2.Timestamp
     customer: str
     due_time: _timestamp_pb2.Timestamp
+    escalate_time: _timestamp_pb2.Timestamp
+    escalated: bool
     etag: str
     first_response_time: _timestamp_pb2.Timestamp
     follow_ups: _containers.RepeatedCompositeFieldContainer[FollowUp]
@@ -53,20 +57,28 @@ class Case(_message.Message):
     priority: CasePriority
     resolve_time: _timestamp_pb2.Timestamp
     status: CaseStatus
-    def __init__(self, name: _Optional[str] = ..., id: _Optional[str] = ..., customer: _Optional[str] = ..., interaction: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., priority: _Optional[_Union[CasePriority, str]] = ..., assignee: _Optional[str] = ..., open_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., due_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., first_response_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., history: _Optional[_Iterable[_Union[CaseStep, _Mapping]]] = ..., follow_ups: _Optional[_Iterable[_Union[FollowUp, _Mapping]]] = ..., overdue: bool = ..., etag: _Optional[str] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., id: _Optional[str] = ..., customer: _Optional[str] = ..., interaction: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., priority: _Optional[_Union[CasePriority, str]] = ..., assignee: _Optional[str] = ..., open_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., due_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., first_response_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., history: _Optional[_Iterable[_Union[CaseStep, _Mapping]]] = ..., follow_ups: _Optional[_Iterable[_Union[FollowUp, _Mapping]]] = ..., overdue: bool = ..., etag: _Optional[str] = ..., escalated: bool = ..., escalate_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CaseStep(_message.Message):
-    __slots__ = ["actor", "note", "time", "to"]
+    __slots__ = ["actor", "from_assignee", "from_priority", "note", "time", "to", "to_assignee", "to_priority"]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    FROM_ASSIGNEE_FIELD_NUMBER: _ClassVar[int]
     FROM_FIELD_NUMBER: _ClassVar[int]
+    FROM_PRIORITY_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
+    TO_ASSIGNEE_FIELD_NUMBER: _ClassVar[int]
     TO_FIELD_NUMBER: _ClassVar[int]
+    TO_PRIORITY_FIELD_NUMBER: _ClassVar[int]
     actor: str
+    from_assignee: str
+    from_priority: CasePriority
     note: str
     time: _timestamp_pb2.Timestamp
     to: CaseStatus
-    def __init__(self, to: _Optional[_Union[CaseStatus, str]] = ..., note: _Optional[str] = ..., actor: _Optional[str] = ..., time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., **kwargs) -> None: ...
+    to_assignee: str
+    to_priority: CasePriority
+    def __init__(self, to: _Optional[_Union[CaseStatus, str]] = ..., note: _Optional[str] = ..., actor: _Optional[str] = ..., time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., from_assignee: _Optional[str] = ..., to_assignee: _Optional[str] = ..., from_priority: _Optional[_Union[CasePriority, str]] = ..., to_priority: _Optional[_Union[CasePriority, str]] = ..., **kwargs) -> None: ...
 
 class FollowUp(_message.Message):
     __slots__ = ["assignee", "description", "done", "done_time", "due_time", "id"]

@@ -15,7 +15,7 @@ from crm.interaction.v1 import case_pb2 as crm_dot_interaction_dot_v1_dot_case__
 from crm.interaction.v1 import interaction_pb2 as crm_dot_interaction_dot_v1_dot_interaction__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x63rm/interaction/v1/events.proto\x12\x12\x63rm.interaction.v1\x1a\x1d\x63rm/interaction/v1/case.proto\x1a$crm/interaction/v1/interaction.proto\"V\n\x11InteractionLogged\x12\x41\n\x0binteraction\x18\x01 \x01(\x0b\x32\x1f.crm.interaction.v1.InteractionR\x0binteraction\"~\n\x12InteractionUpdated\x12\x41\n\x0binteraction\x18\x01 \x01(\x0b\x32\x1f.crm.interaction.v1.InteractionR\x0binteraction\x12%\n\x0e\x63hanged_fields\x18\x02 \x03(\tR\rchangedFields\":\n\nCaseOpened\x12,\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x18.crm.interaction.v1.CaseR\x04\x63\x61se\"b\n\x0b\x43\x61seChanged\x12,\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x18.crm.interaction.v1.CaseR\x04\x63\x61se\x12%\n\x0e\x63hanged_fields\x18\x02 \x03(\tR\rchangedFieldsB\xcf\x01\n\x16\x63om.crm.interaction.v1B\x0b\x45ventsProtoP\x01Z>github.com/opencrm/crm/gen/go/crm/interaction/v1;interactionv1\xa2\x02\x03\x43IX\xaa\x02\x12\x43rm.Interaction.V1\xca\x02\x12\x43rm\\Interaction\\V1\xe2\x02\x1e\x43rm\\Interaction\\V1\\GPBMetadata\xea\x02\x14\x43rm::Interaction::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x63rm/interaction/v1/events.proto\x12\x12\x63rm.interaction.v1\x1a\x1d\x63rm/interaction/v1/case.proto\x1a$crm/interaction/v1/interaction.proto\"V\n\x11InteractionLogged\x12\x41\n\x0binteraction\x18\x01 \x01(\x0b\x32\x1f.crm.interaction.v1.InteractionR\x0binteraction\"~\n\x12InteractionUpdated\x12\x41\n\x0binteraction\x18\x01 \x01(\x0b\x32\x1f.crm.interaction.v1.InteractionR\x0binteraction\x12%\n\x0e\x63hanged_fields\x18\x02 \x03(\tR\rchangedFields\":\n\nCaseOpened\x12,\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x18.crm.interaction.v1.CaseR\x04\x63\x61se\"b\n\x0b\x43\x61seChanged\x12,\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x18.crm.interaction.v1.CaseR\x04\x63\x61se\x12%\n\x0e\x63hanged_fields\x18\x02 \x03(\tR\rchangedFields\"=\n\rCaseEscalated\x12,\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x18.crm.interaction.v1.CaseR\x04\x63\x61seB\xcf\x01\n\x16\x63om.crm.interaction.v1B\x0b\x45ventsProtoP\x01Z>github.com/opencrm/crm/gen/go/crm/interaction/v1;interactionv1\xa2\x02\x03\x43IX\xaa\x02\x12\x43rm.Interaction.V1\xca\x02\x12\x43rm\\Interaction\\V1\xe2\x02\x1e\x43rm\\Interaction\\V1\\GPBMetadata\xea\x02\x14\x43rm::Interaction::V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'crm.interaction.v1.events_pb2', globals())
@@ -31,4 +31,6 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _CASEOPENED._serialized_end=398
   _CASECHANGED._serialized_start=400
   _CASECHANGED._serialized_end=498
+  _CASEESCALATED._serialized_start=500
+  _CASEESCALATED._serialized_end=561
 # @@protoc_insertion_point(module_scope)

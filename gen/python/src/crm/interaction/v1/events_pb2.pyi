@@ -15,6 +15,12 @@ class CaseChanged(_message.Message):
     changed_fields: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ..., changed_fields: _Optional[_Iterable[str]] = ...) -> None: ...
 
+class CaseEscalated(_message.Message):
+    __slots__ = ["case"]
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    case: _case_pb2.Case
+    def __init__(self, case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ...) -> None: ...
+
 class CaseOpened(_message.Message):
     __slots__ = ["case"]
     CASE_FIELD_NUMBER: _ClassVar[int]

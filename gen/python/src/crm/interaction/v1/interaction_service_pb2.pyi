@@ -9,11 +9,19 @@ from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+SATISFACTION_GROUPING_ASSIGNEE: SatisfactionGrouping
+SATISFACTION_GROUPING_CASE: SatisfactionGrouping
+SATISFACTION_GROUPING_CHANNEL: SatisfactionGrouping
+SATISFACTION_GROUPING_DAY: SatisfactionGrouping
+SATISFACTION_GROUPING_MONTH: SatisfactionGrouping
+SATISFACTION_GROUPING_UNSPECIFIED: SatisfactionGrouping
+SATISFACTION_GROUPING_WEEK: SatisfactionGrouping
 
 class AddFollowUpRequest(_message.Message):
     __slots__ = ["assignee", "case", "description", "due_time", "request_id"]
@@ -127,6 +135,26 @@ class GetInteractionResponse(_message.Message):
     interaction: _interaction_pb2.Interaction
     def __init__(self, interaction: _Optional[_Union[_interaction_pb2.Interaction, _Mapping]] = ...) -> None: ...
 
+class GetSatisfactionStatisticsRequest(_message.Message):
+    __slots__ = ["group_by", "occur_time_from", "occur_time_to", "time_zone"]
+    GROUP_BY_FIELD_NUMBER: _ClassVar[int]
+    OCCUR_TIME_FROM_FIELD_NUMBER: _ClassVar[int]
+    OCCUR_TIME_TO_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    group_by: SatisfactionGrouping
+    occur_time_from: _timestamp_pb2.Timestamp
+    occur_time_to: _timestamp_pb2.Timestamp
+    time_zone: str
+    def __init__(self, group_by: _Optional[_Union[SatisfactionGrouping, str]] = ..., occur_time_from: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., occur_time_to: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., time_zone: _Optional[str] = ...) -> None: ...
+
+class GetSatisfactionStatisticsResponse(_message.Message):
+    __slots__ = ["groups", "total"]
+    GROUPS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    groups: _containers.RepeatedCompositeFieldContainer[SatisfactionGroup]
+    total: SatisfactionSummary
+    def __init__(self, total: _Optional[_Union[SatisfactionSummary, _Mapping]] = ..., groups: _Optional[_Iterable[_Union[SatisfactionGroup, _Mapping]]] = ...) -> None: ...
+
 class IngestInteractionsRequest(_message.Message):
     __slots__ = ["requests"]
     REQUESTS_FIELD_NUMBER: _ClassVar[int]
@@ -166,20 +194,22 @@ class ItemResult(_message.Message):
     def __init__(self, index: _Optional[int] = ..., interaction: _Optional[_Union[_interaction_pb2.Interaction, _Mapping]] = ..., error: _Optional[_Union[ItemError, _Mapping]] = ...) -> None: ...
 
 class ListCasesRequest(_message.Message):
-    __slots__ = ["assignee", "customer", "overdue", "page_size", "page_token", "status"]
+    __slots__ = ["assignee", "customer", "escalated", "overdue", "page_size", "page_token", "status"]
     ASSIGNEE_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    ESCALATED_FIELD_NUMBER: _ClassVar[int]
     OVERDUE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     assignee: str
     customer: str
+    escalated: bool
     overdue: bool
     page_size: int
     page_token: str
     status: _case_pb2.CaseStatus
-    def __init__(self, status: _Optional[_Union[_case_pb2.CaseStatus, str]] = ..., assignee: _Optional[str] = ..., overdue: bool = ..., customer: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, status: _Optional[_Union[_case_pb2.CaseStatus, str]] = ..., assignee: _Optional[str] = ..., overdue: bool = ..., customer: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., escalated: bool = ...) -> None: ...
 
 class ListCasesResponse(_message.Message):
     __slots__ = ["cases", "next_page_token"]
@@ -231,6 +261,38 @@ class LogInteractionResponse(_message.Message):
     interaction: _interaction_pb2.Interaction
     def __init__(self, interaction: _Optional[_Union[_interaction_pb2.Interaction, _Mapping]] = ...) -> None: ...
 
+class SatisfactionGroup(_message.Message):
+    __slots__ = ["assignee", "case", "channel", "period_start", "summary"]
+    ASSIGNEE_FIELD_NUMBER: _ClassVar[int]
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_START_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    assignee: str
+    case: str
+    channel: _interaction_pb2.Channel
+    period_start: _timestamp_pb2.Timestamp
+    summary: SatisfactionSummary
+    def __init__(self, case: _Optional[str] = ..., assignee: _Optional[str] = ..., channel: _Optional[_Union[_interaction_pb2.Channel, str]] = ..., period_start: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., summary: _Optional[_Union[SatisfactionSummary, _Mapping]] = ...) -> None: ...
+
+class SatisfactionSummary(_message.Message):
+    __slots__ = ["dissatisfied", "experience_counts", "mean_difference", "mean_ratio", "met", "responses", "satisfied"]
+    DISSATISFIED_FIELD_NUMBER: _ClassVar[int]
+    EXPERIENCE_COUNTS_FIELD_NUMBER: _ClassVar[int]
+    MEAN_DIFFERENCE_FIELD_NUMBER: _ClassVar[int]
+    MEAN_RATIO_FIELD_NUMBER: _ClassVar[int]
+    MET_FIELD_NUMBER: _ClassVar[int]
+    RESPONSES_FIELD_NUMBER: _ClassVar[int]
+    SATISFIED_FIELD_NUMBER: _ClassVar[int]
+    dissatisfied: int
+    experience_counts: _containers.RepeatedScalarFieldContainer[int]
+    mean_difference: float
+    mean_ratio: float
+    met: int
+    responses: int
+    satisfied: int
+    def __init__(self, responses: _Optional[int] = ..., mean_ratio: _Optional[float] = ..., mean_difference: _Optional[float] = ..., satisfied: _Optional[int] = ..., met: _Optional[int] = ..., dissatisfied: _Optional[int] = ..., experience_counts: _Optional[_Iterable[int]] = ...) -> None: ...
+
 class SummarizeActivityRequest(_message.Message):
     __slots__ = ["window_days"]
     WINDOW_DAYS_FIELD_NUMBER: _ClassVar[int]
@@ -263,6 +325,24 @@ class TransitionCaseResponse(_message.Message):
     case: _case_pb2.Case
     def __init__(self, case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ...) -> None: ...
 
+class UpdateCaseRequest(_message.Message):
+    __slots__ = ["case", "note", "request_id", "update_mask"]
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    case: _case_pb2.Case
+    note: str
+    request_id: str
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ..., note: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class UpdateCaseResponse(_message.Message):
+    __slots__ = ["case"]
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    case: _case_pb2.Case
+    def __init__(self, case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ...) -> None: ...
+
 class UpdateInteractionRequest(_message.Message):
     __slots__ = ["interaction", "request_id", "update_mask"]
     INTERACTION_FIELD_NUMBER: _ClassVar[int]
@@ -290,3 +370,6 @@ class WatchInteractionEventsResponse(_message.Message):
     EVENT_FIELD_NUMBER: _ClassVar[int]
     event: _feed_pb2.Event
     def __init__(self, event: _Optional[_Union[_feed_pb2.Event, _Mapping]] = ...) -> None: ...
+
+class SatisfactionGrouping(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []

@@ -63,6 +63,11 @@ class InteractionServiceStub(object):
                 request_serializer=crm_dot_interaction_dot_v1_dot_interaction__service__pb2.TransitionCaseRequest.SerializeToString,
                 response_deserializer=crm_dot_interaction_dot_v1_dot_interaction__service__pb2.TransitionCaseResponse.FromString,
                 )
+        self.UpdateCase = channel.unary_unary(
+                '/crm.interaction.v1.InteractionService/UpdateCase',
+                request_serializer=crm_dot_interaction_dot_v1_dot_interaction__service__pb2.UpdateCaseRequest.SerializeToString,
+                response_deserializer=crm_dot_interaction_dot_v1_dot_interaction__service__pb2.UpdateCaseResponse.FromString,
+                )
         self.AddFollowUp = channel.unary_unary(
                 '/crm.interaction.v1.InteractionService/AddFollowUp',
                 request_serializer=crm_dot_interaction_dot_v1_dot_interaction__service__pb2.AddFollowUpRequest.SerializeToString,
@@ -77,6 +82,11 @@ class InteractionServiceStub(object):
                 '/crm.interaction.v1.InteractionService/GetCaseStatistics',
                 request_serializer=crm_dot_interaction_dot_v1_dot_interaction__service__pb2.GetCaseStatisticsRequest.SerializeToString,
                 response_deserializer=crm_dot_interaction_dot_v1_dot_interaction__service__pb2.GetCaseStatisticsResponse.FromString,
+                )
+        self.GetSatisfactionStatistics = channel.unary_unary(
+                '/crm.interaction.v1.InteractionService/GetSatisfactionStatistics',
+                request_serializer=crm_dot_interaction_dot_v1_dot_interaction__service__pb2.GetSatisfactionStatisticsRequest.SerializeToString,
+                response_deserializer=crm_dot_interaction_dot_v1_dot_interaction__service__pb2.GetSatisfactionStatisticsResponse.FromString,
                 )
         self.GetCustomerActivity = channel.unary_unary(
                 '/crm.interaction.v1.InteractionService/GetCustomerActivity',
@@ -183,6 +193,16 @@ class InteractionServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateCase(self, request, context):
+        """Reassigns a case or changes its priority (update_mask: assignee,
+        priority), conditional on case.etag when given. A new priority sets the
+        due time to the open time plus that priority's SLA. Each change is a
+        step of the case's history, with the caller as its actor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def AddFollowUp(self, request, context):
         """Adds a follow-up task to a case.
         """
@@ -201,6 +221,16 @@ class InteractionServiceServicer(object):
         """Measures case handling over cases opened in a time range: time to
         first response and to resolution (median and 90th percentile) and the
         share resolved within SLA.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSatisfactionStatistics(self, request, context):
+        """Measures satisfaction over the interactions that recorded it and
+        occurred in a time range, grouped by case, assignee, channel or period:
+        per group the number of responses, the mean ratio and difference, and
+        their distribution. Computed in one pass over the range.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -277,6 +307,11 @@ def add_InteractionServiceServicer_to_server(servicer, server):
                     request_deserializer=crm_dot_interaction_dot_v1_dot_interaction__service__pb2.TransitionCaseRequest.FromString,
                     response_serializer=crm_dot_interaction_dot_v1_dot_interaction__service__pb2.TransitionCaseResponse.SerializeToString,
             ),
+            'UpdateCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateCase,
+                    request_deserializer=crm_dot_interaction_dot_v1_dot_interaction__service__pb2.UpdateCaseRequest.FromString,
+                    response_serializer=crm_dot_interaction_dot_v1_dot_interaction__service__pb2.UpdateCaseResponse.SerializeToString,
+            ),
             'AddFollowUp': grpc.unary_unary_rpc_method_handler(
                     servicer.AddFollowUp,
                     request_deserializer=crm_dot_interaction_dot_v1_dot_interaction__service__pb2.AddFollowUpRequest.FromString,
@@ -291,6 +326,11 @@ def add_InteractionServiceServicer_to_server(servicer, server):
                     servicer.GetCaseStatistics,
                     request_deserializer=crm_dot_interaction_dot_v1_dot_interaction__service__pb2.GetCaseStatisticsRequest.FromString,
                     response_serializer=crm_dot_interaction_dot_v1_dot_interaction__service__pb2.GetCaseStatisticsResponse.SerializeToString,
+            ),
+            'GetSatisfactionStatistics': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSatisfactionStatistics,
+                    request_deserializer=crm_dot_interaction_dot_v1_dot_interaction__service__pb2.GetSatisfactionStatisticsRequest.FromString,
+                    response_serializer=crm_dot_interaction_dot_v1_dot_interaction__service__pb2.GetSatisfactionStatisticsResponse.SerializeToString,
             ),
             'GetCustomerActivity': grpc.unary_unary_rpc_method_handler(
                     servicer.GetCustomerActivity,
@@ -475,6 +515,23 @@ class InteractionService(object):
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 
     @staticmethod
+    def UpdateCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/crm.interaction.v1.InteractionService/UpdateCase',
+            crm_dot_interaction_dot_v1_dot_interaction__service__pb2.UpdateCaseRequest.SerializeToString,
+            crm_dot_interaction_dot_v1_dot_interaction__service__pb2.UpdateCaseResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
     def AddFollowUp(request,
             target,
             options=(),
@@ -522,6 +579,23 @@ class InteractionService(object):
         return grpc.experimental.unary_unary(request, target, '/crm.interaction.v1.InteractionService/GetCaseStatistics',
             crm_dot_interaction_dot_v1_dot_interaction__service__pb2.GetCaseStatisticsRequest.SerializeToString,
             crm_dot_interaction_dot_v1_dot_interaction__service__pb2.GetCaseStatisticsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetSatisfactionStatistics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/crm.interaction.v1.InteractionService/GetSatisfactionStatistics',
+            crm_dot_interaction_dot_v1_dot_interaction__service__pb2.GetSatisfactionStatisticsRequest.SerializeToString,
+            crm_dot_interaction_dot_v1_dot_interaction__service__pb2.GetSatisfactionStatisticsResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 

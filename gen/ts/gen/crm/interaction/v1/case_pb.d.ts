@@ -15,6 +15,8 @@ export declare const file_crm_interaction_v1_case: GenFile;
  * A complaint tracked to its end (docs/domain.md: complaints are cases, not just
  * records). A complaint interaction opens one; it moves open -> in progress
  * -> resolved -> closed, and a resolved or closed case can be reopened.
+ * UpdateCase reassigns it or changes its priority; a case still unresolved
+ * past its due time is escalated once (docs/cases.md).
  *
  * @generated from message crm.interaction.v1.Case
  */
@@ -55,14 +57,14 @@ export declare type Case = Message<"crm.interaction.v1.Case"> & {
   status: CaseStatus;
 
   /**
-   * How urgent it is.
+   * How urgent it is; changed with UpdateCase, which recomputes due_time.
    *
    * @generated from field: crm.interaction.v1.CasePriority priority = 6;
    */
   priority: CasePriority;
 
   /**
-   * Who handles it.
+   * Who handles it; changed with UpdateCase.
    *
    * @generated from field: string assignee = 7;
    */
@@ -76,7 +78,8 @@ export declare type Case = Message<"crm.interaction.v1.Case"> & {
   openTime?: Timestamp | undefined;
 
   /**
-   * When it must be resolved: open time plus the SLA of its priority.
+   * When it must be resolved: open time plus the SLA of its priority (of
+   * its current priority, after a change).
    *
    * @generated from field: google.protobuf.Timestamp due_time = 9;
    */
@@ -104,7 +107,7 @@ export declare type Case = Message<"crm.interaction.v1.Case"> & {
   closeTime?: Timestamp | undefined;
 
   /**
-   * Every status change, oldest first.
+   * Every status change, reassignment and priority change, oldest first.
    *
    * @generated from field: repeated crm.interaction.v1.CaseStep history = 13;
    */
@@ -131,6 +134,22 @@ export declare type Case = Message<"crm.interaction.v1.Case"> & {
    * @generated from field: string etag = 16;
    */
   etag: string;
+
+  /**
+   * Whether the case was escalated: it passed its due time unresolved.
+   * Set once per due time; a priority change that puts the due time back
+   * in the future clears it.
+   *
+   * @generated from field: bool escalated = 17;
+   */
+  escalated: boolean;
+
+  /**
+   * When it was escalated.
+   *
+   * @generated from field: google.protobuf.Timestamp escalate_time = 18;
+   */
+  escalateTime?: Timestamp | undefined;
 };
 
 /**
@@ -140,7 +159,8 @@ export declare type Case = Message<"crm.interaction.v1.Case"> & {
 export declare const CaseSchema: GenMessage<Case>;
 
 /**
- * One status change of a case.
+ * One change of a case: of its status, or (UpdateCase) of its assignee or
+ * priority, when from and to are both the status it kept.
  *
  * @generated from message crm.interaction.v1.CaseStep
  */
@@ -179,6 +199,34 @@ export declare type CaseStep = Message<"crm.interaction.v1.CaseStep"> & {
    * @generated from field: google.protobuf.Timestamp time = 5;
    */
   time?: Timestamp | undefined;
+
+  /**
+   * On a reassignment, the assignee before ("" when there was none).
+   *
+   * @generated from field: string from_assignee = 6;
+   */
+  fromAssignee: string;
+
+  /**
+   * On a reassignment, the assignee after ("" when unassigned).
+   *
+   * @generated from field: string to_assignee = 7;
+   */
+  toAssignee: string;
+
+  /**
+   * On a priority change, the priority before; unset otherwise.
+   *
+   * @generated from field: crm.interaction.v1.CasePriority from_priority = 8;
+   */
+  fromPriority: CasePriority;
+
+  /**
+   * On a priority change, the priority after; unset otherwise.
+   *
+   * @generated from field: crm.interaction.v1.CasePriority to_priority = 9;
+   */
+  toPriority: CasePriority;
 };
 
 /**

@@ -81,7 +81,8 @@ export declare type CaseOpened = Message<"crm.interaction.v1.CaseOpened"> & {
 export declare const CaseOpenedSchema: GenMessage<CaseOpened>;
 
 /**
- * A case changed: a transition, a follow-up added or done.
+ * A case changed: a transition, a reassignment or priority change, a
+ * follow-up added or done.
  *
  * @generated from message crm.interaction.v1.CaseChanged
  */
@@ -94,7 +95,8 @@ export declare type CaseChanged = Message<"crm.interaction.v1.CaseChanged"> & {
   case?: Case | undefined;
 
   /**
-   * What changed, for example "status", "follow_ups".
+   * What changed, for example "status", "assignee", "priority",
+   * "follow_ups".
    *
    * @generated from field: repeated string changed_fields = 2;
    */
@@ -106,4 +108,25 @@ export declare type CaseChanged = Message<"crm.interaction.v1.CaseChanged"> & {
  * Use `create(CaseChangedSchema)` to create a new message.
  */
 export declare const CaseChangedSchema: GenMessage<CaseChanged>;
+
+/**
+ * A case passed its due time unresolved and was escalated: published once
+ * per due time, whichever replica noticed it.
+ *
+ * @generated from message crm.interaction.v1.CaseEscalated
+ */
+export declare type CaseEscalated = Message<"crm.interaction.v1.CaseEscalated"> & {
+  /**
+   * The case as escalated.
+   *
+   * @generated from field: crm.interaction.v1.Case case = 1;
+   */
+  case?: Case | undefined;
+};
+
+/**
+ * Describes the message crm.interaction.v1.CaseEscalated.
+ * Use `create(CaseEscalatedSchema)` to create a new message.
+ */
+export declare const CaseEscalatedSchema: GenMessage<CaseEscalated>;
 

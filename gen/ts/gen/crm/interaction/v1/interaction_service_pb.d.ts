@@ -2,7 +2,7 @@
 // @generated from file crm/interaction/v1/interaction_service.proto (package crm.interaction.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
 import type { Channel, Interaction, InteractionKind } from "./interaction_pb.js";
 import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
@@ -515,6 +515,13 @@ export declare type ListCasesRequest = Message<"crm.interaction.v1.ListCasesRequ
    * @generated from field: string page_token = 6;
    */
   pageToken: string;
+
+  /**
+   * Only escalated cases (whatever their status now).
+   *
+   * @generated from field: bool escalated = 7;
+   */
+  escalated: boolean;
 };
 
 /**
@@ -617,6 +624,70 @@ export declare type TransitionCaseResponse = Message<"crm.interaction.v1.Transit
  * Use `create(TransitionCaseResponseSchema)` to create a new message.
  */
 export declare const TransitionCaseResponseSchema: GenMessage<TransitionCaseResponse>;
+
+/**
+ * Request of UpdateCase.
+ *
+ * @generated from message crm.interaction.v1.UpdateCaseRequest
+ */
+export declare type UpdateCaseRequest = Message<"crm.interaction.v1.UpdateCaseRequest"> & {
+  /**
+   * The case's name, the new values and, to make the change conditional,
+   * the etag last read. Only name, etag and the fields in the mask are
+   * read.
+   *
+   * @generated from field: crm.interaction.v1.Case case = 1;
+   */
+  case?: Case | undefined;
+
+  /**
+   * Fields to change: assignee (up to 200 characters; empty unassigns),
+   * priority (a defined priority, not UNSPECIFIED). Required.
+   *
+   * @generated from field: google.protobuf.FieldMask update_mask = 2;
+   */
+  updateMask?: FieldMask | undefined;
+
+  /**
+   * Why, kept as the note of the history step.
+   *
+   * @generated from field: string note = 3;
+   */
+  note: string;
+
+  /**
+   * Idempotency key.
+   *
+   * @generated from field: string request_id = 4;
+   */
+  requestId: string;
+};
+
+/**
+ * Describes the message crm.interaction.v1.UpdateCaseRequest.
+ * Use `create(UpdateCaseRequestSchema)` to create a new message.
+ */
+export declare const UpdateCaseRequestSchema: GenMessage<UpdateCaseRequest>;
+
+/**
+ * Response of UpdateCase.
+ *
+ * @generated from message crm.interaction.v1.UpdateCaseResponse
+ */
+export declare type UpdateCaseResponse = Message<"crm.interaction.v1.UpdateCaseResponse"> & {
+  /**
+   * The case after the change.
+   *
+   * @generated from field: crm.interaction.v1.Case case = 1;
+   */
+  case?: Case | undefined;
+};
+
+/**
+ * Describes the message crm.interaction.v1.UpdateCaseResponse.
+ * Use `create(UpdateCaseResponseSchema)` to create a new message.
+ */
+export declare const UpdateCaseResponseSchema: GenMessage<UpdateCaseResponse>;
 
 /**
  * Request of AddFollowUp.
@@ -831,6 +902,190 @@ export declare type GetCaseStatisticsResponse = Message<"crm.interaction.v1.GetC
 export declare const GetCaseStatisticsResponseSchema: GenMessage<GetCaseStatisticsResponse>;
 
 /**
+ * Request of GetSatisfactionStatistics.
+ *
+ * @generated from message crm.interaction.v1.GetSatisfactionStatisticsRequest
+ */
+export declare type GetSatisfactionStatisticsRequest = Message<"crm.interaction.v1.GetSatisfactionStatisticsRequest"> & {
+  /**
+   * How to group the responses. Required.
+   *
+   * @generated from field: crm.interaction.v1.SatisfactionGrouping group_by = 1;
+   */
+  groupBy: SatisfactionGrouping;
+
+  /**
+   * Interactions that occurred at or after this time. Required.
+   *
+   * @generated from field: google.protobuf.Timestamp occur_time_from = 2;
+   */
+  occurTimeFrom?: Timestamp | undefined;
+
+  /**
+   * Interactions that occurred before this time; after occur_time_from.
+   * Required.
+   *
+   * @generated from field: google.protobuf.Timestamp occur_time_to = 3;
+   */
+  occurTimeTo?: Timestamp | undefined;
+
+  /**
+   * IANA time zone of the day, week and month boundaries, for example
+   * "Europe/Berlin"; default UTC.
+   *
+   * @generated from field: string time_zone = 4;
+   */
+  timeZone: string;
+};
+
+/**
+ * Describes the message crm.interaction.v1.GetSatisfactionStatisticsRequest.
+ * Use `create(GetSatisfactionStatisticsRequestSchema)` to create a new message.
+ */
+export declare const GetSatisfactionStatisticsRequestSchema: GenMessage<GetSatisfactionStatisticsRequest>;
+
+/**
+ * Response of GetSatisfactionStatistics.
+ *
+ * @generated from message crm.interaction.v1.GetSatisfactionStatisticsResponse
+ */
+export declare type GetSatisfactionStatisticsResponse = Message<"crm.interaction.v1.GetSatisfactionStatisticsResponse"> & {
+  /**
+   * Over every response in the range (case grouping: over the cases').
+   *
+   * @generated from field: crm.interaction.v1.SatisfactionSummary total = 1;
+   */
+  total?: SatisfactionSummary | undefined;
+
+  /**
+   * One per group with responses: cases and assignees in name order,
+   * channels in enum order, periods oldest first.
+   *
+   * @generated from field: repeated crm.interaction.v1.SatisfactionGroup groups = 2;
+   */
+  groups: SatisfactionGroup[];
+};
+
+/**
+ * Describes the message crm.interaction.v1.GetSatisfactionStatisticsResponse.
+ * Use `create(GetSatisfactionStatisticsResponseSchema)` to create a new message.
+ */
+export declare const GetSatisfactionStatisticsResponseSchema: GenMessage<GetSatisfactionStatisticsResponse>;
+
+/**
+ * The satisfaction of one group; exactly one key field is set, the one
+ * of the request's grouping.
+ *
+ * @generated from message crm.interaction.v1.SatisfactionGroup
+ */
+export declare type SatisfactionGroup = Message<"crm.interaction.v1.SatisfactionGroup"> & {
+  /**
+   * The case, "cases/{id}" (grouping CASE).
+   *
+   * @generated from field: string case = 1;
+   */
+  case: string;
+
+  /**
+   * The assignee or agent (grouping ASSIGNEE).
+   *
+   * @generated from field: string assignee = 2;
+   */
+  assignee: string;
+
+  /**
+   * The channel (grouping CHANNEL).
+   *
+   * @generated from field: crm.interaction.v1.Channel channel = 3;
+   */
+  channel: Channel;
+
+  /**
+   * The start of the day, week or month in the request's time zone
+   * (groupings DAY, WEEK, MONTH).
+   *
+   * @generated from field: google.protobuf.Timestamp period_start = 4;
+   */
+  periodStart?: Timestamp | undefined;
+
+  /**
+   * The figures.
+   *
+   * @generated from field: crm.interaction.v1.SatisfactionSummary summary = 5;
+   */
+  summary?: SatisfactionSummary | undefined;
+};
+
+/**
+ * Describes the message crm.interaction.v1.SatisfactionGroup.
+ * Use `create(SatisfactionGroupSchema)` to create a new message.
+ */
+export declare const SatisfactionGroupSchema: GenMessage<SatisfactionGroup>;
+
+/**
+ * Satisfaction figures over a set of responses.
+ *
+ * @generated from message crm.interaction.v1.SatisfactionSummary
+ */
+export declare type SatisfactionSummary = Message<"crm.interaction.v1.SatisfactionSummary"> & {
+  /**
+   * How many interactions recorded satisfaction.
+   *
+   * @generated from field: int64 responses = 1;
+   */
+  responses: bigint;
+
+  /**
+   * Mean of experience / expectation; above 1 means satisfied.
+   *
+   * @generated from field: double mean_ratio = 2;
+   */
+  meanRatio: number;
+
+  /**
+   * Mean of experience - expectation.
+   *
+   * @generated from field: double mean_difference = 3;
+   */
+  meanDifference: number;
+
+  /**
+   * Responses with experience above expectation.
+   *
+   * @generated from field: int64 satisfied = 4;
+   */
+  satisfied: bigint;
+
+  /**
+   * Responses with experience equal to expectation.
+   *
+   * @generated from field: int64 met = 5;
+   */
+  met: bigint;
+
+  /**
+   * Responses with experience below expectation.
+   *
+   * @generated from field: int64 dissatisfied = 6;
+   */
+  dissatisfied: bigint;
+
+  /**
+   * How many responses gave each experience score: ten counts, the first
+   * for score 1.
+   *
+   * @generated from field: repeated int64 experience_counts = 7;
+   */
+  experienceCounts: bigint[];
+};
+
+/**
+ * Describes the message crm.interaction.v1.SatisfactionSummary.
+ * Use `create(SatisfactionSummarySchema)` to create a new message.
+ */
+export declare const SatisfactionSummarySchema: GenMessage<SatisfactionSummary>;
+
+/**
  * Request of GetCustomerActivity.
  *
  * @generated from message crm.interaction.v1.GetCustomerActivityRequest
@@ -960,6 +1215,69 @@ export declare type WatchInteractionEventsResponse = Message<"crm.interaction.v1
 export declare const WatchInteractionEventsResponseSchema: GenMessage<WatchInteractionEventsResponse>;
 
 /**
+ * How satisfaction statistics are grouped.
+ *
+ * @generated from enum crm.interaction.v1.SatisfactionGrouping
+ */
+export enum SatisfactionGrouping {
+  /**
+   * Not set; refused.
+   *
+   * @generated from enum value: SATISFACTION_GROUPING_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * By case: the complaints that opened a case (interactions of no case
+   * are left out).
+   *
+   * @generated from enum value: SATISFACTION_GROUPING_CASE = 1;
+   */
+  CASE = 1,
+
+  /**
+   * By who handled the contact: its case's assignee when it opened a case,
+   * else its agent ("" when neither is known).
+   *
+   * @generated from enum value: SATISFACTION_GROUPING_ASSIGNEE = 2;
+   */
+  ASSIGNEE = 2,
+
+  /**
+   * By channel.
+   *
+   * @generated from enum value: SATISFACTION_GROUPING_CHANNEL = 3;
+   */
+  CHANNEL = 3,
+
+  /**
+   * By day of the occur time.
+   *
+   * @generated from enum value: SATISFACTION_GROUPING_DAY = 4;
+   */
+  DAY = 4,
+
+  /**
+   * By ISO week (from Monday) of the occur time.
+   *
+   * @generated from enum value: SATISFACTION_GROUPING_WEEK = 5;
+   */
+  WEEK = 5,
+
+  /**
+   * By month of the occur time.
+   *
+   * @generated from enum value: SATISFACTION_GROUPING_MONTH = 6;
+   */
+  MONTH = 6,
+}
+
+/**
+ * Describes the enum crm.interaction.v1.SatisfactionGrouping.
+ */
+export declare const SatisfactionGroupingSchema: GenEnum<SatisfactionGrouping>;
+
+/**
  * The record of every contact with a customer.
  *
  * Scopes: interactions.read, interactions.write and interactions.events
@@ -1077,6 +1395,19 @@ export declare const InteractionService: GenService<{
     output: typeof TransitionCaseResponseSchema;
   },
   /**
+   * Reassigns a case or changes its priority (update_mask: assignee,
+   * priority), conditional on case.etag when given. A new priority sets the
+   * due time to the open time plus that priority's SLA. Each change is a
+   * step of the case's history, with the caller as its actor.
+   *
+   * @generated from rpc crm.interaction.v1.InteractionService.UpdateCase
+   */
+  updateCase: {
+    methodKind: "unary";
+    input: typeof UpdateCaseRequestSchema;
+    output: typeof UpdateCaseResponseSchema;
+  },
+  /**
    * Adds a follow-up task to a case.
    *
    * @generated from rpc crm.interaction.v1.InteractionService.AddFollowUp
@@ -1107,6 +1438,19 @@ export declare const InteractionService: GenService<{
     methodKind: "unary";
     input: typeof GetCaseStatisticsRequestSchema;
     output: typeof GetCaseStatisticsResponseSchema;
+  },
+  /**
+   * Measures satisfaction over the interactions that recorded it and
+   * occurred in a time range, grouped by case, assignee, channel or period:
+   * per group the number of responses, the mean ratio and difference, and
+   * their distribution. Computed in one pass over the range.
+   *
+   * @generated from rpc crm.interaction.v1.InteractionService.GetSatisfactionStatistics
+   */
+  getSatisfactionStatistics: {
+    methodKind: "unary";
+    input: typeof GetSatisfactionStatisticsRequestSchema;
+    output: typeof GetSatisfactionStatisticsResponseSchema;
   },
   /**
    * Summarises one customer's activity.
