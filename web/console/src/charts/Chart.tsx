@@ -3,16 +3,16 @@
 import { useEffect, useRef } from "react";
 import * as echarts from "echarts/core";
 import { BarChart, HeatmapChart, LineChart } from "echarts/charts";
-import { AriaComponent, GridComponent, MarkLineComponent, TooltipComponent, VisualMapComponent } from "echarts/components";
+import { AriaComponent, GridComponent, LegendComponent, MarkLineComponent, TooltipComponent, VisualMapComponent } from "echarts/components";
 import { SVGRenderer } from "echarts/renderers";
 import type { ComposeOption } from "echarts/core";
 import type { BarSeriesOption, HeatmapSeriesOption, LineSeriesOption } from "echarts/charts";
-import type { GridComponentOption, MarkLineComponentOption, TooltipComponentOption, VisualMapComponentOption, AriaComponentOption } from "echarts/components";
+import type { GridComponentOption, LegendComponentOption, MarkLineComponentOption, TooltipComponentOption, VisualMapComponentOption, AriaComponentOption } from "echarts/components";
 
-echarts.use([BarChart, HeatmapChart, LineChart, AriaComponent, GridComponent, MarkLineComponent, TooltipComponent, VisualMapComponent, SVGRenderer]);
+echarts.use([BarChart, HeatmapChart, LineChart, AriaComponent, GridComponent, LegendComponent, MarkLineComponent, TooltipComponent, VisualMapComponent, SVGRenderer]);
 
 export type ChartOption = ComposeOption<
-  BarSeriesOption | HeatmapSeriesOption | LineSeriesOption | GridComponentOption | MarkLineComponentOption | TooltipComponentOption | VisualMapComponentOption | AriaComponentOption
+  BarSeriesOption | HeatmapSeriesOption | LineSeriesOption | GridComponentOption | LegendComponentOption | MarkLineComponentOption | TooltipComponentOption | VisualMapComponentOption | AriaComponentOption
 >;
 
 export function Chart({ option, label, height = 320, onClick }: { option: ChartOption; label: string; height?: number; onClick?: (params: { data: unknown; dataIndex: number }) => void }) {
