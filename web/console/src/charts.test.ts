@@ -105,3 +105,25 @@ describe("segment sizes across runs", () => {
     ]);
   });
 });
+
+describe("calls with a limit", () => {
+  it("keeps the order and never runs more than the limit at once", async () => {
+    const { mapLimit } = await import("./pool");
+    let running = 0;
+    let most = 0;
+    const out = await mapLimit([5, 1, 4, 2, 3], 2, async (x) => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise((r) => setTimeout(r, x));
+      running--;
+      return x * 10;
+    });
+    expect(out).toEqual([50, 10, 40, 20, 30]);
+    expect(most).toBe(2);
+  });
+
+  it("fails with the first failure", async () => {
+    const { mapLimit } = await import("./pool");
+    await expect(mapLimit([1, 2], 4, async (x) => { if (x === 2) throw new Error("no"); return x; })).rejects.toThrow("no");
+  });
+});

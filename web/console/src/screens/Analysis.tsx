@@ -8,6 +8,7 @@ import { abcOverBuyers, paretoOverBuyers, pyramidBars, rfmHeat, valueMatrix } fr
 import { CSVButton, ErrorBox, Loading, Section } from "../ui";
 import { idOf, money, when } from "../format";
 import { Link } from "../router";
+import { RevenueByMonth, SegmentSizesChart } from "./AnalysisOverTime";
 
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 
@@ -39,6 +40,11 @@ export default function Analysis() {
           </div>
         </>
       )}
+      <h2 className="part">Over time</h2>
+      <div className="charts">
+        <RevenueByMonth currency={s?.currencyCode ?? ""} />
+        <SegmentSizesChart />
+      </div>
     </>
   );
 }

@@ -1,0 +1,165 @@
+// The analysis charts over time: revenue by calendar month and rule
+// segment sizes across runs.
+import { useMemo, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { interactions, segmentation } from "../api";
+import { InteractionKind } from "@gen/crm/interaction/v1/interaction_pb.js";
+import { Chart, type ChartOption } from "../charts/Chart";
+import { monthBoundaries } from "../periods";
+import { daysSince, revenueByMonth, type Movement } from "../revenue";
+import { segmentSizeSeries, type SegmentSizes } from "../analysis";
+import { mapLimit } from "../pool";
+import { CSVButton, ErrorBox, Field, Loading, Section } from "../ui";
+
+/**
+ * Beyond this many customers to read one by one, the chart is not drawn:
+ * the figure needs an aggregate from interaction-log (see the README).
+ */
+const MAX_CUSTOMERS = 5000;
+const PARALLEL = 4;
+
+/** What the month chart reads, and how far it got. */
+interface Progress {
+  phase: "customers" | "interactions";
+  done: number;
+  total: number;
+}
+
+/**
+ * Purchases and refunds in [from, to). interaction-log lists interactions
+ * per customer only: the customers who bought in the period or ever
+ * refunded are found from SummarizeActivity (one window reaching back to
+ * from), then their purchases and refunds in the period are listed.
+ */
+async function readMovements(from: Date, to: Date, now: Date, progress: (p: Progress) => void, signal: AbortSignal): Promise<Movement[]> {
+  const jobs: { customer: string; kind: InteractionKind }[] = [];
+  let seen = 0;
+  for await (const m of interactions.summarizeActivity({ windowDays: [daysSince(from, now)] }, { signal })) {
+    const a = m.activity;
+    if (!a) continue;
+    if ((a.windows[0]?.purchases ?? 0n) > 0n) jobs.push({ customer: a.customer, kind: InteractionKind.PURCHASE });
+    if (a.refunds > 0n) jobs.push({ customer: a.customer, kind: InteractionKind.REFUND });
+    if (++seen % 100 === 0) progress({ phase: "customers", done: seen, total: 0 });
+  }
+  if (jobs.length > MAX_CUSTOMERS) throw new Error(`${jobs.length} customers' purchases and refunds would have to be read one by one; the console stops at ${MAX_CUSTOMERS}`);
+  let done = 0;
+  progress({ phase: "interactions", done, total: jobs.length });
+  const lists = await mapLimit(jobs, PARALLEL, async ({ customer, kind }) => {
+    const out: Movement[] = [];
+    let pageToken = "";
+    do {
+      const r = await interactions.listInteractions({ customer, kind, occurTimeFrom: timestampFromDate(from), occurTimeTo: timestampFromDate(to), pageSize: 500, pageToken }, { signal });
+      for (const i of r.interactions) {
+        const amount = kind === InteractionKind.PURCHASE ? i.purchase?.amount : i.refund?.amount;
+        if (amount && i.occurTime) out.push({ time: timestampDate(i.occurTime), amount, refund: kind === InteractionKind.REFUND });
+      }
+      pageToken = r.nextPageToken;
+    } while (pageToken);
+    progress({ phase: "interactions", done: ++done, total: jobs.length });
+    return out;
+  });
+  return lists.flat();
+}
+
+/** Net revenue by calendar month (the browser's time zone), purchases and refunds apart. */
+export function RevenueByMonth({ currency }: { currency: string }) {
+  const [months, setMonths] = useState(12);
+  const [now] = useState(() => new Date());
+  const bounds = useMemo(() => monthBoundaries(now, months), [now, months]);
+  const [progress, setProgress] = useState<Progress>();
+  const q = useQuery({
+    queryKey: ["revenue-by-month", months, now.getTime()],
+    queryFn: ({ signal }) => readMovements(bounds[0], bounds[bounds.length - 1], now, setProgress, signal),
+    staleTime: 5 * 60_000,
+  });
+  const rows = useMemo(() => (q.data ? revenueByMonth(q.data, bounds) : undefined), [q.data, bounds]);
+  const currencies = useMemo(() => [...new Set(rows?.map((r) => r.currency))], [rows]);
+  const [picked, setPicked] = useState("");
+  const shown = currencies.includes(picked) ? picked : currencies.includes(currency) ? currency : currencies[0] ?? "";
+  const series = rows?.filter((r) => r.currency === shown) ?? [];
+  const option = useMemo<ChartOption>(() => ({
+    tooltip: { trigger: "axis", valueFormatter: (v: unknown) => `${shown} ${Number(v).toFixed(2)}` },
+    legend: { top: 0 },
+    grid: { left: 16, right: 16, top: 36, bottom: 30, containLabel: true },
+    xAxis: { type: "category", data: series.map((r) => r.month) },
+    yAxis: { type: "value", name: shown, nameLocation: "end" },
+    series: [
+      { type: "bar", name: "Purchases", stack: "flow", data: series.map((r) => r.purchases), itemStyle: { color: "#2b6cb0" } },
+      { type: "bar", name: "Refunds", stack: "flow", data: series.map((r) => -r.refunds), itemStyle: { color: "#b42318" } },
+      { type: "line", name: "Net", data: series.map((r) => r.net), itemStyle: { color: "#102a43" } },
+    ],
+  }), [series, shown]);
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return (
+    <Section title="Revenue by month" actions={rows && rows.length > 0 && <CSVButton name="revenue-by-month" header={["month", "currency", "purchases", "refunds", "net", "orders"]} rows={rows.map((r) => [r.month, r.currency, r.purchases.toFixed(2), r.refunds.toFixed(2), r.net.toFixed(2), r.orders])} />}>
+      <p className="note">Purchases and refunds logged in interaction-log, by calendar month in {zone}, the current month so far; net = purchases − refunds.</p>
+      <div className="filters">
+        <Field label="Months">
+          <select value={months} onChange={(e) => setMonths(Number(e.target.value))}>
+            {[12, 24].map((n) => <option key={n} value={n}>the last {n}</option>)}
+          </select>
+        </Field>
+        {currencies.length > 1 && (
+          <Field label="Currency">
+            <select value={shown} onChange={(e) => setPicked(e.target.value)}>
+              {currencies.map((c) => <option key={c} value={c}>{c}</option>)}
+            </select>
+          </Field>
+        )}
+      </div>
+      {q.isPending && (
+        <p className="loading" role="status" aria-live="polite">
+          {progress?.phase === "interactions" ? `Reading purchases and refunds: ${progress.done} of ${progress.total} customers…` : `Finding the customers who bought${progress ? ` (${progress.done} read)` : ""}…`}
+          {progress?.phase === "interactions" && progress.total > 0 && <progress max={progress.total} value={progress.done} />}
+        </p>
+      )}
+      <ErrorBox error={q.error} title="The revenue could not be read" />
+      {rows && rows.length === 0 && <p>No purchase or refund in these months.</p>}
+      {rows && rows.length > 0 && (
+        <>
+          <Chart option={option} label={`Purchases, refunds and net revenue by month in ${shown}`} height={320} />
+          <p className="note" data-testid="revenue-this-month">This month so far: {shown} {series[series.length - 1]?.purchases.toFixed(2)} purchased, {series[series.length - 1]?.orders} orders.</p>
+        </>
+      )}
+    </Section>
+  );
+}
+
+/** Every rule segment with its sizes at the last 100 completed runs. */
+async function readSegmentSizes(signal: AbortSignal): Promise<SegmentSizes[]> {
+  const segments: { name: string; displayName: string }[] = [];
+  let pageToken = "";
+  do {
+    const r = await segmentation.listSegments({ pageSize: 100, pageToken }, { signal });
+    segments.push(...r.segments);
+    pageToken = r.nextPageToken;
+  } while (pageToken);
+  return mapLimit(segments, PARALLEL, async (s) => {
+    const r = await segmentation.listSegmentSizes({ segment: s.name, pageSize: 100 }, { signal });
+    return { segment: s.name, title: s.displayName, sizes: r.sizes.map((z) => ({ run: z.run, time: z.time ? timestampDate(z.time) : new Date(0), count: Number(z.count) })) };
+  });
+}
+
+export function SegmentSizesChart() {
+  const q = useQuery({ queryKey: ["segment-sizes"], queryFn: ({ signal }) => readSegmentSizes(signal) });
+  const data = useMemo(() => (q.data ? segmentSizeSeries(q.data) : undefined), [q.data]);
+  const option = useMemo<ChartOption | undefined>(() => data && ({
+    tooltip: { trigger: "axis" },
+    legend: { top: 0, type: "plain" },
+    grid: { left: 16, right: 24, top: 36 + 22 * Math.floor(data.lines.length / 4), bottom: 30, containLabel: true },
+    xAxis: { type: "time", name: "Run completed", nameLocation: "middle", nameGap: 26 },
+    yAxis: { type: "value", name: "Members", minInterval: 1 },
+    series: data.lines.map((l) => ({ type: "line", name: l.title, data: l.points, showSymbol: true, symbolSize: 5 })),
+  }), [data]);
+  const points = data?.rows.length ?? 0;
+  return (
+    <Section title="Segment sizes across runs" actions={data && points > 0 && <CSVButton name="segment-sizes" header={["run", "time", "segment", "members"]} rows={data.rows.map((r) => [r[0], r[1].toISOString(), r[2], r[3]])} />}>
+      <p className="note">Members of each rule segment when each of its last 100 runs completed.</p>
+      {q.isPending && <Loading what="the segment sizes" />}
+      <ErrorBox error={q.error} title="The segment sizes could not be read" />
+      {data && points === 0 && <p>No run has completed with a rule segment yet.</p>}
+      {option && points > 0 && <Chart option={option} label={`Members of ${data!.lines.length} rule segments at each run`} height={340} />}
+    </Section>
+  );
+}
