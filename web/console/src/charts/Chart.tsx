@@ -39,5 +39,11 @@ export function Chart({ option, label, height = 320, onClick }: { option: ChartO
       c.off("click");
     };
   }, [onClick]);
-  return <div ref={el} className="chart" style={{ height }} role="img" aria-label={label} />;
+  // The label names the figure; ECharts' aria component describes the data
+  // on the inner element (it replaces that element's aria-label).
+  return (
+    <div role="figure" aria-label={label}>
+      <div ref={el} className="chart" style={{ height }} />
+    </div>
+  );
 }
