@@ -5,7 +5,7 @@ import { useQuery } from "@tanstack/react-query";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { interactions, segmentation } from "../api";
 import { InteractionKind } from "@gen/crm/interaction/v1/interaction_pb.js";
-import { Chart, type ChartOption } from "../charts/Chart";
+import { Chart, palette, type ChartOption, type LegendItem } from "../charts/Chart";
 import { monthBoundaries } from "../periods";
 import { daysSince, revenueByMonth, type Movement } from "../revenue";
 import { segmentSizeSeries, type SegmentSizes } from "../analysis";
@@ -62,6 +62,8 @@ async function readMovements(from: Date, to: Date, now: Date, progress: (p: Prog
   return lists.flat();
 }
 
+const revenueLegend: LegendItem[] = [{ name: "Purchases", color: palette[0] }, { name: "Refunds", color: palette[3] }, { name: "Net", color: "#102a43" }];
+
 /** Net revenue by calendar month (the browser's time zone), purchases and refunds apart. */
 export function RevenueByMonth({ currency }: { currency: string }) {
   const [months, setMonths] = useState(12);
@@ -80,14 +82,13 @@ export function RevenueByMonth({ currency }: { currency: string }) {
   const series = rows?.filter((r) => r.currency === shown) ?? [];
   const option = useMemo<ChartOption>(() => ({
     tooltip: { trigger: "axis", valueFormatter: (v: unknown) => `${shown} ${Number(v).toFixed(2)}` },
-    legend: { top: 0 },
-    grid: { left: 16, right: 16, top: 36, bottom: 30, containLabel: true },
+    grid: { left: 16, right: 16, top: 30, bottom: 10, containLabel: true },
     xAxis: { type: "category", data: series.map((r) => r.month) },
     yAxis: { type: "value", name: shown, nameLocation: "end" },
     series: [
-      { type: "bar", name: "Purchases", stack: "flow", data: series.map((r) => r.purchases), itemStyle: { color: "#2b6cb0" } },
-      { type: "bar", name: "Refunds", stack: "flow", data: series.map((r) => -r.refunds), itemStyle: { color: "#b42318" } },
-      { type: "line", name: "Net", data: series.map((r) => r.net), itemStyle: { color: "#102a43" } },
+      { type: "bar", name: "Purchases", stack: "flow", data: series.map((r) => r.purchases) },
+      { type: "bar", name: "Refunds", stack: "flow", data: series.map((r) => -r.refunds) },
+      { type: "line", name: "Net", data: series.map((r) => r.net) },
     ],
   }), [series, shown]);
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -118,7 +119,7 @@ export function RevenueByMonth({ currency }: { currency: string }) {
       {rows && rows.length === 0 && <p>No purchase or refund in these months.</p>}
       {rows && rows.length > 0 && (
         <>
-          <Chart option={option} label={`Purchases, refunds and net revenue by month in ${shown}`} height={320} />
+          <Chart option={option} label={`Purchases, refunds and net revenue by month in ${shown}`} height={300} legend={revenueLegend} />
           <p className="note" data-testid="revenue-this-month">This month so far: {shown} {series[series.length - 1]?.purchases.toFixed(2)} purchased, {series[series.length - 1]?.orders} orders.</p>
         </>
       )}
@@ -146,12 +147,13 @@ export function SegmentSizesChart() {
   const data = useMemo(() => (q.data ? segmentSizeSeries(q.data) : undefined), [q.data]);
   const option = useMemo<ChartOption | undefined>(() => data && ({
     tooltip: { trigger: "axis" },
-    legend: { top: 0, type: "plain" },
-    grid: { left: 16, right: 24, top: 36 + 22 * Math.floor(data.lines.length / 4), bottom: 30, containLabel: true },
-    xAxis: { type: "time", name: "Run completed", nameLocation: "middle", nameGap: 26 },
+    grid: { left: 16, right: 24, top: 30, bottom: 30, containLabel: true },
+    xAxis: { type: "time", name: "Run completed", nameLocation: "middle", nameGap: 26, axisLabel: { hideOverlap: true } },
     yAxis: { type: "value", name: "Members", minInterval: 1 },
-    series: data.lines.map((l) => ({ type: "line", name: l.title, data: l.points, showSymbol: true, symbolSize: 5 })),
+    series: data.lines.map((l, i) => ({ type: "line", name: l.title, data: l.points, showSymbol: true, symbolSize: 5, lineStyle: { type: i >= palette.length ? "dashed" : "solid" } })),
   }), [data]);
+  // Past the palette's colours, lines repeat them dashed.
+  const legend = useMemo(() => data?.lines.map((l, i) => ({ name: l.title, color: palette[i % palette.length], dashed: i >= palette.length })), [data]);
   const points = data?.rows.length ?? 0;
   return (
     <Section title="Segment sizes across runs" actions={data && points > 0 && <CSVButton name="segment-sizes" header={["run", "time", "segment", "members"]} rows={data.rows.map((r) => [r[0], r[1].toISOString(), r[2], r[3]])} />}>
@@ -159,7 +161,7 @@ export function SegmentSizesChart() {
       {q.isPending && <Loading what="the segment sizes" />}
       <ErrorBox error={q.error} title="The segment sizes could not be read" />
       {data && points === 0 && <p>No run has completed with a rule segment yet.</p>}
-      {option && points > 0 && <Chart option={option} label={`Members of ${data!.lines.length} rule segments at each run`} height={340} />}
+      {option && points > 0 && <Chart option={option} label={`Members of ${data!.lines.length} rule segments at each run`} height={320} legend={legend} />}
     </Section>
   );
 }

@@ -3,7 +3,7 @@ import { useMemo, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { interactions } from "../api";
-import { Chart, type ChartOption } from "../charts/Chart";
+import { Chart, palette, type ChartOption, type LegendItem } from "../charts/Chart";
 import { durationUnit, slaSplit, statsHeader, statsRow, times, type CaseStats } from "../deskStats";
 import { dayKey, monthBoundaries, monthKey, weekBoundaries } from "../periods";
 import { CSVButton, ErrorBox, Field, Loading, Section } from "../ui";
@@ -22,13 +22,14 @@ export default function DeskCharts({ stats, period }: { stats: CaseStats; period
   );
 }
 
+const timesLegend: LegendItem[] = [{ name: "Median", color: palette[0] }, { name: "90th percentile", color: palette[1] }];
+
 function Times({ stats, period }: { stats: CaseStats; period: string }) {
   const t = times(stats);
   const unit = durationUnit(Math.max(0, ...[t.frP90, t.resP90, t.frMedian, t.resMedian].filter((x): x is number => x !== null)));
   const option = useMemo<ChartOption>(() => ({
     tooltip: { trigger: "axis", valueFormatter: (v: unknown) => (v === null || v === undefined ? "not measured" : `${v} ${unit.name}`) },
-    legend: { top: 0 },
-    grid: { left: 60, right: 16, top: 36, bottom: 36 },
+    grid: { left: 60, right: 16, top: 24, bottom: 30 },
     xAxis: { type: "category", data: ["First response", "Resolution"] },
     yAxis: { type: "value", name: unit.name, nameLocation: "middle", nameGap: 42 },
     series: [
@@ -39,23 +40,24 @@ function Times({ stats, period }: { stats: CaseStats; period: string }) {
   return (
     <Section title="Time to first response and to resolution" actions={<CSVButton name="case-times" header={statsHeader} rows={[statsRow(period, stats)]} />}>
       <p className="note">Cases opened in {period}; a time is left out when no case had it.</p>
-      <Chart option={option} label={`Median and 90th percentile of the time to first response and to resolution, in ${unit.name}`} height={260} />
+      <Chart option={option} label={`Median and 90th percentile of the time to first response and to resolution, in ${unit.name}`} height={240} legend={timesLegend} />
     </Section>
   );
 }
+
+const slaLegend: LegendItem[] = [{ name: "Resolved within SLA", color: "#1d7a46" }, { name: "Resolved late", color: "#b42318" }, { name: "Not resolved yet", color: "#98a2b3" }];
 
 function Sla({ stats, period }: { stats: CaseStats; period: string }) {
   const s = slaSplit(stats);
   const option = useMemo<ChartOption>(() => ({
     tooltip: { trigger: "axis" },
-    legend: { top: 0 },
-    grid: { left: 16, right: 16, top: 36, bottom: 30, containLabel: true },
+    grid: { left: 16, right: 16, top: 10, bottom: 30, containLabel: true },
     xAxis: { type: "value", name: "Cases", nameLocation: "middle", nameGap: 24, minInterval: 1 },
     yAxis: { type: "category", data: ["Cases"], show: false },
     series: [
-      { type: "bar", stack: "all", name: "Resolved within SLA", data: [s.within], itemStyle: { color: "#1d7a46" }, label: { show: s.within > 0 } },
-      { type: "bar", stack: "all", name: "Resolved late", data: [s.late], itemStyle: { color: "#b42318" }, label: { show: s.late > 0 } },
-      { type: "bar", stack: "all", name: "Not resolved yet", data: [s.open], itemStyle: { color: "#98a2b3" }, label: { show: s.open > 0 } },
+      { type: "bar", stack: "all", name: "Resolved within SLA", data: [s.within], label: { show: s.within > 0 } },
+      { type: "bar", stack: "all", name: "Resolved late", data: [s.late], label: { show: s.late > 0 } },
+      { type: "bar", stack: "all", name: "Not resolved yet", data: [s.open], label: { show: s.open > 0 } },
     ],
   }), [s.within, s.late, s.open]);
   return (
@@ -63,12 +65,20 @@ function Sla({ stats, period }: { stats: CaseStats; period: string }) {
       <p className="note" data-testid="sla-share">
         {s.share === null ? "No case opened in " + period + " is resolved yet." : `${pct(s.share)} of the resolved cases opened in ${period} were resolved by their due time.`}
       </p>
-      <Chart option={option} label="Cases by outcome: resolved within SLA, resolved late, not resolved yet" height={150} />
+      <Chart option={option} label="Cases by outcome: resolved within SLA, resolved late, not resolved yet" height={110} legend={slaLegend} />
     </Section>
   );
 }
 
 const PERIODS = 12;
+
+const trendLegend: LegendItem[] = [
+  { name: "First response, median", color: palette[0] },
+  { name: "First response, p90", color: palette[0], dashed: true },
+  { name: "Resolution, median", color: palette[1] },
+  { name: "Resolution, p90", color: palette[1], dashed: true },
+  { name: "Within SLA", color: "rgba(29,122,70,.3)" },
+];
 
 function Trend() {
   const [by, setBy] = useState<"week" | "month">("week");
@@ -86,8 +96,7 @@ function Trend() {
     const unit = durationUnit(Math.max(0, ...ts.flatMap((t) => [t.frP90, t.resP90]).filter((x): x is number => x !== null)));
     return {
       tooltip: { trigger: "axis" },
-      legend: { top: 0 },
-      grid: { left: 56, right: 50, top: 56, bottom: 40 },
+      grid: { left: 56, right: 50, top: 30, bottom: 40 },
       xAxis: { type: "category", data: labels, name: by === "week" ? "Week from" : "Month", nameLocation: "middle", nameGap: 26 },
       yAxis: [
         { type: "value", name: unit.name, nameLocation: "middle", nameGap: 40 },
@@ -98,7 +107,7 @@ function Trend() {
         { type: "line", name: "First response, p90", data: ts.map((t) => round1(t.frP90, unit.seconds)), lineStyle: { type: "dashed" } },
         { type: "line", name: "Resolution, median", data: ts.map((t) => round1(t.resMedian, unit.seconds)) },
         { type: "line", name: "Resolution, p90", data: ts.map((t) => round1(t.resP90, unit.seconds)), lineStyle: { type: "dashed" } },
-        { type: "bar", name: "Within SLA", yAxisIndex: 1, data: q.data.map((s) => slaSplit(s).share), itemStyle: { color: "rgba(29,122,70,.25)" }, tooltip: { valueFormatter: (v: unknown) => (v === null || v === undefined ? "none resolved" : pct(Number(v))) } },
+        { type: "bar", name: "Within SLA", yAxisIndex: 1, data: q.data.map((s) => slaSplit(s).share), tooltip: { valueFormatter: (v: unknown) => (v === null || v === undefined ? "none resolved" : pct(Number(v))) } },
       ],
     };
   }, [q.data, labels, by]);
@@ -115,7 +124,7 @@ function Trend() {
       </Field>
       {q.isPending && <Loading what="the figures of each period" />}
       <ErrorBox error={q.error} title="The figures could not be read" />
-      {option && <Chart option={option} label={`Median and 90th percentile times and share within SLA, by ${by}, of the cases opened in each`} height={340} />}
+      {option && <Chart option={option} label={`Median and 90th percentile times and share within SLA, by ${by}, of the cases opened in each`} height={300} legend={trendLegend} />}
     </Section>
   );
 }
