@@ -70,8 +70,9 @@ async function tabReaches(screen, want, presses = 120) {
     const name = await page.evaluate(() => {
       const e = document.activeElement;
       if (!e || e === document.body) return "";
-      const label = e.closest("label")?.textContent ?? "";
-      return [e.getAttribute("aria-label") ?? "", e.textContent ?? "", label].join(" | ").replace(/\s+/g, " ");
+      // Its accessible name, near enough: aria-label, else its label's text, else its own.
+      const name = e.getAttribute("aria-label") || e.closest("label")?.textContent || e.textContent || "";
+      return name.replace(/\s+/g, " ").trim();
     });
     for (const w of want) if (w.test(name)) missing.delete(String(w));
   }
@@ -269,6 +270,7 @@ try {
     if (await err.count()) throw new Error("the rule error stayed after the fix");
     await form.getByRole("button", { name: "Save" }).click();
     await page.getByRole("heading", { name: `Segment e2e-${tag}` }).waitFor();
+    await tabReaches("segments", [/^New segment$/, /^Name/, /^Rule \(CEL/, /^Save$/]);
     await shoot("segments");
   });
 
@@ -309,6 +311,7 @@ try {
     await form.getByLabel(/Amount/).fill("80");
     await form.getByRole("button", { name: "Preview" }).click();
     await page.getByText(/\d+ points: base 80/).waitFor();
+    await tabReaches("loyalty", [/Amount/, /Customer id/, /Preview/]);
     await shoot("loyalty");
   });
 
@@ -319,6 +322,7 @@ try {
     await page.goto(customerUrl);
     await eventually("the points", () => parseInt(document.querySelector('[data-testid="balance"]')?.textContent ?? "0", 10) >= 120);
     await page.locator("table.compact td", { hasText: "earn" }).first().waitFor();
+    await tabReaches("customer", [/^Edit$/, /^Merge with…$/, /^Erase…$/, /^Kind/, /^Summary/, /^Log$/], 250);
     await shoot("customer");
   });
 

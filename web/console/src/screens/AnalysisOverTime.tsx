@@ -30,33 +30,34 @@ interface Progress {
  * Purchases and refunds in [from, to). interaction-log lists interactions
  * per customer only: the customers who bought in the period or ever
  * refunded are found from SummarizeActivity (one window reaching back to
- * from), then their purchases and refunds in the period are listed.
+ * from), then each one's interactions in the period are listed (one call
+ * for both kinds: the kind filter takes one kind).
  */
 async function readMovements(from: Date, to: Date, now: Date, progress: (p: Progress) => void, signal: AbortSignal): Promise<Movement[]> {
-  const jobs: { customer: string; kind: InteractionKind }[] = [];
+  const customers: string[] = [];
   let seen = 0;
   for await (const m of interactions.summarizeActivity({ windowDays: [daysSince(from, now)] }, { signal })) {
     const a = m.activity;
     if (!a) continue;
-    if ((a.windows[0]?.purchases ?? 0n) > 0n) jobs.push({ customer: a.customer, kind: InteractionKind.PURCHASE });
-    if (a.refunds > 0n) jobs.push({ customer: a.customer, kind: InteractionKind.REFUND });
+    if ((a.windows[0]?.purchases ?? 0n) > 0n || a.refunds > 0n) customers.push(a.customer);
     if (++seen % 100 === 0) progress({ phase: "customers", done: seen, total: 0 });
   }
-  if (jobs.length > MAX_CUSTOMERS) throw new Error(`${jobs.length} customers' purchases and refunds would have to be read one by one; the console stops at ${MAX_CUSTOMERS}`);
+  if (customers.length > MAX_CUSTOMERS) throw new Error(`${customers.length} customers' purchases and refunds would have to be read one by one; the console stops at ${MAX_CUSTOMERS}`);
   let done = 0;
-  progress({ phase: "interactions", done, total: jobs.length });
-  const lists = await mapLimit(jobs, PARALLEL, async ({ customer, kind }) => {
+  progress({ phase: "interactions", done, total: customers.length });
+  const lists = await mapLimit(customers, PARALLEL, async (customer) => {
     const out: Movement[] = [];
     let pageToken = "";
     do {
-      const r = await interactions.listInteractions({ customer, kind, occurTimeFrom: timestampFromDate(from), occurTimeTo: timestampFromDate(to), pageSize: 500, pageToken }, { signal });
+      const r = await interactions.listInteractions({ customer, occurTimeFrom: timestampFromDate(from), occurTimeTo: timestampFromDate(to), pageSize: 500, pageToken }, { signal });
       for (const i of r.interactions) {
-        const amount = kind === InteractionKind.PURCHASE ? i.purchase?.amount : i.refund?.amount;
-        if (amount && i.occurTime) out.push({ time: timestampDate(i.occurTime), amount, refund: kind === InteractionKind.REFUND });
+        const refund = i.kind === InteractionKind.REFUND;
+        const amount = i.kind === InteractionKind.PURCHASE ? i.purchase?.amount : refund ? i.refund?.amount : undefined;
+        if (amount && i.occurTime) out.push({ time: timestampDate(i.occurTime), amount, refund });
       }
       pageToken = r.nextPageToken;
     } while (pageToken);
-    progress({ phase: "interactions", done: ++done, total: jobs.length });
+    progress({ phase: "interactions", done: ++done, total: customers.length });
     return out;
   });
   return lists.flat();
