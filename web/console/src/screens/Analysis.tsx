@@ -59,7 +59,8 @@ function Recompute() {
       const started = await segmentation.startRecompute({});
       setRun(started.run);
       for await (const m of segmentation.watchRun({ name: started.run!.name })) setRun(m.run);
-      await qc.invalidateQueries();
+      // A run changes the report and the segment sizes, not the revenue (slow to read again).
+      await qc.invalidateQueries({ predicate: (q) => q.queryKey[0] !== "revenue-by-month" });
     } catch (err) {
       setError(err);
     }
