@@ -57,6 +57,28 @@ async function shoot(name) {
   await page.setViewportSize(widths.wide);
 }
 
+/**
+ * Presses Tab from the top of the page until every control named in want
+ * (accessible names or labels, as RegExps) has had the focus; fails naming
+ * the ones never reached.
+ */
+async function tabReaches(screen, want, presses = 120) {
+  await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo(0, 0); });
+  const missing = new Set(want.map(String));
+  for (let i = 0; i < presses && missing.size > 0; i++) {
+    await page.keyboard.press("Tab");
+    const name = await page.evaluate(() => {
+      const e = document.activeElement;
+      if (!e || e === document.body) return "";
+      // Its accessible name, near enough: aria-label, else its label's text, else its own.
+      const name = e.getAttribute("aria-label") || e.closest("label")?.textContent || e.textContent || "";
+      return name.replace(/\s+/g, " ").trim();
+    });
+    for (const w of want) if (w.test(name)) missing.delete(String(w));
+  }
+  if (missing.size > 0) throw new Error(`${screen}: not reached by the keyboard: ${[...missing].join(", ")}`);
+}
+
 /** Waits for cond (run in the page), reloading the page between tries. */
 async function eventually(what, cond, arg, timeout = FEED) {
   const deadline = Date.now() + timeout;
@@ -157,6 +179,48 @@ try {
     await page.locator("dd", { hasText: "changed-elsewhere" }).waitFor();
   });
 
+  await step("customers filtered by owner and creation day, from a link, by keyboard", async () => {
+    const d = new Date();
+    const today = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+    // A link to a filtered list opens it with its filters shown.
+    await page.goto(`${base}/customers?owner=console-e2e&created_from=${today}&order=create_time+desc`);
+    await page.locator("table tbody tr td a", { hasText: `Zelda Console${tag}` }).waitFor({ timeout: LONG });
+    if ((await page.getByLabel("Owner").inputValue()) !== "console-e2e") throw new Error("the owner filter is not shown");
+    if ((await page.getByLabel("Order").inputValue()) !== "create_time desc") throw new Error("the order is not shown");
+    // Every customer listed has this owner: no demo customer has one, only this test's.
+    const names = await page.locator("table tbody tr td:first-child").allTextContents();
+    if (names.some((n) => !n.startsWith("Zelda Console"))) throw new Error("the owner filter let other customers through: " + names.join(", "));
+    await shoot("customers-filtered");
+    // Narrowed by the keyboard: a stage nobody in the list has empties it, and the address says so.
+    await page.getByLabel("Lifecycle stage").focus();
+    await page.getByLabel("Lifecycle stage").selectOption({ label: "churned" });
+    await page.getByText("No customer matches these filters.").waitFor({ timeout: LONG });
+    if (!page.url().includes("stage=churned") || !page.url().includes("owner=console-e2e")) throw new Error("the address does not hold the filters: " + page.url());
+    // A custom attribute whose value is not of its type is refused before any call, naming it.
+    await page.getByRole("button", { name: "Add an attribute" }).focus();
+    await page.keyboard.press("Enter");
+    const row = page.getByRole("group", { name: "Attribute 1" });
+    await row.getByLabel("Attribute", { exact: true }).fill("score");
+    await row.getByLabel("Type").selectOption("number");
+    await row.getByLabel("Value").fill("many");
+    await row.getByText("score: not a number").waitFor();
+    await page.getByRole("button", { name: "Remove attribute 1" }).click();
+    await page.getByRole("button", { name: "Clear filters" }).click();
+    if (page.url().includes("owner=")) throw new Error("clearing left the filters in the address: " + page.url());
+    await page.locator("table tbody tr").nth(2).waitFor({ timeout: LONG });
+    // The folded filters open from the keyboard.
+    await page.goto(`${base}/customers`);
+    await page.locator("table tbody tr").first().waitFor({ timeout: LONG });
+    await tabReaches("customers", [/Search/, /Lifecycle stage/, /Country/, /Tag/, /Order/, /More filters/, /Next →/]);
+    await page.getByText("More filters").focus();
+    await page.keyboard.press("Enter");
+    await page.getByLabel("Owner").waitFor();
+    await tabReaches("customers, more filters", [/Owner/, /Created from/, /Changed until/, /Include deleted/, /Add an attribute/]);
+    // Back to the test's customer, where the next step logs a complaint.
+    await page.goto(customerUrl);
+    await page.getByRole("form", { name: "Log an interaction" }).waitFor({ timeout: LONG });
+  });
+
   await step("a complaint opens a case, moved through its states on the desk", async () => {
     const form = page.getByRole("form", { name: "Log an interaction" });
     await form.getByLabel("Kind").selectOption({ label: "complaint" });
@@ -171,6 +235,17 @@ try {
     const status = page.getByTestId("case-status");
     await status.filter({ hasText: "open" }).waitFor();
     await page.getByRole("definition").filter({ hasText: /^\d+%$/ }).waitFor(); // share resolved within SLA
+    // The statistics as charts: times, SLA outcome, the trend by week.
+    await page.getByRole("figure", { name: /^Median and 90th percentile of the time to first response/ }).waitFor({ timeout: LONG });
+    await page.getByTestId("sla-share").waitFor();
+    await page.getByRole("figure", { name: /by week, of the cases opened in each/ }).waitFor({ timeout: LONG });
+    const download = page.waitForEvent("download");
+    await page.getByRole("region", { name: "Case handling by week" }).getByRole("button", { name: "Export CSV" }).click();
+    const csv = await download;
+    if (csv.suggestedFilename() !== "case-statistics-by-week.csv") throw new Error("download " + csv.suggestedFilename());
+    await page.getByRole("region", { name: "Case handling by week" }).getByLabel("Periods").selectOption("month");
+    await page.getByRole("figure", { name: /by month, of the cases opened in each/ }).waitFor({ timeout: LONG });
+    await tabReaches("desk", [/Status/, /Assignee/, /Overdue only/, /Note for the next step/, /→ in progress/, /Cases opened in the last/, /Export CSV/, /Periods/], 400);
     await shoot("desk");
     for (const [button, want] of [["→ in progress", "in progress"], ["→ resolved", "resolved"], ["→ closed", "closed"]]) {
       await page.getByRole("button", { name: button }).click();
@@ -195,6 +270,7 @@ try {
     if (await err.count()) throw new Error("the rule error stayed after the fix");
     await form.getByRole("button", { name: "Save" }).click();
     await page.getByRole("heading", { name: `Segment e2e-${tag}` }).waitFor();
+    await tabReaches("segments", [/^New segment$/, /^Name/, /^Rule \(CEL/, /^Save$/]);
     await shoot("segments");
   });
 
@@ -209,8 +285,22 @@ try {
     await page.getByRole("region", { name: "Customer pyramid" }).getByRole("button", { name: "Export CSV" }).click();
     const file = await download;
     if (file.suggestedFilename() !== "pyramid.csv") throw new Error("download " + file.suggestedFilename());
-    await page.getByLabel("Cell").selectOption({ index: 25 });
+    await page.getByRole("combobox", { name: /^Cell/ }).selectOption({ index: 25 });
     await page.getByRole("region", { name: /Customers in R5 FM5/ }).getByText(/^\d+ customers; the first/).waitFor();
+    // Over time: this month's revenue holds the test's purchase; the segments' sizes at each run.
+    const revenue = page.getByTestId("revenue-this-month");
+    await revenue.waitFor({ timeout: 300_000 });
+    const bought = Number(/EUR (\d+\.\d\d) purchased/.exec(await revenue.textContent())?.[1]);
+    if (!(bought >= 120)) throw new Error("this month's purchases miss the test's 120 EUR: " + (await revenue.textContent()));
+    await page.getByRole("figure", { name: /^Members of \d+ rule segments at each run/ }).waitFor({ timeout: LONG });
+    const dl = page.waitForEvent("download");
+    await page.getByRole("region", { name: "Revenue by month" }).getByRole("button", { name: "Export CSV" }).click();
+    const monthly = await dl;
+    if (monthly.suggestedFilename() !== "revenue-by-month.csv") throw new Error("download " + monthly.suggestedFilename());
+    const dl2 = page.waitForEvent("download");
+    await page.getByRole("region", { name: "Segment sizes across runs" }).getByRole("button", { name: "Export CSV" }).click();
+    if ((await dl2).suggestedFilename() !== "segment-sizes.csv") throw new Error("segment sizes download");
+    await tabReaches("analysis", [/Recompute now/, /Cell/, /Months/, /Export CSV/]);
     await shoot("analysis");
   });
 
@@ -221,6 +311,7 @@ try {
     await form.getByLabel(/Amount/).fill("80");
     await form.getByRole("button", { name: "Preview" }).click();
     await page.getByText(/\d+ points: base 80/).waitFor();
+    await tabReaches("loyalty", [/Amount/, /Customer id/, /Preview/]);
     await shoot("loyalty");
   });
 
@@ -231,6 +322,7 @@ try {
     await page.goto(customerUrl);
     await eventually("the points", () => parseInt(document.querySelector('[data-testid="balance"]')?.textContent ?? "0", 10) >= 120);
     await page.locator("table.compact td", { hasText: "earn" }).first().waitFor();
+    await tabReaches("customer", [/^Edit$/, /^Merge with…$/, /^Erase…$/, /^Kind/, /^Summary/, /^Log$/], 250);
     await shoot("customer");
   });
 

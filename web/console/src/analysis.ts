@@ -98,3 +98,26 @@ export function abcOverBuyers(abc: Record<string, bigint>, prospects: number): {
   const total = rows.reduce((s, r) => s + r.count, 0);
   return rows.map((r) => ({ ...r, share: total > 0 ? r.count / total : 0 }));
 }
+
+/** A rule segment's sizes when runs completed. */
+export interface SegmentSizes {
+  segment: string;
+  title: string;
+  sizes: { run: string; time: Date; count: number }[];
+}
+
+/**
+ * Segment sizes across runs as one line per segment, points [time, count]
+ * oldest first, and as rows (run, time, segment, count) for export, oldest
+ * run first. A segment created after a run has no point for it.
+ */
+export function segmentSizeSeries(segments: SegmentSizes[]): { lines: { segment: string; title: string; points: [Date, number][] }[]; rows: [string, Date, string, number][] } {
+  const lines = segments.map((s) => ({
+    segment: s.segment,
+    title: s.title || s.segment,
+    points: [...s.sizes].sort((a, b) => a.time.getTime() - b.time.getTime()).map((z) => [z.time, z.count] as [Date, number]),
+  }));
+  const rows: [string, Date, string, number][] = segments.flatMap((s) => s.sizes.map((z) => [z.run, z.time, s.segment, z.count] as [string, Date, string, number]));
+  rows.sort((a, b) => a[1].getTime() - b[1].getTime() || a[2].localeCompare(b[2]));
+  return { lines, rows };
+}

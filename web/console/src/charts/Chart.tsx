@@ -15,7 +15,21 @@ export type ChartOption = ComposeOption<
   BarSeriesOption | HeatmapSeriesOption | LineSeriesOption | GridComponentOption | MarkLineComponentOption | TooltipComponentOption | VisualMapComponentOption | AriaComponentOption
 >;
 
-export function Chart({ option, label, height = 320, onClick }: { option: ChartOption; label: string; height?: number; onClick?: (params: { data: unknown; dataIndex: number }) => void }) {
+/** Colours of a chart's series, in order (the legend shows the same). */
+export const palette = ["#2b6cb0", "#dd6b20", "#2f855a", "#b42318", "#6b46c1", "#0f7b8a", "#b7791f", "#97266d", "#4a5568", "#68d391"];
+
+/** One series as the legend names it. */
+export interface LegendItem {
+  name: string;
+  color: string;
+  dashed?: boolean;
+}
+
+/**
+ * A chart with its legend in HTML below it: it wraps at any width, where
+ * ECharts' legend would run into the plot on a phone.
+ */
+export function Chart({ option, label, height = 320, onClick, legend }: { option: ChartOption; label: string; height?: number; onClick?: (params: { data: unknown; dataIndex: number }) => void; legend?: LegendItem[] }) {
   const el = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts>(null);
   useEffect(() => {
@@ -29,8 +43,8 @@ export function Chart({ option, label, height = 320, onClick }: { option: ChartO
     };
   }, []);
   useEffect(() => {
-    chart.current?.setOption({ aria: { enabled: true }, animation: false, ...option }, true);
-  }, [option]);
+    chart.current?.setOption({ aria: { enabled: true }, animation: false, ...(legend ? { color: legend.map((l) => l.color) } : {}), ...option }, true);
+  }, [option, legend]);
   useEffect(() => {
     const c = chart.current;
     if (!c || !onClick) return;
@@ -39,5 +53,21 @@ export function Chart({ option, label, height = 320, onClick }: { option: ChartO
       c.off("click");
     };
   }, [onClick]);
-  return <div ref={el} className="chart" style={{ height }} role="img" aria-label={label} />;
+  // The label names the figure; ECharts' aria component describes the data
+  // on the inner element (it replaces that element's aria-label).
+  return (
+    <div role="figure" aria-label={label}>
+      <div ref={el} className="chart" style={{ height }} />
+      {legend && (
+        <ul className="legend" aria-label="Legend">
+          {legend.map((l, i) => (
+            <li key={i}>
+              <span className={"swatch" + (l.dashed ? " dashed" : "")} style={{ borderColor: l.color, background: l.dashed ? undefined : l.color }} aria-hidden="true" />
+              {l.name}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
 }

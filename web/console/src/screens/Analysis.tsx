@@ -8,6 +8,7 @@ import { abcOverBuyers, paretoOverBuyers, pyramidBars, rfmHeat, valueMatrix } fr
 import { CSVButton, ErrorBox, Loading, Section } from "../ui";
 import { idOf, money, when } from "../format";
 import { Link } from "../router";
+import { RevenueByMonth, SegmentSizesChart } from "./AnalysisOverTime";
 
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 
@@ -39,6 +40,11 @@ export default function Analysis() {
           </div>
         </>
       )}
+      <h2 className="part">Over time</h2>
+      <div className="charts">
+        <RevenueByMonth currency={s?.currencyCode ?? ""} />
+        <SegmentSizesChart />
+      </div>
     </>
   );
 }
@@ -53,7 +59,8 @@ function Recompute() {
       const started = await segmentation.startRecompute({});
       setRun(started.run);
       for await (const m of segmentation.watchRun({ name: started.run!.name })) setRun(m.run);
-      await qc.invalidateQueries();
+      // A run changes the report and the segment sizes, not the revenue (slow to read again).
+      await qc.invalidateQueries({ predicate: (q) => q.queryKey[0] !== "revenue-by-month" });
     } catch (err) {
       setError(err);
     }

@@ -1,4 +1,4 @@
-import { useMemo, useState, type FormEvent } from "react";
+import { lazy, Suspense, useMemo, useState, type FormEvent } from "react";
 import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
@@ -9,6 +9,9 @@ import { ErrorBox, Field, Loading, Section, problemOrUndefined } from "../ui";
 import { fieldError } from "../errors";
 import { duration, idOf, label, when } from "../format";
 import { Link, navigate, useLocation } from "../router";
+
+// The charts load ECharts: on demand, after the queue.
+const DeskCharts = lazy(() => import("./DeskCharts"));
 
 /** The case queue by due time, a case's transitions and follow-ups, and the desk's figures. */
 export function ServiceDesk() {
@@ -23,7 +26,6 @@ export function ServiceDesk() {
   return (
     <>
       <h1>Service desk</h1>
-      <Stats />
       <div className="split">
         <Section title="Queue">
           <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Queue filters">
@@ -56,6 +58,8 @@ export function ServiceDesk() {
         </Section>
         {selected && <CaseView id={selected} />}
       </div>
+      <h2 className="part">Case statistics</h2>
+      <Stats />
     </>
   );
 }
@@ -160,6 +164,9 @@ function Stats() {
       <div><dt>Resolution, p90</dt><dd>{duration(s.resolutionP90Seconds)}</dd></div>
       <div><dt>Resolved within SLA</dt><dd>{(s.resolvedWithinSla * 100).toFixed(0)}%</dd></div>
     </dl>
+    <Suspense fallback={<Loading what="the charts" />}>
+      <DeskCharts stats={s} period={`the last ${days} days`} />
+    </Suspense>
     </>
   );
 }
