@@ -48,8 +48,9 @@ func storeCalls(t *testing.T, tp *sdktrace.TracerProvider, exp *tracetest.InMemo
 	return names
 }
 
-// One earn or redeem makes exactly the ten store calls the benchmark's raw
-// baseline makes, all in the caller's trace.
+// One earn or redeem makes exactly ten store calls, all in the caller's
+// trace: the nine of the change itself (the feed's end hint is written
+// every few publishes, not by each) and its audit entry.
 func TestEarnAndRedeemStoreCalls(t *testing.T) {
 	t.Parallel()
 	e := start(t)
