@@ -12,6 +12,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -50,6 +51,12 @@ import (
 	profile "github.com/opencrm/crm/services/profile/service"
 )
 
+// The program the run measures and its currency.
+const (
+	benchProgram = "programs/bench"
+	currency     = "EUR"
+)
+
 func main() {
 	out := flag.String("out", "services/loyalty/BENCHMARKS.md", "results file")
 	accounts := flag.Int("accounts", 1000, "accounts in the program")
@@ -63,7 +70,6 @@ func main() {
 }
 
 type bench struct {
-	ctx       context.Context
 	customers customerv1.CustomerServiceClient
 	logs      interactionv1.InteractionServiceClient
 	client    loyaltyv1.LoyaltyServiceClient
@@ -71,7 +77,7 @@ type bench struct {
 	lines     []string
 }
 
-func (b *bench) add(format string, args ...any) {
+func (b *bench) addf(format string, args ...any) {
 	b.lines = append(b.lines, fmt.Sprintf(format, args...))
 	fmt.Fprintf(os.Stderr, format+"\n", args...)
 }
@@ -82,7 +88,7 @@ func run(out string, accounts, ops int, pg string) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer cleanup("remove "+dir, func() error { return os.RemoveAll(dir) })
 	db, err := embedded.Start(ctx, dir, embedded.Options{PostgreSQLURL: pg})
 	if err != nil {
 		return err
@@ -105,30 +111,31 @@ func run(out string, accounts, ops int, pg string) error {
 	if err != nil {
 		return err
 	}
-	defer prof.Stop()
+	defer cleanup("stop customer-profile", prof.Stop)
 	svcToken, _ := auth.Mint(secret, "service", []string{"customers.read", "customers.events", "interactions.events"}, time.Hour, "", "")
 	inter, err := start(interaction.Name, "bench_interaction", interaction.Setup(config.FromMap(map[string]string{
 		"CRM_PROFILE_ADDR": prof.Addr(), "CRM_PROFILE_TOKEN": svcToken})))
 	if err != nil {
 		return err
 	}
-	defer inter.Stop()
+	defer cleanup("stop interaction-log", inter.Stop)
 	loy, err := start(loyalty.Name, "bench_loyalty", loyalty.Setup(config.FromMap(map[string]string{
 		"CRM_PROFILE_ADDR": prof.Addr(), "CRM_PROFILE_TOKEN": svcToken, "CRM_INTERACTION_ADDR": inter.Addr(), "CRM_INTERACTION_TOKEN": svcToken})))
 	if err != nil {
 		return err
 	}
-	defer loy.Stop()
+	defer cleanup("stop loyalty", loy.Stop)
 
 	token, _ := auth.Mint(secret, "bench", auth.AllScopes(), time.Hour, "", "")
-	b := &bench{ctx: metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)}
+	callCtx := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
+	b := &bench{}
 	dial := func(addr string) (*grpc.ClientConn, error) {
 		return grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	}
 	var conns []*grpc.ClientConn
 	defer func() {
 		for _, c := range conns {
-			c.Close()
+			cleanup("close connection", c.Close)
 		}
 	}()
 	for _, addr := range []string{prof.Addr(), inter.Addr(), loy.Addr()} {
@@ -142,20 +149,20 @@ func run(out string, accounts, ops int, pg string) error {
 	b.logs = interactionv1.NewInteractionServiceClient(conns[1])
 	b.client = loyaltyv1.NewLoyaltyServiceClient(conns[2])
 
-	if _, err := b.client.CreateProgram(b.ctx, &loyaltyv1.CreateProgramRequest{Program: &loyaltyv1.Program{
-		Id: "bench", DisplayName: "Bench", CurrencyCode: "EUR", PointsPerUnit: 1, AutoEnrol: true,
+	if _, err := b.client.CreateProgram(callCtx, &loyaltyv1.CreateProgramRequest{Program: &loyaltyv1.Program{
+		Id: "bench", DisplayName: "Bench", CurrencyCode: currency, PointsPerUnit: 1, AutoEnrol: true,
 		Tiers: []*loyaltyv1.Tier{{Id: "silver", MinQualifyingPoints: 500, Multiplier: 1.5}}}}); err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "creating %d customers and accounts...\n", accounts)
 	for n := range accounts {
-		resp, err := b.customers.CreateCustomer(b.ctx, &customerv1.CreateCustomerRequest{Customer: &customerv1.Customer{
+		resp, err := b.customers.CreateCustomer(callCtx, &customerv1.CreateCustomerRequest{Customer: &customerv1.Customer{
 			Kind: customerv1.CustomerKind_CUSTOMER_KIND_PERSON, DisplayName: fmt.Sprint("Bench ", n)}})
 		if err != nil {
 			return err
 		}
 		b.names = append(b.names, resp.GetCustomer().GetName())
-		if _, err := b.client.EnrolCustomer(b.ctx, &loyaltyv1.EnrolCustomerRequest{Program: "programs/bench", Customer: b.names[n]}); err != nil {
+		if _, err := b.client.EnrolCustomer(callCtx, &loyaltyv1.EnrolCustomerRequest{Program: benchProgram, Customer: b.names[n]}); err != nil {
 			return err
 		}
 	}
@@ -170,8 +177,8 @@ func run(out string, accounts, ops int, pg string) error {
 	}
 	earn := func() error {
 		n, c := next()
-		_, err := b.client.EarnPoints(b.ctx, &loyaltyv1.EarnPointsRequest{Program: "programs/bench", Customer: c, RequestId: fmt.Sprint("earn-", n),
-			Purchase: &loyaltyv1.PurchaseInput{OrderId: fmt.Sprint("o-", n), Amount: &typev1.Money{CurrencyCode: "EUR", Units: 20}}})
+		_, err := b.client.EarnPoints(callCtx, &loyaltyv1.EarnPointsRequest{Program: benchProgram, Customer: c, RequestId: fmt.Sprint("earn-", n),
+			Purchase: &loyaltyv1.PurchaseInput{OrderId: fmt.Sprint("o-", n), Amount: &typev1.Money{CurrencyCode: currency, Units: 20}}})
 		return err
 	}
 	// Redemptions take 1 point from the accounts the first earnings
@@ -183,7 +190,7 @@ func run(out string, accounts, ops int, pg string) error {
 		n := spent
 		mu.Unlock()
 		c := b.names[1+(n-1)%min(ops, len(b.names)-1)]
-		_, err := b.client.RedeemPoints(b.ctx, &loyaltyv1.RedeemPointsRequest{Program: "programs/bench", Customer: c, Points: 1, RequestId: fmt.Sprint("redeem-", n)})
+		_, err := b.client.RedeemPoints(callCtx, &loyaltyv1.RedeemPointsRequest{Program: benchProgram, Customer: c, Points: 1, RequestId: fmt.Sprint("redeem-", n)})
 		return err
 	}
 	for _, callers := range []int{1, 32} {
@@ -202,27 +209,26 @@ func run(out string, accounts, ops int, pg string) error {
 			}
 		}
 	}
-	if err := b.purchaseToPoints(100); err != nil {
+	if err := b.purchaseToPoints(callCtx, 100); err != nil {
 		return err
 	}
 	// No lost or doubled entries: every account replays from its ledger.
-	audit, err := b.client.AuditAccounts(b.ctx, &loyaltyv1.AuditAccountsRequest{Program: "programs/bench"})
+	audit, err := b.client.AuditAccounts(callCtx, &loyaltyv1.AuditAccountsRequest{Program: benchProgram})
 	if err != nil {
 		return err
 	}
 	note := fmt.Sprintf("After the run, AuditAccounts replayed %d accounts from their ledgers: %d differences.", audit.GetChecked(), len(audit.GetDifferences()))
 	fmt.Fprintln(os.Stderr, note)
 
-	var s strings.Builder
-	args := ""
+	var s, args strings.Builder
 	for _, a := range os.Args[1:] {
 		if strings.Contains(a, "://") {
 			a = "URL" // a connection string may hold a password
 		}
-		args += " " + a
+		args.WriteString(" " + a)
 	}
 	fmt.Fprintf(&s, "# loyalty benchmark\n\nWritten by `go run ./services/loyalty/cmd/loyalty-bench%s` on %s (%s, %d CPUs), ",
-		args, time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.Version(), runtime.NumCPU())
+		args.String(), time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.Version(), runtime.NumCPU())
 	backend := "SQLite"
 	if pg != "" {
 		backend = "PostgreSQL backend"
@@ -233,6 +239,7 @@ func run(out string, accounts, ops int, pg string) error {
 		s.WriteString(l + "\n")
 	}
 	s.WriteString("\n" + note + "\n")
+	//nolint:gosec // the results file is a document of the repository, readable like its other files
 	if err := os.WriteFile(out, []byte(s.String()), 0o644); err != nil {
 		return fmt.Errorf("write results: %w", err)
 	}
@@ -248,9 +255,7 @@ func (b *bench) measure(what string, ops, callers int, fn func() error) error {
 	var first error
 	start := time.Now()
 	for w := range callers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := w; i < ops; i += callers {
 				s := time.Now()
 				err := fn()
@@ -262,7 +267,7 @@ func (b *bench) measure(what string, ops, callers int, fn func() error) error {
 				}
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if first != nil {
@@ -274,7 +279,7 @@ func (b *bench) measure(what string, ops, callers int, fn func() error) error {
 
 func (b *bench) row(what string, rate float64, lat []time.Duration) {
 	slices.Sort(lat)
-	b.add("| %s | %.0f ops/s | %.0f µs | %.0f µs |", what, rate, us(lat[len(lat)/2]), us(lat[len(lat)*99/100]))
+	b.addf("| %s | %.0f ops/s | %.0f µs | %.0f µs |", what, rate, us(lat[len(lat)/2]), us(lat[len(lat)*99/100]))
 }
 
 // raw times, through the raw driver on the same database, the same store
@@ -283,12 +288,14 @@ func (b *bench) row(what string, rate float64, lat []time.Duration) {
 // replace the account, insert the entry, take a feed sequence number,
 // insert the event, clear the account's copied entries, store the
 // response.
+//
+//nolint:goconst // the documents' keys are spelled as in the service's store, which this mirrors
 func (b *bench) raw(ctx context.Context, cfg mongox.Config, ops int) error {
 	client, err := mongox.Connect(ctx, cfg, nil)
 	if err != nil {
 		return err
 	}
-	defer client.Disconnect(ctx)
+	defer cleanup("disconnect", func() error { return client.Disconnect(ctx) })
 	rdb := client.Database(cfg.Database)
 	accounts, programs := rdb.Collection(store.Accounts), rdb.Collection(store.Programs)
 	// The service's own collections, at the sizes the run left them: on the
@@ -323,7 +330,7 @@ func (b *bench) raw(ctx context.Context, cfg mongox.Config, ops int) error {
 			return err
 		}
 		if err := entries.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Err(); !mongox.IsNotFound(err) {
-			return fmt.Errorf("ledger lookup: %v", err)
+			return fmt.Errorf("ledger lookup: %w", err)
 		}
 		prev := a.Version
 		a.Version++
@@ -363,8 +370,8 @@ func (b *bench) raw(ctx context.Context, cfg mongox.Config, ops int) error {
 
 // purchaseToPoints logs purchases in interaction-log one at a time and
 // times each until its ledger entry appears on the loyalty feed.
-func (b *bench) purchaseToPoints(samples int) error {
-	wctx, cancel := context.WithCancel(b.ctx)
+func (b *bench) purchaseToPoints(ctx context.Context, samples int) error {
+	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	probe, err := b.client.WatchLoyaltyEvents(wctx, &loyaltyv1.WatchLoyaltyEventsRequest{})
 	if err != nil {
@@ -401,10 +408,10 @@ func (b *bench) purchaseToPoints(samples int) error {
 	for n := range samples {
 		c := b.names[n%len(b.names)]
 		s := time.Now()
-		resp, err := b.logs.LogInteraction(b.ctx, &interactionv1.LogInteractionRequest{Interaction: &interactionv1.Interaction{
+		resp, err := b.logs.LogInteraction(ctx, &interactionv1.LogInteractionRequest{Interaction: &interactionv1.Interaction{
 			Customer: c, Channel: interactionv1.Channel_CHANNEL_WEB, Direction: interactionv1.Direction_DIRECTION_INBOUND,
 			Kind: interactionv1.InteractionKind_INTERACTION_KIND_PURCHASE, OccurTime: timestamppb.Now(),
-			Purchase: &interactionv1.Purchase{OrderId: fmt.Sprint("feed-", n), Amount: &typev1.Money{CurrencyCode: "EUR", Units: 15}}}})
+			Purchase: &interactionv1.Purchase{OrderId: fmt.Sprint("feed-", n), Amount: &typev1.Money{CurrencyCode: currency, Units: 15}}}})
 		if err != nil {
 			return err
 		}
@@ -416,7 +423,7 @@ func (b *bench) purchaseToPoints(samples int) error {
 			select {
 			case src, ok := <-seen:
 				if !ok {
-					return fmt.Errorf("loyalty feed closed")
+					return errors.New("loyalty feed closed")
 				}
 				if src == want {
 					break wait
@@ -431,6 +438,14 @@ func (b *bench) purchaseToPoints(samples int) error {
 	b.row(fmt.Sprintf("purchase logged in interaction-log to points on the loyalty feed (%d purchases, one at a time)", samples), rate, lat)
 	b.row("of which LogInteraction's own call", rate, logged)
 	return nil
+}
+
+// cleanup runs a deferred release and reports its failure on stderr: by
+// then the run has its figures, so a failed release does not fail it.
+func cleanup(what string, release func() error) {
+	if err := release(); err != nil {
+		fmt.Fprintf(os.Stderr, "loyalty-bench: %s: %v\n", what, err)
+	}
 }
 
 func us(d time.Duration) float64 { return float64(d.Microseconds()) }

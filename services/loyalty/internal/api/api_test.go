@@ -186,14 +186,12 @@ func TestConcurrentRedemptionsNeverOverdraw(t *testing.T) {
 	var mu sync.Mutex
 	codesSeen := map[codes.Code]int{}
 	for i := range 50 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			_, err := e.client.RedeemPoints(e.ctx, &loyaltyv1.RedeemPointsRequest{Program: prog, Customer: c, Points: 10, RequestId: fmt.Sprint("race-", i)})
 			mu.Lock()
 			codesSeen[status(err)]++
 			mu.Unlock()
-		}()
+		})
 	}
 	wg.Wait()
 	if codesSeen[codes.OK] != 10 || codesSeen[codes.FailedPrecondition] != 40 {
@@ -212,7 +210,7 @@ func TestConcurrentRedemptionsNeverOverdraw(t *testing.T) {
 func TestExpiry(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	prog := e.program(t, &loyaltyv1.Program{Id: "short", DisplayName: "Short", CurrencyCode: "EUR", PointsPerUnit: 1, PointsValidityMonths: ptr(int32(2))})
+	prog := e.program(t, &loyaltyv1.Program{Id: "short", DisplayName: "Short", CurrencyCode: "EUR", PointsPerUnit: 1, PointsValidityMonths: new(int32(2))})
 	c := e.customer(t, "Old")
 	if _, err := e.client.EnrolCustomer(e.ctx, &loyaltyv1.EnrolCustomerRequest{Program: prog, Customer: c}); err != nil {
 		t.Fatal(err)

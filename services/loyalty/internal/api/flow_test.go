@@ -42,7 +42,7 @@ func (e *env) logRefund(t *testing.T, customer, purchase string, amount *typev1.
 	}
 }
 
-func (e *env) balance(t *testing.T, program, customer string) func() int64 {
+func (e *env) balance(program, customer string) func() int64 {
 	return func() int64 {
 		resp, err := e.client.GetAccount(e.ctx, &loyaltyv1.GetAccountRequest{Program: program, Customer: customer})
 		if err != nil {
@@ -70,7 +70,7 @@ func TestPurchasesAndRefundsArriveThroughTheInteractionFeed(t *testing.T) {
 	e := start(t)
 	prog := e.program(t, club("club", true))
 	c := e.customer(t, "Grace")
-	bal := e.balance(t, prog, c)
+	bal := e.balance(prog, c)
 
 	p1 := e.logPurchase(t, c, "o-1", eur(100, 0)) // 100 + 50 welcome
 	eventually(t, "the purchase earns 150 points", func() bool { return bal() == 150 })
@@ -178,7 +178,7 @@ func TestMergeAndEraseArriveThroughTheProfileFeed(t *testing.T) {
 	e.logPurchase(t, survivor, "s-1", eur(100, 0))
 	e.logPurchase(t, loser, "l-1", eur(120, 0))
 	eventually(t, "both earn", func() bool {
-		return e.balance(t, prog, survivor)() == 150 && e.balance(t, prog, loser)() == 170
+		return e.balance(prog, survivor)() == 150 && e.balance(prog, loser)() == 170
 	})
 
 	if _, err := e.customers.MergeCustomers(e.ctx, &customerv1.MergeCustomersRequest{Survivor: survivor, Loser: loser}); err != nil {
@@ -262,7 +262,7 @@ func TestBirthdayBonusFromTheProfileFeed(t *testing.T) {
 		return err == nil && prev.GetRules()[1].GetMatched()
 	})
 	e.logPurchase(t, c, "b-1", eur(100, 0)) // 100 base + 50 welcome + 100 birthday
-	eventually(t, "the purchase earns the birthday bonus", func() bool { return e.balance(t, prog, c)() == 250 })
+	eventually(t, "the purchase earns the birthday bonus", func() bool { return e.balance(prog, c)() == 250 })
 }
 
 // The audit finds an account whose stored figures were tampered with, and

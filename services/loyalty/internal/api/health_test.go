@@ -76,16 +76,14 @@ func TestHealthStaysServingWhileRedemptionsRace(t *testing.T) {
 	var mu sync.Mutex
 	failed := map[codes.Code]int{}
 	for i := range 50 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			_, err := e.client.RedeemPoints(e.ctx, &loyaltyv1.RedeemPointsRequest{Program: prog, Customer: c, Points: 10, RequestId: fmt.Sprint("busy-", i)})
 			if err != nil {
 				mu.Lock()
 				failed[status(err)]++
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if len(failed) > 0 {

@@ -40,7 +40,7 @@ func TestRewards(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	prog := e.program(t, &loyaltyv1.Program{Id: "shop", DisplayName: "Shop", CurrencyCode: "EUR", PointsPerUnit: 1})
-	mug := e.reward(t, prog, &loyaltyv1.Reward{Id: "mug", DisplayName: "Mug", PointsPrice: 100, Stock: ptr(int64(2)), CancelWindowDays: 14, Active: true})
+	mug := e.reward(t, prog, &loyaltyv1.Reward{Id: "mug", DisplayName: "Mug", PointsPrice: 100, Stock: new(int64(2)), CancelWindowDays: 14, Active: true})
 	gift := e.reward(t, prog, &loyaltyv1.Reward{Id: "gift", DisplayName: "Gift card", PointsPrice: 1000, Active: true})
 	e.reward(t, prog, &loyaltyv1.Reward{Id: "old", DisplayName: "Old", PointsPrice: 1, Active: false})
 	c := e.member(t, prog, "Collector", 250)
@@ -102,7 +102,7 @@ func TestRewards(t *testing.T) {
 
 	// Restock with the etag read; a stale etag is refused.
 	m := list.GetRewards()[1]
-	m.Stock = ptr(int64(10))
+	m.Stock = new(int64(10))
 	upd, err := e.client.UpdateReward(e.ctx, &loyaltyv1.UpdateRewardRequest{Reward: m, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"stock"}}})
 	if err != nil || upd.GetReward().GetStock() != 10 {
 		t.Fatalf("restock: %v %v", upd, err)
@@ -133,7 +133,7 @@ func TestRewardStockUnderRace(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	prog := e.program(t, &loyaltyv1.Program{Id: "shop", DisplayName: "Shop", CurrencyCode: "EUR", PointsPerUnit: 1})
-	tv := e.reward(t, prog, &loyaltyv1.Reward{Id: "tv", DisplayName: "TV", PointsPrice: 100, Stock: ptr(int64(5)), Active: true})
+	tv := e.reward(t, prog, &loyaltyv1.Reward{Id: "tv", DisplayName: "TV", PointsPrice: 100, Stock: new(int64(5)), Active: true})
 	var members []string
 	for i := range 20 {
 		members = append(members, e.member(t, prog, fmt.Sprint("Racer ", i), 100))
@@ -142,14 +142,12 @@ func TestRewardStockUnderRace(t *testing.T) {
 	var mu sync.Mutex
 	got := map[codes.Code]int{}
 	for i, c := range members {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			_, err := e.client.RedeemReward(e.ctx, &loyaltyv1.RedeemRewardRequest{Reward: tv.GetName(), Customer: c, RequestId: fmt.Sprint("tv-", i)})
 			mu.Lock()
 			got[status(err)]++
 			mu.Unlock()
-		}()
+		})
 	}
 	wg.Wait()
 	if got[codes.OK] != 5 || got[codes.FailedPrecondition] != 15 {
@@ -174,7 +172,7 @@ func TestPendingRedemptionCompletedAfterACrash(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	prog := e.program(t, &loyaltyv1.Program{Id: "shop", DisplayName: "Shop", CurrencyCode: "EUR", PointsPerUnit: 1})
-	mug := e.reward(t, prog, &loyaltyv1.Reward{Id: "mug", DisplayName: "Mug", PointsPrice: 40, Stock: ptr(int64(3)), Active: true})
+	mug := e.reward(t, prog, &loyaltyv1.Reward{Id: "mug", DisplayName: "Mug", PointsPrice: 40, Stock: new(int64(3)), Active: true})
 	c := e.member(t, prog, "Crashed", 100)
 	acct := e.account(t, prog, c)
 

@@ -16,7 +16,7 @@ func TestStatusReportsFeedPositions(t *testing.T) {
 	prog := e.program(t, club("club", true))
 	c := e.customer(t, "Status Buyer")
 	e.logPurchase(t, c, "status-1", eur(20, 0))
-	eventually(t, "the purchase earns", func() bool { return e.balance(t, prog, c)() == 70 })
+	eventually(t, "the purchase earns", func() bool { return e.balance(prog, c)() == 70 })
 
 	ctx := servertest.Ctx(t, "status.read")
 	source, err := crmstatus.Fetch(ctx, e.interaction.Conn)

@@ -29,7 +29,7 @@ import (
 
 // storeCalls runs call under a caller's trace and returns the names of the
 // store spans it made.
-func storeCalls(t *testing.T, tp *sdktrace.TracerProvider, exp *tracetest.InMemoryExporter, ctx context.Context, call func(context.Context) error) []string {
+func storeCalls(ctx context.Context, t *testing.T, tp *sdktrace.TracerProvider, exp *tracetest.InMemoryExporter, call func(context.Context) error) []string {
 	t.Helper()
 	exp.Reset()
 	cctx, span := tp.Tracer("test").Start(context.Background(), "caller")
@@ -72,12 +72,12 @@ func TestEarnAndRedeemStoreCalls(t *testing.T) {
 	if _, err := client.EnrolCustomer(e.ctx, &loyaltyv1.EnrolCustomerRequest{Program: "programs/flat", Customer: c}); err != nil {
 		t.Fatal(err)
 	}
-	earn := storeCalls(t, tp, exp, e.ctx, func(ctx context.Context) error {
+	earn := storeCalls(e.ctx, t, tp, exp, func(ctx context.Context) error {
 		_, err := client.EarnPoints(ctx, &loyaltyv1.EarnPointsRequest{Program: "programs/flat", Customer: c, RequestId: "t-1",
 			Purchase: &loyaltyv1.PurchaseInput{OrderId: "o", Amount: eur(10, 0)}})
 		return err
 	})
-	redeem := storeCalls(t, tp, exp, e.ctx, func(ctx context.Context) error {
+	redeem := storeCalls(e.ctx, t, tp, exp, func(ctx context.Context) error {
 		_, err := client.RedeemPoints(ctx, &loyaltyv1.RedeemPointsRequest{Program: "programs/flat", Customer: c, Points: 1, RequestId: "t-2"})
 		return err
 	})
@@ -125,12 +125,12 @@ func TestPurchaseTraceReachesLoyalty(t *testing.T) {
 		t.Fatal(err)
 	}
 	span.End()
-	eventually(t, "the purchase earns", func() bool { return e.balance(t, prog, c)() == 70 })
+	eventually(t, "the purchase earns", func() bool { return e.balance(prog, c)() == 70 })
 
 	// The consumer's span ends just after the account is stored.
 	var consumed, stored bool
 	deadline := time.Now().Add(30 * time.Second)
-	for !(consumed && stored) && time.Now().Before(deadline) {
+	for (!consumed || !stored) && time.Now().Before(deadline) {
 		for _, sp := range exp.GetSpans() {
 			if sp.SpanContext.TraceID() != span.SpanContext().TraceID() {
 				continue

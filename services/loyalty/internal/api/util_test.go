@@ -10,5 +10,3 @@ import (
 type typev1Money = typev1.Money
 
 func status(err error) codes.Code { return grpcstatus.Code(err) }
-
-func ptr[T any](v T) *T { return &v }

@@ -6,6 +6,8 @@ package errs
 import "github.com/opencrm/crm/pkg/apperr"
 
 // The reasons of loyalty's errors.
+//
+//nolint:errname // the package's name says error: errs.NotEnrolled reads as the reason, errs.ErrNotEnrolled stutters
 var (
 	// ProgramExists: a program with that id exists already.
 	ProgramExists = apperr.Reason{Kind: apperr.KindAlreadyExists, Reason: "PROGRAM_EXISTS"}

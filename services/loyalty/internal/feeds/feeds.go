@@ -46,7 +46,11 @@ func (a *Applier) Interactions() func(context.Context, []*feedv1.Event) error {
 func (a *Applier) loadInteractions(ctx context.Context, evs []feed.Event) (*points.FeedBatch, error) {
 	touches := make([]points.Touch, 0, len(evs))
 	for _, ev := range evs {
-		i := ev.Message.(*interactionv1.InteractionLogged).GetInteraction()
+		logged, ok := ev.Message.(*interactionv1.InteractionLogged)
+		if !ok {
+			return nil, fmt.Errorf("event %s: %T is not an interaction logged", ev.GetId(), ev.Message)
+		}
+		i := logged.GetInteraction()
 		customer, err := resname.Customers.Parse("customer", i.GetCustomer())
 		if err != nil {
 			return nil, fmt.Errorf("interaction %s: %w", i.GetName(), err)

@@ -10,6 +10,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -309,7 +310,7 @@ func (a *Account) Add(g Earning, p Policy, now time.Time) (Entry, *TierChange) {
 // InsufficientError is returned when the balance does not cover a spend.
 func InsufficientError(balance, want int64) *apperr.Error {
 	return errs.InsufficientPoints.New("balance %d does not cover %d points", balance, want).
-		With("balance", fmt.Sprint(balance))
+		With("balance", strconv.FormatInt(balance, 10))
 }
 
 // Spend takes points from the available lots, soonest-expiring first, for

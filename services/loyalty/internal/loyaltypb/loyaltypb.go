@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
@@ -18,6 +17,10 @@ import (
 	"github.com/opencrm/crm/services/loyalty/internal/names"
 	"github.com/opencrm/crm/services/loyalty/internal/program"
 )
+
+// displayNameField is the display name's path in programs' and rewards'
+// field masks.
+const displayNameField = "display_name"
 
 // ExpiringWindow is how far ahead "expiring soon" looks.
 const ExpiringWindow = 30 * 24 * time.Hour
@@ -33,7 +36,7 @@ func ts(t time.Time) *timestamppb.Timestamp {
 // the documented defaults for unset optional fields.
 func ProgramFromProto(p *loyaltyv1.Program) *program.Program {
 	out := &program.Program{ID: p.GetId()}
-	ApplyProgram(out, p, []string{"display_name", "currency_code", "points_per_unit", "tiers", "earning_rules",
+	ApplyProgram(out, p, []string{displayNameField, "currency_code", "points_per_unit", "tiers", "earning_rules",
 		"max_points_per_purchase", "points_validity_months", "pending_days", "qualifying_period_months", "auto_enrol", "refund_policy", "tier_basis"})
 	return out
 }
@@ -43,7 +46,7 @@ func ProgramFromProto(p *loyaltyv1.Program) *program.Program {
 func ApplyProgram(out *program.Program, p *loyaltyv1.Program, fields []string) {
 	for _, f := range fields {
 		switch f {
-		case "display_name":
+		case displayNameField:
 			out.DisplayName = p.GetDisplayName()
 		case "currency_code":
 			out.Currency = p.GetCurrencyCode()
@@ -94,8 +97,8 @@ func ApplyProgram(out *program.Program, p *loyaltyv1.Program, fields []string) {
 func ProgramToProto(p *program.Program) *loyaltyv1.Program {
 	out := &loyaltyv1.Program{
 		Name: p.Name(), Id: p.ID, DisplayName: p.DisplayName, CurrencyCode: p.Currency, PointsPerUnit: p.PointsPerUnit,
-		MaxPointsPerPurchase: p.MaxPointsPerPurchase, PointsValidityMonths: proto.Int32(p.ValidityMonths), PendingDays: p.PendingDays,
-		QualifyingPeriodMonths: proto.Int32(p.PeriodMonths), AutoEnrol: p.AutoEnrol, RefundPolicy: loyaltyv1.RefundPolicy(p.RefundPolicy),
+		MaxPointsPerPurchase: p.MaxPointsPerPurchase, PointsValidityMonths: new(p.ValidityMonths), PendingDays: p.PendingDays,
+		QualifyingPeriodMonths: new(p.PeriodMonths), AutoEnrol: p.AutoEnrol, RefundPolicy: loyaltyv1.RefundPolicy(p.RefundPolicy),
 		TierBasis:  loyaltyv1.TierBasis(p.TierBasis),
 		CreateTime: ts(p.CreateTime), UpdateTime: ts(p.UpdateTime), Etag: etag.Format(p.Version),
 	}
@@ -176,7 +179,7 @@ func EntryToProto(e ledger.Entry) *loyaltyv1.LedgerEntry {
 // RewardFromProto returns the domain reward for a create request.
 func RewardFromProto(programID string, r *loyaltyv1.Reward) *catalogue.Reward {
 	out := &catalogue.Reward{ID: catalogue.Key(programID, r.GetId()), Program: programID, RewardID: r.GetId()}
-	ApplyReward(out, r, []string{"display_name", "description", "points_price", "stock", "cancel_window_days", "active"})
+	ApplyReward(out, r, []string{displayNameField, "description", "points_price", "stock", "cancel_window_days", "active"})
 	return out
 }
 
@@ -184,7 +187,7 @@ func RewardFromProto(programID string, r *loyaltyv1.Reward) *catalogue.Reward {
 func ApplyReward(out *catalogue.Reward, r *loyaltyv1.Reward, fields []string) {
 	for _, f := range fields {
 		switch f {
-		case "display_name":
+		case displayNameField:
 			out.DisplayName = r.GetDisplayName()
 		case "description":
 			out.Description = r.GetDescription()
@@ -205,7 +208,7 @@ func RewardToProto(r *catalogue.Reward) *loyaltyv1.Reward {
 	out := &loyaltyv1.Reward{Name: r.Name(), Id: r.RewardID, DisplayName: r.DisplayName, Description: r.Description,
 		PointsPrice: r.Price, CancelWindowDays: r.CancelWindowDays, Active: r.Active, CreateTime: ts(r.CreateTime), Etag: etag.Format(r.Version)}
 	if r.Limited {
-		out.Stock = proto.Int64(r.Stock)
+		out.Stock = new(r.Stock)
 	}
 	return out
 }

@@ -43,7 +43,7 @@ func (p Purchase) facts() rules.Purchase {
 // at time at; a nil account is a new member.
 func customerFacts(a *ledger.Account, m Member, at time.Time) rules.Customer {
 	f := rules.Customer{FirstPurchase: true, BirthMonth: m.BirthMonth,
-		BirthdayMonth: m.BirthMonth != 0 && int32(at.Month()) == m.BirthMonth}
+		BirthdayMonth: m.BirthMonth != 0 && at.Month() == time.Month(m.BirthMonth)}
 	if a != nil {
 		f.Tier, f.FirstPurchase, f.Purchases = a.Tier, a.Purchases == 0, a.Purchases
 		f.QualifyingPoints, f.LifetimeEarned = a.QualifyingPoints, a.LifetimeEarned

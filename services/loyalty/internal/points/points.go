@@ -185,7 +185,7 @@ type Result struct {
 // is not applied again: the first entry is returned. known, if the caller
 // has read the account's program already, saves reading it again.
 func (b *Book) apply(ctx context.Context, accountID, entryID string, m mode, known *program.Compiled, fn change) (Result, error) {
-	for attempt := 0; attempt < maxAttempts; attempt++ {
+	for attempt := range maxAttempts {
 		a, err := b.repo.Account(ctx, accountID)
 		if err != nil {
 			return Result{}, err
@@ -238,6 +238,7 @@ func (b *Book) apply(ctx context.Context, accountID, entryID string, m mode, kno
 		err = b.repo.SaveAccount(ctx, a, prev)
 		if errors.Is(err, ErrConflict) {
 			// Another change won; spread the retries out a little.
+			//nolint:gosec // retry jitter needs no unpredictable numbers
 			time.Sleep(time.Duration(rand.IntN(attempt+1)) * time.Millisecond)
 			continue
 		}

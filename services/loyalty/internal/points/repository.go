@@ -35,6 +35,8 @@ type Programs interface {
 // copied to. A missing account is NOT_FOUND naming "accounts/{id}"; a
 // save of an account that changed since it was read is ErrConflict.
 type Accounts interface {
+	Ledger
+	AccountLists
 	Account(ctx context.Context, id string) (*Account, error)
 	AccountsByID(ctx context.Context, ids []string) (map[string]*Account, error)
 	InsertAccount(ctx context.Context, a *Account) (existed bool, err error)
@@ -44,14 +46,23 @@ type Accounts interface {
 	// entries and events to SettleAccounts.
 	ReplaceAccount(ctx context.Context, a *Account, prev int64) error
 	SettleAccounts(ctx context.Context, as []*Account) error
+}
+
+// Ledger reads and redacts the ledger that accounts' entries are copied to.
+type Ledger interface {
 	LedgerEntry(ctx context.Context, id string) (ledger.Entry, bool, error)
 	KnownEntries(ctx context.Context, ids []string) (map[string]bool, error)
 	Entries(ctx context.Context, f EntryFilter, after *EntryCursor, limit int64) ([]ledger.Entry, error)
+	// Redact removes subject from the ledger's copies of entries.
+	Redact(ctx context.Context, subject string) error
+}
+
+// AccountLists lists the ids of accounts: a customer's, a program's, and
+// those the expiry sweep is due to visit.
+type AccountLists interface {
 	AccountsOf(ctx context.Context, customer string) ([]string, error)
 	ProgramAccounts(ctx context.Context, programID, after string, limit int64) ([]string, error)
 	DueAccounts(ctx context.Context, now, until time.Time) ([]string, error)
-	// Redact removes subject from the ledger's copies of entries.
-	Redact(ctx context.Context, subject string) error
 }
 
 // Members stores the customer facts earning rules see.
@@ -65,6 +76,7 @@ type Members interface {
 // Catalogue stores rewards, their stock reservations and redemptions
 // (keyed by catalogue.Key).
 type Catalogue interface {
+	Redemptions
 	CreateReward(ctx context.Context, r *catalogue.Reward) error
 	Reward(ctx context.Context, key string) (*catalogue.Reward, error)
 	Rewards(ctx context.Context, program, after string, availableOnly bool, limit int64) ([]*catalogue.Reward, error)
@@ -73,6 +85,10 @@ type Catalogue interface {
 	Release(ctx context.Context, key, redemption string) error
 	Settle(ctx context.Context, key, redemption string) error
 	Restock(ctx context.Context, key, redemption string) error
+}
+
+// Redemptions stores redemptions (keyed by catalogue.Key).
+type Redemptions interface {
 	InsertRedemption(ctx context.Context, d *catalogue.Redemption) (bool, error)
 	Redemption(ctx context.Context, id string) (*catalogue.Redemption, error)
 	MoveRedemption(ctx context.Context, d *catalogue.Redemption, from int32) error

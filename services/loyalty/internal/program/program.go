@@ -7,6 +7,7 @@ package program
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/opencrm/crm/pkg/apperr"
@@ -198,14 +199,15 @@ func (c *Compiled) Points(purchase rules.Purchase, customer rules.Customer) (Cal
 
 // Reason says in one line why a purchase earned what it did.
 func (c Calculation) Reason() string {
-	s := fmt.Sprintf("base %.2f (x%g)", c.Base, c.Multiplier)
+	var s strings.Builder
+	fmt.Fprintf(&s, "base %.2f (x%g)", c.Base, c.Multiplier)
 	for _, r := range c.Rules {
 		if r.Points > 0 {
-			s += fmt.Sprintf(", %s +%d", r.Rule, r.Points)
+			fmt.Fprintf(&s, ", %s +%d", r.Rule, r.Points)
 		}
 	}
 	if c.Capped {
-		s += ", capped"
+		s.WriteString(", capped")
 	}
-	return s
+	return s.String()
 }

@@ -1,3 +1,4 @@
+//nolint:goconst // bson keys and operators are spelled out as in the MongoDB documents and queries they build
 package store
 
 import (
@@ -105,8 +106,7 @@ func (s *Store) InsertAccounts(ctx context.Context, as []*points.Account) (exist
 		docs[i] = a
 	}
 	_, err = s.accounts.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	var bulk mongo.BulkWriteException
-	if errors.As(err, &bulk) {
+	if bulk, ok := errors.AsType[mongo.BulkWriteException](err); ok {
 		for _, we := range bulk.WriteErrors {
 			if !mongox.IsDuplicateKey(we) {
 				return nil, mongox.Wrap("insert accounts", err)

@@ -1,3 +1,4 @@
+//nolint:goconst // bson keys and operators are spelled out as in the MongoDB documents and queries they build
 package store
 
 import (

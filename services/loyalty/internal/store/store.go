@@ -4,6 +4,8 @@
 // same version-checked replace as the change itself); they are copied to
 // the ledger and the feed idempotently and then cleared, so a crash between
 // the two writes never loses or doubles an entry.
+//
+//nolint:goconst // bson keys and operators are spelled out as in the MongoDB documents and queries they build
 package store
 
 import (
@@ -182,11 +184,11 @@ func (s *Store) SaveAccount(ctx context.Context, a *points.Account, prev int64) 
 	if err := s.insertEntries(ctx, a.Entries); err != nil {
 		return err
 	}
-	var clear bson.D
+	var clearCopied bson.D
 	if a.Dirty {
-		clear = bson.D{{Key: "$set", Value: bson.D{{Key: "entries", Value: bson.A{}}, {Key: "dirty", Value: false}}}}
+		clearCopied = bson.D{{Key: "$set", Value: bson.D{{Key: "entries", Value: bson.A{}}, {Key: "dirty", Value: false}}}}
 	}
-	if err := s.feed.FlushWritten(ctx, s.accounts, bson.D{{Key: "_id", Value: a.ID}, {Key: "version", Value: a.Version}}, a.Outbox, clear); err != nil {
+	if err := s.feed.FlushWritten(ctx, s.accounts, bson.D{{Key: "_id", Value: a.ID}, {Key: "version", Value: a.Version}}, a.Outbox, clearCopied); err != nil {
 		return err
 	}
 	a.Entries, a.Outbox, a.Dirty = nil, nil, false

@@ -14,9 +14,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -51,14 +51,14 @@ func main() {
 
 type results struct{ lines []string }
 
-func (r *results) add(format string, args ...any) {
+func (r *results) addf(format string, args ...any) {
 	r.lines = append(r.lines, fmt.Sprintf(format, args...))
 	fmt.Fprintf(os.Stderr, format+"\n", args...)
 }
 
 func ints(list string) ([]int, error) {
 	var out []int
-	for _, f := range strings.Split(list, ",") {
+	for f := range strings.SplitSeq(list, ",") {
 		if f = strings.TrimSpace(f); f == "" {
 			continue
 		}
@@ -81,29 +81,29 @@ func run(out, sizeList, recomputeList string, base, samples int, pg string) erro
 		return err
 	}
 	res := &results{}
-	res.add("# Segmentation benchmarks")
-	res.add("")
+	res.addf("# Segmentation benchmarks")
+	res.addf("")
 	backend, flags := "SQLite", ""
 	if pg != "" {
 		backend, flags = "PostgreSQL", " -postgresql URL"
 	}
-	res.add("Written by `go run ./services/segmentation/cmd/segmentation-bench -sizes %s -recompute %s -base %d -samples %d%s` on %s, %s/%s, %d CPUs, %s; the embedded database keeps its data in %s.",
+	res.addf("Written by `go run ./services/segmentation/cmd/segmentation-bench -sizes %s -recompute %s -base %d -samples %d%s` on %s, %s/%s, %d CPUs, %s; the embedded database keeps its data in %s.",
 		sizeList, recomputeList, base, samples, flags, time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), backend)
-	res.add("")
+	res.addf("")
+	ctx := context.Background()
 	if len(sizes) > 0 {
-		if err := scoring(res, sizes); err != nil {
+		if err := scoring(ctx, res, sizes); err != nil {
 			return err
 		}
 	}
-	ctx := context.Background()
 	if len(runs) > 0 {
-		res.add("")
-		res.add("## Whole recompute run on the embedded database (%s)", backend)
-		res.add("")
-		res.add("A run as StartRecompute starts it, over customers stored in segmentation's database (one rule segment): both passes, the scores written with insertMany, the pointer switched.")
-		res.add("")
-		res.add("| customers | run seconds | database seconds | database share | compute seconds |")
-		res.add("| ---: | ---: | ---: | ---: | ---: |")
+		res.addf("")
+		res.addf("## Whole recompute run on the embedded database (%s)", backend)
+		res.addf("")
+		res.addf("A run as StartRecompute starts it, over customers stored in segmentation's database (one rule segment): both passes, the scores written with insertMany, the pointer switched.")
+		res.addf("")
+		res.addf("| customers | run seconds | database seconds | database share | compute seconds |")
+		res.addf("| ---: | ---: | ---: | ---: | ---: |")
 		for _, n := range runs {
 			if err := recomputeRun(ctx, res, n, pg); err != nil {
 				return err
@@ -111,31 +111,32 @@ func run(out, sizeList, recomputeList string, base, samples int, pg string) erro
 		}
 	}
 	if samples > 0 {
-		res.add("")
-		res.add("## Purchase to membership")
-		res.add("")
+		res.addf("")
+		res.addf("## Purchase to membership")
+		res.addf("")
 		if err := purchaseToMembership(ctx, res, base, samples, pg); err != nil {
 			return err
 		}
 	}
+	//nolint:gosec // the results file is a document of the repository, readable like its other files
 	return os.WriteFile(out, []byte(strings.Join(res.lines, "\n")+"\n"), 0o644)
 }
 
 // scoring measures the scoring computation alone, each size in a process
 // of its own.
-func scoring(res *results, sizes []int) error {
-	res.add("## Scoring computation alone (no database)")
-	res.add("")
-	res.add("Both passes of a run over generated metrics streamed one customer at a time: quantiles, RFM, value matrix, pyramid, ABC/Pareto, lifecycle and churn, BG/NBD and Gamma-Gamma fits (a 50,000-customer sample) and lifetime values, and three CEL rule segments. Target: 1M customers in under 10 s with peak memory under 1 GiB.")
-	res.add("")
-	res.add("| customers | seconds | µs per customer | peak memory (MiB, process high-water mark) | fit |")
-	res.add("| ---: | ---: | ---: | ---: | --- |")
+func scoring(ctx context.Context, res *results, sizes []int) error {
+	res.addf("## Scoring computation alone (no database)")
+	res.addf("")
+	res.addf("Both passes of a run over generated metrics streamed one customer at a time: quantiles, RFM, value matrix, pyramid, ABC/Pareto, lifecycle and churn, BG/NBD and Gamma-Gamma fits (a 50,000-customer sample) and lifetime values, and three CEL rule segments. Target: 1M customers in under 10 s with peak memory under 1 GiB.")
+	res.addf("")
+	res.addf("| customers | seconds | µs per customer | peak memory (MiB, process high-water mark) | fit |")
+	res.addf("| ---: | ---: | ---: | ---: | --- |")
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
 	for _, n := range sizes {
-		cmd := exec.Command(self, "-score-child", strconv.Itoa(n))
+		cmd := exec.CommandContext(ctx, self, "-score-child", strconv.Itoa(n)) //nolint:gosec // the bench runs its own executable
 		cmd.Stderr = os.Stderr
 		b, err := cmd.Output()
 		if err != nil {
@@ -145,7 +146,7 @@ func scoring(res *results, sizes []int) error {
 		if err := json.Unmarshal(b, &f); err != nil {
 			return fmt.Errorf("scoring %d customers: %w", n, err)
 		}
-		res.add("| %d | %.2f | %.2f | %.0f | %s |", n, f.Seconds, f.Seconds*1e6/float64(n), f.PeakMiB, f.Fit)
+		res.addf("| %d | %.2f | %.2f | %.0f | %s |", n, f.Seconds, f.Seconds*1e6/float64(n), f.PeakMiB, f.Fit)
 	}
 	return nil
 }
@@ -159,17 +160,23 @@ type childFigures struct {
 
 // peakMiB reads the process's resident memory high-water mark.
 func peakMiB() (float64, error) {
-	f, err := os.Open("/proc/self/status")
+	status, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0, err
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+	for line := range strings.Lines(string(status)) {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
 			kb, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
 			return float64(kb) / 1024, err
 		}
 	}
-	return 0, fmt.Errorf("no VmHWM in /proc/self/status")
+	return 0, errors.New("no VmHWM in /proc/self/status")
+}
+
+// cleanup runs a deferred release and reports its failure on stderr: by
+// then the run has its figures, so a failed release does not fail it.
+func cleanup(what string, release func() error) {
+	if err := release(); err != nil {
+		fmt.Fprintf(os.Stderr, "segmentation-bench: %s: %v\n", what, err)
+	}
 }

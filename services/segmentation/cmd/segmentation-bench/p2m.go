@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -40,7 +41,7 @@ func purchaseToMembership(ctx context.Context, res *results, base, samples int, 
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer cleanup("remove "+dir, func() error { return os.RemoveAll(dir) })
 	db, err := embedded.Start(ctx, dir, embedded.Options{PostgreSQLURL: pg})
 	if err != nil {
 		return err
@@ -85,7 +86,7 @@ func purchaseToMembership(ctx context.Context, res *results, base, samples int, 
 	if err != nil {
 		return err
 	}
-	defer prof.Stop()
+	defer cleanup("stop customer-profile", prof.Stop)
 	svcToken, err := auth.Mint(secret, "service", []string{"customers.read", "customers.events", "interactions.events"}, time.Hour, "", "")
 	if err != nil {
 		return err
@@ -95,14 +96,14 @@ func purchaseToMembership(ctx context.Context, res *results, base, samples int, 
 	if err != nil {
 		return err
 	}
-	defer inter.Stop()
+	defer cleanup("stop interaction-log", inter.Stop)
 	seg, err := start(segmentation.Name, "bench_segmentation", segmentation.Setup(config.FromMap(map[string]string{
 		"CRM_PROFILE_ADDR": prof.Addr(), "CRM_PROFILE_TOKEN": svcToken, "CRM_INTERACTION_ADDR": inter.Addr(), "CRM_INTERACTION_TOKEN": svcToken,
 		"CRM_SEGMENTATION_CURRENCY": "EUR"})))
 	if err != nil {
 		return err
 	}
-	defer seg.Stop()
+	defer cleanup("stop segmentation", seg.Stop)
 
 	token, err := auth.Mint(secret, "bench", auth.AllScopes(), time.Hour, "", "")
 	if err != nil {
@@ -198,7 +199,7 @@ func purchaseToMembership(ctx context.Context, res *results, base, samples int, 
 			select {
 			case got, ok := <-seen:
 				if !ok {
-					return fmt.Errorf("segmentation feed closed")
+					return errors.New("segmentation feed closed")
 				}
 				if got == c {
 					break wait
@@ -211,11 +212,11 @@ func purchaseToMembership(ctx context.Context, res *results, base, samples int, 
 	}
 	slices.Sort(lat)
 	pct := func(p float64) float64 { return lat[min(len(lat)-1, int(p*float64(len(lat))))].Seconds() }
-	res.add("%d customers in segmentation's database (the segment's first run over them took %.1f s); %d purchases logged one at a time through interaction-log, each timed from the LogInteraction call to its customer's SegmentMembershipChanged event on the segmentation feed. Target: p99 under 2 s.", base+20, runTook.Seconds(), samples)
-	res.add("")
-	res.add("| p50 | p90 | p99 | max |")
-	res.add("| ---: | ---: | ---: | ---: |")
-	res.add("| %.3f s | %.3f s | %.3f s | %.3f s |", pct(0.5), pct(0.9), pct(0.99), lat[len(lat)-1].Seconds())
+	res.addf("%d customers in segmentation's database (the segment's first run over them took %.1f s); %d purchases logged one at a time through interaction-log, each timed from the LogInteraction call to its customer's SegmentMembershipChanged event on the segmentation feed. Target: p99 under 2 s.", base+20, runTook.Seconds(), samples)
+	res.addf("")
+	res.addf("| p50 | p90 | p99 | max |")
+	res.addf("| ---: | ---: | ---: | ---: |")
+	res.addf("| %.3f s | %.3f s | %.3f s | %.3f s |", pct(0.5), pct(0.9), pct(0.99), lat[len(lat)-1].Seconds())
 	return nil
 }
 

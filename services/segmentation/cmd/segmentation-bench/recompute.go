@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"time"
@@ -40,7 +39,7 @@ func recomputeRun(ctx context.Context, res *results, n int, pg string) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer cleanup("remove "+dir, func() error { return os.RemoveAll(dir) })
 	db, err := embedded.Start(ctx, dir, embedded.Options{PostgreSQLURL: pg})
 	if err != nil {
 		return err
@@ -51,7 +50,7 @@ func recomputeRun(ctx context.Context, res *results, n int, pg string) error {
 	if err != nil {
 		return err
 	}
-	defer client.Disconnect(ctx)
+	defer cleanup("disconnect", func() error { return client.Disconnect(ctx) })
 	mdb := client.Database(cfg.Database)
 	// A PostgreSQL backend keeps data between runs: start from nothing.
 	if err := mdb.Drop(ctx); err != nil {
@@ -68,7 +67,7 @@ func recomputeRun(ctx context.Context, res *results, n int, pg string) error {
 	if err := st.InsertSegment(ctx, &records.Segment{ID: "cn-recent", Rule: benchRules[0], RuleVersion: 1, Created: now, Updated: now}); err != nil {
 		return err
 	}
-	e := grading.NewEngine(st, feed.NewProducer(mdb), celfacts.Compile, slog.New(slog.NewTextHandler(io.Discard, nil)), "EUR")
+	e := grading.NewEngine(st, feed.NewProducer(mdb), celfacts.Compile, slog.New(slog.DiscardHandler), "EUR")
 	sctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { e.Serve(sctx); close(done) }()
@@ -93,7 +92,7 @@ func recomputeRun(ctx context.Context, res *results, n int, pg string) error {
 		}
 		if cur.State == records.RunSucceeded {
 			total := cur.End.Sub(cur.Start).Seconds()
-			res.add("| %d | %.2f | %.2f | %.0f%% | %.2f |", n, total, cur.DatabaseSeconds, 100*cur.DatabaseSeconds/(cur.DatabaseSeconds+cur.ComputeSeconds), cur.ComputeSeconds)
+			res.addf("| %d | %.2f | %.2f | %.0f%% | %.2f |", n, total, cur.DatabaseSeconds, 100*cur.DatabaseSeconds/(cur.DatabaseSeconds+cur.ComputeSeconds), cur.ComputeSeconds)
 			return nil
 		}
 		time.Sleep(100 * time.Millisecond)

@@ -145,10 +145,11 @@ func (r *rule) Explain(f *facts.Facts) map[string]string {
 // format prints a value as JSON.
 func format(v ref.Val) string {
 	n, err := v.ConvertToNative(reflect.TypeFor[*structpb.Value]())
-	if err != nil {
+	sv, ok := n.(*structpb.Value)
+	if err != nil || !ok {
 		return fmt.Sprint(v.Value())
 	}
-	b, err := protojson.Marshal(n.(*structpb.Value))
+	b, err := protojson.Marshal(sv)
 	if err != nil {
 		return fmt.Sprint(v.Value())
 	}

@@ -6,6 +6,8 @@ package errs
 import "github.com/opencrm/crm/pkg/apperr"
 
 // The reasons of segmentation's errors.
+//
+//nolint:errname // the package's name says error: errs.RunInProgress reads as the reason, errs.ErrRunInProgress stutters
 var (
 	// SegmentExists: a segment with that id exists already.
 	SegmentExists = apperr.Reason{Kind: apperr.KindAlreadyExists, Reason: "SEGMENT_EXISTS"}

@@ -37,7 +37,7 @@ type doc struct {
 	rescore bool
 	// ctx is the context of the last event that touched the customer:
 	// their membership events continue its trace.
-	ctx context.Context
+	ctx context.Context //nolint:containedctx // it is the trace the customer's membership events continue, carried as data
 	// redo makes the customer's changes again one at a time, in order,
 	// should the batched write meet a concurrent change.
 	redo []func() error

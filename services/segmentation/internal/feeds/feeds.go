@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -212,7 +213,7 @@ func Profile(c *customerv1.Customer) metrics.Profile {
 			case *customerv1.AttributeValue_NumberValue:
 				p.Attributes[k] = fmt.Sprint(x.NumberValue)
 			case *customerv1.AttributeValue_BoolValue:
-				p.Attributes[k] = fmt.Sprint(x.BoolValue)
+				p.Attributes[k] = strconv.FormatBool(x.BoolValue)
 			case *customerv1.AttributeValue_TimeValue:
 				p.Attributes[k] = x.TimeValue.AsTime().Format(time.RFC3339)
 			}

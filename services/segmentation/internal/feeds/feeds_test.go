@@ -3,7 +3,6 @@ package feeds
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"testing"
@@ -37,8 +36,8 @@ func TestReplayedEventRepairsAMissedRescore(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := store.New(db)
-	e := grading.NewEngine(st, feed.NewProducer(db), celfacts.Compile, slog.New(slog.NewTextHandler(io.Discard, nil)), "EUR")
-	a := &Applier{Engine: e, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	e := grading.NewEngine(st, feed.NewProducer(db), celfacts.Compile, slog.New(slog.DiscardHandler), "EUR")
+	a := &Applier{Engine: e, Log: slog.New(slog.DiscardHandler)}
 	now := time.Now().UTC()
 	if err := st.InsertSegment(ctx, &records.Segment{ID: "buyers", Rule: "metrics.purchases >= 1", RuleVersion: 1, Created: now, Updated: now}); err != nil {
 		t.Fatal(err)

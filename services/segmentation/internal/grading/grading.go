@@ -45,7 +45,7 @@ type Engine struct {
 	compiled   map[string]compiledSegment // by segment id
 	// runCtx outlives requests: runs started by a call continue after it;
 	// set by Serve, which waits for runs on shutdown.
-	runCtx context.Context
+	runCtx context.Context //nolint:containedctx // the runs' lifetime is Serve's, not the starting call's
 	runs   sync.WaitGroup
 }
 
@@ -210,15 +210,15 @@ func memberIDs(segs []segment, member []bool) []string {
 	return ids
 }
 
-// diff lists the membership changes from old to new (both sorted).
-func diff(old, new []string) (entered, left []string) {
-	for _, s := range new {
+// diff lists the membership changes from old to cur (both sorted).
+func diff(old, cur []string) (entered, left []string) {
+	for _, s := range cur {
 		if !slices.Contains(old, s) {
 			entered = append(entered, s)
 		}
 	}
 	for _, s := range old {
-		if !slices.Contains(new, s) {
+		if !slices.Contains(cur, s) {
 			left = append(left, s)
 		}
 	}
@@ -257,7 +257,7 @@ func (e *Engine) RescoreCustomer(ctx context.Context, c *metrics.Customer) error
 // context of the change (its trace goes on in the membership events).
 type Rescore struct {
 	Customer *metrics.Customer
-	Ctx      context.Context
+	Ctx      context.Context //nolint:containedctx // each customer's change carries its own trace, as data
 }
 
 // RescoreBatch grades customers against the current run's thresholds and
@@ -298,7 +298,7 @@ func (e *Engine) RescoreBatch(ctx context.Context, rs []Rescore) error {
 			entered bool
 		}{{entered, true}, {left, false}} {
 			for _, sg := range list.ids {
-				ev, err := membershipEvent(r.Ctx, id, sg, "", list.entered, now)
+				ev, err := membershipEvent(r.Ctx, id, sg, "", list.entered, now) //nolint:contextcheck // the event continues the trace of the customer's change
 				if err != nil {
 					return err
 				}

@@ -42,6 +42,7 @@ type Metrics interface {
 // Scores stores customers' scores in each run, and the membership
 // changes a run publishes once it is current.
 type Scores interface {
+	MembershipChanges
 	Score(ctx context.Context, run, customer string) (records.Score, error)
 	ScoresByCustomer(ctx context.Context, run string, customers []string) (map[string]records.Score, error)
 	RunScores(ctx context.Context, run string, size int) iter.Seq2[[]records.Score, error]
@@ -49,16 +50,22 @@ type Scores interface {
 	ReplaceScores(ctx context.Context, scs []records.Score) error
 	DeleteCustomerScores(ctx context.Context, id string) error
 	DeleteRunScores(ctx context.Context, run string) error
+	StaleRuns(ctx context.Context, keep string) ([]string, error)
+	RecordSizes(ctx context.Context, run string, at time.Time, sizes map[string]int64) error
+}
+
+// MembershipChanges stores the membership changes a run publishes once it
+// is current.
+type MembershipChanges interface {
 	InsertChanges(ctx context.Context, cs []records.Change) error
 	Changes(ctx context.Context, run string, limit int64) ([]records.Change, error)
 	DeleteChanges(ctx context.Context, cs []records.Change) error
-	StaleRuns(ctx context.Context, keep string) ([]string, error)
-	RecordSizes(ctx context.Context, run string, at time.Time, sizes map[string]int64) error
 }
 
 // Runs stores recompute runs, the lock one run holds, the current run and
 // whether a run is pending.
 type Runs interface {
+	RunState
 	InsertRun(ctx context.Context, r *records.Run) error
 	SaveRun(ctx context.Context, r *records.Run) error
 	Progress(ctx context.Context, id string, processed, total int64, now time.Time) error
@@ -66,6 +73,11 @@ type Runs interface {
 	Run(ctx context.Context, id string) (*records.Run, error)
 	Runs(ctx context.Context, after *records.RunPos, limit int64) ([]records.Run, error)
 	RunningRuns(ctx context.Context) ([]records.Run, error)
+}
+
+// RunState stores the lock one run holds, the current run and whether a
+// run is pending.
+type RunState interface {
 	Lock(ctx context.Context, run string, now, stale time.Time) (holder string, err error)
 	Beat(ctx context.Context, run string, now time.Time) (bool, error)
 	Unlock(ctx context.Context, run string) error

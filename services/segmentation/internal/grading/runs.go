@@ -29,7 +29,7 @@ func timestamp(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }
 
 // StartRun starts a recompute run in the background and returns it. While
 // one runs it is errs.RunInProgress with the run's name.
-func (e *Engine) StartRun(ctx context.Context, trigger string) (*records.Run, error) {
+func (e *Engine) StartRun(ctx context.Context, trigger string) (*records.Run, error) { //nolint:contextcheck // the run outlives the call: it ends with Serve's context
 	st, err := e.Settings(ctx)
 	if err != nil {
 		return nil, err
@@ -141,8 +141,8 @@ func (e *Engine) finish(ctx context.Context, r *records.Run, p model.Params) {
 
 // timer splits a run's time between the database and computing.
 type timer struct {
-	db, total time.Duration
-	start     time.Time
+	db    time.Duration
+	start time.Time
 }
 
 func (t *timer) dbCall(f func() error) error {

@@ -2,7 +2,6 @@ package grading
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"os"
 	"sync"
@@ -43,7 +42,7 @@ func engine(t *testing.T, c mongox.Config, now func() time.Time) (*Engine, *stor
 	if err := mongox.EnsureIndexes(context.Background(), db, store.Indexes()); err != nil {
 		t.Fatal(err)
 	}
-	e := NewEngine(st, feed.NewProducer(db), celfacts.Compile, slog.New(slog.NewTextHandler(io.Discard, nil)), "EUR")
+	e := NewEngine(st, feed.NewProducer(db), celfacts.Compile, slog.New(slog.DiscardHandler), "EUR")
 	e.Now, e.Batch = now, 3
 	return e, st
 }

@@ -83,7 +83,7 @@ type Profile struct {
 	Created        time.Time         `bson:"created,omitempty"`
 }
 
-func dayOf(t time.Time) int32 { return int32(t.UTC().Unix() / 86400) }
+func dayOf(t time.Time) int32 { return int32(t.UTC().Unix() / 86400) } //nolint:gosec // days since 1970 fit in an int32 for millions of years
 
 func (c *Customer) bucket(t time.Time) *Day {
 	d := dayOf(t)
@@ -96,7 +96,7 @@ func (c *Customer) bucket(t time.Time) *Day {
 
 // Prune drops daily buckets older than history days before now.
 func (c *Customer) Prune(now time.Time, history int) {
-	from := dayOf(now) - int32(max(history, MinHistoryDays))
+	from := dayOf(now) - int32(max(history, MinHistoryDays)) //nolint:gosec // history is a validated window of days (at most twice 3650)
 	i, _ := slices.BinarySearchFunc(c.Days, from, func(x Day, d int32) int { return int(x.Day - d) })
 	c.Days = slices.Delete(c.Days, 0, i)
 }
@@ -226,7 +226,7 @@ func (c *Customer) Window(now time.Time, from, to int) (purchases int64, amount 
 		age := int(today - d.Day)
 		if age >= from && age < to {
 			purchases += int64(d.Purchases)
-			amount += int64(d.Amount)
+			amount += d.Amount
 			complaints += int64(d.Complaints)
 		}
 	}

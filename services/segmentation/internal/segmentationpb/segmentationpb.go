@@ -20,6 +20,8 @@ import (
 
 // SettingsToProto returns the settings as the API shows them, with the
 // scored currency.
+//
+//nolint:gosec // the ints are the API's int32 fields, read by ApplySettings and validated
 func SettingsToProto(s *records.Settings, currency string) *segmentationv1.Settings {
 	p := s.Params
 	out := &segmentationv1.Settings{

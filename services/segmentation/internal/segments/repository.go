@@ -10,6 +10,7 @@ import (
 // writes of a document that changed since it was read return
 // records.ErrConflict; reads of what does not exist return nil.
 type Repository interface {
+	Results
 	SaveSettings(ctx context.Context, st *records.Settings, prev int64) error
 
 	// InsertSegment stores a new segment at version 1; records.ErrConflict
@@ -21,7 +22,11 @@ type Repository interface {
 	DeleteSegment(ctx context.Context, id string, prev int64) (bool, error)
 	Segment(ctx context.Context, id string) (*records.Segment, error)
 	Segments(ctx context.Context, after string, limit int64) ([]records.Segment, error)
+}
 
+// Results reads what runs computed: the current run, runs, their segments,
+// members and sizes.
+type Results interface {
 	// Current is the id of the current run, "" before the first.
 	Current(ctx context.Context) (string, error)
 	// RunSegments are the rule segments (id -> rule version) a run

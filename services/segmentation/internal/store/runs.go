@@ -1,3 +1,4 @@
+//nolint:goconst // bson keys and operators are spelled out as in the MongoDB documents and queries they build
 package store
 
 import (
@@ -35,7 +36,7 @@ func (s *Store) Run(ctx context.Context, id string) (*records.Run, error) {
 	var r records.Run
 	err := s.runs.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r)
 	if mongox.IsNotFound(err) {
-		return nil, nil
+		return nil, nil //nolint:nilnil // nil is the documented absence, as the repositories declare
 	}
 	if err != nil {
 		return nil, mongox.Wrap("read run", err)
@@ -51,7 +52,7 @@ func (s *Store) RunSegments(ctx context.Context, id string) (map[string]int64, e
 	}
 	err := s.runs.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: "segments", Value: 1}})).Decode(&r)
 	if mongox.IsNotFound(err) {
-		return nil, nil
+		return nil, nil //nolint:nilnil // nil is the documented absence, as the repositories declare
 	}
 	return r.Segments, mongox.Wrap("read run", err)
 }
@@ -187,7 +188,7 @@ func (s *Store) Settings(ctx context.Context) (*records.Settings, error) {
 	var st records.Settings
 	err := s.state.FindOne(ctx, bson.D{{Key: "_id", Value: "settings"}}).Decode(&st)
 	if mongox.IsNotFound(err) {
-		return nil, nil
+		return nil, nil //nolint:nilnil // nil is the documented absence, as the repositories declare
 	}
 	if err != nil {
 		return nil, mongox.Wrap("read settings", err)

@@ -1,3 +1,4 @@
+//nolint:goconst // bson keys and operators are spelled out as in the MongoDB documents and queries they build
 package store
 
 import (
@@ -53,7 +54,7 @@ func (s *Store) Segment(ctx context.Context, id string) (*records.Segment, error
 	var sg records.Segment
 	err := s.segments.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&sg)
 	if mongox.IsNotFound(err) {
-		return nil, nil
+		return nil, nil //nolint:nilnil // nil is the documented absence, as the repositories declare
 	}
 	if err != nil {
 		return nil, mongox.Wrap("read segment", err)

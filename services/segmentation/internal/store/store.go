@@ -2,6 +2,8 @@
 // the scores of each run (one document per run and customer, made current
 // by one pointer), runs, segments, settings, and the membership changes a
 // run publishes after it completes.
+//
+//nolint:goconst // bson keys and operators are spelled out as in the MongoDB documents and queries they build
 package store
 
 import (
@@ -32,7 +34,6 @@ const (
 
 // Store is segmentation's database.
 type Store struct {
-	db                                                       *mongo.Database
 	customers, scores, runs, state, segments, sizes, changes *mongo.Collection
 }
 
@@ -48,7 +49,7 @@ func New(db *mongo.Database) *Store {
 // Indexes are the indexes the store's queries need.
 func Indexes() []mongox.Index {
 	ix := func(coll string, keys ...string) mongox.Index {
-		d := bson.D{}
+		d := make(bson.D, 0, len(keys))
 		for _, k := range keys {
 			d = append(d, bson.E{Key: k, Value: 1})
 		}
@@ -71,7 +72,7 @@ func (s *Store) Customer(ctx context.Context, id string) (*metrics.Customer, err
 	var c metrics.Customer
 	err := s.customers.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c)
 	if mongox.IsNotFound(err) {
-		return nil, nil
+		return nil, nil //nolint:nilnil // nil is the documented absence, as the repositories declare
 	}
 	if err != nil {
 		return nil, mongox.Wrap("read metrics", err)
@@ -131,7 +132,7 @@ func (s *Store) DeleteCustomerScores(ctx context.Context, id string) error {
 // leaves out what only rules read (profile, channels, cases).
 func (s *Store) Customers(ctx context.Context, light bool, size int) iter.Seq2[[]metrics.Customer, error] {
 	filter := bson.D{{Key: "merged_into", Value: nil}, {Key: "deleted", Value: bson.D{{Key: "$ne", Value: true}}}}
-	o := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetBatchSize(int32(size))
+	o := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetBatchSize(int32(size)) //nolint:gosec // batch sizes are the engine's, in the thousands
 	if light {
 		o.SetProjection(bson.D{{Key: "profile", Value: 0}, {Key: "channels", Value: 0}, {Key: "open_cases", Value: 0}})
 	}
@@ -140,7 +141,7 @@ func (s *Store) Customers(ctx context.Context, light bool, size int) iter.Seq2[[
 
 // RunScores streams a run's scores by customer id, in batches of size.
 func (s *Store) RunScores(ctx context.Context, run string, size int) iter.Seq2[[]records.Score, error] {
-	o := options.Find().SetSort(bson.D{{Key: "c", Value: 1}}).SetBatchSize(int32(size))
+	o := options.Find().SetSort(bson.D{{Key: "c", Value: 1}}).SetBatchSize(int32(size)) //nolint:gosec // batch sizes are the engine's, in the thousands
 	return batches[records.Score](ctx, s.scores, bson.D{{Key: "run", Value: run}}, o, size, "read scores")
 }
 
@@ -152,7 +153,8 @@ func batches[T any](ctx context.Context, coll *mongo.Collection, filter bson.D, 
 			yield(nil, mongox.Wrap(op, err))
 			return
 		}
-		defer cur.Close(context.WithoutCancel(ctx))
+		// A cursor that fails to close times out on the server.
+		defer func() { _ = cur.Close(context.WithoutCancel(ctx)) }()
 		batch := make([]T, 0, size)
 		for cur.Next(ctx) {
 			var d T
