@@ -1887,6 +1887,109 @@ func (x *WatchInteractionEventsResponse) GetEvent() *v1.Event {
 	return nil
 }
 
+// Request of ExportCustomer.
+type ExportCustomerRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Up to 100 names "customers/{id}": a customer and the customers merged
+	// into it.
+	Customers     []string `protobuf:"bytes,1,rep,name=customers,proto3" json:"customers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportCustomerRequest) Reset() {
+	*x = ExportCustomerRequest{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportCustomerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportCustomerRequest) ProtoMessage() {}
+
+func (x *ExportCustomerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportCustomerRequest.ProtoReflect.Descriptor instead.
+func (*ExportCustomerRequest) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ExportCustomerRequest) GetCustomers() []string {
+	if x != nil {
+		return x.Customers
+	}
+	return nil
+}
+
+// Response of ExportCustomer: interaction-log's document of an access
+// export.
+type ExportCustomerResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The customers' interactions, by customer then occurrence time.
+	Interactions []*Interaction `protobuf:"bytes,1,rep,name=interactions,proto3" json:"interactions,omitempty"`
+	// The customers' cases, by due time.
+	Cases         []*Case `protobuf:"bytes,2,rep,name=cases,proto3" json:"cases,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportCustomerResponse) Reset() {
+	*x = ExportCustomerResponse{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportCustomerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportCustomerResponse) ProtoMessage() {}
+
+func (x *ExportCustomerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportCustomerResponse.ProtoReflect.Descriptor instead.
+func (*ExportCustomerResponse) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ExportCustomerResponse) GetInteractions() []*Interaction {
+	if x != nil {
+		return x.Interactions
+	}
+	return nil
+}
+
+func (x *ExportCustomerResponse) GetCases() []*Case {
+	if x != nil {
+		return x.Cases
+	}
+	return nil
+}
+
 var File_crm_interaction_v1_interaction_service_proto protoreflect.FileDescriptor
 
 const file_crm_interaction_v1_interaction_service_proto_rawDesc = "" +
@@ -2010,7 +2113,12 @@ const file_crm_interaction_v1_interaction_service_proto_rawDesc = "" +
 	"\x1dWatchInteractionEventsRequest\x12.\n" +
 	"\x0eafter_sequence\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\rafterSequence\"J\n" +
 	"\x1eWatchInteractionEventsResponse\x12(\n" +
-	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event2\xb3\x13\n" +
+	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event\"i\n" +
+	"\x15ExportCustomerRequest\x12P\n" +
+	"\tcustomers\x18\x01 \x03(\tB2\xe0A\x02\xbaH,\x92\x01)\b\x01\x10d\"#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\tcustomers\"\x8d\x01\n" +
+	"\x16ExportCustomerResponse\x12C\n" +
+	"\finteractions\x18\x01 \x03(\v2\x1f.crm.interaction.v1.InteractionR\finteractions\x12.\n" +
+	"\x05cases\x18\x02 \x03(\v2\x18.crm.interaction.v1.CaseR\x05cases2\xe0\x14\n" +
 	"\x12InteractionService\x12\xa4\x01\n" +
 	"\x0eLogInteraction\x12).crm.interaction.v1.LogInteractionRequest\x1a*.crm.interaction.v1.LogInteractionResponse\";\xaa\xd4\x18\x12interactions.write\x82\xd3\xe4\x93\x02\x1f:\vinteraction\"\x10/v1/interactions\x12\xb5\x01\n" +
 	"\x14BatchLogInteractions\x12/.crm.interaction.v1.BatchLogInteractionsRequest\x1a0.crm.interaction.v1.BatchLogInteractionsResponse\":\xaa\xd4\x18\x12interactions.write\x82\xd3\xe4\x93\x02\x1e:\x01*\"\x19/v1/interactions:batchLog\x12\x8d\x01\n" +
@@ -2026,7 +2134,8 @@ const file_crm_interaction_v1_interaction_service_proto_rawDesc = "" +
 	"\x11GetCaseStatistics\x12,.crm.interaction.v1.GetCaseStatisticsRequest\x1a-.crm.interaction.v1.GetCaseStatisticsResponse\"1\xaa\xd4\x18\x11interactions.read\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/cases:statistics\x12\xb8\x01\n" +
 	"\x13GetCustomerActivity\x12..crm.interaction.v1.GetCustomerActivityRequest\x1a/.crm.interaction.v1.GetCustomerActivityResponse\"@\xaa\xd4\x18\x11interactions.read\x82\xd3\xe4\x93\x02%\x12#/v1/{customer=customers/*}/activity\x12\x89\x01\n" +
 	"\x11SummarizeActivity\x12,.crm.interaction.v1.SummarizeActivityRequest\x1a-.crm.interaction.v1.SummarizeActivityResponse\"\x15\xaa\xd4\x18\x11interactions.read0\x01\x12\x9a\x01\n" +
-	"\x16WatchInteractionEvents\x121.crm.interaction.v1.WatchInteractionEventsRequest\x1a2.crm.interaction.v1.WatchInteractionEventsResponse\"\x17\xaa\xd4\x18\x13interactions.events0\x01B\xdb\x01\n" +
+	"\x16WatchInteractionEvents\x121.crm.interaction.v1.WatchInteractionEventsRequest\x1a2.crm.interaction.v1.WatchInteractionEventsResponse\"\x17\xaa\xd4\x18\x13interactions.events0\x01\x12\xaa\x01\n" +
+	"\x0eExportCustomer\x12).crm.interaction.v1.ExportCustomerRequest\x1a*.crm.interaction.v1.ExportCustomerResponse\"A\xaa\xd4\x18\x13interactions.export\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/interactions:exportCustomerB\xdb\x01\n" +
 	"\x16com.crm.interaction.v1B\x17InteractionServiceProtoP\x01Z>github.com/opencrm/crm/gen/go/crm/interaction/v1;interactionv1\xa2\x02\x03CIX\xaa\x02\x12Crm.Interaction.V1\xca\x02\x12Crm\\Interaction\\V1\xe2\x02\x1eCrm\\Interaction\\V1\\GPBMetadata\xea\x02\x14Crm::Interaction::V1b\x06proto3"
 
 var (
@@ -2041,7 +2150,7 @@ func file_crm_interaction_v1_interaction_service_proto_rawDescGZIP() []byte {
 	return file_crm_interaction_v1_interaction_service_proto_rawDescData
 }
 
-var file_crm_interaction_v1_interaction_service_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_crm_interaction_v1_interaction_service_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_crm_interaction_v1_interaction_service_proto_goTypes = []any{
 	(*LogInteractionRequest)(nil),          // 0: crm.interaction.v1.LogInteractionRequest
 	(*LogInteractionResponse)(nil),         // 1: crm.interaction.v1.LogInteractionResponse
@@ -2075,82 +2184,88 @@ var file_crm_interaction_v1_interaction_service_proto_goTypes = []any{
 	(*SummarizeActivityResponse)(nil),      // 29: crm.interaction.v1.SummarizeActivityResponse
 	(*WatchInteractionEventsRequest)(nil),  // 30: crm.interaction.v1.WatchInteractionEventsRequest
 	(*WatchInteractionEventsResponse)(nil), // 31: crm.interaction.v1.WatchInteractionEventsResponse
-	(*Interaction)(nil),                    // 32: crm.interaction.v1.Interaction
-	(Channel)(0),                           // 33: crm.interaction.v1.Channel
-	(InteractionKind)(0),                   // 34: crm.interaction.v1.InteractionKind
-	(*timestamppb.Timestamp)(nil),          // 35: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),          // 36: google.protobuf.FieldMask
-	(*Case)(nil),                           // 37: crm.interaction.v1.Case
-	(CaseStatus)(0),                        // 38: crm.interaction.v1.CaseStatus
-	(*CustomerActivity)(nil),               // 39: crm.interaction.v1.CustomerActivity
-	(*v1.Event)(nil),                       // 40: crm.feed.v1.Event
+	(*ExportCustomerRequest)(nil),          // 32: crm.interaction.v1.ExportCustomerRequest
+	(*ExportCustomerResponse)(nil),         // 33: crm.interaction.v1.ExportCustomerResponse
+	(*Interaction)(nil),                    // 34: crm.interaction.v1.Interaction
+	(Channel)(0),                           // 35: crm.interaction.v1.Channel
+	(InteractionKind)(0),                   // 36: crm.interaction.v1.InteractionKind
+	(*timestamppb.Timestamp)(nil),          // 37: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),          // 38: google.protobuf.FieldMask
+	(*Case)(nil),                           // 39: crm.interaction.v1.Case
+	(CaseStatus)(0),                        // 40: crm.interaction.v1.CaseStatus
+	(*CustomerActivity)(nil),               // 41: crm.interaction.v1.CustomerActivity
+	(*v1.Event)(nil),                       // 42: crm.feed.v1.Event
 }
 var file_crm_interaction_v1_interaction_service_proto_depIdxs = []int32{
-	32, // 0: crm.interaction.v1.LogInteractionRequest.interaction:type_name -> crm.interaction.v1.Interaction
-	32, // 1: crm.interaction.v1.LogInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
+	34, // 0: crm.interaction.v1.LogInteractionRequest.interaction:type_name -> crm.interaction.v1.Interaction
+	34, // 1: crm.interaction.v1.LogInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
 	0,  // 2: crm.interaction.v1.BatchLogInteractionsRequest.requests:type_name -> crm.interaction.v1.LogInteractionRequest
-	32, // 3: crm.interaction.v1.ItemResult.interaction:type_name -> crm.interaction.v1.Interaction
+	34, // 3: crm.interaction.v1.ItemResult.interaction:type_name -> crm.interaction.v1.Interaction
 	4,  // 4: crm.interaction.v1.ItemResult.error:type_name -> crm.interaction.v1.ItemError
 	3,  // 5: crm.interaction.v1.BatchLogInteractionsResponse.results:type_name -> crm.interaction.v1.ItemResult
 	0,  // 6: crm.interaction.v1.IngestInteractionsRequest.requests:type_name -> crm.interaction.v1.LogInteractionRequest
 	3,  // 7: crm.interaction.v1.IngestInteractionsResponse.failures:type_name -> crm.interaction.v1.ItemResult
-	32, // 8: crm.interaction.v1.GetInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
-	33, // 9: crm.interaction.v1.ListInteractionsRequest.channel:type_name -> crm.interaction.v1.Channel
-	34, // 10: crm.interaction.v1.ListInteractionsRequest.kind:type_name -> crm.interaction.v1.InteractionKind
-	35, // 11: crm.interaction.v1.ListInteractionsRequest.occur_time_from:type_name -> google.protobuf.Timestamp
-	35, // 12: crm.interaction.v1.ListInteractionsRequest.occur_time_to:type_name -> google.protobuf.Timestamp
-	32, // 13: crm.interaction.v1.ListInteractionsResponse.interactions:type_name -> crm.interaction.v1.Interaction
-	32, // 14: crm.interaction.v1.UpdateInteractionRequest.interaction:type_name -> crm.interaction.v1.Interaction
-	36, // 15: crm.interaction.v1.UpdateInteractionRequest.update_mask:type_name -> google.protobuf.FieldMask
-	32, // 16: crm.interaction.v1.UpdateInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
-	37, // 17: crm.interaction.v1.GetCaseResponse.case:type_name -> crm.interaction.v1.Case
-	38, // 18: crm.interaction.v1.ListCasesRequest.status:type_name -> crm.interaction.v1.CaseStatus
-	37, // 19: crm.interaction.v1.ListCasesResponse.cases:type_name -> crm.interaction.v1.Case
-	38, // 20: crm.interaction.v1.TransitionCaseRequest.to:type_name -> crm.interaction.v1.CaseStatus
-	37, // 21: crm.interaction.v1.TransitionCaseResponse.case:type_name -> crm.interaction.v1.Case
-	35, // 22: crm.interaction.v1.AddFollowUpRequest.due_time:type_name -> google.protobuf.Timestamp
-	37, // 23: crm.interaction.v1.AddFollowUpResponse.case:type_name -> crm.interaction.v1.Case
-	37, // 24: crm.interaction.v1.CompleteFollowUpResponse.case:type_name -> crm.interaction.v1.Case
-	35, // 25: crm.interaction.v1.GetCaseStatisticsRequest.open_time_from:type_name -> google.protobuf.Timestamp
-	35, // 26: crm.interaction.v1.GetCaseStatisticsRequest.open_time_to:type_name -> google.protobuf.Timestamp
-	39, // 27: crm.interaction.v1.GetCustomerActivityResponse.activity:type_name -> crm.interaction.v1.CustomerActivity
-	39, // 28: crm.interaction.v1.SummarizeActivityResponse.activity:type_name -> crm.interaction.v1.CustomerActivity
-	40, // 29: crm.interaction.v1.WatchInteractionEventsResponse.event:type_name -> crm.feed.v1.Event
-	0,  // 30: crm.interaction.v1.InteractionService.LogInteraction:input_type -> crm.interaction.v1.LogInteractionRequest
-	2,  // 31: crm.interaction.v1.InteractionService.BatchLogInteractions:input_type -> crm.interaction.v1.BatchLogInteractionsRequest
-	6,  // 32: crm.interaction.v1.InteractionService.IngestInteractions:input_type -> crm.interaction.v1.IngestInteractionsRequest
-	8,  // 33: crm.interaction.v1.InteractionService.GetInteraction:input_type -> crm.interaction.v1.GetInteractionRequest
-	10, // 34: crm.interaction.v1.InteractionService.ListInteractions:input_type -> crm.interaction.v1.ListInteractionsRequest
-	12, // 35: crm.interaction.v1.InteractionService.UpdateInteraction:input_type -> crm.interaction.v1.UpdateInteractionRequest
-	14, // 36: crm.interaction.v1.InteractionService.GetCase:input_type -> crm.interaction.v1.GetCaseRequest
-	16, // 37: crm.interaction.v1.InteractionService.ListCases:input_type -> crm.interaction.v1.ListCasesRequest
-	18, // 38: crm.interaction.v1.InteractionService.TransitionCase:input_type -> crm.interaction.v1.TransitionCaseRequest
-	20, // 39: crm.interaction.v1.InteractionService.AddFollowUp:input_type -> crm.interaction.v1.AddFollowUpRequest
-	22, // 40: crm.interaction.v1.InteractionService.CompleteFollowUp:input_type -> crm.interaction.v1.CompleteFollowUpRequest
-	24, // 41: crm.interaction.v1.InteractionService.GetCaseStatistics:input_type -> crm.interaction.v1.GetCaseStatisticsRequest
-	26, // 42: crm.interaction.v1.InteractionService.GetCustomerActivity:input_type -> crm.interaction.v1.GetCustomerActivityRequest
-	28, // 43: crm.interaction.v1.InteractionService.SummarizeActivity:input_type -> crm.interaction.v1.SummarizeActivityRequest
-	30, // 44: crm.interaction.v1.InteractionService.WatchInteractionEvents:input_type -> crm.interaction.v1.WatchInteractionEventsRequest
-	1,  // 45: crm.interaction.v1.InteractionService.LogInteraction:output_type -> crm.interaction.v1.LogInteractionResponse
-	5,  // 46: crm.interaction.v1.InteractionService.BatchLogInteractions:output_type -> crm.interaction.v1.BatchLogInteractionsResponse
-	7,  // 47: crm.interaction.v1.InteractionService.IngestInteractions:output_type -> crm.interaction.v1.IngestInteractionsResponse
-	9,  // 48: crm.interaction.v1.InteractionService.GetInteraction:output_type -> crm.interaction.v1.GetInteractionResponse
-	11, // 49: crm.interaction.v1.InteractionService.ListInteractions:output_type -> crm.interaction.v1.ListInteractionsResponse
-	13, // 50: crm.interaction.v1.InteractionService.UpdateInteraction:output_type -> crm.interaction.v1.UpdateInteractionResponse
-	15, // 51: crm.interaction.v1.InteractionService.GetCase:output_type -> crm.interaction.v1.GetCaseResponse
-	17, // 52: crm.interaction.v1.InteractionService.ListCases:output_type -> crm.interaction.v1.ListCasesResponse
-	19, // 53: crm.interaction.v1.InteractionService.TransitionCase:output_type -> crm.interaction.v1.TransitionCaseResponse
-	21, // 54: crm.interaction.v1.InteractionService.AddFollowUp:output_type -> crm.interaction.v1.AddFollowUpResponse
-	23, // 55: crm.interaction.v1.InteractionService.CompleteFollowUp:output_type -> crm.interaction.v1.CompleteFollowUpResponse
-	25, // 56: crm.interaction.v1.InteractionService.GetCaseStatistics:output_type -> crm.interaction.v1.GetCaseStatisticsResponse
-	27, // 57: crm.interaction.v1.InteractionService.GetCustomerActivity:output_type -> crm.interaction.v1.GetCustomerActivityResponse
-	29, // 58: crm.interaction.v1.InteractionService.SummarizeActivity:output_type -> crm.interaction.v1.SummarizeActivityResponse
-	31, // 59: crm.interaction.v1.InteractionService.WatchInteractionEvents:output_type -> crm.interaction.v1.WatchInteractionEventsResponse
-	45, // [45:60] is the sub-list for method output_type
-	30, // [30:45] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	34, // 8: crm.interaction.v1.GetInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
+	35, // 9: crm.interaction.v1.ListInteractionsRequest.channel:type_name -> crm.interaction.v1.Channel
+	36, // 10: crm.interaction.v1.ListInteractionsRequest.kind:type_name -> crm.interaction.v1.InteractionKind
+	37, // 11: crm.interaction.v1.ListInteractionsRequest.occur_time_from:type_name -> google.protobuf.Timestamp
+	37, // 12: crm.interaction.v1.ListInteractionsRequest.occur_time_to:type_name -> google.protobuf.Timestamp
+	34, // 13: crm.interaction.v1.ListInteractionsResponse.interactions:type_name -> crm.interaction.v1.Interaction
+	34, // 14: crm.interaction.v1.UpdateInteractionRequest.interaction:type_name -> crm.interaction.v1.Interaction
+	38, // 15: crm.interaction.v1.UpdateInteractionRequest.update_mask:type_name -> google.protobuf.FieldMask
+	34, // 16: crm.interaction.v1.UpdateInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
+	39, // 17: crm.interaction.v1.GetCaseResponse.case:type_name -> crm.interaction.v1.Case
+	40, // 18: crm.interaction.v1.ListCasesRequest.status:type_name -> crm.interaction.v1.CaseStatus
+	39, // 19: crm.interaction.v1.ListCasesResponse.cases:type_name -> crm.interaction.v1.Case
+	40, // 20: crm.interaction.v1.TransitionCaseRequest.to:type_name -> crm.interaction.v1.CaseStatus
+	39, // 21: crm.interaction.v1.TransitionCaseResponse.case:type_name -> crm.interaction.v1.Case
+	37, // 22: crm.interaction.v1.AddFollowUpRequest.due_time:type_name -> google.protobuf.Timestamp
+	39, // 23: crm.interaction.v1.AddFollowUpResponse.case:type_name -> crm.interaction.v1.Case
+	39, // 24: crm.interaction.v1.CompleteFollowUpResponse.case:type_name -> crm.interaction.v1.Case
+	37, // 25: crm.interaction.v1.GetCaseStatisticsRequest.open_time_from:type_name -> google.protobuf.Timestamp
+	37, // 26: crm.interaction.v1.GetCaseStatisticsRequest.open_time_to:type_name -> google.protobuf.Timestamp
+	41, // 27: crm.interaction.v1.GetCustomerActivityResponse.activity:type_name -> crm.interaction.v1.CustomerActivity
+	41, // 28: crm.interaction.v1.SummarizeActivityResponse.activity:type_name -> crm.interaction.v1.CustomerActivity
+	42, // 29: crm.interaction.v1.WatchInteractionEventsResponse.event:type_name -> crm.feed.v1.Event
+	34, // 30: crm.interaction.v1.ExportCustomerResponse.interactions:type_name -> crm.interaction.v1.Interaction
+	39, // 31: crm.interaction.v1.ExportCustomerResponse.cases:type_name -> crm.interaction.v1.Case
+	0,  // 32: crm.interaction.v1.InteractionService.LogInteraction:input_type -> crm.interaction.v1.LogInteractionRequest
+	2,  // 33: crm.interaction.v1.InteractionService.BatchLogInteractions:input_type -> crm.interaction.v1.BatchLogInteractionsRequest
+	6,  // 34: crm.interaction.v1.InteractionService.IngestInteractions:input_type -> crm.interaction.v1.IngestInteractionsRequest
+	8,  // 35: crm.interaction.v1.InteractionService.GetInteraction:input_type -> crm.interaction.v1.GetInteractionRequest
+	10, // 36: crm.interaction.v1.InteractionService.ListInteractions:input_type -> crm.interaction.v1.ListInteractionsRequest
+	12, // 37: crm.interaction.v1.InteractionService.UpdateInteraction:input_type -> crm.interaction.v1.UpdateInteractionRequest
+	14, // 38: crm.interaction.v1.InteractionService.GetCase:input_type -> crm.interaction.v1.GetCaseRequest
+	16, // 39: crm.interaction.v1.InteractionService.ListCases:input_type -> crm.interaction.v1.ListCasesRequest
+	18, // 40: crm.interaction.v1.InteractionService.TransitionCase:input_type -> crm.interaction.v1.TransitionCaseRequest
+	20, // 41: crm.interaction.v1.InteractionService.AddFollowUp:input_type -> crm.interaction.v1.AddFollowUpRequest
+	22, // 42: crm.interaction.v1.InteractionService.CompleteFollowUp:input_type -> crm.interaction.v1.CompleteFollowUpRequest
+	24, // 43: crm.interaction.v1.InteractionService.GetCaseStatistics:input_type -> crm.interaction.v1.GetCaseStatisticsRequest
+	26, // 44: crm.interaction.v1.InteractionService.GetCustomerActivity:input_type -> crm.interaction.v1.GetCustomerActivityRequest
+	28, // 45: crm.interaction.v1.InteractionService.SummarizeActivity:input_type -> crm.interaction.v1.SummarizeActivityRequest
+	30, // 46: crm.interaction.v1.InteractionService.WatchInteractionEvents:input_type -> crm.interaction.v1.WatchInteractionEventsRequest
+	32, // 47: crm.interaction.v1.InteractionService.ExportCustomer:input_type -> crm.interaction.v1.ExportCustomerRequest
+	1,  // 48: crm.interaction.v1.InteractionService.LogInteraction:output_type -> crm.interaction.v1.LogInteractionResponse
+	5,  // 49: crm.interaction.v1.InteractionService.BatchLogInteractions:output_type -> crm.interaction.v1.BatchLogInteractionsResponse
+	7,  // 50: crm.interaction.v1.InteractionService.IngestInteractions:output_type -> crm.interaction.v1.IngestInteractionsResponse
+	9,  // 51: crm.interaction.v1.InteractionService.GetInteraction:output_type -> crm.interaction.v1.GetInteractionResponse
+	11, // 52: crm.interaction.v1.InteractionService.ListInteractions:output_type -> crm.interaction.v1.ListInteractionsResponse
+	13, // 53: crm.interaction.v1.InteractionService.UpdateInteraction:output_type -> crm.interaction.v1.UpdateInteractionResponse
+	15, // 54: crm.interaction.v1.InteractionService.GetCase:output_type -> crm.interaction.v1.GetCaseResponse
+	17, // 55: crm.interaction.v1.InteractionService.ListCases:output_type -> crm.interaction.v1.ListCasesResponse
+	19, // 56: crm.interaction.v1.InteractionService.TransitionCase:output_type -> crm.interaction.v1.TransitionCaseResponse
+	21, // 57: crm.interaction.v1.InteractionService.AddFollowUp:output_type -> crm.interaction.v1.AddFollowUpResponse
+	23, // 58: crm.interaction.v1.InteractionService.CompleteFollowUp:output_type -> crm.interaction.v1.CompleteFollowUpResponse
+	25, // 59: crm.interaction.v1.InteractionService.GetCaseStatistics:output_type -> crm.interaction.v1.GetCaseStatisticsResponse
+	27, // 60: crm.interaction.v1.InteractionService.GetCustomerActivity:output_type -> crm.interaction.v1.GetCustomerActivityResponse
+	29, // 61: crm.interaction.v1.InteractionService.SummarizeActivity:output_type -> crm.interaction.v1.SummarizeActivityResponse
+	31, // 62: crm.interaction.v1.InteractionService.WatchInteractionEvents:output_type -> crm.interaction.v1.WatchInteractionEventsResponse
+	33, // 63: crm.interaction.v1.InteractionService.ExportCustomer:output_type -> crm.interaction.v1.ExportCustomerResponse
+	48, // [48:64] is the sub-list for method output_type
+	32, // [32:48] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_crm_interaction_v1_interaction_service_proto_init() }
@@ -2167,7 +2282,7 @@ func file_crm_interaction_v1_interaction_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_interaction_v1_interaction_service_proto_rawDesc), len(file_crm_interaction_v1_interaction_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   32,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
