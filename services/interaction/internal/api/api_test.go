@@ -21,8 +21,8 @@ import (
 func TestAuthSweep(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	if n := servertest.AuthSweep(t, e.srv); n != 16 {
-		t.Fatalf("checked %d methods, want 15", n)
+	if n := servertest.AuthSweep(t, e.srv); n != 17 {
+		t.Fatalf("checked %d methods, want 17", n)
 	}
 }
 

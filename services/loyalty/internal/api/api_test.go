@@ -16,7 +16,7 @@ import (
 func TestAuthSweep(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	if n := servertest.AuthSweep(t, e.srv); n != 22 {
+	if n := servertest.AuthSweep(t, e.srv); n != 23 {
 		t.Fatalf("swept %d methods", n)
 	}
 }

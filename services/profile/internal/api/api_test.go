@@ -19,7 +19,7 @@ import (
 func TestAuthSweep(t *testing.T) {
 	t.Parallel()
 	e := start(t, service.Options{})
-	if n := servertest.AuthSweep(t, e.srv); n != 15 {
+	if n := servertest.AuthSweep(t, e.srv); n != 18 {
 		t.Fatalf("checked %d methods, want all 14 of CustomerService and StatusService's one", n)
 	}
 }
