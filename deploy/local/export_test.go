@@ -1,10 +1,13 @@
 package main_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -21,6 +24,7 @@ import (
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
 	segmentationv1 "github.com/opencrm/crm/gen/go/crm/segmentation/v1"
+	"github.com/opencrm/crm/pkg/crmctl"
 )
 
 // bundle is the documented shape of an export's bundle (docs/privacy.md).
@@ -247,6 +251,24 @@ func TestAccessExport(t *testing.T) {
 		if strings.Contains(raw, s) {
 			t.Errorf("the bundle holds %q, of another customer", s)
 		}
+	}
+
+	// crmctl writes the same bundle to a file.
+	env := map[string]string{"CRM_TOKEN": token, "CRM_PROFILE_ADDR": p.Addr("customer-profile"), "CRM_INTERACTION_ADDR": p.Addr("interaction-log"),
+		"CRM_SEGMENTATION_ADDR": p.Addr("segmentation"), "CRM_LOYALTY_ADDR": p.Addr("loyalty")}
+	file := filepath.Join(t.TempDir(), "ann.json")
+	var out, errOut bytes.Buffer
+	if code := crmctl.Run(ctx, []string{"customers", "export", ann, "-o", file, "--reason", "DSAR-2"}, func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+		crmctl.Stdio{In: strings.NewReader(""), Out: &out, Err: &errOut}); code != 0 {
+		t.Fatalf("crmctl customers export: exit %d: %s", code, errOut.String())
+	}
+	written, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var again bundle
+	if err := json.Unmarshal(written, &again); err != nil || again.Customer != ann || len(again.Documents.Interaction.Interactions) != len(mine) || !strings.Contains(out.String(), file) {
+		t.Errorf("crmctl's bundle: %v, customer %q, %d interactions; output %q", err, again.Customer, len(again.Documents.Interaction.Interactions), out.String())
 	}
 }
 
