@@ -126,8 +126,9 @@ func attribute(v *customerv1.AttributeValue) string {
 }
 
 func (c *cli) customersCmd() *cobra.Command {
-	return group("customers", "Create, find, show, update, merge, erase and audit customers",
-		c.customerCreate(), c.customerShow(), c.customerList(), c.customerSearch(), c.customerUpdate(), c.customerMerge(), c.customerErase(), c.customerAudit())
+	return group("customers", "Create, find, show, update, merge, erase, audit and export customers",
+		c.customerCreate(), c.customerShow(), c.customerList(), c.customerSearch(), c.customerUpdate(), c.customerMerge(), c.customerErase(),
+		c.customerAudit(), c.customerExport())
 }
 
 func (c *cli) customerCreate() *cobra.Command {

@@ -5,6 +5,7 @@
 package resname
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/opencrm/crm/pkg/apperr"
@@ -80,4 +81,18 @@ func (p Pattern) Parse(field, name string) (string, error) {
 		return "", err
 	}
 	return ids[len(ids)-1], nil
+}
+
+// ParseList returns the last id of each name of a repeated field, in
+// order; a malformed one is INVALID_ARGUMENT naming field[n].
+func (p Pattern) ParseList(field string, names []string) ([]string, error) {
+	ids := make([]string, len(names))
+	for n, name := range names {
+		id, err := p.Parse(fmt.Sprintf("%s[%d]", field, n), name)
+		if err != nil {
+			return nil, err
+		}
+		ids[n] = id
+	}
+	return ids, nil
 }

@@ -15,6 +15,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -176,7 +177,22 @@ func Start(ctx context.Context, o Options) (p *Platform, err error) {
 		p.started[name] = started{cfg: cfg, setup: s, first: r, logging: o.LogOutput}
 		return p.ready(ctx, r)
 	}
-	if err := start(profile.Name, o.ProfileAddr, profile.DefaultDatabase, profile.Setup, nil); err != nil {
+	// customer-profile starts first (the others follow its feed) but calls
+	// the others for access exports, lazily: it needs their addresses, so
+	// a free port is picked for each one asked to pick its own.
+	for _, a := range []*string{&o.InteractionAddr, &o.SegmentationAddr, &o.LoyaltyAddr} {
+		if *a, err = reservePort(*a); err != nil {
+			return p, err
+		}
+	}
+	pt, err := token(profile.Name, "interactions.export", "segmentation.export", "loyalty.export")
+	if err != nil {
+		return p, err
+	}
+	if err := start(profile.Name, o.ProfileAddr, profile.DefaultDatabase, profile.Setup, map[string]string{
+		"CRM_INTERACTION_ADDR": o.InteractionAddr, "CRM_INTERACTION_TOKEN": pt,
+		"CRM_SEGMENTATION_ADDR": o.SegmentationAddr, "CRM_SEGMENTATION_TOKEN": pt,
+		"CRM_LOYALTY_ADDR": o.LoyaltyAddr, "CRM_LOYALTY_TOKEN": pt}); err != nil {
 		return p, err
 	}
 	it, err := token(interaction.Name, "customers.read", "customers.events")
@@ -306,6 +322,22 @@ func (p *Platform) Stop() error {
 		p.collector = nil
 	}
 	return errors.Join(errs...)
+}
+
+// reservePort returns addr, or for a port 0 a free port of its host: the
+// port is free when checked, and the service listens on it moments later.
+func reservePort(addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || port != "0" {
+		// Not a port to pick: the service's listener takes addr as it is.
+		return addr, nil
+	}
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return "", fmt.Errorf("pick a free port on %s: %w", host, err)
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
 }
 
 // secret reads a local secret, creating it on the first run.

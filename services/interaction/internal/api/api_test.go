@@ -21,8 +21,8 @@ import (
 func TestAuthSweep(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	if n := servertest.AuthSweep(t, e.srv); n != 19 {
-		t.Fatalf("checked %d methods, want 19 (with StatusService's and AuditService's)", n)
+	if n := servertest.AuthSweep(t, e.srv); n != 20 {
+		t.Fatalf("checked %d methods, want 20 (with StatusService's and AuditService's)", n)
 	}
 }
 

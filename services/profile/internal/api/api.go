@@ -22,6 +22,7 @@ import (
 	"github.com/opencrm/crm/services/profile/internal/archive"
 	"github.com/opencrm/crm/services/profile/internal/customer"
 	"github.com/opencrm/crm/services/profile/internal/customerpb"
+	"github.com/opencrm/crm/services/profile/internal/exports"
 )
 
 // Page sizes.
@@ -39,6 +40,7 @@ type Handler struct {
 	keys    *idempotency.Store
 	pages   *pagetoken.Codec
 	feed    *feed.Producer
+	exports *exports.Exports
 }
 
 var _ customerv1.CustomerServiceServer = (*Handler)(nil)

@@ -27,4 +27,10 @@ var (
 	// RetentionExpired: a deleted customer's retention ended; it can no
 	// longer be undeleted.
 	RetentionExpired = apperr.Reason{Kind: apperr.KindFailedPrecondition, Reason: "RETENTION_EXPIRED"}
+	// ExportNotConfigured: the addresses of the services an export asks
+	// are not configured.
+	ExportNotConfigured = apperr.Reason{Kind: apperr.KindFailedPrecondition, Reason: "EXPORT_NOT_CONFIGURED"}
+	// ExportNotDone: the export is still running or failed; only a
+	// succeeded export can be downloaded.
+	ExportNotDone = apperr.Reason{Kind: apperr.KindFailedPrecondition, Reason: "EXPORT_NOT_DONE"}
 )

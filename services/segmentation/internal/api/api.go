@@ -16,10 +16,8 @@ import (
 	"github.com/opencrm/crm/pkg/etag"
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/fieldmask"
-	"github.com/opencrm/crm/pkg/money"
 	"github.com/opencrm/crm/pkg/pagetoken"
 	"github.com/opencrm/crm/pkg/resname"
-	"github.com/opencrm/crm/services/segmentation/internal/celfacts"
 	"github.com/opencrm/crm/services/segmentation/internal/grading"
 	"github.com/opencrm/crm/services/segmentation/internal/names"
 	"github.com/opencrm/crm/services/segmentation/internal/records"
@@ -153,23 +151,7 @@ func (h *Handler) GetCustomerSegments(ctx context.Context, req *segmentationv1.G
 	if err != nil {
 		return nil, err
 	}
-	c := v.Customer
-	_, window, _ := c.Window(v.Time, 0, v.WindowDays)
-	resp := &segmentationv1.GetCustomerSegmentsResponse{
-		Customer: req.GetCustomer(), Facts: celfacts.Proto(v.Facts),
-		Amount: money.ToProto(v.Currency, c.Amount), WindowAmount: money.ToProto(v.Currency, window),
-		Clv: segmentationpb.Major(v.Currency, v.Exponent, v.Scores.CLV), ClvNote: v.Scores.CLVNote,
-		ScoreTime: timestamppb.New(v.Time),
-	}
-	if v.Run != "" {
-		resp.Run = names.Runs.Format(v.Run)
-	}
-	for _, m := range v.Matches {
-		resp.Segments = append(resp.Segments, &segmentationv1.SegmentMatch{
-			Segment: names.Segments.Format(m.Segment.ID), DisplayName: m.Segment.DisplayName, Member: m.Member, Values: m.Values, Error: m.Err,
-		})
-	}
-	return resp, nil
+	return customerView(v), nil
 }
 
 // CreateSegment implements the API method.

@@ -160,7 +160,7 @@ func TestBadInputIsPrecise(t *testing.T) {
 
 func TestEveryMethodNeedsItsScope(t *testing.T) {
 	e := start(t)
-	if n := servertest.AuthSweep(t, e.srv); n != 19 {
-		t.Errorf("swept %d methods, want 19 (with StatusService's and AuditService's)", n)
+	if n := servertest.AuthSweep(t, e.srv); n != 20 {
+		t.Errorf("swept %d methods, want 20 (with StatusService's and AuditService's)", n)
 	}
 }

@@ -83,6 +83,63 @@ func (DuplicateReason) EnumDescriptor() ([]byte, []int) {
 	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{0}
 }
 
+// The state of an export or of one service's part of it.
+type ExportState int32
+
+const (
+	// Not used.
+	ExportState_EXPORT_STATE_UNSPECIFIED ExportState = 0
+	// Being collected (a failed attempt is retried).
+	ExportState_EXPORT_STATE_RUNNING ExportState = 1
+	// Collected.
+	ExportState_EXPORT_STATE_SUCCEEDED ExportState = 2
+	// Given up after repeated failures; error says why.
+	ExportState_EXPORT_STATE_FAILED ExportState = 3
+)
+
+// Enum value maps for ExportState.
+var (
+	ExportState_name = map[int32]string{
+		0: "EXPORT_STATE_UNSPECIFIED",
+		1: "EXPORT_STATE_RUNNING",
+		2: "EXPORT_STATE_SUCCEEDED",
+		3: "EXPORT_STATE_FAILED",
+	}
+	ExportState_value = map[string]int32{
+		"EXPORT_STATE_UNSPECIFIED": 0,
+		"EXPORT_STATE_RUNNING":     1,
+		"EXPORT_STATE_SUCCEEDED":   2,
+		"EXPORT_STATE_FAILED":      3,
+	}
+)
+
+func (x ExportState) Enum() *ExportState {
+	p := new(ExportState)
+	*p = x
+	return p
+}
+
+func (x ExportState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ExportState) Descriptor() protoreflect.EnumDescriptor {
+	return file_crm_customer_v1_customer_service_proto_enumTypes[1].Descriptor()
+}
+
+func (ExportState) Type() protoreflect.EnumType {
+	return &file_crm_customer_v1_customer_service_proto_enumTypes[1]
+}
+
+func (x ExportState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ExportState.Descriptor instead.
+func (ExportState) EnumDescriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{1}
+}
+
 // Request of CreateCustomer.
 type CreateCustomerRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1787,11 +1844,612 @@ func (x *UndeleteCustomerResponse) GetCustomer() *Customer {
 	return nil
 }
 
+// Request of ExportCustomerData.
+type ExportCustomerDataRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "customers/{id}": the customer whose data to export. A merged customer
+	// is exported through its survivor.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Why, for example the access request's reference. Kept with the
+	// export, never any personal data. Required.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportCustomerDataRequest) Reset() {
+	*x = ExportCustomerDataRequest{}
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportCustomerDataRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportCustomerDataRequest) ProtoMessage() {}
+
+func (x *ExportCustomerDataRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportCustomerDataRequest.ProtoReflect.Descriptor instead.
+func (*ExportCustomerDataRequest) Descriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ExportCustomerDataRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ExportCustomerDataRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// Response of ExportCustomerData.
+type ExportCustomerDataResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The export just started.
+	Export        *Export `protobuf:"bytes,1,opt,name=export,proto3" json:"export,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportCustomerDataResponse) Reset() {
+	*x = ExportCustomerDataResponse{}
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportCustomerDataResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportCustomerDataResponse) ProtoMessage() {}
+
+func (x *ExportCustomerDataResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportCustomerDataResponse.ProtoReflect.Descriptor instead.
+func (*ExportCustomerDataResponse) Descriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *ExportCustomerDataResponse) GetExport() *Export {
+	if x != nil {
+		return x.Export
+	}
+	return nil
+}
+
+// Request of GetExport.
+type GetExportRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "exports/{id}".
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetExportRequest) Reset() {
+	*x = GetExportRequest{}
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetExportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetExportRequest) ProtoMessage() {}
+
+func (x *GetExportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetExportRequest.ProtoReflect.Descriptor instead.
+func (*GetExportRequest) Descriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *GetExportRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Response of GetExport.
+type GetExportResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The export.
+	Export        *Export `protobuf:"bytes,1,opt,name=export,proto3" json:"export,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetExportResponse) Reset() {
+	*x = GetExportResponse{}
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetExportResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetExportResponse) ProtoMessage() {}
+
+func (x *GetExportResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetExportResponse.ProtoReflect.Descriptor instead.
+func (*GetExportResponse) Descriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *GetExportResponse) GetExport() *Export {
+	if x != nil {
+		return x.Export
+	}
+	return nil
+}
+
+// Request of DownloadExport.
+type DownloadExportRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "exports/{id}" of a succeeded export.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DownloadExportRequest) Reset() {
+	*x = DownloadExportRequest{}
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DownloadExportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DownloadExportRequest) ProtoMessage() {}
+
+func (x *DownloadExportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DownloadExportRequest.ProtoReflect.Descriptor instead.
+func (*DownloadExportRequest) Descriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *DownloadExportRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// One message of the DownloadExport stream.
+type DownloadExportResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The next bytes of the bundle (UTF-8 JSON); the stream's chunks
+	// concatenated are the whole bundle.
+	Data          []byte `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DownloadExportResponse) Reset() {
+	*x = DownloadExportResponse{}
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DownloadExportResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DownloadExportResponse) ProtoMessage() {}
+
+func (x *DownloadExportResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DownloadExportResponse.ProtoReflect.Descriptor instead.
+func (*DownloadExportResponse) Descriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *DownloadExportResponse) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+// An access export: everything held about a customer, collected from every
+// service.
+type Export struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name, "exports/{id}".
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The customer exported, "customers/{id}".
+	Customer string `protobuf:"bytes,2,opt,name=customer,proto3" json:"customer,omitempty"`
+	// Every customer whose data the export holds: the customer and those
+	// merged into it.
+	Customers []string `protobuf:"bytes,3,rep,name=customers,proto3" json:"customers,omitempty"`
+	// The reason given.
+	Reason string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	// RUNNING until every service's document is collected or one failed.
+	State ExportState `protobuf:"varint,5,opt,name=state,proto3,enum=crm.customer.v1.ExportState" json:"state,omitempty"`
+	// One entry per service, in the order of the bundle.
+	Parts []*ExportPart `protobuf:"bytes,6,rep,name=parts,proto3" json:"parts,omitempty"`
+	// When the export was started.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// When it succeeded or failed.
+	EndTime       *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Export) Reset() {
+	*x = Export{}
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Export) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Export) ProtoMessage() {}
+
+func (x *Export) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Export.ProtoReflect.Descriptor instead.
+func (*Export) Descriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *Export) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Export) GetCustomer() string {
+	if x != nil {
+		return x.Customer
+	}
+	return ""
+}
+
+func (x *Export) GetCustomers() []string {
+	if x != nil {
+		return x.Customers
+	}
+	return nil
+}
+
+func (x *Export) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *Export) GetState() ExportState {
+	if x != nil {
+		return x.State
+	}
+	return ExportState_EXPORT_STATE_UNSPECIFIED
+}
+
+func (x *Export) GetParts() []*ExportPart {
+	if x != nil {
+		return x.Parts
+	}
+	return nil
+}
+
+func (x *Export) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Export) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
+// One service's document of an export.
+type ExportPart struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The service, for example "interaction-log".
+	Service string `protobuf:"bytes,1,opt,name=service,proto3" json:"service,omitempty"`
+	// Its state.
+	State ExportState `protobuf:"varint,2,opt,name=state,proto3,enum=crm.customer.v1.ExportState" json:"state,omitempty"`
+	// The last failure, while retried or once failed.
+	Error string `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	// Failed attempts so far.
+	Attempts int32 `protobuf:"varint,4,opt,name=attempts,proto3" json:"attempts,omitempty"`
+	// Size of the collected document in bytes.
+	SizeBytes int64 `protobuf:"varint,5,opt,name=size_bytes,json=sizeBytes,proto3" json:"size_bytes,omitempty"`
+	// When the document was collected.
+	CompleteTime  *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=complete_time,json=completeTime,proto3" json:"complete_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportPart) Reset() {
+	*x = ExportPart{}
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportPart) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportPart) ProtoMessage() {}
+
+func (x *ExportPart) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportPart.ProtoReflect.Descriptor instead.
+func (*ExportPart) Descriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *ExportPart) GetService() string {
+	if x != nil {
+		return x.Service
+	}
+	return ""
+}
+
+func (x *ExportPart) GetState() ExportState {
+	if x != nil {
+		return x.State
+	}
+	return ExportState_EXPORT_STATE_UNSPECIFIED
+}
+
+func (x *ExportPart) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+func (x *ExportPart) GetAttempts() int32 {
+	if x != nil {
+		return x.Attempts
+	}
+	return 0
+}
+
+func (x *ExportPart) GetSizeBytes() int64 {
+	if x != nil {
+		return x.SizeBytes
+	}
+	return 0
+}
+
+func (x *ExportPart) GetCompleteTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CompleteTime
+	}
+	return nil
+}
+
+// customer-profile's document of an access export.
+type CustomerDataExport struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The customer and the customers merged into it.
+	Customers []*ExportedCustomer `protobuf:"bytes,1,rep,name=customers,proto3" json:"customers,omitempty"`
+	// The merges that involved them, each once.
+	Merges        []*Merge `protobuf:"bytes,2,rep,name=merges,proto3" json:"merges,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CustomerDataExport) Reset() {
+	*x = CustomerDataExport{}
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CustomerDataExport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CustomerDataExport) ProtoMessage() {}
+
+func (x *CustomerDataExport) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CustomerDataExport.ProtoReflect.Descriptor instead.
+func (*CustomerDataExport) Descriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *CustomerDataExport) GetCustomers() []*ExportedCustomer {
+	if x != nil {
+		return x.Customers
+	}
+	return nil
+}
+
+func (x *CustomerDataExport) GetMerges() []*Merge {
+	if x != nil {
+		return x.Merges
+	}
+	return nil
+}
+
+// One customer's record in an access export.
+type ExportedCustomer struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The customer as GetCustomer returns it: contacts, demographics,
+	// current consents and all.
+	Customer *Customer `protobuf:"bytes,1,opt,name=customer,proto3" json:"customer,omitempty"`
+	// Every change of its consents, oldest first.
+	ConsentHistory []*ConsentChange `protobuf:"bytes,2,rep,name=consent_history,json=consentHistory,proto3" json:"consent_history,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ExportedCustomer) Reset() {
+	*x = ExportedCustomer{}
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportedCustomer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportedCustomer) ProtoMessage() {}
+
+func (x *ExportedCustomer) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportedCustomer.ProtoReflect.Descriptor instead.
+func (*ExportedCustomer) Descriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *ExportedCustomer) GetCustomer() *Customer {
+	if x != nil {
+		return x.Customer
+	}
+	return nil
+}
+
+func (x *ExportedCustomer) GetConsentHistory() []*ConsentChange {
+	if x != nil {
+		return x.ConsentHistory
+	}
+	return nil
+}
+
 var File_crm_customer_v1_customer_service_proto protoreflect.FileDescriptor
 
 const file_crm_customer_v1_customer_service_proto_rawDesc = "" +
 	"\n" +
-	"&crm/customer/v1/customer_service.proto\x12\x0fcrm.customer.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16crm/auth/v1/auth.proto\x1a\x1ecrm/customer/v1/customer.proto\x1a\x16crm/feed/v1/feed.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x82\x01\n" +
+	"&crm/customer/v1/customer_service.proto\x12\x0fcrm.customer.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16crm/auth/v1/auth.proto\x1a\x1ecrm/customer/v1/customer.proto\x1a\x16crm/feed/v1/feed.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x82\x01\n" +
 	"\x15CreateCustomerRequest\x12@\n" +
 	"\bcustomer\x18\x01 \x01(\v2\x19.crm.customer.v1.CustomerB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\bcustomer\x12'\n" +
 	"\n" +
@@ -1904,11 +2562,55 @@ const file_crm_customer_v1_customer_service_proto_rawDesc = "" +
 	"\x16DeleteCustomerResponse\x125\n" +
 	"\bcustomer\x18\x01 \x01(\v2\x19.crm.customer.v1.CustomerR\bcustomer\"Q\n" +
 	"\x18UndeleteCustomerResponse\x125\n" +
-	"\bcustomer\x18\x01 \x01(\v2\x19.crm.customer.v1.CustomerR\bcustomer*\x83\x01\n" +
+	"\bcustomer\x18\x01 \x01(\v2\x19.crm.customer.v1.CustomerR\bcustomer\"\x81\x01\n" +
+	"\x19ExportCustomerDataRequest\x12=\n" +
+	"\x04name\x18\x01 \x01(\tB)\xe0A\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x04name\x12%\n" +
+	"\x06reason\x18\x02 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x06reason\"M\n" +
+	"\x1aExportCustomerDataResponse\x12/\n" +
+	"\x06export\x18\x01 \x01(\v2\x17.crm.customer.v1.ExportR\x06export\"O\n" +
+	"\x10GetExportRequest\x12;\n" +
+	"\x04name\x18\x01 \x01(\tB'\xe0A\x02\xbaH!r\x1f2\x1d^exports/[A-Za-z0-9_-]{1,64}$R\x04name\"D\n" +
+	"\x11GetExportResponse\x12/\n" +
+	"\x06export\x18\x01 \x01(\v2\x17.crm.customer.v1.ExportR\x06export\"T\n" +
+	"\x15DownloadExportRequest\x12;\n" +
+	"\x04name\x18\x01 \x01(\tB'\xe0A\x02\xbaH!r\x1f2\x1d^exports/[A-Za-z0-9_-]{1,64}$R\x04name\",\n" +
+	"\x16DownloadExportResponse\x12\x12\n" +
+	"\x04data\x18\x01 \x01(\fR\x04data\"\xb1\x03\n" +
+	"\x06Export\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x1f\n" +
+	"\bcustomer\x18\x02 \x01(\tB\x03\xe0A\x03R\bcustomer\x12!\n" +
+	"\tcustomers\x18\x03 \x03(\tB\x03\xe0A\x03R\tcustomers\x12\x1b\n" +
+	"\x06reason\x18\x04 \x01(\tB\x03\xe0A\x03R\x06reason\x127\n" +
+	"\x05state\x18\x05 \x01(\x0e2\x1c.crm.customer.v1.ExportStateB\x03\xe0A\x03R\x05state\x126\n" +
+	"\x05parts\x18\x06 \x03(\v2\x1b.crm.customer.v1.ExportPartB\x03\xe0A\x03R\x05parts\x12@\n" +
+	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12:\n" +
+	"\bend_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\aendTime:>\xeaA;\n" +
+	"\x16crm.opencrm.dev/Export\x12\x10exports/{export}*\aexports2\x06export\"\xec\x01\n" +
+	"\n" +
+	"ExportPart\x12\x18\n" +
+	"\aservice\x18\x01 \x01(\tR\aservice\x122\n" +
+	"\x05state\x18\x02 \x01(\x0e2\x1c.crm.customer.v1.ExportStateR\x05state\x12\x14\n" +
+	"\x05error\x18\x03 \x01(\tR\x05error\x12\x1a\n" +
+	"\battempts\x18\x04 \x01(\x05R\battempts\x12\x1d\n" +
+	"\n" +
+	"size_bytes\x18\x05 \x01(\x03R\tsizeBytes\x12?\n" +
+	"\rcomplete_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\fcompleteTime\"\x85\x01\n" +
+	"\x12CustomerDataExport\x12?\n" +
+	"\tcustomers\x18\x01 \x03(\v2!.crm.customer.v1.ExportedCustomerR\tcustomers\x12.\n" +
+	"\x06merges\x18\x02 \x03(\v2\x16.crm.customer.v1.MergeR\x06merges\"\x92\x01\n" +
+	"\x10ExportedCustomer\x125\n" +
+	"\bcustomer\x18\x01 \x01(\v2\x19.crm.customer.v1.CustomerR\bcustomer\x12G\n" +
+	"\x0fconsent_history\x18\x02 \x03(\v2\x1e.crm.customer.v1.ConsentChangeR\x0econsentHistory*\x83\x01\n" +
 	"\x0fDuplicateReason\x12 \n" +
 	"\x1cDUPLICATE_REASON_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bDUPLICATE_REASON_SAME_EMAIL\x10\x01\x12-\n" +
-	")DUPLICATE_REASON_SAME_NAME_AND_BIRTH_DATE\x10\x022\x85\x11\n" +
+	")DUPLICATE_REASON_SAME_NAME_AND_BIRTH_DATE\x10\x02*z\n" +
+	"\vExportState\x12\x1c\n" +
+	"\x18EXPORT_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14EXPORT_STATE_RUNNING\x10\x01\x12\x1a\n" +
+	"\x16EXPORT_STATE_SUCCEEDED\x10\x02\x12\x17\n" +
+	"\x13EXPORT_STATE_FAILED\x10\x032\xb6\x14\n" +
 	"\x0fCustomerService\x12\x95\x01\n" +
 	"\x0eCreateCustomer\x12&.crm.customer.v1.CreateCustomerRequest\x1a'.crm.customer.v1.CreateCustomerResponse\"2\xaa\xd4\x18\x0fcustomers.write\x82\xd3\xe4\x93\x02\x19:\bcustomer\"\r/v1/customers\x12\x8a\x01\n" +
 	"\vGetCustomer\x12#.crm.customer.v1.GetCustomerRequest\x1a$.crm.customer.v1.GetCustomerResponse\"0\xaa\xd4\x18\x0ecustomers.read\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/{name=customers/*}\x12\x9c\x01\n" +
@@ -1924,7 +2626,10 @@ const file_crm_customer_v1_customer_service_proto_rawDesc = "" +
 	"\n" +
 	"ListMerges\x12\".crm.customer.v1.ListMergesRequest\x1a#.crm.customer.v1.ListMergesResponse\";\xaa\xd4\x18\x0ecustomers.read\x82\xd3\xe4\x93\x02#\x12!/v1/{customer=customers/*}/merges\x12\xb2\x01\n" +
 	"\x12ListConsentHistory\x12*.crm.customer.v1.ListConsentHistoryRequest\x1a+.crm.customer.v1.ListConsentHistoryResponse\"C\xaa\xd4\x18\x0ecustomers.read\x82\xd3\xe4\x93\x02+\x12)/v1/{customer=customers/*}/consentHistory\x12\x88\x01\n" +
-	"\x13WatchCustomerEvents\x12+.crm.customer.v1.WatchCustomerEventsRequest\x1a,.crm.customer.v1.WatchCustomerEventsResponse\"\x14\xaa\xd4\x18\x10customers.events0\x01B\xc3\x01\n" +
+	"\x13WatchCustomerEvents\x12+.crm.customer.v1.WatchCustomerEventsRequest\x1a,.crm.customer.v1.WatchCustomerEventsResponse\"\x14\xaa\xd4\x18\x10customers.events0\x01\x12\xae\x01\n" +
+	"\x12ExportCustomerData\x12*.crm.customer.v1.ExportCustomerDataRequest\x1a+.crm.customer.v1.ExportCustomerDataResponse\"?\xaa\xd4\x18\x0fcustomers.admin\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/{name=customers/*}:exportData\x12\x83\x01\n" +
+	"\tGetExport\x12!.crm.customer.v1.GetExportRequest\x1a\".crm.customer.v1.GetExportResponse\"/\xaa\xd4\x18\x0fcustomers.admin\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/{name=exports/*}\x12x\n" +
+	"\x0eDownloadExport\x12&.crm.customer.v1.DownloadExportRequest\x1a'.crm.customer.v1.DownloadExportResponse\"\x13\xaa\xd4\x18\x0fcustomers.admin0\x01B\xc3\x01\n" +
 	"\x13com.crm.customer.v1B\x14CustomerServiceProtoP\x01Z8github.com/opencrm/crm/gen/go/crm/customer/v1;customerv1\xa2\x02\x03CCX\xaa\x02\x0fCrm.Customer.V1\xca\x02\x0fCrm\\Customer\\V1\xe2\x02\x1bCrm\\Customer\\V1\\GPBMetadata\xea\x02\x11Crm::Customer::V1b\x06proto3"
 
 var (
@@ -1939,112 +2644,141 @@ func file_crm_customer_v1_customer_service_proto_rawDescGZIP() []byte {
 	return file_crm_customer_v1_customer_service_proto_rawDescData
 }
 
-var file_crm_customer_v1_customer_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_crm_customer_v1_customer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_crm_customer_v1_customer_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_crm_customer_v1_customer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_crm_customer_v1_customer_service_proto_goTypes = []any{
 	(DuplicateReason)(0),                // 0: crm.customer.v1.DuplicateReason
-	(*CreateCustomerRequest)(nil),       // 1: crm.customer.v1.CreateCustomerRequest
-	(*GetCustomerRequest)(nil),          // 2: crm.customer.v1.GetCustomerRequest
-	(*BatchGetCustomersRequest)(nil),    // 3: crm.customer.v1.BatchGetCustomersRequest
-	(*BatchGetCustomersResponse)(nil),   // 4: crm.customer.v1.BatchGetCustomersResponse
-	(*CustomerFilter)(nil),              // 5: crm.customer.v1.CustomerFilter
-	(*ListCustomersRequest)(nil),        // 6: crm.customer.v1.ListCustomersRequest
-	(*ListCustomersResponse)(nil),       // 7: crm.customer.v1.ListCustomersResponse
-	(*SearchCustomersRequest)(nil),      // 8: crm.customer.v1.SearchCustomersRequest
-	(*SearchCustomersResponse)(nil),     // 9: crm.customer.v1.SearchCustomersResponse
-	(*UpdateCustomerRequest)(nil),       // 10: crm.customer.v1.UpdateCustomerRequest
-	(*DeleteCustomerRequest)(nil),       // 11: crm.customer.v1.DeleteCustomerRequest
-	(*UndeleteCustomerRequest)(nil),     // 12: crm.customer.v1.UndeleteCustomerRequest
-	(*EraseCustomerRequest)(nil),        // 13: crm.customer.v1.EraseCustomerRequest
-	(*EraseCustomerResponse)(nil),       // 14: crm.customer.v1.EraseCustomerResponse
-	(*FindDuplicatesRequest)(nil),       // 15: crm.customer.v1.FindDuplicatesRequest
-	(*DuplicateGroup)(nil),              // 16: crm.customer.v1.DuplicateGroup
-	(*FindDuplicatesResponse)(nil),      // 17: crm.customer.v1.FindDuplicatesResponse
-	(*MergeCustomersRequest)(nil),       // 18: crm.customer.v1.MergeCustomersRequest
-	(*MergeCustomersResponse)(nil),      // 19: crm.customer.v1.MergeCustomersResponse
-	(*ListMergesRequest)(nil),           // 20: crm.customer.v1.ListMergesRequest
-	(*ListMergesResponse)(nil),          // 21: crm.customer.v1.ListMergesResponse
-	(*ListConsentHistoryRequest)(nil),   // 22: crm.customer.v1.ListConsentHistoryRequest
-	(*ListConsentHistoryResponse)(nil),  // 23: crm.customer.v1.ListConsentHistoryResponse
-	(*WatchCustomerEventsRequest)(nil),  // 24: crm.customer.v1.WatchCustomerEventsRequest
-	(*WatchCustomerEventsResponse)(nil), // 25: crm.customer.v1.WatchCustomerEventsResponse
-	(*CreateCustomerResponse)(nil),      // 26: crm.customer.v1.CreateCustomerResponse
-	(*GetCustomerResponse)(nil),         // 27: crm.customer.v1.GetCustomerResponse
-	(*UpdateCustomerResponse)(nil),      // 28: crm.customer.v1.UpdateCustomerResponse
-	(*DeleteCustomerResponse)(nil),      // 29: crm.customer.v1.DeleteCustomerResponse
-	(*UndeleteCustomerResponse)(nil),    // 30: crm.customer.v1.UndeleteCustomerResponse
-	nil,                                 // 31: crm.customer.v1.CustomerFilter.AttributesEntry
-	(*Customer)(nil),                    // 32: crm.customer.v1.Customer
-	(LifecycleStage)(0),                 // 33: crm.customer.v1.LifecycleStage
-	(*timestamppb.Timestamp)(nil),       // 34: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),       // 35: google.protobuf.FieldMask
-	(*Merge)(nil),                       // 36: crm.customer.v1.Merge
-	(*ConsentChange)(nil),               // 37: crm.customer.v1.ConsentChange
-	(*v1.Event)(nil),                    // 38: crm.feed.v1.Event
-	(*AttributeValue)(nil),              // 39: crm.customer.v1.AttributeValue
+	(ExportState)(0),                    // 1: crm.customer.v1.ExportState
+	(*CreateCustomerRequest)(nil),       // 2: crm.customer.v1.CreateCustomerRequest
+	(*GetCustomerRequest)(nil),          // 3: crm.customer.v1.GetCustomerRequest
+	(*BatchGetCustomersRequest)(nil),    // 4: crm.customer.v1.BatchGetCustomersRequest
+	(*BatchGetCustomersResponse)(nil),   // 5: crm.customer.v1.BatchGetCustomersResponse
+	(*CustomerFilter)(nil),              // 6: crm.customer.v1.CustomerFilter
+	(*ListCustomersRequest)(nil),        // 7: crm.customer.v1.ListCustomersRequest
+	(*ListCustomersResponse)(nil),       // 8: crm.customer.v1.ListCustomersResponse
+	(*SearchCustomersRequest)(nil),      // 9: crm.customer.v1.SearchCustomersRequest
+	(*SearchCustomersResponse)(nil),     // 10: crm.customer.v1.SearchCustomersResponse
+	(*UpdateCustomerRequest)(nil),       // 11: crm.customer.v1.UpdateCustomerRequest
+	(*DeleteCustomerRequest)(nil),       // 12: crm.customer.v1.DeleteCustomerRequest
+	(*UndeleteCustomerRequest)(nil),     // 13: crm.customer.v1.UndeleteCustomerRequest
+	(*EraseCustomerRequest)(nil),        // 14: crm.customer.v1.EraseCustomerRequest
+	(*EraseCustomerResponse)(nil),       // 15: crm.customer.v1.EraseCustomerResponse
+	(*FindDuplicatesRequest)(nil),       // 16: crm.customer.v1.FindDuplicatesRequest
+	(*DuplicateGroup)(nil),              // 17: crm.customer.v1.DuplicateGroup
+	(*FindDuplicatesResponse)(nil),      // 18: crm.customer.v1.FindDuplicatesResponse
+	(*MergeCustomersRequest)(nil),       // 19: crm.customer.v1.MergeCustomersRequest
+	(*MergeCustomersResponse)(nil),      // 20: crm.customer.v1.MergeCustomersResponse
+	(*ListMergesRequest)(nil),           // 21: crm.customer.v1.ListMergesRequest
+	(*ListMergesResponse)(nil),          // 22: crm.customer.v1.ListMergesResponse
+	(*ListConsentHistoryRequest)(nil),   // 23: crm.customer.v1.ListConsentHistoryRequest
+	(*ListConsentHistoryResponse)(nil),  // 24: crm.customer.v1.ListConsentHistoryResponse
+	(*WatchCustomerEventsRequest)(nil),  // 25: crm.customer.v1.WatchCustomerEventsRequest
+	(*WatchCustomerEventsResponse)(nil), // 26: crm.customer.v1.WatchCustomerEventsResponse
+	(*CreateCustomerResponse)(nil),      // 27: crm.customer.v1.CreateCustomerResponse
+	(*GetCustomerResponse)(nil),         // 28: crm.customer.v1.GetCustomerResponse
+	(*UpdateCustomerResponse)(nil),      // 29: crm.customer.v1.UpdateCustomerResponse
+	(*DeleteCustomerResponse)(nil),      // 30: crm.customer.v1.DeleteCustomerResponse
+	(*UndeleteCustomerResponse)(nil),    // 31: crm.customer.v1.UndeleteCustomerResponse
+	(*ExportCustomerDataRequest)(nil),   // 32: crm.customer.v1.ExportCustomerDataRequest
+	(*ExportCustomerDataResponse)(nil),  // 33: crm.customer.v1.ExportCustomerDataResponse
+	(*GetExportRequest)(nil),            // 34: crm.customer.v1.GetExportRequest
+	(*GetExportResponse)(nil),           // 35: crm.customer.v1.GetExportResponse
+	(*DownloadExportRequest)(nil),       // 36: crm.customer.v1.DownloadExportRequest
+	(*DownloadExportResponse)(nil),      // 37: crm.customer.v1.DownloadExportResponse
+	(*Export)(nil),                      // 38: crm.customer.v1.Export
+	(*ExportPart)(nil),                  // 39: crm.customer.v1.ExportPart
+	(*CustomerDataExport)(nil),          // 40: crm.customer.v1.CustomerDataExport
+	(*ExportedCustomer)(nil),            // 41: crm.customer.v1.ExportedCustomer
+	nil,                                 // 42: crm.customer.v1.CustomerFilter.AttributesEntry
+	(*Customer)(nil),                    // 43: crm.customer.v1.Customer
+	(LifecycleStage)(0),                 // 44: crm.customer.v1.LifecycleStage
+	(*timestamppb.Timestamp)(nil),       // 45: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),       // 46: google.protobuf.FieldMask
+	(*Merge)(nil),                       // 47: crm.customer.v1.Merge
+	(*ConsentChange)(nil),               // 48: crm.customer.v1.ConsentChange
+	(*v1.Event)(nil),                    // 49: crm.feed.v1.Event
+	(*AttributeValue)(nil),              // 50: crm.customer.v1.AttributeValue
 }
 var file_crm_customer_v1_customer_service_proto_depIdxs = []int32{
-	32, // 0: crm.customer.v1.CreateCustomerRequest.customer:type_name -> crm.customer.v1.Customer
-	32, // 1: crm.customer.v1.BatchGetCustomersResponse.customers:type_name -> crm.customer.v1.Customer
-	33, // 2: crm.customer.v1.CustomerFilter.lifecycle_stage:type_name -> crm.customer.v1.LifecycleStage
-	34, // 3: crm.customer.v1.CustomerFilter.create_time_from:type_name -> google.protobuf.Timestamp
-	34, // 4: crm.customer.v1.CustomerFilter.create_time_to:type_name -> google.protobuf.Timestamp
-	34, // 5: crm.customer.v1.CustomerFilter.update_time_from:type_name -> google.protobuf.Timestamp
-	34, // 6: crm.customer.v1.CustomerFilter.update_time_to:type_name -> google.protobuf.Timestamp
-	31, // 7: crm.customer.v1.CustomerFilter.attributes:type_name -> crm.customer.v1.CustomerFilter.AttributesEntry
-	5,  // 8: crm.customer.v1.ListCustomersRequest.filter:type_name -> crm.customer.v1.CustomerFilter
-	32, // 9: crm.customer.v1.ListCustomersResponse.customers:type_name -> crm.customer.v1.Customer
-	32, // 10: crm.customer.v1.SearchCustomersResponse.customers:type_name -> crm.customer.v1.Customer
-	32, // 11: crm.customer.v1.UpdateCustomerRequest.customer:type_name -> crm.customer.v1.Customer
-	35, // 12: crm.customer.v1.UpdateCustomerRequest.update_mask:type_name -> google.protobuf.FieldMask
-	34, // 13: crm.customer.v1.EraseCustomerResponse.erase_time:type_name -> google.protobuf.Timestamp
+	43, // 0: crm.customer.v1.CreateCustomerRequest.customer:type_name -> crm.customer.v1.Customer
+	43, // 1: crm.customer.v1.BatchGetCustomersResponse.customers:type_name -> crm.customer.v1.Customer
+	44, // 2: crm.customer.v1.CustomerFilter.lifecycle_stage:type_name -> crm.customer.v1.LifecycleStage
+	45, // 3: crm.customer.v1.CustomerFilter.create_time_from:type_name -> google.protobuf.Timestamp
+	45, // 4: crm.customer.v1.CustomerFilter.create_time_to:type_name -> google.protobuf.Timestamp
+	45, // 5: crm.customer.v1.CustomerFilter.update_time_from:type_name -> google.protobuf.Timestamp
+	45, // 6: crm.customer.v1.CustomerFilter.update_time_to:type_name -> google.protobuf.Timestamp
+	42, // 7: crm.customer.v1.CustomerFilter.attributes:type_name -> crm.customer.v1.CustomerFilter.AttributesEntry
+	6,  // 8: crm.customer.v1.ListCustomersRequest.filter:type_name -> crm.customer.v1.CustomerFilter
+	43, // 9: crm.customer.v1.ListCustomersResponse.customers:type_name -> crm.customer.v1.Customer
+	43, // 10: crm.customer.v1.SearchCustomersResponse.customers:type_name -> crm.customer.v1.Customer
+	43, // 11: crm.customer.v1.UpdateCustomerRequest.customer:type_name -> crm.customer.v1.Customer
+	46, // 12: crm.customer.v1.UpdateCustomerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	45, // 13: crm.customer.v1.EraseCustomerResponse.erase_time:type_name -> google.protobuf.Timestamp
 	0,  // 14: crm.customer.v1.DuplicateGroup.reason:type_name -> crm.customer.v1.DuplicateReason
-	32, // 15: crm.customer.v1.DuplicateGroup.customers:type_name -> crm.customer.v1.Customer
-	16, // 16: crm.customer.v1.FindDuplicatesResponse.groups:type_name -> crm.customer.v1.DuplicateGroup
-	32, // 17: crm.customer.v1.MergeCustomersResponse.customer:type_name -> crm.customer.v1.Customer
-	36, // 18: crm.customer.v1.MergeCustomersResponse.merge:type_name -> crm.customer.v1.Merge
-	36, // 19: crm.customer.v1.ListMergesResponse.merges:type_name -> crm.customer.v1.Merge
-	37, // 20: crm.customer.v1.ListConsentHistoryResponse.changes:type_name -> crm.customer.v1.ConsentChange
-	38, // 21: crm.customer.v1.WatchCustomerEventsResponse.event:type_name -> crm.feed.v1.Event
-	32, // 22: crm.customer.v1.CreateCustomerResponse.customer:type_name -> crm.customer.v1.Customer
-	32, // 23: crm.customer.v1.GetCustomerResponse.customer:type_name -> crm.customer.v1.Customer
-	32, // 24: crm.customer.v1.UpdateCustomerResponse.customer:type_name -> crm.customer.v1.Customer
-	32, // 25: crm.customer.v1.DeleteCustomerResponse.customer:type_name -> crm.customer.v1.Customer
-	32, // 26: crm.customer.v1.UndeleteCustomerResponse.customer:type_name -> crm.customer.v1.Customer
-	39, // 27: crm.customer.v1.CustomerFilter.AttributesEntry.value:type_name -> crm.customer.v1.AttributeValue
-	1,  // 28: crm.customer.v1.CustomerService.CreateCustomer:input_type -> crm.customer.v1.CreateCustomerRequest
-	2,  // 29: crm.customer.v1.CustomerService.GetCustomer:input_type -> crm.customer.v1.GetCustomerRequest
-	3,  // 30: crm.customer.v1.CustomerService.BatchGetCustomers:input_type -> crm.customer.v1.BatchGetCustomersRequest
-	6,  // 31: crm.customer.v1.CustomerService.ListCustomers:input_type -> crm.customer.v1.ListCustomersRequest
-	8,  // 32: crm.customer.v1.CustomerService.SearchCustomers:input_type -> crm.customer.v1.SearchCustomersRequest
-	10, // 33: crm.customer.v1.CustomerService.UpdateCustomer:input_type -> crm.customer.v1.UpdateCustomerRequest
-	11, // 34: crm.customer.v1.CustomerService.DeleteCustomer:input_type -> crm.customer.v1.DeleteCustomerRequest
-	12, // 35: crm.customer.v1.CustomerService.UndeleteCustomer:input_type -> crm.customer.v1.UndeleteCustomerRequest
-	13, // 36: crm.customer.v1.CustomerService.EraseCustomer:input_type -> crm.customer.v1.EraseCustomerRequest
-	15, // 37: crm.customer.v1.CustomerService.FindDuplicates:input_type -> crm.customer.v1.FindDuplicatesRequest
-	18, // 38: crm.customer.v1.CustomerService.MergeCustomers:input_type -> crm.customer.v1.MergeCustomersRequest
-	20, // 39: crm.customer.v1.CustomerService.ListMerges:input_type -> crm.customer.v1.ListMergesRequest
-	22, // 40: crm.customer.v1.CustomerService.ListConsentHistory:input_type -> crm.customer.v1.ListConsentHistoryRequest
-	24, // 41: crm.customer.v1.CustomerService.WatchCustomerEvents:input_type -> crm.customer.v1.WatchCustomerEventsRequest
-	26, // 42: crm.customer.v1.CustomerService.CreateCustomer:output_type -> crm.customer.v1.CreateCustomerResponse
-	27, // 43: crm.customer.v1.CustomerService.GetCustomer:output_type -> crm.customer.v1.GetCustomerResponse
-	4,  // 44: crm.customer.v1.CustomerService.BatchGetCustomers:output_type -> crm.customer.v1.BatchGetCustomersResponse
-	7,  // 45: crm.customer.v1.CustomerService.ListCustomers:output_type -> crm.customer.v1.ListCustomersResponse
-	9,  // 46: crm.customer.v1.CustomerService.SearchCustomers:output_type -> crm.customer.v1.SearchCustomersResponse
-	28, // 47: crm.customer.v1.CustomerService.UpdateCustomer:output_type -> crm.customer.v1.UpdateCustomerResponse
-	29, // 48: crm.customer.v1.CustomerService.DeleteCustomer:output_type -> crm.customer.v1.DeleteCustomerResponse
-	30, // 49: crm.customer.v1.CustomerService.UndeleteCustomer:output_type -> crm.customer.v1.UndeleteCustomerResponse
-	14, // 50: crm.customer.v1.CustomerService.EraseCustomer:output_type -> crm.customer.v1.EraseCustomerResponse
-	17, // 51: crm.customer.v1.CustomerService.FindDuplicates:output_type -> crm.customer.v1.FindDuplicatesResponse
-	19, // 52: crm.customer.v1.CustomerService.MergeCustomers:output_type -> crm.customer.v1.MergeCustomersResponse
-	21, // 53: crm.customer.v1.CustomerService.ListMerges:output_type -> crm.customer.v1.ListMergesResponse
-	23, // 54: crm.customer.v1.CustomerService.ListConsentHistory:output_type -> crm.customer.v1.ListConsentHistoryResponse
-	25, // 55: crm.customer.v1.CustomerService.WatchCustomerEvents:output_type -> crm.customer.v1.WatchCustomerEventsResponse
-	42, // [42:56] is the sub-list for method output_type
-	28, // [28:42] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	43, // 15: crm.customer.v1.DuplicateGroup.customers:type_name -> crm.customer.v1.Customer
+	17, // 16: crm.customer.v1.FindDuplicatesResponse.groups:type_name -> crm.customer.v1.DuplicateGroup
+	43, // 17: crm.customer.v1.MergeCustomersResponse.customer:type_name -> crm.customer.v1.Customer
+	47, // 18: crm.customer.v1.MergeCustomersResponse.merge:type_name -> crm.customer.v1.Merge
+	47, // 19: crm.customer.v1.ListMergesResponse.merges:type_name -> crm.customer.v1.Merge
+	48, // 20: crm.customer.v1.ListConsentHistoryResponse.changes:type_name -> crm.customer.v1.ConsentChange
+	49, // 21: crm.customer.v1.WatchCustomerEventsResponse.event:type_name -> crm.feed.v1.Event
+	43, // 22: crm.customer.v1.CreateCustomerResponse.customer:type_name -> crm.customer.v1.Customer
+	43, // 23: crm.customer.v1.GetCustomerResponse.customer:type_name -> crm.customer.v1.Customer
+	43, // 24: crm.customer.v1.UpdateCustomerResponse.customer:type_name -> crm.customer.v1.Customer
+	43, // 25: crm.customer.v1.DeleteCustomerResponse.customer:type_name -> crm.customer.v1.Customer
+	43, // 26: crm.customer.v1.UndeleteCustomerResponse.customer:type_name -> crm.customer.v1.Customer
+	38, // 27: crm.customer.v1.ExportCustomerDataResponse.export:type_name -> crm.customer.v1.Export
+	38, // 28: crm.customer.v1.GetExportResponse.export:type_name -> crm.customer.v1.Export
+	1,  // 29: crm.customer.v1.Export.state:type_name -> crm.customer.v1.ExportState
+	39, // 30: crm.customer.v1.Export.parts:type_name -> crm.customer.v1.ExportPart
+	45, // 31: crm.customer.v1.Export.create_time:type_name -> google.protobuf.Timestamp
+	45, // 32: crm.customer.v1.Export.end_time:type_name -> google.protobuf.Timestamp
+	1,  // 33: crm.customer.v1.ExportPart.state:type_name -> crm.customer.v1.ExportState
+	45, // 34: crm.customer.v1.ExportPart.complete_time:type_name -> google.protobuf.Timestamp
+	41, // 35: crm.customer.v1.CustomerDataExport.customers:type_name -> crm.customer.v1.ExportedCustomer
+	47, // 36: crm.customer.v1.CustomerDataExport.merges:type_name -> crm.customer.v1.Merge
+	43, // 37: crm.customer.v1.ExportedCustomer.customer:type_name -> crm.customer.v1.Customer
+	48, // 38: crm.customer.v1.ExportedCustomer.consent_history:type_name -> crm.customer.v1.ConsentChange
+	50, // 39: crm.customer.v1.CustomerFilter.AttributesEntry.value:type_name -> crm.customer.v1.AttributeValue
+	2,  // 40: crm.customer.v1.CustomerService.CreateCustomer:input_type -> crm.customer.v1.CreateCustomerRequest
+	3,  // 41: crm.customer.v1.CustomerService.GetCustomer:input_type -> crm.customer.v1.GetCustomerRequest
+	4,  // 42: crm.customer.v1.CustomerService.BatchGetCustomers:input_type -> crm.customer.v1.BatchGetCustomersRequest
+	7,  // 43: crm.customer.v1.CustomerService.ListCustomers:input_type -> crm.customer.v1.ListCustomersRequest
+	9,  // 44: crm.customer.v1.CustomerService.SearchCustomers:input_type -> crm.customer.v1.SearchCustomersRequest
+	11, // 45: crm.customer.v1.CustomerService.UpdateCustomer:input_type -> crm.customer.v1.UpdateCustomerRequest
+	12, // 46: crm.customer.v1.CustomerService.DeleteCustomer:input_type -> crm.customer.v1.DeleteCustomerRequest
+	13, // 47: crm.customer.v1.CustomerService.UndeleteCustomer:input_type -> crm.customer.v1.UndeleteCustomerRequest
+	14, // 48: crm.customer.v1.CustomerService.EraseCustomer:input_type -> crm.customer.v1.EraseCustomerRequest
+	16, // 49: crm.customer.v1.CustomerService.FindDuplicates:input_type -> crm.customer.v1.FindDuplicatesRequest
+	19, // 50: crm.customer.v1.CustomerService.MergeCustomers:input_type -> crm.customer.v1.MergeCustomersRequest
+	21, // 51: crm.customer.v1.CustomerService.ListMerges:input_type -> crm.customer.v1.ListMergesRequest
+	23, // 52: crm.customer.v1.CustomerService.ListConsentHistory:input_type -> crm.customer.v1.ListConsentHistoryRequest
+	25, // 53: crm.customer.v1.CustomerService.WatchCustomerEvents:input_type -> crm.customer.v1.WatchCustomerEventsRequest
+	32, // 54: crm.customer.v1.CustomerService.ExportCustomerData:input_type -> crm.customer.v1.ExportCustomerDataRequest
+	34, // 55: crm.customer.v1.CustomerService.GetExport:input_type -> crm.customer.v1.GetExportRequest
+	36, // 56: crm.customer.v1.CustomerService.DownloadExport:input_type -> crm.customer.v1.DownloadExportRequest
+	27, // 57: crm.customer.v1.CustomerService.CreateCustomer:output_type -> crm.customer.v1.CreateCustomerResponse
+	28, // 58: crm.customer.v1.CustomerService.GetCustomer:output_type -> crm.customer.v1.GetCustomerResponse
+	5,  // 59: crm.customer.v1.CustomerService.BatchGetCustomers:output_type -> crm.customer.v1.BatchGetCustomersResponse
+	8,  // 60: crm.customer.v1.CustomerService.ListCustomers:output_type -> crm.customer.v1.ListCustomersResponse
+	10, // 61: crm.customer.v1.CustomerService.SearchCustomers:output_type -> crm.customer.v1.SearchCustomersResponse
+	29, // 62: crm.customer.v1.CustomerService.UpdateCustomer:output_type -> crm.customer.v1.UpdateCustomerResponse
+	30, // 63: crm.customer.v1.CustomerService.DeleteCustomer:output_type -> crm.customer.v1.DeleteCustomerResponse
+	31, // 64: crm.customer.v1.CustomerService.UndeleteCustomer:output_type -> crm.customer.v1.UndeleteCustomerResponse
+	15, // 65: crm.customer.v1.CustomerService.EraseCustomer:output_type -> crm.customer.v1.EraseCustomerResponse
+	18, // 66: crm.customer.v1.CustomerService.FindDuplicates:output_type -> crm.customer.v1.FindDuplicatesResponse
+	20, // 67: crm.customer.v1.CustomerService.MergeCustomers:output_type -> crm.customer.v1.MergeCustomersResponse
+	22, // 68: crm.customer.v1.CustomerService.ListMerges:output_type -> crm.customer.v1.ListMergesResponse
+	24, // 69: crm.customer.v1.CustomerService.ListConsentHistory:output_type -> crm.customer.v1.ListConsentHistoryResponse
+	26, // 70: crm.customer.v1.CustomerService.WatchCustomerEvents:output_type -> crm.customer.v1.WatchCustomerEventsResponse
+	33, // 71: crm.customer.v1.CustomerService.ExportCustomerData:output_type -> crm.customer.v1.ExportCustomerDataResponse
+	35, // 72: crm.customer.v1.CustomerService.GetExport:output_type -> crm.customer.v1.GetExportResponse
+	37, // 73: crm.customer.v1.CustomerService.DownloadExport:output_type -> crm.customer.v1.DownloadExportResponse
+	57, // [57:74] is the sub-list for method output_type
+	40, // [40:57] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_crm_customer_v1_customer_service_proto_init() }
@@ -2058,8 +2792,8 @@ func file_crm_customer_v1_customer_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_customer_v1_customer_service_proto_rawDesc), len(file_crm_customer_v1_customer_service_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   31,
+			NumEnums:      2,
+			NumMessages:   41,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -33,6 +33,9 @@ const (
 	CustomerService_ListMerges_FullMethodName          = "/crm.customer.v1.CustomerService/ListMerges"
 	CustomerService_ListConsentHistory_FullMethodName  = "/crm.customer.v1.CustomerService/ListConsentHistory"
 	CustomerService_WatchCustomerEvents_FullMethodName = "/crm.customer.v1.CustomerService/WatchCustomerEvents"
+	CustomerService_ExportCustomerData_FullMethodName  = "/crm.customer.v1.CustomerService/ExportCustomerData"
+	CustomerService_GetExport_FullMethodName           = "/crm.customer.v1.CustomerService/GetExport"
+	CustomerService_DownloadExport_FullMethodName      = "/crm.customer.v1.CustomerService/DownloadExport"
 )
 
 // CustomerServiceClient is the client API for CustomerService service.
@@ -81,6 +84,18 @@ type CustomerServiceClient interface {
 	// Streams the customer event feed: replays every event after the given
 	// sequence, then follows new events as they are committed.
 	WatchCustomerEvents(ctx context.Context, in *WatchCustomerEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchCustomerEventsResponse], error)
+	// Access export. Starts an export of everything the platform holds about
+	// a customer and the customers merged into it, for an access request
+	// (GDPR article 15, CCPA): customer-profile collects its own document and
+	// one from each other service in the background. GetExport shows its
+	// progress; DownloadExport streams the bundle once it has succeeded.
+	ExportCustomerData(ctx context.Context, in *ExportCustomerDataRequest, opts ...grpc.CallOption) (*ExportCustomerDataResponse, error)
+	// Returns an export with the state of each service's document.
+	GetExport(ctx context.Context, in *GetExportRequest, opts ...grpc.CallOption) (*GetExportResponse, error)
+	// Streams a succeeded export's bundle: one JSON object holding one
+	// document per service (docs/privacy.md). A stream, so it has no REST
+	// route; FAILED_PRECONDITION while the export is not done.
+	DownloadExport(ctx context.Context, in *DownloadExportRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DownloadExportResponse], error)
 }
 
 type customerServiceClient struct {
@@ -240,6 +255,45 @@ func (c *customerServiceClient) WatchCustomerEvents(ctx context.Context, in *Wat
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type CustomerService_WatchCustomerEventsClient = grpc.ServerStreamingClient[WatchCustomerEventsResponse]
 
+func (c *customerServiceClient) ExportCustomerData(ctx context.Context, in *ExportCustomerDataRequest, opts ...grpc.CallOption) (*ExportCustomerDataResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ExportCustomerDataResponse)
+	err := c.cc.Invoke(ctx, CustomerService_ExportCustomerData_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *customerServiceClient) GetExport(ctx context.Context, in *GetExportRequest, opts ...grpc.CallOption) (*GetExportResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetExportResponse)
+	err := c.cc.Invoke(ctx, CustomerService_GetExport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *customerServiceClient) DownloadExport(ctx context.Context, in *DownloadExportRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DownloadExportResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &CustomerService_ServiceDesc.Streams[1], CustomerService_DownloadExport_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[DownloadExportRequest, DownloadExportResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type CustomerService_DownloadExportClient = grpc.ServerStreamingClient[DownloadExportResponse]
+
 // CustomerServiceServer is the server API for CustomerService service.
 // All implementations must embed UnimplementedCustomerServiceServer
 // for forward compatibility.
@@ -286,6 +340,18 @@ type CustomerServiceServer interface {
 	// Streams the customer event feed: replays every event after the given
 	// sequence, then follows new events as they are committed.
 	WatchCustomerEvents(*WatchCustomerEventsRequest, grpc.ServerStreamingServer[WatchCustomerEventsResponse]) error
+	// Access export. Starts an export of everything the platform holds about
+	// a customer and the customers merged into it, for an access request
+	// (GDPR article 15, CCPA): customer-profile collects its own document and
+	// one from each other service in the background. GetExport shows its
+	// progress; DownloadExport streams the bundle once it has succeeded.
+	ExportCustomerData(context.Context, *ExportCustomerDataRequest) (*ExportCustomerDataResponse, error)
+	// Returns an export with the state of each service's document.
+	GetExport(context.Context, *GetExportRequest) (*GetExportResponse, error)
+	// Streams a succeeded export's bundle: one JSON object holding one
+	// document per service (docs/privacy.md). A stream, so it has no REST
+	// route; FAILED_PRECONDITION while the export is not done.
+	DownloadExport(*DownloadExportRequest, grpc.ServerStreamingServer[DownloadExportResponse]) error
 	mustEmbedUnimplementedCustomerServiceServer()
 }
 
@@ -337,6 +403,15 @@ func (UnimplementedCustomerServiceServer) ListConsentHistory(context.Context, *L
 }
 func (UnimplementedCustomerServiceServer) WatchCustomerEvents(*WatchCustomerEventsRequest, grpc.ServerStreamingServer[WatchCustomerEventsResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchCustomerEvents not implemented")
+}
+func (UnimplementedCustomerServiceServer) ExportCustomerData(context.Context, *ExportCustomerDataRequest) (*ExportCustomerDataResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportCustomerData not implemented")
+}
+func (UnimplementedCustomerServiceServer) GetExport(context.Context, *GetExportRequest) (*GetExportResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetExport not implemented")
+}
+func (UnimplementedCustomerServiceServer) DownloadExport(*DownloadExportRequest, grpc.ServerStreamingServer[DownloadExportResponse]) error {
+	return status.Error(codes.Unimplemented, "method DownloadExport not implemented")
 }
 func (UnimplementedCustomerServiceServer) mustEmbedUnimplementedCustomerServiceServer() {}
 func (UnimplementedCustomerServiceServer) testEmbeddedByValue()                         {}
@@ -604,6 +679,53 @@ func _CustomerService_WatchCustomerEvents_Handler(srv interface{}, stream grpc.S
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type CustomerService_WatchCustomerEventsServer = grpc.ServerStreamingServer[WatchCustomerEventsResponse]
 
+func _CustomerService_ExportCustomerData_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportCustomerDataRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CustomerServiceServer).ExportCustomerData(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CustomerService_ExportCustomerData_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CustomerServiceServer).ExportCustomerData(ctx, req.(*ExportCustomerDataRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CustomerService_GetExport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetExportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CustomerServiceServer).GetExport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CustomerService_GetExport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CustomerServiceServer).GetExport(ctx, req.(*GetExportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CustomerService_DownloadExport_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(DownloadExportRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(CustomerServiceServer).DownloadExport(m, &grpc.GenericServerStream[DownloadExportRequest, DownloadExportResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type CustomerService_DownloadExportServer = grpc.ServerStreamingServer[DownloadExportResponse]
+
 // CustomerService_ServiceDesc is the grpc.ServiceDesc for CustomerService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -663,11 +785,24 @@ var CustomerService_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "ListConsentHistory",
 			Handler:    _CustomerService_ListConsentHistory_Handler,
 		},
+		{
+			MethodName: "ExportCustomerData",
+			Handler:    _CustomerService_ExportCustomerData_Handler,
+		},
+		{
+			MethodName: "GetExport",
+			Handler:    _CustomerService_GetExport_Handler,
+		},
 	},
 	Streams: []grpc.StreamDesc{
 		{
 			StreamName:    "WatchCustomerEvents",
 			Handler:       _CustomerService_WatchCustomerEvents_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "DownloadExport",
+			Handler:       _CustomerService_DownloadExport_Handler,
 			ServerStreams: true,
 		},
 	},

@@ -2405,6 +2405,109 @@ func (x *WatchInteractionEventsResponse) GetEvent() *v1.Event {
 	return nil
 }
 
+// Request of ExportCustomer.
+type ExportCustomerRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Up to 100 names "customers/{id}": a customer and the customers merged
+	// into it.
+	Customers     []string `protobuf:"bytes,1,rep,name=customers,proto3" json:"customers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportCustomerRequest) Reset() {
+	*x = ExportCustomerRequest{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportCustomerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportCustomerRequest) ProtoMessage() {}
+
+func (x *ExportCustomerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportCustomerRequest.ProtoReflect.Descriptor instead.
+func (*ExportCustomerRequest) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *ExportCustomerRequest) GetCustomers() []string {
+	if x != nil {
+		return x.Customers
+	}
+	return nil
+}
+
+// Response of ExportCustomer: interaction-log's document of an access
+// export.
+type ExportCustomerResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The customers' interactions, by customer then occurrence time.
+	Interactions []*Interaction `protobuf:"bytes,1,rep,name=interactions,proto3" json:"interactions,omitempty"`
+	// The customers' cases, by due time.
+	Cases         []*Case `protobuf:"bytes,2,rep,name=cases,proto3" json:"cases,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportCustomerResponse) Reset() {
+	*x = ExportCustomerResponse{}
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportCustomerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportCustomerResponse) ProtoMessage() {}
+
+func (x *ExportCustomerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_interaction_v1_interaction_service_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportCustomerResponse.ProtoReflect.Descriptor instead.
+func (*ExportCustomerResponse) Descriptor() ([]byte, []int) {
+	return file_crm_interaction_v1_interaction_service_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *ExportCustomerResponse) GetInteractions() []*Interaction {
+	if x != nil {
+		return x.Interactions
+	}
+	return nil
+}
+
+func (x *ExportCustomerResponse) GetCases() []*Case {
+	if x != nil {
+		return x.Cases
+	}
+	return nil
+}
+
 var File_crm_interaction_v1_interaction_service_proto protoreflect.FileDescriptor
 
 const file_crm_interaction_v1_interaction_service_proto_rawDesc = "" +
@@ -2562,7 +2665,12 @@ const file_crm_interaction_v1_interaction_service_proto_rawDesc = "" +
 	"\x1dWatchInteractionEventsRequest\x12.\n" +
 	"\x0eafter_sequence\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\rafterSequence\"J\n" +
 	"\x1eWatchInteractionEventsResponse\x12(\n" +
-	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event*\x84\x02\n" +
+	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event\"i\n" +
+	"\x15ExportCustomerRequest\x12P\n" +
+	"\tcustomers\x18\x01 \x03(\tB2\xe0A\x02\xbaH,\x92\x01)\b\x01\x10d\"#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\tcustomers\"\x8d\x01\n" +
+	"\x16ExportCustomerResponse\x12C\n" +
+	"\finteractions\x18\x01 \x03(\v2\x1f.crm.interaction.v1.InteractionR\finteractions\x12.\n" +
+	"\x05cases\x18\x02 \x03(\v2\x18.crm.interaction.v1.CaseR\x05cases*\x84\x02\n" +
 	"\x14SatisfactionGrouping\x12%\n" +
 	"!SATISFACTION_GROUPING_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aSATISFACTION_GROUPING_CASE\x10\x01\x12\"\n" +
@@ -2570,7 +2678,7 @@ const file_crm_interaction_v1_interaction_service_proto_rawDesc = "" +
 	"\x1dSATISFACTION_GROUPING_CHANNEL\x10\x03\x12\x1d\n" +
 	"\x19SATISFACTION_GROUPING_DAY\x10\x04\x12\x1e\n" +
 	"\x1aSATISFACTION_GROUPING_WEEK\x10\x05\x12\x1f\n" +
-	"\x1bSATISFACTION_GROUPING_MONTH\x10\x062\x9f\x16\n" +
+	"\x1bSATISFACTION_GROUPING_MONTH\x10\x062\xcc\x17\n" +
 	"\x12InteractionService\x12\xa4\x01\n" +
 	"\x0eLogInteraction\x12).crm.interaction.v1.LogInteractionRequest\x1a*.crm.interaction.v1.LogInteractionResponse\";\xaa\xd4\x18\x12interactions.write\x82\xd3\xe4\x93\x02\x1f:\vinteraction\"\x10/v1/interactions\x12\xb5\x01\n" +
 	"\x14BatchLogInteractions\x12/.crm.interaction.v1.BatchLogInteractionsRequest\x1a0.crm.interaction.v1.BatchLogInteractionsResponse\":\xaa\xd4\x18\x12interactions.write\x82\xd3\xe4\x93\x02\x1e:\x01*\"\x19/v1/interactions:batchLog\x12\x8d\x01\n" +
@@ -2589,7 +2697,8 @@ const file_crm_interaction_v1_interaction_service_proto_rawDesc = "" +
 	"\x19GetSatisfactionStatistics\x124.crm.interaction.v1.GetSatisfactionStatisticsRequest\x1a5.crm.interaction.v1.GetSatisfactionStatisticsResponse\"D\xaa\xd4\x18\x11interactions.read\x82\xd3\xe4\x93\x02)\x12'/v1/interactions:satisfactionStatistics\x12\xb8\x01\n" +
 	"\x13GetCustomerActivity\x12..crm.interaction.v1.GetCustomerActivityRequest\x1a/.crm.interaction.v1.GetCustomerActivityResponse\"@\xaa\xd4\x18\x11interactions.read\x82\xd3\xe4\x93\x02%\x12#/v1/{customer=customers/*}/activity\x12\x89\x01\n" +
 	"\x11SummarizeActivity\x12,.crm.interaction.v1.SummarizeActivityRequest\x1a-.crm.interaction.v1.SummarizeActivityResponse\"\x15\xaa\xd4\x18\x11interactions.read0\x01\x12\x9a\x01\n" +
-	"\x16WatchInteractionEvents\x121.crm.interaction.v1.WatchInteractionEventsRequest\x1a2.crm.interaction.v1.WatchInteractionEventsResponse\"\x17\xaa\xd4\x18\x13interactions.events0\x01B\xdb\x01\n" +
+	"\x16WatchInteractionEvents\x121.crm.interaction.v1.WatchInteractionEventsRequest\x1a2.crm.interaction.v1.WatchInteractionEventsResponse\"\x17\xaa\xd4\x18\x13interactions.events0\x01\x12\xaa\x01\n" +
+	"\x0eExportCustomer\x12).crm.interaction.v1.ExportCustomerRequest\x1a*.crm.interaction.v1.ExportCustomerResponse\"A\xaa\xd4\x18\x13interactions.export\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/interactions:exportCustomerB\xdb\x01\n" +
 	"\x16com.crm.interaction.v1B\x17InteractionServiceProtoP\x01Z>github.com/opencrm/crm/gen/go/crm/interaction/v1;interactionv1\xa2\x02\x03CIX\xaa\x02\x12Crm.Interaction.V1\xca\x02\x12Crm\\Interaction\\V1\xe2\x02\x1eCrm\\Interaction\\V1\\GPBMetadata\xea\x02\x14Crm::Interaction::V1b\x06proto3"
 
 var (
@@ -2605,7 +2714,7 @@ func file_crm_interaction_v1_interaction_service_proto_rawDescGZIP() []byte {
 }
 
 var file_crm_interaction_v1_interaction_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_crm_interaction_v1_interaction_service_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
+var file_crm_interaction_v1_interaction_service_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
 var file_crm_interaction_v1_interaction_service_proto_goTypes = []any{
 	(SatisfactionGrouping)(0),                 // 0: crm.interaction.v1.SatisfactionGrouping
 	(*LogInteractionRequest)(nil),             // 1: crm.interaction.v1.LogInteractionRequest
@@ -2646,97 +2755,103 @@ var file_crm_interaction_v1_interaction_service_proto_goTypes = []any{
 	(*SummarizeActivityResponse)(nil),         // 36: crm.interaction.v1.SummarizeActivityResponse
 	(*WatchInteractionEventsRequest)(nil),     // 37: crm.interaction.v1.WatchInteractionEventsRequest
 	(*WatchInteractionEventsResponse)(nil),    // 38: crm.interaction.v1.WatchInteractionEventsResponse
-	(*Interaction)(nil),                       // 39: crm.interaction.v1.Interaction
-	(Channel)(0),                              // 40: crm.interaction.v1.Channel
-	(InteractionKind)(0),                      // 41: crm.interaction.v1.InteractionKind
-	(*timestamppb.Timestamp)(nil),             // 42: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),             // 43: google.protobuf.FieldMask
-	(*Case)(nil),                              // 44: crm.interaction.v1.Case
-	(CaseStatus)(0),                           // 45: crm.interaction.v1.CaseStatus
-	(*CustomerActivity)(nil),                  // 46: crm.interaction.v1.CustomerActivity
-	(*v1.Event)(nil),                          // 47: crm.feed.v1.Event
+	(*ExportCustomerRequest)(nil),             // 39: crm.interaction.v1.ExportCustomerRequest
+	(*ExportCustomerResponse)(nil),            // 40: crm.interaction.v1.ExportCustomerResponse
+	(*Interaction)(nil),                       // 41: crm.interaction.v1.Interaction
+	(Channel)(0),                              // 42: crm.interaction.v1.Channel
+	(InteractionKind)(0),                      // 43: crm.interaction.v1.InteractionKind
+	(*timestamppb.Timestamp)(nil),             // 44: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),             // 45: google.protobuf.FieldMask
+	(*Case)(nil),                              // 46: crm.interaction.v1.Case
+	(CaseStatus)(0),                           // 47: crm.interaction.v1.CaseStatus
+	(*CustomerActivity)(nil),                  // 48: crm.interaction.v1.CustomerActivity
+	(*v1.Event)(nil),                          // 49: crm.feed.v1.Event
 }
 var file_crm_interaction_v1_interaction_service_proto_depIdxs = []int32{
-	39, // 0: crm.interaction.v1.LogInteractionRequest.interaction:type_name -> crm.interaction.v1.Interaction
-	39, // 1: crm.interaction.v1.LogInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
+	41, // 0: crm.interaction.v1.LogInteractionRequest.interaction:type_name -> crm.interaction.v1.Interaction
+	41, // 1: crm.interaction.v1.LogInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
 	1,  // 2: crm.interaction.v1.BatchLogInteractionsRequest.requests:type_name -> crm.interaction.v1.LogInteractionRequest
-	39, // 3: crm.interaction.v1.ItemResult.interaction:type_name -> crm.interaction.v1.Interaction
+	41, // 3: crm.interaction.v1.ItemResult.interaction:type_name -> crm.interaction.v1.Interaction
 	5,  // 4: crm.interaction.v1.ItemResult.error:type_name -> crm.interaction.v1.ItemError
 	4,  // 5: crm.interaction.v1.BatchLogInteractionsResponse.results:type_name -> crm.interaction.v1.ItemResult
 	1,  // 6: crm.interaction.v1.IngestInteractionsRequest.requests:type_name -> crm.interaction.v1.LogInteractionRequest
 	4,  // 7: crm.interaction.v1.IngestInteractionsResponse.failures:type_name -> crm.interaction.v1.ItemResult
-	39, // 8: crm.interaction.v1.GetInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
-	40, // 9: crm.interaction.v1.ListInteractionsRequest.channel:type_name -> crm.interaction.v1.Channel
-	41, // 10: crm.interaction.v1.ListInteractionsRequest.kind:type_name -> crm.interaction.v1.InteractionKind
-	42, // 11: crm.interaction.v1.ListInteractionsRequest.occur_time_from:type_name -> google.protobuf.Timestamp
-	42, // 12: crm.interaction.v1.ListInteractionsRequest.occur_time_to:type_name -> google.protobuf.Timestamp
-	39, // 13: crm.interaction.v1.ListInteractionsResponse.interactions:type_name -> crm.interaction.v1.Interaction
-	39, // 14: crm.interaction.v1.UpdateInteractionRequest.interaction:type_name -> crm.interaction.v1.Interaction
-	43, // 15: crm.interaction.v1.UpdateInteractionRequest.update_mask:type_name -> google.protobuf.FieldMask
-	39, // 16: crm.interaction.v1.UpdateInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
-	44, // 17: crm.interaction.v1.GetCaseResponse.case:type_name -> crm.interaction.v1.Case
-	45, // 18: crm.interaction.v1.ListCasesRequest.status:type_name -> crm.interaction.v1.CaseStatus
-	44, // 19: crm.interaction.v1.ListCasesResponse.cases:type_name -> crm.interaction.v1.Case
-	45, // 20: crm.interaction.v1.TransitionCaseRequest.to:type_name -> crm.interaction.v1.CaseStatus
-	44, // 21: crm.interaction.v1.TransitionCaseResponse.case:type_name -> crm.interaction.v1.Case
-	44, // 22: crm.interaction.v1.UpdateCaseRequest.case:type_name -> crm.interaction.v1.Case
-	43, // 23: crm.interaction.v1.UpdateCaseRequest.update_mask:type_name -> google.protobuf.FieldMask
-	44, // 24: crm.interaction.v1.UpdateCaseResponse.case:type_name -> crm.interaction.v1.Case
-	42, // 25: crm.interaction.v1.AddFollowUpRequest.due_time:type_name -> google.protobuf.Timestamp
-	44, // 26: crm.interaction.v1.AddFollowUpResponse.case:type_name -> crm.interaction.v1.Case
-	44, // 27: crm.interaction.v1.CompleteFollowUpResponse.case:type_name -> crm.interaction.v1.Case
-	42, // 28: crm.interaction.v1.GetCaseStatisticsRequest.open_time_from:type_name -> google.protobuf.Timestamp
-	42, // 29: crm.interaction.v1.GetCaseStatisticsRequest.open_time_to:type_name -> google.protobuf.Timestamp
+	41, // 8: crm.interaction.v1.GetInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
+	42, // 9: crm.interaction.v1.ListInteractionsRequest.channel:type_name -> crm.interaction.v1.Channel
+	43, // 10: crm.interaction.v1.ListInteractionsRequest.kind:type_name -> crm.interaction.v1.InteractionKind
+	44, // 11: crm.interaction.v1.ListInteractionsRequest.occur_time_from:type_name -> google.protobuf.Timestamp
+	44, // 12: crm.interaction.v1.ListInteractionsRequest.occur_time_to:type_name -> google.protobuf.Timestamp
+	41, // 13: crm.interaction.v1.ListInteractionsResponse.interactions:type_name -> crm.interaction.v1.Interaction
+	41, // 14: crm.interaction.v1.UpdateInteractionRequest.interaction:type_name -> crm.interaction.v1.Interaction
+	45, // 15: crm.interaction.v1.UpdateInteractionRequest.update_mask:type_name -> google.protobuf.FieldMask
+	41, // 16: crm.interaction.v1.UpdateInteractionResponse.interaction:type_name -> crm.interaction.v1.Interaction
+	46, // 17: crm.interaction.v1.GetCaseResponse.case:type_name -> crm.interaction.v1.Case
+	47, // 18: crm.interaction.v1.ListCasesRequest.status:type_name -> crm.interaction.v1.CaseStatus
+	46, // 19: crm.interaction.v1.ListCasesResponse.cases:type_name -> crm.interaction.v1.Case
+	47, // 20: crm.interaction.v1.TransitionCaseRequest.to:type_name -> crm.interaction.v1.CaseStatus
+	46, // 21: crm.interaction.v1.TransitionCaseResponse.case:type_name -> crm.interaction.v1.Case
+	46, // 22: crm.interaction.v1.UpdateCaseRequest.case:type_name -> crm.interaction.v1.Case
+	45, // 23: crm.interaction.v1.UpdateCaseRequest.update_mask:type_name -> google.protobuf.FieldMask
+	46, // 24: crm.interaction.v1.UpdateCaseResponse.case:type_name -> crm.interaction.v1.Case
+	44, // 25: crm.interaction.v1.AddFollowUpRequest.due_time:type_name -> google.protobuf.Timestamp
+	46, // 26: crm.interaction.v1.AddFollowUpResponse.case:type_name -> crm.interaction.v1.Case
+	46, // 27: crm.interaction.v1.CompleteFollowUpResponse.case:type_name -> crm.interaction.v1.Case
+	44, // 28: crm.interaction.v1.GetCaseStatisticsRequest.open_time_from:type_name -> google.protobuf.Timestamp
+	44, // 29: crm.interaction.v1.GetCaseStatisticsRequest.open_time_to:type_name -> google.protobuf.Timestamp
 	0,  // 30: crm.interaction.v1.GetSatisfactionStatisticsRequest.group_by:type_name -> crm.interaction.v1.SatisfactionGrouping
-	42, // 31: crm.interaction.v1.GetSatisfactionStatisticsRequest.occur_time_from:type_name -> google.protobuf.Timestamp
-	42, // 32: crm.interaction.v1.GetSatisfactionStatisticsRequest.occur_time_to:type_name -> google.protobuf.Timestamp
+	44, // 31: crm.interaction.v1.GetSatisfactionStatisticsRequest.occur_time_from:type_name -> google.protobuf.Timestamp
+	44, // 32: crm.interaction.v1.GetSatisfactionStatisticsRequest.occur_time_to:type_name -> google.protobuf.Timestamp
 	32, // 33: crm.interaction.v1.GetSatisfactionStatisticsResponse.total:type_name -> crm.interaction.v1.SatisfactionSummary
 	31, // 34: crm.interaction.v1.GetSatisfactionStatisticsResponse.groups:type_name -> crm.interaction.v1.SatisfactionGroup
-	40, // 35: crm.interaction.v1.SatisfactionGroup.channel:type_name -> crm.interaction.v1.Channel
-	42, // 36: crm.interaction.v1.SatisfactionGroup.period_start:type_name -> google.protobuf.Timestamp
+	42, // 35: crm.interaction.v1.SatisfactionGroup.channel:type_name -> crm.interaction.v1.Channel
+	44, // 36: crm.interaction.v1.SatisfactionGroup.period_start:type_name -> google.protobuf.Timestamp
 	32, // 37: crm.interaction.v1.SatisfactionGroup.summary:type_name -> crm.interaction.v1.SatisfactionSummary
-	46, // 38: crm.interaction.v1.GetCustomerActivityResponse.activity:type_name -> crm.interaction.v1.CustomerActivity
-	46, // 39: crm.interaction.v1.SummarizeActivityResponse.activity:type_name -> crm.interaction.v1.CustomerActivity
-	47, // 40: crm.interaction.v1.WatchInteractionEventsResponse.event:type_name -> crm.feed.v1.Event
-	1,  // 41: crm.interaction.v1.InteractionService.LogInteraction:input_type -> crm.interaction.v1.LogInteractionRequest
-	3,  // 42: crm.interaction.v1.InteractionService.BatchLogInteractions:input_type -> crm.interaction.v1.BatchLogInteractionsRequest
-	7,  // 43: crm.interaction.v1.InteractionService.IngestInteractions:input_type -> crm.interaction.v1.IngestInteractionsRequest
-	9,  // 44: crm.interaction.v1.InteractionService.GetInteraction:input_type -> crm.interaction.v1.GetInteractionRequest
-	11, // 45: crm.interaction.v1.InteractionService.ListInteractions:input_type -> crm.interaction.v1.ListInteractionsRequest
-	13, // 46: crm.interaction.v1.InteractionService.UpdateInteraction:input_type -> crm.interaction.v1.UpdateInteractionRequest
-	15, // 47: crm.interaction.v1.InteractionService.GetCase:input_type -> crm.interaction.v1.GetCaseRequest
-	17, // 48: crm.interaction.v1.InteractionService.ListCases:input_type -> crm.interaction.v1.ListCasesRequest
-	19, // 49: crm.interaction.v1.InteractionService.TransitionCase:input_type -> crm.interaction.v1.TransitionCaseRequest
-	21, // 50: crm.interaction.v1.InteractionService.UpdateCase:input_type -> crm.interaction.v1.UpdateCaseRequest
-	23, // 51: crm.interaction.v1.InteractionService.AddFollowUp:input_type -> crm.interaction.v1.AddFollowUpRequest
-	25, // 52: crm.interaction.v1.InteractionService.CompleteFollowUp:input_type -> crm.interaction.v1.CompleteFollowUpRequest
-	27, // 53: crm.interaction.v1.InteractionService.GetCaseStatistics:input_type -> crm.interaction.v1.GetCaseStatisticsRequest
-	29, // 54: crm.interaction.v1.InteractionService.GetSatisfactionStatistics:input_type -> crm.interaction.v1.GetSatisfactionStatisticsRequest
-	33, // 55: crm.interaction.v1.InteractionService.GetCustomerActivity:input_type -> crm.interaction.v1.GetCustomerActivityRequest
-	35, // 56: crm.interaction.v1.InteractionService.SummarizeActivity:input_type -> crm.interaction.v1.SummarizeActivityRequest
-	37, // 57: crm.interaction.v1.InteractionService.WatchInteractionEvents:input_type -> crm.interaction.v1.WatchInteractionEventsRequest
-	2,  // 58: crm.interaction.v1.InteractionService.LogInteraction:output_type -> crm.interaction.v1.LogInteractionResponse
-	6,  // 59: crm.interaction.v1.InteractionService.BatchLogInteractions:output_type -> crm.interaction.v1.BatchLogInteractionsResponse
-	8,  // 60: crm.interaction.v1.InteractionService.IngestInteractions:output_type -> crm.interaction.v1.IngestInteractionsResponse
-	10, // 61: crm.interaction.v1.InteractionService.GetInteraction:output_type -> crm.interaction.v1.GetInteractionResponse
-	12, // 62: crm.interaction.v1.InteractionService.ListInteractions:output_type -> crm.interaction.v1.ListInteractionsResponse
-	14, // 63: crm.interaction.v1.InteractionService.UpdateInteraction:output_type -> crm.interaction.v1.UpdateInteractionResponse
-	16, // 64: crm.interaction.v1.InteractionService.GetCase:output_type -> crm.interaction.v1.GetCaseResponse
-	18, // 65: crm.interaction.v1.InteractionService.ListCases:output_type -> crm.interaction.v1.ListCasesResponse
-	20, // 66: crm.interaction.v1.InteractionService.TransitionCase:output_type -> crm.interaction.v1.TransitionCaseResponse
-	22, // 67: crm.interaction.v1.InteractionService.UpdateCase:output_type -> crm.interaction.v1.UpdateCaseResponse
-	24, // 68: crm.interaction.v1.InteractionService.AddFollowUp:output_type -> crm.interaction.v1.AddFollowUpResponse
-	26, // 69: crm.interaction.v1.InteractionService.CompleteFollowUp:output_type -> crm.interaction.v1.CompleteFollowUpResponse
-	28, // 70: crm.interaction.v1.InteractionService.GetCaseStatistics:output_type -> crm.interaction.v1.GetCaseStatisticsResponse
-	30, // 71: crm.interaction.v1.InteractionService.GetSatisfactionStatistics:output_type -> crm.interaction.v1.GetSatisfactionStatisticsResponse
-	34, // 72: crm.interaction.v1.InteractionService.GetCustomerActivity:output_type -> crm.interaction.v1.GetCustomerActivityResponse
-	36, // 73: crm.interaction.v1.InteractionService.SummarizeActivity:output_type -> crm.interaction.v1.SummarizeActivityResponse
-	38, // 74: crm.interaction.v1.InteractionService.WatchInteractionEvents:output_type -> crm.interaction.v1.WatchInteractionEventsResponse
-	58, // [58:75] is the sub-list for method output_type
-	41, // [41:58] is the sub-list for method input_type
-	41, // [41:41] is the sub-list for extension type_name
-	41, // [41:41] is the sub-list for extension extendee
-	0,  // [0:41] is the sub-list for field type_name
+	48, // 38: crm.interaction.v1.GetCustomerActivityResponse.activity:type_name -> crm.interaction.v1.CustomerActivity
+	48, // 39: crm.interaction.v1.SummarizeActivityResponse.activity:type_name -> crm.interaction.v1.CustomerActivity
+	49, // 40: crm.interaction.v1.WatchInteractionEventsResponse.event:type_name -> crm.feed.v1.Event
+	41, // 41: crm.interaction.v1.ExportCustomerResponse.interactions:type_name -> crm.interaction.v1.Interaction
+	46, // 42: crm.interaction.v1.ExportCustomerResponse.cases:type_name -> crm.interaction.v1.Case
+	1,  // 43: crm.interaction.v1.InteractionService.LogInteraction:input_type -> crm.interaction.v1.LogInteractionRequest
+	3,  // 44: crm.interaction.v1.InteractionService.BatchLogInteractions:input_type -> crm.interaction.v1.BatchLogInteractionsRequest
+	7,  // 45: crm.interaction.v1.InteractionService.IngestInteractions:input_type -> crm.interaction.v1.IngestInteractionsRequest
+	9,  // 46: crm.interaction.v1.InteractionService.GetInteraction:input_type -> crm.interaction.v1.GetInteractionRequest
+	11, // 47: crm.interaction.v1.InteractionService.ListInteractions:input_type -> crm.interaction.v1.ListInteractionsRequest
+	13, // 48: crm.interaction.v1.InteractionService.UpdateInteraction:input_type -> crm.interaction.v1.UpdateInteractionRequest
+	15, // 49: crm.interaction.v1.InteractionService.GetCase:input_type -> crm.interaction.v1.GetCaseRequest
+	17, // 50: crm.interaction.v1.InteractionService.ListCases:input_type -> crm.interaction.v1.ListCasesRequest
+	19, // 51: crm.interaction.v1.InteractionService.TransitionCase:input_type -> crm.interaction.v1.TransitionCaseRequest
+	21, // 52: crm.interaction.v1.InteractionService.UpdateCase:input_type -> crm.interaction.v1.UpdateCaseRequest
+	23, // 53: crm.interaction.v1.InteractionService.AddFollowUp:input_type -> crm.interaction.v1.AddFollowUpRequest
+	25, // 54: crm.interaction.v1.InteractionService.CompleteFollowUp:input_type -> crm.interaction.v1.CompleteFollowUpRequest
+	27, // 55: crm.interaction.v1.InteractionService.GetCaseStatistics:input_type -> crm.interaction.v1.GetCaseStatisticsRequest
+	29, // 56: crm.interaction.v1.InteractionService.GetSatisfactionStatistics:input_type -> crm.interaction.v1.GetSatisfactionStatisticsRequest
+	33, // 57: crm.interaction.v1.InteractionService.GetCustomerActivity:input_type -> crm.interaction.v1.GetCustomerActivityRequest
+	35, // 58: crm.interaction.v1.InteractionService.SummarizeActivity:input_type -> crm.interaction.v1.SummarizeActivityRequest
+	37, // 59: crm.interaction.v1.InteractionService.WatchInteractionEvents:input_type -> crm.interaction.v1.WatchInteractionEventsRequest
+	39, // 60: crm.interaction.v1.InteractionService.ExportCustomer:input_type -> crm.interaction.v1.ExportCustomerRequest
+	2,  // 61: crm.interaction.v1.InteractionService.LogInteraction:output_type -> crm.interaction.v1.LogInteractionResponse
+	6,  // 62: crm.interaction.v1.InteractionService.BatchLogInteractions:output_type -> crm.interaction.v1.BatchLogInteractionsResponse
+	8,  // 63: crm.interaction.v1.InteractionService.IngestInteractions:output_type -> crm.interaction.v1.IngestInteractionsResponse
+	10, // 64: crm.interaction.v1.InteractionService.GetInteraction:output_type -> crm.interaction.v1.GetInteractionResponse
+	12, // 65: crm.interaction.v1.InteractionService.ListInteractions:output_type -> crm.interaction.v1.ListInteractionsResponse
+	14, // 66: crm.interaction.v1.InteractionService.UpdateInteraction:output_type -> crm.interaction.v1.UpdateInteractionResponse
+	16, // 67: crm.interaction.v1.InteractionService.GetCase:output_type -> crm.interaction.v1.GetCaseResponse
+	18, // 68: crm.interaction.v1.InteractionService.ListCases:output_type -> crm.interaction.v1.ListCasesResponse
+	20, // 69: crm.interaction.v1.InteractionService.TransitionCase:output_type -> crm.interaction.v1.TransitionCaseResponse
+	22, // 70: crm.interaction.v1.InteractionService.UpdateCase:output_type -> crm.interaction.v1.UpdateCaseResponse
+	24, // 71: crm.interaction.v1.InteractionService.AddFollowUp:output_type -> crm.interaction.v1.AddFollowUpResponse
+	26, // 72: crm.interaction.v1.InteractionService.CompleteFollowUp:output_type -> crm.interaction.v1.CompleteFollowUpResponse
+	28, // 73: crm.interaction.v1.InteractionService.GetCaseStatistics:output_type -> crm.interaction.v1.GetCaseStatisticsResponse
+	30, // 74: crm.interaction.v1.InteractionService.GetSatisfactionStatistics:output_type -> crm.interaction.v1.GetSatisfactionStatisticsResponse
+	34, // 75: crm.interaction.v1.InteractionService.GetCustomerActivity:output_type -> crm.interaction.v1.GetCustomerActivityResponse
+	36, // 76: crm.interaction.v1.InteractionService.SummarizeActivity:output_type -> crm.interaction.v1.SummarizeActivityResponse
+	38, // 77: crm.interaction.v1.InteractionService.WatchInteractionEvents:output_type -> crm.interaction.v1.WatchInteractionEventsResponse
+	40, // 78: crm.interaction.v1.InteractionService.ExportCustomer:output_type -> crm.interaction.v1.ExportCustomerResponse
+	61, // [61:79] is the sub-list for method output_type
+	43, // [43:61] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_crm_interaction_v1_interaction_service_proto_init() }
@@ -2753,7 +2868,7 @@ func file_crm_interaction_v1_interaction_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_interaction_v1_interaction_service_proto_rawDesc), len(file_crm_interaction_v1_interaction_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   38,
+			NumMessages:   40,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

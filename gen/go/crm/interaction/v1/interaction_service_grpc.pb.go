@@ -36,6 +36,7 @@ const (
 	InteractionService_GetCustomerActivity_FullMethodName       = "/crm.interaction.v1.InteractionService/GetCustomerActivity"
 	InteractionService_SummarizeActivity_FullMethodName         = "/crm.interaction.v1.InteractionService/SummarizeActivity"
 	InteractionService_WatchInteractionEvents_FullMethodName    = "/crm.interaction.v1.InteractionService/WatchInteractionEvents"
+	InteractionService_ExportCustomer_FullMethodName            = "/crm.interaction.v1.InteractionService/ExportCustomer"
 )
 
 // InteractionServiceClient is the client API for InteractionService service.
@@ -109,6 +110,10 @@ type InteractionServiceClient interface {
 	// Streams the interaction event feed: replays every event after the
 	// given sequence, then follows new events.
 	WatchInteractionEvents(ctx context.Context, in *WatchInteractionEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchInteractionEventsResponse], error)
+	// Access export. Returns everything interaction-log holds about the
+	// given customers (a customer and those merged into it): their
+	// interactions and cases. customer-profile's ExportCustomerData calls it.
+	ExportCustomer(ctx context.Context, in *ExportCustomerRequest, opts ...grpc.CallOption) (*ExportCustomerResponse, error)
 }
 
 type interactionServiceClient struct {
@@ -310,6 +315,16 @@ func (c *interactionServiceClient) WatchInteractionEvents(ctx context.Context, i
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type InteractionService_WatchInteractionEventsClient = grpc.ServerStreamingClient[WatchInteractionEventsResponse]
 
+func (c *interactionServiceClient) ExportCustomer(ctx context.Context, in *ExportCustomerRequest, opts ...grpc.CallOption) (*ExportCustomerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ExportCustomerResponse)
+	err := c.cc.Invoke(ctx, InteractionService_ExportCustomer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // InteractionServiceServer is the server API for InteractionService service.
 // All implementations must embed UnimplementedInteractionServiceServer
 // for forward compatibility.
@@ -381,6 +396,10 @@ type InteractionServiceServer interface {
 	// Streams the interaction event feed: replays every event after the
 	// given sequence, then follows new events.
 	WatchInteractionEvents(*WatchInteractionEventsRequest, grpc.ServerStreamingServer[WatchInteractionEventsResponse]) error
+	// Access export. Returns everything interaction-log holds about the
+	// given customers (a customer and those merged into it): their
+	// interactions and cases. customer-profile's ExportCustomerData calls it.
+	ExportCustomer(context.Context, *ExportCustomerRequest) (*ExportCustomerResponse, error)
 	mustEmbedUnimplementedInteractionServiceServer()
 }
 
@@ -441,6 +460,9 @@ func (UnimplementedInteractionServiceServer) SummarizeActivity(*SummarizeActivit
 }
 func (UnimplementedInteractionServiceServer) WatchInteractionEvents(*WatchInteractionEventsRequest, grpc.ServerStreamingServer[WatchInteractionEventsResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchInteractionEvents not implemented")
+}
+func (UnimplementedInteractionServiceServer) ExportCustomer(context.Context, *ExportCustomerRequest) (*ExportCustomerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportCustomer not implemented")
 }
 func (UnimplementedInteractionServiceServer) mustEmbedUnimplementedInteractionServiceServer() {}
 func (UnimplementedInteractionServiceServer) testEmbeddedByValue()                            {}
@@ -744,6 +766,24 @@ func _InteractionService_WatchInteractionEvents_Handler(srv interface{}, stream 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type InteractionService_WatchInteractionEventsServer = grpc.ServerStreamingServer[WatchInteractionEventsResponse]
 
+func _InteractionService_ExportCustomer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportCustomerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InteractionServiceServer).ExportCustomer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InteractionService_ExportCustomer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InteractionServiceServer).ExportCustomer(ctx, req.(*ExportCustomerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // InteractionService_ServiceDesc is the grpc.ServiceDesc for InteractionService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -806,6 +846,10 @@ var InteractionService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetCustomerActivity",
 			Handler:    _InteractionService_GetCustomerActivity_Handler,
+		},
+		{
+			MethodName: "ExportCustomer",
+			Handler:    _InteractionService_ExportCustomer_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

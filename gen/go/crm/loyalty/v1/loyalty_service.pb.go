@@ -2722,6 +2722,117 @@ func (x *WatchLoyaltyEventsResponse) GetEvent() *v11.Event {
 	return nil
 }
 
+// Request of ExportCustomer.
+type ExportCustomerRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Up to 100 names "customers/{id}": a customer and the customers merged
+	// into it.
+	Customers     []string `protobuf:"bytes,1,rep,name=customers,proto3" json:"customers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportCustomerRequest) Reset() {
+	*x = ExportCustomerRequest{}
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportCustomerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportCustomerRequest) ProtoMessage() {}
+
+func (x *ExportCustomerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportCustomerRequest.ProtoReflect.Descriptor instead.
+func (*ExportCustomerRequest) Descriptor() ([]byte, []int) {
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *ExportCustomerRequest) GetCustomers() []string {
+	if x != nil {
+		return x.Customers
+	}
+	return nil
+}
+
+// Response of ExportCustomer: loyalty's document of an access export.
+type ExportCustomerResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The customers' accounts, by program.
+	Accounts []*Account `protobuf:"bytes,1,rep,name=accounts,proto3" json:"accounts,omitempty"`
+	// Every ledger entry of those accounts, by account then time.
+	LedgerEntries []*LedgerEntry `protobuf:"bytes,2,rep,name=ledger_entries,json=ledgerEntries,proto3" json:"ledger_entries,omitempty"`
+	// The customers' redemptions, by program, newest first.
+	Redemptions   []*Redemption `protobuf:"bytes,3,rep,name=redemptions,proto3" json:"redemptions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportCustomerResponse) Reset() {
+	*x = ExportCustomerResponse{}
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportCustomerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportCustomerResponse) ProtoMessage() {}
+
+func (x *ExportCustomerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportCustomerResponse.ProtoReflect.Descriptor instead.
+func (*ExportCustomerResponse) Descriptor() ([]byte, []int) {
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *ExportCustomerResponse) GetAccounts() []*Account {
+	if x != nil {
+		return x.Accounts
+	}
+	return nil
+}
+
+func (x *ExportCustomerResponse) GetLedgerEntries() []*LedgerEntry {
+	if x != nil {
+		return x.LedgerEntries
+	}
+	return nil
+}
+
+func (x *ExportCustomerResponse) GetRedemptions() []*Redemption {
+	if x != nil {
+		return x.Redemptions
+	}
+	return nil
+}
+
 var File_crm_loyalty_v1_loyalty_service_proto protoreflect.FileDescriptor
 
 const file_crm_loyalty_v1_loyalty_service_proto_rawDesc = "" +
@@ -2909,7 +3020,13 @@ const file_crm_loyalty_v1_loyalty_service_proto_rawDesc = "" +
 	"\x19WatchLoyaltyEventsRequest\x12.\n" +
 	"\x0eafter_sequence\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\rafterSequence\"F\n" +
 	"\x1aWatchLoyaltyEventsResponse\x12(\n" +
-	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event2\xc9\x19\n" +
+	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event\"i\n" +
+	"\x15ExportCustomerRequest\x12P\n" +
+	"\tcustomers\x18\x01 \x03(\tB2\xe0A\x02\xbaH,\x92\x01)\b\x01\x10d\"#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\tcustomers\"\xcf\x01\n" +
+	"\x16ExportCustomerResponse\x123\n" +
+	"\baccounts\x18\x01 \x03(\v2\x17.crm.loyalty.v1.AccountR\baccounts\x12B\n" +
+	"\x0eledger_entries\x18\x02 \x03(\v2\x1b.crm.loyalty.v1.LedgerEntryR\rledgerEntries\x12<\n" +
+	"\vredemptions\x18\x03 \x03(\v2\x1a.crm.loyalty.v1.RedemptionR\vredemptions2\xe5\x1a\n" +
 	"\x0eLoyaltyService\x12\x8c\x01\n" +
 	"\rCreateProgram\x12$.crm.loyalty.v1.CreateProgramRequest\x1a%.crm.loyalty.v1.CreateProgramResponse\".\xaa\xd4\x18\rloyalty.admin\x82\xd3\xe4\x93\x02\x17:\aprogram\"\f/v1/programs\x12\x82\x01\n" +
 	"\n" +
@@ -2934,7 +3051,8 @@ const file_crm_loyalty_v1_loyalty_service_proto_rawDesc = "" +
 	"\x0ePreviewEarning\x12%.crm.loyalty.v1.PreviewEarningRequest\x1a&.crm.loyalty.v1.PreviewEarningResponse\"K\xaa\xd4\x18\floyalty.read\x82\xd3\xe4\x93\x025:\x01*\"0/v1/{program=programs/*}/accounts:previewEarning\x12\x84\x01\n" +
 	"\tRunExpiry\x12 .crm.loyalty.v1.RunExpiryRequest\x1a!.crm.loyalty.v1.RunExpiryResponse\"2\xaa\xd4\x18\rloyalty.admin\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/programs:runExpiry\x12\xa1\x01\n" +
 	"\rAuditAccounts\x12$.crm.loyalty.v1.AuditAccountsRequest\x1a%.crm.loyalty.v1.AuditAccountsResponse\"C\xaa\xd4\x18\rloyalty.admin\x82\xd3\xe4\x93\x02,:\x01*\"'/v1/{program=programs/*}/accounts:audit\x12\x81\x01\n" +
-	"\x12WatchLoyaltyEvents\x12).crm.loyalty.v1.WatchLoyaltyEventsRequest\x1a*.crm.loyalty.v1.WatchLoyaltyEventsResponse\"\x12\xaa\xd4\x18\x0eloyalty.events0\x01B\xbb\x01\n" +
+	"\x12WatchLoyaltyEvents\x12).crm.loyalty.v1.WatchLoyaltyEventsRequest\x1a*.crm.loyalty.v1.WatchLoyaltyEventsResponse\"\x12\xaa\xd4\x18\x0eloyalty.events0\x01\x12\x99\x01\n" +
+	"\x0eExportCustomer\x12%.crm.loyalty.v1.ExportCustomerRequest\x1a&.crm.loyalty.v1.ExportCustomerResponse\"8\xaa\xd4\x18\x0eloyalty.export\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/accounts:exportCustomerB\xbb\x01\n" +
 	"\x12com.crm.loyalty.v1B\x13LoyaltyServiceProtoP\x01Z6github.com/opencrm/crm/gen/go/crm/loyalty/v1;loyaltyv1\xa2\x02\x03CLX\xaa\x02\x0eCrm.Loyalty.V1\xca\x02\x0eCrm\\Loyalty\\V1\xe2\x02\x1aCrm\\Loyalty\\V1\\GPBMetadata\xea\x02\x10Crm::Loyalty::V1b\x06proto3"
 
 var (
@@ -2949,7 +3067,7 @@ func file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP() []byte {
 	return file_crm_loyalty_v1_loyalty_service_proto_rawDescData
 }
 
-var file_crm_loyalty_v1_loyalty_service_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
+var file_crm_loyalty_v1_loyalty_service_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
 var file_crm_loyalty_v1_loyalty_service_proto_goTypes = []any{
 	(*CreateProgramRequest)(nil),       // 0: crm.loyalty.v1.CreateProgramRequest
 	(*CreateProgramResponse)(nil),      // 1: crm.loyalty.v1.CreateProgramResponse
@@ -2996,105 +3114,112 @@ var file_crm_loyalty_v1_loyalty_service_proto_goTypes = []any{
 	(*AccountDifference)(nil),          // 42: crm.loyalty.v1.AccountDifference
 	(*WatchLoyaltyEventsRequest)(nil),  // 43: crm.loyalty.v1.WatchLoyaltyEventsRequest
 	(*WatchLoyaltyEventsResponse)(nil), // 44: crm.loyalty.v1.WatchLoyaltyEventsResponse
-	(*Program)(nil),                    // 45: crm.loyalty.v1.Program
-	(*fieldmaskpb.FieldMask)(nil),      // 46: google.protobuf.FieldMask
-	(*Account)(nil),                    // 47: crm.loyalty.v1.Account
-	(*v1.Money)(nil),                   // 48: crm.type.v1.Money
-	(*timestamppb.Timestamp)(nil),      // 49: google.protobuf.Timestamp
-	(*LedgerEntry)(nil),                // 50: crm.loyalty.v1.LedgerEntry
-	(*Reward)(nil),                     // 51: crm.loyalty.v1.Reward
-	(*Redemption)(nil),                 // 52: crm.loyalty.v1.Redemption
-	(EntryType)(0),                     // 53: crm.loyalty.v1.EntryType
-	(*v11.Event)(nil),                  // 54: crm.feed.v1.Event
+	(*ExportCustomerRequest)(nil),      // 45: crm.loyalty.v1.ExportCustomerRequest
+	(*ExportCustomerResponse)(nil),     // 46: crm.loyalty.v1.ExportCustomerResponse
+	(*Program)(nil),                    // 47: crm.loyalty.v1.Program
+	(*fieldmaskpb.FieldMask)(nil),      // 48: google.protobuf.FieldMask
+	(*Account)(nil),                    // 49: crm.loyalty.v1.Account
+	(*v1.Money)(nil),                   // 50: crm.type.v1.Money
+	(*timestamppb.Timestamp)(nil),      // 51: google.protobuf.Timestamp
+	(*LedgerEntry)(nil),                // 52: crm.loyalty.v1.LedgerEntry
+	(*Reward)(nil),                     // 53: crm.loyalty.v1.Reward
+	(*Redemption)(nil),                 // 54: crm.loyalty.v1.Redemption
+	(EntryType)(0),                     // 55: crm.loyalty.v1.EntryType
+	(*v11.Event)(nil),                  // 56: crm.feed.v1.Event
 }
 var file_crm_loyalty_v1_loyalty_service_proto_depIdxs = []int32{
-	45, // 0: crm.loyalty.v1.CreateProgramRequest.program:type_name -> crm.loyalty.v1.Program
-	45, // 1: crm.loyalty.v1.CreateProgramResponse.program:type_name -> crm.loyalty.v1.Program
-	45, // 2: crm.loyalty.v1.GetProgramResponse.program:type_name -> crm.loyalty.v1.Program
-	45, // 3: crm.loyalty.v1.ListProgramsResponse.programs:type_name -> crm.loyalty.v1.Program
-	45, // 4: crm.loyalty.v1.UpdateProgramRequest.program:type_name -> crm.loyalty.v1.Program
-	46, // 5: crm.loyalty.v1.UpdateProgramRequest.update_mask:type_name -> google.protobuf.FieldMask
-	45, // 6: crm.loyalty.v1.UpdateProgramResponse.program:type_name -> crm.loyalty.v1.Program
-	47, // 7: crm.loyalty.v1.EnrolCustomerResponse.account:type_name -> crm.loyalty.v1.Account
-	47, // 8: crm.loyalty.v1.GetAccountResponse.account:type_name -> crm.loyalty.v1.Account
-	48, // 9: crm.loyalty.v1.PurchaseInput.amount:type_name -> crm.type.v1.Money
-	49, // 10: crm.loyalty.v1.PurchaseInput.occur_time:type_name -> google.protobuf.Timestamp
+	47, // 0: crm.loyalty.v1.CreateProgramRequest.program:type_name -> crm.loyalty.v1.Program
+	47, // 1: crm.loyalty.v1.CreateProgramResponse.program:type_name -> crm.loyalty.v1.Program
+	47, // 2: crm.loyalty.v1.GetProgramResponse.program:type_name -> crm.loyalty.v1.Program
+	47, // 3: crm.loyalty.v1.ListProgramsResponse.programs:type_name -> crm.loyalty.v1.Program
+	47, // 4: crm.loyalty.v1.UpdateProgramRequest.program:type_name -> crm.loyalty.v1.Program
+	48, // 5: crm.loyalty.v1.UpdateProgramRequest.update_mask:type_name -> google.protobuf.FieldMask
+	47, // 6: crm.loyalty.v1.UpdateProgramResponse.program:type_name -> crm.loyalty.v1.Program
+	49, // 7: crm.loyalty.v1.EnrolCustomerResponse.account:type_name -> crm.loyalty.v1.Account
+	49, // 8: crm.loyalty.v1.GetAccountResponse.account:type_name -> crm.loyalty.v1.Account
+	50, // 9: crm.loyalty.v1.PurchaseInput.amount:type_name -> crm.type.v1.Money
+	51, // 10: crm.loyalty.v1.PurchaseInput.occur_time:type_name -> google.protobuf.Timestamp
 	12, // 11: crm.loyalty.v1.EarnPointsRequest.purchase:type_name -> crm.loyalty.v1.PurchaseInput
-	50, // 12: crm.loyalty.v1.EarnPointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
-	47, // 13: crm.loyalty.v1.EarnPointsResponse.account:type_name -> crm.loyalty.v1.Account
-	51, // 14: crm.loyalty.v1.CreateRewardRequest.reward:type_name -> crm.loyalty.v1.Reward
-	51, // 15: crm.loyalty.v1.CreateRewardResponse.reward:type_name -> crm.loyalty.v1.Reward
-	51, // 16: crm.loyalty.v1.ListRewardsResponse.rewards:type_name -> crm.loyalty.v1.Reward
-	51, // 17: crm.loyalty.v1.UpdateRewardRequest.reward:type_name -> crm.loyalty.v1.Reward
-	46, // 18: crm.loyalty.v1.UpdateRewardRequest.update_mask:type_name -> google.protobuf.FieldMask
-	51, // 19: crm.loyalty.v1.UpdateRewardResponse.reward:type_name -> crm.loyalty.v1.Reward
-	52, // 20: crm.loyalty.v1.RedeemRewardResponse.redemption:type_name -> crm.loyalty.v1.Redemption
-	47, // 21: crm.loyalty.v1.RedeemRewardResponse.account:type_name -> crm.loyalty.v1.Account
-	52, // 22: crm.loyalty.v1.CancelRedemptionResponse.redemption:type_name -> crm.loyalty.v1.Redemption
-	47, // 23: crm.loyalty.v1.CancelRedemptionResponse.account:type_name -> crm.loyalty.v1.Account
-	52, // 24: crm.loyalty.v1.ListRedemptionsResponse.redemptions:type_name -> crm.loyalty.v1.Redemption
-	48, // 25: crm.loyalty.v1.ReversePointsRequest.amount:type_name -> crm.type.v1.Money
-	50, // 26: crm.loyalty.v1.ReversePointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
-	47, // 27: crm.loyalty.v1.ReversePointsResponse.account:type_name -> crm.loyalty.v1.Account
-	50, // 28: crm.loyalty.v1.RedeemPointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
-	47, // 29: crm.loyalty.v1.RedeemPointsResponse.account:type_name -> crm.loyalty.v1.Account
-	50, // 30: crm.loyalty.v1.AdjustPointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
-	47, // 31: crm.loyalty.v1.AdjustPointsResponse.account:type_name -> crm.loyalty.v1.Account
-	53, // 32: crm.loyalty.v1.ListLedgerEntriesRequest.type:type_name -> crm.loyalty.v1.EntryType
-	49, // 33: crm.loyalty.v1.ListLedgerEntriesRequest.time_from:type_name -> google.protobuf.Timestamp
-	49, // 34: crm.loyalty.v1.ListLedgerEntriesRequest.time_to:type_name -> google.protobuf.Timestamp
-	50, // 35: crm.loyalty.v1.ListLedgerEntriesResponse.entries:type_name -> crm.loyalty.v1.LedgerEntry
+	52, // 12: crm.loyalty.v1.EarnPointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
+	49, // 13: crm.loyalty.v1.EarnPointsResponse.account:type_name -> crm.loyalty.v1.Account
+	53, // 14: crm.loyalty.v1.CreateRewardRequest.reward:type_name -> crm.loyalty.v1.Reward
+	53, // 15: crm.loyalty.v1.CreateRewardResponse.reward:type_name -> crm.loyalty.v1.Reward
+	53, // 16: crm.loyalty.v1.ListRewardsResponse.rewards:type_name -> crm.loyalty.v1.Reward
+	53, // 17: crm.loyalty.v1.UpdateRewardRequest.reward:type_name -> crm.loyalty.v1.Reward
+	48, // 18: crm.loyalty.v1.UpdateRewardRequest.update_mask:type_name -> google.protobuf.FieldMask
+	53, // 19: crm.loyalty.v1.UpdateRewardResponse.reward:type_name -> crm.loyalty.v1.Reward
+	54, // 20: crm.loyalty.v1.RedeemRewardResponse.redemption:type_name -> crm.loyalty.v1.Redemption
+	49, // 21: crm.loyalty.v1.RedeemRewardResponse.account:type_name -> crm.loyalty.v1.Account
+	54, // 22: crm.loyalty.v1.CancelRedemptionResponse.redemption:type_name -> crm.loyalty.v1.Redemption
+	49, // 23: crm.loyalty.v1.CancelRedemptionResponse.account:type_name -> crm.loyalty.v1.Account
+	54, // 24: crm.loyalty.v1.ListRedemptionsResponse.redemptions:type_name -> crm.loyalty.v1.Redemption
+	50, // 25: crm.loyalty.v1.ReversePointsRequest.amount:type_name -> crm.type.v1.Money
+	52, // 26: crm.loyalty.v1.ReversePointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
+	49, // 27: crm.loyalty.v1.ReversePointsResponse.account:type_name -> crm.loyalty.v1.Account
+	52, // 28: crm.loyalty.v1.RedeemPointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
+	49, // 29: crm.loyalty.v1.RedeemPointsResponse.account:type_name -> crm.loyalty.v1.Account
+	52, // 30: crm.loyalty.v1.AdjustPointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
+	49, // 31: crm.loyalty.v1.AdjustPointsResponse.account:type_name -> crm.loyalty.v1.Account
+	55, // 32: crm.loyalty.v1.ListLedgerEntriesRequest.type:type_name -> crm.loyalty.v1.EntryType
+	51, // 33: crm.loyalty.v1.ListLedgerEntriesRequest.time_from:type_name -> google.protobuf.Timestamp
+	51, // 34: crm.loyalty.v1.ListLedgerEntriesRequest.time_to:type_name -> google.protobuf.Timestamp
+	52, // 35: crm.loyalty.v1.ListLedgerEntriesResponse.entries:type_name -> crm.loyalty.v1.LedgerEntry
 	12, // 36: crm.loyalty.v1.PreviewEarningRequest.purchase:type_name -> crm.loyalty.v1.PurchaseInput
 	37, // 37: crm.loyalty.v1.PreviewEarningResponse.rules:type_name -> crm.loyalty.v1.RuleOutcome
 	42, // 38: crm.loyalty.v1.AuditAccountsResponse.differences:type_name -> crm.loyalty.v1.AccountDifference
-	54, // 39: crm.loyalty.v1.WatchLoyaltyEventsResponse.event:type_name -> crm.feed.v1.Event
-	0,  // 40: crm.loyalty.v1.LoyaltyService.CreateProgram:input_type -> crm.loyalty.v1.CreateProgramRequest
-	2,  // 41: crm.loyalty.v1.LoyaltyService.GetProgram:input_type -> crm.loyalty.v1.GetProgramRequest
-	4,  // 42: crm.loyalty.v1.LoyaltyService.ListPrograms:input_type -> crm.loyalty.v1.ListProgramsRequest
-	6,  // 43: crm.loyalty.v1.LoyaltyService.UpdateProgram:input_type -> crm.loyalty.v1.UpdateProgramRequest
-	8,  // 44: crm.loyalty.v1.LoyaltyService.EnrolCustomer:input_type -> crm.loyalty.v1.EnrolCustomerRequest
-	10, // 45: crm.loyalty.v1.LoyaltyService.GetAccount:input_type -> crm.loyalty.v1.GetAccountRequest
-	13, // 46: crm.loyalty.v1.LoyaltyService.EarnPoints:input_type -> crm.loyalty.v1.EarnPointsRequest
-	27, // 47: crm.loyalty.v1.LoyaltyService.ReversePoints:input_type -> crm.loyalty.v1.ReversePointsRequest
-	29, // 48: crm.loyalty.v1.LoyaltyService.RedeemPoints:input_type -> crm.loyalty.v1.RedeemPointsRequest
-	15, // 49: crm.loyalty.v1.LoyaltyService.CreateReward:input_type -> crm.loyalty.v1.CreateRewardRequest
-	17, // 50: crm.loyalty.v1.LoyaltyService.ListRewards:input_type -> crm.loyalty.v1.ListRewardsRequest
-	19, // 51: crm.loyalty.v1.LoyaltyService.UpdateReward:input_type -> crm.loyalty.v1.UpdateRewardRequest
-	21, // 52: crm.loyalty.v1.LoyaltyService.RedeemReward:input_type -> crm.loyalty.v1.RedeemRewardRequest
-	23, // 53: crm.loyalty.v1.LoyaltyService.CancelRedemption:input_type -> crm.loyalty.v1.CancelRedemptionRequest
-	25, // 54: crm.loyalty.v1.LoyaltyService.ListRedemptions:input_type -> crm.loyalty.v1.ListRedemptionsRequest
-	31, // 55: crm.loyalty.v1.LoyaltyService.AdjustPoints:input_type -> crm.loyalty.v1.AdjustPointsRequest
-	33, // 56: crm.loyalty.v1.LoyaltyService.ListLedgerEntries:input_type -> crm.loyalty.v1.ListLedgerEntriesRequest
-	35, // 57: crm.loyalty.v1.LoyaltyService.PreviewEarning:input_type -> crm.loyalty.v1.PreviewEarningRequest
-	38, // 58: crm.loyalty.v1.LoyaltyService.RunExpiry:input_type -> crm.loyalty.v1.RunExpiryRequest
-	40, // 59: crm.loyalty.v1.LoyaltyService.AuditAccounts:input_type -> crm.loyalty.v1.AuditAccountsRequest
-	43, // 60: crm.loyalty.v1.LoyaltyService.WatchLoyaltyEvents:input_type -> crm.loyalty.v1.WatchLoyaltyEventsRequest
-	1,  // 61: crm.loyalty.v1.LoyaltyService.CreateProgram:output_type -> crm.loyalty.v1.CreateProgramResponse
-	3,  // 62: crm.loyalty.v1.LoyaltyService.GetProgram:output_type -> crm.loyalty.v1.GetProgramResponse
-	5,  // 63: crm.loyalty.v1.LoyaltyService.ListPrograms:output_type -> crm.loyalty.v1.ListProgramsResponse
-	7,  // 64: crm.loyalty.v1.LoyaltyService.UpdateProgram:output_type -> crm.loyalty.v1.UpdateProgramResponse
-	9,  // 65: crm.loyalty.v1.LoyaltyService.EnrolCustomer:output_type -> crm.loyalty.v1.EnrolCustomerResponse
-	11, // 66: crm.loyalty.v1.LoyaltyService.GetAccount:output_type -> crm.loyalty.v1.GetAccountResponse
-	14, // 67: crm.loyalty.v1.LoyaltyService.EarnPoints:output_type -> crm.loyalty.v1.EarnPointsResponse
-	28, // 68: crm.loyalty.v1.LoyaltyService.ReversePoints:output_type -> crm.loyalty.v1.ReversePointsResponse
-	30, // 69: crm.loyalty.v1.LoyaltyService.RedeemPoints:output_type -> crm.loyalty.v1.RedeemPointsResponse
-	16, // 70: crm.loyalty.v1.LoyaltyService.CreateReward:output_type -> crm.loyalty.v1.CreateRewardResponse
-	18, // 71: crm.loyalty.v1.LoyaltyService.ListRewards:output_type -> crm.loyalty.v1.ListRewardsResponse
-	20, // 72: crm.loyalty.v1.LoyaltyService.UpdateReward:output_type -> crm.loyalty.v1.UpdateRewardResponse
-	22, // 73: crm.loyalty.v1.LoyaltyService.RedeemReward:output_type -> crm.loyalty.v1.RedeemRewardResponse
-	24, // 74: crm.loyalty.v1.LoyaltyService.CancelRedemption:output_type -> crm.loyalty.v1.CancelRedemptionResponse
-	26, // 75: crm.loyalty.v1.LoyaltyService.ListRedemptions:output_type -> crm.loyalty.v1.ListRedemptionsResponse
-	32, // 76: crm.loyalty.v1.LoyaltyService.AdjustPoints:output_type -> crm.loyalty.v1.AdjustPointsResponse
-	34, // 77: crm.loyalty.v1.LoyaltyService.ListLedgerEntries:output_type -> crm.loyalty.v1.ListLedgerEntriesResponse
-	36, // 78: crm.loyalty.v1.LoyaltyService.PreviewEarning:output_type -> crm.loyalty.v1.PreviewEarningResponse
-	39, // 79: crm.loyalty.v1.LoyaltyService.RunExpiry:output_type -> crm.loyalty.v1.RunExpiryResponse
-	41, // 80: crm.loyalty.v1.LoyaltyService.AuditAccounts:output_type -> crm.loyalty.v1.AuditAccountsResponse
-	44, // 81: crm.loyalty.v1.LoyaltyService.WatchLoyaltyEvents:output_type -> crm.loyalty.v1.WatchLoyaltyEventsResponse
-	61, // [61:82] is the sub-list for method output_type
-	40, // [40:61] is the sub-list for method input_type
-	40, // [40:40] is the sub-list for extension type_name
-	40, // [40:40] is the sub-list for extension extendee
-	0,  // [0:40] is the sub-list for field type_name
+	56, // 39: crm.loyalty.v1.WatchLoyaltyEventsResponse.event:type_name -> crm.feed.v1.Event
+	49, // 40: crm.loyalty.v1.ExportCustomerResponse.accounts:type_name -> crm.loyalty.v1.Account
+	52, // 41: crm.loyalty.v1.ExportCustomerResponse.ledger_entries:type_name -> crm.loyalty.v1.LedgerEntry
+	54, // 42: crm.loyalty.v1.ExportCustomerResponse.redemptions:type_name -> crm.loyalty.v1.Redemption
+	0,  // 43: crm.loyalty.v1.LoyaltyService.CreateProgram:input_type -> crm.loyalty.v1.CreateProgramRequest
+	2,  // 44: crm.loyalty.v1.LoyaltyService.GetProgram:input_type -> crm.loyalty.v1.GetProgramRequest
+	4,  // 45: crm.loyalty.v1.LoyaltyService.ListPrograms:input_type -> crm.loyalty.v1.ListProgramsRequest
+	6,  // 46: crm.loyalty.v1.LoyaltyService.UpdateProgram:input_type -> crm.loyalty.v1.UpdateProgramRequest
+	8,  // 47: crm.loyalty.v1.LoyaltyService.EnrolCustomer:input_type -> crm.loyalty.v1.EnrolCustomerRequest
+	10, // 48: crm.loyalty.v1.LoyaltyService.GetAccount:input_type -> crm.loyalty.v1.GetAccountRequest
+	13, // 49: crm.loyalty.v1.LoyaltyService.EarnPoints:input_type -> crm.loyalty.v1.EarnPointsRequest
+	27, // 50: crm.loyalty.v1.LoyaltyService.ReversePoints:input_type -> crm.loyalty.v1.ReversePointsRequest
+	29, // 51: crm.loyalty.v1.LoyaltyService.RedeemPoints:input_type -> crm.loyalty.v1.RedeemPointsRequest
+	15, // 52: crm.loyalty.v1.LoyaltyService.CreateReward:input_type -> crm.loyalty.v1.CreateRewardRequest
+	17, // 53: crm.loyalty.v1.LoyaltyService.ListRewards:input_type -> crm.loyalty.v1.ListRewardsRequest
+	19, // 54: crm.loyalty.v1.LoyaltyService.UpdateReward:input_type -> crm.loyalty.v1.UpdateRewardRequest
+	21, // 55: crm.loyalty.v1.LoyaltyService.RedeemReward:input_type -> crm.loyalty.v1.RedeemRewardRequest
+	23, // 56: crm.loyalty.v1.LoyaltyService.CancelRedemption:input_type -> crm.loyalty.v1.CancelRedemptionRequest
+	25, // 57: crm.loyalty.v1.LoyaltyService.ListRedemptions:input_type -> crm.loyalty.v1.ListRedemptionsRequest
+	31, // 58: crm.loyalty.v1.LoyaltyService.AdjustPoints:input_type -> crm.loyalty.v1.AdjustPointsRequest
+	33, // 59: crm.loyalty.v1.LoyaltyService.ListLedgerEntries:input_type -> crm.loyalty.v1.ListLedgerEntriesRequest
+	35, // 60: crm.loyalty.v1.LoyaltyService.PreviewEarning:input_type -> crm.loyalty.v1.PreviewEarningRequest
+	38, // 61: crm.loyalty.v1.LoyaltyService.RunExpiry:input_type -> crm.loyalty.v1.RunExpiryRequest
+	40, // 62: crm.loyalty.v1.LoyaltyService.AuditAccounts:input_type -> crm.loyalty.v1.AuditAccountsRequest
+	43, // 63: crm.loyalty.v1.LoyaltyService.WatchLoyaltyEvents:input_type -> crm.loyalty.v1.WatchLoyaltyEventsRequest
+	45, // 64: crm.loyalty.v1.LoyaltyService.ExportCustomer:input_type -> crm.loyalty.v1.ExportCustomerRequest
+	1,  // 65: crm.loyalty.v1.LoyaltyService.CreateProgram:output_type -> crm.loyalty.v1.CreateProgramResponse
+	3,  // 66: crm.loyalty.v1.LoyaltyService.GetProgram:output_type -> crm.loyalty.v1.GetProgramResponse
+	5,  // 67: crm.loyalty.v1.LoyaltyService.ListPrograms:output_type -> crm.loyalty.v1.ListProgramsResponse
+	7,  // 68: crm.loyalty.v1.LoyaltyService.UpdateProgram:output_type -> crm.loyalty.v1.UpdateProgramResponse
+	9,  // 69: crm.loyalty.v1.LoyaltyService.EnrolCustomer:output_type -> crm.loyalty.v1.EnrolCustomerResponse
+	11, // 70: crm.loyalty.v1.LoyaltyService.GetAccount:output_type -> crm.loyalty.v1.GetAccountResponse
+	14, // 71: crm.loyalty.v1.LoyaltyService.EarnPoints:output_type -> crm.loyalty.v1.EarnPointsResponse
+	28, // 72: crm.loyalty.v1.LoyaltyService.ReversePoints:output_type -> crm.loyalty.v1.ReversePointsResponse
+	30, // 73: crm.loyalty.v1.LoyaltyService.RedeemPoints:output_type -> crm.loyalty.v1.RedeemPointsResponse
+	16, // 74: crm.loyalty.v1.LoyaltyService.CreateReward:output_type -> crm.loyalty.v1.CreateRewardResponse
+	18, // 75: crm.loyalty.v1.LoyaltyService.ListRewards:output_type -> crm.loyalty.v1.ListRewardsResponse
+	20, // 76: crm.loyalty.v1.LoyaltyService.UpdateReward:output_type -> crm.loyalty.v1.UpdateRewardResponse
+	22, // 77: crm.loyalty.v1.LoyaltyService.RedeemReward:output_type -> crm.loyalty.v1.RedeemRewardResponse
+	24, // 78: crm.loyalty.v1.LoyaltyService.CancelRedemption:output_type -> crm.loyalty.v1.CancelRedemptionResponse
+	26, // 79: crm.loyalty.v1.LoyaltyService.ListRedemptions:output_type -> crm.loyalty.v1.ListRedemptionsResponse
+	32, // 80: crm.loyalty.v1.LoyaltyService.AdjustPoints:output_type -> crm.loyalty.v1.AdjustPointsResponse
+	34, // 81: crm.loyalty.v1.LoyaltyService.ListLedgerEntries:output_type -> crm.loyalty.v1.ListLedgerEntriesResponse
+	36, // 82: crm.loyalty.v1.LoyaltyService.PreviewEarning:output_type -> crm.loyalty.v1.PreviewEarningResponse
+	39, // 83: crm.loyalty.v1.LoyaltyService.RunExpiry:output_type -> crm.loyalty.v1.RunExpiryResponse
+	41, // 84: crm.loyalty.v1.LoyaltyService.AuditAccounts:output_type -> crm.loyalty.v1.AuditAccountsResponse
+	44, // 85: crm.loyalty.v1.LoyaltyService.WatchLoyaltyEvents:output_type -> crm.loyalty.v1.WatchLoyaltyEventsResponse
+	46, // 86: crm.loyalty.v1.LoyaltyService.ExportCustomer:output_type -> crm.loyalty.v1.ExportCustomerResponse
+	65, // [65:87] is the sub-list for method output_type
+	43, // [43:65] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_crm_loyalty_v1_loyalty_service_proto_init() }
@@ -3111,7 +3236,7 @@ func file_crm_loyalty_v1_loyalty_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_loyalty_v1_loyalty_service_proto_rawDesc), len(file_crm_loyalty_v1_loyalty_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   45,
+			NumMessages:   47,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -40,6 +40,7 @@ const (
 	LoyaltyService_RunExpiry_FullMethodName          = "/crm.loyalty.v1.LoyaltyService/RunExpiry"
 	LoyaltyService_AuditAccounts_FullMethodName      = "/crm.loyalty.v1.LoyaltyService/AuditAccounts"
 	LoyaltyService_WatchLoyaltyEvents_FullMethodName = "/crm.loyalty.v1.LoyaltyService/WatchLoyaltyEvents"
+	LoyaltyService_ExportCustomer_FullMethodName     = "/crm.loyalty.v1.LoyaltyService/ExportCustomer"
 )
 
 // LoyaltyServiceClient is the client API for LoyaltyService service.
@@ -116,6 +117,11 @@ type LoyaltyServiceClient interface {
 	// Streams the loyalty event feed: replays every event after the given
 	// sequence, then follows new events.
 	WatchLoyaltyEvents(ctx context.Context, in *WatchLoyaltyEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchLoyaltyEventsResponse], error)
+	// Access export. Returns what loyalty holds about the given customers (a
+	// customer and those merged into it): their accounts in every program,
+	// every ledger entry of those accounts and their redemptions.
+	// customer-profile's ExportCustomerData calls it.
+	ExportCustomer(ctx context.Context, in *ExportCustomerRequest, opts ...grpc.CallOption) (*ExportCustomerResponse, error)
 }
 
 type loyaltyServiceClient struct {
@@ -345,6 +351,16 @@ func (c *loyaltyServiceClient) WatchLoyaltyEvents(ctx context.Context, in *Watch
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type LoyaltyService_WatchLoyaltyEventsClient = grpc.ServerStreamingClient[WatchLoyaltyEventsResponse]
 
+func (c *loyaltyServiceClient) ExportCustomer(ctx context.Context, in *ExportCustomerRequest, opts ...grpc.CallOption) (*ExportCustomerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ExportCustomerResponse)
+	err := c.cc.Invoke(ctx, LoyaltyService_ExportCustomer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // LoyaltyServiceServer is the server API for LoyaltyService service.
 // All implementations must embed UnimplementedLoyaltyServiceServer
 // for forward compatibility.
@@ -419,6 +435,11 @@ type LoyaltyServiceServer interface {
 	// Streams the loyalty event feed: replays every event after the given
 	// sequence, then follows new events.
 	WatchLoyaltyEvents(*WatchLoyaltyEventsRequest, grpc.ServerStreamingServer[WatchLoyaltyEventsResponse]) error
+	// Access export. Returns what loyalty holds about the given customers (a
+	// customer and those merged into it): their accounts in every program,
+	// every ledger entry of those accounts and their redemptions.
+	// customer-profile's ExportCustomerData calls it.
+	ExportCustomer(context.Context, *ExportCustomerRequest) (*ExportCustomerResponse, error)
 	mustEmbedUnimplementedLoyaltyServiceServer()
 }
 
@@ -491,6 +512,9 @@ func (UnimplementedLoyaltyServiceServer) AuditAccounts(context.Context, *AuditAc
 }
 func (UnimplementedLoyaltyServiceServer) WatchLoyaltyEvents(*WatchLoyaltyEventsRequest, grpc.ServerStreamingServer[WatchLoyaltyEventsResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchLoyaltyEvents not implemented")
+}
+func (UnimplementedLoyaltyServiceServer) ExportCustomer(context.Context, *ExportCustomerRequest) (*ExportCustomerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportCustomer not implemented")
 }
 func (UnimplementedLoyaltyServiceServer) mustEmbedUnimplementedLoyaltyServiceServer() {}
 func (UnimplementedLoyaltyServiceServer) testEmbeddedByValue()                        {}
@@ -884,6 +908,24 @@ func _LoyaltyService_WatchLoyaltyEvents_Handler(srv interface{}, stream grpc.Ser
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type LoyaltyService_WatchLoyaltyEventsServer = grpc.ServerStreamingServer[WatchLoyaltyEventsResponse]
 
+func _LoyaltyService_ExportCustomer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportCustomerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LoyaltyServiceServer).ExportCustomer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LoyaltyService_ExportCustomer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LoyaltyServiceServer).ExportCustomer(ctx, req.(*ExportCustomerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // LoyaltyService_ServiceDesc is the grpc.ServiceDesc for LoyaltyService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -970,6 +1012,10 @@ var LoyaltyService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "AuditAccounts",
 			Handler:    _LoyaltyService_AuditAccounts_Handler,
+		},
+		{
+			MethodName: "ExportCustomer",
+			Handler:    _LoyaltyService_ExportCustomer_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -1949,6 +1949,101 @@ func (x *WatchSegmentationEventsResponse) GetEvent() *v11.Event {
 	return nil
 }
 
+// Request of ExportCustomer.
+type ExportCustomerRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Up to 100 names "customers/{id}": a customer and the customers merged
+	// into it.
+	Customers     []string `protobuf:"bytes,1,rep,name=customers,proto3" json:"customers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportCustomerRequest) Reset() {
+	*x = ExportCustomerRequest{}
+	mi := &file_crm_segmentation_v1_segmentation_service_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportCustomerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportCustomerRequest) ProtoMessage() {}
+
+func (x *ExportCustomerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_segmentation_v1_segmentation_service_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportCustomerRequest.ProtoReflect.Descriptor instead.
+func (*ExportCustomerRequest) Descriptor() ([]byte, []int) {
+	return file_crm_segmentation_v1_segmentation_service_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ExportCustomerRequest) GetCustomers() []string {
+	if x != nil {
+		return x.Customers
+	}
+	return nil
+}
+
+// Response of ExportCustomer: segmentation's document of an access export.
+type ExportCustomerResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One entry per customer segmentation keeps metrics of, as
+	// GetCustomerSegments returns it. A customer merged into another has
+	// none: its metrics were added to the survivor's.
+	Customers     []*GetCustomerSegmentsResponse `protobuf:"bytes,1,rep,name=customers,proto3" json:"customers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportCustomerResponse) Reset() {
+	*x = ExportCustomerResponse{}
+	mi := &file_crm_segmentation_v1_segmentation_service_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportCustomerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportCustomerResponse) ProtoMessage() {}
+
+func (x *ExportCustomerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_segmentation_v1_segmentation_service_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportCustomerResponse.ProtoReflect.Descriptor instead.
+func (*ExportCustomerResponse) Descriptor() ([]byte, []int) {
+	return file_crm_segmentation_v1_segmentation_service_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *ExportCustomerResponse) GetCustomers() []*GetCustomerSegmentsResponse {
+	if x != nil {
+		return x.Customers
+	}
+	return nil
+}
+
 var File_crm_segmentation_v1_segmentation_service_proto protoreflect.FileDescriptor
 
 const file_crm_segmentation_v1_segmentation_service_proto_rawDesc = "" +
@@ -2067,7 +2162,11 @@ const file_crm_segmentation_v1_segmentation_service_proto_rawDesc = "" +
 	"\x1eWatchSegmentationEventsRequest\x12.\n" +
 	"\x0eafter_sequence\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\rafterSequence\"K\n" +
 	"\x1fWatchSegmentationEventsResponse\x12(\n" +
-	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event2\xcf\x14\n" +
+	"\x05event\x18\x01 \x01(\v2\x12.crm.feed.v1.EventR\x05event\"i\n" +
+	"\x15ExportCustomerRequest\x12P\n" +
+	"\tcustomers\x18\x01 \x03(\tB2\xe0A\x02\xbaH,\x92\x01)\b\x01\x10d\"#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\tcustomers\"h\n" +
+	"\x16ExportCustomerResponse\x12N\n" +
+	"\tcustomers\x18\x01 \x03(\v20.crm.segmentation.v1.GetCustomerSegmentsResponseR\tcustomers2\xfa\x15\n" +
 	"\x13SegmentationService\x12\x8b\x01\n" +
 	"\vGetSettings\x12'.crm.segmentation.v1.GetSettingsRequest\x1a(.crm.segmentation.v1.GetSettingsResponse\")\xaa\xd4\x18\x11segmentation.read\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/settings\x12\x9f\x01\n" +
 	"\x0eUpdateSettings\x12*.crm.segmentation.v1.UpdateSettingsRequest\x1a+.crm.segmentation.v1.UpdateSettingsResponse\"4\xaa\xd4\x18\x12segmentation.admin\x82\xd3\xe4\x93\x02\x18:\bsettings2\f/v1/settings\x12\x94\x01\n" +
@@ -2088,7 +2187,8 @@ const file_crm_segmentation_v1_segmentation_service_proto_rawDesc = "" +
 	"\x10ListSegmentSizes\x12,.crm.segmentation.v1.ListSegmentSizesRequest\x1a-.crm.segmentation.v1.ListSegmentSizesResponse\";\xaa\xd4\x18\x11segmentation.read\x82\xd3\xe4\x93\x02 \x12\x1e/v1/{segment=segments/*}/sizes\x12\x83\x01\n" +
 	"\tGetReport\x12%.crm.segmentation.v1.GetReportRequest\x1a&.crm.segmentation.v1.GetReportResponse\"'\xaa\xd4\x18\x11segmentation.read\x82\xd3\xe4\x93\x02\f\x12\n" +
 	"/v1/report\x12\x9f\x01\n" +
-	"\x17WatchSegmentationEvents\x123.crm.segmentation.v1.WatchSegmentationEventsRequest\x1a4.crm.segmentation.v1.WatchSegmentationEventsResponse\"\x17\xaa\xd4\x18\x13segmentation.events0\x01B\xe3\x01\n" +
+	"\x17WatchSegmentationEvents\x123.crm.segmentation.v1.WatchSegmentationEventsRequest\x1a4.crm.segmentation.v1.WatchSegmentationEventsResponse\"\x17\xaa\xd4\x18\x13segmentation.events0\x01\x12\xa8\x01\n" +
+	"\x0eExportCustomer\x12*.crm.segmentation.v1.ExportCustomerRequest\x1a+.crm.segmentation.v1.ExportCustomerResponse\"=\xaa\xd4\x18\x13segmentation.export\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/segments:exportCustomerB\xe3\x01\n" +
 	"\x17com.crm.segmentation.v1B\x18SegmentationServiceProtoP\x01Z@github.com/opencrm/crm/gen/go/crm/segmentation/v1;segmentationv1\xa2\x02\x03CSX\xaa\x02\x13Crm.Segmentation.V1\xca\x02\x13Crm\\Segmentation\\V1\xe2\x02\x1fCrm\\Segmentation\\V1\\GPBMetadata\xea\x02\x15Crm::Segmentation::V1b\x06proto3"
 
 var (
@@ -2103,7 +2203,7 @@ func file_crm_segmentation_v1_segmentation_service_proto_rawDescGZIP() []byte {
 	return file_crm_segmentation_v1_segmentation_service_proto_rawDescData
 }
 
-var file_crm_segmentation_v1_segmentation_service_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
+var file_crm_segmentation_v1_segmentation_service_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
 var file_crm_segmentation_v1_segmentation_service_proto_goTypes = []any{
 	(*GetSettingsRequest)(nil),              // 0: crm.segmentation.v1.GetSettingsRequest
 	(*GetSettingsResponse)(nil),             // 1: crm.segmentation.v1.GetSettingsResponse
@@ -2141,83 +2241,88 @@ var file_crm_segmentation_v1_segmentation_service_proto_goTypes = []any{
 	(*GetReportResponse)(nil),               // 33: crm.segmentation.v1.GetReportResponse
 	(*WatchSegmentationEventsRequest)(nil),  // 34: crm.segmentation.v1.WatchSegmentationEventsRequest
 	(*WatchSegmentationEventsResponse)(nil), // 35: crm.segmentation.v1.WatchSegmentationEventsResponse
-	nil,                                     // 36: crm.segmentation.v1.SegmentMatch.ValuesEntry
-	(*Settings)(nil),                        // 37: crm.segmentation.v1.Settings
-	(*fieldmaskpb.FieldMask)(nil),           // 38: google.protobuf.FieldMask
-	(*Run)(nil),                             // 39: crm.segmentation.v1.Run
-	(*SegmentFacts)(nil),                    // 40: crm.segmentation.v1.SegmentFacts
-	(*v1.Money)(nil),                        // 41: crm.type.v1.Money
-	(*timestamppb.Timestamp)(nil),           // 42: google.protobuf.Timestamp
-	(*Segment)(nil),                         // 43: crm.segmentation.v1.Segment
-	(*Report)(nil),                          // 44: crm.segmentation.v1.Report
-	(*v11.Event)(nil),                       // 45: crm.feed.v1.Event
+	(*ExportCustomerRequest)(nil),           // 36: crm.segmentation.v1.ExportCustomerRequest
+	(*ExportCustomerResponse)(nil),          // 37: crm.segmentation.v1.ExportCustomerResponse
+	nil,                                     // 38: crm.segmentation.v1.SegmentMatch.ValuesEntry
+	(*Settings)(nil),                        // 39: crm.segmentation.v1.Settings
+	(*fieldmaskpb.FieldMask)(nil),           // 40: google.protobuf.FieldMask
+	(*Run)(nil),                             // 41: crm.segmentation.v1.Run
+	(*SegmentFacts)(nil),                    // 42: crm.segmentation.v1.SegmentFacts
+	(*v1.Money)(nil),                        // 43: crm.type.v1.Money
+	(*timestamppb.Timestamp)(nil),           // 44: google.protobuf.Timestamp
+	(*Segment)(nil),                         // 45: crm.segmentation.v1.Segment
+	(*Report)(nil),                          // 46: crm.segmentation.v1.Report
+	(*v11.Event)(nil),                       // 47: crm.feed.v1.Event
 }
 var file_crm_segmentation_v1_segmentation_service_proto_depIdxs = []int32{
-	37, // 0: crm.segmentation.v1.GetSettingsResponse.settings:type_name -> crm.segmentation.v1.Settings
-	37, // 1: crm.segmentation.v1.UpdateSettingsRequest.settings:type_name -> crm.segmentation.v1.Settings
-	38, // 2: crm.segmentation.v1.UpdateSettingsRequest.update_mask:type_name -> google.protobuf.FieldMask
-	37, // 3: crm.segmentation.v1.UpdateSettingsResponse.settings:type_name -> crm.segmentation.v1.Settings
-	39, // 4: crm.segmentation.v1.StartRecomputeResponse.run:type_name -> crm.segmentation.v1.Run
-	39, // 5: crm.segmentation.v1.GetRunResponse.run:type_name -> crm.segmentation.v1.Run
-	39, // 6: crm.segmentation.v1.ListRunsResponse.runs:type_name -> crm.segmentation.v1.Run
-	39, // 7: crm.segmentation.v1.WatchRunResponse.run:type_name -> crm.segmentation.v1.Run
-	40, // 8: crm.segmentation.v1.GetCustomerSegmentsResponse.facts:type_name -> crm.segmentation.v1.SegmentFacts
-	41, // 9: crm.segmentation.v1.GetCustomerSegmentsResponse.amount:type_name -> crm.type.v1.Money
-	41, // 10: crm.segmentation.v1.GetCustomerSegmentsResponse.window_amount:type_name -> crm.type.v1.Money
-	41, // 11: crm.segmentation.v1.GetCustomerSegmentsResponse.clv:type_name -> crm.type.v1.Money
+	39, // 0: crm.segmentation.v1.GetSettingsResponse.settings:type_name -> crm.segmentation.v1.Settings
+	39, // 1: crm.segmentation.v1.UpdateSettingsRequest.settings:type_name -> crm.segmentation.v1.Settings
+	40, // 2: crm.segmentation.v1.UpdateSettingsRequest.update_mask:type_name -> google.protobuf.FieldMask
+	39, // 3: crm.segmentation.v1.UpdateSettingsResponse.settings:type_name -> crm.segmentation.v1.Settings
+	41, // 4: crm.segmentation.v1.StartRecomputeResponse.run:type_name -> crm.segmentation.v1.Run
+	41, // 5: crm.segmentation.v1.GetRunResponse.run:type_name -> crm.segmentation.v1.Run
+	41, // 6: crm.segmentation.v1.ListRunsResponse.runs:type_name -> crm.segmentation.v1.Run
+	41, // 7: crm.segmentation.v1.WatchRunResponse.run:type_name -> crm.segmentation.v1.Run
+	42, // 8: crm.segmentation.v1.GetCustomerSegmentsResponse.facts:type_name -> crm.segmentation.v1.SegmentFacts
+	43, // 9: crm.segmentation.v1.GetCustomerSegmentsResponse.amount:type_name -> crm.type.v1.Money
+	43, // 10: crm.segmentation.v1.GetCustomerSegmentsResponse.window_amount:type_name -> crm.type.v1.Money
+	43, // 11: crm.segmentation.v1.GetCustomerSegmentsResponse.clv:type_name -> crm.type.v1.Money
 	14, // 12: crm.segmentation.v1.GetCustomerSegmentsResponse.segments:type_name -> crm.segmentation.v1.SegmentMatch
-	42, // 13: crm.segmentation.v1.GetCustomerSegmentsResponse.score_time:type_name -> google.protobuf.Timestamp
-	36, // 14: crm.segmentation.v1.SegmentMatch.values:type_name -> crm.segmentation.v1.SegmentMatch.ValuesEntry
-	43, // 15: crm.segmentation.v1.CreateSegmentRequest.segment:type_name -> crm.segmentation.v1.Segment
-	43, // 16: crm.segmentation.v1.CreateSegmentResponse.segment:type_name -> crm.segmentation.v1.Segment
-	43, // 17: crm.segmentation.v1.GetSegmentResponse.segment:type_name -> crm.segmentation.v1.Segment
-	43, // 18: crm.segmentation.v1.ListSegmentsResponse.segments:type_name -> crm.segmentation.v1.Segment
-	43, // 19: crm.segmentation.v1.UpdateSegmentRequest.segment:type_name -> crm.segmentation.v1.Segment
-	38, // 20: crm.segmentation.v1.UpdateSegmentRequest.update_mask:type_name -> google.protobuf.FieldMask
-	43, // 21: crm.segmentation.v1.UpdateSegmentResponse.segment:type_name -> crm.segmentation.v1.Segment
+	44, // 13: crm.segmentation.v1.GetCustomerSegmentsResponse.score_time:type_name -> google.protobuf.Timestamp
+	38, // 14: crm.segmentation.v1.SegmentMatch.values:type_name -> crm.segmentation.v1.SegmentMatch.ValuesEntry
+	45, // 15: crm.segmentation.v1.CreateSegmentRequest.segment:type_name -> crm.segmentation.v1.Segment
+	45, // 16: crm.segmentation.v1.CreateSegmentResponse.segment:type_name -> crm.segmentation.v1.Segment
+	45, // 17: crm.segmentation.v1.GetSegmentResponse.segment:type_name -> crm.segmentation.v1.Segment
+	45, // 18: crm.segmentation.v1.ListSegmentsResponse.segments:type_name -> crm.segmentation.v1.Segment
+	45, // 19: crm.segmentation.v1.UpdateSegmentRequest.segment:type_name -> crm.segmentation.v1.Segment
+	40, // 20: crm.segmentation.v1.UpdateSegmentRequest.update_mask:type_name -> google.protobuf.FieldMask
+	45, // 21: crm.segmentation.v1.UpdateSegmentResponse.segment:type_name -> crm.segmentation.v1.Segment
 	31, // 22: crm.segmentation.v1.ListSegmentSizesResponse.sizes:type_name -> crm.segmentation.v1.SegmentSize
-	42, // 23: crm.segmentation.v1.SegmentSize.time:type_name -> google.protobuf.Timestamp
-	44, // 24: crm.segmentation.v1.GetReportResponse.report:type_name -> crm.segmentation.v1.Report
-	45, // 25: crm.segmentation.v1.WatchSegmentationEventsResponse.event:type_name -> crm.feed.v1.Event
-	0,  // 26: crm.segmentation.v1.SegmentationService.GetSettings:input_type -> crm.segmentation.v1.GetSettingsRequest
-	2,  // 27: crm.segmentation.v1.SegmentationService.UpdateSettings:input_type -> crm.segmentation.v1.UpdateSettingsRequest
-	4,  // 28: crm.segmentation.v1.SegmentationService.StartRecompute:input_type -> crm.segmentation.v1.StartRecomputeRequest
-	6,  // 29: crm.segmentation.v1.SegmentationService.GetRun:input_type -> crm.segmentation.v1.GetRunRequest
-	8,  // 30: crm.segmentation.v1.SegmentationService.ListRuns:input_type -> crm.segmentation.v1.ListRunsRequest
-	10, // 31: crm.segmentation.v1.SegmentationService.WatchRun:input_type -> crm.segmentation.v1.WatchRunRequest
-	12, // 32: crm.segmentation.v1.SegmentationService.GetCustomerSegments:input_type -> crm.segmentation.v1.GetCustomerSegmentsRequest
-	15, // 33: crm.segmentation.v1.SegmentationService.CreateSegment:input_type -> crm.segmentation.v1.CreateSegmentRequest
-	17, // 34: crm.segmentation.v1.SegmentationService.GetSegment:input_type -> crm.segmentation.v1.GetSegmentRequest
-	19, // 35: crm.segmentation.v1.SegmentationService.ListSegments:input_type -> crm.segmentation.v1.ListSegmentsRequest
-	21, // 36: crm.segmentation.v1.SegmentationService.UpdateSegment:input_type -> crm.segmentation.v1.UpdateSegmentRequest
-	23, // 37: crm.segmentation.v1.SegmentationService.DeleteSegment:input_type -> crm.segmentation.v1.DeleteSegmentRequest
-	25, // 38: crm.segmentation.v1.SegmentationService.PreviewSegment:input_type -> crm.segmentation.v1.PreviewSegmentRequest
-	27, // 39: crm.segmentation.v1.SegmentationService.ListSegmentMembers:input_type -> crm.segmentation.v1.ListSegmentMembersRequest
-	29, // 40: crm.segmentation.v1.SegmentationService.ListSegmentSizes:input_type -> crm.segmentation.v1.ListSegmentSizesRequest
-	32, // 41: crm.segmentation.v1.SegmentationService.GetReport:input_type -> crm.segmentation.v1.GetReportRequest
-	34, // 42: crm.segmentation.v1.SegmentationService.WatchSegmentationEvents:input_type -> crm.segmentation.v1.WatchSegmentationEventsRequest
-	1,  // 43: crm.segmentation.v1.SegmentationService.GetSettings:output_type -> crm.segmentation.v1.GetSettingsResponse
-	3,  // 44: crm.segmentation.v1.SegmentationService.UpdateSettings:output_type -> crm.segmentation.v1.UpdateSettingsResponse
-	5,  // 45: crm.segmentation.v1.SegmentationService.StartRecompute:output_type -> crm.segmentation.v1.StartRecomputeResponse
-	7,  // 46: crm.segmentation.v1.SegmentationService.GetRun:output_type -> crm.segmentation.v1.GetRunResponse
-	9,  // 47: crm.segmentation.v1.SegmentationService.ListRuns:output_type -> crm.segmentation.v1.ListRunsResponse
-	11, // 48: crm.segmentation.v1.SegmentationService.WatchRun:output_type -> crm.segmentation.v1.WatchRunResponse
-	13, // 49: crm.segmentation.v1.SegmentationService.GetCustomerSegments:output_type -> crm.segmentation.v1.GetCustomerSegmentsResponse
-	16, // 50: crm.segmentation.v1.SegmentationService.CreateSegment:output_type -> crm.segmentation.v1.CreateSegmentResponse
-	18, // 51: crm.segmentation.v1.SegmentationService.GetSegment:output_type -> crm.segmentation.v1.GetSegmentResponse
-	20, // 52: crm.segmentation.v1.SegmentationService.ListSegments:output_type -> crm.segmentation.v1.ListSegmentsResponse
-	22, // 53: crm.segmentation.v1.SegmentationService.UpdateSegment:output_type -> crm.segmentation.v1.UpdateSegmentResponse
-	24, // 54: crm.segmentation.v1.SegmentationService.DeleteSegment:output_type -> crm.segmentation.v1.DeleteSegmentResponse
-	26, // 55: crm.segmentation.v1.SegmentationService.PreviewSegment:output_type -> crm.segmentation.v1.PreviewSegmentResponse
-	28, // 56: crm.segmentation.v1.SegmentationService.ListSegmentMembers:output_type -> crm.segmentation.v1.ListSegmentMembersResponse
-	30, // 57: crm.segmentation.v1.SegmentationService.ListSegmentSizes:output_type -> crm.segmentation.v1.ListSegmentSizesResponse
-	33, // 58: crm.segmentation.v1.SegmentationService.GetReport:output_type -> crm.segmentation.v1.GetReportResponse
-	35, // 59: crm.segmentation.v1.SegmentationService.WatchSegmentationEvents:output_type -> crm.segmentation.v1.WatchSegmentationEventsResponse
-	43, // [43:60] is the sub-list for method output_type
-	26, // [26:43] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	44, // 23: crm.segmentation.v1.SegmentSize.time:type_name -> google.protobuf.Timestamp
+	46, // 24: crm.segmentation.v1.GetReportResponse.report:type_name -> crm.segmentation.v1.Report
+	47, // 25: crm.segmentation.v1.WatchSegmentationEventsResponse.event:type_name -> crm.feed.v1.Event
+	13, // 26: crm.segmentation.v1.ExportCustomerResponse.customers:type_name -> crm.segmentation.v1.GetCustomerSegmentsResponse
+	0,  // 27: crm.segmentation.v1.SegmentationService.GetSettings:input_type -> crm.segmentation.v1.GetSettingsRequest
+	2,  // 28: crm.segmentation.v1.SegmentationService.UpdateSettings:input_type -> crm.segmentation.v1.UpdateSettingsRequest
+	4,  // 29: crm.segmentation.v1.SegmentationService.StartRecompute:input_type -> crm.segmentation.v1.StartRecomputeRequest
+	6,  // 30: crm.segmentation.v1.SegmentationService.GetRun:input_type -> crm.segmentation.v1.GetRunRequest
+	8,  // 31: crm.segmentation.v1.SegmentationService.ListRuns:input_type -> crm.segmentation.v1.ListRunsRequest
+	10, // 32: crm.segmentation.v1.SegmentationService.WatchRun:input_type -> crm.segmentation.v1.WatchRunRequest
+	12, // 33: crm.segmentation.v1.SegmentationService.GetCustomerSegments:input_type -> crm.segmentation.v1.GetCustomerSegmentsRequest
+	15, // 34: crm.segmentation.v1.SegmentationService.CreateSegment:input_type -> crm.segmentation.v1.CreateSegmentRequest
+	17, // 35: crm.segmentation.v1.SegmentationService.GetSegment:input_type -> crm.segmentation.v1.GetSegmentRequest
+	19, // 36: crm.segmentation.v1.SegmentationService.ListSegments:input_type -> crm.segmentation.v1.ListSegmentsRequest
+	21, // 37: crm.segmentation.v1.SegmentationService.UpdateSegment:input_type -> crm.segmentation.v1.UpdateSegmentRequest
+	23, // 38: crm.segmentation.v1.SegmentationService.DeleteSegment:input_type -> crm.segmentation.v1.DeleteSegmentRequest
+	25, // 39: crm.segmentation.v1.SegmentationService.PreviewSegment:input_type -> crm.segmentation.v1.PreviewSegmentRequest
+	27, // 40: crm.segmentation.v1.SegmentationService.ListSegmentMembers:input_type -> crm.segmentation.v1.ListSegmentMembersRequest
+	29, // 41: crm.segmentation.v1.SegmentationService.ListSegmentSizes:input_type -> crm.segmentation.v1.ListSegmentSizesRequest
+	32, // 42: crm.segmentation.v1.SegmentationService.GetReport:input_type -> crm.segmentation.v1.GetReportRequest
+	34, // 43: crm.segmentation.v1.SegmentationService.WatchSegmentationEvents:input_type -> crm.segmentation.v1.WatchSegmentationEventsRequest
+	36, // 44: crm.segmentation.v1.SegmentationService.ExportCustomer:input_type -> crm.segmentation.v1.ExportCustomerRequest
+	1,  // 45: crm.segmentation.v1.SegmentationService.GetSettings:output_type -> crm.segmentation.v1.GetSettingsResponse
+	3,  // 46: crm.segmentation.v1.SegmentationService.UpdateSettings:output_type -> crm.segmentation.v1.UpdateSettingsResponse
+	5,  // 47: crm.segmentation.v1.SegmentationService.StartRecompute:output_type -> crm.segmentation.v1.StartRecomputeResponse
+	7,  // 48: crm.segmentation.v1.SegmentationService.GetRun:output_type -> crm.segmentation.v1.GetRunResponse
+	9,  // 49: crm.segmentation.v1.SegmentationService.ListRuns:output_type -> crm.segmentation.v1.ListRunsResponse
+	11, // 50: crm.segmentation.v1.SegmentationService.WatchRun:output_type -> crm.segmentation.v1.WatchRunResponse
+	13, // 51: crm.segmentation.v1.SegmentationService.GetCustomerSegments:output_type -> crm.segmentation.v1.GetCustomerSegmentsResponse
+	16, // 52: crm.segmentation.v1.SegmentationService.CreateSegment:output_type -> crm.segmentation.v1.CreateSegmentResponse
+	18, // 53: crm.segmentation.v1.SegmentationService.GetSegment:output_type -> crm.segmentation.v1.GetSegmentResponse
+	20, // 54: crm.segmentation.v1.SegmentationService.ListSegments:output_type -> crm.segmentation.v1.ListSegmentsResponse
+	22, // 55: crm.segmentation.v1.SegmentationService.UpdateSegment:output_type -> crm.segmentation.v1.UpdateSegmentResponse
+	24, // 56: crm.segmentation.v1.SegmentationService.DeleteSegment:output_type -> crm.segmentation.v1.DeleteSegmentResponse
+	26, // 57: crm.segmentation.v1.SegmentationService.PreviewSegment:output_type -> crm.segmentation.v1.PreviewSegmentResponse
+	28, // 58: crm.segmentation.v1.SegmentationService.ListSegmentMembers:output_type -> crm.segmentation.v1.ListSegmentMembersResponse
+	30, // 59: crm.segmentation.v1.SegmentationService.ListSegmentSizes:output_type -> crm.segmentation.v1.ListSegmentSizesResponse
+	33, // 60: crm.segmentation.v1.SegmentationService.GetReport:output_type -> crm.segmentation.v1.GetReportResponse
+	35, // 61: crm.segmentation.v1.SegmentationService.WatchSegmentationEvents:output_type -> crm.segmentation.v1.WatchSegmentationEventsResponse
+	37, // 62: crm.segmentation.v1.SegmentationService.ExportCustomer:output_type -> crm.segmentation.v1.ExportCustomerResponse
+	45, // [45:63] is the sub-list for method output_type
+	27, // [27:45] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_crm_segmentation_v1_segmentation_service_proto_init() }
@@ -2234,7 +2339,7 @@ func file_crm_segmentation_v1_segmentation_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_segmentation_v1_segmentation_service_proto_rawDesc), len(file_crm_segmentation_v1_segmentation_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   37,
+			NumMessages:   39,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -36,6 +36,7 @@ const (
 	SegmentationService_ListSegmentSizes_FullMethodName        = "/crm.segmentation.v1.SegmentationService/ListSegmentSizes"
 	SegmentationService_GetReport_FullMethodName               = "/crm.segmentation.v1.SegmentationService/GetReport"
 	SegmentationService_WatchSegmentationEvents_FullMethodName = "/crm.segmentation.v1.SegmentationService/WatchSegmentationEvents"
+	SegmentationService_ExportCustomer_FullMethodName          = "/crm.segmentation.v1.SegmentationService/ExportCustomer"
 )
 
 // SegmentationServiceClient is the client API for SegmentationService service.
@@ -91,6 +92,11 @@ type SegmentationServiceClient interface {
 	GetReport(ctx context.Context, in *GetReportRequest, opts ...grpc.CallOption) (*GetReportResponse, error)
 	// Streams the segmentation feed after a sequence number.
 	WatchSegmentationEvents(ctx context.Context, in *WatchSegmentationEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchSegmentationEventsResponse], error)
+	// Access export. Returns what segmentation holds about the given
+	// customers (a customer and those merged into it): for each customer it
+	// keeps metrics of, its metrics, grades and segment memberships.
+	// customer-profile's ExportCustomerData calls it.
+	ExportCustomer(ctx context.Context, in *ExportCustomerRequest, opts ...grpc.CallOption) (*ExportCustomerResponse, error)
 }
 
 type segmentationServiceClient struct {
@@ -289,6 +295,16 @@ func (c *segmentationServiceClient) WatchSegmentationEvents(ctx context.Context,
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type SegmentationService_WatchSegmentationEventsClient = grpc.ServerStreamingClient[WatchSegmentationEventsResponse]
 
+func (c *segmentationServiceClient) ExportCustomer(ctx context.Context, in *ExportCustomerRequest, opts ...grpc.CallOption) (*ExportCustomerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ExportCustomerResponse)
+	err := c.cc.Invoke(ctx, SegmentationService_ExportCustomer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SegmentationServiceServer is the server API for SegmentationService service.
 // All implementations must embed UnimplementedSegmentationServiceServer
 // for forward compatibility.
@@ -342,6 +358,11 @@ type SegmentationServiceServer interface {
 	GetReport(context.Context, *GetReportRequest) (*GetReportResponse, error)
 	// Streams the segmentation feed after a sequence number.
 	WatchSegmentationEvents(*WatchSegmentationEventsRequest, grpc.ServerStreamingServer[WatchSegmentationEventsResponse]) error
+	// Access export. Returns what segmentation holds about the given
+	// customers (a customer and those merged into it): for each customer it
+	// keeps metrics of, its metrics, grades and segment memberships.
+	// customer-profile's ExportCustomerData calls it.
+	ExportCustomer(context.Context, *ExportCustomerRequest) (*ExportCustomerResponse, error)
 	mustEmbedUnimplementedSegmentationServiceServer()
 }
 
@@ -402,6 +423,9 @@ func (UnimplementedSegmentationServiceServer) GetReport(context.Context, *GetRep
 }
 func (UnimplementedSegmentationServiceServer) WatchSegmentationEvents(*WatchSegmentationEventsRequest, grpc.ServerStreamingServer[WatchSegmentationEventsResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchSegmentationEvents not implemented")
+}
+func (UnimplementedSegmentationServiceServer) ExportCustomer(context.Context, *ExportCustomerRequest) (*ExportCustomerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportCustomer not implemented")
 }
 func (UnimplementedSegmentationServiceServer) mustEmbedUnimplementedSegmentationServiceServer() {}
 func (UnimplementedSegmentationServiceServer) testEmbeddedByValue()                             {}
@@ -716,6 +740,24 @@ func _SegmentationService_WatchSegmentationEvents_Handler(srv interface{}, strea
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type SegmentationService_WatchSegmentationEventsServer = grpc.ServerStreamingServer[WatchSegmentationEventsResponse]
 
+func _SegmentationService_ExportCustomer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportCustomerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SegmentationServiceServer).ExportCustomer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SegmentationService_ExportCustomer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SegmentationServiceServer).ExportCustomer(ctx, req.(*ExportCustomerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // SegmentationService_ServiceDesc is the grpc.ServiceDesc for SegmentationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -782,6 +824,10 @@ var SegmentationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetReport",
 			Handler:    _SegmentationService_GetReport_Handler,
+		},
+		{
+			MethodName: "ExportCustomer",
+			Handler:    _SegmentationService_ExportCustomer_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

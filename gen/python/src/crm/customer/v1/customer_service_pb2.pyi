@@ -4,6 +4,7 @@ from crm.customer.v1 import customer_pb2 as _customer_pb2
 from crm.feed.v1 import feed_pb2 as _feed_pb2
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
+from google.api import resource_pb2 as _resource_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -16,6 +17,10 @@ DESCRIPTOR: _descriptor.FileDescriptor
 DUPLICATE_REASON_SAME_EMAIL: DuplicateReason
 DUPLICATE_REASON_SAME_NAME_AND_BIRTH_DATE: DuplicateReason
 DUPLICATE_REASON_UNSPECIFIED: DuplicateReason
+EXPORT_STATE_FAILED: ExportState
+EXPORT_STATE_RUNNING: ExportState
+EXPORT_STATE_SUCCEEDED: ExportState
+EXPORT_STATE_UNSPECIFIED: ExportState
 
 class BatchGetCustomersRequest(_message.Message):
     __slots__ = ["names"]
@@ -42,6 +47,14 @@ class CreateCustomerResponse(_message.Message):
     CUSTOMER_FIELD_NUMBER: _ClassVar[int]
     customer: _customer_pb2.Customer
     def __init__(self, customer: _Optional[_Union[_customer_pb2.Customer, _Mapping]] = ...) -> None: ...
+
+class CustomerDataExport(_message.Message):
+    __slots__ = ["customers", "merges"]
+    CUSTOMERS_FIELD_NUMBER: _ClassVar[int]
+    MERGES_FIELD_NUMBER: _ClassVar[int]
+    customers: _containers.RepeatedCompositeFieldContainer[ExportedCustomer]
+    merges: _containers.RepeatedCompositeFieldContainer[_customer_pb2.Merge]
+    def __init__(self, customers: _Optional[_Iterable[_Union[ExportedCustomer, _Mapping]]] = ..., merges: _Optional[_Iterable[_Union[_customer_pb2.Merge, _Mapping]]] = ...) -> None: ...
 
 class CustomerFilter(_message.Message):
     __slots__ = ["attributes", "country_code", "create_time_from", "create_time_to", "lifecycle_stage", "owner", "tag", "update_time_from", "update_time_to"]
@@ -88,6 +101,18 @@ class DeleteCustomerResponse(_message.Message):
     customer: _customer_pb2.Customer
     def __init__(self, customer: _Optional[_Union[_customer_pb2.Customer, _Mapping]] = ...) -> None: ...
 
+class DownloadExportRequest(_message.Message):
+    __slots__ = ["name"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class DownloadExportResponse(_message.Message):
+    __slots__ = ["data"]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    data: bytes
+    def __init__(self, data: _Optional[bytes] = ...) -> None: ...
+
 class DuplicateGroup(_message.Message):
     __slots__ = ["customers", "key", "reason"]
     CUSTOMERS_FIELD_NUMBER: _ClassVar[int]
@@ -116,6 +141,64 @@ class EraseCustomerResponse(_message.Message):
     name: str
     def __init__(self, name: _Optional[str] = ..., erase_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
+class Export(_message.Message):
+    __slots__ = ["create_time", "customer", "customers", "end_time", "name", "parts", "reason", "state"]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMERS_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PARTS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    create_time: _timestamp_pb2.Timestamp
+    customer: str
+    customers: _containers.RepeatedScalarFieldContainer[str]
+    end_time: _timestamp_pb2.Timestamp
+    name: str
+    parts: _containers.RepeatedCompositeFieldContainer[ExportPart]
+    reason: str
+    state: ExportState
+    def __init__(self, name: _Optional[str] = ..., customer: _Optional[str] = ..., customers: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., state: _Optional[_Union[ExportState, str]] = ..., parts: _Optional[_Iterable[_Union[ExportPart, _Mapping]]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ExportCustomerDataRequest(_message.Message):
+    __slots__ = ["name", "reason"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    reason: str
+    def __init__(self, name: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ExportCustomerDataResponse(_message.Message):
+    __slots__ = ["export"]
+    EXPORT_FIELD_NUMBER: _ClassVar[int]
+    export: Export
+    def __init__(self, export: _Optional[_Union[Export, _Mapping]] = ...) -> None: ...
+
+class ExportPart(_message.Message):
+    __slots__ = ["attempts", "complete_time", "error", "service", "size_bytes", "state"]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    COMPLETE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    attempts: int
+    complete_time: _timestamp_pb2.Timestamp
+    error: str
+    service: str
+    size_bytes: int
+    state: ExportState
+    def __init__(self, service: _Optional[str] = ..., state: _Optional[_Union[ExportState, str]] = ..., error: _Optional[str] = ..., attempts: _Optional[int] = ..., size_bytes: _Optional[int] = ..., complete_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ExportedCustomer(_message.Message):
+    __slots__ = ["consent_history", "customer"]
+    CONSENT_HISTORY_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    consent_history: _containers.RepeatedCompositeFieldContainer[_customer_pb2.ConsentChange]
+    customer: _customer_pb2.Customer
+    def __init__(self, customer: _Optional[_Union[_customer_pb2.Customer, _Mapping]] = ..., consent_history: _Optional[_Iterable[_Union[_customer_pb2.ConsentChange, _Mapping]]] = ...) -> None: ...
+
 class FindDuplicatesRequest(_message.Message):
     __slots__ = ["customer", "page_size"]
     CUSTOMER_FIELD_NUMBER: _ClassVar[int]
@@ -141,6 +224,18 @@ class GetCustomerResponse(_message.Message):
     CUSTOMER_FIELD_NUMBER: _ClassVar[int]
     customer: _customer_pb2.Customer
     def __init__(self, customer: _Optional[_Union[_customer_pb2.Customer, _Mapping]] = ...) -> None: ...
+
+class GetExportRequest(_message.Message):
+    __slots__ = ["name"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetExportResponse(_message.Message):
+    __slots__ = ["export"]
+    EXPORT_FIELD_NUMBER: _ClassVar[int]
+    export: Export
+    def __init__(self, export: _Optional[_Union[Export, _Mapping]] = ...) -> None: ...
 
 class ListConsentHistoryRequest(_message.Message):
     __slots__ = ["customer", "page_size", "page_token"]
@@ -273,4 +368,7 @@ class WatchCustomerEventsResponse(_message.Message):
     def __init__(self, event: _Optional[_Union[_feed_pb2.Event, _Mapping]] = ...) -> None: ...
 
 class DuplicateReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class ExportState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

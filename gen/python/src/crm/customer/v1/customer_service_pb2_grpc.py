@@ -89,6 +89,21 @@ class CustomerServiceStub(object):
                 request_serializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.WatchCustomerEventsRequest.SerializeToString,
                 response_deserializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.WatchCustomerEventsResponse.FromString,
                 )
+        self.ExportCustomerData = channel.unary_unary(
+                '/crm.customer.v1.CustomerService/ExportCustomerData',
+                request_serializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.ExportCustomerDataRequest.SerializeToString,
+                response_deserializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.ExportCustomerDataResponse.FromString,
+                )
+        self.GetExport = channel.unary_unary(
+                '/crm.customer.v1.CustomerService/GetExport',
+                request_serializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.GetExportRequest.SerializeToString,
+                response_deserializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.GetExportResponse.FromString,
+                )
+        self.DownloadExport = channel.unary_stream(
+                '/crm.customer.v1.CustomerService/DownloadExport',
+                request_serializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.DownloadExportRequest.SerializeToString,
+                response_deserializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.DownloadExportResponse.FromString,
+                )
 
 
 class CustomerServiceServicer(object):
@@ -205,6 +220,33 @@ class CustomerServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportCustomerData(self, request, context):
+        """Access export. Starts an export of everything the platform holds about
+        a customer and the customers merged into it, for an access request
+        (GDPR article 15, CCPA): customer-profile collects its own document and
+        one from each other service in the background. GetExport shows its
+        progress; DownloadExport streams the bundle once it has succeeded.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetExport(self, request, context):
+        """Returns an export with the state of each service's document.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DownloadExport(self, request, context):
+        """Streams a succeeded export's bundle: one JSON object holding one
+        document per service (docs/privacy.md). A stream, so it has no REST
+        route; FAILED_PRECONDITION while the export is not done.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CustomerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -277,6 +319,21 @@ def add_CustomerServiceServicer_to_server(servicer, server):
                     servicer.WatchCustomerEvents,
                     request_deserializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.WatchCustomerEventsRequest.FromString,
                     response_serializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.WatchCustomerEventsResponse.SerializeToString,
+            ),
+            'ExportCustomerData': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportCustomerData,
+                    request_deserializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.ExportCustomerDataRequest.FromString,
+                    response_serializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.ExportCustomerDataResponse.SerializeToString,
+            ),
+            'GetExport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetExport,
+                    request_deserializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.GetExportRequest.FromString,
+                    response_serializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.GetExportResponse.SerializeToString,
+            ),
+            'DownloadExport': grpc.unary_stream_rpc_method_handler(
+                    servicer.DownloadExport,
+                    request_deserializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.DownloadExportRequest.FromString,
+                    response_serializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.DownloadExportResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -528,5 +585,56 @@ class CustomerService(object):
         return grpc.experimental.unary_stream(request, target, '/crm.customer.v1.CustomerService/WatchCustomerEvents',
             crm_dot_customer_dot_v1_dot_customer__service__pb2.WatchCustomerEventsRequest.SerializeToString,
             crm_dot_customer_dot_v1_dot_customer__service__pb2.WatchCustomerEventsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ExportCustomerData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/crm.customer.v1.CustomerService/ExportCustomerData',
+            crm_dot_customer_dot_v1_dot_customer__service__pb2.ExportCustomerDataRequest.SerializeToString,
+            crm_dot_customer_dot_v1_dot_customer__service__pb2.ExportCustomerDataResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetExport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/crm.customer.v1.CustomerService/GetExport',
+            crm_dot_customer_dot_v1_dot_customer__service__pb2.GetExportRequest.SerializeToString,
+            crm_dot_customer_dot_v1_dot_customer__service__pb2.GetExportResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DownloadExport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(request, target, '/crm.customer.v1.CustomerService/DownloadExport',
+            crm_dot_customer_dot_v1_dot_customer__service__pb2.DownloadExportRequest.SerializeToString,
+            crm_dot_customer_dot_v1_dot_customer__service__pb2.DownloadExportResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

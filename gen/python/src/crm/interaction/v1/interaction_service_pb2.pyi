@@ -69,6 +69,20 @@ class CompleteFollowUpResponse(_message.Message):
     case: _case_pb2.Case
     def __init__(self, case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ...) -> None: ...
 
+class ExportCustomerRequest(_message.Message):
+    __slots__ = ["customers"]
+    CUSTOMERS_FIELD_NUMBER: _ClassVar[int]
+    customers: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, customers: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ExportCustomerResponse(_message.Message):
+    __slots__ = ["cases", "interactions"]
+    CASES_FIELD_NUMBER: _ClassVar[int]
+    INTERACTIONS_FIELD_NUMBER: _ClassVar[int]
+    cases: _containers.RepeatedCompositeFieldContainer[_case_pb2.Case]
+    interactions: _containers.RepeatedCompositeFieldContainer[_interaction_pb2.Interaction]
+    def __init__(self, interactions: _Optional[_Iterable[_Union[_interaction_pb2.Interaction, _Mapping]]] = ..., cases: _Optional[_Iterable[_Union[_case_pb2.Case, _Mapping]]] = ...) -> None: ...
+
 class GetCaseRequest(_message.Message):
     __slots__ = ["name"]
     NAME_FIELD_NUMBER: _ClassVar[int]

@@ -103,6 +103,11 @@ class InteractionServiceStub(object):
                 request_serializer=crm_dot_interaction_dot_v1_dot_interaction__service__pb2.WatchInteractionEventsRequest.SerializeToString,
                 response_deserializer=crm_dot_interaction_dot_v1_dot_interaction__service__pb2.WatchInteractionEventsResponse.FromString,
                 )
+        self.ExportCustomer = channel.unary_unary(
+                '/crm.interaction.v1.InteractionService/ExportCustomer',
+                request_serializer=crm_dot_interaction_dot_v1_dot_interaction__service__pb2.ExportCustomerRequest.SerializeToString,
+                response_deserializer=crm_dot_interaction_dot_v1_dot_interaction__service__pb2.ExportCustomerResponse.FromString,
+                )
 
 
 class InteractionServiceServicer(object):
@@ -259,6 +264,15 @@ class InteractionServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportCustomer(self, request, context):
+        """Access export. Returns everything interaction-log holds about the
+        given customers (a customer and those merged into it): their
+        interactions and cases. customer-profile's ExportCustomerData calls it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InteractionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -346,6 +360,11 @@ def add_InteractionServiceServicer_to_server(servicer, server):
                     servicer.WatchInteractionEvents,
                     request_deserializer=crm_dot_interaction_dot_v1_dot_interaction__service__pb2.WatchInteractionEventsRequest.FromString,
                     response_serializer=crm_dot_interaction_dot_v1_dot_interaction__service__pb2.WatchInteractionEventsResponse.SerializeToString,
+            ),
+            'ExportCustomer': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportCustomer,
+                    request_deserializer=crm_dot_interaction_dot_v1_dot_interaction__service__pb2.ExportCustomerRequest.FromString,
+                    response_serializer=crm_dot_interaction_dot_v1_dot_interaction__service__pb2.ExportCustomerResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -647,5 +666,22 @@ class InteractionService(object):
         return grpc.experimental.unary_stream(request, target, '/crm.interaction.v1.InteractionService/WatchInteractionEvents',
             crm_dot_interaction_dot_v1_dot_interaction__service__pb2.WatchInteractionEventsRequest.SerializeToString,
             crm_dot_interaction_dot_v1_dot_interaction__service__pb2.WatchInteractionEventsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ExportCustomer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/crm.interaction.v1.InteractionService/ExportCustomer',
+            crm_dot_interaction_dot_v1_dot_interaction__service__pb2.ExportCustomerRequest.SerializeToString,
+            crm_dot_interaction_dot_v1_dot_interaction__service__pb2.ExportCustomerResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

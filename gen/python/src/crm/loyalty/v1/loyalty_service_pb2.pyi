@@ -140,6 +140,22 @@ class EnrolCustomerResponse(_message.Message):
     account: _account_pb2.Account
     def __init__(self, account: _Optional[_Union[_account_pb2.Account, _Mapping]] = ...) -> None: ...
 
+class ExportCustomerRequest(_message.Message):
+    __slots__ = ["customers"]
+    CUSTOMERS_FIELD_NUMBER: _ClassVar[int]
+    customers: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, customers: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ExportCustomerResponse(_message.Message):
+    __slots__ = ["accounts", "ledger_entries", "redemptions"]
+    ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
+    LEDGER_ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    REDEMPTIONS_FIELD_NUMBER: _ClassVar[int]
+    accounts: _containers.RepeatedCompositeFieldContainer[_account_pb2.Account]
+    ledger_entries: _containers.RepeatedCompositeFieldContainer[_account_pb2.LedgerEntry]
+    redemptions: _containers.RepeatedCompositeFieldContainer[_reward_pb2.Redemption]
+    def __init__(self, accounts: _Optional[_Iterable[_Union[_account_pb2.Account, _Mapping]]] = ..., ledger_entries: _Optional[_Iterable[_Union[_account_pb2.LedgerEntry, _Mapping]]] = ..., redemptions: _Optional[_Iterable[_Union[_reward_pb2.Redemption, _Mapping]]] = ...) -> None: ...
+
 class GetAccountRequest(_message.Message):
     __slots__ = ["customer", "program"]
     CUSTOMER_FIELD_NUMBER: _ClassVar[int]

@@ -127,6 +127,11 @@ class LoyaltyServiceStub(object):
                 request_serializer=crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.WatchLoyaltyEventsRequest.SerializeToString,
                 response_deserializer=crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.WatchLoyaltyEventsResponse.FromString,
                 )
+        self.ExportCustomer = channel.unary_unary(
+                '/crm.loyalty.v1.LoyaltyService/ExportCustomer',
+                request_serializer=crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ExportCustomerRequest.SerializeToString,
+                response_deserializer=crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ExportCustomerResponse.FromString,
+                )
 
 
 class LoyaltyServiceServicer(object):
@@ -306,6 +311,16 @@ class LoyaltyServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportCustomer(self, request, context):
+        """Access export. Returns what loyalty holds about the given customers (a
+        customer and those merged into it): their accounts in every program,
+        every ledger entry of those accounts and their redemptions.
+        customer-profile's ExportCustomerData calls it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LoyaltyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -413,6 +428,11 @@ def add_LoyaltyServiceServicer_to_server(servicer, server):
                     servicer.WatchLoyaltyEvents,
                     request_deserializer=crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.WatchLoyaltyEventsRequest.FromString,
                     response_serializer=crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.WatchLoyaltyEventsResponse.SerializeToString,
+            ),
+            'ExportCustomer': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportCustomer,
+                    request_deserializer=crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ExportCustomerRequest.FromString,
+                    response_serializer=crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ExportCustomerResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -786,5 +806,22 @@ class LoyaltyService(object):
         return grpc.experimental.unary_stream(request, target, '/crm.loyalty.v1.LoyaltyService/WatchLoyaltyEvents',
             crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.WatchLoyaltyEventsRequest.SerializeToString,
             crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.WatchLoyaltyEventsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ExportCustomer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/crm.loyalty.v1.LoyaltyService/ExportCustomer',
+            crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ExportCustomerRequest.SerializeToString,
+            crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ExportCustomerResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

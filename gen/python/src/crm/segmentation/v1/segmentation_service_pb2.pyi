@@ -42,6 +42,18 @@ class DeleteSegmentResponse(_message.Message):
     __slots__ = []
     def __init__(self) -> None: ...
 
+class ExportCustomerRequest(_message.Message):
+    __slots__ = ["customers"]
+    CUSTOMERS_FIELD_NUMBER: _ClassVar[int]
+    customers: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, customers: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ExportCustomerResponse(_message.Message):
+    __slots__ = ["customers"]
+    CUSTOMERS_FIELD_NUMBER: _ClassVar[int]
+    customers: _containers.RepeatedCompositeFieldContainer[GetCustomerSegmentsResponse]
+    def __init__(self, customers: _Optional[_Iterable[_Union[GetCustomerSegmentsResponse, _Mapping]]] = ...) -> None: ...
+
 class GetCustomerSegmentsRequest(_message.Message):
     __slots__ = ["customer"]
     CUSTOMER_FIELD_NUMBER: _ClassVar[int]

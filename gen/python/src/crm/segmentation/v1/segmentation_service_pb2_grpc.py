@@ -108,6 +108,11 @@ class SegmentationServiceStub(object):
                 request_serializer=crm_dot_segmentation_dot_v1_dot_segmentation__service__pb2.WatchSegmentationEventsRequest.SerializeToString,
                 response_deserializer=crm_dot_segmentation_dot_v1_dot_segmentation__service__pb2.WatchSegmentationEventsResponse.FromString,
                 )
+        self.ExportCustomer = channel.unary_unary(
+                '/crm.segmentation.v1.SegmentationService/ExportCustomer',
+                request_serializer=crm_dot_segmentation_dot_v1_dot_segmentation__service__pb2.ExportCustomerRequest.SerializeToString,
+                response_deserializer=crm_dot_segmentation_dot_v1_dot_segmentation__service__pb2.ExportCustomerResponse.FromString,
+                )
 
 
 class SegmentationServiceServicer(object):
@@ -246,6 +251,16 @@ class SegmentationServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportCustomer(self, request, context):
+        """Access export. Returns what segmentation holds about the given
+        customers (a customer and those merged into it): for each customer it
+        keeps metrics of, its metrics, grades and segment memberships.
+        customer-profile's ExportCustomerData calls it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SegmentationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -333,6 +348,11 @@ def add_SegmentationServiceServicer_to_server(servicer, server):
                     servicer.WatchSegmentationEvents,
                     request_deserializer=crm_dot_segmentation_dot_v1_dot_segmentation__service__pb2.WatchSegmentationEventsRequest.FromString,
                     response_serializer=crm_dot_segmentation_dot_v1_dot_segmentation__service__pb2.WatchSegmentationEventsResponse.SerializeToString,
+            ),
+            'ExportCustomer': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportCustomer,
+                    request_deserializer=crm_dot_segmentation_dot_v1_dot_segmentation__service__pb2.ExportCustomerRequest.FromString,
+                    response_serializer=crm_dot_segmentation_dot_v1_dot_segmentation__service__pb2.ExportCustomerResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -639,5 +659,22 @@ class SegmentationService(object):
         return grpc.experimental.unary_stream(request, target, '/crm.segmentation.v1.SegmentationService/WatchSegmentationEvents',
             crm_dot_segmentation_dot_v1_dot_segmentation__service__pb2.WatchSegmentationEventsRequest.SerializeToString,
             crm_dot_segmentation_dot_v1_dot_segmentation__service__pb2.WatchSegmentationEventsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ExportCustomer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/crm.segmentation.v1.SegmentationService/ExportCustomer',
+            crm_dot_segmentation_dot_v1_dot_segmentation__service__pb2.ExportCustomerRequest.SerializeToString,
+            crm_dot_segmentation_dot_v1_dot_segmentation__service__pb2.ExportCustomerResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

@@ -870,6 +870,317 @@ export declare type UndeleteCustomerResponse = Message<"crm.customer.v1.Undelete
 export declare const UndeleteCustomerResponseSchema: GenMessage<UndeleteCustomerResponse>;
 
 /**
+ * Request of ExportCustomerData.
+ *
+ * @generated from message crm.customer.v1.ExportCustomerDataRequest
+ */
+export declare type ExportCustomerDataRequest = Message<"crm.customer.v1.ExportCustomerDataRequest"> & {
+  /**
+   * "customers/{id}": the customer whose data to export. A merged customer
+   * is exported through its survivor.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Why, for example the access request's reference. Kept with the
+   * export, never any personal data. Required.
+   *
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message crm.customer.v1.ExportCustomerDataRequest.
+ * Use `create(ExportCustomerDataRequestSchema)` to create a new message.
+ */
+export declare const ExportCustomerDataRequestSchema: GenMessage<ExportCustomerDataRequest>;
+
+/**
+ * Response of ExportCustomerData.
+ *
+ * @generated from message crm.customer.v1.ExportCustomerDataResponse
+ */
+export declare type ExportCustomerDataResponse = Message<"crm.customer.v1.ExportCustomerDataResponse"> & {
+  /**
+   * The export just started.
+   *
+   * @generated from field: crm.customer.v1.Export export = 1;
+   */
+  export?: Export | undefined;
+};
+
+/**
+ * Describes the message crm.customer.v1.ExportCustomerDataResponse.
+ * Use `create(ExportCustomerDataResponseSchema)` to create a new message.
+ */
+export declare const ExportCustomerDataResponseSchema: GenMessage<ExportCustomerDataResponse>;
+
+/**
+ * Request of GetExport.
+ *
+ * @generated from message crm.customer.v1.GetExportRequest
+ */
+export declare type GetExportRequest = Message<"crm.customer.v1.GetExportRequest"> & {
+  /**
+   * "exports/{id}".
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message crm.customer.v1.GetExportRequest.
+ * Use `create(GetExportRequestSchema)` to create a new message.
+ */
+export declare const GetExportRequestSchema: GenMessage<GetExportRequest>;
+
+/**
+ * Response of GetExport.
+ *
+ * @generated from message crm.customer.v1.GetExportResponse
+ */
+export declare type GetExportResponse = Message<"crm.customer.v1.GetExportResponse"> & {
+  /**
+   * The export.
+   *
+   * @generated from field: crm.customer.v1.Export export = 1;
+   */
+  export?: Export | undefined;
+};
+
+/**
+ * Describes the message crm.customer.v1.GetExportResponse.
+ * Use `create(GetExportResponseSchema)` to create a new message.
+ */
+export declare const GetExportResponseSchema: GenMessage<GetExportResponse>;
+
+/**
+ * Request of DownloadExport.
+ *
+ * @generated from message crm.customer.v1.DownloadExportRequest
+ */
+export declare type DownloadExportRequest = Message<"crm.customer.v1.DownloadExportRequest"> & {
+  /**
+   * "exports/{id}" of a succeeded export.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message crm.customer.v1.DownloadExportRequest.
+ * Use `create(DownloadExportRequestSchema)` to create a new message.
+ */
+export declare const DownloadExportRequestSchema: GenMessage<DownloadExportRequest>;
+
+/**
+ * One message of the DownloadExport stream.
+ *
+ * @generated from message crm.customer.v1.DownloadExportResponse
+ */
+export declare type DownloadExportResponse = Message<"crm.customer.v1.DownloadExportResponse"> & {
+  /**
+   * The next bytes of the bundle (UTF-8 JSON); the stream's chunks
+   * concatenated are the whole bundle.
+   *
+   * @generated from field: bytes data = 1;
+   */
+  data: Uint8Array;
+};
+
+/**
+ * Describes the message crm.customer.v1.DownloadExportResponse.
+ * Use `create(DownloadExportResponseSchema)` to create a new message.
+ */
+export declare const DownloadExportResponseSchema: GenMessage<DownloadExportResponse>;
+
+/**
+ * An access export: everything held about a customer, collected from every
+ * service.
+ *
+ * @generated from message crm.customer.v1.Export
+ */
+export declare type Export = Message<"crm.customer.v1.Export"> & {
+  /**
+   * Resource name, "exports/{id}".
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * The customer exported, "customers/{id}".
+   *
+   * @generated from field: string customer = 2;
+   */
+  customer: string;
+
+  /**
+   * Every customer whose data the export holds: the customer and those
+   * merged into it.
+   *
+   * @generated from field: repeated string customers = 3;
+   */
+  customers: string[];
+
+  /**
+   * The reason given.
+   *
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+
+  /**
+   * RUNNING until every service's document is collected or one failed.
+   *
+   * @generated from field: crm.customer.v1.ExportState state = 5;
+   */
+  state: ExportState;
+
+  /**
+   * One entry per service, in the order of the bundle.
+   *
+   * @generated from field: repeated crm.customer.v1.ExportPart parts = 6;
+   */
+  parts: ExportPart[];
+
+  /**
+   * When the export was started.
+   *
+   * @generated from field: google.protobuf.Timestamp create_time = 7;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * When it succeeded or failed.
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 8;
+   */
+  endTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message crm.customer.v1.Export.
+ * Use `create(ExportSchema)` to create a new message.
+ */
+export declare const ExportSchema: GenMessage<Export>;
+
+/**
+ * One service's document of an export.
+ *
+ * @generated from message crm.customer.v1.ExportPart
+ */
+export declare type ExportPart = Message<"crm.customer.v1.ExportPart"> & {
+  /**
+   * The service, for example "interaction-log".
+   *
+   * @generated from field: string service = 1;
+   */
+  service: string;
+
+  /**
+   * Its state.
+   *
+   * @generated from field: crm.customer.v1.ExportState state = 2;
+   */
+  state: ExportState;
+
+  /**
+   * The last failure, while retried or once failed.
+   *
+   * @generated from field: string error = 3;
+   */
+  error: string;
+
+  /**
+   * Failed attempts so far.
+   *
+   * @generated from field: int32 attempts = 4;
+   */
+  attempts: number;
+
+  /**
+   * Size of the collected document in bytes.
+   *
+   * @generated from field: int64 size_bytes = 5;
+   */
+  sizeBytes: bigint;
+
+  /**
+   * When the document was collected.
+   *
+   * @generated from field: google.protobuf.Timestamp complete_time = 6;
+   */
+  completeTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message crm.customer.v1.ExportPart.
+ * Use `create(ExportPartSchema)` to create a new message.
+ */
+export declare const ExportPartSchema: GenMessage<ExportPart>;
+
+/**
+ * customer-profile's document of an access export.
+ *
+ * @generated from message crm.customer.v1.CustomerDataExport
+ */
+export declare type CustomerDataExport = Message<"crm.customer.v1.CustomerDataExport"> & {
+  /**
+   * The customer and the customers merged into it.
+   *
+   * @generated from field: repeated crm.customer.v1.ExportedCustomer customers = 1;
+   */
+  customers: ExportedCustomer[];
+
+  /**
+   * The merges that involved them, each once.
+   *
+   * @generated from field: repeated crm.customer.v1.Merge merges = 2;
+   */
+  merges: Merge[];
+};
+
+/**
+ * Describes the message crm.customer.v1.CustomerDataExport.
+ * Use `create(CustomerDataExportSchema)` to create a new message.
+ */
+export declare const CustomerDataExportSchema: GenMessage<CustomerDataExport>;
+
+/**
+ * One customer's record in an access export.
+ *
+ * @generated from message crm.customer.v1.ExportedCustomer
+ */
+export declare type ExportedCustomer = Message<"crm.customer.v1.ExportedCustomer"> & {
+  /**
+   * The customer as GetCustomer returns it: contacts, demographics,
+   * current consents and all.
+   *
+   * @generated from field: crm.customer.v1.Customer customer = 1;
+   */
+  customer?: Customer | undefined;
+
+  /**
+   * Every change of its consents, oldest first.
+   *
+   * @generated from field: repeated crm.customer.v1.ConsentChange consent_history = 2;
+   */
+  consentHistory: ConsentChange[];
+};
+
+/**
+ * Describes the message crm.customer.v1.ExportedCustomer.
+ * Use `create(ExportedCustomerSchema)` to create a new message.
+ */
+export declare const ExportedCustomerSchema: GenMessage<ExportedCustomer>;
+
+/**
  * Why customers look like the same one.
  *
  * @generated from enum crm.customer.v1.DuplicateReason
@@ -904,6 +1215,46 @@ export enum DuplicateReason {
  * Describes the enum crm.customer.v1.DuplicateReason.
  */
 export declare const DuplicateReasonSchema: GenEnum<DuplicateReason>;
+
+/**
+ * The state of an export or of one service's part of it.
+ *
+ * @generated from enum crm.customer.v1.ExportState
+ */
+export enum ExportState {
+  /**
+   * Not used.
+   *
+   * @generated from enum value: EXPORT_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Being collected (a failed attempt is retried).
+   *
+   * @generated from enum value: EXPORT_STATE_RUNNING = 1;
+   */
+  RUNNING = 1,
+
+  /**
+   * Collected.
+   *
+   * @generated from enum value: EXPORT_STATE_SUCCEEDED = 2;
+   */
+  SUCCEEDED = 2,
+
+  /**
+   * Given up after repeated failures; error says why.
+   *
+   * @generated from enum value: EXPORT_STATE_FAILED = 3;
+   */
+  FAILED = 3,
+}
+
+/**
+ * Describes the enum crm.customer.v1.ExportState.
+ */
+export declare const ExportStateSchema: GenEnum<ExportState>;
 
 /**
  * The customer archive: identity, contacts, demographics, consent and
@@ -1062,6 +1413,42 @@ export declare const CustomerService: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchCustomerEventsRequestSchema;
     output: typeof WatchCustomerEventsResponseSchema;
+  },
+  /**
+   * Access export. Starts an export of everything the platform holds about
+   * a customer and the customers merged into it, for an access request
+   * (GDPR article 15, CCPA): customer-profile collects its own document and
+   * one from each other service in the background. GetExport shows its
+   * progress; DownloadExport streams the bundle once it has succeeded.
+   *
+   * @generated from rpc crm.customer.v1.CustomerService.ExportCustomerData
+   */
+  exportCustomerData: {
+    methodKind: "unary";
+    input: typeof ExportCustomerDataRequestSchema;
+    output: typeof ExportCustomerDataResponseSchema;
+  },
+  /**
+   * Returns an export with the state of each service's document.
+   *
+   * @generated from rpc crm.customer.v1.CustomerService.GetExport
+   */
+  getExport: {
+    methodKind: "unary";
+    input: typeof GetExportRequestSchema;
+    output: typeof GetExportResponseSchema;
+  },
+  /**
+   * Streams a succeeded export's bundle: one JSON object holding one
+   * document per service (docs/privacy.md). A stream, so it has no REST
+   * route; FAILED_PRECONDITION while the export is not done.
+   *
+   * @generated from rpc crm.customer.v1.CustomerService.DownloadExport
+   */
+  downloadExport: {
+    methodKind: "server_streaming";
+    input: typeof DownloadExportRequestSchema;
+    output: typeof DownloadExportResponseSchema;
   },
 }>;
 

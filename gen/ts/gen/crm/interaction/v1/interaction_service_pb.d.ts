@@ -1215,6 +1215,55 @@ export declare type WatchInteractionEventsResponse = Message<"crm.interaction.v1
 export declare const WatchInteractionEventsResponseSchema: GenMessage<WatchInteractionEventsResponse>;
 
 /**
+ * Request of ExportCustomer.
+ *
+ * @generated from message crm.interaction.v1.ExportCustomerRequest
+ */
+export declare type ExportCustomerRequest = Message<"crm.interaction.v1.ExportCustomerRequest"> & {
+  /**
+   * Up to 100 names "customers/{id}": a customer and the customers merged
+   * into it.
+   *
+   * @generated from field: repeated string customers = 1;
+   */
+  customers: string[];
+};
+
+/**
+ * Describes the message crm.interaction.v1.ExportCustomerRequest.
+ * Use `create(ExportCustomerRequestSchema)` to create a new message.
+ */
+export declare const ExportCustomerRequestSchema: GenMessage<ExportCustomerRequest>;
+
+/**
+ * Response of ExportCustomer: interaction-log's document of an access
+ * export.
+ *
+ * @generated from message crm.interaction.v1.ExportCustomerResponse
+ */
+export declare type ExportCustomerResponse = Message<"crm.interaction.v1.ExportCustomerResponse"> & {
+  /**
+   * The customers' interactions, by customer then occurrence time.
+   *
+   * @generated from field: repeated crm.interaction.v1.Interaction interactions = 1;
+   */
+  interactions: Interaction[];
+
+  /**
+   * The customers' cases, by due time.
+   *
+   * @generated from field: repeated crm.interaction.v1.Case cases = 2;
+   */
+  cases: Case[];
+};
+
+/**
+ * Describes the message crm.interaction.v1.ExportCustomerResponse.
+ * Use `create(ExportCustomerResponseSchema)` to create a new message.
+ */
+export declare const ExportCustomerResponseSchema: GenMessage<ExportCustomerResponse>;
+
+/**
  * How satisfaction statistics are grouped.
  *
  * @generated from enum crm.interaction.v1.SatisfactionGrouping
@@ -1483,6 +1532,18 @@ export declare const InteractionService: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchInteractionEventsRequestSchema;
     output: typeof WatchInteractionEventsResponseSchema;
+  },
+  /**
+   * Access export. Returns everything interaction-log holds about the
+   * given customers (a customer and those merged into it): their
+   * interactions and cases. customer-profile's ExportCustomerData calls it.
+   *
+   * @generated from rpc crm.interaction.v1.InteractionService.ExportCustomer
+   */
+  exportCustomer: {
+    methodKind: "unary";
+    input: typeof ExportCustomerRequestSchema;
+    output: typeof ExportCustomerResponseSchema;
   },
 }>;
 

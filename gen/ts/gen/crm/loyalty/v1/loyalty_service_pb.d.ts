@@ -1406,6 +1406,61 @@ export declare type WatchLoyaltyEventsResponse = Message<"crm.loyalty.v1.WatchLo
 export declare const WatchLoyaltyEventsResponseSchema: GenMessage<WatchLoyaltyEventsResponse>;
 
 /**
+ * Request of ExportCustomer.
+ *
+ * @generated from message crm.loyalty.v1.ExportCustomerRequest
+ */
+export declare type ExportCustomerRequest = Message<"crm.loyalty.v1.ExportCustomerRequest"> & {
+  /**
+   * Up to 100 names "customers/{id}": a customer and the customers merged
+   * into it.
+   *
+   * @generated from field: repeated string customers = 1;
+   */
+  customers: string[];
+};
+
+/**
+ * Describes the message crm.loyalty.v1.ExportCustomerRequest.
+ * Use `create(ExportCustomerRequestSchema)` to create a new message.
+ */
+export declare const ExportCustomerRequestSchema: GenMessage<ExportCustomerRequest>;
+
+/**
+ * Response of ExportCustomer: loyalty's document of an access export.
+ *
+ * @generated from message crm.loyalty.v1.ExportCustomerResponse
+ */
+export declare type ExportCustomerResponse = Message<"crm.loyalty.v1.ExportCustomerResponse"> & {
+  /**
+   * The customers' accounts, by program.
+   *
+   * @generated from field: repeated crm.loyalty.v1.Account accounts = 1;
+   */
+  accounts: Account[];
+
+  /**
+   * Every ledger entry of those accounts, by account then time.
+   *
+   * @generated from field: repeated crm.loyalty.v1.LedgerEntry ledger_entries = 2;
+   */
+  ledgerEntries: LedgerEntry[];
+
+  /**
+   * The customers' redemptions, by program, newest first.
+   *
+   * @generated from field: repeated crm.loyalty.v1.Redemption redemptions = 3;
+   */
+  redemptions: Redemption[];
+};
+
+/**
+ * Describes the message crm.loyalty.v1.ExportCustomerResponse.
+ * Use `create(ExportCustomerResponseSchema)` to create a new message.
+ */
+export declare const ExportCustomerResponseSchema: GenMessage<ExportCustomerResponse>;
+
+/**
  * Loyalty programs and their points ledger.
  *
  * Purchases and refunds logged in interaction-log earn and reverse points
@@ -1646,6 +1701,19 @@ export declare const LoyaltyService: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchLoyaltyEventsRequestSchema;
     output: typeof WatchLoyaltyEventsResponseSchema;
+  },
+  /**
+   * Access export. Returns what loyalty holds about the given customers (a
+   * customer and those merged into it): their accounts in every program,
+   * every ledger entry of those accounts and their redemptions.
+   * customer-profile's ExportCustomerData calls it.
+   *
+   * @generated from rpc crm.loyalty.v1.LoyaltyService.ExportCustomer
+   */
+  exportCustomer: {
+    methodKind: "unary";
+    input: typeof ExportCustomerRequestSchema;
+    output: typeof ExportCustomerResponseSchema;
   },
 }>;
 

@@ -948,6 +948,49 @@ export declare type WatchSegmentationEventsResponse = Message<"crm.segmentation.
 export declare const WatchSegmentationEventsResponseSchema: GenMessage<WatchSegmentationEventsResponse>;
 
 /**
+ * Request of ExportCustomer.
+ *
+ * @generated from message crm.segmentation.v1.ExportCustomerRequest
+ */
+export declare type ExportCustomerRequest = Message<"crm.segmentation.v1.ExportCustomerRequest"> & {
+  /**
+   * Up to 100 names "customers/{id}": a customer and the customers merged
+   * into it.
+   *
+   * @generated from field: repeated string customers = 1;
+   */
+  customers: string[];
+};
+
+/**
+ * Describes the message crm.segmentation.v1.ExportCustomerRequest.
+ * Use `create(ExportCustomerRequestSchema)` to create a new message.
+ */
+export declare const ExportCustomerRequestSchema: GenMessage<ExportCustomerRequest>;
+
+/**
+ * Response of ExportCustomer: segmentation's document of an access export.
+ *
+ * @generated from message crm.segmentation.v1.ExportCustomerResponse
+ */
+export declare type ExportCustomerResponse = Message<"crm.segmentation.v1.ExportCustomerResponse"> & {
+  /**
+   * One entry per customer segmentation keeps metrics of, as
+   * GetCustomerSegments returns it. A customer merged into another has
+   * none: its metrics were added to the survivor's.
+   *
+   * @generated from field: repeated crm.segmentation.v1.GetCustomerSegmentsResponse customers = 1;
+   */
+  customers: GetCustomerSegmentsResponse[];
+};
+
+/**
+ * Describes the message crm.segmentation.v1.ExportCustomerResponse.
+ * Use `create(ExportCustomerResponseSchema)` to create a new message.
+ */
+export declare const ExportCustomerResponseSchema: GenMessage<ExportCustomerResponse>;
+
+/**
  * Customer grading and segments.
  *
  * Metrics follow interaction-log's and customer-profile's feeds by
@@ -1135,6 +1178,19 @@ export declare const SegmentationService: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchSegmentationEventsRequestSchema;
     output: typeof WatchSegmentationEventsResponseSchema;
+  },
+  /**
+   * Access export. Returns what segmentation holds about the given
+   * customers (a customer and those merged into it): for each customer it
+   * keeps metrics of, its metrics, grades and segment memberships.
+   * customer-profile's ExportCustomerData calls it.
+   *
+   * @generated from rpc crm.segmentation.v1.SegmentationService.ExportCustomer
+   */
+  exportCustomer: {
+    methodKind: "unary";
+    input: typeof ExportCustomerRequestSchema;
+    output: typeof ExportCustomerResponseSchema;
   },
 }>;
 
