@@ -919,7 +919,9 @@ type EraseCustomerResponse struct {
 	// The erased customer's name.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// When the customer was erased.
-	EraseTime     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=erase_time,json=eraseTime,proto3" json:"erase_time,omitempty"`
+	EraseTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=erase_time,json=eraseTime,proto3" json:"erase_time,omitempty"`
+	// The erasure's receipt, "erasures/{id}" (GetErasure).
+	Erasure       string `protobuf:"bytes,3,opt,name=erasure,proto3" json:"erasure,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -966,6 +968,13 @@ func (x *EraseCustomerResponse) GetEraseTime() *timestamppb.Timestamp {
 		return x.EraseTime
 	}
 	return nil
+}
+
+func (x *EraseCustomerResponse) GetErasure() string {
+	if x != nil {
+		return x.Erasure
+	}
+	return ""
 }
 
 // Request of FindDuplicates.
@@ -1787,6 +1796,469 @@ func (x *UndeleteCustomerResponse) GetCustomer() *Customer {
 	return nil
 }
 
+// An erasure of a customer (and the customers merged into it) for a
+// privacy request, with each service's confirmation that it erased what it
+// kept. It holds no personal data.
+type Erasure struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "erasures/{id}".
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The erased customer, "customers/{id}".
+	Customer string `protobuf:"bytes,2,opt,name=customer,proto3" json:"customer,omitempty"`
+	// Every customer erased: the customer and those merged into it.
+	Customers []string `protobuf:"bytes,3,rep,name=customers,proto3" json:"customers,omitempty"`
+	// The reason given.
+	Reason string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	// When customer-profile erased the customers.
+	EraseTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=erase_time,json=eraseTime,proto3" json:"erase_time,omitempty"`
+	// One per service: customer-profile, interaction-log, segmentation and
+	// loyalty.
+	Confirmations []*ErasureConfirmation `protobuf:"bytes,6,rep,name=confirmations,proto3" json:"confirmations,omitempty"`
+	// When the last service confirmed; unset until every service has.
+	CompleteTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=complete_time,json=completeTime,proto3" json:"complete_time,omitempty"`
+	// Set when not every service confirmed within the deadline
+	// (CRM_ERASURE_DEADLINE after erase_time); stays set once set.
+	Overdue       bool `protobuf:"varint,8,opt,name=overdue,proto3" json:"overdue,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Erasure) Reset() {
+	*x = Erasure{}
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Erasure) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Erasure) ProtoMessage() {}
+
+func (x *Erasure) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Erasure.ProtoReflect.Descriptor instead.
+func (*Erasure) Descriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *Erasure) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Erasure) GetCustomer() string {
+	if x != nil {
+		return x.Customer
+	}
+	return ""
+}
+
+func (x *Erasure) GetCustomers() []string {
+	if x != nil {
+		return x.Customers
+	}
+	return nil
+}
+
+func (x *Erasure) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *Erasure) GetEraseTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EraseTime
+	}
+	return nil
+}
+
+func (x *Erasure) GetConfirmations() []*ErasureConfirmation {
+	if x != nil {
+		return x.Confirmations
+	}
+	return nil
+}
+
+func (x *Erasure) GetCompleteTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CompleteTime
+	}
+	return nil
+}
+
+func (x *Erasure) GetOverdue() bool {
+	if x != nil {
+		return x.Overdue
+	}
+	return false
+}
+
+// One service's confirmation of an erasure.
+type ErasureConfirmation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The service, for example "loyalty".
+	Service string `protobuf:"bytes,1,opt,name=service,proto3" json:"service,omitempty"`
+	// When the service had confirmed every customer of the erasure; unset
+	// until then.
+	ConfirmTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=confirm_time,json=confirmTime,proto3" json:"confirm_time,omitempty"`
+	// The customers the service confirmed so far.
+	Customers []string `protobuf:"bytes,3,rep,name=customers,proto3" json:"customers,omitempty"`
+	// What the service deleted and pseudonymised, per kind of record, summed
+	// over the customers.
+	Counts        []*ErasureCount `protobuf:"bytes,4,rep,name=counts,proto3" json:"counts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ErasureConfirmation) Reset() {
+	*x = ErasureConfirmation{}
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ErasureConfirmation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ErasureConfirmation) ProtoMessage() {}
+
+func (x *ErasureConfirmation) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ErasureConfirmation.ProtoReflect.Descriptor instead.
+func (*ErasureConfirmation) Descriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *ErasureConfirmation) GetService() string {
+	if x != nil {
+		return x.Service
+	}
+	return ""
+}
+
+func (x *ErasureConfirmation) GetConfirmTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ConfirmTime
+	}
+	return nil
+}
+
+func (x *ErasureConfirmation) GetCustomers() []string {
+	if x != nil {
+		return x.Customers
+	}
+	return nil
+}
+
+func (x *ErasureConfirmation) GetCounts() []*ErasureCount {
+	if x != nil {
+		return x.Counts
+	}
+	return nil
+}
+
+// How many records of one kind a service deleted and pseudonymised.
+type ErasureCount struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The kind of record, for example "interactions".
+	Kind string `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	// Records deleted.
+	Deleted int64 `protobuf:"varint,2,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	// Records kept with the customer's identity replaced.
+	Pseudonymised int64 `protobuf:"varint,3,opt,name=pseudonymised,proto3" json:"pseudonymised,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ErasureCount) Reset() {
+	*x = ErasureCount{}
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ErasureCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ErasureCount) ProtoMessage() {}
+
+func (x *ErasureCount) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ErasureCount.ProtoReflect.Descriptor instead.
+func (*ErasureCount) Descriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ErasureCount) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *ErasureCount) GetDeleted() int64 {
+	if x != nil {
+		return x.Deleted
+	}
+	return 0
+}
+
+func (x *ErasureCount) GetPseudonymised() int64 {
+	if x != nil {
+		return x.Pseudonymised
+	}
+	return 0
+}
+
+// Request of GetErasure.
+type GetErasureRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "erasures/{id}".
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetErasureRequest) Reset() {
+	*x = GetErasureRequest{}
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetErasureRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetErasureRequest) ProtoMessage() {}
+
+func (x *GetErasureRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetErasureRequest.ProtoReflect.Descriptor instead.
+func (*GetErasureRequest) Descriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *GetErasureRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Response of GetErasure.
+type GetErasureResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The erasure.
+	Erasure       *Erasure `protobuf:"bytes,1,opt,name=erasure,proto3" json:"erasure,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetErasureResponse) Reset() {
+	*x = GetErasureResponse{}
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetErasureResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetErasureResponse) ProtoMessage() {}
+
+func (x *GetErasureResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetErasureResponse.ProtoReflect.Descriptor instead.
+func (*GetErasureResponse) Descriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *GetErasureResponse) GetErasure() *Erasure {
+	if x != nil {
+		return x.Erasure
+	}
+	return nil
+}
+
+// Request of ListErasures.
+type ListErasuresRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Maximum number of erasures, 1 to 100; default 50.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token from a previous response.
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// If set, only erasures not yet confirmed by every service.
+	IncompleteOnly bool `protobuf:"varint,3,opt,name=incomplete_only,json=incompleteOnly,proto3" json:"incomplete_only,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ListErasuresRequest) Reset() {
+	*x = ListErasuresRequest{}
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListErasuresRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListErasuresRequest) ProtoMessage() {}
+
+func (x *ListErasuresRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListErasuresRequest.ProtoReflect.Descriptor instead.
+func (*ListErasuresRequest) Descriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *ListErasuresRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListErasuresRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListErasuresRequest) GetIncompleteOnly() bool {
+	if x != nil {
+		return x.IncompleteOnly
+	}
+	return false
+}
+
+// Response of ListErasures.
+type ListErasuresResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The erasures, newest first.
+	Erasures []*Erasure `protobuf:"bytes,1,rep,name=erasures,proto3" json:"erasures,omitempty"`
+	// Token for the next page; empty on the last.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListErasuresResponse) Reset() {
+	*x = ListErasuresResponse{}
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListErasuresResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListErasuresResponse) ProtoMessage() {}
+
+func (x *ListErasuresResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListErasuresResponse.ProtoReflect.Descriptor instead.
+func (*ListErasuresResponse) Descriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ListErasuresResponse) GetErasures() []*Erasure {
+	if x != nil {
+		return x.Erasures
+	}
+	return nil
+}
+
+func (x *ListErasuresResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_crm_customer_v1_customer_service_proto protoreflect.FileDescriptor
 
 const file_crm_customer_v1_customer_service_proto_rawDesc = "" +
@@ -1856,11 +2328,12 @@ const file_crm_customer_v1_customer_service_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tB)\xe0A\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x04name\x12%\n" +
 	"\x06reason\x18\x02 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x06reason\x12'\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\trequestId\"f\n" +
+	"request_id\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\trequestId\"\x80\x01\n" +
 	"\x15EraseCustomerResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x129\n" +
 	"\n" +
-	"erase_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\teraseTime\"\x86\x01\n" +
+	"erase_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\teraseTime\x12\x18\n" +
+	"\aerasure\x18\x03 \x01(\tR\aerasure\"\x86\x01\n" +
 	"\x15FindDuplicatesRequest\x12E\n" +
 	"\bcustomer\x18\x01 \x01(\tB)\xbaH&r$2\"^(customers/[A-Za-z0-9_-]{1,64})?$R\bcustomer\x12&\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\"\x95\x01\n" +
@@ -1904,11 +2377,42 @@ const file_crm_customer_v1_customer_service_proto_rawDesc = "" +
 	"\x16DeleteCustomerResponse\x125\n" +
 	"\bcustomer\x18\x01 \x01(\v2\x19.crm.customer.v1.CustomerR\bcustomer\"Q\n" +
 	"\x18UndeleteCustomerResponse\x125\n" +
-	"\bcustomer\x18\x01 \x01(\v2\x19.crm.customer.v1.CustomerR\bcustomer*\x83\x01\n" +
+	"\bcustomer\x18\x01 \x01(\v2\x19.crm.customer.v1.CustomerR\bcustomer\"\xd1\x02\n" +
+	"\aErasure\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
+	"\bcustomer\x18\x02 \x01(\tR\bcustomer\x12\x1c\n" +
+	"\tcustomers\x18\x03 \x03(\tR\tcustomers\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x129\n" +
+	"\n" +
+	"erase_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\teraseTime\x12J\n" +
+	"\rconfirmations\x18\x06 \x03(\v2$.crm.customer.v1.ErasureConfirmationR\rconfirmations\x12?\n" +
+	"\rcomplete_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\fcompleteTime\x12\x18\n" +
+	"\aoverdue\x18\b \x01(\bR\aoverdue\"\xc3\x01\n" +
+	"\x13ErasureConfirmation\x12\x18\n" +
+	"\aservice\x18\x01 \x01(\tR\aservice\x12=\n" +
+	"\fconfirm_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vconfirmTime\x12\x1c\n" +
+	"\tcustomers\x18\x03 \x03(\tR\tcustomers\x125\n" +
+	"\x06counts\x18\x04 \x03(\v2\x1d.crm.customer.v1.ErasureCountR\x06counts\"b\n" +
+	"\fErasureCount\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x18\n" +
+	"\adeleted\x18\x02 \x01(\x03R\adeleted\x12$\n" +
+	"\rpseudonymised\x18\x03 \x01(\x03R\rpseudonymised\"Q\n" +
+	"\x11GetErasureRequest\x12<\n" +
+	"\x04name\x18\x01 \x01(\tB(\xe0A\x02\xbaH\"r 2\x1e^erasures/[A-Za-z0-9_-]{1,64}$R\x04name\"H\n" +
+	"\x12GetErasureResponse\x122\n" +
+	"\aerasure\x18\x01 \x01(\v2\x18.crm.customer.v1.ErasureR\aerasure\"\x8f\x01\n" +
+	"\x13ListErasuresRequest\x12&\n" +
+	"\tpage_size\x18\x01 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\tpageToken\x12'\n" +
+	"\x0fincomplete_only\x18\x03 \x01(\bR\x0eincompleteOnly\"t\n" +
+	"\x14ListErasuresResponse\x124\n" +
+	"\berasures\x18\x01 \x03(\v2\x18.crm.customer.v1.ErasureR\berasures\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\x83\x01\n" +
 	"\x0fDuplicateReason\x12 \n" +
 	"\x1cDUPLICATE_REASON_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bDUPLICATE_REASON_SAME_EMAIL\x10\x01\x12-\n" +
-	")DUPLICATE_REASON_SAME_NAME_AND_BIRTH_DATE\x10\x022\x85\x11\n" +
+	")DUPLICATE_REASON_SAME_NAME_AND_BIRTH_DATE\x10\x022\x96\x13\n" +
 	"\x0fCustomerService\x12\x95\x01\n" +
 	"\x0eCreateCustomer\x12&.crm.customer.v1.CreateCustomerRequest\x1a'.crm.customer.v1.CreateCustomerResponse\"2\xaa\xd4\x18\x0fcustomers.write\x82\xd3\xe4\x93\x02\x19:\bcustomer\"\r/v1/customers\x12\x8a\x01\n" +
 	"\vGetCustomer\x12#.crm.customer.v1.GetCustomerRequest\x1a$.crm.customer.v1.GetCustomerResponse\"0\xaa\xd4\x18\x0ecustomers.read\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/{name=customers/*}\x12\x9c\x01\n" +
@@ -1924,7 +2428,10 @@ const file_crm_customer_v1_customer_service_proto_rawDesc = "" +
 	"\n" +
 	"ListMerges\x12\".crm.customer.v1.ListMergesRequest\x1a#.crm.customer.v1.ListMergesResponse\";\xaa\xd4\x18\x0ecustomers.read\x82\xd3\xe4\x93\x02#\x12!/v1/{customer=customers/*}/merges\x12\xb2\x01\n" +
 	"\x12ListConsentHistory\x12*.crm.customer.v1.ListConsentHistoryRequest\x1a+.crm.customer.v1.ListConsentHistoryResponse\"C\xaa\xd4\x18\x0ecustomers.read\x82\xd3\xe4\x93\x02+\x12)/v1/{customer=customers/*}/consentHistory\x12\x88\x01\n" +
-	"\x13WatchCustomerEvents\x12+.crm.customer.v1.WatchCustomerEventsRequest\x1a,.crm.customer.v1.WatchCustomerEventsResponse\"\x14\xaa\xd4\x18\x10customers.events0\x01B\xc3\x01\n" +
+	"\x13WatchCustomerEvents\x12+.crm.customer.v1.WatchCustomerEventsRequest\x1a,.crm.customer.v1.WatchCustomerEventsResponse\"\x14\xaa\xd4\x18\x10customers.events0\x01\x12\x87\x01\n" +
+	"\n" +
+	"GetErasure\x12\".crm.customer.v1.GetErasureRequest\x1a#.crm.customer.v1.GetErasureResponse\"0\xaa\xd4\x18\x0fcustomers.admin\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/{name=erasures/*}\x12\x84\x01\n" +
+	"\fListErasures\x12$.crm.customer.v1.ListErasuresRequest\x1a%.crm.customer.v1.ListErasuresResponse\"'\xaa\xd4\x18\x0fcustomers.admin\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/erasuresB\xc3\x01\n" +
 	"\x13com.crm.customer.v1B\x14CustomerServiceProtoP\x01Z8github.com/opencrm/crm/gen/go/crm/customer/v1;customerv1\xa2\x02\x03CCX\xaa\x02\x0fCrm.Customer.V1\xca\x02\x0fCrm\\Customer\\V1\xe2\x02\x1bCrm\\Customer\\V1\\GPBMetadata\xea\x02\x11Crm::Customer::V1b\x06proto3"
 
 var (
@@ -1940,7 +2447,7 @@ func file_crm_customer_v1_customer_service_proto_rawDescGZIP() []byte {
 }
 
 var file_crm_customer_v1_customer_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_crm_customer_v1_customer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_crm_customer_v1_customer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_crm_customer_v1_customer_service_proto_goTypes = []any{
 	(DuplicateReason)(0),                // 0: crm.customer.v1.DuplicateReason
 	(*CreateCustomerRequest)(nil),       // 1: crm.customer.v1.CreateCustomerRequest
@@ -1973,78 +2480,96 @@ var file_crm_customer_v1_customer_service_proto_goTypes = []any{
 	(*UpdateCustomerResponse)(nil),      // 28: crm.customer.v1.UpdateCustomerResponse
 	(*DeleteCustomerResponse)(nil),      // 29: crm.customer.v1.DeleteCustomerResponse
 	(*UndeleteCustomerResponse)(nil),    // 30: crm.customer.v1.UndeleteCustomerResponse
-	nil,                                 // 31: crm.customer.v1.CustomerFilter.AttributesEntry
-	(*Customer)(nil),                    // 32: crm.customer.v1.Customer
-	(LifecycleStage)(0),                 // 33: crm.customer.v1.LifecycleStage
-	(*timestamppb.Timestamp)(nil),       // 34: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),       // 35: google.protobuf.FieldMask
-	(*Merge)(nil),                       // 36: crm.customer.v1.Merge
-	(*ConsentChange)(nil),               // 37: crm.customer.v1.ConsentChange
-	(*v1.Event)(nil),                    // 38: crm.feed.v1.Event
-	(*AttributeValue)(nil),              // 39: crm.customer.v1.AttributeValue
+	(*Erasure)(nil),                     // 31: crm.customer.v1.Erasure
+	(*ErasureConfirmation)(nil),         // 32: crm.customer.v1.ErasureConfirmation
+	(*ErasureCount)(nil),                // 33: crm.customer.v1.ErasureCount
+	(*GetErasureRequest)(nil),           // 34: crm.customer.v1.GetErasureRequest
+	(*GetErasureResponse)(nil),          // 35: crm.customer.v1.GetErasureResponse
+	(*ListErasuresRequest)(nil),         // 36: crm.customer.v1.ListErasuresRequest
+	(*ListErasuresResponse)(nil),        // 37: crm.customer.v1.ListErasuresResponse
+	nil,                                 // 38: crm.customer.v1.CustomerFilter.AttributesEntry
+	(*Customer)(nil),                    // 39: crm.customer.v1.Customer
+	(LifecycleStage)(0),                 // 40: crm.customer.v1.LifecycleStage
+	(*timestamppb.Timestamp)(nil),       // 41: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),       // 42: google.protobuf.FieldMask
+	(*Merge)(nil),                       // 43: crm.customer.v1.Merge
+	(*ConsentChange)(nil),               // 44: crm.customer.v1.ConsentChange
+	(*v1.Event)(nil),                    // 45: crm.feed.v1.Event
+	(*AttributeValue)(nil),              // 46: crm.customer.v1.AttributeValue
 }
 var file_crm_customer_v1_customer_service_proto_depIdxs = []int32{
-	32, // 0: crm.customer.v1.CreateCustomerRequest.customer:type_name -> crm.customer.v1.Customer
-	32, // 1: crm.customer.v1.BatchGetCustomersResponse.customers:type_name -> crm.customer.v1.Customer
-	33, // 2: crm.customer.v1.CustomerFilter.lifecycle_stage:type_name -> crm.customer.v1.LifecycleStage
-	34, // 3: crm.customer.v1.CustomerFilter.create_time_from:type_name -> google.protobuf.Timestamp
-	34, // 4: crm.customer.v1.CustomerFilter.create_time_to:type_name -> google.protobuf.Timestamp
-	34, // 5: crm.customer.v1.CustomerFilter.update_time_from:type_name -> google.protobuf.Timestamp
-	34, // 6: crm.customer.v1.CustomerFilter.update_time_to:type_name -> google.protobuf.Timestamp
-	31, // 7: crm.customer.v1.CustomerFilter.attributes:type_name -> crm.customer.v1.CustomerFilter.AttributesEntry
+	39, // 0: crm.customer.v1.CreateCustomerRequest.customer:type_name -> crm.customer.v1.Customer
+	39, // 1: crm.customer.v1.BatchGetCustomersResponse.customers:type_name -> crm.customer.v1.Customer
+	40, // 2: crm.customer.v1.CustomerFilter.lifecycle_stage:type_name -> crm.customer.v1.LifecycleStage
+	41, // 3: crm.customer.v1.CustomerFilter.create_time_from:type_name -> google.protobuf.Timestamp
+	41, // 4: crm.customer.v1.CustomerFilter.create_time_to:type_name -> google.protobuf.Timestamp
+	41, // 5: crm.customer.v1.CustomerFilter.update_time_from:type_name -> google.protobuf.Timestamp
+	41, // 6: crm.customer.v1.CustomerFilter.update_time_to:type_name -> google.protobuf.Timestamp
+	38, // 7: crm.customer.v1.CustomerFilter.attributes:type_name -> crm.customer.v1.CustomerFilter.AttributesEntry
 	5,  // 8: crm.customer.v1.ListCustomersRequest.filter:type_name -> crm.customer.v1.CustomerFilter
-	32, // 9: crm.customer.v1.ListCustomersResponse.customers:type_name -> crm.customer.v1.Customer
-	32, // 10: crm.customer.v1.SearchCustomersResponse.customers:type_name -> crm.customer.v1.Customer
-	32, // 11: crm.customer.v1.UpdateCustomerRequest.customer:type_name -> crm.customer.v1.Customer
-	35, // 12: crm.customer.v1.UpdateCustomerRequest.update_mask:type_name -> google.protobuf.FieldMask
-	34, // 13: crm.customer.v1.EraseCustomerResponse.erase_time:type_name -> google.protobuf.Timestamp
+	39, // 9: crm.customer.v1.ListCustomersResponse.customers:type_name -> crm.customer.v1.Customer
+	39, // 10: crm.customer.v1.SearchCustomersResponse.customers:type_name -> crm.customer.v1.Customer
+	39, // 11: crm.customer.v1.UpdateCustomerRequest.customer:type_name -> crm.customer.v1.Customer
+	42, // 12: crm.customer.v1.UpdateCustomerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	41, // 13: crm.customer.v1.EraseCustomerResponse.erase_time:type_name -> google.protobuf.Timestamp
 	0,  // 14: crm.customer.v1.DuplicateGroup.reason:type_name -> crm.customer.v1.DuplicateReason
-	32, // 15: crm.customer.v1.DuplicateGroup.customers:type_name -> crm.customer.v1.Customer
+	39, // 15: crm.customer.v1.DuplicateGroup.customers:type_name -> crm.customer.v1.Customer
 	16, // 16: crm.customer.v1.FindDuplicatesResponse.groups:type_name -> crm.customer.v1.DuplicateGroup
-	32, // 17: crm.customer.v1.MergeCustomersResponse.customer:type_name -> crm.customer.v1.Customer
-	36, // 18: crm.customer.v1.MergeCustomersResponse.merge:type_name -> crm.customer.v1.Merge
-	36, // 19: crm.customer.v1.ListMergesResponse.merges:type_name -> crm.customer.v1.Merge
-	37, // 20: crm.customer.v1.ListConsentHistoryResponse.changes:type_name -> crm.customer.v1.ConsentChange
-	38, // 21: crm.customer.v1.WatchCustomerEventsResponse.event:type_name -> crm.feed.v1.Event
-	32, // 22: crm.customer.v1.CreateCustomerResponse.customer:type_name -> crm.customer.v1.Customer
-	32, // 23: crm.customer.v1.GetCustomerResponse.customer:type_name -> crm.customer.v1.Customer
-	32, // 24: crm.customer.v1.UpdateCustomerResponse.customer:type_name -> crm.customer.v1.Customer
-	32, // 25: crm.customer.v1.DeleteCustomerResponse.customer:type_name -> crm.customer.v1.Customer
-	32, // 26: crm.customer.v1.UndeleteCustomerResponse.customer:type_name -> crm.customer.v1.Customer
-	39, // 27: crm.customer.v1.CustomerFilter.AttributesEntry.value:type_name -> crm.customer.v1.AttributeValue
-	1,  // 28: crm.customer.v1.CustomerService.CreateCustomer:input_type -> crm.customer.v1.CreateCustomerRequest
-	2,  // 29: crm.customer.v1.CustomerService.GetCustomer:input_type -> crm.customer.v1.GetCustomerRequest
-	3,  // 30: crm.customer.v1.CustomerService.BatchGetCustomers:input_type -> crm.customer.v1.BatchGetCustomersRequest
-	6,  // 31: crm.customer.v1.CustomerService.ListCustomers:input_type -> crm.customer.v1.ListCustomersRequest
-	8,  // 32: crm.customer.v1.CustomerService.SearchCustomers:input_type -> crm.customer.v1.SearchCustomersRequest
-	10, // 33: crm.customer.v1.CustomerService.UpdateCustomer:input_type -> crm.customer.v1.UpdateCustomerRequest
-	11, // 34: crm.customer.v1.CustomerService.DeleteCustomer:input_type -> crm.customer.v1.DeleteCustomerRequest
-	12, // 35: crm.customer.v1.CustomerService.UndeleteCustomer:input_type -> crm.customer.v1.UndeleteCustomerRequest
-	13, // 36: crm.customer.v1.CustomerService.EraseCustomer:input_type -> crm.customer.v1.EraseCustomerRequest
-	15, // 37: crm.customer.v1.CustomerService.FindDuplicates:input_type -> crm.customer.v1.FindDuplicatesRequest
-	18, // 38: crm.customer.v1.CustomerService.MergeCustomers:input_type -> crm.customer.v1.MergeCustomersRequest
-	20, // 39: crm.customer.v1.CustomerService.ListMerges:input_type -> crm.customer.v1.ListMergesRequest
-	22, // 40: crm.customer.v1.CustomerService.ListConsentHistory:input_type -> crm.customer.v1.ListConsentHistoryRequest
-	24, // 41: crm.customer.v1.CustomerService.WatchCustomerEvents:input_type -> crm.customer.v1.WatchCustomerEventsRequest
-	26, // 42: crm.customer.v1.CustomerService.CreateCustomer:output_type -> crm.customer.v1.CreateCustomerResponse
-	27, // 43: crm.customer.v1.CustomerService.GetCustomer:output_type -> crm.customer.v1.GetCustomerResponse
-	4,  // 44: crm.customer.v1.CustomerService.BatchGetCustomers:output_type -> crm.customer.v1.BatchGetCustomersResponse
-	7,  // 45: crm.customer.v1.CustomerService.ListCustomers:output_type -> crm.customer.v1.ListCustomersResponse
-	9,  // 46: crm.customer.v1.CustomerService.SearchCustomers:output_type -> crm.customer.v1.SearchCustomersResponse
-	28, // 47: crm.customer.v1.CustomerService.UpdateCustomer:output_type -> crm.customer.v1.UpdateCustomerResponse
-	29, // 48: crm.customer.v1.CustomerService.DeleteCustomer:output_type -> crm.customer.v1.DeleteCustomerResponse
-	30, // 49: crm.customer.v1.CustomerService.UndeleteCustomer:output_type -> crm.customer.v1.UndeleteCustomerResponse
-	14, // 50: crm.customer.v1.CustomerService.EraseCustomer:output_type -> crm.customer.v1.EraseCustomerResponse
-	17, // 51: crm.customer.v1.CustomerService.FindDuplicates:output_type -> crm.customer.v1.FindDuplicatesResponse
-	19, // 52: crm.customer.v1.CustomerService.MergeCustomers:output_type -> crm.customer.v1.MergeCustomersResponse
-	21, // 53: crm.customer.v1.CustomerService.ListMerges:output_type -> crm.customer.v1.ListMergesResponse
-	23, // 54: crm.customer.v1.CustomerService.ListConsentHistory:output_type -> crm.customer.v1.ListConsentHistoryResponse
-	25, // 55: crm.customer.v1.CustomerService.WatchCustomerEvents:output_type -> crm.customer.v1.WatchCustomerEventsResponse
-	42, // [42:56] is the sub-list for method output_type
-	28, // [28:42] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	39, // 17: crm.customer.v1.MergeCustomersResponse.customer:type_name -> crm.customer.v1.Customer
+	43, // 18: crm.customer.v1.MergeCustomersResponse.merge:type_name -> crm.customer.v1.Merge
+	43, // 19: crm.customer.v1.ListMergesResponse.merges:type_name -> crm.customer.v1.Merge
+	44, // 20: crm.customer.v1.ListConsentHistoryResponse.changes:type_name -> crm.customer.v1.ConsentChange
+	45, // 21: crm.customer.v1.WatchCustomerEventsResponse.event:type_name -> crm.feed.v1.Event
+	39, // 22: crm.customer.v1.CreateCustomerResponse.customer:type_name -> crm.customer.v1.Customer
+	39, // 23: crm.customer.v1.GetCustomerResponse.customer:type_name -> crm.customer.v1.Customer
+	39, // 24: crm.customer.v1.UpdateCustomerResponse.customer:type_name -> crm.customer.v1.Customer
+	39, // 25: crm.customer.v1.DeleteCustomerResponse.customer:type_name -> crm.customer.v1.Customer
+	39, // 26: crm.customer.v1.UndeleteCustomerResponse.customer:type_name -> crm.customer.v1.Customer
+	41, // 27: crm.customer.v1.Erasure.erase_time:type_name -> google.protobuf.Timestamp
+	32, // 28: crm.customer.v1.Erasure.confirmations:type_name -> crm.customer.v1.ErasureConfirmation
+	41, // 29: crm.customer.v1.Erasure.complete_time:type_name -> google.protobuf.Timestamp
+	41, // 30: crm.customer.v1.ErasureConfirmation.confirm_time:type_name -> google.protobuf.Timestamp
+	33, // 31: crm.customer.v1.ErasureConfirmation.counts:type_name -> crm.customer.v1.ErasureCount
+	31, // 32: crm.customer.v1.GetErasureResponse.erasure:type_name -> crm.customer.v1.Erasure
+	31, // 33: crm.customer.v1.ListErasuresResponse.erasures:type_name -> crm.customer.v1.Erasure
+	46, // 34: crm.customer.v1.CustomerFilter.AttributesEntry.value:type_name -> crm.customer.v1.AttributeValue
+	1,  // 35: crm.customer.v1.CustomerService.CreateCustomer:input_type -> crm.customer.v1.CreateCustomerRequest
+	2,  // 36: crm.customer.v1.CustomerService.GetCustomer:input_type -> crm.customer.v1.GetCustomerRequest
+	3,  // 37: crm.customer.v1.CustomerService.BatchGetCustomers:input_type -> crm.customer.v1.BatchGetCustomersRequest
+	6,  // 38: crm.customer.v1.CustomerService.ListCustomers:input_type -> crm.customer.v1.ListCustomersRequest
+	8,  // 39: crm.customer.v1.CustomerService.SearchCustomers:input_type -> crm.customer.v1.SearchCustomersRequest
+	10, // 40: crm.customer.v1.CustomerService.UpdateCustomer:input_type -> crm.customer.v1.UpdateCustomerRequest
+	11, // 41: crm.customer.v1.CustomerService.DeleteCustomer:input_type -> crm.customer.v1.DeleteCustomerRequest
+	12, // 42: crm.customer.v1.CustomerService.UndeleteCustomer:input_type -> crm.customer.v1.UndeleteCustomerRequest
+	13, // 43: crm.customer.v1.CustomerService.EraseCustomer:input_type -> crm.customer.v1.EraseCustomerRequest
+	15, // 44: crm.customer.v1.CustomerService.FindDuplicates:input_type -> crm.customer.v1.FindDuplicatesRequest
+	18, // 45: crm.customer.v1.CustomerService.MergeCustomers:input_type -> crm.customer.v1.MergeCustomersRequest
+	20, // 46: crm.customer.v1.CustomerService.ListMerges:input_type -> crm.customer.v1.ListMergesRequest
+	22, // 47: crm.customer.v1.CustomerService.ListConsentHistory:input_type -> crm.customer.v1.ListConsentHistoryRequest
+	24, // 48: crm.customer.v1.CustomerService.WatchCustomerEvents:input_type -> crm.customer.v1.WatchCustomerEventsRequest
+	34, // 49: crm.customer.v1.CustomerService.GetErasure:input_type -> crm.customer.v1.GetErasureRequest
+	36, // 50: crm.customer.v1.CustomerService.ListErasures:input_type -> crm.customer.v1.ListErasuresRequest
+	26, // 51: crm.customer.v1.CustomerService.CreateCustomer:output_type -> crm.customer.v1.CreateCustomerResponse
+	27, // 52: crm.customer.v1.CustomerService.GetCustomer:output_type -> crm.customer.v1.GetCustomerResponse
+	4,  // 53: crm.customer.v1.CustomerService.BatchGetCustomers:output_type -> crm.customer.v1.BatchGetCustomersResponse
+	7,  // 54: crm.customer.v1.CustomerService.ListCustomers:output_type -> crm.customer.v1.ListCustomersResponse
+	9,  // 55: crm.customer.v1.CustomerService.SearchCustomers:output_type -> crm.customer.v1.SearchCustomersResponse
+	28, // 56: crm.customer.v1.CustomerService.UpdateCustomer:output_type -> crm.customer.v1.UpdateCustomerResponse
+	29, // 57: crm.customer.v1.CustomerService.DeleteCustomer:output_type -> crm.customer.v1.DeleteCustomerResponse
+	30, // 58: crm.customer.v1.CustomerService.UndeleteCustomer:output_type -> crm.customer.v1.UndeleteCustomerResponse
+	14, // 59: crm.customer.v1.CustomerService.EraseCustomer:output_type -> crm.customer.v1.EraseCustomerResponse
+	17, // 60: crm.customer.v1.CustomerService.FindDuplicates:output_type -> crm.customer.v1.FindDuplicatesResponse
+	19, // 61: crm.customer.v1.CustomerService.MergeCustomers:output_type -> crm.customer.v1.MergeCustomersResponse
+	21, // 62: crm.customer.v1.CustomerService.ListMerges:output_type -> crm.customer.v1.ListMergesResponse
+	23, // 63: crm.customer.v1.CustomerService.ListConsentHistory:output_type -> crm.customer.v1.ListConsentHistoryResponse
+	25, // 64: crm.customer.v1.CustomerService.WatchCustomerEvents:output_type -> crm.customer.v1.WatchCustomerEventsResponse
+	35, // 65: crm.customer.v1.CustomerService.GetErasure:output_type -> crm.customer.v1.GetErasureResponse
+	37, // 66: crm.customer.v1.CustomerService.ListErasures:output_type -> crm.customer.v1.ListErasuresResponse
+	51, // [51:67] is the sub-list for method output_type
+	35, // [35:51] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_crm_customer_v1_customer_service_proto_init() }
@@ -2059,7 +2584,7 @@ func file_crm_customer_v1_customer_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_customer_v1_customer_service_proto_rawDesc), len(file_crm_customer_v1_customer_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   31,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

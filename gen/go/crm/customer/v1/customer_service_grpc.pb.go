@@ -33,6 +33,8 @@ const (
 	CustomerService_ListMerges_FullMethodName          = "/crm.customer.v1.CustomerService/ListMerges"
 	CustomerService_ListConsentHistory_FullMethodName  = "/crm.customer.v1.CustomerService/ListConsentHistory"
 	CustomerService_WatchCustomerEvents_FullMethodName = "/crm.customer.v1.CustomerService/WatchCustomerEvents"
+	CustomerService_GetErasure_FullMethodName          = "/crm.customer.v1.CustomerService/GetErasure"
+	CustomerService_ListErasures_FullMethodName        = "/crm.customer.v1.CustomerService/ListErasures"
 )
 
 // CustomerServiceClient is the client API for CustomerService service.
@@ -81,6 +83,10 @@ type CustomerServiceClient interface {
 	// Streams the customer event feed: replays every event after the given
 	// sequence, then follows new events as they are committed.
 	WatchCustomerEvents(ctx context.Context, in *WatchCustomerEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchCustomerEventsResponse], error)
+	// Returns an erasure's receipt: each service's confirmation.
+	GetErasure(ctx context.Context, in *GetErasureRequest, opts ...grpc.CallOption) (*GetErasureResponse, error)
+	// Lists erasures, newest first.
+	ListErasures(ctx context.Context, in *ListErasuresRequest, opts ...grpc.CallOption) (*ListErasuresResponse, error)
 }
 
 type customerServiceClient struct {
@@ -240,6 +246,26 @@ func (c *customerServiceClient) WatchCustomerEvents(ctx context.Context, in *Wat
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type CustomerService_WatchCustomerEventsClient = grpc.ServerStreamingClient[WatchCustomerEventsResponse]
 
+func (c *customerServiceClient) GetErasure(ctx context.Context, in *GetErasureRequest, opts ...grpc.CallOption) (*GetErasureResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetErasureResponse)
+	err := c.cc.Invoke(ctx, CustomerService_GetErasure_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *customerServiceClient) ListErasures(ctx context.Context, in *ListErasuresRequest, opts ...grpc.CallOption) (*ListErasuresResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListErasuresResponse)
+	err := c.cc.Invoke(ctx, CustomerService_ListErasures_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CustomerServiceServer is the server API for CustomerService service.
 // All implementations must embed UnimplementedCustomerServiceServer
 // for forward compatibility.
@@ -286,6 +312,10 @@ type CustomerServiceServer interface {
 	// Streams the customer event feed: replays every event after the given
 	// sequence, then follows new events as they are committed.
 	WatchCustomerEvents(*WatchCustomerEventsRequest, grpc.ServerStreamingServer[WatchCustomerEventsResponse]) error
+	// Returns an erasure's receipt: each service's confirmation.
+	GetErasure(context.Context, *GetErasureRequest) (*GetErasureResponse, error)
+	// Lists erasures, newest first.
+	ListErasures(context.Context, *ListErasuresRequest) (*ListErasuresResponse, error)
 	mustEmbedUnimplementedCustomerServiceServer()
 }
 
@@ -337,6 +367,12 @@ func (UnimplementedCustomerServiceServer) ListConsentHistory(context.Context, *L
 }
 func (UnimplementedCustomerServiceServer) WatchCustomerEvents(*WatchCustomerEventsRequest, grpc.ServerStreamingServer[WatchCustomerEventsResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchCustomerEvents not implemented")
+}
+func (UnimplementedCustomerServiceServer) GetErasure(context.Context, *GetErasureRequest) (*GetErasureResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetErasure not implemented")
+}
+func (UnimplementedCustomerServiceServer) ListErasures(context.Context, *ListErasuresRequest) (*ListErasuresResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListErasures not implemented")
 }
 func (UnimplementedCustomerServiceServer) mustEmbedUnimplementedCustomerServiceServer() {}
 func (UnimplementedCustomerServiceServer) testEmbeddedByValue()                         {}
@@ -604,6 +640,42 @@ func _CustomerService_WatchCustomerEvents_Handler(srv interface{}, stream grpc.S
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type CustomerService_WatchCustomerEventsServer = grpc.ServerStreamingServer[WatchCustomerEventsResponse]
 
+func _CustomerService_GetErasure_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetErasureRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CustomerServiceServer).GetErasure(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CustomerService_GetErasure_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CustomerServiceServer).GetErasure(ctx, req.(*GetErasureRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CustomerService_ListErasures_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListErasuresRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CustomerServiceServer).ListErasures(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CustomerService_ListErasures_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CustomerServiceServer).ListErasures(ctx, req.(*ListErasuresRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // CustomerService_ServiceDesc is the grpc.ServiceDesc for CustomerService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -662,6 +734,14 @@ var CustomerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListConsentHistory",
 			Handler:    _CustomerService_ListConsentHistory_Handler,
+		},
+		{
+			MethodName: "GetErasure",
+			Handler:    _CustomerService_GetErasure_Handler,
+		},
+		{
+			MethodName: "ListErasures",
+			Handler:    _CustomerService_ListErasures_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
