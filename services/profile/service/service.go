@@ -5,17 +5,28 @@ package service
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+	"google.golang.org/grpc"
+
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
+	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
+	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
+	segmentationv1 "github.com/opencrm/crm/gen/go/crm/segmentation/v1"
 	"github.com/opencrm/crm/pkg/config"
+	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/idempotency"
+	"github.com/opencrm/crm/pkg/peer"
 	"github.com/opencrm/crm/pkg/server"
 	"github.com/opencrm/crm/services/profile/internal/api"
 	"github.com/opencrm/crm/services/profile/internal/archive"
+	"github.com/opencrm/crm/services/profile/internal/confirmations"
 	"github.com/opencrm/crm/services/profile/internal/customer"
 	"github.com/opencrm/crm/services/profile/internal/store"
 )
@@ -38,6 +49,18 @@ type Options struct {
 	// Purposes are the consent purposes (CRM_CONSENT_PURPOSES, a
 	// comma-separated list; default marketing,profiling,transactional).
 	Purposes []string
+	// Interaction, Segmentation and Loyalty are how to reach the services
+	// whose feeds confirm erasures (CRM_INTERACTION_ADDR, _TOKEN or _FILE
+	// with scope interactions.events, _TIMEOUT; likewise
+	// CRM_SEGMENTATION_... with segmentation.events and CRM_LOYALTY_...
+	// with loyalty.events). A peer without an address confirms nothing:
+	// its part of every receipt stays open (component tests start
+	// customer-profile alone).
+	Interaction, Segmentation, Loyalty peer.Options
+	// ErasureDeadline is how long after an erasure every service must have
+	// confirmed it before it is marked overdue (CRM_ERASURE_DEADLINE,
+	// default 1h).
+	ErasureDeadline time.Duration
 }
 
 // The store is the archive's repository.
@@ -69,9 +92,13 @@ func loadPurposes(env *config.Env) []string {
 // LoadOptions reads the service's own settings.
 func LoadOptions(env *config.Env) Options {
 	return Options{
-		Retention:  env.Duration("CRM_PROFILE_DELETE_RETENTION", 30*24*time.Hour, time.Minute, 10*365*24*time.Hour),
-		PurgeEvery: env.Duration("CRM_PROFILE_PURGE_INTERVAL", time.Hour, time.Second, 7*24*time.Hour),
-		Purposes:   loadPurposes(env),
+		Retention:       env.Duration("CRM_PROFILE_DELETE_RETENTION", 30*24*time.Hour, time.Minute, 10*365*24*time.Hour),
+		PurgeEvery:      env.Duration("CRM_PROFILE_PURGE_INTERVAL", time.Hour, time.Second, 7*24*time.Hour),
+		Purposes:        loadPurposes(env),
+		Interaction:     peer.Load(env, "INTERACTION", "interaction-log", "interaction-log:50052", "interactions.events"),
+		Segmentation:    peer.Load(env, "SEGMENTATION", "segmentation", "segmentation:50053", "segmentation.events"),
+		Loyalty:         peer.Load(env, "LOYALTY", "loyalty", "loyalty:50054", "loyalty.events"),
+		ErasureDeadline: env.Duration("CRM_ERASURE_DEADLINE", time.Hour, time.Second, 90*24*time.Hour),
 	}
 }
 
@@ -90,6 +117,14 @@ func SetupWith(o Options) server.Setup {
 		keys := idempotency.New(d.DB)
 		arc := archive.New(st, keys, archive.Options{Retention: o.Retention, Purposes: o.Purposes, Now: time.Now})
 		customerv1.RegisterCustomerServiceServer(d.GRPC, api.New(arc, keys, d.PageTokens, producer))
+		confirming, closePeers, err := confirmationConsumers(o, d, arc)
+		if err != nil {
+			return nil, err
+		}
+		overdue, err := overdueCheck(o.ErasureDeadline, d, arc)
+		if err != nil {
+			return nil, errors.Join(err, closePeers())
+		}
 		relay := func(ctx context.Context) {
 			producer.Relay(ctx, 5*time.Second, func(err error) { d.Log.WarnContext(ctx, "outbox relay", "error", err) }, st.Customers())
 		}
@@ -116,10 +151,88 @@ func SetupWith(o Options) server.Setup {
 				}
 			}
 		}
+		workers := []func(context.Context){relay, purge, backfill, overdue}
+		for _, c := range confirming {
+			workers = append(workers, c.Run)
+		}
 		return &server.Service{
-			Indexes:  append(store.Indexes(), idempotency.Indexes()...),
-			Workers:  []func(context.Context){relay, purge, backfill},
-			Producer: producer,
+			Indexes:   slices.Concat(store.Indexes(), store.ErasureIndexes(), idempotency.Indexes()),
+			Workers:   workers,
+			Producer:  producer,
+			Consumers: confirming,
+			Close:     closePeers,
 		}, nil
 	}
+}
+
+// confirmationConsumers dials the services whose feeds confirm erasures
+// and returns their consumers, with the function that closes the
+// connections; peers without an address are left out.
+func confirmationConsumers(o Options, d *server.Deps, arc *archive.Archive) ([]*feed.Consumer, func() error, error) {
+	var conns []*grpc.ClientConn
+	closeAll := func() error {
+		var errs []error
+		for _, c := range conns {
+			errs = append(errs, c.Close())
+		}
+		return errors.Join(errs...)
+	}
+	dial := func(p peer.Options) (*grpc.ClientConn, error) {
+		if p.Addr == "" {
+			return nil, nil
+		}
+		c, err := peer.Dial(p, d)
+		if err == nil {
+			conns = append(conns, c)
+		}
+		return c, err
+	}
+	applier := &confirmations.Applier{Archive: arc, Log: d.Log}
+	base := feed.Consumer{DB: d.DB, Log: d.Log, Tracer: d.Tracer.Tracer(Name), Meter: d.Meter.Meter(Name)}
+	var out []*feed.Consumer
+	for _, p := range []struct {
+		opts    peer.Options
+		service string
+		make    func(*grpc.ClientConn) *feed.Consumer
+	}{
+		{o.Interaction, customer.ServiceInteraction, func(c *grpc.ClientConn) *feed.Consumer {
+			return confirmations.InteractionConsumer(applier, base, interactionv1.NewInteractionServiceClient(c))
+		}},
+		{o.Segmentation, customer.ServiceSegmentation, func(c *grpc.ClientConn) *feed.Consumer {
+			return confirmations.SegmentationConsumer(applier, base, segmentationv1.NewSegmentationServiceClient(c))
+		}},
+		{o.Loyalty, customer.ServiceLoyalty, func(c *grpc.ClientConn) *feed.Consumer {
+			return confirmations.LoyaltyConsumer(applier, base, loyaltyv1.NewLoyaltyServiceClient(c))
+		}},
+	} {
+		c, err := dial(p.opts)
+		if err != nil {
+			return nil, nil, errors.Join(fmt.Errorf("%s: %w", p.service, err), closeAll())
+		}
+		if c != nil {
+			out = append(out, p.make(c))
+		}
+	}
+	return out, closeAll, nil
+}
+
+// overdueCheck returns the worker that marks erasures past the deadline
+// as overdue, counting them in crm.erasure.overdue.
+func overdueCheck(deadline time.Duration, d *server.Deps, arc *archive.Archive) (func(context.Context), error) {
+	counter, err := d.Meter.Meter(Name).Int64Counter("crm.erasure.overdue", metric.WithUnit("{erasure}"),
+		metric.WithDescription("Erasures not confirmed by every service within CRM_ERASURE_DEADLINE"))
+	if err != nil {
+		return nil, fmt.Errorf("erasure metric: %w", err)
+	}
+	every := min(max(deadline/4, time.Second), time.Minute)
+	return server.Periodic(every, func(ctx context.Context) {
+		n, err := arc.MarkOverdue(ctx, deadline)
+		if n > 0 {
+			counter.Add(ctx, int64(n))
+			d.Log.WarnContext(ctx, "erasures overdue: not every service confirmed them in time", "count", n, "deadline", deadline)
+		}
+		if err != nil && ctx.Err() == nil {
+			d.Log.WarnContext(ctx, "erasure deadline check", "error", err)
+		}
+	}), nil
 }

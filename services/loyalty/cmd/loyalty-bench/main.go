@@ -69,6 +69,8 @@ type bench struct {
 	client    loyaltyv1.LoyaltyServiceClient
 	names     []string
 	lines     []string
+	// accountIDs names accounts as the service does (same key).
+	accountIDs points.AccountIDs
 }
 
 func (b *bench) add(format string, args ...any) {
@@ -114,14 +116,19 @@ func run(out string, accounts, ops int, pg string) error {
 	}
 	defer inter.Stop()
 	loy, err := start(loyalty.Name, "bench_loyalty", loyalty.Setup(config.FromMap(map[string]string{
-		"CRM_PROFILE_ADDR": prof.Addr(), "CRM_PROFILE_TOKEN": svcToken, "CRM_INTERACTION_ADDR": inter.Addr(), "CRM_INTERACTION_TOKEN": svcToken})))
+		"CRM_PROFILE_ADDR": prof.Addr(), "CRM_PROFILE_TOKEN": svcToken, "CRM_INTERACTION_ADDR": inter.Addr(), "CRM_INTERACTION_TOKEN": svcToken,
+		"CRM_LOYALTY_ID_KEY": string(secret)})))
 	if err != nil {
 		return err
 	}
 	defer loy.Stop()
 
 	token, _ := auth.Mint(secret, "bench", auth.AllScopes(), time.Hour, "", "")
-	b := &bench{ctx: metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)}
+	accountIDs, err := points.NewAccountIDs(secret)
+	if err != nil {
+		return err
+	}
+	b := &bench{ctx: metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token), accountIDs: accountIDs}
 	dial := func(addr string) (*grpc.ClientConn, error) {
 		return grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	}
@@ -302,7 +309,7 @@ func (b *bench) raw(ctx context.Context, cfg mongox.Config, ops int) error {
 		if err != nil {
 			return err
 		}
-		ids[i] = points.AccountID("bench", customer)
+		ids[i] = b.accountIDs.ID("bench", customer)
 	}
 	payload := make([]byte, 600)
 	lat := make([]time.Duration, 0, ops)

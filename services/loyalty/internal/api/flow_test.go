@@ -204,12 +204,9 @@ func TestMergeAndEraseArriveThroughTheProfileFeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "the account forgets the customer", func() bool {
-		return e.account(t, prog, survivor).GetState() == loyaltyv1.AccountState_ACCOUNT_STATE_ERASED
+		_, err := e.client.GetAccount(e.ctx, &loyaltyv1.GetAccountRequest{Program: prog, Customer: survivor})
+		return status(err) == codes.NotFound
 	})
-	a := e.account(t, prog, survivor)
-	if a.GetCustomer() != "" || a.GetBalance() != 320 {
-		t.Fatalf("erased account: %v", a)
-	}
 	_, err := e.client.RedeemPoints(e.ctx, &loyaltyv1.RedeemPointsRequest{Program: prog, Customer: survivor, Points: 1, RequestId: "after-erase"})
 	servertest.WantCode(t, err, codes.FailedPrecondition, "")
 	// The customer's events on the loyalty feed carry no data any more.

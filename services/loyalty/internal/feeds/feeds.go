@@ -30,6 +30,8 @@ type Applier struct {
 	Book *points.Book
 	Keys *idempotency.Store
 	Log  *slog.Logger
+	// Confirm publishes the confirmation of each erasure applied.
+	Confirm customers.Confirmer
 }
 
 // Interactions returns the Apply of interaction-log's feed: logged
@@ -139,23 +141,23 @@ func (a *Applier) Customers() func(context.Context, []*feedv1.Event) error {
 		m.set(e.GetCustomer())
 		return nil
 	})
-	customers.OnProfileReach(&b.Handlers, a)
+	customers.OnProfileReach(&b.Handlers, a, a.Confirm)
 	return b.Apply
 }
 
 // Erase pseudonymises an erased customer's accounts and forgets what
 // loyalty kept of them.
-func (a *Applier) Erase(ctx context.Context, id string) error {
+func (a *Applier) Erase(ctx context.Context, id string) ([]customers.Count, error) {
 	n, err := a.Book.Erase(ctx, id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	name := resname.Customers.Format(id)
 	if err := a.Keys.ForgetSubject(ctx, name); err != nil {
-		return err
+		return nil, err
 	}
-	a.Log.InfoContext(ctx, "pseudonymised an erased customer's accounts", "customer", name, "accounts", n)
-	return nil
+	a.Log.InfoContext(ctx, "pseudonymised an erased customer's accounts", "customer", name, "accounts", n.Accounts, "redemptions", n.Redemptions)
+	return []customers.Count{{Kind: "accounts", Pseudonymised: n.Accounts}, {Kind: "redemptions", Pseudonymised: n.Redemptions}}, nil
 }
 
 // Merge moves the loser's points to the survivor.

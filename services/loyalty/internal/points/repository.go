@@ -78,6 +78,9 @@ type Catalogue interface {
 	MoveRedemption(ctx context.Context, d *catalogue.Redemption, from int32) error
 	DeleteRedemption(ctx context.Context, id string) error
 	CustomerRedemptions(ctx context.Context, program, customer string, after *RedemptionCursor, limit int64) ([]*catalogue.Redemption, error)
+	// PseudonymiseRedemptions makes a customer's redemptions name no
+	// customer; it returns how many it changed.
+	PseudonymiseRedemptions(ctx context.Context, customer string) (int64, error)
 	PendingRedemptions(ctx context.Context, before time.Time) ([]*catalogue.Redemption, error)
 }
 

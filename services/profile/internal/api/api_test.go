@@ -19,8 +19,8 @@ import (
 func TestAuthSweep(t *testing.T) {
 	t.Parallel()
 	e := start(t, service.Options{})
-	if n := servertest.AuthSweep(t, e.srv); n != 15 {
-		t.Fatalf("checked %d methods, want all 14 of CustomerService and StatusService's one", n)
+	if n := servertest.AuthSweep(t, e.srv); n != 17 {
+		t.Fatalf("checked %d methods, want all 16 of CustomerService and StatusService's one", n)
 	}
 }
 

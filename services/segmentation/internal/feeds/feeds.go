@@ -16,6 +16,7 @@ import (
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
+	"github.com/opencrm/crm/pkg/customers"
 	"github.com/opencrm/crm/pkg/money"
 	"github.com/opencrm/crm/pkg/resname"
 	"github.com/opencrm/crm/services/segmentation/internal/grading"
@@ -28,6 +29,8 @@ import (
 type Applier struct {
 	Engine *grading.Engine
 	Log    *slog.Logger
+	// Confirm publishes the confirmation of each erasure applied.
+	Confirm customers.Confirmer
 }
 
 // maxRetries bounds retries of a write that lost a race.
@@ -175,12 +178,14 @@ func (a *Applier) Merge(ctx context.Context, seq int64, loserID string, survivor
 
 // Erase forgets an erased customer's metrics and grades, and the
 // payloads of segmentation's events about them.
-func (a *Applier) Erase(ctx context.Context, id string) error {
-	if err := a.Engine.Forget(ctx, id); err != nil {
-		return err
+func (a *Applier) Erase(ctx context.Context, id string) ([]customers.Count, error) {
+	f, err := a.Engine.Forget(ctx, id)
+	if err != nil {
+		return nil, err
 	}
 	a.Log.InfoContext(ctx, "forgot an erased customer's metrics and grades", "customer", resname.Customers.Format(id))
-	return nil
+	return []customers.Count{{Kind: "metrics", Deleted: f.Metrics}, {Kind: "scores", Deleted: f.Scores},
+		{Kind: "membership_changes", Deleted: f.MembershipChanges}}, nil
 }
 
 // Profile is what rules may use of a profile.
