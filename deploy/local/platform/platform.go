@@ -15,6 +15,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -123,6 +124,10 @@ func Start(ctx context.Context, o Options) (p *Platform, err error) {
 	if err != nil {
 		return p, err
 	}
+	loyaltyKey, err := secret(filepath.Join(o.Data, "loyalty-id-key"))
+	if err != nil {
+		return p, err
+	}
 	if p.collector, err = collector.Start(p.TraceFile, o.CollectorAddr); err != nil {
 		return p, err
 	}
@@ -176,7 +181,22 @@ func Start(ctx context.Context, o Options) (p *Platform, err error) {
 		p.started[name] = started{cfg: cfg, setup: s, first: r, logging: o.LogOutput}
 		return p.ready(ctx, r)
 	}
-	if err := start(profile.Name, o.ProfileAddr, profile.DefaultDatabase, profile.Setup, nil); err != nil {
+	// customer-profile starts first but reads the other three services'
+	// feeds (erasure confirmations): their addresses are fixed before it
+	// starts, and its consumers retry until those services listen.
+	for _, a := range []*string{&o.InteractionAddr, &o.SegmentationAddr, &o.LoyaltyAddr} {
+		if *a, err = reserve(*a); err != nil {
+			return p, err
+		}
+	}
+	pt, err := token(profile.Name, "interactions.events", "segmentation.events", "loyalty.events")
+	if err != nil {
+		return p, err
+	}
+	if err := start(profile.Name, o.ProfileAddr, profile.DefaultDatabase, profile.Setup, map[string]string{
+		"CRM_INTERACTION_ADDR": o.InteractionAddr, "CRM_INTERACTION_TOKEN": pt,
+		"CRM_SEGMENTATION_ADDR": o.SegmentationAddr, "CRM_SEGMENTATION_TOKEN": pt,
+		"CRM_LOYALTY_ADDR": o.LoyaltyAddr, "CRM_LOYALTY_TOKEN": pt}); err != nil {
 		return p, err
 	}
 	it, err := token(interaction.Name, "customers.read", "customers.events")
@@ -205,7 +225,8 @@ func Start(ctx context.Context, o Options) (p *Platform, err error) {
 	}
 	if err := start(loyalty.Name, o.LoyaltyAddr, loyalty.DefaultDatabase, loyalty.Setup, map[string]string{
 		"CRM_PROFILE_ADDR": p.Addr(profile.Name), "CRM_PROFILE_TOKEN": lt,
-		"CRM_INTERACTION_ADDR": p.Addr(interaction.Name), "CRM_INTERACTION_TOKEN": lt}); err != nil {
+		"CRM_INTERACTION_ADDR": p.Addr(interaction.Name), "CRM_INTERACTION_TOKEN": lt,
+		"CRM_LOYALTY_ID_KEY": string(loyaltyKey)}); err != nil {
 		return p, err
 	}
 	if o.ConsoleAddr != "" {
@@ -322,4 +343,20 @@ func secret(path string) ([]byte, error) {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	return []byte(strings.TrimSpace(string(b))), nil
+}
+
+// reserve returns addr with a free port in place of port 0 (another
+// service must know the address before it listens); other addresses are
+// returned as they are.
+func reserve(addr string) (string, error) {
+	host, port, splitErr := net.SplitHostPort(addr)
+	if splitErr != nil || port != "0" {
+		return addr, nil // used as given: the service's own listen reports a bad one
+	}
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return "", fmt.Errorf("reserve a port on %s: %w", host, err)
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
 }

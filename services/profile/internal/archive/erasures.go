@@ -42,7 +42,11 @@ func (a *Archive) ConfirmErasure(ctx context.Context, id, service string, p cust
 		if err := a.repo.SetConfirmed(ctx, id, service, now); err != nil {
 			return err
 		}
-		e.Confirmations[service].Confirmed = true
+		// Read again after this write: of services confirming at the same
+		// time, the last to write sees every confirmation.
+		if e, err = a.repo.GetErasure(ctx, id); err != nil {
+			return err
+		}
 	}
 	if e.AllConfirmed() && !e.Complete {
 		return a.repo.SetComplete(ctx, id, now)
