@@ -8,6 +8,7 @@
 package feeds
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -23,6 +24,7 @@ import (
 	"github.com/opencrm/crm/pkg/resname"
 	"github.com/opencrm/crm/services/loyalty/internal/names"
 	"github.com/opencrm/crm/services/loyalty/internal/points"
+	"github.com/opencrm/crm/services/loyalty/internal/rules"
 )
 
 // Applier applies both feeds.
@@ -114,7 +116,12 @@ func (m *members) set(c *customerv1.Customer) {
 	if _, ok := m.facts[c.GetId()]; !ok {
 		m.order = append(m.order, c.GetId())
 	}
-	m.facts[c.GetId()] = points.Member{ID: c.GetId(), BirthMonth: c.GetDemographics().GetBirthDate().GetMonth()}
+	mb := points.Member{ID: c.GetId(), BirthMonth: c.GetDemographics().GetBirthDate().GetMonth()}
+	for _, cs := range c.GetConsents() {
+		mb.Consents = append(mb.Consents, rules.Consent{Purpose: cmp.Or(cs.GetPurpose(), customers.PurposeMarketing),
+			Channel: strings.ToLower(strings.TrimPrefix(cs.GetChannel().String(), "CONSENT_CHANNEL_")), Granted: cs.GetGranted()})
+	}
+	m.facts[c.GetId()] = mb
 }
 
 // Customers returns the Apply of customer-profile's feed: creations and

@@ -42,7 +42,7 @@ func (p Purchase) facts() rules.Purchase {
 // customerFacts is the customer as earning rules see them, for a purchase
 // at time at; a nil account is a new member.
 func customerFacts(a *ledger.Account, m Member, at time.Time) rules.Customer {
-	f := rules.Customer{FirstPurchase: true, BirthMonth: m.BirthMonth,
+	f := rules.Customer{FirstPurchase: true, BirthMonth: m.BirthMonth, Consents: m.Consents,
 		BirthdayMonth: m.BirthMonth != 0 && int32(at.Month()) == m.BirthMonth}
 	if a != nil {
 		f.Tier, f.FirstPurchase, f.Purchases = a.Tier, a.Purchases == 0, a.Purchases

@@ -9,6 +9,7 @@ import (
 	"github.com/opencrm/crm/services/loyalty/internal/catalogue"
 	"github.com/opencrm/crm/services/loyalty/internal/ledger"
 	"github.com/opencrm/crm/services/loyalty/internal/program"
+	"github.com/opencrm/crm/services/loyalty/internal/rules"
 )
 
 // Repository is the storage the book needs: programs, accounts and their
@@ -110,6 +111,8 @@ func (a *Account) Entry(id string) (ledger.Entry, bool) {
 type Member struct {
 	ID         string `bson:"_id"`
 	BirthMonth int32  `bson:"birth_month"`
+	// Consents are the customer's current consents.
+	Consents []rules.Consent `bson:"consents,omitempty"`
 }
 
 // EntryFilter selects a statement's entries.

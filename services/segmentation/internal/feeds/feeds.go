@@ -7,6 +7,7 @@
 package feeds
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -207,6 +208,10 @@ func Profile(c *customerv1.Customer) metrics.Profile {
 				p.Region = addr.GetRegion()
 			}
 		}
+	}
+	for _, cs := range c.GetConsents() {
+		p.Consents = append(p.Consents, metrics.Consent{Purpose: cmp.Or(cs.GetPurpose(), customers.PurposeMarketing),
+			Channel: enumName(cs.GetChannel().String(), "CONSENT_CHANNEL_"), Granted: cs.GetGranted()})
 	}
 	if len(c.GetAttributes()) > 0 {
 		p.Attributes = map[string]string{}
