@@ -49,6 +49,8 @@ func TestErasedCustomerIsFoundByNoRead(t *testing.T) {
 	servertest.WantCode(t, err, codes.NotFound, "")
 	_, err = e.client.ListRedemptions(e.ctx, &loyaltyv1.ListRedemptionsRequest{Program: prog, Customer: c})
 	servertest.WantCode(t, err, codes.NotFound, "")
+	_, err = e.client.EnrolCustomer(e.ctx, &loyaltyv1.EnrolCustomerRequest{Program: prog, Customer: c})
+	servertest.WantCode(t, err, codes.NotFound, "")
 	e.audit(t, prog)
 
 	// The confirmation on loyalty's feed names the erasure and counts the

@@ -225,7 +225,8 @@ func (b *Book) apply(ctx context.Context, accountID, entryID string, m mode, kno
 		case a.State == ledger.Merging && m == forUpkeep:
 			return Result{Account: a}, errUnchanged
 		case a.State == ledger.Erased && m == forCustomer:
-			return Result{}, errs.AccountErased.New("%s belongs to an erased customer", names.Accounts.Format(a.ID))
+			// Not naming the account: nothing of it is told about an erased id.
+			return Result{}, errs.AccountErased.New("the account's customer was erased")
 		}
 		c := known
 		if c == nil || c.ID != a.Program {
@@ -336,9 +337,15 @@ func (b *Book) Enrol(ctx context.Context, programID, customerID string, check bo
 		return nil, nil, err
 	}
 	id := b.AccountID(programID, customerID)
-	if a, err := b.repo.Account(ctx, id); err == nil {
+	a, err := b.repo.Account(ctx, id)
+	switch {
+	case err == nil && a.Customer == customerID:
 		return a, c, nil
-	} else if !isMissing(err) {
+	case err == nil:
+		// Pseudonymised at the customer's erasure: never given back.
+		return nil, nil, errs.NoAccount.New("%s was erased", resname.Customers.Format(customerID)).
+			With("resource", resname.Customers.Format(customerID))
+	case !isMissing(err):
 		return nil, nil, err
 	}
 	if check {
@@ -351,7 +358,7 @@ func (b *Book) Enrol(ctx context.Context, programID, customerID string, check bo
 		}
 	}
 	now := b.Now().UTC()
-	a := &Account{Account: *ledger.Open(id, programID, customerID, c.Policy(), now)}
+	a = &Account{Account: *ledger.Open(id, programID, customerID, c.Policy(), now)}
 	if err := b.event(ctx, a, &loyaltyv1.AccountEnrolled{Account: loyaltypb.AccountToProto(&a.Account, c.Program, now)}, now); err != nil {
 		return nil, nil, err
 	}
