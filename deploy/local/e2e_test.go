@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"slices"
@@ -294,18 +295,63 @@ func TestCustomerJourney(t *testing.T) {
 		return j.grades(dup) == nil && j.grades(ann).GetFacts().GetMetrics().GetPurchases() == 3
 	})
 
-	// Erasure: every service forgets Ann.
-	if _, err := j.customers.EraseCustomer(j.ctx, &customerv1.EraseCustomerRequest{Name: ann, Reason: "privacy request"}); err != nil {
+	// Erasure: every service forgets Ann and the duplicate merged into
+	// her, and confirms it on the erasure's receipt.
+	erased, err := j.customers.EraseCustomer(j.ctx, &customerv1.EraseCustomerRequest{Name: ann, Reason: "privacy request"})
+	if err != nil {
 		t.Fatal(err)
 	}
-	j.eventually("interaction-log forgets Ann", func() bool { return annInteractions() == 0 })
-	j.eventually("loyalty forgets Ann", func() bool {
-		a := j.account(ann)
-		return a != nil && a.GetState() == loyaltyv1.AccountState_ACCOUNT_STATE_ERASED && a.GetCustomer() == ""
+	var receipt *customerv1.Erasure
+	j.eventually("the erasure's receipt lists four confirmations", func() bool {
+		resp, err := j.customers.GetErasure(j.ctx, &customerv1.GetErasureRequest{Name: erased.GetErasure()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		receipt = resp.GetErasure()
+		return receipt.GetCompleteTime() != nil
 	})
-	j.eventually("segmentation forgets Ann", func() bool { return j.grades(ann) == nil })
-	if _, err := j.customers.GetCustomer(j.ctx, &customerv1.GetCustomerRequest{Name: ann}); code(err) != codes.NotFound {
-		t.Errorf("customer-profile after erasure: %v", err)
+	counts := map[string]int64{}
+	for _, c := range receipt.GetConfirmations() {
+		if c.GetConfirmTime() == nil || len(c.GetCustomers()) != 2 {
+			t.Errorf("confirmation of %s: %v", c.GetService(), c)
+		}
+		for _, n := range c.GetCounts() {
+			counts[c.GetService()+"/"+n.GetKind()] += n.GetDeleted() + n.GetPseudonymised()
+		}
+	}
+	if len(receipt.GetConfirmations()) != 4 || fmt.Sprint(receipt.GetCustomers()) != fmt.Sprint([]string{ann, dup}) || receipt.GetOverdue() ||
+		counts["customer-profile/customers"] != 2 || counts["interaction-log/interactions"] != int64(n+1) ||
+		counts["segmentation/metrics"] < 1 || counts["loyalty/accounts"] != 2 {
+		t.Errorf("receipt %v, counts %v", receipt, counts)
+	}
+	listed, err := j.customers.ListErasures(j.ctx, &customerv1.ListErasuresRequest{})
+	if err != nil || len(listed.GetErasures()) != 1 || listed.GetErasures()[0].GetName() != erased.GetErasure() {
+		t.Errorf("ListErasures: %v, %v", listed, err)
+	}
+	// Nothing is found any more by the erased ids, in any service.
+	for _, c := range []string{ann, dup} {
+		notFound := func(what string, err error) {
+			t.Helper()
+			if code(err) != codes.NotFound {
+				t.Errorf("%s of %s after the erasure: %v, want NOT_FOUND", what, c, err)
+			}
+		}
+		_, err := j.customers.GetCustomer(j.ctx, &customerv1.GetCustomerRequest{Name: c})
+		notFound("GetCustomer", err)
+		_, err = j.customers.ListConsentHistory(j.ctx, &customerv1.ListConsentHistoryRequest{Customer: c})
+		notFound("ListConsentHistory", err)
+		resp, err := j.interactions.ListInteractions(j.ctx, &interactionv1.ListInteractionsRequest{Customer: c, PageSize: 100})
+		if err != nil || len(resp.GetInteractions()) != 0 {
+			t.Errorf("interactions of %s after the erasure: %v, %v", c, resp.GetInteractions(), err)
+		}
+		_, err = j.segments.GetCustomerSegments(j.ctx, &segmentationv1.GetCustomerSegmentsRequest{Customer: c})
+		notFound("GetCustomerSegments", err)
+		_, err = j.loyalty.GetAccount(j.ctx, &loyaltyv1.GetAccountRequest{Program: "programs/club", Customer: c})
+		notFound("GetAccount", err)
+		_, err = j.loyalty.ListLedgerEntries(j.ctx, &loyaltyv1.ListLedgerEntriesRequest{Program: "programs/club", Customer: c})
+		notFound("ListLedgerEntries", err)
+		_, err = j.loyalty.ListRedemptions(j.ctx, &loyaltyv1.ListRedemptionsRequest{Program: "programs/club", Customer: c})
+		notFound("ListRedemptions", err)
 	}
 
 	// Traces: stopping flushes every service's spans to the collector.

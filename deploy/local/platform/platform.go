@@ -124,6 +124,10 @@ func Start(ctx context.Context, o Options) (p *Platform, err error) {
 	if err != nil {
 		return p, err
 	}
+	loyaltyKey, err := secret(filepath.Join(o.Data, "loyalty-id-key"))
+	if err != nil {
+		return p, err
+	}
 	if p.collector, err = collector.Start(p.TraceFile, o.CollectorAddr); err != nil {
 		return p, err
 	}
@@ -177,15 +181,17 @@ func Start(ctx context.Context, o Options) (p *Platform, err error) {
 		p.started[name] = started{cfg: cfg, setup: s, first: r, logging: o.LogOutput}
 		return p.ready(ctx, r)
 	}
-	// customer-profile starts first (the others follow its feed) but calls
-	// the others for access exports, lazily: it needs their addresses, so
-	// a free port is picked for each one asked to pick its own.
+	// customer-profile starts first (the others follow its feed) but reads
+	// the other three services' feeds (erasure confirmations) and calls
+	// them for access exports: their addresses are fixed before it starts,
+	// and its consumers retry until those services listen.
 	for _, a := range []*string{&o.InteractionAddr, &o.SegmentationAddr, &o.LoyaltyAddr} {
 		if *a, err = reservePort(*a); err != nil {
 			return p, err
 		}
 	}
-	pt, err := token(profile.Name, "interactions.export", "segmentation.export", "loyalty.export")
+	pt, err := token(profile.Name, "interactions.events", "segmentation.events", "loyalty.events",
+		"interactions.export", "segmentation.export", "loyalty.export")
 	if err != nil {
 		return p, err
 	}
@@ -221,7 +227,8 @@ func Start(ctx context.Context, o Options) (p *Platform, err error) {
 	}
 	if err := start(loyalty.Name, o.LoyaltyAddr, loyalty.DefaultDatabase, loyalty.Setup, map[string]string{
 		"CRM_PROFILE_ADDR": p.Addr(profile.Name), "CRM_PROFILE_TOKEN": lt,
-		"CRM_INTERACTION_ADDR": p.Addr(interaction.Name), "CRM_INTERACTION_TOKEN": lt}); err != nil {
+		"CRM_INTERACTION_ADDR": p.Addr(interaction.Name), "CRM_INTERACTION_TOKEN": lt,
+		"CRM_LOYALTY_ID_KEY": string(loyaltyKey)}); err != nil {
 		return p, err
 	}
 	if o.ConsoleAddr != "" {

@@ -93,7 +93,7 @@ func SetupWith(o Options) server.Setup {
 		book := logbook.New(st, &customers.Checker{Client: profiles, Timeout: o.Profile.Timeout}, keys,
 			logbook.Options{SLA: o.SLA, RequireMarketingConsent: !o.AllowMarketingWithoutConsent, Now: time.Now})
 		interactionv1.RegisterInteractionServiceServer(d.GRPC, api.New(book, keys, d.PageTokens, producer, d.Log))
-		applier := &profilefeed.Applier{Book: book, Log: d.Log}
+		applier := &profilefeed.Applier{Book: book, Log: d.Log, Confirm: customers.Confirmer{Service: Name, Feed: producer}}
 		consumer := customers.FeedConsumer(profiles, applier.Apply(), feed.Consumer{
 			DB: d.DB, Log: d.Log, Tracer: d.Tracer.Tracer(Name), Meter: d.Meter.Meter(Name)})
 		relay := func(ctx context.Context) {

@@ -46,6 +46,10 @@ type Options struct {
 	// SweepInterval is how often points are expired and qualifying
 	// periods ended (CRM_LOYALTY_SWEEP_INTERVAL).
 	SweepInterval time.Duration
+	// IDKey is the secret key of account ids (CRM_LOYALTY_ID_KEY or
+	// _FILE, at least 32 characters, the same on every replica and never
+	// changed: accounts are found by the ids it gives).
+	IDKey []byte
 }
 
 // LoadOptions reads the service's own settings.
@@ -54,7 +58,20 @@ func LoadOptions(env *config.Env) Options {
 		Profile:       peer.Load(env, "PROFILE", "customer-profile", "customer-profile:50051", "customers.read and customers.events"),
 		Interaction:   peer.Load(env, "INTERACTION", "interaction-log", "interaction-log:50052", "interactions.events"),
 		SweepInterval: env.Duration("CRM_LOYALTY_SWEEP_INTERVAL", 5*time.Minute, time.Second, 24*time.Hour),
+		IDKey:         loadIDKey(env),
 	}
+}
+
+// loadIDKey reads CRM_LOYALTY_ID_KEY (or _FILE).
+func loadIDKey(env *config.Env) []byte {
+	k := env.Secret("CRM_LOYALTY_ID_KEY")
+	switch {
+	case k == "":
+		env.Fail("CRM_LOYALTY_ID_KEY", "required: a secret of at least 32 characters, the same on every replica and never changed, that keys account ids")
+	case len(k) < 32:
+		env.Fail("CRM_LOYALTY_ID_KEY", "must be at least 32 characters")
+	}
+	return []byte(k)
 }
 
 // Setup reads the service's own settings from env and returns its setup;
@@ -75,13 +92,17 @@ func SetupWith(o Options) server.Setup {
 		if err != nil {
 			return nil, err
 		}
+		accountIDs, err := points.NewAccountIDs(o.IDKey)
+		if err != nil {
+			return nil, errors.Join(err, profileConn.Close(), interactionConn.Close())
+		}
 		producer := d.Producer()
 		st := store.New(d.DB, producer)
 		keys := idempotency.New(d.DB)
 		profiles := customerv1.NewCustomerServiceClient(profileConn)
-		book := points.New(st, &customers.Checker{Client: profiles, Timeout: o.Profile.Timeout}, celfacts.Compile, time.Now)
+		book := points.New(st, &customers.Checker{Client: profiles, Timeout: o.Profile.Timeout}, celfacts.Compile, time.Now, accountIDs)
 		loyaltyv1.RegisterLoyaltyServiceServer(d.GRPC, api.New(book, keys, d.PageTokens, producer))
-		applier := &feeds.Applier{Book: book, Keys: keys, Log: d.Log}
+		applier := &feeds.Applier{Book: book, Keys: keys, Log: d.Log, Confirm: customers.Confirmer{Service: Name, Feed: producer}}
 		base := feed.Consumer{DB: d.DB, Log: d.Log, Tracer: d.Tracer.Tracer(Name), Meter: d.Meter.Meter(Name)}
 		purchases := feeds.InteractionConsumer(interactionv1.NewInteractionServiceClient(interactionConn), applier, base)
 		merges := customers.FeedConsumer(profiles, applier.Customers(), base)

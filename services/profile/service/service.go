@@ -6,20 +6,27 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
 	"google.golang.org/grpc"
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
+	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
+	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
+	segmentationv1 "github.com/opencrm/crm/gen/go/crm/segmentation/v1"
 	"github.com/opencrm/crm/pkg/config"
+	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/pkg/peer"
 	"github.com/opencrm/crm/pkg/server"
 	"github.com/opencrm/crm/services/profile/internal/api"
 	"github.com/opencrm/crm/services/profile/internal/archive"
+	"github.com/opencrm/crm/services/profile/internal/confirmations"
 	"github.com/opencrm/crm/services/profile/internal/customer"
 	"github.com/opencrm/crm/services/profile/internal/exports"
 	"github.com/opencrm/crm/services/profile/internal/exportsrc"
@@ -44,57 +51,38 @@ type Options struct {
 	// Purposes are the consent purposes (CRM_CONSENT_PURPOSES, a
 	// comma-separated list; default marketing,profiling,transactional).
 	Purposes []string
-	// Export says how access exports reach the other services.
-	Export ExportOptions
-}
-
-// Names of the services an access export asks, as the bundle names their
-// documents.
-const (
-	InteractionService  = "interaction-log"
-	SegmentationService = "segmentation"
-	LoyaltyService      = "loyalty"
-)
-
-// ExportOptions are the access exports' settings.
-type ExportOptions struct {
-	// Interaction, Segmentation and Loyalty reach the other services
-	// (CRM_INTERACTION_ADDR, CRM_SEGMENTATION_ADDR, CRM_LOYALTY_ADDR, each
-	// with _TOKEN or _TOKEN_FILE holding scope interactions.export,
-	// segmentation.export or loyalty.export, and _TIMEOUT bounding one
-	// export call, default 1 minute). With none of the three addresses
-	// set, exports are off: ExportCustomerData is FAILED_PRECONDITION.
+	// Interaction, Segmentation and Loyalty reach the other services:
+	// their feeds confirm erasures and their export methods give access
+	// exports their documents (CRM_INTERACTION_ADDR, _TOKEN or _TOKEN_FILE
+	// with scopes interactions.events and interactions.export, _TIMEOUT
+	// bounding one export call, default 1 minute; likewise
+	// CRM_SEGMENTATION_... with segmentation.*, CRM_LOYALTY_... with
+	// loyalty.*). All three or none: with none, customer-profile runs
+	// alone, ExportCustomerData is FAILED_PRECONDITION and the other
+	// services' parts of every erasure receipt stay open.
 	Interaction, Segmentation, Loyalty peer.Options
-	// Retention is how long an export's bundle is kept
+	// ExportRetention is how long an export's bundle is kept
 	// (CRM_EXPORT_RETENTION, default 7 days).
-	Retention time.Duration
+	ExportRetention time.Duration
+	// ErasureDeadline is how long after an erasure every service must have
+	// confirmed it before it is marked overdue (CRM_ERASURE_DEADLINE,
+	// default 1h).
+	ErasureDeadline time.Duration
 }
 
-// configured reports whether the other services' addresses are set.
-func (o ExportOptions) configured() bool {
+// peersConfigured reports whether the other services' addresses are set.
+func (o Options) peersConfigured() bool {
 	return o.Interaction.Addr != "" || o.Segmentation.Addr != "" || o.Loyalty.Addr != ""
 }
 
-// loadExportPeer reads one service an export asks; its calls default to a
-// minute, as an export can be large.
-func loadExportPeer(env *config.Env, name, service, example, scope string) peer.Options {
+// loadPeer reads one other service; its calls default to a minute, as an
+// export can be large.
+func loadPeer(env *config.Env, name, service, example, scopes string) peer.Options {
 	explicit := env.String("CRM_"+name+"_TIMEOUT", "") != ""
-	o := peer.Load(env, name, service, example, scope)
+	o := peer.Load(env, name, service, example, scopes)
 	if !explicit {
 		o.Timeout = time.Minute
 	}
-	return o
-}
-
-// loadExport reads the export settings: all three services or none.
-func loadExport(env *config.Env) ExportOptions {
-	o := ExportOptions{Retention: env.Duration("CRM_EXPORT_RETENTION", 7*24*time.Hour, time.Hour, 365*24*time.Hour)}
-	if env.String("CRM_INTERACTION_ADDR", "")+env.String("CRM_SEGMENTATION_ADDR", "")+env.String("CRM_LOYALTY_ADDR", "") == "" {
-		return o
-	}
-	o.Interaction = loadExportPeer(env, "INTERACTION", InteractionService, "interaction-log:50052", "interactions.export")
-	o.Segmentation = loadExportPeer(env, "SEGMENTATION", SegmentationService, "segmentation:50053", "segmentation.export")
-	o.Loyalty = loadExportPeer(env, "LOYALTY", LoyaltyService, "loyalty:50054", "loyalty.export")
 	return o
 }
 
@@ -126,12 +114,19 @@ func loadPurposes(env *config.Env) []string {
 
 // LoadOptions reads the service's own settings.
 func LoadOptions(env *config.Env) Options {
-	return Options{
-		Retention:  env.Duration("CRM_PROFILE_DELETE_RETENTION", 30*24*time.Hour, time.Minute, 10*365*24*time.Hour),
-		PurgeEvery: env.Duration("CRM_PROFILE_PURGE_INTERVAL", time.Hour, time.Second, 7*24*time.Hour),
-		Purposes:   loadPurposes(env),
-		Export:     loadExport(env),
+	o := Options{
+		Retention:       env.Duration("CRM_PROFILE_DELETE_RETENTION", 30*24*time.Hour, time.Minute, 10*365*24*time.Hour),
+		PurgeEvery:      env.Duration("CRM_PROFILE_PURGE_INTERVAL", time.Hour, time.Second, 7*24*time.Hour),
+		Purposes:        loadPurposes(env),
+		ExportRetention: env.Duration("CRM_EXPORT_RETENTION", 7*24*time.Hour, time.Hour, 365*24*time.Hour),
+		ErasureDeadline: env.Duration("CRM_ERASURE_DEADLINE", time.Hour, time.Second, 90*24*time.Hour),
 	}
+	if env.String("CRM_INTERACTION_ADDR", "")+env.String("CRM_SEGMENTATION_ADDR", "")+env.String("CRM_LOYALTY_ADDR", "") != "" {
+		o.Interaction = loadPeer(env, "INTERACTION", customer.ServiceInteraction, "interaction-log:50052", "interactions.events and interactions.export")
+		o.Segmentation = loadPeer(env, "SEGMENTATION", customer.ServiceSegmentation, "segmentation:50053", "segmentation.events and segmentation.export")
+		o.Loyalty = loadPeer(env, "LOYALTY", customer.ServiceLoyalty, "loyalty:50054", "loyalty.events and loyalty.export")
+	}
+	return o
 }
 
 // Setup reads the service's own settings from env and returns its setup;
@@ -148,11 +143,17 @@ func SetupWith(o Options) server.Setup {
 		st := store.New(d.DB, producer)
 		keys := idempotency.New(d.DB)
 		arc := archive.New(st, keys, archive.Options{Retention: o.Retention, Purposes: o.Purposes, Now: time.Now})
-		exp, closePeers, err := setupExports(o, d, arc)
+		conns, err := dialPeers(o, d)
 		if err != nil {
 			return nil, err
 		}
+		exp := setupExports(o, d, arc, conns)
 		customerv1.RegisterCustomerServiceServer(d.GRPC, api.New(arc, keys, d.PageTokens, producer).WithExports(exp))
+		confirming := confirmationConsumers(d, arc, conns)
+		overdue, err := overdueCheck(o.ErasureDeadline, d, arc)
+		if err != nil {
+			return nil, errors.Join(err, conns.close())
+		}
 		relay := func(ctx context.Context) {
 			producer.Relay(ctx, 5*time.Second, func(err error) { d.Log.WarnContext(ctx, "outbox relay", "error", err) }, st.Customers())
 		}
@@ -189,50 +190,111 @@ func SetupWith(o Options) server.Setup {
 				d.Log.WarnContext(ctx, "purge of exports past retention", "error", err)
 			}
 		})
+		workers := []func(context.Context){relay, purge, backfill, overdue, exporter, expire}
+		for _, c := range confirming {
+			workers = append(workers, c.Run)
+		}
 		return &server.Service{
-			Indexes:  append(append(store.Indexes(), store.ExportIndexes()...), idempotency.Indexes()...),
-			Workers:  []func(context.Context){relay, purge, backfill, exporter, expire},
-			Producer: producer,
-			Close:    closePeers,
+			Indexes:   slices.Concat(store.Indexes(), store.ErasureIndexes(), store.ExportIndexes(), idempotency.Indexes()),
+			Workers:   workers,
+			Producer:  producer,
+			Consumers: confirming,
+			Close:     conns.close,
 		}, nil
 	}
 }
 
-// setupExports wires the access exports: customer-profile's own document
-// and, when configured, a client of each other service. The clients dial
-// lazily, so customer-profile still starts first and the others, which
-// call it, after it: an export only needs them once it runs.
-func setupExports(o Options, d *server.Deps, arc *archive.Archive) (*exports.Exports, func() error, error) {
-	eo := exports.Options{Lease: time.Minute, Attempts: 5, Retention: o.Export.Retention, MaxDocument: exportsrc.MaxMessage, Now: time.Now}
-	sources := []exports.Source{exportsrc.Profile{Archive: arc, Name: Name}}
-	var conns []*grpc.ClientConn
-	closeAll := func() error {
-		var errs []error
-		for _, c := range conns {
+// peerConns are the connections to the other services, nil when
+// customer-profile runs alone. They dial lazily, so customer-profile still
+// starts first and the others, which call it, after it.
+type peerConns struct {
+	interaction, segmentation, loyalty *grpc.ClientConn
+}
+
+// close closes the connections.
+func (p *peerConns) close() error {
+	var errs []error
+	for _, c := range []*grpc.ClientConn{p.interaction, p.segmentation, p.loyalty} {
+		if c != nil {
 			errs = append(errs, c.Close())
 		}
-		return errors.Join(errs...)
 	}
-	if !o.Export.configured() {
-		eo.Disabled = "CRM_INTERACTION_ADDR, CRM_SEGMENTATION_ADDR and CRM_LOYALTY_ADDR are not set"
-	} else {
-		for _, p := range []struct {
-			o      peer.Options
-			source func(string, grpc.ClientConnInterface, time.Duration) exportsrc.Peer
-			name   string
-		}{
-			{o.Export.Interaction, exportsrc.Interaction, InteractionService},
-			{o.Export.Segmentation, exportsrc.Segmentation, SegmentationService},
-			{o.Export.Loyalty, exportsrc.Loyalty, LoyaltyService},
-		} {
-			conn, err := peer.Dial(p.o, d)
-			if err != nil {
-				return nil, nil, errors.Join(err, closeAll())
-			}
-			conns = append(conns, conn)
-			sources = append(sources, p.source(p.name, conn, p.o.Timeout))
+	return errors.Join(errs...)
+}
+
+// dialPeers opens the connections to the other services when they are
+// configured.
+func dialPeers(o Options, d *server.Deps) (*peerConns, error) {
+	p := &peerConns{}
+	if !o.peersConfigured() {
+		return p, nil
+	}
+	for _, c := range []struct {
+		opts    peer.Options
+		service string
+		conn    **grpc.ClientConn
+	}{
+		{o.Interaction, customer.ServiceInteraction, &p.interaction},
+		{o.Segmentation, customer.ServiceSegmentation, &p.segmentation},
+		{o.Loyalty, customer.ServiceLoyalty, &p.loyalty},
+	} {
+		conn, err := peer.Dial(c.opts, d)
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("%s: %w", c.service, err), p.close())
 		}
+		*c.conn = conn
 	}
-	st := store.NewExportStore(d.DB)
-	return exports.New(st, arc, sources, eo, d.Log), closeAll, nil
+	return p, nil
+}
+
+// setupExports wires the access exports: customer-profile's own document
+// and, when the other services are configured, theirs.
+func setupExports(o Options, d *server.Deps, arc *archive.Archive, p *peerConns) *exports.Exports {
+	eo := exports.Options{Lease: time.Minute, Attempts: 5, Retention: o.ExportRetention, MaxDocument: exportsrc.MaxMessage, Now: time.Now}
+	sources := []exports.Source{exportsrc.Profile{Archive: arc, Name: Name}}
+	if o.peersConfigured() {
+		sources = append(sources,
+			exportsrc.Interaction(customer.ServiceInteraction, p.interaction, o.Interaction.Timeout),
+			exportsrc.Segmentation(customer.ServiceSegmentation, p.segmentation, o.Segmentation.Timeout),
+			exportsrc.Loyalty(customer.ServiceLoyalty, p.loyalty, o.Loyalty.Timeout))
+	} else {
+		eo.Disabled = "CRM_INTERACTION_ADDR, CRM_SEGMENTATION_ADDR and CRM_LOYALTY_ADDR are not set"
+	}
+	return exports.New(store.NewExportStore(d.DB), arc, sources, eo, d.Log)
+}
+
+// confirmationConsumers returns the consumers of the other services' feeds,
+// which confirm erasures; none when customer-profile runs alone.
+func confirmationConsumers(d *server.Deps, arc *archive.Archive, p *peerConns) []*feed.Consumer {
+	if p.interaction == nil {
+		return nil
+	}
+	applier := &confirmations.Applier{Archive: arc, Log: d.Log}
+	base := feed.Consumer{DB: d.DB, Log: d.Log, Tracer: d.Tracer.Tracer(Name), Meter: d.Meter.Meter(Name)}
+	return []*feed.Consumer{
+		confirmations.InteractionConsumer(applier, base, interactionv1.NewInteractionServiceClient(p.interaction)),
+		confirmations.SegmentationConsumer(applier, base, segmentationv1.NewSegmentationServiceClient(p.segmentation)),
+		confirmations.LoyaltyConsumer(applier, base, loyaltyv1.NewLoyaltyServiceClient(p.loyalty)),
+	}
+}
+
+// overdueCheck returns the worker that marks erasures past the deadline
+// as overdue, counting them in crm.erasure.overdue.
+func overdueCheck(deadline time.Duration, d *server.Deps, arc *archive.Archive) (func(context.Context), error) {
+	counter, err := d.Meter.Meter(Name).Int64Counter("crm.erasure.overdue", metric.WithUnit("{erasure}"),
+		metric.WithDescription("Erasures not confirmed by every service within CRM_ERASURE_DEADLINE"))
+	if err != nil {
+		return nil, fmt.Errorf("erasure metric: %w", err)
+	}
+	every := min(max(deadline/4, time.Second), time.Minute)
+	return server.Periodic(every, func(ctx context.Context) {
+		n, err := arc.MarkOverdue(ctx, deadline)
+		if n > 0 {
+			counter.Add(ctx, int64(n))
+			d.Log.WarnContext(ctx, "erasures overdue: not every service confirmed them in time", "count", n, "deadline", deadline)
+		}
+		if err != nil && ctx.Err() == nil {
+			d.Log.WarnContext(ctx, "erasure deadline check", "error", err)
+		}
+	}), nil
 }

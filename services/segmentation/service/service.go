@@ -90,7 +90,7 @@ func SetupWith(o Options) server.Setup {
 		engine := grading.NewEngine(st, producer, celfacts.Compile, d.Log, o.Currency)
 		sm := segments.New(st, engine, celfacts.Compile, time.Now)
 		segmentationv1.RegisterSegmentationServiceServer(d.GRPC, api.New(sm, engine, producer, d.PageTokens, 500*time.Millisecond))
-		applier := &feeds.Applier{Engine: engine, Log: d.Log}
+		applier := &feeds.Applier{Engine: engine, Log: d.Log, Confirm: customers.Confirmer{Service: Name, Feed: producer}}
 		base := feed.Consumer{DB: d.DB, Log: d.Log, Tracer: d.Tracer.Tracer(Name), Meter: d.Meter.Meter(Name)}
 		interactions := feeds.InteractionConsumer(interactionv1.NewInteractionServiceClient(interactionConn), applier, base)
 		profiles := customers.FeedConsumer(customerv1.NewCustomerServiceClient(profileConn), applier.Customers(), base)

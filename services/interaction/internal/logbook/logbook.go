@@ -421,14 +421,14 @@ func (l *Logbook) Timeline(ctx context.Context, f record.Filter, after *record.A
 }
 
 // EraseCustomer deletes an erased customer's interactions (no anonymous
-// copy is kept) and forgets the responses of its requests; it returns how
-// many interactions it deleted.
-func (l *Logbook) EraseCustomer(ctx context.Context, customerID string) (int64, error) {
-	n, err := l.repo.EraseCustomer(ctx, customerID)
+// copy is kept) and cases, and forgets the responses of its requests; it
+// returns how many interactions and cases it deleted.
+func (l *Logbook) EraseCustomer(ctx context.Context, customerID string) (interactions, cases int64, err error) {
+	interactions, cases, err = l.repo.EraseCustomer(ctx, customerID)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return n, l.keys.ForgetSubject(ctx, resname.Customers.Format(customerID))
+	return interactions, cases, l.keys.ForgetSubject(ctx, resname.Customers.Format(customerID))
 }
 
 // MoveCustomer gives the interactions of a customer merged into another

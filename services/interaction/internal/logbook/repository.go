@@ -40,9 +40,9 @@ type Interactions interface {
 	// [from, to) and recorded satisfaction (only the fields a tally
 	// reads need be set).
 	EachSatisfaction(ctx context.Context, from, to time.Time, fn func(*record.Interaction) error) error
-	// EraseCustomer deletes a customer's interactions; it returns how
-	// many.
-	EraseCustomer(ctx context.Context, customerID string) (int64, error)
+	// EraseCustomer deletes a customer's interactions and cases; it
+	// returns how many of each.
+	EraseCustomer(ctx context.Context, customerID string) (interactions, cases int64, err error)
 	// Rekey moves the interactions of customer from to customer to; it
 	// returns how many.
 	Rekey(ctx context.Context, from, to string) (int64, error)

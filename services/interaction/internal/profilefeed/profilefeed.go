@@ -22,24 +22,27 @@ import (
 type Applier struct {
 	Book *logbook.Logbook
 	Log  *slog.Logger
+	// Confirm publishes the confirmation of each erasure applied.
+	Confirm customers.Confirmer
 }
 
 // Apply returns the consumer's Apply: erasures and merges, each on its
 // own; other events are skipped.
 func (a *Applier) Apply() func(context.Context, []*feedv1.Event) error {
 	var h feed.Handlers[struct{}]
-	customers.OnProfileReach(&h, a)
+	customers.OnProfileReach(&h, a, a.Confirm)
 	return feed.EachAlone(h)
 }
 
-// Erase deletes the customer's interactions and forgets their request ids.
-func (a *Applier) Erase(ctx context.Context, id string) error {
-	n, err := a.Book.EraseCustomer(ctx, id)
+// Erase deletes the customer's interactions and cases and forgets their
+// request ids.
+func (a *Applier) Erase(ctx context.Context, id string) ([]customers.Count, error) {
+	n, cases, err := a.Book.EraseCustomer(ctx, id)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	a.Log.InfoContext(ctx, "erased a customer's interactions", "customer", resname.Customers.Format(id), "interactions", n)
-	return nil
+	a.Log.InfoContext(ctx, "erased a customer's interactions", "customer", resname.Customers.Format(id), "interactions", n, "cases", cases)
+	return []customers.Count{{Kind: "interactions", Deleted: n}, {Kind: "cases", Deleted: cases}}, nil
 }
 
 // Merge moves the loser's interactions to the survivor.

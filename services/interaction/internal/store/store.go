@@ -226,29 +226,29 @@ func (s *Store) Update(ctx context.Context, i *record.Interaction, expectVersion
 // redacts their events: a deleted record is a redacted event in its place
 // in the feed, and the events of their changes are redacted here before
 // the records go, so that a retry after a crash finishes the job.
-func (s *Store) EraseCustomer(ctx context.Context, customerID string) (int64, error) {
+func (s *Store) EraseCustomer(ctx context.Context, customerID string) (interactions, cases int64, err error) {
 	q := bson.D{{Key: "customer_id", Value: customerID}}
-	var deleted int64
-	for _, c := range []struct {
+	var deleted [2]int64
+	for k, c := range []struct {
 		coll *mongo.Collection
 		name func(string) string
 	}{{s.coll, record.Name}, {s.CasesCollection(), casework.Name}} {
 		ids, err := mongox.IDs(ctx, c.coll, q, 0)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		for _, id := range ids {
 			if err := s.feed.Redact(ctx, c.name(id)); err != nil {
-				return 0, err
+				return 0, 0, err
 			}
 		}
 		res, err := c.coll.DeleteMany(ctx, q)
 		if err != nil {
-			return 0, mongox.Wrap("delete the customer's records", err)
+			return 0, 0, mongox.Wrap("delete the customer's records", err)
 		}
-		deleted += res.DeletedCount
+		deleted[k] = res.DeletedCount
 	}
-	return deleted, nil
+	return deleted[0], deleted[1], nil
 }
 
 // Rekey moves every interaction of one customer to another (a merge).

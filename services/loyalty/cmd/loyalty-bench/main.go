@@ -75,6 +75,8 @@ type bench struct {
 	client    loyaltyv1.LoyaltyServiceClient
 	names     []string
 	lines     []string
+	// accountIDs names accounts as the service does (same key).
+	accountIDs points.AccountIDs
 }
 
 func (b *bench) addf(format string, args ...any) {
@@ -120,7 +122,8 @@ func run(out string, accounts, ops int, pg string) error {
 	}
 	defer cleanup("stop interaction-log", inter.Stop)
 	loy, err := start(loyalty.Name, "bench_loyalty", loyalty.Setup(config.FromMap(map[string]string{
-		"CRM_PROFILE_ADDR": prof.Addr(), "CRM_PROFILE_TOKEN": svcToken, "CRM_INTERACTION_ADDR": inter.Addr(), "CRM_INTERACTION_TOKEN": svcToken})))
+		"CRM_PROFILE_ADDR": prof.Addr(), "CRM_PROFILE_TOKEN": svcToken, "CRM_INTERACTION_ADDR": inter.Addr(), "CRM_INTERACTION_TOKEN": svcToken,
+		"CRM_LOYALTY_ID_KEY": string(secret)})))
 	if err != nil {
 		return err
 	}
@@ -128,7 +131,11 @@ func run(out string, accounts, ops int, pg string) error {
 
 	token, _ := auth.Mint(secret, "bench", auth.AllScopes(), time.Hour, "", "")
 	callCtx := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
-	b := &bench{}
+	accountIDs, err := points.NewAccountIDs(secret)
+	if err != nil {
+		return err
+	}
+	b := &bench{accountIDs: accountIDs}
 	dial := func(addr string) (*grpc.ClientConn, error) {
 		return grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	}
@@ -309,7 +316,7 @@ func (b *bench) raw(ctx context.Context, cfg mongox.Config, ops int) error {
 		if err != nil {
 			return err
 		}
-		ids[i] = points.AccountID("bench", customer)
+		ids[i] = b.accountIDs.ID("bench", customer)
 	}
 	payload := make([]byte, 600)
 	lat := make([]time.Duration, 0, ops)

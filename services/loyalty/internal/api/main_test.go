@@ -71,6 +71,7 @@ func (e *env) startLoyaltyWith(t *testing.T, db mongox.Config, so server.Options
 		Profile:       peer.Options{Addr: e.profile.Addr(), Token: servertest.Token(t, "customers.read", "customers.events"), Timeout: 2 * time.Second},
 		Interaction:   peer.Options{Addr: e.interaction.Addr(), Token: servertest.Token(t, "interactions.events"), Timeout: 2 * time.Second},
 		SweepInterval: time.Hour,
+		IDKey:         []byte("test account id key, 32+ characters"),
 	}
 	e.srv = servertest.StartWith(t, service.Name, db, service.SetupWith(o), so)
 	e.srv.WaitReady(t)

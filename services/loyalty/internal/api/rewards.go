@@ -139,7 +139,7 @@ func (h *Handler) ListRedemptions(ctx context.Context, req *loyaltyv1.ListRedemp
 	}
 	resp := &loyaltyv1.ListRedemptionsResponse{NextPageToken: next}
 	for _, d := range page {
-		resp.Redemptions = append(resp.Redemptions, loyaltypb.RedemptionToProto(d, points.AccountID(prog, cust)))
+		resp.Redemptions = append(resp.Redemptions, loyaltypb.RedemptionToProto(d, h.book.AccountID(prog, cust)))
 	}
 	return resp, nil
 }

@@ -60,6 +60,7 @@ func TestEarnAndRedeemStoreCalls(t *testing.T) {
 		Profile:       peer.Options{Addr: e.profile.Addr(), Token: servertest.Token(t, "customers.read", "customers.events"), Timeout: 2 * time.Second},
 		Interaction:   peer.Options{Addr: e.interaction.Addr(), Token: servertest.Token(t, "interactions.events"), Timeout: 2 * time.Second},
 		SweepInterval: time.Hour,
+		IDKey:         []byte("test account id key, 32+ characters"),
 	}
 	s := servertest.StartWith(t, service.Name, dbtest.Config(t), service.SetupWith(o),
 		server.Options{Telemetry: &telemetry.Telemetry{Tracer: tp, Meter: metricnoop.NewMeterProvider()}})
@@ -106,6 +107,7 @@ func TestPurchaseTraceReachesLoyalty(t *testing.T) {
 		Profile:       peer.Options{Addr: p.Addr(), Token: servertest.Token(t, "customers.read", "customers.events"), Timeout: 2 * time.Second},
 		Interaction:   peer.Options{Addr: i.Addr(), Token: servertest.Token(t, "interactions.events"), Timeout: 2 * time.Second},
 		SweepInterval: time.Hour,
+		IDKey:         []byte("test account id key, 32+ characters"),
 	}
 	e.srv = servertest.StartWith(t, service.Name, dbtest.Config(t), service.SetupWith(o), traced)
 	e.srv.WaitReady(t)

@@ -4,7 +4,7 @@
 package catalogue
 
 import (
-	"strings"
+	"crypto/rand"
 	"time"
 
 	"github.com/opencrm/crm/pkg/ids"
@@ -82,7 +82,7 @@ func RedemptionID(program, requestID string) string {
 // New returns the pending redemption of a reward for a customer.
 func New(r *Reward, customer, requestID string, now time.Time) *Redemption {
 	id := RedemptionID(r.Program, requestID)
-	d := &Redemption{ID: id, Program: r.Program, Customer: customer, Reward: r.ID, Points: r.Price, Code: Code(id),
+	d := &Redemption{ID: id, Program: r.Program, Customer: customer, Reward: r.ID, Points: r.Price, Code: NewCode(),
 		CreateTime: now.UTC(), EntryID: ids.Derived("reward:" + id), RequestID: requestID}
 	if r.CancelWindowDays > 0 {
 		d.CancelDeadline = d.CreateTime.AddDate(0, 0, int(r.CancelWindowDays))
@@ -90,10 +90,11 @@ func New(r *Reward, customer, requestID string, now time.Time) *Redemption {
 	return d
 }
 
-// Code is the reward code of a redemption: derived from its id, so a retry
-// issues the same one, in groups a person can read out.
-func Code(redemptionID string) string {
-	s := strings.ToUpper(ids.Derived("code:" + redemptionID))[:15]
+// NewCode returns a reward code: 75 bits from a cryptographic random
+// source, so that no code can be guessed from anything else, in groups a
+// person can read out. A retried redemption keeps the code stored with it.
+func NewCode() string {
+	s := rand.Text()[:15]
 	return s[:5] + "-" + s[5:10] + "-" + s[10:]
 }
 

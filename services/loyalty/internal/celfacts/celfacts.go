@@ -102,5 +102,14 @@ func purchase(p rules.Purchase) *loyaltyv1.PurchaseFacts {
 
 func customer(c rules.Customer) *loyaltyv1.CustomerFacts {
 	return &loyaltyv1.CustomerFacts{Tier: c.Tier, FirstPurchase: c.FirstPurchase, Purchases: c.Purchases,
-		QualifyingPoints: c.QualifyingPoints, LifetimeEarned: c.LifetimeEarned, BirthMonth: c.BirthMonth, BirthdayMonth: c.BirthdayMonth}
+		QualifyingPoints: c.QualifyingPoints, LifetimeEarned: c.LifetimeEarned, BirthMonth: c.BirthMonth, BirthdayMonth: c.BirthdayMonth,
+		Consents: consents(c.Consents)}
+}
+
+func consents(cs []rules.Consent) []*loyaltyv1.ConsentFacts {
+	out := make([]*loyaltyv1.ConsentFacts, len(cs))
+	for i, c := range cs {
+		out[i] = &loyaltyv1.ConsentFacts{Purpose: c.Purpose, Channel: c.Channel, Granted: c.Granted}
+	}
+	return out
 }

@@ -8,6 +8,7 @@
 package feeds
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -23,6 +24,7 @@ import (
 	"github.com/opencrm/crm/pkg/resname"
 	"github.com/opencrm/crm/services/loyalty/internal/names"
 	"github.com/opencrm/crm/services/loyalty/internal/points"
+	"github.com/opencrm/crm/services/loyalty/internal/rules"
 )
 
 // Applier applies both feeds.
@@ -30,6 +32,8 @@ type Applier struct {
 	Book *points.Book
 	Keys *idempotency.Store
 	Log  *slog.Logger
+	// Confirm publishes the confirmation of each erasure applied.
+	Confirm customers.Confirmer
 }
 
 // Interactions returns the Apply of interaction-log's feed: logged
@@ -116,7 +120,12 @@ func (m *members) set(c *customerv1.Customer) {
 	if _, ok := m.facts[c.GetId()]; !ok {
 		m.order = append(m.order, c.GetId())
 	}
-	m.facts[c.GetId()] = points.Member{ID: c.GetId(), BirthMonth: c.GetDemographics().GetBirthDate().GetMonth()}
+	mb := points.Member{ID: c.GetId(), BirthMonth: c.GetDemographics().GetBirthDate().GetMonth()}
+	for _, cs := range c.GetConsents() {
+		mb.Consents = append(mb.Consents, rules.Consent{Purpose: cmp.Or(cs.GetPurpose(), customers.PurposeMarketing),
+			Channel: strings.ToLower(strings.TrimPrefix(cs.GetChannel().String(), "CONSENT_CHANNEL_")), Granted: cs.GetGranted()})
+	}
+	m.facts[c.GetId()] = mb
 }
 
 // Customers returns the Apply of customer-profile's feed: creations and
@@ -143,23 +152,23 @@ func (a *Applier) Customers() func(context.Context, []*feedv1.Event) error {
 		m.set(e.GetCustomer())
 		return nil
 	})
-	customers.OnProfileReach(&b.Handlers, a)
+	customers.OnProfileReach(&b.Handlers, a, a.Confirm)
 	return b.Apply
 }
 
 // Erase pseudonymises an erased customer's accounts and forgets what
 // loyalty kept of them.
-func (a *Applier) Erase(ctx context.Context, id string) error {
+func (a *Applier) Erase(ctx context.Context, id string) ([]customers.Count, error) {
 	n, err := a.Book.Erase(ctx, id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	name := resname.Customers.Format(id)
 	if err := a.Keys.ForgetSubject(ctx, name); err != nil {
-		return err
+		return nil, err
 	}
-	a.Log.InfoContext(ctx, "pseudonymised an erased customer's accounts", "customer", name, "accounts", n)
-	return nil
+	a.Log.InfoContext(ctx, "pseudonymised an erased customer's accounts", "customer", name, "accounts", n.Accounts, "redemptions", n.Redemptions)
+	return []customers.Count{{Kind: "accounts", Pseudonymised: n.Accounts}, {Kind: "redemptions", Pseudonymised: n.Redemptions}}, nil
 }
 
 // Merge moves the loser's points to the survivor.

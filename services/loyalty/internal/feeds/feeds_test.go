@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,8 +73,12 @@ func TestBatchRoundTripsDoNotGrowWithTheBatch(t *testing.T) {
 	}
 	log := slog.New(slog.DiscardHandler)
 	st := store.New(db, feed.NewProducer(db))
-	book := points.New(st, nil, celfacts.Compile, time.Now)
-	err := book.CreateProgram(ctx, &program.Program{ID: "club", DisplayName: "Club", Currency: "EUR", PointsPerUnit: 1, AutoEnrol: true, PeriodMonths: 12, ValidityMonths: 12,
+	accountIDs, err := points.NewAccountIDs([]byte(strings.Repeat("k", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	book := points.New(st, nil, celfacts.Compile, time.Now, accountIDs)
+	err = book.CreateProgram(ctx, &program.Program{ID: "club", DisplayName: "Club", Currency: "EUR", PointsPerUnit: 1, AutoEnrol: true, PeriodMonths: 12, ValidityMonths: 12,
 		Tiers: []program.Tier{{ID: "silver", Min: 100, Multiplier: 2}},
 		Rules: []program.Rule{{ID: "welcome", Condition: "customer.first_purchase", Points: "50"}}})
 	if err != nil {
@@ -118,7 +123,7 @@ func TestBatchRoundTripsDoNotGrowWithTheBatch(t *testing.T) {
 		t.Fatalf("a replayed batch wrote %d accounts: %v", n, again)
 	}
 	for _, i := range []int{0, 7, 8, 23, 24, 255} {
-		a, err := st.Account(ctx, points.AccountID("club", fmt.Sprintf("c%03d", i)))
+		a, err := st.Account(ctx, accountIDs.ID("club", fmt.Sprintf("c%03d", i)))
 		if err != nil {
 			t.Fatal(err)
 		}

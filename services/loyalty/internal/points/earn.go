@@ -42,7 +42,7 @@ func (p Purchase) facts() rules.Purchase {
 // customerFacts is the customer as earning rules see them, for a purchase
 // at time at; a nil account is a new member.
 func customerFacts(a *ledger.Account, m Member, at time.Time) rules.Customer {
-	f := rules.Customer{FirstPurchase: true, BirthMonth: m.BirthMonth,
+	f := rules.Customer{FirstPurchase: true, BirthMonth: m.BirthMonth, Consents: m.Consents,
 		BirthdayMonth: m.BirthMonth != 0 && at.Month() == time.Month(m.BirthMonth)}
 	if a != nil {
 		f.Tier, f.FirstPurchase, f.Purchases = a.Tier, a.Purchases == 0, a.Purchases
@@ -64,12 +64,12 @@ func checkCurrency(c *program.Compiled, field, currency string) error {
 // entryID, enrolling the customer first if the program enrols
 // automatically (checked against customer-profile when check is set).
 func (b *Book) earn(ctx context.Context, c *program.Compiled, customerID, entryID, requestID string, p Purchase, check bool) (Result, error) {
-	r, err := b.earnOnce(ctx, c, AccountID(c.ID, customerID), entryID, requestID, p)
+	r, err := b.earnOnce(ctx, c, b.AccountID(c.ID, customerID), entryID, requestID, p)
 	if isMissing(err) && c.AutoEnrol {
 		if _, _, err = b.Enrol(ctx, c.ID, customerID, check); err != nil {
 			return Result{}, err
 		}
-		r, err = b.earnOnce(ctx, c, AccountID(c.ID, customerID), entryID, requestID, p)
+		r, err = b.earnOnce(ctx, c, b.AccountID(c.ID, customerID), entryID, requestID, p)
 	}
 	return r, notEnrolled(err, c.ID, customerID)
 }
@@ -142,7 +142,7 @@ func (b *Book) ReversePoints(ctx context.Context, programID, customerID, earnReq
 	}
 	lot := EarnEntryID(programID, earnRequestID)
 	entryID := ids.Derived("reverse:" + programID + "/" + requestID)
-	r, err := b.apply(ctx, AccountID(programID, customerID), entryID, forCustomer, c, func(a *Account, c *program.Compiled, now time.Time) error {
+	r, err := b.apply(ctx, b.AccountID(programID, customerID), entryID, forCustomer, c, func(a *Account, c *program.Compiled, now time.Time) error {
 		if !slices.ContainsFunc(a.Lots, func(l ledger.Lot) bool { return l.ID == lot }) {
 			if _, known, err := b.repo.LedgerEntry(ctx, lot); err != nil {
 				return err
@@ -184,7 +184,7 @@ func (b *Book) Adjust(ctx context.Context, programID, customerID, requestID stri
 	if points < 0 {
 		return b.spend(ctx, programID, customerID, entryID, ledger.Adjust, -points, reason, operator, requestID)
 	}
-	r, err := b.apply(ctx, AccountID(programID, customerID), entryID, forCustomer, nil, func(a *Account, c *program.Compiled, now time.Time) error {
+	r, err := b.apply(ctx, b.AccountID(programID, customerID), entryID, forCustomer, nil, func(a *Account, c *program.Compiled, now time.Time) error {
 		e, _ := a.Add(ledger.Earning{EntryID: entryID, Type: ledger.Adjust, Source: "adjustment", Points: points, Reason: reason,
 			Operator: operator, RequestID: requestID, EarnTime: now, AvailableTime: now, ExpireTime: c.ExpireTime(now)}, c.Policy(), now)
 		a.Entries = append(a.Entries, e)
@@ -194,7 +194,7 @@ func (b *Book) Adjust(ctx context.Context, programID, customerID, requestID stri
 }
 
 func (b *Book) spend(ctx context.Context, programID, customerID, entryID string, t ledger.Type, points int64, reason, operator, requestID string) (Result, error) {
-	r, err := b.apply(ctx, AccountID(programID, customerID), entryID, forCustomer, nil, func(a *Account, _ *program.Compiled, now time.Time) error {
+	r, err := b.apply(ctx, b.AccountID(programID, customerID), entryID, forCustomer, nil, func(a *Account, _ *program.Compiled, now time.Time) error {
 		e, err := a.Spend(entryID, t, points, reason, operator, requestID, now)
 		if err != nil {
 			return err
@@ -221,7 +221,7 @@ func (b *Book) Preview(ctx context.Context, programID, customerID string, p Purc
 		if m, err = b.repo.Member(ctx, customerID); err != nil {
 			return program.Calculation{}, 0, err
 		}
-		a, err := b.repo.Account(ctx, AccountID(programID, customerID))
+		a, err := b.repo.Account(ctx, b.AccountID(programID, customerID))
 		if err == nil {
 			acct = &a.Account
 		} else if !isMissing(err) {

@@ -77,7 +77,7 @@ func (b *Book) LoadFeed(ctx context.Context, touches []Touch) (*FeedBatch, error
 	var accountIDs, entryIDs, customers []string
 	for _, t := range touches {
 		for _, c := range fb.byCurrency[t.Currency] {
-			accountIDs = append(accountIDs, AccountID(c.ID, t.Customer))
+			accountIDs = append(accountIDs, fb.b.AccountID(c.ID, t.Customer))
 			entryIDs = append(entryIDs, fb.entryID(c, t.Interaction, t.Refund))
 		}
 		customers = append(customers, t.Customer)
@@ -151,7 +151,7 @@ func (fb *FeedBatch) Refund(ctx context.Context, refundID, purchaseID, customerI
 		entryID := RefundEntryID(c.ID, refundID)
 		fn := refunding(entryID, refundID, purchaseID, amount)
 		err := fb.change(ctx, c, customerID, entryID, false, fn, func() error {
-			_, err := fb.b.apply(ctx, AccountID(c.ID, customerID), entryID, forCustomer, c, fn)
+			_, err := fb.b.apply(ctx, fb.b.AccountID(c.ID, customerID), entryID, forCustomer, c, fn)
 			if isMissing(err) || errors.Is(err, errUnchanged) {
 				return nil
 			}
@@ -168,7 +168,7 @@ func (fb *FeedBatch) Refund(ctx context.Context, refundID, purchaseID, customerI
 // opening the account if enrol is set and it does not exist; slow is the
 // same change made one at a time.
 func (fb *FeedBatch) change(ctx context.Context, c *program.Compiled, customerID, entryID string, enrol bool, fn change, slow func() error) error {
-	id := AccountID(c.ID, customerID)
+	id := fb.b.AccountID(c.ID, customerID)
 	ba := fb.accounts[id]
 	if ba == nil {
 		return fmt.Errorf("%s was not loaded", names.Accounts.Format(id))

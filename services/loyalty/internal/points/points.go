@@ -7,6 +7,9 @@ package points
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base32"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -46,25 +49,46 @@ type Book struct {
 	customers Customers
 	rules     rules.Compiler
 	now       func() time.Time
+	ids       AccountIDs
 
 	mu       sync.Mutex
 	compiled map[string]*program.Compiled
 }
 
 // New returns the book over repo: it checks new members with customers,
-// compiles earning rules with compile and reads the time from now.
-func New(repo Repository, customers Customers, compile rules.Compiler, now func() time.Time) *Book {
-	return &Book{repo: repo, customers: customers, rules: compile, now: now}
+// compiles earning rules with compile, reads the time from now and names
+// accounts with ids.
+func New(repo Repository, customers Customers, compile rules.Compiler, now func() time.Time, ids AccountIDs) *Book {
+	return &Book{repo: repo, customers: customers, rules: compile, now: now, ids: ids}
 }
 
 // Now is the book's clock.
 func (b *Book) Now() time.Time { return b.now() }
 
-// AccountID is the id of a customer's account in a program: derived, so
-// that it is the same wherever it is computed and reveals neither.
-func AccountID(programID, customerID string) string {
-	return ids.Derived("account:" + programID + "/" + customerID)
+// AccountIDs names accounts: an account's id is an HMAC of its program and
+// customer under a secret key, the same wherever it is computed, and
+// neither reveals them nor can be computed from them without the key (so
+// a pseudonymised account cannot be linked back to an erased customer's
+// id by whoever knows that id).
+type AccountIDs struct{ key []byte }
+
+// NewAccountIDs returns the account names under key (at least 32 bytes).
+func NewAccountIDs(key []byte) (AccountIDs, error) {
+	if len(key) < 32 {
+		return AccountIDs{}, errors.New("account id key must be at least 32 bytes")
+	}
+	return AccountIDs{key: key}, nil
 }
+
+// ID is the id of a customer's account in a program.
+func (k AccountIDs) ID(programID, customerID string) string {
+	m := hmac.New(sha256.New, k.key)
+	m.Write([]byte("account:" + programID + "/" + customerID))
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(m.Sum(nil))[:20])
+}
+
+// AccountID is the id of a customer's account in a program.
+func (b *Book) AccountID(programID, customerID string) string { return b.ids.ID(programID, customerID) }
 
 // LotID is the id of the lot (and earn entry) a purchase interaction
 // created in a program.
@@ -201,7 +225,8 @@ func (b *Book) apply(ctx context.Context, accountID, entryID string, m mode, kno
 		case a.State == ledger.Merging && m == forUpkeep:
 			return Result{Account: a}, errUnchanged
 		case a.State == ledger.Erased && m == forCustomer:
-			return Result{}, errs.AccountErased.New("%s belongs to an erased customer", names.Accounts.Format(a.ID))
+			// Not naming the account: nothing of it is told about an erased id.
+			return Result{}, errs.AccountErased.New("the account's customer was erased")
 		}
 		c := known
 		if c == nil || c.ID != a.Program {
@@ -312,10 +337,16 @@ func (b *Book) Enrol(ctx context.Context, programID, customerID string, check bo
 	if err != nil {
 		return nil, nil, err
 	}
-	id := AccountID(programID, customerID)
-	if a, err := b.repo.Account(ctx, id); err == nil {
+	id := b.AccountID(programID, customerID)
+	a, err := b.repo.Account(ctx, id)
+	switch {
+	case err == nil && a.Customer == customerID:
 		return a, c, nil
-	} else if !isMissing(err) {
+	case err == nil:
+		// Pseudonymised at the customer's erasure: never given back.
+		return nil, nil, errs.NoAccount.New("%s was erased", resname.Customers.Format(customerID)).
+			With("resource", resname.Customers.Format(customerID))
+	case !isMissing(err):
 		return nil, nil, err
 	}
 	if check {
@@ -328,7 +359,7 @@ func (b *Book) Enrol(ctx context.Context, programID, customerID string, check bo
 		}
 	}
 	now := b.Now().UTC()
-	a := &Account{Account: *ledger.Open(id, programID, customerID, c.Policy(), now)}
+	a = &Account{Account: *ledger.Open(id, programID, customerID, c.Policy(), now)}
 	if err := b.event(ctx, a, &loyaltyv1.AccountEnrolled{Account: loyaltypb.AccountToProto(&a.Account, c.Program, now)}, now); err != nil {
 		return nil, nil, err
 	}
@@ -366,7 +397,11 @@ func (b *Book) Account(ctx context.Context, programID, customerID string) (*Acco
 // member returns a customer's account in a program; a customer not
 // enrolled is NOT_FOUND (reason NOT_ENROLLED).
 func (b *Book) member(ctx context.Context, programID, customerID string) (*Account, error) {
-	a, err := b.repo.Account(ctx, AccountID(programID, customerID))
+	a, err := b.repo.Account(ctx, b.AccountID(programID, customerID))
+	if err == nil && a.Customer != customerID {
+		// Pseudonymised: the account no longer belongs to anyone.
+		err = apperr.NotFound(names.Accounts.Format(a.ID))
+	}
 	if isMissing(err) {
 		return nil, errs.NoAccount.New("%s is not enrolled in %s", resname.Customers.Format(customerID), names.Programs.Format(programID)).
 			With("resource", resname.Customers.Format(customerID))

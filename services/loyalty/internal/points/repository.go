@@ -9,6 +9,7 @@ import (
 	"github.com/opencrm/crm/services/loyalty/internal/catalogue"
 	"github.com/opencrm/crm/services/loyalty/internal/ledger"
 	"github.com/opencrm/crm/services/loyalty/internal/program"
+	"github.com/opencrm/crm/services/loyalty/internal/rules"
 )
 
 // Repository is the storage the book needs: programs, accounts and their
@@ -94,6 +95,9 @@ type Redemptions interface {
 	MoveRedemption(ctx context.Context, d *catalogue.Redemption, from int32) error
 	DeleteRedemption(ctx context.Context, id string) error
 	CustomerRedemptions(ctx context.Context, program, customer string, after *RedemptionCursor, limit int64) ([]*catalogue.Redemption, error)
+	// PseudonymiseRedemptions makes a customer's redemptions name no
+	// customer; it returns how many it changed.
+	PseudonymiseRedemptions(ctx context.Context, customer string) (int64, error)
 	PendingRedemptions(ctx context.Context, before time.Time) ([]*catalogue.Redemption, error)
 }
 
@@ -123,6 +127,8 @@ func (a *Account) Entry(id string) (ledger.Entry, bool) {
 type Member struct {
 	ID         string `bson:"_id"`
 	BirthMonth int32  `bson:"birth_month"`
+	// Consents are the customer's current consents.
+	Consents []rules.Consent `bson:"consents,omitempty"`
 }
 
 // EntryFilter selects a statement's entries.

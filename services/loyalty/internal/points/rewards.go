@@ -49,7 +49,12 @@ func (b *Book) UpdateReward(ctx context.Context, programID, rewardID string, wan
 
 // Redemptions returns a page of a customer's redemptions in a program,
 // newest first.
+// A customer without an account there (never enrolled, or erased) is
+// NOT_FOUND.
 func (b *Book) Redemptions(ctx context.Context, programID, customerID string, after *RedemptionCursor, limit int64) ([]*catalogue.Redemption, error) {
+	if _, err := b.member(ctx, programID, customerID); err != nil {
+		return nil, err
+	}
 	return b.repo.CustomerRedemptions(ctx, programID, customerID, after, limit)
 }
 
@@ -97,7 +102,7 @@ func (b *Book) complete(ctx context.Context, d *catalogue.Redemption, r *catalog
 				b.repo.DeleteRedemption(ctx, d.ID))
 		}
 	}
-	res, err := b.apply(ctx, AccountID(d.Program, d.Customer), d.EntryID, forCustomer, nil, func(a *Account, _ *program.Compiled, now time.Time) error {
+	res, err := b.apply(ctx, b.AccountID(d.Program, d.Customer), d.EntryID, forCustomer, nil, func(a *Account, _ *program.Compiled, now time.Time) error {
 		e, err := a.Spend(d.EntryID, ledger.Redeem, d.Points, "reward "+r.Name()+" ("+d.Code+")", "", d.RequestID, now)
 		if err != nil {
 			return err
@@ -165,12 +170,12 @@ func (b *Book) CancelRedemption(ctx context.Context, id string) (*catalogue.Rede
 	if err := d.CanCancel(now); err != nil {
 		return nil, Result{}, err
 	}
-	spend, err := b.entry(ctx, AccountID(d.Program, d.Customer), d.EntryID)
+	spend, err := b.entry(ctx, b.AccountID(d.Program, d.Customer), d.EntryID)
 	if err != nil {
 		return nil, Result{}, err
 	}
 	cancelID := ids.Derived("cancel:" + d.ID)
-	res, err := b.apply(ctx, AccountID(d.Program, d.Customer), cancelID, forCustomer, nil, func(a *Account, _ *program.Compiled, now time.Time) error {
+	res, err := b.apply(ctx, b.AccountID(d.Program, d.Customer), cancelID, forCustomer, nil, func(a *Account, _ *program.Compiled, now time.Time) error {
 		a.Entries = append(a.Entries, a.Restore(cancelID, spend.Lots, "redemption "+d.Code+" cancelled", now))
 		return nil
 	})

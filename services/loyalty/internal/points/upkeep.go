@@ -140,14 +140,22 @@ func (b *Book) SaveMembers(ctx context.Context, ms []Member) error {
 	return b.repo.SaveMembers(ctx, ms)
 }
 
+// Erased is what an erasure pseudonymised in loyalty.
+type Erased struct {
+	Accounts    int64
+	Redemptions int64
+}
+
 // Erase pseudonymises a customer's accounts: they keep their lots and
 // ledger (the money trail stays auditable), but no longer name the
-// customer; the ledger's copies forget them too, and so do the facts kept
-// for earning rules. Their feed events are redacted by the caller.
-func (b *Book) Erase(ctx context.Context, customerID string) (int, error) {
+// customer, so that no read by the customer finds them again; the
+// ledger's copies and the redemptions forget the customer too, and the
+// facts kept for earning rules are deleted. Their feed events are
+// redacted here.
+func (b *Book) Erase(ctx context.Context, customerID string) (Erased, error) {
 	accts, err := b.repo.AccountsOf(ctx, customerID)
 	if err != nil {
-		return 0, err
+		return Erased{}, err
 	}
 	for _, id := range accts {
 		_, err := b.apply(ctx, id, "", forUpkeep, nil, func(a *Account, _ *program.Compiled, _ time.Time) error {
@@ -158,19 +166,23 @@ func (b *Book) Erase(ctx context.Context, customerID string) (int, error) {
 			return nil
 		})
 		if errors.Is(err, errUnchanged) {
-			return 0, fmt.Errorf("erase accounts/%s: it is being merged; retry", id)
+			return Erased{}, fmt.Errorf("erase accounts/%s: it is being merged; retry", id)
 		}
 		if err != nil {
-			return 0, fmt.Errorf("erase accounts/%s: %w", id, err)
+			return Erased{}, fmt.Errorf("erase accounts/%s: %w", id, err)
 		}
 	}
+	redemptions, err := b.repo.PseudonymiseRedemptions(ctx, customerID)
+	if err != nil {
+		return Erased{}, err
+	}
 	if err := b.repo.ForgetMember(ctx, customerID); err != nil {
-		return 0, err
+		return Erased{}, err
 	}
 	if err := b.repo.Redact(ctx, loyaltypb.CustomerName(customerID)); err != nil {
-		return 0, err
+		return Erased{}, err
 	}
-	return len(accts), nil
+	return Erased{Accounts: int64(len(accts)), Redemptions: redemptions}, nil
 }
 
 // Difference is an account whose figures differ from its ledger.

@@ -31,6 +31,17 @@ type Customer struct {
 	LifetimeEarned   int64
 	BirthMonth       int32
 	BirthdayMonth    bool
+	// Consents are the customer's current consents, one per purpose and
+	// channel.
+	Consents []Consent
+}
+
+// Consent is a customer's current decision for one purpose on one channel.
+type Consent struct {
+	Purpose string `bson:"purpose"`
+	// Channel is the channel's name in lower case, for example "email".
+	Channel string `bson:"channel"`
+	Granted bool   `bson:"granted"`
 }
 
 // Facts are the variables of one evaluation.

@@ -3,6 +3,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -35,6 +36,8 @@ func RewardIndexes() []mongox.Index {
 		{Collection: Rewards, Model: mongo.IndexModel{Keys: bson.D{{Key: "program", Value: 1}, {Key: "_id", Value: 1}}}},
 		{Collection: Redemptions, Model: mongo.IndexModel{Keys: append(bson.D{{Key: "program", Value: 1}, {Key: "customer", Value: 1}}, RedemptionSort...)}},
 		{Collection: Redemptions, Model: mongo.IndexModel{Keys: bson.D{{Key: "state", Value: 1}, {Key: "create_time", Value: 1}}}},
+		// Codes are random: the index makes them unique for certain.
+		{Collection: Redemptions, Model: mongo.IndexModel{Keys: bson.D{{Key: "code", Value: 1}}, Options: options.Index().SetUnique(true)}},
 	}
 }
 
@@ -147,16 +150,23 @@ func (s *Store) Restock(ctx context.Context, key, redemption string) error {
 // InsertRedemption stores a new redemption; if it exists it returns the
 // stored one and existed=true.
 func (s *Store) InsertRedemption(ctx context.Context, d *catalogue.Redemption) (bool, error) {
-	_, err := s.db().Collection(Redemptions).InsertOne(ctx, d)
-	if mongox.IsDuplicateKey(err) {
+	for range 3 {
+		_, err := s.db().Collection(Redemptions).InsertOne(ctx, d)
+		if !mongox.IsDuplicateKey(err) {
+			return false, mongox.Wrap("insert redemption", err)
+		}
 		got, err := s.Redemption(ctx, d.ID)
-		if err != nil {
+		if err == nil {
+			*d = *got
+			return true, nil
+		}
+		if ae, ok := apperr.As(err); !ok || ae.Kind != apperr.KindNotFound {
 			return false, err
 		}
-		*d = *got
-		return true, nil
+		// Not this redemption: its code was taken.
+		d.Code = catalogue.NewCode()
 	}
-	return false, mongox.Wrap("insert redemption", err)
+	return false, errors.New("insert redemption: no free reward code after 3 draws")
 }
 
 // Redemption returns one redemption.
@@ -217,4 +227,14 @@ func (s *Store) PendingRedemptions(ctx context.Context, before time.Time) ([]*ca
 		return nil, mongox.Wrap("find pending redemptions", err)
 	}
 	return out, nil
+}
+
+// PseudonymiseRedemptions clears the customer of a customer's redemptions.
+func (s *Store) PseudonymiseRedemptions(ctx context.Context, customer string) (int64, error) {
+	res, err := s.db().Collection(Redemptions).UpdateMany(ctx, bson.D{{Key: "customer", Value: customer}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "customer", Value: ""}}}})
+	if err != nil {
+		return 0, mongox.Wrap("pseudonymise redemptions", err)
+	}
+	return res.ModifiedCount, nil
 }

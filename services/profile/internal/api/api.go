@@ -31,6 +31,7 @@ const (
 	defaultSearchPage  = 20
 	defaultDupGroups   = 20
 	defaultHistoryPage = 100
+	defaultErasurePage = 50
 )
 
 // Handler implements customerv1.CustomerServiceServer.
@@ -239,11 +240,12 @@ func (h *Handler) EraseCustomer(ctx context.Context, req *customerv1.EraseCustom
 		if err != nil {
 			return nil, "", err
 		}
-		at, err := h.archive.Erase(ctx, id, req.GetReason())
+		e, err := h.archive.Erase(ctx, id, req.GetReason())
 		if err != nil {
 			return nil, "", err
 		}
-		return &customerv1.EraseCustomerResponse{Name: req.GetName(), EraseTime: timestamppb.New(at)}, req.GetName(), nil
+		return &customerv1.EraseCustomerResponse{Name: req.GetName(), EraseTime: timestamppb.New(e.EraseTime),
+			Erasure: customer.Erasures.Format(e.ID)}, req.GetName(), nil
 	})
 }
 
@@ -332,4 +334,32 @@ func (h *Handler) WatchCustomerEvents(req *customerv1.WatchCustomerEventsRequest
 	return h.feed.Watch(stream.Context(), req.GetAfterSequence(), func(ev *feedv1.Event) error {
 		return stream.Send(&customerv1.WatchCustomerEventsResponse{Event: ev})
 	})
+}
+
+// GetErasure implements the API method.
+func (h *Handler) GetErasure(ctx context.Context, req *customerv1.GetErasureRequest) (*customerv1.GetErasureResponse, error) {
+	id, err := customer.Erasures.Parse("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	e, err := h.archive.GetErasure(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &customerv1.GetErasureResponse{Erasure: customerpb.ErasureToProto(e)}, nil
+}
+
+// ListErasures implements the API method.
+func (h *Handler) ListErasures(ctx context.Context, req *customerv1.ListErasuresRequest) (*customerv1.ListErasuresResponse, error) {
+	es, next, err := pagetoken.Page(h.pages, req, defaultErasurePage, func(after *customer.ErasurePos, limit int64) ([]*customer.Erasure, error) {
+		return h.archive.ListErasures(ctx, req.GetIncompleteOnly(), after, int(limit))
+	}, func(e *customer.Erasure) customer.ErasurePos { return customer.ErasurePos{Time: e.EraseTime, ID: e.ID} })
+	if err != nil {
+		return nil, err
+	}
+	resp := &customerv1.ListErasuresResponse{NextPageToken: next}
+	for _, e := range es {
+		resp.Erasures = append(resp.Erasures, customerpb.ErasureToProto(e))
+	}
+	return resp, nil
 }

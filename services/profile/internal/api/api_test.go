@@ -19,8 +19,8 @@ import (
 func TestAuthSweep(t *testing.T) {
 	t.Parallel()
 	e := start(t, service.Options{})
-	if n := servertest.AuthSweep(t, e.srv); n != 19 {
-		t.Fatalf("checked %d methods, want all 17 of CustomerService, StatusService's one and AuditService's one", n)
+	if n := servertest.AuthSweep(t, e.srv); n != 21 {
+		t.Fatalf("checked %d methods, want all 19 of CustomerService, StatusService's one and AuditService's one", n)
 	}
 }
 

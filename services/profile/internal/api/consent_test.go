@@ -167,7 +167,12 @@ func TestConsentPurposesConfiguration(t *testing.T) {
 	if fmt.Sprint(o.Purposes) != "[marketing profiling transactional]" {
 		t.Errorf("default purposes %v", o.Purposes)
 	}
-	env := config.FromMap(map[string]string{"CRM_CONSENT_PURPOSES": "marketing, research ,research"})
+	peers := map[string]string{}
+	for _, p := range []string{"INTERACTION", "SEGMENTATION", "LOYALTY"} {
+		peers["CRM_"+p+"_ADDR"], peers["CRM_"+p+"_TOKEN"] = "localhost:1", "token"
+	}
+	peers["CRM_CONSENT_PURPOSES"] = "marketing, research ,research"
+	env := config.FromMap(peers)
 	if o := service.LoadOptions(env); env.Err() != nil || fmt.Sprint(o.Purposes) != "[marketing research]" {
 		t.Errorf("purposes %v, error %v", o.Purposes, env.Err())
 	}

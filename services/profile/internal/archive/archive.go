@@ -5,6 +5,7 @@ package archive
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -318,34 +319,64 @@ func (a *Archive) write(ctx context.Context, cur, upd *customer.Customer, now ti
 
 // Erase removes a customer for a privacy request, leaving a tombstone, and
 // forgets the stored responses and event payloads that held its data. The
-// records merged into it are the same person: they are erased too.
-func (a *Archive) Erase(ctx context.Context, id, reason string) (time.Time, error) {
+// records merged into it are the same person: they are erased too. The
+// erasure's receipt is stored first, naming every customer erased, and
+// each erased event names it, so that the other services' confirmations
+// find it; customer-profile confirms its own part at the end. A retry
+// after a failure finds the receipt and completes the erasure.
+func (a *Archive) Erase(ctx context.Context, id, reason string) (*customer.Erasure, error) {
 	if _, err := a.repo.Get(ctx, id); err != nil {
-		return time.Time{}, err
+		if !errors.Is(err, errs.CustomerErased) {
+			return nil, err
+		}
+		// Erased already: complete an erasure a failure cut short.
+		e, gerr := a.repo.GetErasure(ctx, customer.ErasureID(id))
+		if gerr != nil || e.Confirmations[customer.ServiceProfile].Confirmed {
+			return nil, err
+		}
+		return a.finishErasure(ctx, e)
 	}
-	now := a.now()
-	for todo := []string{id}; len(todo) > 0; {
-		cur := todo[0]
-		todo = todo[1:]
-		// Find the merged records before the tombstone hides the link.
-		merged, err := a.repo.MergedInto(ctx, cur)
+	// Find the merged records before a tombstone hides a link.
+	all := []string{id}
+	for i := 0; i < len(all); i++ {
+		merged, err := a.repo.MergedInto(ctx, all[i])
 		if err != nil {
-			return time.Time{}, err
+			return nil, err
 		}
-		todo = append(todo, merged...)
-		if err := a.eraseOne(ctx, cur, reason, now); err != nil {
-			return time.Time{}, err
-		}
+		all = append(all, merged...)
 	}
-	return now, nil
+	e, err := a.repo.CreateErasure(ctx, customer.NewErasure(id, all, reason, a.now()))
+	if err != nil {
+		return nil, err
+	}
+	return a.finishErasure(ctx, e)
 }
 
-func (a *Archive) eraseOne(ctx context.Context, id, reason string, now time.Time) error {
-	ev, err := event(ctx, id, &customerv1.CustomerErased{Customer: customer.Name(id), EraseTime: timestamppb.New(now), Reason: reason}, now)
+// finishErasure erases each customer of e not erased yet and confirms
+// customer-profile's part.
+func (a *Archive) finishErasure(ctx context.Context, e *customer.Erasure) (*customer.Erasure, error) {
+	for _, id := range e.Customers {
+		var n int64 = 1
+		if err := a.eraseOne(ctx, id, e); errors.Is(err, errs.CustomerErased) {
+			n = 0 // erased by an earlier attempt, counted then
+		} else if err != nil {
+			return nil, err
+		}
+		if err := a.ConfirmErasure(ctx, e.ID, customer.ServiceProfile, customer.Part{Customer: id,
+			Counts: []customer.Count{{Kind: "customers", Deleted: n}}}); err != nil {
+			return nil, err
+		}
+	}
+	return a.repo.GetErasure(ctx, e.ID)
+}
+
+func (a *Archive) eraseOne(ctx context.Context, id string, e *customer.Erasure) error {
+	ev, err := event(ctx, id, &customerv1.CustomerErased{Customer: customer.Name(id), EraseTime: timestamppb.New(e.EraseTime),
+		Reason: e.Reason, Erasure: customer.Erasures.Format(e.ID)}, e.EraseTime)
 	if err != nil {
 		return err
 	}
-	if err := a.repo.Erase(ctx, id, now, ev); err != nil {
+	if err := a.repo.Erase(ctx, id, e.EraseTime, ev); err != nil {
 		return err
 	}
 	return a.responses.ForgetSubject(ctx, customer.Name(id))

@@ -14,6 +14,7 @@ import (
 // merge history.
 type Repository interface {
 	History
+	Receipts
 
 	Insert(ctx context.Context, c *customer.Customer, events []feed.Pending, history ...customer.ConsentChange) (existed bool, err error)
 	Get(ctx context.Context, id string) (*customer.Customer, error)
@@ -58,4 +59,32 @@ type History interface {
 // customer's are forgotten.
 type Responses interface {
 	ForgetSubject(ctx context.Context, subject string) error
+}
+
+// Receipts keeps the receipts of erasures. Each change is one conditional
+// single-document write, so that confirmations applied again (a feed
+// replayed) or concurrently change nothing twice.
+type Receipts interface {
+	// CreateErasure stores e; when its id is stored already (a retried
+	// erasure) it returns the stored receipt.
+	CreateErasure(ctx context.Context, e *customer.Erasure) (*customer.Erasure, error)
+	// GetErasure returns a receipt; NOT_FOUND when there is none.
+	GetErasure(ctx context.Context, id string) (*customer.Erasure, error)
+	// ListErasures returns up to limit receipts, newest first, after the
+	// position after (nil: from the newest); incomplete keeps only those
+	// not yet confirmed by every service.
+	ListErasures(ctx context.Context, incomplete bool, after *customer.ErasurePos, limit int) ([]*customer.Erasure, error)
+	// AddPart records service's part for one customer, unless the service
+	// already confirmed that customer.
+	AddPart(ctx context.Context, id, service string, p customer.Part) error
+	// SetConfirmed marks service's confirmation at t, once.
+	SetConfirmed(ctx context.Context, id, service string, t time.Time) error
+	// SetComplete marks the erasure complete at t, once.
+	SetComplete(ctx context.Context, id string, t time.Time) error
+	// DueOverdue returns up to limit ids of incomplete erasures, not yet
+	// overdue, made before cutoff.
+	DueOverdue(ctx context.Context, cutoff time.Time, limit int) ([]string, error)
+	// SetOverdue marks an incomplete erasure overdue; it reports whether
+	// this call did (false: it was overdue or complete already).
+	SetOverdue(ctx context.Context, id string) (bool, error)
 }

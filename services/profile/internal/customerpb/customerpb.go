@@ -197,3 +197,33 @@ func MergeToProto(m customer.Merge) *customerv1.Merge {
 	return &customerv1.Merge{Name: Merges.Format(m.ID), Survivor: customer.Name(m.Survivor), Loser: customer.Name(m.Loser),
 		Actor: m.Actor, MergeTime: timestamppb.New(m.Time), FieldsFromLoser: m.FieldsFromLoser}
 }
+
+// ErasureToProto returns the API form of an erasure's receipt.
+func ErasureToProto(e *customer.Erasure) *customerv1.Erasure {
+	p := &customerv1.Erasure{Name: customer.Erasures.Format(e.ID), Customer: customer.Name(e.Customer), Reason: e.Reason,
+		EraseTime: timestamppb.New(e.EraseTime), Overdue: e.Overdue}
+	for _, id := range e.Customers {
+		p.Customers = append(p.Customers, customer.Name(id))
+	}
+	if e.CompleteTime != nil {
+		p.CompleteTime = timestamppb.New(*e.CompleteTime)
+	}
+	for _, s := range customer.ErasureServices {
+		c := e.Confirmations[s]
+		if c == nil {
+			c = &customer.Confirmation{}
+		}
+		cp := &customerv1.ErasureConfirmation{Service: s}
+		if c.Confirmed && c.ConfirmTime != nil {
+			cp.ConfirmTime = timestamppb.New(*c.ConfirmTime)
+		}
+		for _, id := range c.Customers {
+			cp.Customers = append(cp.Customers, customer.Name(id))
+		}
+		for _, n := range c.Totals() {
+			cp.Counts = append(cp.Counts, &customerv1.ErasureCount{Kind: n.Kind, Deleted: n.Deleted, Pseudonymised: n.Pseudonymised})
+		}
+		p.Confirmations = append(p.Confirmations, cp)
+	}
+	return p
+}

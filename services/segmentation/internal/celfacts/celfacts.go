@@ -23,6 +23,7 @@ import (
 	segmentationv1 "github.com/opencrm/crm/gen/go/crm/segmentation/v1"
 	"github.com/opencrm/crm/pkg/celrule"
 	"github.com/opencrm/crm/services/segmentation/internal/facts"
+	"github.com/opencrm/crm/services/segmentation/internal/metrics"
 	"github.com/opencrm/crm/services/segmentation/internal/rules"
 )
 
@@ -75,12 +76,17 @@ func Compile(field, expr string) (rules.Rule, error) {
 	return r, nil
 }
 
+// variables are the rules' variables.
+var variables = []string{"profile", "metrics", "scores"}
+
 // paths lists the variable fields an expression selects, longest chains
-// only ("metrics.channels", not "metrics").
+// only ("metrics.channels", not "metrics"); fields of a macro's own
+// variable ("c.purpose" in "profile.consents.exists(c, ...)") are not
+// variable fields.
 func paths(a *celast.AST) []string {
 	var all []string
 	celast.PreOrderVisit(a.Expr(), celast.NewExprVisitor(func(e celast.Expr) {
-		if p, ok := chain(e); ok && strings.Contains(p, ".") {
+		if p, ok := chain(e); ok && strings.Contains(p, ".") && slices.Contains(variables, strings.SplitN(p, ".", 2)[0]) {
 			all = append(all, p)
 		}
 	}))
@@ -162,7 +168,7 @@ func Proto(f *facts.Facts) *segmentationv1.SegmentFacts {
 	return &segmentationv1.SegmentFacts{
 		Profile: &segmentationv1.ProfileFacts{Country: p.Country, Region: p.Region, LifecycleStage: p.LifecycleStage, Tags: p.Tags,
 			Attributes: p.Attributes, BirthYear: p.BirthYear, BirthMonth: p.BirthMonth, Age: p.Age, DaysSinceCreated: p.DaysSinceCreated,
-			Gender: p.Gender},
+			Gender: p.Gender, Consents: consents(p.Consents)},
 		Metrics: &segmentationv1.MetricFacts{Purchases: m.Purchases, Amount: m.Amount, WindowPurchases: m.WindowPurchases,
 			WindowAmount: m.WindowAmount, Purchases_90D: m.Purchases90D, Amount_90D: m.Amount90D, Refunds: m.Refunds,
 			RefundAmount: m.RefundAmount, DaysSinceLastPurchase: m.DaysSinceLastPurchase, DaysSinceFirstPurchase: m.DaysSinceFirstPurchase,
@@ -174,4 +180,12 @@ func Proto(f *facts.Facts) *segmentationv1.SegmentFacts {
 			LifecycleStage: c.LifecycleStage, ChurnWarning: c.ChurnWarning, ChurnReasons: c.ChurnReasons, PAlive: c.PAlive,
 			ExpectedPurchases: c.ExpectedPurchases, Clv: c.CLV, ClvMethod: c.CLVMethod},
 	}
+}
+
+func consents(cs []metrics.Consent) []*segmentationv1.ConsentFacts {
+	out := make([]*segmentationv1.ConsentFacts, len(cs))
+	for i, c := range cs {
+		out[i] = &segmentationv1.ConsentFacts{Purpose: c.Purpose, Channel: c.Channel, Granted: c.Granted}
+	}
+	return out
 }

@@ -26,7 +26,7 @@ func Build(c *metrics.Customer, s model.Scores, now time.Time, windowDays, expon
 func profile(p metrics.Profile, now time.Time) Profile {
 	f := Profile{
 		Country: p.Country, Region: p.Region, LifecycleStage: p.LifecycleStage, Tags: p.Tags, Attributes: p.Attributes,
-		BirthYear: int64(p.BirthYear), BirthMonth: int64(p.BirthMonth), Gender: p.Gender, Age: -1,
+		BirthYear: int64(p.BirthYear), BirthMonth: int64(p.BirthMonth), Gender: p.Gender, Age: -1, Consents: p.Consents,
 	}
 	if p.BirthYear > 0 {
 		age := now.Year() - int(p.BirthYear)
@@ -115,6 +115,8 @@ type Profile struct {
 	Age              int64 // -1 when unknown
 	DaysSinceCreated int64
 	Gender           string
+	// Consents are the current consents, one per purpose and channel.
+	Consents []metrics.Consent
 }
 
 // Metrics are the customer's behaviour as rules see it; amounts are in

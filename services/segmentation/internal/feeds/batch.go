@@ -225,7 +225,7 @@ func (a *Applier) Customers() func(context.Context, []*feedv1.Event) error {
 	feed.On(&bs.Handlers, func(ctx context.Context, b *batch, ev *feedv1.Event, e *customerv1.CustomerDeleted) error {
 		return b.update(ctx, e.GetCustomer().GetId(), ev.GetSequence(), func(m *metrics.Customer) { m.Deleted = true })
 	})
-	customers.OnProfileReach(&bs.Handlers, a)
+	customers.OnProfileReach(&bs.Handlers, a, a.Confirm)
 	return bs.Apply
 }
 

@@ -7,6 +7,7 @@
 package feeds
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
+	"github.com/opencrm/crm/pkg/customers"
 	"github.com/opencrm/crm/pkg/money"
 	"github.com/opencrm/crm/pkg/resname"
 	"github.com/opencrm/crm/services/segmentation/internal/grading"
@@ -29,6 +31,8 @@ import (
 type Applier struct {
 	Engine *grading.Engine
 	Log    *slog.Logger
+	// Confirm publishes the confirmation of each erasure applied.
+	Confirm customers.Confirmer
 }
 
 // maxRetries bounds retries of a write that lost a race.
@@ -176,12 +180,14 @@ func (a *Applier) Merge(ctx context.Context, seq int64, loserID string, survivor
 
 // Erase forgets an erased customer's metrics and grades, and the
 // payloads of segmentation's events about them.
-func (a *Applier) Erase(ctx context.Context, id string) error {
-	if err := a.Engine.Forget(ctx, id); err != nil {
-		return err
+func (a *Applier) Erase(ctx context.Context, id string) ([]customers.Count, error) {
+	f, err := a.Engine.Forget(ctx, id)
+	if err != nil {
+		return nil, err
 	}
 	a.Log.InfoContext(ctx, "forgot an erased customer's metrics and grades", "customer", resname.Customers.Format(id))
-	return nil
+	return []customers.Count{{Kind: "metrics", Deleted: f.Metrics}, {Kind: "scores", Deleted: f.Scores},
+		{Kind: "membership_changes", Deleted: f.MembershipChanges}}, nil
 }
 
 // Profile is what rules may use of a profile.
@@ -203,6 +209,10 @@ func Profile(c *customerv1.Customer) metrics.Profile {
 				p.Region = addr.GetRegion()
 			}
 		}
+	}
+	for _, cs := range c.GetConsents() {
+		p.Consents = append(p.Consents, metrics.Consent{Purpose: cmp.Or(cs.GetPurpose(), customers.PurposeMarketing),
+			Channel: enumName(cs.GetChannel().String(), "CONSENT_CHANNEL_"), Granted: cs.GetGranted()})
 	}
 	if len(c.GetAttributes()) > 0 {
 		p.Attributes = map[string]string{}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/opencrm/crm/pkg/resname"
 	"github.com/opencrm/crm/services/segmentation/internal/metrics"
+	"github.com/opencrm/crm/services/segmentation/internal/records"
 )
 
 // Metrics reads a customer's metrics; nil when there are none.
@@ -25,10 +26,11 @@ func (e *Engine) SaveMetrics(ctx context.Context, c *metrics.Customer, prev int6
 }
 
 // Forget forgets an erased customer's metrics and grades, and the
-// payloads of segmentation's events about them.
-func (e *Engine) Forget(ctx context.Context, id string) error {
-	if err := e.repo.DeleteCustomer(ctx, id); err != nil {
-		return err
+// payloads of segmentation's events about them; it says what it deleted.
+func (e *Engine) Forget(ctx context.Context, id string) (records.Forgotten, error) {
+	f, err := e.repo.DeleteCustomer(ctx, id)
+	if err != nil {
+		return records.Forgotten{}, err
 	}
-	return e.events.Redact(ctx, resname.Customers.Format(id))
+	return f, e.events.Redact(ctx, resname.Customers.Format(id))
 }

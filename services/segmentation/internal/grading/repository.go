@@ -31,8 +31,8 @@ type Metrics interface {
 	// SaveCustomer writes c if its version is still prev (0: new).
 	SaveCustomer(ctx context.Context, c *metrics.Customer, prev int64) error
 	// DeleteCustomer forgets a customer's metrics, scores and pending
-	// membership changes.
-	DeleteCustomer(ctx context.Context, id string) error
+	// membership changes, and says how many it deleted.
+	DeleteCustomer(ctx context.Context, id string) (records.Forgotten, error)
 	// Customers streams the graded customers by id in batches of size;
 	// light leaves out what only rules read.
 	Customers(ctx context.Context, light bool, size int) iter.Seq2[[]metrics.Customer, error]

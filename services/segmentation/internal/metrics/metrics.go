@@ -81,6 +81,15 @@ type Profile struct {
 	BirthDay       int32             `bson:"birth_day,omitempty"`
 	Gender         string            `bson:"gender,omitempty"`
 	Created        time.Time         `bson:"created,omitempty"`
+	Consents       []Consent         `bson:"consents,omitempty"`
+}
+
+// Consent is a customer's current decision for one purpose on one channel.
+type Consent struct {
+	Purpose string `bson:"purpose"`
+	// Channel is the channel's name in lower case, for example "email".
+	Channel string `bson:"channel"`
+	Granted bool   `bson:"granted"`
 }
 
 func dayOf(t time.Time) int32 { return int32(t.UTC().Unix() / 86400) } //nolint:gosec // days since 1970 fit in an int32 for millions of years

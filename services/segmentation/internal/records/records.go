@@ -133,3 +133,14 @@ type Change struct {
 	Segment  string `bson:"seg"`
 	Entered  bool   `bson:"in"`
 }
+
+// Forgotten is what segmentation deleted of an erased customer.
+type Forgotten struct {
+	// Metrics is 1 when the customer's metrics (with its grades and
+	// memberships) were deleted, 0 when there were none.
+	Metrics int64
+	// Scores are the customer's scores in runs.
+	Scores int64
+	// MembershipChanges are pending membership changes.
+	MembershipChanges int64
+}

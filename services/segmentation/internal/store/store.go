@@ -108,17 +108,22 @@ func (s *Store) InsertCustomers(ctx context.Context, cs []metrics.Customer) erro
 
 // DeleteCustomer forgets a customer: metrics, scores of every run and
 // pending membership changes.
-func (s *Store) DeleteCustomer(ctx context.Context, id string) error {
-	if _, err := s.customers.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
-		return mongox.Wrap("delete metrics", err)
+func (s *Store) DeleteCustomer(ctx context.Context, id string) (records.Forgotten, error) {
+	var f records.Forgotten
+	res, err := s.customers.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+	if err != nil {
+		return f, mongox.Wrap("delete metrics", err)
 	}
-	if _, err := s.scores.DeleteMany(ctx, bson.D{{Key: "c", Value: id}}); err != nil {
-		return mongox.Wrap("delete scores", err)
+	f.Metrics = res.DeletedCount
+	if res, err = s.scores.DeleteMany(ctx, bson.D{{Key: "c", Value: id}}); err != nil {
+		return f, mongox.Wrap("delete scores", err)
 	}
-	if _, err := s.changes.DeleteMany(ctx, bson.D{{Key: "c", Value: id}}); err != nil {
-		return mongox.Wrap("delete membership changes", err)
+	f.Scores = res.DeletedCount
+	if res, err = s.changes.DeleteMany(ctx, bson.D{{Key: "c", Value: id}}); err != nil {
+		return f, mongox.Wrap("delete membership changes", err)
 	}
-	return nil
+	f.MembershipChanges = res.DeletedCount
+	return f, nil
 }
 
 // DeleteCustomerScores deletes a customer's scores in every run.

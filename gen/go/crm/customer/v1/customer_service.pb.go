@@ -976,7 +976,9 @@ type EraseCustomerResponse struct {
 	// The erased customer's name.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// When the customer was erased.
-	EraseTime     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=erase_time,json=eraseTime,proto3" json:"erase_time,omitempty"`
+	EraseTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=erase_time,json=eraseTime,proto3" json:"erase_time,omitempty"`
+	// The erasure's receipt, "erasures/{id}" (GetErasure).
+	Erasure       string `protobuf:"bytes,3,opt,name=erasure,proto3" json:"erasure,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1023,6 +1025,13 @@ func (x *EraseCustomerResponse) GetEraseTime() *timestamppb.Timestamp {
 		return x.EraseTime
 	}
 	return nil
+}
+
+func (x *EraseCustomerResponse) GetErasure() string {
+	if x != nil {
+		return x.Erasure
+	}
+	return ""
 }
 
 // Request of FindDuplicates.
@@ -2445,6 +2454,469 @@ func (x *ExportedCustomer) GetConsentHistory() []*ConsentChange {
 	return nil
 }
 
+// An erasure of a customer (and the customers merged into it) for a
+// privacy request, with each service's confirmation that it erased what it
+// kept. It holds no personal data.
+type Erasure struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "erasures/{id}".
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The erased customer, "customers/{id}".
+	Customer string `protobuf:"bytes,2,opt,name=customer,proto3" json:"customer,omitempty"`
+	// Every customer erased: the customer and those merged into it.
+	Customers []string `protobuf:"bytes,3,rep,name=customers,proto3" json:"customers,omitempty"`
+	// The reason given.
+	Reason string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	// When customer-profile erased the customers.
+	EraseTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=erase_time,json=eraseTime,proto3" json:"erase_time,omitempty"`
+	// One per service: customer-profile, interaction-log, segmentation and
+	// loyalty.
+	Confirmations []*ErasureConfirmation `protobuf:"bytes,6,rep,name=confirmations,proto3" json:"confirmations,omitempty"`
+	// When the last service confirmed; unset until every service has.
+	CompleteTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=complete_time,json=completeTime,proto3" json:"complete_time,omitempty"`
+	// Set when not every service confirmed within the deadline
+	// (CRM_ERASURE_DEADLINE after erase_time); stays set once set.
+	Overdue       bool `protobuf:"varint,8,opt,name=overdue,proto3" json:"overdue,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Erasure) Reset() {
+	*x = Erasure{}
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Erasure) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Erasure) ProtoMessage() {}
+
+func (x *Erasure) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Erasure.ProtoReflect.Descriptor instead.
+func (*Erasure) Descriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *Erasure) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Erasure) GetCustomer() string {
+	if x != nil {
+		return x.Customer
+	}
+	return ""
+}
+
+func (x *Erasure) GetCustomers() []string {
+	if x != nil {
+		return x.Customers
+	}
+	return nil
+}
+
+func (x *Erasure) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *Erasure) GetEraseTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EraseTime
+	}
+	return nil
+}
+
+func (x *Erasure) GetConfirmations() []*ErasureConfirmation {
+	if x != nil {
+		return x.Confirmations
+	}
+	return nil
+}
+
+func (x *Erasure) GetCompleteTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CompleteTime
+	}
+	return nil
+}
+
+func (x *Erasure) GetOverdue() bool {
+	if x != nil {
+		return x.Overdue
+	}
+	return false
+}
+
+// One service's confirmation of an erasure.
+type ErasureConfirmation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The service, for example "loyalty".
+	Service string `protobuf:"bytes,1,opt,name=service,proto3" json:"service,omitempty"`
+	// When the service had confirmed every customer of the erasure; unset
+	// until then.
+	ConfirmTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=confirm_time,json=confirmTime,proto3" json:"confirm_time,omitempty"`
+	// The customers the service confirmed so far.
+	Customers []string `protobuf:"bytes,3,rep,name=customers,proto3" json:"customers,omitempty"`
+	// What the service deleted and pseudonymised, per kind of record, summed
+	// over the customers.
+	Counts        []*ErasureCount `protobuf:"bytes,4,rep,name=counts,proto3" json:"counts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ErasureConfirmation) Reset() {
+	*x = ErasureConfirmation{}
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ErasureConfirmation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ErasureConfirmation) ProtoMessage() {}
+
+func (x *ErasureConfirmation) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ErasureConfirmation.ProtoReflect.Descriptor instead.
+func (*ErasureConfirmation) Descriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *ErasureConfirmation) GetService() string {
+	if x != nil {
+		return x.Service
+	}
+	return ""
+}
+
+func (x *ErasureConfirmation) GetConfirmTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ConfirmTime
+	}
+	return nil
+}
+
+func (x *ErasureConfirmation) GetCustomers() []string {
+	if x != nil {
+		return x.Customers
+	}
+	return nil
+}
+
+func (x *ErasureConfirmation) GetCounts() []*ErasureCount {
+	if x != nil {
+		return x.Counts
+	}
+	return nil
+}
+
+// How many records of one kind a service deleted and pseudonymised.
+type ErasureCount struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The kind of record, for example "interactions".
+	Kind string `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	// Records deleted.
+	Deleted int64 `protobuf:"varint,2,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	// Records kept with the customer's identity replaced.
+	Pseudonymised int64 `protobuf:"varint,3,opt,name=pseudonymised,proto3" json:"pseudonymised,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ErasureCount) Reset() {
+	*x = ErasureCount{}
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ErasureCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ErasureCount) ProtoMessage() {}
+
+func (x *ErasureCount) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ErasureCount.ProtoReflect.Descriptor instead.
+func (*ErasureCount) Descriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *ErasureCount) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *ErasureCount) GetDeleted() int64 {
+	if x != nil {
+		return x.Deleted
+	}
+	return 0
+}
+
+func (x *ErasureCount) GetPseudonymised() int64 {
+	if x != nil {
+		return x.Pseudonymised
+	}
+	return 0
+}
+
+// Request of GetErasure.
+type GetErasureRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "erasures/{id}".
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetErasureRequest) Reset() {
+	*x = GetErasureRequest{}
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetErasureRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetErasureRequest) ProtoMessage() {}
+
+func (x *GetErasureRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetErasureRequest.ProtoReflect.Descriptor instead.
+func (*GetErasureRequest) Descriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *GetErasureRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Response of GetErasure.
+type GetErasureResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The erasure.
+	Erasure       *Erasure `protobuf:"bytes,1,opt,name=erasure,proto3" json:"erasure,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetErasureResponse) Reset() {
+	*x = GetErasureResponse{}
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetErasureResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetErasureResponse) ProtoMessage() {}
+
+func (x *GetErasureResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetErasureResponse.ProtoReflect.Descriptor instead.
+func (*GetErasureResponse) Descriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *GetErasureResponse) GetErasure() *Erasure {
+	if x != nil {
+		return x.Erasure
+	}
+	return nil
+}
+
+// Request of ListErasures.
+type ListErasuresRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Maximum number of erasures, 1 to 100; default 50.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token from a previous response.
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// If set, only erasures not yet confirmed by every service.
+	IncompleteOnly bool `protobuf:"varint,3,opt,name=incomplete_only,json=incompleteOnly,proto3" json:"incomplete_only,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ListErasuresRequest) Reset() {
+	*x = ListErasuresRequest{}
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListErasuresRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListErasuresRequest) ProtoMessage() {}
+
+func (x *ListErasuresRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListErasuresRequest.ProtoReflect.Descriptor instead.
+func (*ListErasuresRequest) Descriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *ListErasuresRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListErasuresRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListErasuresRequest) GetIncompleteOnly() bool {
+	if x != nil {
+		return x.IncompleteOnly
+	}
+	return false
+}
+
+// Response of ListErasures.
+type ListErasuresResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The erasures, newest first.
+	Erasures []*Erasure `protobuf:"bytes,1,rep,name=erasures,proto3" json:"erasures,omitempty"`
+	// Token for the next page; empty on the last.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListErasuresResponse) Reset() {
+	*x = ListErasuresResponse{}
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListErasuresResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListErasuresResponse) ProtoMessage() {}
+
+func (x *ListErasuresResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_customer_v1_customer_service_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListErasuresResponse.ProtoReflect.Descriptor instead.
+func (*ListErasuresResponse) Descriptor() ([]byte, []int) {
+	return file_crm_customer_v1_customer_service_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *ListErasuresResponse) GetErasures() []*Erasure {
+	if x != nil {
+		return x.Erasures
+	}
+	return nil
+}
+
+func (x *ListErasuresResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_crm_customer_v1_customer_service_proto protoreflect.FileDescriptor
 
 const file_crm_customer_v1_customer_service_proto_rawDesc = "" +
@@ -2514,11 +2986,12 @@ const file_crm_customer_v1_customer_service_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tB)\xe0A\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\x04name\x12%\n" +
 	"\x06reason\x18\x02 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x06reason\x12'\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\trequestId\"f\n" +
+	"request_id\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\trequestId\"\x80\x01\n" +
 	"\x15EraseCustomerResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x129\n" +
 	"\n" +
-	"erase_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\teraseTime\"\x86\x01\n" +
+	"erase_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\teraseTime\x12\x18\n" +
+	"\aerasure\x18\x03 \x01(\tR\aerasure\"\x86\x01\n" +
 	"\x15FindDuplicatesRequest\x12E\n" +
 	"\bcustomer\x18\x01 \x01(\tB)\xbaH&r$2\"^(customers/[A-Za-z0-9_-]{1,64})?$R\bcustomer\x12&\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\"\x95\x01\n" +
@@ -2601,7 +3074,38 @@ const file_crm_customer_v1_customer_service_proto_rawDesc = "" +
 	"\x06merges\x18\x02 \x03(\v2\x16.crm.customer.v1.MergeR\x06merges\"\x92\x01\n" +
 	"\x10ExportedCustomer\x125\n" +
 	"\bcustomer\x18\x01 \x01(\v2\x19.crm.customer.v1.CustomerR\bcustomer\x12G\n" +
-	"\x0fconsent_history\x18\x02 \x03(\v2\x1e.crm.customer.v1.ConsentChangeR\x0econsentHistory*\x83\x01\n" +
+	"\x0fconsent_history\x18\x02 \x03(\v2\x1e.crm.customer.v1.ConsentChangeR\x0econsentHistory\"\xd1\x02\n" +
+	"\aErasure\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
+	"\bcustomer\x18\x02 \x01(\tR\bcustomer\x12\x1c\n" +
+	"\tcustomers\x18\x03 \x03(\tR\tcustomers\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x129\n" +
+	"\n" +
+	"erase_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\teraseTime\x12J\n" +
+	"\rconfirmations\x18\x06 \x03(\v2$.crm.customer.v1.ErasureConfirmationR\rconfirmations\x12?\n" +
+	"\rcomplete_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\fcompleteTime\x12\x18\n" +
+	"\aoverdue\x18\b \x01(\bR\aoverdue\"\xc3\x01\n" +
+	"\x13ErasureConfirmation\x12\x18\n" +
+	"\aservice\x18\x01 \x01(\tR\aservice\x12=\n" +
+	"\fconfirm_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vconfirmTime\x12\x1c\n" +
+	"\tcustomers\x18\x03 \x03(\tR\tcustomers\x125\n" +
+	"\x06counts\x18\x04 \x03(\v2\x1d.crm.customer.v1.ErasureCountR\x06counts\"b\n" +
+	"\fErasureCount\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x18\n" +
+	"\adeleted\x18\x02 \x01(\x03R\adeleted\x12$\n" +
+	"\rpseudonymised\x18\x03 \x01(\x03R\rpseudonymised\"Q\n" +
+	"\x11GetErasureRequest\x12<\n" +
+	"\x04name\x18\x01 \x01(\tB(\xe0A\x02\xbaH\"r 2\x1e^erasures/[A-Za-z0-9_-]{1,64}$R\x04name\"H\n" +
+	"\x12GetErasureResponse\x122\n" +
+	"\aerasure\x18\x01 \x01(\v2\x18.crm.customer.v1.ErasureR\aerasure\"\x8f\x01\n" +
+	"\x13ListErasuresRequest\x12&\n" +
+	"\tpage_size\x18\x01 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\tpageToken\x12'\n" +
+	"\x0fincomplete_only\x18\x03 \x01(\bR\x0eincompleteOnly\"t\n" +
+	"\x14ListErasuresResponse\x124\n" +
+	"\berasures\x18\x01 \x03(\v2\x18.crm.customer.v1.ErasureR\berasures\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\x83\x01\n" +
 	"\x0fDuplicateReason\x12 \n" +
 	"\x1cDUPLICATE_REASON_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bDUPLICATE_REASON_SAME_EMAIL\x10\x01\x12-\n" +
@@ -2610,7 +3114,7 @@ const file_crm_customer_v1_customer_service_proto_rawDesc = "" +
 	"\x18EXPORT_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14EXPORT_STATE_RUNNING\x10\x01\x12\x1a\n" +
 	"\x16EXPORT_STATE_SUCCEEDED\x10\x02\x12\x17\n" +
-	"\x13EXPORT_STATE_FAILED\x10\x032\xb6\x14\n" +
+	"\x13EXPORT_STATE_FAILED\x10\x032\xc7\x16\n" +
 	"\x0fCustomerService\x12\x95\x01\n" +
 	"\x0eCreateCustomer\x12&.crm.customer.v1.CreateCustomerRequest\x1a'.crm.customer.v1.CreateCustomerResponse\"2\xaa\xd4\x18\x0fcustomers.write\x82\xd3\xe4\x93\x02\x19:\bcustomer\"\r/v1/customers\x12\x8a\x01\n" +
 	"\vGetCustomer\x12#.crm.customer.v1.GetCustomerRequest\x1a$.crm.customer.v1.GetCustomerResponse\"0\xaa\xd4\x18\x0ecustomers.read\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/{name=customers/*}\x12\x9c\x01\n" +
@@ -2629,7 +3133,10 @@ const file_crm_customer_v1_customer_service_proto_rawDesc = "" +
 	"\x13WatchCustomerEvents\x12+.crm.customer.v1.WatchCustomerEventsRequest\x1a,.crm.customer.v1.WatchCustomerEventsResponse\"\x14\xaa\xd4\x18\x10customers.events0\x01\x12\xae\x01\n" +
 	"\x12ExportCustomerData\x12*.crm.customer.v1.ExportCustomerDataRequest\x1a+.crm.customer.v1.ExportCustomerDataResponse\"?\xaa\xd4\x18\x0fcustomers.admin\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/{name=customers/*}:exportData\x12\x83\x01\n" +
 	"\tGetExport\x12!.crm.customer.v1.GetExportRequest\x1a\".crm.customer.v1.GetExportResponse\"/\xaa\xd4\x18\x0fcustomers.admin\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/{name=exports/*}\x12x\n" +
-	"\x0eDownloadExport\x12&.crm.customer.v1.DownloadExportRequest\x1a'.crm.customer.v1.DownloadExportResponse\"\x13\xaa\xd4\x18\x0fcustomers.admin0\x01B\xc3\x01\n" +
+	"\x0eDownloadExport\x12&.crm.customer.v1.DownloadExportRequest\x1a'.crm.customer.v1.DownloadExportResponse\"\x13\xaa\xd4\x18\x0fcustomers.admin0\x01\x12\x87\x01\n" +
+	"\n" +
+	"GetErasure\x12\".crm.customer.v1.GetErasureRequest\x1a#.crm.customer.v1.GetErasureResponse\"0\xaa\xd4\x18\x0fcustomers.admin\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/{name=erasures/*}\x12\x84\x01\n" +
+	"\fListErasures\x12$.crm.customer.v1.ListErasuresRequest\x1a%.crm.customer.v1.ListErasuresResponse\"'\xaa\xd4\x18\x0fcustomers.admin\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/erasuresB\xc3\x01\n" +
 	"\x13com.crm.customer.v1B\x14CustomerServiceProtoP\x01Z8github.com/opencrm/crm/gen/go/crm/customer/v1;customerv1\xa2\x02\x03CCX\xaa\x02\x0fCrm.Customer.V1\xca\x02\x0fCrm\\Customer\\V1\xe2\x02\x1bCrm\\Customer\\V1\\GPBMetadata\xea\x02\x11Crm::Customer::V1b\x06proto3"
 
 var (
@@ -2645,7 +3152,7 @@ func file_crm_customer_v1_customer_service_proto_rawDescGZIP() []byte {
 }
 
 var file_crm_customer_v1_customer_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_crm_customer_v1_customer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_crm_customer_v1_customer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
 var file_crm_customer_v1_customer_service_proto_goTypes = []any{
 	(DuplicateReason)(0),                // 0: crm.customer.v1.DuplicateReason
 	(ExportState)(0),                    // 1: crm.customer.v1.ExportState
@@ -2689,96 +3196,114 @@ var file_crm_customer_v1_customer_service_proto_goTypes = []any{
 	(*ExportPart)(nil),                  // 39: crm.customer.v1.ExportPart
 	(*CustomerDataExport)(nil),          // 40: crm.customer.v1.CustomerDataExport
 	(*ExportedCustomer)(nil),            // 41: crm.customer.v1.ExportedCustomer
-	nil,                                 // 42: crm.customer.v1.CustomerFilter.AttributesEntry
-	(*Customer)(nil),                    // 43: crm.customer.v1.Customer
-	(LifecycleStage)(0),                 // 44: crm.customer.v1.LifecycleStage
-	(*timestamppb.Timestamp)(nil),       // 45: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),       // 46: google.protobuf.FieldMask
-	(*Merge)(nil),                       // 47: crm.customer.v1.Merge
-	(*ConsentChange)(nil),               // 48: crm.customer.v1.ConsentChange
-	(*v1.Event)(nil),                    // 49: crm.feed.v1.Event
-	(*AttributeValue)(nil),              // 50: crm.customer.v1.AttributeValue
+	(*Erasure)(nil),                     // 42: crm.customer.v1.Erasure
+	(*ErasureConfirmation)(nil),         // 43: crm.customer.v1.ErasureConfirmation
+	(*ErasureCount)(nil),                // 44: crm.customer.v1.ErasureCount
+	(*GetErasureRequest)(nil),           // 45: crm.customer.v1.GetErasureRequest
+	(*GetErasureResponse)(nil),          // 46: crm.customer.v1.GetErasureResponse
+	(*ListErasuresRequest)(nil),         // 47: crm.customer.v1.ListErasuresRequest
+	(*ListErasuresResponse)(nil),        // 48: crm.customer.v1.ListErasuresResponse
+	nil,                                 // 49: crm.customer.v1.CustomerFilter.AttributesEntry
+	(*Customer)(nil),                    // 50: crm.customer.v1.Customer
+	(LifecycleStage)(0),                 // 51: crm.customer.v1.LifecycleStage
+	(*timestamppb.Timestamp)(nil),       // 52: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),       // 53: google.protobuf.FieldMask
+	(*Merge)(nil),                       // 54: crm.customer.v1.Merge
+	(*ConsentChange)(nil),               // 55: crm.customer.v1.ConsentChange
+	(*v1.Event)(nil),                    // 56: crm.feed.v1.Event
+	(*AttributeValue)(nil),              // 57: crm.customer.v1.AttributeValue
 }
 var file_crm_customer_v1_customer_service_proto_depIdxs = []int32{
-	43, // 0: crm.customer.v1.CreateCustomerRequest.customer:type_name -> crm.customer.v1.Customer
-	43, // 1: crm.customer.v1.BatchGetCustomersResponse.customers:type_name -> crm.customer.v1.Customer
-	44, // 2: crm.customer.v1.CustomerFilter.lifecycle_stage:type_name -> crm.customer.v1.LifecycleStage
-	45, // 3: crm.customer.v1.CustomerFilter.create_time_from:type_name -> google.protobuf.Timestamp
-	45, // 4: crm.customer.v1.CustomerFilter.create_time_to:type_name -> google.protobuf.Timestamp
-	45, // 5: crm.customer.v1.CustomerFilter.update_time_from:type_name -> google.protobuf.Timestamp
-	45, // 6: crm.customer.v1.CustomerFilter.update_time_to:type_name -> google.protobuf.Timestamp
-	42, // 7: crm.customer.v1.CustomerFilter.attributes:type_name -> crm.customer.v1.CustomerFilter.AttributesEntry
+	50, // 0: crm.customer.v1.CreateCustomerRequest.customer:type_name -> crm.customer.v1.Customer
+	50, // 1: crm.customer.v1.BatchGetCustomersResponse.customers:type_name -> crm.customer.v1.Customer
+	51, // 2: crm.customer.v1.CustomerFilter.lifecycle_stage:type_name -> crm.customer.v1.LifecycleStage
+	52, // 3: crm.customer.v1.CustomerFilter.create_time_from:type_name -> google.protobuf.Timestamp
+	52, // 4: crm.customer.v1.CustomerFilter.create_time_to:type_name -> google.protobuf.Timestamp
+	52, // 5: crm.customer.v1.CustomerFilter.update_time_from:type_name -> google.protobuf.Timestamp
+	52, // 6: crm.customer.v1.CustomerFilter.update_time_to:type_name -> google.protobuf.Timestamp
+	49, // 7: crm.customer.v1.CustomerFilter.attributes:type_name -> crm.customer.v1.CustomerFilter.AttributesEntry
 	6,  // 8: crm.customer.v1.ListCustomersRequest.filter:type_name -> crm.customer.v1.CustomerFilter
-	43, // 9: crm.customer.v1.ListCustomersResponse.customers:type_name -> crm.customer.v1.Customer
-	43, // 10: crm.customer.v1.SearchCustomersResponse.customers:type_name -> crm.customer.v1.Customer
-	43, // 11: crm.customer.v1.UpdateCustomerRequest.customer:type_name -> crm.customer.v1.Customer
-	46, // 12: crm.customer.v1.UpdateCustomerRequest.update_mask:type_name -> google.protobuf.FieldMask
-	45, // 13: crm.customer.v1.EraseCustomerResponse.erase_time:type_name -> google.protobuf.Timestamp
+	50, // 9: crm.customer.v1.ListCustomersResponse.customers:type_name -> crm.customer.v1.Customer
+	50, // 10: crm.customer.v1.SearchCustomersResponse.customers:type_name -> crm.customer.v1.Customer
+	50, // 11: crm.customer.v1.UpdateCustomerRequest.customer:type_name -> crm.customer.v1.Customer
+	53, // 12: crm.customer.v1.UpdateCustomerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	52, // 13: crm.customer.v1.EraseCustomerResponse.erase_time:type_name -> google.protobuf.Timestamp
 	0,  // 14: crm.customer.v1.DuplicateGroup.reason:type_name -> crm.customer.v1.DuplicateReason
-	43, // 15: crm.customer.v1.DuplicateGroup.customers:type_name -> crm.customer.v1.Customer
+	50, // 15: crm.customer.v1.DuplicateGroup.customers:type_name -> crm.customer.v1.Customer
 	17, // 16: crm.customer.v1.FindDuplicatesResponse.groups:type_name -> crm.customer.v1.DuplicateGroup
-	43, // 17: crm.customer.v1.MergeCustomersResponse.customer:type_name -> crm.customer.v1.Customer
-	47, // 18: crm.customer.v1.MergeCustomersResponse.merge:type_name -> crm.customer.v1.Merge
-	47, // 19: crm.customer.v1.ListMergesResponse.merges:type_name -> crm.customer.v1.Merge
-	48, // 20: crm.customer.v1.ListConsentHistoryResponse.changes:type_name -> crm.customer.v1.ConsentChange
-	49, // 21: crm.customer.v1.WatchCustomerEventsResponse.event:type_name -> crm.feed.v1.Event
-	43, // 22: crm.customer.v1.CreateCustomerResponse.customer:type_name -> crm.customer.v1.Customer
-	43, // 23: crm.customer.v1.GetCustomerResponse.customer:type_name -> crm.customer.v1.Customer
-	43, // 24: crm.customer.v1.UpdateCustomerResponse.customer:type_name -> crm.customer.v1.Customer
-	43, // 25: crm.customer.v1.DeleteCustomerResponse.customer:type_name -> crm.customer.v1.Customer
-	43, // 26: crm.customer.v1.UndeleteCustomerResponse.customer:type_name -> crm.customer.v1.Customer
+	50, // 17: crm.customer.v1.MergeCustomersResponse.customer:type_name -> crm.customer.v1.Customer
+	54, // 18: crm.customer.v1.MergeCustomersResponse.merge:type_name -> crm.customer.v1.Merge
+	54, // 19: crm.customer.v1.ListMergesResponse.merges:type_name -> crm.customer.v1.Merge
+	55, // 20: crm.customer.v1.ListConsentHistoryResponse.changes:type_name -> crm.customer.v1.ConsentChange
+	56, // 21: crm.customer.v1.WatchCustomerEventsResponse.event:type_name -> crm.feed.v1.Event
+	50, // 22: crm.customer.v1.CreateCustomerResponse.customer:type_name -> crm.customer.v1.Customer
+	50, // 23: crm.customer.v1.GetCustomerResponse.customer:type_name -> crm.customer.v1.Customer
+	50, // 24: crm.customer.v1.UpdateCustomerResponse.customer:type_name -> crm.customer.v1.Customer
+	50, // 25: crm.customer.v1.DeleteCustomerResponse.customer:type_name -> crm.customer.v1.Customer
+	50, // 26: crm.customer.v1.UndeleteCustomerResponse.customer:type_name -> crm.customer.v1.Customer
 	38, // 27: crm.customer.v1.ExportCustomerDataResponse.export:type_name -> crm.customer.v1.Export
 	38, // 28: crm.customer.v1.GetExportResponse.export:type_name -> crm.customer.v1.Export
 	1,  // 29: crm.customer.v1.Export.state:type_name -> crm.customer.v1.ExportState
 	39, // 30: crm.customer.v1.Export.parts:type_name -> crm.customer.v1.ExportPart
-	45, // 31: crm.customer.v1.Export.create_time:type_name -> google.protobuf.Timestamp
-	45, // 32: crm.customer.v1.Export.end_time:type_name -> google.protobuf.Timestamp
+	52, // 31: crm.customer.v1.Export.create_time:type_name -> google.protobuf.Timestamp
+	52, // 32: crm.customer.v1.Export.end_time:type_name -> google.protobuf.Timestamp
 	1,  // 33: crm.customer.v1.ExportPart.state:type_name -> crm.customer.v1.ExportState
-	45, // 34: crm.customer.v1.ExportPart.complete_time:type_name -> google.protobuf.Timestamp
+	52, // 34: crm.customer.v1.ExportPart.complete_time:type_name -> google.protobuf.Timestamp
 	41, // 35: crm.customer.v1.CustomerDataExport.customers:type_name -> crm.customer.v1.ExportedCustomer
-	47, // 36: crm.customer.v1.CustomerDataExport.merges:type_name -> crm.customer.v1.Merge
-	43, // 37: crm.customer.v1.ExportedCustomer.customer:type_name -> crm.customer.v1.Customer
-	48, // 38: crm.customer.v1.ExportedCustomer.consent_history:type_name -> crm.customer.v1.ConsentChange
-	50, // 39: crm.customer.v1.CustomerFilter.AttributesEntry.value:type_name -> crm.customer.v1.AttributeValue
-	2,  // 40: crm.customer.v1.CustomerService.CreateCustomer:input_type -> crm.customer.v1.CreateCustomerRequest
-	3,  // 41: crm.customer.v1.CustomerService.GetCustomer:input_type -> crm.customer.v1.GetCustomerRequest
-	4,  // 42: crm.customer.v1.CustomerService.BatchGetCustomers:input_type -> crm.customer.v1.BatchGetCustomersRequest
-	7,  // 43: crm.customer.v1.CustomerService.ListCustomers:input_type -> crm.customer.v1.ListCustomersRequest
-	9,  // 44: crm.customer.v1.CustomerService.SearchCustomers:input_type -> crm.customer.v1.SearchCustomersRequest
-	11, // 45: crm.customer.v1.CustomerService.UpdateCustomer:input_type -> crm.customer.v1.UpdateCustomerRequest
-	12, // 46: crm.customer.v1.CustomerService.DeleteCustomer:input_type -> crm.customer.v1.DeleteCustomerRequest
-	13, // 47: crm.customer.v1.CustomerService.UndeleteCustomer:input_type -> crm.customer.v1.UndeleteCustomerRequest
-	14, // 48: crm.customer.v1.CustomerService.EraseCustomer:input_type -> crm.customer.v1.EraseCustomerRequest
-	16, // 49: crm.customer.v1.CustomerService.FindDuplicates:input_type -> crm.customer.v1.FindDuplicatesRequest
-	19, // 50: crm.customer.v1.CustomerService.MergeCustomers:input_type -> crm.customer.v1.MergeCustomersRequest
-	21, // 51: crm.customer.v1.CustomerService.ListMerges:input_type -> crm.customer.v1.ListMergesRequest
-	23, // 52: crm.customer.v1.CustomerService.ListConsentHistory:input_type -> crm.customer.v1.ListConsentHistoryRequest
-	25, // 53: crm.customer.v1.CustomerService.WatchCustomerEvents:input_type -> crm.customer.v1.WatchCustomerEventsRequest
-	32, // 54: crm.customer.v1.CustomerService.ExportCustomerData:input_type -> crm.customer.v1.ExportCustomerDataRequest
-	34, // 55: crm.customer.v1.CustomerService.GetExport:input_type -> crm.customer.v1.GetExportRequest
-	36, // 56: crm.customer.v1.CustomerService.DownloadExport:input_type -> crm.customer.v1.DownloadExportRequest
-	27, // 57: crm.customer.v1.CustomerService.CreateCustomer:output_type -> crm.customer.v1.CreateCustomerResponse
-	28, // 58: crm.customer.v1.CustomerService.GetCustomer:output_type -> crm.customer.v1.GetCustomerResponse
-	5,  // 59: crm.customer.v1.CustomerService.BatchGetCustomers:output_type -> crm.customer.v1.BatchGetCustomersResponse
-	8,  // 60: crm.customer.v1.CustomerService.ListCustomers:output_type -> crm.customer.v1.ListCustomersResponse
-	10, // 61: crm.customer.v1.CustomerService.SearchCustomers:output_type -> crm.customer.v1.SearchCustomersResponse
-	29, // 62: crm.customer.v1.CustomerService.UpdateCustomer:output_type -> crm.customer.v1.UpdateCustomerResponse
-	30, // 63: crm.customer.v1.CustomerService.DeleteCustomer:output_type -> crm.customer.v1.DeleteCustomerResponse
-	31, // 64: crm.customer.v1.CustomerService.UndeleteCustomer:output_type -> crm.customer.v1.UndeleteCustomerResponse
-	15, // 65: crm.customer.v1.CustomerService.EraseCustomer:output_type -> crm.customer.v1.EraseCustomerResponse
-	18, // 66: crm.customer.v1.CustomerService.FindDuplicates:output_type -> crm.customer.v1.FindDuplicatesResponse
-	20, // 67: crm.customer.v1.CustomerService.MergeCustomers:output_type -> crm.customer.v1.MergeCustomersResponse
-	22, // 68: crm.customer.v1.CustomerService.ListMerges:output_type -> crm.customer.v1.ListMergesResponse
-	24, // 69: crm.customer.v1.CustomerService.ListConsentHistory:output_type -> crm.customer.v1.ListConsentHistoryResponse
-	26, // 70: crm.customer.v1.CustomerService.WatchCustomerEvents:output_type -> crm.customer.v1.WatchCustomerEventsResponse
-	33, // 71: crm.customer.v1.CustomerService.ExportCustomerData:output_type -> crm.customer.v1.ExportCustomerDataResponse
-	35, // 72: crm.customer.v1.CustomerService.GetExport:output_type -> crm.customer.v1.GetExportResponse
-	37, // 73: crm.customer.v1.CustomerService.DownloadExport:output_type -> crm.customer.v1.DownloadExportResponse
-	57, // [57:74] is the sub-list for method output_type
-	40, // [40:57] is the sub-list for method input_type
-	40, // [40:40] is the sub-list for extension type_name
-	40, // [40:40] is the sub-list for extension extendee
-	0,  // [0:40] is the sub-list for field type_name
+	54, // 36: crm.customer.v1.CustomerDataExport.merges:type_name -> crm.customer.v1.Merge
+	50, // 37: crm.customer.v1.ExportedCustomer.customer:type_name -> crm.customer.v1.Customer
+	55, // 38: crm.customer.v1.ExportedCustomer.consent_history:type_name -> crm.customer.v1.ConsentChange
+	52, // 39: crm.customer.v1.Erasure.erase_time:type_name -> google.protobuf.Timestamp
+	43, // 40: crm.customer.v1.Erasure.confirmations:type_name -> crm.customer.v1.ErasureConfirmation
+	52, // 41: crm.customer.v1.Erasure.complete_time:type_name -> google.protobuf.Timestamp
+	52, // 42: crm.customer.v1.ErasureConfirmation.confirm_time:type_name -> google.protobuf.Timestamp
+	44, // 43: crm.customer.v1.ErasureConfirmation.counts:type_name -> crm.customer.v1.ErasureCount
+	42, // 44: crm.customer.v1.GetErasureResponse.erasure:type_name -> crm.customer.v1.Erasure
+	42, // 45: crm.customer.v1.ListErasuresResponse.erasures:type_name -> crm.customer.v1.Erasure
+	57, // 46: crm.customer.v1.CustomerFilter.AttributesEntry.value:type_name -> crm.customer.v1.AttributeValue
+	2,  // 47: crm.customer.v1.CustomerService.CreateCustomer:input_type -> crm.customer.v1.CreateCustomerRequest
+	3,  // 48: crm.customer.v1.CustomerService.GetCustomer:input_type -> crm.customer.v1.GetCustomerRequest
+	4,  // 49: crm.customer.v1.CustomerService.BatchGetCustomers:input_type -> crm.customer.v1.BatchGetCustomersRequest
+	7,  // 50: crm.customer.v1.CustomerService.ListCustomers:input_type -> crm.customer.v1.ListCustomersRequest
+	9,  // 51: crm.customer.v1.CustomerService.SearchCustomers:input_type -> crm.customer.v1.SearchCustomersRequest
+	11, // 52: crm.customer.v1.CustomerService.UpdateCustomer:input_type -> crm.customer.v1.UpdateCustomerRequest
+	12, // 53: crm.customer.v1.CustomerService.DeleteCustomer:input_type -> crm.customer.v1.DeleteCustomerRequest
+	13, // 54: crm.customer.v1.CustomerService.UndeleteCustomer:input_type -> crm.customer.v1.UndeleteCustomerRequest
+	14, // 55: crm.customer.v1.CustomerService.EraseCustomer:input_type -> crm.customer.v1.EraseCustomerRequest
+	16, // 56: crm.customer.v1.CustomerService.FindDuplicates:input_type -> crm.customer.v1.FindDuplicatesRequest
+	19, // 57: crm.customer.v1.CustomerService.MergeCustomers:input_type -> crm.customer.v1.MergeCustomersRequest
+	21, // 58: crm.customer.v1.CustomerService.ListMerges:input_type -> crm.customer.v1.ListMergesRequest
+	23, // 59: crm.customer.v1.CustomerService.ListConsentHistory:input_type -> crm.customer.v1.ListConsentHistoryRequest
+	25, // 60: crm.customer.v1.CustomerService.WatchCustomerEvents:input_type -> crm.customer.v1.WatchCustomerEventsRequest
+	32, // 61: crm.customer.v1.CustomerService.ExportCustomerData:input_type -> crm.customer.v1.ExportCustomerDataRequest
+	34, // 62: crm.customer.v1.CustomerService.GetExport:input_type -> crm.customer.v1.GetExportRequest
+	36, // 63: crm.customer.v1.CustomerService.DownloadExport:input_type -> crm.customer.v1.DownloadExportRequest
+	45, // 64: crm.customer.v1.CustomerService.GetErasure:input_type -> crm.customer.v1.GetErasureRequest
+	47, // 65: crm.customer.v1.CustomerService.ListErasures:input_type -> crm.customer.v1.ListErasuresRequest
+	27, // 66: crm.customer.v1.CustomerService.CreateCustomer:output_type -> crm.customer.v1.CreateCustomerResponse
+	28, // 67: crm.customer.v1.CustomerService.GetCustomer:output_type -> crm.customer.v1.GetCustomerResponse
+	5,  // 68: crm.customer.v1.CustomerService.BatchGetCustomers:output_type -> crm.customer.v1.BatchGetCustomersResponse
+	8,  // 69: crm.customer.v1.CustomerService.ListCustomers:output_type -> crm.customer.v1.ListCustomersResponse
+	10, // 70: crm.customer.v1.CustomerService.SearchCustomers:output_type -> crm.customer.v1.SearchCustomersResponse
+	29, // 71: crm.customer.v1.CustomerService.UpdateCustomer:output_type -> crm.customer.v1.UpdateCustomerResponse
+	30, // 72: crm.customer.v1.CustomerService.DeleteCustomer:output_type -> crm.customer.v1.DeleteCustomerResponse
+	31, // 73: crm.customer.v1.CustomerService.UndeleteCustomer:output_type -> crm.customer.v1.UndeleteCustomerResponse
+	15, // 74: crm.customer.v1.CustomerService.EraseCustomer:output_type -> crm.customer.v1.EraseCustomerResponse
+	18, // 75: crm.customer.v1.CustomerService.FindDuplicates:output_type -> crm.customer.v1.FindDuplicatesResponse
+	20, // 76: crm.customer.v1.CustomerService.MergeCustomers:output_type -> crm.customer.v1.MergeCustomersResponse
+	22, // 77: crm.customer.v1.CustomerService.ListMerges:output_type -> crm.customer.v1.ListMergesResponse
+	24, // 78: crm.customer.v1.CustomerService.ListConsentHistory:output_type -> crm.customer.v1.ListConsentHistoryResponse
+	26, // 79: crm.customer.v1.CustomerService.WatchCustomerEvents:output_type -> crm.customer.v1.WatchCustomerEventsResponse
+	33, // 80: crm.customer.v1.CustomerService.ExportCustomerData:output_type -> crm.customer.v1.ExportCustomerDataResponse
+	35, // 81: crm.customer.v1.CustomerService.GetExport:output_type -> crm.customer.v1.GetExportResponse
+	37, // 82: crm.customer.v1.CustomerService.DownloadExport:output_type -> crm.customer.v1.DownloadExportResponse
+	46, // 83: crm.customer.v1.CustomerService.GetErasure:output_type -> crm.customer.v1.GetErasureResponse
+	48, // 84: crm.customer.v1.CustomerService.ListErasures:output_type -> crm.customer.v1.ListErasuresResponse
+	66, // [66:85] is the sub-list for method output_type
+	47, // [47:66] is the sub-list for method input_type
+	47, // [47:47] is the sub-list for extension type_name
+	47, // [47:47] is the sub-list for extension extendee
+	0,  // [0:47] is the sub-list for field type_name
 }
 
 func init() { file_crm_customer_v1_customer_service_proto_init() }
@@ -2793,7 +3318,7 @@ func file_crm_customer_v1_customer_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_customer_v1_customer_service_proto_rawDesc), len(file_crm_customer_v1_customer_service_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   41,
+			NumMessages:   48,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -36,6 +36,8 @@ const (
 	CustomerService_ExportCustomerData_FullMethodName  = "/crm.customer.v1.CustomerService/ExportCustomerData"
 	CustomerService_GetExport_FullMethodName           = "/crm.customer.v1.CustomerService/GetExport"
 	CustomerService_DownloadExport_FullMethodName      = "/crm.customer.v1.CustomerService/DownloadExport"
+	CustomerService_GetErasure_FullMethodName          = "/crm.customer.v1.CustomerService/GetErasure"
+	CustomerService_ListErasures_FullMethodName        = "/crm.customer.v1.CustomerService/ListErasures"
 )
 
 // CustomerServiceClient is the client API for CustomerService service.
@@ -96,6 +98,10 @@ type CustomerServiceClient interface {
 	// document per service (docs/privacy.md). A stream, so it has no REST
 	// route; FAILED_PRECONDITION while the export is not done.
 	DownloadExport(ctx context.Context, in *DownloadExportRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DownloadExportResponse], error)
+	// Returns an erasure's receipt: each service's confirmation.
+	GetErasure(ctx context.Context, in *GetErasureRequest, opts ...grpc.CallOption) (*GetErasureResponse, error)
+	// Lists erasures, newest first.
+	ListErasures(ctx context.Context, in *ListErasuresRequest, opts ...grpc.CallOption) (*ListErasuresResponse, error)
 }
 
 type customerServiceClient struct {
@@ -294,6 +300,26 @@ func (c *customerServiceClient) DownloadExport(ctx context.Context, in *Download
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type CustomerService_DownloadExportClient = grpc.ServerStreamingClient[DownloadExportResponse]
 
+func (c *customerServiceClient) GetErasure(ctx context.Context, in *GetErasureRequest, opts ...grpc.CallOption) (*GetErasureResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetErasureResponse)
+	err := c.cc.Invoke(ctx, CustomerService_GetErasure_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *customerServiceClient) ListErasures(ctx context.Context, in *ListErasuresRequest, opts ...grpc.CallOption) (*ListErasuresResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListErasuresResponse)
+	err := c.cc.Invoke(ctx, CustomerService_ListErasures_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CustomerServiceServer is the server API for CustomerService service.
 // All implementations must embed UnimplementedCustomerServiceServer
 // for forward compatibility.
@@ -352,6 +378,10 @@ type CustomerServiceServer interface {
 	// document per service (docs/privacy.md). A stream, so it has no REST
 	// route; FAILED_PRECONDITION while the export is not done.
 	DownloadExport(*DownloadExportRequest, grpc.ServerStreamingServer[DownloadExportResponse]) error
+	// Returns an erasure's receipt: each service's confirmation.
+	GetErasure(context.Context, *GetErasureRequest) (*GetErasureResponse, error)
+	// Lists erasures, newest first.
+	ListErasures(context.Context, *ListErasuresRequest) (*ListErasuresResponse, error)
 	mustEmbedUnimplementedCustomerServiceServer()
 }
 
@@ -412,6 +442,12 @@ func (UnimplementedCustomerServiceServer) GetExport(context.Context, *GetExportR
 }
 func (UnimplementedCustomerServiceServer) DownloadExport(*DownloadExportRequest, grpc.ServerStreamingServer[DownloadExportResponse]) error {
 	return status.Error(codes.Unimplemented, "method DownloadExport not implemented")
+}
+func (UnimplementedCustomerServiceServer) GetErasure(context.Context, *GetErasureRequest) (*GetErasureResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetErasure not implemented")
+}
+func (UnimplementedCustomerServiceServer) ListErasures(context.Context, *ListErasuresRequest) (*ListErasuresResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListErasures not implemented")
 }
 func (UnimplementedCustomerServiceServer) mustEmbedUnimplementedCustomerServiceServer() {}
 func (UnimplementedCustomerServiceServer) testEmbeddedByValue()                         {}
@@ -726,6 +762,42 @@ func _CustomerService_DownloadExport_Handler(srv interface{}, stream grpc.Server
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type CustomerService_DownloadExportServer = grpc.ServerStreamingServer[DownloadExportResponse]
 
+func _CustomerService_GetErasure_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetErasureRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CustomerServiceServer).GetErasure(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CustomerService_GetErasure_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CustomerServiceServer).GetErasure(ctx, req.(*GetErasureRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CustomerService_ListErasures_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListErasuresRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CustomerServiceServer).ListErasures(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CustomerService_ListErasures_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CustomerServiceServer).ListErasures(ctx, req.(*ListErasuresRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // CustomerService_ServiceDesc is the grpc.ServiceDesc for CustomerService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -792,6 +864,14 @@ var CustomerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetExport",
 			Handler:    _CustomerService_GetExport_Handler,
+		},
+		{
+			MethodName: "GetErasure",
+			Handler:    _CustomerService_GetErasure_Handler,
+		},
+		{
+			MethodName: "ListErasures",
+			Handler:    _CustomerService_ListErasures_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -224,7 +224,11 @@ type CustomerErased struct {
 	// When the customer was erased.
 	EraseTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=erase_time,json=eraseTime,proto3" json:"erase_time,omitempty"`
 	// The reason given (a request reference, never personal data).
-	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The erasure this is part of, "erasures/{id}": services confirm it with
+	// crm.feed.v1.ErasureCompleted on their own feeds. Empty in events of
+	// erasures made before erasures were recorded.
+	Erasure       string `protobuf:"bytes,4,opt,name=erasure,proto3" json:"erasure,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -276,6 +280,13 @@ func (x *CustomerErased) GetEraseTime() *timestamppb.Timestamp {
 func (x *CustomerErased) GetReason() string {
 	if x != nil {
 		return x.Reason
+	}
+	return ""
+}
+
+func (x *CustomerErased) GetErasure() string {
+	if x != nil {
+		return x.Erasure
 	}
 	return ""
 }
@@ -423,12 +434,13 @@ const file_crm_customer_v1_events_proto_rawDesc = "" +
 	"\x0fCustomerDeleted\x125\n" +
 	"\bcustomer\x18\x01 \x01(\v2\x19.crm.customer.v1.CustomerR\bcustomer\"J\n" +
 	"\x11CustomerUndeleted\x125\n" +
-	"\bcustomer\x18\x01 \x01(\v2\x19.crm.customer.v1.CustomerR\bcustomer\"\x7f\n" +
+	"\bcustomer\x18\x01 \x01(\v2\x19.crm.customer.v1.CustomerR\bcustomer\"\x99\x01\n" +
 	"\x0eCustomerErased\x12\x1a\n" +
 	"\bcustomer\x18\x01 \x01(\tR\bcustomer\x129\n" +
 	"\n" +
 	"erase_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\teraseTime\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\"t\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x18\n" +
+	"\aerasure\x18\x04 \x01(\tR\aerasure\"t\n" +
 	"\x0fCustomersMerged\x125\n" +
 	"\bsurvivor\x18\x01 \x01(\v2\x19.crm.customer.v1.CustomerR\bsurvivor\x12\x14\n" +
 	"\x05loser\x18\x02 \x01(\tR\x05loser\x12\x14\n" +

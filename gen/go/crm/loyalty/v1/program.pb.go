@@ -694,6 +694,10 @@ type CustomerFacts struct {
 	BirthMonth int32 `protobuf:"varint,6,opt,name=birth_month,json=birthMonth,proto3" json:"birth_month,omitempty"`
 	// True when the purchase happened in the customer's birth month.
 	BirthdayMonth bool `protobuf:"varint,7,opt,name=birthday_month,json=birthdayMonth,proto3" json:"birthday_month,omitempty"`
+	// The customer's current consents, one per purpose and channel, as
+	// known from customer-profile's feed when the purchase is earned, for
+	// example customer.consents.exists(c, c.purpose == "marketing" && c.channel == "email" && c.granted).
+	Consents      []*ConsentFacts `protobuf:"bytes,8,rep,name=consents,proto3" json:"consents,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -777,6 +781,78 @@ func (x *CustomerFacts) GetBirthdayMonth() bool {
 	return false
 }
 
+func (x *CustomerFacts) GetConsents() []*ConsentFacts {
+	if x != nil {
+		return x.Consents
+	}
+	return nil
+}
+
+// A consent as earning rules see it.
+type ConsentFacts struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The purpose, for example "marketing".
+	Purpose string `protobuf:"bytes,1,opt,name=purpose,proto3" json:"purpose,omitempty"`
+	// The channel in lower case: "email", "sms", "phone", "postal_mail" or
+	// "push".
+	Channel string `protobuf:"bytes,2,opt,name=channel,proto3" json:"channel,omitempty"`
+	// True when granted, false when withdrawn.
+	Granted       bool `protobuf:"varint,3,opt,name=granted,proto3" json:"granted,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConsentFacts) Reset() {
+	*x = ConsentFacts{}
+	mi := &file_crm_loyalty_v1_program_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConsentFacts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConsentFacts) ProtoMessage() {}
+
+func (x *ConsentFacts) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_loyalty_v1_program_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConsentFacts.ProtoReflect.Descriptor instead.
+func (*ConsentFacts) Descriptor() ([]byte, []int) {
+	return file_crm_loyalty_v1_program_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ConsentFacts) GetPurpose() string {
+	if x != nil {
+		return x.Purpose
+	}
+	return ""
+}
+
+func (x *ConsentFacts) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *ConsentFacts) GetGranted() bool {
+	if x != nil {
+		return x.Granted
+	}
+	return false
+}
+
 var File_crm_loyalty_v1_program_proto protoreflect.FileDescriptor
 
 const file_crm_loyalty_v1_program_proto_rawDesc = "" +
@@ -840,7 +916,7 @@ const file_crm_loyalty_v1_program_proto_rawDesc = "" +
 	"\x04tags\x18\x05 \x03(\tR\x04tags\x12\x12\n" +
 	"\x04skus\x18\x06 \x03(\tR\x04skus\x12\x1d\n" +
 	"\n" +
-	"item_count\x18\a \x01(\x03R\titemCount\"\x86\x02\n" +
+	"item_count\x18\a \x01(\x03R\titemCount\"\xc0\x02\n" +
 	"\rCustomerFacts\x12\x12\n" +
 	"\x04tier\x18\x01 \x01(\tR\x04tier\x12%\n" +
 	"\x0efirst_purchase\x18\x02 \x01(\bR\rfirstPurchase\x12\x1c\n" +
@@ -849,7 +925,12 @@ const file_crm_loyalty_v1_program_proto_rawDesc = "" +
 	"\x0flifetime_earned\x18\x05 \x01(\x03R\x0elifetimeEarned\x12\x1f\n" +
 	"\vbirth_month\x18\x06 \x01(\x05R\n" +
 	"birthMonth\x12%\n" +
-	"\x0ebirthday_month\x18\a \x01(\bR\rbirthdayMonth*T\n" +
+	"\x0ebirthday_month\x18\a \x01(\bR\rbirthdayMonth\x128\n" +
+	"\bconsents\x18\b \x03(\v2\x1c.crm.loyalty.v1.ConsentFactsR\bconsents\"\\\n" +
+	"\fConsentFacts\x12\x18\n" +
+	"\apurpose\x18\x01 \x01(\tR\apurpose\x12\x18\n" +
+	"\achannel\x18\x02 \x01(\tR\achannel\x12\x18\n" +
+	"\agranted\x18\x03 \x01(\bR\agranted*T\n" +
 	"\tTierBasis\x12\x1a\n" +
 	"\x16TIER_BASIS_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11TIER_BASIS_POINTS\x10\x01\x12\x14\n" +
@@ -873,7 +954,7 @@ func file_crm_loyalty_v1_program_proto_rawDescGZIP() []byte {
 }
 
 var file_crm_loyalty_v1_program_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_crm_loyalty_v1_program_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_crm_loyalty_v1_program_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_crm_loyalty_v1_program_proto_goTypes = []any{
 	(TierBasis)(0),                // 0: crm.loyalty.v1.TierBasis
 	(RefundPolicy)(0),             // 1: crm.loyalty.v1.RefundPolicy
@@ -883,22 +964,24 @@ var file_crm_loyalty_v1_program_proto_goTypes = []any{
 	(*EarningFacts)(nil),          // 5: crm.loyalty.v1.EarningFacts
 	(*PurchaseFacts)(nil),         // 6: crm.loyalty.v1.PurchaseFacts
 	(*CustomerFacts)(nil),         // 7: crm.loyalty.v1.CustomerFacts
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
+	(*ConsentFacts)(nil),          // 8: crm.loyalty.v1.ConsentFacts
+	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
 }
 var file_crm_loyalty_v1_program_proto_depIdxs = []int32{
 	3, // 0: crm.loyalty.v1.Program.tiers:type_name -> crm.loyalty.v1.Tier
 	4, // 1: crm.loyalty.v1.Program.earning_rules:type_name -> crm.loyalty.v1.EarningRule
 	1, // 2: crm.loyalty.v1.Program.refund_policy:type_name -> crm.loyalty.v1.RefundPolicy
 	0, // 3: crm.loyalty.v1.Program.tier_basis:type_name -> crm.loyalty.v1.TierBasis
-	8, // 4: crm.loyalty.v1.Program.create_time:type_name -> google.protobuf.Timestamp
-	8, // 5: crm.loyalty.v1.Program.update_time:type_name -> google.protobuf.Timestamp
+	9, // 4: crm.loyalty.v1.Program.create_time:type_name -> google.protobuf.Timestamp
+	9, // 5: crm.loyalty.v1.Program.update_time:type_name -> google.protobuf.Timestamp
 	6, // 6: crm.loyalty.v1.EarningFacts.purchase:type_name -> crm.loyalty.v1.PurchaseFacts
 	7, // 7: crm.loyalty.v1.EarningFacts.customer:type_name -> crm.loyalty.v1.CustomerFacts
-	8, // [8:8] is the sub-list for method output_type
-	8, // [8:8] is the sub-list for method input_type
-	8, // [8:8] is the sub-list for extension type_name
-	8, // [8:8] is the sub-list for extension extendee
-	0, // [0:8] is the sub-list for field type_name
+	8, // 8: crm.loyalty.v1.CustomerFacts.consents:type_name -> crm.loyalty.v1.ConsentFacts
+	9, // [9:9] is the sub-list for method output_type
+	9, // [9:9] is the sub-list for method input_type
+	9, // [9:9] is the sub-list for extension type_name
+	9, // [9:9] is the sub-list for extension extendee
+	0, // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_crm_loyalty_v1_program_proto_init() }
@@ -913,7 +996,7 @@ func file_crm_loyalty_v1_program_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_loyalty_v1_program_proto_rawDesc), len(file_crm_loyalty_v1_program_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   6,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -243,7 +243,11 @@ type ProfileFacts struct {
 	// Days since the customer was created.
 	DaysSinceCreated int64 `protobuf:"varint,9,opt,name=days_since_created,json=daysSinceCreated,proto3" json:"days_since_created,omitempty"`
 	// Gender as recorded, for example "female".
-	Gender        string `protobuf:"bytes,10,opt,name=gender,proto3" json:"gender,omitempty"`
+	Gender string `protobuf:"bytes,10,opt,name=gender,proto3" json:"gender,omitempty"`
+	// The customer's current consents, one per purpose and channel, as
+	// customer-profile's feed last brought them, for example
+	// profile.consents.exists(c, c.purpose == "marketing" && c.channel == "email" && c.granted).
+	Consents      []*ConsentFacts `protobuf:"bytes,11,rep,name=consents,proto3" json:"consents,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -346,6 +350,13 @@ func (x *ProfileFacts) GetGender() string {
 		return x.Gender
 	}
 	return ""
+}
+
+func (x *ProfileFacts) GetConsents() []*ConsentFacts {
+	if x != nil {
+		return x.Consents
+	}
+	return nil
 }
 
 // Behaviour a rule can use. Amounts are in major units of the scored
@@ -749,6 +760,71 @@ func (x *ScoreFacts) GetClvMethod() string {
 	return ""
 }
 
+// A consent as rules see it.
+type ConsentFacts struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The purpose, for example "marketing".
+	Purpose string `protobuf:"bytes,1,opt,name=purpose,proto3" json:"purpose,omitempty"`
+	// The channel in lower case: "email", "sms", "phone", "postal_mail" or
+	// "push".
+	Channel string `protobuf:"bytes,2,opt,name=channel,proto3" json:"channel,omitempty"`
+	// True when granted, false when withdrawn.
+	Granted       bool `protobuf:"varint,3,opt,name=granted,proto3" json:"granted,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConsentFacts) Reset() {
+	*x = ConsentFacts{}
+	mi := &file_crm_segmentation_v1_segment_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConsentFacts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConsentFacts) ProtoMessage() {}
+
+func (x *ConsentFacts) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_segmentation_v1_segment_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConsentFacts.ProtoReflect.Descriptor instead.
+func (*ConsentFacts) Descriptor() ([]byte, []int) {
+	return file_crm_segmentation_v1_segment_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ConsentFacts) GetPurpose() string {
+	if x != nil {
+		return x.Purpose
+	}
+	return ""
+}
+
+func (x *ConsentFacts) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *ConsentFacts) GetGranted() bool {
+	if x != nil {
+		return x.Granted
+	}
+	return false
+}
+
 var File_crm_segmentation_v1_segment_proto protoreflect.FileDescriptor
 
 const file_crm_segmentation_v1_segment_proto_rawDesc = "" +
@@ -772,7 +848,7 @@ const file_crm_segmentation_v1_segment_proto_rawDesc = "" +
 	"\fSegmentFacts\x12;\n" +
 	"\aprofile\x18\x01 \x01(\v2!.crm.segmentation.v1.ProfileFactsR\aprofile\x12:\n" +
 	"\ametrics\x18\x02 \x01(\v2 .crm.segmentation.v1.MetricFactsR\ametrics\x127\n" +
-	"\x06scores\x18\x03 \x01(\v2\x1f.crm.segmentation.v1.ScoreFactsR\x06scores\"\xa7\x03\n" +
+	"\x06scores\x18\x03 \x01(\v2\x1f.crm.segmentation.v1.ScoreFactsR\x06scores\"\xe6\x03\n" +
 	"\fProfileFacts\x12\x18\n" +
 	"\acountry\x18\x01 \x01(\tR\acountry\x12\x16\n" +
 	"\x06region\x18\x02 \x01(\tR\x06region\x12'\n" +
@@ -788,7 +864,8 @@ const file_crm_segmentation_v1_segment_proto_rawDesc = "" +
 	"\x03age\x18\b \x01(\x03R\x03age\x12,\n" +
 	"\x12days_since_created\x18\t \x01(\x03R\x10daysSinceCreated\x12\x16\n" +
 	"\x06gender\x18\n" +
-	" \x01(\tR\x06gender\x1a=\n" +
+	" \x01(\tR\x06gender\x12=\n" +
+	"\bconsents\x18\v \x03(\v2!.crm.segmentation.v1.ConsentFactsR\bconsents\x1a=\n" +
 	"\x0fAttributesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xfe\x06\n" +
@@ -842,7 +919,11 @@ const file_crm_segmentation_v1_segment_proto_rawDesc = "" +
 	"\x12expected_purchases\x18\x0e \x01(\x01R\x11expectedPurchases\x12\x10\n" +
 	"\x03clv\x18\x0f \x01(\x01R\x03clv\x12\x1d\n" +
 	"\n" +
-	"clv_method\x18\x10 \x01(\tR\tclvMethodB\xd7\x01\n" +
+	"clv_method\x18\x10 \x01(\tR\tclvMethod\"\\\n" +
+	"\fConsentFacts\x12\x18\n" +
+	"\apurpose\x18\x01 \x01(\tR\apurpose\x12\x18\n" +
+	"\achannel\x18\x02 \x01(\tR\achannel\x12\x18\n" +
+	"\agranted\x18\x03 \x01(\bR\agrantedB\xd7\x01\n" +
 	"\x17com.crm.segmentation.v1B\fSegmentProtoP\x01Z@github.com/opencrm/crm/gen/go/crm/segmentation/v1;segmentationv1\xa2\x02\x03CSX\xaa\x02\x13Crm.Segmentation.V1\xca\x02\x13Crm\\Segmentation\\V1\xe2\x02\x1fCrm\\Segmentation\\V1\\GPBMetadata\xea\x02\x15Crm::Segmentation::V1b\x06proto3"
 
 var (
@@ -857,30 +938,32 @@ func file_crm_segmentation_v1_segment_proto_rawDescGZIP() []byte {
 	return file_crm_segmentation_v1_segment_proto_rawDescData
 }
 
-var file_crm_segmentation_v1_segment_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_crm_segmentation_v1_segment_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_crm_segmentation_v1_segment_proto_goTypes = []any{
 	(*Segment)(nil),               // 0: crm.segmentation.v1.Segment
 	(*SegmentFacts)(nil),          // 1: crm.segmentation.v1.SegmentFacts
 	(*ProfileFacts)(nil),          // 2: crm.segmentation.v1.ProfileFacts
 	(*MetricFacts)(nil),           // 3: crm.segmentation.v1.MetricFacts
 	(*ScoreFacts)(nil),            // 4: crm.segmentation.v1.ScoreFacts
-	nil,                           // 5: crm.segmentation.v1.ProfileFacts.AttributesEntry
-	nil,                           // 6: crm.segmentation.v1.MetricFacts.ChannelsEntry
-	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
+	(*ConsentFacts)(nil),          // 5: crm.segmentation.v1.ConsentFacts
+	nil,                           // 6: crm.segmentation.v1.ProfileFacts.AttributesEntry
+	nil,                           // 7: crm.segmentation.v1.MetricFacts.ChannelsEntry
+	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
 }
 var file_crm_segmentation_v1_segment_proto_depIdxs = []int32{
-	7, // 0: crm.segmentation.v1.Segment.create_time:type_name -> google.protobuf.Timestamp
-	7, // 1: crm.segmentation.v1.Segment.update_time:type_name -> google.protobuf.Timestamp
+	8, // 0: crm.segmentation.v1.Segment.create_time:type_name -> google.protobuf.Timestamp
+	8, // 1: crm.segmentation.v1.Segment.update_time:type_name -> google.protobuf.Timestamp
 	2, // 2: crm.segmentation.v1.SegmentFacts.profile:type_name -> crm.segmentation.v1.ProfileFacts
 	3, // 3: crm.segmentation.v1.SegmentFacts.metrics:type_name -> crm.segmentation.v1.MetricFacts
 	4, // 4: crm.segmentation.v1.SegmentFacts.scores:type_name -> crm.segmentation.v1.ScoreFacts
-	5, // 5: crm.segmentation.v1.ProfileFacts.attributes:type_name -> crm.segmentation.v1.ProfileFacts.AttributesEntry
-	6, // 6: crm.segmentation.v1.MetricFacts.channels:type_name -> crm.segmentation.v1.MetricFacts.ChannelsEntry
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	6, // 5: crm.segmentation.v1.ProfileFacts.attributes:type_name -> crm.segmentation.v1.ProfileFacts.AttributesEntry
+	5, // 6: crm.segmentation.v1.ProfileFacts.consents:type_name -> crm.segmentation.v1.ConsentFacts
+	7, // 7: crm.segmentation.v1.MetricFacts.channels:type_name -> crm.segmentation.v1.MetricFacts.ChannelsEntry
+	8, // [8:8] is the sub-list for method output_type
+	8, // [8:8] is the sub-list for method input_type
+	8, // [8:8] is the sub-list for extension type_name
+	8, // [8:8] is the sub-list for extension extendee
+	0, // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_crm_segmentation_v1_segment_proto_init() }
@@ -894,7 +977,7 @@ func file_crm_segmentation_v1_segment_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_segmentation_v1_segment_proto_rawDesc), len(file_crm_segmentation_v1_segment_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -134,12 +134,56 @@ class EraseCustomerRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ..., reason: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class EraseCustomerResponse(_message.Message):
-    __slots__ = ["erase_time", "name"]
+    __slots__ = ["erase_time", "erasure", "name"]
     ERASE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ERASURE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     erase_time: _timestamp_pb2.Timestamp
+    erasure: str
     name: str
-    def __init__(self, name: _Optional[str] = ..., erase_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., erase_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., erasure: _Optional[str] = ...) -> None: ...
+
+class Erasure(_message.Message):
+    __slots__ = ["complete_time", "confirmations", "customer", "customers", "erase_time", "name", "overdue", "reason"]
+    COMPLETE_TIME_FIELD_NUMBER: _ClassVar[int]
+    CONFIRMATIONS_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMERS_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    ERASE_TIME_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    complete_time: _timestamp_pb2.Timestamp
+    confirmations: _containers.RepeatedCompositeFieldContainer[ErasureConfirmation]
+    customer: str
+    customers: _containers.RepeatedScalarFieldContainer[str]
+    erase_time: _timestamp_pb2.Timestamp
+    name: str
+    overdue: bool
+    reason: str
+    def __init__(self, name: _Optional[str] = ..., customer: _Optional[str] = ..., customers: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., erase_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., confirmations: _Optional[_Iterable[_Union[ErasureConfirmation, _Mapping]]] = ..., complete_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., overdue: bool = ...) -> None: ...
+
+class ErasureConfirmation(_message.Message):
+    __slots__ = ["confirm_time", "counts", "customers", "service"]
+    CONFIRM_TIME_FIELD_NUMBER: _ClassVar[int]
+    COUNTS_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMERS_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    confirm_time: _timestamp_pb2.Timestamp
+    counts: _containers.RepeatedCompositeFieldContainer[ErasureCount]
+    customers: _containers.RepeatedScalarFieldContainer[str]
+    service: str
+    def __init__(self, service: _Optional[str] = ..., confirm_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., customers: _Optional[_Iterable[str]] = ..., counts: _Optional[_Iterable[_Union[ErasureCount, _Mapping]]] = ...) -> None: ...
+
+class ErasureCount(_message.Message):
+    __slots__ = ["deleted", "kind", "pseudonymised"]
+    DELETED_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PSEUDONYMISED_FIELD_NUMBER: _ClassVar[int]
+    deleted: int
+    kind: str
+    pseudonymised: int
+    def __init__(self, kind: _Optional[str] = ..., deleted: _Optional[int] = ..., pseudonymised: _Optional[int] = ...) -> None: ...
 
 class Export(_message.Message):
     __slots__ = ["create_time", "customer", "customers", "end_time", "name", "parts", "reason", "state"]
@@ -225,6 +269,18 @@ class GetCustomerResponse(_message.Message):
     customer: _customer_pb2.Customer
     def __init__(self, customer: _Optional[_Union[_customer_pb2.Customer, _Mapping]] = ...) -> None: ...
 
+class GetErasureRequest(_message.Message):
+    __slots__ = ["name"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetErasureResponse(_message.Message):
+    __slots__ = ["erasure"]
+    ERASURE_FIELD_NUMBER: _ClassVar[int]
+    erasure: Erasure
+    def __init__(self, erasure: _Optional[_Union[Erasure, _Mapping]] = ...) -> None: ...
+
 class GetExportRequest(_message.Message):
     __slots__ = ["name"]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -276,6 +332,24 @@ class ListCustomersResponse(_message.Message):
     customers: _containers.RepeatedCompositeFieldContainer[_customer_pb2.Customer]
     next_page_token: str
     def __init__(self, customers: _Optional[_Iterable[_Union[_customer_pb2.Customer, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ListErasuresRequest(_message.Message):
+    __slots__ = ["incomplete_only", "page_size", "page_token"]
+    INCOMPLETE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    incomplete_only: bool
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., incomplete_only: bool = ...) -> None: ...
+
+class ListErasuresResponse(_message.Message):
+    __slots__ = ["erasures", "next_page_token"]
+    ERASURES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    erasures: _containers.RepeatedCompositeFieldContainer[Erasure]
+    next_page_token: str
+    def __init__(self, erasures: _Optional[_Iterable[_Union[Erasure, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ListMergesRequest(_message.Message):
     __slots__ = ["customer"]

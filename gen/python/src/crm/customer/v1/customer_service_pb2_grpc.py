@@ -104,6 +104,16 @@ class CustomerServiceStub(object):
                 request_serializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.DownloadExportRequest.SerializeToString,
                 response_deserializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.DownloadExportResponse.FromString,
                 )
+        self.GetErasure = channel.unary_unary(
+                '/crm.customer.v1.CustomerService/GetErasure',
+                request_serializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.GetErasureRequest.SerializeToString,
+                response_deserializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.GetErasureResponse.FromString,
+                )
+        self.ListErasures = channel.unary_unary(
+                '/crm.customer.v1.CustomerService/ListErasures',
+                request_serializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.ListErasuresRequest.SerializeToString,
+                response_deserializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.ListErasuresResponse.FromString,
+                )
 
 
 class CustomerServiceServicer(object):
@@ -247,6 +257,22 @@ class CustomerServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetErasure(self, request, context):
+        """Erasure receipts.
+
+        Returns an erasure's receipt: each service's confirmation.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListErasures(self, request, context):
+        """Lists erasures, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CustomerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -334,6 +360,16 @@ def add_CustomerServiceServicer_to_server(servicer, server):
                     servicer.DownloadExport,
                     request_deserializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.DownloadExportRequest.FromString,
                     response_serializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.DownloadExportResponse.SerializeToString,
+            ),
+            'GetErasure': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetErasure,
+                    request_deserializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.GetErasureRequest.FromString,
+                    response_serializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.GetErasureResponse.SerializeToString,
+            ),
+            'ListErasures': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListErasures,
+                    request_deserializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.ListErasuresRequest.FromString,
+                    response_serializer=crm_dot_customer_dot_v1_dot_customer__service__pb2.ListErasuresResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -636,5 +672,39 @@ class CustomerService(object):
         return grpc.experimental.unary_stream(request, target, '/crm.customer.v1.CustomerService/DownloadExport',
             crm_dot_customer_dot_v1_dot_customer__service__pb2.DownloadExportRequest.SerializeToString,
             crm_dot_customer_dot_v1_dot_customer__service__pb2.DownloadExportResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetErasure(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/crm.customer.v1.CustomerService/GetErasure',
+            crm_dot_customer_dot_v1_dot_customer__service__pb2.GetErasureRequest.SerializeToString,
+            crm_dot_customer_dot_v1_dot_customer__service__pb2.GetErasureResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListErasures(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/crm.customer.v1.CustomerService/ListErasures',
+            crm_dot_customer_dot_v1_dot_customer__service__pb2.ListErasuresRequest.SerializeToString,
+            crm_dot_customer_dot_v1_dot_customer__service__pb2.ListErasuresResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

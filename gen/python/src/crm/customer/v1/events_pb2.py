@@ -15,7 +15,7 @@ from crm.customer.v1 import customer_pb2 as crm_dot_customer_dot_v1_dot_customer
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x63rm/customer/v1/events.proto\x12\x0f\x63rm.customer.v1\x1a\x1e\x63rm/customer/v1/customer.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"H\n\x0f\x43ustomerCreated\x12\x35\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x19.crm.customer.v1.CustomerR\x08\x63ustomer\"o\n\x0f\x43ustomerUpdated\x12\x35\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x19.crm.customer.v1.CustomerR\x08\x63ustomer\x12%\n\x0e\x63hanged_fields\x18\x02 \x03(\tR\rchangedFields\"H\n\x0f\x43ustomerDeleted\x12\x35\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x19.crm.customer.v1.CustomerR\x08\x63ustomer\"J\n\x11\x43ustomerUndeleted\x12\x35\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x19.crm.customer.v1.CustomerR\x08\x63ustomer\"\x7f\n\x0e\x43ustomerErased\x12\x1a\n\x08\x63ustomer\x18\x01 \x01(\tR\x08\x63ustomer\x12\x39\n\nerase_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\teraseTime\x12\x16\n\x06reason\x18\x03 \x01(\tR\x06reason\"t\n\x0f\x43ustomersMerged\x12\x35\n\x08survivor\x18\x01 \x01(\x0b\x32\x19.crm.customer.v1.CustomerR\x08survivor\x12\x14\n\x05loser\x18\x02 \x01(\tR\x05loser\x12\x14\n\x05merge\x18\x03 \x01(\tR\x05merge\"\xae\x01\n\x0e\x43onsentChanged\x12\x1a\n\x08\x63ustomer\x18\x01 \x01(\tR\x08\x63ustomer\x12\x34\n\x08\x63onsents\x18\x02 \x03(\x0b\x32\x18.crm.customer.v1.ConsentR\x08\x63onsents\x12J\n\x10\x63hanged_channels\x18\x03 \x03(\x0e\x32\x1f.crm.customer.v1.ConsentChannelR\x0f\x63hangedChannelsB\xba\x01\n\x13\x63om.crm.customer.v1B\x0b\x45ventsProtoP\x01Z8github.com/opencrm/crm/gen/go/crm/customer/v1;customerv1\xa2\x02\x03\x43\x43X\xaa\x02\x0f\x43rm.Customer.V1\xca\x02\x0f\x43rm\\Customer\\V1\xe2\x02\x1b\x43rm\\Customer\\V1\\GPBMetadata\xea\x02\x11\x43rm::Customer::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x63rm/customer/v1/events.proto\x12\x0f\x63rm.customer.v1\x1a\x1e\x63rm/customer/v1/customer.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"H\n\x0f\x43ustomerCreated\x12\x35\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x19.crm.customer.v1.CustomerR\x08\x63ustomer\"o\n\x0f\x43ustomerUpdated\x12\x35\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x19.crm.customer.v1.CustomerR\x08\x63ustomer\x12%\n\x0e\x63hanged_fields\x18\x02 \x03(\tR\rchangedFields\"H\n\x0f\x43ustomerDeleted\x12\x35\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x19.crm.customer.v1.CustomerR\x08\x63ustomer\"J\n\x11\x43ustomerUndeleted\x12\x35\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x19.crm.customer.v1.CustomerR\x08\x63ustomer\"\x99\x01\n\x0e\x43ustomerErased\x12\x1a\n\x08\x63ustomer\x18\x01 \x01(\tR\x08\x63ustomer\x12\x39\n\nerase_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\teraseTime\x12\x16\n\x06reason\x18\x03 \x01(\tR\x06reason\x12\x18\n\x07\x65rasure\x18\x04 \x01(\tR\x07\x65rasure\"t\n\x0f\x43ustomersMerged\x12\x35\n\x08survivor\x18\x01 \x01(\x0b\x32\x19.crm.customer.v1.CustomerR\x08survivor\x12\x14\n\x05loser\x18\x02 \x01(\tR\x05loser\x12\x14\n\x05merge\x18\x03 \x01(\tR\x05merge\"\xae\x01\n\x0e\x43onsentChanged\x12\x1a\n\x08\x63ustomer\x18\x01 \x01(\tR\x08\x63ustomer\x12\x34\n\x08\x63onsents\x18\x02 \x03(\x0b\x32\x18.crm.customer.v1.ConsentR\x08\x63onsents\x12J\n\x10\x63hanged_channels\x18\x03 \x03(\x0e\x32\x1f.crm.customer.v1.ConsentChannelR\x0f\x63hangedChannelsB\xba\x01\n\x13\x63om.crm.customer.v1B\x0b\x45ventsProtoP\x01Z8github.com/opencrm/crm/gen/go/crm/customer/v1;customerv1\xa2\x02\x03\x43\x43X\xaa\x02\x0f\x43rm.Customer.V1\xca\x02\x0f\x43rm\\Customer\\V1\xe2\x02\x1b\x43rm\\Customer\\V1\\GPBMetadata\xea\x02\x11\x43rm::Customer::V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'crm.customer.v1.events_pb2', globals())
@@ -31,10 +31,10 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _CUSTOMERDELETED._serialized_end=373
   _CUSTOMERUNDELETED._serialized_start=375
   _CUSTOMERUNDELETED._serialized_end=449
-  _CUSTOMERERASED._serialized_start=451
-  _CUSTOMERERASED._serialized_end=578
-  _CUSTOMERSMERGED._serialized_start=580
-  _CUSTOMERSMERGED._serialized_end=696
-  _CONSENTCHANGED._serialized_start=699
-  _CONSENTCHANGED._serialized_end=873
+  _CUSTOMERERASED._serialized_start=452
+  _CUSTOMERERASED._serialized_end=605
+  _CUSTOMERSMERGED._serialized_start=607
+  _CUSTOMERSMERGED._serialized_end=723
+  _CONSENTCHANGED._serialized_start=726
+  _CONSENTCHANGED._serialized_end=900
 # @@protoc_insertion_point(module_scope)

@@ -30,14 +30,16 @@ class CustomerDeleted(_message.Message):
     def __init__(self, customer: _Optional[_Union[_customer_pb2.Customer, _Mapping]] = ...) -> None: ...
 
 class CustomerErased(_message.Message):
-    __slots__ = ["customer", "erase_time", "reason"]
+    __slots__ = ["customer", "erase_time", "erasure", "reason"]
     CUSTOMER_FIELD_NUMBER: _ClassVar[int]
     ERASE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ERASURE_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     customer: str
     erase_time: _timestamp_pb2.Timestamp
+    erasure: str
     reason: str
-    def __init__(self, customer: _Optional[str] = ..., erase_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+    def __init__(self, customer: _Optional[str] = ..., erase_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., erasure: _Optional[str] = ...) -> None: ...
 
 class CustomerUndeleted(_message.Message):
     __slots__ = ["customer"]

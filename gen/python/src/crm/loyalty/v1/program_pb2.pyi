@@ -16,10 +16,21 @@ TIER_BASIS_POINTS: TierBasis
 TIER_BASIS_SPEND: TierBasis
 TIER_BASIS_UNSPECIFIED: TierBasis
 
+class ConsentFacts(_message.Message):
+    __slots__ = ["channel", "granted", "purpose"]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    GRANTED_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    channel: str
+    granted: bool
+    purpose: str
+    def __init__(self, purpose: _Optional[str] = ..., channel: _Optional[str] = ..., granted: bool = ...) -> None: ...
+
 class CustomerFacts(_message.Message):
-    __slots__ = ["birth_month", "birthday_month", "first_purchase", "lifetime_earned", "purchases", "qualifying_points", "tier"]
+    __slots__ = ["birth_month", "birthday_month", "consents", "first_purchase", "lifetime_earned", "purchases", "qualifying_points", "tier"]
     BIRTHDAY_MONTH_FIELD_NUMBER: _ClassVar[int]
     BIRTH_MONTH_FIELD_NUMBER: _ClassVar[int]
+    CONSENTS_FIELD_NUMBER: _ClassVar[int]
     FIRST_PURCHASE_FIELD_NUMBER: _ClassVar[int]
     LIFETIME_EARNED_FIELD_NUMBER: _ClassVar[int]
     PURCHASES_FIELD_NUMBER: _ClassVar[int]
@@ -27,12 +38,13 @@ class CustomerFacts(_message.Message):
     TIER_FIELD_NUMBER: _ClassVar[int]
     birth_month: int
     birthday_month: bool
+    consents: _containers.RepeatedCompositeFieldContainer[ConsentFacts]
     first_purchase: bool
     lifetime_earned: int
     purchases: int
     qualifying_points: int
     tier: str
-    def __init__(self, tier: _Optional[str] = ..., first_purchase: bool = ..., purchases: _Optional[int] = ..., qualifying_points: _Optional[int] = ..., lifetime_earned: _Optional[int] = ..., birth_month: _Optional[int] = ..., birthday_month: bool = ...) -> None: ...
+    def __init__(self, tier: _Optional[str] = ..., first_purchase: bool = ..., purchases: _Optional[int] = ..., qualifying_points: _Optional[int] = ..., lifetime_earned: _Optional[int] = ..., birth_month: _Optional[int] = ..., birthday_month: bool = ..., consents: _Optional[_Iterable[_Union[ConsentFacts, _Mapping]]] = ...) -> None: ...
 
 class EarningFacts(_message.Message):
     __slots__ = ["base", "customer", "purchase"]

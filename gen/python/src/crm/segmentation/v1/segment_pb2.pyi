@@ -9,6 +9,16 @@ from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Map
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class ConsentFacts(_message.Message):
+    __slots__ = ["channel", "granted", "purpose"]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    GRANTED_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    channel: str
+    granted: bool
+    purpose: str
+    def __init__(self, purpose: _Optional[str] = ..., channel: _Optional[str] = ..., granted: bool = ...) -> None: ...
+
 class MetricFacts(_message.Message):
     __slots__ = ["amount", "amount_90d", "channels", "complaints", "complaints_90d", "complaints_open", "days_since_first_purchase", "days_since_last_interaction", "days_since_last_purchase", "interactions", "mean_gap_days", "purchases", "purchases_90d", "refund_amount", "refunds", "satisfaction", "satisfaction_count", "top_channel", "window_amount", "window_purchases"]
     class ChannelsEntry(_message.Message):
@@ -61,7 +71,7 @@ class MetricFacts(_message.Message):
     def __init__(self, purchases: _Optional[int] = ..., amount: _Optional[float] = ..., window_purchases: _Optional[int] = ..., window_amount: _Optional[float] = ..., purchases_90d: _Optional[int] = ..., amount_90d: _Optional[float] = ..., refunds: _Optional[int] = ..., refund_amount: _Optional[float] = ..., days_since_last_purchase: _Optional[float] = ..., days_since_first_purchase: _Optional[float] = ..., mean_gap_days: _Optional[float] = ..., complaints_open: _Optional[int] = ..., complaints_90d: _Optional[int] = ..., complaints: _Optional[int] = ..., satisfaction: _Optional[float] = ..., satisfaction_count: _Optional[int] = ..., days_since_last_interaction: _Optional[float] = ..., channels: _Optional[_Mapping[str, int]] = ..., top_channel: _Optional[str] = ..., interactions: _Optional[int] = ...) -> None: ...
 
 class ProfileFacts(_message.Message):
-    __slots__ = ["age", "attributes", "birth_month", "birth_year", "country", "days_since_created", "gender", "lifecycle_stage", "region", "tags"]
+    __slots__ = ["age", "attributes", "birth_month", "birth_year", "consents", "country", "days_since_created", "gender", "lifecycle_stage", "region", "tags"]
     class AttributesEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -73,6 +83,7 @@ class ProfileFacts(_message.Message):
     ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
     BIRTH_MONTH_FIELD_NUMBER: _ClassVar[int]
     BIRTH_YEAR_FIELD_NUMBER: _ClassVar[int]
+    CONSENTS_FIELD_NUMBER: _ClassVar[int]
     COUNTRY_FIELD_NUMBER: _ClassVar[int]
     DAYS_SINCE_CREATED_FIELD_NUMBER: _ClassVar[int]
     GENDER_FIELD_NUMBER: _ClassVar[int]
@@ -83,13 +94,14 @@ class ProfileFacts(_message.Message):
     attributes: _containers.ScalarMap[str, str]
     birth_month: int
     birth_year: int
+    consents: _containers.RepeatedCompositeFieldContainer[ConsentFacts]
     country: str
     days_since_created: int
     gender: str
     lifecycle_stage: str
     region: str
     tags: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, country: _Optional[str] = ..., region: _Optional[str] = ..., lifecycle_stage: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., birth_year: _Optional[int] = ..., birth_month: _Optional[int] = ..., age: _Optional[int] = ..., days_since_created: _Optional[int] = ..., gender: _Optional[str] = ...) -> None: ...
+    def __init__(self, country: _Optional[str] = ..., region: _Optional[str] = ..., lifecycle_stage: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., birth_year: _Optional[int] = ..., birth_month: _Optional[int] = ..., age: _Optional[int] = ..., days_since_created: _Optional[int] = ..., gender: _Optional[str] = ..., consents: _Optional[_Iterable[_Union[ConsentFacts, _Mapping]]] = ...) -> None: ...
 
 class ScoreFacts(_message.Message):
     __slots__ = ["abc_class", "churn_reasons", "churn_warning", "clv", "clv_method", "expected_purchases", "fm", "frequency", "lifecycle_stage", "monetary", "p_alive", "pyramid_band", "recency", "rfm_segment", "trend", "value_class"]

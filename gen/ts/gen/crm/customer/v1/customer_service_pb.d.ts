@@ -476,6 +476,13 @@ export declare type EraseCustomerResponse = Message<"crm.customer.v1.EraseCustom
    * @generated from field: google.protobuf.Timestamp erase_time = 2;
    */
   eraseTime?: Timestamp | undefined;
+
+  /**
+   * The erasure's receipt, "erasures/{id}" (GetErasure).
+   *
+   * @generated from field: string erasure = 3;
+   */
+  erasure: string;
 };
 
 /**
@@ -1181,6 +1188,257 @@ export declare type ExportedCustomer = Message<"crm.customer.v1.ExportedCustomer
 export declare const ExportedCustomerSchema: GenMessage<ExportedCustomer>;
 
 /**
+ * An erasure of a customer (and the customers merged into it) for a
+ * privacy request, with each service's confirmation that it erased what it
+ * kept. It holds no personal data.
+ *
+ * @generated from message crm.customer.v1.Erasure
+ */
+export declare type Erasure = Message<"crm.customer.v1.Erasure"> & {
+  /**
+   * "erasures/{id}".
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * The erased customer, "customers/{id}".
+   *
+   * @generated from field: string customer = 2;
+   */
+  customer: string;
+
+  /**
+   * Every customer erased: the customer and those merged into it.
+   *
+   * @generated from field: repeated string customers = 3;
+   */
+  customers: string[];
+
+  /**
+   * The reason given.
+   *
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+
+  /**
+   * When customer-profile erased the customers.
+   *
+   * @generated from field: google.protobuf.Timestamp erase_time = 5;
+   */
+  eraseTime?: Timestamp | undefined;
+
+  /**
+   * One per service: customer-profile, interaction-log, segmentation and
+   * loyalty.
+   *
+   * @generated from field: repeated crm.customer.v1.ErasureConfirmation confirmations = 6;
+   */
+  confirmations: ErasureConfirmation[];
+
+  /**
+   * When the last service confirmed; unset until every service has.
+   *
+   * @generated from field: google.protobuf.Timestamp complete_time = 7;
+   */
+  completeTime?: Timestamp | undefined;
+
+  /**
+   * Set when not every service confirmed within the deadline
+   * (CRM_ERASURE_DEADLINE after erase_time); stays set once set.
+   *
+   * @generated from field: bool overdue = 8;
+   */
+  overdue: boolean;
+};
+
+/**
+ * Describes the message crm.customer.v1.Erasure.
+ * Use `create(ErasureSchema)` to create a new message.
+ */
+export declare const ErasureSchema: GenMessage<Erasure>;
+
+/**
+ * One service's confirmation of an erasure.
+ *
+ * @generated from message crm.customer.v1.ErasureConfirmation
+ */
+export declare type ErasureConfirmation = Message<"crm.customer.v1.ErasureConfirmation"> & {
+  /**
+   * The service, for example "loyalty".
+   *
+   * @generated from field: string service = 1;
+   */
+  service: string;
+
+  /**
+   * When the service had confirmed every customer of the erasure; unset
+   * until then.
+   *
+   * @generated from field: google.protobuf.Timestamp confirm_time = 2;
+   */
+  confirmTime?: Timestamp | undefined;
+
+  /**
+   * The customers the service confirmed so far.
+   *
+   * @generated from field: repeated string customers = 3;
+   */
+  customers: string[];
+
+  /**
+   * What the service deleted and pseudonymised, per kind of record, summed
+   * over the customers.
+   *
+   * @generated from field: repeated crm.customer.v1.ErasureCount counts = 4;
+   */
+  counts: ErasureCount[];
+};
+
+/**
+ * Describes the message crm.customer.v1.ErasureConfirmation.
+ * Use `create(ErasureConfirmationSchema)` to create a new message.
+ */
+export declare const ErasureConfirmationSchema: GenMessage<ErasureConfirmation>;
+
+/**
+ * How many records of one kind a service deleted and pseudonymised.
+ *
+ * @generated from message crm.customer.v1.ErasureCount
+ */
+export declare type ErasureCount = Message<"crm.customer.v1.ErasureCount"> & {
+  /**
+   * The kind of record, for example "interactions".
+   *
+   * @generated from field: string kind = 1;
+   */
+  kind: string;
+
+  /**
+   * Records deleted.
+   *
+   * @generated from field: int64 deleted = 2;
+   */
+  deleted: bigint;
+
+  /**
+   * Records kept with the customer's identity replaced.
+   *
+   * @generated from field: int64 pseudonymised = 3;
+   */
+  pseudonymised: bigint;
+};
+
+/**
+ * Describes the message crm.customer.v1.ErasureCount.
+ * Use `create(ErasureCountSchema)` to create a new message.
+ */
+export declare const ErasureCountSchema: GenMessage<ErasureCount>;
+
+/**
+ * Request of GetErasure.
+ *
+ * @generated from message crm.customer.v1.GetErasureRequest
+ */
+export declare type GetErasureRequest = Message<"crm.customer.v1.GetErasureRequest"> & {
+  /**
+   * "erasures/{id}".
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message crm.customer.v1.GetErasureRequest.
+ * Use `create(GetErasureRequestSchema)` to create a new message.
+ */
+export declare const GetErasureRequestSchema: GenMessage<GetErasureRequest>;
+
+/**
+ * Response of GetErasure.
+ *
+ * @generated from message crm.customer.v1.GetErasureResponse
+ */
+export declare type GetErasureResponse = Message<"crm.customer.v1.GetErasureResponse"> & {
+  /**
+   * The erasure.
+   *
+   * @generated from field: crm.customer.v1.Erasure erasure = 1;
+   */
+  erasure?: Erasure | undefined;
+};
+
+/**
+ * Describes the message crm.customer.v1.GetErasureResponse.
+ * Use `create(GetErasureResponseSchema)` to create a new message.
+ */
+export declare const GetErasureResponseSchema: GenMessage<GetErasureResponse>;
+
+/**
+ * Request of ListErasures.
+ *
+ * @generated from message crm.customer.v1.ListErasuresRequest
+ */
+export declare type ListErasuresRequest = Message<"crm.customer.v1.ListErasuresRequest"> & {
+  /**
+   * Maximum number of erasures, 1 to 100; default 50.
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * Token from a previous response.
+   *
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+
+  /**
+   * If set, only erasures not yet confirmed by every service.
+   *
+   * @generated from field: bool incomplete_only = 3;
+   */
+  incompleteOnly: boolean;
+};
+
+/**
+ * Describes the message crm.customer.v1.ListErasuresRequest.
+ * Use `create(ListErasuresRequestSchema)` to create a new message.
+ */
+export declare const ListErasuresRequestSchema: GenMessage<ListErasuresRequest>;
+
+/**
+ * Response of ListErasures.
+ *
+ * @generated from message crm.customer.v1.ListErasuresResponse
+ */
+export declare type ListErasuresResponse = Message<"crm.customer.v1.ListErasuresResponse"> & {
+  /**
+   * The erasures, newest first.
+   *
+   * @generated from field: repeated crm.customer.v1.Erasure erasures = 1;
+   */
+  erasures: Erasure[];
+
+  /**
+   * Token for the next page; empty on the last.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message crm.customer.v1.ListErasuresResponse.
+ * Use `create(ListErasuresResponseSchema)` to create a new message.
+ */
+export declare const ListErasuresResponseSchema: GenMessage<ListErasuresResponse>;
+
+/**
  * Why customers look like the same one.
  *
  * @generated from enum crm.customer.v1.DuplicateReason
@@ -1449,6 +1707,26 @@ export declare const CustomerService: GenService<{
     methodKind: "server_streaming";
     input: typeof DownloadExportRequestSchema;
     output: typeof DownloadExportResponseSchema;
+  },
+  /**
+   * Returns an erasure's receipt: each service's confirmation.
+   *
+   * @generated from rpc crm.customer.v1.CustomerService.GetErasure
+   */
+  getErasure: {
+    methodKind: "unary";
+    input: typeof GetErasureRequestSchema;
+    output: typeof GetErasureResponseSchema;
+  },
+  /**
+   * Lists erasures, newest first.
+   *
+   * @generated from rpc crm.customer.v1.CustomerService.ListErasures
+   */
+  listErasures: {
+    methodKind: "unary";
+    input: typeof ListErasuresRequestSchema;
+    output: typeof ListErasuresResponseSchema;
   },
 }>;
 

@@ -126,6 +126,15 @@ export declare type CustomerErased = Message<"crm.customer.v1.CustomerErased"> &
    * @generated from field: string reason = 3;
    */
   reason: string;
+
+  /**
+   * The erasure this is part of, "erasures/{id}": services confirm it with
+   * crm.feed.v1.ErasureCompleted on their own feeds. Empty in events of
+   * erasures made before erasures were recorded.
+   *
+   * @generated from field: string erasure = 4;
+   */
+  erasure: string;
 };
 
 /**

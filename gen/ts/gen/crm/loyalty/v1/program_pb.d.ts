@@ -418,6 +418,15 @@ export declare type CustomerFacts = Message<"crm.loyalty.v1.CustomerFacts"> & {
    * @generated from field: bool birthday_month = 7;
    */
   birthdayMonth: boolean;
+
+  /**
+   * The customer's current consents, one per purpose and channel, as
+   * known from customer-profile's feed when the purchase is earned, for
+   * example customer.consents.exists(c, c.purpose == "marketing" && c.channel == "email" && c.granted).
+   *
+   * @generated from field: repeated crm.loyalty.v1.ConsentFacts consents = 8;
+   */
+  consents: ConsentFacts[];
 };
 
 /**
@@ -425,6 +434,41 @@ export declare type CustomerFacts = Message<"crm.loyalty.v1.CustomerFacts"> & {
  * Use `create(CustomerFactsSchema)` to create a new message.
  */
 export declare const CustomerFactsSchema: GenMessage<CustomerFacts>;
+
+/**
+ * A consent as earning rules see it.
+ *
+ * @generated from message crm.loyalty.v1.ConsentFacts
+ */
+export declare type ConsentFacts = Message<"crm.loyalty.v1.ConsentFacts"> & {
+  /**
+   * The purpose, for example "marketing".
+   *
+   * @generated from field: string purpose = 1;
+   */
+  purpose: string;
+
+  /**
+   * The channel in lower case: "email", "sms", "phone", "postal_mail" or
+   * "push".
+   *
+   * @generated from field: string channel = 2;
+   */
+  channel: string;
+
+  /**
+   * True when granted, false when withdrawn.
+   *
+   * @generated from field: bool granted = 3;
+   */
+  granted: boolean;
+};
+
+/**
+ * Describes the message crm.loyalty.v1.ConsentFacts.
+ * Use `create(ConsentFactsSchema)` to create a new message.
+ */
+export declare const ConsentFactsSchema: GenMessage<ConsentFacts>;
 
 /**
  * What membership tiers are reached by.

@@ -207,6 +207,15 @@ export declare type ProfileFacts = Message<"crm.segmentation.v1.ProfileFacts"> &
    * @generated from field: string gender = 10;
    */
   gender: string;
+
+  /**
+   * The customer's current consents, one per purpose and channel, as
+   * customer-profile's feed last brought them, for example
+   * profile.consents.exists(c, c.purpose == "marketing" && c.channel == "email" && c.granted).
+   *
+   * @generated from field: repeated crm.segmentation.v1.ConsentFacts consents = 11;
+   */
+  consents: ConsentFacts[];
 };
 
 /**
@@ -495,4 +504,39 @@ export declare type ScoreFacts = Message<"crm.segmentation.v1.ScoreFacts"> & {
  * Use `create(ScoreFactsSchema)` to create a new message.
  */
 export declare const ScoreFactsSchema: GenMessage<ScoreFacts>;
+
+/**
+ * A consent as rules see it.
+ *
+ * @generated from message crm.segmentation.v1.ConsentFacts
+ */
+export declare type ConsentFacts = Message<"crm.segmentation.v1.ConsentFacts"> & {
+  /**
+   * The purpose, for example "marketing".
+   *
+   * @generated from field: string purpose = 1;
+   */
+  purpose: string;
+
+  /**
+   * The channel in lower case: "email", "sms", "phone", "postal_mail" or
+   * "push".
+   *
+   * @generated from field: string channel = 2;
+   */
+  channel: string;
+
+  /**
+   * True when granted, false when withdrawn.
+   *
+   * @generated from field: bool granted = 3;
+   */
+  granted: boolean;
+};
+
+/**
+ * Describes the message crm.segmentation.v1.ConsentFacts.
+ * Use `create(ConsentFactsSchema)` to create a new message.
+ */
+export declare const ConsentFactsSchema: GenMessage<ConsentFacts>;
 
