@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the pinned API toolchain into .tools/ (git-ignored): buf from npm,
 # the Go protoc plugins from tools/go.mod, the protovalidate rules' .proto
-# source from the Go module proxy, and Google's HTTP, resource and field
-# behaviour annotations from npm. Safe to run again; fast when installed.
+# source from the Go module proxy, Google's HTTP, resource and field
+# behaviour annotations from npm, and golangci-lint built from its pinned
+# tag. Safe to run again; fast when installed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -42,6 +43,15 @@ if [ ! -x /usr/lib/postgresql/15/bin/postgres ]; then
 fi
 
 (cd tools && GOWORK=off GOBIN="$root/.tools/bin" go install tool)
+
+# golangci-lint is built from its own pinned module, not through tools/go.mod,
+# whose requirements it would otherwise drag into the protoc plugins' build:
+# `go install pkg@version` from outside any module ignores every go.mod.
+lint_version=2.15.0
+if [ "$(.tools/bin/golangci-lint version --short 2>/dev/null || true)" != "$lint_version" ]; then
+  (cd / && GOWORK=off GOBIN="$root/.tools/bin" \
+    go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v$lint_version")
+fi
 
 # protovalidate's validate.proto is not in its Go runtime module; it is in the
 # protovalidate source module, which the Go proxy serves at a pinned tag.

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The test command: installs the pinned toolchain, checks the API, vets and
-# tests every Go module of the workspace, then the TypeScript and Python
-# clients against the running platform, then the web console (unit tests
-# and a browser end to end). CI runs exactly this (.ci/run).
+# The test command: installs the pinned toolchain, checks the API, vets,
+# lints and tests every Go module of the workspace, then the TypeScript and
+# Python clients against the running platform, then the web console (unit
+# tests and a browser end to end). CI runs exactly this (.ci/run).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -22,6 +22,8 @@ if [ -n "$bad" ]; then
 fi
 echo "== go vet"
 go vet $mods
+echo "== golangci-lint"
+tools/lint.sh
 echo "== feed protocol model (spin)"
 tools/check-model.sh
 echo "== go test"

@@ -1,6 +1,7 @@
 package kubernetes_test
 
 import (
+	"maps"
 	"net"
 	"strings"
 	"testing"
@@ -41,9 +42,7 @@ func environment(t *testing.T, o *objects, c corev1.Container) map[string]string
 		for _, cm := range o.configMaps {
 			if cm.Name == from.ConfigMapRef.Name {
 				found = true
-				for k, v := range cm.Data {
-					env[k] = v
-				}
+				maps.Copy(env, cm.Data)
 			}
 		}
 		if !found {

@@ -66,10 +66,10 @@ func (j *journey) customer(name, email string) string {
 func (j *journey) log(ctx context.Context, i *interactionv1.Interaction) *interactionv1.Interaction {
 	j.t.Helper()
 	j.n++
-	if i.OccurTime == nil {
+	if i.GetOccurTime() == nil {
 		i.OccurTime = timestamppb.New(time.Now().Add(-time.Duration(j.n) * time.Hour))
 	}
-	if i.Direction == interactionv1.Direction_DIRECTION_UNSPECIFIED {
+	if i.GetDirection() == interactionv1.Direction_DIRECTION_UNSPECIFIED {
 		i.Direction = interactionv1.Direction_DIRECTION_INBOUND
 	}
 	resp, err := j.interactions.LogInteraction(ctx, &interactionv1.LogInteractionRequest{Interaction: i})

@@ -15,6 +15,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -75,7 +76,7 @@ func run() error {
 		return listTraces(os.Stdout, traces)
 	case "trace":
 		if len(args) != 2 {
-			return fmt.Errorf("usage: local trace TRACE_ID")
+			return errors.New("usage: local trace TRACE_ID")
 		}
 		return showTrace(os.Stdout, traces, arg(1))
 	case "":

@@ -6,6 +6,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"maps"
 )
 
 // Kind classifies an error by what the caller can do about it. Each kind
@@ -72,9 +73,7 @@ func (e *Error) Is(target error) bool {
 func (e *Error) With(key, value string) *Error {
 	c := *e
 	c.Metadata = make(map[string]string, len(e.Metadata)+1)
-	for k, v := range e.Metadata {
-		c.Metadata[k] = v
-	}
+	maps.Copy(c.Metadata, e.Metadata)
 	c.Metadata[key] = value
 	return &c
 }

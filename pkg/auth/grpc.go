@@ -83,9 +83,9 @@ func methodScope(service, method string) (string, error) {
 func AllScopes() []string {
 	set := map[string]bool{}
 	protoregistry.GlobalFiles.RangeFiles(func(fd protoreflect.FileDescriptor) bool {
-		for i := 0; i < fd.Services().Len(); i++ {
+		for i := range fd.Services().Len() {
 			ms := fd.Services().Get(i).Methods()
-			for j := 0; j < ms.Len(); j++ {
+			for j := range ms.Len() {
 				if s, _ := proto.GetExtension(ms.Get(j).Options(), authv1.E_RequiredScope).(string); s != "" {
 					set[s] = true
 				}
@@ -163,7 +163,7 @@ func (a *Authorizer) Stream(srv any, ss grpc.ServerStream, info *grpc.StreamServ
 
 type wrappedStream struct {
 	grpc.ServerStream
-	ctx context.Context
+	ctx context.Context //nolint:containedctx // the stream's Context() is the one the interceptor made
 }
 
 func (w *wrappedStream) Context() context.Context { return w.ctx }

@@ -23,7 +23,7 @@ const CostLimit = 10_000
 func Compile(env *cel.Env, field, expr string, want ...*cel.Type) (*cel.Ast, cel.Program, error) {
 	ast, iss := env.Compile(expr)
 	if iss.Err() != nil {
-		var msgs []string
+		msgs := make([]string, 0, len(iss.Errors()))
 		for _, e := range iss.Errors() {
 			msgs = append(msgs, fmt.Sprintf("%d:%d: %s", e.Location.Line(), e.Location.Column()+1, e.Message))
 		}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,7 +37,7 @@ func (e *Env) get(name string) (string, bool) {
 }
 
 // Fail records a problem with a variable.
-func (e *Env) Fail(name, format string, args ...any) {
+func (e *Env) Fail(name, format string, args ...any) { //nolint:goprintffuncname // env.Fail(name, ...) reads as the verb; go vet checks its format all the same
 	e.errs = append(e.errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
 }
 
@@ -93,10 +94,8 @@ func (e *Env) OneOf(name, def string, allowed ...string) string {
 	if !ok {
 		return def
 	}
-	for _, a := range allowed {
-		if v == a {
-			return v
-		}
+	if slices.Contains(allowed, v) {
+		return v
 	}
 	e.Fail(name, "%q is not one of %s", v, strings.Join(allowed, ", "))
 	return def

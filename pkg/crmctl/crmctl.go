@@ -43,7 +43,7 @@ type Stdio struct {
 
 // cli is one invocation: its settings, then the clients once connected.
 type cli struct {
-	ctx    context.Context
+	ctx    context.Context //nolint:containedctx // a cli is one invocation, whose context this is
 	env    Env
 	io     Stdio
 	cancel context.CancelFunc
@@ -83,7 +83,7 @@ func Run(ctx context.Context, args []string, env Env, stdio Stdio) int {
 	if strings.HasPrefix(line, "required flag(s) ") {
 		// cobra's words: `required flag(s) "channel", "kind" not set`.
 		var flags []string
-		for _, f := range strings.Split(strings.TrimSuffix(strings.TrimPrefix(line, "required flag(s) "), " not set"), ", ") {
+		for f := range strings.SplitSeq(strings.TrimSuffix(strings.TrimPrefix(line, "required flag(s) "), " not set"), ", ") {
 			flags = append(flags, "--"+strings.Trim(f, `"`))
 		}
 		line = fmt.Sprintf("%s: give %s (see %s --help)", cmd.CommandPath(), strings.Join(flags, " and "), cmd.CommandPath())

@@ -3,6 +3,7 @@ package crmctl
 import (
 	"bufio"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -270,7 +271,7 @@ func (c *cli) customerUpdate() *cobra.Command {
 				paths = append(paths, "tags")
 			}
 			if len(paths) == 0 {
-				return fmt.Errorf("crmctl customers update: give what to change: --name, --owner or --tags")
+				return errors.New("crmctl customers update: give what to change: --name, --owner or --tags")
 			}
 			resp, err := c.profile.UpdateCustomer(c.ctx, &customerv1.UpdateCustomerRequest{Customer: cu, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
 			if err != nil {

@@ -3,6 +3,7 @@ package crmctl
 import (
 	"fmt"
 	"html"
+	"strconv"
 	"strings"
 
 	segmentationv1 "github.com/opencrm/crm/gen/go/crm/segmentation/v1"
@@ -104,7 +105,7 @@ func drawSVG(r *segmentationv1.Report) string {
 			x, y := 30+int(fm-1)*44, 30+int(5-rec)*44
 			fmt.Fprintf(&b, `<rect x="%d" y="%d" width="42" height="42" fill="#2b6cb0" fill-opacity="%.2f"><title>%s: %d</title></rect>`,
 				x, y, 0.08+0.92*float64(c.GetCount())/float64(most), html.EscapeString(c.GetSegment()), c.GetCount())
-			text(x+4, y+25, fmt.Sprint(c.GetCount()), "")
+			text(x+4, y+25, strconv.FormatInt(c.GetCount(), 10), "")
 		}
 		text(10, 30+int(5-rec)*44+25, fmt.Sprintf("R%d", rec), "")
 	}
@@ -117,7 +118,7 @@ func drawSVG(r *segmentationv1.Report) string {
 	}{{"big_spender", 270, 30}, {"best", 380, 30}, {"drifter", 270, 140}, {"loyal_small", 380, 140}} {
 		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="108" height="108" fill="%s"/>`, q.x, q.y, []string{"#f6ad55", "#68d391", "#e2e8f0", "#90cdf4"}[i])
 		text(q.x+6, q.y+20, q.name, "")
-		text(q.x+6, q.y+60, fmt.Sprint(v[q.name]), `font-size="20"`)
+		text(q.x+6, q.y+60, strconv.FormatInt(v[q.name], 10), `font-size="20"`)
 	}
 	text(270, 268, "loyalty →", "")
 	// Pyramid.
@@ -132,7 +133,7 @@ func drawSVG(r *segmentationv1.Report) string {
 	// Pareto curve.
 	text(800, 20, "Pareto curve", `font-weight="bold"`)
 	fmt.Fprintf(&b, `<rect x="800" y="30" width="160" height="160" fill="none" stroke="#a0aec0"/>`)
-	var pts []string
+	pts := make([]string, 0, 1+len(r.GetPareto()))
 	pts = append(pts, "800,190")
 	for i, share := range r.GetPareto() {
 		pts = append(pts, fmt.Sprintf("%.1f,%.1f", 800+1.6*float64(i+1), 190-160*share))

@@ -124,7 +124,7 @@ func (c *cli) interactionLog() *cobra.Command {
 			}
 			i := &interactionv1.Interaction{Customer: name("customers", pos[0]), Kind: interactionv1.InteractionKind(k), Channel: interactionv1.Channel(ch),
 				Direction: interactionv1.Direction_DIRECTION_INBOUND, OccurTime: timestamppb.New(at), Subject: subject}
-			switch i.Kind {
+			switch i.GetKind() {
 			case interactionv1.InteractionKind_INTERACTION_KIND_PURCHASE:
 				m, err := money()
 				if err != nil {
@@ -204,7 +204,7 @@ func (c *cli) interactionTimeline() *cobra.Command {
 var interactionHead = []string{"name", "when", "channel", "kind", "amount", "subject", "case"}
 
 func interactionRows(is []*interactionv1.Interaction) [][]string {
-	var rows [][]string
+	rows := make([][]string, 0, len(is))
 	for _, i := range is {
 		m := formatMoney(i.GetPurchase().GetAmount())
 		if i.GetRefund() != nil {

@@ -15,8 +15,8 @@ import (
 func (c *cli) accountView(a *loyaltyv1.Account) view {
 	return view{head: []string{"account", "customer", "customer name", "state", "balance", "pending", "debt", "tier", "lifetime earned"},
 		rows: [][]string{{a.GetName(), a.GetCustomer(), c.labels([]string{a.GetCustomer()})[a.GetCustomer()].GetDisplayName(),
-			short(a.GetState().String(), "ACCOUNT_STATE_"), fmt.Sprint(a.GetBalance()), fmt.Sprint(a.GetPending()), fmt.Sprint(a.GetDebt()),
-			a.GetTier(), fmt.Sprint(a.GetLifetimeEarned())}}}
+			short(a.GetState().String(), "ACCOUNT_STATE_"), strconv.FormatInt(a.GetBalance(), 10), strconv.FormatInt(a.GetPending(), 10), strconv.FormatInt(a.GetDebt(), 10),
+			a.GetTier(), strconv.FormatInt(a.GetLifetimeEarned(), 10)}}}
 }
 
 const programArg = "a program (programs/ID, for example the demo's programs/club)"
@@ -72,7 +72,7 @@ func (c *cli) loyaltyStatement() *cobra.Command {
 			var rows [][]string
 			for _, e := range all.GetEntries() {
 				rows = append(rows, []string{e.GetTime().AsTime().Local().Format("2006-01-02 15:04"), short(e.GetType().String(), "ENTRY_TYPE_"),
-					fmt.Sprint(e.GetPoints()), fmt.Sprint(e.GetBalanceAfter()), e.GetReason()})
+					strconv.FormatInt(e.GetPoints(), 10), strconv.FormatInt(e.GetBalanceAfter(), 10), e.GetReason()})
 			}
 			return c.emit(all, view{head: []string{"when", "type", "points", "balance", "reason"}, rows: rows})
 		}),
@@ -157,9 +157,9 @@ func (c *cli) loyaltyRewards() *cobra.Command {
 			for _, r := range all.GetRewards() {
 				stock := "unlimited"
 				if r.Stock != nil {
-					stock = fmt.Sprint(r.GetStock())
+					stock = strconv.FormatInt(r.GetStock(), 10)
 				}
-				rows = append(rows, []string{r.GetName(), r.GetDisplayName(), fmt.Sprint(r.GetPointsPrice()), stock, fmt.Sprint(r.GetActive())})
+				rows = append(rows, []string{r.GetName(), r.GetDisplayName(), strconv.FormatInt(r.GetPointsPrice(), 10), stock, strconv.FormatBool(r.GetActive())})
 			}
 			return c.emit(all, view{head: []string{"reward", "name", "points", "stock", "active"}, rows: rows})
 		}),

@@ -167,7 +167,8 @@ func describe(err error) string {
 	if h := nameHint(msg); h != "" {
 		msg = h
 	}
-	line := st.Code().String() + ": " + msg
+	var line strings.Builder
+	line.WriteString(st.Code().String() + ": " + msg)
 	reason, resource := "", msg
 	for _, d := range st.Details() {
 		if x, ok := d.(*errdetails.ErrorInfo); ok && x.GetReason() != "" && x.GetReason() != "INVALID_FIELD" {
@@ -175,11 +176,11 @@ func describe(err error) string {
 			if r := x.GetMetadata()["resource"]; r != "" {
 				resource = r
 			}
-			line += " [" + x.GetReason()
+			line.WriteString(" [" + x.GetReason())
 			for _, k := range sortedKeys(x.GetMetadata()) {
-				line += " " + k + "=" + x.GetMetadata()[k]
+				line.WriteString(" " + k + "=" + x.GetMetadata()[k])
 			}
-			line += "]"
+			line.WriteString("]")
 		}
 	}
 	switch {
@@ -200,9 +201,9 @@ func describe(err error) string {
 		hints = append(hints, "check CRM_TOKEN: it may have expired")
 	}
 	for _, h := range hints {
-		line += "; " + h
+		line.WriteString("; " + h)
 	}
-	return line
+	return line.String()
 }
 
 // finders say how to find the name of each kind of resource, the most
@@ -230,13 +231,14 @@ func nameHint(msg string) string {
 	}
 	kind := m[2]
 	one := strings.TrimSuffix(kind, "s")
-	h := fmt.Sprintf("a %s name looks like %s/ID", one, kind)
+	var h strings.Builder
+	fmt.Fprintf(&h, "a %s name looks like %s/ID", one, kind)
 	for _, f := range finders {
 		if f.kind == kind && strings.HasPrefix(f.hint, "use ") {
-			h += "; " + f.hint
+			h.WriteString("; " + f.hint)
 		}
 	}
-	return h
+	return h.String()
 }
 
 // protojsonCompact is a message as one line of JSON.

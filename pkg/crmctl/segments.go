@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -35,7 +36,7 @@ func (c *cli) segmentReport() *cobra.Command {
 			}
 			if page != "" {
 				doc := "<!doctype html><meta charset=utf-8><title>Customer report</title><body style=\"font-family:sans-serif\">" +
-					"<h1>Customer report</h1><p>" + r.GetRun() + ", " + fmt.Sprint(r.GetCustomers()) + " customers</p>" + drawSVG(r) + "</body>\n"
+					"<h1>Customer report</h1><p>" + r.GetRun() + ", " + strconv.FormatInt(r.GetCustomers(), 10) + " customers</p>" + drawSVG(r) + "</body>\n"
 				if err := os.WriteFile(page, []byte(doc), 0o644); err != nil {
 					return err
 				}
@@ -53,20 +54,20 @@ func reportRows(r *segmentationv1.Report) [][]string {
 	var rows [][]string
 	for rec := int32(5); rec >= 1; rec-- {
 		for fm := int32(1); fm <= 5; fm++ {
-			rows = append(rows, []string{"rfm", fmt.Sprintf("R%d FM%d", rec, fm), fmt.Sprint(cell(r, rec, fm).GetCount())})
+			rows = append(rows, []string{"rfm", fmt.Sprintf("R%d FM%d", rec, fm), strconv.FormatInt(cell(r, rec, fm).GetCount(), 10)})
 		}
 	}
 	for _, k := range sortedKeys(r.GetRfmSegments()) {
-		rows = append(rows, []string{"rfm segment", k, fmt.Sprint(r.GetRfmSegments()[k])})
+		rows = append(rows, []string{"rfm segment", k, strconv.FormatInt(r.GetRfmSegments()[k], 10)})
 	}
 	for _, k := range sortedKeys(r.GetValueMatrix()) {
-		rows = append(rows, []string{"value matrix", k, fmt.Sprint(r.GetValueMatrix()[k])})
+		rows = append(rows, []string{"value matrix", k, strconv.FormatInt(r.GetValueMatrix()[k], 10)})
 	}
 	for _, b := range r.GetPyramid() {
-		rows = append(rows, []string{"pyramid", b.GetBand(), fmt.Sprint(b.GetCount())})
+		rows = append(rows, []string{"pyramid", b.GetBand(), strconv.FormatInt(b.GetCount(), 10)})
 	}
 	for _, k := range sortedKeys(r.GetAbc()) {
-		rows = append(rows, []string{"abc", k, fmt.Sprint(r.GetAbc()[k])})
+		rows = append(rows, []string{"abc", k, strconv.FormatInt(r.GetAbc()[k], 10)})
 	}
 	return rows
 }
@@ -106,7 +107,7 @@ func (c *cli) segmentRecompute() *cobra.Command {
 			}
 			secs := last.GetEndTime().AsTime().Sub(last.GetStartTime().AsTime()).Seconds()
 			return c.emit(last, view{head: []string{"run", "customers", "seconds", "database seconds", "membership changes"},
-				rows: [][]string{{last.GetName(), fmt.Sprint(last.GetTotal()), fmt.Sprintf("%.1f", secs), fmt.Sprintf("%.1f", last.GetDatabaseSeconds()), fmt.Sprint(last.GetMembershipChanges())}},
+				rows: [][]string{{last.GetName(), strconv.FormatInt(last.GetTotal(), 10), fmt.Sprintf("%.1f", secs), fmt.Sprintf("%.1f", last.GetDatabaseSeconds()), strconv.FormatInt(last.GetMembershipChanges(), 10)}},
 				text: func() {
 					fmt.Fprintf(c.io.Out, "\n%s: %d customers graded in %.1f s (database %.1f s), %d membership changes\n", last.GetName(), last.GetTotal(),
 						secs, last.GetDatabaseSeconds(), last.GetMembershipChanges())
@@ -139,7 +140,7 @@ func (c *cli) segmentList() *cobra.Command {
 			}
 			var rows [][]string
 			for _, s := range all.GetSegments() {
-				rows = append(rows, []string{s.GetName(), s.GetDisplayName(), fmt.Sprint(s.GetMemberCount()), fmt.Sprint(s.GetEvaluated()), s.GetRule()})
+				rows = append(rows, []string{s.GetName(), s.GetDisplayName(), strconv.FormatInt(s.GetMemberCount(), 10), strconv.FormatBool(s.GetEvaluated()), s.GetRule()})
 			}
 			return c.emit(all, view{head: []string{"segment", "name", "members", "evaluated", "rule"}, rows: rows})
 		}),
@@ -181,7 +182,7 @@ func (c *cli) segmentPreview() *cobra.Command {
 				return err
 			}
 			return c.emit(resp, view{head: []string{"members", "customers", "sample"},
-				rows: [][]string{{fmt.Sprint(resp.GetMemberCount()), fmt.Sprint(resp.GetCustomers()), strings.Join(resp.GetSample(), " ")}}, text: func() {
+				rows: [][]string{{strconv.FormatInt(resp.GetMemberCount(), 10), strconv.FormatInt(resp.GetCustomers(), 10), strings.Join(resp.GetSample(), " ")}}, text: func() {
 					fmt.Fprintf(c.io.Out, "%d of %d customers match; for example %s\n", resp.GetMemberCount(), resp.GetCustomers(), strings.Join(resp.GetSample(), ", "))
 				}})
 		}),
@@ -241,7 +242,7 @@ func (c *cli) segmentCustomer() *cobra.Command {
 				for _, k := range sortedKeys(sg.GetValues()) {
 					why = append(why, k+"="+sg.GetValues()[k])
 				}
-				rows = append(rows, []string{sg.GetSegment(), fmt.Sprint(sg.GetMember()), strings.Join(why, " ")})
+				rows = append(rows, []string{sg.GetSegment(), strconv.FormatBool(sg.GetMember()), strings.Join(why, " ")})
 			}
 			return c.emit(resp, view{head: []string{"segment", "member", "what the rule saw"}, rows: rows, text: func() {
 				c.table([]string{"rfm", "segment", "value", "pyramid", "abc", "stage", "churn warning", "clv"}, [][]string{grades})

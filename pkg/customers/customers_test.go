@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"slices"
@@ -47,7 +46,7 @@ func (p *profile) BatchGetCustomers(ctx context.Context, req *customerv1.BatchGe
 			err = apperr.NotFound(name)
 		}
 		if err != nil {
-			return nil, server.ToStatus(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), "BatchGetCustomers", err)
+			return nil, server.ToStatus(ctx, slog.New(slog.DiscardHandler), "BatchGetCustomers", err)
 		}
 		resp.Customers = append(resp.Customers, &customerv1.Customer{Name: name, Id: id, State: customerv1.CustomerState_CUSTOMER_STATE_ACTIVE})
 	}

@@ -59,7 +59,7 @@ func URI(t testing.TB) string {
 		return uri
 	}
 	once.Do(func() {
-		dir, err = os.MkdirTemp("", "crm-dbtest-")
+		dir, err = os.MkdirTemp("", "crm-dbtest-") //nolint:usetesting // shared by every test of the process, so it outlives t
 		if err != nil {
 			return
 		}

@@ -77,7 +77,8 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("configure embedded database: %w", err)
 	}
-	runCtx, cancel := context.WithCancel(context.Background())
+	// The database outlives ctx, which bounds the start only.
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &Server{cancel: cancel, stopped: make(chan struct{}), indexed: make(chan struct{})}
 	if o.PostgreSQLURL == "" {
 		s.dir = abs
@@ -123,7 +124,7 @@ func (s *Server) waitReady(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("connect to embedded database: %w", err)
 	}
-	defer func() { _ = c.Disconnect(context.Background()) }()
+	defer func() { _ = c.Disconnect(context.WithoutCancel(ctx)) }()
 	for {
 		err := c.Ping(ctx, nil)
 		if err == nil {

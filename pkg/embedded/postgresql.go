@@ -95,7 +95,7 @@ func StartPostgreSQL(ctx context.Context, dir string) (*Cluster, error) {
 	// runner die without stopping it, the kernel sends it the fast-shutdown
 	// signal (the thread that starts it is locked so that the "parent"
 	// whose death counts is not a runtime thread that might exit first).
-	c.cmd = exec.Command(filepath.Join(bin, "postgres"), "-D", data,
+	c.cmd = exec.Command(filepath.Join(bin, "postgres"), "-D", data, //nolint:noctx // the server outlives ctx; Stop ends it with the signal it chooses
 		"-c", "listen_addresses=", "-c", "unix_socket_directories="+sock,
 		// A crash may lose the last commits, never corrupt the data: fast
 		// enough for local runs.
@@ -225,7 +225,7 @@ func (c *Cluster) waitReady(ctx context.Context, bin string) error {
 		case <-ctx.Done():
 			return fmt.Errorf("PostgreSQL did not accept connections: %w", ctx.Err())
 		case <-c.done:
-			return fmt.Errorf("PostgreSQL stopped (is another run using %s?): %v", c.dir, c.err)
+			return fmt.Errorf("PostgreSQL stopped (is another run using %s?): %w", c.dir, c.err)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}

@@ -39,24 +39,10 @@ func indexFile(ctx context.Context, file string) error {
 	if err != nil {
 		return fmt.Errorf("open %s: %w", file, err)
 	}
-	defer db.Close()
-	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_master m WHERE type = 'table' AND name NOT LIKE '\_ferretdb%' ESCAPE '\'
-		AND sql LIKE '%_ferretdb_sjson%'
-		AND NOT EXISTS (SELECT 1 FROM sqlite_master i WHERE i.type = 'index' AND i.tbl_name = m.name AND i.name = m.name || '_crm_id')`)
+	defer func() { _ = db.Close() }()
+	tables, err := unindexedTables(ctx, db)
 	if err != nil {
 		return fmt.Errorf("list tables of %s: %w", file, err)
-	}
-	var tables []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			_ = rows.Close()
-			return err
-		}
-		tables = append(tables, t)
-	}
-	if err := rows.Close(); err != nil {
-		return err
 	}
 	for _, t := range tables {
 		q := fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON %s (_ferretdb_sjson->'$._id')`, quoteIdent(t+"_crm_id"), quoteIdent(t))
@@ -65,6 +51,27 @@ func indexFile(ctx context.Context, file string) error {
 		}
 	}
 	return nil
+}
+
+// unindexedTables lists FerretDB's document tables that lack the _id index;
+// its rows are closed before the caller writes.
+func unindexedTables(ctx context.Context, db *sql.DB) ([]string, error) {
+	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_master m WHERE type = 'table' AND name NOT LIKE '\_ferretdb%' ESCAPE '\'
+		AND sql LIKE '%_ferretdb_sjson%'
+		AND NOT EXISTS (SELECT 1 FROM sqlite_master i WHERE i.type = 'index' AND i.tbl_name = m.name AND i.name = m.name || '_crm_id')`)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = rows.Close() }()
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		tables = append(tables, t)
+	}
+	return tables, rows.Err()
 }
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

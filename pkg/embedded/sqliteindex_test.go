@@ -52,25 +52,12 @@ func TestSQLiteLookupsByIDUseAnIndex(t *testing.T) {
 		if err := file.QueryRowContext(ctx, `SELECT count(*) FROM "`+table+`" WHERE _ferretdb_sjson->'$._id' = ?`, `"a"`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
-		var plan strings.Builder
-		rows, err := file.QueryContext(ctx, `EXPLAIN QUERY PLAN SELECT _ferretdb_sjson FROM "`+table+`" WHERE _ferretdb_sjson->'$._id' = ?`, `"a"`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan.WriteString(detail + "; ")
-		}
-		_ = rows.Close()
-		if strings.Contains(plan.String(), "USING INDEX") {
+		plan := queryPlan(ctx, t, file, `SELECT _ferretdb_sjson FROM "`+table+`" WHERE _ferretdb_sjson->'$._id' = ?`, `"a"`)
+		if strings.Contains(plan, "USING INDEX") {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("a lookup by _id still reads the table: %s", plan.String())
+			t.Fatalf("a lookup by _id still reads the table: %s", plan)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -78,4 +65,27 @@ func TestSQLiteLookupsByIDUseAnIndex(t *testing.T) {
 	if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: "a"}}).Decode(&got); err != nil {
 		t.Fatalf("find by _id with the index: %v", err)
 	}
+}
+
+// queryPlan is SQLite's plan of query, its steps' details joined.
+func queryPlan(ctx context.Context, t *testing.T, db *sql.DB, query string, args ...any) string {
+	t.Helper()
+	rows, err := db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan strings.Builder
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan.WriteString(detail + "; ")
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return plan.String()
 }

@@ -203,7 +203,7 @@ func (c *Consumer) Run(ctx context.Context) {
 			backoff = c.MinBackoff
 		}
 		c.Log.WarnContext(ctx, "feed consumer reconnecting", "feed", c.Name, "error", err, "backoff", backoff)
-		if !c.sleep(ctx, backoff/2+mathrand.N(backoff/2+1)) {
+		if !c.sleep(ctx, backoff/2+mathrand.N(backoff/2+1)) { //nolint:gosec // jitter, not a secret
 			l.release(context.WithoutCancel(ctx))
 			return
 		}
@@ -349,7 +349,8 @@ func (c *Consumer) apply(ctx context.Context, batch []*feedv1.Event) error {
 			// Many: a trace of its own, linked to each event's.
 			links := make([]trace.Link, 0, len(batch))
 			for _, ev := range batch {
-				sc := trace.SpanContextFromContext(telemetry.Propagator.Extract(context.Background(), propagation.MapCarrier(ev.GetTraceContext())))
+				// From an empty context, so that an event without one links to nothing.
+				sc := trace.SpanContextFromContext(telemetry.Propagator.Extract(context.Background(), propagation.MapCarrier(ev.GetTraceContext()))) //nolint:contextcheck // only the event's span context is read
 				if sc.IsValid() {
 					links = append(links, trace.Link{SpanContext: sc})
 				}

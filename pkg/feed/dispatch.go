@@ -19,7 +19,7 @@ type Event struct {
 	Message proto.Message
 	// Ctx carries the producer's trace context: effects that publish
 	// events of their own create them with it, so the trace goes on.
-	Ctx context.Context
+	Ctx context.Context //nolint:containedctx // an event's own context travels with it through a batch
 }
 
 // Handlers routes a feed's events to one handler per payload message type.
@@ -61,7 +61,13 @@ func (h *Handlers[S]) add(name string, r route[S]) {
 // applied to the batch's state s, in feed order.
 func On[M proto.Message, S any](h *Handlers[S], fn func(ctx context.Context, s S, ev *feedv1.Event, m M) error) {
 	name, r := newRoute[M, S]()
-	r.apply = func(ctx context.Context, s S, ev Event) error { return fn(ctx, s, ev.Event, ev.Message.(M)) }
+	r.apply = func(ctx context.Context, s S, ev Event) error {
+		m, ok := ev.Message.(M)
+		if !ok {
+			return fmt.Errorf("event %d: payload %T routed to the handler of another type", ev.GetSequence(), ev.Message)
+		}
+		return fn(ctx, s, ev.Event, m)
+	}
 	h.add(name, r)
 }
 
@@ -71,7 +77,13 @@ func On[M proto.Message, S any](h *Handlers[S], fn func(ctx context.Context, s S
 // reach many documents (a merge, an erasure).
 func Alone[M proto.Message, S any](h *Handlers[S], fn func(ctx context.Context, ev *feedv1.Event, m M) error) {
 	name, r := newRoute[M, S]()
-	r.alone = func(ctx context.Context, ev Event) error { return fn(ctx, ev.Event, ev.Message.(M)) }
+	r.alone = func(ctx context.Context, ev Event) error {
+		m, ok := ev.Message.(M)
+		if !ok {
+			return fmt.Errorf("event %d: payload %T routed to the handler of another type", ev.GetSequence(), ev.Message)
+		}
+		return fn(ctx, ev.Event, m)
+	}
 	h.add(name, r)
 }
 
@@ -127,7 +139,7 @@ func (b *Batches[S]) Apply(ctx context.Context, evs []*feedv1.Event) error {
 			continue
 		}
 		ev := decoded[0]
-		if err := b.Handlers.routes[ev.GetType()].alone(ev.Ctx, ev); err != nil {
+		if err := b.Handlers.routes[ev.GetType()].alone(ev.Ctx, ev); err != nil { //nolint:contextcheck // ev.Ctx is the batch's context with the event's trace
 			return fmt.Errorf("apply event %d (%s): %w", ev.GetSequence(), ev.GetType(), err)
 		}
 		decoded = decoded[1:]
@@ -141,7 +153,7 @@ func (b *Batches[S]) run(ctx context.Context, evs []Event) error {
 		return err
 	}
 	for _, ev := range evs {
-		if err := b.Handlers.routes[ev.GetType()].apply(ev.Ctx, s, ev); err != nil {
+		if err := b.Handlers.routes[ev.GetType()].apply(ev.Ctx, s, ev); err != nil { //nolint:contextcheck // ev.Ctx is the batch's context with the event's trace
 			return fmt.Errorf("apply event %d (%s): %w", ev.GetSequence(), ev.GetType(), err)
 		}
 	}

@@ -92,6 +92,7 @@ type world struct {
 }
 
 func newWorld(t *testing.T) *world {
+	t.Helper()
 	db := dbtest.Database(t)
 	if err := mongox.EnsureIndexes(context.Background(), db, feed.Indexes("docs")); err != nil {
 		t.Fatal(err)
@@ -279,8 +280,7 @@ func TestEveryCommittedEventOnceInOneOrderUnderFaults(t *testing.T) {
 	r2 := &reader{name: "r2", w: w, serve: s2}
 	var wg sync.WaitGroup
 	for _, r := range []*reader{r1, r2} {
-		wg.Add(1)
-		go func() { defer wg.Done(); r.run(ctx) }()
+		wg.Go(func() { r.run(ctx) })
 	}
 	must := func(err error) {
 		t.Helper()
@@ -292,9 +292,7 @@ func TestEveryCommittedEventOnceInOneOrderUnderFaults(t *testing.T) {
 	// Both writers at once, outbox events and record batches.
 	var writers sync.WaitGroup
 	for n, p := range []*feed.Producer{p1, p2} {
-		writers.Add(1)
-		go func() {
-			defer writers.Done()
+		writers.Go(func() {
 			for i := range 10 {
 				if err := w.change(p, fmt.Sprint("d", n), fmt.Sprint(n, "-", i)); err != nil {
 					t.Error(err)
@@ -303,7 +301,7 @@ func TestEveryCommittedEventOnceInOneOrderUnderFaults(t *testing.T) {
 					t.Error(err)
 				}
 			}
-		}()
+		})
 	}
 	writers.Wait()
 

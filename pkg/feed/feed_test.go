@@ -57,6 +57,7 @@ func opener(p *feed.Producer) func(ctx context.Context, after int64) (feed.Strea
 // write changes a document and queues its event in the same update, as a
 // service store does, then flushes.
 func write(ctx context.Context, t *testing.T, p *feed.Producer, coll *mongo.Collection, doc string, value string) {
+	t.Helper()
 	ev, err := feed.NewPending(ctx, "docs/"+doc, wrapperspb.String(value), time.Now())
 	if err != nil {
 		t.Error(err)
@@ -76,6 +77,7 @@ func write(ctx context.Context, t *testing.T, p *feed.Producer, coll *mongo.Coll
 }
 
 func setup(t *testing.T) (*mongo.Database, *feed.Producer, *mongo.Collection) {
+	t.Helper()
 	db := dbtest.Database(t)
 	ctx := context.Background()
 	if err := mongox.EnsureIndexes(ctx, db, feed.Indexes("docs")); err != nil {
@@ -126,13 +128,11 @@ func TestConcurrentWritersAndConsumerRestart(t *testing.T) {
 
 	var wg sync.WaitGroup
 	for w := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := range perWriter {
 				write(ctx, t, p, docs, fmt.Sprintf("w%d", w), fmt.Sprintf("w%d-%03d", w, i))
 			}
-		}()
+		})
 	}
 
 	// First consumer: stopped mid-stream.
@@ -265,9 +265,7 @@ func TestConcurrentAppendsCommitEveryEventOnce(t *testing.T) {
 	const writers, perWriter = 8, 25
 	var wg sync.WaitGroup
 	for w := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := range perWriter {
 				ev, err := feed.NewPending(ctx, "docs/x", wrapperspb.String(fmt.Sprintf("w%d-%d", w, i)), time.Now())
 				if err != nil {
@@ -280,7 +278,7 @@ func TestConcurrentAppendsCommitEveryEventOnce(t *testing.T) {
 					return
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	seen := map[string]bool{}
@@ -315,8 +313,7 @@ func TestRelayRetriesAFailedFlush(t *testing.T) {
 	t.Parallel()
 	db, p, docs := setup(t)
 	p.ScanOnlyAtStart = true
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
+	ctx := t.Context()
 	go p.Relay(ctx, 20*time.Millisecond, func(err error) { t.Log(err) }, docs)
 	time.Sleep(100 * time.Millisecond) // past the relay's first scan
 

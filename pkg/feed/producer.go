@@ -101,10 +101,11 @@ func NewPending(ctx context.Context, subject string, payload proto.Message, now 
 // Indexes returns the indexes a producer needs in its database. Sources are
 // the collections whose documents carry outboxes.
 func Indexes(sources ...string) []mongox.Index {
-	ix := []mongox.Index{
-		{Collection: EventsCollection, Model: mongo.IndexModel{Keys: bson.D{{Key: "batch", Value: 1}}, Options: options.Index().SetUnique(true)}},
-		{Collection: EventsCollection, Model: mongo.IndexModel{Keys: bson.D{{Key: "subject", Value: 1}}}},
-	}
+	ix := make([]mongox.Index, 0, 2+len(sources))
+	ix = append(ix,
+		mongox.Index{Collection: EventsCollection, Model: mongo.IndexModel{Keys: bson.D{{Key: "batch", Value: 1}}, Options: options.Index().SetUnique(true)}},
+		mongox.Index{Collection: EventsCollection, Model: mongo.IndexModel{Keys: bson.D{{Key: "subject", Value: 1}}}},
+	)
 	for _, s := range sources {
 		ix = append(ix, mongox.Index{Collection: s, Model: mongo.IndexModel{Keys: bson.D{{Key: OutboxField + ".id", Value: 1}}}})
 	}

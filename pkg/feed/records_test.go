@@ -2,6 +2,7 @@ package feed_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -228,7 +229,7 @@ func TestBatchBookkeepingIsWrittenInBulk(t *testing.T) {
 		var h struct {
 			Next int64 `bson:"next"`
 		}
-		if err := db.Collection("feed_state").FindOne(ctx, bson.D{{Key: "_id", Value: "end"}}).Decode(&h); err != nil && err != mongo.ErrNoDocuments {
+		if err := db.Collection("feed_state").FindOne(ctx, bson.D{{Key: "_id", Value: "end"}}).Decode(&h); err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 			t.Fatal(err)
 		}
 		return h.Next

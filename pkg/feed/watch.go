@@ -29,7 +29,7 @@ func (p *Producer) Watch(ctx context.Context, after int64, send func(*feedv1.Eve
 	pos, err := p.locate(ctx, after)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil
+			return nil //nolint:nilerr // the reader went away: not a failure
 		}
 		return err
 	}
@@ -38,7 +38,7 @@ func (p *Producer) Watch(ctx context.Context, after int64, send func(*feedv1.Eve
 		n, err := p.readBatch(ctx, &pos, after, send)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil
+				return nil //nolint:nilerr // the reader went away: not a failure
 			}
 			return err
 		}

@@ -158,7 +158,10 @@ func Do[T proto.Message](ctx context.Context, s *Store, method, key string, req 
 	case c.Err != nil:
 		return zero, c.Err
 	case !c.Taken():
-		resp := zero.ProtoReflect().New().Interface().(T)
+		resp, ok := zero.ProtoReflect().New().Interface().(T)
+		if !ok {
+			return zero, fmt.Errorf("%s: a new %T is not one", method, zero)
+		}
 		if err := proto.Unmarshal(c.Response, resp); err != nil {
 			return zero, fmt.Errorf("decode stored response: %w", err)
 		}
@@ -175,7 +178,7 @@ func Do[T proto.Message](ctx context.Context, s *Store, method, key string, req 
 	ferr := s.FinishMany(ctx, method, claims, []Outcome{{Response: out, Subject: subject, Err: err}})
 	switch {
 	case err != nil && ferr != nil:
-		return zero, fmt.Errorf("%w (and releasing request_id failed: %v)", err, ferr)
+		return zero, fmt.Errorf("%w (and releasing request_id failed: %w)", err, ferr)
 	case err != nil:
 		return zero, err
 	case ferr != nil:

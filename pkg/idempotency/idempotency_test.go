@@ -39,6 +39,7 @@ func (c *clock) Add(d time.Duration) {
 }
 
 func newStore(t *testing.T) (*idempotency.Store, *clock) {
+	t.Helper()
 	s := idempotency.New(dbtest.Database(t))
 	c := &clock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
 	s.Now = c.Now

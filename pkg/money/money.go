@@ -64,7 +64,7 @@ func FromMinor(currency string, minor int64) (units int64, nanos int32) {
 	for range 9 - exp {
 		step *= 10
 	}
-	return minor / scale, int32((minor % scale) * step)
+	return minor / scale, int32((minor % scale) * step) //nolint:gosec // below 10^9: the remainder has exp digits, scaled to nine
 }
 
 // FromProto returns an API amount in minor units; field names m in the

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -63,7 +64,7 @@ func LoadConfig(env *config.Env, defaultDatabase string) Config {
 	case pool == 0:
 		c.MaxPoolSize = 100
 	default:
-		c.MaxPoolSize = uint64(pool)
+		c.MaxPoolSize = uint64(pool) //nolint:gosec // env.Int bounds pool to 1..10000
 	}
 	return c
 }
@@ -78,7 +79,7 @@ func Connect(ctx context.Context, c Config, tp trace.TracerProvider) (*mongo.Cli
 	pctx, cancel := context.WithTimeout(ctx, c.ConnectTimeout)
 	defer cancel()
 	if err := client.Ping(pctx, readpref.Primary()); err != nil {
-		_ = client.Disconnect(context.Background())
+		_ = client.Disconnect(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("ping MongoDB: %w", err)
 	}
 	return client, nil
@@ -176,8 +177,7 @@ func InsertNew[T any](ctx context.Context, coll *mongo.Collection, docs []T, op 
 		in[i] = docs[i]
 	}
 	_, err := coll.InsertMany(ctx, in, options.InsertMany().SetOrdered(false))
-	var bulk mongo.BulkWriteException
-	if errors.As(err, &bulk) {
+	if bulk, ok := errors.AsType[mongo.BulkWriteException](err); ok {
 		for _, we := range bulk.WriteErrors {
 			if !IsDuplicateKey(we) {
 				return Wrap(op, err)
@@ -239,7 +239,7 @@ func IDs(ctx context.Context, coll *mongo.Collection, filter bson.D, limit int64
 // IDsAfter returns, in _id order, up to limit string _ids greater than
 // after of the documents matching filter: a page of a walk over them.
 func IDsAfter(ctx context.Context, coll *mongo.Collection, filter bson.D, after string, limit int64) ([]string, error) {
-	filter = append(filter[:len(filter):len(filter)], bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}})
+	filter = append(slices.Clip(filter), bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}})
 	return ids(ctx, coll, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(limit))
 }
 

@@ -83,7 +83,7 @@ func readPreface(r io.Reader) (bool, error) {
 	for len(got) < len(http2.ClientPreface) {
 		n, err := r.Read(buf[:len(http2.ClientPreface)-len(got)])
 		got = append(got, buf[:n]...)
-		if !strings.HasPrefix(http2.ClientPreface, string(got)) {
+		if !strings.HasPrefix(http2.ClientPreface, string(got)) { //nolint:gocritic // what came so far must begin the preface, not the reverse
 			return false, nil
 		}
 		if err != nil {

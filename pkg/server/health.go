@@ -55,11 +55,9 @@ func (r *Running) becomeReady(ctx context.Context, db *mongo.Database, svc *Serv
 		}
 	}
 	for _, w := range svc.Workers {
-		r.workers.Add(1)
-		go func() {
-			defer r.workers.Done()
+		r.workers.Go(func() {
 			w(ctx)
-		}()
+		})
 	}
 	r.setServing(true)
 	close(r.ready)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -51,7 +52,7 @@ func LoadHTTPConfig(env *config.Env) HTTPConfig {
 		ReadTimeout:  env.Duration("CRM_HTTP_READ_TIMEOUT", DefaultReadTimeout, time.Second, 10*time.Minute),
 		WriteTimeout: env.Duration("CRM_HTTP_WRITE_TIMEOUT", DefaultWriteTimeout, time.Second, 10*time.Minute),
 	}
-	for _, o := range strings.Split(env.String("CRM_HTTP_ALLOWED_ORIGINS", ""), ",") {
+	for o := range strings.SplitSeq(env.String("CRM_HTTP_ALLOWED_ORIGINS", ""), ",") {
 		if o = strings.TrimSpace(o); o == "" {
 			continue
 		}
@@ -74,7 +75,7 @@ func parseOrigin(s string) (string, error) {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
 		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("is not an origin: write scheme://host[:port], for example https://crm.example.com, or *")
+		return "", errors.New("is not an origin: write scheme://host[:port], for example https://crm.example.com, or *")
 	}
 	return strings.ToLower(u.Scheme + "://" + u.Host), nil
 }

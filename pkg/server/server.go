@@ -220,7 +220,7 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 	}
 	disconnect := func() {
 		if !shared {
-			_ = client.Disconnect(context.Background())
+			_ = client.Disconnect(context.WithoutCancel(ctx))
 		}
 	}
 	codec, err := pagetoken.New(cfg.PageTokenKey)
@@ -275,7 +275,7 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 
 	svc.Workers = append(svc.Workers, keySweeper(cfg, deps, log), auditSweeper(cfg, deps, log))
 
-	lis, err := net.Listen("tcp", cfg.ListenAddr)
+	lis, err := new(net.ListenConfig).Listen(ctx, "tcp", cfg.ListenAddr)
 	if err != nil {
 		disconnect()
 		return nil, fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)
@@ -292,11 +292,9 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 	if r.healthEvery = o.HealthInterval; r.healthEvery <= 0 {
 		r.healthEvery = 5 * time.Second
 	}
-	r.workers.Add(1)
-	go func() {
-		defer r.workers.Done()
+	r.workers.Go(func() {
 		r.becomeReady(runCtx, deps.DB, svc)
-	}()
+	})
 	log.InfoContext(ctx, "listening", "addr", lis.Addr().String(), "database", cfg.Mongo.Database, "mongo_mode", string(cfg.Mongo.Mode),
 		"version", Version, "commit", Commit)
 	return r, nil
@@ -373,10 +371,10 @@ func Run(ctx context.Context, cfg Config, setup Setup) error {
 	select {
 	case <-ctx.Done():
 	case err := <-r.served:
-		_ = r.Stop()
+		_ = r.Stop() //nolint:contextcheck // Stop drains with its own deadlines
 		return fmt.Errorf("server stopped: %w", err)
 	}
-	return r.Stop()
+	return r.Stop() //nolint:contextcheck // ctx has ended: Stop drains with its own deadlines
 }
 
 // Main is a service binary's whole main: it reads the common settings and

@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -139,9 +140,9 @@ func attrs(kvs []*commonv1.KeyValue) map[string]string {
 		case *commonv1.AnyValue_StringValue:
 			m[kv.GetKey()] = x.StringValue
 		case *commonv1.AnyValue_IntValue:
-			m[kv.GetKey()] = fmt.Sprint(x.IntValue)
+			m[kv.GetKey()] = strconv.FormatInt(x.IntValue, 10)
 		case *commonv1.AnyValue_BoolValue:
-			m[kv.GetKey()] = fmt.Sprint(x.BoolValue)
+			m[kv.GetKey()] = strconv.FormatBool(x.BoolValue)
 		case *commonv1.AnyValue_DoubleValue:
 			m[kv.GetKey()] = fmt.Sprint(x.DoubleValue)
 		default:

@@ -214,7 +214,7 @@ func Load(ctx context.Context, c Clients, n int, now time.Time, progress func(st
 }
 
 // batch logs interactions in batches of up to 500, passing each logged
-// one to logged (may be nil); any item that fails fails the load.
+// one to logged (may be nil); any item that fails the load.
 func batch(ctx context.Context, c Clients, reqs []*interactionv1.LogInteractionRequest, logged func(*interactionv1.Interaction)) error {
 	for len(reqs) > 0 {
 		n := min(len(reqs), 500)

@@ -105,8 +105,7 @@ func run(ctx context.Context, out string, backends []string, label string, timeo
 		failures := 0
 		for i := range attempts {
 			r, err = measure(ctx, bin, filepath.Join(tmp, fmt.Sprintf("%s-%d", b, i)), b, timeout)
-			var lf loadFailed
-			if !errors.As(err, &lf) {
+			if _, ok := errors.AsType[loadFailed](err); !ok {
 				break
 			}
 			fmt.Fprintf(os.Stderr, "%s: attempt %d: %v\n", b, i+1, err)

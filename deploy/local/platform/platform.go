@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -312,8 +313,8 @@ func (p *Platform) Stop() error {
 		errs = append(errs, p.console.Stop())
 		p.console = nil
 	}
-	for i := len(p.running) - 1; i >= 0; i-- {
-		errs = append(errs, p.running[i].Stop())
+	for _, v := range slices.Backward(p.running) {
+		errs = append(errs, v.Stop())
 	}
 	p.running = nil
 	if p.db != nil {

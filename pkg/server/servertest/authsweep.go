@@ -2,6 +2,7 @@ package servertest
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -31,16 +32,19 @@ func AuthSweep(t *testing.T, s *Server) int {
 		if err != nil {
 			t.Fatalf("service %s has no descriptor: %v", name, err)
 		}
-		sd := d.(protoreflect.ServiceDescriptor)
+		sd, ok := d.(protoreflect.ServiceDescriptor)
+		if !ok {
+			t.Fatalf("%s is not a service", name)
+		}
 		for _, m := range info.Methods {
 			md := sd.Methods().ByName(protoreflect.Name(m.Name))
 			full := "/" + name + "/" + m.Name
 			noToken := context.Background()
 			wrongScope := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+Token(t, "nothing.useful"))
-			if got := call(s.Conn, noToken, full, md); got != codes.Unauthenticated {
+			if got := call(noToken, s.Conn, full, md); got != codes.Unauthenticated {
 				t.Errorf("%s without a token: %v, want UNAUTHENTICATED", full, got)
 			}
-			if got := call(s.Conn, wrongScope, full, md); got != codes.PermissionDenied {
+			if got := call(wrongScope, s.Conn, full, md); got != codes.PermissionDenied {
 				t.Errorf("%s with a token lacking its scope: %v, want PERMISSION_DENIED", full, got)
 			}
 			checked++
@@ -50,15 +54,10 @@ func AuthSweep(t *testing.T, s *Server) int {
 }
 
 func isPublic(name string) bool {
-	for _, p := range auth.PublicServices {
-		if p == name {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(auth.PublicServices, name)
 }
 
-func call(conn *grpc.ClientConn, ctx context.Context, full string, md protoreflect.MethodDescriptor) codes.Code {
+func call(ctx context.Context, conn *grpc.ClientConn, full string, md protoreflect.MethodDescriptor) codes.Code {
 	req := dynamicpb.NewMessage(md.Input())
 	resp := dynamicpb.NewMessage(md.Output())
 	if !md.IsStreamingClient() && !md.IsStreamingServer() {

@@ -59,7 +59,7 @@ func (c *HTTP) Do(t testing.TB, method, path, token string, body any, header ...
 		}
 		rd = bytes.NewReader(j)
 	}
-	req, err := http.NewRequest(method, c.Base+path, rd)
+	req, err := http.NewRequestWithContext(t.Context(), method, c.Base+path, rd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func (c *HTTP) Do(t testing.TB, method, path, token string, body any, header ...
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatalf("%s %s: read body: %v", method, path, err)
@@ -131,7 +131,7 @@ func (r *Response) RPCStatus(t testing.TB) *status.Status {
 	if err := json.Unmarshal(r.Body, &ce); err != nil || ce.Code == "" {
 		t.Fatalf("HTTP %d with neither a google.rpc.Status nor a Connect error: %s", r.Status, r.Body)
 	}
-	st = &spb.Status{Code: int32(connectCode(t, ce.Code)), Message: ce.Message}
+	st = &spb.Status{Code: int32(connectCode(t, ce.Code)), Message: ce.Message} //nolint:gosec // gRPC codes run from 0 to 16
 	for _, d := range ce.Details {
 		v, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(d.Value, "="))
 		if err != nil {
@@ -176,8 +176,8 @@ func (c *HTTP) ConnectStream(t testing.TB, procedure, token string, body any, n 
 		t.Fatal(err)
 	}
 	frame := make([]byte, 5, 5+len(j))
-	binary.BigEndian.PutUint32(frame[1:], uint32(len(j)))
-	req, err := http.NewRequest(http.MethodPost, c.Base+procedure, bytes.NewReader(append(frame, j...)))
+	binary.BigEndian.PutUint32(frame[1:], uint32(len(j))) //nolint:gosec // a test's request body is far below 4 GiB
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, c.Base+procedure, bytes.NewReader(append(frame, j...)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func (c *HTTP) ConnectStream(t testing.TB, procedure, token string, body any, n 
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(resp.Body)
 		t.Fatalf("stream: HTTP %d: %s", resp.StatusCode, b)

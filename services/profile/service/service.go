@@ -96,7 +96,7 @@ var purposeRE = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,63}$`)
 func loadPurposes(env *config.Env) []string {
 	v := env.String("CRM_CONSENT_PURPOSES", strings.Join(customer.DefaultPurposes, ","))
 	var out []string
-	for _, p := range strings.Split(v, ",") {
+	for p := range strings.SplitSeq(v, ",") {
 		p = strings.TrimSpace(p)
 		switch {
 		case p == "":

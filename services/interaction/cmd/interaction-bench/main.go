@@ -18,6 +18,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -128,7 +129,7 @@ func run(out string, batches, pages int) error {
 		return &interactionv1.LogInteractionRequest{Interaction: &interactionv1.Interaction{
 			Customer: ids[seq%len(ids)], Channel: interactionv1.Channel_CHANNEL_WEB, Direction: interactionv1.Direction_DIRECTION_INBOUND,
 			Kind: interactionv1.InteractionKind_INTERACTION_KIND_PURCHASE, OccurTime: timestamppb.New(t0.Add(time.Duration(seq) * time.Minute)),
-			SourceSystem: "bench", ExternalId: fmt.Sprint(seq),
+			SourceSystem: "bench", ExternalId: strconv.Itoa(seq),
 			Purchase: &interactionv1.Purchase{OrderId: fmt.Sprint("o-", seq), Amount: &typev1.Money{CurrencyCode: "EUR", Units: 10}}}}
 	}
 
@@ -178,7 +179,7 @@ func run(out string, batches, pages int) error {
 			}
 		}
 		if resp, err := stream.CloseAndRecv(); err != nil || resp.GetFailed() != 0 {
-			return fmt.Errorf("ingest: %v %v", resp, err)
+			return fmt.Errorf("ingest: %v %w", resp, err)
 		}
 		return nil
 	}
@@ -209,7 +210,7 @@ func run(out string, batches, pages int) error {
 				i := record.Interaction{ID: strings.ToLower(rand.Text()[:20]), CustomerID: customerIDs[seq%len(customerIDs)], Channel: 6, Direction: 1,
 					Kind: record.KindPurchase, OccurTime: t0.Add(time.Duration(seq) * time.Minute), RecordTime: time.Now(), UpdateTime: time.Now(),
 					Purchase:     &record.Purchase{OrderID: fmt.Sprint("o-", seq), Amount: record.Amount{Minor: 1000, Currency: "EUR"}, RefundIDs: []string{}},
-					SourceSystem: "bench", ExternalID: fmt.Sprint(seq), Tags: []string{}, Version: 1}
+					SourceSystem: "bench", ExternalID: strconv.Itoa(seq), Tags: []string{}, Version: 1}
 				i.DedupKey = "ext:5:bench:" + i.ExternalID
 				i.OrderKey = "order:" + i.CustomerID + ":5:bench:" + i.Purchase.OrderID
 				docs[n] = i

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"errors"
 	"io"
 	"testing"
 	"time"
@@ -51,7 +52,7 @@ func TestCustomerActivity(t *testing.T) {
 	got := map[string]int64{}
 	for {
 		resp, err := stream.Recv()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

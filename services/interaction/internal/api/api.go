@@ -134,7 +134,7 @@ func (h *Handler) IngestInteractions(stream interactionv1.InteractionService_Ing
 					continue
 				}
 				resp.Failed++
-				if len(resp.Failures) < maxListedFailures {
+				if len(resp.GetFailures()) < maxListedFailures {
 					resp.Failures = append(resp.Failures, h.itemResult(ctx, m.base+n, r))
 				}
 			}

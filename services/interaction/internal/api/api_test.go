@@ -56,7 +56,7 @@ func TestLogRejectsBadInput(t *testing.T) {
 	fine := purchase(c, "o", eur(1, 1_000_000), t0)
 	future := contact(c, interactionv1.InteractionKind_INTERACTION_KIND_INQUIRY, interactionv1.Channel_CHANNEL_PHONE, time.Now().Add(time.Hour))
 	stray := contact(c, interactionv1.InteractionKind_INTERACTION_KIND_INQUIRY, interactionv1.Channel_CHANNEL_PHONE, t0)
-	stray.Purchase = purchase(c, "x", eur(1, 0), t0).Purchase
+	stray.Purchase = purchase(c, "x", eur(1, 0), t0).GetPurchase()
 	noChannel := contact(c, interactionv1.InteractionKind_INTERACTION_KIND_INQUIRY, 0, t0)
 	for name, tc := range map[string]struct {
 		i     *interactionv1.Interaction
@@ -196,14 +196,12 @@ func TestRefundsNeverExceedTheirPurchase(t *testing.T) {
 	var mu sync.Mutex
 	got := map[codes.Code]int{}
 	for n := range 5 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			_, err := e.client.LogInteraction(e.ctx, refund(c, p.GetName(), 30, fmt.Sprint("race-", n)))
 			mu.Lock()
 			got[status.Code(err)]++
 			mu.Unlock()
-		}()
+		})
 	}
 	wg.Wait()
 	if got[codes.OK] != 2 || got[codes.FailedPrecondition] != 3 {

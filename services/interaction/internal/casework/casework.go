@@ -6,6 +6,7 @@ package casework
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -124,10 +125,8 @@ var priorityNames = map[string]Priority{"low": Low, "normal": Normal, "high": Hi
 // named keep their default.
 func ParseSLA(s string) (SLA, error) {
 	sla := SLA{}
-	for p, d := range DefaultSLA {
-		sla[p] = d
-	}
-	for _, part := range strings.Split(s, ",") {
+	maps.Copy(sla, DefaultSLA)
+	for part := range strings.SplitSeq(s, ",") {
 		name, dur, ok := strings.Cut(strings.TrimSpace(part), "=")
 		p, known := priorityNames[strings.ToLower(name)]
 		if !ok || !known {

@@ -185,7 +185,7 @@ func (l *Logbook) Commit(ctx context.Context, p *Prepared) ([]Result, error) {
 	stored, err := l.store(ctx, p, a)
 	if err != nil {
 		if ferr := l.keys.FinishMany(ctx, LogMethod, claims, failed(len(claims), err)); ferr != nil {
-			return nil, fmt.Errorf("%w (and releasing request_ids failed: %v)", err, ferr)
+			return nil, fmt.Errorf("%w (and releasing request_ids failed: %w)", err, ferr)
 		}
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -287,10 +288,8 @@ func (s *Store) ReserveRefund(ctx context.Context, purchase *record.Interaction,
 	if err != nil {
 		return err
 	}
-	for _, id := range cur.Purchase.RefundIDs {
-		if id == refundID {
-			return nil
-		}
+	if slices.Contains(cur.Purchase.RefundIDs, refundID) {
+		return nil
 	}
 	return errs.RefundExceedsPurchase.New("the refund is more than what remains of %s (%d of %d minor units refunded)", record.Name(purchase.ID), cur.Purchase.Refunded, cur.Purchase.Amount.Minor)
 }

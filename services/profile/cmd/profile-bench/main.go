@@ -56,7 +56,7 @@ func main() {
 	jsonOut := flag.String("json", "services/profile/BENCHMARKS.json", "JSON figures of the scale runs")
 	flag.Parse()
 	var callers []int
-	for _, f := range strings.Split(*callersFlag, ",") {
+	for f := range strings.SplitSeq(*callersFlag, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n < 1 {
 			fmt.Fprintf(os.Stderr, "profile-bench: -callers: %q is not a positive number\n", f)
@@ -72,7 +72,7 @@ func main() {
 	}
 	if *scale > 0 {
 		var rs []scaleResult
-		for _, b := range strings.Split(*backends, ",") {
+		for b := range strings.SplitSeq(*backends, ",") {
 			if b != "postgresql" && b != "sqlite" {
 				fmt.Fprintf(os.Stderr, "profile-bench: -backends: %q is neither postgresql nor sqlite\n", b)
 				os.Exit(2)
@@ -117,9 +117,7 @@ func measure(op, path string, callers, n int, fn func(i int) error) (result, err
 	close(next)
 	start := time.Now()
 	for range callers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := range next {
 				t := time.Now()
 				err := fn(i)
@@ -132,7 +130,7 @@ func measure(op, path string, callers, n int, fn func(i int) error) (result, err
 					mu.Unlock()
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	elapsed := time.Since(start)

@@ -205,7 +205,7 @@ func writeScale(mdPath, jsonPath string, rs []scaleResult) error {
 		measured[r.backend] = true
 	}
 	var keptRows []string
-	for _, line := range strings.Split(oldSection, "\n") {
+	for line := range strings.SplitSeq(oldSection, "\n") {
 		for _, b := range []string{"postgresql", "sqlite"} {
 			if strings.HasPrefix(line, "| "+b+" |") && !measured[b] {
 				if strings.Count(line, "|") == 8 { // written before the load column

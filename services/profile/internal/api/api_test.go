@@ -137,13 +137,11 @@ func TestConcurrentUpdatesExactlyOneWins(t *testing.T) {
 		var wg sync.WaitGroup
 		codesSeen := make([]codes.Code, 2)
 		for i := range 2 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				upd := &customerv1.Customer{Name: c.GetName(), Etag: c.GetEtag(), Owner: fmt.Sprintf("agent-%d-%d", round, i)}
 				_, err := e.client.UpdateCustomer(e.ctx, &customerv1.UpdateCustomerRequest{Customer: upd, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"owner"}}})
 				codesSeen[i] = status.Code(err)
-			}()
+			})
 		}
 		wg.Wait()
 		ok, aborted := 0, 0

@@ -19,15 +19,13 @@ func race(n int, call func(i int) error) map[codes.Code]int {
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			<-start
 			err := call(i)
 			mu.Lock()
 			got[status.Code(err)]++
 			mu.Unlock()
-		}()
+		})
 	}
 	close(start)
 	wg.Wait()

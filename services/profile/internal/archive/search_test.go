@@ -65,13 +65,11 @@ func TestSearchStaysExactUnderConcurrentRenamesOnTwoReplicas(t *testing.T) {
 	words := []string{"Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot", "Golf", "Hotel"}
 	var wg sync.WaitGroup
 	for i, w := range words {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for range 3 {
 				_, _ = replicas[i%2].Update(ctx, c.ID, customer.Customer{DisplayName: "Ada " + w}, []string{"display_name"}, "")
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	final, err := replicas[0].Get(ctx, c.ID)

@@ -117,7 +117,7 @@ func (s *Store) Release(ctx context.Context, id string, keys []string) error {
 	return mongox.Wrap("release contacts", err)
 }
 
-// MoveClaims hands every claim of from to to (a merge).
+// MoveClaims hands every claim of from to (a merge).
 func (s *Store) MoveClaims(ctx context.Context, from, to string) error {
 	_, err := s.claims.UpdateMany(ctx, bson.D{{Key: "customer_id", Value: from}}, bson.D{{Key: "$set", Value: bson.D{{Key: "customer_id", Value: to}}}})
 	return mongox.Wrap("move contacts", err)
