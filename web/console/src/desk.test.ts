@@ -5,6 +5,7 @@ import { Channel } from "@gen/crm/interaction/v1/interaction_pb.js";
 import { SatisfactionGrouping } from "@gen/crm/interaction/v1/interaction_service_pb.js";
 import { groupKey, satisfactionCSVRow, satisfactionHeader, satisfactionRows, satisfiedShare, type GroupLike } from "./satisfaction";
 import { toCSV } from "./csv";
+import { mergeAudit } from "./audit";
 
 const step = (over: Partial<Parameters<typeof stepChanges>[0]>) => ({
   from: CaseStatus.OPEN, to: CaseStatus.OPEN, fromAssignee: "", toAssignee: "", fromPriority: CasePriority.UNSPECIFIED, toPriority: CasePriority.UNSPECIFIED, ...over,
@@ -75,5 +76,23 @@ describe("satisfaction", () => {
       'assignee,responses,satisfied,met,dissatisfied,mean_ratio,mean_difference\r\n"Ward, Anna",3,1,1,1,0.3333,-0.6667\r\n',
     );
     expect(satisfactionHeader(SatisfactionGrouping.WEEK)[0]).toBe("week_from");
+  });
+});
+
+describe("audit trail", () => {
+  const e = (name: string, method: string, seconds: number) => ({ name, method, resource: "customers/c1", createTime: { seconds: BigInt(seconds), nanos: 0 }, changedPaths: [], code: "OK" });
+  it("merges the services' entries newest first, naming each one's service and method", () => {
+    const { rows, more } = mergeAudit([
+      { service: "profile", entries: [e("auditEntries/p2", "/crm.customer.v1.CustomerService/UpdateCustomer", 30), e("auditEntries/p1", "/crm.customer.v1.CustomerService/CreateCustomer", 10)] },
+      { service: "interaction", entries: [e("auditEntries/i1", "/crm.interaction.v1.InteractionService/LogInteraction", 20)] },
+      { service: "loyalty", entries: [e("auditEntries/l1", "/crm.loyalty.v1.LoyaltyService/Earn", 30)] },
+    ], 10);
+    expect(rows.map((r) => `${r.service} ${r.method}`)).toEqual(["profile UpdateCustomer", "loyalty Earn", "interaction LogInteraction", "profile CreateCustomer"]);
+    expect(more).toBe(false);
+  });
+  it("keeps the newest when there are more than shown", () => {
+    const { rows, more } = mergeAudit([{ service: "profile", entries: [e("a", "M", 1), e("b", "M", 3), e("c", "M", 2)] }], 2);
+    expect(rows.map((r) => r.entry.name)).toEqual(["b", "c"]);
+    expect(more).toBe(true);
   });
 });

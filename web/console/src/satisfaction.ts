@@ -1,9 +1,8 @@
 // Satisfaction statistics as the desk draws them: GetSatisfactionStatistics
 // grouped by assignee, channel or period, as chart rows and CSV.
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { Channel } from "@gen/crm/interaction/v1/interaction_pb.js";
 import { SatisfactionGrouping } from "@gen/crm/interaction/v1/interaction_service_pb.js";
-import { date, idOf, label } from "./format";
+import { idOf, label } from "./format";
 import { dayKey, monthKey } from "./periods";
 
 /** The figures of a set of responses, as far as the charts need them. */
@@ -22,9 +21,11 @@ export interface GroupLike {
   case: string;
   assignee: string;
   channel: Channel;
-  periodStart?: Timestamp;
+  periodStart?: { seconds: bigint; nanos: number };
   summary?: SummaryLike;
 }
+
+const date = (t?: { seconds: bigint; nanos: number }) => (t ? new Date(Number(t.seconds) * 1000 + t.nanos / 1e6) : undefined);
 
 /** What the chart and the CSV show of one group. */
 export interface SatisfactionRow {
