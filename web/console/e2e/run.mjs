@@ -311,7 +311,7 @@ try {
     await page.getByRole("region", { name: "Satisfaction by channel" }).getByRole("button", { name: "Export CSV" }).click();
     const file = await download;
     if (file.suggestedFilename() !== "satisfaction-by-channel.csv") throw new Error("download " + file.suggestedFilename());
-    await page.getByLabel("Period", { exact: true }).selectOption({ label: "month" });
+    await page.getByRole("form", { name: "Satisfaction range" }).getByLabel("Period").selectOption({ label: "month" });
     await page.getByRole("figure", { name: /^Satisfaction by month: / }).waitFor({ timeout: LONG });
     await page.getByRole("region", { name: "Satisfaction by month" }).scrollIntoViewIfNeeded();
     await shoot("desk-satisfaction");
