@@ -6,8 +6,11 @@
 // the service owning the package; REST calls (/v1/...) go to the service
 // owning the path's first collection (programs/1/accounts/customers/2 is
 // loyalty's), except what other services keep under a customer
-// (customers/1/interactions is interaction-log's). Anything else is a file
-// of the application, or its index.html for the application's own routes.
+// (customers/1/interactions is interaction-log's). What every service
+// serves (crm.status.v1, crm.audit.v1, /v1/status, /v1/auditEntries) goes
+// to the service the X-CRM-Service header names; the header, when present,
+// picks the service of any API path. Anything else is a file of the
+// application, or its index.html for the application's own routes.
 package console
 
 import (
@@ -87,8 +90,19 @@ func BackendURL(s string) (*url.URL, error) {
 	return u, nil
 }
 
+// ServiceHeader names the service a call is for: profile, interaction,
+// segmentation or loyalty. Required on the paths every service serves.
+const ServiceHeader = "X-CRM-Service"
+
 // Which service owns an RPC package, and which a REST collection.
 var (
+	// The header's service names.
+	services = map[string]string{
+		"profile": "crm.customer.v1", "interaction": "crm.interaction.v1",
+		"segmentation": "crm.segmentation.v1", "loyalty": "crm.loyalty.v1",
+	}
+	// What every service serves: only the header says which one is meant.
+	shared   = map[string]bool{"crm.status.v1": true, "crm.audit.v1": true}
 	packages = map[string]func(Backends) *url.URL{
 		"crm.customer.v1":     func(b Backends) *url.URL { return b.Profile },
 		"crm.interaction.v1":  func(b Backends) *url.URL { return b.Interaction },
@@ -101,6 +115,7 @@ var (
 		"interactions": "crm.interaction.v1", "cases": "crm.interaction.v1",
 		"segments": "crm.segmentation.v1", "runs": "crm.segmentation.v1", "settings": "crm.segmentation.v1", "report": "crm.segmentation.v1",
 		"programs": "crm.loyalty.v1", "redemptions": "crm.loyalty.v1",
+		"status": "crm.status.v1", "auditEntries": "crm.audit.v1",
 	}
 	// What other services keep under a customer: /v1/customers/1/segments.
 	customerParts = map[string]string{
@@ -110,8 +125,9 @@ var (
 	}
 )
 
-// Route names the RPC package whose service answers an API path, and
-// whether the path is an API path at all.
+// Route names the RPC package of an API path (crm.status.v1 and
+// crm.audit.v1 are every service's: see Pick), and whether the path is an
+// API path at all.
 func Route(p string) (pkg string, api bool) {
 	if rest, ok := strings.CutPrefix(p, "/v1/"); ok {
 		segs := strings.Split(rest, "/")
@@ -128,12 +144,29 @@ func Route(p string) (pkg string, api bool) {
 		if i := strings.LastIndexByte(svc, '.'); i > 0 {
 			pkg = svc[:i]
 		}
-		if _, ok := packages[pkg]; !ok {
+		if _, ok := packages[pkg]; !ok && !shared[pkg] {
 			pkg = ""
 		}
 		return pkg, true
 	}
 	return "", false
+}
+
+// Pick names the package whose service answers an API call of package pkg
+// (from Route) with the ServiceHeader value service ("" when absent). The
+// header wins when present; a shared package needs it.
+func Pick(pkg, service string) (string, error) {
+	if service != "" {
+		p, ok := services[service]
+		if !ok {
+			return "", fmt.Errorf("%s: %q is not profile, interaction, segmentation or loyalty", ServiceHeader, service)
+		}
+		return p, nil
+	}
+	if shared[pkg] {
+		return "", fmt.Errorf("every service serves %s: name the one meant in the %s header (profile, interaction, segmentation or loyalty)", pkg, ServiceHeader)
+	}
+	return pkg, nil
 }
 
 // Handler serves the API paths by proxy and the application from app.
@@ -145,6 +178,7 @@ func Handler(b Backends, app fs.FS, log *slog.Logger) http.Handler {
 			Rewrite: func(r *httputil.ProxyRequest) {
 				r.SetURL(target)
 				r.SetXForwarded()
+				r.Out.Header.Del(ServiceHeader)
 			},
 			// Server streams (WatchRun) must reach the browser as they come.
 			FlushInterval: -1,
@@ -168,6 +202,11 @@ func Handler(b Backends, app fs.FS, log *slog.Logger) http.Handler {
 		pkg, api := Route(r.URL.Path)
 		if !api {
 			static.ServeHTTP(w, r)
+			return
+		}
+		pkg, err := Pick(pkg, r.Header.Get(ServiceHeader))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
 		p, ok := proxies[pkg]

@@ -95,6 +95,66 @@ func TestAPICallsReachTheOwningService(t *testing.T) {
 	}
 }
 
+func TestHeaderPicksTheServiceOfSharedPaths(t *testing.T) {
+	s := newConsole(t)
+	call := func(method, path, service string) (int, string) {
+		req, _ := http.NewRequest(method, s.URL+path, strings.NewReader("{}"))
+		if service != "" {
+			req.Header.Set(ServiceHeader, service)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	for _, c := range []struct{ method, path string }{
+		{"POST", "/crm.status.v1.StatusService/GetStatus"},
+		{"POST", "/crm.audit.v1.AuditService/ListAuditEntries"},
+		{"GET", "/v1/status"},
+		{"GET", "/v1/auditEntries?filter.customer=customers/c1"},
+	} {
+		for _, svc := range []string{"profile", "interaction", "segmentation", "loyalty"} {
+			code, body := call(c.method, c.path, svc)
+			if want := svc + " " + c.method + " " + c.path + "  {}"; code != 200 || body != want {
+				t.Errorf("%s %s with %s: %d %q, want 200 %q", c.method, c.path, svc, code, body, want)
+			}
+		}
+		// Without the header the path names no service: the answer says how to name one.
+		if code, body := call(c.method, c.path, ""); code != http.StatusBadRequest || !strings.Contains(body, ServiceHeader) {
+			t.Errorf("%s %s without the header: %d %q, want 400 naming the header", c.method, c.path, code, body)
+		}
+		if code, body := call(c.method, c.path, "billing"); code != http.StatusBadRequest || !strings.Contains(body, `"billing"`) {
+			t.Errorf("%s %s with billing: %d %q, want 400 naming the value", c.method, c.path, code, body)
+		}
+	}
+	// The header wins on any API path (a client of one service sends it on every call).
+	if code, body := call("GET", "/v1/cases", "loyalty"); code != 200 || !strings.HasPrefix(body, "loyalty ") {
+		t.Errorf("/v1/cases with loyalty: %d %q", code, body)
+	}
+	// The header is the console's: the service does not see it.
+	seen := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "["+r.Header.Get(ServiceHeader)+"]")
+	}))
+	defer seen.Close()
+	u, _ := url.Parse(seen.URL)
+	s2 := httptest.NewServer(Handler(Backends{Profile: u, Interaction: u, Segmentation: u, Loyalty: u}, app, slog.New(slog.DiscardHandler)))
+	defer s2.Close()
+	req, _ := http.NewRequest("GET", s2.URL+"/v1/status", nil)
+	req.Header.Set(ServiceHeader, "interaction")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if string(b) != "[]" {
+		t.Errorf("the service saw the header: %q", b)
+	}
+}
+
 func TestUnknownAPIPathsAreNotFound(t *testing.T) {
 	s := newConsole(t)
 	for _, p := range []string{

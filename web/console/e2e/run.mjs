@@ -100,8 +100,11 @@ async function call(path, body) {
 }
 
 const metrics = {};
-// Names of this run's own customer and segment.
+// Names of this run's own customer and segment, and anything else that must
+// differ from a previous run's against the same platform (contacts are unique).
 const tag = Date.now().toString(36);
+// A London number (+44 20 7xxx xxxx) of this run.
+const phone = `+44207${String(Date.now()).slice(-7)}`;
 let customerUrl;
 
 try {
@@ -221,7 +224,7 @@ try {
     await page.getByRole("form", { name: "Log an interaction" }).waitFor({ timeout: LONG });
   });
 
-  await step("a complaint opens a case, moved through its states on the desk", async () => {
+  await step("a complaint opens a case on the desk, its statistics as charts", async () => {
     const form = page.getByRole("form", { name: "Log an interaction" });
     await form.getByLabel("Kind").selectOption({ label: "complaint" });
     await form.getByLabel("Priority").selectOption({ label: "high" });
@@ -245,13 +248,73 @@ try {
     if (csv.suggestedFilename() !== "case-statistics-by-week.csv") throw new Error("download " + csv.suggestedFilename());
     await page.getByRole("region", { name: "Case handling by week" }).getByLabel("Periods").selectOption("month");
     await page.getByRole("figure", { name: /by month, of the cases opened in each/ }).waitFor({ timeout: LONG });
-    await tabReaches("desk", [/Status/, /Assignee/, /Overdue only/, /Note for the next step/, /→ in progress/, /Cases opened in the last/, /Export CSV/, /Periods/], 400);
+    await tabReaches("desk", [/Status/, /Assignee/, /Overdue only/, /Escalated only/, /Note for the next step/, /→ in progress/, /Assign to/, /Why/, /Cases opened in the last/, /Export CSV/, /Periods/, /Responses of the last/], 500);
     await shoot("desk");
+  });
+
+  await step("the case reassigned and its priority changed (the due time moves, a conflict resolved), moved through its states", async () => {
+    const id = new URL(page.url()).searchParams.get("case");
+    const name = `cases/${id}`;
+    const before = (await call("/crm.interaction.v1.InteractionService/GetCase", { name })).case;
+    const dueShown = await page.getByTestId("case-due").textContent();
+    const form = page.getByRole("form", { name: "Assignee and priority" });
+    await form.getByLabel("Assign to").fill(`agent-${tag}`);
+    await form.getByLabel("Priority").selectOption({ label: "low" });
+    await form.getByLabel("Why").fill("handed over in the console test");
+    await form.getByRole("button", { name: "Save" }).click();
+    await form.getByRole("status").filter({ hasText: /^Saved: due / }).waitFor();
+    await page.getByTestId("case-assignee").filter({ hasText: `agent-${tag}` }).waitFor();
+    await page.getByTestId("case-priority").filter({ hasText: "low" }).waitFor();
+    const history = page.getByRole("list", { name: "History" });
+    await history.locator("li", { hasText: `to agent-${tag}; priority high → low` }).filter({ hasText: "handed over in the console test" }).waitFor();
+    // Low's SLA is longer than high's: the due time moved later, on the screen too.
+    const after = (await call("/crm.interaction.v1.InteractionService/GetCase", { name })).case;
+    if (!(Date.parse(after.dueTime) > Date.parse(before.dueTime))) throw new Error(`the due time did not move later: ${before.dueTime} -> ${after.dueTime}`);
+    await page.waitForFunction((old) => document.querySelector('[data-testid="case-due"]')?.textContent !== old, dueShown);
+    // Someone else reassigns it meanwhile: the next save is a conflict to resolve.
+    await call("/crm.interaction.v1.InteractionService/UpdateCase", { case: { name, assignee: `other-${tag}` }, updateMask: "assignee", note: "taken over elsewhere" });
+    await form.getByLabel("Priority").selectOption({ label: "urgent" });
+    await form.getByRole("button", { name: "Save" }).click();
+    await form.getByText("Someone else changed this case since you opened it.").waitFor();
+    await form.getByRole("cell", { name: `other-${tag}` }).waitFor();
+    await shoot("desk-case-conflict");
+    await form.getByRole("button", { name: "Keep mine (save over theirs)" }).click();
+    await form.getByRole("button", { name: "Save" }).click();
+    await form.getByRole("status").filter({ hasText: /^Saved: due / }).waitFor();
+    await page.getByTestId("case-priority").filter({ hasText: "urgent" }).waitFor();
+    await history.locator("li", { hasText: `reassigned from other-${tag} to agent-${tag}; priority low → urgent` }).waitFor();
+    const urgent = (await call("/crm.interaction.v1.InteractionService/GetCase", { name })).case;
+    if (!(Date.parse(urgent.dueTime) < Date.parse(after.dueTime))) throw new Error(`the due time did not move earlier: ${after.dueTime} -> ${urgent.dueTime}`);
+    await shoot("desk-case");
+    const status = page.getByTestId("case-status");
     for (const [button, want] of [["→ in progress", "in progress"], ["→ resolved", "resolved"], ["→ closed", "closed"]]) {
       await page.getByRole("button", { name: button }).click();
       await status.filter({ hasText: want }).waitFor();
     }
     await page.getByRole("button", { name: "Reopen" }).waitFor();
+    // The escalated filter: whatever it lists is marked escalated.
+    await page.getByLabel("Escalated only").check();
+    await page.locator("ol.queue li, :text('No case here.')").first().waitFor({ timeout: LONG });
+    const items = await page.locator("ol.queue li").count();
+    const marked = await page.locator("ol.queue li .badge.escalated").count();
+    if (marked !== items) throw new Error(`${items - marked} of ${items} cases under "Escalated only" are not marked escalated`);
+    metrics.escalated_cases_listed = items;
+    await page.getByLabel("Escalated only").uncheck();
+  });
+
+  await step("satisfaction by assignee, channel and period as charts, exported as CSV", async () => {
+    await page.getByLabel("Responses of the last").selectOption("365");
+    for (const by of ["assignee", "channel", "week"]) {
+      await page.getByRole("figure", { name: new RegExp(`^Satisfaction by ${by}: responses satisfied`) }).waitFor({ timeout: LONG });
+    }
+    const download = page.waitForEvent("download");
+    await page.getByRole("region", { name: "Satisfaction by channel" }).getByRole("button", { name: "Export CSV" }).click();
+    const file = await download;
+    if (file.suggestedFilename() !== "satisfaction-by-channel.csv") throw new Error("download " + file.suggestedFilename());
+    await page.getByRole("form", { name: "Satisfaction range" }).getByLabel("Period").selectOption({ label: "month" });
+    await page.getByRole("figure", { name: /^Satisfaction by month: / }).waitFor({ timeout: LONG });
+    await page.getByRole("region", { name: "Satisfaction by month" }).scrollIntoViewIfNeeded();
+    await shoot("desk-satisfaction");
   });
 
   await step("a segment saved with a type error, fixed, previewed and saved", async () => {
@@ -323,6 +386,11 @@ try {
     await eventually("the points", () => parseInt(document.querySelector('[data-testid="balance"]')?.textContent ?? "0", 10) >= 120);
     await page.locator("table.compact td", { hasText: "earn" }).first().waitFor();
     await tabReaches("customer", [/^Edit$/, /^Merge with…$/, /^Erase…$/, /^Kind/, /^Summary/, /^Log$/], 250);
+    // The audit of the four services: the test's own changes, each with its service.
+    const audit = page.getByRole("region", { name: "Audit entries" });
+    await audit.locator("tr", { hasText: "CreateCustomer" }).filter({ hasText: "profile" }).waitFor({ timeout: LONG });
+    await audit.locator("tr", { hasText: "UpdateCustomer" }).filter({ hasText: "owner" }).waitFor();
+    await audit.locator("tr", { hasText: "LogInteraction" }).filter({ hasText: "interaction" }).first().waitFor();
     await shoot("customer");
   });
 
@@ -334,7 +402,7 @@ try {
       requestId: `e2e-keep-${tag}`,
     });
     const b = await call("/crm.customer.v1.CustomerService/CreateCustomer", {
-      customer: { kind: "CUSTOMER_KIND_PERSON", displayName: dup, emails: [{ address: `dup.${tag}@example.com` }], phones: [{ number: "+442079460123" }] },
+      customer: { kind: "CUSTOMER_KIND_PERSON", displayName: dup, emails: [{ address: `dup.${tag}@example.com` }], phones: [{ number: phone }] },
       requestId: `e2e-dup-${tag}`,
     });
     await page.goto(`${base}/customers/${a.customer.id}`);

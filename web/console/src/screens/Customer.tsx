@@ -15,6 +15,7 @@ import { fieldError, isConflict, problemOf } from "../errors";
 import { day, idOf, label, money, parseMoney, when } from "../format";
 import { Link, useLocation } from "../router";
 import { EraseAction, MergeAction } from "./CustomerActions";
+import { CustomerAudit } from "./CustomerAudit";
 
 /** How long after logging an interaction the page watches for its effects (points, grades). */
 const FOLLOW_MS = 90_000;
@@ -48,6 +49,7 @@ export function CustomerPage({ id }: { id: string }) {
         {c.state === CustomerState.ACTIVE && <EraseAction customer={c} />}
       </div>
       <Timeline customer={name} />
+      <CustomerAudit customer={name} />
     </>
   );
 }

@@ -4,14 +4,17 @@ import { useQueryClient } from "@tanstack/react-query";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { InteractionService, requestId } from "../api";
 import { CasePriority, CaseStatus, type Case } from "@gen/crm/interaction/v1/case_pb.js";
-import { byDueTime, isOverdue, nextStates } from "../cases";
+import { create } from "@bufbuild/protobuf";
+import { FieldMaskSchema } from "@bufbuild/protobuf/wkt";
+import { byDueTime, caseUpdatePaths, isOverdue, nextStates, stepChanges } from "../cases";
 import { ErrorBox, Field, Loading, Section, problemOrUndefined } from "../ui";
-import { fieldError } from "../errors";
+import { fieldError, isConflict, problemOf } from "../errors";
 import { duration, idOf, label, when } from "../format";
 import { Link, navigate, useLocation } from "../router";
 
 // The charts load ECharts: on demand, after the queue.
 const DeskCharts = lazy(() => import("./DeskCharts"));
+const SatisfactionCharts = lazy(() => import("./SatisfactionCharts"));
 
 /** The case queue by due time, a case's transitions and follow-ups, and the desk's figures. */
 export function ServiceDesk() {
@@ -19,8 +22,9 @@ export function ServiceDesk() {
   const selected = params.get("case");
   const [status, setStatus] = useState(CaseStatus.OPEN);
   const [overdue, setOverdue] = useState(false);
+  const [escalated, setEscalated] = useState(false);
   const [assignee, setAssignee] = useState("");
-  const q = useQuery(InteractionService.method.listCases, { status, overdue, assignee: assignee.trim(), pageSize: 100 });
+  const q = useQuery(InteractionService.method.listCases, { status, overdue, escalated, assignee: assignee.trim(), pageSize: 100 });
   const now = new Date();
   const cases = q.data ? byDueTime(q.data.cases) : [];
   return (
@@ -39,6 +43,7 @@ export function ServiceDesk() {
               <input value={assignee} onChange={(e) => setAssignee(e.target.value)} size={10} />
             </Field>
             <label className="check"><input type="checkbox" checked={overdue} onChange={(e) => setOverdue(e.target.checked)} /> Overdue only</label>
+            <label className="check"><input type="checkbox" checked={escalated} onChange={(e) => setEscalated(e.target.checked)} /> Escalated only</label>
           </form>
           {q.isPending && <Loading what="the queue" />}
           <ErrorBox error={q.error} title="The queue could not be read" />
@@ -50,6 +55,7 @@ export function ServiceDesk() {
                   <span className={`prio p${k.priority}`}>{label(CasePriority, k.priority, "CASE_PRIORITY_")}</span>{" "}
                   due {when(k.dueTime)}
                   {isOverdue(k, now) && <strong className="badge late">overdue</strong>}
+                  {k.escalated && <strong className="badge escalated" title={`escalated ${when(k.escalateTime)}`}>escalated</strong>}
                   <small> {label(CaseStatus, k.status, "CASE_STATUS_")}{k.assignee && ` · ${k.assignee}`}</small>
                 </Link>
               </li>
@@ -60,6 +66,10 @@ export function ServiceDesk() {
       </div>
       <h2 className="part">Case statistics</h2>
       <Stats />
+      <h2 className="part">Satisfaction</h2>
+      <Suspense fallback={<Loading what="the satisfaction charts" />}>
+        <SatisfactionCharts />
+      </Suspense>
     </>
   );
 }
@@ -90,10 +100,11 @@ function CaseView({ id }: { id: string }) {
       <dl className="facts">
         <dt>Status</dt><dd data-testid="case-status">{label(CaseStatus, k.status, "CASE_STATUS_")}</dd>
         <dt>Customer</dt><dd><Link to={`/customers/${idOf(k.customer)}`}>{idOf(k.customer)}</Link></dd>
-        <dt>Priority</dt><dd>{label(CasePriority, k.priority, "CASE_PRIORITY_")}</dd>
-        <dt>Assignee</dt><dd>{k.assignee || "—"}</dd>
+        <dt>Priority</dt><dd data-testid="case-priority">{label(CasePriority, k.priority, "CASE_PRIORITY_")}</dd>
+        <dt>Assignee</dt><dd data-testid="case-assignee">{k.assignee || "—"}</dd>
         <dt>Opened</dt><dd>{when(k.openTime)}</dd>
-        <dt>Due</dt><dd>{when(k.dueTime)} {k.overdue && <strong className="badge late">overdue</strong>}</dd>
+        <dt>Due</dt><dd><span data-testid="case-due">{when(k.dueTime)}</span> {k.overdue && <strong className="badge late">overdue</strong>}</dd>
+        {k.escalated && <><dt>Escalated</dt><dd><strong className="badge escalated">escalated</strong> {when(k.escalateTime)}</dd></>}
         <dt>First response</dt><dd>{when(k.firstResponseTime)}</dd>
         <dt>Resolved</dt><dd>{when(k.resolveTime)}</dd>
       </dl>
@@ -108,10 +119,12 @@ function CaseView({ id }: { id: string }) {
         ))}
       </div>
       <ErrorBox error={transition.error} title="Not moved" />
+      <h3>Assignee and priority</h3>
+      <EditCase key={k.name} read={k} />
       <h3>History</h3>
-      <ol className="plain">
+      <ol className="plain" aria-label="History">
         {k.history.map((h, i) => (
-          <li key={i}>{when(h.time)}: {label(CaseStatus, h.from, "CASE_STATUS_")} → {label(CaseStatus, h.to, "CASE_STATUS_")} by {h.actor}{h.note && ` — ${h.note}`}</li>
+          <li key={i}>{when(h.time)}: {stepChanges(h).join("; ")} by {h.actor}{h.note && ` — ${h.note}`}</li>
         ))}
       </ol>
       <h3>Follow-ups</h3>
@@ -134,6 +147,99 @@ function CaseView({ id }: { id: string }) {
       </form>
       <ErrorBox error={addFollowUp.error} title="Not added" />
     </Section>
+  );
+}
+
+const priorities = [CasePriority.LOW, CasePriority.NORMAL, CasePriority.HIGH, CasePriority.URGENT];
+
+/**
+ * Reassigns the case or changes its priority (the service moves the due
+ * time to the new priority's SLA), with the etag read: a stale one is shown
+ * as a conflict to resolve.
+ */
+function EditCase({ read }: { read: Case }) {
+  const qc = useQueryClient();
+  const [base, setBase] = useState(read);
+  const [assignee, setAssignee] = useState(read.assignee);
+  const [priority, setPriority] = useState<CasePriority>(read.priority === CasePriority.UNSPECIFIED ? CasePriority.NORMAL : read.priority);
+  const [note, setNote] = useState("");
+  const [theirs, setTheirs] = useState<Case>();
+  const [saved, setSaved] = useState<Case>();
+  const update = useMutation(InteractionService.method.updateCase);
+  const get = useMutation(InteractionService.method.getCase);
+  const paths = caseUpdatePaths(base, { assignee, priority });
+  // A newer read (a transition, a refresh) replaces an untouched form's.
+  if (read.etag !== base.etag && paths.length === 0 && !theirs && !update.isPending) {
+    setBase(read);
+    setAssignee(read.assignee);
+    setPriority(read.priority === CasePriority.UNSPECIFIED ? CasePriority.NORMAL : read.priority);
+  }
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setSaved(undefined);
+    try {
+      const res = await update.mutateAsync({
+        case: { name: base.name, etag: base.etag, assignee: assignee.trim(), priority },
+        updateMask: create(FieldMaskSchema, { paths }),
+        note: note.trim(),
+        requestId: requestId(),
+      });
+      setBase(res.case!);
+      setSaved(res.case);
+      setNote("");
+      await qc.invalidateQueries();
+    } catch (err) {
+      if (isConflict(problemOf(err))) setTheirs((await get.mutateAsync({ name: base.name })).case);
+    }
+  };
+  const problem = problemOrUndefined(update.error);
+  const conflict = problem && isConflict(problem) && theirs;
+  const resolve = (take: boolean) => {
+    if (!theirs) return;
+    if (take) {
+      setAssignee(theirs.assignee);
+      setPriority(theirs.priority);
+    }
+    setBase(theirs);
+    setTheirs(undefined);
+    update.reset();
+    void qc.invalidateQueries();
+  };
+  return (
+    <form onSubmit={save} aria-label="Assignee and priority" className="row">
+      <Field label="Assign to" error={fieldError(problem, "assignee")} hint="Empty: nobody">
+        <input value={assignee} onChange={(e) => setAssignee(e.target.value)} size={12} />
+      </Field>
+      <Field label="Priority" error={fieldError(problem, "priority")}>
+        <select value={priority} onChange={(e) => setPriority(Number(e.target.value))}>
+          {priorities.map((p) => <option key={p} value={p}>{label(CasePriority, p, "CASE_PRIORITY_")}</option>)}
+        </select>
+      </Field>
+      <Field label="Why" error={fieldError(problem, "note")}>
+        <input value={note} onChange={(e) => setNote(e.target.value)} />
+      </Field>
+      <button type="submit" disabled={update.isPending || paths.length === 0}>Save</button>
+      {conflict ? (
+        <div className="conflict" role="alert">
+          <strong>Someone else changed this case since you opened it.</strong>
+          <table>
+            <thead><tr><th></th><th>Now saved</th><th>Yours</th></tr></thead>
+            <tbody>
+              <tr><th>Assignee</th><td>{theirs.assignee || "—"}</td><td>{assignee.trim() || "—"}</td></tr>
+              <tr><th>Priority</th><td>{label(CasePriority, theirs.priority, "CASE_PRIORITY_")}</td><td>{label(CasePriority, priority, "CASE_PRIORITY_")}</td></tr>
+              <tr><th>Status</th><td>{label(CaseStatus, theirs.status, "CASE_STATUS_")}</td><td>{label(CaseStatus, base.status, "CASE_STATUS_")}</td></tr>
+            </tbody>
+          </table>
+          <div className="actions">
+            <button type="button" onClick={() => resolve(false)}>Keep mine (save over theirs)</button>
+            <button type="button" onClick={() => resolve(true)}>Take theirs</button>
+          </div>
+        </div>
+      ) : (
+        <ErrorBox error={update.error} title="Not saved" />
+      )}
+      {saved && <p role="status">Saved: due {when(saved.dueTime)}.</p>}
+    </form>
   );
 }
 
