@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -53,7 +54,35 @@ func main() {
 	accounts := flag.Int("accounts", 1000, "accounts in the program")
 	ops := flag.Int("ops", 400, "operations per measurement")
 	pg := flag.String("postgresql", "", "store the embedded database's data in this PostgreSQL database (FerretDB's postgresql backend) instead of SQLite")
+	scale := flag.Bool("scale", false, "measure the feed consumer, the redeem race and the loaded purchase-to-points delay at scale instead (see -backend)")
+	var c scaleConfig
+	flag.StringVar(&c.backend, "backend", "sqlite", "with -scale: sqlite, or postgresql (a private cluster in the prepared folder, or the server of -postgresql)")
+	flag.StringVar(&c.dir, "dir", filepath.Join(os.TempDir(), "loyalty-bench"), "with -scale: where the prepared folder is kept (and reused by later runs with the same sizes) and copied for each run")
+	flag.IntVar(&c.customers, "customers", 10000, "with -scale: enrolled customers")
+	flag.IntVar(&c.history, "history", 1000000, "with -scale: earlier events in interaction-log's feed")
+	flag.IntVar(&c.historyCustomers, "history-customers", 1000, "with -scale: the other customers the earlier events are of")
+	flag.IntVar(&c.backlog, "backlog", 20000, "with -scale: purchases in the backlog")
+	flag.DurationVar(&c.load, "load", 5*time.Minute, "with -scale: how long purchases are logged at -rate")
+	flag.IntVar(&c.rate, "rate", 20, "with -scale: purchases logged per second under load")
+	flag.IntVar(&c.racers, "racers", 50, "with -scale: concurrent redemptions of 1 point from a balance of 10")
+	flag.StringVar(&c.jsonPath, "json", "services/loyalty/BENCHMARKS.json", "with -scale: the JSON figures file (merged into)")
+	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "with -scale: write a CPU profile of the backlog's consumption here")
 	flag.Parse()
+	if *scale {
+		c.mdPath, c.pgURL = *out, *pg
+		if c.pgURL != "" {
+			c.backend = "postgresql"
+		}
+		if c.backend != "sqlite" && c.backend != "postgresql" {
+			fmt.Fprintln(os.Stderr, "loyalty-bench: -backend is sqlite or postgresql")
+			os.Exit(2)
+		}
+		if err := runScale(context.Background(), c); err != nil {
+			fmt.Fprintln(os.Stderr, "loyalty-bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*out, *accounts, *ops, *pg); err != nil {
 		fmt.Fprintln(os.Stderr, "loyalty-bench:", err)
 		os.Exit(1)
@@ -219,7 +248,7 @@ func run(out string, accounts, ops int, pg string) error {
 		}
 		args += " " + a
 	}
-	fmt.Fprintf(&s, "# loyalty benchmark\n\nWritten by `go run ./services/loyalty/cmd/loyalty-bench%s` on %s (%s, %d CPUs), ",
+	fmt.Fprintf(&s, "## Operations (EarnPoints, RedeemPoints, one purchase at a time)\n\nWritten by `go run ./services/loyalty/cmd/loyalty-bench%s` on %s (%s, %d CPUs), ",
 		args, time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.Version(), runtime.NumCPU())
 	backend := "SQLite"
 	if pg != "" {
@@ -231,10 +260,10 @@ func run(out string, accounts, ops int, pg string) error {
 		s.WriteString(l + "\n")
 	}
 	s.WriteString("\n" + note + "\n")
-	if err := os.WriteFile(out, []byte(s.String()), 0o644); err != nil {
+	// Its own section: the scale mode's sections share the file.
+	if err := putSection(out, "ops", s.String()); err != nil {
 		return fmt.Errorf("write results: %w", err)
 	}
-	fmt.Fprintln(os.Stderr, "wrote", out)
 	return nil
 }
 
