@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -24,7 +25,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
@@ -62,7 +62,35 @@ func main() {
 	accounts := flag.Int("accounts", 1000, "accounts in the program")
 	ops := flag.Int("ops", 400, "operations per measurement")
 	pg := flag.String("postgresql", "", "store the embedded database's data in this PostgreSQL database (FerretDB's postgresql backend) instead of SQLite")
+	scale := flag.Bool("scale", false, "measure the feed consumer, the redeem race and the loaded purchase-to-points delay at scale instead (see -backend)")
+	var c scaleConfig
+	flag.StringVar(&c.backend, "backend", "sqlite", "with -scale: sqlite, or postgresql (a private cluster in the prepared folder, or the server of -postgresql)")
+	flag.StringVar(&c.dir, "dir", filepath.Join(os.TempDir(), "loyalty-bench"), "with -scale: where the prepared folder is kept (and reused by later runs with the same sizes) and copied for each run")
+	flag.IntVar(&c.customers, "customers", 10000, "with -scale: enrolled customers")
+	flag.IntVar(&c.history, "history", 1000000, "with -scale: earlier events in interaction-log's feed")
+	flag.IntVar(&c.historyCustomers, "history-customers", 1000, "with -scale: the other customers the earlier events are of")
+	flag.IntVar(&c.backlog, "backlog", 20000, "with -scale: purchases in the backlog")
+	flag.DurationVar(&c.load, "load", 5*time.Minute, "with -scale: how long purchases are logged at -rate")
+	flag.IntVar(&c.rate, "rate", 20, "with -scale: purchases logged per second under load")
+	flag.IntVar(&c.racers, "racers", 50, "with -scale: concurrent redemptions of 1 point from a balance of 10")
+	flag.StringVar(&c.jsonPath, "json", "services/loyalty/BENCHMARKS.json", "with -scale: the JSON figures file (merged into)")
+	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "with -scale: write a CPU profile of the backlog's consumption here")
 	flag.Parse()
+	if *scale {
+		c.mdPath, c.pgURL = *out, *pg
+		if c.pgURL != "" {
+			c.backend = "postgresql"
+		}
+		if c.backend != "sqlite" && c.backend != "postgresql" {
+			fmt.Fprintln(os.Stderr, "loyalty-bench: -backend is sqlite or postgresql")
+			os.Exit(2)
+		}
+		if err := runScale(context.Background(), c); err != nil {
+			fmt.Fprintln(os.Stderr, "loyalty-bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*out, *accounts, *ops, *pg); err != nil {
 		fmt.Fprintln(os.Stderr, "loyalty-bench:", err)
 		os.Exit(1)
@@ -234,7 +262,7 @@ func run(out string, accounts, ops int, pg string) error {
 		}
 		args.WriteString(" " + a)
 	}
-	fmt.Fprintf(&s, "# loyalty benchmark\n\nWritten by `go run ./services/loyalty/cmd/loyalty-bench%s` on %s (%s, %d CPUs), ",
+	fmt.Fprintf(&s, "## Operations (EarnPoints, RedeemPoints, one purchase at a time)\n\nWritten by `go run ./services/loyalty/cmd/loyalty-bench%s` on %s (%s, %d CPUs), ",
 		args.String(), time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.Version(), runtime.NumCPU())
 	backend := "SQLite"
 	if pg != "" {
@@ -246,11 +274,10 @@ func run(out string, accounts, ops int, pg string) error {
 		s.WriteString(l + "\n")
 	}
 	s.WriteString("\n" + note + "\n")
-	//nolint:gosec // the results file is a document of the repository, readable like its other files
-	if err := os.WriteFile(out, []byte(s.String()), 0o644); err != nil {
+	// Its own section: the scale mode's sections share the file.
+	if err := putSection(out, "ops", s.String()); err != nil {
 		return fmt.Errorf("write results: %w", err)
 	}
-	fmt.Fprintln(os.Stderr, "wrote", out)
 	return nil
 }
 
@@ -308,7 +335,7 @@ func (b *bench) raw(ctx context.Context, cfg mongox.Config, ops int) error {
 	// The service's own collections, at the sizes the run left them: on the
 	// embedded database a lookup's cost grows with its collection.
 	keys, entries := rdb.Collection(idempotency.Collection), rdb.Collection(store.Ledger)
-	state, events := rdb.Collection("feed_state"), rdb.Collection(feed.EventsCollection)
+	audit, events := rdb.Collection("raw_audit"), rdb.Collection(feed.EventsCollection)
 	// The accounts the measured calls used.
 	ids := make([]string, min(ops, len(b.names)-1))
 	for i := range ids {
@@ -350,14 +377,13 @@ func (b *bench) raw(ctx context.Context, cfg mongox.Config, ops int) error {
 			return err
 		}
 		// The event's chunk in the feed, the same size, under a key no
-		// reader looks up, and the hint of the feed's end: what publishing
-		// one event writes.
+		// reader looks up, and the change's audit entry: what publishing
+		// one event and recording its actor write.
 		if _, err := events.InsertOne(ctx, bson.D{{Key: "_id", Value: "raw-" + key}, {Key: "batch", Value: "e/raw-" + key}, {Key: "n", Value: int64(1)},
 			{Key: "placed", Value: s}, {Key: "time", Value: s}, {Key: "payload", Value: payload}}); err != nil {
 			return err
 		}
-		if _, err := state.UpdateOne(ctx, bson.D{{Key: "_id", Value: "end"}}, bson.D{{Key: "$max", Value: bson.D{{Key: "next", Value: int64(n + 1)}}}},
-			options.UpdateOne().SetUpsert(true)); err != nil {
+		if _, err := audit.InsertOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "resource", Value: id}, {Key: "time", Value: s}, {Key: "payload", Value: payload[:200]}}); err != nil {
 			return err
 		}
 		if _, err := accounts.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: a.Version}},

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -35,7 +36,34 @@ func main() {
 	samples := flag.Int("samples", 100, "purchases timed for the purchase-to-membership delay")
 	pg := flag.String("postgresql", "", "store the embedded database's data in this PostgreSQL database (FerretDB's postgresql backend) instead of SQLite")
 	child := flag.Int("score-child", 0, "internal: score this many customers and print the figures")
+	scale := flag.Bool("scale", false, "measure the feed consumer and the loaded purchase-to-membership delay at scale instead (see -backend)")
+	var c scaleConfig
+	flag.StringVar(&c.backend, "backend", "sqlite", "with -scale: sqlite, or postgresql (a private cluster in the prepared folder, or the server of -postgresql)")
+	flag.StringVar(&c.dir, "dir", filepath.Join(os.TempDir(), "segmentation-bench"), "with -scale: where the prepared folder is kept (and reused by later runs with the same sizes) and copied for each run")
+	flag.IntVar(&c.customers, "customers", 10000, "with -scale: measured customers")
+	flag.IntVar(&c.history, "history", 1000000, "with -scale: earlier events in interaction-log's feed")
+	flag.IntVar(&c.historyCustomers, "history-customers", 1000, "with -scale: the other customers the earlier events are of")
+	flag.IntVar(&c.backlog, "backlog", 20000, "with -scale: purchases in the backlog")
+	flag.DurationVar(&c.load, "load", 5*time.Minute, "with -scale: how long purchases are logged at -rate")
+	flag.IntVar(&c.rate, "rate", 20, "with -scale: purchases logged per second under load")
+	flag.StringVar(&c.jsonPath, "json", "services/segmentation/BENCHMARKS.json", "with -scale: the JSON figures file (merged into)")
+	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "with -scale: write a CPU profile of the backlog's consumption here")
 	flag.Parse()
+	if *scale {
+		c.mdPath, c.pgURL = *out, *pg
+		if c.pgURL != "" {
+			c.backend = "postgresql"
+		}
+		if c.backend != "sqlite" && c.backend != "postgresql" {
+			fmt.Fprintln(os.Stderr, "segmentation-bench: -backend is sqlite or postgresql")
+			os.Exit(2)
+		}
+		if err := runScale(context.Background(), c); err != nil {
+			fmt.Fprintln(os.Stderr, "segmentation-bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *child > 0 {
 		if err := scoreChild(*child); err != nil {
 			fmt.Fprintln(os.Stderr, "segmentation-bench:", err)
@@ -81,7 +109,7 @@ func run(out, sizeList, recomputeList string, base, samples int, pg string) erro
 		return err
 	}
 	res := &results{}
-	res.addf("# Segmentation benchmarks")
+	res.addf("## Scoring, recompute runs, purchase to membership one at a time")
 	res.addf("")
 	backend, flags := "SQLite", ""
 	if pg != "" {
@@ -118,8 +146,8 @@ func run(out, sizeList, recomputeList string, base, samples int, pg string) erro
 			return err
 		}
 	}
-	//nolint:gosec // the results file is a document of the repository, readable like its other files
-	return os.WriteFile(out, []byte(strings.Join(res.lines, "\n")+"\n"), 0o644)
+	// Its own section: the scale mode's sections share the file.
+	return putSection(out, "main", strings.Join(res.lines, "\n"))
 }
 
 // scoring measures the scoring computation alone, each size in a process
