@@ -389,7 +389,9 @@ try {
     // The audit of the four services: the test's own changes, each with its service.
     const audit = page.getByRole("region", { name: "Audit entries" });
     await audit.locator("tr", { hasText: "CreateCustomer" }).filter({ hasText: "profile" }).waitFor({ timeout: LONG });
-    await audit.locator("tr", { hasText: "UpdateCustomer" }).filter({ hasText: "owner" }).waitFor();
+    // The edit, and the stale-etag attempt before it, refused as ABORTED.
+    await audit.locator("tr", { hasText: "UpdateCustomer" }).filter({ hasText: "owner" }).filter({ hasText: /OK$/ }).waitFor();
+    await audit.locator("tr", { hasText: "UpdateCustomer" }).filter({ hasText: "ABORTED" }).first().waitFor();
     await audit.locator("tr", { hasText: "LogInteraction" }).filter({ hasText: "interaction" }).first().waitFor();
     await shoot("customer");
   });
