@@ -9,13 +9,44 @@ import (
 	"github.com/opencrm/crm/pkg/fieldmask"
 )
 
-// UpdatablePaths are the field paths an update mask may name.
-var UpdatablePaths = []string{
-	"kind", "display_name", "legal_name", "emails", "phones", "addresses",
-	"demographics", "demographics.birth_date", "demographics.gender", "demographics.country_code",
-	"demographics.region", "demographics.language",
-	"acquisition_source", "tags", "attributes", "owner", "lifecycle_stage", "consents",
+// updater copies the field at one path of an update mask from the patch
+// into the stored customer.
+type updater struct {
+	path  string
+	apply func(dst, src *Customer)
 }
+
+// updaters are the paths an update mask may name, in the order
+// UpdatablePaths lists them.
+var updaters = []updater{
+	{"kind", func(dst, src *Customer) { dst.Kind = src.Kind }},
+	{"display_name", func(dst, src *Customer) { dst.DisplayName = src.DisplayName }},
+	{"legal_name", func(dst, src *Customer) { dst.LegalName = src.LegalName }},
+	{"emails", func(dst, src *Customer) { dst.Emails = src.Emails }},
+	{"phones", func(dst, src *Customer) { dst.Phones = src.Phones }},
+	{"addresses", func(dst, src *Customer) { dst.Addresses = src.Addresses }},
+	{"demographics", func(dst, src *Customer) { dst.Demographics = src.Demographics }},
+	{"demographics.birth_date", func(dst, src *Customer) { dst.Demographics.BirthDate = src.Demographics.BirthDate }},
+	{"demographics.gender", func(dst, src *Customer) { dst.Demographics.Gender = src.Demographics.Gender }},
+	{"demographics.country_code", func(dst, src *Customer) { dst.Demographics.CountryCode = src.Demographics.CountryCode }},
+	{"demographics.region", func(dst, src *Customer) { dst.Demographics.Region = src.Demographics.Region }},
+	{"demographics.language", func(dst, src *Customer) { dst.Demographics.Language = src.Demographics.Language }},
+	{"acquisition_source", func(dst, src *Customer) { dst.AcquisitionSource = src.AcquisitionSource }},
+	{"tags", func(dst, src *Customer) { dst.Tags = src.Tags }},
+	{"attributes", func(dst, src *Customer) { dst.Attributes = src.Attributes }},
+	{"owner", func(dst, src *Customer) { dst.Owner = src.Owner }},
+	{"lifecycle_stage", func(dst, src *Customer) { dst.Stage = src.Stage }},
+	{"consents", func(dst, src *Customer) { dst.Consents = src.Consents }},
+}
+
+// UpdatablePaths are the field paths an update mask may name.
+var UpdatablePaths = func() []string {
+	paths := make([]string, 0, len(updaters))
+	for _, u := range updaters {
+		paths = append(paths, u.path)
+	}
+	return paths
+}()
 
 // ApplyMask copies the fields named by paths from src into dst. Unknown or
 // output-only paths are INVALID_ARGUMENT naming the mask (see fieldmask.Check).
@@ -25,44 +56,9 @@ func ApplyMask(dst *Customer, src Customer, paths []string) error {
 		return err
 	}
 	for _, p := range paths {
-		switch p {
-		case "kind":
-			dst.Kind = src.Kind
-		case "display_name":
-			dst.DisplayName = src.DisplayName
-		case "legal_name":
-			dst.LegalName = src.LegalName
-		case "emails":
-			dst.Emails = src.Emails
-		case "phones":
-			dst.Phones = src.Phones
-		case "addresses":
-			dst.Addresses = src.Addresses
-		case "demographics":
-			dst.Demographics = src.Demographics
-		case "demographics.birth_date":
-			dst.Demographics.BirthDate = src.Demographics.BirthDate
-		case "demographics.gender":
-			dst.Demographics.Gender = src.Demographics.Gender
-		case "demographics.country_code":
-			dst.Demographics.CountryCode = src.Demographics.CountryCode
-		case "demographics.region":
-			dst.Demographics.Region = src.Demographics.Region
-		case "demographics.language":
-			dst.Demographics.Language = src.Demographics.Language
-		case "acquisition_source":
-			dst.AcquisitionSource = src.AcquisitionSource
-		case "tags":
-			dst.Tags = src.Tags
-		case "attributes":
-			dst.Attributes = src.Attributes
-		case "owner":
-			dst.Owner = src.Owner
-		case "lifecycle_stage":
-			dst.Stage = src.Stage
-		case "consents":
-			dst.Consents = src.Consents
-		}
+		// Check has made sure every path has its updater.
+		i := slices.IndexFunc(updaters, func(u updater) bool { return u.path == p })
+		updaters[i].apply(dst, &src)
 	}
 	return nil
 }
