@@ -194,19 +194,13 @@ func (c *cli) customerList() *cobra.Command {
 		RunE: c.connected(func(*cobra.Command, []string) error {
 			filter := &customerv1.CustomerFilter{Tag: tag, CountryCode: country, Owner: owner}
 			all := &customerv1.ListCustomersResponse{}
-			err := c.pages(&p, func(token string) (string, error) {
+			var err error
+			all.Customers, all.NextPageToken, err = pages(c, &p, func(token string) ([]*customerv1.Customer, string, error) {
 				resp, err := c.profile.ListCustomers(c.ctx, &customerv1.ListCustomersRequest{PageSize: p.size, PageToken: token, OrderBy: "display_name", Filter: filter})
-				if err != nil {
-					return "", err
-				}
-				all.Customers, all.NextPageToken = append(all.Customers, resp.GetCustomers()...), resp.GetNextPageToken()
-				return resp.GetNextPageToken(), nil
+				return resp.GetCustomers(), resp.GetNextPageToken(), err
 			})
 			if err != nil {
 				return err
-			}
-			if p.all {
-				all.NextPageToken = ""
 			}
 			return c.emit(all, view{head: customerHead, rows: customerRows(all.GetCustomers())})
 		}),
@@ -227,19 +221,13 @@ func (c *cli) customerSearch() *cobra.Command {
 		Args:    args(1, "what to look for (a name, an e-mail address or a phone number)"),
 		RunE: c.connected(func(_ *cobra.Command, pos []string) error {
 			all := &customerv1.SearchCustomersResponse{}
-			err := c.pages(&p, func(token string) (string, error) {
+			var err error
+			all.Customers, all.NextPageToken, err = pages(c, &p, func(token string) ([]*customerv1.Customer, string, error) {
 				resp, err := c.profile.SearchCustomers(c.ctx, &customerv1.SearchCustomersRequest{Query: pos[0], PageSize: p.size, PageToken: token})
-				if err != nil {
-					return "", err
-				}
-				all.Customers, all.NextPageToken = append(all.Customers, resp.GetCustomers()...), resp.GetNextPageToken()
-				return resp.GetNextPageToken(), nil
+				return resp.GetCustomers(), resp.GetNextPageToken(), err
 			})
 			if err != nil {
 				return err
-			}
-			if p.all {
-				all.NextPageToken = ""
 			}
 			return c.emit(all, view{head: customerHead, rows: customerRows(all.GetCustomers())})
 		}),

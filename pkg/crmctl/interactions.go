@@ -180,19 +180,13 @@ func (c *cli) interactionTimeline() *cobra.Command {
 		Args:  args(1, customerArg),
 		RunE: c.connected(func(_ *cobra.Command, pos []string) error {
 			all := &interactionv1.ListInteractionsResponse{}
-			err := c.pages(&p, func(token string) (string, error) {
+			var err error
+			all.Interactions, all.NextPageToken, err = pages(c, &p, func(token string) ([]*interactionv1.Interaction, string, error) {
 				resp, err := c.inter.ListInteractions(c.ctx, &interactionv1.ListInteractionsRequest{Customer: name("customers", pos[0]), PageSize: p.size, PageToken: token})
-				if err != nil {
-					return "", err
-				}
-				all.Interactions, all.NextPageToken = append(all.Interactions, resp.GetInteractions()...), resp.GetNextPageToken()
-				return resp.GetNextPageToken(), nil
+				return resp.GetInteractions(), resp.GetNextPageToken(), err
 			})
 			if err != nil {
 				return err
-			}
-			if p.all {
-				all.NextPageToken = ""
 			}
 			return c.emit(all, view{head: interactionHead, rows: interactionRows(all.GetInteractions())})
 		}),
@@ -241,31 +235,24 @@ func (c *cli) caseList() *cobra.Command {
 				req.Status = interactionv1.CaseStatus(v)
 			}
 			all := &interactionv1.ListCasesResponse{}
-			err := c.pages(&p, func(token string) (string, error) {
+			var err error
+			all.Cases, all.NextPageToken, err = pages(c, &p, func(token string) ([]*interactionv1.Case, string, error) {
 				req.PageSize, req.PageToken = p.size, token
 				resp, err := c.inter.ListCases(c.ctx, req)
-				if err != nil {
-					return "", err
-				}
-				all.Cases, all.NextPageToken = append(all.Cases, resp.GetCases()...), resp.GetNextPageToken()
-				return resp.GetNextPageToken(), nil
+				return resp.GetCases(), resp.GetNextPageToken(), err
 			})
 			if err != nil {
 				return err
-			}
-			if p.all {
-				all.NextPageToken = ""
 			}
 			var names []string
 			for _, k := range all.GetCases() {
 				names = append(names, k.GetCustomer())
 			}
 			known := c.labels(names)
-			var rows [][]string
-			for _, k := range all.GetCases() {
-				rows = append(rows, append([]string{k.GetName()}, append(who(k.GetCustomer(), known), short(k.GetStatus().String(), "CASE_STATUS_"),
-					short(k.GetPriority().String(), "CASE_PRIORITY_"), k.GetAssignee(), k.GetDueTime().AsTime().Local().Format("2006-01-02 15:04"))...))
-			}
+			rows := rowsOf(all.GetCases(), func(k *interactionv1.Case) []string {
+				return append([]string{k.GetName()}, append(who(k.GetCustomer(), known), short(k.GetStatus().String(), "CASE_STATUS_"),
+					short(k.GetPriority().String(), "CASE_PRIORITY_"), k.GetAssignee(), k.GetDueTime().AsTime().Local().Format("2006-01-02 15:04"))...)
+			})
 			return c.emit(all, view{head: []string{"case", "customer", "customer name", "email", "status", "priority", "assignee", "due"}, rows: rows})
 		}),
 	}

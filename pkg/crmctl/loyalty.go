@@ -54,26 +54,19 @@ func (c *cli) loyaltyStatement() *cobra.Command {
 		Args:    args(2, programArg+" and a customer (customers/ID)"),
 		RunE: c.connected(func(_ *cobra.Command, pos []string) error {
 			all := &loyaltyv1.ListLedgerEntriesResponse{}
-			err := c.pages(&p, func(token string) (string, error) {
+			var err error
+			all.Entries, all.NextPageToken, err = pages(c, &p, func(token string) ([]*loyaltyv1.LedgerEntry, string, error) {
 				resp, err := c.loy.ListLedgerEntries(c.ctx, &loyaltyv1.ListLedgerEntriesRequest{Program: name("programs", pos[0]), Customer: name("customers", pos[1]),
 					PageSize: p.size, PageToken: token})
-				if err != nil {
-					return "", err
-				}
-				all.Entries, all.NextPageToken = append(all.Entries, resp.GetEntries()...), resp.GetNextPageToken()
-				return resp.GetNextPageToken(), nil
+				return resp.GetEntries(), resp.GetNextPageToken(), err
 			})
 			if err != nil {
 				return err
 			}
-			if p.all {
-				all.NextPageToken = ""
-			}
-			var rows [][]string
-			for _, e := range all.GetEntries() {
-				rows = append(rows, []string{e.GetTime().AsTime().Local().Format("2006-01-02 15:04"), short(e.GetType().String(), "ENTRY_TYPE_"),
-					strconv.FormatInt(e.GetPoints(), 10), strconv.FormatInt(e.GetBalanceAfter(), 10), e.GetReason()})
-			}
+			rows := rowsOf(all.GetEntries(), func(e *loyaltyv1.LedgerEntry) []string {
+				return []string{e.GetTime().AsTime().Local().Format("2006-01-02 15:04"), short(e.GetType().String(), "ENTRY_TYPE_"),
+					strconv.FormatInt(e.GetPoints(), 10), strconv.FormatInt(e.GetBalanceAfter(), 10), e.GetReason()}
+			})
 			return c.emit(all, view{head: []string{"when", "type", "points", "balance", "reason"}, rows: rows})
 		}),
 	}
@@ -139,28 +132,21 @@ func (c *cli) loyaltyRewards() *cobra.Command {
 		Args:  args(1, programArg),
 		RunE: c.connected(func(_ *cobra.Command, pos []string) error {
 			all := &loyaltyv1.ListRewardsResponse{}
-			err := c.pages(&p, func(token string) (string, error) {
+			var err error
+			all.Rewards, all.NextPageToken, err = pages(c, &p, func(token string) ([]*loyaltyv1.Reward, string, error) {
 				resp, err := c.loy.ListRewards(c.ctx, &loyaltyv1.ListRewardsRequest{Program: name("programs", pos[0]), AvailableOnly: available, PageSize: p.size, PageToken: token})
-				if err != nil {
-					return "", err
-				}
-				all.Rewards, all.NextPageToken = append(all.Rewards, resp.GetRewards()...), resp.GetNextPageToken()
-				return resp.GetNextPageToken(), nil
+				return resp.GetRewards(), resp.GetNextPageToken(), err
 			})
 			if err != nil {
 				return err
 			}
-			if p.all {
-				all.NextPageToken = ""
-			}
-			var rows [][]string
-			for _, r := range all.GetRewards() {
+			rows := rowsOf(all.GetRewards(), func(r *loyaltyv1.Reward) []string {
 				stock := "unlimited"
 				if r.Stock != nil {
 					stock = strconv.FormatInt(r.GetStock(), 10)
 				}
-				rows = append(rows, []string{r.GetName(), r.GetDisplayName(), strconv.FormatInt(r.GetPointsPrice(), 10), stock, strconv.FormatBool(r.GetActive())})
-			}
+				return []string{r.GetName(), r.GetDisplayName(), strconv.FormatInt(r.GetPointsPrice(), 10), stock, strconv.FormatBool(r.GetActive())}
+			})
 			return c.emit(all, view{head: []string{"reward", "name", "points", "stock", "active"}, rows: rows})
 		}),
 	}

@@ -84,27 +84,39 @@ func (c *cli) pagingFlags(cmd *cobra.Command, p *pager, def int32, what string) 
 	cmd.Flags().BoolVar(&p.all, "all", false, "every page, not only the first")
 }
 
-// pages calls fetch from the pager's token, once or (with --all) until the
-// last page. A table of a page that is not the last then says how to get
-// the next (JSON has nextPageToken; CSV stays plain data).
-func (c *cli) pages(p *pager, fetch func(token string) (next string, err error)) error {
+// pages fetches a list from the pager's token, one page or (with --all)
+// every page, and returns the items and the token of the page after them
+// (empty after the last). A table of a page that is not the last then says
+// how to get the next (JSON has nextPageToken; CSV stays plain data).
+func pages[T any](c *cli, p *pager, fetch func(token string) (items []T, next string, err error)) ([]T, string, error) {
+	var all []T
 	token := p.token
 	for {
-		next, err := fetch(token)
+		items, next, err := fetch(token)
 		if err != nil {
-			return err
+			return nil, "", err
 		}
+		all = append(all, items...)
 		if next == "" {
-			return nil
+			return all, "", nil
 		}
 		if !p.all {
 			if c.output == "table" {
 				c.next = next
 			}
-			return nil
+			return all, next, nil
 		}
 		token = next
 	}
+}
+
+// rowsOf makes a table row of each item.
+func rowsOf[T any](items []T, row func(T) []string) [][]string {
+	rows := make([][]string, 0, len(items))
+	for _, it := range items {
+		rows = append(rows, row(it))
+	}
+	return rows
 }
 
 // labels finds the display name and first e-mail of each customer named,

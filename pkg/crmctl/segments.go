@@ -124,24 +124,17 @@ func (c *cli) segmentList() *cobra.Command {
 		Args:  args(0, "no arguments"),
 		RunE: c.connected(func(*cobra.Command, []string) error {
 			all := &segmentationv1.ListSegmentsResponse{}
-			err := c.pages(&p, func(token string) (string, error) {
+			var err error
+			all.Segments, all.NextPageToken, err = pages(c, &p, func(token string) ([]*segmentationv1.Segment, string, error) {
 				resp, err := c.seg.ListSegments(c.ctx, &segmentationv1.ListSegmentsRequest{PageSize: p.size, PageToken: token})
-				if err != nil {
-					return "", err
-				}
-				all.Segments, all.NextPageToken = append(all.Segments, resp.GetSegments()...), resp.GetNextPageToken()
-				return resp.GetNextPageToken(), nil
+				return resp.GetSegments(), resp.GetNextPageToken(), err
 			})
 			if err != nil {
 				return err
 			}
-			if p.all {
-				all.NextPageToken = ""
-			}
-			var rows [][]string
-			for _, s := range all.GetSegments() {
-				rows = append(rows, []string{s.GetName(), s.GetDisplayName(), strconv.FormatInt(s.GetMemberCount(), 10), strconv.FormatBool(s.GetEvaluated()), s.GetRule()})
-			}
+			rows := rowsOf(all.GetSegments(), func(s *segmentationv1.Segment) []string {
+				return []string{s.GetName(), s.GetDisplayName(), strconv.FormatInt(s.GetMemberCount(), 10), strconv.FormatBool(s.GetEvaluated()), s.GetRule()}
+			})
 			return c.emit(all, view{head: []string{"segment", "name", "members", "evaluated", "rule"}, rows: rows})
 		}),
 	}
@@ -197,25 +190,16 @@ func (c *cli) segmentMembers() *cobra.Command {
 		Args:  args(1, "a segment (segments/ID; crmctl segments list finds it)"),
 		RunE: c.connected(func(_ *cobra.Command, pos []string) error {
 			all := &segmentationv1.ListSegmentMembersResponse{}
-			err := c.pages(&p, func(token string) (string, error) {
+			var err error
+			all.Customers, all.NextPageToken, err = pages(c, &p, func(token string) ([]string, string, error) {
 				resp, err := c.seg.ListSegmentMembers(c.ctx, &segmentationv1.ListSegmentMembersRequest{Segment: name("segments", pos[0]), PageSize: p.size, PageToken: token})
-				if err != nil {
-					return "", err
-				}
-				all.Customers, all.NextPageToken = append(all.Customers, resp.GetCustomers()...), resp.GetNextPageToken()
-				return resp.GetNextPageToken(), nil
+				return resp.GetCustomers(), resp.GetNextPageToken(), err
 			})
 			if err != nil {
 				return err
 			}
-			if p.all {
-				all.NextPageToken = ""
-			}
 			known := c.labels(all.GetCustomers())
-			var rows [][]string
-			for _, m := range all.GetCustomers() {
-				rows = append(rows, who(m, known))
-			}
+			rows := rowsOf(all.GetCustomers(), func(m string) []string { return who(m, known) })
 			return c.emit(all, view{head: []string{"customer", "display name", "email"}, rows: rows})
 		}),
 	}
