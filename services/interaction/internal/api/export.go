@@ -4,17 +4,13 @@ import (
 	"context"
 
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
-	"github.com/opencrm/crm/pkg/resname"
+	"github.com/opencrm/crm/pkg/customerexport"
 	"github.com/opencrm/crm/services/interaction/internal/recordpb"
 )
 
 // ExportCustomer implements the API method.
 func (h *Handler) ExportCustomer(ctx context.Context, req *interactionv1.ExportCustomerRequest) (*interactionv1.ExportCustomerResponse, error) {
-	ids, err := resname.Customers.ParseList("customers", req.GetCustomers())
-	if err != nil {
-		return nil, err
-	}
-	x, err := h.book.Export(ctx, ids)
+	x, err := customerexport.Collect(ctx, req.GetCustomers(), h.book.Export)
 	if err != nil {
 		return nil, err
 	}

@@ -4,17 +4,13 @@ import (
 	"context"
 
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
-	"github.com/opencrm/crm/pkg/resname"
+	"github.com/opencrm/crm/pkg/customerexport"
 	"github.com/opencrm/crm/services/loyalty/internal/loyaltypb"
 )
 
 // ExportCustomer implements the API method.
 func (h *Handler) ExportCustomer(ctx context.Context, req *loyaltyv1.ExportCustomerRequest) (*loyaltyv1.ExportCustomerResponse, error) {
-	ids, err := resname.Customers.ParseList("customers", req.GetCustomers())
-	if err != nil {
-		return nil, err
-	}
-	x, err := h.book.Export(ctx, ids)
+	x, err := customerexport.Collect(ctx, req.GetCustomers(), h.book.Export)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	segmentationv1 "github.com/opencrm/crm/gen/go/crm/segmentation/v1"
+	"github.com/opencrm/crm/pkg/customerexport"
 	"github.com/opencrm/crm/pkg/money"
 	"github.com/opencrm/crm/pkg/resname"
 	"github.com/opencrm/crm/services/segmentation/internal/celfacts"
@@ -16,11 +17,7 @@ import (
 
 // ExportCustomer implements the API method.
 func (h *Handler) ExportCustomer(ctx context.Context, req *segmentationv1.ExportCustomerRequest) (*segmentationv1.ExportCustomerResponse, error) {
-	ids, err := resname.Customers.ParseList("customers", req.GetCustomers())
-	if err != nil {
-		return nil, err
-	}
-	views, err := h.engine.Export(ctx, ids)
+	views, err := customerexport.Collect(ctx, req.GetCustomers(), h.engine.Export)
 	if err != nil {
 		return nil, err
 	}
