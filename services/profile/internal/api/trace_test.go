@@ -107,7 +107,7 @@ func TestRESTCallIsTracedAsTheGRPCCall(t *testing.T) {
 	keys := func(sp sdktrace.ReadOnlySpan) map[string]string {
 		m := map[string]string{}
 		for _, kv := range sp.Attributes() {
-			m[string(kv.Key)] = kv.Value.Emit()
+			m[string(kv.Key)] = kv.Value.String()
 		}
 		return m
 	}

@@ -9,13 +9,20 @@ import (
 )
 
 // Repository is the storage the archive's use cases need: the customers
-// with their outbox events and consent history, the contact claims that
-// keep e-mail addresses and phone numbers unique, the search index and the
-// merge history.
+// with their outbox events and consent history, the queries over them,
+// the contact claims that keep e-mail addresses and phone numbers unique,
+// the merge history and the erasure receipts.
 type Repository interface {
+	Records
+	Queries
+	Claims
 	History
 	Receipts
+}
 
+// Records writes and reads customers by id, with their outbox events and
+// consent history.
+type Records interface {
 	Insert(ctx context.Context, c *customer.Customer, events []feed.Pending, history ...customer.ConsentChange) (existed bool, err error)
 	Get(ctx context.Context, id string) (*customer.Customer, error)
 	GetMany(ctx context.Context, ids []string) ([]*customer.Customer, error)
@@ -23,6 +30,14 @@ type Repository interface {
 	Update(ctx context.Context, prev, c *customer.Customer, events []feed.Pending, history ...customer.ConsentChange) error
 	// Erase replaces a customer with a tombstone.
 	Erase(ctx context.Context, id string, at time.Time, ev feed.Pending) error
+	// DueForPurge returns up to limit deleted customers whose purge time
+	// is not after now.
+	DueForPurge(ctx context.Context, now time.Time, limit int) ([]string, error)
+}
+
+// Queries finds customers: lists, search, contacts, duplicates, consent
+// history and merges.
+type Queries interface {
 	List(ctx context.Context, f customer.Filter, o customer.Order, after *customer.After, limit int) ([]*customer.Customer, error)
 	Search(ctx context.Context, words []string, after *customer.SearchPos, limit int) ([]customer.Hit, error)
 	// FindByContact returns the active customer holding a contact key, or
@@ -34,10 +49,10 @@ type Repository interface {
 	ConsentHistory(ctx context.Context, id string, after int64, limit int) ([]customer.ConsentChange, error)
 	// MergedInto returns the ids of the customers merged into id.
 	MergedInto(ctx context.Context, id string) ([]string, error)
-	// DueForPurge returns up to limit deleted customers whose purge time
-	// is not after now.
-	DueForPurge(ctx context.Context, now time.Time, limit int) ([]string, error)
+}
 
+// Claims keeps contact keys unique to one customer.
+type Claims interface {
 	// Claim claims contact keys for customer id; a key held by another
 	// customer is ALREADY_EXISTS naming field(key). It returns the keys it
 	// newly claimed, for Release if the write that follows fails.

@@ -110,7 +110,7 @@ func dateToProto(d customer.Date) *typev1.Date {
 	if err != nil {
 		return nil
 	}
-	return &typev1.Date{Year: int32(t.Year()), Month: int32(t.Month()), Day: int32(t.Day())}
+	return &typev1.Date{Year: int32(t.Year()), Month: int32(t.Month()), Day: int32(t.Day())} //nolint:gosec // year 0-9999, month and day small: no overflow
 }
 
 // FromProto returns the domain form of the caller's fields of p (output-only
@@ -129,7 +129,7 @@ func FromProto(p *customerv1.Customer, prefix string) (customer.Customer, error)
 	c.Demographics = customer.Demographics{Gender: int32(d.GetGender()), CountryCode: d.GetCountryCode(), Region: d.GetRegion(), Language: d.GetLanguage()}
 	if bd := d.GetBirthDate(); bd != nil {
 		t := time.Date(int(bd.GetYear()), time.Month(bd.GetMonth()), int(bd.GetDay()), 0, 0, 0, 0, time.UTC)
-		if t.Year() != int(bd.GetYear()) || int32(t.Month()) != bd.GetMonth() || int32(t.Day()) != bd.GetDay() {
+		if t.Year() != int(bd.GetYear()) || int(t.Month()) != int(bd.GetMonth()) || t.Day() != int(bd.GetDay()) {
 			return c, apperr.Invalid(prefix+".demographics.birth_date", "%04d-%02d-%02d is not a calendar date", bd.GetYear(), bd.GetMonth(), bd.GetDay())
 		}
 		c.Demographics.BirthDate = customer.Date(t.Format(time.DateOnly))
@@ -166,7 +166,7 @@ func FromProto(p *customerv1.Customer, prefix string) (customer.Customer, error)
 // AttributesFromProto converts custom attribute values.
 func AttributesFromProto(m map[string]*customerv1.AttributeValue, field string) (map[string]customer.Attribute, error) {
 	if len(m) == 0 {
-		return nil, nil
+		return nil, nil //nolint:nilnil // a nil map is no attributes, stored as absent rather than as an empty document
 	}
 	out := make(map[string]customer.Attribute, len(m))
 	for k, v := range m {

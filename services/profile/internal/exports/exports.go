@@ -160,11 +160,11 @@ func (x *Exports) collect(ctx context.Context, e *Export) (bool, error) {
 	}
 	e.State = Succeeded
 	for _, p := range e.Parts {
-		switch {
-		case p.State == Running:
+		switch p.State {
+		case Running:
 			// Retried after the lease ends, by this or another replica.
 			return false, nil
-		case p.State == Failed:
+		case Failed:
 			e.State = Failed
 		}
 	}
@@ -227,7 +227,10 @@ func (x *Exports) Download(ctx context.Context, id string, w func([]byte) error)
 		if err != nil {
 			return err
 		}
-		key, _ := json.Marshal(p.Service)
+		key, err := json.Marshal(p.Service)
+		if err != nil {
+			return fmt.Errorf("name part %s: %w", p.Service, err)
+		}
 		sep := ","
 		if n == 0 {
 			sep = ""
