@@ -142,6 +142,7 @@ func (j *journey) waitRun(name string) {
 // and in a temporary folder. CRM_TEST_BACKEND=postgresql keeps the data in a
 // private PostgreSQL cluster (as -postgresql does) instead of SQLite files.
 func testOptions(t *testing.T) platform.Options {
+	t.Helper()
 	o := platform.Options{Data: t.TempDir(), DBAddr: "127.0.0.1:0", CollectorAddr: "127.0.0.1:0",
 		ProfileAddr: "127.0.0.1:0", InteractionAddr: "127.0.0.1:0", SegmentationAddr: "127.0.0.1:0", LoyaltyAddr: "127.0.0.1:0",
 		Currency: "EUR", LogOutput: io.Discard}

@@ -187,7 +187,7 @@ func TestAccessExport(t *testing.T) {
 		}
 	}
 
-	raw := download(t, j.ctx, j.customers, x.GetName())
+	raw := download(j.ctx, t, j.customers, x.GetName())
 	var b bundle
 	if err := json.Unmarshal([]byte(raw), &b); err != nil {
 		t.Fatalf("bundle is not JSON: %v", err)
@@ -273,7 +273,7 @@ func TestAccessExport(t *testing.T) {
 }
 
 // download reads an export's bundle.
-func download(t *testing.T, ctx context.Context, c customerv1.CustomerServiceClient, name string) string {
+func download(ctx context.Context, t *testing.T, c customerv1.CustomerServiceClient, name string) string {
 	t.Helper()
 	stream, err := c.DownloadExport(ctx, &customerv1.DownloadExportRequest{Name: name})
 	if err != nil {

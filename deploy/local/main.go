@@ -271,16 +271,16 @@ func showTrace(w io.Writer, path, id string) error {
 		}
 	}
 	start := in[0].Start
-	var print func(s collector.Span, depth int)
-	print = func(s collector.Span, depth int) {
+	var printSpan func(s collector.Span, depth int)
+	printSpan = func(s collector.Span, depth int) {
 		fmt.Fprintf(w, "%8s %8s  %s%s: %s%s\n", s.Start.Sub(start).Round(time.Microsecond), s.End.Sub(s.Start).Round(time.Microsecond),
 			strings.Repeat("  ", depth), s.Service, s.Name, status(s))
 		for _, c := range children[s.SpanID] {
-			print(c, depth+1)
+			printSpan(c, depth+1)
 		}
 	}
 	for _, r := range roots {
-		print(r, 0)
+		printSpan(r, 0)
 	}
 	return nil
 }

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -52,7 +54,7 @@ func (c *cli) customerExport() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return c.emit(x, view{head: []string{"export", "file", "bytes"}, rows: [][]string{{x.GetName(), out, fmt.Sprint(size)}}, text: func() {
+			return c.emit(x, view{head: []string{"export", "file", "bytes"}, rows: [][]string{{x.GetName(), out, strconv.FormatInt(size, 10)}}, text: func() {
 				fmt.Fprintf(c.io.Out, "wrote %s (%d bytes): %s and %d merged into it, from %d services\n", out, size, x.GetCustomer(), len(x.GetCustomers())-1, len(x.GetParts()))
 			}})
 		}),
@@ -65,7 +67,7 @@ func (c *cli) customerExport() *cobra.Command {
 
 // writeBundle downloads an export into path, through a temporary file so
 // that a failed download leaves no partial bundle.
-func (c *cli) writeBundle(export, path string) (int64, error) {
+func (c *cli) writeBundle(export, path string) (_ int64, err error) {
 	stream, err := c.profile.DownloadExport(c.ctx, &customerv1.DownloadExportRequest{Name: export})
 	if err != nil {
 		return 0, err
@@ -74,7 +76,12 @@ func (c *cli) writeBundle(export, path string) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("create the bundle file: %w", err)
 	}
-	defer os.Remove(f.Name())
+	defer func() {
+		// Gone already once renamed into place.
+		if rerr := os.Remove(f.Name()); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+			err = errors.Join(err, fmt.Errorf("remove the temporary bundle: %w", rerr))
+		}
+	}()
 	var size int64
 	for {
 		m, err := stream.Recv()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -302,9 +303,10 @@ func (c *cli) caseUpdate() *cobra.Command {
 		Args:    args(1, "a case (cases/ID; crmctl cases list finds it)"),
 		RunE: c.connected(func(cmd *cobra.Command, pos []string) error {
 			req := &interactionv1.UpdateCaseRequest{Case: &interactionv1.Case{Name: name("cases", pos[0]), Assignee: assignee},
-				UpdateMask: &fieldmaskpb.FieldMask{}, Note: note}
+				Note: note}
+			var paths []string
 			if cmd.Flags().Changed("assignee") {
-				req.UpdateMask.Paths = append(req.UpdateMask.Paths, "assignee")
+				paths = append(paths, "assignee")
 			}
 			if cmd.Flags().Changed("priority") {
 				v, err := enum("CASE_PRIORITY_", priority, interactionv1.CasePriority_value, "--priority")
@@ -312,11 +314,12 @@ func (c *cli) caseUpdate() *cobra.Command {
 					return err
 				}
 				req.Case.Priority = interactionv1.CasePriority(v)
-				req.UpdateMask.Paths = append(req.UpdateMask.Paths, "priority")
+				paths = append(paths, "priority")
 			}
-			if len(req.UpdateMask.Paths) == 0 {
+			if len(paths) == 0 {
 				return errors.New("give --assignee, --priority or both")
 			}
+			req.UpdateMask = &fieldmaskpb.FieldMask{Paths: paths}
 			resp, err := c.inter.UpdateCase(c.ctx, req)
 			if err != nil {
 				return err
@@ -373,8 +376,8 @@ func (c *cli) satisfactionStats() *cobra.Command {
 				return err
 			}
 			row := func(key string, s *interactionv1.SatisfactionSummary) []string {
-				return []string{key, fmt.Sprint(s.GetResponses()), fmt.Sprintf("%.2f", s.GetMeanRatio()), fmt.Sprintf("%+.2f", s.GetMeanDifference()),
-					fmt.Sprint(s.GetSatisfied()), fmt.Sprint(s.GetMet()), fmt.Sprint(s.GetDissatisfied())}
+				return []string{key, strconv.FormatInt(s.GetResponses(), 10), fmt.Sprintf("%.2f", s.GetMeanRatio()), fmt.Sprintf("%+.2f", s.GetMeanDifference()),
+					strconv.FormatInt(s.GetSatisfied(), 10), strconv.FormatInt(s.GetMet(), 10), strconv.FormatInt(s.GetDissatisfied(), 10)}
 			}
 			var rows [][]string
 			for _, gr := range resp.GetGroups() {

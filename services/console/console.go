@@ -92,7 +92,7 @@ func BackendURL(s string) (*url.URL, error) {
 
 // ServiceHeader names the service a call is for: profile, interaction,
 // segmentation or loyalty. Required on the paths every service serves.
-const ServiceHeader = "X-CRM-Service"
+const ServiceHeader = "X-Crm-Service"
 
 // Which service owns an RPC package, and which a REST collection.
 var (

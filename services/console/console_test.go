@@ -64,26 +64,26 @@ func TestAPICallsReachTheOwningService(t *testing.T) {
 		{"POST", "/crm.interaction.v1.InteractionService/ListCases", "interaction"},
 		{"POST", "/crm.segmentation.v1.SegmentationService/WatchRun", "segmentation"},
 		{"POST", "/crm.loyalty.v1.LoyaltyService/GetAccount", "loyalty"},
-		{"GET", "/v1/customers/c1", "profile"},
-		{"GET", "/v1/customers?page_size=10&order_by=display_name", "profile"},
+		{http.MethodGet, "/v1/customers/c1", "profile"},
+		{http.MethodGet, "/v1/customers?page_size=10&order_by=display_name", "profile"},
 		{"POST", "/v1/customers:merge", "profile"},
 		{"POST", "/v1/customers/c1:erase", "profile"},
-		{"GET", "/v1/customers/c1/merges", "profile"},
-		{"GET", "/v1/customers/c1/interactions?page_size=5", "interaction"},
-		{"GET", "/v1/customers/c1/activity", "interaction"},
-		{"GET", "/v1/customers/c1/segments", "segmentation"},
+		{http.MethodGet, "/v1/customers/c1/merges", "profile"},
+		{http.MethodGet, "/v1/customers/c1/interactions?page_size=5", "interaction"},
+		{http.MethodGet, "/v1/customers/c1/activity", "interaction"},
+		{http.MethodGet, "/v1/customers/c1/segments", "segmentation"},
 		{"POST", "/v1/interactions", "interaction"},
 		{"POST", "/v1/cases/k1:transition", "interaction"},
-		{"GET", "/v1/cases:statistics", "interaction"},
+		{http.MethodGet, "/v1/cases:statistics", "interaction"},
 		{"POST", "/v1/cases/k1/followUps", "interaction"},
-		{"GET", "/v1/report", "segmentation"},
+		{http.MethodGet, "/v1/report", "segmentation"},
 		{"PATCH", "/v1/settings?update_mask=window_days", "segmentation"},
 		{"POST", "/v1/runs", "segmentation"},
 		{"PATCH", "/v1/segments/s1?update_mask=rule", "segmentation"},
-		{"GET", "/v1/segments/s1/members", "segmentation"},
-		{"GET", "/v1/programs/p1/accounts/customers/c1", "loyalty"},
+		{http.MethodGet, "/v1/segments/s1/members", "segmentation"},
+		{http.MethodGet, "/v1/programs/p1/accounts/customers/c1", "loyalty"},
 		{"POST", "/v1/programs/p1/accounts/customers/c1:earn", "loyalty"},
-		{"GET", "/v1/programs/p1/accounts/customers/c1/ledgerEntries", "loyalty"},
+		{http.MethodGet, "/v1/programs/p1/accounts/customers/c1/ledgerEntries", "loyalty"},
 		{"POST", "/v1/programs/p1/rewards/r1:redeem", "loyalty"},
 		{"POST", "/v1/redemptions/x1:cancel", "loyalty"},
 	} {
@@ -113,8 +113,8 @@ func TestHeaderPicksTheServiceOfSharedPaths(t *testing.T) {
 	for _, c := range []struct{ method, path string }{
 		{"POST", "/crm.status.v1.StatusService/GetStatus"},
 		{"POST", "/crm.audit.v1.AuditService/ListAuditEntries"},
-		{"GET", "/v1/status"},
-		{"GET", "/v1/auditEntries?filter.customer=customers/c1"},
+		{http.MethodGet, "/v1/status"},
+		{http.MethodGet, "/v1/auditEntries?filter.customer=customers/c1"},
 	} {
 		for _, svc := range []string{"profile", "interaction", "segmentation", "loyalty"} {
 			code, body := call(c.method, c.path, svc)
@@ -131,7 +131,7 @@ func TestHeaderPicksTheServiceOfSharedPaths(t *testing.T) {
 		}
 	}
 	// The header wins on any API path (a client of one service sends it on every call).
-	if code, body := call("GET", "/v1/cases", "loyalty"); code != 200 || !strings.HasPrefix(body, "loyalty ") {
+	if code, body := call(http.MethodGet, "/v1/cases", "loyalty"); code != 200 || !strings.HasPrefix(body, "loyalty ") {
 		t.Errorf("/v1/cases with loyalty: %d %q", code, body)
 	}
 	// The header is the console's: the service does not see it.
@@ -142,7 +142,7 @@ func TestHeaderPicksTheServiceOfSharedPaths(t *testing.T) {
 	u, _ := url.Parse(seen.URL)
 	s2 := httptest.NewServer(Handler(Backends{Profile: u, Interaction: u, Segmentation: u, Loyalty: u}, app, slog.New(slog.DiscardHandler)))
 	defer s2.Close()
-	req, _ := http.NewRequest("GET", s2.URL+"/v1/status", nil)
+	req, _ := http.NewRequest(http.MethodGet, s2.URL+"/v1/status", nil)
 	req.Header.Set(ServiceHeader, "interaction")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -169,7 +169,7 @@ func TestUnknownAPIPathsAreNotFound(t *testing.T) {
 			t.Errorf("POST %s: %d %q, want 404", p, code, body)
 		}
 		// Not the application either: an API path never falls back to it.
-		if code, _, body := do(t, "GET", s.URL+p, ""); code != http.StatusNotFound || strings.Contains(body, "<title>console") {
+		if code, _, body := do(t, http.MethodGet, s.URL+p, ""); code != http.StatusNotFound || strings.Contains(body, "<title>console") {
 			t.Errorf("GET %s: %d %q, want 404", p, code, body)
 		}
 	}
@@ -177,13 +177,13 @@ func TestUnknownAPIPathsAreNotFound(t *testing.T) {
 
 func TestStaticFilesAndApplicationRoutes(t *testing.T) {
 	s := newConsole(t)
-	code, h, body := do(t, "GET", s.URL+"/assets/index-abc.js", "")
+	code, h, body := do(t, http.MethodGet, s.URL+"/assets/index-abc.js", "")
 	if code != 200 || body != "console.log(1)" || !strings.Contains(h.Get("Content-Type"), "javascript") ||
 		!strings.Contains(h.Get("Cache-Control"), "immutable") {
 		t.Errorf("asset: %d %v %q", code, h, body)
 	}
 	for _, p := range []string{"/", "/customers", "/customers/c1", "/analysis/rfm", "/signin"} {
-		code, h, body := do(t, "GET", s.URL+p, "")
+		code, h, body := do(t, http.MethodGet, s.URL+p, "")
 		if code != 200 || !strings.Contains(body, "<title>console") || h.Get("Cache-Control") != "no-cache" ||
 			h.Get("Referrer-Policy") != "no-referrer" {
 			t.Errorf("GET %s: %d %v %q, want index.html", p, code, h, body)
@@ -191,7 +191,7 @@ func TestStaticFilesAndApplicationRoutes(t *testing.T) {
 	}
 	// A missing asset is a 404, not index.html served as JavaScript.
 	for _, p := range []string{"/assets/gone-123.js", "/favicon.ico"} {
-		if code, _, body := do(t, "GET", s.URL+p, ""); code != http.StatusNotFound {
+		if code, _, body := do(t, http.MethodGet, s.URL+p, ""); code != http.StatusNotFound {
 			t.Errorf("GET %s: %d %q, want 404", p, code, body)
 		}
 	}
@@ -202,7 +202,7 @@ func TestStaticFilesAndApplicationRoutes(t *testing.T) {
 
 func TestHealth(t *testing.T) {
 	s := newConsole(t)
-	if code, _, body := do(t, "GET", s.URL+HealthPath, ""); code != 200 || body != "ok\n" {
+	if code, _, body := do(t, http.MethodGet, s.URL+HealthPath, ""); code != 200 || body != "ok\n" {
 		t.Errorf("%d %q", code, body)
 	}
 }
@@ -210,7 +210,7 @@ func TestHealth(t *testing.T) {
 func TestUnbuiltApplicationSaysHowToBuildIt(t *testing.T) {
 	s := httptest.NewServer(Handler(Backends{}, fstest.MapFS{}, slog.New(slog.DiscardHandler)))
 	defer s.Close()
-	code, _, body := do(t, "GET", s.URL+"/", "")
+	code, _, body := do(t, http.MethodGet, s.URL+"/", "")
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "npm run build") {
 		t.Errorf("%d %q", code, body)
 	}
@@ -282,7 +282,7 @@ func TestConfigurationFromEnvironment(t *testing.T) {
 
 func TestSessionSaysWhetherAProxyForwardsTheToken(t *testing.T) {
 	s := newConsole(t)
-	if code, _, body := do(t, "GET", s.URL+SessionPath, ""); code != 200 || body != `{"forwarded":true}` {
+	if code, _, body := do(t, http.MethodGet, s.URL+SessionPath, ""); code != 200 || body != `{"forwarded":true}` {
 		t.Errorf("with a token: %d %q", code, body)
 	}
 	res, err := http.Get(s.URL + SessionPath)

@@ -21,12 +21,13 @@ type Running struct {
 
 // Start listens on c.ListenAddr ("127.0.0.1:0" picks a free port) and
 // serves app (the built-in application unless c.StaticDir is set).
-func Start(c Config, log *slog.Logger) (*Running, error) {
+func Start(ctx context.Context, c Config, log *slog.Logger) (*Running, error) {
 	app := App()
 	if c.StaticDir != "" {
 		app = os.DirFS(c.StaticDir)
 	}
-	ln, err := net.Listen("tcp", c.ListenAddr)
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", c.ListenAddr)
 	if err != nil {
 		return nil, fmt.Errorf("console: listen on %s: %w", c.ListenAddr, err)
 	}

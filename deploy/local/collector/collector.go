@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"slices"
@@ -59,15 +60,15 @@ type Collector struct {
 }
 
 // Start listens on addr for OTLP/gRPC traces and appends them to path.
-func Start(path, addr string) (*Collector, error) {
+func Start(ctx context.Context, path, addr string) (*Collector, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open the trace file: %w", err)
 	}
-	lis, err := net.Listen("tcp", addr)
+	var lc net.ListenConfig
+	lis, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("listen for traces on %s: %w", addr, err)
+		return nil, errors.Join(fmt.Errorf("listen for traces on %s: %w", addr, err), f.Close())
 	}
 	c := &Collector{path: path, file: f, lis: lis, srv: grpc.NewServer()}
 	collectortracev1.RegisterTraceServiceServer(c.srv, c)
@@ -110,11 +111,17 @@ func (c *Collector) Export(_ context.Context, req *collectortracev1.ExportTraceS
 	return &collectortracev1.ExportTraceServiceResponse{}, nil
 }
 
+// unixNano is the UTC time of OTLP's unsigned nanoseconds since 1970,
+// capped at the latest time an int64 holds (the year 2262).
+func unixNano(n uint64) time.Time {
+	return time.Unix(0, int64(min(n, math.MaxInt64))).UTC()
+}
+
 func convert(service string, s *tracev1.Span) Span {
 	out := Span{
 		TraceID: hex.EncodeToString(s.GetTraceId()), SpanID: hex.EncodeToString(s.GetSpanId()), Service: service, Name: s.GetName(),
 		Kind:  s.GetKind().String(),
-		Start: time.Unix(0, int64(s.GetStartTimeUnixNano())).UTC(), End: time.Unix(0, int64(s.GetEndTimeUnixNano())).UTC(),
+		Start: unixNano(s.GetStartTimeUnixNano()), End: unixNano(s.GetEndTimeUnixNano()),
 		Attributes: attrs(s.GetAttributes()),
 	}
 	if len(s.GetParentSpanId()) > 0 {
@@ -153,7 +160,7 @@ func attrs(kvs []*commonv1.KeyValue) map[string]string {
 }
 
 // Read returns every span stored in the file at path, oldest first.
-func Read(path string) ([]Span, error) {
+func Read(path string) (_ []Span, err error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -161,7 +168,8 @@ func Read(path string) ([]Span, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open the trace file: %w", err)
 	}
-	defer f.Close()
+	// Read only: a failed close loses nothing.
+	defer func() { err = errors.Join(err, f.Close()) }()
 	var out []Span
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)

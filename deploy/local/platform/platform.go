@@ -113,7 +113,7 @@ func Start(ctx context.Context, o Options) (p *Platform, err error) {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
 	p = &Platform{TraceFile: filepath.Join(o.Data, "traces.jsonl"), started: map[string]started{}}
-	defer func() {
+	defer func() { //nolint:contextcheck // undoing a failed start must run even when ctx is cancelled, so Stop keeps its own contexts
 		if err != nil {
 			err = errors.Join(err, p.Stop())
 		}
@@ -129,7 +129,7 @@ func Start(ctx context.Context, o Options) (p *Platform, err error) {
 	if err != nil {
 		return p, err
 	}
-	if p.collector, err = collector.Start(p.TraceFile, o.CollectorAddr); err != nil {
+	if p.collector, err = collector.Start(ctx, p.TraceFile, o.CollectorAddr); err != nil {
 		return p, err
 	}
 	p.Collector = p.collector.Addr()
@@ -187,7 +187,7 @@ func Start(ctx context.Context, o Options) (p *Platform, err error) {
 	// them for access exports: their addresses are fixed before it starts,
 	// and its consumers retry until those services listen.
 	for _, a := range []*string{&o.InteractionAddr, &o.SegmentationAddr, &o.LoyaltyAddr} {
-		if *a, err = reservePort(*a); err != nil {
+		if *a, err = reservePort(ctx, *a); err != nil {
 			return p, err
 		}
 	}
@@ -233,7 +233,7 @@ func Start(ctx context.Context, o Options) (p *Platform, err error) {
 		return p, err
 	}
 	if o.ConsoleAddr != "" {
-		if err := p.startConsole(o); err != nil {
+		if err := p.startConsole(ctx, o); err != nil {
 			return p, err
 		}
 	}
@@ -277,10 +277,10 @@ func (p *Platform) StartReplica(ctx context.Context, name string, feedHook func(
 }
 
 // startConsole serves the web console in front of the four services.
-func (p *Platform) startConsole(o Options) error {
+func (p *Platform) startConsole(ctx context.Context, o Options) error {
 	at := func(name string) *url.URL { return &url.URL{Scheme: "http", Host: p.Addr(name)} }
 	log := slog.New(slog.NewTextHandler(cmp.Or(o.LogOutput, io.Writer(os.Stderr)), &slog.HandlerOptions{Level: o.LogLevel}))
-	r, err := console.Start(console.Config{ListenAddr: o.ConsoleAddr, StaticDir: os.Getenv("CRM_CONSOLE_STATIC_DIR"),
+	r, err := console.Start(ctx, console.Config{ListenAddr: o.ConsoleAddr, StaticDir: os.Getenv("CRM_CONSOLE_STATIC_DIR"),
 		Backends: console.Backends{Profile: at(profile.Name), Interaction: at(interaction.Name),
 			Segmentation: at(segmentation.Name), Loyalty: at(loyalty.Name)}}, log)
 	if err != nil {
@@ -334,17 +334,22 @@ func (p *Platform) Stop() error {
 
 // reservePort returns addr, or for a port 0 a free port of its host: the
 // port is free when checked, and the service listens on it moments later.
-func reservePort(addr string) (string, error) {
+func reservePort(ctx context.Context, addr string) (_ string, err error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil || port != "0" {
 		// Not a port to pick: the service's listener takes addr as it is.
 		return addr, nil
 	}
-	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	var lc net.ListenConfig
+	l, err := lc.Listen(ctx, "tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
 		return "", fmt.Errorf("pick a free port on %s: %w", host, err)
 	}
-	defer l.Close()
+	defer func() {
+		if cerr := l.Close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("free the picked port: %w", cerr))
+		}
+	}()
 	return l.Addr().String(), nil
 }
 

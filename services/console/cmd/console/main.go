@@ -16,18 +16,24 @@ import (
 )
 
 func main() {
+	os.Exit(run())
+}
+
+// run serves until SIGTERM or a failure and returns the exit code, after
+// its deferred clean-ups have run.
+func run() int {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil)).With("service", "console")
 	c, err := console.FromEnv(&config.Env{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "console:", err)
-		os.Exit(2)
+		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	r, err := console.Start(c, log)
+	r, err := console.Start(ctx, c, log)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		return 1
 	}
 	log.Info("serving", "addr", r.Addr())
 	select {
@@ -37,6 +43,7 @@ func main() {
 	}
 	if err != nil {
 		log.Error("stopped", "err", err)
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
