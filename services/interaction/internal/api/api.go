@@ -92,7 +92,7 @@ func (h *Handler) BatchLogInteractions(ctx context.Context, req *interactionv1.B
 }
 
 func (h *Handler) itemResult(ctx context.Context, index int, r logbook.Result) *interactionv1.ItemResult {
-	ir := &interactionv1.ItemResult{Index: int32(index)}
+	ir := &interactionv1.ItemResult{Index: int32(index)} //nolint:gosec // the request validation caps a batch at 500 items
 	if r.Err == nil {
 		ir.Interaction = r.Interaction
 		return ir
@@ -101,7 +101,8 @@ func (h *Handler) itemResult(ctx context.Context, index int, r logbook.Result) *
 	if f.Internal {
 		h.log.ErrorContext(ctx, "item failed", "index", index, "error", r.Err)
 	}
-	ir.Error = &interactionv1.ItemError{Code: int32(f.Code), Message: f.Message, Field: f.Field, Reason: f.Reason}
+	ir.Error = &interactionv1.ItemError{Code: int32(f.Code), //nolint:gosec // gRPC codes are 0 to 16
+		Message: f.Message, Field: f.Field, Reason: f.Reason}
 	return ir
 }
 

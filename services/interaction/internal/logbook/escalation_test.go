@@ -76,9 +76,7 @@ func TestEscalationIsExactlyOnceAcrossReplicas(t *testing.T) {
 	total := 0
 	var wg sync.WaitGroup
 	for _, r := range replicas {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for range 3 {
 				n, err := r.EscalateOverdue(ctx)
 				if err != nil {
@@ -89,7 +87,7 @@ func TestEscalationIsExactlyOnceAcrossReplicas(t *testing.T) {
 				total += n
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if total != len(overdue) {

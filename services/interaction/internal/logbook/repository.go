@@ -11,10 +11,12 @@ import (
 )
 
 // Repository is the storage the logbook's use cases need: the interactions
-// and the cases, each with its outbox events.
+// and the cases, each with its outbox events, and what follows a customer's
+// erasure or merge.
 type Repository interface {
 	Interactions
 	Cases
+	CustomerChanges
 }
 
 // Interactions stores the interaction records.
@@ -40,6 +42,11 @@ type Interactions interface {
 	// [from, to) and recorded satisfaction (only the fields a tally
 	// reads need be set).
 	EachSatisfaction(ctx context.Context, from, to time.Time, fn func(*record.Interaction) error) error
+}
+
+// CustomerChanges applies a customer's erasure or merge to what is stored
+// about the customer.
+type CustomerChanges interface {
 	// EraseCustomer deletes a customer's interactions and cases; it
 	// returns how many of each.
 	EraseCustomer(ctx context.Context, customerID string) (interactions, cases int64, err error)
