@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -57,7 +58,7 @@ func FindAll[T any](ctx context.Context, coll *mongo.Collection, filter any, op 
 // After returns filter with the condition _id > after, for a page of a walk
 // in _id order (see ByID).
 func After(filter bson.D, after string) bson.D {
-	return append(filter[:len(filter):len(filter)], bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}})
+	return append(slices.Clip(filter), bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}})
 }
 
 // ByID returns find options sorting by _id, limited to limit documents
@@ -99,7 +100,7 @@ func Each[T any](ctx context.Context, coll *mongo.Collection, filter any, op str
 // counting the documents per value of field, and returns the counts; values
 // without documents are missing. op names the aggregation for errors.
 func CountBy(ctx context.Context, coll *mongo.Collection, pipeline mongo.Pipeline, field, op string) (map[string]int64, error) {
-	pipeline = append(pipeline[:len(pipeline):len(pipeline)],
+	pipeline = append(slices.Clip(pipeline),
 		bson.D{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$" + field}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}})
 	cur, err := coll.Aggregate(ctx, pipeline)
 	if err != nil {
