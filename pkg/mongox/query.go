@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -132,4 +133,47 @@ func Optional[T any](v *T, err error) (*T, error) {
 		return nil, nil //nolint:nilnil // nil is the absence these repositories declare
 	}
 	return v, err
+}
+
+// DeleteBefore deletes the documents whose field is before t (a retention
+// sweep: a plain deleteMany, safe for any number of replicas at once) and
+// returns how many; op names the write for errors.
+func DeleteBefore(ctx context.Context, coll *mongo.Collection, field string, t time.Time, op string) (int64, error) {
+	res, err := coll.DeleteMany(ctx, bson.D{{Key: field, Value: bson.D{{Key: "$lt", Value: t}}}})
+	if err != nil {
+		return 0, Wrap(op, err)
+	}
+	return res.DeletedCount, nil
+}
+
+// Span is the condition of a field in [from, to), each bound only when
+// set; nil when neither is.
+func Span(from, to time.Time) bson.D {
+	var span bson.D
+	if !from.IsZero() {
+		span = append(span, bson.E{Key: "$gte", Value: from})
+	}
+	if !to.IsZero() {
+		span = append(span, bson.E{Key: "$lt", Value: to})
+	}
+	return span
+}
+
+// PageBefore is the condition of the page after position (v, id) in an
+// order of field, then _id, both descending: field < v, or field = v and
+// _id < id.
+func PageBefore(field string, v any, id string) bson.E {
+	return page(field, v, id, "$lt")
+}
+
+// PageAfter is PageBefore for an ascending order.
+func PageAfter(field string, v any, id string) bson.E {
+	return page(field, v, id, "$gt")
+}
+
+func page(field string, v any, id, cmp string) bson.E {
+	return bson.E{Key: "$or", Value: bson.A{
+		bson.D{{Key: field, Value: bson.D{{Key: cmp, Value: v}}}},
+		bson.D{{Key: field, Value: v}, {Key: "_id", Value: bson.D{{Key: cmp, Value: id}}}},
+	}}
 }

@@ -124,10 +124,7 @@ func (s *Store) ListCases(ctx context.Context, f casework.Filter, a *casework.Af
 		}
 	}
 	if a != nil {
-		q = bson.D{{Key: "$and", Value: bson.A{q, bson.D{{Key: "$or", Value: bson.A{
-			bson.D{{Key: "due_time", Value: bson.D{{Key: "$gt", Value: a.DueTime}}}},
-			bson.D{{Key: "due_time", Value: a.DueTime}, {Key: "_id", Value: bson.D{{Key: "$gt", Value: a.ID}}}},
-		}}}}}}
+		q = bson.D{{Key: "$and", Value: bson.A{q, bson.D{mongox.PageAfter("due_time", a.DueTime, a.ID)}}}}
 	}
 	return mongox.FindAll[*casework.Case](ctx, s.CasesCollection(), q, "list cases", options.Find().SetSort(bson.D{{Key: "due_time", Value: 1}, {Key: "_id", Value: 1}}).
 		SetLimit(int64(limit)).SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}}))

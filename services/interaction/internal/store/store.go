@@ -179,10 +179,7 @@ func (s *Store) Timeline(ctx context.Context, f record.Filter, a *record.After, 
 		q = append(q, bson.E{Key: "occur_time", Value: rng})
 	}
 	if a != nil {
-		q = bson.D{{Key: "$and", Value: bson.A{q, bson.D{{Key: "$or", Value: bson.A{
-			bson.D{{Key: "occur_time", Value: bson.D{{Key: "$lt", Value: a.OccurTime}}}},
-			bson.D{{Key: "occur_time", Value: a.OccurTime}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: a.ID}}}},
-		}}}}}}
+		q = bson.D{{Key: "$and", Value: bson.A{q, bson.D{mongox.PageBefore("occur_time", a.OccurTime, a.ID)}}}}
 	}
 	return mongox.FindAll[*record.Interaction](ctx, s.coll, q, "read timeline", options.Find().SetSort(TimelineSort).SetLimit(int64(limit)).
 		SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}}))

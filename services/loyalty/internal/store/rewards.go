@@ -176,10 +176,7 @@ func (s *Store) DeleteRedemption(ctx context.Context, id string) error {
 func (s *Store) CustomerRedemptions(ctx context.Context, program, customer string, after *points.RedemptionCursor, limit int64) ([]*catalogue.Redemption, error) {
 	f := bson.D{{Key: "program", Value: program}, {Key: "customer", Value: customer}}
 	if after != nil {
-		f = append(f, bson.E{Key: "$or", Value: bson.A{
-			bson.D{{Key: "create_time", Value: bson.D{{Key: "$lt", Value: after.Time}}}},
-			bson.D{{Key: "create_time", Value: after.Time}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: after.ID}}}},
-		}})
+		f = append(f, mongox.PageBefore("create_time", after.Time, after.ID))
 	}
 	return mongox.FindAll[*catalogue.Redemption](ctx, s.db().Collection(Redemptions), f, "list redemptions", options.Find().SetSort(RedemptionSort).SetLimit(limit))
 }

@@ -213,21 +213,11 @@ func (s *Store) Entries(ctx context.Context, f points.EntryFilter, after *points
 	if f.Type != 0 {
 		q = append(q, bson.E{Key: "type", Value: f.Type})
 	}
-	tr := bson.D{}
-	if !f.From.IsZero() {
-		tr = append(tr, bson.E{Key: "$gte", Value: f.From})
-	}
-	if !f.To.IsZero() {
-		tr = append(tr, bson.E{Key: "$lt", Value: f.To})
-	}
-	if len(tr) > 0 {
+	if tr := mongox.Span(f.From, f.To); len(tr) > 0 {
 		q = append(q, bson.E{Key: "time", Value: tr})
 	}
 	if after != nil {
-		q = append(q, bson.E{Key: "$or", Value: bson.A{
-			bson.D{{Key: "time", Value: bson.D{{Key: "$lt", Value: after.Time}}}},
-			bson.D{{Key: "time", Value: after.Time}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: after.ID}}}},
-		}})
+		q = append(q, mongox.PageBefore("time", after.Time, after.ID))
 	}
 	o := options.Find().SetSort(StatementSort)
 	if limit > 0 {

@@ -51,10 +51,7 @@ func (s *Store) ListErasures(ctx context.Context, incomplete bool, after *custom
 		q = append(q, bson.E{Key: "complete", Value: false})
 	}
 	if after != nil {
-		q = append(q, bson.E{Key: "$or", Value: bson.A{
-			bson.D{{Key: "erase_time", Value: bson.D{{Key: "$lt", Value: after.Time}}}},
-			bson.D{{Key: "erase_time", Value: after.Time}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: after.ID}}}},
-		}})
+		q = append(q, mongox.PageBefore("erase_time", after.Time, after.ID))
 	}
 	return mongox.FindAll[*customer.Erasure](ctx, s.erasures(), q, "list erasures",
 		options.Find().SetSort(bson.D{{Key: "erase_time", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(limit)))

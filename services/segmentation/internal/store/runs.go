@@ -54,10 +54,7 @@ func (s *Store) RunSegments(ctx context.Context, id string) (map[string]int64, e
 func (s *Store) Runs(ctx context.Context, after *records.RunPos, limit int64) ([]records.Run, error) {
 	filter := bson.D{}
 	if after != nil {
-		filter = bson.D{{Key: "$or", Value: bson.A{
-			bson.D{{Key: "start", Value: bson.D{{Key: "$lt", Value: after.Start}}}},
-			bson.D{{Key: "start", Value: after.Start}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: after.ID}}}},
-		}}}
+		filter = bson.D{mongox.PageBefore("start", after.Start, after.ID)}
 	}
 	return mongox.FindAll[records.Run](ctx, s.runs, filter, "list runs", options.Find().SetSort(bson.D{{Key: "start", Value: -1}, {Key: "_id", Value: -1}}).
 		SetLimit(limit).SetProjection(bson.D{{Key: "thresholds", Value: 0}}))

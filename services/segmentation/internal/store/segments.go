@@ -77,10 +77,7 @@ func (s *Store) RecordSizes(ctx context.Context, run string, at time.Time, sizes
 func (s *Store) Sizes(ctx context.Context, segment string, after *records.SizePos, limit int64) ([]records.Size, error) {
 	filter := bson.D{{Key: "seg", Value: segment}}
 	if after != nil {
-		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
-			bson.D{{Key: "time", Value: bson.D{{Key: "$lt", Value: after.Time}}}},
-			bson.D{{Key: "time", Value: after.Time}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: after.ID}}}},
-		}})
+		filter = append(filter, mongox.PageBefore("time", after.Time, after.ID))
 	}
 	return mongox.FindAll[records.Size](ctx, s.sizes, filter, "list segment sizes", options.Find().SetSort(bson.D{{Key: "time", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(limit))
 }
