@@ -22,7 +22,7 @@ const Cases = "cases"
 // CaseIndexes returns the indexes of the case queries.
 func CaseIndexes() []mongox.Index {
 	ix := func(keys ...string) mongox.Index {
-		d := bson.D{}
+		d := make(bson.D, 0, len(keys))
 		for _, k := range keys {
 			d = append(d, bson.E{Key: k, Value: 1})
 		}

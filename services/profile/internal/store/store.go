@@ -33,7 +33,7 @@ const (
 // Indexes returns every index the store's queries use.
 func Indexes() []mongox.Index {
 	ix := func(coll string, keys ...string) mongox.Index {
-		d := bson.D{}
+		d := make(bson.D, 0, len(keys))
 		for _, k := range keys {
 			d = append(d, bson.E{Key: k, Value: 1})
 		}
