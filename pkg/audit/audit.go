@@ -10,7 +10,6 @@ package audit
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"regexp"
 	"time"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/opencrm/crm/pkg/config"
 	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/pkg/periodic"
 )
 
 // Collection is the collection each service keeps its entries in.
@@ -120,65 +120,28 @@ func (s *Store) List(ctx context.Context, f Filter, after *Position, limit int64
 			q = append(q, bson.E{Key: c.field, Value: c.value})
 		}
 	}
-	span := bson.D{}
-	if !f.Start.IsZero() {
-		span = append(span, bson.E{Key: "$gte", Value: f.Start})
-	}
-	if !f.End.IsZero() {
-		span = append(span, bson.E{Key: "$lt", Value: f.End})
-	}
-	if len(span) > 0 {
+	if span := mongox.Span(f.Start, f.End); len(span) > 0 {
 		q = append(q, bson.E{Key: "time", Value: span})
 	}
 	if after != nil {
-		q = append(q, bson.E{Key: "$or", Value: bson.A{
-			bson.D{{Key: "time", Value: bson.D{{Key: "$lt", Value: after.Time}}}},
-			bson.D{{Key: "time", Value: after.Time}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: after.ID}}}},
-		}})
+		q = append(q, mongox.PageBefore("time", after.Time, after.ID))
 	}
-	opts := options.Find().SetSort(bson.D{{Key: "time", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(limit)
-	cur, err := s.coll.Find(ctx, q, opts)
-	if err != nil {
-		return nil, mongox.Wrap("list audit entries", err)
-	}
-	var out []Entry
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, mongox.Wrap("read audit entries", err)
-	}
-	return out, nil
+	return mongox.FindAll[Entry](ctx, s.coll, q, "list audit entries", options.Find().SetSort(bson.D{{Key: "time", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(limit))
 }
 
 // Sweep deletes the entries older than retention and returns how many. It
 // is a plain deleteMany on the time, so any number of replicas may run it
 // at once.
 func (s *Store) Sweep(ctx context.Context, retention time.Duration) (int64, error) {
-	res, err := s.coll.DeleteMany(ctx, bson.D{{Key: "time", Value: bson.D{{Key: "$lt", Value: s.Now().Add(-retention)}}}})
-	if err != nil {
-		return 0, mongox.Wrap("sweep expired audit entries", err)
-	}
-	return res.DeletedCount, nil
+	return mongox.DeleteBefore(ctx, s.coll, "time", s.Now().Add(-retention), "sweep expired audit entries")
 }
 
 // Sweeper returns a worker that sweeps db's expired entries at once and
 // then every interval until its context ends.
 func Sweeper(db *mongo.Database, retention, interval time.Duration, log *slog.Logger) func(ctx context.Context) {
 	s := New(db)
-	return func(ctx context.Context) {
-		for {
-			n, err := s.Sweep(ctx, retention)
-			switch {
-			case err != nil && ctx.Err() == nil:
-				log.WarnContext(ctx, "sweeping expired audit entries", "error", err)
-			case n > 0:
-				log.InfoContext(ctx, "swept expired audit entries", "count", n)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(interval):
-			}
-		}
-	}
+	return periodic.Counting(interval, log, "sweeping expired audit entries", "swept expired audit entries", "count",
+		func(ctx context.Context) (int64, error) { return s.Sweep(ctx, retention) })
 }
 
 // ForgetCustomer removes what the entries hold of an erased customer
@@ -199,7 +162,7 @@ func (s *Store) ForgetCustomer(ctx context.Context, customer string) error {
 		bson.D{{Key: "resource", Value: bson.D{{Key: "$regex", Value: "^" + regexp.QuoteMeta(customer+"/")}}}},
 	}}}
 	if _, err := s.coll.UpdateMany(ctx, own, bson.D{{Key: "$set", Value: bson.D{{Key: "resource", Value: Erased}, {Key: "request_id", Value: ""}}}}); err != nil {
-		return mongox.Wrap(fmt.Sprintf("pseudonymise the audit entries about %s", customer), err)
+		return mongox.Wrap("pseudonymise the audit entries about "+customer, err)
 	}
 	return nil
 }

@@ -79,7 +79,7 @@ func newHarness(t *testing.T) *harness {
 	db := dbtest.Database(t)
 	s := audit.New(db)
 	return &harness{db: db, store: s, ctx: auth.WithPrincipal(context.Background(), auth.Principal{Subject: "ann", Client: "console"}),
-		rec: &audit.Recorder{Store: s, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Code: status.Code}}
+		rec: &audit.Recorder{Store: s, Log: slog.New(slog.DiscardHandler), Code: status.Code}}
 }
 
 func (h *harness) call(t *testing.T, full string, req, resp any, err error) {

@@ -42,8 +42,10 @@ type method struct {
 }
 
 func (r *Recorder) method(full string) *method {
-	if m, ok := r.methods.Load(full); ok {
-		return m.(*method)
+	if v, ok := r.methods.Load(full); ok {
+		if m, ok := v.(*method); ok {
+			return m
+		}
 	}
 	m := &method{}
 	service, name, _ := strings.Cut(strings.TrimPrefix(full, "/"), "/")
@@ -117,7 +119,7 @@ func (s *recordingStream) SendMsg(m any) error {
 func (r *Recorder) record(ctx context.Context, full string, m *method, c call, err error) {
 	p, _ := auth.FromContext(ctx)
 	e := Entry{ID: ids.New(), Subject: p.Subject, Client: p.Client, Method: full, Resource: c.resource, Customer: c.customer,
-		Time: r.Store.Now().UTC().Truncate(time.Millisecond), RequestID: c.requestID, Paths: c.paths, Code: code.Code(r.Code(err)).String()}
+		Time: r.Store.Now().UTC().Truncate(time.Millisecond), RequestID: c.requestID, Paths: c.paths, Code: code.Code(r.Code(err)).String()} //nolint:gosec // gRPC codes are 0 to 16
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
 	defer cancel()
 	if werr := r.Store.Record(wctx, e); werr != nil {

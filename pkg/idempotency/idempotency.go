@@ -25,6 +25,7 @@ import (
 	"github.com/opencrm/crm/pkg/apperr"
 	"github.com/opencrm/crm/pkg/config"
 	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/pkg/periodic"
 )
 
 // Collection is the collection each service keeps its keys in.
@@ -62,33 +63,15 @@ func LoadRetention(env *config.Env) time.Duration {
 // many. It is a plain deleteMany on the creation time, so any number of
 // replicas may run it at once.
 func (s *Store) Sweep(ctx context.Context, retention time.Duration) (int64, error) {
-	res, err := s.coll.DeleteMany(ctx, bson.D{{Key: "create_time", Value: bson.D{{Key: "$lt", Value: s.Now().Add(-retention)}}}})
-	if err != nil {
-		return 0, mongox.Wrap("sweep expired request_ids", err)
-	}
-	return res.DeletedCount, nil
+	return mongox.DeleteBefore(ctx, s.coll, "create_time", s.Now().Add(-retention), "sweep expired request_ids")
 }
 
 // Sweeper returns a worker that sweeps db's expired keys at once and then
 // every interval until its context ends.
 func Sweeper(db *mongo.Database, retention, interval time.Duration, log *slog.Logger) func(ctx context.Context) {
 	s := New(db)
-	return func(ctx context.Context) {
-		for {
-			n, err := s.Sweep(ctx, retention)
-			switch {
-			case err != nil && ctx.Err() == nil:
-				log.WarnContext(ctx, "sweeping expired request ids", "error", err)
-			case n > 0:
-				log.InfoContext(ctx, "swept expired request ids", "count", n)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(interval):
-			}
-		}
-	}
+	return periodic.Counting(interval, log, "sweeping expired request ids", "swept expired request ids", "count",
+		func(ctx context.Context) (int64, error) { return s.Sweep(ctx, retention) })
 }
 
 // Errors returned to callers.
@@ -278,13 +261,9 @@ func (s *Store) ClaimMany(ctx context.Context, method string, claims []Claim) er
 	for k, n := range taken {
 		ids[k] = keyID(method, claims[n].Key)
 	}
-	cur, err := s.coll.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	recs, err := mongox.FindAll[record](ctx, s.coll, mongox.IDIn(ids), "read request_ids")
 	if err != nil {
-		return mongox.Wrap("read request_ids", err)
-	}
-	var recs []record
-	if err := cur.All(ctx, &recs); err != nil {
-		return mongox.Wrap("read request_ids", err)
+		return err
 	}
 	byID := make(map[string]*record, len(recs))
 	for k := range recs {

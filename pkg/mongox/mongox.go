@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -239,7 +238,7 @@ func IDs(ctx context.Context, coll *mongo.Collection, filter bson.D, limit int64
 // IDsAfter returns, in _id order, up to limit string _ids greater than
 // after of the documents matching filter: a page of a walk over them.
 func IDsAfter(ctx context.Context, coll *mongo.Collection, filter bson.D, after string, limit int64) ([]string, error) {
-	filter = append(slices.Clip(filter), bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}})
+	filter = After(filter, after)
 	return ids(ctx, coll, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(limit))
 }
 

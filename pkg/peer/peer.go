@@ -5,6 +5,7 @@ package peer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -65,4 +66,30 @@ func Dial(o Options, d *server.Deps) (*grpc.ClientConn, error) {
 		return nil, fmt.Errorf("client of %s: %w", o.Addr, err)
 	}
 	return conn, nil
+}
+
+// Conns are connections to several peers.
+type Conns []*grpc.ClientConn
+
+// Close closes every connection.
+func (c Conns) Close() error {
+	errs := make([]error, 0, len(c))
+	for _, conn := range c {
+		errs = append(errs, conn.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// DialAll dials each peer as Dial does, in order; if one fails, those
+// opened are closed.
+func DialAll(d *server.Deps, peers ...Options) (Conns, error) {
+	conns := make(Conns, 0, len(peers))
+	for _, o := range peers {
+		conn, err := Dial(o, d)
+		if err != nil {
+			return nil, errors.Join(err, conns.Close())
+		}
+		conns = append(conns, conn)
+	}
+	return conns, nil
 }

@@ -416,18 +416,3 @@ func auditSweeper(cfg Config, d *Deps, log *slog.Logger) func(context.Context) {
 	}
 	return audit.Sweeper(d.DB, retention, time.Hour, log)
 }
-
-// Periodic returns a worker that runs fn at once and then every interval
-// until its context ends.
-func Periodic(interval time.Duration, fn func(ctx context.Context)) func(ctx context.Context) {
-	return func(ctx context.Context) {
-		for {
-			fn(ctx)
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(interval):
-			}
-		}
-	}
-}

@@ -15,6 +15,7 @@ import (
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/pkg/peer"
+	"github.com/opencrm/crm/pkg/periodic"
 	"github.com/opencrm/crm/pkg/server"
 	"github.com/opencrm/crm/services/interaction/internal/api"
 	"github.com/opencrm/crm/services/interaction/internal/casework"
@@ -99,25 +100,13 @@ func SetupWith(o Options) server.Setup {
 		relay := func(ctx context.Context) {
 			producer.Relay(ctx, 5*time.Second, func(err error) { d.Log.WarnContext(ctx, "outbox relay", "error", err) }, st.Collection(), st.CasesCollection())
 		}
-		repair := server.Periodic(time.Minute, func(ctx context.Context) {
-			if n, err := book.OpenPendingCases(ctx); err != nil && ctx.Err() == nil {
-				d.Log.WarnContext(ctx, "opening pending cases", "error", err)
-			} else if n > 0 {
-				d.Log.InfoContext(ctx, "opened cases a crash had left pending", "count", n)
-			}
-		})
+		repair := periodic.Counting(time.Minute, d.Log, "opening pending cases", "opened cases a crash had left pending", "count", book.OpenPendingCases)
 		if o.EscalateEvery <= 0 {
 			o.EscalateEvery = DefaultEscalateEvery
 		}
 		// Every replica sweeps; the conditional write in EscalateOverdue
 		// makes each case escalate once.
-		escalate := server.Periodic(o.EscalateEvery, func(ctx context.Context) {
-			if n, err := book.EscalateOverdue(ctx); err != nil && ctx.Err() == nil {
-				d.Log.WarnContext(ctx, "escalating overdue cases", "error", err)
-			} else if n > 0 {
-				d.Log.InfoContext(ctx, "escalated overdue cases", "count", n)
-			}
-		})
+		escalate := periodic.Counting(o.EscalateEvery, d.Log, "escalating overdue cases", "escalated overdue cases", "count", book.EscalateOverdue)
 		return &server.Service{
 			Indexes:   append(append(store.Indexes(), store.CaseIndexes()...), idempotency.Indexes()...),
 			Workers:   []func(context.Context){relay, repair, escalate, consumer.Run},

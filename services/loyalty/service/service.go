@@ -16,6 +16,7 @@ import (
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/pkg/peer"
+	"github.com/opencrm/crm/pkg/periodic"
 	"github.com/opencrm/crm/pkg/server"
 	"github.com/opencrm/crm/services/loyalty/internal/api"
 	"github.com/opencrm/crm/services/loyalty/internal/celfacts"
@@ -84,17 +85,14 @@ func Setup(env *config.Env) server.Setup {
 // its indexes and workers.
 func SetupWith(o Options) server.Setup {
 	return func(d *server.Deps) (*server.Service, error) {
-		profileConn, err := peer.Dial(o.Profile, d)
+		conns, err := peer.DialAll(d, o.Profile, o.Interaction)
 		if err != nil {
 			return nil, err
 		}
-		interactionConn, err := peer.Dial(o.Interaction, d)
-		if err != nil {
-			return nil, err
-		}
+		profileConn, interactionConn := conns[0], conns[1]
 		accountIDs, err := points.NewAccountIDs(o.IDKey)
 		if err != nil {
-			return nil, errors.Join(err, profileConn.Close(), interactionConn.Close())
+			return nil, errors.Join(err, conns.Close())
 		}
 		producer := d.Producer()
 		st := store.New(d.DB, producer)
@@ -106,22 +104,13 @@ func SetupWith(o Options) server.Setup {
 		base := feed.Consumer{DB: d.DB, Log: d.Log, Tracer: d.Tracer.Tracer(Name), Meter: d.Meter.Meter(Name)}
 		purchases := feeds.InteractionConsumer(interactionv1.NewInteractionServiceClient(interactionConn), applier, base)
 		merges := customers.FeedConsumer(profiles, applier.Customers(), base)
-		relay := server.Periodic(5*time.Second, func(ctx context.Context) {
-			if n, err := st.FlushDirty(ctx); err != nil && ctx.Err() == nil {
-				d.Log.WarnContext(ctx, "copying ledger entries", "error", err)
-			} else if n > 0 {
-				d.Log.InfoContext(ctx, "copied ledger entries a crash had left", "accounts", n)
-			}
-		})
+		relay := periodic.Counting(5*time.Second, d.Log, "copying ledger entries", "copied ledger entries a crash had left", "accounts", st.FlushDirty)
 		outbox := func(ctx context.Context) {
 			producer.Relay(ctx, 5*time.Second, func(err error) { d.Log.WarnContext(ctx, "outbox relay", "error", err) }, st.AccountsCollection())
 		}
-		sweep := server.Periodic(o.SweepInterval, func(ctx context.Context) {
-			if n, err := book.CompletePending(ctx); err != nil && ctx.Err() == nil {
-				d.Log.WarnContext(ctx, "completing redemptions", "error", err)
-			} else if n > 0 {
-				d.Log.InfoContext(ctx, "completed redemptions a crash had left pending", "count", n)
-			}
+		sweep := periodic.Every(o.SweepInterval, func(ctx context.Context) {
+			n, err := book.CompletePending(ctx)
+			periodic.Log(ctx, d.Log, n, err, "completing redemptions", "completed redemptions a crash had left pending", "count")
 			if n, pts, err := book.Sweep(ctx); err != nil && ctx.Err() == nil {
 				d.Log.WarnContext(ctx, "expiry sweep", "error", err)
 			} else if n > 0 {
@@ -133,9 +122,7 @@ func SetupWith(o Options) server.Setup {
 			Workers:   []func(context.Context){relay, outbox, sweep, purchases.Run, merges.Run},
 			Producer:  producer,
 			Consumers: []*feed.Consumer{purchases, merges},
-			Close: func() error {
-				return errors.Join(profileConn.Close(), interactionConn.Close())
-			},
+			Close:     conns.Close,
 		}, nil
 	}
 }

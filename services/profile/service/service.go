@@ -23,6 +23,7 @@ import (
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/pkg/peer"
+	"github.com/opencrm/crm/pkg/periodic"
 	"github.com/opencrm/crm/pkg/server"
 	"github.com/opencrm/crm/services/profile/internal/api"
 	"github.com/opencrm/crm/services/profile/internal/archive"
@@ -157,13 +158,7 @@ func SetupWith(o Options) server.Setup {
 		relay := func(ctx context.Context) {
 			producer.Relay(ctx, 5*time.Second, func(err error) { d.Log.WarnContext(ctx, "outbox relay", "error", err) }, st.Customers())
 		}
-		purge := server.Periodic(o.PurgeEvery, func(ctx context.Context) {
-			if n, err := arc.PurgeDue(ctx); err != nil && ctx.Err() == nil {
-				d.Log.WarnContext(ctx, "purge of deleted customers", "error", err)
-			} else if n > 0 {
-				d.Log.InfoContext(ctx, "erased deleted customers past retention", "count", n)
-			}
-		})
+		purge := periodic.Counting(o.PurgeEvery, d.Log, "purge of deleted customers", "erased deleted customers past retention", "count", arc.PurgeDue)
 		// Customers stored before the search index existed are indexed once;
 		// a failure is retried until it succeeds.
 		backfill := func(ctx context.Context) {
@@ -180,12 +175,12 @@ func SetupWith(o Options) server.Setup {
 				}
 			}
 		}
-		exporter := server.Periodic(time.Second, func(ctx context.Context) {
+		exporter := periodic.Every(time.Second, func(ctx context.Context) {
 			if _, err := exp.Work(ctx); err != nil && ctx.Err() == nil {
 				d.Log.WarnContext(ctx, "access exports", "error", err)
 			}
 		})
-		expire := server.Periodic(time.Hour, func(ctx context.Context) {
+		expire := periodic.Every(time.Hour, func(ctx context.Context) {
 			if _, err := exp.Purge(ctx); err != nil && ctx.Err() == nil {
 				d.Log.WarnContext(ctx, "purge of exports past retention", "error", err)
 			}
@@ -209,18 +204,11 @@ func SetupWith(o Options) server.Setup {
 // starts first and the others, which call it, after it.
 type peerConns struct {
 	interaction, segmentation, loyalty *grpc.ClientConn
+	all                                peer.Conns
 }
 
 // close closes the connections.
-func (p *peerConns) close() error {
-	var errs []error
-	for _, c := range []*grpc.ClientConn{p.interaction, p.segmentation, p.loyalty} {
-		if c != nil {
-			errs = append(errs, c.Close())
-		}
-	}
-	return errors.Join(errs...)
-}
+func (p *peerConns) close() error { return p.all.Close() }
 
 // dialPeers opens the connections to the other services when they are
 // configured.
@@ -229,21 +217,11 @@ func dialPeers(o Options, d *server.Deps) (*peerConns, error) {
 	if !o.peersConfigured() {
 		return p, nil
 	}
-	for _, c := range []struct {
-		opts    peer.Options
-		service string
-		conn    **grpc.ClientConn
-	}{
-		{o.Interaction, customer.ServiceInteraction, &p.interaction},
-		{o.Segmentation, customer.ServiceSegmentation, &p.segmentation},
-		{o.Loyalty, customer.ServiceLoyalty, &p.loyalty},
-	} {
-		conn, err := peer.Dial(c.opts, d)
-		if err != nil {
-			return nil, errors.Join(fmt.Errorf("%s: %w", c.service, err), p.close())
-		}
-		*c.conn = conn
+	conns, err := peer.DialAll(d, o.Interaction, o.Segmentation, o.Loyalty)
+	if err != nil {
+		return nil, err
 	}
+	p.all, p.interaction, p.segmentation, p.loyalty = conns, conns[0], conns[1], conns[2]
 	return p, nil
 }
 
@@ -287,7 +265,7 @@ func overdueCheck(deadline time.Duration, d *server.Deps, arc *archive.Archive) 
 		return nil, fmt.Errorf("erasure metric: %w", err)
 	}
 	every := min(max(deadline/4, time.Second), time.Minute)
-	return server.Periodic(every, func(ctx context.Context) {
+	return periodic.Every(every, func(ctx context.Context) {
 		n, err := arc.MarkOverdue(ctx, deadline)
 		if n > 0 {
 			counter.Add(ctx, int64(n))

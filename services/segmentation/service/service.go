@@ -6,7 +6,6 @@ package service
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -77,14 +76,11 @@ func Setup(env *config.Env) server.Setup {
 // returns its indexes and workers.
 func SetupWith(o Options) server.Setup {
 	return func(d *server.Deps) (*server.Service, error) {
-		profileConn, err := peer.Dial(o.Profile, d)
+		conns, err := peer.DialAll(d, o.Profile, o.Interaction)
 		if err != nil {
 			return nil, err
 		}
-		interactionConn, err := peer.Dial(o.Interaction, d)
-		if err != nil {
-			return nil, err
-		}
+		profileConn, interactionConn := conns[0], conns[1]
 		producer := d.Producer()
 		st := store.New(d.DB)
 		engine := grading.NewEngine(st, producer, celfacts.Compile, d.Log, o.Currency)
@@ -99,9 +95,7 @@ func SetupWith(o Options) server.Setup {
 			Workers:   []func(context.Context){engine.Serve, interactions.Run, profiles.Run},
 			Producer:  producer,
 			Consumers: []*feed.Consumer{interactions, profiles},
-			Close: func() error {
-				return errors.Join(profileConn.Close(), interactionConn.Close())
-			},
+			Close:     conns.Close,
 		}, nil
 	}
 }

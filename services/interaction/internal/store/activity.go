@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -23,22 +22,8 @@ func (s *Store) EachInteraction(ctx context.Context, customerID string, fn func(
 	if customerID != "" {
 		q = bson.D{{Key: "customer_id", Value: customerID}}
 	}
-	cur, err := s.coll.Find(ctx, q, options.Find().SetSort(TimelineIndex).SetBatchSize(500).
+	return mongox.Each(ctx, s.coll, q, "read interactions", fn, options.Find().SetSort(TimelineIndex).SetBatchSize(500).
 		SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}, {Key: "purchase.items", Value: 0}, {Key: "summary", Value: 0}}))
-	if err != nil {
-		return mongox.Wrap("read interactions", err)
-	}
-	defer cur.Close(context.WithoutCancel(ctx))
-	for cur.Next(ctx) {
-		var i record.Interaction
-		if err := cur.Decode(&i); err != nil {
-			return fmt.Errorf("decode interaction: %w", err)
-		}
-		if err := fn(&i); err != nil {
-			return err
-		}
-	}
-	return mongox.Wrap("read interactions", cur.Err())
 }
 
 // EachSatisfaction streams the interactions that occurred in [from, to)
@@ -47,22 +32,8 @@ func (s *Store) EachInteraction(ctx context.Context, customerID string, fn func(
 func (s *Store) EachSatisfaction(ctx context.Context, from, to time.Time, fn func(*record.Interaction) error) error {
 	q := bson.D{{Key: "occur_time", Value: bson.D{{Key: "$gte", Value: from}, {Key: "$lt", Value: to}}},
 		{Key: "satisfaction", Value: bson.D{{Key: "$exists", Value: true}}}}
-	cur, err := s.coll.Find(ctx, q, options.Find().SetBatchSize(500).
+	return mongox.Each(ctx, s.coll, q, "read satisfaction", fn, options.Find().SetBatchSize(500).
 		SetProjection(bson.D{{Key: "occur_time", Value: 1}, {Key: "channel", Value: 1}, {Key: "agent", Value: 1}, {Key: "case_id", Value: 1}, {Key: "satisfaction", Value: 1}}))
-	if err != nil {
-		return mongox.Wrap("read satisfaction", err)
-	}
-	defer cur.Close(context.WithoutCancel(ctx))
-	for cur.Next(ctx) {
-		var i record.Interaction
-		if err := cur.Decode(&i); err != nil {
-			return fmt.Errorf("decode interaction: %w", err)
-		}
-		if err := fn(&i); err != nil {
-			return err
-		}
-	}
-	return mongox.Wrap("read satisfaction", cur.Err())
 }
 
 // OpenCases counts the open or in-progress cases per customer (of one
@@ -72,23 +43,5 @@ func (s *Store) OpenCases(ctx context.Context, customerID string) (map[string]in
 	if customerID != "" {
 		match = append(match, bson.E{Key: "customer_id", Value: customerID})
 	}
-	cur, err := s.CasesCollection().Aggregate(ctx, mongo.Pipeline{
-		{{Key: "$match", Value: match}},
-		{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$customer_id"}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}},
-	})
-	if err != nil {
-		return nil, mongox.Wrap("count open cases", err)
-	}
-	var rows []struct {
-		ID string `bson:"_id"`
-		N  int64  `bson:"n"`
-	}
-	if err := cur.All(ctx, &rows); err != nil {
-		return nil, mongox.Wrap("count open cases", err)
-	}
-	out := make(map[string]int64, len(rows))
-	for _, r := range rows {
-		out[r.ID] = r.N
-	}
-	return out, nil
+	return mongox.CountBy(ctx, s.CasesCollection(), mongo.Pipeline{{{Key: "$match", Value: match}}}, "customer_id", "count open cases")
 }

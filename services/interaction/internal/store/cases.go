@@ -22,7 +22,7 @@ const Cases = "cases"
 // CaseIndexes returns the indexes of the case queries.
 func CaseIndexes() []mongox.Index {
 	ix := func(keys ...string) mongox.Index {
-		d := bson.D{}
+		d := make(bson.D, 0, len(keys))
 		for _, k := range keys {
 			d = append(d, bson.E{Key: k, Value: 1})
 		}
@@ -74,15 +74,7 @@ func (s *Store) PendingCases(ctx context.Context, cutoff time.Time) ([]string, e
 
 // GetCase returns one case.
 func (s *Store) GetCase(ctx context.Context, id string) (*casework.Case, error) {
-	var c casework.Case
-	err := s.CasesCollection().FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c)
-	if mongox.IsNotFound(err) {
-		return nil, apperr.NotFound(casework.Name(id))
-	}
-	if err != nil {
-		return nil, mongox.Wrap("get case", err)
-	}
-	return &c, nil
+	return mongox.FindOne[casework.Case](ctx, s.CasesCollection(), bson.D{{Key: "_id", Value: id}}, apperr.NotFound(casework.Name(id)), "get case")
 }
 
 // SaveCase writes c if its stored version is still expectVersion.
@@ -132,41 +124,17 @@ func (s *Store) ListCases(ctx context.Context, f casework.Filter, a *casework.Af
 		}
 	}
 	if a != nil {
-		q = bson.D{{Key: "$and", Value: bson.A{q, bson.D{{Key: "$or", Value: bson.A{
-			bson.D{{Key: "due_time", Value: bson.D{{Key: "$gt", Value: a.DueTime}}}},
-			bson.D{{Key: "due_time", Value: a.DueTime}, {Key: "_id", Value: bson.D{{Key: "$gt", Value: a.ID}}}},
-		}}}}}}
+		q = bson.D{{Key: "$and", Value: bson.A{q, bson.D{mongox.PageAfter("due_time", a.DueTime, a.ID)}}}}
 	}
-	cur, err := s.CasesCollection().Find(ctx, q, options.Find().SetSort(bson.D{{Key: "due_time", Value: 1}, {Key: "_id", Value: 1}}).
+	return mongox.FindAll[*casework.Case](ctx, s.CasesCollection(), q, "list cases", options.Find().SetSort(bson.D{{Key: "due_time", Value: 1}, {Key: "_id", Value: 1}}).
 		SetLimit(int64(limit)).SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}}))
-	if err != nil {
-		return nil, mongox.Wrap("list cases", err)
-	}
-	var out []*casework.Case
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, mongox.Wrap("list cases", err)
-	}
-	return out, nil
 }
 
-// CasesOpened returns the cases opened in [from, to), streamed from a
-// cursor.
+// CasesOpened returns the cases opened in [from, to), without their
+// history and follow-ups.
 func (s *Store) CasesOpened(ctx context.Context, from, to time.Time) ([]casework.Case, error) {
-	cur, err := s.CasesCollection().Find(ctx, bson.D{{Key: "open_time", Value: bson.D{{Key: "$gte", Value: from}, {Key: "$lt", Value: to}}}},
+	return mongox.FindAll[casework.Case](ctx, s.CasesCollection(), bson.D{{Key: "open_time", Value: bson.D{{Key: "$gte", Value: from}, {Key: "$lt", Value: to}}}}, "read cases",
 		options.Find().SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}, {Key: "history", Value: 0}, {Key: "follow_ups", Value: 0}}))
-	if err != nil {
-		return nil, mongox.Wrap("read cases", err)
-	}
-	defer cur.Close(context.WithoutCancel(ctx))
-	var out []casework.Case
-	for cur.Next(ctx) {
-		var c casework.Case
-		if err := cur.Decode(&c); err != nil {
-			return nil, fmt.Errorf("decode case: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, mongox.Wrap("read cases", cur.Err())
 }
 
 // assigneeBatch bounds the ids of one CaseAssignees query.
@@ -178,17 +146,13 @@ func (s *Store) CaseAssignees(ctx context.Context, ids []string) (map[string]str
 	out := make(map[string]string, len(ids))
 	for start := 0; start < len(ids); start += assigneeBatch {
 		batch := ids[start:min(start+assigneeBatch, len(ids))]
-		cur, err := s.CasesCollection().Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: batch}}}},
-			options.Find().SetProjection(bson.D{{Key: "assignee", Value: 1}}))
-		if err != nil {
-			return nil, mongox.Wrap("read case assignees", err)
-		}
-		var rows []struct {
+		rows, err := mongox.FindAll[struct {
 			ID       string `bson:"_id"`
 			Assignee string `bson:"assignee"`
-		}
-		if err := cur.All(ctx, &rows); err != nil {
-			return nil, mongox.Wrap("read case assignees", err)
+		}](ctx, s.CasesCollection(), bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: batch}}}}, "read case assignees",
+			options.Find().SetProjection(bson.D{{Key: "assignee", Value: 1}}))
+		if err != nil {
+			return nil, err
 		}
 		for _, r := range rows {
 			out[r.ID] = r.Assignee

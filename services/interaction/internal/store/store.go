@@ -152,15 +152,7 @@ func (s *Store) stored(ctx context.Context, i *record.Interaction) error {
 
 // Get returns one interaction.
 func (s *Store) Get(ctx context.Context, id string) (*record.Interaction, error) {
-	var i record.Interaction
-	err := s.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&i)
-	if mongox.IsNotFound(err) {
-		return nil, apperr.NotFound(record.Name(id))
-	}
-	if err != nil {
-		return nil, mongox.Wrap("get interaction", err)
-	}
-	return &i, nil
+	return mongox.FindOne[record.Interaction](ctx, s.coll, bson.D{{Key: "_id", Value: id}}, apperr.NotFound(record.Name(id)), "get interaction")
 }
 
 // Timeline returns up to limit of a customer's interactions after a,
@@ -187,22 +179,10 @@ func (s *Store) Timeline(ctx context.Context, f record.Filter, a *record.After, 
 		q = append(q, bson.E{Key: "occur_time", Value: rng})
 	}
 	if a != nil {
-		q = bson.D{{Key: "$and", Value: bson.A{q, bson.D{{Key: "$or", Value: bson.A{
-			bson.D{{Key: "occur_time", Value: bson.D{{Key: "$lt", Value: a.OccurTime}}}},
-			bson.D{{Key: "occur_time", Value: a.OccurTime}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: a.ID}}}},
-		}}}}}}
+		q = bson.D{{Key: "$and", Value: bson.A{q, bson.D{mongox.PageBefore("occur_time", a.OccurTime, a.ID)}}}}
 	}
-	opts := options.Find().SetSort(TimelineSort).SetLimit(int64(limit)).
-		SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}})
-	cur, err := s.coll.Find(ctx, q, opts)
-	if err != nil {
-		return nil, mongox.Wrap("read timeline", err)
-	}
-	var out []*record.Interaction
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, mongox.Wrap("read timeline", err)
-	}
-	return out, nil
+	return mongox.FindAll[*record.Interaction](ctx, s.coll, q, "read timeline", options.Find().SetSort(TimelineSort).SetLimit(int64(limit)).
+		SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}}))
 }
 
 // Update writes i's mutable fields if its version is still expectVersion.

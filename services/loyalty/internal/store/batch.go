@@ -24,13 +24,9 @@ func (s *Store) AccountsByID(ctx context.Context, ids []string) (map[string]*poi
 	if len(ids) == 0 {
 		return out, nil
 	}
-	cur, err := s.accounts.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	docs, err := mongox.FindAll[*points.Account](ctx, s.accounts, mongox.IDIn(ids), "read accounts")
 	if err != nil {
-		return nil, mongox.Wrap("read accounts", err)
-	}
-	var docs []*points.Account
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mongox.Wrap("read accounts", err)
+		return nil, err
 	}
 	for _, a := range docs {
 		out[a.ID] = a
@@ -44,7 +40,7 @@ func (s *Store) KnownEntries(ctx context.Context, ids []string) (map[string]bool
 	if len(ids) == 0 {
 		return out, nil
 	}
-	found, err := mongox.IDs(ctx, s.ledger, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}, 0)
+	found, err := mongox.IDs(ctx, s.ledger, mongox.IDIn(ids), 0)
 	if err != nil {
 		return nil, err
 	}
@@ -64,13 +60,9 @@ func (s *Store) MembersByID(ctx context.Context, ids []string) (map[string]point
 	if len(ids) == 0 {
 		return out, nil
 	}
-	cur, err := s.db().Collection(Members).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	docs, err := mongox.FindAll[points.Member](ctx, s.db().Collection(Members), mongox.IDIn(ids), "read members")
 	if err != nil {
-		return nil, mongox.Wrap("read members", err)
-	}
-	var docs []points.Member
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mongox.Wrap("read members", err)
+		return nil, err
 	}
 	for _, m := range docs {
 		out[m.ID] = m

@@ -54,34 +54,19 @@ func (s *Store) CreateReward(ctx context.Context, r *catalogue.Reward) error {
 
 // Reward returns one reward by its stored id.
 func (s *Store) Reward(ctx context.Context, key string) (*catalogue.Reward, error) {
-	var r catalogue.Reward
-	err := s.db().Collection(Rewards).FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&r)
-	if mongox.IsNotFound(err) {
-		return nil, apperr.NotFound(names.Rewards.Format(strings.SplitN(key, "/", 2)...))
-	}
-	if err != nil {
-		return nil, mongox.Wrap("read reward", err)
-	}
-	return &r, nil
+	return mongox.FindOne[catalogue.Reward](ctx, s.db().Collection(Rewards), bson.D{{Key: "_id", Value: key}},
+		apperr.NotFound(names.Rewards.Format(strings.SplitN(key, "/", 2)...)), "read reward")
 }
 
 // Rewards returns up to limit of a program's rewards after stored id
 // after, by id; availableOnly keeps the active ones in stock.
 func (s *Store) Rewards(ctx context.Context, program, after string, availableOnly bool, limit int64) ([]*catalogue.Reward, error) {
-	f := bson.D{{Key: "program", Value: program}, {Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}}
+	f := mongox.After(bson.D{{Key: "program", Value: program}}, after)
 	if availableOnly {
 		f = append(f, bson.E{Key: "active", Value: true},
 			bson.E{Key: "$or", Value: bson.A{bson.D{{Key: "limited", Value: false}}, bson.D{{Key: "stock", Value: bson.D{{Key: "$gt", Value: 0}}}}}})
 	}
-	cur, err := s.db().Collection(Rewards).Find(ctx, f, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(limit))
-	if err != nil {
-		return nil, mongox.Wrap("list rewards", err)
-	}
-	var out []*catalogue.Reward
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, mongox.Wrap("list rewards", err)
-	}
-	return out, nil
+	return mongox.FindAll[*catalogue.Reward](ctx, s.db().Collection(Rewards), f, "list rewards", mongox.ByID(limit))
 }
 
 // UpdateReward sets the reward's editable fields if it is still at
@@ -171,15 +156,7 @@ func (s *Store) InsertRedemption(ctx context.Context, d *catalogue.Redemption) (
 
 // Redemption returns one redemption.
 func (s *Store) Redemption(ctx context.Context, id string) (*catalogue.Redemption, error) {
-	var d catalogue.Redemption
-	err := s.db().Collection(Redemptions).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
-	if mongox.IsNotFound(err) {
-		return nil, apperr.NotFound(names.Redemptions.Format(id))
-	}
-	if err != nil {
-		return nil, mongox.Wrap("read redemption", err)
-	}
-	return &d, nil
+	return mongox.FindOne[catalogue.Redemption](ctx, s.db().Collection(Redemptions), bson.D{{Key: "_id", Value: id}}, apperr.NotFound(names.Redemptions.Format(id)), "read redemption")
 }
 
 // MoveRedemption writes d if it is still in state from.
@@ -199,34 +176,16 @@ func (s *Store) DeleteRedemption(ctx context.Context, id string) error {
 func (s *Store) CustomerRedemptions(ctx context.Context, program, customer string, after *points.RedemptionCursor, limit int64) ([]*catalogue.Redemption, error) {
 	f := bson.D{{Key: "program", Value: program}, {Key: "customer", Value: customer}}
 	if after != nil {
-		f = append(f, bson.E{Key: "$or", Value: bson.A{
-			bson.D{{Key: "create_time", Value: bson.D{{Key: "$lt", Value: after.Time}}}},
-			bson.D{{Key: "create_time", Value: after.Time}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: after.ID}}}},
-		}})
+		f = append(f, mongox.PageBefore("create_time", after.Time, after.ID))
 	}
-	cur, err := s.db().Collection(Redemptions).Find(ctx, f, options.Find().SetSort(RedemptionSort).SetLimit(limit))
-	if err != nil {
-		return nil, mongox.Wrap("list redemptions", err)
-	}
-	var out []*catalogue.Redemption
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, mongox.Wrap("list redemptions", err)
-	}
-	return out, nil
+	return mongox.FindAll[*catalogue.Redemption](ctx, s.db().Collection(Redemptions), f, "list redemptions", options.Find().SetSort(RedemptionSort).SetLimit(limit))
 }
 
 // PendingRedemptions returns redemptions still pending since before.
 func (s *Store) PendingRedemptions(ctx context.Context, before time.Time) ([]*catalogue.Redemption, error) {
-	cur, err := s.db().Collection(Redemptions).Find(ctx, bson.D{{Key: "state", Value: catalogue.Pending}, {Key: "create_time", Value: bson.D{{Key: "$lt", Value: before}}}},
-		options.Find().SetLimit(1000))
-	if err != nil {
-		return nil, mongox.Wrap("find pending redemptions", err)
-	}
-	var out []*catalogue.Redemption
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, mongox.Wrap("find pending redemptions", err)
-	}
-	return out, nil
+	return mongox.FindAll[*catalogue.Redemption](ctx, s.db().Collection(Redemptions),
+		bson.D{{Key: "state", Value: catalogue.Pending}, {Key: "create_time", Value: bson.D{{Key: "$lt", Value: before}}}},
+		"find pending redemptions", options.Find().SetLimit(1000))
 }
 
 // PseudonymiseRedemptions clears the customer of a customer's redemptions.

@@ -10,6 +10,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -83,15 +84,7 @@ func (s *Store) CreateProgram(ctx context.Context, p *program.Program) error {
 
 // Program returns one program.
 func (s *Store) Program(ctx context.Context, id string) (*program.Program, error) {
-	var p program.Program
-	err := s.programs.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&p)
-	if mongox.IsNotFound(err) {
-		return nil, apperr.NotFound(names.Programs.Format(id))
-	}
-	if err != nil {
-		return nil, mongox.Wrap("read program", err)
-	}
-	return &p, nil
+	return mongox.FindOne[program.Program](ctx, s.programs, bson.D{{Key: "_id", Value: id}}, apperr.NotFound(names.Programs.Format(id)), "read program")
 }
 
 // Programs returns up to limit programs after id after, by id; with a
@@ -101,19 +94,7 @@ func (s *Store) Programs(ctx context.Context, currency, after string, limit int6
 	if currency != "" {
 		f = append(f, bson.E{Key: "currency", Value: currency})
 	}
-	o := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}})
-	if limit > 0 {
-		o.SetLimit(limit)
-	}
-	cur, err := s.programs.Find(ctx, f, o)
-	if err != nil {
-		return nil, mongox.Wrap("list programs", err)
-	}
-	var out []*program.Program
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, mongox.Wrap("list programs", err)
-	}
-	return out, nil
+	return mongox.FindAll[*program.Program](ctx, s.programs, f, "list programs", mongox.ByID(limit))
 }
 
 // ReplaceProgram writes p if it is still at version prev.
@@ -155,15 +136,7 @@ func (s *Store) InsertAccount(ctx context.Context, a *points.Account) (existed b
 
 // Account returns one account document; a missing one is NOT_FOUND.
 func (s *Store) Account(ctx context.Context, id string) (*points.Account, error) {
-	var a points.Account
-	err := s.accounts.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&a)
-	if mongox.IsNotFound(err) {
-		return nil, apperr.NotFound(names.Accounts.Format(id))
-	}
-	if err != nil {
-		return nil, mongox.Wrap("read account", err)
-	}
-	return &a, nil
+	return mongox.FindOne[points.Account](ctx, s.accounts, bson.D{{Key: "_id", Value: id}}, apperr.NotFound(names.Accounts.Format(id)), "read account")
 }
 
 // SaveAccount replaces the account if it is still at version prev
@@ -205,13 +178,9 @@ func (s *Store) insertEntries(ctx context.Context, entries []ledger.Entry) error
 // (the feed's Relay does the same for their events); it returns how many
 // accounts it flushed.
 func (s *Store) FlushDirty(ctx context.Context) (int, error) {
-	cur, err := s.accounts.Find(ctx, bson.D{{Key: "dirty", Value: true}}, options.Find().SetLimit(1000))
+	docs, err := mongox.FindAll[*points.Account](ctx, s.accounts, bson.D{{Key: "dirty", Value: true}}, "find dirty accounts", options.Find().SetLimit(1000))
 	if err != nil {
-		return 0, mongox.Wrap("find dirty accounts", err)
-	}
-	var docs []*points.Account
-	if err := cur.All(ctx, &docs); err != nil {
-		return 0, mongox.Wrap("find dirty accounts", err)
+		return 0, err
 	}
 	for _, a := range docs {
 		if err := s.insertEntries(ctx, a.Entries); err != nil {
@@ -228,15 +197,14 @@ func (s *Store) FlushDirty(ctx context.Context) (int, error) {
 
 // LedgerEntry returns the entry with that id from the ledger.
 func (s *Store) LedgerEntry(ctx context.Context, id string) (ledger.Entry, bool, error) {
-	var e ledger.Entry
-	err := s.ledger.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&e)
-	if mongox.IsNotFound(err) {
-		return e, false, nil
+	e, err := mongox.FindOne[ledger.Entry](ctx, s.ledger, bson.D{{Key: "_id", Value: id}}, nil, "read ledger entry")
+	if errors.Is(err, mongox.ErrNotFound) {
+		return ledger.Entry{}, false, nil
 	}
 	if err != nil {
-		return e, false, mongox.Wrap("read ledger entry", err)
+		return ledger.Entry{}, false, err
 	}
-	return e, true, nil
+	return *e, true, nil
 }
 
 // Entries returns a page of an account's ledger, newest first.
@@ -245,35 +213,17 @@ func (s *Store) Entries(ctx context.Context, f points.EntryFilter, after *points
 	if f.Type != 0 {
 		q = append(q, bson.E{Key: "type", Value: f.Type})
 	}
-	tr := bson.D{}
-	if !f.From.IsZero() {
-		tr = append(tr, bson.E{Key: "$gte", Value: f.From})
-	}
-	if !f.To.IsZero() {
-		tr = append(tr, bson.E{Key: "$lt", Value: f.To})
-	}
-	if len(tr) > 0 {
+	if tr := mongox.Span(f.From, f.To); len(tr) > 0 {
 		q = append(q, bson.E{Key: "time", Value: tr})
 	}
 	if after != nil {
-		q = append(q, bson.E{Key: "$or", Value: bson.A{
-			bson.D{{Key: "time", Value: bson.D{{Key: "$lt", Value: after.Time}}}},
-			bson.D{{Key: "time", Value: after.Time}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: after.ID}}}},
-		}})
+		q = append(q, mongox.PageBefore("time", after.Time, after.ID))
 	}
 	o := options.Find().SetSort(StatementSort)
 	if limit > 0 {
 		o.SetLimit(limit)
 	}
-	cur, err := s.ledger.Find(ctx, q, o)
-	if err != nil {
-		return nil, mongox.Wrap("list ledger entries", err)
-	}
-	var out []ledger.Entry
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, mongox.Wrap("list ledger entries", err)
-	}
-	return out, nil
+	return mongox.FindAll[ledger.Entry](ctx, s.ledger, q, "list ledger entries", o)
 }
 
 // AccountsOf returns the ids of a customer's accounts.

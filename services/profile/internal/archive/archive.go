@@ -457,6 +457,9 @@ func (a *Archive) Merge(ctx context.Context, survivorID, loserID, actor string) 
 // records were kept first, and the loser is simply merged.
 func (a *Archive) finishMerge(ctx context.Context, survivorID, loserID string) (*customer.Merge, error) {
 	m, err := a.repo.FindMerge(ctx, customer.MergeID(survivorID, loserID))
+	if errors.Is(err, ErrNoMergeRecord) {
+		err = nil // the loser is simply merged
+	}
 	if err != nil || m == nil || !m.Pending {
 		return nil, err
 	}

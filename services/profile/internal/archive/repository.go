@@ -2,11 +2,15 @@ package archive
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/services/profile/internal/customer"
 )
+
+// ErrNoMergeRecord is History.FindMerge's answer when no merge has that id.
+var ErrNoMergeRecord = errors.New("no merge record")
 
 // Repository is the storage the archive's use cases need: the customers
 // with their outbox events and consent history, the queries over them,

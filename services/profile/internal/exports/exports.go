@@ -7,6 +7,7 @@ package exports
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -130,7 +131,10 @@ func (x *Exports) Work(ctx context.Context) (int, error) {
 	for {
 		now := x.o.Now().UTC()
 		e, err := x.repo.ClaimExport(ctx, x.owner, now, now.Add(x.o.Lease))
-		if err != nil || e == nil {
+		if errors.Is(err, ErrNoneToClaim) {
+			return done, nil
+		}
+		if err != nil {
 			return done, err
 		}
 		finished, err := x.collect(ctx, e)

@@ -2,8 +2,13 @@ package exports
 
 import (
 	"context"
+	"errors"
 	"time"
 )
+
+// ErrNoneToClaim is Repository.ClaimExport's answer when no export waits
+// for a replica.
+var ErrNoneToClaim = errors.New("no export to claim")
 
 // Repository stores exports and the documents collected for them. An
 // export is worked on by whichever replica holds its lease: Claim takes
@@ -14,7 +19,7 @@ type Repository interface {
 	// Export returns an export; a missing one is NOT_FOUND.
 	Export(ctx context.Context, id string) (*Export, error)
 	// ClaimExport leases to owner, until until, the oldest running export
-	// whose lease ended by now; nil when there is none.
+	// whose lease ended by now; ErrNoneToClaim when there is none.
 	ClaimExport(ctx context.Context, owner string, now, until time.Time) (*Export, error)
 	// SaveExport writes x if owner still holds its lease; false when it
 	// lost it.

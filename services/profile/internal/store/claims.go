@@ -10,6 +10,7 @@ import (
 
 	"github.com/opencrm/crm/pkg/apperr"
 	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/services/profile/internal/archive"
 	"github.com/opencrm/crm/services/profile/internal/customer"
 	"github.com/opencrm/crm/services/profile/internal/errs"
 )
@@ -143,17 +144,10 @@ func (s *Store) BeginMerge(ctx context.Context, m customer.Merge) (customer.Merg
 	return first, nil
 }
 
-// FindMerge returns a merge record, or nil when there is none.
+// FindMerge returns a merge record; archive.ErrNoMergeRecord when there is
+// none.
 func (s *Store) FindMerge(ctx context.Context, id string) (*customer.Merge, error) {
-	var m customer.Merge
-	err := s.merges.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&m)
-	if mongox.IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, mongox.Wrap("read merge", err)
-	}
-	return &m, nil
+	return mongox.FindOne[customer.Merge](ctx, s.merges, bson.D{{Key: "_id", Value: id}}, archive.ErrNoMergeRecord, "read merge")
 }
 
 // CompleteMerge marks a merge record done, once its merge is.
@@ -167,13 +161,9 @@ func (s *Store) CompleteMerge(ctx context.Context, id string) error {
 func (s *Store) MergesOf(ctx context.Context, id string) ([]customer.Merge, error) {
 	var out []customer.Merge
 	for _, field := range []string{"survivor", "loser"} {
-		cur, err := s.merges.Find(ctx, bson.D{{Key: field, Value: id}, {Key: "pending", Value: bson.D{{Key: "$ne", Value: true}}}})
+		ms, err := mongox.FindAll[customer.Merge](ctx, s.merges, bson.D{{Key: field, Value: id}, {Key: "pending", Value: bson.D{{Key: "$ne", Value: true}}}}, "list merges")
 		if err != nil {
-			return nil, mongox.Wrap("list merges", err)
-		}
-		var ms []customer.Merge
-		if err := cur.All(ctx, &ms); err != nil {
-			return nil, mongox.Wrap("list merges", err)
+			return nil, err
 		}
 		out = append(out, ms...)
 	}

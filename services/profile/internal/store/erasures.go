@@ -41,15 +41,7 @@ func (s *Store) CreateErasure(ctx context.Context, e *customer.Erasure) (*custom
 
 // GetErasure returns a receipt.
 func (s *Store) GetErasure(ctx context.Context, id string) (*customer.Erasure, error) {
-	var e customer.Erasure
-	err := s.erasures().FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&e)
-	if mongox.IsNotFound(err) {
-		return nil, apperr.NotFound(customer.Erasures.Format(id))
-	}
-	if err != nil {
-		return nil, mongox.Wrap("get erasure", err)
-	}
-	return &e, nil
+	return mongox.FindOne[customer.Erasure](ctx, s.erasures(), bson.D{{Key: "_id", Value: id}}, apperr.NotFound(customer.Erasures.Format(id)), "get erasure")
 }
 
 // ListErasures returns receipts newest first.
@@ -59,20 +51,10 @@ func (s *Store) ListErasures(ctx context.Context, incomplete bool, after *custom
 		q = append(q, bson.E{Key: "complete", Value: false})
 	}
 	if after != nil {
-		q = append(q, bson.E{Key: "$or", Value: bson.A{
-			bson.D{{Key: "erase_time", Value: bson.D{{Key: "$lt", Value: after.Time}}}},
-			bson.D{{Key: "erase_time", Value: after.Time}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: after.ID}}}},
-		}})
+		q = append(q, mongox.PageBefore("erase_time", after.Time, after.ID))
 	}
-	cur, err := s.erasures().Find(ctx, q, options.Find().SetSort(bson.D{{Key: "erase_time", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(limit)))
-	if err != nil {
-		return nil, mongox.Wrap("list erasures", err)
-	}
-	var out []*customer.Erasure
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, mongox.Wrap("list erasures", err)
-	}
-	return out, nil
+	return mongox.FindAll[*customer.Erasure](ctx, s.erasures(), q, "list erasures",
+		options.Find().SetSort(bson.D{{Key: "erase_time", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(limit)))
 }
 
 // AddPart appends a service's part for one customer, in one write

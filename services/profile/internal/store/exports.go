@@ -57,32 +57,17 @@ func (s *ExportStore) InsertExport(ctx context.Context, x *exports.Export) error
 
 // Export returns an export.
 func (s *ExportStore) Export(ctx context.Context, id string) (*exports.Export, error) {
-	var x exports.Export
-	err := s.exports.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&x)
-	if mongox.IsNotFound(err) {
-		return nil, apperr.NotFound(exports.Names.Format(id))
-	}
-	if err != nil {
-		return nil, mongox.Wrap("read export", err)
-	}
-	return &x, nil
+	return mongox.FindOne[exports.Export](ctx, s.exports, bson.D{{Key: "_id", Value: id}}, apperr.NotFound(exports.Names.Format(id)), "read export")
 }
 
 // ClaimExport leases the oldest running export whose lease ended, in one
 // conditional write: of two replicas claiming at once, one gets it.
 func (s *ExportStore) ClaimExport(ctx context.Context, owner string, now, until time.Time) (*exports.Export, error) {
-	var x exports.Export
-	err := s.exports.FindOneAndUpdate(ctx,
+	return mongox.Decode[exports.Export](s.exports.FindOneAndUpdate(ctx,
 		bson.D{{Key: "state", Value: exports.Running}, {Key: "lease_until", Value: bson.D{{Key: "$lte", Value: now}}}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "lease_owner", Value: owner}, {Key: "lease_until", Value: until}}}},
-		options.FindOneAndUpdate().SetSort(bson.D{{Key: "create_time", Value: 1}, {Key: "_id", Value: 1}}).SetReturnDocument(options.After)).Decode(&x)
-	if mongox.IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, mongox.Wrap("claim export", err)
-	}
-	return &x, nil
+		options.FindOneAndUpdate().SetSort(bson.D{{Key: "create_time", Value: 1}, {Key: "_id", Value: 1}}).SetReturnDocument(options.After)),
+		exports.ErrNoneToClaim, "claim export")
 }
 
 // SaveExport writes x if owner still holds its lease.
@@ -103,13 +88,10 @@ func (s *ExportStore) PutDocument(ctx context.Context, exportID, service string,
 
 // Document returns one service's document of an export.
 func (s *ExportStore) Document(ctx context.Context, exportID, service string) ([]byte, error) {
-	var d exportDocument
-	err := s.docs.FindOne(ctx, bson.D{{Key: "_id", Value: exportID + "/" + service}}).Decode(&d)
-	if mongox.IsNotFound(err) {
-		return nil, apperr.NotFound(exports.Names.Format(exportID) + "/documents/" + service)
-	}
+	d, err := mongox.FindOne[exportDocument](ctx, s.docs, bson.D{{Key: "_id", Value: exportID + "/" + service}},
+		apperr.NotFound(exports.Names.Format(exportID)+"/documents/"+service), "read export document")
 	if err != nil {
-		return nil, mongox.Wrap("read export document", err)
+		return nil, err
 	}
 	return []byte(d.JSON), nil
 }

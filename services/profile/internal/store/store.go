@@ -33,7 +33,7 @@ const (
 // Indexes returns every index the store's queries use.
 func Indexes() []mongox.Index {
 	ix := func(coll string, keys ...string) mongox.Index {
-		d := bson.D{}
+		d := make(bson.D, 0, len(keys))
 		for _, k := range keys {
 			d = append(d, bson.E{Key: k, Value: 1})
 		}
@@ -126,29 +126,23 @@ func (s *Store) flush(ctx context.Context, id string) {
 // Get returns a customer, also soft-deleted or merged; an erased one is
 // errs.CustomerErased.
 func (s *Store) Get(ctx context.Context, id string) (*customer.Customer, error) {
-	var c customer.Customer
-	err := s.customers.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}, {Key: historyField, Value: 0}})).Decode(&c)
-	if mongox.IsNotFound(err) {
-		return nil, apperr.NotFound(customer.Name(id))
-	}
+	c, err := mongox.FindOne[customer.Customer](ctx, s.customers, bson.D{{Key: "_id", Value: id}}, apperr.NotFound(customer.Name(id)), "get customer",
+		options.FindOne().SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}, {Key: historyField, Value: 0}}))
 	if err != nil {
-		return nil, mongox.Wrap("get customer", err)
+		return nil, err
 	}
 	if c.State == customer.StateErased {
 		return nil, erased(id)
 	}
-	return &c, nil
+	return c, nil
 }
 
 // GetMany returns the customers with the given ids, in that order.
 func (s *Store) GetMany(ctx context.Context, ids []string) ([]*customer.Customer, error) {
-	cur, err := s.customers.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}, options.Find().SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}, {Key: historyField, Value: 0}}))
+	all, err := mongox.FindAll[*customer.Customer](ctx, s.customers, mongox.IDIn(ids), "get customers",
+		options.Find().SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}, {Key: historyField, Value: 0}}))
 	if err != nil {
-		return nil, mongox.Wrap("get customers", err)
-	}
-	var all []*customer.Customer
-	if err := cur.All(ctx, &all); err != nil {
-		return nil, mongox.Wrap("get customers", err)
+		return nil, err
 	}
 	byID := map[string]*customer.Customer{}
 	for _, c := range all {
@@ -334,17 +328,8 @@ func (s *Store) List(ctx context.Context, f customer.Filter, o customer.Order, a
 		}}}
 		q = bson.D{{Key: "$and", Value: bson.A{q, after}}}
 	}
-	opts := options.Find().SetSort(bson.D{{Key: o.Field, Value: dir}, {Key: "_id", Value: dir}}).
-		SetLimit(int64(limit)).SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}, {Key: historyField, Value: 0}})
-	cur, err := s.customers.Find(ctx, q, opts)
-	if err != nil {
-		return nil, mongox.Wrap("list customers", err)
-	}
-	var out []*customer.Customer
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, mongox.Wrap("list customers", err)
-	}
-	return out, nil
+	return mongox.FindAll[*customer.Customer](ctx, s.customers, q, "list customers", options.Find().SetSort(bson.D{{Key: o.Field, Value: dir}, {Key: "_id", Value: dir}}).
+		SetLimit(int64(limit)).SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}, {Key: historyField, Value: 0}}))
 }
 
 // SharedDedupKeys returns up to limit dedup keys that more than one active
@@ -379,17 +364,13 @@ func (s *Store) SharedDedupKeys(ctx context.Context, limit int) ([]string, error
 // history after sequence after, oldest first; an erased customer is
 // errs.CustomerErased.
 func (s *Store) ConsentHistory(ctx context.Context, id string, after int64, limit int) ([]customer.ConsentChange, error) {
-	var d struct {
+	d, err := mongox.FindOne[struct {
 		State   customer.State           `bson:"state"`
 		History []customer.ConsentChange `bson:"consent_history"`
-	}
-	err := s.customers.FindOne(ctx, bson.D{{Key: "_id", Value: id}},
-		options.FindOne().SetProjection(bson.D{{Key: "state", Value: 1}, {Key: historyField, Value: 1}})).Decode(&d)
-	if mongox.IsNotFound(err) {
-		return nil, apperr.NotFound(customer.Name(id))
-	}
+	}](ctx, s.customers, bson.D{{Key: "_id", Value: id}}, apperr.NotFound(customer.Name(id)), "get consent history",
+		options.FindOne().SetProjection(bson.D{{Key: "state", Value: 1}, {Key: historyField, Value: 1}}))
 	if err != nil {
-		return nil, mongox.Wrap("get consent history", err)
+		return nil, err
 	}
 	if d.State == customer.StateErased {
 		return nil, erased(id)

@@ -23,13 +23,9 @@ func (s *Store) CustomersByID(ctx context.Context, ids []string) (map[string]*me
 	if len(ids) == 0 {
 		return out, nil
 	}
-	cur, err := s.customers.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	docs, err := mongox.FindAll[*metrics.Customer](ctx, s.customers, mongox.IDIn(ids), "read metrics")
 	if err != nil {
-		return nil, mongox.Wrap("read metrics", err)
-	}
-	var docs []*metrics.Customer
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mongox.Wrap("read metrics", err)
+		return nil, err
 	}
 	for _, c := range docs {
 		out[c.ID] = c
@@ -48,13 +44,9 @@ func (s *Store) ScoresByCustomer(ctx context.Context, run string, customers []st
 	for i, c := range customers {
 		ids[i] = records.ScoreID(run, c)
 	}
-	cur, err := s.scores.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	docs, err := mongox.FindAll[records.Score](ctx, s.scores, mongox.IDIn(ids), "read scores")
 	if err != nil {
-		return nil, mongox.Wrap("read scores", err)
-	}
-	var docs []records.Score
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mongox.Wrap("read scores", err)
+		return nil, err
 	}
 	for _, sc := range docs {
 		out[sc.Customer] = sc

@@ -33,15 +33,7 @@ func (s *Store) Progress(ctx context.Context, id string, processed, total int64,
 
 // Run reads a run; nil when there is none.
 func (s *Store) Run(ctx context.Context, id string) (*records.Run, error) {
-	var r records.Run
-	err := s.runs.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r)
-	if mongox.IsNotFound(err) {
-		return nil, nil //nolint:nilnil // nil is the documented absence, as the repositories declare
-	}
-	if err != nil {
-		return nil, mongox.Wrap("read run", err)
-	}
-	return &r, nil
+	return mongox.Optional(mongox.FindOne[records.Run](ctx, s.runs, bson.D{{Key: "_id", Value: id}}, nil, "read run"))
 }
 
 // RunSegments returns the rule versions a run evaluated, by segment id
@@ -62,34 +54,16 @@ func (s *Store) RunSegments(ctx context.Context, id string) (map[string]int64, e
 func (s *Store) Runs(ctx context.Context, after *records.RunPos, limit int64) ([]records.Run, error) {
 	filter := bson.D{}
 	if after != nil {
-		filter = bson.D{{Key: "$or", Value: bson.A{
-			bson.D{{Key: "start", Value: bson.D{{Key: "$lt", Value: after.Start}}}},
-			bson.D{{Key: "start", Value: after.Start}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: after.ID}}}},
-		}}}
+		filter = bson.D{mongox.PageBefore("start", after.Start, after.ID)}
 	}
-	cur, err := s.runs.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "start", Value: -1}, {Key: "_id", Value: -1}}).
+	return mongox.FindAll[records.Run](ctx, s.runs, filter, "list runs", options.Find().SetSort(bson.D{{Key: "start", Value: -1}, {Key: "_id", Value: -1}}).
 		SetLimit(limit).SetProjection(bson.D{{Key: "thresholds", Value: 0}}))
-	if err != nil {
-		return nil, mongox.Wrap("list runs", err)
-	}
-	var out []records.Run
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, mongox.Wrap("list runs", err)
-	}
-	return out, nil
 }
 
 // RunningRuns lists runs recorded as running.
 func (s *Store) RunningRuns(ctx context.Context) ([]records.Run, error) {
-	cur, err := s.runs.Find(ctx, bson.D{{Key: "state", Value: records.RunRunning}}, options.Find().SetProjection(bson.D{{Key: "thresholds", Value: 0}}))
-	if err != nil {
-		return nil, mongox.Wrap("find running runs", err)
-	}
-	var out []records.Run
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, mongox.Wrap("find running runs", err)
-	}
-	return out, nil
+	return mongox.FindAll[records.Run](ctx, s.runs, bson.D{{Key: "state", Value: records.RunRunning}}, "find running runs",
+		options.Find().SetProjection(bson.D{{Key: "thresholds", Value: 0}}))
 }
 
 // lock is the state document that only one run holds at a time.
@@ -185,15 +159,7 @@ func (s *Store) Pending(ctx context.Context) (bool, error) {
 
 // Settings reads the settings; nil when never saved.
 func (s *Store) Settings(ctx context.Context) (*records.Settings, error) {
-	var st records.Settings
-	err := s.state.FindOne(ctx, bson.D{{Key: "_id", Value: "settings"}}).Decode(&st)
-	if mongox.IsNotFound(err) {
-		return nil, nil //nolint:nilnil // nil is the documented absence, as the repositories declare
-	}
-	if err != nil {
-		return nil, mongox.Wrap("read settings", err)
-	}
-	return &st, nil
+	return mongox.Optional(mongox.FindOne[records.Settings](ctx, s.state, bson.D{{Key: "_id", Value: "settings"}}, nil, "read settings"))
 }
 
 // SaveSettings writes the settings if their version is still prev (0:

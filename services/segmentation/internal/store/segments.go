@@ -51,30 +51,13 @@ func (s *Store) DeleteSegment(ctx context.Context, id string, prev int64) (bool,
 
 // Segment reads a segment; nil when there is none.
 func (s *Store) Segment(ctx context.Context, id string) (*records.Segment, error) {
-	var sg records.Segment
-	err := s.segments.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&sg)
-	if mongox.IsNotFound(err) {
-		return nil, nil //nolint:nilnil // nil is the documented absence, as the repositories declare
-	}
-	if err != nil {
-		return nil, mongox.Wrap("read segment", err)
-	}
-	return &sg, nil
+	return mongox.Optional(mongox.FindOne[records.Segment](ctx, s.segments, bson.D{{Key: "_id", Value: id}}, nil, "read segment"))
 }
 
 // Segments lists up to limit segments after the id after, by id (limit 0:
 // all).
 func (s *Store) Segments(ctx context.Context, after string, limit int64) ([]records.Segment, error) {
-	cur, err := s.segments.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}},
-		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(limit))
-	if err != nil {
-		return nil, mongox.Wrap("list segments", err)
-	}
-	var out []records.Segment
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, mongox.Wrap("list segments", err)
-	}
-	return out, nil
+	return mongox.FindAll[records.Segment](ctx, s.segments, mongox.After(bson.D{}, after), "list segments", mongox.ByID(limit))
 }
 
 // RecordSizes keeps the segment sizes of a completed run.
@@ -94,18 +77,7 @@ func (s *Store) RecordSizes(ctx context.Context, run string, at time.Time, sizes
 func (s *Store) Sizes(ctx context.Context, segment string, after *records.SizePos, limit int64) ([]records.Size, error) {
 	filter := bson.D{{Key: "seg", Value: segment}}
 	if after != nil {
-		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
-			bson.D{{Key: "time", Value: bson.D{{Key: "$lt", Value: after.Time}}}},
-			bson.D{{Key: "time", Value: after.Time}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: after.ID}}}},
-		}})
+		filter = append(filter, mongox.PageBefore("time", after.Time, after.ID))
 	}
-	cur, err := s.sizes.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "time", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(limit))
-	if err != nil {
-		return nil, mongox.Wrap("list segment sizes", err)
-	}
-	var out []records.Size
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, mongox.Wrap("list segment sizes", err)
-	}
-	return out, nil
+	return mongox.FindAll[records.Size](ctx, s.sizes, filter, "list segment sizes", options.Find().SetSort(bson.D{{Key: "time", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(limit))
 }

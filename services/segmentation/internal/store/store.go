@@ -69,15 +69,7 @@ func Indexes() []mongox.Index {
 
 // Customer reads one customer's metrics; nil when there are none.
 func (s *Store) Customer(ctx context.Context, id string) (*metrics.Customer, error) {
-	var c metrics.Customer
-	err := s.customers.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c)
-	if mongox.IsNotFound(err) {
-		return nil, nil //nolint:nilnil // nil is the documented absence, as the repositories declare
-	}
-	if err != nil {
-		return nil, mongox.Wrap("read metrics", err)
-	}
-	return &c, nil
+	return mongox.Optional(mongox.FindOne[metrics.Customer](ctx, s.customers, bson.D{{Key: "_id", Value: id}}, nil, "read metrics"))
 }
 
 // SaveCustomer writes c if its version is still prev (0: a new document).
@@ -226,15 +218,11 @@ func (s *Store) DeleteRunScores(ctx context.Context, run string) error {
 // customer id, by id.
 func (s *Store) Members(ctx context.Context, run, segment, after string, limit int64) ([]string, error) {
 	filter := bson.D{{Key: "run", Value: run}, {Key: "seg", Value: segment}, {Key: "c", Value: bson.D{{Key: "$gt", Value: after}}}}
-	cur, err := s.scores.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "c", Value: 1}}).SetLimit(limit).SetProjection(bson.D{{Key: "c", Value: 1}}))
-	if err != nil {
-		return nil, mongox.Wrap("list members", err)
-	}
-	var docs []struct {
+	docs, err := mongox.FindAll[struct {
 		C string `bson:"c"`
-	}
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mongox.Wrap("list members", err)
+	}](ctx, s.scores, filter, "list members", options.Find().SetSort(bson.D{{Key: "c", Value: 1}}).SetLimit(limit).SetProjection(bson.D{{Key: "c", Value: 1}}))
+	if err != nil {
+		return nil, err
 	}
 	out := make([]string, len(docs))
 	for i, d := range docs {
@@ -247,27 +235,11 @@ func (s *Store) Members(ctx context.Context, run, segment, after string, limit i
 // aggregation; segments without members are missing.
 func (s *Store) CountMembers(ctx context.Context, run string, segments []string) (map[string]int64, error) {
 	in := bson.D{{Key: "$in", Value: segments}}
-	cur, err := s.scores.Aggregate(ctx, mongo.Pipeline{
+	return mongox.CountBy(ctx, s.scores, mongo.Pipeline{
 		{{Key: "$match", Value: bson.D{{Key: "run", Value: run}, {Key: "seg", Value: in}}}},
 		{{Key: "$unwind", Value: "$seg"}},
 		{{Key: "$match", Value: bson.D{{Key: "seg", Value: in}}}},
-		{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$seg"}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}},
-	})
-	if err != nil {
-		return nil, mongox.Wrap("count members", err)
-	}
-	var docs []struct {
-		Segment string `bson:"_id"`
-		N       int64  `bson:"n"`
-	}
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mongox.Wrap("count members", err)
-	}
-	out := make(map[string]int64, len(docs))
-	for _, d := range docs {
-		out[d.Segment] = d.N
-	}
-	return out, nil
+	}, "seg", "count members")
 }
 
 // InsertChanges records a batch of a run's membership changes.
@@ -277,15 +249,7 @@ func (s *Store) InsertChanges(ctx context.Context, cs []records.Change) error {
 
 // Changes reads up to limit of a run's unpublished membership changes.
 func (s *Store) Changes(ctx context.Context, run string, limit int64) ([]records.Change, error) {
-	cur, err := s.changes.Find(ctx, bson.D{{Key: "run", Value: run}}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(limit))
-	if err != nil {
-		return nil, mongox.Wrap("read membership changes", err)
-	}
-	var out []records.Change
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, mongox.Wrap("read membership changes", err)
-	}
-	return out, nil
+	return mongox.FindAll[records.Change](ctx, s.changes, bson.D{{Key: "run", Value: run}}, "read membership changes", options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(limit))
 }
 
 // DeleteChanges removes published changes.
@@ -294,7 +258,7 @@ func (s *Store) DeleteChanges(ctx context.Context, cs []records.Change) error {
 	for i, c := range cs {
 		ids[i] = c.ID
 	}
-	_, err := s.changes.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	_, err := s.changes.DeleteMany(ctx, mongox.IDIn(ids))
 	return mongox.Wrap("delete membership changes", err)
 }
 
