@@ -161,8 +161,8 @@ func Exit(err error) {
 	os.Exit(0)
 }
 
-// Usage ends the command with status 2 after printing a usage error.
-func Usage(format string, args ...any) {
+// Usagef ends the command with status 2 after printing a usage error.
+func Usagef(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "%s: %s\n", command(), fmt.Sprintf(format, args...))
 	os.Exit(2)
 }

@@ -101,7 +101,7 @@ func Open(ctx context.Context, o Options) (_ *Rig, err error) {
 	r := &Rig{opts: o}
 	defer func() {
 		if err != nil {
-			err = errors.Join(err, r.Close())
+			err = errors.Join(err, r.Close(ctx))
 		}
 	}()
 	pgURL := o.PostgreSQLURL
@@ -145,7 +145,7 @@ func (r *Rig) Env(m map[string]string) map[string]string {
 
 // Start starts a service on a free port and waits until it is ready.
 func (r *Rig) Start(ctx context.Context, name, database string, setup server.Setup) (*server.Running, error) {
-	var logs io.Writer = io.Discard
+	logs := io.Writer(io.Discard)
 	level := slog.LevelInfo
 	if r.opts.LogFiles {
 		f, err := os.OpenFile(r.opts.Dir+"-"+name+".log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
@@ -257,18 +257,19 @@ func (r *Rig) Dial(addr string) (*grpc.ClientConn, error) {
 // Close closes the connections, stops the services (the last started
 // first, so that consumers store their cursors before their producers
 // go), the client, the database and the cluster, and closes the logs. It
-// returns every failure, joined; a second call does nothing.
-func (r *Rig) Close() error {
+// returns every failure, joined; a second call does nothing. It works on
+// after ctx has ended (a run's release).
+func (r *Rig) Close(ctx context.Context) error {
 	var errs []error
 	for _, c := range r.conns {
 		errs = append(errs, c.Close())
 	}
 	for _, s := range slices.Backward(r.servers) {
-		errs = append(errs, s.Stop())
+		errs = append(errs, s.Stop()) //nolint:contextcheck // Stop drains with the service's own shutdown deadline
 	}
 	if r.client != nil {
 		// Its own deadline: the run's context may have ended.
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		errs = append(errs, r.client.Disconnect(ctx))
 		cancel()
 	}

@@ -67,7 +67,7 @@ func (c *ScaleConfig) Check(mdPath, pgURL string) error {
 // services give one another 30 s per call instead of their default
 // (preparing on a busy machine, where a check of 500 items' customers can
 // take longer than the default 2 s), and log beside the folder.
-func (c ScaleConfig) Options(dir string, env map[string]string) Options {
+func (c *ScaleConfig) Options(dir string, env map[string]string) Options {
 	e := map[string]string{"CRM_PROFILE_TIMEOUT": "30s", "CRM_INTERACTION_TIMEOUT": "30s"}
 	maps.Copy(e, env)
 	return Options{Dir: dir, PostgreSQLURL: c.PostgreSQLURL, PrivatePostgreSQL: c.Backend == "postgresql", LogFiles: true, Env: e}

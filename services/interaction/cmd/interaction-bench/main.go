@@ -66,7 +66,7 @@ func run(ctx context.Context, out string, batches, pages int) error {
 	if err != nil {
 		return err
 	}
-	defer benchrig.Cleanup("stop the services", r.Close)
+	defer benchrig.Cleanup("stop the services", func() error { return r.Close(ctx) })
 	prof, err := r.Start(ctx, profile.Name, "bench_profile", profile.Setup(config.FromMap(nil)))
 	if err != nil {
 		return err

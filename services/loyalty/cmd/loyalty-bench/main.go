@@ -59,7 +59,7 @@ func main() {
 	ctx := context.Background()
 	if *scale {
 		if err := c.Check(*out, *pg); err != nil {
-			benchrig.Usage("%v", err)
+			benchrig.Usagef("%v", err)
 		}
 		benchrig.Exit(runScale(ctx, c, *racers))
 	}
@@ -86,7 +86,7 @@ func run(ctx context.Context, out string, accounts, ops int, pg string) (err err
 	if err != nil {
 		return err
 	}
-	defer benchrig.Cleanup("stop the services", r.Close)
+	defer benchrig.Cleanup("stop the services", func() error { return r.Close(ctx) })
 	if err := r.StartProducers(ctx, profileSvc, interactionSvc); err != nil {
 		return err
 	}

@@ -44,11 +44,11 @@ func openScale(ctx context.Context, c benchrig.ScaleConfig, dir string) (*scaleR
 		return nil, nil, err
 	}
 	if err := r.StartProducers(ctx, profileSvc, interactionSvc); err != nil {
-		return nil, nil, errors.Join(err, r.Close())
+		return nil, nil, errors.Join(err, r.Close(ctx))
 	}
 	cctx, err := r.Authorize(ctx, "bench", auth.AllScopes())
 	if err != nil {
-		return nil, nil, errors.Join(err, r.Close())
+		return nil, nil, errors.Join(err, r.Close(ctx))
 	}
 	return &scaleRig{Rig: r}, cctx, nil
 }
@@ -67,7 +67,7 @@ func build(c benchrig.ScaleConfig) func(ctx context.Context, dir string) ([]stri
 		if err != nil {
 			return nil, err
 		}
-		defer func() { err = errors.Join(err, r.Close()) }()
+		defer func() { err = errors.Join(err, r.Close(ctx)) }()
 		if err := r.start(ctx); err != nil {
 			return nil, err
 		}
@@ -142,7 +142,7 @@ func runScale(ctx context.Context, c benchrig.ScaleConfig, racers int) (err erro
 	if err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, r.Close()) }()
+	defer func() { err = errors.Join(err, r.Close(ctx)) }()
 
 	// The backlog, logged while loyalty is stopped.
 	if f.consumeSeconds, err = r.TimeBacklog(cctx, c, p.Names, consumerName, loyaltyDB, r.start); err != nil {

@@ -210,7 +210,7 @@ func run(ctx context.Context, out string, ops int, callerCounts []int) error {
 	if err != nil {
 		return err
 	}
-	defer benchrig.Cleanup("stop the service", rig.Close)
+	defer benchrig.Cleanup("stop the service", func() error { return rig.Close(ctx) })
 	mcfg, conn, err := startService(ctx, rig)
 	if err != nil {
 		return err

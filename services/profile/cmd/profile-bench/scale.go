@@ -75,7 +75,7 @@ func runScale(ctx context.Context, backend string, n, ops, beforeOps int) (scale
 	if err != nil {
 		return r, err
 	}
-	defer benchrig.Cleanup("stop the service", rig.Close)
+	defer benchrig.Cleanup("stop the service", func() error { return rig.Close(ctx) })
 	mcfg, conn, err := startService(ctx, rig)
 	if err != nil {
 		return r, err

@@ -45,7 +45,7 @@ func main() {
 	switch {
 	case *scale:
 		if err := c.Check(*out, *pg); err != nil {
-			benchrig.Usage("%v", err)
+			benchrig.Usagef("%v", err)
 		}
 		benchrig.Exit(runScale(ctx, c))
 	case *child > 0:

@@ -36,7 +36,7 @@ func purchaseToMembership(ctx context.Context, res *benchrig.Report, base, sampl
 	if err != nil {
 		return err
 	}
-	defer benchrig.Cleanup("stop the services", r.Close)
+	defer benchrig.Cleanup("stop the services", func() error { return r.Close(ctx) })
 	// The base, stored before segmentation starts; a PostgreSQL backend
 	// keeps data between runs: start from nothing.
 	for _, name := range []string{profileSvc.Database, interactionSvc.Database, segmentationDB} {

@@ -44,7 +44,7 @@ func recomputeRun(ctx context.Context, res *benchrig.Report, n int, pg string) e
 	if err != nil {
 		return err
 	}
-	defer benchrig.Cleanup("stop the database", rig.Close)
+	defer benchrig.Cleanup("stop the database", func() error { return rig.Close(ctx) })
 	mdb := rig.Database(segmentationDB)
 	// A PostgreSQL backend keeps data between runs: start from nothing.
 	if err := mdb.Drop(ctx); err != nil {
