@@ -285,3 +285,51 @@ func (r *Rig) Close(ctx context.Context) error {
 	*r = Rig{opts: r.opts}
 	return errors.Join(errs...)
 }
+
+// OpenTemp opens a rig on a new temporary folder named after prefix; the
+// release closes the rig and removes the folder, reporting failures on
+// standard error.
+func OpenTemp(ctx context.Context, prefix string, o Options) (*Rig, func(), error) {
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return nil, nil, fmt.Errorf("temporary folder: %w", err)
+	}
+	o.Dir = dir
+	r, err := Open(ctx, o)
+	if err != nil {
+		return nil, nil, errors.Join(err, os.RemoveAll(dir))
+	}
+	return r, func() {
+		Cleanup("stop the rig", func() error { return r.Close(ctx) })
+		Cleanup("remove "+dir, func() error { return os.RemoveAll(dir) })
+	}, nil
+}
+
+// StartClient starts a consumer (see StartConsumer) and returns a client
+// of it made by newClient.
+func StartClient[C any](ctx context.Context, r *Rig, s Service, env map[string]string, newClient func(grpc.ClientConnInterface) C) (C, error) {
+	_, c, err := r.StartConsumer(ctx, s, env)
+	if err != nil {
+		var zero C
+		return zero, err
+	}
+	return newClient(c), nil
+}
+
+// OpenScale opens a rig on a scale run's folder dir with env added to
+// the services' settings, starts the producers, and returns it with a
+// context carrying a token of every scope.
+func OpenScale(ctx context.Context, c *ScaleConfig, dir string, env map[string]string, profile, interaction Service) (*Rig, context.Context, error) {
+	r, err := Open(ctx, c.Options(dir, env))
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := r.StartProducers(ctx, profile, interaction); err != nil {
+		return nil, nil, errors.Join(err, r.Close(ctx))
+	}
+	cctx, err := r.Authorize(ctx, "bench", auth.AllScopes())
+	if err != nil {
+		return nil, nil, errors.Join(err, r.Close(ctx))
+	}
+	return r, cctx, nil
+}

@@ -1,6 +1,7 @@
 package benchrig
 
 import (
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -100,4 +101,35 @@ func (a *Arrivals) Result() (sent, missing int, lat []float64) {
 		lat = append(lat, t.Sub(s).Seconds())
 	}
 	return len(a.sent), missing, lat
+}
+
+// Quiet drains seen until nothing has come for a second: a feed watch
+// replays the feed's history first, which no sample should pay for.
+func Quiet(seen <-chan string) {
+	for {
+		select {
+		case <-seen:
+		case <-time.After(time.Second):
+			return
+		}
+	}
+}
+
+// Await waits up to 30 s for want on seen, skipping the rest; what names
+// the feed in errors.
+func Await(seen <-chan string, want, what string) error {
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case got, ok := <-seen:
+			if !ok {
+				return fmt.Errorf("%s closed", what)
+			}
+			if got == want {
+				return nil
+			}
+		case <-timeout:
+			return fmt.Errorf("%s: %s did not arrive", what, want)
+		}
+	}
 }

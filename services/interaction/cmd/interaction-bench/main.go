@@ -57,16 +57,11 @@ func main() {
 }
 
 func run(ctx context.Context, out string, batches, pages int) error {
-	dir, err := os.MkdirTemp("", "interaction-bench-")
-	if err != nil {
-		return fmt.Errorf("temporary folder: %w", err)
-	}
-	defer benchrig.Cleanup("remove "+dir, func() error { return os.RemoveAll(dir) })
-	r, err := benchrig.Open(ctx, benchrig.Options{Dir: dir})
+	r, release, err := benchrig.OpenTemp(ctx, "interaction-bench-", benchrig.Options{})
 	if err != nil {
 		return err
 	}
-	defer benchrig.Cleanup("stop the services", func() error { return r.Close(ctx) })
+	defer release()
 	prof, err := r.Start(ctx, profile.Name, "bench_profile", profile.Setup(config.FromMap(nil)))
 	if err != nil {
 		return err

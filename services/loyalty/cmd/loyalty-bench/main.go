@@ -11,7 +11,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -77,16 +76,11 @@ type bench struct {
 }
 
 func run(ctx context.Context, out string, accounts, ops int, pg string) (err error) {
-	dir, err := os.MkdirTemp("", "loyalty-bench-")
-	if err != nil {
-		return fmt.Errorf("temporary folder: %w", err)
-	}
-	defer benchrig.Cleanup("remove "+dir, func() error { return os.RemoveAll(dir) })
-	r, err := benchrig.Open(ctx, benchrig.Options{Dir: dir, PostgreSQLURL: pg})
+	r, release, err := benchrig.OpenTemp(ctx, "loyalty-bench-", benchrig.Options{PostgreSQLURL: pg})
 	if err != nil {
 		return err
 	}
-	defer benchrig.Cleanup("stop the services", func() error { return r.Close(ctx) })
+	defer release()
 	if err := r.StartProducers(ctx, profileSvc, interactionSvc); err != nil {
 		return err
 	}
@@ -337,13 +331,7 @@ func (b *bench) purchaseToPoints(ctx context.Context, samples int) error {
 	}()
 	// The watch replays the feed's history first: wait until it is quiet,
 	// so that no sample pays for the replay.
-	for quiet := false; !quiet; {
-		select {
-		case <-seen:
-		case <-time.After(time.Second):
-			quiet = true
-		}
-	}
+	benchrig.Quiet(seen)
 	lat := make([]time.Duration, 0, samples)
 	logged := make([]time.Duration, 0, samples)
 	start := time.Now()
@@ -358,21 +346,8 @@ func (b *bench) purchaseToPoints(ctx context.Context, samples int) error {
 			return err
 		}
 		logged = append(logged, time.Since(s))
-		want := resp.GetInteraction().GetName()
-		timeout := time.After(30 * time.Second)
-	wait:
-		for {
-			select {
-			case src, ok := <-seen:
-				if !ok {
-					return errors.New("loyalty feed closed")
-				}
-				if src == want {
-					break wait
-				}
-			case <-timeout:
-				return fmt.Errorf("points for %s did not arrive", want)
-			}
+		if err := benchrig.Await(seen, resp.GetInteraction().GetName(), "loyalty feed"); err != nil {
+			return err
 		}
 		lat = append(lat, time.Since(s))
 	}

@@ -24,12 +24,11 @@ const loyaltyDB = "bench_loyalty"
 // keep their ids in later runs, and for benchmarks only.
 const benchIDKey = "loyalty-bench-only-account-id-key-0123456789"
 
+// idKeyEnv sets benchIDKey for loyalty.
+var idKeyEnv = map[string]string{"CRM_LOYALTY_ID_KEY": benchIDKey}
+
 // startLoyalty starts loyalty, whose consumers begin at once, and returns
 // a client of it.
 func startLoyalty(ctx context.Context, r *benchrig.Rig) (loyaltyv1.LoyaltyServiceClient, error) {
-	_, c, err := r.StartConsumer(ctx, loyaltySvc, map[string]string{"CRM_LOYALTY_ID_KEY": benchIDKey})
-	if err != nil {
-		return nil, err
-	}
-	return loyaltyv1.NewLoyaltyServiceClient(c), nil
+	return benchrig.StartClient(ctx, r, loyaltySvc, idKeyEnv, loyaltyv1.NewLoyaltyServiceClient)
 }

@@ -13,7 +13,6 @@ import (
 
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
-	"github.com/opencrm/crm/pkg/auth"
 	"github.com/opencrm/crm/pkg/benchrig"
 	"github.com/opencrm/crm/pkg/feed"
 )
@@ -38,19 +37,9 @@ type scaleRig struct {
 }
 
 // openScale opens a rig on dir with the producers running.
-func openScale(ctx context.Context, c benchrig.ScaleConfig, dir string) (*scaleRig, context.Context, error) {
-	r, err := benchrig.Open(ctx, c.Options(dir, map[string]string{"CRM_LOYALTY_ID_KEY": benchIDKey}))
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := r.StartProducers(ctx, profileSvc, interactionSvc); err != nil {
-		return nil, nil, errors.Join(err, r.Close(ctx))
-	}
-	cctx, err := r.Authorize(ctx, "bench", auth.AllScopes())
-	if err != nil {
-		return nil, nil, errors.Join(err, r.Close(ctx))
-	}
-	return &scaleRig{Rig: r}, cctx, nil
+func openScale(ctx context.Context, c *benchrig.ScaleConfig, dir string) (*scaleRig, context.Context, error) {
+	r, cctx, err := benchrig.OpenScale(ctx, c, dir, idKeyEnv, profileSvc, interactionSvc)
+	return &scaleRig{Rig: r}, cctx, err
 }
 
 func (r *scaleRig) start(ctx context.Context) (err error) {
@@ -63,7 +52,7 @@ func (r *scaleRig) start(ctx context.Context) (err error) {
 func build(c benchrig.ScaleConfig) func(ctx context.Context, dir string) ([]string, error) {
 	return func(ctx context.Context, dir string) (_ []string, err error) {
 		began := time.Now()
-		r, cctx, err := openScale(ctx, c, dir)
+		r, cctx, err := openScale(ctx, &c, dir)
 		if err != nil {
 			return nil, err
 		}
@@ -138,7 +127,7 @@ func runScale(ctx context.Context, c benchrig.ScaleConfig, racers int) (err erro
 		return err
 	}
 	defer benchrig.Cleanup("remove "+run, remove)
-	r, cctx, err := openScale(ctx, c, run)
+	r, cctx, err := openScale(ctx, &c, run)
 	if err != nil {
 		return err
 	}

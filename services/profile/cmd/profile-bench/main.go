@@ -201,16 +201,11 @@ func startService(ctx context.Context, r *benchrig.Rig) (mongox.Config, *grpc.Cl
 var benchScopes = []string{"customers.read", "customers.write"}
 
 func run(ctx context.Context, out string, ops int, callerCounts []int) error {
-	dir, err := os.MkdirTemp("", "profile-bench-")
-	if err != nil {
-		return fmt.Errorf("temporary folder: %w", err)
-	}
-	defer benchrig.Cleanup("remove "+dir, func() error { return os.RemoveAll(dir) })
-	rig, err := benchrig.Open(ctx, benchrig.Options{Dir: dir})
+	rig, release, err := benchrig.OpenTemp(ctx, "profile-bench-", benchrig.Options{})
 	if err != nil {
 		return err
 	}
-	defer benchrig.Cleanup("stop the service", func() error { return rig.Close(ctx) })
+	defer release()
 	mcfg, conn, err := startService(ctx, rig)
 	if err != nil {
 		return err

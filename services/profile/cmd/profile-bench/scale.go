@@ -66,16 +66,11 @@ type scaleResult struct {
 // expression over the whole table) through the raw driver.
 func runScale(ctx context.Context, backend string, n, ops, beforeOps int) (scaleResult, error) {
 	r := scaleResult{backend: backend, customers: n}
-	dir, err := os.MkdirTemp("", "profile-bench-scale-")
-	if err != nil {
-		return r, fmt.Errorf("temporary folder: %w", err)
-	}
-	defer benchrig.Cleanup("remove "+dir, func() error { return os.RemoveAll(dir) })
-	rig, err := benchrig.Open(ctx, benchrig.Options{Dir: dir, PrivatePostgreSQL: backend == "postgresql"})
+	rig, release, err := benchrig.OpenTemp(ctx, "profile-bench-scale-", benchrig.Options{PrivatePostgreSQL: backend == "postgresql"})
 	if err != nil {
 		return r, err
 	}
-	defer benchrig.Cleanup("stop the service", func() error { return rig.Close(ctx) })
+	defer release()
 	mcfg, conn, err := startService(ctx, rig)
 	if err != nil {
 		return r, err

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"time"
 
@@ -27,16 +25,11 @@ import (
 // arrives on the segmentation feed. The segment holds customers with an
 // odd number of purchases, so every purchase moves its customer in or out.
 func purchaseToMembership(ctx context.Context, res *benchrig.Report, base, samples int, pg string) error {
-	dir, err := os.MkdirTemp("", "segmentation-bench-")
-	if err != nil {
-		return fmt.Errorf("temporary folder: %w", err)
-	}
-	defer benchrig.Cleanup("remove "+dir, func() error { return os.RemoveAll(dir) })
-	r, err := benchrig.Open(ctx, benchrig.Options{Dir: dir, PostgreSQLURL: pg})
+	r, release, err := benchrig.OpenTemp(ctx, "segmentation-bench-", benchrig.Options{PostgreSQLURL: pg})
 	if err != nil {
 		return err
 	}
-	defer benchrig.Cleanup("stop the services", func() error { return r.Close(ctx) })
+	defer release()
 	// The base, stored before segmentation starts; a PostgreSQL backend
 	// keeps data between runs: start from nothing.
 	for _, name := range []string{profileSvc.Database, interactionSvc.Database, segmentationDB} {
@@ -105,13 +98,7 @@ func purchaseToMembership(ctx context.Context, res *benchrig.Report, base, sampl
 		}
 	}()
 	// The watch replays the feed's history first: wait until it is quiet.
-	for quiet := false; !quiet; {
-		select {
-		case <-seen:
-		case <-time.After(time.Second):
-			quiet = true
-		}
-	}
+	benchrig.Quiet(seen)
 	lat := make([]time.Duration, 0, samples)
 	for n := range samples {
 		c := names[n%len(names)]
@@ -122,20 +109,8 @@ func purchaseToMembership(ctx context.Context, res *benchrig.Report, base, sampl
 			Purchase: &interactionv1.Purchase{OrderId: fmt.Sprint("probe-", n), Amount: &typev1.Money{CurrencyCode: "EUR", Units: 25}}}}); err != nil {
 			return err
 		}
-		timeout := time.After(30 * time.Second)
-	wait:
-		for {
-			select {
-			case got, ok := <-seen:
-				if !ok {
-					return errors.New("segmentation feed closed")
-				}
-				if got == c {
-					break wait
-				}
-			case <-timeout:
-				return fmt.Errorf("the membership change of %s did not arrive", c)
-			}
+		if err := benchrig.Await(seen, c, "segmentation feed"); err != nil {
+			return err
 		}
 		lat = append(lat, time.Since(s))
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/opencrm/crm/pkg/benchrig"
@@ -35,16 +34,11 @@ func seed(ctx context.Context, st *store.Store, n int, now time.Time) error {
 // recomputeRun times one run over n customers on a fresh embedded
 // database.
 func recomputeRun(ctx context.Context, res *benchrig.Report, n int, pg string) error {
-	dir, err := os.MkdirTemp("", "segmentation-bench-")
-	if err != nil {
-		return fmt.Errorf("temporary folder: %w", err)
-	}
-	defer benchrig.Cleanup("remove "+dir, func() error { return os.RemoveAll(dir) })
-	rig, err := benchrig.Open(ctx, benchrig.Options{Dir: dir, PostgreSQLURL: pg})
+	rig, release, err := benchrig.OpenTemp(ctx, "segmentation-bench-", benchrig.Options{PostgreSQLURL: pg})
 	if err != nil {
 		return err
 	}
-	defer benchrig.Cleanup("stop the database", func() error { return rig.Close(ctx) })
+	defer release()
 	mdb := rig.Database(segmentationDB)
 	// A PostgreSQL backend keeps data between runs: start from nothing.
 	if err := mdb.Drop(ctx); err != nil {

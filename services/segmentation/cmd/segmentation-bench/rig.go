@@ -22,9 +22,5 @@ const segmentationDB = "bench_segmentation"
 // startSegmentation starts segmentation, whose consumers begin at once,
 // and returns a client of it.
 func startSegmentation(ctx context.Context, r *benchrig.Rig) (segmentationv1.SegmentationServiceClient, error) {
-	_, c, err := r.StartConsumer(ctx, segmentationSvc, map[string]string{"CRM_SEGMENTATION_CURRENCY": "EUR"})
-	if err != nil {
-		return nil, err
-	}
-	return segmentationv1.NewSegmentationServiceClient(c), nil
+	return benchrig.StartClient(ctx, r, segmentationSvc, map[string]string{"CRM_SEGMENTATION_CURRENCY": "EUR"}, segmentationv1.NewSegmentationServiceClient)
 }

@@ -16,7 +16,6 @@ import (
 
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
 	segmentationv1 "github.com/opencrm/crm/gen/go/crm/segmentation/v1"
-	"github.com/opencrm/crm/pkg/auth"
 	"github.com/opencrm/crm/pkg/benchrig"
 	"github.com/opencrm/crm/pkg/feed"
 )
@@ -40,19 +39,9 @@ type scaleRig struct {
 }
 
 // openScale opens a rig on dir with the producers running.
-func openScale(ctx context.Context, c benchrig.ScaleConfig, dir string) (*scaleRig, context.Context, error) {
-	r, err := benchrig.Open(ctx, c.Options(dir, nil))
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := r.StartProducers(ctx, profileSvc, interactionSvc); err != nil {
-		return nil, nil, errors.Join(err, r.Close(ctx))
-	}
-	cctx, err := r.Authorize(ctx, "bench", auth.AllScopes())
-	if err != nil {
-		return nil, nil, errors.Join(err, r.Close(ctx))
-	}
-	return &scaleRig{Rig: r}, cctx, nil
+func openScale(ctx context.Context, c *benchrig.ScaleConfig, dir string) (*scaleRig, context.Context, error) {
+	r, cctx, err := benchrig.OpenScale(ctx, c, dir, nil, profileSvc, interactionSvc)
+	return &scaleRig{Rig: r}, cctx, err
 }
 
 func (r *scaleRig) start(ctx context.Context) (err error) {
@@ -66,7 +55,7 @@ func (r *scaleRig) start(ctx context.Context) (err error) {
 func build(c benchrig.ScaleConfig) func(ctx context.Context, dir string) ([]string, error) {
 	return func(ctx context.Context, dir string) (_ []string, err error) {
 		began := time.Now()
-		r, cctx, err := openScale(ctx, c, dir)
+		r, cctx, err := openScale(ctx, &c, dir)
 		if err != nil {
 			return nil, err
 		}
@@ -145,7 +134,7 @@ func runScale(ctx context.Context, c benchrig.ScaleConfig) (err error) {
 		return err
 	}
 	defer benchrig.Cleanup("remove "+run, remove)
-	r, cctx, err := openScale(ctx, c, run)
+	r, cctx, err := openScale(ctx, &c, run)
 	if err != nil {
 		return err
 	}
