@@ -201,3 +201,26 @@ func (r Run) Line(command string) string {
 	return fmt.Sprintf("Run on %s UTC with `go run %s%s` (%s, %d CPUs); load average at start %s, at end %s.\n\n",
 		r.Started.Format("2006-01-02 15:04"), command, Args(), runtime.Version(), runtime.NumCPU(), r.LoadStart, r.LoadEnd)
 }
+
+// Population creates c.Customers measured customers and the
+// c.HistoryCustomers others the history is of, printing progress from
+// began.
+func (r *Rig) Population(ctx context.Context, c *ScaleConfig, began time.Time) (measured, others []string, err error) {
+	fmt.Fprintf(os.Stderr, "creating %d customers and %d others...\n", c.Customers, c.HistoryCustomers)
+	if measured, err = r.CreateCustomers(ctx, c.Customers, 8, "Member"); err != nil {
+		return nil, nil, err
+	}
+	if others, err = r.CreateCustomers(ctx, c.HistoryCustomers, 8, "Other"); err != nil {
+		return nil, nil, err
+	}
+	fmt.Fprintf(os.Stderr, "customers ready after %s; ingesting %d earlier events...\n", time.Since(began).Round(time.Second), c.History)
+	return measured, others, nil
+}
+
+// Consumed is the rate at which a consumer applied a backlog of c.Backlog
+// in seconds, printed.
+func (c *ScaleConfig) Consumed(seconds float64) float64 {
+	rate := float64(c.Backlog) / seconds
+	fmt.Fprintf(os.Stderr, "backlog applied in %.1f s: %.0f purchases/s\n", seconds, rate)
+	return rate
+}

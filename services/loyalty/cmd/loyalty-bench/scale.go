@@ -63,16 +63,10 @@ func build(c benchrig.ScaleConfig) func(ctx context.Context, dir string) ([]stri
 		if _, err := r.loyalty.CreateProgram(cctx, &loyaltyv1.CreateProgramRequest{Program: scaleProgram()}); err != nil {
 			return nil, fmt.Errorf("create program: %w", err)
 		}
-		fmt.Fprintf(os.Stderr, "creating %d customers and %d others...\n", c.Customers, c.HistoryCustomers)
-		names, err := r.CreateCustomers(cctx, c.Customers, 8, "Member")
+		names, others, err := r.Population(cctx, &c, began)
 		if err != nil {
 			return nil, err
 		}
-		others, err := r.CreateCustomers(cctx, c.HistoryCustomers, 8, "Other")
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(os.Stderr, "customers ready after %s; ingesting %d earlier events...\n", time.Since(began).Round(time.Second), c.History)
 		// The history opens with each member's first purchase, which enrols
 		// them (auto-enrolment, as EnrolCustomer one at a time costs a second
 		// each on a busy machine); the other customers' events follow.
@@ -137,8 +131,7 @@ func runScale(ctx context.Context, c benchrig.ScaleConfig, racers int) (err erro
 	if f.consumeSeconds, err = r.TimeBacklog(cctx, c, p.Names, consumerName, loyaltyDB, r.start); err != nil {
 		return err
 	}
-	f.consumeRate = float64(c.Backlog) / f.consumeSeconds
-	fmt.Fprintf(os.Stderr, "backlog applied in %.1f s: %.0f purchases/s\n", f.consumeSeconds, f.consumeRate)
+	f.consumeRate = c.Consumed(f.consumeSeconds)
 
 	if err := f.race(cctx, r, racers); err != nil {
 		return fmt.Errorf("redeem race: %w", err)

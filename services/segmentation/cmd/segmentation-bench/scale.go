@@ -63,16 +63,10 @@ func build(c benchrig.ScaleConfig) func(ctx context.Context, dir string) ([]stri
 		if err := r.start(ctx); err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(os.Stderr, "creating %d customers and %d others...\n", c.Customers, c.HistoryCustomers)
-		names, err := r.CreateCustomers(cctx, c.Customers, 8, "Member")
+		names, others, err := r.Population(cctx, &c, began)
 		if err != nil {
 			return nil, err
 		}
-		others, err := r.CreateCustomers(cctx, c.HistoryCustomers, 8, "Other")
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(os.Stderr, "customers ready after %s; ingesting %d earlier events...\n", time.Since(began).Round(time.Second), c.History)
 		at := time.Now().Add(-24 * time.Hour)
 		if err := r.IngestHistory(cctx, c.History, began, func(j int) *interactionv1.LogInteractionRequest { return benchrig.HistoryItem(j, others, at) }); err != nil {
 			return nil, err
@@ -144,8 +138,7 @@ func runScale(ctx context.Context, c benchrig.ScaleConfig) (err error) {
 	if f.consumeSeconds, err = r.TimeBacklog(cctx, c, p.Names, consumerName, segmentationDB, r.start); err != nil {
 		return err
 	}
-	f.consumeRate = float64(c.Backlog) / f.consumeSeconds
-	fmt.Fprintf(os.Stderr, "backlog applied in %.1f s: %.0f purchases/s\n", f.consumeSeconds, f.consumeRate)
+	f.consumeRate = c.Consumed(f.consumeSeconds)
 	if err := f.loaded(cctx, r, p.Names, c.Rate, c.Load); err != nil {
 		return fmt.Errorf("loaded purchases: %w", err)
 	}
