@@ -18,7 +18,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -38,6 +37,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/opencrm/crm/pkg/benchrig"
 	"github.com/opencrm/crm/pkg/feed"
 )
 
@@ -61,11 +61,9 @@ func main() {
 	flag.Parse()
 	// Interrupted, it stops the runner it started before leaving.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, *out, strings.Split(*backends, ","), *label, *timeout, *attempts); err != nil {
-		fmt.Fprintln(os.Stderr, "demobench:", err)
-		os.Exit(1)
-	}
+	err := run(ctx, *out, strings.Split(*backends, ","), *label, *timeout, *attempts)
+	stop()
+	benchrig.Exit(err)
 }
 
 type result struct {
@@ -90,9 +88,9 @@ func run(ctx context.Context, out string, backends []string, label string, timeo
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer benchrig.Cleanup("remove "+tmp, func() error { return os.RemoveAll(tmp) })
 	bin := filepath.Join(tmp, "local")
-	build := exec.Command("go", "build", "-o", bin, "./deploy/local")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./deploy/local")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("build the runner: %w", err)
@@ -133,7 +131,10 @@ func measure(ctx context.Context, bin, dir, backend string, timeout time.Duratio
 	if backend == "postgresql" {
 		args = append(args, "-postgresql")
 	}
-	cmd := exec.Command(bin, args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
+	// Interrupted, the runner stops its services as on Ctrl-C.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
+	cmd.WaitDelay = time.Minute
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return r, err
@@ -188,7 +189,10 @@ func measure(ctx context.Context, bin, dir, backend string, timeout time.Duratio
 	var client *mongo.Client
 	defer func() {
 		if client != nil {
-			_ = client.Disconnect(context.Background())
+			// Its own deadline: ctx may have ended.
+			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			benchrig.Cleanup("disconnect", func() error { return client.Disconnect(dctx) })
+			cancel()
 		}
 	}()
 	for {
@@ -281,19 +285,13 @@ func head(ctx context.Context, db *mongo.Database) (int64, error) {
 func write(mdPath string, r result) error {
 	jsonPath := strings.TrimSuffix(mdPath, filepath.Ext(mdPath)) + ".json"
 	figures := map[string]float64{}
-	if b, err := os.ReadFile(jsonPath); err == nil {
-		if err := json.Unmarshal(b, &figures); err != nil {
-			return fmt.Errorf("read %s: %w", jsonPath, err)
-		}
+	if err := benchrig.ReadJSON(jsonPath, figures); err != nil {
+		return err
 	}
 	if !r.TimedOut {
 		figures["demo_consistent_s_"+r.Backend] = float64(int64(r.Consistent.Seconds()*10+0.5)) / 10
 	}
-	j, err := json.MarshalIndent(figures, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(jsonPath, append(j, '\n'), 0o644); err != nil {
+	if err := benchrig.WriteJSON(jsonPath, figures); err != nil {
 		return err
 	}
 
@@ -315,10 +313,10 @@ func write(mdPath string, r result) error {
 	}
 	md = strings.TrimRight(md, "\n") + "\n" + fmt.Sprintf("| %s | %s | %s | %.0f s | %s | %d | %d |\n",
 		r.When.Format("2006-01-02 15:04"), label, r.Backend, r.Loaded.Seconds(), consistent, r.Events["customer-profile"], r.Events["interaction-log"])
-	if err := os.WriteFile(mdPath, []byte(md), 0o644); err != nil {
+	if err := benchrig.WriteFile(mdPath, md); err != nil {
 		return err
 	}
-	fmt.Fprintln(os.Stderr, "wrote", mdPath, "and", jsonPath)
+	fmt.Fprintln(os.Stderr, "wrote", jsonPath)
 	return nil
 }
 

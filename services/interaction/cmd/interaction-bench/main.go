@@ -14,7 +14,6 @@ import (
 	"crypto/rand"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"slices"
@@ -24,20 +23,15 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	interactionv1 "github.com/opencrm/crm/gen/go/crm/interaction/v1"
 	typev1 "github.com/opencrm/crm/gen/go/crm/type/v1"
-	"github.com/opencrm/crm/pkg/auth"
+	"github.com/opencrm/crm/pkg/benchrig"
 	"github.com/opencrm/crm/pkg/config"
-	"github.com/opencrm/crm/pkg/embedded"
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/pkg/peer"
-	"github.com/opencrm/crm/pkg/server"
 	"github.com/opencrm/crm/services/interaction/internal/record"
 	"github.com/opencrm/crm/services/interaction/internal/store"
 	"github.com/opencrm/crm/services/interaction/service"
@@ -59,55 +53,40 @@ func main() {
 		fmt.Fprintln(os.Stderr, "interaction-bench: -batches must be at least 1 and -pages at least 2")
 		os.Exit(2)
 	}
-	if err := run(*out, *batches, *pages); err != nil {
-		fmt.Fprintln(os.Stderr, "interaction-bench:", err)
-		os.Exit(1)
-	}
+	benchrig.Exit(run(context.Background(), *out, *batches, *pages))
 }
 
-func run(out string, batches, pages int) error {
-	ctx := context.Background()
-	dir, err := os.MkdirTemp("", "interaction-bench-")
+func run(ctx context.Context, out string, batches, pages int) error {
+	r, release, err := benchrig.OpenTemp(ctx, "interaction-bench-", benchrig.Options{})
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	db, err := embedded.Start(ctx, dir, embedded.Options{})
+	defer release()
+	prof, err := r.Start(ctx, profile.Name, "bench_profile", profile.Setup(config.FromMap(nil)))
 	if err != nil {
 		return err
 	}
-	defer db.Stop()
-	secret := []byte(rand.Text() + rand.Text())
-	cfg := func(name, database string) server.Config {
-		return server.Config{Service: name, ListenAddr: "127.0.0.1:0", Auth: auth.Config{HMACSecret: secret}, PageTokenKey: secret,
-			ShutdownTimeout: 5 * time.Second, Mongo: mongox.Config{URI: db.URI(), Database: database, Mode: mongox.ModeEmbedded, MaxPoolSize: 1, ConnectTimeout: 10 * time.Second}}
-	}
-	prof, err := server.Start(ctx, cfg(profile.Name, "bench_profile"), profile.Setup(config.FromMap(nil)), server.Options{LogOutput: io.Discard})
+	svcToken, err := r.Token("interaction-log", []string{"customers.read", "customers.events"})
 	if err != nil {
 		return err
 	}
-	defer prof.Stop()
-	<-prof.Ready()
-	svcToken, _ := auth.Mint(secret, "interaction-log", []string{"customers.read", "customers.events"}, time.Hour, "", "")
-	svc, err := server.Start(ctx, cfg(service.Name, "bench_interaction"),
-		service.SetupWith(service.Options{Profile: peer.Options{Addr: prof.Addr(), Token: svcToken, Timeout: 5 * time.Second}}), server.Options{LogOutput: io.Discard})
+	svc, err := r.Start(ctx, service.Name, "bench_interaction",
+		service.SetupWith(service.Options{Profile: peer.Options{Addr: prof.Addr(), Token: svcToken, Timeout: 5 * time.Second}}))
 	if err != nil {
 		return err
 	}
-	defer svc.Stop()
-	<-svc.Ready()
-	token, _ := auth.Mint(secret, "bench", []string{"customers.write", "interactions.read", "interactions.write"}, time.Hour, "", "")
-	cctx := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
-	pconn, err := grpc.NewClient(prof.Addr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	cctx, err := r.Authorize(ctx, "bench", []string{"customers.write", "interactions.read", "interactions.write"})
 	if err != nil {
 		return err
 	}
-	defer pconn.Close()
-	conn, err := grpc.NewClient(svc.Addr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	pconn, err := r.Dial(prof.Addr())
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
+	conn, err := r.Dial(svc.Addr())
+	if err != nil {
+		return err
+	}
 	customers := customerv1.NewCustomerServiceClient(pconn)
 	client := interactionv1.NewInteractionServiceClient(conn)
 
@@ -133,11 +112,8 @@ func run(out string, batches, pages int) error {
 			Purchase: &interactionv1.Purchase{OrderId: fmt.Sprint("o-", seq), Amount: &typev1.Money{CurrencyCode: "EUR", Units: 10}}}}
 	}
 
-	var lines []string
-	add := func(format string, args ...any) {
-		lines = append(lines, fmt.Sprintf(format, args...))
-		fmt.Fprintf(os.Stderr, format+"\n", args...)
-	}
+	var rep benchrig.Report
+	add := rep.Addf
 
 	// Single logs, one caller.
 	singles := 200
@@ -161,9 +137,9 @@ func run(out string, batches, pages int) error {
 		if err != nil {
 			return err
 		}
-		for _, r := range resp.GetResults() {
-			if r.GetError() != nil {
-				return fmt.Errorf("batch item: %v", r.GetError())
+		for _, res := range resp.GetResults() {
+			if res.GetError() != nil {
+				return fmt.Errorf("batch item: %v", res.GetError())
 			}
 		}
 		return nil
@@ -185,12 +161,7 @@ func run(out string, batches, pages int) error {
 	}
 
 	// The raw driver: insertMany of the same stored documents, 500 at a time.
-	raw, err := mongox.Connect(ctx, mongox.Config{URI: db.URI(), Database: "bench_interaction", Mode: mongox.ModeEmbedded, MaxPoolSize: 1, ConnectTimeout: 10 * time.Second}, nil)
-	if err != nil {
-		return err
-	}
-	defer raw.Disconnect(ctx)
-	rawDB := raw.Database("bench_interaction")
+	rawDB := r.Database("bench_interaction")
 	// The same indexes as the service's collection on this database, for
 	// the second baseline.
 	var indexed []mongox.Index
@@ -278,21 +249,15 @@ func run(out string, batches, pages int) error {
 	slices.Sort(grpcLat)
 	slices.Sort(rawLat)
 	add("| timeline page of 50 (ListInteractions, %d pages) | p50 %.0f µs, p99 %.0f µs | raw Find p50 %.0f µs, p99 %.0f µs |", pages,
-		us(grpcLat[pages/2]), us(grpcLat[pages*99/100]), us(rawLat[pages/2]), us(rawLat[pages*99/100]))
+		us(benchrig.Quantile(grpcLat, 50)), us(benchrig.Quantile(grpcLat, 99)), us(benchrig.Quantile(rawLat, 50)), us(benchrig.Quantile(rawLat, 99)))
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "# interaction-log benchmark\n\nWritten by `go run ./services/interaction/cmd/interaction-bench` on %s (%s, %d CPUs), ",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.Version(), runtime.NumCPU())
-	fmt.Fprintf(&b, "embedded database (FerretDB, SQLite, one-connection pools) in the same process; customer-profile running for the customer checks; tracing off. ")
-	fmt.Fprintf(&b, "Target: batch ingest at least 70%% of raw insertMany throughput.\n\n| measure | figure | compared |\n|---|---|---|\n")
-	for _, l := range lines {
-		b.WriteString(l + "\n")
-	}
-	if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
-		return fmt.Errorf("write results: %w", err)
-	}
-	fmt.Fprintln(os.Stderr, "wrote", out)
-	return nil
+	b.WriteString("embedded database (FerretDB, SQLite, one-connection pools) in the same process; customer-profile running for the customer checks; tracing off. ")
+	b.WriteString("Target: batch ingest at least 70% of raw insertMany throughput.\n\n| measure | figure | compared |\n|---|---|---|\n")
+	b.WriteString(rep.String())
+	return benchrig.WriteFile(out, b.String())
 }
 
 func us(d time.Duration) float64 { return float64(d.Microseconds()) }

@@ -11,13 +11,9 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -25,9 +21,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
@@ -35,20 +28,15 @@ import (
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
 	typev1 "github.com/opencrm/crm/gen/go/crm/type/v1"
 	"github.com/opencrm/crm/pkg/auth"
-	"github.com/opencrm/crm/pkg/config"
-	"github.com/opencrm/crm/pkg/embedded"
+	"github.com/opencrm/crm/pkg/benchrig"
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/pkg/resname"
-	"github.com/opencrm/crm/pkg/server"
-	interaction "github.com/opencrm/crm/services/interaction/service"
 	"github.com/opencrm/crm/services/loyalty/internal/ledger"
 	"github.com/opencrm/crm/services/loyalty/internal/names"
 	"github.com/opencrm/crm/services/loyalty/internal/points"
 	"github.com/opencrm/crm/services/loyalty/internal/store"
-	loyalty "github.com/opencrm/crm/services/loyalty/service"
-	profile "github.com/opencrm/crm/services/profile/service"
 )
 
 // The program the run measures and its currency.
@@ -63,38 +51,18 @@ func main() {
 	ops := flag.Int("ops", 400, "operations per measurement")
 	pg := flag.String("postgresql", "", "store the embedded database's data in this PostgreSQL database (FerretDB's postgresql backend) instead of SQLite")
 	scale := flag.Bool("scale", false, "measure the feed consumer, the redeem race and the loaded purchase-to-points delay at scale instead (see -backend)")
-	var c scaleConfig
-	flag.StringVar(&c.backend, "backend", "sqlite", "with -scale: sqlite, or postgresql (a private cluster in the prepared folder, or the server of -postgresql)")
-	flag.StringVar(&c.dir, "dir", filepath.Join(os.TempDir(), "loyalty-bench"), "with -scale: where the prepared folder is kept (and reused by later runs with the same sizes) and copied for each run")
-	flag.IntVar(&c.customers, "customers", 10000, "with -scale: enrolled customers")
-	flag.IntVar(&c.history, "history", 1000000, "with -scale: earlier events in interaction-log's feed")
-	flag.IntVar(&c.historyCustomers, "history-customers", 1000, "with -scale: the other customers the earlier events are of")
-	flag.IntVar(&c.backlog, "backlog", 20000, "with -scale: purchases in the backlog")
-	flag.DurationVar(&c.load, "load", 5*time.Minute, "with -scale: how long purchases are logged at -rate")
-	flag.IntVar(&c.rate, "rate", 20, "with -scale: purchases logged per second under load")
-	flag.IntVar(&c.racers, "racers", 50, "with -scale: concurrent redemptions of 1 point from a balance of 10")
-	flag.StringVar(&c.jsonPath, "json", "services/loyalty/BENCHMARKS.json", "with -scale: the JSON figures file (merged into)")
-	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "with -scale: write a CPU profile of the backlog's consumption here")
+	racers := flag.Int("racers", 50, "with -scale: concurrent redemptions of 1 point from a balance of 10")
+	var c benchrig.ScaleConfig
+	c.Flags(flag.CommandLine, "loyalty-bench", "enrolled customers", "services/loyalty/BENCHMARKS.json")
 	flag.Parse()
+	ctx := context.Background()
 	if *scale {
-		c.mdPath, c.pgURL = *out, *pg
-		if c.pgURL != "" {
-			c.backend = "postgresql"
+		if err := c.Check(*out, *pg); err != nil {
+			benchrig.Usagef("%v", err)
 		}
-		if c.backend != "sqlite" && c.backend != "postgresql" {
-			fmt.Fprintln(os.Stderr, "loyalty-bench: -backend is sqlite or postgresql")
-			os.Exit(2)
-		}
-		if err := runScale(context.Background(), c); err != nil {
-			fmt.Fprintln(os.Stderr, "loyalty-bench:", err)
-			os.Exit(1)
-		}
-		return
+		benchrig.Exit(runScale(ctx, c, *racers))
 	}
-	if err := run(*out, *accounts, *ops, *pg); err != nil {
-		fmt.Fprintln(os.Stderr, "loyalty-bench:", err)
-		os.Exit(1)
-	}
+	benchrig.Exit(run(ctx, *out, *accounts, *ops, *pg))
 }
 
 type bench struct {
@@ -102,87 +70,33 @@ type bench struct {
 	logs      interactionv1.InteractionServiceClient
 	client    loyaltyv1.LoyaltyServiceClient
 	names     []string
-	lines     []string
+	report    benchrig.Report
 	// accountIDs names accounts as the service does (same key).
 	accountIDs points.AccountIDs
 }
 
-func (b *bench) addf(format string, args ...any) {
-	b.lines = append(b.lines, fmt.Sprintf(format, args...))
-	fmt.Fprintf(os.Stderr, format+"\n", args...)
-}
-
-func run(out string, accounts, ops int, pg string) error {
-	ctx := context.Background()
-	dir, err := os.MkdirTemp("", "loyalty-bench-")
+func run(ctx context.Context, out string, accounts, ops int, pg string) (err error) {
+	r, release, err := benchrig.OpenTemp(ctx, "loyalty-bench-", benchrig.Options{PostgreSQLURL: pg})
 	if err != nil {
 		return err
 	}
-	defer cleanup("remove "+dir, func() error { return os.RemoveAll(dir) })
-	db, err := embedded.Start(ctx, dir, embedded.Options{PostgreSQLURL: pg})
+	defer release()
+	if err := r.StartProducers(ctx, profileSvc, interactionSvc); err != nil {
+		return err
+	}
+	client, err := startLoyalty(ctx, r)
 	if err != nil {
 		return err
 	}
-	defer db.Stop()
-	secret := []byte(rand.Text() + rand.Text())
-	mongoCfg := func(database string) mongox.Config {
-		return mongox.Config{URI: db.URI(), Database: database, Mode: mongox.ModeEmbedded, MaxPoolSize: 1, ConnectTimeout: 10 * time.Second}
-	}
-	start := func(name, database string, setup server.Setup) (*server.Running, error) {
-		r, err := server.Start(ctx, server.Config{Service: name, ListenAddr: "127.0.0.1:0", Auth: auth.Config{HMACSecret: secret}, PageTokenKey: secret,
-			ShutdownTimeout: 5 * time.Second, Mongo: mongoCfg(database)}, setup, server.Options{LogOutput: io.Discard})
-		if err != nil {
-			return nil, err
-		}
-		<-r.Ready()
-		return r, nil
-	}
-	prof, err := start(profile.Name, "bench_profile", profile.Setup(config.FromMap(nil)))
+	callCtx, err := r.Authorize(ctx, "bench", auth.AllScopes())
 	if err != nil {
 		return err
 	}
-	defer cleanup("stop customer-profile", prof.Stop)
-	svcToken, _ := auth.Mint(secret, "service", []string{"customers.read", "customers.events", "interactions.events"}, time.Hour, "", "")
-	inter, err := start(interaction.Name, "bench_interaction", interaction.Setup(config.FromMap(map[string]string{
-		"CRM_PROFILE_ADDR": prof.Addr(), "CRM_PROFILE_TOKEN": svcToken})))
+	accountIDs, err := points.NewAccountIDs([]byte(benchIDKey))
 	if err != nil {
-		return err
+		return fmt.Errorf("account ids: %w", err)
 	}
-	defer cleanup("stop interaction-log", inter.Stop)
-	loy, err := start(loyalty.Name, "bench_loyalty", loyalty.Setup(config.FromMap(map[string]string{
-		"CRM_PROFILE_ADDR": prof.Addr(), "CRM_PROFILE_TOKEN": svcToken, "CRM_INTERACTION_ADDR": inter.Addr(), "CRM_INTERACTION_TOKEN": svcToken,
-		"CRM_LOYALTY_ID_KEY": string(secret)})))
-	if err != nil {
-		return err
-	}
-	defer cleanup("stop loyalty", loy.Stop)
-
-	token, _ := auth.Mint(secret, "bench", auth.AllScopes(), time.Hour, "", "")
-	callCtx := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
-	accountIDs, err := points.NewAccountIDs(secret)
-	if err != nil {
-		return err
-	}
-	b := &bench{accountIDs: accountIDs}
-	dial := func(addr string) (*grpc.ClientConn, error) {
-		return grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	}
-	var conns []*grpc.ClientConn
-	defer func() {
-		for _, c := range conns {
-			cleanup("close connection", c.Close)
-		}
-	}()
-	for _, addr := range []string{prof.Addr(), inter.Addr(), loy.Addr()} {
-		c, err := dial(addr)
-		if err != nil {
-			return err
-		}
-		conns = append(conns, c)
-	}
-	b.customers = customerv1.NewCustomerServiceClient(conns[0])
-	b.logs = interactionv1.NewInteractionServiceClient(conns[1])
-	b.client = loyaltyv1.NewLoyaltyServiceClient(conns[2])
+	b := &bench{accountIDs: accountIDs, customers: r.People, logs: r.Logs, client: client}
 
 	if _, err := b.client.CreateProgram(callCtx, &loyaltyv1.CreateProgramRequest{Program: &loyaltyv1.Program{
 		Id: "bench", DisplayName: "Bench", CurrencyCode: currency, PointsPerUnit: 1, AutoEnrol: true,
@@ -238,7 +152,7 @@ func run(out string, accounts, ops int, pg string) error {
 			}
 			if callers == 1 {
 				// Right after, on collections of the same size.
-				if err := b.raw(ctx, mongoCfg("bench_loyalty"), ops); err != nil {
+				if err := b.raw(ctx, r.Mongo(loyaltyDB), ops); err != nil {
 					return err
 				}
 			}
@@ -255,30 +169,19 @@ func run(out string, accounts, ops int, pg string) error {
 	note := fmt.Sprintf("After the run, AuditAccounts replayed %d accounts from their ledgers: %d differences.", audit.GetChecked(), len(audit.GetDifferences()))
 	fmt.Fprintln(os.Stderr, note)
 
-	var s, args strings.Builder
-	for _, a := range os.Args[1:] {
-		if strings.Contains(a, "://") {
-			a = "URL" // a connection string may hold a password
-		}
-		args.WriteString(" " + a)
-	}
+	var s strings.Builder
 	fmt.Fprintf(&s, "## Operations (EarnPoints, RedeemPoints, one purchase at a time)\n\nWritten by `go run ./services/loyalty/cmd/loyalty-bench%s` on %s (%s, %d CPUs), ",
-		args.String(), time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.Version(), runtime.NumCPU())
+		benchrig.Args(), time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.Version(), runtime.NumCPU())
 	backend := "SQLite"
 	if pg != "" {
 		backend = "PostgreSQL backend"
 	}
 	fmt.Fprintf(&s, "embedded database (FerretDB, %s, one-connection pools) in the same process; customer-profile and interaction-log running; %d accounts; tracing off. ", backend, accounts)
 	fmt.Fprintf(&s, "Targets: purchase-to-points p99 under 1 s; the service adds at most 150 µs at p50 over the store's own cost.\n\n| measure | throughput | p50 | p99 |\n|---|---|---|---|\n")
-	for _, l := range b.lines {
-		s.WriteString(l + "\n")
-	}
+	s.WriteString(b.report.String())
 	s.WriteString("\n" + note + "\n")
 	// Its own section: the scale mode's sections share the file.
-	if err := putSection(out, "ops", s.String()); err != nil {
-		return fmt.Errorf("write results: %w", err)
-	}
-	return nil
+	return benchrig.PutSection(out, "ops", s.String())
 }
 
 // measure runs ops calls of fn spread over callers goroutines.
@@ -313,7 +216,7 @@ func (b *bench) measure(what string, ops, callers int, fn func() error) error {
 
 func (b *bench) row(what string, rate float64, lat []time.Duration) {
 	slices.Sort(lat)
-	b.addf("| %s | %.0f ops/s | %.0f µs | %.0f µs |", what, rate, us(lat[len(lat)/2]), us(lat[len(lat)*99/100]))
+	b.report.Addf("| %s | %.0f ops/s | %.0f µs | %.0f µs |", what, rate, us(benchrig.Quantile(lat, 50)), us(benchrig.Quantile(lat, 99)))
 }
 
 // raw times, through the raw driver on the same database, the same store
@@ -329,7 +232,7 @@ func (b *bench) raw(ctx context.Context, cfg mongox.Config, ops int) error {
 	if err != nil {
 		return err
 	}
-	defer cleanup("disconnect", func() error { return client.Disconnect(ctx) })
+	defer benchrig.Cleanup("disconnect", func() error { return client.Disconnect(ctx) })
 	rdb := client.Database(cfg.Database)
 	accounts, programs := rdb.Collection(store.Accounts), rdb.Collection(store.Programs)
 	// The service's own collections, at the sizes the run left them: on the
@@ -428,13 +331,7 @@ func (b *bench) purchaseToPoints(ctx context.Context, samples int) error {
 	}()
 	// The watch replays the feed's history first: wait until it is quiet,
 	// so that no sample pays for the replay.
-	for quiet := false; !quiet; {
-		select {
-		case <-seen:
-		case <-time.After(time.Second):
-			quiet = true
-		}
-	}
+	benchrig.Quiet(seen)
 	lat := make([]time.Duration, 0, samples)
 	logged := make([]time.Duration, 0, samples)
 	start := time.Now()
@@ -449,21 +346,8 @@ func (b *bench) purchaseToPoints(ctx context.Context, samples int) error {
 			return err
 		}
 		logged = append(logged, time.Since(s))
-		want := resp.GetInteraction().GetName()
-		timeout := time.After(30 * time.Second)
-	wait:
-		for {
-			select {
-			case src, ok := <-seen:
-				if !ok {
-					return errors.New("loyalty feed closed")
-				}
-				if src == want {
-					break wait
-				}
-			case <-timeout:
-				return fmt.Errorf("points for %s did not arrive", want)
-			}
+		if err := benchrig.Await(seen, resp.GetInteraction().GetName(), "loyalty feed"); err != nil {
+			return err
 		}
 		lat = append(lat, time.Since(s))
 	}
@@ -471,14 +355,6 @@ func (b *bench) purchaseToPoints(ctx context.Context, samples int) error {
 	b.row(fmt.Sprintf("purchase logged in interaction-log to points on the loyalty feed (%d purchases, one at a time)", samples), rate, lat)
 	b.row("of which LogInteraction's own call", rate, logged)
 	return nil
-}
-
-// cleanup runs a deferred release and reports its failure on stderr: by
-// then the run has its figures, so a failed release does not fail it.
-func cleanup(what string, release func() error) {
-	if err := release(); err != nil {
-		fmt.Fprintf(os.Stderr, "loyalty-bench: %s: %v\n", what, err)
-	}
 }
 
 func us(d time.Duration) float64 { return float64(d.Microseconds()) }

@@ -16,7 +16,6 @@ import (
 	"crypto/rand"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"slices"
@@ -27,17 +26,13 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/grpc/metadata"
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
-	"github.com/opencrm/crm/pkg/auth"
-	"github.com/opencrm/crm/pkg/embedded"
+	"github.com/opencrm/crm/pkg/benchrig"
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/idempotency"
 	"github.com/opencrm/crm/pkg/mongox"
-	"github.com/opencrm/crm/pkg/server"
 	"github.com/opencrm/crm/services/profile/internal/archive"
 	"github.com/opencrm/crm/services/profile/internal/customer"
 	"github.com/opencrm/crm/services/profile/internal/store"
@@ -65,7 +60,7 @@ func main() {
 		callers = append(callers, n)
 	}
 	if *tables {
-		if err := run(*out, *ops, callers); err != nil {
+		if err := run(context.Background(), *out, *ops, callers); err != nil {
 			fmt.Fprintln(os.Stderr, "profile-bench:", err)
 			os.Exit(1)
 		}
@@ -135,7 +130,7 @@ func measure(op, path string, callers, n int, fn func(i int) error) (result, err
 	wg.Wait()
 	elapsed := time.Since(start)
 	slices.Sort(lat)
-	return result{op: op, path: path, callers: callers, n: n, elapsed: elapsed, p50: lat[n/2], p99: lat[n*99/100]}, firstErr
+	return result{op: op, path: path, callers: callers, n: n, elapsed: elapsed, p50: benchrig.Quantile(lat, 50), p99: benchrig.Quantile(lat, 99)}, firstErr
 }
 
 // measurePair runs n calls of a and of b, interleaved (a then b for even i,
@@ -179,62 +174,55 @@ func measurePair(op, pathA, pathB string, callers, n int, a, b func(i int) error
 	slices.Sort(diffs)
 	mk := func(path string, lat []time.Duration, busy time.Duration) result {
 		slices.Sort(lat)
-		return result{op: op, path: path, callers: callers, n: n, elapsed: share(busy), p50: lat[n/2], p99: lat[n*99/100]}
+		return result{op: op, path: path, callers: callers, n: n, elapsed: share(busy), p50: benchrig.Quantile(lat, 50), p99: benchrig.Quantile(lat, 99)}
 	}
 	ra := mk(pathA, latA, busyA)
 	ra.pairedDiff = diffs[n/2]
 	return ra, mk(pathB, latB, busyB), err
 }
 
-// startService runs customer-profile on db, on a free port, with a
+// startService runs customer-profile on the rig, on a free port, with a
 // one-connection pool (so that every path compares at the same
-// concurrency); it returns the database settings and the token secret.
-func startService(ctx context.Context, db *embedded.Server) (mongox.Config, []byte, *server.Running, error) {
-	mcfg := mongox.Config{URI: db.URI(), Database: "bench", Mode: mongox.ModeEmbedded, MaxPoolSize: 1, ConnectTimeout: 10 * time.Second}
-	secret := []byte(rand.Text() + rand.Text())
-	svc, err := server.Start(ctx, server.Config{Service: service.Name, ListenAddr: "127.0.0.1:0", Mongo: mcfg,
-		Auth: auth.Config{HMACSecret: secret}, PageTokenKey: secret, ShutdownTimeout: 5 * time.Second},
-		service.SetupWith(service.Options{Retention: time.Hour, PurgeEvery: time.Hour}), server.Options{LogOutput: io.Discard})
-	return mcfg, secret, svc, err
+// concurrency), and returns its database settings and a connection to it.
+func startService(ctx context.Context, r *benchrig.Rig) (mongox.Config, *grpc.ClientConn, error) {
+	const database = "bench"
+	svc, err := r.Start(ctx, service.Name, database, service.SetupWith(service.Options{Retention: time.Hour, PurgeEvery: time.Hour}))
+	if err != nil {
+		return mongox.Config{}, nil, err
+	}
+	conn, err := r.Dial(svc.Addr())
+	if err != nil {
+		return mongox.Config{}, nil, err
+	}
+	return r.Mongo(database), conn, nil
 }
 
-func run(out string, ops int, callerCounts []int) error {
-	ctx := context.Background()
-	dir, err := os.MkdirTemp("", "profile-bench-")
+// benchScopes are the scopes of the bench's calls.
+var benchScopes = []string{"customers.read", "customers.write"}
+
+func run(ctx context.Context, out string, ops int, callerCounts []int) error {
+	rig, release, err := benchrig.OpenTemp(ctx, "profile-bench-", benchrig.Options{})
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	db, err := embedded.Start(ctx, dir, embedded.Options{})
+	defer release()
+	mcfg, conn, err := startService(ctx, rig)
 	if err != nil {
 		return err
 	}
-	defer db.Stop()
-	mcfg, secret, svc, err := startService(ctx, db)
+	cctx, err := rig.Authorize(ctx, "bench", benchScopes)
 	if err != nil {
 		return err
 	}
-	defer svc.Stop()
-	<-svc.Ready()
-	token, err := auth.Mint(secret, "bench", []string{"customers.read", "customers.write"}, time.Hour, "", "")
-	if err != nil {
-		return err
-	}
-	conn, err := grpc.NewClient(svc.Addr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
 	client := customerv1.NewCustomerServiceClient(conn)
-	cctx := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
 
 	// The in-process path and the raw driver use clients of their own with
 	// the same one-connection pool, on the same database server.
 	inproc, err := mongox.Connect(ctx, mcfg, nil)
 	if err != nil {
-		return err
+		return fmt.Errorf("connect: %w", err)
 	}
-	defer inproc.Disconnect(ctx)
+	defer benchrig.Cleanup("disconnect", func() error { return inproc.Disconnect(ctx) })
 	idb := inproc.Database(mcfg.Database)
 	arc := archive.New(store.New(idb, feed.NewProducer(idb)), idempotency.New(idb), archive.Options{Retention: time.Hour})
 	raw := inproc.Database(mcfg.Database).Collection("raw_customers")
@@ -354,9 +342,5 @@ func write(path string, ops int, callerCounts []int, baseline result, rs []resul
 			fmt.Fprintf(&b, "| %s | %d | %.2f | %s | %s | %s |\n", op, c, g.throughput()/raw.throughput(), us(g.p50-raw.p50), us(g.p50-in.p50), us(g.pairedDiff))
 		}
 	}
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		return fmt.Errorf("write results: %w", err)
-	}
-	fmt.Fprintln(os.Stderr, "wrote", path)
-	return nil
+	return benchrig.WriteFile(path, b.String())
 }

@@ -3,26 +3,19 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	mrand "math/rand/v2"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
 
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
-	"github.com/opencrm/crm/pkg/auth"
-	"github.com/opencrm/crm/pkg/embedded"
+	"github.com/opencrm/crm/pkg/benchrig"
 	"github.com/opencrm/crm/pkg/feed"
-	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/services/profile/internal/customer"
 	"github.com/opencrm/crm/services/profile/internal/store"
 )
@@ -47,7 +40,7 @@ func lastNameList() []string {
 		Grün Haas Hopper Ibáñez Jansen Jensen Kaya Keller König Kowalski Lang Larsen Lovelace Lund Martín Meyer Molina Müller
 		Nagy Navarro Novak Olsen Ortiz Peña Pereira Quist Reyes Roth Santos Schmidt Silva Søndergaard Strand Suárez Weber Zhou`)
 	suffixes := []string{"", "son", "berg", "mann", "ström"}
-	var out []string
+	out := make([]string, 0, len(stems)*len(suffixes))
 	for _, s := range suffixes {
 		for _, st := range stems {
 			out = append(out, st+s)
@@ -73,37 +66,16 @@ type scaleResult struct {
 // expression over the whole table) through the raw driver.
 func runScale(ctx context.Context, backend string, n, ops, beforeOps int) (scaleResult, error) {
 	r := scaleResult{backend: backend, customers: n}
-	dir, err := os.MkdirTemp("", "profile-bench-scale-")
+	rig, release, err := benchrig.OpenTemp(ctx, "profile-bench-scale-", benchrig.Options{PrivatePostgreSQL: backend == "postgresql"})
 	if err != nil {
 		return r, err
 	}
-	defer os.RemoveAll(dir)
-	o := embedded.Options{}
-	if backend == "postgresql" {
-		pg, err := embedded.StartPostgreSQL(ctx, filepath.Join(dir, "pg"))
-		if err != nil {
-			return r, err
-		}
-		defer pg.Stop()
-		o.PostgreSQLURL = pg.URL()
-	}
-	db, err := embedded.Start(ctx, filepath.Join(dir, "db"), o)
+	defer release()
+	mcfg, conn, err := startService(ctx, rig)
 	if err != nil {
 		return r, err
 	}
-	defer db.Stop()
-	mcfg, secret, svc, err := startService(ctx, db)
-	if err != nil {
-		return r, err
-	}
-	defer svc.Stop()
-	<-svc.Ready()
-	cl, err := mongox.Connect(ctx, mcfg, nil)
-	if err != nil {
-		return r, err
-	}
-	defer cl.Disconnect(ctx)
-	bdb := cl.Database(mcfg.Database)
+	bdb := rig.Database(mcfg.Database)
 
 	rng := mathrand(1)
 	now := time.Now().UTC().Truncate(time.Millisecond)
@@ -124,17 +96,11 @@ func runScale(ctx context.Context, backend string, n, ops, beforeOps int) (scale
 	r.seed = time.Since(start)
 	fmt.Fprintf(os.Stderr, "%s: seeded %d customers in %s\n", backend, n, r.seed.Round(time.Millisecond))
 
-	token, err := auth.Mint(secret, "bench", []string{"customers.read", "customers.write"}, time.Hour, "", "")
+	cctx, err := rig.Authorize(ctx, "bench", benchScopes)
 	if err != nil {
 		return r, err
 	}
-	conn, err := grpc.NewClient(svc.Addr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		return r, err
-	}
-	defer conn.Close()
 	client := customerv1.NewCustomerServiceClient(conn)
-	cctx := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
 	report := func(res result, err error) (result, error) {
 		fmt.Fprintf(os.Stderr, "%s: %-28s p50=%-12s p99=%s\n", backend, res.op+" "+res.path, res.p50, res.p99)
 		return res, err
@@ -179,15 +145,14 @@ func runScale(ctx context.Context, backend string, n, ops, beforeOps int) (scale
 	})); err != nil {
 		return r, err
 	}
-	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
-		if f := strings.Fields(string(b)); len(f) >= 3 {
-			r.load = strings.Join(f[:3], " ")
-		}
+	if l := benchrig.LoadAvg(); l != "unknown" {
+		r.load = l
 	}
 	return r, nil
 }
 
-func mathrand(seed uint64) *mrand.Rand { return mrand.New(mrand.NewPCG(seed, seed)) }
+// mathrand is a seeded generator: every run draws the same names.
+func mathrand(seed uint64) *mrand.Rand { return mrand.New(mrand.NewPCG(seed, seed)) } //nolint:gosec // G404: reproducible test data, nothing secret
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
@@ -216,10 +181,8 @@ func writeScale(mdPath, jsonPath string, rs []scaleResult) error {
 		}
 	}
 	figures := map[string]float64{}
-	if j, err := os.ReadFile(jsonPath); err == nil {
-		if err := json.Unmarshal(j, &figures); err != nil {
-			return fmt.Errorf("read %s: %w", jsonPath, err)
-		}
+	if err := benchrig.ReadJSON(jsonPath, figures); err != nil {
+		return err
 	}
 	for k := range figures {
 		for b := range measured {
@@ -246,17 +209,13 @@ func writeScale(mdPath, jsonPath string, rs []scaleResult) error {
 		figures["create_p50_ms_"+size+"_"+r.backend] = round1(ms(r.create.p50))
 	}
 	b.WriteString("\nIn parentheses: the number of calls measured. Targets on PostgreSQL among 100,000 customers: search and create at most 50 ms at p50.\n")
-	if err := os.WriteFile(mdPath, []byte(b.String()), 0o644); err != nil {
-		return fmt.Errorf("write results: %w", err)
-	}
-	j, err := json.MarshalIndent(figures, "", "  ")
-	if err != nil {
+	if err := benchrig.WriteFile(mdPath, b.String()); err != nil {
 		return err
 	}
-	if err := os.WriteFile(jsonPath, append(j, '\n'), 0o644); err != nil {
-		return fmt.Errorf("write figures: %w", err)
+	if err := benchrig.WriteJSON(jsonPath, figures); err != nil {
+		return err
 	}
-	fmt.Fprintln(os.Stderr, "wrote", mdPath, "and", jsonPath)
+	fmt.Fprintln(os.Stderr, "wrote", jsonPath)
 	return nil
 }
 

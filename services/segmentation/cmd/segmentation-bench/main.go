@@ -21,11 +21,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/opencrm/crm/pkg/benchrig"
 )
 
 func main() {
@@ -37,51 +38,21 @@ func main() {
 	pg := flag.String("postgresql", "", "store the embedded database's data in this PostgreSQL database (FerretDB's postgresql backend) instead of SQLite")
 	child := flag.Int("score-child", 0, "internal: score this many customers and print the figures")
 	scale := flag.Bool("scale", false, "measure the feed consumer and the loaded purchase-to-membership delay at scale instead (see -backend)")
-	var c scaleConfig
-	flag.StringVar(&c.backend, "backend", "sqlite", "with -scale: sqlite, or postgresql (a private cluster in the prepared folder, or the server of -postgresql)")
-	flag.StringVar(&c.dir, "dir", filepath.Join(os.TempDir(), "segmentation-bench"), "with -scale: where the prepared folder is kept (and reused by later runs with the same sizes) and copied for each run")
-	flag.IntVar(&c.customers, "customers", 10000, "with -scale: measured customers")
-	flag.IntVar(&c.history, "history", 1000000, "with -scale: earlier events in interaction-log's feed")
-	flag.IntVar(&c.historyCustomers, "history-customers", 1000, "with -scale: the other customers the earlier events are of")
-	flag.IntVar(&c.backlog, "backlog", 20000, "with -scale: purchases in the backlog")
-	flag.DurationVar(&c.load, "load", 5*time.Minute, "with -scale: how long purchases are logged at -rate")
-	flag.IntVar(&c.rate, "rate", 20, "with -scale: purchases logged per second under load")
-	flag.StringVar(&c.jsonPath, "json", "services/segmentation/BENCHMARKS.json", "with -scale: the JSON figures file (merged into)")
-	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "with -scale: write a CPU profile of the backlog's consumption here")
+	var c benchrig.ScaleConfig
+	c.Flags(flag.CommandLine, "segmentation-bench", "measured customers", "services/segmentation/BENCHMARKS.json")
 	flag.Parse()
-	if *scale {
-		c.mdPath, c.pgURL = *out, *pg
-		if c.pgURL != "" {
-			c.backend = "postgresql"
+	ctx := context.Background()
+	switch {
+	case *scale:
+		if err := c.Check(*out, *pg); err != nil {
+			benchrig.Usagef("%v", err)
 		}
-		if c.backend != "sqlite" && c.backend != "postgresql" {
-			fmt.Fprintln(os.Stderr, "segmentation-bench: -backend is sqlite or postgresql")
-			os.Exit(2)
-		}
-		if err := runScale(context.Background(), c); err != nil {
-			fmt.Fprintln(os.Stderr, "segmentation-bench:", err)
-			os.Exit(1)
-		}
-		return
+		benchrig.Exit(runScale(ctx, c))
+	case *child > 0:
+		benchrig.Exit(scoreChild(*child))
+	default:
+		benchrig.Exit(run(ctx, *out, *sizes, *recompute, *base, *samples, *pg))
 	}
-	if *child > 0 {
-		if err := scoreChild(*child); err != nil {
-			fmt.Fprintln(os.Stderr, "segmentation-bench:", err)
-			os.Exit(1)
-		}
-		return
-	}
-	if err := run(*out, *sizes, *recompute, *base, *samples, *pg); err != nil {
-		fmt.Fprintln(os.Stderr, "segmentation-bench:", err)
-		os.Exit(1)
-	}
-}
-
-type results struct{ lines []string }
-
-func (r *results) addf(format string, args ...any) {
-	r.lines = append(r.lines, fmt.Sprintf(format, args...))
-	fmt.Fprintf(os.Stderr, format+"\n", args...)
 }
 
 func ints(list string) ([]int, error) {
@@ -99,7 +70,7 @@ func ints(list string) ([]int, error) {
 	return out, nil
 }
 
-func run(out, sizeList, recomputeList string, base, samples int, pg string) error {
+func run(ctx context.Context, out, sizeList, recomputeList string, base, samples int, pg string) error {
 	sizes, err := ints(sizeList)
 	if err != nil {
 		return err
@@ -108,30 +79,29 @@ func run(out, sizeList, recomputeList string, base, samples int, pg string) erro
 	if err != nil {
 		return err
 	}
-	res := &results{}
-	res.addf("## Scoring, recompute runs, purchase to membership one at a time")
-	res.addf("")
+	res := &benchrig.Report{}
+	res.Addf("## Scoring, recompute runs, purchase to membership one at a time")
+	res.Addf("")
 	backend, flags := "SQLite", ""
 	if pg != "" {
 		backend, flags = "PostgreSQL", " -postgresql URL"
 	}
-	res.addf("Written by `go run ./services/segmentation/cmd/segmentation-bench -sizes %s -recompute %s -base %d -samples %d%s` on %s, %s/%s, %d CPUs, %s; the embedded database keeps its data in %s.",
+	res.Addf("Written by `go run ./services/segmentation/cmd/segmentation-bench -sizes %s -recompute %s -base %d -samples %d%s` on %s, %s/%s, %d CPUs, %s; the embedded database keeps its data in %s.",
 		sizeList, recomputeList, base, samples, flags, time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), backend)
-	res.addf("")
-	ctx := context.Background()
+	res.Addf("")
 	if len(sizes) > 0 {
 		if err := scoring(ctx, res, sizes); err != nil {
 			return err
 		}
 	}
 	if len(runs) > 0 {
-		res.addf("")
-		res.addf("## Whole recompute run on the embedded database (%s)", backend)
-		res.addf("")
-		res.addf("A run as StartRecompute starts it, over customers stored in segmentation's database (one rule segment): both passes, the scores written with insertMany, the pointer switched.")
-		res.addf("")
-		res.addf("| customers | run seconds | database seconds | database share | compute seconds |")
-		res.addf("| ---: | ---: | ---: | ---: | ---: |")
+		res.Addf("")
+		res.Addf("## Whole recompute run on the embedded database (%s)", backend)
+		res.Addf("")
+		res.Addf("A run as StartRecompute starts it, over customers stored in segmentation's database (one rule segment): both passes, the scores written with insertMany, the pointer switched.")
+		res.Addf("")
+		res.Addf("| customers | run seconds | database seconds | database share | compute seconds |")
+		res.Addf("| ---: | ---: | ---: | ---: | ---: |")
 		for _, n := range runs {
 			if err := recomputeRun(ctx, res, n, pg); err != nil {
 				return err
@@ -139,32 +109,32 @@ func run(out, sizeList, recomputeList string, base, samples int, pg string) erro
 		}
 	}
 	if samples > 0 {
-		res.addf("")
-		res.addf("## Purchase to membership")
-		res.addf("")
+		res.Addf("")
+		res.Addf("## Purchase to membership")
+		res.Addf("")
 		if err := purchaseToMembership(ctx, res, base, samples, pg); err != nil {
 			return err
 		}
 	}
 	// Its own section: the scale mode's sections share the file.
-	return putSection(out, "main", strings.Join(res.lines, "\n"))
+	return benchrig.PutSection(out, "main", strings.Join(res.Lines, "\n"))
 }
 
 // scoring measures the scoring computation alone, each size in a process
 // of its own.
-func scoring(ctx context.Context, res *results, sizes []int) error {
-	res.addf("## Scoring computation alone (no database)")
-	res.addf("")
-	res.addf("Both passes of a run over generated metrics streamed one customer at a time: quantiles, RFM, value matrix, pyramid, ABC/Pareto, lifecycle and churn, BG/NBD and Gamma-Gamma fits (a 50,000-customer sample) and lifetime values, and three CEL rule segments. Target: 1M customers in under 10 s with peak memory under 1 GiB.")
-	res.addf("")
-	res.addf("| customers | seconds | µs per customer | peak memory (MiB, process high-water mark) | fit |")
-	res.addf("| ---: | ---: | ---: | ---: | --- |")
+func scoring(ctx context.Context, res *benchrig.Report, sizes []int) error {
+	res.Addf("## Scoring computation alone (no database)")
+	res.Addf("")
+	res.Addf("Both passes of a run over generated metrics streamed one customer at a time: quantiles, RFM, value matrix, pyramid, ABC/Pareto, lifecycle and churn, BG/NBD and Gamma-Gamma fits (a 50,000-customer sample) and lifetime values, and three CEL rule segments. Target: 1M customers in under 10 s with peak memory under 1 GiB.")
+	res.Addf("")
+	res.Addf("| customers | seconds | µs per customer | peak memory (MiB, process high-water mark) | fit |")
+	res.Addf("| ---: | ---: | ---: | ---: | --- |")
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
 	for _, n := range sizes {
-		cmd := exec.CommandContext(ctx, self, "-score-child", strconv.Itoa(n)) //nolint:gosec // the bench runs its own executable
+		cmd := exec.CommandContext(ctx, self, "-score-child", strconv.Itoa(n))
 		cmd.Stderr = os.Stderr
 		b, err := cmd.Output()
 		if err != nil {
@@ -174,7 +144,7 @@ func scoring(ctx context.Context, res *results, sizes []int) error {
 		if err := json.Unmarshal(b, &f); err != nil {
 			return fmt.Errorf("scoring %d customers: %w", n, err)
 		}
-		res.addf("| %d | %.2f | %.2f | %.0f | %s |", n, f.Seconds, f.Seconds*1e6/float64(n), f.PeakMiB, f.Fit)
+		res.Addf("| %d | %.2f | %.2f | %.0f | %s |", n, f.Seconds, f.Seconds*1e6/float64(n), f.PeakMiB, f.Fit)
 	}
 	return nil
 }
@@ -199,12 +169,4 @@ func peakMiB() (float64, error) {
 		}
 	}
 	return 0, errors.New("no VmHWM in /proc/self/status")
-}
-
-// cleanup runs a deferred release and reports its failure on stderr: by
-// then the run has its figures, so a failed release does not fail it.
-func cleanup(what string, release func() error) {
-	if err := release(); err != nil {
-		fmt.Fprintf(os.Stderr, "segmentation-bench: %s: %v\n", what, err)
-	}
 }

@@ -4,10 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
-	"github.com/opencrm/crm/pkg/embedded"
+	"github.com/opencrm/crm/pkg/benchrig"
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/services/segmentation/internal/celfacts"
@@ -34,24 +33,13 @@ func seed(ctx context.Context, st *store.Store, n int, now time.Time) error {
 
 // recomputeRun times one run over n customers on a fresh embedded
 // database.
-func recomputeRun(ctx context.Context, res *results, n int, pg string) error {
-	dir, err := os.MkdirTemp("", "segmentation-bench-")
+func recomputeRun(ctx context.Context, res *benchrig.Report, n int, pg string) error {
+	rig, release, err := benchrig.OpenTemp(ctx, "segmentation-bench-", benchrig.Options{PostgreSQLURL: pg})
 	if err != nil {
 		return err
 	}
-	defer cleanup("remove "+dir, func() error { return os.RemoveAll(dir) })
-	db, err := embedded.Start(ctx, dir, embedded.Options{PostgreSQLURL: pg})
-	if err != nil {
-		return err
-	}
-	defer db.Stop()
-	cfg := mongox.Config{URI: db.URI(), Database: "bench_segmentation", Mode: mongox.ModeEmbedded, MaxPoolSize: 1, ConnectTimeout: 10 * time.Second}
-	client, err := mongox.Connect(ctx, cfg, nil)
-	if err != nil {
-		return err
-	}
-	defer cleanup("disconnect", func() error { return client.Disconnect(ctx) })
-	mdb := client.Database(cfg.Database)
+	defer release()
+	mdb := rig.Database(segmentationDB)
 	// A PostgreSQL backend keeps data between runs: start from nothing.
 	if err := mdb.Drop(ctx); err != nil {
 		return err
@@ -92,7 +80,7 @@ func recomputeRun(ctx context.Context, res *results, n int, pg string) error {
 		}
 		if cur.State == records.RunSucceeded {
 			total := cur.End.Sub(cur.Start).Seconds()
-			res.addf("| %d | %.2f | %.2f | %.0f%% | %.2f |", n, total, cur.DatabaseSeconds, 100*cur.DatabaseSeconds/(cur.DatabaseSeconds+cur.ComputeSeconds), cur.ComputeSeconds)
+			res.Addf("| %d | %.2f | %.2f | %.0f%% | %.2f |", n, total, cur.DatabaseSeconds, 100*cur.DatabaseSeconds/(cur.DatabaseSeconds+cur.ComputeSeconds), cur.ComputeSeconds)
 			return nil
 		}
 		time.Sleep(100 * time.Millisecond)
