@@ -138,6 +138,24 @@ func TestCrmctl(t *testing.T) {
 	if code == 0 || !strings.Contains(errs, "INSUFFICIENT_POINTS") {
 		t.Errorf("overdraw: exit %d, %q", code, errs)
 	}
+	// A shop checks a reward code and marks it used, once.
+	if _, err := loyaltyv1.NewLoyaltyServiceClient(conn).CreateReward(metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token),
+		&loyaltyv1.CreateRewardRequest{Program: "programs/club", Reward: &loyaltyv1.Reward{Id: "mug", DisplayName: "Mug", PointsPrice: 10, Active: true}}); err != nil {
+		t.Fatal(err)
+	}
+	rewardCode := regexp.MustCompile(`[A-Z2-7]{5}-[A-Z2-7]{5}-[A-Z2-7]{5}`).FindString(must("loyalty", "redeem-reward", "club", ada, "mug"))
+	if out := must("loyalty", "redemptions", "check", strings.ToLower(rewardCode)); !strings.Contains(out, "issued") || !strings.Contains(out, "Ada Lovelace") {
+		t.Errorf("check %s: %q", rewardCode, out)
+	}
+	if out := must("loyalty", "redemptions", "use", rewardCode); !strings.Contains(out, "used") || !strings.Contains(out, "programs/club/rewards/mug") {
+		t.Errorf("use %s: %q", rewardCode, out)
+	}
+	if _, errs, code := run("loyalty", "redemptions", "use", rewardCode); code == 0 || !strings.Contains(errs, "REDEMPTION_USED") {
+		t.Errorf("second use: exit %d, %q", code, errs)
+	}
+	if _, errs, code := run("loyalty", "redemptions", "check", "nonsense"); code == 0 || !strings.Contains(errs, "code") {
+		t.Errorf("check of a malformed code: exit %d, %q", code, errs)
+	}
 	// Segments: recompute with progress, the customer's grades and why.
 	must("segments", "create", "buyers", "metrics.purchases >= 1", "--name", "Buyers")
 	deadline = time.Now().Add(30 * time.Second)
@@ -262,7 +280,7 @@ func TestCrmctlHelp(t *testing.T) {
 		"interactions": {"log", "timeline", "satisfaction"},
 		"cases":        {"list", "move", "update"},
 		"segments":     {"report", "recompute", "list", "create", "preview", "members", "customer"},
-		"loyalty":      {"account", "statement", "earn", "redeem", "rewards", "redeem-reward"},
+		"loyalty":      {"account", "statement", "earn", "redeem", "rewards", "redeem-reward", "redemptions"},
 	}
 	for g, verbs := range groups {
 		out, code := run(g, "-h")

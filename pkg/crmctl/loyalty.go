@@ -26,7 +26,8 @@ const customerArg = "a customer (customers/ID; crmctl customers search finds it)
 
 func (c *cli) loyaltyCmd() *cobra.Command {
 	return group("loyalty", "Loyalty accounts, statements, points and rewards",
-		c.loyaltyAccount(), c.loyaltyStatement(), c.loyaltyEarn(), c.loyaltyRedeem(), c.loyaltyRewards(), c.loyaltyRedeemReward())
+		c.loyaltyAccount(), c.loyaltyStatement(), c.loyaltyEarn(), c.loyaltyRedeem(), c.loyaltyRewards(), c.loyaltyRedeemReward(),
+		c.loyaltyRedemptions())
 }
 
 func (c *cli) loyaltyAccount() *cobra.Command {

@@ -396,6 +396,40 @@ try {
     await shoot("customer");
   });
 
+  await step("a shop checks a reward code and marks it used; a second till is refused", async () => {
+    // The run's customer buys a mug with points given by hand (its purchase alone is not enough).
+    const customer = "customers/" + customerUrl.match(/customers\/([^/?#]+)/)[1];
+    await call("/crm.loyalty.v1.LoyaltyService/AdjustPoints", { program: "programs/club", customer, points: "300", reason: "e2e: a mug", operator: "e2e", requestId: `e2e-adjust-${tag}` });
+    const { redemption } = await call("/crm.loyalty.v1.LoyaltyService/RedeemReward", { reward: "programs/club/rewards/mug", customer, requestId: `e2e-mug-${tag}` });
+    const checkCode = async (p) => {
+      const form = p.getByRole("form", { name: "Check a code" });
+      await form.getByLabel("Reward code").fill(redemption.code.toLowerCase()); // typed as it comes
+      await form.getByLabel("Reward code").press("Enter");
+      await p.getByTestId("code-state").filter({ hasText: "issued" }).waitFor();
+    };
+    await page.getByRole("link", { name: "Loyalty" }).click();
+    await checkCode(page);
+    await page.getByRole("status", { name: "The code" }).filter({ hasText: "Club mug" }).filter({ hasText: customer.slice("customers/".length) }).waitFor();
+    await tabReaches("loyalty code", [/Reward code/, /^Check$/, /^Mark used$/]);
+    // A second till, signed in by the link, checks the same code.
+    const till = await context.newPage();
+    till.setDefaultTimeout(30_000);
+    await till.goto(`${base}/#token=${encodeURIComponent(token)}`);
+    await till.getByRole("link", { name: "Loyalty" }).click();
+    await checkCode(till);
+    // The first till marks it used, by keyboard.
+    await page.getByRole("button", { name: "Mark used" }).focus();
+    await page.keyboard.press("Enter");
+    await page.getByTestId("code-state").filter({ hasText: /^used / }).waitFor();
+    if (await page.getByRole("button", { name: "Mark used" }).count()) throw new Error("a used code still offers Mark used");
+    await shoot("loyalty-code");
+    // The second till's attempt is refused as the API says it, and it then shows the code used.
+    await till.getByRole("button", { name: "Mark used" }).click();
+    await till.getByRole("alert").filter({ hasText: "REDEMPTION_USED" }).waitFor();
+    await till.getByTestId("code-state").filter({ hasText: /^used / }).waitFor();
+    await till.close();
+  });
+
   await step("merge two customers after a side-by-side preview", async () => {
     const keep = `Merge Keep${tag}`;
     const dup = `Merge Dup${tag}`;

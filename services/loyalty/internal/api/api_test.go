@@ -16,8 +16,8 @@ import (
 func TestAuthSweep(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	if n := servertest.AuthSweep(t, e.srv); n != 24 {
-		t.Fatalf("swept %d methods, want 24 (with StatusService's and AuditService's)", n)
+	if n := servertest.AuthSweep(t, e.srv); n != 26 {
+		t.Fatalf("swept %d methods, want 26 (with StatusService's and AuditService's)", n)
 	}
 }
 

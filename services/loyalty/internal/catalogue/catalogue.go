@@ -1,6 +1,7 @@
 // Package catalogue holds the rules of rewards and their redemptions: a
 // reward has a points price and an optional stock, a redemption issues a
-// unique code and can be cancelled within the reward's window. Pure Go.
+// unique code that a shop uses once, and can be cancelled within the
+// reward's window until it is used. Pure Go.
 package catalogue
 
 import (
@@ -56,6 +57,7 @@ const (
 	Pending   int32 = 0
 	Issued    int32 = 1
 	Cancelled int32 = 2
+	Used      int32 = 3
 )
 
 // Redemption is a reward redeemed by a customer.
@@ -70,6 +72,7 @@ type Redemption struct {
 	CreateTime     time.Time `bson:"create_time"`
 	CancelDeadline time.Time `bson:"cancel_deadline,omitzero"`
 	CancelTime     time.Time `bson:"cancel_time,omitzero"`
+	UseTime        time.Time `bson:"use_time,omitzero"`
 	EntryID        string    `bson:"entry_id"`
 	RequestID      string    `bson:"request_id"`
 }
@@ -103,10 +106,29 @@ func (d *Redemption) CanCancel(now time.Time) error {
 	switch {
 	case d.State == Cancelled:
 		return errs.AlreadyCancelled.New("%s is cancelled already", names.Redemptions.Format(d.ID))
+	case d.State == Used:
+		return errs.RedemptionUsed.New("%s was used; it can no longer be cancelled", names.Redemptions.Format(d.ID))
 	case d.State != Issued:
 		return errs.RedemptionPending.New("%s is still being issued; retry", names.Redemptions.Format(d.ID))
 	case d.CancelDeadline.IsZero() || now.After(d.CancelDeadline):
 		return errs.CancelWindowClosed.New("%s can no longer be cancelled", names.Redemptions.Format(d.ID))
 	}
 	return nil
+}
+
+// Use marks the redemption used at now (to the millisecond, as stored,
+// so the answer matches later reads), or says why its code cannot be
+// used: a code is used once, never after a cancel.
+func (d *Redemption) Use(now time.Time) error {
+	switch d.State {
+	case Issued:
+		d.State, d.UseTime = Used, now.UTC().Truncate(time.Millisecond)
+		return nil
+	case Used:
+		return errs.RedemptionUsed.New("code %s was used already", d.Code)
+	case Cancelled:
+		return errs.AlreadyCancelled.New("code %s was cancelled", d.Code)
+	default:
+		return errs.RedemptionPending.New("code %s is still being issued; retry", d.Code)
+	}
 }

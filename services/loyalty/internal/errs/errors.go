@@ -37,6 +37,9 @@ var (
 	// RedemptionPending: the redemption is still being issued; a retry
 	// succeeds.
 	RedemptionPending = apperr.Reason{Kind: apperr.KindAborted, Reason: "REDEMPTION_PENDING"}
+	// RedemptionUsed: the redemption's code was used; it cannot be used
+	// again or cancelled.
+	RedemptionUsed = apperr.Reason{Kind: apperr.KindFailedPrecondition, Reason: "REDEMPTION_USED"}
 	// CancelWindowClosed: the redemption is too old to cancel.
 	CancelWindowClosed = apperr.Reason{Kind: apperr.KindFailedPrecondition, Reason: "CANCEL_WINDOW_CLOSED"}
 )

@@ -219,5 +219,5 @@ func RedemptionToProto(d *catalogue.Redemption, accountID string) *loyaltyv1.Red
 	return &loyaltyv1.Redemption{Name: names.Redemptions.Format(d.ID), Id: d.ID, Program: names.Programs.Format(d.Program), Customer: CustomerName(d.Customer),
 		Reward: names.Rewards.Format(strings.SplitN(d.Reward, "/", 2)...), Points: d.Points, Code: d.Code,
 		State: loyaltyv1.RedemptionState(d.State), CreateTime: ts(d.CreateTime), CancelDeadline: ts(d.CancelDeadline),
-		CancelTime: ts(d.CancelTime), Entry: AccountName(accountID) + "/entries/" + d.EntryID}
+		CancelTime: ts(d.CancelTime), UseTime: ts(d.UseTime), Entry: AccountName(accountID) + "/entries/" + d.EntryID}
 }

@@ -99,6 +99,12 @@ type Redemptions interface {
 	// customer; it returns how many it changed.
 	PseudonymiseRedemptions(ctx context.Context, customer string) (int64, error)
 	PendingRedemptions(ctx context.Context, before time.Time) ([]*catalogue.Redemption, error)
+	// RedemptionByCode finds the redemption holding a code; one whose
+	// customer was erased is NOT_FOUND.
+	RedemptionByCode(ctx context.Context, code string) (*catalogue.Redemption, error)
+	// UseRedemption marks a redemption used if it is still issued, and
+	// reports whether it did.
+	UseRedemption(ctx context.Context, id string, useTime time.Time) (bool, error)
 }
 
 // ErrConflict means the account changed since it was read.

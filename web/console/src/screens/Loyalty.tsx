@@ -1,15 +1,16 @@
 import { useState, type FormEvent } from "react";
 import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
-import { LoyaltyService } from "../api";
+import { LoyaltyService, requestId } from "../api";
 import { TierBasis, type Program } from "@gen/crm/loyalty/v1/program_pb.js";
-import { RedemptionState } from "@gen/crm/loyalty/v1/reward_pb.js";
+import { RedemptionState, type Redemption } from "@gen/crm/loyalty/v1/reward_pb.js";
 import { ErrorBox, Field, Loading, Section, problemOrUndefined } from "../ui";
+import { canMarkUsed, normaliseCode, stateLabel, stateTime } from "../redemptions";
 import { fieldError } from "../errors";
 import { day, idOf, label, parseMoney, when } from "../format";
 import { Link, useLocation } from "../router";
 
-/** Loyalty programs: tiers, earning rules with a preview, rewards with stock, redemptions. */
+/** Loyalty programs: tiers, earning rules with a preview, rewards with stock, redemptions; a shop's check of a reward code. */
 export function Loyalty() {
   const { params } = useLocation();
   const q = useQuery(LoyaltyService.method.listPrograms, { pageSize: 50 });
@@ -17,6 +18,7 @@ export function Loyalty() {
   return (
     <>
       <h1>Loyalty</h1>
+      <CheckCode />
       {q.isPending && <Loading what="the programs" />}
       <ErrorBox error={q.error} title="The programs could not be read" />
       {q.data?.programs.length === 0 && <p>No program yet.</p>}
@@ -163,4 +165,60 @@ function Redemptions({ program: p }: { program: Program }) {
       </table>
     </Section>
   );
+}
+
+/**
+ * A shop checks a reward code and marks it used: the reward, the customer
+ * and where the code stands. A refused use (another till was quicker) is
+ * shown as the API says it, and the code read again.
+ */
+function CheckCode() {
+  const qc = useQueryClient();
+  const [code, setCode] = useState("");
+  const [shown, setShown] = useState<Redemption>();
+  const lookup = useMutation(LoyaltyService.method.lookupRedemption, { onSuccess: (r) => setShown(r.redemption) });
+  const use = useMutation(LoyaltyService.method.useRedemption, {
+    onSuccess: (r) => { setShown(r.redemption); void qc.invalidateQueries(); },
+    onError: () => { if (shown) lookup.mutate({ code: shown.code }); },
+  });
+  const check = (e: FormEvent) => {
+    e.preventDefault();
+    setShown(undefined);
+    use.reset();
+    lookup.mutate({ code: normaliseCode(code) });
+  };
+  const problem = problemOrUndefined(lookup.error);
+  const at = shown && stateTime(shown);
+  return (
+    <Section title="Check a code">
+      <form onSubmit={check} className="row" aria-label="Check a code">
+        <Field label="Reward code" error={fieldError(problem, "code")} hint="as the customer shows it, e.g. ABCDE-FGH23-JK4MN">
+          <input value={code} onChange={(e) => setCode(e.target.value)} size={19} autoComplete="off" spellCheck={false} autoCapitalize="characters" />
+        </Field>
+        <button type="submit" disabled={lookup.isPending}>Check</button>
+      </form>
+      {lookup.isPending && <Loading what="the code" />}
+      {problem && !fieldError(problem, "code") && <ErrorBox error={lookup.error} title="The code could not be checked" />}
+      <ErrorBox error={use.error} title="Not marked used" />
+      {shown && (
+        <div role="status" aria-label="The code">
+          <dl className="facts">
+            <dt>Code</dt><dd><code>{shown.code}</code></dd>
+            <dt>Reward</dt><dd><RewardName program={shown.program} reward={shown.reward} /> ({String(shown.points)} points)</dd>
+            <dt>Customer</dt><dd><Link to={`/customers/${idOf(shown.customer)}`}>{idOf(shown.customer)}</Link></dd>
+            <dt>State</dt><dd data-testid="code-state"><strong>{stateLabel(shown.state)}</strong>{at && ` ${when(at)}`}</dd>
+          </dl>
+          {canMarkUsed(shown) && (
+            <button type="button" disabled={use.isPending} onClick={() => use.mutate({ code: shown.code, requestId: requestId() })}>Mark used</button>
+          )}
+        </div>
+      )}
+    </Section>
+  );
+}
+
+/** A reward's display name, read from its program's catalogue (its name until then). */
+function RewardName({ program, reward }: { program: string; reward: string }) {
+  const q = useQuery(LoyaltyService.method.listRewards, { program, pageSize: 100 });
+  return <>{q.data?.rewards.find((r) => r.name === reward)?.displayName ?? reward}</>;
 }

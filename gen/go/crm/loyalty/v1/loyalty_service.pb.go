@@ -1411,6 +1411,200 @@ func (x *CancelRedemptionResponse) GetAccount() *Account {
 	return nil
 }
 
+// Request of LookupRedemption.
+type LookupRedemptionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The reward code, as issued: three groups of five capital letters and
+	// digits 2-7, joined by hyphens ("ABCDE-FGH23-JK4MN").
+	Code          string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LookupRedemptionRequest) Reset() {
+	*x = LookupRedemptionRequest{}
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LookupRedemptionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LookupRedemptionRequest) ProtoMessage() {}
+
+func (x *LookupRedemptionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LookupRedemptionRequest.ProtoReflect.Descriptor instead.
+func (*LookupRedemptionRequest) Descriptor() ([]byte, []int) {
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *LookupRedemptionRequest) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+// Response of LookupRedemption.
+type LookupRedemptionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The redemption, with its state.
+	Redemption    *Redemption `protobuf:"bytes,1,opt,name=redemption,proto3" json:"redemption,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LookupRedemptionResponse) Reset() {
+	*x = LookupRedemptionResponse{}
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LookupRedemptionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LookupRedemptionResponse) ProtoMessage() {}
+
+func (x *LookupRedemptionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LookupRedemptionResponse.ProtoReflect.Descriptor instead.
+func (*LookupRedemptionResponse) Descriptor() ([]byte, []int) {
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *LookupRedemptionResponse) GetRedemption() *Redemption {
+	if x != nil {
+		return x.Redemption
+	}
+	return nil
+}
+
+// Request of UseRedemption.
+type UseRedemptionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The reward code, as LookupRedemption takes it.
+	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	// Idempotency key. Required: a retry must not read as a second use.
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UseRedemptionRequest) Reset() {
+	*x = UseRedemptionRequest{}
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UseRedemptionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UseRedemptionRequest) ProtoMessage() {}
+
+func (x *UseRedemptionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UseRedemptionRequest.ProtoReflect.Descriptor instead.
+func (*UseRedemptionRequest) Descriptor() ([]byte, []int) {
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *UseRedemptionRequest) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *UseRedemptionRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of UseRedemption.
+type UseRedemptionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The redemption, used.
+	Redemption    *Redemption `protobuf:"bytes,1,opt,name=redemption,proto3" json:"redemption,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UseRedemptionResponse) Reset() {
+	*x = UseRedemptionResponse{}
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UseRedemptionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UseRedemptionResponse) ProtoMessage() {}
+
+func (x *UseRedemptionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UseRedemptionResponse.ProtoReflect.Descriptor instead.
+func (*UseRedemptionResponse) Descriptor() ([]byte, []int) {
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *UseRedemptionResponse) GetRedemption() *Redemption {
+	if x != nil {
+		return x.Redemption
+	}
+	return nil
+}
+
 // Request of ListRedemptions.
 type ListRedemptionsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1428,7 +1622,7 @@ type ListRedemptionsRequest struct {
 
 func (x *ListRedemptionsRequest) Reset() {
 	*x = ListRedemptionsRequest{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[25]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1440,7 +1634,7 @@ func (x *ListRedemptionsRequest) String() string {
 func (*ListRedemptionsRequest) ProtoMessage() {}
 
 func (x *ListRedemptionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[25]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1453,7 +1647,7 @@ func (x *ListRedemptionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRedemptionsRequest.ProtoReflect.Descriptor instead.
 func (*ListRedemptionsRequest) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{25}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListRedemptionsRequest) GetProgram() string {
@@ -1497,7 +1691,7 @@ type ListRedemptionsResponse struct {
 
 func (x *ListRedemptionsResponse) Reset() {
 	*x = ListRedemptionsResponse{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[26]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1509,7 +1703,7 @@ func (x *ListRedemptionsResponse) String() string {
 func (*ListRedemptionsResponse) ProtoMessage() {}
 
 func (x *ListRedemptionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[26]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1522,7 +1716,7 @@ func (x *ListRedemptionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRedemptionsResponse.ProtoReflect.Descriptor instead.
 func (*ListRedemptionsResponse) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{26}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListRedemptionsResponse) GetRedemptions() []*Redemption {
@@ -1559,7 +1753,7 @@ type ReversePointsRequest struct {
 
 func (x *ReversePointsRequest) Reset() {
 	*x = ReversePointsRequest{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[27]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1571,7 +1765,7 @@ func (x *ReversePointsRequest) String() string {
 func (*ReversePointsRequest) ProtoMessage() {}
 
 func (x *ReversePointsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[27]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1584,7 +1778,7 @@ func (x *ReversePointsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReversePointsRequest.ProtoReflect.Descriptor instead.
 func (*ReversePointsRequest) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{27}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ReversePointsRequest) GetProgram() string {
@@ -1635,7 +1829,7 @@ type ReversePointsResponse struct {
 
 func (x *ReversePointsResponse) Reset() {
 	*x = ReversePointsResponse{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[28]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1647,7 +1841,7 @@ func (x *ReversePointsResponse) String() string {
 func (*ReversePointsResponse) ProtoMessage() {}
 
 func (x *ReversePointsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[28]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1660,7 +1854,7 @@ func (x *ReversePointsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReversePointsResponse.ProtoReflect.Descriptor instead.
 func (*ReversePointsResponse) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{28}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ReversePointsResponse) GetEntry() *LedgerEntry {
@@ -1696,7 +1890,7 @@ type RedeemPointsRequest struct {
 
 func (x *RedeemPointsRequest) Reset() {
 	*x = RedeemPointsRequest{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[29]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1708,7 +1902,7 @@ func (x *RedeemPointsRequest) String() string {
 func (*RedeemPointsRequest) ProtoMessage() {}
 
 func (x *RedeemPointsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[29]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1721,7 +1915,7 @@ func (x *RedeemPointsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RedeemPointsRequest.ProtoReflect.Descriptor instead.
 func (*RedeemPointsRequest) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{29}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *RedeemPointsRequest) GetProgram() string {
@@ -1772,7 +1966,7 @@ type RedeemPointsResponse struct {
 
 func (x *RedeemPointsResponse) Reset() {
 	*x = RedeemPointsResponse{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[30]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1784,7 +1978,7 @@ func (x *RedeemPointsResponse) String() string {
 func (*RedeemPointsResponse) ProtoMessage() {}
 
 func (x *RedeemPointsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[30]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1797,7 +1991,7 @@ func (x *RedeemPointsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RedeemPointsResponse.ProtoReflect.Descriptor instead.
 func (*RedeemPointsResponse) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{30}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *RedeemPointsResponse) GetEntry() *LedgerEntry {
@@ -1836,7 +2030,7 @@ type AdjustPointsRequest struct {
 
 func (x *AdjustPointsRequest) Reset() {
 	*x = AdjustPointsRequest{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[31]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1848,7 +2042,7 @@ func (x *AdjustPointsRequest) String() string {
 func (*AdjustPointsRequest) ProtoMessage() {}
 
 func (x *AdjustPointsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[31]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1861,7 +2055,7 @@ func (x *AdjustPointsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdjustPointsRequest.ProtoReflect.Descriptor instead.
 func (*AdjustPointsRequest) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{31}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *AdjustPointsRequest) GetProgram() string {
@@ -1919,7 +2113,7 @@ type AdjustPointsResponse struct {
 
 func (x *AdjustPointsResponse) Reset() {
 	*x = AdjustPointsResponse{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[32]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1931,7 +2125,7 @@ func (x *AdjustPointsResponse) String() string {
 func (*AdjustPointsResponse) ProtoMessage() {}
 
 func (x *AdjustPointsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[32]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1944,7 +2138,7 @@ func (x *AdjustPointsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdjustPointsResponse.ProtoReflect.Descriptor instead.
 func (*AdjustPointsResponse) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{32}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *AdjustPointsResponse) GetEntry() *LedgerEntry {
@@ -1984,7 +2178,7 @@ type ListLedgerEntriesRequest struct {
 
 func (x *ListLedgerEntriesRequest) Reset() {
 	*x = ListLedgerEntriesRequest{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[33]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1996,7 +2190,7 @@ func (x *ListLedgerEntriesRequest) String() string {
 func (*ListLedgerEntriesRequest) ProtoMessage() {}
 
 func (x *ListLedgerEntriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[33]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2009,7 +2203,7 @@ func (x *ListLedgerEntriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerEntriesRequest.ProtoReflect.Descriptor instead.
 func (*ListLedgerEntriesRequest) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{33}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ListLedgerEntriesRequest) GetProgram() string {
@@ -2078,7 +2272,7 @@ type ListLedgerEntriesResponse struct {
 
 func (x *ListLedgerEntriesResponse) Reset() {
 	*x = ListLedgerEntriesResponse{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[34]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2090,7 +2284,7 @@ func (x *ListLedgerEntriesResponse) String() string {
 func (*ListLedgerEntriesResponse) ProtoMessage() {}
 
 func (x *ListLedgerEntriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[34]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2103,7 +2297,7 @@ func (x *ListLedgerEntriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerEntriesResponse.ProtoReflect.Descriptor instead.
 func (*ListLedgerEntriesResponse) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{34}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ListLedgerEntriesResponse) GetEntries() []*LedgerEntry {
@@ -2150,7 +2344,7 @@ type PreviewEarningRequest struct {
 
 func (x *PreviewEarningRequest) Reset() {
 	*x = PreviewEarningRequest{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[35]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2162,7 +2356,7 @@ func (x *PreviewEarningRequest) String() string {
 func (*PreviewEarningRequest) ProtoMessage() {}
 
 func (x *PreviewEarningRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[35]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2175,7 +2369,7 @@ func (x *PreviewEarningRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PreviewEarningRequest.ProtoReflect.Descriptor instead.
 func (*PreviewEarningRequest) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{35}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *PreviewEarningRequest) GetProgram() string {
@@ -2220,7 +2414,7 @@ type PreviewEarningResponse struct {
 
 func (x *PreviewEarningResponse) Reset() {
 	*x = PreviewEarningResponse{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[36]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2232,7 +2426,7 @@ func (x *PreviewEarningResponse) String() string {
 func (*PreviewEarningResponse) ProtoMessage() {}
 
 func (x *PreviewEarningResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[36]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2245,7 +2439,7 @@ func (x *PreviewEarningResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PreviewEarningResponse.ProtoReflect.Descriptor instead.
 func (*PreviewEarningResponse) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{36}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *PreviewEarningResponse) GetPoints() int64 {
@@ -2308,7 +2502,7 @@ type RuleOutcome struct {
 
 func (x *RuleOutcome) Reset() {
 	*x = RuleOutcome{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[37]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2320,7 +2514,7 @@ func (x *RuleOutcome) String() string {
 func (*RuleOutcome) ProtoMessage() {}
 
 func (x *RuleOutcome) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[37]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2333,7 +2527,7 @@ func (x *RuleOutcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RuleOutcome.ProtoReflect.Descriptor instead.
 func (*RuleOutcome) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{37}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *RuleOutcome) GetRule() string {
@@ -2373,7 +2567,7 @@ type RunExpiryRequest struct {
 
 func (x *RunExpiryRequest) Reset() {
 	*x = RunExpiryRequest{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[38]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2385,7 +2579,7 @@ func (x *RunExpiryRequest) String() string {
 func (*RunExpiryRequest) ProtoMessage() {}
 
 func (x *RunExpiryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[38]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2398,7 +2592,7 @@ func (x *RunExpiryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunExpiryRequest.ProtoReflect.Descriptor instead.
 func (*RunExpiryRequest) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{38}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{42}
 }
 
 // Response of RunExpiry.
@@ -2414,7 +2608,7 @@ type RunExpiryResponse struct {
 
 func (x *RunExpiryResponse) Reset() {
 	*x = RunExpiryResponse{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[39]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2426,7 +2620,7 @@ func (x *RunExpiryResponse) String() string {
 func (*RunExpiryResponse) ProtoMessage() {}
 
 func (x *RunExpiryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[39]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2439,7 +2633,7 @@ func (x *RunExpiryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunExpiryResponse.ProtoReflect.Descriptor instead.
 func (*RunExpiryResponse) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{39}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *RunExpiryResponse) GetAccounts() int64 {
@@ -2469,7 +2663,7 @@ type AuditAccountsRequest struct {
 
 func (x *AuditAccountsRequest) Reset() {
 	*x = AuditAccountsRequest{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[40]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2481,7 +2675,7 @@ func (x *AuditAccountsRequest) String() string {
 func (*AuditAccountsRequest) ProtoMessage() {}
 
 func (x *AuditAccountsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[40]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2494,7 +2688,7 @@ func (x *AuditAccountsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditAccountsRequest.ProtoReflect.Descriptor instead.
 func (*AuditAccountsRequest) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{40}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *AuditAccountsRequest) GetProgram() string {
@@ -2526,7 +2720,7 @@ type AuditAccountsResponse struct {
 
 func (x *AuditAccountsResponse) Reset() {
 	*x = AuditAccountsResponse{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[41]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2538,7 +2732,7 @@ func (x *AuditAccountsResponse) String() string {
 func (*AuditAccountsResponse) ProtoMessage() {}
 
 func (x *AuditAccountsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[41]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2551,7 +2745,7 @@ func (x *AuditAccountsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditAccountsResponse.ProtoReflect.Descriptor instead.
 func (*AuditAccountsResponse) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{41}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *AuditAccountsResponse) GetChecked() int64 {
@@ -2588,7 +2782,7 @@ type AccountDifference struct {
 
 func (x *AccountDifference) Reset() {
 	*x = AccountDifference{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[42]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2600,7 +2794,7 @@ func (x *AccountDifference) String() string {
 func (*AccountDifference) ProtoMessage() {}
 
 func (x *AccountDifference) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[42]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2613,7 +2807,7 @@ func (x *AccountDifference) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountDifference.ProtoReflect.Descriptor instead.
 func (*AccountDifference) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{42}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *AccountDifference) GetAccount() string {
@@ -2641,7 +2835,7 @@ type WatchLoyaltyEventsRequest struct {
 
 func (x *WatchLoyaltyEventsRequest) Reset() {
 	*x = WatchLoyaltyEventsRequest{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[43]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2653,7 +2847,7 @@ func (x *WatchLoyaltyEventsRequest) String() string {
 func (*WatchLoyaltyEventsRequest) ProtoMessage() {}
 
 func (x *WatchLoyaltyEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[43]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2666,7 +2860,7 @@ func (x *WatchLoyaltyEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchLoyaltyEventsRequest.ProtoReflect.Descriptor instead.
 func (*WatchLoyaltyEventsRequest) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{43}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *WatchLoyaltyEventsRequest) GetAfterSequence() int64 {
@@ -2687,7 +2881,7 @@ type WatchLoyaltyEventsResponse struct {
 
 func (x *WatchLoyaltyEventsResponse) Reset() {
 	*x = WatchLoyaltyEventsResponse{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[44]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2699,7 +2893,7 @@ func (x *WatchLoyaltyEventsResponse) String() string {
 func (*WatchLoyaltyEventsResponse) ProtoMessage() {}
 
 func (x *WatchLoyaltyEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[44]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2712,7 +2906,7 @@ func (x *WatchLoyaltyEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchLoyaltyEventsResponse.ProtoReflect.Descriptor instead.
 func (*WatchLoyaltyEventsResponse) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{44}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *WatchLoyaltyEventsResponse) GetEvent() *v11.Event {
@@ -2734,7 +2928,7 @@ type ExportCustomerRequest struct {
 
 func (x *ExportCustomerRequest) Reset() {
 	*x = ExportCustomerRequest{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[45]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2746,7 +2940,7 @@ func (x *ExportCustomerRequest) String() string {
 func (*ExportCustomerRequest) ProtoMessage() {}
 
 func (x *ExportCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[45]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2759,7 +2953,7 @@ func (x *ExportCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportCustomerRequest.ProtoReflect.Descriptor instead.
 func (*ExportCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{45}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *ExportCustomerRequest) GetCustomers() []string {
@@ -2784,7 +2978,7 @@ type ExportCustomerResponse struct {
 
 func (x *ExportCustomerResponse) Reset() {
 	*x = ExportCustomerResponse{}
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[46]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2796,7 +2990,7 @@ func (x *ExportCustomerResponse) String() string {
 func (*ExportCustomerResponse) ProtoMessage() {}
 
 func (x *ExportCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[46]
+	mi := &file_crm_loyalty_v1_loyalty_service_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2809,7 +3003,7 @@ func (x *ExportCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportCustomerResponse.ProtoReflect.Descriptor instead.
 func (*ExportCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{46}
+	return file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *ExportCustomerResponse) GetAccounts() []*Account {
@@ -2927,7 +3121,21 @@ const file_crm_loyalty_v1_loyalty_service_proto_rawDesc = "" +
 	"\n" +
 	"redemption\x18\x01 \x01(\v2\x1a.crm.loyalty.v1.RedemptionR\n" +
 	"redemption\x121\n" +
-	"\aaccount\x18\x02 \x01(\v2\x17.crm.loyalty.v1.AccountR\aaccount\"\xf8\x01\n" +
+	"\aaccount\x18\x02 \x01(\v2\x17.crm.loyalty.v1.AccountR\aaccount\"^\n" +
+	"\x17LookupRedemptionRequest\x12C\n" +
+	"\x04code\x18\x01 \x01(\tB/\xe0A\x02\xbaH)r'2%^[A-Z2-7]{5}-[A-Z2-7]{5}-[A-Z2-7]{5}$R\x04code\"V\n" +
+	"\x18LookupRedemptionResponse\x12:\n" +
+	"\n" +
+	"redemption\x18\x01 \x01(\v2\x1a.crm.loyalty.v1.RedemptionR\n" +
+	"redemption\"\x89\x01\n" +
+	"\x14UseRedemptionRequest\x12C\n" +
+	"\x04code\x18\x01 \x01(\tB/\xe0A\x02\xbaH)r'2%^[A-Z2-7]{5}-[A-Z2-7]{5}-[A-Z2-7]{5}$R\x04code\x12,\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\x80\x01R\trequestId\"S\n" +
+	"\x15UseRedemptionResponse\x12:\n" +
+	"\n" +
+	"redemption\x18\x01 \x01(\v2\x1a.crm.loyalty.v1.RedemptionR\n" +
+	"redemption\"\xf8\x01\n" +
 	"\x16ListRedemptionsRequest\x12F\n" +
 	"\aprogram\x18\x01 \x01(\tB,\xe0A\x02\xbaH&r$2\"^programs/[a-z0-9][a-z0-9-]{0,39}$R\aprogram\x12E\n" +
 	"\bcustomer\x18\x02 \x01(\tB)\xe0A\x02\xbaH#r!2\x1f^customers/[A-Za-z0-9_-]{1,64}$R\bcustomer\x12&\n" +
@@ -3026,7 +3234,7 @@ const file_crm_loyalty_v1_loyalty_service_proto_rawDesc = "" +
 	"\x16ExportCustomerResponse\x123\n" +
 	"\baccounts\x18\x01 \x03(\v2\x17.crm.loyalty.v1.AccountR\baccounts\x12B\n" +
 	"\x0eledger_entries\x18\x02 \x03(\v2\x1b.crm.loyalty.v1.LedgerEntryR\rledgerEntries\x12<\n" +
-	"\vredemptions\x18\x03 \x03(\v2\x1a.crm.loyalty.v1.RedemptionR\vredemptions2\xe5\x1a\n" +
+	"\vredemptions\x18\x03 \x03(\v2\x1a.crm.loyalty.v1.RedemptionR\vredemptions2\x90\x1d\n" +
 	"\x0eLoyaltyService\x12\x8c\x01\n" +
 	"\rCreateProgram\x12$.crm.loyalty.v1.CreateProgramRequest\x1a%.crm.loyalty.v1.CreateProgramResponse\".\xaa\xd4\x18\rloyalty.admin\x82\xd3\xe4\x93\x02\x17:\aprogram\"\f/v1/programs\x12\x82\x01\n" +
 	"\n" +
@@ -3044,7 +3252,9 @@ const file_crm_loyalty_v1_loyalty_service_proto_rawDesc = "" +
 	"\vListRewards\x12\".crm.loyalty.v1.ListRewardsRequest\x1a#.crm.loyalty.v1.ListRewardsResponse\"8\xaa\xd4\x18\floyalty.read\x82\xd3\xe4\x93\x02\"\x12 /v1/{program=programs/*}/rewards\x12\xa2\x01\n" +
 	"\fUpdateReward\x12#.crm.loyalty.v1.UpdateRewardRequest\x1a$.crm.loyalty.v1.UpdateRewardResponse\"G\xaa\xd4\x18\rloyalty.admin\x82\xd3\xe4\x93\x020:\x06reward2&/v1/{reward.name=programs/*/rewards/*}\x12\x9f\x01\n" +
 	"\fRedeemReward\x12#.crm.loyalty.v1.RedeemRewardRequest\x1a$.crm.loyalty.v1.RedeemRewardResponse\"D\xaa\xd4\x18\rloyalty.write\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/{reward=programs/*/rewards/*}:redeem\x12\xa2\x01\n" +
-	"\x10CancelRedemption\x12'.crm.loyalty.v1.CancelRedemptionRequest\x1a(.crm.loyalty.v1.CancelRedemptionResponse\";\xaa\xd4\x18\rloyalty.write\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/{name=redemptions/*}:cancel\x12\xa0\x01\n" +
+	"\x10CancelRedemption\x12'.crm.loyalty.v1.CancelRedemptionRequest\x1a(.crm.loyalty.v1.CancelRedemptionResponse\";\xaa\xd4\x18\rloyalty.write\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/{name=redemptions/*}:cancel\x12\x98\x01\n" +
+	"\x10LookupRedemption\x12'.crm.loyalty.v1.LookupRedemptionRequest\x1a(.crm.loyalty.v1.LookupRedemptionResponse\"1\xaa\xd4\x18\floyalty.read\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/redemptions:lookup\x12\x8d\x01\n" +
+	"\rUseRedemption\x12$.crm.loyalty.v1.UseRedemptionRequest\x1a%.crm.loyalty.v1.UseRedemptionResponse\"/\xaa\xd4\x18\rloyalty.write\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/redemptions:use\x12\xa0\x01\n" +
 	"\x0fListRedemptions\x12&.crm.loyalty.v1.ListRedemptionsRequest\x1a'.crm.loyalty.v1.ListRedemptionsResponse\"<\xaa\xd4\x18\floyalty.read\x82\xd3\xe4\x93\x02&\x12$/v1/{program=programs/*}/redemptions\x12\x9f\x01\n" +
 	"\fAdjustPoints\x12#.crm.loyalty.v1.AdjustPointsRequest\x1a$.crm.loyalty.v1.AdjustPointsResponse\"D\xaa\xd4\x18\rloyalty.admin\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/{program=programs/*}/accounts:adjust\x12\xa8\x01\n" +
 	"\x11ListLedgerEntries\x12(.crm.loyalty.v1.ListLedgerEntriesRequest\x1a).crm.loyalty.v1.ListLedgerEntriesResponse\">\xaa\xd4\x18\floyalty.read\x82\xd3\xe4\x93\x02(\x12&/v1/{program=programs/*}/ledgerEntries\x12\xac\x01\n" +
@@ -3067,7 +3277,7 @@ func file_crm_loyalty_v1_loyalty_service_proto_rawDescGZIP() []byte {
 	return file_crm_loyalty_v1_loyalty_service_proto_rawDescData
 }
 
-var file_crm_loyalty_v1_loyalty_service_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
+var file_crm_loyalty_v1_loyalty_service_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
 var file_crm_loyalty_v1_loyalty_service_proto_goTypes = []any{
 	(*CreateProgramRequest)(nil),       // 0: crm.loyalty.v1.CreateProgramRequest
 	(*CreateProgramResponse)(nil),      // 1: crm.loyalty.v1.CreateProgramResponse
@@ -3094,132 +3304,142 @@ var file_crm_loyalty_v1_loyalty_service_proto_goTypes = []any{
 	(*RedeemRewardResponse)(nil),       // 22: crm.loyalty.v1.RedeemRewardResponse
 	(*CancelRedemptionRequest)(nil),    // 23: crm.loyalty.v1.CancelRedemptionRequest
 	(*CancelRedemptionResponse)(nil),   // 24: crm.loyalty.v1.CancelRedemptionResponse
-	(*ListRedemptionsRequest)(nil),     // 25: crm.loyalty.v1.ListRedemptionsRequest
-	(*ListRedemptionsResponse)(nil),    // 26: crm.loyalty.v1.ListRedemptionsResponse
-	(*ReversePointsRequest)(nil),       // 27: crm.loyalty.v1.ReversePointsRequest
-	(*ReversePointsResponse)(nil),      // 28: crm.loyalty.v1.ReversePointsResponse
-	(*RedeemPointsRequest)(nil),        // 29: crm.loyalty.v1.RedeemPointsRequest
-	(*RedeemPointsResponse)(nil),       // 30: crm.loyalty.v1.RedeemPointsResponse
-	(*AdjustPointsRequest)(nil),        // 31: crm.loyalty.v1.AdjustPointsRequest
-	(*AdjustPointsResponse)(nil),       // 32: crm.loyalty.v1.AdjustPointsResponse
-	(*ListLedgerEntriesRequest)(nil),   // 33: crm.loyalty.v1.ListLedgerEntriesRequest
-	(*ListLedgerEntriesResponse)(nil),  // 34: crm.loyalty.v1.ListLedgerEntriesResponse
-	(*PreviewEarningRequest)(nil),      // 35: crm.loyalty.v1.PreviewEarningRequest
-	(*PreviewEarningResponse)(nil),     // 36: crm.loyalty.v1.PreviewEarningResponse
-	(*RuleOutcome)(nil),                // 37: crm.loyalty.v1.RuleOutcome
-	(*RunExpiryRequest)(nil),           // 38: crm.loyalty.v1.RunExpiryRequest
-	(*RunExpiryResponse)(nil),          // 39: crm.loyalty.v1.RunExpiryResponse
-	(*AuditAccountsRequest)(nil),       // 40: crm.loyalty.v1.AuditAccountsRequest
-	(*AuditAccountsResponse)(nil),      // 41: crm.loyalty.v1.AuditAccountsResponse
-	(*AccountDifference)(nil),          // 42: crm.loyalty.v1.AccountDifference
-	(*WatchLoyaltyEventsRequest)(nil),  // 43: crm.loyalty.v1.WatchLoyaltyEventsRequest
-	(*WatchLoyaltyEventsResponse)(nil), // 44: crm.loyalty.v1.WatchLoyaltyEventsResponse
-	(*ExportCustomerRequest)(nil),      // 45: crm.loyalty.v1.ExportCustomerRequest
-	(*ExportCustomerResponse)(nil),     // 46: crm.loyalty.v1.ExportCustomerResponse
-	(*Program)(nil),                    // 47: crm.loyalty.v1.Program
-	(*fieldmaskpb.FieldMask)(nil),      // 48: google.protobuf.FieldMask
-	(*Account)(nil),                    // 49: crm.loyalty.v1.Account
-	(*v1.Money)(nil),                   // 50: crm.type.v1.Money
-	(*timestamppb.Timestamp)(nil),      // 51: google.protobuf.Timestamp
-	(*LedgerEntry)(nil),                // 52: crm.loyalty.v1.LedgerEntry
-	(*Reward)(nil),                     // 53: crm.loyalty.v1.Reward
-	(*Redemption)(nil),                 // 54: crm.loyalty.v1.Redemption
-	(EntryType)(0),                     // 55: crm.loyalty.v1.EntryType
-	(*v11.Event)(nil),                  // 56: crm.feed.v1.Event
+	(*LookupRedemptionRequest)(nil),    // 25: crm.loyalty.v1.LookupRedemptionRequest
+	(*LookupRedemptionResponse)(nil),   // 26: crm.loyalty.v1.LookupRedemptionResponse
+	(*UseRedemptionRequest)(nil),       // 27: crm.loyalty.v1.UseRedemptionRequest
+	(*UseRedemptionResponse)(nil),      // 28: crm.loyalty.v1.UseRedemptionResponse
+	(*ListRedemptionsRequest)(nil),     // 29: crm.loyalty.v1.ListRedemptionsRequest
+	(*ListRedemptionsResponse)(nil),    // 30: crm.loyalty.v1.ListRedemptionsResponse
+	(*ReversePointsRequest)(nil),       // 31: crm.loyalty.v1.ReversePointsRequest
+	(*ReversePointsResponse)(nil),      // 32: crm.loyalty.v1.ReversePointsResponse
+	(*RedeemPointsRequest)(nil),        // 33: crm.loyalty.v1.RedeemPointsRequest
+	(*RedeemPointsResponse)(nil),       // 34: crm.loyalty.v1.RedeemPointsResponse
+	(*AdjustPointsRequest)(nil),        // 35: crm.loyalty.v1.AdjustPointsRequest
+	(*AdjustPointsResponse)(nil),       // 36: crm.loyalty.v1.AdjustPointsResponse
+	(*ListLedgerEntriesRequest)(nil),   // 37: crm.loyalty.v1.ListLedgerEntriesRequest
+	(*ListLedgerEntriesResponse)(nil),  // 38: crm.loyalty.v1.ListLedgerEntriesResponse
+	(*PreviewEarningRequest)(nil),      // 39: crm.loyalty.v1.PreviewEarningRequest
+	(*PreviewEarningResponse)(nil),     // 40: crm.loyalty.v1.PreviewEarningResponse
+	(*RuleOutcome)(nil),                // 41: crm.loyalty.v1.RuleOutcome
+	(*RunExpiryRequest)(nil),           // 42: crm.loyalty.v1.RunExpiryRequest
+	(*RunExpiryResponse)(nil),          // 43: crm.loyalty.v1.RunExpiryResponse
+	(*AuditAccountsRequest)(nil),       // 44: crm.loyalty.v1.AuditAccountsRequest
+	(*AuditAccountsResponse)(nil),      // 45: crm.loyalty.v1.AuditAccountsResponse
+	(*AccountDifference)(nil),          // 46: crm.loyalty.v1.AccountDifference
+	(*WatchLoyaltyEventsRequest)(nil),  // 47: crm.loyalty.v1.WatchLoyaltyEventsRequest
+	(*WatchLoyaltyEventsResponse)(nil), // 48: crm.loyalty.v1.WatchLoyaltyEventsResponse
+	(*ExportCustomerRequest)(nil),      // 49: crm.loyalty.v1.ExportCustomerRequest
+	(*ExportCustomerResponse)(nil),     // 50: crm.loyalty.v1.ExportCustomerResponse
+	(*Program)(nil),                    // 51: crm.loyalty.v1.Program
+	(*fieldmaskpb.FieldMask)(nil),      // 52: google.protobuf.FieldMask
+	(*Account)(nil),                    // 53: crm.loyalty.v1.Account
+	(*v1.Money)(nil),                   // 54: crm.type.v1.Money
+	(*timestamppb.Timestamp)(nil),      // 55: google.protobuf.Timestamp
+	(*LedgerEntry)(nil),                // 56: crm.loyalty.v1.LedgerEntry
+	(*Reward)(nil),                     // 57: crm.loyalty.v1.Reward
+	(*Redemption)(nil),                 // 58: crm.loyalty.v1.Redemption
+	(EntryType)(0),                     // 59: crm.loyalty.v1.EntryType
+	(*v11.Event)(nil),                  // 60: crm.feed.v1.Event
 }
 var file_crm_loyalty_v1_loyalty_service_proto_depIdxs = []int32{
-	47, // 0: crm.loyalty.v1.CreateProgramRequest.program:type_name -> crm.loyalty.v1.Program
-	47, // 1: crm.loyalty.v1.CreateProgramResponse.program:type_name -> crm.loyalty.v1.Program
-	47, // 2: crm.loyalty.v1.GetProgramResponse.program:type_name -> crm.loyalty.v1.Program
-	47, // 3: crm.loyalty.v1.ListProgramsResponse.programs:type_name -> crm.loyalty.v1.Program
-	47, // 4: crm.loyalty.v1.UpdateProgramRequest.program:type_name -> crm.loyalty.v1.Program
-	48, // 5: crm.loyalty.v1.UpdateProgramRequest.update_mask:type_name -> google.protobuf.FieldMask
-	47, // 6: crm.loyalty.v1.UpdateProgramResponse.program:type_name -> crm.loyalty.v1.Program
-	49, // 7: crm.loyalty.v1.EnrolCustomerResponse.account:type_name -> crm.loyalty.v1.Account
-	49, // 8: crm.loyalty.v1.GetAccountResponse.account:type_name -> crm.loyalty.v1.Account
-	50, // 9: crm.loyalty.v1.PurchaseInput.amount:type_name -> crm.type.v1.Money
-	51, // 10: crm.loyalty.v1.PurchaseInput.occur_time:type_name -> google.protobuf.Timestamp
+	51, // 0: crm.loyalty.v1.CreateProgramRequest.program:type_name -> crm.loyalty.v1.Program
+	51, // 1: crm.loyalty.v1.CreateProgramResponse.program:type_name -> crm.loyalty.v1.Program
+	51, // 2: crm.loyalty.v1.GetProgramResponse.program:type_name -> crm.loyalty.v1.Program
+	51, // 3: crm.loyalty.v1.ListProgramsResponse.programs:type_name -> crm.loyalty.v1.Program
+	51, // 4: crm.loyalty.v1.UpdateProgramRequest.program:type_name -> crm.loyalty.v1.Program
+	52, // 5: crm.loyalty.v1.UpdateProgramRequest.update_mask:type_name -> google.protobuf.FieldMask
+	51, // 6: crm.loyalty.v1.UpdateProgramResponse.program:type_name -> crm.loyalty.v1.Program
+	53, // 7: crm.loyalty.v1.EnrolCustomerResponse.account:type_name -> crm.loyalty.v1.Account
+	53, // 8: crm.loyalty.v1.GetAccountResponse.account:type_name -> crm.loyalty.v1.Account
+	54, // 9: crm.loyalty.v1.PurchaseInput.amount:type_name -> crm.type.v1.Money
+	55, // 10: crm.loyalty.v1.PurchaseInput.occur_time:type_name -> google.protobuf.Timestamp
 	12, // 11: crm.loyalty.v1.EarnPointsRequest.purchase:type_name -> crm.loyalty.v1.PurchaseInput
-	52, // 12: crm.loyalty.v1.EarnPointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
-	49, // 13: crm.loyalty.v1.EarnPointsResponse.account:type_name -> crm.loyalty.v1.Account
-	53, // 14: crm.loyalty.v1.CreateRewardRequest.reward:type_name -> crm.loyalty.v1.Reward
-	53, // 15: crm.loyalty.v1.CreateRewardResponse.reward:type_name -> crm.loyalty.v1.Reward
-	53, // 16: crm.loyalty.v1.ListRewardsResponse.rewards:type_name -> crm.loyalty.v1.Reward
-	53, // 17: crm.loyalty.v1.UpdateRewardRequest.reward:type_name -> crm.loyalty.v1.Reward
-	48, // 18: crm.loyalty.v1.UpdateRewardRequest.update_mask:type_name -> google.protobuf.FieldMask
-	53, // 19: crm.loyalty.v1.UpdateRewardResponse.reward:type_name -> crm.loyalty.v1.Reward
-	54, // 20: crm.loyalty.v1.RedeemRewardResponse.redemption:type_name -> crm.loyalty.v1.Redemption
-	49, // 21: crm.loyalty.v1.RedeemRewardResponse.account:type_name -> crm.loyalty.v1.Account
-	54, // 22: crm.loyalty.v1.CancelRedemptionResponse.redemption:type_name -> crm.loyalty.v1.Redemption
-	49, // 23: crm.loyalty.v1.CancelRedemptionResponse.account:type_name -> crm.loyalty.v1.Account
-	54, // 24: crm.loyalty.v1.ListRedemptionsResponse.redemptions:type_name -> crm.loyalty.v1.Redemption
-	50, // 25: crm.loyalty.v1.ReversePointsRequest.amount:type_name -> crm.type.v1.Money
-	52, // 26: crm.loyalty.v1.ReversePointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
-	49, // 27: crm.loyalty.v1.ReversePointsResponse.account:type_name -> crm.loyalty.v1.Account
-	52, // 28: crm.loyalty.v1.RedeemPointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
-	49, // 29: crm.loyalty.v1.RedeemPointsResponse.account:type_name -> crm.loyalty.v1.Account
-	52, // 30: crm.loyalty.v1.AdjustPointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
-	49, // 31: crm.loyalty.v1.AdjustPointsResponse.account:type_name -> crm.loyalty.v1.Account
-	55, // 32: crm.loyalty.v1.ListLedgerEntriesRequest.type:type_name -> crm.loyalty.v1.EntryType
-	51, // 33: crm.loyalty.v1.ListLedgerEntriesRequest.time_from:type_name -> google.protobuf.Timestamp
-	51, // 34: crm.loyalty.v1.ListLedgerEntriesRequest.time_to:type_name -> google.protobuf.Timestamp
-	52, // 35: crm.loyalty.v1.ListLedgerEntriesResponse.entries:type_name -> crm.loyalty.v1.LedgerEntry
-	12, // 36: crm.loyalty.v1.PreviewEarningRequest.purchase:type_name -> crm.loyalty.v1.PurchaseInput
-	37, // 37: crm.loyalty.v1.PreviewEarningResponse.rules:type_name -> crm.loyalty.v1.RuleOutcome
-	42, // 38: crm.loyalty.v1.AuditAccountsResponse.differences:type_name -> crm.loyalty.v1.AccountDifference
-	56, // 39: crm.loyalty.v1.WatchLoyaltyEventsResponse.event:type_name -> crm.feed.v1.Event
-	49, // 40: crm.loyalty.v1.ExportCustomerResponse.accounts:type_name -> crm.loyalty.v1.Account
-	52, // 41: crm.loyalty.v1.ExportCustomerResponse.ledger_entries:type_name -> crm.loyalty.v1.LedgerEntry
-	54, // 42: crm.loyalty.v1.ExportCustomerResponse.redemptions:type_name -> crm.loyalty.v1.Redemption
-	0,  // 43: crm.loyalty.v1.LoyaltyService.CreateProgram:input_type -> crm.loyalty.v1.CreateProgramRequest
-	2,  // 44: crm.loyalty.v1.LoyaltyService.GetProgram:input_type -> crm.loyalty.v1.GetProgramRequest
-	4,  // 45: crm.loyalty.v1.LoyaltyService.ListPrograms:input_type -> crm.loyalty.v1.ListProgramsRequest
-	6,  // 46: crm.loyalty.v1.LoyaltyService.UpdateProgram:input_type -> crm.loyalty.v1.UpdateProgramRequest
-	8,  // 47: crm.loyalty.v1.LoyaltyService.EnrolCustomer:input_type -> crm.loyalty.v1.EnrolCustomerRequest
-	10, // 48: crm.loyalty.v1.LoyaltyService.GetAccount:input_type -> crm.loyalty.v1.GetAccountRequest
-	13, // 49: crm.loyalty.v1.LoyaltyService.EarnPoints:input_type -> crm.loyalty.v1.EarnPointsRequest
-	27, // 50: crm.loyalty.v1.LoyaltyService.ReversePoints:input_type -> crm.loyalty.v1.ReversePointsRequest
-	29, // 51: crm.loyalty.v1.LoyaltyService.RedeemPoints:input_type -> crm.loyalty.v1.RedeemPointsRequest
-	15, // 52: crm.loyalty.v1.LoyaltyService.CreateReward:input_type -> crm.loyalty.v1.CreateRewardRequest
-	17, // 53: crm.loyalty.v1.LoyaltyService.ListRewards:input_type -> crm.loyalty.v1.ListRewardsRequest
-	19, // 54: crm.loyalty.v1.LoyaltyService.UpdateReward:input_type -> crm.loyalty.v1.UpdateRewardRequest
-	21, // 55: crm.loyalty.v1.LoyaltyService.RedeemReward:input_type -> crm.loyalty.v1.RedeemRewardRequest
-	23, // 56: crm.loyalty.v1.LoyaltyService.CancelRedemption:input_type -> crm.loyalty.v1.CancelRedemptionRequest
-	25, // 57: crm.loyalty.v1.LoyaltyService.ListRedemptions:input_type -> crm.loyalty.v1.ListRedemptionsRequest
-	31, // 58: crm.loyalty.v1.LoyaltyService.AdjustPoints:input_type -> crm.loyalty.v1.AdjustPointsRequest
-	33, // 59: crm.loyalty.v1.LoyaltyService.ListLedgerEntries:input_type -> crm.loyalty.v1.ListLedgerEntriesRequest
-	35, // 60: crm.loyalty.v1.LoyaltyService.PreviewEarning:input_type -> crm.loyalty.v1.PreviewEarningRequest
-	38, // 61: crm.loyalty.v1.LoyaltyService.RunExpiry:input_type -> crm.loyalty.v1.RunExpiryRequest
-	40, // 62: crm.loyalty.v1.LoyaltyService.AuditAccounts:input_type -> crm.loyalty.v1.AuditAccountsRequest
-	43, // 63: crm.loyalty.v1.LoyaltyService.WatchLoyaltyEvents:input_type -> crm.loyalty.v1.WatchLoyaltyEventsRequest
-	45, // 64: crm.loyalty.v1.LoyaltyService.ExportCustomer:input_type -> crm.loyalty.v1.ExportCustomerRequest
-	1,  // 65: crm.loyalty.v1.LoyaltyService.CreateProgram:output_type -> crm.loyalty.v1.CreateProgramResponse
-	3,  // 66: crm.loyalty.v1.LoyaltyService.GetProgram:output_type -> crm.loyalty.v1.GetProgramResponse
-	5,  // 67: crm.loyalty.v1.LoyaltyService.ListPrograms:output_type -> crm.loyalty.v1.ListProgramsResponse
-	7,  // 68: crm.loyalty.v1.LoyaltyService.UpdateProgram:output_type -> crm.loyalty.v1.UpdateProgramResponse
-	9,  // 69: crm.loyalty.v1.LoyaltyService.EnrolCustomer:output_type -> crm.loyalty.v1.EnrolCustomerResponse
-	11, // 70: crm.loyalty.v1.LoyaltyService.GetAccount:output_type -> crm.loyalty.v1.GetAccountResponse
-	14, // 71: crm.loyalty.v1.LoyaltyService.EarnPoints:output_type -> crm.loyalty.v1.EarnPointsResponse
-	28, // 72: crm.loyalty.v1.LoyaltyService.ReversePoints:output_type -> crm.loyalty.v1.ReversePointsResponse
-	30, // 73: crm.loyalty.v1.LoyaltyService.RedeemPoints:output_type -> crm.loyalty.v1.RedeemPointsResponse
-	16, // 74: crm.loyalty.v1.LoyaltyService.CreateReward:output_type -> crm.loyalty.v1.CreateRewardResponse
-	18, // 75: crm.loyalty.v1.LoyaltyService.ListRewards:output_type -> crm.loyalty.v1.ListRewardsResponse
-	20, // 76: crm.loyalty.v1.LoyaltyService.UpdateReward:output_type -> crm.loyalty.v1.UpdateRewardResponse
-	22, // 77: crm.loyalty.v1.LoyaltyService.RedeemReward:output_type -> crm.loyalty.v1.RedeemRewardResponse
-	24, // 78: crm.loyalty.v1.LoyaltyService.CancelRedemption:output_type -> crm.loyalty.v1.CancelRedemptionResponse
-	26, // 79: crm.loyalty.v1.LoyaltyService.ListRedemptions:output_type -> crm.loyalty.v1.ListRedemptionsResponse
-	32, // 80: crm.loyalty.v1.LoyaltyService.AdjustPoints:output_type -> crm.loyalty.v1.AdjustPointsResponse
-	34, // 81: crm.loyalty.v1.LoyaltyService.ListLedgerEntries:output_type -> crm.loyalty.v1.ListLedgerEntriesResponse
-	36, // 82: crm.loyalty.v1.LoyaltyService.PreviewEarning:output_type -> crm.loyalty.v1.PreviewEarningResponse
-	39, // 83: crm.loyalty.v1.LoyaltyService.RunExpiry:output_type -> crm.loyalty.v1.RunExpiryResponse
-	41, // 84: crm.loyalty.v1.LoyaltyService.AuditAccounts:output_type -> crm.loyalty.v1.AuditAccountsResponse
-	44, // 85: crm.loyalty.v1.LoyaltyService.WatchLoyaltyEvents:output_type -> crm.loyalty.v1.WatchLoyaltyEventsResponse
-	46, // 86: crm.loyalty.v1.LoyaltyService.ExportCustomer:output_type -> crm.loyalty.v1.ExportCustomerResponse
-	65, // [65:87] is the sub-list for method output_type
-	43, // [43:65] is the sub-list for method input_type
-	43, // [43:43] is the sub-list for extension type_name
-	43, // [43:43] is the sub-list for extension extendee
-	0,  // [0:43] is the sub-list for field type_name
+	56, // 12: crm.loyalty.v1.EarnPointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
+	53, // 13: crm.loyalty.v1.EarnPointsResponse.account:type_name -> crm.loyalty.v1.Account
+	57, // 14: crm.loyalty.v1.CreateRewardRequest.reward:type_name -> crm.loyalty.v1.Reward
+	57, // 15: crm.loyalty.v1.CreateRewardResponse.reward:type_name -> crm.loyalty.v1.Reward
+	57, // 16: crm.loyalty.v1.ListRewardsResponse.rewards:type_name -> crm.loyalty.v1.Reward
+	57, // 17: crm.loyalty.v1.UpdateRewardRequest.reward:type_name -> crm.loyalty.v1.Reward
+	52, // 18: crm.loyalty.v1.UpdateRewardRequest.update_mask:type_name -> google.protobuf.FieldMask
+	57, // 19: crm.loyalty.v1.UpdateRewardResponse.reward:type_name -> crm.loyalty.v1.Reward
+	58, // 20: crm.loyalty.v1.RedeemRewardResponse.redemption:type_name -> crm.loyalty.v1.Redemption
+	53, // 21: crm.loyalty.v1.RedeemRewardResponse.account:type_name -> crm.loyalty.v1.Account
+	58, // 22: crm.loyalty.v1.CancelRedemptionResponse.redemption:type_name -> crm.loyalty.v1.Redemption
+	53, // 23: crm.loyalty.v1.CancelRedemptionResponse.account:type_name -> crm.loyalty.v1.Account
+	58, // 24: crm.loyalty.v1.LookupRedemptionResponse.redemption:type_name -> crm.loyalty.v1.Redemption
+	58, // 25: crm.loyalty.v1.UseRedemptionResponse.redemption:type_name -> crm.loyalty.v1.Redemption
+	58, // 26: crm.loyalty.v1.ListRedemptionsResponse.redemptions:type_name -> crm.loyalty.v1.Redemption
+	54, // 27: crm.loyalty.v1.ReversePointsRequest.amount:type_name -> crm.type.v1.Money
+	56, // 28: crm.loyalty.v1.ReversePointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
+	53, // 29: crm.loyalty.v1.ReversePointsResponse.account:type_name -> crm.loyalty.v1.Account
+	56, // 30: crm.loyalty.v1.RedeemPointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
+	53, // 31: crm.loyalty.v1.RedeemPointsResponse.account:type_name -> crm.loyalty.v1.Account
+	56, // 32: crm.loyalty.v1.AdjustPointsResponse.entry:type_name -> crm.loyalty.v1.LedgerEntry
+	53, // 33: crm.loyalty.v1.AdjustPointsResponse.account:type_name -> crm.loyalty.v1.Account
+	59, // 34: crm.loyalty.v1.ListLedgerEntriesRequest.type:type_name -> crm.loyalty.v1.EntryType
+	55, // 35: crm.loyalty.v1.ListLedgerEntriesRequest.time_from:type_name -> google.protobuf.Timestamp
+	55, // 36: crm.loyalty.v1.ListLedgerEntriesRequest.time_to:type_name -> google.protobuf.Timestamp
+	56, // 37: crm.loyalty.v1.ListLedgerEntriesResponse.entries:type_name -> crm.loyalty.v1.LedgerEntry
+	12, // 38: crm.loyalty.v1.PreviewEarningRequest.purchase:type_name -> crm.loyalty.v1.PurchaseInput
+	41, // 39: crm.loyalty.v1.PreviewEarningResponse.rules:type_name -> crm.loyalty.v1.RuleOutcome
+	46, // 40: crm.loyalty.v1.AuditAccountsResponse.differences:type_name -> crm.loyalty.v1.AccountDifference
+	60, // 41: crm.loyalty.v1.WatchLoyaltyEventsResponse.event:type_name -> crm.feed.v1.Event
+	53, // 42: crm.loyalty.v1.ExportCustomerResponse.accounts:type_name -> crm.loyalty.v1.Account
+	56, // 43: crm.loyalty.v1.ExportCustomerResponse.ledger_entries:type_name -> crm.loyalty.v1.LedgerEntry
+	58, // 44: crm.loyalty.v1.ExportCustomerResponse.redemptions:type_name -> crm.loyalty.v1.Redemption
+	0,  // 45: crm.loyalty.v1.LoyaltyService.CreateProgram:input_type -> crm.loyalty.v1.CreateProgramRequest
+	2,  // 46: crm.loyalty.v1.LoyaltyService.GetProgram:input_type -> crm.loyalty.v1.GetProgramRequest
+	4,  // 47: crm.loyalty.v1.LoyaltyService.ListPrograms:input_type -> crm.loyalty.v1.ListProgramsRequest
+	6,  // 48: crm.loyalty.v1.LoyaltyService.UpdateProgram:input_type -> crm.loyalty.v1.UpdateProgramRequest
+	8,  // 49: crm.loyalty.v1.LoyaltyService.EnrolCustomer:input_type -> crm.loyalty.v1.EnrolCustomerRequest
+	10, // 50: crm.loyalty.v1.LoyaltyService.GetAccount:input_type -> crm.loyalty.v1.GetAccountRequest
+	13, // 51: crm.loyalty.v1.LoyaltyService.EarnPoints:input_type -> crm.loyalty.v1.EarnPointsRequest
+	31, // 52: crm.loyalty.v1.LoyaltyService.ReversePoints:input_type -> crm.loyalty.v1.ReversePointsRequest
+	33, // 53: crm.loyalty.v1.LoyaltyService.RedeemPoints:input_type -> crm.loyalty.v1.RedeemPointsRequest
+	15, // 54: crm.loyalty.v1.LoyaltyService.CreateReward:input_type -> crm.loyalty.v1.CreateRewardRequest
+	17, // 55: crm.loyalty.v1.LoyaltyService.ListRewards:input_type -> crm.loyalty.v1.ListRewardsRequest
+	19, // 56: crm.loyalty.v1.LoyaltyService.UpdateReward:input_type -> crm.loyalty.v1.UpdateRewardRequest
+	21, // 57: crm.loyalty.v1.LoyaltyService.RedeemReward:input_type -> crm.loyalty.v1.RedeemRewardRequest
+	23, // 58: crm.loyalty.v1.LoyaltyService.CancelRedemption:input_type -> crm.loyalty.v1.CancelRedemptionRequest
+	25, // 59: crm.loyalty.v1.LoyaltyService.LookupRedemption:input_type -> crm.loyalty.v1.LookupRedemptionRequest
+	27, // 60: crm.loyalty.v1.LoyaltyService.UseRedemption:input_type -> crm.loyalty.v1.UseRedemptionRequest
+	29, // 61: crm.loyalty.v1.LoyaltyService.ListRedemptions:input_type -> crm.loyalty.v1.ListRedemptionsRequest
+	35, // 62: crm.loyalty.v1.LoyaltyService.AdjustPoints:input_type -> crm.loyalty.v1.AdjustPointsRequest
+	37, // 63: crm.loyalty.v1.LoyaltyService.ListLedgerEntries:input_type -> crm.loyalty.v1.ListLedgerEntriesRequest
+	39, // 64: crm.loyalty.v1.LoyaltyService.PreviewEarning:input_type -> crm.loyalty.v1.PreviewEarningRequest
+	42, // 65: crm.loyalty.v1.LoyaltyService.RunExpiry:input_type -> crm.loyalty.v1.RunExpiryRequest
+	44, // 66: crm.loyalty.v1.LoyaltyService.AuditAccounts:input_type -> crm.loyalty.v1.AuditAccountsRequest
+	47, // 67: crm.loyalty.v1.LoyaltyService.WatchLoyaltyEvents:input_type -> crm.loyalty.v1.WatchLoyaltyEventsRequest
+	49, // 68: crm.loyalty.v1.LoyaltyService.ExportCustomer:input_type -> crm.loyalty.v1.ExportCustomerRequest
+	1,  // 69: crm.loyalty.v1.LoyaltyService.CreateProgram:output_type -> crm.loyalty.v1.CreateProgramResponse
+	3,  // 70: crm.loyalty.v1.LoyaltyService.GetProgram:output_type -> crm.loyalty.v1.GetProgramResponse
+	5,  // 71: crm.loyalty.v1.LoyaltyService.ListPrograms:output_type -> crm.loyalty.v1.ListProgramsResponse
+	7,  // 72: crm.loyalty.v1.LoyaltyService.UpdateProgram:output_type -> crm.loyalty.v1.UpdateProgramResponse
+	9,  // 73: crm.loyalty.v1.LoyaltyService.EnrolCustomer:output_type -> crm.loyalty.v1.EnrolCustomerResponse
+	11, // 74: crm.loyalty.v1.LoyaltyService.GetAccount:output_type -> crm.loyalty.v1.GetAccountResponse
+	14, // 75: crm.loyalty.v1.LoyaltyService.EarnPoints:output_type -> crm.loyalty.v1.EarnPointsResponse
+	32, // 76: crm.loyalty.v1.LoyaltyService.ReversePoints:output_type -> crm.loyalty.v1.ReversePointsResponse
+	34, // 77: crm.loyalty.v1.LoyaltyService.RedeemPoints:output_type -> crm.loyalty.v1.RedeemPointsResponse
+	16, // 78: crm.loyalty.v1.LoyaltyService.CreateReward:output_type -> crm.loyalty.v1.CreateRewardResponse
+	18, // 79: crm.loyalty.v1.LoyaltyService.ListRewards:output_type -> crm.loyalty.v1.ListRewardsResponse
+	20, // 80: crm.loyalty.v1.LoyaltyService.UpdateReward:output_type -> crm.loyalty.v1.UpdateRewardResponse
+	22, // 81: crm.loyalty.v1.LoyaltyService.RedeemReward:output_type -> crm.loyalty.v1.RedeemRewardResponse
+	24, // 82: crm.loyalty.v1.LoyaltyService.CancelRedemption:output_type -> crm.loyalty.v1.CancelRedemptionResponse
+	26, // 83: crm.loyalty.v1.LoyaltyService.LookupRedemption:output_type -> crm.loyalty.v1.LookupRedemptionResponse
+	28, // 84: crm.loyalty.v1.LoyaltyService.UseRedemption:output_type -> crm.loyalty.v1.UseRedemptionResponse
+	30, // 85: crm.loyalty.v1.LoyaltyService.ListRedemptions:output_type -> crm.loyalty.v1.ListRedemptionsResponse
+	36, // 86: crm.loyalty.v1.LoyaltyService.AdjustPoints:output_type -> crm.loyalty.v1.AdjustPointsResponse
+	38, // 87: crm.loyalty.v1.LoyaltyService.ListLedgerEntries:output_type -> crm.loyalty.v1.ListLedgerEntriesResponse
+	40, // 88: crm.loyalty.v1.LoyaltyService.PreviewEarning:output_type -> crm.loyalty.v1.PreviewEarningResponse
+	43, // 89: crm.loyalty.v1.LoyaltyService.RunExpiry:output_type -> crm.loyalty.v1.RunExpiryResponse
+	45, // 90: crm.loyalty.v1.LoyaltyService.AuditAccounts:output_type -> crm.loyalty.v1.AuditAccountsResponse
+	48, // 91: crm.loyalty.v1.LoyaltyService.WatchLoyaltyEvents:output_type -> crm.loyalty.v1.WatchLoyaltyEventsResponse
+	50, // 92: crm.loyalty.v1.LoyaltyService.ExportCustomer:output_type -> crm.loyalty.v1.ExportCustomerResponse
+	69, // [69:93] is the sub-list for method output_type
+	45, // [45:69] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_crm_loyalty_v1_loyalty_service_proto_init() }
@@ -3236,7 +3456,7 @@ func file_crm_loyalty_v1_loyalty_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_loyalty_v1_loyalty_service_proto_rawDesc), len(file_crm_loyalty_v1_loyalty_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   47,
+			NumMessages:   51,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -33,6 +33,8 @@ const (
 	LoyaltyService_UpdateReward_FullMethodName       = "/crm.loyalty.v1.LoyaltyService/UpdateReward"
 	LoyaltyService_RedeemReward_FullMethodName       = "/crm.loyalty.v1.LoyaltyService/RedeemReward"
 	LoyaltyService_CancelRedemption_FullMethodName   = "/crm.loyalty.v1.LoyaltyService/CancelRedemption"
+	LoyaltyService_LookupRedemption_FullMethodName   = "/crm.loyalty.v1.LoyaltyService/LookupRedemption"
+	LoyaltyService_UseRedemption_FullMethodName      = "/crm.loyalty.v1.LoyaltyService/UseRedemption"
 	LoyaltyService_ListRedemptions_FullMethodName    = "/crm.loyalty.v1.LoyaltyService/ListRedemptions"
 	LoyaltyService_AdjustPoints_FullMethodName       = "/crm.loyalty.v1.LoyaltyService/AdjustPoints"
 	LoyaltyService_ListLedgerEntries_FullMethodName  = "/crm.loyalty.v1.LoyaltyService/ListLedgerEntries"
@@ -100,6 +102,15 @@ type LoyaltyServiceClient interface {
 	// go back to the lots they came from (points whose lot expired since
 	// are not returned), and the item back to stock.
 	CancelRedemption(ctx context.Context, in *CancelRedemptionRequest, opts ...grpc.CallOption) (*CancelRedemptionResponse, error)
+	// Finds a redemption by its reward code, so that a shop can check it
+	// before handing the reward over. A code nobody holds (or whose customer
+	// was erased) is NOT_FOUND.
+	LookupRedemption(ctx context.Context, in *LookupRedemptionRequest, opts ...grpc.CallOption) (*LookupRedemptionResponse, error)
+	// Marks an issued redemption's code used: a code is used once. A used
+	// code is FAILED_PRECONDITION (REDEMPTION_USED), a cancelled one
+	// FAILED_PRECONDITION (ALREADY_CANCELLED). request_id is required: a
+	// retry of the same request returns the same answer.
+	UseRedemption(ctx context.Context, in *UseRedemptionRequest, opts ...grpc.CallOption) (*UseRedemptionResponse, error)
 	// Lists a customer's redemptions in a program, newest first.
 	ListRedemptions(ctx context.Context, in *ListRedemptionsRequest, opts ...grpc.CallOption) (*ListRedemptionsResponse, error)
 	// Adds or removes points by hand, with the operator and the reason.
@@ -272,6 +283,26 @@ func (c *loyaltyServiceClient) CancelRedemption(ctx context.Context, in *CancelR
 	return out, nil
 }
 
+func (c *loyaltyServiceClient) LookupRedemption(ctx context.Context, in *LookupRedemptionRequest, opts ...grpc.CallOption) (*LookupRedemptionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(LookupRedemptionResponse)
+	err := c.cc.Invoke(ctx, LoyaltyService_LookupRedemption_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *loyaltyServiceClient) UseRedemption(ctx context.Context, in *UseRedemptionRequest, opts ...grpc.CallOption) (*UseRedemptionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UseRedemptionResponse)
+	err := c.cc.Invoke(ctx, LoyaltyService_UseRedemption_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *loyaltyServiceClient) ListRedemptions(ctx context.Context, in *ListRedemptionsRequest, opts ...grpc.CallOption) (*ListRedemptionsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListRedemptionsResponse)
@@ -418,6 +449,15 @@ type LoyaltyServiceServer interface {
 	// go back to the lots they came from (points whose lot expired since
 	// are not returned), and the item back to stock.
 	CancelRedemption(context.Context, *CancelRedemptionRequest) (*CancelRedemptionResponse, error)
+	// Finds a redemption by its reward code, so that a shop can check it
+	// before handing the reward over. A code nobody holds (or whose customer
+	// was erased) is NOT_FOUND.
+	LookupRedemption(context.Context, *LookupRedemptionRequest) (*LookupRedemptionResponse, error)
+	// Marks an issued redemption's code used: a code is used once. A used
+	// code is FAILED_PRECONDITION (REDEMPTION_USED), a cancelled one
+	// FAILED_PRECONDITION (ALREADY_CANCELLED). request_id is required: a
+	// retry of the same request returns the same answer.
+	UseRedemption(context.Context, *UseRedemptionRequest) (*UseRedemptionResponse, error)
 	// Lists a customer's redemptions in a program, newest first.
 	ListRedemptions(context.Context, *ListRedemptionsRequest) (*ListRedemptionsResponse, error)
 	// Adds or removes points by hand, with the operator and the reason.
@@ -491,6 +531,12 @@ func (UnimplementedLoyaltyServiceServer) RedeemReward(context.Context, *RedeemRe
 }
 func (UnimplementedLoyaltyServiceServer) CancelRedemption(context.Context, *CancelRedemptionRequest) (*CancelRedemptionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CancelRedemption not implemented")
+}
+func (UnimplementedLoyaltyServiceServer) LookupRedemption(context.Context, *LookupRedemptionRequest) (*LookupRedemptionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method LookupRedemption not implemented")
+}
+func (UnimplementedLoyaltyServiceServer) UseRedemption(context.Context, *UseRedemptionRequest) (*UseRedemptionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UseRedemption not implemented")
 }
 func (UnimplementedLoyaltyServiceServer) ListRedemptions(context.Context, *ListRedemptionsRequest) (*ListRedemptionsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListRedemptions not implemented")
@@ -789,6 +835,42 @@ func _LoyaltyService_CancelRedemption_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _LoyaltyService_LookupRedemption_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(LookupRedemptionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LoyaltyServiceServer).LookupRedemption(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LoyaltyService_LookupRedemption_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LoyaltyServiceServer).LookupRedemption(ctx, req.(*LookupRedemptionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LoyaltyService_UseRedemption_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UseRedemptionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LoyaltyServiceServer).UseRedemption(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LoyaltyService_UseRedemption_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LoyaltyServiceServer).UseRedemption(ctx, req.(*UseRedemptionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _LoyaltyService_ListRedemptions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListRedemptionsRequest)
 	if err := dec(in); err != nil {
@@ -988,6 +1070,14 @@ var LoyaltyService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CancelRedemption",
 			Handler:    _LoyaltyService_CancelRedemption_Handler,
+		},
+		{
+			MethodName: "LookupRedemption",
+			Handler:    _LoyaltyService_LookupRedemption_Handler,
+		},
+		{
+			MethodName: "UseRedemption",
+			Handler:    _LoyaltyService_UseRedemption_Handler,
 		},
 		{
 			MethodName: "ListRedemptions",

@@ -34,6 +34,9 @@ const (
 	RedemptionState_REDEMPTION_STATE_ISSUED RedemptionState = 1
 	// Cancelled; the points went back to the account.
 	RedemptionState_REDEMPTION_STATE_CANCELLED RedemptionState = 2
+	// Used: a shop took the code (UseRedemption); it cannot be used again
+	// or cancelled.
+	RedemptionState_REDEMPTION_STATE_USED RedemptionState = 3
 )
 
 // Enum value maps for RedemptionState.
@@ -42,11 +45,13 @@ var (
 		0: "REDEMPTION_STATE_UNSPECIFIED",
 		1: "REDEMPTION_STATE_ISSUED",
 		2: "REDEMPTION_STATE_CANCELLED",
+		3: "REDEMPTION_STATE_USED",
 	}
 	RedemptionState_value = map[string]int32{
 		"REDEMPTION_STATE_UNSPECIFIED": 0,
 		"REDEMPTION_STATE_ISSUED":      1,
 		"REDEMPTION_STATE_CANCELLED":   2,
+		"REDEMPTION_STATE_USED":        3,
 	}
 )
 
@@ -234,7 +239,9 @@ type Redemption struct {
 	// When it was cancelled.
 	CancelTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=cancel_time,json=cancelTime,proto3" json:"cancel_time,omitempty"`
 	// The ledger entry that spent the points.
-	Entry         string `protobuf:"bytes,12,opt,name=entry,proto3" json:"entry,omitempty"`
+	Entry string `protobuf:"bytes,12,opt,name=entry,proto3" json:"entry,omitempty"`
+	// When a shop marked the code used (UseRedemption). Output only.
+	UseTime       *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=use_time,json=useTime,proto3" json:"use_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -353,6 +360,13 @@ func (x *Redemption) GetEntry() string {
 	return ""
 }
 
+func (x *Redemption) GetUseTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UseTime
+	}
+	return nil
+}
+
 var File_crm_loyalty_v1_reward_proto protoreflect.FileDescriptor
 
 const file_crm_loyalty_v1_reward_proto_rawDesc = "" +
@@ -376,7 +390,7 @@ const file_crm_loyalty_v1_reward_proto_rawDesc = "" +
 	"\x04etag\x18\n" +
 	" \x01(\tR\x04etag:Q\xeaAN\n" +
 	"\x16crm.opencrm.dev/Reward\x12#programs/{program}/rewards/{reward}*\arewards2\x06rewardB\b\n" +
-	"\x06_stock\"\x9e\x04\n" +
+	"\x06_stock\"\xda\x04\n" +
 	"\n" +
 	"Redemption\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x03R\x04name\x12\x13\n" +
@@ -393,13 +407,15 @@ const file_crm_loyalty_v1_reward_proto_rawDesc = "" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\x0ecancelDeadline\x12@\n" +
 	"\vcancel_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"cancelTime\x12\x14\n" +
-	"\x05entry\x18\f \x01(\tR\x05entry:R\xeaAO\n" +
+	"\x05entry\x18\f \x01(\tR\x05entry\x12:\n" +
+	"\buse_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\auseTime:R\xeaAO\n" +
 	"\x1acrm.opencrm.dev/Redemption\x12\x18redemptions/{redemption}*\vredemptions2\n" +
-	"redemption*p\n" +
+	"redemption*\x8b\x01\n" +
 	"\x0fRedemptionState\x12 \n" +
 	"\x1cREDEMPTION_STATE_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17REDEMPTION_STATE_ISSUED\x10\x01\x12\x1e\n" +
-	"\x1aREDEMPTION_STATE_CANCELLED\x10\x02B\xb3\x01\n" +
+	"\x1aREDEMPTION_STATE_CANCELLED\x10\x02\x12\x19\n" +
+	"\x15REDEMPTION_STATE_USED\x10\x03B\xb3\x01\n" +
 	"\x12com.crm.loyalty.v1B\vRewardProtoP\x01Z6github.com/opencrm/crm/gen/go/crm/loyalty/v1;loyaltyv1\xa2\x02\x03CLX\xaa\x02\x0eCrm.Loyalty.V1\xca\x02\x0eCrm\\Loyalty\\V1\xe2\x02\x1aCrm\\Loyalty\\V1\\GPBMetadata\xea\x02\x10Crm::Loyalty::V1b\x06proto3"
 
 var (
@@ -428,11 +444,12 @@ var file_crm_loyalty_v1_reward_proto_depIdxs = []int32{
 	3, // 2: crm.loyalty.v1.Redemption.create_time:type_name -> google.protobuf.Timestamp
 	3, // 3: crm.loyalty.v1.Redemption.cancel_deadline:type_name -> google.protobuf.Timestamp
 	3, // 4: crm.loyalty.v1.Redemption.cancel_time:type_name -> google.protobuf.Timestamp
-	5, // [5:5] is the sub-list for method output_type
-	5, // [5:5] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	3, // 5: crm.loyalty.v1.Redemption.use_time:type_name -> google.protobuf.Timestamp
+	6, // [6:6] is the sub-list for method output_type
+	6, // [6:6] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_crm_loyalty_v1_reward_proto_init() }

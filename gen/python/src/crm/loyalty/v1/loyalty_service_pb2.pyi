@@ -268,6 +268,18 @@ class ListRewardsResponse(_message.Message):
     rewards: _containers.RepeatedCompositeFieldContainer[_reward_pb2.Reward]
     def __init__(self, rewards: _Optional[_Iterable[_Union[_reward_pb2.Reward, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
+class LookupRedemptionRequest(_message.Message):
+    __slots__ = ["code"]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    def __init__(self, code: _Optional[str] = ...) -> None: ...
+
+class LookupRedemptionResponse(_message.Message):
+    __slots__ = ["redemption"]
+    REDEMPTION_FIELD_NUMBER: _ClassVar[int]
+    redemption: _reward_pb2.Redemption
+    def __init__(self, redemption: _Optional[_Union[_reward_pb2.Redemption, _Mapping]] = ...) -> None: ...
+
 class PreviewEarningRequest(_message.Message):
     __slots__ = ["customer", "program", "purchase"]
     CUSTOMER_FIELD_NUMBER: _ClassVar[int]
@@ -425,6 +437,20 @@ class UpdateRewardResponse(_message.Message):
     REWARD_FIELD_NUMBER: _ClassVar[int]
     reward: _reward_pb2.Reward
     def __init__(self, reward: _Optional[_Union[_reward_pb2.Reward, _Mapping]] = ...) -> None: ...
+
+class UseRedemptionRequest(_message.Message):
+    __slots__ = ["code", "request_id"]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    request_id: str
+    def __init__(self, code: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class UseRedemptionResponse(_message.Message):
+    __slots__ = ["redemption"]
+    REDEMPTION_FIELD_NUMBER: _ClassVar[int]
+    redemption: _reward_pb2.Redemption
+    def __init__(self, redemption: _Optional[_Union[_reward_pb2.Redemption, _Mapping]] = ...) -> None: ...
 
 class WatchLoyaltyEventsRequest(_message.Message):
     __slots__ = ["after_sequence"]

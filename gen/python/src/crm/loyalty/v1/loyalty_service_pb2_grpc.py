@@ -92,6 +92,16 @@ class LoyaltyServiceStub(object):
                 request_serializer=crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.CancelRedemptionRequest.SerializeToString,
                 response_deserializer=crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.CancelRedemptionResponse.FromString,
                 )
+        self.LookupRedemption = channel.unary_unary(
+                '/crm.loyalty.v1.LoyaltyService/LookupRedemption',
+                request_serializer=crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.LookupRedemptionRequest.SerializeToString,
+                response_deserializer=crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.LookupRedemptionResponse.FromString,
+                )
+        self.UseRedemption = channel.unary_unary(
+                '/crm.loyalty.v1.LoyaltyService/UseRedemption',
+                request_serializer=crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.UseRedemptionRequest.SerializeToString,
+                response_deserializer=crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.UseRedemptionResponse.FromString,
+                )
         self.ListRedemptions = channel.unary_unary(
                 '/crm.loyalty.v1.LoyaltyService/ListRedemptions',
                 request_serializer=crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListRedemptionsRequest.SerializeToString,
@@ -259,6 +269,25 @@ class LoyaltyServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def LookupRedemption(self, request, context):
+        """Finds a redemption by its reward code, so that a shop can check it
+        before handing the reward over. A code nobody holds (or whose customer
+        was erased) is NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UseRedemption(self, request, context):
+        """Marks an issued redemption's code used: a code is used once. A used
+        code is FAILED_PRECONDITION (REDEMPTION_USED), a cancelled one
+        FAILED_PRECONDITION (ALREADY_CANCELLED). request_id is required: a
+        retry of the same request returns the same answer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListRedemptions(self, request, context):
         """Lists a customer's redemptions in a program, newest first.
         """
@@ -393,6 +422,16 @@ def add_LoyaltyServiceServicer_to_server(servicer, server):
                     servicer.CancelRedemption,
                     request_deserializer=crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.CancelRedemptionRequest.FromString,
                     response_serializer=crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.CancelRedemptionResponse.SerializeToString,
+            ),
+            'LookupRedemption': grpc.unary_unary_rpc_method_handler(
+                    servicer.LookupRedemption,
+                    request_deserializer=crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.LookupRedemptionRequest.FromString,
+                    response_serializer=crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.LookupRedemptionResponse.SerializeToString,
+            ),
+            'UseRedemption': grpc.unary_unary_rpc_method_handler(
+                    servicer.UseRedemption,
+                    request_deserializer=crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.UseRedemptionRequest.FromString,
+                    response_serializer=crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.UseRedemptionResponse.SerializeToString,
             ),
             'ListRedemptions': grpc.unary_unary_rpc_method_handler(
                     servicer.ListRedemptions,
@@ -687,6 +726,40 @@ class LoyaltyService(object):
         return grpc.experimental.unary_unary(request, target, '/crm.loyalty.v1.LoyaltyService/CancelRedemption',
             crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.CancelRedemptionRequest.SerializeToString,
             crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.CancelRedemptionResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def LookupRedemption(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/crm.loyalty.v1.LoyaltyService/LookupRedemption',
+            crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.LookupRedemptionRequest.SerializeToString,
+            crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.LookupRedemptionResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def UseRedemption(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/crm.loyalty.v1.LoyaltyService/UseRedemption',
+            crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.UseRedemptionRequest.SerializeToString,
+            crm_dot_loyalty_dot_v1_dot_loyalty__service__pb2.UseRedemptionResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 

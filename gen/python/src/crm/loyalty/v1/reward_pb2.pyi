@@ -11,9 +11,10 @@ DESCRIPTOR: _descriptor.FileDescriptor
 REDEMPTION_STATE_CANCELLED: RedemptionState
 REDEMPTION_STATE_ISSUED: RedemptionState
 REDEMPTION_STATE_UNSPECIFIED: RedemptionState
+REDEMPTION_STATE_USED: RedemptionState
 
 class Redemption(_message.Message):
-    __slots__ = ["cancel_deadline", "cancel_time", "code", "create_time", "customer", "entry", "id", "name", "points", "program", "reward", "state"]
+    __slots__ = ["cancel_deadline", "cancel_time", "code", "create_time", "customer", "entry", "id", "name", "points", "program", "reward", "state", "use_time"]
     CANCEL_DEADLINE_FIELD_NUMBER: _ClassVar[int]
     CANCEL_TIME_FIELD_NUMBER: _ClassVar[int]
     CODE_FIELD_NUMBER: _ClassVar[int]
@@ -26,6 +27,7 @@ class Redemption(_message.Message):
     PROGRAM_FIELD_NUMBER: _ClassVar[int]
     REWARD_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
+    USE_TIME_FIELD_NUMBER: _ClassVar[int]
     cancel_deadline: _timestamp_pb2.Timestamp
     cancel_time: _timestamp_pb2.Timestamp
     code: str
@@ -38,7 +40,8 @@ class Redemption(_message.Message):
     program: str
     reward: str
     state: RedemptionState
-    def __init__(self, name: _Optional[str] = ..., id: _Optional[str] = ..., program: _Optional[str] = ..., customer: _Optional[str] = ..., reward: _Optional[str] = ..., points: _Optional[int] = ..., code: _Optional[str] = ..., state: _Optional[_Union[RedemptionState, str]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., cancel_deadline: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., cancel_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., entry: _Optional[str] = ...) -> None: ...
+    use_time: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., id: _Optional[str] = ..., program: _Optional[str] = ..., customer: _Optional[str] = ..., reward: _Optional[str] = ..., points: _Optional[int] = ..., code: _Optional[str] = ..., state: _Optional[_Union[RedemptionState, str]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., cancel_deadline: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., cancel_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., entry: _Optional[str] = ..., use_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Reward(_message.Message):
     __slots__ = ["active", "cancel_window_days", "create_time", "description", "display_name", "etag", "id", "name", "points_price", "stock"]

@@ -700,6 +700,94 @@ export declare type CancelRedemptionResponse = Message<"crm.loyalty.v1.CancelRed
 export declare const CancelRedemptionResponseSchema: GenMessage<CancelRedemptionResponse>;
 
 /**
+ * Request of LookupRedemption.
+ *
+ * @generated from message crm.loyalty.v1.LookupRedemptionRequest
+ */
+export declare type LookupRedemptionRequest = Message<"crm.loyalty.v1.LookupRedemptionRequest"> & {
+  /**
+   * The reward code, as issued: three groups of five capital letters and
+   * digits 2-7, joined by hyphens ("ABCDE-FGH23-JK4MN").
+   *
+   * @generated from field: string code = 1;
+   */
+  code: string;
+};
+
+/**
+ * Describes the message crm.loyalty.v1.LookupRedemptionRequest.
+ * Use `create(LookupRedemptionRequestSchema)` to create a new message.
+ */
+export declare const LookupRedemptionRequestSchema: GenMessage<LookupRedemptionRequest>;
+
+/**
+ * Response of LookupRedemption.
+ *
+ * @generated from message crm.loyalty.v1.LookupRedemptionResponse
+ */
+export declare type LookupRedemptionResponse = Message<"crm.loyalty.v1.LookupRedemptionResponse"> & {
+  /**
+   * The redemption, with its state.
+   *
+   * @generated from field: crm.loyalty.v1.Redemption redemption = 1;
+   */
+  redemption?: Redemption | undefined;
+};
+
+/**
+ * Describes the message crm.loyalty.v1.LookupRedemptionResponse.
+ * Use `create(LookupRedemptionResponseSchema)` to create a new message.
+ */
+export declare const LookupRedemptionResponseSchema: GenMessage<LookupRedemptionResponse>;
+
+/**
+ * Request of UseRedemption.
+ *
+ * @generated from message crm.loyalty.v1.UseRedemptionRequest
+ */
+export declare type UseRedemptionRequest = Message<"crm.loyalty.v1.UseRedemptionRequest"> & {
+  /**
+   * The reward code, as LookupRedemption takes it.
+   *
+   * @generated from field: string code = 1;
+   */
+  code: string;
+
+  /**
+   * Idempotency key. Required: a retry must not read as a second use.
+   *
+   * @generated from field: string request_id = 2;
+   */
+  requestId: string;
+};
+
+/**
+ * Describes the message crm.loyalty.v1.UseRedemptionRequest.
+ * Use `create(UseRedemptionRequestSchema)` to create a new message.
+ */
+export declare const UseRedemptionRequestSchema: GenMessage<UseRedemptionRequest>;
+
+/**
+ * Response of UseRedemption.
+ *
+ * @generated from message crm.loyalty.v1.UseRedemptionResponse
+ */
+export declare type UseRedemptionResponse = Message<"crm.loyalty.v1.UseRedemptionResponse"> & {
+  /**
+   * The redemption, used.
+   *
+   * @generated from field: crm.loyalty.v1.Redemption redemption = 1;
+   */
+  redemption?: Redemption | undefined;
+};
+
+/**
+ * Describes the message crm.loyalty.v1.UseRedemptionResponse.
+ * Use `create(UseRedemptionResponseSchema)` to create a new message.
+ */
+export declare const UseRedemptionResponseSchema: GenMessage<UseRedemptionResponse>;
+
+/**
  * Request of ListRedemptions.
  *
  * @generated from message crm.loyalty.v1.ListRedemptionsRequest
@@ -1628,6 +1716,31 @@ export declare const LoyaltyService: GenService<{
     methodKind: "unary";
     input: typeof CancelRedemptionRequestSchema;
     output: typeof CancelRedemptionResponseSchema;
+  },
+  /**
+   * Finds a redemption by its reward code, so that a shop can check it
+   * before handing the reward over. A code nobody holds (or whose customer
+   * was erased) is NOT_FOUND.
+   *
+   * @generated from rpc crm.loyalty.v1.LoyaltyService.LookupRedemption
+   */
+  lookupRedemption: {
+    methodKind: "unary";
+    input: typeof LookupRedemptionRequestSchema;
+    output: typeof LookupRedemptionResponseSchema;
+  },
+  /**
+   * Marks an issued redemption's code used: a code is used once. A used
+   * code is FAILED_PRECONDITION (REDEMPTION_USED), a cancelled one
+   * FAILED_PRECONDITION (ALREADY_CANCELLED). request_id is required: a
+   * retry of the same request returns the same answer.
+   *
+   * @generated from rpc crm.loyalty.v1.LoyaltyService.UseRedemption
+   */
+  useRedemption: {
+    methodKind: "unary";
+    input: typeof UseRedemptionRequestSchema;
+    output: typeof UseRedemptionResponseSchema;
   },
   /**
    * Lists a customer's redemptions in a program, newest first.

@@ -187,6 +187,13 @@ export declare type Redemption = Message<"crm.loyalty.v1.Redemption"> & {
    * @generated from field: string entry = 12;
    */
   entry: string;
+
+  /**
+   * When a shop marked the code used (UseRedemption). Output only.
+   *
+   * @generated from field: google.protobuf.Timestamp use_time = 13;
+   */
+  useTime?: Timestamp | undefined;
 };
 
 /**
@@ -221,6 +228,14 @@ export enum RedemptionState {
    * @generated from enum value: REDEMPTION_STATE_CANCELLED = 2;
    */
   CANCELLED = 2,
+
+  /**
+   * Used: a shop took the code (UseRedemption); it cannot be used again
+   * or cancelled.
+   *
+   * @generated from enum value: REDEMPTION_STATE_USED = 3;
+   */
+  USED = 3,
 }
 
 /**
