@@ -145,7 +145,7 @@ func (r *Rig) Env(m map[string]string) map[string]string {
 
 // Start starts a service on a free port and waits until it is ready.
 func (r *Rig) Start(ctx context.Context, name, database string, setup server.Setup) (*server.Running, error) {
-	logs := io.Writer(io.Discard)
+	logs := io.Discard
 	level := slog.LevelInfo
 	if r.opts.LogFiles {
 		f, err := os.OpenFile(r.opts.Dir+"-"+name+".log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
@@ -264,8 +264,9 @@ func (r *Rig) Close(ctx context.Context) error {
 	for _, c := range r.conns {
 		errs = append(errs, c.Close())
 	}
-	for _, s := range slices.Backward(r.servers) {
-		errs = append(errs, s.Stop()) //nolint:contextcheck // Stop drains with the service's own shutdown deadline
+	// Stop drains with the service's own shutdown deadline, not ctx's.
+	for _, s := range slices.Backward(r.servers) { //nolint:contextcheck // see above
+		errs = append(errs, s.Stop())
 	}
 	if r.client != nil {
 		// Its own deadline: the run's context may have ended.

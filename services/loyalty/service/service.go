@@ -111,6 +111,8 @@ func SetupWith(o Options) server.Setup {
 		sweep := periodic.Every(o.SweepInterval, func(ctx context.Context) {
 			n, err := book.CompletePending(ctx)
 			periodic.Log(ctx, d.Log, n, err, "completing redemptions", "completed redemptions a crash had left pending", "count")
+			n, err = book.CompleteCancels(ctx)
+			periodic.Log(ctx, d.Log, n, err, "finishing cancels", "finished cancels a crash had left half done", "count")
 			if n, pts, err := book.Sweep(ctx); err != nil && ctx.Err() == nil {
 				d.Log.WarnContext(ctx, "expiry sweep", "error", err)
 			} else if n > 0 {

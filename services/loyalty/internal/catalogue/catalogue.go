@@ -51,14 +51,25 @@ func (r *Reward) Available() error {
 	return nil
 }
 
-// Redemption states (values match the API's enum; Pending is internal:
-// the points are not spent yet).
+// Redemption states (values match the API's enum; Pending and Cancelling
+// are internal: the points are not spent yet, or the cancel is decided
+// and its points and stock not yet returned).
 const (
-	Pending   int32 = 0
-	Issued    int32 = 1
-	Cancelled int32 = 2
-	Used      int32 = 3
+	Cancelling int32 = -1
+	Pending    int32 = 0
+	Issued     int32 = 1
+	Cancelled  int32 = 2
+	Used       int32 = 3
 )
+
+// APIState is the state the API shows: a cancel in progress is decided,
+// so it shows as cancelled.
+func (d *Redemption) APIState() int32 {
+	if d.State == Cancelling {
+		return Cancelled
+	}
+	return d.State
+}
 
 // Redemption is a reward redeemed by a customer.
 type Redemption struct {
@@ -104,7 +115,7 @@ func NewCode() string {
 // CanCancel says why the redemption cannot be cancelled at now, or nil.
 func (d *Redemption) CanCancel(now time.Time) error {
 	switch {
-	case d.State == Cancelled:
+	case d.State == Cancelled || d.State == Cancelling:
 		return errs.AlreadyCancelled.New("%s is cancelled already", names.Redemptions.Format(d.ID))
 	case d.State == Used:
 		return errs.RedemptionUsed.New("%s was used; it can no longer be cancelled", names.Redemptions.Format(d.ID))
@@ -126,7 +137,7 @@ func (d *Redemption) Use(now time.Time) error {
 		return nil
 	case Used:
 		return errs.RedemptionUsed.New("code %s was used already", d.Code)
-	case Cancelled:
+	case Cancelled, Cancelling:
 		return errs.AlreadyCancelled.New("code %s was cancelled", d.Code)
 	default:
 		return errs.RedemptionPending.New("code %s is still being issued; retry", d.Code)

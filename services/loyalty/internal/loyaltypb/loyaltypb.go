@@ -218,6 +218,6 @@ func RewardToProto(r *catalogue.Reward) *loyaltyv1.Reward {
 func RedemptionToProto(d *catalogue.Redemption, accountID string) *loyaltyv1.Redemption {
 	return &loyaltyv1.Redemption{Name: names.Redemptions.Format(d.ID), Id: d.ID, Program: names.Programs.Format(d.Program), Customer: CustomerName(d.Customer),
 		Reward: names.Rewards.Format(strings.SplitN(d.Reward, "/", 2)...), Points: d.Points, Code: d.Code,
-		State: loyaltyv1.RedemptionState(d.State), CreateTime: ts(d.CreateTime), CancelDeadline: ts(d.CancelDeadline),
+		State: loyaltyv1.RedemptionState(d.APIState()), CreateTime: ts(d.CreateTime), CancelDeadline: ts(d.CancelDeadline),
 		CancelTime: ts(d.CancelTime), UseTime: ts(d.UseTime), Entry: AccountName(accountID) + "/entries/" + d.EntryID}
 }

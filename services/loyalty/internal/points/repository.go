@@ -92,13 +92,18 @@ type Catalogue interface {
 type Redemptions interface {
 	InsertRedemption(ctx context.Context, d *catalogue.Redemption) (bool, error)
 	Redemption(ctx context.Context, id string) (*catalogue.Redemption, error)
-	MoveRedemption(ctx context.Context, d *catalogue.Redemption, from int32) error
+	// MoveRedemption writes d if it is still in state from and reports
+	// whether it did.
+	MoveRedemption(ctx context.Context, d *catalogue.Redemption, from int32) (bool, error)
 	DeleteRedemption(ctx context.Context, id string) error
 	CustomerRedemptions(ctx context.Context, program, customer string, after *RedemptionCursor, limit int64) ([]*catalogue.Redemption, error)
 	// PseudonymiseRedemptions makes a customer's redemptions name no
 	// customer; it returns how many it changed.
 	PseudonymiseRedemptions(ctx context.Context, customer string) (int64, error)
 	PendingRedemptions(ctx context.Context, before time.Time) ([]*catalogue.Redemption, error)
+	// CancellingRedemptions returns redemptions whose cancel was decided
+	// earlier than before and is not finished yet.
+	CancellingRedemptions(ctx context.Context, before time.Time) ([]*catalogue.Redemption, error)
 	// RedemptionByCode finds the redemption holding a code; one whose
 	// customer was erased is NOT_FOUND.
 	RedemptionByCode(ctx context.Context, code string) (*catalogue.Redemption, error)

@@ -121,7 +121,7 @@ func (b *Book) complete(ctx context.Context, d *catalogue.Redemption, r *catalog
 		return Result{}, err
 	}
 	d.State = catalogue.Issued
-	if err := b.repo.MoveRedemption(ctx, d, catalogue.Pending); err != nil {
+	if _, err := b.repo.MoveRedemption(ctx, d, catalogue.Pending); err != nil {
 		return Result{}, err
 	}
 	if r.Limited {
@@ -155,8 +155,13 @@ func (b *Book) CompletePending(ctx context.Context) (int, error) {
 }
 
 // CancelRedemption returns a redemption's points to the lots they came
-// from and its item to stock, within the reward's cancel window. A
-// cancelled redemption is returned as it is.
+// from and its item to stock, within the reward's cancel window. The
+// cancel is decided first, by one conditional write from issued to
+// cancelling, so that a use racing it on any replica either wins (and the
+// cancel is refused) or loses; the points and the stock are returned
+// after, each step idempotent, and a crash between them is finished by a
+// retry or by the sweep (CompleteCancels). A cancelled redemption is
+// returned as it is.
 func (b *Book) CancelRedemption(ctx context.Context, id string) (*catalogue.Redemption, Result, error) {
 	d, err := b.repo.Redemption(ctx, id)
 	if err != nil {
@@ -166,13 +171,47 @@ func (b *Book) CancelRedemption(ctx context.Context, id string) (*catalogue.Rede
 		res, err := b.accountResult(ctx, d.Program, d.Customer)
 		return d, res, err
 	}
-	now := b.Now().UTC()
-	if err := d.CanCancel(now); err != nil {
-		return nil, Result{}, err
+	if d.State != catalogue.Cancelling {
+		if d, err = b.decideCancel(ctx, d); err != nil {
+			return nil, Result{}, err
+		}
 	}
-	spend, err := b.entry(ctx, b.AccountID(d.Program, d.Customer), d.EntryID)
+	res, err := b.finishCancel(ctx, d)
 	if err != nil {
 		return nil, Result{}, err
+	}
+	return d, res, nil
+}
+
+// decideCancel moves an issued redemption to cancelling, or says why it
+// cannot be cancelled as it now stands (used by a racing use, say).
+func (b *Book) decideCancel(ctx context.Context, d *catalogue.Redemption) (*catalogue.Redemption, error) {
+	now := b.Now().UTC()
+	if err := d.CanCancel(now); err != nil {
+		return nil, err
+	}
+	d.State, d.CancelTime = catalogue.Cancelling, now.Truncate(time.Millisecond)
+	moved, err := b.repo.MoveRedemption(ctx, d, catalogue.Issued)
+	if err != nil || moved {
+		return d, err
+	}
+	current, err := b.repo.Redemption(ctx, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	if current.State == catalogue.Cancelling || current.State == catalogue.Cancelled {
+		return current, nil // another cancel decided it: finish it alike
+	}
+	return nil, current.CanCancel(now)
+}
+
+// finishCancel returns a cancelling redemption's points and stock and
+// marks it cancelled. Each step is keyed by the redemption, so running it
+// again does nothing twice.
+func (b *Book) finishCancel(ctx context.Context, d *catalogue.Redemption) (Result, error) {
+	spend, err := b.entry(ctx, b.AccountID(d.Program, d.Customer), d.EntryID)
+	if err != nil {
+		return Result{}, err
 	}
 	cancelID := ids.Derived("cancel:" + d.ID)
 	res, err := b.apply(ctx, b.AccountID(d.Program, d.Customer), cancelID, forCustomer, nil, func(a *Account, _ *program.Compiled, now time.Time) error {
@@ -180,22 +219,39 @@ func (b *Book) CancelRedemption(ctx context.Context, id string) (*catalogue.Rede
 		return nil
 	})
 	if err != nil {
-		return nil, Result{}, err
-	}
-	d.State, d.CancelTime = catalogue.Cancelled, now
-	if err := b.repo.MoveRedemption(ctx, d, catalogue.Issued); err != nil {
-		return nil, Result{}, err
+		return Result{}, err
 	}
 	r, err := b.repo.Reward(ctx, d.Reward)
 	if err != nil {
-		return nil, Result{}, err
+		return Result{}, err
 	}
 	if r.Limited {
 		if err := b.repo.Restock(ctx, r.ID, d.ID); err != nil {
-			return nil, Result{}, err
+			return Result{}, err
 		}
 	}
-	return d, res, nil
+	if d.State == catalogue.Cancelling {
+		d.State = catalogue.Cancelled
+		if _, err := b.repo.MoveRedemption(ctx, d, catalogue.Cancelling); err != nil {
+			return Result{}, err
+		}
+	}
+	return res, nil
+}
+
+// CompleteCancels finishes the cancels a crash left half done for more
+// than a minute: their points and stock are returned.
+func (b *Book) CompleteCancels(ctx context.Context) (int, error) {
+	cancelling, err := b.repo.CancellingRedemptions(ctx, b.Now().Add(-time.Minute))
+	if err != nil {
+		return 0, err
+	}
+	for _, d := range cancelling {
+		if _, err := b.finishCancel(ctx, d); err != nil {
+			return 0, fmt.Errorf("finish cancel of redemptions/%s: %w", d.ID, err)
+		}
+	}
+	return len(cancelling), nil
 }
 
 // entry finds a ledger entry in the ledger or, not yet copied, in the

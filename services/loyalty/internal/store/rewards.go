@@ -159,10 +159,14 @@ func (s *Store) Redemption(ctx context.Context, id string) (*catalogue.Redemptio
 	return mongox.FindOne[catalogue.Redemption](ctx, s.db().Collection(Redemptions), bson.D{{Key: "_id", Value: id}}, apperr.NotFound(names.Redemptions.Format(id)), "read redemption")
 }
 
-// MoveRedemption writes d if it is still in state from.
-func (s *Store) MoveRedemption(ctx context.Context, d *catalogue.Redemption, from int32) error {
-	_, err := s.db().Collection(Redemptions).ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "state", Value: from}}, d)
-	return mongox.Wrap("update redemption", err)
+// MoveRedemption writes d if it is still in state from and reports
+// whether it did.
+func (s *Store) MoveRedemption(ctx context.Context, d *catalogue.Redemption, from int32) (bool, error) {
+	res, err := s.db().Collection(Redemptions).ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "state", Value: from}}, d)
+	if err != nil {
+		return false, mongox.Wrap("update redemption", err)
+	}
+	return res.MatchedCount == 1, nil
 }
 
 // DeleteRedemption removes a redemption that failed before spending.
@@ -179,6 +183,14 @@ func (s *Store) CustomerRedemptions(ctx context.Context, program, customer strin
 		f = append(f, mongox.PageBefore("create_time", after.Time, after.ID))
 	}
 	return mongox.FindAll[*catalogue.Redemption](ctx, s.db().Collection(Redemptions), f, "list redemptions", options.Find().SetSort(RedemptionSort).SetLimit(limit))
+}
+
+// CancellingRedemptions returns redemptions whose cancel was decided
+// earlier than before and is not finished yet.
+func (s *Store) CancellingRedemptions(ctx context.Context, before time.Time) ([]*catalogue.Redemption, error) {
+	return mongox.FindAll[*catalogue.Redemption](ctx, s.db().Collection(Redemptions),
+		bson.D{{Key: "state", Value: catalogue.Cancelling}, {Key: "cancel_time", Value: bson.D{{Key: "$lt", Value: before}}}},
+		"find cancelling redemptions", options.Find().SetLimit(1000))
 }
 
 // PendingRedemptions returns redemptions still pending since before.

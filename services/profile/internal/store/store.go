@@ -39,7 +39,7 @@ func Indexes() []mongox.Index {
 		}
 		return mongox.Index{Collection: coll, Model: mongo.IndexModel{Keys: d}}
 	}
-	out := []mongox.Index{
+	return append([]mongox.Index{
 		ix(Customers, "state", "create_time", "_id"),
 		ix(Customers, "state", "update_time", "_id"),
 		ix(Customers, "state", "name_key", "_id"),
@@ -53,8 +53,7 @@ func Indexes() []mongox.Index {
 		ix(Claims, "customer_id"),
 		ix(Merges, "survivor", "time"),
 		ix(Merges, "loser", "time"),
-	}
-	return append(out, feed.Indexes(Customers)...)
+	}, feed.Indexes(Customers)...)
 }
 
 // Store is the archive's storage.
