@@ -45,7 +45,8 @@ type Options struct {
 	// CRM_INTERACTION_TOKEN or _FILE with scope interactions.events).
 	Interaction peer.Options
 	// SweepInterval is how often points are expired and qualifying
-	// periods ended (CRM_LOYALTY_SWEEP_INTERVAL).
+	// periods ended, and redemptions and cancels a crash left half done are
+	// finished (CRM_LOYALTY_SWEEP_INTERVAL).
 	SweepInterval time.Duration
 	// IDKey is the secret key of account ids (CRM_LOYALTY_ID_KEY or
 	// _FILE, at least 32 characters, the same on every replica and never
