@@ -110,6 +110,15 @@ type Index struct {
 	Model      mongo.IndexModel
 }
 
+// Ascending returns a plain index of coll on keys, each ascending.
+func Ascending(coll string, keys ...string) Index {
+	d := make(bson.D, 0, len(keys))
+	for _, k := range keys {
+		d = append(d, bson.E{Key: k, Value: 1})
+	}
+	return Index{Collection: coll, Model: mongo.IndexModel{Keys: d}}
+}
+
 // unique reports whether the index enforces uniqueness.
 func (ix Index) unique() bool {
 	if ix.Model.Options == nil {

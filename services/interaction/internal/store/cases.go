@@ -21,13 +21,7 @@ const Cases = "cases"
 
 // CaseIndexes returns the indexes of the case queries.
 func CaseIndexes() []mongox.Index {
-	ix := func(keys ...string) mongox.Index {
-		d := make(bson.D, 0, len(keys))
-		for _, k := range keys {
-			d = append(d, bson.E{Key: k, Value: 1})
-		}
-		return mongox.Index{Collection: Cases, Model: mongo.IndexModel{Keys: d}}
-	}
+	ix := func(keys ...string) mongox.Index { return mongox.Ascending(Cases, keys...) }
 	return append([]mongox.Index{
 		ix("due_time", "_id"),
 		ix("status", "due_time", "_id"),

@@ -32,13 +32,7 @@ const (
 
 // Indexes returns every index the store's queries use.
 func Indexes() []mongox.Index {
-	ix := func(coll string, keys ...string) mongox.Index {
-		d := make(bson.D, 0, len(keys))
-		for _, k := range keys {
-			d = append(d, bson.E{Key: k, Value: 1})
-		}
-		return mongox.Index{Collection: coll, Model: mongo.IndexModel{Keys: d}}
-	}
+	ix := mongox.Ascending
 	return append([]mongox.Index{
 		ix(Customers, "state", "create_time", "_id"),
 		ix(Customers, "state", "update_time", "_id"),

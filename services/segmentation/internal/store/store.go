@@ -48,13 +48,7 @@ func New(db *mongo.Database) *Store {
 
 // Indexes are the indexes the store's queries need.
 func Indexes() []mongox.Index {
-	ix := func(coll string, keys ...string) mongox.Index {
-		d := make(bson.D, 0, len(keys))
-		for _, k := range keys {
-			d = append(d, bson.E{Key: k, Value: 1})
-		}
-		return mongox.Index{Collection: coll, Model: mongo.IndexModel{Keys: d}}
-	}
+	ix := mongox.Ascending
 	return append(feed.Indexes(),
 		ix(customersColl, "updated"),
 		ix(scoresColl, "run", "c"),
