@@ -14,9 +14,11 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/opencrm/crm/deploy/local/demo"
 	"github.com/opencrm/crm/deploy/local/platform"
+	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
 	segmentationv1 "github.com/opencrm/crm/gen/go/crm/segmentation/v1"
 	"github.com/opencrm/crm/pkg/crmctl"
@@ -250,6 +252,49 @@ func TestCrmctl(t *testing.T) {
 			t.Errorf("show lacks %q:\n%s", want, out)
 		}
 	}
+
+	// An erasure prints its receipt; every service's confirmation arrives
+	// on the feeds and the receipt shows it, with what each removed.
+	out = must("customers", "create", "--name", "Cy Forgotten", "--email", "cy@example.com")
+	cy := regexp.MustCompile(`customers/[a-z0-9]+`).FindString(out)
+	out = must("customers", "erase", cy, "--reason", "asked to be forgotten", "--yes")
+	receipt := regexp.MustCompile(`erasures/[A-Za-z0-9_-]+`).FindString(out)
+	if receipt == "" || !strings.Contains(out, cy) {
+		t.Fatalf("erase printed %q", out)
+	}
+	confirmBy := time.Now().Add(2 * time.Minute)
+	for {
+		var got customerv1.GetErasureResponse
+		if err := protojson.Unmarshal([]byte(must("customers", "erasures", receipt, "-o", "json")), &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.GetErasure().GetCompleteTime() != nil {
+			if n := len(got.GetErasure().GetConfirmations()); n != 4 {
+				t.Fatalf("complete with %d confirmations: %v", n, &got)
+			}
+			break
+		}
+		if time.Now().After(confirmBy) {
+			t.Fatalf("the receipt never held four confirmations: %v", &got)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	out = must("customers", "erasures", receipt)
+	for _, want := range []string{"customer-profile", "interaction-log", "segmentation", "loyalty", "customers:1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("receipt lacks %q:\n%s", want, out)
+		}
+	}
+	if out := must("customers", "erasures"); !strings.Contains(out, receipt) || !strings.Contains(out, "4/4") {
+		t.Errorf("erasures list: %q", out)
+	}
+	if out := must("customers", "erasures", "--incomplete"); strings.Contains(out, receipt) {
+		t.Errorf("a complete erasure listed as incomplete: %q", out)
+	}
+	if _, errs, code := run("customers", "erasures", "erasures/no-such-one"); code == 0 || !strings.Contains(errs, "NotFound") {
+		t.Errorf("unknown receipt: exit %d, %q", code, errs)
+	}
+
 	delete(env, "CRM_TOKEN")
 	if _, errs, code := run("customers", "list"); code == 0 || !strings.Contains(errs, "CRM_TOKEN") {
 		t.Errorf("no token: exit %d, %q", code, errs)
@@ -276,7 +321,7 @@ func TestCrmctlHelp(t *testing.T) {
 		}
 	}
 	groups := map[string][]string{
-		"customers":    {"create", "show", "list", "search", "update", "merge", "erase"},
+		"customers":    {"create", "show", "list", "search", "update", "merge", "erase", "erasures"},
 		"interactions": {"log", "timeline", "satisfaction"},
 		"cases":        {"list", "move", "update"},
 		"segments":     {"report", "recompute", "list", "create", "preview", "members", "customer"},

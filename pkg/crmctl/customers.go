@@ -127,9 +127,9 @@ func attribute(v *customerv1.AttributeValue) string {
 }
 
 func (c *cli) customersCmd() *cobra.Command {
-	return group("customers", "Create, find, show, update, merge, erase, audit and export customers",
+	return group("customers", "Create, find, show, update, merge, erase, audit and export customers; erasure receipts",
 		c.customerCreate(), c.customerShow(), c.customerList(), c.customerSearch(), c.customerUpdate(), c.customerMerge(), c.customerErase(),
-		c.customerAudit(), c.customerExport())
+		c.customerAudit(), c.customerExport(), c.customerErasures())
 }
 
 func (c *cli) customerCreate() *cobra.Command {
@@ -319,8 +319,9 @@ func (c *cli) customerErase() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return c.emit(resp, view{head: []string{"erased"}, rows: [][]string{{resp.GetName()}}, text: func() {
+			return c.emit(resp, view{head: []string{"erased", "receipt"}, rows: [][]string{{resp.GetName(), resp.GetErasure()}}, text: func() {
 				fmt.Fprintf(c.io.Out, "erased %s; every service forgets the customer through the feeds\n", resp.GetName())
+				fmt.Fprintf(c.io.Out, "receipt %s: crmctl customers erasures %s shows each service's confirmation\n", resp.GetErasure(), resp.GetErasure())
 			}})
 		}),
 	}
