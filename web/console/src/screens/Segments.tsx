@@ -160,17 +160,19 @@ function Members({ segment }: { segment: Segment }) {
       </Section>
       <Section title="Size at each run">
         <ErrorBox error={sizes.error} title="The sizes could not be read" />
-        <table className="compact">
-          <thead><tr><th>Run</th><th>Date</th><th className="num">Members</th><th className="num">Change</th></tr></thead>
-          <tbody>
-            {sizes.data?.sizes.map((s, i, all) => (
-              <tr key={s.run}>
-                <td>{idOf(s.run)}</td><td>{day(s.time)}</td><td className="num">{String(s.count)}</td>
-                <td className="num">{i + 1 < all.length ? signed(Number(s.count - all[i + 1].count)) : ""}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Sizes at each run">
+          <table className="compact">
+            <thead><tr><th>Run</th><th>Date</th><th className="num">Members</th><th className="num">Change</th></tr></thead>
+            <tbody>
+              {sizes.data?.sizes.map((s, i, all) => (
+                <tr key={s.run}>
+                  <td>{idOf(s.run)}</td><td>{day(s.time)}</td><td className="num">{String(s.count)}</td>
+                  <td className="num">{i + 1 < all.length ? signed(Number(s.count - all[i + 1].count)) : ""}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       </Section>
     </>
   );
