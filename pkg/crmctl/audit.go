@@ -67,7 +67,7 @@ service that does not answer is named, and the command then exits 1.`,
 			for _, f := range all {
 				e := f.entry
 				merged.AuditEntries = append(merged.AuditEntries, e)
-				rows = append(rows, []string{e.GetCreateTime().AsTime().UTC().Format(time.RFC3339), f.service, e.GetActor().GetSubject(), e.GetActor().GetClient(),
+				rows = append(rows, []string{stamp(e.GetCreateTime()), f.service, e.GetActor().GetSubject(), e.GetActor().GetClient(),
 					e.GetMethod()[strings.LastIndex(e.GetMethod(), "/")+1:], e.GetResource(), strings.Join(e.GetChangedPaths(), ","), e.GetCode()})
 			}
 			if err := c.emit(merged, view{head: []string{"time", "service", "actor", "client", "method", "resource", "changed", "code"}, rows: rows}); err != nil {

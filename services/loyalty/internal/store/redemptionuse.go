@@ -15,15 +15,9 @@ import (
 // are unique: an index says so). A pseudonymised redemption (its customer
 // erased) names nobody and is NOT_FOUND, as its customer's list is.
 func (s *Store) RedemptionByCode(ctx context.Context, code string) (*catalogue.Redemption, error) {
-	var d catalogue.Redemption
-	err := s.db().Collection(Redemptions).FindOne(ctx, bson.D{{Key: "code", Value: code}, {Key: "customer", Value: bson.D{{Key: "$ne", Value: ""}}}}).Decode(&d)
-	if mongox.IsNotFound(err) {
-		return nil, apperr.NotFound("redemption code " + code)
-	}
-	if err != nil {
-		return nil, mongox.Wrap("read redemption by code", err)
-	}
-	return &d, nil
+	return mongox.FindOne[catalogue.Redemption](ctx, s.db().Collection(Redemptions),
+		bson.D{{Key: "code", Value: code}, {Key: "customer", Value: bson.D{{Key: "$ne", Value: ""}}}},
+		apperr.NotFound("redemption code "+code), "read redemption by code")
 }
 
 // UseRedemption marks a redemption used at useTime if it is still
