@@ -92,8 +92,9 @@ type Catalogue interface {
 type Redemptions interface {
 	InsertRedemption(ctx context.Context, d *catalogue.Redemption) (bool, error)
 	Redemption(ctx context.Context, id string) (*catalogue.Redemption, error)
-	// MoveRedemption writes d if it is still in state from and reports
-	// whether it did.
+	// MoveRedemption sets d's state and cancel time (its other fields
+	// stay as stored) if it is still in state from, and reports whether
+	// it did.
 	MoveRedemption(ctx context.Context, d *catalogue.Redemption, from int32) (bool, error)
 	DeleteRedemption(ctx context.Context, id string) error
 	CustomerRedemptions(ctx context.Context, program, customer string, after *RedemptionCursor, limit int64) ([]*catalogue.Redemption, error)

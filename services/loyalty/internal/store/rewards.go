@@ -159,10 +159,16 @@ func (s *Store) Redemption(ctx context.Context, id string) (*catalogue.Redemptio
 	return mongox.FindOne[catalogue.Redemption](ctx, s.db().Collection(Redemptions), bson.D{{Key: "_id", Value: id}}, apperr.NotFound(names.Redemptions.Format(id)), "read redemption")
 }
 
-// MoveRedemption writes d if it is still in state from and reports
-// whether it did.
+// MoveRedemption sets d's state (and its cancel time, once decided) if
+// the stored redemption is still in state from, and reports whether it
+// did. It sets only those fields: a whole-document write of a copy read
+// earlier would bring back a customer id that an erasure cleared meanwhile.
 func (s *Store) MoveRedemption(ctx context.Context, d *catalogue.Redemption, from int32) (bool, error) {
-	res, err := s.db().Collection(Redemptions).ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "state", Value: from}}, d)
+	set := bson.D{{Key: "state", Value: d.State}}
+	if !d.CancelTime.IsZero() {
+		set = append(set, bson.E{Key: "cancel_time", Value: d.CancelTime})
+	}
+	res, err := s.db().Collection(Redemptions).UpdateOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "state", Value: from}}, bson.D{{Key: "$set", Value: set}})
 	if err != nil {
 		return false, mongox.Wrap("update redemption", err)
 	}
