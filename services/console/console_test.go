@@ -100,7 +100,9 @@ func TestHeaderPicksTheServiceOfSharedPaths(t *testing.T) {
 	call := func(method, path, service string) (int, string) {
 		req, _ := http.NewRequest(method, s.URL+path, strings.NewReader("{}"))
 		if service != "" {
-			req.Header.Set(ServiceHeader, service)
+			// Spelt as the web console's api.ts sends it (set as is, not
+			// canonicalised): the server must match it whatever its case.
+			req.Header["X-CRM-Service"] = []string{service}
 		}
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
