@@ -127,21 +127,27 @@ func (s *Store) InsertMany(ctx context.Context, items []record.Encoded) ([]error
 
 // stored resolves a new record that hit a unique key: the same record
 // stored before (its id or source record) replaces i; another record of the
-// same order is errs.DuplicateOrder naming it.
+// same order is errs.DuplicateOrder naming it. A resent record (a retried
+// call or stream) has the id it had the first time, derived from its
+// request id or source record, and is found by _id alone, the one lookup
+// every backend of the embedded database serves from an index; the other
+// keys are looked up only when that misses.
 func (s *Store) stored(ctx context.Context, i *record.Interaction) error {
-	var first record.Interaction
-	err := s.coll.FindOne(ctx, bson.D{{Key: "$or", Value: bson.A{bson.D{{Key: "_id", Value: i.ID}}, bson.D{{Key: "dedup_key", Value: i.DedupKey}}}}}).Decode(&first)
-	if err == nil {
-		*i = first
-		return nil
-	}
-	if !mongox.IsNotFound(err) {
-		return mongox.Wrap("read the stored interaction", err)
+	for _, key := range []bson.D{{{Key: "_id", Value: i.ID}}, {{Key: "dedup_key", Value: i.DedupKey}}} {
+		var first record.Interaction
+		err := s.coll.FindOne(ctx, key).Decode(&first)
+		if err == nil {
+			*i = first
+			return nil
+		}
+		if !mongox.IsNotFound(err) {
+			return mongox.Wrap("read the stored interaction", err)
+		}
 	}
 	var order struct {
 		ID string `bson:"_id"`
 	}
-	err = s.coll.FindOne(ctx, bson.D{{Key: "order_key", Value: i.OrderKey}}, options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Decode(&order)
+	err := s.coll.FindOne(ctx, bson.D{{Key: "order_key", Value: i.OrderKey}}, options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Decode(&order)
 	if err != nil {
 		return mongox.Wrap("read the interaction of the order", err)
 	}
