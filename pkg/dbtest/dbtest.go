@@ -83,14 +83,23 @@ func URI(t testing.TB) string {
 	return server.URI()
 }
 
+// Mode is the mode of the databases Config gives: mongodb with
+// CRM_TEST_MONGODB_URI set, else embedded.
+func Mode() mongox.Mode {
+	if os.Getenv(MongoDBURIEnv) != "" {
+		return mongox.ModeMongoDB
+	}
+	return mongox.ModeEmbedded
+}
+
 // Config returns a database configuration for a fresh, uniquely named
 // database, in embedded mode or, with CRM_TEST_MONGODB_URI set, in mongodb
 // mode; the database is dropped when the test ends.
 func Config(t testing.TB) mongox.Config {
 	t.Helper()
-	c := mongox.Config{URI: URI(t), Database: "t_" + strings.ToLower(rand.Text()[:16]), Mode: mongox.ModeEmbedded, MaxPoolSize: 1, ConnectTimeout: 10 * time.Second}
-	if os.Getenv(MongoDBURIEnv) != "" {
-		c.Mode, c.MaxPoolSize = mongox.ModeMongoDB, MongoDBPoolSize
+	c := mongox.Config{URI: URI(t), Database: "t_" + strings.ToLower(rand.Text()[:16]), Mode: Mode(), MaxPoolSize: 1, ConnectTimeout: 10 * time.Second}
+	if c.Mode == mongox.ModeMongoDB {
+		c.MaxPoolSize = MongoDBPoolSize
 	}
 	t.Cleanup(func() {
 		cl, err := mongox.Connect(context.Background(), c, nil)

@@ -56,6 +56,39 @@ func FindAll[T any](ctx context.Context, coll *mongo.Collection, filter any, op 
 	return out, nil
 }
 
+// ByIDs returns the documents of coll whose _id is one of ids, in no
+// particular order (ids not stored are left out); projection may be nil. On
+// the embedded database (mode embedded) it reads them one lookup by _id at
+// a time: a filter of _id alone is the only one both its backends serve
+// from an index, and an $in reads the whole table. On MongoDB it is one
+// $in, one indexed round trip. op names the read for errors.
+func ByIDs[T any](ctx context.Context, coll *mongo.Collection, ids []string, mode Mode, projection bson.D, op string) ([]T, error) {
+	if mode != ModeEmbedded {
+		opts := options.Find()
+		if projection != nil {
+			opts.SetProjection(projection)
+		}
+		return FindAll[T](ctx, coll, IDIn(ids), op, opts)
+	}
+	opts := options.FindOne()
+	if projection != nil {
+		opts.SetProjection(projection)
+	}
+	out := make([]T, 0, len(ids))
+	for _, id := range ids {
+		var v T
+		err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, opts).Decode(&v)
+		if IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, Wrap(op, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
 // After returns filter with the condition _id > after, for a page of a walk
 // in _id order (see ByID).
 func After(filter bson.D, after string) bson.D {

@@ -141,7 +141,7 @@ func Setup(env *config.Env) server.Setup {
 func SetupWith(o Options) server.Setup {
 	return func(d *server.Deps) (*server.Service, error) {
 		producer := d.Producer()
-		st := store.New(d.DB, producer)
+		st := store.New(d.DB, producer, d.Config.Mongo.Mode)
 		keys := idempotency.New(d.DB)
 		arc := archive.New(st, keys, archive.Options{Retention: o.Retention, Purposes: o.Purposes, Now: time.Now})
 		conns, err := dialPeers(o, d)

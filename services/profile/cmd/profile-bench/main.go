@@ -224,7 +224,7 @@ func run(ctx context.Context, out string, ops int, callerCounts []int) error {
 	}
 	defer benchrig.Cleanup("disconnect", func() error { return inproc.Disconnect(ctx) })
 	idb := inproc.Database(mcfg.Database)
-	arc := archive.New(store.New(idb, feed.NewProducer(idb)), idempotency.New(idb), archive.Options{Retention: time.Hour})
+	arc := archive.New(store.New(idb, feed.NewProducer(idb), mcfg.Mode), idempotency.New(idb), archive.Options{Retention: time.Hour})
 	raw := inproc.Database(mcfg.Database).Collection("raw_customers")
 
 	// The floor: a gRPC round trip on the same connection with no auth and

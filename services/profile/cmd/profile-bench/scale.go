@@ -16,6 +16,7 @@ import (
 	customerv1 "github.com/opencrm/crm/gen/go/crm/customer/v1"
 	"github.com/opencrm/crm/pkg/benchrig"
 	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/services/profile/internal/customer"
 	"github.com/opencrm/crm/services/profile/internal/store"
 )
@@ -90,7 +91,7 @@ func runScale(ctx context.Context, backend string, n, ops, beforeOps int) (scale
 		cs[i] = c
 	}
 	start := time.Now()
-	if err := store.New(bdb, feed.NewProducer(bdb)).Seed(ctx, cs); err != nil {
+	if err := store.New(bdb, feed.NewProducer(bdb), mongox.ModeEmbedded).Seed(ctx, cs); err != nil {
 		return r, err
 	}
 	r.seed = time.Since(start)

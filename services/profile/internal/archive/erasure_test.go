@@ -38,7 +38,7 @@ func erasureArchive(t *testing.T, now *time.Time) (*archive.Archive, *failingEra
 	if err := mongox.EnsureIndexes(ctx, db, append(store.Indexes(), store.ErasureIndexes()...)); err != nil {
 		t.Fatal(err)
 	}
-	repo := &failingErase{Repository: store.New(db, feed.NewProducer(db))}
+	repo := &failingErase{Repository: store.New(db, feed.NewProducer(db), dbtest.Mode())}
 	return archive.New(repo, idempotency.New(db), archive.Options{Retention: time.Hour, Now: func() time.Time { return *now }}), repo
 }
 

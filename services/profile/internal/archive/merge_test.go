@@ -58,7 +58,7 @@ func TestMergeHistorySurvivesAFailedWrite(t *testing.T) {
 			if err := mongox.EnsureIndexes(ctx, db, store.Indexes()); err != nil {
 				t.Fatal(err)
 			}
-			st := store.New(db, feed.NewProducer(db))
+			st := store.New(db, feed.NewProducer(db), dbtest.Mode())
 			a := archive.New(&faultyHistory{Repository: st, failOnce: map[string]bool{op: true}}, idempotency.New(db), archive.Options{Retention: time.Hour})
 			create := func(name, email string) string {
 				c, err := a.Create(ctx, customer.Customer{Kind: customer.KindPerson, DisplayName: name, Emails: []customer.Email{{Address: email}}}, "")

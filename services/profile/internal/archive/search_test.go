@@ -25,7 +25,7 @@ func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 // database (and, on the embedded database, its one connection, which keeps
 // every command atomic as MongoDB does).
 func replica(db *mongo.Database) *archive.Archive {
-	return archive.New(store.New(db, feed.NewProducer(db)), idempotency.New(db), archive.Options{Retention: time.Hour})
+	return archive.New(store.New(db, feed.NewProducer(db), dbtest.Mode()), idempotency.New(db), archive.Options{Retention: time.Hour})
 }
 
 func setup(t *testing.T) *mongo.Database {
@@ -107,7 +107,7 @@ func TestBackfillIndexesCustomersStoredBefore(t *testing.T) {
 		t.Fatalf("found without an index: %v", got)
 	}
 	for range 2 {
-		if err := store.New(db, feed.NewProducer(db)).BackfillSearch(ctx); err != nil {
+		if err := store.New(db, feed.NewProducer(db), dbtest.Mode()).BackfillSearch(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -59,7 +59,7 @@ func setup(t *testing.T) *fixture {
 	if err := mongox.EnsureIndexes(f.ctx, db, append(store.Indexes(), store.ExportIndexes()...)); err != nil {
 		t.Fatal(err)
 	}
-	f.arc = archive.New(store.New(db, feed.NewProducer(db)), idempotency.New(db), archive.Options{Retention: time.Hour, Now: func() time.Time { return f.now }})
+	f.arc = archive.New(store.New(db, feed.NewProducer(db), dbtest.Mode()), idempotency.New(db), archive.Options{Retention: time.Hour, Now: func() time.Time { return f.now }})
 	f.repo = store.NewExportStore(db)
 	create := func(name, email string) string {
 		c, err := f.arc.Create(f.ctx, customer.Customer{Kind: customer.KindPerson, DisplayName: name, Emails: []customer.Email{{Address: email}}}, "")

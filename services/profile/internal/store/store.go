@@ -57,14 +57,17 @@ type Store struct {
 	merges    *mongo.Collection
 	search    *mongo.Collection
 	feed      *feed.Producer
+	mode      mongox.Mode
 	// ClaimGrace is how long a fresh claim protects a contact whose
 	// customer is not stored yet (a create in progress).
 	ClaimGrace time.Duration
 }
 
-// New returns the store in db, publishing events through p.
-func New(db *mongo.Database, p *feed.Producer) *Store {
-	return &Store{customers: db.Collection(Customers), claims: db.Collection(Claims), merges: db.Collection(Merges), search: db.Collection(Search), feed: p, ClaimGrace: time.Minute}
+// New returns the store in db, publishing events through p; mode is the
+// database's (reads of many customers by id depend on it, see
+// mongox.ByIDs).
+func New(db *mongo.Database, p *feed.Producer, mode mongox.Mode) *Store {
+	return &Store{customers: db.Collection(Customers), claims: db.Collection(Claims), merges: db.Collection(Merges), search: db.Collection(Search), feed: p, mode: mode, ClaimGrace: time.Minute}
 }
 
 // Customers returns the customers collection, for the outbox relay.
@@ -132,8 +135,8 @@ func (s *Store) Get(ctx context.Context, id string) (*customer.Customer, error) 
 
 // GetMany returns the customers with the given ids, in that order.
 func (s *Store) GetMany(ctx context.Context, ids []string) ([]*customer.Customer, error) {
-	all, err := mongox.FindAll[*customer.Customer](ctx, s.customers, mongox.IDIn(ids), "get customers",
-		options.Find().SetProjection(bson.D{{Key: feed.OutboxField, Value: 0}, {Key: historyField, Value: 0}}))
+	all, err := mongox.ByIDs[*customer.Customer](ctx, s.customers, ids, s.mode,
+		bson.D{{Key: feed.OutboxField, Value: 0}, {Key: historyField, Value: 0}}, "get customers")
 	if err != nil {
 		return nil, err
 	}

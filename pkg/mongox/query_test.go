@@ -1,0 +1,85 @@
+package mongox_test
+
+import (
+	"context"
+	"os"
+	"slices"
+	"sync"
+	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/opencrm/crm/pkg/dbtest"
+	"github.com/opencrm/crm/pkg/mongox"
+)
+
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+
+// ByIDs finds the same documents in both modes; on the embedded database
+// it asks only by _id alone, the filter both its backends serve from an
+// index (an $in reads the whole table there), and on MongoDB it asks once.
+func TestByIDsReadsByIDAloneOnTheEmbeddedDatabase(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cfg := dbtest.Config(t)
+	var mu sync.Mutex
+	var filters []bson.Raw
+	mon := &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
+		if e.CommandName == "find" {
+			mu.Lock()
+			filters = append(filters, append(bson.Raw(nil), e.Command.Lookup("filter").Document()...))
+			mu.Unlock()
+		}
+	}}
+	cl, err := mongo.Connect(options.Client().ApplyURI(cfg.URI).SetMaxPoolSize(1).SetMonitor(mon))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cl.Disconnect(context.Background()) })
+	coll := cl.Database(cfg.Database).Collection("things")
+	if _, err := coll.InsertMany(ctx, []any{
+		bson.D{{Key: "_id", Value: "a"}, {Key: "n", Value: 1}, {Key: "secret", Value: "x"}},
+		bson.D{{Key: "_id", Value: "b"}, {Key: "n", Value: 2}},
+		bson.D{{Key: "_id", Value: "c"}, {Key: "n", Value: 3}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	type thing struct {
+		ID     string `bson:"_id"`
+		N      int    `bson:"n"`
+		Secret string `bson:"secret"`
+	}
+	for _, mode := range []mongox.Mode{mongox.ModeEmbedded, mongox.ModeMongoDB} {
+		mu.Lock()
+		filters = nil
+		mu.Unlock()
+		got, err := mongox.ByIDs[*thing](ctx, coll, []string{"c", "missing", "a"}, mode, bson.D{{Key: "secret", Value: 0}}, "read things")
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.SortFunc(got, func(x, y *thing) int { return x.N - y.N })
+		if len(got) != 2 || *got[0] != (thing{ID: "a", N: 1}) || *got[1] != (thing{ID: "c", N: 3}) {
+			t.Fatalf("%s: got %v, want a and c without their secret", mode, got)
+		}
+		mu.Lock()
+		sent := filters
+		mu.Unlock()
+		if mode == mongox.ModeMongoDB {
+			if len(sent) != 1 {
+				t.Fatalf("mongodb: %d finds, want one $in", len(sent))
+			}
+			continue
+		}
+		if len(sent) != 3 {
+			t.Fatalf("embedded: %d finds for 3 ids, want 3", len(sent))
+		}
+		for _, f := range sent {
+			if elems, _ := f.Elements(); len(elems) != 1 || elems[0].Key() != "_id" || elems[0].Value().Type != bson.TypeString {
+				t.Fatalf("embedded: a find by %v, want _id alone", f)
+			}
+		}
+	}
+}
