@@ -56,14 +56,23 @@ func FindAll[T any](ctx context.Context, coll *mongo.Collection, filter any, op 
 	return out, nil
 }
 
+// MaxLookups is how many ids ByIDs reads one at a time on the embedded
+// database; more are read with one $in. A lookup by _id is one round trip
+// (about a millisecond); an $in reads the whole table once, about ten
+// lookups' time at a few dozen documents and growing with the table. So a
+// handful of ids (one logged interaction's customer) are looked up, and a
+// batch naming many customers keeps the one scan.
+const MaxLookups = 16
+
 // ByIDs returns the documents of coll whose _id is one of ids, in no
 // particular order (ids not stored are left out); projection may be nil. On
-// the embedded database (mode embedded) it reads them one lookup by _id at
-// a time: a filter of _id alone is the only one both its backends serve
-// from an index, and an $in reads the whole table. On MongoDB it is one
-// $in, one indexed round trip. op names the read for errors.
+// the embedded database (mode embedded) it reads up to MaxLookups ids one
+// lookup by _id at a time: a filter of _id alone is the only one both its
+// backends serve from an index, and an $in reads the whole table. Else, and
+// always on MongoDB, it is one $in (there one indexed round trip). op names
+// the read for errors.
 func ByIDs[T any](ctx context.Context, coll *mongo.Collection, ids []string, mode Mode, projection bson.D, op string) ([]T, error) {
-	if mode != ModeEmbedded {
+	if mode != ModeEmbedded || len(ids) > MaxLookups {
 		opts := options.Find()
 		if projection != nil {
 			opts.SetProjection(projection)

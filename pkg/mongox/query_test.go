@@ -2,6 +2,7 @@ package mongox_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"slices"
 	"sync"
@@ -19,8 +20,9 @@ import (
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 
 // ByIDs finds the same documents in both modes; on the embedded database
-// it asks only by _id alone, the filter both its backends serve from an
-// index (an $in reads the whole table there), and on MongoDB it asks once.
+// it asks for a few ids by _id alone, the filter both its backends serve
+// from an index (an $in reads the whole table there), and for many ids, as
+// on MongoDB, it asks once.
 func TestByIDsReadsByIDAloneOnTheEmbeddedDatabase(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -51,6 +53,17 @@ func TestByIDsReadsByIDAloneOnTheEmbeddedDatabase(t *testing.T) {
 		ID     string `bson:"_id"`
 		N      int    `bson:"n"`
 		Secret string `bson:"secret"`
+	}
+	many := []string{"c", "a"}
+	for i := range mongox.MaxLookups {
+		many = append(many, fmt.Sprint("missing-", i))
+	}
+	got, err := mongox.ByIDs[*thing](ctx, coll, many, mongox.ModeEmbedded, nil, "read things")
+	mu.Lock()
+	finds := len(filters)
+	mu.Unlock()
+	if err != nil || len(got) != 2 || finds != 1 {
+		t.Fatalf("embedded, %d ids: %d found (%v), %d finds; want 2 found by one $in", len(many), len(got), err, finds)
 	}
 	for _, mode := range []mongox.Mode{mongox.ModeEmbedded, mongox.ModeMongoDB} {
 		mu.Lock()
