@@ -332,8 +332,7 @@ func (s *Store) FinishMany(ctx context.Context, method string, claims []Claim, o
 	if len(models) == 0 {
 		return nil
 	}
-	_, err := s.coll.BulkWrite(context.WithoutCancel(ctx), models, options.BulkWrite().SetOrdered(false))
-	return mongox.Wrap("store the outcomes of request_ids", err)
+	return mongox.BulkWrite(context.WithoutCancel(ctx), s.coll, models, "store the outcomes of request_ids")
 }
 
 func keyID(method, key string) string { return method + ":" + key }

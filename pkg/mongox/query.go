@@ -56,6 +56,26 @@ func FindAll[T any](ctx context.Context, coll *mongo.Collection, filter any, op 
 	return out, nil
 }
 
+// MaxStatements is the most statements BulkWrite puts in one command.
+const MaxStatements = 32
+
+// BulkWrite writes models, unordered, in commands of at most MaxStatements
+// statements, and returns the errors of them all. The embedded database's
+// PostgreSQL backend (FerretDB 1.24) keeps a pool connection for each
+// matched statement of an update command until the whole command ends, so
+// one command of 50 statements takes its whole pool and waits forever for
+// one more, stopping every other request with it. On MongoDB the split
+// costs a round trip per 32 documents. op names the write for errors.
+func BulkWrite(ctx context.Context, coll *mongo.Collection, models []mongo.WriteModel, op string) error {
+	var errs []error
+	for part := range slices.Chunk(models, MaxStatements) {
+		if _, err := coll.BulkWrite(ctx, part, options.BulkWrite().SetOrdered(false)); err != nil {
+			errs = append(errs, Wrap(op, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // MaxLookups is how many ids ByIDs reads one at a time on the embedded
 // database; more are read with one $in. A lookup by _id is one round trip
 // (about a millisecond); an $in reads the whole table once, about ten

@@ -96,3 +96,51 @@ func TestByIDsReadsByIDAloneOnTheEmbeddedDatabase(t *testing.T) {
 		}
 	}
 }
+
+// BulkWrite sends at most MaxStatements statements per command: the
+// embedded database's PostgreSQL backend holds a pool connection per
+// matched statement until its command ends, and a command of 50 took the
+// whole pool and stopped every request. Every document is still written.
+func TestBulkWriteSplitsItsCommands(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cfg := dbtest.Config(t)
+	var mu sync.Mutex
+	var sizes []int
+	mon := &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
+		if e.CommandName == "update" {
+			n := 0
+			if docs, ok := e.Command.Lookup("updates").ArrayOK(); ok {
+				vals, _ := docs.Values()
+				n = len(vals)
+			}
+			mu.Lock()
+			sizes = append(sizes, n)
+			mu.Unlock()
+		}
+	}}
+	cl, err := mongo.Connect(options.Client().ApplyURI(cfg.URI).SetMaxPoolSize(1).SetMonitor(mon))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cl.Disconnect(context.Background()) })
+	coll := cl.Database(cfg.Database).Collection("things")
+	models := make([]mongo.WriteModel, 70)
+	for i := range models {
+		id := fmt.Sprint("t", i)
+		models[i] = mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: id}}).SetReplacement(bson.D{{Key: "_id", Value: id}, {Key: "n", Value: i}}).SetUpsert(true)
+	}
+	for range 2 { // inserted, then every statement matches
+		if err := mongox.BulkWrite(ctx, coll, models, "write things"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := coll.CountDocuments(ctx, bson.D{}); err != nil || n != 70 {
+		t.Fatalf("%d documents (%v), want 70", n, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(sizes) != 6 || slices.Max(sizes) > mongox.MaxStatements {
+		t.Fatalf("update commands of %v statements, want 32, 32, 6 twice", sizes)
+	}
+}

@@ -79,8 +79,7 @@ func (s *Store) SaveMembers(ctx context.Context, ms []points.Member) error {
 	for i, m := range ms {
 		models[i] = mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: m.ID}}).SetReplacement(m).SetUpsert(true)
 	}
-	_, err := s.db().Collection(Members).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
-	return mongox.Wrap("save members", err)
+	return mongox.BulkWrite(ctx, s.db().Collection(Members), models, "save members")
 }
 
 // InsertAccounts stores new accounts with their entries and events; it

@@ -6,7 +6,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/services/segmentation/internal/metrics"
@@ -63,6 +62,5 @@ func (s *Store) ReplaceScores(ctx context.Context, scs []records.Score) error {
 	for i, sc := range scs {
 		models[i] = mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: sc.ID}}).SetReplacement(sc).SetUpsert(true)
 	}
-	_, err := s.scores.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
-	return mongox.Wrap("write scores", err)
+	return mongox.BulkWrite(ctx, s.scores, models, "write scores")
 }
