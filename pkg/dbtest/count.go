@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -15,13 +16,14 @@ import (
 type Commands struct {
 	mu    sync.Mutex
 	names []string
+	docs  []bson.Raw
 }
 
 // Reset forgets the commands counted so far.
 func (c *Commands) Reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.names = nil
+	c.names, c.docs = nil, nil
 }
 
 // Names returns the commands sent since the last Reset, as
@@ -30,6 +32,21 @@ func (c *Commands) Names() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]string(nil), c.names...)
+}
+
+// Docs returns the command documents sent since the last Reset whose name
+// (as Names gives it, "collection.command") is name, for a test that holds
+// a store to what it asks (a filter, a number of statements).
+func (c *Commands) Docs(name string) []bson.Raw {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []bson.Raw
+	for i, n := range c.names {
+		if n == name {
+			out = append(out, c.docs[i])
+		}
+	}
+	return out
 }
 
 // Counted returns a connected handle on a fresh database whose client
@@ -47,6 +64,7 @@ func Counted(t testing.TB) (*mongo.Database, *Commands) {
 		}
 		c.mu.Lock()
 		c.names = append(c.names, coll+"."+e.CommandName)
+		c.docs = append(c.docs, append(bson.Raw(nil), e.Command...))
 		c.mu.Unlock()
 	}}
 	cl, err := mongo.Connect(options.Client().ApplyURI(cfg.URI).SetMaxPoolSize(1).SetMonitor(mon))

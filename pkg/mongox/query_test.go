@@ -5,13 +5,10 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"sync"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/opencrm/crm/pkg/dbtest"
 	"github.com/opencrm/crm/pkg/mongox"
@@ -26,22 +23,8 @@ func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 func TestByIDsReadsByIDAloneOnTheEmbeddedDatabase(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	cfg := dbtest.Config(t)
-	var mu sync.Mutex
-	var filters []bson.Raw
-	mon := &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
-		if e.CommandName == "find" {
-			mu.Lock()
-			filters = append(filters, append(bson.Raw(nil), e.Command.Lookup("filter").Document()...))
-			mu.Unlock()
-		}
-	}}
-	cl, err := mongo.Connect(options.Client().ApplyURI(cfg.URI).SetMaxPoolSize(1).SetMonitor(mon))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cl.Disconnect(context.Background()) })
-	coll := cl.Database(cfg.Database).Collection("things")
+	db, cmds := dbtest.Counted(t)
+	coll := db.Collection("things")
 	if _, err := coll.InsertMany(ctx, []any{
 		bson.D{{Key: "_id", Value: "a"}, {Key: "n", Value: 1}, {Key: "secret", Value: "x"}},
 		bson.D{{Key: "_id", Value: "b"}, {Key: "n", Value: 2}},
@@ -58,17 +41,14 @@ func TestByIDsReadsByIDAloneOnTheEmbeddedDatabase(t *testing.T) {
 	for i := range mongox.MaxLookups {
 		many = append(many, fmt.Sprint("missing-", i))
 	}
+	cmds.Reset()
 	got, err := mongox.ByIDs[*thing](ctx, coll, many, mongox.ModeEmbedded, nil, "read things")
-	mu.Lock()
-	finds := len(filters)
-	mu.Unlock()
+	finds := len(cmds.Docs("things.find"))
 	if err != nil || len(got) != 2 || finds != 1 {
 		t.Fatalf("embedded, %d ids: %d found (%v), %d finds; want 2 found by one $in", len(many), len(got), err, finds)
 	}
 	for _, mode := range []mongox.Mode{mongox.ModeEmbedded, mongox.ModeMongoDB} {
-		mu.Lock()
-		filters = nil
-		mu.Unlock()
+		cmds.Reset()
 		got, err := mongox.ByIDs[*thing](ctx, coll, []string{"c", "missing", "a"}, mode, bson.D{{Key: "secret", Value: 0}}, "read things")
 		if err != nil {
 			t.Fatal(err)
@@ -77,9 +57,7 @@ func TestByIDsReadsByIDAloneOnTheEmbeddedDatabase(t *testing.T) {
 		if len(got) != 2 || *got[0] != (thing{ID: "a", N: 1}) || *got[1] != (thing{ID: "c", N: 3}) {
 			t.Fatalf("%s: got %v, want a and c without their secret", mode, got)
 		}
-		mu.Lock()
-		sent := filters
-		mu.Unlock()
+		sent := cmds.Docs("things.find")
 		if mode == mongox.ModeMongoDB {
 			if len(sent) != 1 {
 				t.Fatalf("mongodb: %d finds, want one $in", len(sent))
@@ -89,7 +67,8 @@ func TestByIDsReadsByIDAloneOnTheEmbeddedDatabase(t *testing.T) {
 		if len(sent) != 3 {
 			t.Fatalf("embedded: %d finds for 3 ids, want 3", len(sent))
 		}
-		for _, f := range sent {
+		for _, cmd := range sent {
+			f := cmd.Lookup("filter").Document()
 			if elems, _ := f.Elements(); len(elems) != 1 || elems[0].Key() != "_id" || elems[0].Value().Type != bson.TypeString {
 				t.Fatalf("embedded: a find by %v, want _id alone", f)
 			}
@@ -104,27 +83,8 @@ func TestByIDsReadsByIDAloneOnTheEmbeddedDatabase(t *testing.T) {
 func TestBulkWriteSplitsItsCommands(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	cfg := dbtest.Config(t)
-	var mu sync.Mutex
-	var sizes []int
-	mon := &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
-		if e.CommandName == "update" {
-			n := 0
-			if docs, ok := e.Command.Lookup("updates").ArrayOK(); ok {
-				vals, _ := docs.Values()
-				n = len(vals)
-			}
-			mu.Lock()
-			sizes = append(sizes, n)
-			mu.Unlock()
-		}
-	}}
-	cl, err := mongo.Connect(options.Client().ApplyURI(cfg.URI).SetMaxPoolSize(1).SetMonitor(mon))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cl.Disconnect(context.Background()) })
-	coll := cl.Database(cfg.Database).Collection("things")
+	db, cmds := dbtest.Counted(t)
+	coll := db.Collection("things")
 	models := make([]mongo.WriteModel, 70)
 	for i := range models {
 		id := fmt.Sprint("t", i)
@@ -138,8 +98,11 @@ func TestBulkWriteSplitsItsCommands(t *testing.T) {
 	if n, err := coll.CountDocuments(ctx, bson.D{}); err != nil || n != 70 {
 		t.Fatalf("%d documents (%v), want 70", n, err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	var sizes []int
+	for _, cmd := range cmds.Docs("things.update") {
+		vals, _ := cmd.Lookup("updates").Array().Values()
+		sizes = append(sizes, len(vals))
+	}
 	if len(sizes) != 6 || slices.Max(sizes) > mongox.MaxStatements {
 		t.Fatalf("update commands of %v statements, want 32, 32, 6 twice", sizes)
 	}

@@ -3,14 +3,11 @@ package store_test
 import (
 	"context"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/opencrm/crm/pkg/apperr"
 	"github.com/opencrm/crm/pkg/dbtest"
@@ -22,42 +19,13 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 
-// finds records the filter of every find on the interactions collection.
-type finds struct {
-	mu      sync.Mutex
-	filters []bson.Raw
-}
-
-func (f *finds) take() []bson.Raw {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := f.filters
-	f.filters = nil
-	return out
-}
-
-func open(t *testing.T) (*mongo.Database, *finds) {
+func open(t *testing.T) (*mongo.Database, *dbtest.Commands) {
 	t.Helper()
-	cfg := dbtest.Config(t)
-	f := &finds{}
-	mon := &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
-		if e.CommandName != "find" || e.Command.Lookup("find").StringValue() != store.Interactions {
-			return
-		}
-		f.mu.Lock()
-		f.filters = append(f.filters, append(bson.Raw(nil), e.Command.Lookup("filter").Document()...))
-		f.mu.Unlock()
-	}}
-	cl, err := mongo.Connect(options.Client().ApplyURI(cfg.URI).SetMaxPoolSize(1).SetMonitor(mon))
-	if err != nil {
+	db, cmds := dbtest.Counted(t)
+	if err := mongox.EnsureIndexes(context.Background(), db, mongox.ForMode(dbtest.Mode(), store.Indexes())); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cl.Disconnect(context.Background()) })
-	db := cl.Database(cfg.Database)
-	if err := mongox.EnsureIndexes(context.Background(), db, mongox.ForMode(cfg.Mode, store.Indexes())); err != nil {
-		t.Fatal(err)
-	}
-	return db, f
+	return db, cmds
 }
 
 func purchase(id, external, order string) *record.Interaction {
@@ -91,7 +59,7 @@ func insert(t *testing.T, s *store.Store, items ...*record.Interaction) []error 
 // second purchase of an order is refused naming the first.
 func TestResentRecordsAreFoundByID(t *testing.T) {
 	t.Parallel()
-	db, f := open(t)
+	db, cmds := open(t)
 	s := store.New(db, feed.NewProducer(db))
 	first := []*record.Interaction{purchase("a", "1", "o1"), purchase("b", "2", "o2"), purchase("c", "3", "o3")}
 	for _, err := range insert(t, s, first...) {
@@ -99,7 +67,7 @@ func TestResentRecordsAreFoundByID(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	f.take()
+	cmds.Reset()
 
 	again := []*record.Interaction{purchase("a", "1", "o1"), purchase("b", "2", "o2"), purchase("c", "3", "o3")}
 	for n, i := range again {
@@ -111,11 +79,12 @@ func TestResentRecordsAreFoundByID(t *testing.T) {
 			t.Fatalf("resent %s: %v, record time %v, want the stored %v", again[n].ID, err, again[n].RecordTime, first[n].RecordTime)
 		}
 	}
-	filters := f.take()
-	if len(filters) != 3 {
-		t.Fatalf("%d finds for 3 resent records, want 3: %v", len(filters), filters)
+	finds := cmds.Docs(store.Interactions + ".find")
+	if len(finds) != 3 {
+		t.Fatalf("%d finds for 3 resent records, want 3: %v", len(finds), finds)
 	}
-	for _, flt := range filters {
+	for _, cmd := range finds {
+		flt := cmd.Lookup("filter").Document()
 		if elems, _ := flt.Elements(); len(elems) != 1 || elems[0].Key() != "_id" || elems[0].Value().Type != bson.TypeString {
 			t.Fatalf("a resent record was looked up by %v, want an _id alone", flt)
 		}
