@@ -228,13 +228,19 @@ func dialPeers(o Options, d *server.Deps) (*peerConns, error) {
 // setupExports wires the access exports: customer-profile's own document
 // and, when the other services are configured, theirs.
 func setupExports(o Options, d *server.Deps, arc *archive.Archive, p *peerConns) *exports.Exports {
-	eo := exports.Options{Lease: time.Minute, Attempts: 5, Retention: o.ExportRetention, MaxDocument: exportsrc.MaxMessage, Now: time.Now}
+	// Failed parts are retried after 2, 4, ... 60 s: eight attempts span
+	// about three minutes, long enough for a service to restart.
+	eo := exports.Options{Lease: time.Minute, Attempts: 8, Retry: 2 * time.Second, Retention: o.ExportRetention, MaxDocument: exportsrc.MaxMessage, Now: time.Now}
 	sources := []exports.Source{exportsrc.Profile{Archive: arc, Name: Name}}
 	if o.peersConfigured() {
+		// A service's document reads all it holds about the customers, so
+		// its call gets longer than an interactive call's timeout, and
+		// still well inside the lease.
+		const exportCall = 30 * time.Second
 		sources = append(sources,
-			exportsrc.Interaction(customer.ServiceInteraction, p.interaction, o.Interaction.Timeout),
-			exportsrc.Segmentation(customer.ServiceSegmentation, p.segmentation, o.Segmentation.Timeout),
-			exportsrc.Loyalty(customer.ServiceLoyalty, p.loyalty, o.Loyalty.Timeout))
+			exportsrc.Interaction(customer.ServiceInteraction, p.interaction, exportCall),
+			exportsrc.Segmentation(customer.ServiceSegmentation, p.segmentation, exportCall),
+			exportsrc.Loyalty(customer.ServiceLoyalty, p.loyalty, exportCall))
 	} else {
 		eo.Disabled = "CRM_INTERACTION_ADDR, CRM_SEGMENTATION_ADDR and CRM_LOYALTY_ADDR are not set"
 	}

@@ -76,6 +76,10 @@ type Options struct {
 	Lease time.Duration
 	// Attempts is how many failed attempts a part gets before it fails.
 	Attempts int32
+	// Retry is how long after a part's first failed attempt it is tried
+	// again; each further failure doubles it, up to Lease. The export is
+	// released for that long, so any replica may retry it.
+	Retry time.Duration
 	// Retention is how long an export and its documents are kept.
 	Retention time.Duration
 	// MaxDocument bounds one document's size (the database's limit).
@@ -163,18 +167,34 @@ func (x *Exports) collect(ctx context.Context, e *Export) (bool, error) {
 		}
 	}
 	e.State = Succeeded
+	pending, retry := false, time.Duration(0)
 	for _, p := range e.Parts {
 		switch p.State {
 		case Running:
-			// Retried after the lease ends, by this or another replica.
-			return false, nil
+			pending, retry = true, max(retry, x.retryAfter(p.Attempts))
 		case Failed:
 			e.State = Failed
 		}
 	}
+	if pending {
+		// The lease is shortened so that this or another replica retries
+		// the failed parts soon, not a whole lease later.
+		e.State, e.LeaseUntil = Running, x.o.Now().UTC().Add(retry)
+		_, err := x.repo.SaveExport(ctx, e, x.owner)
+		return false, err
+	}
 	e.EndTime = x.o.Now().UTC()
 	_, err := x.repo.SaveExport(ctx, e, x.owner)
 	return err == nil, err
+}
+
+// retryAfter is how long a part waits after its attempts-th failure.
+func (x *Exports) retryAfter(attempts int32) time.Duration {
+	d := x.o.Retry
+	for n := int32(1); n < attempts && d < x.o.Lease; n++ {
+		d *= 2
+	}
+	return min(d, x.o.Lease)
 }
 
 // collectPart asks one source for its document and stores it.

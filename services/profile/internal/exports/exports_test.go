@@ -75,7 +75,7 @@ func setup(t *testing.T) *fixture {
 	}
 	replica := func() *exports.Exports {
 		return exports.New(f.repo, f.arc, []exports.Source{exportsrc.Profile{Archive: f.arc, Name: "customer-profile"}, flaky{fails: &f.fails, asked: &f.asked}},
-			exports.Options{Lease: time.Minute, Attempts: 3, Retention: 24 * time.Hour, MaxDocument: 1 << 20, Now: func() time.Time { return f.now }},
+			exports.Options{Lease: time.Minute, Attempts: 3, Retry: 10 * time.Second, Retention: 24 * time.Hour, MaxDocument: 1 << 20, Now: func() time.Time { return f.now }},
 			slog.New(slog.DiscardHandler))
 	}
 	f.first, f.secondRep = replica(), replica()
@@ -84,7 +84,7 @@ func setup(t *testing.T) *fixture {
 
 // An export covers the customer and the one merged into it, is collected
 // once although two replicas work, survives a failing service by retrying
-// after its lease, and downloads as one JSON object with a document per
+// it soon after, on any replica, and downloads as one JSON object with a document per
 // service.
 func TestExportIsCollectedOnceAndRetried(t *testing.T) {
 	t.Parallel()
@@ -101,7 +101,8 @@ func TestExportIsCollectedOnceAndRetried(t *testing.T) {
 	}
 
 	// The other service fails once: the first replica collects the
-	// profile's part and keeps the lease; the second finds nothing to do.
+	// profile's part and holds the export until the retry time; the second
+	// finds nothing to do.
 	f.fails = 1
 	if n, err := f.first.Work(f.ctx); err != nil || n != 0 {
 		t.Fatalf("first pass: %d finished, %v", n, err)
@@ -121,10 +122,15 @@ func TestExportIsCollectedOnceAndRetried(t *testing.T) {
 		t.Fatal("a running export downloaded")
 	}
 
-	// After the lease, the second replica takes over and finishes.
-	f.now = f.now.Add(2 * time.Minute)
+	// The failed part waits its retry time, not a whole lease; then the
+	// second replica takes over and finishes.
+	f.now = f.now.Add(9 * time.Second)
+	if n, err := f.secondRep.Work(f.ctx); err != nil || n != 0 || len(f.asked) != 1 {
+		t.Fatalf("second replica before the retry time: %d finished, %v, asked %v", n, err, f.asked)
+	}
+	f.now = f.now.Add(time.Second)
 	if n, err := f.secondRep.Work(f.ctx); err != nil || n != 1 {
-		t.Fatalf("second replica after the lease: %d finished, %v", n, err)
+		t.Fatalf("second replica at the retry time: %d finished, %v", n, err)
 	}
 	got, _ = f.first.Get(f.ctx, x.ID)
 	if got.State != exports.Succeeded || got.Parts[1].State != exports.Succeeded || got.Parts[1].Error != "" || len(f.asked) != 2 {
@@ -173,12 +179,23 @@ func TestExportFailsAfterItsAttemptsAndExpires(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Each failure doubles the wait: 10 s, then 20 s.
 	f.fails = 100
-	for range 3 {
+	for _, wait := range []time.Duration{10 * time.Second, 20 * time.Second, 0} {
 		if _, err := f.first.Work(f.ctx); err != nil {
 			t.Fatal(err)
 		}
-		f.now = f.now.Add(2 * time.Minute)
+		if wait == 0 {
+			break
+		}
+		f.now = f.now.Add(wait - time.Second)
+		if _, err := f.first.Work(f.ctx); err != nil {
+			t.Fatal(err)
+		}
+		f.now = f.now.Add(time.Second)
+	}
+	if len(f.asked) != 3 {
+		t.Fatalf("the service was asked %d times, want 3 (none before its retry time)", len(f.asked))
 	}
 	got, _ := f.first.Get(f.ctx, x.ID)
 	if got.State != exports.Failed || got.Parts[1].State != exports.Failed || got.Parts[1].Attempts != 3 || got.EndTime.IsZero() {
