@@ -49,6 +49,24 @@ func (c *Commands) Docs(name string) []bson.Raw {
 	return out
 }
 
+// Lookups returns how many commands named name (a "collection.find") were
+// sent since the last Reset, and the first whose filter is not _id alone
+// with a string value, if any: the one filter both embedded backends serve
+// from an index.
+func (c *Commands) Lookups(name string) (int, bson.Raw) {
+	docs := c.Docs(name)
+	for _, cmd := range docs {
+		f, ok := cmd.Lookup("filter").DocumentOK()
+		if !ok {
+			return len(docs), cmd
+		}
+		if elems, _ := f.Elements(); len(elems) != 1 || elems[0].Key() != "_id" || elems[0].Value().Type != bson.TypeString {
+			return len(docs), f
+		}
+	}
+	return len(docs), nil
+}
+
 // Counted returns a connected handle on a fresh database whose client
 // counts every command it sends.
 func Counted(t testing.TB) (*mongo.Database, *Commands) {

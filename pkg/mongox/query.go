@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -76,23 +77,36 @@ func BulkWrite(ctx context.Context, coll *mongo.Collection, models []mongo.Write
 	return errors.Join(errs...)
 }
 
-// MaxLookups is how many ids ByIDs reads one at a time on the embedded
-// database; more are read with one $in. A lookup by _id is one round trip
-// (about a millisecond); an $in reads the whole table once, about ten
-// lookups' time at a few dozen documents and growing with the table. So a
-// handful of ids (one logged interaction's customer) are looked up, and a
-// batch naming many customers keeps the one scan.
-const MaxLookups = 16
+// Lookups is how many ids ByIDs reads one at a time on the embedded
+// database before it reads them with one $in instead. A lookup by _id is
+// one round trip (about a millisecond); an $in reads and decodes the whole
+// table, about ten lookups' time at a few dozen documents and growing with
+// the table.
+type Lookups int
+
+const (
+	// FewLookups suits a call naming a handful of ids (one logged
+	// interaction's customer), while a batch naming many keeps the one
+	// scan: customer-profile's check of the customers a call names.
+	FewLookups Lookups = 16
+	// AllLookups reads every id by lookup however many there are: a feed
+	// consumer's batch reads documents of tables that grow with the
+	// customer base and the history (accounts, ledger entries, metrics), so
+	// at any real size a scan per batch costs more than a lookup per id,
+	// and a consumer keeping up with a trickle reads a few documents, not
+	// the tables.
+	AllLookups Lookups = math.MaxInt
+)
 
 // ByIDs returns the documents of coll whose _id is one of ids, in no
 // particular order (ids not stored are left out); projection may be nil. On
-// the embedded database (mode embedded) it reads up to MaxLookups ids one
+// the embedded database (mode embedded) it reads up to lookups ids one
 // lookup by _id at a time: a filter of _id alone is the only one both its
 // backends serve from an index, and an $in reads the whole table. Else, and
 // always on MongoDB, it is one $in (there one indexed round trip). op names
 // the read for errors.
-func ByIDs[T any](ctx context.Context, coll *mongo.Collection, ids []string, mode Mode, projection bson.D, op string) ([]T, error) {
-	if mode != ModeEmbedded || len(ids) > MaxLookups {
+func ByIDs[T any](ctx context.Context, coll *mongo.Collection, ids []string, mode Mode, lookups Lookups, projection bson.D, op string) ([]T, error) {
+	if mode != ModeEmbedded || len(ids) > int(lookups) {
 		opts := options.Find()
 		if projection != nil {
 			opts.SetProjection(projection)

@@ -96,7 +96,7 @@ func SetupWith(o Options) server.Setup {
 			return nil, errors.Join(err, conns.Close())
 		}
 		producer := d.Producer()
-		st := store.New(d.DB, producer)
+		st := store.New(d.DB, producer, d.Config.Mongo.Mode)
 		keys := idempotency.New(d.DB)
 		profiles := customerv1.NewCustomerServiceClient(profileConn)
 		book := points.New(st, &customers.Checker{Client: profiles, Timeout: o.Profile.Timeout}, celfacts.Compile, time.Now, accountIDs)

@@ -82,7 +82,7 @@ func SetupWith(o Options) server.Setup {
 		}
 		profileConn, interactionConn := conns[0], conns[1]
 		producer := d.Producer()
-		st := store.New(d.DB)
+		st := store.New(d.DB, d.Config.Mongo.Mode)
 		engine := grading.NewEngine(st, producer, celfacts.Compile, d.Log, o.Currency)
 		sm := segments.New(st, engine, celfacts.Compile, time.Now)
 		segmentationv1.RegisterSegmentationServiceServer(d.GRPC, api.New(sm, engine, producer, d.PageTokens, 500*time.Millisecond))

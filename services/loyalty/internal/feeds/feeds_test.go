@@ -58,21 +58,26 @@ func count(names []string, name string) int {
 	return n
 }
 
-// A batch of purchases of many customers costs a number of store round
-// trips that does not grow with the batch, apart from the writes of each
-// changed account (its version-checked replace, or its share of one
-// insert when new, and the update that clears what was copied out of it);
-// every purchase earns once, and the batch applied again earns nothing
-// more.
-func TestBatchRoundTripsDoNotGrowWithTheBatch(t *testing.T) {
-	t.Parallel()
+// batchFixture is a loyalty consumer of interaction-log's feed, with one
+// auto-enrolling program with a tier and an earning rule, over a database
+// whose client counts its commands; mode is how its store reads a batch's
+// documents.
+type batchFixture struct {
+	st         *store.Store
+	accountIDs points.AccountIDs
+	cmds       *dbtest.Commands
+	apply      func(context.Context, []*feedv1.Event) error
+}
+
+func newBatchFixture(t *testing.T, mode mongox.Mode) *batchFixture {
+	t.Helper()
 	ctx := context.Background()
 	db, cmds := dbtest.Counted(t)
 	if err := mongox.EnsureIndexes(ctx, db, append(store.Indexes(), idempotency.Indexes()...)); err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	st := store.New(db, feed.NewProducer(db))
+	st := store.New(db, feed.NewProducer(db), mode)
 	accountIDs, err := points.NewAccountIDs([]byte(strings.Repeat("k", 32)))
 	if err != nil {
 		t.Fatal(err)
@@ -84,16 +89,34 @@ func TestBatchRoundTripsDoNotGrowWithTheBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	apply := (&Applier{Book: book, Keys: idempotency.New(db), Log: log}).Interactions()
-	cost := func(evs []*feedv1.Event) []string {
-		cmds.Reset()
-		if err := apply(ctx, evs); err != nil {
-			t.Fatal(err)
-		}
-		// The producer reads the feed's end hint once per process, at its
-		// first publish: not a cost of the batch.
-		return slices.DeleteFunc(cmds.Names(), func(n string) bool { return n == "feed_state.find" })
+	return &batchFixture{st: st, accountIDs: accountIDs, cmds: cmds, apply: (&Applier{Book: book, Keys: idempotency.New(db), Log: log}).Interactions()}
+}
+
+// cost applies a batch and returns the commands it sent.
+func (f *batchFixture) cost(t *testing.T, evs []*feedv1.Event) []string {
+	t.Helper()
+	f.cmds.Reset()
+	if err := f.apply(context.Background(), evs); err != nil {
+		t.Fatal(err)
 	}
+	// The producer reads the feed's end hint once per process, at its
+	// first publish: not a cost of the batch.
+	return slices.DeleteFunc(f.cmds.Names(), func(n string) bool { return n == "feed_state.find" })
+}
+
+// A batch of purchases of many customers costs, on MongoDB, a number of
+// store round trips that does not grow with the batch, apart from the
+// writes of each changed account (its version-checked replace, or its
+// share of one insert when new, and the update that clears what was copied
+// out of it); every purchase earns once, and the batch applied again earns
+// nothing more. (The embedded database answers the same commands; it is
+// not where round trips cost, see the next test.)
+func TestBatchRoundTripsDoNotGrowWithTheBatch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newBatchFixture(t, mongox.ModeMongoDB)
+	st, accountIDs := f.st, f.accountIDs
+	cost := func(evs []*feedv1.Event) []string { return f.cost(t, evs) }
 
 	// Enrolment: every account is new.
 	small := cost(purchases(t, 1, "a", 8, 10))
@@ -139,5 +162,24 @@ func TestBatchRoundTripsDoNotGrowWithTheBatch(t *testing.T) {
 		if got := a.Balance(time.Now().Add(time.Hour)); got != want {
 			t.Fatalf("customer %d: balance %d, want %d", i, got, want)
 		}
+	}
+}
+
+// On the embedded database a batch reads each account, ledger entry and
+// member it touches by _id alone, the lookup both its backends serve from
+// an index, instead of one $in that reads each of those whole collections
+// per batch; the purchases earn the same.
+func TestBatchReadsByIDOnTheEmbeddedDatabase(t *testing.T) {
+	t.Parallel()
+	f := newBatchFixture(t, mongox.ModeEmbedded)
+	f.cost(t, purchases(t, 1, "a", 8, 10))
+	for _, coll := range []string{store.Accounts, store.Ledger, store.Members} {
+		if n, other := f.cmds.Lookups(coll + ".find"); n != 8 || other != nil {
+			t.Errorf("%s: %d finds for 8 customers (one by %v), want 8 by _id alone", coll, n, other)
+		}
+	}
+	a, err := f.st.Account(context.Background(), f.accountIDs.ID("club", "c003"))
+	if err != nil || a.Balance(time.Now().Add(time.Hour)) != 60 {
+		t.Fatalf("account after its first purchase: %+v %v; want 10 + 50 welcome points", a, err)
 	}
 }

@@ -24,7 +24,7 @@ func (s *Store) AccountsByID(ctx context.Context, ids []string) (map[string]*poi
 	if len(ids) == 0 {
 		return out, nil
 	}
-	docs, err := mongox.FindAll[*points.Account](ctx, s.accounts, mongox.IDIn(ids), "read accounts")
+	docs, err := mongox.ByIDs[*points.Account](ctx, s.accounts, ids, s.mode, mongox.AllLookups, nil, "read accounts")
 	if err != nil {
 		return nil, err
 	}
@@ -40,12 +40,14 @@ func (s *Store) KnownEntries(ctx context.Context, ids []string) (map[string]bool
 	if len(ids) == 0 {
 		return out, nil
 	}
-	found, err := mongox.IDs(ctx, s.ledger, mongox.IDIn(ids), 0)
+	found, err := mongox.ByIDs[struct {
+		ID string `bson:"_id"`
+	}](ctx, s.ledger, ids, s.mode, mongox.AllLookups, bson.D{{Key: "_id", Value: 1}}, "read ledger entries")
 	if err != nil {
 		return nil, err
 	}
-	for _, id := range found {
-		out[id] = true
+	for _, e := range found {
+		out[e.ID] = true
 	}
 	return out, nil
 }
@@ -60,7 +62,7 @@ func (s *Store) MembersByID(ctx context.Context, ids []string) (map[string]point
 	if len(ids) == 0 {
 		return out, nil
 	}
-	docs, err := mongox.FindAll[points.Member](ctx, s.db().Collection(Members), mongox.IDIn(ids), "read members")
+	docs, err := mongox.ByIDs[points.Member](ctx, s.db().Collection(Members), ids, s.mode, mongox.AllLookups, nil, "read members")
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,7 @@ func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 func TestMoveRedemptionKeepsAnErasureMadeMeanwhile(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s := store.New(dbtest.Database(t), nil)
+	s := store.New(dbtest.Database(t), nil, dbtest.Mode())
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	d := &catalogue.Redemption{ID: "r1", Program: "shop", Customer: "customers/c1", Reward: "shop/mug", Points: 40,
 		Code: "CODE1", State: catalogue.Issued, CreateTime: now, CancelDeadline: now.Add(time.Hour), EntryID: "e1", RequestID: "q1"}

@@ -60,11 +60,14 @@ type Store struct {
 	database                   *mongo.Database
 	programs, accounts, ledger *mongo.Collection
 	feed                       *feed.Producer
+	// mode decides how a feed batch's documents are read (mongox.ByIDs).
+	mode mongox.Mode
 }
 
-// New returns the store in db, publishing through p.
-func New(db *mongo.Database, p *feed.Producer) *Store {
-	return &Store{database: db, programs: db.Collection(Programs), accounts: db.Collection(Accounts), ledger: db.Collection(Ledger), feed: p}
+// New returns the store in db, publishing through p; mode is the
+// database's.
+func New(db *mongo.Database, p *feed.Producer, mode mongox.Mode) *Store {
+	return &Store{database: db, programs: db.Collection(Programs), accounts: db.Collection(Accounts), ledger: db.Collection(Ledger), feed: p, mode: mode}
 }
 
 func (s *Store) db() *mongo.Database { return s.database }

@@ -135,7 +135,7 @@ func (s *Store) Get(ctx context.Context, id string) (*customer.Customer, error) 
 
 // GetMany returns the customers with the given ids, in that order.
 func (s *Store) GetMany(ctx context.Context, ids []string) ([]*customer.Customer, error) {
-	all, err := mongox.ByIDs[*customer.Customer](ctx, s.customers, ids, s.mode,
+	all, err := mongox.ByIDs[*customer.Customer](ctx, s.customers, ids, s.mode, mongox.FewLookups,
 		bson.D{{Key: feed.OutboxField, Value: 0}, {Key: historyField, Value: 0}}, "get customers")
 	if err != nil {
 		return nil, err

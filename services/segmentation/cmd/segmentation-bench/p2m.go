@@ -41,7 +41,7 @@ func purchaseToMembership(ctx context.Context, res *benchrig.Report, base, sampl
 	if err := mongox.EnsureIndexes(ctx, mdb, store.Indexes()); err != nil {
 		return fmt.Errorf("indexes: %w", err)
 	}
-	if err := seed(ctx, store.New(mdb), base, time.Now().UTC()); err != nil {
+	if err := seed(ctx, store.New(mdb, mongox.ModeEmbedded), base, time.Now().UTC()); err != nil {
 		return err
 	}
 	if err := r.StartProducers(ctx, profileSvc, interactionSvc); err != nil {

@@ -47,7 +47,7 @@ func recomputeRun(ctx context.Context, res *benchrig.Report, n int, pg string) e
 	if err := mongox.EnsureIndexes(ctx, mdb, store.Indexes()); err != nil {
 		return err
 	}
-	st := store.New(mdb)
+	st := store.New(mdb, mongox.ModeEmbedded)
 	now := time.Now().UTC()
 	if err := seed(ctx, st, n, now); err != nil {
 		return err

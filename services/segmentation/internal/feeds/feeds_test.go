@@ -36,7 +36,7 @@ func TestReplayedEventRepairsAMissedRescore(t *testing.T) {
 	if err := mongox.EnsureIndexes(ctx, db, store.Indexes()); err != nil {
 		t.Fatal(err)
 	}
-	st := store.New(db)
+	st := store.New(db, dbtest.Mode())
 	e := grading.NewEngine(st, feed.NewProducer(db), celfacts.Compile, slog.New(slog.DiscardHandler), "EUR")
 	a := &Applier{Engine: e, Log: slog.New(slog.DiscardHandler)}
 	now := time.Now().UTC()
@@ -106,9 +106,12 @@ func purchases(t *testing.T, seq int64, round string, customers int) []*feedv1.E
 	return evs
 }
 
-// A batch of purchases of many customers costs a bounded number of store
-// round trips, apart from one conditional write per changed customer; every purchase counts once, and the batch
-// applied again counts nothing more.
+// A batch of purchases of many customers costs, on MongoDB, a bounded
+// number of store round trips, apart from one conditional write per changed
+// customer; every purchase counts once, and the batch applied again counts
+// nothing more. On the embedded database, where an $in reads the whole
+// collection, the batch reads each customer's metrics and scores by _id
+// alone instead.
 func TestBatchRoundTripsDoNotGrowWithTheBatch(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -116,7 +119,7 @@ func TestBatchRoundTripsDoNotGrowWithTheBatch(t *testing.T) {
 	if err := mongox.EnsureIndexes(ctx, db, store.Indexes()); err != nil {
 		t.Fatal(err)
 	}
-	st := store.New(db)
+	st := store.New(db, mongox.ModeMongoDB)
 	log := slog.New(slog.DiscardHandler)
 	e := grading.NewEngine(st, feed.NewProducer(db), celfacts.Compile, log, "EUR")
 	now := time.Now().UTC()
@@ -189,5 +192,23 @@ func TestBatchRoundTripsDoNotGrowWithTheBatch(t *testing.T) {
 	sc, err := st.Score(ctx, "", "c020")
 	if err != nil || len(sc.Segments) < 2 {
 		t.Fatalf("customer c020's segments: %v %v", sc.Segments, err)
+	}
+
+	before, err := st.Customer(ctx, "c005")
+	if err != nil {
+		t.Fatal(err)
+	}
+	embedded := (&Applier{Engine: grading.NewEngine(store.New(db, mongox.ModeEmbedded), feed.NewProducer(db), celfacts.Compile, log, "EUR"), Log: log}).Interactions()
+	cmds.Reset()
+	if err := embedded(ctx, purchases(t, 2000, "em", 8)); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"customers.find", "scores.find"} {
+		if n, other := cmds.Lookups(name); n != 8 || other != nil {
+			t.Errorf("embedded: %s %d times for 8 customers (once by %v), want 8 by _id alone", name, n, other)
+		}
+	}
+	if c, err := st.Customer(ctx, "c005"); err != nil || c.Purchases != before.Purchases+1 {
+		t.Fatalf("customer c005 after the embedded batch: %+v %v; want %d purchases", c, err, before.Purchases+1)
 	}
 }

@@ -38,7 +38,7 @@ func base(t *testing.T, st *store.Store, n int) {
 func engine(t *testing.T, c mongox.Config, now func() time.Time) (*Engine, *store.Store) {
 	t.Helper()
 	db := dbtest.Open(t, c)
-	st := store.New(db)
+	st := store.New(db, dbtest.Mode())
 	if err := mongox.EnsureIndexes(context.Background(), db, store.Indexes()); err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ func TestListCostsAFixedNumberOfQueries(t *testing.T) {
 	if err := mongox.EnsureIndexes(ctx, db, store.Indexes()); err != nil {
 		t.Fatal(err)
 	}
-	st := store.New(db)
+	st := store.New(db, dbtest.Mode())
 	engine := grading.NewEngine(st, feed.NewProducer(db), celfacts.Compile, slog.New(slog.DiscardHandler), "EUR")
 	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	sm := segments.New(st, engine, celfacts.Compile, func() time.Time { return now })

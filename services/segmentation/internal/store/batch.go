@@ -13,8 +13,9 @@ import (
 )
 
 // Reads and writes of many documents at once, for a batch of feed events:
-// their number of round trips does not grow with the batch, apart from
-// one conditional write per changed customer.
+// on MongoDB their number of round trips does not grow with the batch,
+// apart from one conditional write per changed customer; on the embedded
+// database the reads are a lookup by _id per document (mongox.ByIDs).
 
 // CustomersByID reads the metrics of those customers that have any, by id.
 func (s *Store) CustomersByID(ctx context.Context, ids []string) (map[string]*metrics.Customer, error) {
@@ -22,7 +23,7 @@ func (s *Store) CustomersByID(ctx context.Context, ids []string) (map[string]*me
 	if len(ids) == 0 {
 		return out, nil
 	}
-	docs, err := mongox.FindAll[*metrics.Customer](ctx, s.customers, mongox.IDIn(ids), "read metrics")
+	docs, err := mongox.ByIDs[*metrics.Customer](ctx, s.customers, ids, s.mode, mongox.AllLookups, nil, "read metrics")
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +44,7 @@ func (s *Store) ScoresByCustomer(ctx context.Context, run string, customers []st
 	for i, c := range customers {
 		ids[i] = records.ScoreID(run, c)
 	}
-	docs, err := mongox.FindAll[records.Score](ctx, s.scores, mongox.IDIn(ids), "read scores")
+	docs, err := mongox.ByIDs[records.Score](ctx, s.scores, ids, s.mode, mongox.AllLookups, nil, "read scores")
 	if err != nil {
 		return nil, err
 	}

@@ -35,14 +35,16 @@ const (
 // Store is segmentation's database.
 type Store struct {
 	customers, scores, runs, state, segments, sizes, changes *mongo.Collection
+	// mode decides how a feed batch's documents are read (mongox.ByIDs).
+	mode mongox.Mode
 }
 
-// New returns the store of db.
-func New(db *mongo.Database) *Store {
+// New returns the store of db; mode is the database's.
+func New(db *mongo.Database, mode mongox.Mode) *Store {
 	return &Store{
 		customers: db.Collection(customersColl), scores: db.Collection(scoresColl), runs: db.Collection(runsColl),
 		state: db.Collection(stateColl), segments: db.Collection(segmentsColl), sizes: db.Collection(sizesColl),
-		changes: db.Collection(changesColl),
+		changes: db.Collection(changesColl), mode: mode,
 	}
 }
 
