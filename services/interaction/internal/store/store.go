@@ -39,7 +39,6 @@ var TimelineIndex = append(bson.D{{Key: "customer_id", Value: 1}}, TimelineSort.
 func Indexes() []mongox.Index {
 	return append([]mongox.Index{
 		{Collection: Interactions, Model: mongo.IndexModel{Keys: TimelineIndex}},
-		{Collection: Interactions, Model: mongo.IndexModel{Keys: bson.D{{Key: "record_time", Value: 1}}}},
 		// Satisfaction statistics read a time range across customers.
 		{Collection: Interactions, Model: mongo.IndexModel{Keys: bson.D{{Key: "occur_time", Value: 1}, {Key: "_id", Value: 1}}}},
 		{Collection: Interactions, Model: mongo.IndexModel{Keys: bson.D{{Key: "dedup_key", Value: 1}}, Options: options.Index().SetUnique(true)}},
