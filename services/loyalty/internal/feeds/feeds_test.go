@@ -182,4 +182,20 @@ func TestBatchReadsByIDOnTheEmbeddedDatabase(t *testing.T) {
 	if err != nil || a.Balance(time.Now().Add(time.Hour)) != 60 {
 		t.Fatalf("account after its first purchase: %+v %v; want 10 + 50 welcome points", a, err)
 	}
+
+	// Purchases in a currency no program earns on read nothing.
+	foreign := purchases(t, 100, "usd", 8, 10)
+	for _, ev := range foreign {
+		var logged interactionv1.InteractionLogged
+		if err := ev.GetPayload().UnmarshalTo(&logged); err != nil {
+			t.Fatal(err)
+		}
+		logged.GetInteraction().GetPurchase().GetAmount().CurrencyCode = "USD"
+		if err := ev.GetPayload().MarshalFrom(&logged); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := f.cost(t, foreign); slices.ContainsFunc(got, func(n string) bool { return strings.HasSuffix(n, ".find") && n != "programs.find" }) {
+		t.Errorf("a batch of purchases in a currency without programs read %v", got)
+	}
 }

@@ -76,11 +76,15 @@ func (b *Book) LoadFeed(ctx context.Context, touches []Touch) (*FeedBatch, error
 	}
 	var accountIDs, entryIDs, customers []string
 	for _, t := range touches {
-		for _, c := range fb.byCurrency[t.Currency] {
+		progs := fb.byCurrency[t.Currency]
+		for _, c := range progs {
 			accountIDs = append(accountIDs, fb.b.AccountID(c.ID, t.Customer))
 			entryIDs = append(entryIDs, fb.entryID(c, t.Interaction, t.Refund))
 		}
-		customers = append(customers, t.Customer)
+		// A purchase in a currency no program earns on needs no facts.
+		if len(progs) > 0 {
+			customers = append(customers, t.Customer)
+		}
 	}
 	accounts, err := b.repo.AccountsByID(ctx, accountIDs)
 	if err != nil {
