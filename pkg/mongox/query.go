@@ -98,14 +98,16 @@ const (
 	AllLookups Lookups = math.MaxInt
 )
 
-// ByIDs returns the documents of coll whose _id is one of ids, in no
-// particular order (ids not stored are left out); projection may be nil. On
+// ByIDs returns the documents of coll whose _id is one of ids, each once,
+// in no particular order (ids not stored are left out, an id given twice
+// is read once); projection may be nil. On
 // the embedded database (mode embedded) it reads up to lookups ids one
 // lookup by _id at a time: a filter of _id alone is the only one both its
 // backends serve from an index, and an $in reads the whole table. Else, and
 // always on MongoDB, it is one $in (there one indexed round trip). op names
 // the read for errors.
 func ByIDs[T any](ctx context.Context, coll *mongo.Collection, ids []string, mode Mode, lookups Lookups, projection bson.D, op string) ([]T, error) {
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	if mode != ModeEmbedded || len(ids) > int(lookups) {
 		opts := options.Find()
 		if projection != nil {

@@ -77,8 +77,9 @@ type Options struct {
 	// Attempts is how many failed attempts a part gets before it fails.
 	Attempts int32
 	// Retry is how long after a part's first failed attempt it is tried
-	// again; each further failure doubles it, up to Lease. The export is
-	// released for that long, so any replica may retry it.
+	// again; each further failure doubles it, up to Lease (Lease when
+	// unset). The export is released for that long, so any replica may
+	// retry it.
 	Retry time.Duration
 	// Retention is how long an export and its documents are kept.
 	Retention time.Duration
@@ -129,8 +130,13 @@ func (x *Exports) Get(ctx context.Context, id string) (*Export, error) {
 }
 
 // Work collects every export waiting for a replica, one at a time, until
-// none is left; it returns how many it finished.
+// none is left; it returns how many it finished. A replica whose exports
+// are disabled (the other services not configured) leaves them to the
+// others.
 func (x *Exports) Work(ctx context.Context) (int, error) {
+	if x.o.Disabled != "" {
+		return 0, nil
+	}
 	done := 0
 	for {
 		now := x.o.Now().UTC()
@@ -159,7 +165,7 @@ func (x *Exports) collect(ctx context.Context, e *Export) (bool, error) {
 		if p.State != Running {
 			continue
 		}
-		x.collectPart(ctx, e, p, x.sources[n])
+		x.collectPart(ctx, e, p)
 		now := x.o.Now().UTC()
 		e.LeaseUntil = now.Add(x.o.Lease)
 		if ok, err := x.repo.SaveExport(ctx, e, x.owner); err != nil || !ok {
@@ -191,15 +197,32 @@ func (x *Exports) collect(ctx context.Context, e *Export) (bool, error) {
 // retryAfter is how long a part waits after its attempts-th failure.
 func (x *Exports) retryAfter(attempts int32) time.Duration {
 	d := x.o.Retry
+	if d <= 0 {
+		return x.o.Lease
+	}
 	for n := int32(1); n < attempts && d < x.o.Lease; n++ {
 		d *= 2
 	}
 	return min(d, x.o.Lease)
 }
 
-// collectPart asks one source for its document and stores it.
-func (x *Exports) collectPart(ctx context.Context, e *Export, p *Part, s Source) {
-	doc, err := s.Collect(ctx, e.Customers)
+// source returns the source of a part's service.
+func (x *Exports) source(service string) (Source, error) {
+	for _, s := range x.sources {
+		if s.Service() == service {
+			return s, nil
+		}
+	}
+	return nil, fmt.Errorf("this replica has no source for %s", service)
+}
+
+// collectPart asks the part's source for its document and stores it.
+func (x *Exports) collectPart(ctx context.Context, e *Export, p *Part) {
+	s, err := x.source(p.Service)
+	var doc []byte
+	if err == nil {
+		doc, err = s.Collect(ctx, e.Customers)
+	}
 	if err == nil && len(doc) > x.o.MaxDocument {
 		err = fmt.Errorf("the document has %d bytes, over the limit of %d", len(doc), x.o.MaxDocument)
 	}

@@ -179,23 +179,21 @@ func TestExportFailsAfterItsAttemptsAndExpires(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Each failure doubles the wait: 10 s, then 20 s.
+	// Each failure doubles the wait: 10 s, then 20 s; nothing is asked
+	// before its time.
 	f.fails = 100
-	for _, wait := range []time.Duration{10 * time.Second, 20 * time.Second, 0} {
-		if _, err := f.first.Work(f.ctx); err != nil {
-			t.Fatal(err)
+	for n, wait := range []time.Duration{10 * time.Second, 20 * time.Second, 0} {
+		if _, err := f.first.Work(f.ctx); err != nil || len(f.asked) != n+1 {
+			t.Fatalf("attempt %d: the service was asked %d times (%v)", n+1, len(f.asked), err)
 		}
 		if wait == 0 {
 			break
 		}
 		f.now = f.now.Add(wait - time.Second)
-		if _, err := f.first.Work(f.ctx); err != nil {
-			t.Fatal(err)
+		if _, err := f.first.Work(f.ctx); err != nil || len(f.asked) != n+1 {
+			t.Fatalf("a second before retry %d: the service was asked %d times (%v)", n+1, len(f.asked), err)
 		}
 		f.now = f.now.Add(time.Second)
-	}
-	if len(f.asked) != 3 {
-		t.Fatalf("the service was asked %d times, want 3 (none before its retry time)", len(f.asked))
 	}
 	got, _ := f.first.Get(f.ctx, x.ID)
 	if got.State != exports.Failed || got.Parts[1].State != exports.Failed || got.Parts[1].Attempts != 3 || got.EndTime.IsZero() {
@@ -210,12 +208,28 @@ func TestExportFailsAfterItsAttemptsAndExpires(t *testing.T) {
 	}
 }
 
-// Exports are off until the other services are configured.
+// Exports are off until the other services are configured, and a replica
+// so configured leaves exports started by others to them: it cannot
+// collect their parts.
 func TestDisabledExportsRefuseToStart(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	x := exports.New(f.repo, f.arc, nil, exports.Options{Disabled: "not configured", Now: time.Now}, slog.New(slog.DiscardHandler))
+	x := exports.New(f.repo, f.arc, []exports.Source{exportsrc.Profile{Archive: f.arc, Name: "customer-profile"}},
+		exports.Options{Disabled: "not configured", Lease: time.Minute, Attempts: 3, Now: func() time.Time { return f.now }}, slog.New(slog.DiscardHandler))
 	if _, err := x.Start(f.ctx, f.survivor, "DSAR-3"); !errors.Is(err, errs.ExportNotConfigured) {
 		t.Fatal("a disabled export started")
+	}
+	started, err := f.first.Start(f.ctx, f.survivor, "DSAR-3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := x.Work(f.ctx); err != nil || n != 0 {
+		t.Fatalf("the disabled replica worked: %d finished, %v", n, err)
+	}
+	if n, err := f.secondRep.Work(f.ctx); err != nil || n != 1 {
+		t.Fatalf("a configured replica, at once: %d finished, %v", n, err)
+	}
+	if got, _ := f.first.Get(f.ctx, started.ID); got.State != exports.Succeeded {
+		t.Fatalf("export: %+v", got)
 	}
 }
