@@ -172,24 +172,23 @@ func (x *Exports) collect(ctx context.Context, e *Export) (bool, error) {
 			return false, err
 		}
 	}
-	e.State = Succeeded
-	pending, retry := false, time.Duration(0)
+	end, pending, retry := Succeeded, false, time.Duration(0)
 	for _, p := range e.Parts {
 		switch p.State {
 		case Running:
 			pending, retry = true, max(retry, x.retryAfter(p.Attempts))
 		case Failed:
-			e.State = Failed
+			end = Failed
 		}
 	}
 	if pending {
 		// The lease is shortened so that this or another replica retries
 		// the failed parts soon, not a whole lease later.
-		e.State, e.LeaseUntil = Running, x.o.Now().UTC().Add(retry)
+		e.LeaseUntil = x.o.Now().UTC().Add(retry)
 		_, err := x.repo.SaveExport(ctx, e, x.owner)
 		return false, err
 	}
-	e.EndTime = x.o.Now().UTC()
+	e.State, e.EndTime = end, x.o.Now().UTC()
 	_, err := x.repo.SaveExport(ctx, e, x.owner)
 	return err == nil, err
 }
