@@ -84,19 +84,14 @@ func BulkWrite(ctx context.Context, coll *mongo.Collection, models []mongo.Write
 // the table.
 type Lookups int
 
-const (
-	// FewLookups suits a call naming a handful of ids (one logged
-	// interaction's customer), while a batch naming many keeps the one
-	// scan: customer-profile's check of the customers a call names.
-	FewLookups Lookups = 16
-	// AllLookups reads every id by lookup however many there are: a feed
-	// consumer's batch reads documents of tables that grow with the
-	// customer base and the history (accounts, ledger entries, metrics), so
-	// at any real size a scan per batch costs more than a lookup per id,
-	// and a consumer keeping up with a trickle reads a few documents, not
-	// the tables.
-	AllLookups Lookups = math.MaxInt
-)
+// AllLookups reads every id by lookup however many there are: a feed
+// consumer's batch reads documents of tables that grow with the customer
+// base and the history (accounts, ledger entries, metrics), so at any real
+// size a scan per batch costs more than a lookup per id, and a consumer
+// keeping up with a trickle reads a few documents, not the tables. A read
+// whose ids may be most of a small table chooses by its size
+// (SizedLookups).
+const AllLookups Lookups = math.MaxInt
 
 // ByIDs returns the documents of coll whose _id is one of ids, each once,
 // in no particular order (ids not stored are left out, an id given twice

@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -37,12 +38,13 @@ func TestByIDsReadsByIDAloneOnTheEmbeddedDatabase(t *testing.T) {
 		N      int    `bson:"n"`
 		Secret string `bson:"secret"`
 	}
+	const few = mongox.Lookups(16)
 	many := []string{"c", "a"}
-	for i := range int(mongox.FewLookups) {
+	for i := range int(few) {
 		many = append(many, fmt.Sprint("missing-", i))
 	}
 	cmds.Reset()
-	got, err := mongox.ByIDs[*thing](ctx, coll, many, mongox.ModeEmbedded, mongox.FewLookups, nil, "read things")
+	got, err := mongox.ByIDs[*thing](ctx, coll, many, mongox.ModeEmbedded, few, nil, "read things")
 	finds := len(cmds.Docs("things.find"))
 	if err != nil || len(got) != 2 || finds != 1 {
 		t.Fatalf("embedded, %d ids, few lookups: %d found (%v), %d finds; want 2 found by one $in", len(many), len(got), err, finds)
@@ -55,7 +57,7 @@ func TestByIDsReadsByIDAloneOnTheEmbeddedDatabase(t *testing.T) {
 	}
 	for _, mode := range []mongox.Mode{mongox.ModeEmbedded, mongox.ModeMongoDB} {
 		cmds.Reset()
-		got, err := mongox.ByIDs[*thing](ctx, coll, []string{"c", "missing", "a", "c"}, mode, mongox.FewLookups, bson.D{{Key: "secret", Value: 0}}, "read things")
+		got, err := mongox.ByIDs[*thing](ctx, coll, []string{"c", "missing", "a", "c"}, mode, few, bson.D{{Key: "secret", Value: 0}}, "read things")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,6 +75,46 @@ func TestByIDsReadsByIDAloneOnTheEmbeddedDatabase(t *testing.T) {
 		if n != 3 || other != nil {
 			t.Fatalf("embedded: %d finds for 3 ids, one twice (one by %v), want 3 by _id alone", n, other)
 		}
+	}
+}
+
+// SizedLookups reads by lookups up to a quarter of the table, and reads
+// the table's size again only when the one it has is Every old.
+func TestSizedLookupsFollowTheTableSize(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := dbtest.Database(t)
+	coll := db.Collection("things")
+	add := func(n int) {
+		t.Helper()
+		docs := make([]any, n)
+		for i := range docs {
+			docs[i] = bson.D{{Key: "n", Value: i}}
+		}
+		if _, err := coll.InsertMany(ctx, docs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(40)
+	sized := &mongox.SizedLookups{Coll: coll, Every: time.Hour}
+	lookups := func() mongox.Lookups {
+		t.Helper()
+		n, err := sized.Lookups(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if got := lookups(); got != 10 {
+		t.Fatalf("40 documents: %d lookups, want 10", got)
+	}
+	add(40)
+	if got := lookups(); got != 10 {
+		t.Fatalf("80 documents, size read within the hour: %d lookups, want the 10 of the size read", got)
+	}
+	sized.Every = 0
+	if got := lookups(); got != 20 {
+		t.Fatalf("80 documents, size read again: %d lookups, want 20", got)
 	}
 }
 

@@ -58,6 +58,9 @@ type Store struct {
 	search    *mongo.Collection
 	feed      *feed.Producer
 	mode      mongox.Mode
+	// sized chooses how GetMany reads on the embedded database: a check
+	// may name most of a small archive, or a few of a large one.
+	sized *mongox.SizedLookups
 	// ClaimGrace is how long a fresh claim protects a contact whose
 	// customer is not stored yet (a create in progress).
 	ClaimGrace time.Duration
@@ -67,7 +70,8 @@ type Store struct {
 // database's (reads of many customers by id depend on it, see
 // mongox.ByIDs).
 func New(db *mongo.Database, p *feed.Producer, mode mongox.Mode) *Store {
-	return &Store{customers: db.Collection(Customers), claims: db.Collection(Claims), merges: db.Collection(Merges), search: db.Collection(Search), feed: p, mode: mode, ClaimGrace: time.Minute}
+	return &Store{customers: db.Collection(Customers), claims: db.Collection(Claims), merges: db.Collection(Merges), search: db.Collection(Search), feed: p, mode: mode,
+		sized: &mongox.SizedLookups{Coll: db.Collection(Customers), Every: time.Minute}, ClaimGrace: time.Minute}
 }
 
 // Customers returns the customers collection, for the outbox relay.
@@ -135,7 +139,14 @@ func (s *Store) Get(ctx context.Context, id string) (*customer.Customer, error) 
 
 // GetMany returns the customers with the given ids, in that order.
 func (s *Store) GetMany(ctx context.Context, ids []string) ([]*customer.Customer, error) {
-	all, err := mongox.ByIDs[*customer.Customer](ctx, s.customers, ids, s.mode, mongox.FewLookups,
+	lookups := mongox.AllLookups
+	if s.mode == mongox.ModeEmbedded {
+		var err error
+		if lookups, err = s.sized.Lookups(ctx); err != nil {
+			return nil, err
+		}
+	}
+	all, err := mongox.ByIDs[*customer.Customer](ctx, s.customers, ids, s.mode, lookups,
 		bson.D{{Key: feed.OutboxField, Value: 0}, {Key: historyField, Value: 0}}, "get customers")
 	if err != nil {
 		return nil, err
