@@ -87,7 +87,7 @@ func SetupWith(o Options) server.Setup {
 			return nil, err
 		}
 		producer := d.Producer()
-		st := store.New(d.DB, producer)
+		st := store.New(d.DB, producer, d.Config.Mongo.Mode)
 		producer.AddRecords(st.Records(logbook.LoggedEvent))
 		keys := idempotency.New(d.DB)
 		profiles := customerv1.NewCustomerServiceClient(conn)

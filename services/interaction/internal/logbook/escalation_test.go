@@ -26,7 +26,7 @@ import (
 // one replica of the service runs them, with its own clock.
 func replica(t *testing.T, db *mongo.Database, now func() time.Time) *logbook.Logbook {
 	t.Helper()
-	return logbook.New(store.New(db, feed.NewProducer(db)), everyoneExists{}, idempotency.New(db), logbook.Options{SLA: casework.DefaultSLA, Now: now})
+	return logbook.New(store.New(db, feed.NewProducer(db), dbtest.Mode()), everyoneExists{}, idempotency.New(db), logbook.Options{SLA: casework.DefaultSLA, Now: now})
 }
 
 // complaints logs one complaint per priority, opened at each of the given

@@ -57,13 +57,53 @@ func (s *Store) InsertCase(ctx context.Context, c *casework.Case, events []feed.
 // CaseOpened clears the pending mark of the complaint that opened a case.
 func (s *Store) CaseOpened(ctx context.Context, interactionID string) error {
 	_, err := s.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: interactionID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "case_pending", Value: false}}}})
-	return mongox.Wrap("mark the case opened", err)
+	if err != nil {
+		return mongox.Wrap("mark the case opened", err)
+	}
+	s.pendingCases.Remove(interactionID)
+	return nil
 }
 
+// pendingPage bounds the complaints one PendingCases call reads.
+const pendingPage = 500
+
 // PendingCases returns ids of complaints recorded before cutoff whose case
-// is not stored yet.
+// is not stored yet. Which complaints it reads: see repair.Tracker; those
+// it finds stay noted until CaseOpened, the younger ones for a later call.
 func (s *Store) PendingCases(ctx context.Context, cutoff time.Time) ([]string, error) {
-	return mongox.IDs(ctx, s.coll, bson.D{{Key: "case_pending", Value: true}, {Key: "record_time", Value: bson.D{{Key: "$lt", Value: cutoff}}}}, 500)
+	type pending struct {
+		ID         string    `bson:"_id"`
+		Pending    bool      `bson:"case_pending"`
+		RecordTime time.Time `bson:"record_time"`
+	}
+	fields := bson.D{{Key: "case_pending", Value: 1}, {Key: "record_time", Value: 1}}
+	scan, ids := s.pendingCases.Round()
+	var docs []pending
+	var err error
+	if scan {
+		docs, err = mongox.FindAll[pending](ctx, s.coll, bson.D{{Key: "case_pending", Value: true}}, "find pending cases",
+			options.Find().SetProjection(fields).SetLimit(pendingPage))
+	} else {
+		docs, err = mongox.ByIDs[pending](ctx, s.coll, ids, s.mode, mongox.AllLookups, fields, "read pending cases")
+	}
+	if err != nil {
+		s.pendingCases.Add(ids...)
+		return nil, err
+	}
+	var due []string
+	for _, d := range docs {
+		if !d.Pending {
+			continue
+		}
+		s.pendingCases.Add(d.ID)
+		if d.RecordTime.Before(cutoff) {
+			due = append(due, d.ID)
+		}
+	}
+	if scan && len(docs) < pendingPage {
+		s.pendingCases.Scanned()
+	}
+	return due, nil
 }
 
 // GetCase returns one case.

@@ -20,6 +20,7 @@ import (
 	"github.com/opencrm/crm/pkg/etag"
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/pkg/repair"
 	"github.com/opencrm/crm/services/interaction/internal/casework"
 	"github.com/opencrm/crm/services/interaction/internal/errs"
 	"github.com/opencrm/crm/services/interaction/internal/record"
@@ -50,11 +51,17 @@ func Indexes() []mongox.Index {
 type Store struct {
 	coll *mongo.Collection
 	feed *feed.Producer
+	mode mongox.Mode
+	// pendingCases are the complaints stored without their case yet, for
+	// PendingCases.
+	pendingCases *repair.Tracker
 }
 
-// New returns the store in db, publishing through p.
-func New(db *mongo.Database, p *feed.Producer) *Store {
-	return &Store{coll: db.Collection(Interactions), feed: p}
+// New returns the store in db, publishing through p; mode is the
+// database's (it decides how PendingCases finds complaints, see
+// repair.Tracker).
+func New(db *mongo.Database, p *feed.Producer, mode mongox.Mode) *Store {
+	return &Store{coll: db.Collection(Interactions), feed: p, mode: mode, pendingCases: &repair.Tracker{ScanOnlyAtStart: mode == mongox.ModeEmbedded}}
 }
 
 // Collection returns the interactions collection, for the outbox relay.
@@ -120,6 +127,11 @@ func (s *Store) InsertMany(ctx context.Context, items []record.Encoded) ([]error
 		}
 	case err != nil:
 		return nil, mongox.Wrap("insert interactions", err)
+	}
+	for n, e := range items {
+		if errs[n] == nil && e.Interaction.CasePending {
+			s.pendingCases.Add(e.Interaction.ID)
+		}
 	}
 	return errs, nil
 }

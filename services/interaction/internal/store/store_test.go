@@ -60,7 +60,7 @@ func insert(t *testing.T, s *store.Store, items ...*record.Interaction) []error 
 func TestResentRecordsAreFoundByID(t *testing.T) {
 	t.Parallel()
 	db, cmds := open(t)
-	s := store.New(db, feed.NewProducer(db))
+	s := store.New(db, feed.NewProducer(db), dbtest.Mode())
 	first := []*record.Interaction{purchase("a", "1", "o1"), purchase("b", "2", "o2"), purchase("c", "3", "o3")}
 	for _, err := range insert(t, s, first...) {
 		if err != nil {

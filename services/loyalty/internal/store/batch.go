@@ -99,16 +99,33 @@ func (s *Store) InsertAccounts(ctx context.Context, as []*points.Account) (exist
 		docs[i] = a
 	}
 	_, err = s.accounts.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	if bulk, ok := errors.AsType[mongo.BulkWriteException](err); ok {
-		for _, we := range bulk.WriteErrors {
-			if !mongox.IsDuplicateKey(we) {
-				return nil, mongox.Wrap("insert accounts", err)
-			}
-			existed[as[we.Index].ID] = true
-		}
-		return existed, nil
+	bulk, isBulk := errors.AsType[mongo.BulkWriteException](err)
+	if err != nil && !isBulk {
+		// Which went in is unknown: FlushDirty looks at them all.
+		s.unsettled.Add(ids(as)...)
+		return nil, mongox.Wrap("insert accounts", err)
 	}
-	return existed, mongox.Wrap("insert accounts", err)
+	for _, we := range bulk.WriteErrors {
+		if !mongox.IsDuplicateKey(we) {
+			s.unsettled.Add(ids(as)...)
+			return nil, mongox.Wrap("insert accounts", err)
+		}
+		existed[as[we.Index].ID] = true
+	}
+	for _, a := range as {
+		if a.Dirty && !existed[a.ID] {
+			s.unsettled.Add(a.ID)
+		}
+	}
+	return existed, nil
+}
+
+func ids(as []*points.Account) []string {
+	out := make([]string, len(as))
+	for i, a := range as {
+		out[i] = a.ID
+	}
+	return out
 }
 
 // ReplaceAccount replaces the account if it is still at version prev
@@ -126,6 +143,9 @@ func (s *Store) ReplaceAccount(ctx context.Context, a *points.Account, prev int6
 		a.Version = prev
 		return points.ErrConflict
 	}
+	if a.Dirty {
+		s.unsettled.Add(a.ID)
+	}
 	return nil
 }
 
@@ -135,7 +155,9 @@ func (s *Store) ReplaceAccount(ctx context.Context, a *points.Account, prev int6
 // The clears are one update per account rather than one bulk write:
 // FerretDB's SQLite backend takes seconds per statement of a bulk update
 // of such documents. A failure leaves the copy to the relays (FlushDirty
-// and the feed's Relay), as SaveAccount does.
+// and the feed's Relay), as SaveAccount does; so does a failure between
+// the accounts' writes and this call, as they are noted for FlushDirty
+// when written.
 func (s *Store) SettleAccounts(ctx context.Context, as []*points.Account) error {
 	var entries []any
 	var evs []feed.Pending
@@ -173,19 +195,28 @@ func (s *Store) SettleAccounts(ctx context.Context, as []*points.Account) error 
 				SetUpdate(bson.D{{Key: "$pullAll", Value: pull}, {Key: "$set", Value: bson.D{{Key: "dirty", Value: false}}}}))
 		}
 	}
+	if err := s.settle(ctx, entries, evs, models); err != nil {
+		s.unsettled.Add(ids(as)...)
+		return err
+	}
+	s.unsettled.Remove(ids(as)...)
+	for _, a := range as {
+		a.Entries, a.Outbox, a.Dirty = nil, nil, false
+	}
+	return nil
+}
+
+func (s *Store) settle(ctx context.Context, entries []any, evs []feed.Pending, clears []*mongo.UpdateOneModel) error {
 	if err := mongox.InsertNew(ctx, s.ledger, entries, "write ledger entries"); err != nil {
 		return err
 	}
 	if err := s.feed.Append(ctx, evs...); err != nil {
 		return err
 	}
-	for _, m := range models {
+	for _, m := range clears {
 		if _, err := s.accounts.UpdateOne(ctx, m.Filter, m.Update); err != nil {
 			return mongox.Wrap("clear copied entries and events", err)
 		}
-	}
-	for _, a := range as {
-		a.Entries, a.Outbox, a.Dirty = nil, nil, false
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/opencrm/crm/pkg/etag"
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/pkg/repair"
 	"github.com/opencrm/crm/services/loyalty/internal/errs"
 	"github.com/opencrm/crm/services/loyalty/internal/ledger"
 	"github.com/opencrm/crm/services/loyalty/internal/names"
@@ -62,12 +63,16 @@ type Store struct {
 	feed                       *feed.Producer
 	// mode decides how a feed batch's documents are read (mongox.ByIDs).
 	mode mongox.Mode
+	// unsettled are the accounts written with entries not yet copied to
+	// the ledger, for FlushDirty.
+	unsettled *repair.Tracker
 }
 
 // New returns the store in db, publishing through p; mode is the
 // database's.
 func New(db *mongo.Database, p *feed.Producer, mode mongox.Mode) *Store {
-	return &Store{database: db, programs: db.Collection(Programs), accounts: db.Collection(Accounts), ledger: db.Collection(Ledger), feed: p, mode: mode}
+	return &Store{database: db, programs: db.Collection(Programs), accounts: db.Collection(Accounts), ledger: db.Collection(Ledger), feed: p, mode: mode,
+		unsettled: &repair.Tracker{ScanOnlyAtStart: mode == mongox.ModeEmbedded}}
 }
 
 func (s *Store) db() *mongo.Database { return s.database }
@@ -130,6 +135,9 @@ func (s *Store) InsertAccount(ctx context.Context, a *points.Account) (existed b
 	if err != nil {
 		return false, mongox.Wrap("insert account", err)
 	}
+	if a.Dirty {
+		s.unsettled.Add(a.ID)
+	}
 	if err := s.feed.FlushWritten(ctx, s.accounts, bson.D{{Key: "_id", Value: a.ID}, {Key: "version", Value: a.Version}}, a.Outbox, nil); err != nil {
 		return false, err
 	}
@@ -157,15 +165,23 @@ func (s *Store) SaveAccount(ctx context.Context, a *points.Account, prev int64) 
 	if res.MatchedCount == 0 {
 		return points.ErrConflict
 	}
-	if err := s.insertEntries(ctx, a.Entries); err != nil {
-		return err
-	}
 	var clearCopied bson.D
 	if a.Dirty {
+		s.unsettled.Add(a.ID)
+		if err := s.insertEntries(ctx, a.Entries); err != nil {
+			s.unsettled.Add(a.ID)
+			return err
+		}
 		clearCopied = bson.D{{Key: "$set", Value: bson.D{{Key: "entries", Value: bson.A{}}, {Key: "dirty", Value: false}}}}
 	}
 	if err := s.feed.FlushWritten(ctx, s.accounts, bson.D{{Key: "_id", Value: a.ID}, {Key: "version", Value: a.Version}}, a.Outbox, clearCopied); err != nil {
+		if a.Dirty {
+			s.unsettled.Add(a.ID)
+		}
 		return err
+	}
+	if a.Dirty {
+		s.unsettled.Remove(a.ID)
 	}
 	a.Entries, a.Outbox, a.Dirty = nil, nil, false
 	return nil
@@ -177,25 +193,63 @@ func (s *Store) insertEntries(ctx context.Context, entries []ledger.Entry) error
 	return mongox.InsertNew(ctx, s.ledger, entries, "write ledger entries")
 }
 
-// FlushDirty copies the entries that a crash left in account documents
-// (the feed's Relay does the same for their events); it returns how many
-// accounts it flushed.
+// FlushDirty copies the entries that a crash or a failure left in account
+// documents (the feed's Relay does the same for their events); it returns
+// how many accounts it flushed. Which accounts it reads: see
+// repair.Tracker.
 func (s *Store) FlushDirty(ctx context.Context) (int, error) {
-	docs, err := mongox.FindAll[*points.Account](ctx, s.accounts, bson.D{{Key: "dirty", Value: true}}, "find dirty accounts", options.Find().SetLimit(1000))
+	scan, ids := s.unsettled.Round()
+	var docs []*points.Account
+	var err error
+	if scan {
+		docs, err = mongox.FindAll[*points.Account](ctx, s.accounts, bson.D{{Key: "dirty", Value: true}}, "find dirty accounts", options.Find().SetLimit(dirtyPage))
+	} else {
+		docs, err = mongox.ByIDs[*points.Account](ctx, s.accounts, ids, s.mode, mongox.AllLookups, nil, "read unsettled accounts")
+	}
 	if err != nil {
+		s.unsettled.Add(ids...)
 		return 0, err
 	}
-	for _, a := range docs {
-		if err := s.insertEntries(ctx, a.Entries); err != nil {
-			return 0, err
+	n := 0
+	for i, a := range docs {
+		if !a.Dirty {
+			continue
 		}
-		_, err := s.accounts.UpdateOne(ctx, bson.D{{Key: "_id", Value: a.ID}, {Key: "version", Value: a.Version}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "entries", Value: bson.A{}}, {Key: "dirty", Value: false}}}})
+		cleared, err := s.flush(ctx, a)
 		if err != nil {
-			return 0, mongox.Wrap("clear copied entries", err)
+			for _, left := range docs[i:] {
+				s.unsettled.Add(left.ID)
+			}
+			return n, err
 		}
+		if cleared {
+			// Settled as written; a later write (no match) adds it again
+			// if its own copy fails.
+			s.unsettled.Remove(a.ID)
+		}
+		n++
 	}
-	return len(docs), nil
+	if scan && len(docs) < dirtyPage {
+		s.unsettled.Scanned()
+	}
+	return n, nil
+}
+
+// dirtyPage bounds the accounts one scan for dirty ones reads.
+const dirtyPage = 1000
+
+// flush copies a dirty account's entries and clears them if it is still
+// at the version read; cleared says whether it was.
+func (s *Store) flush(ctx context.Context, a *points.Account) (cleared bool, err error) {
+	if err := s.insertEntries(ctx, a.Entries); err != nil {
+		return false, err
+	}
+	res, err := s.accounts.UpdateOne(ctx, bson.D{{Key: "_id", Value: a.ID}, {Key: "version", Value: a.Version}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "entries", Value: bson.A{}}, {Key: "dirty", Value: false}}}})
+	if err != nil {
+		return false, mongox.Wrap("clear copied entries", err)
+	}
+	return res.MatchedCount == 1, nil
 }
 
 // LedgerEntry returns the entry with that id from the ledger.
