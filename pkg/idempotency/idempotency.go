@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -28,16 +29,24 @@ import (
 	"github.com/opencrm/crm/pkg/periodic"
 )
 
-// Collection is the collection each service keeps its keys in.
-const Collection = "idempotency_keys"
+// Collections each service keeps its keys in: the claims of the keys, and
+// the responses of the calls that completed.
+const (
+	Collection          = "idempotency_keys"
+	ResponsesCollection = "idempotency_responses"
+)
 
 // Indexes returns the indexes the store needs: by subject for erasure, by
 // creation time for the sweep.
 func Indexes() []mongox.Index {
-	return []mongox.Index{
-		{Collection: Collection, Model: mongo.IndexModel{Keys: bson.D{{Key: "subject", Value: 1}}}},
-		{Collection: Collection, Model: mongo.IndexModel{Keys: bson.D{{Key: "create_time", Value: 1}}}},
+	colls := []string{Collection, ResponsesCollection}
+	out := make([]mongox.Index, 0, 2*len(colls))
+	for _, c := range colls {
+		out = append(out,
+			mongox.Index{Collection: c, Model: mongo.IndexModel{Keys: bson.D{{Key: "subject", Value: 1}}}},
+			mongox.Index{Collection: c, Model: mongo.IndexModel{Keys: bson.D{{Key: "create_time", Value: 1}}}})
 	}
+	return out
 }
 
 // DefaultRetention is how long keys are kept when
@@ -59,11 +68,19 @@ func LoadRetention(env *config.Env) time.Duration {
 	return d
 }
 
-// Sweep deletes the keys first used more than retention ago and returns how
-// many. It is a plain deleteMany on the creation time, so any number of
-// replicas may run it at once.
+// Sweep deletes the keys first used more than retention ago, with their
+// responses, and returns how many keys. It is a plain deleteMany on the
+// creation time, so any number of replicas may run it at once.
 func (s *Store) Sweep(ctx context.Context, retention time.Duration) (int64, error) {
-	return mongox.DeleteBefore(ctx, s.coll, "create_time", s.Now().Add(-retention), "sweep expired request_ids")
+	before := s.Now().Add(-retention)
+	n, err := mongox.DeleteBefore(ctx, s.coll, "create_time", before, "sweep expired request_ids")
+	if err != nil {
+		return 0, err
+	}
+	if _, err := mongox.DeleteBefore(ctx, s.responses, "create_time", before, "sweep expired responses"); err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // Sweeper returns a worker that sweeps db's expired keys at once and then
@@ -83,7 +100,7 @@ var (
 
 // Store keeps the keys of one service.
 type Store struct {
-	coll *mongo.Collection
+	coll, responses *mongo.Collection
 	// Lease is how long a started call holds its key. A call whose process
 	// died releases it when the lease ends; it must exceed any call's
 	// deadline.
@@ -93,7 +110,7 @@ type Store struct {
 
 // New returns the store in db.
 func New(db *mongo.Database) *Store {
-	return &Store{coll: db.Collection(Collection), Lease: 2 * time.Minute, Now: time.Now}
+	return &Store{coll: db.Collection(Collection), responses: db.Collection(ResponsesCollection), Lease: 2 * time.Minute, Now: time.Now}
 }
 
 type record struct {
@@ -266,8 +283,24 @@ func (s *Store) ClaimMany(ctx context.Context, method string, claims []Claim) er
 		return err
 	}
 	byID := make(map[string]*record, len(recs))
+	var outcomeIDs bson.A
 	for k := range recs {
 		byID[recs[k].ID] = &recs[k]
+		if !recs[k].Done {
+			outcomeIDs = append(outcomeIDs, outcomeID(recs[k].ID, recs[k].Attempt))
+		}
+	}
+	if len(outcomeIDs) > 0 {
+		outs, err := mongox.FindAll[record](ctx, s.responses, mongox.IDIn(outcomeIDs), "read the responses of request_ids")
+		if err != nil {
+			return err
+		}
+		for _, o := range outs {
+			claim := claimOf(o.ID)
+			if cur := byID[claim]; cur != nil && o.ID == outcomeID(claim, cur.Attempt) {
+				cur.Done, cur.Response = true, o.Response
+			}
+		}
 	}
 	for _, n := range taken {
 		if err := s.settle(ctx, keyID(method, claims[n].Key), byID[keyID(method, claims[n].Key)], &claims[n], now); err != nil {
@@ -310,35 +343,71 @@ func (s *Store) settle(ctx context.Context, id string, cur *record, c *Claim, no
 	return nil
 }
 
-// FinishMany records how the requests of the taken claims ended, in one
-// write: a success stores its response, a failure releases its key. It
-// writes even when ctx has ended, since the caller's may be why a request
-// failed.
+// FinishMany records how the requests of the taken claims ended: the
+// responses of the successes in one insert, and for each failure a release
+// of its key, so that a retry runs. It writes even when ctx has ended,
+// since the caller's may be why a request failed.
+//
+// A response is a document of its own (in ResponsesCollection), keyed by
+// the claim and its attempt, not a change to the claim: a write whose filter is _id alone is
+// the only one the embedded database's SQLite backend does not answer by
+// reading the whole collection, and a change to the claim must also name
+// the attempt (an attempt whose lease ran out, and whose key another call
+// took over, must not store its response there). A release still names
+// it: failures are the rarer outcome.
 func (s *Store) FinishMany(ctx context.Context, method string, claims []Claim, outcomes []Outcome) error {
-	var models []mongo.WriteModel
+	ctx = context.WithoutCancel(ctx)
+	now := s.Now()
+	var done []record
+	var released []mongo.WriteModel
 	for n := range claims {
 		c := &claims[n]
 		if !c.Taken() {
 			continue
 		}
-		filter := bson.D{{Key: "_id", Value: keyID(method, c.Key)}, {Key: "attempt", Value: c.attempt}}
+		id := keyID(method, c.Key)
 		if o := outcomes[n]; o.Err != nil {
-			models = append(models, mongo.NewDeleteOneModel().SetFilter(filter))
+			released = append(released, mongo.NewDeleteOneModel().SetFilter(bson.D{{Key: "_id", Value: id}, {Key: "attempt", Value: c.attempt}}))
 		} else {
-			models = append(models, mongo.NewUpdateOneModel().SetFilter(filter).SetUpdate(bson.D{{Key: "$set", Value: bson.D{
-				{Key: "done", Value: true}, {Key: "response", Value: o.Response}, {Key: "subject", Value: o.Subject}}}}))
+			done = append(done, record{ID: outcomeID(id, c.attempt), Done: true, Response: o.Response, Subject: o.Subject, CreateTime: now})
 		}
 	}
-	if len(models) == 0 {
-		return nil
+	err := mongox.InsertNew(ctx, s.responses, done, "store the responses of request_ids")
+	if len(released) > 0 {
+		err = errors.Join(err, mongox.BulkWrite(ctx, s.coll, released, "release request_ids"))
 	}
-	return mongox.BulkWrite(context.WithoutCancel(ctx), s.coll, models, "store the outcomes of request_ids")
+	return err
 }
 
 func keyID(method, key string) string { return method + ":" + key }
 
-// ForgetSubject removes every stored response about subject (erasure).
+// outcomeID is the id of the response of a claim's attempt.
+func outcomeID(claim, attempt string) string { return claim + "/" + attempt }
+
+// claimOf is the id of the claim of a response (the attempt is base32
+// text, without a slash).
+func claimOf(outcome string) string { return outcome[:max(strings.LastIndex(outcome, "/"), 0)] }
+
+// ForgetSubject removes every stored response about subject (erasure),
+// with the keys' claims (their request hashes): those stored beside the
+// claims, and those earlier versions kept in the claims.
 func (s *Store) ForgetSubject(ctx context.Context, subject string) error {
-	_, err := s.coll.DeleteMany(ctx, bson.D{{Key: "subject", Value: subject}}, options.DeleteMany())
-	return mongox.Wrap("forget stored responses", err)
+	about := bson.D{{Key: "subject", Value: subject}}
+	ids, err := mongox.IDs(ctx, s.responses, about, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := s.responses.DeleteMany(ctx, about); err != nil {
+		return mongox.Wrap("forget stored responses", err)
+	}
+	claims := make([]string, len(ids))
+	for i, id := range ids {
+		claims[i] = claimOf(id)
+	}
+	filter := about
+	if len(claims) > 0 {
+		filter = bson.D{{Key: "$or", Value: bson.A{about, mongox.IDIn(claims)}}}
+	}
+	_, err = s.coll.DeleteMany(ctx, filter)
+	return mongox.Wrap("forget request_ids", err)
 }

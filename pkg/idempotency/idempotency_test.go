@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
@@ -249,6 +251,41 @@ func TestRetentionSetting(t *testing.T) {
 		idempotency.LoadRetention(env)
 		if err := env.Err(); err == nil || !strings.Contains(err.Error(), "CRM_IDEMPOTENCY_RETENTION") || !strings.Contains(err.Error(), "720h") {
 			t.Errorf("%q: %v, want an error naming the variable and an example", bad, err)
+		}
+	}
+}
+
+// A call that succeeds writes its key and its response by _id alone: the
+// one filter the embedded database's SQLite backend does not answer by
+// reading the whole collection of keys, which grows with every call kept
+// for the retention period. A replay finds the response.
+func TestSuccessfulCallsWriteByIDAlone(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, cmds := dbtest.Counted(t)
+	s := idempotency.New(db)
+	call := func() (*wrapperspb.StringValue, error) {
+		return idempotency.Do(ctx, s, "M", "k1", wrapperspb.String("a"), func(context.Context) (*wrapperspb.StringValue, string, error) {
+			return wrapperspb.String("first"), "things/1", nil
+		})
+	}
+	if _, err := call(); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{idempotency.Collection + ".insert", idempotency.ResponsesCollection + ".insert"}
+	if got := cmds.Names(); !slices.Equal(got, want) {
+		t.Fatalf("a successful call sent %v, want %v", got, want)
+	}
+	if resp, err := call(); err != nil || resp.GetValue() != "first" {
+		t.Fatalf("replay: %v %v", resp, err)
+	}
+	// Erasing the subject forgets the response and the key.
+	if err := s.ForgetSubject(ctx, "things/1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, coll := range []string{idempotency.Collection, idempotency.ResponsesCollection} {
+		if n, err := db.Collection(coll).CountDocuments(ctx, bson.D{}); err != nil || n != 0 {
+			t.Errorf("%s after the erasure: %d documents (%v)", coll, n, err)
 		}
 	}
 }

@@ -237,7 +237,7 @@ func (b *bench) raw(ctx context.Context, cfg mongox.Config, ops int) error {
 	accounts, programs := rdb.Collection(store.Accounts), rdb.Collection(store.Programs)
 	// The service's own collections, at the sizes the run left them: on the
 	// embedded database a lookup's cost grows with its collection.
-	keys, entries := rdb.Collection(idempotency.Collection), rdb.Collection(store.Ledger)
+	keys, responses, entries := rdb.Collection(idempotency.Collection), rdb.Collection(idempotency.ResponsesCollection), rdb.Collection(store.Ledger)
 	audit, events := rdb.Collection("raw_audit"), rdb.Collection(feed.EventsCollection)
 	// The accounts the measured calls used.
 	ids := make([]string, min(ops, len(b.names)-1))
@@ -293,9 +293,8 @@ func (b *bench) raw(ctx context.Context, cfg mongox.Config, ops int) error {
 			bson.D{{Key: "$set", Value: bson.D{{Key: "entries", Value: bson.A{}}, {Key: "dirty", Value: false}}}}); err != nil {
 			return err
 		}
-		// Conditional on the attempt, as the service's is: on the embedded
-		// database only a filter of _id alone avoids reading the whole table.
-		if _, err := keys.UpdateOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "attempt", Value: key}}, bson.D{{Key: "$set", Value: bson.D{{Key: "done", Value: true}, {Key: "response", Value: payload}}}}); err != nil {
+		// The response, stored beside the key as the service's is.
+		if _, err := responses.InsertOne(ctx, bson.D{{Key: "_id", Value: key + "/" + key}, {Key: "done", Value: true}, {Key: "response", Value: payload}, {Key: "create_time", Value: s}}); err != nil {
 			return err
 		}
 		lat = append(lat, time.Since(s))
