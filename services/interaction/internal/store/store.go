@@ -126,6 +126,12 @@ func (s *Store) InsertMany(ctx context.Context, items []record.Encoded) ([]error
 			errs[we.Index] = s.stored(ctx, items[we.Index].Interaction)
 		}
 	case err != nil:
+		// Which went in is unknown: PendingCases looks at every complaint.
+		for _, e := range items {
+			if e.Interaction.CasePending {
+				s.pendingCases.Add(e.Interaction.ID)
+			}
+		}
 		return nil, mongox.Wrap("insert interactions", err)
 	}
 	for n, e := range items {
