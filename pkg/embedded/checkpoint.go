@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -20,15 +22,15 @@ import (
 const sqlitePragmas = "_pragma=secure_delete(on)"
 
 // DefaultCheckpointEvery is how often the write-ahead logs are checkpointed
-// and truncated when Options.CheckpointEvery is not set.
+// and cut when Options.CheckpointEvery is not set.
 const DefaultCheckpointEvery = 10 * time.Second
 
 // Checkpoint copies every database's write-ahead log into its file and
-// truncates the log to zero bytes (SQLite's wal_checkpoint(TRUNCATE)), so
-// that what was deleted or overwritten before it, erased customers
-// included, is in no file of the folder. A database busy with a long read
-// is left for the next checkpoint: the error says which. With the
-// PostgreSQL backend it does nothing.
+// then cuts the log down to one frame that holds no record, so that what
+// was deleted or overwritten before it, erased customers included, is in no
+// file of the folder. A database busy with a long read is left for the next
+// checkpoint: the error says which. With the PostgreSQL backend it does
+// nothing.
 func (s *Server) Checkpoint(ctx context.Context) error {
 	if s.dir == "" {
 		return nil
@@ -46,23 +48,68 @@ func (s *Server) Checkpoint(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// checkpoint checkpoints one database file. Its connection waits at most
-// briefly for readers, since writers wait while a checkpoint does.
+// errBusy reports a log that still holds frames a reader may need.
+var errBusy = errors.New("busy: a reader still uses the write-ahead log, retried on the next checkpoint")
+
+// checkpoint checkpoints one database file. SQLite's own truncating
+// checkpoint (wal_checkpoint(TRUNCATE), or RESTART) made FerretDB's writers
+// fail with SQLITE_BUSY after waiting their full 10 s now and then, so this
+// takes SQLite's everyday path instead: a passive checkpoint copies the log
+// into the file without blocking anyone; then a write of the header page
+// (its user_version, unchanged) starts the log again from its beginning, as
+// any writer does once the log is fully copied, and journal_size_limit(0)
+// cuts the file after that write's frame. The connection waits at most
+// briefly for a lock.
 func checkpoint(ctx context.Context, file string) error {
-	u := url.URL{Scheme: "file", OmitHost: true, Path: file, RawQuery: "mode=rw&_pragma=busy_timeout(250)"}
+	u := url.URL{Scheme: "file", OmitHost: true, Path: file,
+		RawQuery: "mode=rw&_pragma=busy_timeout(250)&_pragma=journal_size_limit(0)"}
 	db, err := sql.Open("sqlite", u.String())
 	if err != nil {
 		return err
 	}
 	defer func() { _ = db.Close() }()
-	var busy, logFrames, done int
-	if err := db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &done); err != nil {
+	var busy, logFrames, copied int
+	if err := db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logFrames, &copied); err != nil {
 		return err
 	}
-	if busy != 0 {
-		return errors.New("busy: the log was not truncated, retried on the next checkpoint")
+	if busy != 0 || copied < logFrames {
+		return errBusy
+	}
+	var pageSize int64
+	if err := db.QueryRowContext(ctx, "PRAGMA page_size").Scan(&pageSize); err != nil {
+		return err
+	}
+	oneFrame := walHeader + walFrameHeader + pageSize
+	if size, err := walSize(file); err != nil || size <= oneFrame {
+		return err // nothing but the current state of at most one page
+	}
+	var version int64
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", version)); err != nil {
+		return fmt.Errorf("restart the write-ahead log: %w", err)
+	}
+	if size, err := walSize(file); err != nil || size > oneFrame {
+		return errors.Join(err, errBusy) // the write went after the old frames
 	}
 	return nil
+}
+
+// The sizes of a write-ahead log's header and of each frame's header
+// (https://www.sqlite.org/fileformat2.html#walformat).
+const walHeader, walFrameHeader = 32, 24
+
+// walSize is the size of file's write-ahead log; zero when there is none.
+func walSize(file string) (int64, error) {
+	fi, err := os.Stat(file + "-wal")
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
 }
 
 // checkpointLoop checkpoints every interval until ctx ends.
