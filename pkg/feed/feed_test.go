@@ -334,3 +334,35 @@ func TestRelayRetriesAFailedFlush(t *testing.T) {
 		return err == nil && n == 1
 	})
 }
+
+// A relay told that the previous process stopped clean (Scanned) does not
+// read its sources at start; it still reads the record batches' intents,
+// and a relay not told so reads both.
+func TestRelaySkipsItsStartScanAfterACleanStop(t *testing.T) {
+	t.Parallel()
+	for _, clean := range []bool{true, false} {
+		db, cmds := dbtest.Counted(t)
+		if err := mongox.EnsureIndexes(t.Context(), db, feed.Indexes("docs")); err != nil {
+			t.Fatal(err)
+		}
+		p := feed.NewProducer(db)
+		p.ScanOnlyAtStart = true
+		if clean {
+			p.Scanned()
+		}
+		cmds.Reset()
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			p.Relay(ctx, time.Hour, func(err error) { t.Error(err) }, db.Collection("docs"))
+		}()
+		// The intents are read last in the start round.
+		waitFor(t, func() bool { return len(cmds.Docs("feed_pending.find")) > 0 })
+		cancel()
+		<-done
+		if n := len(cmds.Docs("docs.find")); (n == 0) != clean {
+			t.Errorf("clean stop %v: the start read the source %d times", clean, n)
+		}
+	}
+}

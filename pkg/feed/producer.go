@@ -128,6 +128,8 @@ type Producer struct {
 	// crash left at its next start, and on a database that reads whole
 	// tables, where a scan every few seconds stalls the writes.
 	ScanOnlyAtStart bool
+	// startScanned, set by Scanned, spares Relay its start scan.
+	startScanned bool
 	// Now is the clock of event and placement times and of the relay
 	// lease; nothing that decides what a reader sees depends on it.
 	Now func() time.Time
@@ -166,6 +168,20 @@ func NewProducer(db *mongo.Database) *Producer {
 		Poll: 250 * time.Millisecond, Now: time.Now,
 		wake: make(chan struct{}), failed: map[string]leftBehind{}, failedBatches: map[string]bool{}, done: map[string]bool{},
 	}
+}
+
+// Scanned tells a producer with ScanOnlyAtStart that no outbox was left
+// behind before it started (the previous process stopped clean,
+// repair.Stops), so that Relay skips its start scan of the sources. Call
+// it before Relay.
+func (p *Producer) Scanned() { p.startScanned = true }
+
+// Settled reports whether every outbox and record batch this process
+// failed to publish has been published since: what a clean stop requires.
+func (p *Producer) Settled() bool {
+	p.failedMu.Lock()
+	defer p.failedMu.Unlock()
+	return len(p.failed) == 0 && len(p.failedBatches) == 0
 }
 
 // leftBehind is a document whose outbox a flush failed to publish.
@@ -321,14 +337,18 @@ func (p *Producer) Relay(ctx context.Context, interval time.Duration, onError fu
 			onError(err)
 		}
 	}()
-	for scan := true; ; scan = !p.ScanOnlyAtStart {
-		if scan {
+	for start := true; ; start = false {
+		if start || !p.ScanOnlyAtStart {
 			held, err := p.holdLease(ctx, 3*interval)
 			report(err)
 			if held {
-				for _, c := range sources {
-					report(p.flushAll(ctx, c))
+				if !start || !p.startScanned {
+					for _, c := range sources {
+						report(p.flushAll(ctx, c))
+					}
 				}
+				// The intents of record batches are few: they go once the
+				// batch is placed.
 				report(p.recoverAll(ctx))
 			}
 		}

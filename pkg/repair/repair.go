@@ -8,8 +8,8 @@
 // alone from an index): seconds at ten thousand accounts or a million
 // interactions, on the service's one connection. The embedded database
 // runs one replica, so there the worker queries once, at start, for what
-// an earlier process left, and afterwards looks up by _id only the
-// documents this process added.
+// an earlier process left (not at all when it stopped clean, see Stops),
+// and afterwards looks up by _id only the documents this process added.
 package repair
 
 import (
@@ -38,8 +38,12 @@ type Tracker struct {
 	scanned bool
 }
 
-// Add records documents a write left needing their second step.
+// Add records documents a write left needing their second step. Without
+// ScanOnlyAtStart every round scans, so nothing is kept.
 func (t *Tracker) Add(ids ...string) {
+	if !t.ScanOnlyAtStart {
+		return
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.added == nil {
@@ -74,8 +78,17 @@ func (t *Tracker) Round() (scan bool, ids []string) {
 	return false, ids
 }
 
-// Scanned records that a query found every document there was to find,
-// so that, with ScanOnlyAtStart, later rounds take the added documents.
+// Settled reports whether no document added is left needing its second
+// step: what a clean stop requires (Stops).
+func (t *Tracker) Settled() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.added) == 0
+}
+
+// Scanned records that a query found every document there was to find, or
+// that there was none (the previous process stopped clean, Stops), so
+// that, with ScanOnlyAtStart, later rounds take the added documents.
 func (t *Tracker) Scanned() {
 	t.mu.Lock()
 	defer t.mu.Unlock()

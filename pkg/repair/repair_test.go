@@ -1,11 +1,16 @@
 package repair_test
 
 import (
+	"os"
 	"slices"
 	"testing"
+	"time"
 
+	"github.com/opencrm/crm/pkg/dbtest"
 	"github.com/opencrm/crm/pkg/repair"
 )
+
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 
 // On the embedded database the worker scans until a scan completes, then
 // takes only what writers added; on MongoDB every round scans.
@@ -39,5 +44,30 @@ func TestRoundsScanUntilAScanCompletesThenTakeWhatWasAdded(t *testing.T) {
 	always.Add("x")
 	if scan, _ := always.Round(); !scan {
 		t.Fatal("without ScanOnlyAtStart: a round did not scan")
+	}
+	if !always.Settled() {
+		t.Fatal("without ScanOnlyAtStart the tracker keeps ids no round takes")
+	}
+}
+
+// A note of a clean stop is read once: the process that takes it leaves
+// none behind if it crashes.
+func TestACleanStopIsTakenOnce(t *testing.T) {
+	t.Parallel()
+	stops := repair.NewStops(dbtest.Database(t))
+	ctx := t.Context()
+	if clean, err := stops.Take(ctx); err != nil || clean {
+		t.Fatalf("first start: clean %v, %v; want not clean", clean, err)
+	}
+	for range 2 { // noted twice, as two stops in a row without a start
+		if err := stops.Record(ctx, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if clean, err := stops.Take(ctx); err != nil || !clean {
+		t.Fatalf("after a clean stop: clean %v, %v", clean, err)
+	}
+	if clean, err := stops.Take(ctx); err != nil || clean {
+		t.Fatalf("taken again: clean %v, %v; want not clean", clean, err)
 	}
 }

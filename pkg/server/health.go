@@ -54,6 +54,7 @@ func (r *Running) becomeReady(ctx context.Context, db *mongo.Database, svc *Serv
 		case <-time.After(2 * time.Second):
 		}
 	}
+	r.takeCleanStop(ctx)
 	for _, w := range svc.Workers {
 		r.workers.Go(func() {
 			w(ctx)

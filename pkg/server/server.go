@@ -42,6 +42,7 @@ import (
 	"github.com/opencrm/crm/pkg/logging"
 	"github.com/opencrm/crm/pkg/mongox"
 	"github.com/opencrm/crm/pkg/pagetoken"
+	"github.com/opencrm/crm/pkg/repair"
 	"github.com/opencrm/crm/pkg/telemetry"
 )
 
@@ -140,6 +141,11 @@ type Service struct {
 	// positions.
 	Producer  *feed.Producer
 	Consumers []*feed.Consumer
+	// Repairs are the trackers of the service's repair workers. On the
+	// embedded database they, and Producer's relay, skip their start scans
+	// when the previous process stopped clean (repair.Stops), and this
+	// process notes a clean stop only if they are settled.
+	Repairs []*repair.Tracker
 	// Close releases what the setup opened (clients of other services); it
 	// runs after in-flight calls are drained.
 	Close func() error
@@ -188,6 +194,10 @@ type Running struct {
 	stopOnce sync.Once
 	// healthEvery is Options.HealthInterval.
 	healthEvery time.Duration
+	// tookStop says that the note of the previous process's clean stop
+	// was taken (embedded database only), so this one may note its own;
+	// set before the workers start.
+	tookStop bool
 }
 
 // Start listens, serves, and connects to the database in the background:
@@ -336,13 +346,17 @@ func (r *Running) Stop() error {
 		case <-done:
 		case <-ctx.Done():
 		}
-		if httpErr != nil || ctx.Err() != nil {
+		cut := httpErr != nil || ctx.Err() != nil
+		if cut {
 			r.log.Warn("shutdown timeout: cutting in-flight calls")
 			r.grpc.Stop()
 			_ = r.http.Close()
 		}
 		<-done
 		cancel()
+		if !cut {
+			r.noteCleanStop()
+		}
 		if r.svc.Close != nil {
 			if err := r.svc.Close(); err != nil {
 				errs = append(errs, fmt.Errorf("close %s's clients: %w", r.cfg.Service, err))

@@ -111,6 +111,7 @@ func SetupWith(o Options) server.Setup {
 			Indexes:   append(append(store.Indexes(), store.CaseIndexes()...), idempotency.Indexes()...),
 			Workers:   []func(context.Context){relay, repair, escalate, consumer.Run},
 			Producer:  producer,
+			Repairs:   st.Repairs(),
 			Consumers: []*feed.Consumer{consumer},
 			Close:     conn.Close,
 		}, nil

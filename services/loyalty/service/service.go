@@ -124,6 +124,7 @@ func SetupWith(o Options) server.Setup {
 			Indexes:   append(append(store.Indexes(), store.RewardIndexes()...), idempotency.Indexes()...),
 			Workers:   []func(context.Context){relay, outbox, sweep, purchases.Run, merges.Run},
 			Producer:  producer,
+			Repairs:   st.Repairs(),
 			Consumers: []*feed.Consumer{purchases, merges},
 			Close:     conns.Close,
 		}, nil

@@ -67,6 +67,10 @@ func New(db *mongo.Database, p *feed.Producer, mode mongox.Mode) *Store {
 // Collection returns the interactions collection, for the outbox relay.
 func (s *Store) Collection() *mongo.Collection { return s.coll }
 
+// Repairs returns the trackers of the store's repair workers (the
+// pending-case sweep), for server.Service.Repairs.
+func (s *Store) Repairs() []*repair.Tracker { return []*repair.Tracker{s.pendingCases} }
+
 // Records returns the interactions as a feed source: each stored record is
 // its InteractionLogged event, built by event.
 func (s *Store) Records(event func(*record.Interaction) feed.RecordEvent) feed.Records {

@@ -80,6 +80,10 @@ func (s *Store) db() *mongo.Database { return s.database }
 // AccountsCollection is the collection whose documents carry outboxes.
 func (s *Store) AccountsCollection() *mongo.Collection { return s.accounts }
 
+// Repairs returns the trackers of the store's repair workers (FlushDirty),
+// for server.Service.Repairs.
+func (s *Store) Repairs() []*repair.Tracker { return []*repair.Tracker{s.unsettled} }
+
 // CreateProgram stores a new program; an existing id is ALREADY_EXISTS.
 func (s *Store) CreateProgram(ctx context.Context, p *program.Program) error {
 	p.Version = 1

@@ -1,0 +1,114 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/opencrm/crm/pkg/dbtest"
+	"github.com/opencrm/crm/pkg/feed"
+	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/pkg/repair"
+	"github.com/opencrm/crm/pkg/server"
+)
+
+// On the embedded database a process that stops with nothing half done
+// spares the next its start scans; a stop that leaves work, or a crash,
+// makes the next start scan.
+func TestAStartScansUnlessThePreviousStopWasClean(t *testing.T) {
+	t.Parallel()
+	if dbtest.Mode() != mongox.ModeEmbedded {
+		t.Skip("the note of a clean stop is kept on the embedded database only (one replica)")
+	}
+	db := dbtest.Config(t)
+	var (
+		tracker  *repair.Tracker
+		producer *feed.Producer
+	)
+	setup := func(d *server.Deps) (*server.Service, error) {
+		tracker = &repair.Tracker{ScanOnlyAtStart: true}
+		producer = d.Producer()
+		return &server.Service{Producer: producer, Repairs: []*repair.Tracker{tracker}}, nil
+	}
+	start := func() *server.Running {
+		t.Helper()
+		r, err := server.Start(context.Background(), baseConfig(db), setup, server.Options{LogOutput: io.Discard})
+		if err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-r.Ready():
+		case <-time.After(20 * time.Second):
+			t.Fatal("never ready")
+		}
+		return r
+	}
+	stop := func(r *server.Running) {
+		t.Helper()
+		if err := r.Stop(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	firstRoundScans := func() bool { scan, _ := tracker.Round(); return scan }
+
+	r := start()
+	if !firstRoundScans() {
+		t.Fatal("the first start did not scan")
+	}
+	tracker.Scanned()
+	stop(r)
+
+	r = start()
+	if firstRoundScans() {
+		t.Fatal("the start after a clean stop scanned")
+	}
+	// While it runs there is no note: a crash now would make the next
+	// start scan.
+	cl, err := mongox.Connect(context.Background(), db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cl.Disconnect(context.Background()) }()
+	notes := cl.Database(db.Database).Collection(repair.StopsCollection)
+	if n, err := notes.CountDocuments(t.Context(), bson.D{}); err != nil || n != 0 {
+		t.Fatalf("notes of a clean stop while running: %d, %v", n, err)
+	}
+	tracker.Add("complaint-1") // a write whose second step failed
+	stop(r)
+
+	r = start()
+	if !firstRoundScans() {
+		t.Fatal("the start after a stop that left a repair to do did not scan")
+	}
+	tracker.Scanned()
+	stop(r)
+
+	// An outbox whose publishing failed, also left for the next start.
+	r = start()
+	if firstRoundScans() {
+		t.Fatal("the start after a clean stop scanned")
+	}
+	docs := cl.Database(db.Database).Collection("docs")
+	ev, err := feed.NewPending(t.Context(), "docs/d", wrapperspb.String("d"), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := docs.InsertOne(t.Context(), bson.D{{Key: "_id", Value: "d"}, {Key: feed.OutboxField, Value: bson.A{ev}}}); err != nil {
+		t.Fatal(err)
+	}
+	gone, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := producer.Flush(gone, docs, "d"); err == nil {
+		t.Fatal("a flush with a cancelled context succeeded")
+	}
+	stop(r)
+	r = start()
+	if !firstRoundScans() {
+		t.Fatal("the start after a stop that left an outbox did not scan")
+	}
+	stop(r)
+}
