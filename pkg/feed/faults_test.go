@@ -358,7 +358,7 @@ func TestEveryCommittedEventOnceInOneOrderUnderFaults(t *testing.T) {
 
 	relay, _, _ := w.producer()
 	relay.ScanOnlyAtStart = false
-	go relay.Relay(ctx, 10*time.Millisecond, func(err error) { t.Log(err) }, w.docs)
+	goRelay(ctx, t, relay, 10*time.Millisecond, w.docs)
 	eventually(t, "the relay to place what the crashes left", func() bool {
 		return r2.has("noted-crash-committed-a", "noted-crash-place-b", "noted-crash-placed-a")
 	})
@@ -430,12 +430,12 @@ func TestRelayLeaseHolderStallsPastItsExpiry(t *testing.T) {
 	}
 	first, clock1, f1 := w.producer()
 	f1.stall(feed.StepPlace)
-	go first.Relay(ctx, 10*time.Millisecond, func(err error) { t.Log(err) })
+	goRelay(ctx, t, first, 10*time.Millisecond)
 	<-f1.stalled // holding the lease, about to place a, b, c
 
 	second, clock2, _ := w.producer()
 	clock2.Advance(longestWait) // the first's lease has expired by the second's clock
-	go second.Relay(ctx, 10*time.Millisecond, func(err error) { t.Log(err) })
+	goRelay(ctx, t, second, 10*time.Millisecond)
 	r := &reader{name: "r", w: w, serve: second}
 	go r.run(ctx)
 	eventually(t, "the second relay to place the records", func() bool { return r.has("noted-a", "noted-b", "noted-c") })

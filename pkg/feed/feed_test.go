@@ -176,6 +176,19 @@ func TestConcurrentWritersAndConsumerRestart(t *testing.T) {
 	}
 }
 
+// goRelay runs p.Relay until ctx ends; the test's clean-up waits for it to
+// return, so that its last writes (the tidy, giving up the lease) reach
+// the database before the test's client disconnects.
+func goRelay(ctx context.Context, t *testing.T, p *feed.Producer, interval time.Duration, sources ...*mongo.Collection) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.Relay(ctx, interval, func(err error) { t.Log(err) }, sources...)
+	}()
+	t.Cleanup(func() { <-done })
+}
+
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
@@ -314,7 +327,7 @@ func TestRelayRetriesAFailedFlush(t *testing.T) {
 	db, p, docs := setup(t)
 	p.ScanOnlyAtStart = true
 	ctx := t.Context()
-	go p.Relay(ctx, 20*time.Millisecond, func(err error) { t.Log(err) }, docs)
+	goRelay(ctx, t, p, 20*time.Millisecond, docs)
 	time.Sleep(100 * time.Millisecond) // past the relay's first scan
 
 	ev, err := feed.NewPending(ctx, "docs/late", wrapperspb.String("late"), time.Now())
@@ -365,4 +378,39 @@ func TestRelaySkipsItsStartScanAfterACleanStop(t *testing.T) {
 			t.Errorf("clean stop %v: the start read the source %d times", clean, n)
 		}
 	}
+}
+
+// A relay that reads whole collections only at start, started while
+// another process's relay holds the lease, reads them once that relay
+// stops and gives the lease up.
+func TestRelayScansOnceTheLeaseIsGivenUp(t *testing.T) {
+	t.Parallel()
+	db, first, docs := setup(t)
+	ctx := t.Context()
+	firstCtx, stopFirst := context.WithCancel(ctx)
+	firstDone := make(chan struct{})
+	go func() {
+		defer close(firstDone)
+		first.Relay(firstCtx, time.Hour, func(err error) { t.Error(err) }, docs)
+	}()
+	waitFor(t, func() bool {
+		n, err := db.Collection("feed_state").CountDocuments(ctx, bson.D{{Key: "_id", Value: "relay"}})
+		return err == nil && n == 1
+	})
+	ev, err := feed.NewPending(ctx, "docs/left", wrapperspb.String("left"), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := docs.InsertOne(ctx, bson.D{{Key: "_id", Value: "left"}, {Key: feed.OutboxField, Value: bson.A{ev}}}); err != nil {
+		t.Fatal(err)
+	}
+	second := feed.NewProducer(db)
+	second.ScanOnlyAtStart = true
+	goRelay(ctx, t, second, 20*time.Millisecond, docs)
+	stopFirst()
+	<-firstDone
+	waitFor(t, func() bool {
+		n, err := db.Collection(feed.EventsCollection).CountDocuments(ctx, bson.D{{Key: "batch", Value: "e/" + ev.ID}})
+		return err == nil && n == 1
+	})
 }

@@ -20,10 +20,12 @@ package feed
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -128,8 +130,12 @@ type Producer struct {
 	// crash left at its next start, and on a database that reads whole
 	// tables, where a scan every few seconds stalls the writes.
 	ScanOnlyAtStart bool
-	// startScanned, set by Scanned, spares Relay its start scan.
+	// startScanned, set by Scanned, spares Relay its start scan of the
+	// sources.
 	startScanned bool
+	// scanDone is set once a scan round of Relay has read every source and
+	// intent without error; with ScanOnlyAtStart, rounds scan until then.
+	scanDone atomic.Bool
 	// Now is the clock of event and placement times and of the relay
 	// lease; nothing that decides what a reader sees depends on it.
 	Now func() time.Time
@@ -176,12 +182,13 @@ func NewProducer(db *mongo.Database) *Producer {
 // it before Relay.
 func (p *Producer) Scanned() { p.startScanned = true }
 
-// Settled reports whether every outbox and record batch this process
-// failed to publish has been published since: what a clean stop requires.
+// Settled reports whether Relay has completed a scan round and every
+// outbox and record batch this process failed to publish has been
+// published since: what a clean stop requires.
 func (p *Producer) Settled() bool {
 	p.failedMu.Lock()
 	defer p.failedMu.Unlock()
-	return len(p.failed) == 0 && len(p.failedBatches) == 0
+	return p.scanDone.Load() && len(p.failed) == 0 && len(p.failedBatches) == 0
 }
 
 // leftBehind is a document whose outbox a flush failed to publish.
@@ -316,8 +323,8 @@ func (p *Producer) waiter() <-chan struct{} {
 // Relay publishes, every interval until ctx ends, what a crash or a
 // failure left committed but without a place in the feed: the outboxes
 // and record batches whose publishing failed in this process, and those
-// it finds reading the collections and the record batches' intents (at
-// start, then every interval unless ScanOnlyAtStart). Only the replica
+// it finds reading the collections and the record batches' intents (every
+// interval, or with ScanOnlyAtStart until a round completes). Only the replica
 // that holds the relay lease reads the collections; the lease saves the
 // others the work and is not needed for correctness: two relays, or a
 // relay and a writer, that publish the same events at once still give
@@ -333,23 +340,33 @@ func (p *Producer) Relay(ctx context.Context, interval time.Duration, onError fu
 	defer func() {
 		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tidyTimeout)
 		defer cancel()
-		if err := p.tidy(tctx); err != nil {
+		if err := errors.Join(p.tidy(tctx), p.releaseLease(tctx)); err != nil {
 			onError(err)
 		}
 	}()
-	for start := true; ; start = false {
-		if start || !p.ScanOnlyAtStart {
+	for {
+		// With ScanOnlyAtStart a round scans until one completes: the
+		// lease of a process that stopped moments ago, an error or more
+		// outboxes than one read takes can keep the first from it.
+		if !p.ScanOnlyAtStart || !p.scanDone.Load() {
 			held, err := p.holdLease(ctx, 3*interval)
 			report(err)
 			if held {
-				if !start || !p.startScanned {
+				complete := true
+				if !p.startScanned {
 					for _, c := range sources {
-						report(p.flushAll(ctx, c))
+						all, err := p.flushAll(ctx, c)
+						report(err)
+						complete = complete && all && err == nil
 					}
 				}
 				// The intents of record batches are few: they go once the
 				// batch is placed.
-				report(p.recoverAll(ctx))
+				err := p.recoverAll(ctx)
+				report(err)
+				if complete && err == nil {
+					p.scanDone.Store(true)
+				}
 			}
 		}
 		p.failedMu.Lock()
@@ -369,6 +386,13 @@ func (p *Producer) Relay(ctx context.Context, interval time.Duration, onError fu
 		case <-t.C:
 		}
 	}
+}
+
+// releaseLease gives up the relay lease if this producer holds it, so that
+// a replica starting or running now need not wait out its expiry.
+func (p *Producer) releaseLease(ctx context.Context) error {
+	_, err := p.state.DeleteOne(ctx, bson.D{{Key: "_id", Value: "relay"}, {Key: "holder", Value: p.id}})
+	return mongox.Wrap("release the relay lease", err)
 }
 
 // holdLease takes or renews the relay lease for ttl when it is free,
@@ -391,24 +415,29 @@ func (p *Producer) holdLease(ctx context.Context, ttl time.Duration) (bool, erro
 	return true, nil
 }
 
-func (p *Producer) flushAll(ctx context.Context, coll *mongo.Collection) error {
+// flushPage bounds the outboxes one flushAll reads.
+const flushPage = 1000
+
+// flushAll publishes the outboxes it finds in coll, up to flushPage; all
+// says that it found fewer, so none is left for another round.
+func (p *Producer) flushAll(ctx context.Context, coll *mongo.Collection) (all bool, err error) {
 	cur, err := coll.Find(ctx, bson.D{{Key: OutboxField + ".id", Value: bson.D{{Key: "$exists", Value: true}}}},
-		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}).SetLimit(1000))
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}).SetLimit(flushPage))
 	if err != nil {
-		return mongox.Wrap("find pending outboxes", err)
+		return false, mongox.Wrap("find pending outboxes", err)
 	}
 	var ids []struct {
 		ID any `bson:"_id"`
 	}
 	if err := cur.All(ctx, &ids); err != nil {
-		return mongox.Wrap("find pending outboxes", err)
+		return false, mongox.Wrap("find pending outboxes", err)
 	}
 	for _, d := range ids {
 		if err := p.Flush(ctx, coll, d.ID); err != nil {
-			return err
+			return false, err
 		}
 	}
-	return nil
+	return len(ids) < flushPage, nil
 }
 
 // Redact removes the payloads of every event about subject (erasure).

@@ -273,7 +273,7 @@ func TestBatchBookkeepingIsWrittenInBulk(t *testing.T) {
 	other.AddRecords(feed.Records{Collection: notes, Event: noteEvent})
 	relayCtx, stop = context.WithCancel(ctx)
 	defer stop()
-	go other.Relay(relayCtx, 10*time.Millisecond, func(err error) { t.Error(err) }, notes)
+	goRelay(relayCtx, t, other, 10*time.Millisecond, notes)
 	waitFor(t, func() bool { return pending() == 0 })
 	evs := collect(t, other, 43)
 	seen := map[string]bool{}

@@ -78,12 +78,13 @@ func (t *Tracker) Round() (scan bool, ids []string) {
 	return false, ids
 }
 
-// Settled reports whether no document added is left needing its second
-// step: what a clean stop requires (Stops).
+// Settled reports whether, with ScanOnlyAtStart, a scan has completed (it
+// finds what an earlier process left) and no document added is left
+// needing its second step: what a clean stop requires (Stops).
 func (t *Tracker) Settled() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return len(t.added) == 0
+	return (!t.ScanOnlyAtStart || t.scanned) && len(t.added) == 0
 }
 
 // Scanned records that a query found every document there was to find, or

@@ -32,7 +32,10 @@ func TestAStartScansUnlessThePreviousStopWasClean(t *testing.T) {
 	setup := func(d *server.Deps) (*server.Service, error) {
 		tracker = &repair.Tracker{ScanOnlyAtStart: true}
 		producer = d.Producer()
-		return &server.Service{Producer: producer, Repairs: []*repair.Tracker{tracker}}, nil
+		// One round at start, the next an hour later: what fails after the
+		// start stays failed until the stop.
+		relay := func(ctx context.Context) { producer.Relay(ctx, time.Hour, func(error) {}, d.DB.Collection("docs")) }
+		return &server.Service{Producer: producer, Repairs: []*repair.Tracker{tracker}, Workers: []func(context.Context){relay}}, nil
 	}
 	start := func() *server.Running {
 		t.Helper()
@@ -44,6 +47,13 @@ func TestAStartScansUnlessThePreviousStopWasClean(t *testing.T) {
 		case <-r.Ready():
 		case <-time.After(20 * time.Second):
 			t.Fatal("never ready")
+		}
+		deadline := time.Now().Add(20 * time.Second)
+		for !producer.Settled() { // the relay's start round
+			if time.Now().After(deadline) {
+				t.Fatal("the relay's start round never completed")
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
 		return r
 	}
@@ -58,6 +68,12 @@ func TestAStartScansUnlessThePreviousStopWasClean(t *testing.T) {
 	r := start()
 	if !firstRoundScans() {
 		t.Fatal("the first start did not scan")
+	}
+	stop(r) // before the repair worker's scan completed
+
+	r = start()
+	if !firstRoundScans() {
+		t.Fatal("the start after a stop that came before the start scan completed did not scan")
 	}
 	tracker.Scanned()
 	stop(r)
