@@ -103,17 +103,23 @@ func (s *Store) InsertAccounts(ctx context.Context, as []*points.Account) (exist
 	if err != nil && !isBulk {
 		// Which went in is unknown: FlushDirty looks at them all.
 		s.unsettled.Add(ids(as)...)
+		s.due.unknown(ids(as)...)
 		return nil, mongox.Wrap("insert accounts", err)
 	}
 	for _, we := range bulk.WriteErrors {
 		if !mongox.IsDuplicateKey(we) {
 			s.unsettled.Add(ids(as)...)
+			s.due.unknown(ids(as)...)
 			return nil, mongox.Wrap("insert accounts", err)
 		}
 		existed[as[we.Index].ID] = true
 	}
 	for _, a := range as {
-		if a.Dirty && !existed[a.ID] {
+		if existed[a.ID] {
+			continue
+		}
+		s.due.written(a)
+		if a.Dirty {
 			s.unsettled.Add(a.ID)
 		}
 	}
@@ -137,12 +143,14 @@ func (s *Store) ReplaceAccount(ctx context.Context, a *points.Account, prev int6
 	res, err := s.accounts.ReplaceOne(ctx, bson.D{{Key: "_id", Value: a.ID}, {Key: "version", Value: prev}}, a)
 	if err != nil {
 		a.Version = prev
+		s.due.unknown(a.ID)
 		return mongox.Wrap("replace account", err)
 	}
 	if res.MatchedCount == 0 {
 		a.Version = prev
 		return points.ErrConflict
 	}
+	s.due.written(a)
 	if a.Dirty {
 		s.unsettled.Add(a.ID)
 	}

@@ -66,6 +66,8 @@ type Store struct {
 	// unsettled are the accounts written with entries not yet copied to
 	// the ledger, for FlushDirty.
 	unsettled *repair.Tracker
+	// due answers DueAccounts on the embedded database.
+	due dueIndex
 }
 
 // New returns the store in db, publishing through p; mode is the
@@ -137,8 +139,10 @@ func (s *Store) InsertAccount(ctx context.Context, a *points.Account) (existed b
 		return true, nil
 	}
 	if err != nil {
+		s.due.unknown(a.ID)
 		return false, mongox.Wrap("insert account", err)
 	}
+	s.due.written(a)
 	if a.Dirty {
 		s.unsettled.Add(a.ID)
 	}
@@ -164,11 +168,13 @@ func (s *Store) SaveAccount(ctx context.Context, a *points.Account, prev int64) 
 	a.Dirty = len(a.Entries) > 0
 	res, err := s.accounts.ReplaceOne(ctx, bson.D{{Key: "_id", Value: a.ID}, {Key: "version", Value: prev}}, a)
 	if err != nil {
+		s.due.unknown(a.ID)
 		return mongox.Wrap("replace account", err)
 	}
 	if res.MatchedCount == 0 {
 		return points.ErrConflict
 	}
+	s.due.written(a)
 	var clearCopied bson.D
 	if a.Dirty {
 		s.unsettled.Add(a.ID)
@@ -301,6 +307,9 @@ func (s *Store) ProgramAccounts(ctx context.Context, programID, after string, li
 // DueAccounts returns the ids of accounts with a lot expiring by until or
 // a qualifying period ended by now: the expiry sweep's work.
 func (s *Store) DueAccounts(ctx context.Context, now, until time.Time) ([]string, error) {
+	if s.mode == mongox.ModeEmbedded {
+		return s.due.accounts(ctx, s.accounts, s.mode, now, until)
+	}
 	return mongox.IDs(ctx, s.accounts, bson.D{{Key: "$or", Value: bson.A{
 		bson.D{{Key: "lots.expire_time", Value: bson.D{{Key: "$lte", Value: until}}}},
 		bson.D{{Key: "period_end", Value: bson.D{{Key: "$lte", Value: now}}}},
