@@ -414,3 +414,31 @@ func TestRelayScansOnceTheLeaseIsGivenUp(t *testing.T) {
 		return err == nil && n == 1
 	})
 }
+
+// FlushWritten's events, written to a document's outbox, whose publishing
+// failed are published by the relay of the same process, which reads no
+// collection (a start after a clean stop).
+func TestFlushWrittenLeavesAFailedPublishToTheRelay(t *testing.T) {
+	t.Parallel()
+	db, p, docs := setup(t)
+	p.ScanOnlyAtStart = true
+	p.Scanned()
+	ctx := t.Context()
+	ev, err := feed.NewPending(ctx, "docs/w", wrapperspb.String("w"), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := docs.InsertOne(ctx, bson.D{{Key: "_id", Value: "w"}, {Key: feed.OutboxField, Value: bson.A{ev}}}); err != nil {
+		t.Fatal(err)
+	}
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := p.FlushWritten(gone, docs, bson.D{{Key: "_id", Value: "w"}}, []feed.Pending{ev}, nil); err == nil {
+		t.Fatal("FlushWritten with a cancelled context succeeded")
+	}
+	goRelay(ctx, t, p, 20*time.Millisecond, docs)
+	waitFor(t, func() bool {
+		n, err := db.Collection(feed.EventsCollection).CountDocuments(ctx, bson.D{{Key: "batch", Value: "e/" + ev.ID}})
+		return err == nil && n == 1
+	})
+}

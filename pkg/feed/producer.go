@@ -282,10 +282,19 @@ func (p *Producer) Append(ctx context.Context, evs ...Pending) error {
 // (filter no longer matches), the events stay in its outbox: publishing
 // again is idempotent.
 func (p *Producer) FlushWritten(ctx context.Context, coll *mongo.Collection, filter bson.D, evs []Pending, extra bson.D) error {
+	// A failure leaves the events in the outbox: Relay retries it.
+	failed := func(err error) error {
+		for _, e := range filter {
+			if e.Key == "_id" {
+				p.track(coll, e.Value, err)
+			}
+		}
+		return err
+	}
 	update := extra
 	if len(evs) > 0 {
 		if err := p.Append(ctx, evs...); err != nil {
-			return err
+			return failed(err)
 		}
 		vals := make(bson.A, len(evs))
 		for i, ev := range evs {
@@ -296,15 +305,10 @@ func (p *Producer) FlushWritten(ctx context.Context, coll *mongo.Collection, fil
 	if len(update) == 0 {
 		return nil
 	}
-	_, err := coll.UpdateOne(ctx, filter, update)
-	if err != nil {
-		for _, e := range filter {
-			if e.Key == "_id" {
-				p.track(coll, e.Value, err)
-			}
-		}
+	if _, err := coll.UpdateOne(ctx, filter, update); err != nil {
+		return failed(mongox.Wrap("clear outbox", err))
 	}
-	return mongox.Wrap("clear outbox", err)
+	return nil
 }
 
 func (p *Producer) notify() {

@@ -71,7 +71,7 @@ func LoadConfig(env *config.Env, defaultDatabase string) Config {
 // Connect opens a client with the mode's settings and store-call tracing,
 // and pings the server. tp may be nil (no tracing).
 func Connect(ctx context.Context, c Config, tp trace.TracerProvider) (*mongo.Client, error) {
-	client, err := ConnectLazy(c, tp)
+	client, err := ConnectLazy(c, tp, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -85,8 +85,9 @@ func Connect(ctx context.Context, c Config, tp trace.TracerProvider) (*mongo.Cli
 }
 
 // ConnectLazy opens a client without waiting for the server; operations
-// fail until it is reachable.
-func ConnectLazy(c Config, tp trace.TracerProvider) (*mongo.Client, error) {
+// fail until it is reachable. failures, when not nil, counts its failed
+// writes.
+func ConnectLazy(c Config, tp trace.TracerProvider, failures *WriteFailures) (*mongo.Client, error) {
 	opts := options.Client().ApplyURI(c.URI).
 		SetConnectTimeout(c.ConnectTimeout).
 		SetServerSelectionTimeout(c.ConnectTimeout).
@@ -96,6 +97,9 @@ func ConnectLazy(c Config, tp trace.TracerProvider) (*mongo.Client, error) {
 	}
 	if tp != nil {
 		opts.Monitor = otelmongo.NewMonitor(otelmongo.WithTracerProvider(tp))
+	}
+	if failures != nil {
+		opts.Monitor = failures.monitor(opts.Monitor)
 	}
 	client, err := mongo.Connect(opts)
 	if err != nil {

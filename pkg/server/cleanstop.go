@@ -41,9 +41,15 @@ func (r *Running) takeCleanStop(ctx context.Context) {
 }
 
 // noteCleanStop, on the embedded database, notes a clean stop once no call
-// or worker runs, if nothing this process wrote is left half done.
+// or worker runs, if nothing this process wrote is left half done: no
+// outbox or repair left, no write that failed (it may have been stored
+// without what follows it), no replica sharing its client.
 func (r *Running) noteCleanStop() {
-	if !r.tookStop {
+	if !r.tookStop || r.lent.Load() {
+		return
+	}
+	if n := r.writeFailures.Count(); n > 0 {
+		r.log.Info("writes failed during this run: the next start scans for work left half done", "failed_writes", n)
 		return
 	}
 	settled := r.svc.Producer == nil || r.svc.Producer.Settled()

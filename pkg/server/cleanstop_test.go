@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/opencrm/crm/pkg/dbtest"
@@ -28,10 +29,12 @@ func TestAStartScansUnlessThePreviousStopWasClean(t *testing.T) {
 	var (
 		tracker  *repair.Tracker
 		producer *feed.Producer
+		own      *mongo.Database // the server's own client's
 	)
 	setup := func(d *server.Deps) (*server.Service, error) {
 		tracker = &repair.Tracker{ScanOnlyAtStart: true}
 		producer = d.Producer()
+		own = d.DB
 		// One round at start, the next an hour later: what fails after the
 		// start stays failed until the stop.
 		relay := func(ctx context.Context) { producer.Relay(ctx, time.Hour, func(error) {}, d.DB.Collection("docs")) }
@@ -125,6 +128,37 @@ func TestAStartScansUnlessThePreviousStopWasClean(t *testing.T) {
 	r = start()
 	if !firstRoundScans() {
 		t.Fatal("the start after a stop that left an outbox did not scan")
+	}
+	tracker.Scanned()
+	stop(r)
+
+	// A write that failed may have been stored without what follows it.
+	r = start()
+	if firstRoundScans() {
+		t.Fatal("the start after a clean stop scanned")
+	}
+	if _, err := own.Collection("docs").UpdateOne(t.Context(), bson.D{{Key: "$bogus", Value: 1}}, bson.D{{Key: "$set", Value: bson.D{{Key: "a", Value: 1}}}}); err == nil {
+		t.Fatal("an update filtered by an unknown operator succeeded")
+	}
+	stop(r)
+	r = start()
+	if !firstRoundScans() {
+		t.Fatal("the start after a stop that saw a write fail did not scan")
+	}
+	tracker.Scanned()
+	stop(r)
+
+	// A client lent to replicas: their work is not this process's to vouch
+	// for.
+	r = start()
+	if firstRoundScans() {
+		t.Fatal("the start after a clean stop scanned")
+	}
+	_ = r.Client()
+	stop(r)
+	r = start()
+	if !firstRoundScans() {
+		t.Fatal("the start after a stop of a process whose client replicas shared did not scan")
 	}
 	stop(r)
 }

@@ -25,7 +25,7 @@ const pingTimeout = 3 * time.Second
 func (r *Running) becomeReady(ctx context.Context, db *mongo.Database, svc *Service) {
 	pingCfg := r.cfg.Mongo
 	pingCfg.MaxPoolSize = 1
-	pinger, err := mongox.ConnectLazy(pingCfg, nil)
+	pinger, err := mongox.ConnectLazy(pingCfg, nil, nil)
 	if err != nil {
 		// The service's own client took the same settings, so this does not
 		// happen; pinging on that client is the fallback.

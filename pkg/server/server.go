@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -169,6 +170,10 @@ type Options struct {
 	// command atomic as MongoDB does across processes (docs/storage.md).
 	// For tests; nil in production.
 	Client *mongo.Client
+	// Listener, when set, is where the server serves instead of listening
+	// on Config.ListenAddr: the local runner takes its services' ports
+	// before it starts the first, which calls the others.
+	Listener net.Listener
 	// FeedHook, when set, becomes the Hook of the service's feed producer
 	// (feed.Producer.Hook): tests stall or crash a writer with it. Nil in
 	// production.
@@ -177,14 +182,19 @@ type Options struct {
 
 // Running is a started server.
 type Running struct {
-	cfg      Config
-	log      *slog.Logger
-	grpc     *grpc.Server
-	http     *http.Server
-	health   *health.Server
-	lis      net.Listener
-	client   *mongo.Client
-	shared   bool // client is Options.Client, not the server's to close
+	cfg    Config
+	log    *slog.Logger
+	grpc   *grpc.Server
+	http   *http.Server
+	health *health.Server
+	lis    net.Listener
+	client *mongo.Client
+	shared bool // client is Options.Client, not the server's to close
+	// writeFailures counts the failed writes of the server's own client.
+	writeFailures *mongox.WriteFailures
+	// lent is set once Client has handed the client to replicas, whose
+	// work this process cannot vouch for (noteCleanStop).
+	lent     atomic.Bool
 	tel      *telemetry.Telemetry
 	svc      *Service
 	cancel   context.CancelFunc
@@ -222,9 +232,10 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 		storeTracing = tel.Tracer
 	}
 	client, shared := o.Client, o.Client != nil
+	writeFailures := &mongox.WriteFailures{}
 	if !shared {
 		var err error
-		if client, err = mongox.ConnectLazy(cfg.Mongo, storeTracing); err != nil {
+		if client, err = mongox.ConnectLazy(cfg.Mongo, storeTracing, writeFailures); err != nil {
 			return nil, err
 		}
 	}
@@ -285,13 +296,15 @@ func Start(ctx context.Context, cfg Config, setup Setup, o Options) (*Running, e
 
 	svc.Workers = append(svc.Workers, keySweeper(cfg, deps, log), auditSweeper(cfg, deps, log))
 
-	lis, err := new(net.ListenConfig).Listen(ctx, "tcp", cfg.ListenAddr)
-	if err != nil {
-		disconnect()
-		return nil, fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)
+	lis := o.Listener
+	if lis == nil {
+		if lis, err = new(net.ListenConfig).Listen(ctx, "tcp", cfg.ListenAddr); err != nil {
+			disconnect()
+			return nil, fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)
+		}
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	r := &Running{cfg: cfg, log: log, grpc: gs, http: hsrv, health: hs, lis: lis, client: client, shared: shared, tel: tel, svc: svc,
+	r := &Running{cfg: cfg, log: log, grpc: gs, http: hsrv, health: hs, lis: lis, client: client, shared: shared, writeFailures: writeFailures, tel: tel, svc: svc,
 		cancel: cancel, served: make(chan error, 1), ready: make(chan struct{})}
 	// One port: native gRPC connections go to grpc-go's transport, the
 	// rest to net/http (connmux.go).
@@ -318,7 +331,10 @@ func (r *Running) Addr() string { return r.lis.Addr().String() }
 
 // Client is the service's database client, for replicas started in the
 // same process (Options.Client).
-func (r *Running) Client() *mongo.Client { return r.client }
+func (r *Running) Client() *mongo.Client {
+	r.lent.Store(true)
+	return r.client
+}
 
 // Ready is closed once the service serves.
 func (r *Running) Ready() <-chan struct{} { return r.ready }

@@ -162,6 +162,14 @@ func Start(ctx context.Context, o Options) (p *Platform, err error) {
 	}
 	// Each service starts once the ones it calls listen, with their
 	// addresses and a token of its own.
+	// The ports of the services customer-profile calls, taken now (see
+	// below) and served by the services when they start.
+	reserved := map[string]net.Listener{}
+	defer func() {
+		for _, l := range reserved {
+			_ = l.Close() // a service that never started
+		}
+	}()
 	start := func(name, addr, database string, setup func(*config.Env) server.Setup, vars map[string]string) error {
 		env := config.FromMap(vars)
 		s := setup(env)
@@ -173,10 +181,11 @@ func Start(ctx context.Context, o Options) (p *Platform, err error) {
 			return err
 		}
 		cfg := base(name, addr, database)
-		r, err := server.Start(ctx, cfg, s, server.Options{LogOutput: o.LogOutput, Telemetry: tel})
+		r, err := server.Start(ctx, cfg, s, server.Options{LogOutput: o.LogOutput, Telemetry: tel, Listener: reserved[name]})
 		if err != nil {
 			return err
 		}
+		delete(reserved, name)
 		p.running = append(p.running, r)
 		p.Services = append(p.Services, Service{Name: name, Addr: r.Addr()})
 		p.started[name] = started{cfg: cfg, setup: s, first: r, logging: o.LogOutput}
@@ -186,9 +195,13 @@ func Start(ctx context.Context, o Options) (p *Platform, err error) {
 	// the other three services' feeds (erasure confirmations) and calls
 	// them for access exports: their addresses are fixed before it starts,
 	// and its consumers retry until those services listen.
-	for _, a := range []*string{&o.InteractionAddr, &o.SegmentationAddr, &o.LoyaltyAddr} {
-		if *a, err = reservePort(ctx, *a); err != nil {
+	for name, a := range map[string]*string{interaction.Name: &o.InteractionAddr, segmentation.Name: &o.SegmentationAddr, loyalty.Name: &o.LoyaltyAddr} {
+		var l net.Listener
+		if l, *a, err = reservePort(ctx, *a); err != nil {
 			return p, err
+		}
+		if l != nil {
+			reserved[name] = l
 		}
 	}
 	pt, err := token(profile.Name, "interactions.events", "segmentation.events", "loyalty.events",
@@ -332,25 +345,23 @@ func (p *Platform) Stop() error {
 	return errors.Join(errs...)
 }
 
-// reservePort returns addr, or for a port 0 a free port of its host: the
-// port is free when checked, and the service listens on it moments later.
-func reservePort(ctx context.Context, addr string) (_ string, err error) {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil || port != "0" {
-		// Not a port to pick: the service's listener takes addr as it is.
-		return addr, nil
+// reservePort returns addr, or for a port 0 a listener on a free port of
+// its host and its address: the service serves on that listener, so no
+// other listener can take the port in between.
+func reservePort(ctx context.Context, addr string) (net.Listener, string, error) {
+	// Not a port to pick (or not an address, which the service's listener
+	// reports): the service listens on addr as it is.
+	i := strings.LastIndex(addr, ":")
+	if i < 0 || addr[i+1:] != "0" {
+		return nil, addr, nil
 	}
+	host := addr[:i]
 	var lc net.ListenConfig
 	l, err := lc.Listen(ctx, "tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
-		return "", fmt.Errorf("pick a free port on %s: %w", host, err)
+		return nil, "", fmt.Errorf("pick a free port on %s: %w", host, err)
 	}
-	defer func() {
-		if cerr := l.Close(); cerr != nil {
-			err = errors.Join(err, fmt.Errorf("free the picked port: %w", cerr))
-		}
-	}()
-	return l.Addr().String(), nil
+	return l, l.Addr().String(), nil
 }
 
 // secret reads a local secret, creating it on the first run.

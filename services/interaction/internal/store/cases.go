@@ -40,14 +40,13 @@ type caseDocument struct {
 	Outbox        []feed.Pending `bson:"outbox"`
 }
 
-// InsertCase stores a new case; one stored already under its id is kept.
+// InsertCase stores a new case; one stored already under its id is kept,
+// and its outbox published (its first insert may have failed after
+// storing it).
 func (s *Store) InsertCase(ctx context.Context, c *casework.Case, events []feed.Pending) error {
 	c.Version = 1
 	_, err := s.CasesCollection().InsertOne(ctx, caseDocument{Case: *c, Outbox: events})
-	if mongox.IsDuplicateKey(err) {
-		return nil
-	}
-	if err != nil {
+	if err != nil && !mongox.IsDuplicateKey(err) {
 		return mongox.Wrap("insert case", err)
 	}
 	_ = s.feed.Flush(context.WithoutCancel(ctx), s.CasesCollection(), c.ID)

@@ -143,7 +143,7 @@ func (s *Store) ReplaceAccount(ctx context.Context, a *points.Account, prev int6
 	res, err := s.accounts.ReplaceOne(ctx, bson.D{{Key: "_id", Value: a.ID}, {Key: "version", Value: prev}}, a)
 	if err != nil {
 		a.Version = prev
-		s.due.unknown(a.ID)
+		s.unknownWrite(ctx, a)
 		return mongox.Wrap("replace account", err)
 	}
 	if res.MatchedCount == 0 {

@@ -26,6 +26,7 @@ import (
 // An account whose write failed in an unknown way is read again, by _id,
 // at the next sweep.
 type dueIndex struct {
+	sweep    sync.Mutex // one call of accounts at a time (the worker, RunExpiry)
 	mu       sync.Mutex
 	built    bool
 	building bool
@@ -34,27 +35,38 @@ type dueIndex struct {
 	unsure   map[string]bool     // written with an unknown outcome
 }
 
-// dueTimes are the times of an account that the expiry sweep looks at.
+// dueTimes are the times of an account that the expiry sweep looks at, as
+// of a version of it: a later version's replace an earlier one's, in
+// whatever order writers and reads report them.
 type dueTimes struct {
+	version     int64
 	firstExpiry time.Time // of its lots, the earliest; meaningful with lots
 	lots        bool
 	periodEnd   time.Time
 }
 
+// keep records t for id unless a later version's times are recorded.
+func keep(m map[string]dueTimes, id string, t dueTimes) {
+	if old, ok := m[id]; !ok || old.version < t.version {
+		m[id] = t
+	}
+}
+
 // dueDoc is the part of an account document dueTimes come from.
 type dueDoc struct {
-	ID   string `bson:"_id"`
-	Lots []struct {
+	ID      string `bson:"_id"`
+	Version int64  `bson:"version"`
+	Lots    []struct {
 		ExpireTime time.Time `bson:"expire_time"`
 	} `bson:"lots"`
 	PeriodEnd time.Time `bson:"period_end"`
 }
 
 // dueFields is the projection of dueDoc.
-var dueFields = bson.D{{Key: "lots", Value: 1}, {Key: "period_end", Value: 1}}
+var dueFields = bson.D{{Key: "version", Value: 1}, {Key: "lots", Value: 1}, {Key: "period_end", Value: 1}}
 
 func (d dueDoc) times() dueTimes {
-	t := dueTimes{periodEnd: d.PeriodEnd}
+	t := dueTimes{version: d.Version, periodEnd: d.PeriodEnd}
 	for _, l := range d.Lots {
 		if !t.lots || l.ExpireTime.Before(t.firstExpiry) {
 			t.firstExpiry, t.lots = l.ExpireTime, true
@@ -64,7 +76,7 @@ func (d dueDoc) times() dueTimes {
 }
 
 func accountTimes(a *points.Account) dueTimes {
-	d := dueDoc{ID: a.ID, PeriodEnd: a.PeriodEnd}
+	d := dueDoc{ID: a.ID, Version: a.Version, PeriodEnd: a.PeriodEnd}
 	for _, l := range a.Lots {
 		d.Lots = append(d.Lots, struct {
 			ExpireTime time.Time `bson:"expire_time"`
@@ -88,9 +100,9 @@ func (x *dueIndex) written(as ...*points.Account) {
 		t := accountTimes(a)
 		switch {
 		case x.building:
-			x.during[a.ID] = t
+			keep(x.during, a.ID, t)
 		case x.built:
-			x.times[a.ID] = t
+			keep(x.times, a.ID, t)
 		}
 		delete(x.unsure, a.ID)
 	}
@@ -114,9 +126,10 @@ func (x *dueIndex) unknown(ids ...string) {
 }
 
 // accounts returns the ids of the accounts due, reading coll whole the
-// first time and the accounts of unknown writes by _id afterwards. One
-// sweep calls it at a time.
+// first time and the accounts of unknown writes by _id afterwards.
 func (x *dueIndex) accounts(ctx context.Context, coll *mongo.Collection, mode mongox.Mode, now, until time.Time) ([]string, error) {
+	x.sweep.Lock()
+	defer x.sweep.Unlock()
 	if err := x.build(ctx, coll); err != nil {
 		return nil, err
 	}
@@ -130,12 +143,11 @@ func (x *dueIndex) accounts(ctx context.Context, coll *mongo.Collection, mode mo
 			x.unknown(unsure...)
 			return nil, err
 		}
+		// An account not found was not stored; one written since the read
+		// keeps its later times.
 		x.mu.Lock()
-		for _, id := range unsure {
-			delete(x.times, id)
-		}
 		for _, d := range docs {
-			x.times[d.ID] = d.times()
+			keep(x.times, d.ID, d.times())
 		}
 		x.mu.Unlock()
 	}
@@ -171,7 +183,9 @@ func (x *dueIndex) build(ctx context.Context, coll *mongo.Collection) error {
 	for _, d := range docs {
 		x.times[d.ID] = d.times()
 	}
-	maps.Copy(x.times, x.during) // writes the read may have missed
+	for id, t := range x.during { // writes the read may have missed
+		keep(x.times, id, t)
+	}
 	x.during, x.built = nil, true
 	return nil
 }

@@ -79,6 +79,18 @@ func New(db *mongo.Database, p *feed.Producer, mode mongox.Mode) *Store {
 
 func (s *Store) db() *mongo.Database { return s.database }
 
+// unknownWrite handles an account whose write failed without saying
+// whether it was stored: FlushDirty looks at it (its entries may be in
+// it), its outbox is flushed (the producer retries a failed flush) and the
+// expiry sweep reads its times again.
+func (s *Store) unknownWrite(ctx context.Context, a *points.Account) {
+	if a.Dirty {
+		s.unsettled.Add(a.ID)
+	}
+	_ = s.feed.Flush(context.WithoutCancel(ctx), s.accounts, a.ID)
+	s.due.unknown(a.ID)
+}
+
 // AccountsCollection is the collection whose documents carry outboxes.
 func (s *Store) AccountsCollection() *mongo.Collection { return s.accounts }
 
@@ -139,7 +151,7 @@ func (s *Store) InsertAccount(ctx context.Context, a *points.Account) (existed b
 		return true, nil
 	}
 	if err != nil {
-		s.due.unknown(a.ID)
+		s.unknownWrite(ctx, a)
 		return false, mongox.Wrap("insert account", err)
 	}
 	s.due.written(a)
@@ -168,7 +180,7 @@ func (s *Store) SaveAccount(ctx context.Context, a *points.Account, prev int64) 
 	a.Dirty = len(a.Entries) > 0
 	res, err := s.accounts.ReplaceOne(ctx, bson.D{{Key: "_id", Value: a.ID}, {Key: "version", Value: prev}}, a)
 	if err != nil {
-		s.due.unknown(a.ID)
+		s.unknownWrite(ctx, a)
 		return mongox.Wrap("replace account", err)
 	}
 	if res.MatchedCount == 0 {
