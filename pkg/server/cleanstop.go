@@ -42,13 +42,14 @@ func (r *Running) takeCleanStop(ctx context.Context) {
 
 // noteCleanStop, on the embedded database, notes a clean stop once no call
 // or worker runs, if nothing this process wrote is left half done: no
-// outbox or repair left, no write that failed (it may have been stored
-// without what follows it), no replica sharing its client.
+// outbox or repair left, no write that failed before the stop (it may
+// have been stored without what follows it), no replica sharing its
+// client.
 func (r *Running) noteCleanStop() {
 	if !r.tookStop || r.lent.Load() {
 		return
 	}
-	if n := r.writeFailures.Count(); n > 0 {
+	if n := r.failedBeforeStop; n > 0 {
 		r.log.Info("writes failed during this run: the next start scans for work left half done", "failed_writes", n)
 		return
 	}

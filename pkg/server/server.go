@@ -190,8 +190,10 @@ type Running struct {
 	lis    net.Listener
 	client *mongo.Client
 	shared bool // client is Options.Client, not the server's to close
-	// writeFailures counts the failed writes of the server's own client.
-	writeFailures *mongox.WriteFailures
+	// writeFailures counts the failed writes of the server's own client;
+	// failedBeforeStop is its count when Stop began.
+	writeFailures    *mongox.WriteFailures
+	failedBeforeStop int64
 	// lent is set once Client has handed the client to replicas, whose
 	// work this process cannot vouch for (noteCleanStop).
 	lent     atomic.Bool
@@ -346,6 +348,10 @@ func (r *Running) Stop() error {
 	var errs []error
 	r.stopOnce.Do(func() {
 		r.health.Shutdown()
+		// Writes of workers cut by the stop itself leave what they cut to
+		// the stores' trackers and outbox flushes; failures before it may
+		// have left anything.
+		r.failedBeforeStop = r.writeFailures.Count()
 		r.cancel()
 		r.workers.Wait()
 		// Stop accepting; tell clients to go away and wait for the calls in

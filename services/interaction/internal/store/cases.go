@@ -122,6 +122,7 @@ func (s *Store) SaveCase(ctx context.Context, c *casework.Case, expectVersion in
 		{Key: "$push", Value: bson.D{{Key: feed.OutboxField, Value: bson.D{{Key: "$each", Value: events}}}}},
 	})
 	if err != nil {
+		_ = s.feed.Flush(context.WithoutCancel(ctx), s.CasesCollection(), c.ID) // it may have been stored
 		return mongox.Wrap("save case", err)
 	}
 	if res.MatchedCount == 0 {

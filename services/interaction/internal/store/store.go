@@ -221,6 +221,7 @@ func (s *Store) Update(ctx context.Context, i *record.Interaction, expectVersion
 		{Key: "$push", Value: bson.D{{Key: feed.OutboxField, Value: bson.D{{Key: "$each", Value: events}}}}},
 	})
 	if err != nil {
+		_ = s.feed.Flush(context.WithoutCancel(ctx), s.coll, i.ID) // it may have been stored
 		return mongox.Wrap("update interaction", err)
 	}
 	if res.MatchedCount == 0 {

@@ -111,6 +111,7 @@ func (s *Store) Insert(ctx context.Context, c *customer.Customer, events []feed.
 		return true, nil
 	}
 	if err != nil {
+		s.flush(ctx, c.ID) // it may have been stored
 		return false, mongox.Wrap("insert customer", err)
 	}
 	s.flush(ctx, c.ID)
@@ -203,6 +204,7 @@ func (s *Store) Update(ctx context.Context, prev, c *customer.Customer, events [
 	}
 	res, err := s.customers.UpdateOne(ctx, bson.D{{Key: "_id", Value: c.ID}, {Key: "version", Value: expectVersion}}, upd)
 	if err != nil {
+		s.flush(ctx, c.ID) // it may have been stored
 		return mongox.Wrap("update customer", err)
 	}
 	if res.MatchedCount == 0 {
