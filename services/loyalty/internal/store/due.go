@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/services/loyalty/internal/ledger"
 	"github.com/opencrm/crm/services/loyalty/internal/points"
 )
 
@@ -54,12 +55,10 @@ func keep(m map[string]dueTimes, id string, t dueTimes) {
 
 // dueDoc is the part of an account document dueTimes come from.
 type dueDoc struct {
-	ID      string `bson:"_id"`
-	Version int64  `bson:"version"`
-	Lots    []struct {
-		ExpireTime time.Time `bson:"expire_time"`
-	} `bson:"lots"`
-	PeriodEnd time.Time `bson:"period_end"`
+	ID        string       `bson:"_id"`
+	Version   int64        `bson:"version"`
+	Lots      []ledger.Lot `bson:"lots"`
+	PeriodEnd time.Time    `bson:"period_end"`
 }
 
 // dueFields is the projection of dueDoc.
@@ -76,13 +75,7 @@ func (d dueDoc) times() dueTimes {
 }
 
 func accountTimes(a *points.Account) dueTimes {
-	d := dueDoc{ID: a.ID, Version: a.Version, PeriodEnd: a.PeriodEnd}
-	for _, l := range a.Lots {
-		d.Lots = append(d.Lots, struct {
-			ExpireTime time.Time `bson:"expire_time"`
-		}{l.ExpireTime})
-	}
-	return d.times()
+	return dueDoc{ID: a.ID, Version: a.Version, Lots: a.Lots, PeriodEnd: a.PeriodEnd}.times()
 }
 
 // due is DueAccounts' query: a lot expiring by until, or the period over
