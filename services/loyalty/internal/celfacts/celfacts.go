@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"cel.dev/cel-go/cel"
+	celast "cel.dev/cel-go/common/ast"
 	"cel.dev/cel-go/common/types"
 
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
@@ -38,27 +39,54 @@ type rule struct {
 	id        string
 	condition cel.Program
 	points    cel.Program
+	profile   bool
 }
 
 var _ rules.Compiler = Compile
 
 // Compile type-checks one rule (see rules.Compiler).
 func Compile(field, id, condition, points string) (rules.Rule, error) {
-	c, err := compile(field+".condition", condition, cel.BoolType)
+	ca, c, err := celrule.Compile(env, field+".condition", condition, cel.BoolType)
 	if err != nil {
 		return nil, err
 	}
-	p, err := compile(field+".points", points, cel.IntType, cel.DoubleType)
+	pa, p, err := celrule.Compile(env, field+".points", points, cel.IntType, cel.DoubleType)
 	if err != nil {
 		return nil, err
 	}
-	return rule{id: id, condition: c, points: p}, nil
+	return rule{id: id, condition: c, points: p, profile: readsProfile(ca) || readsProfile(pa)}, nil
 }
 
-func compile(field, expr string, want ...*cel.Type) (cel.Program, error) {
-	_, prg, err := celrule.Compile(env, field, expr, want...)
-	return prg, err
+// profileFields are the customer facts that come from customer-profile's
+// feed rather than from the account itself.
+var profileFields = map[string]bool{"birth_month": true, "birthday_month": true, "consents": true}
+
+// readsProfile reports whether an expression may read the customer's
+// profile facts: it names one of profileFields, or uses the customer
+// variable other than to select one of the account's own facts (a
+// comprehension variable called customer counts too, which errs on the
+// safe side).
+func readsProfile(a *cel.Ast) bool {
+	uses, account := 0, 0
+	celast.PostOrderVisit(a.NativeRep().Expr(), celast.NewExprVisitor(func(e celast.Expr) {
+		switch e.Kind() {
+		case celast.IdentKind:
+			if e.AsIdent() == "customer" {
+				uses++
+			}
+		case celast.SelectKind:
+			s := e.AsSelect()
+			if op := s.Operand(); op.Kind() == celast.IdentKind && op.AsIdent() == "customer" && !profileFields[s.FieldName()] {
+				account++
+			}
+		default:
+		}
+	}))
+	return uses != account
 }
+
+// ReadsProfile implements rules.Rule.
+func (r rule) ReadsProfile() bool { return r.profile }
 
 // Evaluate implements rules.Rule.
 func (r rule) Evaluate(f rules.Facts) rules.Outcome {

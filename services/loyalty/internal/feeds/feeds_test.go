@@ -59,9 +59,9 @@ func count(names []string, name string) int {
 }
 
 // batchFixture is a loyalty consumer of interaction-log's feed, with one
-// auto-enrolling program with a tier and an earning rule, over a database
-// whose client counts its commands; mode is how its store reads a batch's
-// documents.
+// auto-enrolling program with a tier, a welcome rule and any extra rules,
+// over a database whose client counts its commands; mode is how its store
+// reads a batch's documents.
 type batchFixture struct {
 	st         *store.Store
 	accountIDs points.AccountIDs
@@ -69,7 +69,7 @@ type batchFixture struct {
 	apply      func(context.Context, []*feedv1.Event) error
 }
 
-func newBatchFixture(t *testing.T, mode mongox.Mode) *batchFixture {
+func newBatchFixture(t *testing.T, mode mongox.Mode, extra ...program.Rule) *batchFixture {
 	t.Helper()
 	ctx := context.Background()
 	db, cmds := dbtest.Counted(t)
@@ -85,7 +85,7 @@ func newBatchFixture(t *testing.T, mode mongox.Mode) *batchFixture {
 	book := points.New(st, nil, celfacts.Compile, time.Now, accountIDs)
 	err = book.CreateProgram(ctx, &program.Program{ID: "club", DisplayName: "Club", Currency: "EUR", PointsPerUnit: 1, AutoEnrol: true, PeriodMonths: 12, ValidityMonths: 12,
 		Tiers: []program.Tier{{ID: "silver", Min: 100, Multiplier: 2}},
-		Rules: []program.Rule{{ID: "welcome", Condition: "customer.first_purchase", Points: "50"}}})
+		Rules: append([]program.Rule{{ID: "welcome", Condition: "customer.first_purchase", Points: "50"}}, extra...)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,13 +165,45 @@ func TestBatchRoundTripsDoNotGrowWithTheBatch(t *testing.T) {
 	}
 }
 
+// birthdayRule reads a profile fact.
+var birthdayRule = program.Rule{ID: "birthday", Condition: "customer.birthday_month", Points: "30"}
+
+// A batch reads the customers' profile facts only when an earning rule
+// reads them, and then earns with them.
+func TestBatchReadsProfileFactsOnlyForRulesThatUseThem(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, mode := range []mongox.Mode{mongox.ModeEmbedded, mongox.ModeMongoDB} {
+		plain := newBatchFixture(t, mode)
+		if got := plain.cost(t, purchases(t, 1, "a", 4, 10)); count(got, "members.find") != 0 {
+			t.Errorf("%s: rules on the account's facts alone read members: %v", mode, got)
+		}
+		birthday := newBatchFixture(t, mode, birthdayRule)
+		if err := birthday.st.SaveMembers(ctx, []points.Member{{ID: "c001", BirthMonth: int32(time.Now().Month())}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := birthday.cost(t, purchases(t, 1, "a", 4, 10)); count(got, "members.find") == 0 {
+			t.Errorf("%s: a birthday rule read no members: %v", mode, got)
+		}
+		for i, want := range []int64{60, 90, 60, 60} { // 10 + 50 welcome, and 30 for c001's birthday month
+			a, err := birthday.st.Account(ctx, birthday.accountIDs.ID("club", fmt.Sprintf("c%03d", i)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := a.Balance(time.Now().Add(time.Hour)); got != want {
+				t.Errorf("%s: customer %d: balance %d, want %d", mode, i, got, want)
+			}
+		}
+	}
+}
+
 // On the embedded database a batch reads each account, ledger entry and
 // member it touches by _id alone, the lookup both its backends serve from
 // an index, instead of one $in that reads each of those whole collections
 // per batch; the purchases earn the same.
 func TestBatchReadsByIDOnTheEmbeddedDatabase(t *testing.T) {
 	t.Parallel()
-	f := newBatchFixture(t, mongox.ModeEmbedded)
+	f := newBatchFixture(t, mongox.ModeEmbedded, birthdayRule)
 	f.cost(t, purchases(t, 1, "a", 8, 10))
 	for _, coll := range []string{store.Accounts, store.Ledger, store.Members} {
 		if n, other := f.cmds.Lookups(coll + ".find"); n != 8 || other != nil {

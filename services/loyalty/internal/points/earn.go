@@ -81,8 +81,8 @@ func (b *Book) earnOnce(ctx context.Context, known *program.Compiled, accountID,
 }
 
 // earning is the change that earns a purchase's points as entry entryID;
-// member returns the customer's facts, read only when the program has
-// earning rules.
+// member returns the customer's facts, read only when one of the
+// program's earning rules reads them.
 func (b *Book) earning(ctx context.Context, entryID, requestID string, p Purchase, member func(customer string) (Member, error)) change {
 	return func(a *Account, c *program.Compiled, now time.Time) error {
 		at := p.OccurTime
@@ -90,7 +90,7 @@ func (b *Book) earning(ctx context.Context, entryID, requestID string, p Purchas
 			at = now
 		}
 		var m Member
-		if len(c.Rules) > 0 {
+		if c.ReadsProfile() {
 			var err error
 			if m, err = member(a.Customer); err != nil {
 				return err

@@ -58,21 +58,21 @@ type batchAccount struct {
 // LoadFeed reads at once what a batch touches: the programs (their
 // compiled rules are kept in memory by version), the accounts, which of
 // the batch's entries the ledger holds already, and the customers' facts
-// when a program has earning rules.
+// when a program's earning rules read them.
 func (b *Book) LoadFeed(ctx context.Context, touches []Touch) (*FeedBatch, error) {
 	fb := &FeedBatch{b: b, now: b.Now().UTC(), byCurrency: map[string][]*program.Compiled{}, accounts: map[string]*batchAccount{}}
 	progs, err := b.repo.Programs(ctx, "", "", 0)
 	if err != nil {
 		return nil, err
 	}
-	rules := false
+	profile := false
 	for _, p := range progs {
 		c, err := b.compile(p)
 		if err != nil {
 			return nil, err
 		}
 		fb.byCurrency[c.Currency] = append(fb.byCurrency[c.Currency], c)
-		rules = rules || len(c.Rules) > 0
+		profile = profile || c.ReadsProfile()
 	}
 	var accountIDs, entryIDs, customers []string
 	for _, t := range touches {
@@ -103,7 +103,7 @@ func (b *Book) LoadFeed(ctx context.Context, touches []Touch) (*FeedBatch, error
 	if fb.known, err = b.repo.KnownEntries(ctx, entryIDs); err != nil {
 		return nil, err
 	}
-	if rules {
+	if profile {
 		slices.Sort(customers)
 		if fb.members, err = b.repo.MembersByID(ctx, slices.Compact(customers)); err != nil {
 			return nil, err

@@ -173,6 +173,17 @@ type Calculation struct {
 	Capped     bool
 }
 
+// ReadsProfile reports whether any of the program's rules may read the
+// customer's profile facts.
+func (c *Compiled) ReadsProfile() bool {
+	for _, r := range c.rules {
+		if r.ReadsProfile() {
+			return true
+		}
+	}
+	return false
+}
+
 // Points computes what a purchase earns: amount x points_per_unit x the
 // tier's multiplier, plus every bonus rule whose condition holds, rounded
 // down and capped at max_points_per_purchase.

@@ -56,6 +56,10 @@ type Rule interface {
 	// Evaluate runs the rule on the facts. A rule that fails at run time
 	// (the cost limit, a division by zero) adds nothing and says why.
 	Evaluate(Facts) Outcome
+	// ReadsProfile reports whether the rule may read the customer's
+	// profile facts (birth month, consents), which are kept apart from the
+	// account and read only for the rules that need them.
+	ReadsProfile() bool
 }
 
 // Compiler type-checks one rule. field is the rule's path in the request,
