@@ -41,8 +41,8 @@ type Applier struct {
 func (a *Applier) Interactions() func(context.Context, []*feedv1.Event) error {
 	b := &feed.Batches[*points.FeedBatch]{Load: a.loadInteractions,
 		Save: func(ctx context.Context, fb *points.FeedBatch) error { return fb.Save(ctx) }}
-	feed.On(&b.Handlers, func(ctx context.Context, fb *points.FeedBatch, _ *feedv1.Event, e *interactionv1.InteractionLogged) error {
-		return applyInteraction(ctx, fb, e.GetInteraction())
+	feed.On(&b.Handlers, func(ctx context.Context, fb *points.FeedBatch, ev *feedv1.Event, e *interactionv1.InteractionLogged) error {
+		return applyInteraction(ctx, fb, ev.GetSequence(), e.GetInteraction())
 	})
 	return b.Apply
 }
@@ -73,9 +73,9 @@ func (a *Applier) loadInteractions(ctx context.Context, evs []feed.Event) (*poin
 	return a.Book.LoadFeed(ctx, touches)
 }
 
-// applyInteraction applies one logged interaction; only purchases and
-// refunds matter here.
-func applyInteraction(ctx context.Context, fb *points.FeedBatch, i *interactionv1.Interaction) error {
+// applyInteraction applies one logged interaction, the feed's event seq;
+// only purchases and refunds matter here.
+func applyInteraction(ctx context.Context, fb *points.FeedBatch, seq int64, i *interactionv1.Interaction) error {
 	customer, err := resname.Customers.Parse("customer", i.GetCustomer())
 	if err != nil {
 		return fmt.Errorf("interaction %s: %w", i.GetName(), err)
@@ -93,7 +93,7 @@ func applyInteraction(ctx context.Context, fb *points.FeedBatch, i *interactionv
 			p.SKUs = append(p.SKUs, it.GetSku())
 			p.ItemCount += int64(max(it.GetQuantity(), 1))
 		}
-		return fb.Purchase(ctx, i.GetId(), customer, p)
+		return fb.Purchase(ctx, seq, i.GetId(), customer, p)
 	case interactionv1.InteractionKind_INTERACTION_KIND_REFUND:
 		amount := i.GetRefund().GetAmount()
 		minor, err := money.ToMinor(amount.GetCurrencyCode(), amount.GetUnits(), amount.GetNanos())
@@ -104,7 +104,7 @@ func applyInteraction(ctx context.Context, fb *points.FeedBatch, i *interactionv
 		if err != nil {
 			return fmt.Errorf("refund %s: %w", i.GetName(), err)
 		}
-		return fb.Refund(ctx, i.GetId(), purchase, customer, amount.GetCurrencyCode(), minor)
+		return fb.Refund(ctx, seq, i.GetId(), purchase, customer, amount.GetCurrencyCode(), minor)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -64,6 +65,7 @@ func count(names []string, name string) int {
 // reads a batch's documents.
 type batchFixture struct {
 	st         *store.Store
+	book       *points.Book
 	accountIDs points.AccountIDs
 	cmds       *dbtest.Commands
 	apply      func(context.Context, []*feedv1.Event) error
@@ -89,7 +91,7 @@ func newBatchFixture(t *testing.T, mode mongox.Mode, extra ...program.Rule) *bat
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &batchFixture{st: st, accountIDs: accountIDs, cmds: cmds, apply: (&Applier{Book: book, Keys: idempotency.New(db), Log: log}).Interactions()}
+	return &batchFixture{st: st, book: book, accountIDs: accountIDs, cmds: cmds, apply: (&Applier{Book: book, Keys: idempotency.New(db), Log: log}).Interactions()}
 }
 
 // cost applies a batch and returns the commands it sent.
@@ -139,11 +141,15 @@ func TestBatchRoundTripsDoNotGrowWithTheBatch(t *testing.T) {
 		t.Fatalf("8 purchases took %d round trips %v, 24 took %d %v", len(small), small, len(large), large)
 	}
 	t.Logf("a batch costs %d round trips plus two writes per changed account", len(large)-2*24)
+	if n := count(large, "ledger.find"); n != 0 {
+		t.Fatalf("a batch of accounts that record their feed position looked for its entries in the ledger %d times", n)
+	}
 
-	// Applied again (a crash before the cursor was stored): no change.
+	// Applied again (a crash before the cursor was stored): no change,
+	// known from the accounts' positions.
 	again := cost(purchases(t, 2000, "d", 24, 20))
-	if n := count(again, "accounts.update") + count(again, "accounts.insert"); n != 0 {
-		t.Fatalf("a replayed batch wrote %d accounts: %v", n, again)
+	if n := count(again, "accounts.update") + count(again, "accounts.insert") + count(again, "ledger.find"); n != 0 {
+		t.Fatalf("a replayed batch wrote or looked up %d times: %v", n, again)
 	}
 	for _, i := range []int{0, 7, 8, 23, 24, 255} {
 		a, err := st.Account(ctx, accountIDs.ID("club", fmt.Sprintf("c%03d", i)))
@@ -162,6 +168,95 @@ func TestBatchRoundTripsDoNotGrowWithTheBatch(t *testing.T) {
 		if got := a.Balance(time.Now().Add(time.Hour)); got != want {
 			t.Fatalf("customer %d: balance %d, want %d", i, got, want)
 		}
+	}
+}
+
+// balances returns the balances of customers c000 to c(n-1) in the club.
+func (f *batchFixture) balances(t *testing.T, n int) []int64 {
+	t.Helper()
+	out := make([]int64, n)
+	for i := range out {
+		a, err := f.st.Account(context.Background(), f.accountIDs.ID("club", fmt.Sprintf("c%03d", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = a.Balance(time.Now().Add(time.Hour))
+	}
+	return out
+}
+
+// An account kept before accounts recorded their feed position (no
+// iseq) is checked in the ledger: a replay of purchases it earned changes
+// nothing; once a purchase of the feed has changed it, its position says.
+func TestAccountsWithoutAFeedPositionAreCheckedInTheLedger(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, mode := range []mongox.Mode{mongox.ModeEmbedded, mongox.ModeMongoDB} {
+		f := newBatchFixture(t, mode)
+		first := purchases(t, 1, "a", 8, 10)
+		f.cost(t, first)
+		if _, err := f.st.AccountsCollection().UpdateMany(ctx, bson.D{}, bson.D{{Key: "$unset", Value: bson.D{{Key: "iseq", Value: ""}}}}); err != nil {
+			t.Fatal(err)
+		}
+		got := f.cost(t, first)
+		if n := count(got, "accounts.update") + count(got, "accounts.insert"); n != 0 || count(got, "ledger.find") == 0 {
+			t.Fatalf("%s: a replay on accounts without a position wrote %d times, looked up the ledger %d times: %v", mode, n, count(got, "ledger.find"), got)
+		}
+		second := purchases(t, 100, "b", 8, 10)
+		f.cost(t, second)
+		if got := f.cost(t, second); len(got) != count(got, "programs.find")+count(got, "accounts.find") {
+			t.Fatalf("%s: a replay on accounts with a position did more than read them: %v", mode, got)
+		}
+		if got := f.balances(t, 8); fmt.Sprint(got) != "[70 70 70 70 70 70 70 70]" { // 10 + 50 welcome + 10
+			t.Fatalf("%s: balances %v", mode, got)
+		}
+	}
+}
+
+// A purchase whose batched write met a concurrent change is earned one at
+// a time, and its account records the purchase's position as well, so a
+// replay changes nothing.
+func TestAPurchaseRedoneAloneRecordsItsFeedPosition(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newBatchFixture(t, mongox.ModeMongoDB)
+	f.cost(t, purchases(t, 1, "a", 1, 10))
+	fb, err := f.book.LoadFeed(ctx, []points.Touch{{Customer: "c000", Currency: "EUR", Interaction: "x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := points.Purchase{Source: "interactions/x", OrderID: "x", Currency: "EUR", Amount: 1000, Channel: "web", OccurTime: time.Now()}
+	if err := fb.Purchase(ctx, 7, "x", "c000", p); err != nil {
+		t.Fatal(err)
+	}
+	id := f.accountIDs.ID("club", "c000")
+	// A concurrent change, as another writer's.
+	if _, err := f.st.AccountsCollection().UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}}); err != nil {
+		t.Fatal(err)
+	}
+	f.cmds.Reset()
+	if err := fb.Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(f.cmds.Names(), "accounts.find"); n == 0 {
+		t.Fatalf("the conflicting write was not redone alone: %v", f.cmds.Names())
+	}
+	a, err := f.st.Account(ctx, id)
+	if err != nil || a.ISeq != 7 || a.Balance(time.Now().Add(time.Hour)) != 70 {
+		t.Fatalf("after the redo: %+v, %v; want position 7 and 10 + 50 welcome + 10", a, err)
+	}
+	fb, err = f.book.LoadFeed(ctx, []points.Touch{{Customer: "c000", Currency: "EUR", Interaction: "x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fb.Purchase(ctx, 7, "x", "c000", p); err != nil {
+		t.Fatal(err)
+	}
+	if err := fb.Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.balances(t, 1); got[0] != 70 {
+		t.Fatalf("a replay of the redone purchase: balance %d, want 70", got[0])
 	}
 }
 
@@ -197,15 +292,15 @@ func TestBatchReadsProfileFactsOnlyForRulesThatUseThem(t *testing.T) {
 	}
 }
 
-// On the embedded database a batch reads each account, ledger entry and
-// member it touches by _id alone, the lookup both its backends serve from
-// an index, instead of one $in that reads each of those whole collections
-// per batch; the purchases earn the same.
+// On the embedded database a batch reads each account and member it
+// touches by _id alone, the lookup both its backends serve from an index,
+// instead of one $in that reads each of those whole collections per batch;
+// the purchases earn the same.
 func TestBatchReadsByIDOnTheEmbeddedDatabase(t *testing.T) {
 	t.Parallel()
 	f := newBatchFixture(t, mongox.ModeEmbedded, birthdayRule)
 	f.cost(t, purchases(t, 1, "a", 8, 10))
-	for _, coll := range []string{store.Accounts, store.Ledger, store.Members} {
+	for _, coll := range []string{store.Accounts, store.Members} {
 		if n, other := f.cmds.Lookups(coll + ".find"); n != 8 || other != nil {
 			t.Errorf("%s: %d finds for 8 customers (one by %v), want 8 by _id alone", coll, n, other)
 		}

@@ -62,22 +62,39 @@ func checkCurrency(c *program.Compiled, field, currency string) error {
 
 // earn adds the purchase's points to the customer's account as entry
 // entryID, enrolling the customer first if the program enrols
-// automatically (checked against customer-profile when check is set).
-func (b *Book) earn(ctx context.Context, c *program.Compiled, customerID, entryID, requestID string, p Purchase, check bool) (Result, error) {
-	r, err := b.earnOnce(ctx, c, b.AccountID(c.ID, customerID), entryID, requestID, p)
+// automatically (checked against customer-profile when check is set);
+// seq is the purchase's event on interaction-log's feed, 0 for none.
+func (b *Book) earn(ctx context.Context, c *program.Compiled, customerID, entryID, requestID string, p Purchase, check bool, seq int64) (Result, error) {
+	r, err := b.earnOnce(ctx, c, b.AccountID(c.ID, customerID), entryID, requestID, p, seq)
 	if isMissing(err) && c.AutoEnrol {
 		if _, _, err = b.Enrol(ctx, c.ID, customerID, check); err != nil {
 			return Result{}, err
 		}
-		r, err = b.earnOnce(ctx, c, b.AccountID(c.ID, customerID), entryID, requestID, p)
+		r, err = b.earnOnce(ctx, c, b.AccountID(c.ID, customerID), entryID, requestID, p, seq)
 	}
 	return r, notEnrolled(err, c.ID, customerID)
 }
 
-func (b *Book) earnOnce(ctx context.Context, known *program.Compiled, accountID, entryID, requestID string, p Purchase) (Result, error) {
-	return b.apply(ctx, accountID, entryID, forCustomer, known, b.earning(ctx, entryID, requestID, p, func(customer string) (Member, error) {
+func (b *Book) earnOnce(ctx context.Context, known *program.Compiled, accountID, entryID, requestID string, p Purchase, seq int64) (Result, error) {
+	return b.apply(ctx, accountID, entryID, forCustomer, known, fed(seq, b.earning(ctx, entryID, requestID, p, func(customer string) (Member, error) {
 		return b.repo.Member(ctx, customer)
-	}))
+	})))
+}
+
+// fed returns fn recording, when it changes the account, that the event
+// seq of interaction-log's feed is applied to it (Account.ISeq); seq 0
+// is no feed event.
+func fed(seq int64, fn change) change {
+	if seq == 0 {
+		return fn
+	}
+	return func(a *Account, c *program.Compiled, now time.Time) error {
+		if err := fn(a, c, now); err != nil {
+			return err
+		}
+		a.ISeq = max(a.ISeq, seq)
+		return nil
+	}
 }
 
 // earning is the change that earns a purchase's points as entry entryID;
@@ -121,7 +138,7 @@ func (b *Book) EarnPoints(ctx context.Context, programID, customerID, requestID 
 	if err := checkCurrency(c, "purchase.amount.currency_code", p.Currency); err != nil {
 		return Result{}, err
 	}
-	return b.earn(ctx, c, customerID, EarnEntryID(programID, requestID), requestID, p, true)
+	return b.earn(ctx, c, customerID, EarnEntryID(programID, requestID), requestID, p, true, 0)
 }
 
 // EarnEntryID is the id of the entry (and lot) an EarnPoints call with

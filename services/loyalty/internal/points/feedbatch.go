@@ -28,7 +28,9 @@ type Touch struct {
 // FeedBatch applies a batch of interaction-log's purchases and refunds to
 // accounts in memory, through the same changes as one event at a time, and
 // saves each changed account once. Events apply in feed order, and each
-// names its entry id, so a replayed batch changes nothing twice.
+// account records the last one applied to it (Account.ISeq), so a replayed
+// batch changes nothing twice; an account kept before it recorded them is
+// checked by entry id in the ledger.
 type FeedBatch struct {
 	b          *Book
 	now        time.Time
@@ -57,8 +59,9 @@ type batchAccount struct {
 
 // LoadFeed reads at once what a batch touches: the programs (their
 // compiled rules are kept in memory by version), the accounts, which of
-// the batch's entries the ledger holds already, and the customers' facts
-// when a program's earning rules read them.
+// the batch's entries in accounts without a recorded feed position the
+// ledger holds already, and the customers' facts when a program's earning
+// rules read them.
 func (b *Book) LoadFeed(ctx context.Context, touches []Touch) (*FeedBatch, error) {
 	fb := &FeedBatch{b: b, now: b.Now().UTC(), byCurrency: map[string][]*program.Compiled{}, accounts: map[string]*batchAccount{}}
 	progs, err := b.repo.Programs(ctx, "", "", 0)
@@ -74,12 +77,11 @@ func (b *Book) LoadFeed(ctx context.Context, touches []Touch) (*FeedBatch, error
 		fb.byCurrency[c.Currency] = append(fb.byCurrency[c.Currency], c)
 		profile = profile || c.ReadsProfile()
 	}
-	var accountIDs, entryIDs, customers []string
+	var accountIDs, customers []string
 	for _, t := range touches {
 		progs := fb.byCurrency[t.Currency]
 		for _, c := range progs {
 			accountIDs = append(accountIDs, fb.b.AccountID(c.ID, t.Customer))
-			entryIDs = append(entryIDs, fb.entryID(c, t.Interaction, t.Refund))
 		}
 		// A purchase in a currency no program earns on needs no facts.
 		if len(progs) > 0 {
@@ -98,6 +100,16 @@ func (b *Book) LoadFeed(ctx context.Context, touches []Touch) (*FeedBatch, error
 				ba.prev, ba.slow = a.Version, a.State != ledger.Active
 			}
 			fb.accounts[id] = ba
+		}
+	}
+	// A missing account has no entries; one with a feed position says
+	// which events it has.
+	var entryIDs []string
+	for _, t := range touches {
+		for _, c := range fb.byCurrency[t.Currency] {
+			if a := accounts[fb.b.AccountID(c.ID, t.Customer)]; a != nil && a.ISeq == 0 {
+				entryIDs = append(entryIDs, fb.entryID(c, t.Interaction, t.Refund))
+			}
 		}
 	}
 	if fb.known, err = b.repo.KnownEntries(ctx, entryIDs); err != nil {
@@ -130,12 +142,13 @@ func (fb *FeedBatch) memberOf(ctx context.Context) func(customer string) (Member
 }
 
 // Purchase earns, in memory, a purchase's points in every program of its
-// currency that the customer belongs to or that enrols automatically.
-func (fb *FeedBatch) Purchase(ctx context.Context, interactionID, customerID string, p Purchase) error {
+// currency that the customer belongs to or that enrols automatically; seq
+// is its event on interaction-log's feed.
+func (fb *FeedBatch) Purchase(ctx context.Context, seq int64, interactionID, customerID string, p Purchase) error {
 	for _, c := range fb.byCurrency[p.Currency] {
 		entryID := LotID(c.ID, interactionID)
-		err := fb.change(ctx, c, customerID, entryID, c.AutoEnrol, fb.b.earning(ctx, entryID, "", p, fb.memberOf(ctx)), func() error {
-			_, err := fb.b.earn(ctx, c, customerID, entryID, "", p, false)
+		err := fb.change(ctx, c, customerID, entryID, seq, c.AutoEnrol, fb.b.earning(ctx, entryID, "", p, fb.memberOf(ctx)), func() error {
+			_, err := fb.b.earn(ctx, c, customerID, entryID, "", p, false, seq)
 			if errors.Is(err, errs.NotEnrolled) {
 				return nil
 			}
@@ -149,13 +162,14 @@ func (fb *FeedBatch) Purchase(ctx context.Context, interactionID, customerID str
 }
 
 // Refund reverses, in memory, in every program where the refunded purchase
-// earned, the share of its points that the refund's amount is of it.
-func (fb *FeedBatch) Refund(ctx context.Context, refundID, purchaseID, customerID, currency string, amount int64) error {
+// earned, the share of its points that the refund's amount is of it; seq
+// is its event on interaction-log's feed.
+func (fb *FeedBatch) Refund(ctx context.Context, seq int64, refundID, purchaseID, customerID, currency string, amount int64) error {
 	for _, c := range fb.byCurrency[currency] {
 		entryID := RefundEntryID(c.ID, refundID)
 		fn := refunding(entryID, refundID, purchaseID, amount)
-		err := fb.change(ctx, c, customerID, entryID, false, fn, func() error {
-			_, err := fb.b.apply(ctx, fb.b.AccountID(c.ID, customerID), entryID, forCustomer, c, fn)
+		err := fb.change(ctx, c, customerID, entryID, seq, false, fn, func() error {
+			_, err := fb.b.apply(ctx, fb.b.AccountID(c.ID, customerID), entryID, forCustomer, c, fed(seq, fn))
 			if isMissing(err) || errors.Is(err, errUnchanged) {
 				return nil
 			}
@@ -168,10 +182,10 @@ func (fb *FeedBatch) Refund(ctx context.Context, refundID, purchaseID, customerI
 	return nil
 }
 
-// change applies fn to the customer's account in c as entry entryID,
-// opening the account if enrol is set and it does not exist; slow is the
-// same change made one at a time.
-func (fb *FeedBatch) change(ctx context.Context, c *program.Compiled, customerID, entryID string, enrol bool, fn change, slow func() error) error {
+// change applies fn to the customer's account in c as entry entryID, for
+// the feed's event seq, opening the account if enrol is set and it does
+// not exist; slow is the same change made one at a time.
+func (fb *FeedBatch) change(ctx context.Context, c *program.Compiled, customerID, entryID string, seq int64, enrol bool, fn change, slow func() error) error {
 	id := fb.b.AccountID(c.ID, customerID)
 	ba := fb.accounts[id]
 	if ba == nil {
@@ -195,7 +209,7 @@ func (fb *FeedBatch) change(ctx context.Context, c *program.Compiled, customerID
 	}
 	ba.redo = append(ba.redo, slow)
 	a := ba.a
-	if _, ok := a.Entry(entryID); ok || fb.known[entryID] {
+	if _, ok := a.Entry(entryID); ok || seq <= a.ISeq || fb.known[entryID] {
 		return nil // applied before
 	}
 	from := len(a.Entries)
@@ -209,7 +223,7 @@ func (fb *FeedBatch) change(ctx context.Context, c *program.Compiled, customerID
 			fb.touch(id, ba)
 		}
 	}
-	err := fn(a, c, fb.now)
+	err := fed(seq, fn)(a, c, fb.now)
 	if errors.Is(err, errUnchanged) {
 		return nil
 	}

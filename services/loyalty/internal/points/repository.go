@@ -123,6 +123,12 @@ type Account struct {
 	Entries        []ledger.Entry `bson:"entries"`
 	Dirty          bool           `bson:"dirty"`
 	Outbox         []feed.Pending `bson:"outbox"`
+	// ISeq is the sequence of the last event of interaction-log's feed
+	// whose effect is in the account, written with the effect: the feed
+	// is applied in order, so an event at or below it was applied. 0 on an
+	// account that no purchase or refund of the feed changed since it was
+	// kept (then only the ledger knows which were).
+	ISeq int64 `bson:"iseq,omitempty"`
 }
 
 // Entry returns the not-yet-copied entry with that id, if any.
