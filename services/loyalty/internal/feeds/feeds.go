@@ -59,7 +59,7 @@ func (a *Applier) loadInteractions(ctx context.Context, evs []feed.Event) (*poin
 		if err != nil {
 			return nil, fmt.Errorf("interaction %s: %w", i.GetName(), err)
 		}
-		t := points.Touch{Customer: customer, Interaction: i.GetId()}
+		t := points.Touch{Customer: customer, Interaction: i.GetId(), Seq: ev.GetSequence()}
 		switch i.GetKind() {
 		case interactionv1.InteractionKind_INTERACTION_KIND_PURCHASE:
 			t.Currency = i.GetPurchase().GetAmount().GetCurrencyCode()

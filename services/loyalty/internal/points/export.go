@@ -84,7 +84,7 @@ func (b *Book) exportAccount(ctx context.Context, out *Export, id string) error 
 		last := page[len(page)-1]
 		after = &EntryCursor{Time: last.Time, ID: last.ID}
 	}
-	for _, e := range a.Entries {
+	for _, e := range a.Carried() {
 		if !seen[e.ID] {
 			out.Entries = append(out.Entries, e)
 		}

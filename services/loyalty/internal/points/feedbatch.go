@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"math"
 	"slices"
 	"time"
 
 	loyaltyv1 "github.com/opencrm/crm/gen/go/crm/loyalty/v1"
+	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/services/loyalty/internal/errs"
 	"github.com/opencrm/crm/services/loyalty/internal/ledger"
 	"github.com/opencrm/crm/services/loyalty/internal/loyaltypb"
@@ -23,6 +26,8 @@ type Touch struct {
 	// Interaction is the purchase's or the refund's interaction id.
 	Interaction string
 	Refund      bool
+	// Seq is the event's sequence on interaction-log's feed.
+	Seq int64
 }
 
 // FeedBatch applies a batch of interaction-log's purchases and refunds to
@@ -52,6 +57,11 @@ type batchAccount struct {
 	// merged, erased): its changes go through the one-at-a-time path,
 	// which knows what to do then.
 	slow bool
+	// again is what an earlier batch that was cut short left in the
+	// account to copy out (Account.Batch), copied again by this one.
+	again *BatchOut
+	// last is the last event of the batch that touched the account.
+	last int64
 	// redo replays the account's changes one at a time, in order, should
 	// its batched write meet a concurrent change.
 	redo []func() error
@@ -92,12 +102,22 @@ func (b *Book) LoadFeed(ctx context.Context, touches []Touch) (*FeedBatch, error
 	if err != nil {
 		return nil, err
 	}
+	first := int64(math.MaxInt64)
+	for _, t := range touches {
+		first = min(first, t.Seq)
+	}
 	for _, id := range accountIDs {
 		if _, ok := fb.accounts[id]; !ok {
 			a := accounts[id]
 			ba := &batchAccount{a: a}
 			if a != nil {
 				ba.prev, ba.slow = a.Version, a.State != ledger.Active
+				// A batch's copy-out precedes its cursor store, so what an
+				// earlier batch left was copied unless it is from at or
+				// after this batch's first event.
+				if a.Batch != nil && a.Batch.Seq >= first {
+					ba.again = a.Batch
+				}
 			}
 			fb.accounts[id] = ba
 		}
@@ -196,6 +216,7 @@ func (fb *FeedBatch) change(ctx context.Context, c *program.Compiled, customerID
 		fb.touch(id, ba)
 		return nil
 	}
+	ba.last = max(ba.last, seq)
 	if ba.a == nil {
 		if !enrol {
 			return nil // not a member: nothing to earn or reverse
@@ -241,31 +262,54 @@ func (fb *FeedBatch) touch(id string, ba *batchAccount) {
 	}
 }
 
-// Save writes each changed account once: new accounts in one insert, the
-// others each by a version-checked replace, then copies their entries and
-// events out in one go. An account that changed meanwhile has its
+// Save writes each changed account once, its new entries and events in
+// its Batch: new accounts in one insert, the others each by a
+// version-checked replace; then it copies out, in one go, what those
+// writes put in the accounts and what a batch cut short left in any
+// account this one read. An account that changed meanwhile has its
 // changes made again one at a time, in order.
 func (fb *FeedBatch) Save(ctx context.Context) error {
-	var created, written []*Account
+	var created []*Account
 	var redo []*batchAccount
+	var entries []ledger.Entry
+	var events []feed.Pending
+	out := func(b *BatchOut) {
+		if b != nil {
+			entries, events = append(entries, b.Entries...), append(events, b.Events...)
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(fb.accounts)) {
+		if ba := fb.accounts[id]; !ba.changed || ba.slow {
+			out(ba.again)
+		}
+	}
 	for _, id := range fb.order {
 		ba := fb.accounts[id]
-		switch {
-		case ba.slow:
+		if ba.slow {
 			redo = append(redo, ba)
-		case ba.created:
-			created = append(created, ba.a)
-		default:
-			err := fb.b.repo.ReplaceAccount(ctx, ba.a, ba.prev)
-			if errors.Is(err, ErrConflict) {
-				redo = append(redo, ba)
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			written = append(written, ba.a)
+			continue
 		}
+		a := ba.a
+		a.Batch = &BatchOut{Seq: ba.last, Entries: a.Entries, Events: a.Outbox}
+		if ba.again != nil {
+			a.Batch.Entries = append(slices.Clip(ba.again.Entries), a.Entries...)
+			a.Batch.Events = append(slices.Clip(ba.again.Events), a.Outbox...)
+		}
+		a.Entries, a.Outbox = nil, nil
+		if ba.created {
+			created = append(created, a)
+			continue
+		}
+		err := fb.b.repo.ReplaceAccount(ctx, a, ba.prev)
+		if errors.Is(err, ErrConflict) {
+			out(ba.again)
+			redo = append(redo, ba)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		out(a.Batch)
 	}
 	existed, err := fb.b.repo.InsertAccounts(ctx, created)
 	if err != nil {
@@ -275,10 +319,10 @@ func (fb *FeedBatch) Save(ctx context.Context) error {
 		if existed[a.ID] {
 			redo = append(redo, fb.accounts[a.ID])
 		} else {
-			written = append(written, a)
+			out(a.Batch)
 		}
 	}
-	if err := fb.b.repo.SettleAccounts(ctx, written); err != nil {
+	if err := fb.b.repo.CopyOut(ctx, entries, events); err != nil {
 		return err
 	}
 	for _, ba := range redo {

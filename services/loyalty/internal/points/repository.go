@@ -3,6 +3,7 @@ package points
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/opencrm/crm/pkg/feed"
@@ -43,10 +44,12 @@ type Accounts interface {
 	InsertAccount(ctx context.Context, a *Account) (existed bool, err error)
 	InsertAccounts(ctx context.Context, as []*Account) (existed map[string]bool, err error)
 	SaveAccount(ctx context.Context, a *Account, prev int64) error
-	// ReplaceAccount writes a only if it is at version prev, leaving its
-	// entries and events to SettleAccounts.
+	// ReplaceAccount writes a only if it is at version prev; what its
+	// Batch holds is copied out by CopyOut after.
 	ReplaceAccount(ctx context.Context, a *Account, prev int64) error
-	SettleAccounts(ctx context.Context, as []*Account) error
+	// CopyOut copies entries to the ledger and publishes events, each
+	// once however often it is called.
+	CopyOut(ctx context.Context, entries []ledger.Entry, events []feed.Pending) error
 }
 
 // Ledger reads and redacts the ledger that accounts' entries are copied to.
@@ -123,6 +126,9 @@ type Account struct {
 	Entries        []ledger.Entry `bson:"entries"`
 	Dirty          bool           `bson:"dirty"`
 	Outbox         []feed.Pending `bson:"outbox"`
+	// Batch is what the last feed batch to write the account put in it to
+	// copy out (see BatchOut).
+	Batch *BatchOut `bson:"batch,omitempty"`
 	// ISeq is the sequence of the last event of interaction-log's feed
 	// whose effect is in the account, written with the effect: the feed
 	// is applied in order, so an event at or below it was applied. 0 on an
@@ -131,9 +137,34 @@ type Account struct {
 	ISeq int64 `bson:"iseq,omitempty"`
 }
 
-// Entry returns the not-yet-copied entry with that id, if any.
+// BatchOut is the ledger entries and feed events of a feed batch's
+// changes to one account, written in the account with the changes and
+// copied out after the write (FeedBatch.Save). They stay in the document
+// until the account's next batch write replaces them: that the copy
+// happened is known from the consumer's cursor, stored after it, so a
+// batch that finds them from at or after its own first event (the replay
+// of a batch cut short) copies them again, and one that finds them from
+// before drops them.
+type BatchOut struct {
+	// Seq is the last event of the batch that touched the account, which
+	// a replay of the batch reads the account for.
+	Seq     int64          `bson:"seq"`
+	Entries []ledger.Entry `bson:"entries"`
+	Events  []feed.Pending `bson:"events"`
+}
+
+// Carried returns the entries the document carries, which may not be in
+// the ledger yet.
+func (a *Account) Carried() []ledger.Entry {
+	if a.Batch == nil {
+		return a.Entries
+	}
+	return append(slices.Clip(a.Entries), a.Batch.Entries...)
+}
+
+// Entry returns the entry with that id that the document carries, if any.
 func (a *Account) Entry(id string) (ledger.Entry, bool) {
-	for _, e := range a.Entries {
+	for _, e := range a.Carried() {
 		if e.ID == id {
 			return e, true
 		}

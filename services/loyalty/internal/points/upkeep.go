@@ -158,17 +158,7 @@ func (b *Book) Erase(ctx context.Context, customerID string) (Erased, error) {
 		return Erased{}, err
 	}
 	for _, id := range accts {
-		_, err := b.apply(ctx, id, "", forUpkeep, nil, func(a *Account, _ *program.Compiled, _ time.Time) error {
-			a.Customer = ""
-			if a.State != ledger.Merged {
-				a.State = ledger.Erased
-			}
-			return nil
-		})
-		if errors.Is(err, errUnchanged) {
-			return Erased{}, fmt.Errorf("erase accounts/%s: it is being merged; retry", id)
-		}
-		if err != nil {
+		if err := b.eraseAccount(ctx, id); err != nil {
 			return Erased{}, fmt.Errorf("erase accounts/%s: %w", id, err)
 		}
 	}
@@ -183,6 +173,46 @@ func (b *Book) Erase(ctx context.Context, customerID string) (Erased, error) {
 		return Erased{}, err
 	}
 	return Erased{Accounts: int64(len(accts)), Redemptions: redemptions}, nil
+}
+
+// errBatchMoved means a feed batch wrote the account since it was read.
+var errBatchMoved = errors.New("a feed batch changed the account meanwhile")
+
+// eraseAccount pseudonymises one account. What a feed batch left in it to
+// copy out (Account.Batch) names the customer in its events: it is copied
+// out first (nothing is added if it was already) and dropped by the
+// change; if the account changed meanwhile, it starts again.
+func (b *Book) eraseAccount(ctx context.Context, id string) error {
+	for range maxAttempts {
+		read, err := b.repo.Account(ctx, id)
+		if err != nil {
+			return err
+		}
+		if read.Batch != nil {
+			if err := b.repo.CopyOut(ctx, read.Batch.Entries, read.Batch.Events); err != nil {
+				return err
+			}
+		}
+		_, err = b.apply(ctx, id, "", forUpkeep, nil, func(a *Account, _ *program.Compiled, _ time.Time) error {
+			if a.Batch != nil && a.Version != read.Version {
+				return errBatchMoved
+			}
+			a.Batch, a.Customer = nil, ""
+			if a.State != ledger.Merged {
+				a.State = ledger.Erased
+			}
+			return nil
+		})
+		switch {
+		case errors.Is(err, errBatchMoved):
+			continue
+		case errors.Is(err, errUnchanged):
+			return errors.New("it is being merged; retry")
+		default:
+			return err
+		}
+	}
+	return errors.New("it keeps changing; retry")
 }
 
 // Difference is an account whose figures differ from its ledger.
@@ -248,7 +278,7 @@ func (b *Book) entries(ctx context.Context, a *Account) ([]ledger.Entry, error) 
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range a.Entries {
+	for _, e := range a.Carried() {
 		if !slices.ContainsFunc(stored, func(s ledger.Entry) bool { return s.ID == e.ID }) {
 			stored = append(stored, e)
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/opencrm/crm/pkg/feed"
 	"github.com/opencrm/crm/pkg/mongox"
+	"github.com/opencrm/crm/services/loyalty/internal/ledger"
 	"github.com/opencrm/crm/services/loyalty/internal/points"
 )
 
@@ -135,8 +136,8 @@ func ids(as []*points.Account) []string {
 }
 
 // ReplaceAccount replaces the account if it is still at version prev
-// (ErrConflict otherwise), leaving its entries and events in it for
-// SettleAccounts to copy out.
+// (ErrConflict otherwise); what its Batch holds is copied out by CopyOut
+// after.
 func (s *Store) ReplaceAccount(ctx context.Context, a *points.Account, prev int64) error {
 	a.Version = prev + 1
 	a.Dirty = len(a.Entries) > 0
@@ -157,74 +158,13 @@ func (s *Store) ReplaceAccount(ctx context.Context, a *points.Account, prev int6
 	return nil
 }
 
-// SettleAccounts copies the entries and events of accounts just written (by
-// InsertAccounts or ReplaceAccount) to the ledger and the feed in three
-// calls for any number of accounts, then clears them from each document.
-// The clears are one update per account rather than one bulk write:
-// FerretDB's SQLite backend takes seconds per statement of a bulk update
-// of such documents. A failure leaves the copy to the relays (FlushDirty
-// and the feed's Relay), as SaveAccount does; so does a failure between
-// the accounts' writes and this call, as they are noted for FlushDirty
-// when written.
-func (s *Store) SettleAccounts(ctx context.Context, as []*points.Account) error {
-	var entries []any
-	var evs []feed.Pending
-	var models []*mongo.UpdateOneModel
-	for _, a := range as {
-		for _, e := range a.Entries {
-			entries = append(entries, e)
-		}
-		evs = append(evs, a.Outbox...)
-		pull := bson.D{}
-		if len(a.Entries) > 0 {
-			vals := make(bson.A, len(a.Entries))
-			for i, e := range a.Entries {
-				vals[i] = e
-			}
-			pull = append(pull, bson.E{Key: "entries", Value: vals})
-		}
-		if len(a.Outbox) > 0 {
-			vals := make(bson.A, len(a.Outbox))
-			for i, ev := range a.Outbox {
-				vals[i] = ev
-			}
-			pull = append(pull, bson.E{Key: feed.OutboxField, Value: vals})
-		}
-		if len(pull) > 0 {
-			// Filtered by _id alone, which every backend looks up by key
-			// (a version in the filter makes FerretDB's SQLite backend read
-			// the whole collection for each account). Pulling exactly the
-			// entries and events copied is right whatever changed since.
-			// Clearing dirty is not, were a concurrent change's entries in
-			// the document by now and its own copy to fail: those then stay
-			// in the document (still counted, by Entry, as applied) until
-			// the account's next change copies them.
-			models = append(models, mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: a.ID}}).
-				SetUpdate(bson.D{{Key: "$pullAll", Value: pull}, {Key: "$set", Value: bson.D{{Key: "dirty", Value: false}}}}))
-		}
-	}
-	if err := s.settle(ctx, entries, evs, models); err != nil {
-		s.unsettled.Add(ids(as)...)
+// CopyOut copies entries to the ledger and publishes events, in two calls
+// for any number; an entry in the ledger already is skipped and an event
+// published already keeps its first place, so calling it again (a replayed
+// feed batch) adds nothing.
+func (s *Store) CopyOut(ctx context.Context, entries []ledger.Entry, evs []feed.Pending) error {
+	if err := s.insertEntries(ctx, entries); err != nil {
 		return err
 	}
-	s.unsettled.Remove(ids(as)...)
-	for _, a := range as {
-		a.Entries, a.Outbox, a.Dirty = nil, nil, false
-	}
-	return nil
-}
-
-func (s *Store) settle(ctx context.Context, entries []any, evs []feed.Pending, clears []*mongo.UpdateOneModel) error {
-	if err := mongox.InsertNew(ctx, s.ledger, entries, "write ledger entries"); err != nil {
-		return err
-	}
-	if err := s.feed.Append(ctx, evs...); err != nil {
-		return err
-	}
-	for _, m := range clears {
-		if _, err := s.accounts.UpdateOne(ctx, m.Filter, m.Update); err != nil {
-			return mongox.Wrap("clear copied entries and events", err)
-		}
-	}
-	return nil
+	return s.feed.Append(ctx, evs...)
 }

@@ -2,8 +2,11 @@
 // the ledger. An account document carries, besides its figures and lots,
 // the ledger entries and feed events of its last changes (written by the
 // same version-checked replace as the change itself); they are copied to
-// the ledger and the feed idempotently and then cleared, so a crash between
-// the two writes never loses or doubles an entry.
+// the ledger and the feed idempotently, so a crash between the two writes
+// never loses or doubles an entry. A change made alone clears them after
+// the copy (a repair worker and the feed's relay copy what a failure
+// left); a feed batch leaves them in the account's Batch until its next
+// batch write, and its replay copies them again (points.BatchOut).
 //
 //nolint:goconst // bson keys and operators are spelled out as in the MongoDB documents and queries they build
 package store
