@@ -76,15 +76,17 @@ func (b *Book) earn(ctx context.Context, c *program.Compiled, customerID, entryI
 }
 
 func (b *Book) earnOnce(ctx context.Context, known *program.Compiled, accountID, entryID, requestID string, p Purchase, seq int64) (Result, error) {
-	return b.apply(ctx, accountID, entryID, forCustomer, known, fed(seq, b.earning(ctx, entryID, requestID, p, func(customer string) (Member, error) {
+	return b.apply(ctx, accountID, entryID, forCustomer, known, fed(seq, accountID, b.earning(ctx, entryID, requestID, p, func(customer string) (Member, error) {
 		return b.repo.Member(ctx, customer)
 	})))
 }
 
-// fed returns fn recording, when it changes the account, that the event
-// seq of interaction-log's feed is applied to it (Account.ISeq); seq 0
-// is no feed event.
-func fed(seq int64, fn change) change {
+// fed returns fn recording, when it changes account id itself, that the
+// event seq of interaction-log's feed is applied to it (Account.ISeq);
+// seq 0 is no feed event. A change forwarded to a merge's survivor records
+// nothing there: the survivor's own events may not be applied yet, and
+// the entry id keeps the forwarded change once.
+func fed(seq int64, id string, fn change) change {
 	if seq == 0 {
 		return fn
 	}
@@ -92,7 +94,9 @@ func fed(seq int64, fn change) change {
 		if err := fn(a, c, now); err != nil {
 			return err
 		}
-		a.ISeq = max(a.ISeq, seq)
+		if a.ID == id {
+			a.ISeq = max(a.ISeq, seq)
+		}
 		return nil
 	}
 }

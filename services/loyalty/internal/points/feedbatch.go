@@ -44,6 +44,8 @@ type FeedBatch struct {
 	order      []string // account ids, first touched first
 	known      map[string]bool
 	members    map[string]Member
+	// first is the batch's first event.
+	first int64
 }
 
 // batchAccount is one account of a batch.
@@ -106,6 +108,7 @@ func (b *Book) LoadFeed(ctx context.Context, touches []Touch) (*FeedBatch, error
 	for _, t := range touches {
 		first = min(first, t.Seq)
 	}
+	fb.first = first
 	for _, id := range accountIDs {
 		if _, ok := fb.accounts[id]; !ok {
 			a := accounts[id]
@@ -189,7 +192,7 @@ func (fb *FeedBatch) Refund(ctx context.Context, seq int64, refundID, purchaseID
 		entryID := RefundEntryID(c.ID, refundID)
 		fn := refunding(entryID, refundID, purchaseID, amount)
 		err := fb.change(ctx, c, customerID, entryID, seq, false, fn, func() error {
-			_, err := fb.b.apply(ctx, fb.b.AccountID(c.ID, customerID), entryID, forCustomer, c, fed(seq, fn))
+			_, err := fb.b.apply(ctx, fb.b.AccountID(c.ID, customerID), entryID, forCustomer, c, fed(seq, fb.b.AccountID(c.ID, customerID), fn))
 			if isMissing(err) || errors.Is(err, errUnchanged) {
 				return nil
 			}
@@ -244,7 +247,7 @@ func (fb *FeedBatch) change(ctx context.Context, c *program.Compiled, customerID
 			fb.touch(id, ba)
 		}
 	}
-	err := fed(seq, fn)(a, c, fb.now)
+	err := fed(seq, id, fn)(a, c, fb.now)
 	if errors.Is(err, errUnchanged) {
 		return nil
 	}
@@ -303,6 +306,15 @@ func (fb *FeedBatch) Save(ctx context.Context) error {
 		err := fb.b.repo.ReplaceAccount(ctx, a, ba.prev)
 		if errors.Is(err, ErrConflict) {
 			out(ba.again)
+			// The writer that won may be a holder that lost the feed's
+			// lease mid-batch and will not copy out what it wrote.
+			cur, err := fb.b.repo.Account(ctx, id)
+			if err != nil {
+				return err
+			}
+			if cur.Batch != nil && cur.Batch.Seq >= fb.first {
+				out(cur.Batch)
+			}
 			redo = append(redo, ba)
 			continue
 		}
